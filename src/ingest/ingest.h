@@ -1,0 +1,48 @@
+// Ingest: reads input files of any supported format into the store, counting every record as
+// stored, duplicate or rejected (spec §6): records_read = stored + duplicates + rejected, and
+// stored = messages + events, always.
+//
+//   IngestOptions o; o.inputs = {"exports/"};
+//   auto summary = ingest(store, o);
+//
+// Inputs are files, directories (recursively, in byte order of their paths) and globs.
+// Parsing runs on one thread and writing on another (a TBB pipeline), so a file streams
+// through in constant memory. Rejects go to the store's `rejects` table and, when
+// `rejects_path` is set, to a JSON-lines file.
+//
+// Thread-safety: one ingest per Store at a time.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "groundswell/status.h"
+#include "store/store.h"
+
+namespace groundswell {
+
+struct IngestOptions {
+  std::vector<std::string> inputs;
+  std::string format;              // "" = detect per file from its content
+  bool strict = false;             // the first reject fails the ingest (exit code 2)
+  std::int64_t tz_offset_s = 0;    // for sources with local times and no zone (--tz)
+  std::string rejects_path;        // rejects.jsonl; "" = only the database
+  std::uint64_t max_record_bytes = 64ull << 20;  // longer records are rejected, not buffered
+  bool progress = true;            // progress bar / periodic lines on stderr
+  std::string command = "ingest";  // recorded in the runs table
+  std::string parameters_json = "{}";
+};
+
+struct IngestSummary {
+  std::uint64_t files = 0, bytes = 0;
+  FileCounts counts;       // summed over files
+  std::uint64_t accounts = 0, messages_total = 0, events_total = 0;  // in the whole store
+  std::vector<std::string> warnings;
+  double seconds = 0;
+  std::int64_t run_id = 0;
+};
+
+Result<IngestSummary> ingest(Store& store, const IngestOptions& options);
+
+}  // namespace groundswell

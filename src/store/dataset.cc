@@ -1,0 +1,126 @@
+#include "store/dataset.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <numeric>
+#include <unordered_map>
+
+#include "store/store.h"
+
+namespace groundswell {
+
+std::size_t Dataset::bytes() const {
+  std::size_t b = account_row.size() * (8 * 4) + account_platform.bytes() + account_id.bytes() +
+                  account_handle.bytes() + account_display_name.bytes() +
+                  account_description.bytes() + account_kind.bytes();
+  b += msg_row.size() * (8 + 4 + 8 + 4 + 6 * 8);
+  b += msg_platform.bytes() + msg_chat_id.bytes() + msg_message_id.bytes() + msg_shares.bytes() +
+       msg_reply_to.bytes() + msg_quotes.bytes() + msg_media_key.bytes() + msg_lang.bytes() +
+       msg_text.bytes();
+  return b;
+}
+
+namespace {
+
+std::int64_t count_or_absent(const Stmt& s, int i) {
+  return s.column_is_null(i) ? kAbsent : s.column_int64(i);
+}
+
+// Lists are stored as JSON arrays of strings by MessageWriter.
+void add_list(ListColumn& col, std::string_view json, simdjson::dom::parser& parser,
+              std::string& scratch) {
+  col.begin_row();
+  if (!json.empty()) {
+    scratch.assign(json);
+    simdjson::dom::element doc;
+    if (parser.parse(scratch).get(doc) == simdjson::SUCCESS) {
+      simdjson::dom::array arr;
+      if (doc.get_array().get(arr) == simdjson::SUCCESS) {
+        for (auto v : arr) {
+          std::string_view sv;
+          if (v.get_string().get(sv) == simdjson::SUCCESS) col.add(sv);
+        }
+      }
+    }
+  }
+  col.end_row();
+}
+
+}  // namespace
+
+Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
+  Dataset d;
+  Db& db = store.db();
+  std::unordered_map<std::int64_t, std::uint32_t> index_of;
+  {
+    Stmt s;
+    GS_RETURN_IF_ERROR(db.prepare(
+        "SELECT id, platform, account_id, handle, display_name, description, kind, created_at, "
+        "followers, following FROM accounts ORDER BY id",
+        s));
+    Stmt::StepResult r;
+    while ((r = s.step()) == Stmt::kRow) {
+      index_of.emplace(s.column_int64(0), static_cast<std::uint32_t>(d.account_row.size()));
+      d.account_row.push_back(s.column_int64(0));
+      d.account_platform.push_back(s.column_text(1));
+      d.account_id.push_back(s.column_text(2));
+      d.account_handle.push_back(s.column_text(3));
+      d.account_display_name.push_back(s.column_text(4));
+      d.account_description.push_back(s.column_text(5));
+      d.account_kind.push_back(s.column_text(6));
+      d.account_created_at.push_back(s.column_is_null(7) ? kNoTime : s.column_int64(7));
+      d.account_followers.push_back(count_or_absent(s, 8));
+      d.account_following.push_back(count_or_absent(s, 9));
+    }
+    if (r == Stmt::kError) return Status::IoError("database: " + s.error());
+  }
+  {
+    Stmt s;
+    // NULL times sort first in SQLite; "time_ms IS NULL" puts them last.
+    GS_RETURN_IF_ERROR(db.prepare(
+        std::string("SELECT id, account, time_ms, time_resolution_ms, platform, chat_id, "
+                    "message_id, shares, reply_to, quotes, media_key, lang, urls, hashtags, "
+                    "mentions, views, forwards, replies, reactions, likes, retweets, ") +
+            (options.load_text ? "text" : "NULL") +
+            " FROM messages WHERE kind = 0 ORDER BY time_ms IS NULL, time_ms, id",
+        s));
+    simdjson::dom::parser parser;
+    std::string scratch;
+    Stmt::StepResult r;
+    while ((r = s.step()) == Stmt::kRow) {
+      d.msg_row.push_back(s.column_int64(0));
+      if (s.column_is_null(1)) {
+        d.msg_account.push_back(kNoAccount);
+      } else {
+        auto it = index_of.find(s.column_int64(1));
+        d.msg_account.push_back(it == index_of.end() ? kNoAccount : it->second);
+      }
+      d.msg_time.push_back(s.column_is_null(2) ? kNoTime : s.column_int64(2));
+      d.msg_time_resolution_ms.push_back(
+          s.column_is_null(3) ? 0 : static_cast<std::int32_t>(s.column_int64(3)));
+      d.msg_platform.push_back(s.column_text(4));
+      d.msg_chat_id.push_back(s.column_text(5));
+      d.msg_message_id.push_back(s.column_text(6));
+      d.msg_shares.push_back(s.column_text(7));
+      d.msg_reply_to.push_back(s.column_text(8));
+      d.msg_quotes.push_back(s.column_text(9));
+      d.msg_media_key.push_back(s.column_text(10));
+      d.msg_lang.push_back(s.column_text(11));
+      add_list(d.msg_urls, s.column_text(12), parser, scratch);
+      add_list(d.msg_hashtags, s.column_text(13), parser, scratch);
+      add_list(d.msg_mentions, s.column_text(14), parser, scratch);
+      d.msg_views.push_back(count_or_absent(s, 15));
+      d.msg_forwards.push_back(count_or_absent(s, 16));
+      d.msg_replies.push_back(count_or_absent(s, 17));
+      d.msg_reactions.push_back(count_or_absent(s, 18));
+      d.msg_likes.push_back(count_or_absent(s, 19));
+      d.msg_retweets.push_back(count_or_absent(s, 20));
+      d.msg_text.push_back(s.column_text(21));
+    }
+    if (r == Stmt::kError) return Status::IoError("database: " + s.error());
+  }
+  return d;
+}
+
+}  // namespace groundswell

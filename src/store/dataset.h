@@ -1,0 +1,95 @@
+// The analysis view of a store: compact in-memory columns (struct of arrays) built from the
+// database once, so detection, signals and estimation never touch SQLite on their hot paths.
+//
+// Accounts get dense indices 0..n-1 (in accounts.id order); messages are posts only (service
+// events are left out), sorted by (time, messages.id) with messages without a time last.
+// Strings live in one contiguous buffer per column (StringColumn), lists (urls, hashtags,
+// mentions) as offsets into a flattened StringColumn (ListColumn), so a 10M-message dataset
+// costs a few allocations, not tens of millions.
+//
+// Thread-safety: immutable after load; share freely between threads for reading.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "groundswell/model.h"
+#include "groundswell/status.h"
+
+namespace groundswell {
+
+class Store;
+
+class StringColumn {
+ public:
+  std::size_t size() const { return offsets_.empty() ? 0 : offsets_.size() - 1; }
+  std::string_view operator[](std::size_t i) const {
+    return std::string_view(chars_.data() + offsets_[i], offsets_[i + 1] - offsets_[i]);
+  }
+  void push_back(std::string_view s) {
+    if (offsets_.empty()) offsets_.push_back(0);
+    chars_.append(s);
+    offsets_.push_back(chars_.size());
+  }
+  void reserve(std::size_t n) { offsets_.reserve(n + 1); }
+  std::size_t bytes() const { return chars_.size() + offsets_.size() * sizeof(std::uint64_t); }
+
+ private:
+  std::string chars_;
+  std::vector<std::uint64_t> offsets_;
+};
+
+class ListColumn {
+ public:
+  std::size_t size() const { return starts_.empty() ? 0 : starts_.size() - 1; }
+  // Number of items of row i, and item k of row i.
+  std::size_t count(std::size_t i) const { return starts_[i + 1] - starts_[i]; }
+  std::string_view item(std::size_t i, std::size_t k) const { return values_[starts_[i] + k]; }
+  void begin_row() {
+    if (starts_.empty()) starts_.push_back(0);
+  }
+  void add(std::string_view v) { values_.push_back(v); }
+  void end_row() { starts_.push_back(values_.size()); }
+
+ private:
+  std::vector<std::uint64_t> starts_;
+  StringColumn values_;
+};
+
+inline constexpr std::uint32_t kNoAccount = UINT32_MAX;
+
+struct Dataset {
+  // --- accounts, by dense index
+  std::vector<std::int64_t> account_row;  // accounts.id
+  StringColumn account_platform, account_id, account_handle, account_display_name,
+      account_description, account_kind;
+  std::vector<TimeMs> account_created_at;                    // kNoTime if unknown
+  std::vector<std::int64_t> account_followers, account_following;  // kAbsent if unknown
+
+  // --- messages (posts), sorted by (time, messages.id)
+  std::vector<std::int64_t> msg_row;      // messages.id
+  std::vector<std::uint32_t> msg_account;  // dense account index or kNoAccount
+  std::vector<TimeMs> msg_time;           // kNoTime if unknown (sorted last)
+  std::vector<std::int32_t> msg_time_resolution_ms;
+  StringColumn msg_platform, msg_chat_id, msg_message_id, msg_shares, msg_reply_to, msg_quotes,
+      msg_media_key, msg_lang;
+  StringColumn msg_text;  // empty unless DatasetOptions::load_text
+  ListColumn msg_urls, msg_hashtags, msg_mentions;
+  std::vector<std::int64_t> msg_views, msg_forwards, msg_replies, msg_reactions, msg_likes,
+      msg_retweets;  // kAbsent if not reported
+
+  std::size_t accounts() const { return account_row.size(); }
+  std::size_t messages() const { return msg_row.size(); }
+  // Rough memory footprint, for benchmarks and progress messages.
+  std::size_t bytes() const;
+};
+
+struct DatasetOptions {
+  bool load_text = true;  // text is the largest column; detection without text behaviours skips it
+};
+
+Result<Dataset> load_dataset(Store& store, const DatasetOptions& options = {});
+
+}  // namespace groundswell

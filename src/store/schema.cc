@@ -1,0 +1,106 @@
+#include "store/schema.h"
+
+#include <array>
+
+namespace groundswell {
+namespace {
+
+// Version 1: provenance (runs, files, rejects) and the canonical model (accounts, messages).
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE runs (
+  id          INTEGER PRIMARY KEY,
+  command     TEXT NOT NULL,
+  parameters  TEXT NOT NULL,          -- JSON object of the command's options
+  version     TEXT NOT NULL,          -- groundswell version
+  started_at  TEXT NOT NULL,          -- ISO 8601 UTC
+  finished_at TEXT,
+  seconds     REAL,
+  status      TEXT NOT NULL DEFAULT 'running',  -- running | ok | failed
+  stats       TEXT                    -- JSON object of counts
+);
+
+CREATE TABLE files (
+  id              INTEGER PRIMARY KEY,
+  run_id          INTEGER NOT NULL REFERENCES runs(id),
+  path            TEXT NOT NULL,
+  digest          TEXT NOT NULL,      -- xxh3-128 of the raw bytes, hex
+  bytes           INTEGER NOT NULL,
+  format          TEXT NOT NULL,
+  completed       INTEGER NOT NULL DEFAULT 0,
+  records_read    INTEGER,
+  stored          INTEGER,
+  duplicates      INTEGER,
+  conflicts       INTEGER,
+  rejected        INTEGER,
+  account_records INTEGER,
+  utf8_repaired   INTEGER
+);
+
+CREATE TABLE accounts (
+  id           INTEGER PRIMARY KEY,   -- dense interned id used by the analysis
+  platform     TEXT NOT NULL,
+  account_id   TEXT NOT NULL,         -- native id: user123, channel123, a tweet author's id
+  handle       TEXT,
+  display_name TEXT,
+  created_at   INTEGER,               -- ms since epoch, UTC
+  followers    INTEGER,               -- subscribers for a channel
+  following    INTEGER,
+  posts        INTEGER,
+  description  TEXT,
+  verified     INTEGER,
+  kind         TEXT,                  -- user | channel | group | bot
+  UNIQUE (platform, account_id)
+);
+
+CREATE TABLE messages (
+  id                 INTEGER PRIMARY KEY,
+  platform           TEXT NOT NULL,
+  chat_id            TEXT NOT NULL,
+  message_id         TEXT NOT NULL,
+  account            INTEGER REFERENCES accounts(id),
+  time_ms            INTEGER,         -- ms since epoch, UTC
+  time_resolution_ms INTEGER,         -- 1, 1000, or 60000 for minute-resolution sources
+  kind               INTEGER NOT NULL, -- 0 post, 1 event (service message)
+  text               TEXT,
+  lang               TEXT,
+  reply_to           TEXT,
+  shares             TEXT,
+  quotes             TEXT,
+  urls               TEXT,            -- JSON array, as written
+  hashtags           TEXT,            -- JSON array
+  mentions           TEXT,            -- JSON array
+  media_key          TEXT,
+  views              INTEGER,
+  forwards           INTEGER,
+  replies            INTEGER,
+  reactions          INTEGER,
+  likes              INTEGER,
+  retweets           INTEGER,
+  quotes_count       INTEGER,
+  reactions_detail   TEXT,            -- JSON object emoji -> count
+  digest             INTEGER NOT NULL, -- xxh3-64 of the content, to tell exact from conflicting duplicates
+  file_id            INTEGER REFERENCES files(id),
+  line               INTEGER,
+  byte_offset        INTEGER,
+  UNIQUE (platform, chat_id, message_id)
+);
+CREATE INDEX messages_account_time ON messages(account, time_ms);
+
+CREATE TABLE rejects (
+  id          INTEGER PRIMARY KEY,
+  run_id      INTEGER NOT NULL REFERENCES runs(id),
+  file        TEXT NOT NULL,
+  line        INTEGER,
+  byte_offset INTEGER,
+  reason      TEXT NOT NULL,
+  excerpt     TEXT
+);
+)sql";
+
+constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+
+}  // namespace
+
+std::span<const std::string_view> schema_migrations() { return kMigrations; }
+
+}  // namespace groundswell

@@ -1,0 +1,359 @@
+#include "store/store.h"
+
+#include <fmt/format.h>
+#include <xxhash.h>
+
+#include <chrono>
+
+#include "base/json_writer.h"
+#include "base/time.h"
+#include "groundswell/version.h"
+#include "store/schema.h"
+
+namespace groundswell {
+
+int current_schema_version() { return static_cast<int>(schema_migrations().size()); }
+
+namespace {
+
+TimeMs now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Result<Store> Store::open(const std::filesystem::path& path, bool read_only) {
+  Store store;
+  store.path_ = path;
+  if (read_only && !std::filesystem::exists(path)) {
+    return Status::NotFound(fmt::format("no database at {}", path.string()));
+  }
+  GS_RETURN_IF_ERROR(store.db_.open(path.string(), read_only));
+  if (read_only) return store;
+  GS_RETURN_IF_ERROR(store.db_.exec("PRAGMA journal_mode=WAL"));
+  // NORMAL is durable across application crashes in WAL mode (only an OS crash or power loss
+  // can lose the last commits, never consistency).
+  GS_RETURN_IF_ERROR(store.db_.exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                                    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY"));
+  auto version = store.db_.query_int64("PRAGMA user_version");
+  if (!version) return version.status();
+  auto migrations = schema_migrations();
+  if (*version > static_cast<std::int64_t>(migrations.size())) {
+    return Status::InvalidArgument(fmt::format(
+        "{} has schema version {}, newer than this groundswell understands ({})", path.string(),
+        *version, migrations.size()));
+  }
+  for (auto v = static_cast<std::size_t>(*version); v < migrations.size(); ++v) {
+    Transaction tx(store.db_);
+    GS_RETURN_IF_ERROR(tx.begin_status());
+    GS_RETURN_IF_ERROR(store.db_.exec(migrations[v]));
+    GS_RETURN_IF_ERROR(store.db_.exec(fmt::format("PRAGMA user_version={}", v + 1)));
+    GS_RETURN_IF_ERROR(tx.commit());
+  }
+  return store;
+}
+
+int Store::schema_version() {
+  auto v = db_.query_int64("PRAGMA user_version");
+  return v ? static_cast<int>(*v) : -1;
+}
+
+Result<std::int64_t> Store::begin_run(std::string_view command, std::string_view parameters_json) {
+  Stmt s;
+  GS_RETURN_IF_ERROR(db_.prepare(
+      "INSERT INTO runs(command, parameters, version, started_at) VALUES(?,?,?,?)", s));
+  s.bind_text(1, command);
+  s.bind_text(2, parameters_json);
+  s.bind_text(3, kVersion);
+  s.bind_text(4, format_time_iso(now_ms()));
+  if (s.step() != Stmt::kDone) return Status::IoError("database: " + s.error());
+  return db_.last_insert_rowid();
+}
+
+Status Store::finish_run(std::int64_t run_id, std::string_view status, std::string_view stats_json,
+                         double seconds) {
+  Stmt s;
+  GS_RETURN_IF_ERROR(db_.prepare(
+      "UPDATE runs SET finished_at=?, status=?, stats=?, seconds=? WHERE id=?", s));
+  s.bind_text(1, format_time_iso(now_ms()));
+  s.bind_text(2, status);
+  s.bind_text(3, stats_json);
+  s.bind_double(4, seconds);
+  s.bind_int64(5, run_id);
+  if (s.step() != Stmt::kDone) return Status::IoError("database: " + s.error());
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+MessageWriter::MessageWriter(Store& store, std::int64_t run_id) : store_(store), run_id_(run_id) {}
+
+namespace {
+
+// On a conflicting duplicate, each field keeps the more precise value: a finer timestamp, a
+// non-empty text or list, the larger counter (a later snapshot of a growing count).
+constexpr std::string_view kInsertMessage = R"sql(
+INSERT INTO messages(platform, chat_id, message_id, account, time_ms, time_resolution_ms, kind,
+  text, lang, reply_to, shares, quotes, urls, hashtags, mentions, media_key, views, forwards,
+  replies, reactions, likes, retweets, quotes_count, reactions_detail, digest, file_id, line,
+  byte_offset)
+VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,
+  ?25,?26,?27,?28)
+ON CONFLICT(platform, chat_id, message_id) DO UPDATE SET
+  time_ms = CASE WHEN excluded.time_ms IS NOT NULL AND (messages.time_ms IS NULL OR
+      excluded.time_resolution_ms < messages.time_resolution_ms)
+    THEN excluded.time_ms ELSE messages.time_ms END,
+  time_resolution_ms = CASE WHEN excluded.time_ms IS NOT NULL AND (messages.time_ms IS NULL OR
+      excluded.time_resolution_ms < messages.time_resolution_ms)
+    THEN excluded.time_resolution_ms ELSE messages.time_resolution_ms END,
+  account = COALESCE(messages.account, excluded.account),
+  text = COALESCE(messages.text, excluded.text),
+  lang = COALESCE(messages.lang, excluded.lang),
+  reply_to = COALESCE(messages.reply_to, excluded.reply_to),
+  shares = COALESCE(messages.shares, excluded.shares),
+  quotes = COALESCE(messages.quotes, excluded.quotes),
+  urls = COALESCE(messages.urls, excluded.urls),
+  hashtags = COALESCE(messages.hashtags, excluded.hashtags),
+  mentions = COALESCE(messages.mentions, excluded.mentions),
+  media_key = COALESCE(messages.media_key, excluded.media_key),
+  views = max(COALESCE(messages.views, excluded.views), COALESCE(excluded.views, messages.views)),
+  forwards = max(COALESCE(messages.forwards, excluded.forwards), COALESCE(excluded.forwards, messages.forwards)),
+  replies = max(COALESCE(messages.replies, excluded.replies), COALESCE(excluded.replies, messages.replies)),
+  reactions = max(COALESCE(messages.reactions, excluded.reactions), COALESCE(excluded.reactions, messages.reactions)),
+  likes = max(COALESCE(messages.likes, excluded.likes), COALESCE(excluded.likes, messages.likes)),
+  retweets = max(COALESCE(messages.retweets, excluded.retweets), COALESCE(excluded.retweets, messages.retweets)),
+  quotes_count = max(COALESCE(messages.quotes_count, excluded.quotes_count), COALESCE(excluded.quotes_count, messages.quotes_count)),
+  reactions_detail = COALESCE(messages.reactions_detail, excluded.reactions_detail),
+  digest = excluded.digest
+WHERE messages.digest IS NOT excluded.digest
+)sql";
+
+// Message-borne account facts fill gaps only; metadata records (put_account) are authoritative.
+constexpr std::string_view kTouchAccount = R"sql(
+INSERT INTO accounts(platform, account_id, handle, display_name) VALUES(?1, ?2, ?3, ?4)
+ON CONFLICT(platform, account_id) DO UPDATE SET
+  handle = COALESCE(accounts.handle, excluded.handle),
+  display_name = COALESCE(accounts.display_name, excluded.display_name)
+RETURNING id
+)sql";
+
+constexpr std::string_view kUpsertAccount = R"sql(
+INSERT INTO accounts(platform, account_id, handle, display_name, created_at, followers,
+  following, posts, description, verified, kind)
+VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)
+ON CONFLICT(platform, account_id) DO UPDATE SET
+  handle = COALESCE(excluded.handle, accounts.handle),
+  display_name = COALESCE(excluded.display_name, accounts.display_name),
+  created_at = COALESCE(accounts.created_at, excluded.created_at),
+  followers = COALESCE(excluded.followers, accounts.followers),
+  following = COALESCE(excluded.following, accounts.following),
+  posts = COALESCE(excluded.posts, accounts.posts),
+  description = COALESCE(excluded.description, accounts.description),
+  verified = COALESCE(excluded.verified, accounts.verified),
+  kind = COALESCE(excluded.kind, accounts.kind)
+RETURNING id, handle IS NOT NULL, display_name IS NOT NULL
+)sql";
+
+void hash_field(XXH3_state_t* st, std::string_view s) {
+  std::uint64_t n = s.size();
+  XXH3_64bits_update(st, &n, sizeof n);
+  XXH3_64bits_update(st, s.data(), s.size());
+}
+
+void hash_int(XXH3_state_t* st, std::int64_t v) { XXH3_64bits_update(st, &v, sizeof v); }
+
+std::int64_t content_digest(const MessageRecord& m) {
+  XXH3_state_t* st = XXH3_createState();
+  XXH3_64bits_reset_withSeed(st, 0x67726f756e64ULL);
+  for (std::string_view f : {std::string_view(m.account_id), std::string_view(m.text),
+                             std::string_view(m.lang), std::string_view(m.reply_to),
+                             std::string_view(m.shares), std::string_view(m.quotes),
+                             std::string_view(m.media_key), std::string_view(m.reactions_detail)})
+    hash_field(st, f);
+  for (const auto* list : {&m.urls, &m.hashtags, &m.mentions}) {
+    hash_int(st, static_cast<std::int64_t>(list->size()));
+    for (const auto& s : *list) hash_field(st, s);
+  }
+  for (std::int64_t v : {m.time, static_cast<std::int64_t>(m.time_resolution_ms),
+                         static_cast<std::int64_t>(m.kind), m.views, m.forwards, m.replies,
+                         m.reactions, m.likes, m.retweets, m.quotes_count})
+    hash_int(st, v);
+  std::uint64_t h = XXH3_64bits_digest(st);
+  XXH3_freeState(st);
+  return static_cast<std::int64_t>(h);
+}
+
+}  // namespace
+
+Status MessageWriter::prepare() {
+  Db& db = store_.db();
+  GS_RETURN_IF_ERROR(db.prepare(kInsertMessage, insert_message_));
+  GS_RETURN_IF_ERROR(db.prepare(kTouchAccount, touch_account_));
+  GS_RETURN_IF_ERROR(db.prepare(kUpsertAccount, upsert_account_));
+  GS_RETURN_IF_ERROR(db.prepare(
+      "INSERT INTO rejects(run_id, file, line, byte_offset, reason, excerpt) VALUES(?,?,?,?,?,?)",
+      insert_reject_));
+  GS_RETURN_IF_ERROR(db.prepare(
+      "INSERT INTO files(run_id, path, digest, bytes, format) VALUES(?,?,?,?,?)", insert_file_));
+  GS_RETURN_IF_ERROR(db.prepare(
+      "UPDATE files SET completed=1, records_read=?, stored=?, duplicates=?, conflicts=?, "
+      "rejected=?, account_records=?, utf8_repaired=? WHERE id=?",
+      finish_file_));
+  return Status::Ok();
+}
+
+Result<std::int64_t> MessageWriter::begin_file(const FileInfo& info) {
+  Stmt& s = insert_file_;
+  s.reset();
+  s.bind_int64(1, run_id_);
+  s.bind_text(2, info.path);
+  s.bind_text(3, info.digest);
+  s.bind_int64(4, static_cast<std::int64_t>(info.bytes));
+  s.bind_text(5, info.format);
+  if (s.step() != Stmt::kDone) return Status::IoError("database: " + s.error());
+  return store_.db().last_insert_rowid();
+}
+
+Status MessageWriter::finish_file(std::int64_t file_id, const FileCounts& c) {
+  Stmt& s = finish_file_;
+  s.reset();
+  s.bind_int64(1, static_cast<std::int64_t>(c.records_read));
+  s.bind_int64(2, static_cast<std::int64_t>(c.stored));
+  s.bind_int64(3, static_cast<std::int64_t>(c.duplicates));
+  s.bind_int64(4, static_cast<std::int64_t>(c.conflicts));
+  s.bind_int64(5, static_cast<std::int64_t>(c.rejected));
+  s.bind_int64(6, static_cast<std::int64_t>(c.account_records));
+  s.bind_int64(7, static_cast<std::int64_t>(c.utf8_repaired));
+  s.bind_int64(8, file_id);
+  if (s.step() != Stmt::kDone) return Status::IoError("database: " + s.error());
+  return Status::Ok();
+}
+
+Status MessageWriter::begin_batch() { return store_.db().exec("BEGIN IMMEDIATE"); }
+Status MessageWriter::commit_batch() { return store_.db().exec("COMMIT"); }
+
+Result<std::int64_t> MessageWriter::account_id_for(const MessageRecord& m) {
+  key_.assign(m.platform);
+  key_.push_back('\0');
+  key_.append(m.account_id);
+  auto it = accounts_.find(key_);
+  if (it != accounts_.end() && (it->second.has_handle || m.account_handle.empty()) &&
+      (it->second.has_name || m.display_name.empty()))
+    return it->second.id;
+  Stmt& s = touch_account_;
+  s.reset();
+  s.bind_text_static(1, m.platform);
+  s.bind_text_static(2, m.account_id);
+  s.bind_text_or_null(3, m.account_handle);
+  s.bind_text_or_null(4, m.display_name);
+  if (s.step() != Stmt::kRow) return Status::IoError("database: " + s.error());
+  std::int64_t id = s.column_int64(0);
+  while (s.step() == Stmt::kRow) {
+  }
+  bool has_handle = !m.account_handle.empty() || (it != accounts_.end() && it->second.has_handle);
+  bool has_name = !m.display_name.empty() || (it != accounts_.end() && it->second.has_name);
+  accounts_[key_] = CachedAccount{id, has_handle, has_name};
+  return id;
+}
+
+Result<WriteOutcome> MessageWriter::put_message(const MessageRecord& m, std::int64_t file_id,
+                                                std::uint64_t line, std::uint64_t offset) {
+  std::int64_t account = -1;
+  if (!m.account_id.empty()) {
+    auto id = account_id_for(m);
+    if (!id) return id.status();
+    account = *id;
+  }
+  Stmt& s = insert_message_;
+  s.reset();
+  s.bind_text_static(1, m.platform);
+  s.bind_text_static(2, m.chat_id);
+  s.bind_text_static(3, m.message_id);
+  if (account >= 0) s.bind_int64(4, account); else s.bind_null(4);
+  if (m.time != kNoTime) {
+    s.bind_int64(5, m.time);
+    s.bind_int64(6, m.time_resolution_ms);
+  } else {
+    s.bind_null(5);
+    s.bind_null(6);
+  }
+  s.bind_int64(7, static_cast<std::int64_t>(m.kind));
+  s.bind_text_or_null(8, m.text);
+  s.bind_text_or_null(9, m.lang);
+  s.bind_text_or_null(10, m.reply_to);
+  s.bind_text_or_null(11, m.shares);
+  s.bind_text_or_null(12, m.quotes);
+  auto bind_list = [&](int i, const std::vector<std::string>& list, std::string& buf) {
+    if (list.empty()) {
+      s.bind_null(i);
+      return;
+    }
+    buf.clear();
+    append_json_string_array(buf, list);
+    s.bind_text_static(i, buf);
+  };
+  bind_list(13, m.urls, urls_);
+  bind_list(14, m.hashtags, hashtags_);
+  bind_list(15, m.mentions, mentions_);
+  s.bind_text_or_null(16, m.media_key);
+  s.bind_count(17, m.views);
+  s.bind_count(18, m.forwards);
+  s.bind_count(19, m.replies);
+  s.bind_count(20, m.reactions);
+  s.bind_count(21, m.likes);
+  s.bind_count(22, m.retweets);
+  s.bind_count(23, m.quotes_count);
+  s.bind_text_or_null(24, m.reactions_detail);
+  s.bind_int64(25, content_digest(m));
+  s.bind_int64(26, file_id);
+  s.bind_int64(27, static_cast<std::int64_t>(line));
+  s.bind_int64(28, static_cast<std::int64_t>(offset));
+  std::int64_t before = store_.db().last_insert_rowid();
+  if (s.step() != Stmt::kDone) return Status::IoError("database: " + s.error());
+  if (store_.db().changes() == 0) return WriteOutcome::kDuplicate;
+  return store_.db().last_insert_rowid() != before ? WriteOutcome::kStored
+                                                   : WriteOutcome::kConflict;
+}
+
+Status MessageWriter::put_account(const AccountRecord& a) {
+  Stmt& s = upsert_account_;
+  s.reset();
+  s.bind_text_static(1, a.platform);
+  s.bind_text_static(2, a.account_id);
+  s.bind_text_or_null(3, a.handle);
+  s.bind_text_or_null(4, a.display_name);
+  if (a.created_at != kNoTime) s.bind_int64(5, a.created_at); else s.bind_null(5);
+  s.bind_count(6, a.followers);
+  s.bind_count(7, a.following);
+  s.bind_count(8, a.posts);
+  s.bind_text_or_null(9, a.description);
+  if (a.verified >= 0) s.bind_int64(10, a.verified); else s.bind_null(10);
+  s.bind_text_or_null(11, to_string(a.kind));
+  if (s.step() != Stmt::kRow) return Status::IoError("database: " + s.error());
+  CachedAccount c{s.column_int64(0), s.column_int64(1) != 0, s.column_int64(2) != 0};
+  while (s.step() == Stmt::kRow) {
+  }
+  key_.assign(a.platform);
+  key_.push_back('\0');
+  key_.append(a.account_id);
+  accounts_[key_] = c;
+  return Status::Ok();
+}
+
+Status MessageWriter::put_reject(std::string_view file, std::uint64_t line, std::uint64_t offset,
+                                 std::string_view reason, std::string_view excerpt) {
+  Stmt& s = insert_reject_;
+  s.reset();
+  s.bind_int64(1, run_id_);
+  s.bind_text(2, file);
+  s.bind_int64(3, static_cast<std::int64_t>(line));
+  s.bind_int64(4, static_cast<std::int64_t>(offset));
+  s.bind_text(5, reason);
+  s.bind_text(6, excerpt);
+  if (s.step() != Stmt::kDone) return Status::IoError("database: " + s.error());
+  return Status::Ok();
+}
+
+}  // namespace groundswell

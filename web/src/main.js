@@ -1,0 +1,356 @@
+// groundswell report front end. Reads the report data from
+// <script type="application/json" id="gs-data"> (docs/report.md gives its fields) and builds
+// every section with DOM calls. Each section renders on its own: a missing or odd field
+// empties that section with a note instead of breaking the page.
+import './report.css';
+import { h, arr, obj, isNum, fmtNum, fmtPct, fmtP, fmtDuration, fmtTime, safeHref, emptyNote, table, dataText } from './dom.js';
+import { headlineChart, seriesChart, shareOfVoiceChart, histogramChart, sortMetrics } from './charts.js';
+import { renderNetwork, clusterColor } from './network.js';
+
+const SECTIONS = [
+  ['headline', 'Headline'],
+  ['series', 'Support over time'],
+  ['share', 'Share of voice'],
+  ['network', 'Network'],
+  ['clusters', 'Clusters'],
+  ['signals', 'Account signals'],
+  ['sensitivity', 'Sensitivity'],
+  ['parameters', 'Parameters'],
+  ['provenance', 'Provenance'],
+  ['assumptions', 'Assumptions'],
+];
+
+function readData() {
+  const node = document.getElementById('gs-data');
+  if (!node) return { data: {}, error: 'The report holds no data block.' };
+  try {
+    const data = JSON.parse(node.textContent || '{}');
+    return { data: obj(data), error: null };
+  } catch (err) {
+    return { data: {}, error: `The report data could not be read: ${err.message}` };
+  }
+}
+
+function actorList(data) {
+  const seen = [];
+  for (const r of [...arr(data.headline), ...arr(data.series), ...arr(data.share_of_voice)]) {
+    const name = r && r.actor != null ? String(r.actor) : null;
+    if (name != null && !seen.includes(name)) seen.push(name);
+  }
+  return seen;
+}
+
+const cleanRows = (rows) => arr(rows).filter((r) => r && r.actor != null && r.metric != null)
+  .map((r) => ({ ...r, actor: String(r.actor), metric: String(r.metric) }));
+
+function headlineSentence(rows, actor) {
+  const mine = rows.filter((r) => r.actor === actor);
+  const pick = mine.find((r) => r.metric === 'accounts') || mine[0];
+  if (!pick || !isNum(pick.raw)) return null;
+  const parts = [h('strong', { dir: 'auto' }, actor), `: ${fmtNum(pick.raw)} ${pick.metric} visible`];
+  if (isNum(pick.adjusted)) {
+    parts.push(`; ${fmtNum(pick.adjusted)} remain once coordinated and inauthentic activity is taken out`);
+    if (isNum(pick.ci_low) && isNum(pick.ci_high)) parts.push(` (95% interval ${fmtNum(pick.ci_low)}–${fmtNum(pick.ci_high)})`);
+    if (pick.raw > 0) parts.push(`, ${fmtPct((100 * pick.adjusted) / pick.raw, 0)} of what is visible`);
+  }
+  parts.push('.');
+  const msg = mine.find((r) => r.metric === 'messages');
+  if (msg && isNum(msg.raw) && isNum(msg.adjusted) && msg !== pick) {
+    parts.push(` Messages: ${fmtNum(msg.raw)} visible, ${fmtNum(msg.adjusted)} adjusted.`);
+  }
+  return h('p', { class: 'headline-sentence' }, parts);
+}
+
+function renderHeadline(body, data, actors) {
+  const rows = cleanRows(data.headline);
+  const clusters = arr(data.clusters);
+  const coordinated = clusters.reduce((sum, c) => sum + (isNum(c && c.accounts) ? c.accounts : 0), 0);
+  body.append(h('p', { class: 'lede' },
+    clusters.length
+      ? `${fmtNum(clusters.length)} coordinated cluster${clusters.length === 1 ? '' : 's'} found, involving ${fmtNum(coordinated)} accounts.`
+      : 'No coordinated clusters found.'));
+  if (!actors.length || !rows.length) {
+    body.append(emptyNote('No actors defined: run with --actors FILE to measure support per actor.'));
+    return;
+  }
+  for (const actor of actors) {
+    const sentence = headlineSentence(rows, actor);
+    if (sentence) body.append(sentence);
+  }
+  body.append(headlineChart(rows, actors),
+    h('p', { class: 'caption' }, 'Grey: visible (raw) figure. Colour: adjusted figure. Black whisker: 95% bootstrap interval of the adjusted figure.'));
+  const metrics = sortMetrics(rows.map((r) => r.metric));
+  body.append(table([
+    { label: 'actor', value: (r) => dataText('span', r.actor) },
+    { label: 'metric', value: (r) => r.metric },
+    { label: 'raw', num: true, value: (r) => fmtNum(r.raw) },
+    { label: 'adjusted', num: true, value: (r) => fmtNum(r.adjusted) },
+    { label: '95% interval', num: true, value: (r) => (isNum(r.ci_low) ? `${fmtNum(r.ci_low)} – ${fmtNum(r.ci_high)}` : '–') },
+    { label: 'adjusted / raw', num: true, value: (r) => (isNum(r.raw) && r.raw > 0 && isNum(r.adjusted) ? fmtPct((100 * r.adjusted) / r.raw) : '–') },
+  ], [...rows].sort((a, b) => actors.indexOf(a.actor) - actors.indexOf(b.actor) || metrics.indexOf(a.metric) - metrics.indexOf(b.metric))));
+}
+
+function renderSeries(body, data, actors) {
+  const rows = cleanRows(data.series);
+  if (!rows.length) {
+    body.append(emptyNote(actors.length ? 'No time series in this run.' : 'No actors defined, so no support over time.'));
+    return;
+  }
+  const metrics = sortMetrics(rows.map((r) => r.metric));
+  const holder = h('div', { class: 'chart' });
+  const select = h('select', { 'aria-label': 'Metric' }, metrics.map((m) => h('option', { value: m }, m)));
+  const draw = () => {
+    holder.textContent = '';
+    holder.append(seriesChart(rows, actors, select.value));
+  };
+  select.addEventListener('change', draw);
+  const meta = obj(data.meta);
+  body.append(h('div', { class: 'controls' }, h('label', null, 'Metric ', select),
+    meta.period ? h('span', { class: 'caption' }, ` per ${meta.period}`) : null),
+  holder, h('p', { class: 'caption' }, 'Dashed: raw. Solid: adjusted. Band: 95% interval of the adjusted figure.'));
+  draw();
+}
+
+function renderShare(body, data, actors) {
+  const rows = cleanRows(data.share_of_voice);
+  if (!rows.length) {
+    body.append(emptyNote(actors.length ? 'No share of voice in this run.' : 'No actors defined, so no share of voice.'));
+    return;
+  }
+  body.append(h('div', { class: 'chart' }, shareOfVoiceChart(rows, actors)),
+    h('p', { class: 'caption' }, 'Each bar sums to 100% across actors; "adjusted" counts a coordinated cluster as one voice and drops inauthentic accounts.'));
+}
+
+let networkController = null;
+
+function renderNetworkSection(body, data) {
+  const network = obj(data.network);
+  const nodes = arr(network.nodes);
+  if (!nodes.length) {
+    body.append(emptyNote('No coordination network: no pair of accounts acted together more than chance allows.'));
+    return;
+  }
+  const order = arr(data.clusters).filter((c) => c && c.id != null).map((c) => String(c.id));
+  const trunc = obj(network.truncated);
+  body.append(h('p', { class: 'caption' },
+    `${fmtNum(nodes.length)} accounts and ${fmtNum(arr(network.edges).length)} links, coloured by cluster. Scroll to zoom, drag to pan, hover over an account for its details.` +
+    (isNum(trunc.nodes_total) || isNum(trunc.edges_total)
+      ? ` Showing the strongest part of a larger network (${fmtNum(trunc.nodes_total)} accounts, ${fmtNum(trunc.edges_total)} links in all).` : '')));
+  networkController = renderNetwork(body, network, order);
+}
+
+function evidencePanel(cluster) {
+  const panel = h('div', { class: 'evidence' });
+  const behaviours = arr(cluster.behaviours).map(String);
+  if (behaviours.length) panel.append(h('p', null, h('strong', null, 'Behaviours: '), behaviours.join(', ')));
+  const objects = arr(cluster.top_objects);
+  if (objects.length) {
+    panel.append(h('h4', null, 'Top shared objects'));
+    const list = h('ol', { class: 'objects' });
+    for (const o of objects.slice(0, 50)) {
+      const item = obj(o);
+      list.append(h('li', null, dataText('span', item.object, 'object'),
+        ` — ${item.behaviour == null ? '' : `${item.behaviour}, `}${fmtNum(item.count)}×`));
+    }
+    panel.append(list);
+  }
+  const messages = arr(cluster.evidence);
+  panel.append(h('h4', null, `Evidence messages (${fmtNum(messages.length)})`));
+  if (!messages.length) panel.append(emptyNote('No evidence messages stored for this cluster.'));
+  const shown = messages.slice(0, 300);
+  for (const m of shown) {
+    const msg = obj(m);
+    const href = safeHref(msg.url);
+    panel.append(h('article', { class: 'message' },
+      h('header', null,
+        dataText('span', msg.handle || msg.account, 'who'),
+        msg.handle && msg.account ? h('span', { class: 'muted' }, ' ', dataText('span', msg.account)) : null,
+        msg.chat != null ? h('span', { class: 'muted' }, ' in ', dataText('span', msg.chat)) : null,
+        h('time', null, fmtTime(msg.time)),
+        msg.behaviour != null ? h('span', { class: 'tag' }, String(msg.behaviour)) : null),
+      dataText('p', msg.text, 'text'),
+      msg.url ? (href ? h('a', { href, rel: 'noopener noreferrer nofollow', target: '_blank', dir: 'auto', class: 'url' }, String(msg.url))
+        : dataText('span', msg.url, 'url')) : null));
+  }
+  if (messages.length > shown.length) panel.append(emptyNote(`${fmtNum(messages.length - shown.length)} more messages are in the cluster's evidence file.`));
+  return panel;
+}
+
+function renderClusters(body, data) {
+  const clusters = arr(data.clusters).filter((c) => c && c.id != null);
+  if (!clusters.length) {
+    body.append(emptyNote('No clusters found: no group of accounts acted together more often than chance allows.'));
+    return;
+  }
+  const columns = ['', 'cluster', 'accounts', 'messages', 'behaviours', 'first', 'last', 'median delay', 'p-value', 'mean score', ''];
+  const tbody = h('tbody');
+  clusters.forEach((c, i) => {
+    const detail = h('tr', { class: 'detail', hidden: true }, h('td', { colspan: columns.length }));
+    const toggle = h('button', { type: 'button', class: 'toggle', 'aria-expanded': 'false' }, 'Evidence');
+    toggle.addEventListener('click', () => {
+      const open = detail.hidden;
+      if (open && !detail.firstChild.firstChild) detail.firstChild.append(evidencePanel(c));
+      detail.hidden = !open;
+      toggle.setAttribute('aria-expanded', String(open));
+      toggle.textContent = open ? 'Hide' : 'Evidence';
+    });
+    const show = h('button', { type: 'button', class: 'link' }, 'In network');
+    show.addEventListener('click', () => {
+      if (networkController) {
+        networkController.highlight(String(c.id));
+        document.getElementById('network').scrollIntoView();
+      }
+    });
+    tbody.append(h('tr', { class: 'cluster-row', 'data-cluster': String(c.id) },
+      h('td', null, h('span', { class: 'swatch', style: `background:${clusterColor(i)}` })),
+      h('td', null, String(c.id)),
+      h('td', { class: 'num' }, fmtNum(c.accounts)),
+      h('td', { class: 'num' }, fmtNum(c.messages)),
+      h('td', null, arr(c.behaviours).map(String).join(', ')),
+      h('td', null, fmtTime(c.first_time)),
+      h('td', null, fmtTime(c.last_time)),
+      h('td', { class: 'num' }, fmtDuration(c.median_delay_s)),
+      h('td', { class: 'num' }, fmtP(c.p_value)),
+      h('td', { class: 'num' }, isNum(c.mean_score) ? c.mean_score.toFixed(2) : '–'),
+      h('td', { class: 'actions' }, toggle, show)), detail);
+  });
+  body.append(h('p', { class: 'caption' }, 'Clusters ranked by strength of evidence. Open a row for its shared objects and example messages.'),
+    h('table', { class: 'data clusters', id: 'gs-clusters' },
+      h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col' }, c)))), tbody));
+}
+
+function renderSignals(body, data) {
+  const signals = arr(data.signals).filter((s) => s && arr(s.bins).length);
+  if (!signals.length) {
+    body.append(emptyNote('No account signals in this run.'));
+    return;
+  }
+  const grid = h('div', { class: 'chart-row' });
+  for (const s of signals) {
+    grid.append(h('figure', { class: 'chart small' },
+      h('figcaption', null, String(s.label || s.name)),
+      histogramChart(s),
+      s.description ? h('p', { class: 'caption' }, String(s.description)) : null));
+  }
+  body.append(grid, h('p', { class: 'caption' }, 'Red line: the threshold above which an account counts as inauthentic in the adjusted figures.'));
+}
+
+function renderSensitivity(body, data) {
+  const rows = arr(data.sensitivity).filter((r) => r && r.parameter != null);
+  if (!rows.length) {
+    body.append(emptyNote('No sensitivity analysis in this run.'));
+    return;
+  }
+  body.append(h('p', { class: 'caption' }, 'How the adjusted figure moves when one parameter changes and the others stay at their chosen values. Bold rows use the chosen value.'),
+    table([
+      { label: 'parameter', value: (r) => String(r.parameter) },
+      { label: 'value', num: true, value: (r) => (isNum(r.value) ? fmtNum(r.value) : String(r.value ?? '–')) },
+      { label: 'actor', value: (r) => dataText('span', r.actor ?? '–') },
+      { label: 'metric', value: (r) => String(r.metric ?? '') },
+      { label: 'adjusted', num: true, value: (r) => fmtNum(r.adjusted) },
+      { label: '95% interval', num: true, value: (r) => (isNum(r.ci_low) ? `${fmtNum(r.ci_low)} – ${fmtNum(r.ci_high)}` : '–') },
+    ], rows, { rowClass: (r) => (r.baseline ? 'baseline' : null) }));
+}
+
+function renderParameters(body, data) {
+  const meta = obj(data.meta);
+  const params = obj(meta.parameters);
+  const rows = [
+    ['groundswell version', meta.version],
+    ['generated at', fmtTime(meta.generated_at)],
+    ['seed', meta.seed],
+    ...Object.keys(params).sort().map((k) => [k, typeof params[k] === 'object' ? JSON.stringify(params[k]) : params[k]]),
+  ].filter(([, v]) => v != null && v !== '');
+  if (!rows.length) {
+    body.append(emptyNote('No parameters recorded.'));
+    return;
+  }
+  body.append(table([
+    { label: 'parameter', value: (r) => String(r[0]) },
+    { label: 'value', value: (r) => String(r[1]) },
+  ], rows));
+}
+
+function renderProvenance(body, data) {
+  const prov = obj(data.provenance);
+  const files = arr(prov.files).filter((f) => f);
+  if (!files.length) body.append(emptyNote('No input files recorded.'));
+  else {
+    const sum = (k) => files.reduce((s, f) => s + (isNum(f[k]) ? f[k] : 0), 0);
+    const totals = { path: 'all files', format: '', records_read: sum('records_read'), stored: sum('stored'), duplicates: sum('duplicates'), rejected: sum('rejected') };
+    body.append(table([
+      { label: 'file', value: (f) => dataText('span', f.path, 'path') },
+      { label: 'format', value: (f) => String(f.format ?? '') },
+      { label: 'records read', num: true, value: (f) => fmtNum(f.records_read) },
+      { label: 'stored', num: true, value: (f) => fmtNum(f.stored) },
+      { label: 'duplicates', num: true, value: (f) => fmtNum(f.duplicates) },
+      { label: 'rejected', num: true, value: (f) => fmtNum(f.rejected) },
+    ], files.length > 1 ? [...files, totals] : files, { rowClass: (f) => (f === totals ? 'total' : null) }));
+  }
+  const counts = obj(prov.totals);
+  const countKeys = Object.keys(counts).filter((k) => isNum(counts[k]));
+  if (countKeys.length) {
+    body.append(h('p', null, countKeys.map((k) => `${k.replace(/_/g, ' ')}: ${fmtNum(counts[k])}`).join(' · ')));
+  }
+  const rejects = arr(prov.reject_samples).filter((r) => r);
+  if (rejects.length) {
+    body.append(h('h3', null, 'Rejected records (samples)'), table([
+      { label: 'file', value: (r) => dataText('span', r.file, 'path') },
+      { label: 'position', value: (r) => String(r.position ?? '') },
+      { label: 'reason', value: (r) => dataText('span', r.reason) },
+      { label: 'excerpt', value: (r) => dataText('code', r.excerpt) },
+    ], rejects));
+  }
+}
+
+function renderAssumptions(body, data) {
+  const items = arr(data.assumptions).filter((a) => a != null && a !== '');
+  if (!items.length) {
+    body.append(emptyNote('No assumptions recorded.'));
+    return;
+  }
+  body.append(h('ul', { class: 'assumptions' }, items.map((a) => h('li', { dir: 'auto' }, String(a)))));
+}
+
+function main() {
+  const { data, error } = readData();
+  const meta = obj(data.meta);
+  const root = document.getElementById('gs-report') || document.body.appendChild(h('main', { id: 'gs-report' }));
+  root.textContent = '';
+  const title = typeof meta.title === 'string' && meta.title ? meta.title : 'groundswell report';
+  document.title = title;
+  root.append(h('header', { class: 'top' },
+    h('h1', { dir: 'auto' }, title),
+    h('p', { class: 'muted' }, `Generated ${fmtTime(meta.generated_at)} by groundswell ${meta.version ?? ''}`),
+    h('nav', null, SECTIONS.map(([id, label]) => h('a', { href: `#${id}` }, label)))));
+  if (error) root.append(h('p', { class: 'error' }, error));
+  const actors = actorList(data);
+  const renderers = {
+    headline: (b) => renderHeadline(b, data, actors),
+    series: (b) => renderSeries(b, data, actors),
+    share: (b) => renderShare(b, data, actors),
+    network: (b) => renderNetworkSection(b, data),
+    clusters: (b) => renderClusters(b, data),
+    signals: (b) => renderSignals(b, data),
+    sensitivity: (b) => renderSensitivity(b, data),
+    parameters: (b) => renderParameters(b, data),
+    provenance: (b) => renderProvenance(b, data),
+    assumptions: (b) => renderAssumptions(b, data),
+  };
+  for (const [id, label] of SECTIONS) {
+    const body = h('div', { class: 'section-body' });
+    root.append(h('section', { id }, h('h2', null, label), body));
+    try {
+      renderers[id](body);
+    } catch (err) {
+      // One broken section must not take the rest of the report with it.
+      body.append(h('p', { class: 'error' }, `This section could not be drawn: ${err && err.message}`));
+      console.error(err);
+    }
+  }
+  document.documentElement.dataset.gsReady = 'true';
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', main);
+else main();
+

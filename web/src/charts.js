@@ -134,8 +134,8 @@ export function histogramChart(signal) {
   ];
   if (isNum(signal.threshold)) marks.push(Plot.ruleX([signal.threshold], { stroke: '#d62728', strokeWidth: 2 }));
   return Plot.plot({
-    width: 290,
-    height: 180,
+    width: 255,
+    height: 170,
     marginLeft: 45,
     x: { label: signal.unit ? String(signal.unit) : null, type: signal.log_x ? 'log' : 'linear' },
     y: { label: 'accounts', grid: true, tickFormat: compact },

@@ -232,7 +232,7 @@ function renderSignals(body, data) {
       histogramChart(s),
       s.description ? h('p', { class: 'caption' }, String(s.description)) : null));
   }
-  body.append(grid, h('p', { class: 'caption' }, 'Red line: the threshold above which an account counts as inauthentic in the adjusted figures.'));
+  body.append(grid, h('p', { class: 'caption' }, 'Red line: the threshold used for that signal; above the score threshold an account counts as inauthentic in the adjusted figures.'));
 }
 
 function renderSensitivity(body, data) {
@@ -348,7 +348,23 @@ function main() {
       console.error(err);
     }
   }
-  document.documentElement.dataset.gsReady = 'true';
+  const finish = () => { document.documentElement.dataset.gsReady = 'true'; };
+  if (!networkController) {
+    finish();
+    return;
+  }
+  // Let the browser paint the tables and charts first; the network layout takes a moment on
+  // large networks.
+  requestAnimationFrame(() => setTimeout(() => {
+    try {
+      networkController.start();
+    } catch (err) {
+      const stage = document.getElementById('gs-network-stage');
+      if (stage) stage.replaceWith(h('p', { class: 'error' }, `The network could not be drawn: ${err && err.message}`));
+      console.error(err);
+    }
+    finish();
+  }, 0));
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', main);

@@ -1,0 +1,288 @@
+// Browser test of report.html (spec §9): opens reports written by groundswell-report-fixture
+// in Debian's headless Chromium, with the network unavailable to the page, and checks what a
+// reader relies on: the page works offline, draws its charts and network, lists clusters with
+// their evidence, shows hostile text as text without running it, and lays Persian text out
+// right to left.
+//
+//   node report_browser_test.mjs --report FIXTURE.html --empty EMPTY.html [--large LARGE.html]
+//
+// GS_SCREENSHOT=path writes a screenshot of the fixture report. Prints one line per check and
+// a closing "browser: N passed, M failed"; exits non-zero on any failure.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+const require = createRequire(new URL('../../web/package.json', import.meta.url));
+const { chromium } = require('playwright-core');
+
+const PAYLOADS = [
+  '<script>window.__pwned=1</script>',
+  '<img src=x onerror="window.__pwned=1">',
+  '</script><script>window.__pwned=1</script>',
+];
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i += 2) out[argv[i].replace(/^--/, '')] = argv[i + 1];
+  return out;
+}
+
+// Decodes an 8-bit non-interlaced PNG (what Chromium's screenshots are) into RGBA rows, to
+// look at the pixels the network view drew.
+function decodePng(buffer) {
+  let pos = 8;
+  let width = 0; let height = 0; let colorType = 0;
+  const idat = [];
+  while (pos < buffer.length) {
+    const length = buffer.readUInt32BE(pos);
+    const type = buffer.toString('ascii', pos + 4, pos + 8);
+    const data = buffer.subarray(pos + 8, pos + 8 + length);
+    if (type === 'IHDR') {
+      width = data.readUInt32BE(0);
+      height = data.readUInt32BE(4);
+      colorType = data[9];
+      if (data[8] !== 8 || data[12] !== 0) throw new Error('unsupported PNG');
+    } else if (type === 'IDAT') idat.push(data);
+    pos += 12 + length;
+  }
+  const channels = colorType === 6 ? 4 : colorType === 2 ? 3 : 0;
+  if (!channels) throw new Error(`unsupported PNG colour type ${colorType}`);
+  const raw = zlib.inflateSync(Buffer.concat(idat));
+  const stride = width * channels;
+  const pixels = Buffer.alloc(width * height * channels);
+  for (let y = 0; y < height; y++) {
+    const filter = raw[y * (stride + 1)];
+    const line = raw.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    for (let x = 0; x < stride; x++) {
+      const a = x >= channels ? pixels[y * stride + x - channels] : 0;
+      const b = y > 0 ? pixels[(y - 1) * stride + x] : 0;
+      const c = x >= channels && y > 0 ? pixels[(y - 1) * stride + x - channels] : 0;
+      let v = line[x];
+      if (filter === 1) v += a;
+      else if (filter === 2) v += b;
+      else if (filter === 3) v += (a + b) >> 1;
+      else if (filter === 4) {
+        const p = a + b - c;
+        const pa = Math.abs(p - a); const pb = Math.abs(p - b); const pc = Math.abs(p - c);
+        v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      }
+      pixels[y * stride + x] = v & 0xff;
+    }
+  }
+  return { width, height, channels, pixels };
+}
+
+function distinctColours(png) {
+  const seen = new Set();
+  let coloured = 0;
+  for (let i = 0; i < png.pixels.length; i += png.channels) {
+    const r = png.pixels[i]; const g = png.pixels[i + 1]; const b = png.pixels[i + 2];
+    seen.add((r << 16) | (g << 8) | b);
+    // Saturated pixels: cluster colours, not the white stage or grey edges.
+    if (Math.max(r, g, b) - Math.min(r, g, b) > 60) coloured++;
+  }
+  return { distinct: seen.size, coloured };
+}
+
+const results = [];
+async function check(name, fn) {
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`ok   ${name}`);
+  } catch (err) {
+    results.push({ name, ok: false });
+    console.log(`FAIL ${name}\n     ${String(err && err.message || err).split('\n').join('\n     ')}`);
+  }
+}
+function expect(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+// Opens a report and records everything that tells whether it stayed offline and quiet.
+async function openReport(context, file, initScript) {
+  const page = await context.newPage();
+  if (initScript) await page.addInitScript(initScript);
+  const log = { requests: [], errors: [] };
+  page.on('request', (r) => log.requests.push(r.url()));
+  // Errors only: Chromium's software WebGL prints performance warnings that are not ours.
+  page.on('console', (m) => { if (m.type() === 'error') log.errors.push(`console.error: ${m.text()}`); });
+  page.on('pageerror', (e) => log.errors.push(`page error: ${e.message}`));
+  const url = pathToFileURL(path.resolve(file)).href;
+  const started = Date.now();
+  await page.goto(url, { waitUntil: 'load' });
+  await page.waitForSelector('html[data-gs-ready="true"]', { timeout: 30000 });
+  log.loadMs = Date.now() - started;
+  log.url = url;
+  return { page, log };
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (!args.report || !args.empty) {
+    console.error('usage: node report_browser_test.mjs --report FIXTURE.html --empty EMPTY.html [--large LARGE.html]');
+    process.exit(2);
+  }
+  const fixture = JSON.parse(fs.readFileSync(new URL('./fixture.json', import.meta.url), 'utf8'));
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.GS_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const { page, log } = await openReport(context, args.report);
+
+    await check('report opens with no console or page errors', async () => {
+      expect(log.errors.length === 0, log.errors.join('\n'));
+      const sectionErrors = await page.$$eval('.error', (els) => els.map((e) => e.textContent));
+      expect(sectionErrors.length === 0, `sections failed: ${sectionErrors.join('; ')}`);
+    });
+
+    await check('charts render as non-empty SVG', async () => {
+      const counts = await page.evaluate(() => Object.fromEntries(
+        ['headline', 'series', 'share', 'signals'].map((id) => [id, [...document.querySelectorAll(`#${id} svg`)]
+          // Legends are small SVGs of their own; charts are the ones with axes.
+          .filter((svg) => svg.querySelector('[aria-label$="axis"], [aria-label^="x-axis"], [aria-label^="y-axis"]'))
+          .map((svg) => svg.querySelectorAll('rect, path, line').length)])));
+      expect(counts.headline.length === 3, `headline charts: ${JSON.stringify(counts.headline)}`);
+      expect(counts.series.length === 1 && counts.series[0] > 10, `series chart: ${JSON.stringify(counts.series)}`);
+      expect(counts.share.length === 1 && counts.share[0] > 9, `share chart: ${JSON.stringify(counts.share)}`);
+      expect(counts.signals.length === fixture.signals.length, `signal charts: ${JSON.stringify(counts.signals)}`);
+      for (const [id, list] of Object.entries(counts)) expect(list.every((n) => n > 3), `${id} has an empty chart: ${list}`);
+      const actors = await page.$$eval('#headline svg text', (els) => els.map((e) => e.textContent));
+      expect(actors.includes('جبهه آزادی'), 'Persian actor name missing from the headline chart');
+    });
+
+    await check('network renders every account, coloured by cluster', async () => {
+      const stage = await page.$('#gs-network-stage');
+      expect(stage, 'no network stage');
+      const info = await stage.evaluate((el) => ({ ...el.dataset, canvases: el.querySelectorAll('canvas').length }));
+      expect(info.renderer === 'sigma', `renderer: ${info.renderer}`);
+      expect(Number(info.nodes) === fixture.network.nodes.length, `nodes drawn: ${info.nodes}`);
+      expect(Number(info.edges) > 0 && info.canvases > 0, `edges ${info.edges}, canvases ${info.canvases}`);
+      const { distinct, coloured } = distinctColours(decodePng(await stage.screenshot()));
+      expect(distinct > 20 && coloured > 500, `network picture looks empty: ${distinct} colours, ${coloured} coloured pixels`);
+    });
+
+    await check('cluster table lists every cluster and drills down to evidence', async () => {
+      const rows = await page.$$('#gs-clusters tr.cluster-row');
+      expect(rows.length === fixture.clusters.length, `${rows.length} rows for ${fixture.clusters.length} clusters`);
+      const toggles = await page.$$('#gs-clusters button.toggle');
+      for (const t of toggles) await t.click();
+      const shown = await page.$$eval('#gs-clusters tr.detail:not([hidden]) article.message', (els) => els.length);
+      const expected = fixture.clusters.reduce((s, c) => s + c.evidence.length, 0);
+      expect(shown === expected, `${shown} evidence messages shown, ${expected} in the data`);
+      const firstId = String(fixture.clusters[0].id);
+      await page.click(`#gs-clusters tr.cluster-row[data-cluster="${firstId}"] button.link`);
+      const selected = await page.$eval('#network select', (s) => s.value);
+      expect(selected === firstId, `network shows cluster ${selected}, expected ${firstId}`);
+    });
+
+    await check('hostile text is shown as text and never runs', async () => {
+      const state = await page.evaluate(() => ({
+        pwned: typeof window.__pwned,
+        scripts: document.scripts.length,
+        imgs: document.querySelectorAll('img').length,
+        bold: [...document.querySelectorAll('b')].length,
+        text: document.body.innerText,
+        jsLinks: [...document.querySelectorAll('a[href]')].filter((a) => !/^(https?:|#)/.test(a.getAttribute('href'))).length,
+      }));
+      expect(state.pwned === 'undefined', 'window.__pwned was set');
+      expect(state.scripts === 2, `${state.scripts} script elements (expected the data block and the bundle)`);
+      expect(state.imgs === 0 && state.bold === 0, `markup from the data became elements: ${state.imgs} img, ${state.bold} b`);
+      expect(state.jsLinks === 0, `${state.jsLinks} links with a non-web address`);
+      for (const p of PAYLOADS) expect(state.text.includes(p), `payload not visible as text: ${p}`);
+      expect(state.text.includes('javascript:window.__pwned=1'), 'javascript: URL not shown as text');
+      // Hovering the info panel path: the hostile handle reaches the page as text too.
+      await page.selectOption('#network select', '');
+    });
+
+    await check('Persian text is laid out right to left, English left to right', async () => {
+      const dirs = await page.$$eval('article.message p.text', (els) => els.map((e) => ({
+        text: e.textContent, attr: e.getAttribute('dir'), direction: getComputedStyle(e).direction })));
+      const fa = dirs.find((d) => /[\u0600-\u06FF]/.test(d.text[0]));
+      const en = dirs.find((d) => /^[A-Za-z]/.test(d.text));
+      expect(fa && en, 'fixture lacks Persian or English messages');
+      expect(fa.attr === 'auto' && fa.direction === 'rtl', `Persian message: dir=${fa.attr}, direction ${fa.direction}`);
+      expect(en.attr === 'auto' && en.direction === 'ltr', `English message: dir=${en.attr}, direction ${en.direction}`);
+    });
+
+    await check('no network request beyond the report file itself', async () => {
+      await page.waitForTimeout(300);
+      const foreign = log.requests.filter((u) => u !== log.url);
+      expect(foreign.length === 0, `requests: ${foreign.join(', ')}`);
+      expect(log.errors.length === 0, `errors after interaction: ${log.errors.join('\n')}`);
+    });
+
+    if (process.env.GS_SCREENSHOT) {
+      // A reader's first view: collapse all clusters but the first, show every cluster.
+      const open = await page.$$('#gs-clusters button.toggle[aria-expanded="true"]');
+      for (const t of open.slice(1)) await t.click();
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: process.env.GS_SCREENSHOT, fullPage: true });
+      console.log(`screenshot written to ${process.env.GS_SCREENSHOT}`);
+    }
+    await page.close();
+
+    await check('empty report says what is missing', async () => {
+      const { page: empty, log: emptyLog } = await openReport(context, args.empty);
+      const text = await empty.evaluate(() => document.body.innerText);
+      for (const phrase of ['No actors defined', 'No clusters found', 'No coordination network', 'No account signals', 'No input files recorded']) {
+        expect(text.includes(phrase), `missing "${phrase}"`);
+      }
+      expect(emptyLog.errors.length === 0, emptyLog.errors.join('\n'));
+      await empty.close();
+    });
+
+    await check('without WebGL the report still works and draws a static network', async () => {
+      const { page: plain, log: plainLog } = await openReport(context, args.report, () => {
+        const getContext = HTMLCanvasElement.prototype.getContext;
+        HTMLCanvasElement.prototype.getContext = function (type, ...rest) {
+          return /webgl/i.test(type) ? null : getContext.call(this, type, ...rest);
+        };
+        delete window.WebGLRenderingContext;
+        delete window.WebGL2RenderingContext;
+      });
+      const info = await plain.$eval('#gs-network-stage', (el) => ({ ...el.dataset }));
+      expect(info.renderer === 'static', `renderer: ${info.renderer}`);
+      const rows = await plain.$$('#gs-clusters tr.cluster-row');
+      expect(rows.length === fixture.clusters.length, `${rows.length} cluster rows`);
+      const { coloured } = distinctColours(decodePng(await (await plain.$('#gs-network-stage')).screenshot()));
+      expect(coloured > 200, `static network picture looks empty (${coloured} coloured pixels)`);
+      // sigma's own failure message is expected here; anything else is not.
+      const others = plainLog.errors.filter((e) => !/webgl|sigma/i.test(e));
+      expect(others.length === 0, others.join('\n'));
+      await plain.close();
+    });
+
+    if (args.large) {
+      await check('2,000-account network opens and renders', async () => {
+        const { page: large, log: largeLog } = await openReport(context, args.large);
+        const info = await large.$eval('#gs-network-stage', (el) => ({ ...el.dataset }));
+        expect(Number(info.nodes) >= 2000 && info.renderer === 'sigma', JSON.stringify(info));
+        expect(largeLog.errors.length === 0, largeLog.errors.join('\n'));
+        console.log(`     (opened in ${largeLog.loadMs} ms: ${info.nodes} accounts, ${info.edges} links)`);
+        await large.close();
+      });
+    }
+  } finally {
+    await context.close();
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+  }
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  console.log(`browser: ${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  console.log(`browser: ${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed`);
+  process.exit(1);
+});

@@ -1,0 +1,291 @@
+#include "text/near_duplicate.h"
+
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <unordered_map>
+
+#include "text/minhash.h"
+#include "text/shingle.h"
+
+namespace groundswell {
+namespace {
+
+constexpr size_t kBlock = 2048;  // items per parallel task; fixed so outputs never depend on it
+
+// Shingle sets of the comparable items, in compact order (compact index c ↔ item items[c]).
+struct ShingleSets {
+  std::vector<uint32_t> items;
+  std::vector<uint64_t> offsets;  // size items.size() + 1
+  std::vector<uint64_t> values;
+  bool char_shingles = false;
+
+  std::span<const uint64_t> set(size_t c) const {
+    return {values.data() + offsets[c], static_cast<size_t>(offsets[c + 1] - offsets[c])};
+  }
+};
+
+Status validate(std::span<const std::string_view> keys, std::span<const int64_t> times,
+                std::span<const uint32_t> accounts, const NearDuplicateOptions& o) {
+  if (!(o.threshold > 0.0 && o.threshold <= 1.0))
+    return Status::InvalidArgument("near-duplicate threshold must be in (0, 1]");
+  if (o.min_tokens < 1) return Status::InvalidArgument("min_tokens must be at least 1");
+  if (o.shingle_words < 1 || o.shingle_chars < 1)
+    return Status::InvalidArgument("shingle sizes must be at least 1");
+  if (o.max_signature < 1 || o.max_signature > 4096)
+    return Status::InvalidArgument("max_signature must be in [1, 4096]");
+  if (!(o.target_miss_probability > 0.0 && o.target_miss_probability < 1.0))
+    return Status::InvalidArgument("target_miss_probability must be in (0, 1)");
+  if (keys.size() >= std::numeric_limits<uint32_t>::max())
+    return Status::InvalidArgument("too many items for one near-duplicate search");
+  if (times.size() != keys.size() && !(times.empty() && o.window_ms < 0))
+    return Status::InvalidArgument("times_ms must have one entry per key");
+  if (!accounts.empty() && accounts.size() != keys.size())
+    return Status::InvalidArgument("accounts must be empty or have one entry per key");
+  return Status::Ok();
+}
+
+template <typename Fn>
+void for_each_block(size_t n, Fn&& fn) {
+  const size_t blocks = (n + kBlock - 1) / kBlock;
+  tbb::parallel_for(tbb::blocked_range<size_t>(0, blocks, 1), [&](const tbb::blocked_range<size_t>& r) {
+    for (size_t b = r.begin(); b != r.end(); ++b) fn(b, b * kBlock, std::min(n, (b + 1) * kBlock));
+  });
+}
+
+ShingleSets build_shingle_sets(std::span<const std::string_view> keys, const NearDuplicateOptions& o) {
+  const size_t n = keys.size();
+  // Pass 1: token counts and script, which decide comparability and the shingle kind.
+  std::vector<uint32_t> token_counts(n);
+  std::vector<uint8_t> unspaced(n);
+  tbb::enumerable_thread_specific<Shingler> shinglers;
+  for_each_block(n, [&](size_t, size_t begin, size_t end) {
+    Shingler& sh = shinglers.local();
+    for (size_t i = begin; i < end; ++i) {
+      sh.tokenize(keys[i]);
+      token_counts[i] = static_cast<uint32_t>(sh.token_count());
+      unspaced[i] = sh.mainly_unspaced();
+    }
+  });
+
+  ShingleSets sets;
+  for (size_t i = 0; i < n; ++i)
+    if (token_counts[i] >= static_cast<uint32_t>(o.min_tokens)) sets.items.push_back(static_cast<uint32_t>(i));
+  if (o.shingle_mode == ShingleMode::kChars) {
+    sets.char_shingles = true;
+  } else if (o.shingle_mode == ShingleMode::kAuto && !sets.items.empty()) {
+    std::vector<uint32_t> counts;
+    counts.reserve(sets.items.size());
+    for (uint32_t i : sets.items) counts.push_back(token_counts[i]);
+    auto mid = counts.begin() + static_cast<std::ptrdiff_t>(counts.size() / 2);
+    std::nth_element(counts.begin(), mid, counts.end());
+    sets.char_shingles = *mid < static_cast<uint32_t>(o.short_text_median_tokens);
+  }
+
+  // Pass 2: shingles, block by block, then concatenated in item order.
+  const ShingleOptions so{o.shingle_words, o.shingle_chars, o.seed};
+  const size_t m = sets.items.size();
+  const size_t blocks = (m + kBlock - 1) / kBlock;
+  std::vector<std::vector<uint64_t>> block_values(blocks);
+  std::vector<uint64_t> sizes(m);
+  for_each_block(m, [&](size_t b, size_t begin, size_t end) {
+    Shingler& sh = shinglers.local();
+    std::vector<uint64_t>& vals = block_values[b];
+    for (size_t c = begin; c < end; ++c) {
+      const uint32_t item = sets.items[c];
+      sh.tokenize(keys[item]);
+      const bool chars = sets.char_shingles || unspaced[item];
+      const size_t before = vals.size();
+      sh.append_shingles(chars ? ShingleKind::kChars : ShingleKind::kWords, so, vals);
+      sizes[c] = vals.size() - before;
+    }
+  });
+  sets.offsets.resize(m + 1);
+  sets.offsets[0] = 0;
+  for (size_t c = 0; c < m; ++c) sets.offsets[c + 1] = sets.offsets[c] + sizes[c];
+  sets.values.resize(sets.offsets[m]);
+  tbb::parallel_for(size_t{0}, blocks, [&](size_t b) {
+    std::copy(block_values[b].begin(), block_values[b].end(),
+              sets.values.begin() + static_cast<std::ptrdiff_t>(sets.offsets[b * kBlock]));
+    std::vector<uint64_t>().swap(block_values[b]);
+  });
+  return sets;
+}
+
+struct BandEntry {
+  uint64_t key;
+  int64_t time;
+  uint32_t c;  // compact index
+};
+
+struct BandOutput {
+  std::vector<NearDuplicatePair> pairs;
+  uint64_t candidates = 0;
+};
+
+Result<NearDuplicateResult> run_lsh(std::span<const std::string_view> keys, std::span<const int64_t> times,
+                                    std::span<const uint32_t> accounts, const NearDuplicateOptions& o) {
+  GS_RETURN_IF_ERROR(validate(keys, times, accounts, o));
+  NearDuplicateResult result;
+  const LshParameters lsh = choose_lsh_parameters(o.threshold, o.max_signature, o.target_miss_probability);
+  result.bands = lsh.bands;
+  result.rows = lsh.rows;
+  result.miss_probability = lsh.miss_probability;
+
+  const ShingleSets sets = build_shingle_sets(keys, o);
+  result.char_shingles = sets.char_shingles;
+  const size_t m = sets.items.size();
+  result.compared_items = static_cast<uint32_t>(m);
+  if (m < 2) return result;
+
+  // Band keys: one 64-bit hash of each band's `rows` MinHash values.
+  const size_t bands = static_cast<size_t>(lsh.bands);
+  const size_t rows = static_cast<size_t>(lsh.rows);
+  const MinHasher minhash(lsh.bands * lsh.rows, o.seed);
+  std::vector<uint64_t> band_keys(m * bands);
+  for_each_block(m, [&](size_t, size_t begin, size_t end) {
+    std::vector<uint64_t> sig(bands * rows);
+    for (size_t c = begin; c < end; ++c) {
+      minhash.signature(sets.set(c), sig);
+      for (size_t b = 0; b < bands; ++b) {
+        band_keys[c * bands + b] =
+            XXH3_64bits_withSeed(&sig[b * rows], rows * sizeof(uint64_t), o.seed + b);
+      }
+    }
+  });
+
+  auto time_of = [&](size_t c) -> int64_t { return times.empty() ? 0 : times[sets.items[c]]; };
+  const int64_t window = o.window_ms;
+
+  // Each band is a hash partition: sorting by (band key, time) makes every bucket a contiguous
+  // time-ordered run that is swept with the window, so a large bucket costs its in-window
+  // pairs, not its square. A pair is verified only in the first band where it collides.
+  std::vector<BandOutput> outputs(bands);
+  tbb::enumerable_thread_specific<std::vector<BandEntry>> entry_buffers;
+  tbb::parallel_for(size_t{0}, bands, [&](size_t b) {
+    std::vector<BandEntry>& entries = entry_buffers.local();
+    entries.resize(m);
+    for (size_t c = 0; c < m; ++c) entries[c] = {band_keys[c * bands + b], time_of(c), static_cast<uint32_t>(c)};
+    std::sort(entries.begin(), entries.end(), [](const BandEntry& x, const BandEntry& y) {
+      if (x.key != y.key) return x.key < y.key;
+      if (x.time != y.time) return x.time < y.time;
+      return x.c < y.c;
+    });
+    BandOutput& out = outputs[b];
+    for (size_t s = 0; s < m;) {
+      size_t e = s + 1;
+      while (e < m && entries[e].key == entries[s].key) ++e;
+      for (size_t x = s; x + 1 < e; ++x) {
+        for (size_t y = x + 1; y < e; ++y) {
+          if (window >= 0 && entries[y].time - entries[x].time > window) break;
+          const uint32_t cx = std::min(entries[x].c, entries[y].c);
+          const uint32_t cy = std::max(entries[x].c, entries[y].c);
+          bool seen_earlier = false;
+          for (size_t earlier = 0; earlier < b && !seen_earlier; ++earlier)
+            seen_earlier = band_keys[cx * bands + earlier] == band_keys[cy * bands + earlier];
+          if (seen_earlier) continue;
+          const uint32_t ia = sets.items[cx];
+          const uint32_t ib = sets.items[cy];
+          if (o.skip_same_account && !accounts.empty() && accounts[ia] == accounts[ib]) continue;
+          ++out.candidates;
+          const double j = jaccard_sorted(sets.set(cx), sets.set(cy));
+          if (j >= o.threshold) out.pairs.push_back({ia, ib, static_cast<float>(j)});
+        }
+      }
+      s = e;
+    }
+  });
+
+  size_t total = 0;
+  for (const BandOutput& out : outputs) total += out.pairs.size();
+  result.pairs.reserve(total);
+  for (BandOutput& out : outputs) {
+    result.candidate_pairs += out.candidates;
+    result.pairs.insert(result.pairs.end(), out.pairs.begin(), out.pairs.end());
+    std::vector<NearDuplicatePair>().swap(out.pairs);
+  }
+  std::sort(result.pairs.begin(), result.pairs.end(), [](const NearDuplicatePair& x, const NearDuplicatePair& y) {
+    return x.a != y.a ? x.a < y.a : x.b < y.b;
+  });
+  return result;
+}
+
+}  // namespace
+
+Result<NearDuplicateResult> find_near_duplicates(std::span<const std::string_view> keys,
+                                                 std::span<const int64_t> times_ms,
+                                                 const NearDuplicateOptions& options) {
+  return run_lsh(keys, times_ms, {}, options);
+}
+
+Result<NearDuplicateResult> find_near_duplicates(std::span<const std::string_view> keys,
+                                                 std::span<const int64_t> times_ms,
+                                                 std::span<const uint32_t> accounts,
+                                                 const NearDuplicateOptions& options) {
+  return run_lsh(keys, times_ms, accounts, options);
+}
+
+Result<NearDuplicateResult> find_near_duplicates_brute_force(std::span<const std::string_view> keys,
+                                                             std::span<const int64_t> times_ms,
+                                                             std::span<const uint32_t> accounts,
+                                                             const NearDuplicateOptions& options) {
+  GS_RETURN_IF_ERROR(validate(keys, times_ms, accounts, options));
+  NearDuplicateResult result;
+  const ShingleSets sets = build_shingle_sets(keys, options);
+  result.char_shingles = sets.char_shingles;
+  const size_t m = sets.items.size();
+  result.compared_items = static_cast<uint32_t>(m);
+  auto time_of = [&](size_t c) -> int64_t { return times_ms.empty() ? 0 : times_ms[sets.items[c]]; };
+  // Compact indices in time order, so the window bounds the inner loop.
+  std::vector<uint32_t> order(m);
+  for (size_t c = 0; c < m; ++c) order[c] = static_cast<uint32_t>(c);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return time_of(x) < time_of(y); });
+  const size_t blocks = (m + kBlock - 1) / kBlock;
+  std::vector<BandOutput> outputs(blocks);
+  for_each_block(m, [&](size_t blk, size_t begin, size_t end) {
+    BandOutput& out = outputs[blk];
+    for (size_t x = begin; x < end; ++x) {
+      for (size_t y = x + 1; y < m; ++y) {
+        if (options.window_ms >= 0 && time_of(order[y]) - time_of(order[x]) > options.window_ms) break;
+        const uint32_t ia = sets.items[order[x]];
+        const uint32_t ib = sets.items[order[y]];
+        if (options.skip_same_account && !accounts.empty() && accounts[ia] == accounts[ib]) continue;
+        ++out.candidates;
+        const double j = jaccard_sorted(sets.set(order[x]), sets.set(order[y]));
+        if (j >= options.threshold) out.pairs.push_back({std::min(ia, ib), std::max(ia, ib), static_cast<float>(j)});
+      }
+    }
+  });
+  for (BandOutput& out : outputs) {
+    result.candidate_pairs += out.candidates;
+    result.pairs.insert(result.pairs.end(), out.pairs.begin(), out.pairs.end());
+  }
+  std::sort(result.pairs.begin(), result.pairs.end(), [](const NearDuplicatePair& x, const NearDuplicatePair& y) {
+    return x.a != y.a ? x.a < y.a : x.b < y.b;
+  });
+  return result;
+}
+
+KeyGroups group_identical_keys(std::span<const std::string_view> keys) {
+  struct KeyHash {
+    size_t operator()(std::string_view s) const { return static_cast<size_t>(XXH3_64bits(s.data(), s.size())); }
+  };
+  KeyGroups groups;
+  groups.group_of.resize(keys.size());
+  std::unordered_map<std::string_view, uint32_t, KeyHash> ids;
+  ids.reserve(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto [it, inserted] = ids.try_emplace(keys[i], groups.group_count);
+    if (inserted) ++groups.group_count;
+    groups.group_of[i] = it->second;
+  }
+  return groups;
+}
+
+}  // namespace groundswell

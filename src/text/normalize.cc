@@ -1,0 +1,330 @@
+#include "text/normalize.h"
+
+#include <unicode/bytestream.h>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
+#include <algorithm>
+#include <array>
+#include <climits>
+
+#include "text/url.h"
+
+namespace groundswell {
+namespace {
+
+// NFKC_Casefold is NFKC plus full case folding plus removal of default-ignorable code points
+// (soft hyphen, variation selectors, bidi controls, ...). The instance is an immutable
+// process-wide singleton, safe to share between threads.
+const icu::Normalizer2* nfkc_casefold() {
+  static const icu::Normalizer2* instance = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* n = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    return U_SUCCESS(status) ? n : nullptr;
+  }();
+  return instance;
+}
+
+// The Persian/Arabic folding of spec §5.1 over U+0600..U+06FF, applied after NFKC: a code
+// point maps to another, to 0 (stripped) or to itself.
+std::array<char32_t, 256> build_arabic_table() {
+  std::array<char32_t, 256> t{};
+  for (char32_t c = 0; c < 256; ++c) t[c] = 0x0600 + c;
+  auto set = [&](char32_t from, char32_t to) { t[from - 0x0600] = to; };
+  // Yeh variants -> Persian yeh. U+0626 (yeh with hamza) is U+064A + U+0654 canonically and
+  // U+0654 is stripped below, so it folds with its base; the same holds for U+06D3.
+  for (char32_t c : {0x064A, 0x0649, 0x06D0, 0x06D2, 0x0620, 0x0626, 0x06D3}) set(c, 0x06CC);
+  set(0x0643, 0x06A9);  // Arabic kaf -> keheh
+  for (char32_t c : {0x06C0, 0x0629, 0x06D5}) set(c, 0x0647);  // heh variants, teh marbuta
+  // Alef variants. U+0622 (alef with madda) = U+0627 + U+0653 and the madda is stripped.
+  for (char32_t c : {0x0623, 0x0625, 0x0671, 0x0622}) set(c, 0x0627);
+  set(0x0624, 0x0648);  // waw with hamza -> waw
+  for (char32_t c = 0x064B; c <= 0x065F; ++c) set(c, 0);  // harakat
+  set(0x0670, 0);                                           // superscript alef
+  set(0x0640, 0);                                           // tatweel (kashida)
+  for (char32_t d = 0; d < 10; ++d) {
+    set(0x0660 + d, U'0' + d);  // Arabic-Indic digits
+    set(0x06F0 + d, U'0' + d);  // Persian (extended Arabic-Indic) digits
+  }
+  return t;
+}
+
+const std::array<char32_t, 256> kArabicFold = build_arabic_table();
+
+bool is_bidi_control(char32_t c) {
+  return c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
+         (c >= 0x2066 && c <= 0x2069) || c == 0x061C;
+}
+
+bool is_word_cp(UChar32 c) {
+  if (c < 0x80) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  }
+  return (U_GET_GC_MASK(c) & (U_GC_L_MASK | U_GC_M_MASK | U_GC_N_MASK | U_GC_PC_MASK)) != 0;
+}
+
+bool is_space_cp(UChar32 c) {
+  if (c < 0x80) return c <= 0x20 || c == 0x7F;
+  return u_isUWhiteSpace(c) || u_charType(c) == U_CONTROL_CHAR;
+}
+
+void append_utf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out.push_back(static_cast<char>(c));
+  } else if (c < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else if (c < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  }
+}
+
+bool starts_with_icase(std::string_view s, size_t at, std::string_view prefix) {
+  if (s.size() - at < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    char c = s[at + i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != prefix[i]) return false;
+  }
+  return true;
+}
+
+bool is_ascii_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// Length in bytes of a URL starting at `at`, or 0. Recognized starts: http://, https://,
+// www.<alnum>, t.me/<alnum> (Telegram posts often omit the scheme).
+size_t url_length(std::string_view s, size_t at) {
+  size_t body;
+  if (starts_with_icase(s, at, "https://")) {
+    body = at + 8;
+  } else if (starts_with_icase(s, at, "http://")) {
+    body = at + 7;
+  } else if (starts_with_icase(s, at, "www.") || starts_with_icase(s, at, "t.me/")) {
+    body = at + (starts_with_icase(s, at, "www.") ? 4 : 5);
+    if (body >= s.size() || !is_ascii_alnum(s[body])) return 0;
+  } else {
+    return 0;
+  }
+  if (body >= s.size()) return 0;
+  // Extend to the first space or character that cannot sit unescaped in a URL in running text.
+  int32_t i = static_cast<int32_t>(body);
+  const int32_t n = static_cast<int32_t>(s.size());
+  int32_t end = i;
+  while (i < n) {
+    UChar32 c;
+    U8_NEXT(s.data(), i, n, c);
+    if (c < 0 || is_space_cp(c) || c == 0x200C || c == 0x200D) break;
+    if (c == '"' || c == '<' || c == '>' || c == '`' || c == '{' || c == '}' || c == '|' ||
+        c == '\\' || c == '^' || c == 0xAB || c == 0xBB || c == 0x201C || c == 0x201D ||
+        c == 0x2018 || c == 0x2019 || c == 0x060C || c == 0x061B || c == 0x061F)
+      break;
+    end = i;
+  }
+  // Sentence punctuation after a link is not part of it; a ')' is, when the link opened one.
+  std::string_view url = s.substr(at, static_cast<size_t>(end) - at);
+  while (!url.empty()) {
+    const char last = url.back();
+    if (last == ')' && std::count(url.begin(), url.end(), '(') >=
+                           std::count(url.begin(), url.end(), ')')) {
+      break;
+    }
+    if (std::string_view(".,;:!?')]}*").find(last) == std::string_view::npos) break;
+    url.remove_suffix(1);
+  }
+  return url.size() > body - at ? url.size() : 0;
+}
+
+void emit_entity(std::string& pre, NormalizeOptions::Entities how, std::string_view placeholder,
+                 std::string_view kept) {
+  switch (how) {
+    case NormalizeOptions::Entities::kKeep: pre += kept; break;
+    case NormalizeOptions::Entities::kRemove: pre += ' '; break;
+    case NormalizeOptions::Entities::kPlaceholder:
+      pre += ' ';
+      pre += placeholder;
+      pre += ' ';
+      break;
+  }
+}
+
+// Pass 1 over the raw text: validates UTF-8, handles entities, turns ZWNJ/ZWJ/NBSP into
+// spaces (NFKC_Casefold would delete ZWNJ and glue the two halves of a Persian word).
+// Returns whether the result is pure ASCII, in which case NFKC_Casefold is ASCII lowercasing.
+bool pre_pass(std::string_view s, const NormalizeOptions& opt, std::string& pre) {
+  pre.clear();
+  const int32_t n = static_cast<int32_t>(std::min<size_t>(s.size(), INT32_MAX));
+  bool ascii = true;
+  UChar32 prev = ' ';
+  int32_t i = 0;
+  while (i < n) {
+    const int32_t start = i;
+    UChar32 c;
+    U8_NEXT(s.data(), i, n, c);
+    if (!is_word_cp(prev) && prev != '/' && prev != '.') {
+      if (c == 'h' || c == 'H' || c == 'w' || c == 'W' || c == 't' || c == 'T') {
+        if (size_t len = url_length(s.substr(0, static_cast<size_t>(n)), static_cast<size_t>(start))) {
+          std::string_view url = s.substr(static_cast<size_t>(start), len);
+          if (opt.urls == NormalizeOptions::Entities::kKeep) {
+            const std::string canon = canonical_url(url);
+            emit_entity(pre, opt.urls, kUrlPlaceholder, canon);
+          } else {
+            emit_entity(pre, opt.urls, kUrlPlaceholder, {});
+          }
+          i = start + static_cast<int32_t>(len);
+          prev = ' ';
+          for (char b : url) ascii &= static_cast<unsigned char>(b) < 0x80;
+          continue;
+        }
+      }
+      if (c == '@' || c == 0xFF20 || c == '#' || c == 0xFF03) {
+        const bool hashtag = c == '#' || c == 0xFF03;
+        // Body: word characters; a hashtag also spans ZWNJ/ZWJ, which Persian tags contain.
+        int32_t j = i;
+        int32_t end = i;
+        bool has_word = false;
+        while (j < n) {
+          UChar32 d;
+          U8_NEXT(s.data(), j, n, d);
+          if (is_word_cp(d)) {
+            has_word = true;
+          } else if (!(hashtag && (d == 0x200C || d == 0x200D))) {
+            break;
+          }
+          end = j;
+        }
+        if (has_word) {
+          const std::string_view body = s.substr(static_cast<size_t>(i), static_cast<size_t>(end - i));
+          const auto how = hashtag ? opt.hashtags : opt.mentions;
+          if (how == NormalizeOptions::Entities::kKeep) {
+            pre += hashtag ? '#' : '@';
+            for (size_t k = 0; k < body.size(); ++k) {
+              // Drop ZWNJ (E2 80 8C) and ZWJ (E2 80 8D) inside a hashtag.
+              if (body[k] == '\xE2' && k + 2 < body.size() && body[k + 1] == '\x80' &&
+                  (body[k + 2] == '\x8C' || body[k + 2] == '\x8D')) {
+                k += 2;
+                continue;
+              }
+              pre += body[k];
+              ascii &= static_cast<unsigned char>(body[k]) < 0x80;
+            }
+          } else {
+            emit_entity(pre, how, hashtag ? kHashtagPlaceholder : kMentionPlaceholder, {});
+          }
+          i = end;
+          prev = 'x';
+          continue;
+        }
+      }
+    }
+    if (c < 0) c = 0xFFFD;
+    if (c == 0x200C || c == 0x200D || c == 0xA0) c = ' ';
+    if (c < 0x80) {
+      pre.push_back(static_cast<char>(c));
+    } else {
+      ascii = false;
+      append_utf8(pre, static_cast<char32_t>(c));
+    }
+    prev = c;
+  }
+  return ascii;
+}
+
+// Pass 3: folding table, stripping, digits, whitespace collapse. `in` is valid UTF-8.
+void fold_pass(std::string_view in, bool lower_ascii, std::string& out) {
+  out.clear();
+  bool pending_space = false;
+  auto emit = [&](char32_t c) {
+    if (pending_space && !out.empty()) out.push_back(' ');
+    pending_space = false;
+    append_utf8(out, c);
+  };
+  const int32_t n = static_cast<int32_t>(in.size());
+  int32_t i = 0;
+  while (i < n) {
+    UChar32 c;
+    U8_NEXT(in.data(), i, n, c);
+    if (c < 0) c = 0xFFFD;
+    if (c < 0x80) {
+      if (c <= 0x20 || c == 0x7F) {
+        pending_space = true;
+      } else {
+        if (lower_ascii && c >= 'A' && c <= 'Z') c += 'a' - 'A';
+        emit(static_cast<char32_t>(c));
+      }
+      continue;
+    }
+    if (c >= 0x0600 && c <= 0x06FF) {
+      const char32_t m = kArabicFold[static_cast<size_t>(c - 0x0600)];
+      if (m != 0) emit(m);
+      continue;
+    }
+    if (is_bidi_control(static_cast<char32_t>(c))) continue;
+    if (c == 0x200C || c == 0x200D || is_space_cp(c)) {
+      pending_space = true;
+      continue;
+    }
+    if (u_charType(c) == U_DECIMAL_DIGIT_NUMBER) {
+      const int32_t v = u_charDigitValue(c);
+      if (v >= 0 && v <= 9) {
+        emit(static_cast<char32_t>('0' + v));
+        continue;
+      }
+    }
+    emit(static_cast<char32_t>(c));
+  }
+}
+
+struct Scratch {
+  std::string pre;
+  std::string nfkc;
+};
+
+}  // namespace
+
+void normalize_key(std::string_view text, const NormalizeOptions& options, std::string& out) {
+  thread_local Scratch scratch;
+  const bool ascii = pre_pass(text, options, scratch.pre);
+  const icu::Normalizer2* nfkc = nfkc_casefold();
+  if (ascii || nfkc == nullptr) {
+    fold_pass(scratch.pre, /*lower_ascii=*/true, out);
+    return;
+  }
+  scratch.nfkc.clear();
+  icu::StringByteSink<std::string> sink(&scratch.nfkc, static_cast<int32_t>(scratch.pre.size()));
+  UErrorCode status = U_ZERO_ERROR;
+  nfkc->normalizeUTF8(0, icu::StringPiece(scratch.pre.data(), static_cast<int32_t>(scratch.pre.size())),
+                      sink, nullptr, status);
+  if (U_FAILURE(status)) {
+    fold_pass(scratch.pre, /*lower_ascii=*/true, out);
+    return;
+  }
+  fold_pass(scratch.nfkc, /*lower_ascii=*/false, out);
+}
+
+std::string normalize_key(std::string_view text, const NormalizeOptions& options) {
+  std::string out;
+  normalize_key(text, options, out);
+  return out;
+}
+
+std::string normalize_hashtag(std::string_view tag) {
+  // Normalizing first lets a fullwidth '＃' (NFKC) or a bidi mark before the sign (stripped)
+  // reach the '#' removal below.
+  std::string key = normalize_key(tag, NormalizeOptions{});
+  std::erase(key, ' ');
+  const size_t body = key.find_first_not_of('#');
+  key.erase(0, body == std::string::npos ? key.size() : body);
+  return key;
+}
+
+}  // namespace groundswell

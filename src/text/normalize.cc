@@ -170,7 +170,9 @@ bool pre_pass(std::string_view s, const NormalizeOptions& opt, std::string& pre)
     const int32_t start = i;
     UChar32 c;
     U8_NEXT(s.data(), i, n, c);
-    if (!is_word_cp(prev) && prev != '/' && prev != '.') {
+    const bool may_start_entity = c == 'h' || c == 'H' || c == 'w' || c == 'W' || c == 't' ||
+                                  c == 'T' || c == '@' || c == '#' || c == 0xFF20 || c == 0xFF03;
+    if (may_start_entity && !is_word_cp(prev) && prev != '/' && prev != '.') {
       if (c == 'h' || c == 'H' || c == 'w' || c == 'W' || c == 't' || c == 'T') {
         if (size_t len = url_length(s.substr(0, static_cast<size_t>(n)), static_cast<size_t>(start))) {
           std::string_view url = s.substr(static_cast<size_t>(start), len);
@@ -269,11 +271,12 @@ void fold_pass(std::string_view in, bool lower_ascii, std::string& out) {
       continue;
     }
     if (is_bidi_control(static_cast<char32_t>(c))) continue;
-    if (c == 0x200C || c == 0x200D || is_space_cp(c)) {
+    const int8_t type = u_charType(c);
+    if (c == 0x200C || c == 0x200D || type == U_CONTROL_CHAR || u_isUWhiteSpace(c)) {
       pending_space = true;
       continue;
     }
-    if (u_charType(c) == U_DECIMAL_DIGIT_NUMBER) {
+    if (type == U_DECIMAL_DIGIT_NUMBER) {
       const int32_t v = u_charDigitValue(c);
       if (v >= 0 && v <= 9) {
         emit(static_cast<char32_t>('0' + v));

@@ -1,1 +1,116 @@
-int main() { return 0; }
+// groundswell command line: parses options into the stage option structs and calls one
+// library function per command (src/pipeline/commands.h). Exit codes (spec §6): 0 ok,
+// 1 usage, 2 bad input under --strict, 3 internal error.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "base/log.h"
+#include "groundswell/version.h"
+#include "pipeline/commands.h"
+
+namespace gs = groundswell;
+
+namespace {
+
+struct Common {
+  int threads = 0;
+  bool quiet = false;
+  std::string log_format = "text";
+  std::string pseudonymize_key;
+};
+
+void add_common(CLI::App* cmd, Common& c) {
+  cmd->add_option("--threads", c.threads, "Worker threads (0 = all cores)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_flag("--quiet", c.quiet, "Only errors on stderr");
+  cmd->add_option("--log-format", c.log_format, "Messages on stderr as text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+}
+
+void add_input(CLI::App* cmd, gs::InputOptions& in) {
+  cmd->add_option("INPUT", in.inputs, "Files, directories (recursive) or globs")->required();
+  cmd->add_option("--format", in.format, "Force a format (see `groundswell formats`)");
+  cmd->add_flag("--strict", in.strict, "Exit with code 2 at the first rejected record");
+  cmd->add_option("--tz", in.tz, "Zone of local times in sources without one (UTC, +03:30)")
+      ->capture_default_str();
+}
+
+int finish(const gs::Status& s) {
+  if (s.ok()) return 0;
+  gs::log_error(s.message());
+  return s.exit_code();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{fmt::format(
+      "groundswell {} — how much online support is real, and how much was manufactured",
+      gs::kVersion)};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(gs::kVersion));
+  Common common;
+
+  gs::RunOptions run;
+  auto* run_cmd = app.add_subcommand("run", "The main job: ingest, detect, estimate, report");
+  add_input(run_cmd, run.input);
+  run_cmd->add_option("--out", run.out_dir, "Output folder")->required();
+  run_cmd->add_option("--db", run.db_path, "Database file (default: OUT/groundswell.db)");
+  add_common(run_cmd, common);
+
+  gs::IngestCommandOptions ingest;
+  auto* ingest_cmd = app.add_subcommand("ingest", "Read inputs into a database");
+  add_input(ingest_cmd, ingest.input);
+  ingest_cmd->add_option("--db", ingest.db_path, "Database file")->required();
+  ingest_cmd->add_option("--rejects", ingest.rejects_path,
+                         "Where to write rejected records (default: beside the database)");
+  add_common(ingest_cmd, common);
+
+  std::string inspect_db;
+  auto* inspect_cmd = app.add_subcommand("inspect", "What is in a database");
+  inspect_cmd->add_option("--db", inspect_db, "Database file")->required();
+  add_common(inspect_cmd, common);
+
+  auto* formats_cmd = app.add_subcommand("formats", "Input formats and their fields");
+  add_common(formats_cmd, common);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 1;
+  }
+
+  gs::set_log_settings({common.log_format == "json" ? gs::LogFormat::kJson : gs::LogFormat::kText,
+                        common.quiet});
+  int threads = common.threads > 0 ? common.threads
+                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(threads));
+  try {
+    if (*run_cmd) return finish(gs::run_command(run));
+    if (*ingest_cmd) return finish(gs::ingest_command(ingest));
+    if (*inspect_cmd) return finish(gs::inspect_command(inspect_db, std::cout));
+    if (*formats_cmd) {
+      gs::formats_command(std::cout);
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    gs::log_error(fmt::format("internal error: {}", e.what()));
+    return 3;
+  }
+  return 1;
+}

@@ -97,7 +97,66 @@ CREATE TABLE rejects (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+// Version 2: coordination detection results (src/detect, docs/detection.md). One row in
+// detections per detect run; edges, clusters and cluster members refer to it.
+constexpr std::string_view kV2 = R"sql(
+CREATE TABLE detections (
+  id             INTEGER PRIMARY KEY,
+  run_id         INTEGER REFERENCES runs(id),
+  created_at     TEXT NOT NULL,       -- ISO 8601 UTC
+  compat         TEXT NOT NULL,       -- none | coortweet | cnt
+  parameters     TEXT NOT NULL,       -- JSON object of the detection options (seed included)
+  seed           INTEGER NOT NULL,
+  edges          INTEGER NOT NULL,    -- edges that met min_repetition
+  kept_edges     INTEGER NOT NULL,    -- kept under FDR control (all without a null model)
+  clusters       INTEGER NOT NULL,
+  leiden_quality REAL
+);
+
+CREATE TABLE detection_edges (
+  detection_id    INTEGER NOT NULL REFERENCES detections(id),
+  source          INTEGER NOT NULL REFERENCES accounts(id),
+  target          INTEGER NOT NULL REFERENCES accounts(id),
+  behaviour       TEXT NOT NULL,
+  weight          REAL NOT NULL,
+  pairs           INTEGER NOT NULL,
+  objects         INTEGER NOT NULL,
+  median_delay_s  REAL,
+  mean_delay_s    REAL,
+  first_time_ms   INTEGER,
+  last_time_ms    INTEGER,
+  p_value         REAL,               -- NULL when not tested
+  kept            INTEGER NOT NULL,   -- 1 if kept under FDR control
+  evidence        TEXT                -- JSON array of [source message id, target message id] (messages.id)
+);
+CREATE INDEX detection_edges_by_detection ON detection_edges(detection_id, source, target);
+
+CREATE TABLE detection_clusters (
+  detection_id      INTEGER NOT NULL REFERENCES detections(id),
+  cluster_id        INTEGER NOT NULL,  -- 1..K in order of evidence
+  accounts          INTEGER NOT NULL,
+  messages          INTEGER NOT NULL,
+  behaviours        TEXT NOT NULL,     -- ';'-separated
+  first_time_ms     INTEGER,
+  last_time_ms      INTEGER,
+  median_delay_s    REAL,
+  share_of_activity REAL,
+  weight            REAL,
+  p_value           REAL,
+  top_objects       TEXT,              -- JSON array of {behaviour, object, messages}
+  PRIMARY KEY (detection_id, cluster_id)
+);
+
+CREATE TABLE detection_cluster_accounts (
+  detection_id        INTEGER NOT NULL REFERENCES detections(id),
+  cluster_id          INTEGER NOT NULL,
+  account             INTEGER NOT NULL REFERENCES accounts(id),
+  coordination_degree INTEGER NOT NULL,
+  PRIMARY KEY (detection_id, account)
+);
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
 
 }  // namespace
 

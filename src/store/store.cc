@@ -92,8 +92,7 @@ MessageWriter::MessageWriter(Store& store, std::int64_t run_id) : store_(store),
 
 namespace {
 
-// On a conflicting duplicate, each field keeps the more precise value: a finer timestamp, a
-// non-empty text or list, the larger counter (a later snapshot of a growing count).
+// A new message is inserted; an existing key leaves the row alone (kMergeMessage follows).
 constexpr std::string_view kInsertMessage = R"sql(
 INSERT INTO messages(platform, chat_id, message_id, account, time_ms, time_resolution_ms, kind,
   text, lang, reply_to, shares, quotes, urls, hashtags, mentions, media_key, views, forwards,
@@ -101,33 +100,39 @@ INSERT INTO messages(platform, chat_id, message_id, account, time_ms, time_resol
   byte_offset)
 VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,
   ?25,?26,?27,?28)
-ON CONFLICT(platform, chat_id, message_id) DO UPDATE SET
-  time_ms = CASE WHEN excluded.time_ms IS NOT NULL AND (messages.time_ms IS NULL OR
-      excluded.time_resolution_ms < messages.time_resolution_ms)
-    THEN excluded.time_ms ELSE messages.time_ms END,
-  time_resolution_ms = CASE WHEN excluded.time_ms IS NOT NULL AND (messages.time_ms IS NULL OR
-      excluded.time_resolution_ms < messages.time_resolution_ms)
-    THEN excluded.time_resolution_ms ELSE messages.time_resolution_ms END,
-  account = COALESCE(messages.account, excluded.account),
-  text = COALESCE(messages.text, excluded.text),
-  lang = COALESCE(messages.lang, excluded.lang),
-  reply_to = COALESCE(messages.reply_to, excluded.reply_to),
-  shares = COALESCE(messages.shares, excluded.shares),
-  quotes = COALESCE(messages.quotes, excluded.quotes),
-  urls = COALESCE(messages.urls, excluded.urls),
-  hashtags = COALESCE(messages.hashtags, excluded.hashtags),
-  mentions = COALESCE(messages.mentions, excluded.mentions),
-  media_key = COALESCE(messages.media_key, excluded.media_key),
-  views = max(COALESCE(messages.views, excluded.views), COALESCE(excluded.views, messages.views)),
-  forwards = max(COALESCE(messages.forwards, excluded.forwards), COALESCE(excluded.forwards, messages.forwards)),
-  replies = max(COALESCE(messages.replies, excluded.replies), COALESCE(excluded.replies, messages.replies)),
-  reactions = max(COALESCE(messages.reactions, excluded.reactions), COALESCE(excluded.reactions, messages.reactions)),
-  likes = max(COALESCE(messages.likes, excluded.likes), COALESCE(excluded.likes, messages.likes)),
-  retweets = max(COALESCE(messages.retweets, excluded.retweets), COALESCE(excluded.retweets, messages.retweets)),
-  quotes_count = max(COALESCE(messages.quotes_count, excluded.quotes_count), COALESCE(excluded.quotes_count, messages.quotes_count)),
-  reactions_detail = COALESCE(messages.reactions_detail, excluded.reactions_detail),
-  digest = excluded.digest
-WHERE messages.digest IS NOT excluded.digest
+ON CONFLICT(platform, chat_id, message_id) DO NOTHING
+)sql";
+// On a conflicting duplicate, each field keeps the more precise value: a finer timestamp, a
+// non-empty text or list, the larger counter (a later snapshot of a growing count). Bound with
+// the same parameters as kInsertMessage.
+constexpr std::string_view kMergeMessage = R"sql(
+UPDATE messages SET
+  time_ms = CASE WHEN ?5 IS NOT NULL AND (time_ms IS NULL OR
+      ?6 < time_resolution_ms)
+    THEN ?5 ELSE time_ms END,
+  time_resolution_ms = CASE WHEN ?5 IS NOT NULL AND (time_ms IS NULL OR
+      ?6 < time_resolution_ms)
+    THEN ?6 ELSE time_resolution_ms END,
+  account = COALESCE(account, ?4),
+  text = COALESCE(text, ?8),
+  lang = COALESCE(lang, ?9),
+  reply_to = COALESCE(reply_to, ?10),
+  shares = COALESCE(shares, ?11),
+  quotes = COALESCE(quotes, ?12),
+  urls = COALESCE(urls, ?13),
+  hashtags = COALESCE(hashtags, ?14),
+  mentions = COALESCE(mentions, ?15),
+  media_key = COALESCE(media_key, ?16),
+  views = max(COALESCE(views, ?17), COALESCE(?17, views)),
+  forwards = max(COALESCE(forwards, ?18), COALESCE(?18, forwards)),
+  replies = max(COALESCE(replies, ?19), COALESCE(?19, replies)),
+  reactions = max(COALESCE(reactions, ?20), COALESCE(?20, reactions)),
+  likes = max(COALESCE(likes, ?21), COALESCE(?21, likes)),
+  retweets = max(COALESCE(retweets, ?22), COALESCE(?22, retweets)),
+  quotes_count = max(COALESCE(quotes_count, ?23), COALESCE(?23, quotes_count)),
+  reactions_detail = COALESCE(reactions_detail, ?24),
+  digest = ?25
+WHERE platform = ?1 AND chat_id = ?2 AND message_id = ?3 AND digest IS NOT ?25
 )sql";
 
 // Message-borne account facts fill gaps only; metadata records (put_account) are authoritative.
@@ -190,6 +195,7 @@ std::int64_t content_digest(const MessageRecord& m) {
 Status MessageWriter::prepare() {
   Db& db = store_.db();
   GS_RETURN_IF_ERROR(db.prepare(kInsertMessage, insert_message_));
+  GS_RETURN_IF_ERROR(db.prepare(kMergeMessage, merge_message_));
   GS_RETURN_IF_ERROR(db.prepare(kTouchAccount, touch_account_));
   GS_RETURN_IF_ERROR(db.prepare(kUpsertAccount, upsert_account_));
   GS_RETURN_IF_ERROR(db.prepare(
@@ -266,55 +272,58 @@ Result<WriteOutcome> MessageWriter::put_message(const MessageRecord& m, std::int
     if (!id) return id.status();
     account = *id;
   }
-  Stmt& s = insert_message_;
-  s.reset();
-  s.bind_text_static(1, m.platform);
-  s.bind_text_static(2, m.chat_id);
-  s.bind_text_static(3, m.message_id);
-  if (account >= 0) s.bind_int64(4, account); else s.bind_null(4);
-  if (m.time != kNoTime) {
-    s.bind_int64(5, m.time);
-    s.bind_int64(6, m.time_resolution_ms);
-  } else {
-    s.bind_null(5);
-    s.bind_null(6);
-  }
-  s.bind_int64(7, static_cast<std::int64_t>(m.kind));
-  s.bind_text_or_null(8, m.text);
-  s.bind_text_or_null(9, m.lang);
-  s.bind_text_or_null(10, m.reply_to);
-  s.bind_text_or_null(11, m.shares);
-  s.bind_text_or_null(12, m.quotes);
-  auto bind_list = [&](int i, const std::vector<std::string>& list, std::string& buf) {
-    if (list.empty()) {
-      s.bind_null(i);
-      return;
+  std::int64_t digest = content_digest(m);
+  auto bind_all = [&](Stmt& s) {
+    s.reset();
+    s.bind_text_static(1, m.platform);
+    s.bind_text_static(2, m.chat_id);
+    s.bind_text_static(3, m.message_id);
+    if (account >= 0) s.bind_int64(4, account); else s.bind_null(4);
+    if (m.time != kNoTime) {
+      s.bind_int64(5, m.time);
+      s.bind_int64(6, m.time_resolution_ms);
+    } else {
+      s.bind_null(5);
+      s.bind_null(6);
     }
-    buf.clear();
-    append_json_string_array(buf, list);
-    s.bind_text_static(i, buf);
+    s.bind_int64(7, static_cast<std::int64_t>(m.kind));
+    s.bind_text_or_null(8, m.text);
+    s.bind_text_or_null(9, m.lang);
+    s.bind_text_or_null(10, m.reply_to);
+    s.bind_text_or_null(11, m.shares);
+    s.bind_text_or_null(12, m.quotes);
+    s.bind_text_or_null(13, urls_);
+    s.bind_text_or_null(14, hashtags_);
+    s.bind_text_or_null(15, mentions_);
+    s.bind_text_or_null(16, m.media_key);
+    s.bind_count(17, m.views);
+    s.bind_count(18, m.forwards);
+    s.bind_count(19, m.replies);
+    s.bind_count(20, m.reactions);
+    s.bind_count(21, m.likes);
+    s.bind_count(22, m.retweets);
+    s.bind_count(23, m.quotes_count);
+    s.bind_text_or_null(24, m.reactions_detail);
+    s.bind_int64(25, digest);
+    s.bind_int64(26, file_id);
+    s.bind_int64(27, static_cast<std::int64_t>(line));
+    s.bind_int64(28, static_cast<std::int64_t>(offset));
   };
-  bind_list(13, m.urls, urls_);
-  bind_list(14, m.hashtags, hashtags_);
-  bind_list(15, m.mentions, mentions_);
-  s.bind_text_or_null(16, m.media_key);
-  s.bind_count(17, m.views);
-  s.bind_count(18, m.forwards);
-  s.bind_count(19, m.replies);
-  s.bind_count(20, m.reactions);
-  s.bind_count(21, m.likes);
-  s.bind_count(22, m.retweets);
-  s.bind_count(23, m.quotes_count);
-  s.bind_text_or_null(24, m.reactions_detail);
-  s.bind_int64(25, content_digest(m));
-  s.bind_int64(26, file_id);
-  s.bind_int64(27, static_cast<std::int64_t>(line));
-  s.bind_int64(28, static_cast<std::int64_t>(offset));
-  std::int64_t before = store_.db().last_insert_rowid();
-  if (s.step() != Stmt::kDone) return Status::IoError("database: " + s.error());
-  if (store_.db().changes() == 0) return WriteOutcome::kDuplicate;
-  return store_.db().last_insert_rowid() != before ? WriteOutcome::kStored
-                                                   : WriteOutcome::kConflict;
+  auto encode_list = [](const std::vector<std::string>& list, std::string& buf) {
+    buf.clear();
+    if (!list.empty()) append_json_string_array(buf, list);
+  };
+  encode_list(m.urls, urls_);
+  encode_list(m.hashtags, hashtags_);
+  encode_list(m.mentions, mentions_);
+  bind_all(insert_message_);
+  if (insert_message_.step() != Stmt::kDone)
+    return Status::IoError("database: " + insert_message_.error());
+  if (store_.db().changes() == 1) return WriteOutcome::kStored;
+  bind_all(merge_message_);
+  if (merge_message_.step() != Stmt::kDone)
+    return Status::IoError("database: " + merge_message_.error());
+  return store_.db().changes() == 1 ? WriteOutcome::kConflict : WriteOutcome::kDuplicate;
 }
 
 Status MessageWriter::put_account(const AccountRecord& a) {

@@ -82,7 +82,7 @@ class MessageWriter {
 
   Store& store_;
   std::int64_t run_id_;
-  Stmt insert_message_, insert_account_, upsert_account_, touch_account_, insert_reject_,
+  Stmt insert_message_, merge_message_, upsert_account_, touch_account_, insert_reject_,
       insert_file_, finish_file_;
   // (platform '\0' account_id) -> accounts.id, and whether the row has a handle already.
   struct CachedAccount {

@@ -1,0 +1,397 @@
+#include "ingest/ingest.h"
+
+#include <fmt/format.h>
+#include <tbb/concurrent_queue.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "base/json_writer.h"
+#include "base/log.h"
+#include "ingest/input.h"
+#include "ingest/reader.h"
+
+namespace groundswell {
+namespace {
+
+constexpr std::size_t kBatchItems = 4096;
+constexpr std::size_t kBatchesInFlight = 4;
+// Records per transaction: large enough for speed, small enough that a kill loses little.
+constexpr std::uint64_t kRecordsPerTransaction = 50000;
+
+// What the parsing thread hands to the writing thread. Records are kept in slots that are
+// reused batch after batch, so steady-state parsing allocates nothing per record.
+struct Batch {
+  enum class ItemKind : std::uint8_t { kMessage, kAccount, kReject, kWarning };
+  struct Item {
+    ItemKind kind;
+    std::uint32_t index;
+  };
+  struct Note {
+    std::uint64_t line = 0, offset = 0;
+    std::string reason, excerpt;
+  };
+  struct FileStart {
+    std::string path, format;
+    std::uint64_t bytes = 0;
+  };
+  struct FileEnd {
+    std::string digest;
+    std::uint64_t utf8_repaired = 0;
+  };
+
+  std::vector<MessageRecord> messages;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> positions;  // line, offset
+  std::vector<AccountRecord> accounts;
+  std::vector<Note> notes;  // rejects and warnings
+  std::size_t n_messages = 0, n_accounts = 0, n_notes = 0;
+  std::vector<Item> items;
+  std::optional<FileStart> start;
+  std::optional<FileEnd> end;
+  bool last = false;  // no more batches follow
+
+  void reset() {
+    n_messages = n_accounts = n_notes = 0;
+    items.clear();
+    start.reset();
+    end.reset();
+    last = false;
+  }
+  template <typename T>
+  static T& slot(std::vector<T>& v, std::size_t& n) {
+    if (n == v.size()) v.emplace_back();
+    return v[n++];
+  }
+};
+
+using BatchQueue = tbb::concurrent_bounded_queue<Batch*>;
+
+// RecordSink on the parsing thread: copies records into batch slots and ships full batches.
+class BatchingSink : public RecordSink {
+ public:
+  BatchingSink(BatchQueue& full, BatchQueue& free, bool strict, std::atomic<bool>& stop)
+      : full_(full), free_(free), strict_(strict), stop_(stop) {
+    free_.pop(batch_);
+  }
+
+  void message(const MessageRecord& m, const Position& where) override {
+    std::size_t i = batch_->n_messages;
+    Batch::slot(batch_->messages, batch_->n_messages) = m;
+    if (batch_->positions.size() <= i) batch_->positions.resize(i + 1);
+    batch_->positions[i] = {where.line, where.offset};
+    push_item(Batch::ItemKind::kMessage, i);
+  }
+  void account(const AccountRecord& a) override {
+    Batch::slot(batch_->accounts, batch_->n_accounts) = a;
+    push_item(Batch::ItemKind::kAccount, batch_->n_accounts - 1);
+  }
+  void reject(const Position& where, std::string_view reason, std::string_view excerpt) override {
+    add_note(Batch::ItemKind::kReject, where, reason, excerpt);
+    if (strict_) stop_.store(true);
+  }
+  void warn(const Position& where, std::string_view message) override {
+    add_note(Batch::ItemKind::kWarning, where, message, {});
+  }
+
+  Batch& current() { return *batch_; }
+  void ship(bool last = false) {
+    batch_->last = last;
+    full_.push(batch_);
+    batch_ = nullptr;
+    if (!last) {
+      free_.pop(batch_);
+      batch_->reset();
+    }
+  }
+
+ private:
+  void add_note(Batch::ItemKind kind, const Position& where, std::string_view text,
+                std::string_view excerpt) {
+    Batch::Note& n = Batch::slot(batch_->notes, batch_->n_notes);
+    n.line = where.line;
+    n.offset = where.offset;
+    n.reason.assign(text);
+    n.excerpt = reject_excerpt(excerpt);
+    push_item(kind, batch_->n_notes - 1);
+  }
+  void push_item(Batch::ItemKind kind, std::size_t index) {
+    batch_->items.push_back({kind, static_cast<std::uint32_t>(index)});
+    if (batch_->items.size() >= kBatchItems) ship();
+  }
+
+  BatchQueue& full_;
+  BatchQueue& free_;
+  bool strict_;
+  std::atomic<bool>& stop_;
+  Batch* batch_ = nullptr;
+};
+
+void parse_files(const std::vector<std::string>& files, const IngestOptions& options,
+                 BatchQueue& full, BatchQueue& free, std::atomic<bool>& stop,
+                 std::atomic<std::uint64_t>& raw_done) {
+  BatchingSink sink(full, free, options.strict, stop);
+  const FormatInfo* forced = options.format.empty() ? nullptr : find_format(options.format);
+  for (const auto& path : files) {
+    if (stop.load()) break;
+    InputStream in;
+    Status st = in.open(path);
+    Batch::FileStart start{path, forced ? std::string(forced->name) : std::string(), in.raw_size()};
+    if (!st.ok()) {
+      start.format = "unreadable";
+      sink.current().start = start;
+      sink.reject(Position{path, 0, 0}, st.message(), "");
+      sink.current().end = Batch::FileEnd{"", 0};
+      sink.ship();
+      continue;
+    }
+    std::string_view head = in.peek(64 << 10);
+    const FormatInfo* format = forced ? forced : detect_format(head, path);
+    std::uint64_t before = raw_done.load();
+    if (format == nullptr) {
+      start.format = "unrecognised";
+      sink.current().start = start;
+      if (head.empty() && in.error().empty()) {
+        sink.warn(Position{path, 0, 0}, "empty file");
+      } else {
+        sink.reject(Position{path, 0, 0},
+                    "not a recognised format (see `groundswell formats`; --format forces one)",
+                    head.substr(0, 200));
+      }
+    } else {
+      sink.current().start = start;
+      sink.current().start->format = std::string(format->name);
+      ReadContext ctx;
+      ctx.file = path;
+      ctx.sink = &sink;
+      ctx.tz_offset_s = options.tz_offset_s;
+      ctx.max_record_bytes = options.max_record_bytes;
+      ctx.stop = &stop;
+      auto reader = format->make();
+      // Progress comes from the raw bytes the stream has consumed, read by the writer thread.
+      Status rs = reader->read(in, ctx);
+      if (!rs.ok()) sink.reject(Position{path, 0, 0}, rs.message(), "");
+      sink.current().end = Batch::FileEnd{in.digest(), ctx.utf8_repaired};
+      raw_done.store(before + in.raw_size());
+      sink.ship();
+      continue;
+    }
+    sink.current().end = Batch::FileEnd{in.digest(), 0};
+    raw_done.store(before + in.raw_size());
+    sink.ship();
+  }
+  sink.ship(/*last=*/true);
+}
+
+std::uint64_t total_bytes(const std::vector<std::string>& files) {
+  std::uint64_t total = 0;
+  for (const auto& f : files) {
+    std::error_code ec;
+    auto s = std::filesystem::file_size(f, ec);
+    if (!ec) total += s;
+  }
+  return total;
+}
+
+}  // namespace
+
+Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
+  auto t0 = std::chrono::steady_clock::now();
+  IngestSummary summary;
+  if (!options.format.empty()) {
+    const FormatInfo* f = find_format(options.format);
+    if (!f) return Status::InvalidArgument(fmt::format("unknown format '{}' (see `groundswell formats`)", options.format));
+    if (!f->available)
+      return Status::InvalidArgument(fmt::format("the '{}' reader is not available yet", options.format));
+  }
+  auto files = expand_inputs(options.inputs);
+  if (!files) return files.status();
+  summary.files = files->size();
+  summary.bytes = total_bytes(*files);
+
+  std::FILE* rejects_file = nullptr;
+  if (!options.rejects_path.empty()) {
+    rejects_file = std::fopen(options.rejects_path.c_str(), "wb");
+    if (!rejects_file)
+      return Status::IoError(fmt::format("cannot write {}", options.rejects_path));
+  }
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> rejects_guard(rejects_file,
+                                                                 [](std::FILE* f) { return f ? std::fclose(f) : 0; });
+
+  auto run = store.begin_run(options.command, options.parameters_json);
+  if (!run) return run.status();
+  summary.run_id = *run;
+  MessageWriter writer(store, *run);
+  GS_RETURN_IF_ERROR(writer.prepare());
+
+  std::vector<std::unique_ptr<Batch>> pool;
+  BatchQueue full, free;
+  for (std::size_t i = 0; i < kBatchesInFlight; ++i) {
+    pool.push_back(std::make_unique<Batch>());
+    free.push(pool.back().get());
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> raw_done{0};
+  std::thread parser([&] { parse_files(*files, options, full, free, stop, raw_done); });
+
+  Progress progress("ingest", summary.bytes, options.progress);
+  Status failure;
+  bool in_tx = false;
+  std::uint64_t since_commit = 0;
+  std::int64_t file_id = 0;
+  FileCounts file_counts;
+  std::string current_file, reject_line;
+  auto fail = [&](Status s) {
+    if (failure.ok()) failure = std::move(s);
+    stop.store(true);
+  };
+  for (;;) {
+    Batch* b = nullptr;
+    full.pop(b);
+    if (failure.ok() && !in_tx) {
+      Status s = writer.begin_batch();
+      if (s.ok()) in_tx = true; else fail(s);
+    }
+    if (failure.ok() && b->start) {
+      current_file = b->start->path;
+      file_counts = FileCounts{};
+      auto id = writer.begin_file(FileInfo{b->start->path, "", b->start->bytes, b->start->format});
+      if (id) file_id = *id; else fail(id.status());
+    }
+    for (const auto& item : b->items) {
+      if (!failure.ok()) break;
+      switch (item.kind) {
+        case Batch::ItemKind::kMessage: {
+          const MessageRecord& m = b->messages[item.index];
+          auto [line, offset] = b->positions[item.index];
+          auto outcome = writer.put_message(m, file_id, line, offset);
+          if (!outcome) {
+            fail(outcome.status());
+            break;
+          }
+          ++file_counts.records_read;
+          if (*outcome == WriteOutcome::kStored) {
+            ++file_counts.stored;
+            ++(m.kind == RecordKind::kEvent ? file_counts.events : file_counts.messages);
+          } else {
+            ++file_counts.duplicates;
+            if (*outcome == WriteOutcome::kConflict) ++file_counts.conflicts;
+          }
+          ++since_commit;
+          break;
+        }
+        case Batch::ItemKind::kAccount: {
+          Status s = writer.put_account(b->accounts[item.index]);
+          if (!s.ok()) fail(s);
+          ++file_counts.account_records;
+          break;
+        }
+        case Batch::ItemKind::kReject: {
+          const Batch::Note& n = b->notes[item.index];
+          ++file_counts.records_read;
+          ++file_counts.rejected;
+          Status s = writer.put_reject(current_file, n.line, n.offset, n.reason, n.excerpt);
+          if (!s.ok()) fail(s);
+          if (rejects_file) {
+            reject_line.clear();
+            JsonWriter w(false);
+            w.begin_object().key("file").value(current_file).key("line").value(n.line)
+                .key("offset").value(n.offset).key("reason").value(n.reason)
+                .key("excerpt").value(n.excerpt).end_object();
+            reject_line = w.take();
+            reject_line.push_back('\n');
+            std::fwrite(reject_line.data(), 1, reject_line.size(), rejects_file);
+          }
+          if (options.strict && failure.ok()) {
+            failure = Status::BadInput(fmt::format("{}:{} (byte {}): {}", current_file, n.line,
+                                                   n.offset, n.reason));
+            stop.store(true);
+          }
+          break;
+        }
+        case Batch::ItemKind::kWarning: {
+          const Batch::Note& n = b->notes[item.index];
+          std::string w = fmt::format("{}: {}", current_file, n.reason);
+          log_warn(w);
+          summary.warnings.push_back(std::move(w));
+          break;
+        }
+      }
+    }
+    if (b->end && failure.ok()) {
+      file_counts.utf8_repaired = b->end->utf8_repaired;
+      Status s = writer.finish_file(file_id, file_counts);
+      if (s.ok()) {
+        Stmt d;
+        s = store.db().prepare("UPDATE files SET digest=? WHERE id=?", d);
+        if (s.ok()) {
+          d.bind_text(1, b->end->digest);
+          d.bind_int64(2, file_id);
+          if (d.step() != Stmt::kDone) s = Status::IoError("database: " + d.error());
+        }
+      }
+      if (!s.ok()) fail(s);
+      auto& c = summary.counts;
+      c.records_read += file_counts.records_read;
+      c.stored += file_counts.stored;
+      c.messages += file_counts.messages;
+      c.events += file_counts.events;
+      c.duplicates += file_counts.duplicates;
+      c.conflicts += file_counts.conflicts;
+      c.rejected += file_counts.rejected;
+      c.account_records += file_counts.account_records;
+      c.utf8_repaired += file_counts.utf8_repaired;
+      if (file_counts.utf8_repaired)
+        log_warn(fmt::format("{}: invalid UTF-8 replaced in {} records", current_file,
+                             file_counts.utf8_repaired));
+    }
+    if (in_tx && failure.ok() && (since_commit >= kRecordsPerTransaction || b->end || b->last)) {
+      Status s = writer.commit_batch();
+      in_tx = false;
+      since_commit = 0;
+      if (!s.ok()) fail(s);
+    }
+    progress.update(raw_done.load(), summary.counts.records_read + file_counts.records_read);
+    bool last = b->last;
+    b->reset();
+    free.push(b);
+    if (last) break;
+  }
+  parser.join();
+  progress.finish();
+  if (in_tx) {
+    // A failure mid-transaction: keep what was written before it (it is consistent and the
+    // unique key makes a re-run complete it), but under --strict nothing after the reject.
+    (void)writer.commit_batch();
+  }
+  auto count = [&](std::string_view sql) -> std::uint64_t {
+    auto v = store.db().query_int64(sql);
+    return v ? static_cast<std::uint64_t>(*v) : 0;
+  };
+  summary.accounts = count("SELECT count(*) FROM accounts");
+  summary.messages_total = count("SELECT count(*) FROM messages WHERE kind = 0");
+  summary.events_total = count("SELECT count(*) FROM messages WHERE kind = 1");
+  summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  JsonWriter stats(false);
+  const auto& c = summary.counts;
+  stats.begin_object()
+      .key("files").value(summary.files).key("bytes").value(summary.bytes)
+      .key("records_read").value(c.records_read).key("stored").value(c.stored)
+      .key("duplicates").value(c.duplicates).key("conflicts").value(c.conflicts)
+      .key("rejected").value(c.rejected).key("messages").value(c.messages)
+      .key("events").value(c.events).key("account_records").value(c.account_records)
+      .key("utf8_repaired").value(c.utf8_repaired)
+      .end_object();
+  Status fin = store.finish_run(summary.run_id, failure.ok() ? "ok" : "failed", stats.str(),
+                                summary.seconds);
+  if (!failure.ok()) return failure;
+  GS_RETURN_IF_ERROR(fin);
+  return summary;
+}
+
+}  // namespace groundswell

@@ -1,0 +1,213 @@
+#include "ingest/input.h"
+
+#include <fmt/format.h>
+#include <glob.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+namespace groundswell {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr std::size_t kRawChunk = 1 << 20;
+}
+
+InputStream::~InputStream() {
+  if (file_) std::fclose(file_);
+  if (hash_) XXH3_freeState(hash_);
+  if (zs_init_) inflateEnd(&zs_);
+  if (zstd_) ZSTD_freeDCtx(zstd_);
+}
+
+Status InputStream::open(const std::string& path) {
+  path_ = path;
+  file_ = std::fopen(path.c_str(), "rb");
+  if (!file_) return Status::IoError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  std::error_code ec;
+  raw_size_ = fs::file_size(path, ec);
+  if (ec) raw_size_ = 0;
+  hash_ = XXH3_createState();
+  XXH3_128bits_reset(hash_);
+  raw_buf_.resize(kRawChunk);
+  raw_len_ = read_raw(raw_buf_.data(), raw_buf_.size());
+  raw_pos_ = 0;
+  if (raw_len_ >= 2 && static_cast<unsigned char>(raw_buf_[0]) == 0x1f &&
+      static_cast<unsigned char>(raw_buf_[1]) == 0x8b) {
+    compression_ = Compression::kGzip;
+    if (inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK) return Status::Internal("zlib init failed");
+    zs_init_ = true;
+  } else if (raw_len_ >= 4 && static_cast<unsigned char>(raw_buf_[0]) == 0x28 &&
+             static_cast<unsigned char>(raw_buf_[1]) == 0xb5 &&
+             static_cast<unsigned char>(raw_buf_[2]) == 0x2f &&
+             static_cast<unsigned char>(raw_buf_[3]) == 0xfd) {
+    compression_ = Compression::kZstd;
+    zstd_ = ZSTD_createDCtx();
+  }
+  return Status::Ok();
+}
+
+std::size_t InputStream::read_raw(char* buf, std::size_t n) {
+  if (raw_eof_) return 0;
+  std::size_t got = std::fread(buf, 1, n, file_);
+  if (got < n) raw_eof_ = true;
+  if (got) {
+    XXH3_128bits_update(hash_, buf, got);
+    raw_consumed_.fetch_add(got, std::memory_order_relaxed);
+  }
+  return got;
+}
+
+std::size_t InputStream::read_decompressed(char* buf, std::size_t n) {
+  if (!error_.empty()) return 0;
+  if (compression_ == Compression::kNone) {
+    std::size_t out = 0;
+    if (raw_pos_ < raw_len_) {
+      out = std::min(n, raw_len_ - raw_pos_);
+      std::memcpy(buf, raw_buf_.data() + raw_pos_, out);
+      raw_pos_ += out;
+    }
+    if (out < n) out += read_raw(buf + out, n - out);
+    return out;
+  }
+  std::size_t produced = 0;
+  while (produced == 0) {
+    if (raw_pos_ == raw_len_) {
+      raw_len_ = read_raw(raw_buf_.data(), raw_buf_.size());
+      raw_pos_ = 0;
+      if (raw_len_ == 0) {
+        bool open = compression_ == Compression::kGzip ? !zs_member_end_ : zstd_frame_open_;
+        if (open) error_ = "compressed data ends early (truncated file)";
+        return 0;
+      }
+    }
+    if (compression_ == Compression::kGzip) {
+      if (zs_member_end_) {
+        // Another gzip member follows (concatenated .gz files are valid gzip).
+        inflateReset(&zs_);
+        zs_member_end_ = false;
+      }
+      zs_.next_in = reinterpret_cast<Bytef*>(raw_buf_.data() + raw_pos_);
+      zs_.avail_in = static_cast<uInt>(raw_len_ - raw_pos_);
+      zs_.next_out = reinterpret_cast<Bytef*>(buf);
+      zs_.avail_out = static_cast<uInt>(n);
+      int rc = inflate(&zs_, Z_NO_FLUSH);
+      raw_pos_ = raw_len_ - zs_.avail_in;
+      produced = n - zs_.avail_out;
+      if (rc == Z_STREAM_END) {
+        zs_member_end_ = true;
+      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        error_ = fmt::format("gzip data is corrupt ({})", zs_.msg ? zs_.msg : "inflate failed");
+        return produced;
+      }
+    } else {
+      ZSTD_inBuffer in{raw_buf_.data() + raw_pos_, raw_len_ - raw_pos_, 0};
+      ZSTD_outBuffer out{buf, n, 0};
+      std::size_t rc = ZSTD_decompressStream(zstd_, &out, &in);
+      raw_pos_ += in.pos;
+      produced = out.pos;
+      if (ZSTD_isError(rc)) {
+        error_ = fmt::format("zstd data is corrupt ({})", ZSTD_getErrorName(rc));
+        return produced;
+      }
+      zstd_frame_open_ = rc != 0;
+    }
+  }
+  return produced;
+}
+
+std::string_view InputStream::peek(std::size_t n) {
+  while (peeked_.size() < n) {
+    std::size_t old = peeked_.size();
+    peeked_.resize(n);
+    std::size_t got = read_decompressed(peeked_.data() + old, n - old);
+    peeked_.resize(old + got);
+    if (got == 0) break;
+  }
+  return std::string_view(peeked_).substr(0, std::min(n, peeked_.size()));
+}
+
+std::size_t InputStream::read(char* buf, std::size_t n) {
+  if (peek_pos_ < peeked_.size()) {
+    std::size_t k = std::min(n, peeked_.size() - peek_pos_);
+    std::memcpy(buf, peeked_.data() + peek_pos_, k);
+    peek_pos_ += k;
+    if (peek_pos_ == peeked_.size()) {
+      peeked_.clear();
+      peeked_.shrink_to_fit();
+      peek_pos_ = 0;
+    }
+    return k;
+  }
+  return read_decompressed(buf, n);
+}
+
+std::string InputStream::digest() {
+  // Hash whatever the reader did not consume, so the digest always covers the whole file.
+  while (!raw_eof_) {
+    if (read_raw(raw_buf_.data(), raw_buf_.size()) == 0) break;
+  }
+  XXH128_hash_t h = XXH3_128bits_digest(hash_);
+  return fmt::format("{:016x}{:016x}", h.high64, h.low64);
+}
+
+Result<std::vector<std::string>> expand_inputs(const std::vector<std::string>& inputs) {
+  std::vector<std::string> files;
+  auto add_dir = [&](const fs::path& dir) -> Status {
+    std::error_code ec;
+    fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
+    if (ec) return Status::IoError(fmt::format("{}: {}", dir.string(), ec.message()));
+    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (ec) return Status::IoError(fmt::format("{}: {}", dir.string(), ec.message()));
+      const auto& p = it->path();
+      std::string name = p.filename().string();
+      if (!name.empty() && name[0] == '.') {
+        if (it->is_directory()) it.disable_recursion_pending();
+        continue;
+      }
+      if (!it->is_regular_file()) continue;
+      if (name.ends_with(".db") || name.ends_with(".db-wal") || name.ends_with(".db-shm") ||
+          name == "rejects.jsonl")
+        continue;
+      files.push_back(p.string());
+    }
+    return Status::Ok();
+  };
+  for (const auto& in : inputs) {
+    std::error_code ec;
+    if (fs::is_directory(in, ec)) {
+      GS_RETURN_IF_ERROR(add_dir(in));
+    } else if (fs::exists(in, ec)) {
+      files.push_back(in);
+    } else if (in.find_first_of("*?[") != std::string::npos) {
+      glob_t g{};
+      int rc = ::glob(in.c_str(), 0, nullptr, &g);
+      if (rc == GLOB_NOMATCH) {
+        globfree(&g);
+        return Status::NotFound(fmt::format("{}: no file matches this pattern", in));
+      }
+      for (std::size_t i = 0; i < g.gl_pathc; ++i) {
+        std::string p = g.gl_pathv[i];
+        if (fs::is_directory(p, ec)) {
+          Status st = add_dir(p);
+          if (!st.ok()) {
+            globfree(&g);
+            return st;
+          }
+        } else {
+          files.push_back(p);
+        }
+      }
+      globfree(&g);
+    } else {
+      return Status::NotFound(fmt::format("{}: no such file or directory", in));
+    }
+  }
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+  return files;
+}
+
+}  // namespace groundswell

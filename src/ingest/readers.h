@@ -1,0 +1,21 @@
+// Factories and content sniffers of the format readers; formats.cc lists them in the
+// registry. One pair per format of spec §2.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "ingest/reader.h"
+
+namespace groundswell {
+
+std::unique_ptr<Reader> make_canonical_reader();
+int sniff_canonical(std::string_view head, std::string_view path);
+
+std::unique_ptr<Reader> make_coortweet_reader();
+int sniff_coortweet(std::string_view head, std::string_view path);
+
+std::unique_ptr<Reader> make_cnt_reader();
+int sniff_cnt(std::string_view head, std::string_view path);
+
+}  // namespace groundswell

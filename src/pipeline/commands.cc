@@ -1,0 +1,192 @@
+#include "pipeline/commands.h"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+
+#include "base/json_writer.h"
+#include "base/log.h"
+#include "base/time.h"
+#include "groundswell/version.h"
+#include "ingest/ingest.h"
+#include "ingest/reader.h"
+#include "store/store.h"
+
+namespace groundswell {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Result<std::int64_t> tz_offset(const std::string& tz) {
+  std::int64_t off = 0;
+  if (!parse_utc_offset(tz, off))
+    return Status::InvalidArgument(
+        fmt::format("--tz '{}': give UTC or an offset such as +03:30 or -05:00", tz));
+  return off;
+}
+
+std::string input_parameters_json(const InputOptions& in) {
+  JsonWriter w(false);
+  w.begin_object().key("inputs").begin_array();
+  for (const auto& i : in.inputs) w.value(i);
+  w.end_array().key("format").value(in.format).key("strict").value(in.strict).key("tz").value(in.tz);
+  w.end_object();
+  return w.take();
+}
+
+Result<IngestSummary> ingest_into(Store& store, const InputOptions& in, std::string command,
+                                  std::string rejects_path, bool progress) {
+  auto off = tz_offset(in.tz);
+  if (!off) return off.status();
+  IngestOptions o;
+  o.inputs = in.inputs;
+  o.format = in.format;
+  o.strict = in.strict;
+  o.tz_offset_s = *off;
+  o.rejects_path = std::move(rejects_path);
+  o.progress = progress;
+  o.command = std::move(command);
+  o.parameters_json = input_parameters_json(in);
+  return ingest(store, o);
+}
+
+void log_ingest_summary(const IngestSummary& s) {
+  const auto& c = s.counts;
+  log_info(fmt::format(
+      "read {} records from {} files in {:.2f} s: {} stored ({} messages, {} events), {} "
+      "duplicates ({} merged with differences), {} rejected",
+      c.records_read, s.files, s.seconds, c.stored, c.messages, c.events, c.duplicates,
+      c.conflicts, c.rejected));
+}
+
+Status write_text_file(const fs::path& path, std::string_view text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f) return Status::IoError(fmt::format("cannot write {}", path.string()));
+  f.write(text.data(), static_cast<std::streamsize>(text.size()));
+  if (!f) return Status::IoError(fmt::format("cannot write {}", path.string()));
+  return Status::Ok();
+}
+
+// The `input` block of summary.json (spec §8).
+void write_input_block(JsonWriter& w, const IngestSummary& s) {
+  const auto& c = s.counts;
+  w.key("input").begin_object()
+      .key("files").value(s.files)
+      .key("bytes").value(s.bytes)
+      .key("records_read").value(c.records_read)
+      .key("stored").value(c.stored)
+      .key("duplicates").value(c.duplicates)
+      .key("conflicts").value(c.conflicts)
+      .key("rejected").value(c.rejected)
+      .key("messages").value(c.messages)
+      .key("events").value(c.events)
+      .key("accounts").value(s.accounts)
+      .key("account_records").value(c.account_records)
+      .key("utf8_repaired").value(c.utf8_repaired)
+      .key("warnings").begin_array();
+  for (const auto& warning : s.warnings) w.value(warning);
+  w.end_array().end_object();
+}
+
+}  // namespace
+
+Status run_command(const RunOptions& options) {
+  if (options.input.inputs.empty()) return Status::InvalidArgument("run: give at least one INPUT");
+  if (options.out_dir.empty()) return Status::InvalidArgument("run: --out DIR is required");
+  std::error_code ec;
+  fs::create_directories(options.out_dir, ec);
+  if (ec) return Status::IoError(fmt::format("cannot create {}: {}", options.out_dir, ec.message()));
+  fs::path out(options.out_dir);
+  std::string db_path = options.db_path.empty() ? (out / "groundswell.db").string() : options.db_path;
+  auto store = Store::open(db_path);
+  if (!store) return store.status();
+  auto summary = ingest_into(*store, options.input, "run", (out / "rejects.jsonl").string(),
+                             options.progress);
+  if (!summary) return summary.status();
+  log_ingest_summary(*summary);
+
+  JsonWriter w;
+  w.begin_object().key("version").value(kVersion);
+  write_input_block(w, *summary);
+  w.key("database").value(db_path);
+  w.end_object();
+  std::string text = w.take();
+  text.push_back('\n');
+  GS_RETURN_IF_ERROR(write_text_file(out / "summary.json", text));
+  log_info(fmt::format("results in {}/ (summary.json, groundswell.db, rejects.jsonl)",
+                       options.out_dir));
+  return Status::Ok();
+}
+
+Status ingest_command(const IngestCommandOptions& options) {
+  if (options.input.inputs.empty()) return Status::InvalidArgument("ingest: give at least one INPUT");
+  if (options.db_path.empty()) return Status::InvalidArgument("ingest: --db FILE is required");
+  auto store = Store::open(options.db_path);
+  if (!store) return store.status();
+  std::string rejects = options.rejects_path;
+  if (rejects.empty()) {
+    fs::path p(options.db_path);
+    rejects = (p.parent_path() / "rejects.jsonl").string();
+  }
+  auto summary = ingest_into(*store, options.input, "ingest", rejects, options.progress);
+  if (!summary) return summary.status();
+  log_ingest_summary(*summary);
+  return Status::Ok();
+}
+
+Status inspect_command(const std::string& db_path, std::ostream& out) {
+  auto store = Store::open(db_path, /*read_only=*/true);
+  if (!store) return store.status();
+  Db& db = store->db();
+  auto count = [&](std::string_view sql) {
+    auto v = db.query_int64(sql);
+    return v ? *v : -1;
+  };
+  fmt::print(out, "database       {}\n", db_path);
+  fmt::print(out, "schema version {}\n", store->schema_version());
+  fmt::print(out, "messages       {}\n", count("SELECT count(*) FROM messages WHERE kind = 0"));
+  fmt::print(out, "events         {}\n", count("SELECT count(*) FROM messages WHERE kind = 1"));
+  fmt::print(out, "accounts       {}\n", count("SELECT count(*) FROM accounts"));
+  fmt::print(out, "rejects        {}\n", count("SELECT count(*) FROM rejects"));
+  auto lo = count("SELECT min(time_ms) FROM messages");
+  auto hi = count("SELECT max(time_ms) FROM messages");
+  if (lo > 0 || hi > 0)
+    fmt::print(out, "time span      {} .. {}\n", format_time_iso(lo), format_time_iso(hi));
+  Stmt s;
+  GS_RETURN_IF_ERROR(db.prepare(
+      "SELECT platform, count(*), count(DISTINCT account) FROM messages GROUP BY platform "
+      "ORDER BY platform",
+      s));
+  fmt::print(out, "\nplatform             messages   accounts\n");
+  while (s.step() == Stmt::kRow)
+    fmt::print(out, "{:<18} {:>10} {:>10}\n", s.column_text(0), s.column_int64(1), s.column_int64(2));
+  GS_RETURN_IF_ERROR(db.prepare(
+      "SELECT id, command, started_at, status, coalesce(seconds, 0) FROM runs ORDER BY id", s));
+  fmt::print(out, "\nrun  command    started                   status    seconds\n");
+  while (s.step() == Stmt::kRow)
+    fmt::print(out, "{:<4} {:<10} {:<25} {:<9} {:.2f}\n", s.column_int64(0), s.column_text(1),
+               s.column_text(2), s.column_text(3), s.column_double(4));
+  GS_RETURN_IF_ERROR(db.prepare(
+      "SELECT path, format, coalesce(records_read, 0), coalesce(stored, 0), "
+      "coalesce(duplicates, 0), coalesce(rejected, 0), completed FROM files ORDER BY id",
+      s));
+  fmt::print(out, "\nfile (format): read stored duplicates rejected\n");
+  while (s.step() == Stmt::kRow)
+    fmt::print(out, "{} ({}): {} {} {} {}{}\n", s.column_text(0), s.column_text(1),
+               s.column_int64(2), s.column_int64(3), s.column_int64(4), s.column_int64(5),
+               s.column_int64(6) ? "" : " (interrupted)");
+  return Status::Ok();
+}
+
+void formats_command(std::ostream& out) {
+  for (const auto& f : formats()) {
+    fmt::print(out, "{:<16} {}{}\n", f.name, f.description, f.available ? "" : " [reader to come]");
+    fmt::print(out, "{:<16}   fields: {}\n", "", f.fields);
+  }
+}
+
+}  // namespace groundswell

@@ -1,0 +1,48 @@
+// The commands of spec §7 as library functions: the CLI (tools/groundswell_main.cc) only
+// parses options into these structs and calls one function; tests call the same functions.
+// `run` is the main job and chains the stages: ingest → detect/signals → estimate → report.
+//
+// Thread-safety: one command at a time per database.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "groundswell/status.h"
+
+namespace groundswell {
+
+struct InputOptions {
+  std::vector<std::string> inputs;
+  std::string format;      // "" = auto-detect per file
+  bool strict = false;
+  std::string tz = "UTC";  // zone of local times in sources that give none (--tz)
+};
+
+struct RunOptions {
+  InputOptions input;
+  std::string out_dir;
+  std::string db_path;  // default: <out_dir>/groundswell.db
+  bool progress = true;
+};
+
+// Ingests into <out>/groundswell.db and writes summary.json and rejects.jsonl there.
+Status run_command(const RunOptions& options);
+
+struct IngestCommandOptions {
+  InputOptions input;
+  std::string db_path;
+  std::string rejects_path;  // "" = next to the database
+  bool progress = true;
+};
+Status ingest_command(const IngestCommandOptions& options);
+
+// What is in a database: schema, runs, files, counts, platforms, time span, rejects.
+Status inspect_command(const std::string& db_path, std::ostream& out);
+
+// Every format name of spec §2 with what it reads and whether it is available.
+void formats_command(std::ostream& out);
+
+}  // namespace groundswell

@@ -1,0 +1,458 @@
+// Tests of groundswell-generate's library: the dataset is deterministic, every file is what
+// its format promises, truth.json counts what was written, and the planted campaigns are in
+// the data as described.
+#include "eval/generate.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "eval/generate_text.h"
+
+namespace groundswell {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> lines_of(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < s.size()) {
+    std::size_t nl = s.find('\n', start);
+    if (nl == std::string::npos) nl = s.size();
+    out.push_back(s.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return out;
+}
+
+// RFC 4180 records (quoted fields may hold commas, quotes and newlines).
+std::vector<std::vector<std::string>> parse_csv(const std::string& s) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string field;
+  bool quoted = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (quoted) {
+      if (c == '"') {
+        if (i + 1 < s.size() && s[i + 1] == '"') {
+          field += '"';
+          ++i;
+        } else {
+          quoted = false;
+        }
+      } else {
+        field += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      row.push_back(field);
+      field.clear();
+    } else if (c == '\n') {
+      row.push_back(field);
+      field.clear();
+      rows.push_back(row);
+      row.clear();
+    } else {
+      field += c;
+    }
+  }
+  EXPECT_FALSE(quoted) << "unterminated quoted field";
+  if (!field.empty() || !row.empty()) {
+    row.push_back(field);
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+struct Dataset {
+  fs::path dir;
+  GenerateSummary summary;
+};
+
+class GenerateTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    fs::path base = fs::path(GS_BINARY_DIR) / "generate_test";
+    fs::remove_all(base);
+    for (int k = 0; k < 2; ++k) {
+      GenerateOptions o;
+      o.seed = 7;
+      o.messages = 3000;
+      o.scale = "small";
+      o.out_dir = (base / (k == 0 ? "a" : "b")).string();
+      Result<GenerateSummary> r = generate_dataset(o);
+      ASSERT_TRUE(r.ok()) << r.status().message();
+      (k == 0 ? first_ : second_) = new Dataset{o.out_dir, r.value()};
+    }
+    GenerateOptions o;
+    o.seed = 8;
+    o.messages = 3000;
+    o.out_dir = (base / "other-seed").string();
+    Result<GenerateSummary> r = generate_dataset(o);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    other_seed_ = new Dataset{o.out_dir, r.value()};
+  }
+  static void TearDownTestSuite() {
+    delete first_;
+    delete second_;
+    delete other_seed_;
+  }
+
+  static simdjson::dom::element truth(simdjson::dom::parser& parser) {
+    simdjson::dom::element doc;
+    auto error = parser.load((first_->dir / "truth.json").string()).get(doc);
+    EXPECT_EQ(error, simdjson::SUCCESS) << "truth.json does not parse";
+    return doc;
+  }
+
+  static std::string file_with_format(std::string_view needle) {
+    for (const GeneratedFile& f : first_->summary.files) {
+      if (f.path.find(needle) != std::string::npos) return (first_->dir / f.path).string();
+    }
+    ADD_FAILURE() << "no file matching " << needle;
+    return {};
+  }
+
+  static Dataset* first_;
+  static Dataset* second_;
+  static Dataset* other_seed_;
+};
+
+Dataset* GenerateTest::first_ = nullptr;
+Dataset* GenerateTest::second_ = nullptr;
+Dataset* GenerateTest::other_seed_ = nullptr;
+
+TEST_F(GenerateTest, SameSeedGivesIdenticalBytes) {
+  std::vector<fs::path> files_a, files_b;
+  for (const auto& e : fs::recursive_directory_iterator(first_->dir)) {
+    if (e.is_regular_file()) files_a.push_back(fs::relative(e.path(), first_->dir));
+  }
+  for (const auto& e : fs::recursive_directory_iterator(second_->dir)) {
+    if (e.is_regular_file()) files_b.push_back(fs::relative(e.path(), second_->dir));
+  }
+  std::sort(files_a.begin(), files_a.end());
+  std::sort(files_b.begin(), files_b.end());
+  ASSERT_EQ(files_a, files_b);
+  ASSERT_GE(files_a.size(), 8u);
+  for (const fs::path& rel : files_a) {
+    EXPECT_EQ(read_all(first_->dir / rel), read_all(second_->dir / rel)) << rel;
+  }
+}
+
+TEST_F(GenerateTest, DifferentSeedGivesDifferentData) {
+  EXPECT_NE(read_all(first_->dir / "data/twitter/twarc2/search_2024-03.jsonl"),
+            read_all(other_seed_->dir / "data/twitter/twarc2/search_2024-03.jsonl"));
+}
+
+TEST_F(GenerateTest, SmallPresetHasTheAdvertisedSize) {
+  EXPECT_GE(first_->summary.unique_messages, 2000);
+  EXPECT_LE(first_->summary.unique_messages, 6000);
+}
+
+TEST_F(GenerateTest, TimesFallInMarch2024) {
+  const std::int64_t start = 1709251200, end = start + 31 * 86400;
+  simdjson::dom::parser parser;
+  for (const std::string& line : lines_of(read_all(file_with_format("telethon")))) {
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS);
+    std::string_view type = doc["_"].get_string().value();
+    if (type == "Channel") continue;
+    std::string_view date = doc["date"].get_string().value();
+    EXPECT_EQ(date.substr(0, 8), "2024-03-") << date;
+    EXPECT_EQ(date.substr(19), "+00:00");
+  }
+  simdjson::dom::element desktop;
+  ASSERT_EQ(parser.load(file_with_format("ChatExport_")).get(desktop), simdjson::SUCCESS);
+  for (simdjson::dom::element m : desktop["messages"].get_array()) {
+    std::string_view unixtime = m["date_unixtime"].get_string().value();
+    std::int64_t t = std::stoll(std::string(unixtime));
+    EXPECT_GE(t, start);
+    EXPECT_LT(t, end);
+  }
+}
+
+// Counts every record by reading the files the way a reader would, and compares with truth.
+TEST_F(GenerateTest, EveryFileParsesAndTruthCountsMatch) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element t = truth(parser);
+  std::map<std::string, std::int64_t> truth_records, truth_lines;
+  for (simdjson::dom::element f : t["files"].get_array()) {
+    std::string path(f["path"].get_string().value());
+    truth_records[path] = f["records"].get_int64().value();
+    truth_lines[path] = f["lines"].get_int64().value();
+  }
+  ASSERT_FALSE(truth_records.empty());
+  std::int64_t total = 0;
+  simdjson::dom::parser file_parser;
+  for (const auto& [path, records] : truth_records) {
+    std::string full = (first_->dir / path).string();
+    std::int64_t counted = 0;
+    if (path.ends_with("result.json")) {
+      simdjson::dom::element doc;
+      ASSERT_EQ(file_parser.load(full).get(doc), simdjson::SUCCESS) << path;
+      simdjson::dom::array chats;
+      if (doc["messages"].get_array().error() == simdjson::SUCCESS) {
+        EXPECT_EQ(doc["type"].get_string().value(), "public_channel");
+        counted = static_cast<std::int64_t>(doc["messages"].get_array().value().size());
+      } else {
+        for (const char* key : {"chats", "left_chats"}) {
+          for (simdjson::dom::element chat : doc[key]["list"].get_array()) {
+            counted += static_cast<std::int64_t>(chat["messages"].get_array().value().size());
+          }
+        }
+      }
+    } else if (path.ends_with(".jsonl")) {
+      std::vector<std::string> lines = lines_of(read_all(full));
+      EXPECT_EQ(static_cast<std::int64_t>(lines.size()), truth_lines[path]) << path;
+      for (const std::string& line : lines) {
+        simdjson::dom::element doc;
+        ASSERT_EQ(file_parser.parse(line).get(doc), simdjson::SUCCESS) << path;
+        if (path.find("twarc2") != std::string::npos) {
+          simdjson::dom::array data;
+          ASSERT_EQ(doc["data"].get_array().get(data), simdjson::SUCCESS);
+          counted += static_cast<std::int64_t>(data.size());
+          EXPECT_EQ(doc["includes"]["users"].error(), simdjson::SUCCESS);
+          EXPECT_EQ(doc["__twarc"].error(), simdjson::SUCCESS);
+        } else {
+          std::string_view type = doc["_"].get_string().value();
+          if (type == "Message" || type == "MessageService") ++counted;
+        }
+      }
+    } else if (path.ends_with(".csv")) {
+      auto rows = parse_csv(read_all(full));
+      ASSERT_FALSE(rows.empty());
+      for (const auto& row : rows) EXPECT_EQ(row.size(), rows[0].size()) << path;
+      EXPECT_EQ(static_cast<std::int64_t>(rows.size()), truth_lines[path]) << path;
+      if (path.find("tweets") != std::string::npos) counted = static_cast<std::int64_t>(rows.size()) - 1;
+    }
+    EXPECT_EQ(counted, records) << path;
+    total += counted;
+  }
+  EXPECT_EQ(total, t["totals"]["records"].get_int64().value());
+}
+
+TEST_F(GenerateTest, IoArchiveHasTheSpecColumns) {
+  auto rows = parse_csv(read_all(file_with_format("tweets_csv")));
+  ASSERT_GE(rows.size(), 2u);
+  std::set<std::string> header(rows[0].begin(), rows[0].end());
+  for (const char* column :
+       {"tweetid", "userid", "user_screen_name", "follower_count", "following_count",
+        "account_creation_date", "tweet_text", "tweet_time", "is_retweet", "retweet_userid",
+        "retweet_tweetid", "in_reply_to_tweetid", "quoted_tweet_tweetid", "like_count",
+        "retweet_count", "reply_count", "quote_count", "hashtags", "urls", "user_mentions",
+        "tweet_language", "tweet_client_name"}) {
+    EXPECT_TRUE(header.count(column)) << column;
+  }
+  std::size_t time_col = 0, hashtags_col = 0;
+  for (std::size_t i = 0; i < rows[0].size(); ++i) {
+    if (rows[0][i] == "tweet_time") time_col = i;
+    if (rows[0][i] == "hashtags") hashtags_col = i;
+  }
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    ASSERT_EQ(rows[r][time_col].size(), 16u) << rows[r][time_col];  // 2024-03-01 10:00
+    EXPECT_EQ(rows[r][hashtags_col].front(), '[');
+    EXPECT_EQ(rows[r][hashtags_col].back(), ']');
+  }
+}
+
+// The overlap between the IO archive and the twarc2 pages is exactly what truth.json says.
+TEST_F(GenerateTest, IoAndTwarcOverlapIsCountedExactly) {
+  std::set<std::string> io_ids;
+  auto rows = parse_csv(read_all(file_with_format("tweets_csv")));
+  for (std::size_t r = 1; r < rows.size(); ++r) io_ids.insert(rows[r][0]);
+  EXPECT_EQ(io_ids.size(), rows.size() - 1) << "duplicate tweet ids inside the IO archive";
+  std::int64_t both = 0;
+  std::set<std::string> twarc_ids;
+  simdjson::dom::parser parser;
+  for (const std::string& line : lines_of(read_all(file_with_format("twarc2")))) {
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS);
+    for (simdjson::dom::element tweet : doc["data"].get_array()) {
+      std::string id(tweet["id"].get_string().value());
+      EXPECT_TRUE(twarc_ids.insert(id).second) << "tweet " << id << " twice in twarc2";
+      both += io_ids.count(id);
+    }
+  }
+  EXPECT_GT(both, 0);
+  EXPECT_LT(both, static_cast<std::int64_t>(io_ids.size()));
+  EXPECT_EQ(both, first_->summary.io_twarc2_overlap);
+  simdjson::dom::parser tp;
+  EXPECT_EQ(truth(tp)["totals"]["io_twarc2_duplicates"].get_int64().value(), both);
+}
+
+// Every campaign member acts in the data, on the platform truth.json names.
+TEST_F(GenerateTest, CampaignMembersAppearInTheData) {
+  std::set<std::string> twitter_authors, telegram_authors;
+  simdjson::dom::parser parser;
+  for (const std::string& line : lines_of(read_all(file_with_format("twarc2")))) {
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS);
+    for (simdjson::dom::element tweet : doc["data"].get_array()) {
+      twitter_authors.insert(std::string(tweet["author_id"].get_string().value()));
+    }
+  }
+  auto rows = parse_csv(read_all(file_with_format("tweets_csv")));
+  for (std::size_t r = 1; r < rows.size(); ++r) twitter_authors.insert(rows[r][1]);
+  for (const std::string& line : lines_of(read_all(file_with_format("telethon")))) {
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS);
+    if (doc["_"].get_string().value() != "Message") continue;
+    telegram_authors.insert("channel" + std::to_string(doc["peer_id"]["channel_id"].get_uint64().value()));
+  }
+  simdjson::dom::element all;
+  ASSERT_EQ(parser.load(file_with_format("DataExport")).get(all), simdjson::SUCCESS);
+  for (simdjson::dom::element chat : all["chats"]["list"].get_array()) {
+    for (simdjson::dom::element m : chat["messages"].get_array()) {
+      std::string_view from;
+      if (m["from_id"].get_string().get(from) == simdjson::SUCCESS) telegram_authors.insert(std::string(from));
+    }
+  }
+
+  simdjson::dom::parser tp;
+  simdjson::dom::element t = truth(tp);
+  int campaigns = 0, evasive = 0;
+  std::set<std::string> kinds;
+  for (simdjson::dom::element c : t["campaigns"].get_array()) {
+    ++campaigns;
+    evasive += c["evasive"].get_bool().value();
+    kinds.insert(std::string(c["kind"].get_string().value()));
+    EXPECT_GT(c["items"].get_array().value().size(), 0u) << c["name"];
+    for (simdjson::dom::element m : c["members"].get_array()) {
+      std::string id(m["account_id"].get_string().value());
+      bool twitter = m["platform"].get_string().value() == "twitter";
+      EXPECT_TRUE(twitter ? twitter_authors.count(id) : telegram_authors.count(id))
+          << c["name"] << " member " << id << " never posts";
+    }
+  }
+  EXPECT_GE(campaigns, 6);
+  EXPECT_GE(evasive, 2);
+  EXPECT_EQ(kinds, (std::set<std::string>{"co_link", "co_share", "copy_paste", "forward_ring"}));
+}
+
+// Fast amplifiers retweet each campaign item within a minute; the viral bursts are shared by
+// many organic accounts.
+TEST_F(GenerateTest, FastCoSharersRetweetWithinSeconds) {
+  simdjson::dom::parser tp;
+  simdjson::dom::element t = truth(tp);
+  std::set<std::string> items, members;
+  for (simdjson::dom::element c : t["campaigns"].get_array()) {
+    if (c["kind"].get_string().value() != "co_share" || c["evasive"].get_bool().value()) continue;
+    for (simdjson::dom::element i : c["items"].get_array()) items.insert(std::string(i["message_id"].get_string().value()));
+    for (simdjson::dom::element m : c["members"].get_array()) members.insert(std::string(m["account_id"].get_string().value()));
+  }
+  ASSERT_FALSE(items.empty());
+  // IO archive: every tweet of the fast amplifiers, with minute resolution times.
+  auto rows = parse_csv(read_all(file_with_format("tweets_csv")));
+  std::map<std::string, std::size_t> col;
+  for (std::size_t i = 0; i < rows[0].size(); ++i) col[rows[0][i]] = i;
+  std::map<std::string, int> retweets_per_item;
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    const auto& row = rows[r];
+    if (!members.count(row[col["userid"]]) || row[col["is_retweet"]] != "True") continue;
+    const std::string& original = row[col["retweet_tweetid"]];
+    if (!items.count(original)) continue;
+    ++retweets_per_item[original];
+    // Snowflake ids carry milliseconds: the delay is exact.
+    std::int64_t delay_ms = static_cast<std::int64_t>((std::stoull(row[col["tweetid"]]) >> 22) -
+                                                      (std::stoull(original) >> 22));
+    EXPECT_GT(delay_ms, 0);
+    EXPECT_LE(delay_ms, 60000);
+  }
+  EXPECT_EQ(retweets_per_item.size(), items.size());
+  for (const auto& [item, n] : retweets_per_item) EXPECT_GE(n, static_cast<int>(members.size()) / 2);
+
+  std::int64_t viral = 0;
+  for (simdjson::dom::element v : t["viral"].get_array()) {
+    viral += 1;
+    EXPECT_GE(v["shares"].get_int64().value(), 4);
+  }
+  EXPECT_GE(viral, 3);
+}
+
+// Copy-paste campaigns disguise their copies with Persian spelling variants.
+TEST_F(GenerateTest, CopyPasteUsesPersianSpellingVariants) {
+  std::string io = read_all(file_with_format("tweets_csv"));
+  EXPECT_NE(io.find("\xD9\x8A"), std::string::npos) << "no Arabic yeh variant";
+  EXPECT_NE(io.find("\xD9\x83"), std::string::npos) << "no Arabic kaf variant";
+  EXPECT_NE(io.find("\xD9\x80"), std::string::npos) << "no tatweel";
+  EXPECT_NE(io.find("utm_"), std::string::npos) << "no tracking parameters";
+}
+
+TEST(GenerateTextTest, VariantsOnlyChangeWhatNormalizationRemoves) {
+  gen::ContentSpec spec;
+  spec.seed = 42;
+  spec.actor = 1;
+  spec.stance = 1;
+  spec.url_kind = 2;
+  gen::TextContext context;
+  gen::Content original, copy;
+  gen::build_content(spec, context, &original);
+  std::string a, b;
+  original.flatten(&a);
+  for (std::uint64_t v = 1; v < 40; ++v) {
+    gen::build_content(spec, context, &copy);
+    gen::apply_variants(v, false, &copy);
+    copy.flatten(&b);
+    // Undo the disguises by hand: yeh, kaf, tatweel, digits, ZWNJ/space, tracking parameters.
+    auto fold = [](std::string s) {
+      auto replace_all = [&](std::string_view from, std::string_view to) {
+        for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) {
+          s.replace(p, from.size(), to);
+        }
+      };
+      replace_all("\xD9\x8A", "\xDB\x8C");
+      replace_all("\xD9\x83", "\xDA\xA9");
+      replace_all("\xD9\x80", "");
+      replace_all("\xE2\x80\x8C", " ");
+      for (char d = '0'; d <= '9'; ++d) {
+        std::string persian = "\xDB";
+        persian += static_cast<char>(0xB0 + (d - '0'));
+        replace_all(persian, std::string(1, d));
+      }
+      std::size_t q = s.find('?');
+      if (q != std::string::npos) s.resize(q);
+      return s;
+    };
+    EXPECT_EQ(fold(a), fold(b));
+  }
+}
+
+TEST(GenerateTextTest, EntityLengthsCountUtf16AndCodePoints) {
+  EXPECT_EQ(gen::utf16_length("abc"), 3u);
+  EXPECT_EQ(gen::utf16_length("\xD8\xB3"), 1u);          // Arabic letter
+  EXPECT_EQ(gen::utf16_length("\xF0\x9F\x91\x8D"), 2u);  // emoji: a surrogate pair
+  EXPECT_EQ(gen::codepoint_length("\xF0\x9F\x91\x8D"), 1u);
+  std::string json;
+  gen::append_json_string(json, "\xF0\x9F\x91\x8D\xD8\xB3\"", true);
+  EXPECT_EQ(json, "\"\\ud83d\\udc4d\\u0633\\\"\"");
+}
+
+TEST(GenerateOptionsTest, PresetsAndBadSizes) {
+  EXPECT_EQ(messages_for_scale("small").value(), 3000);
+  EXPECT_EQ(messages_for_scale("10m").value(), 10000000);
+  EXPECT_FALSE(messages_for_scale("huge").ok());
+  GenerateOptions o;
+  o.out_dir = (fs::path(GS_BINARY_DIR) / "generate_test" / "bad").string();
+  o.messages = 5;
+  EXPECT_FALSE(generate_dataset(o).ok());
+}
+
+}  // namespace
+}  // namespace groundswell

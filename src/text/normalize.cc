@@ -157,32 +157,76 @@ void emit_entity(std::string& pre, NormalizeOptions::Entities how, std::string_v
   }
 }
 
+// ASCII bytes that may begin a URL, mention or hashtag.
+constexpr std::array<bool, 128> kEntityStart = [] {
+  std::array<bool, 128> t{};
+  for (char c : {'h', 'H', 'w', 'W', 't', 'T', '@', '#'}) t[static_cast<size_t>(c)] = true;
+  return t;
+}();
+
+inline bool may_start_entity(UChar32 c) {
+  return c < 0x80 ? (c >= 0 && kEntityStart[static_cast<size_t>(c)]) : (c == 0xFF20 || c == 0xFF03);
+}
+
+// Writes the UTF-8 of c at w (the caller guarantees room); returns the new end.
+char* put_utf8(char* w, char32_t c) {
+  if (c < 0x80) {
+    *w++ = static_cast<char>(c);
+  } else if (c < 0x800) {
+    *w++ = static_cast<char>(0xC0 | (c >> 6));
+    *w++ = static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    *w++ = static_cast<char>(0xE0 | (c >> 12));
+    *w++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    *w++ = static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    *w++ = static_cast<char>(0xF0 | (c >> 18));
+    *w++ = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    *w++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    *w++ = static_cast<char>(0x80 | (c & 0x3F));
+  }
+  return w;
+}
+
 // Pass 1 over the raw text: validates UTF-8, handles entities, turns ZWNJ/ZWJ/NBSP into
 // spaces (NFKC_Casefold would delete ZWNJ and glue the two halves of a Persian word).
-// Returns whether the result is pure ASCII, in which case NFKC_Casefold is ASCII lowercasing.
+// Unchanged runs are copied in bulk. Returns whether the result is pure ASCII, in which case
+// NFKC_Casefold is ASCII lowercasing.
 bool pre_pass(std::string_view s, const NormalizeOptions& opt, std::string& pre) {
   pre.clear();
   const int32_t n = static_cast<int32_t>(std::min<size_t>(s.size(), INT32_MAX));
+  s = s.substr(0, static_cast<size_t>(n));
   bool ascii = true;
   UChar32 prev = ' ';
   int32_t i = 0;
+  int32_t copied = 0;  // s[0, copied) has been written to pre
+  auto flush = [&](int32_t upto) {
+    pre.append(s.data() + copied, static_cast<size_t>(upto - copied));
+    copied = upto;
+  };
   while (i < n) {
+    // Fast path: ASCII that is neither an entity start nor changed.
+    const auto byte = static_cast<unsigned char>(s[static_cast<size_t>(i)]);
+    if (byte < 0x80 && !may_start_entity(byte)) {
+      prev = byte;
+      ++i;
+      continue;
+    }
     const int32_t start = i;
     UChar32 c;
     U8_NEXT(s.data(), i, n, c);
-    const bool may_start_entity = c == 'h' || c == 'H' || c == 'w' || c == 'W' || c == 't' ||
-                                  c == 'T' || c == '@' || c == '#' || c == 0xFF20 || c == 0xFF03;
-    if (may_start_entity && !is_word_cp(prev) && prev != '/' && prev != '.') {
+    if (may_start_entity(c) && !is_word_cp(prev) && prev != '/' && prev != '.') {
       if (c == 'h' || c == 'H' || c == 'w' || c == 'W' || c == 't' || c == 'T') {
-        if (size_t len = url_length(s.substr(0, static_cast<size_t>(n)), static_cast<size_t>(start))) {
+        if (size_t len = url_length(s, static_cast<size_t>(start))) {
           std::string_view url = s.substr(static_cast<size_t>(start), len);
+          flush(start);
           if (opt.urls == NormalizeOptions::Entities::kKeep) {
             const std::string canon = canonical_url(url);
             emit_entity(pre, opt.urls, kUrlPlaceholder, canon);
           } else {
             emit_entity(pre, opt.urls, kUrlPlaceholder, {});
           }
-          i = start + static_cast<int32_t>(len);
+          i = copied = start + static_cast<int32_t>(len);
           prev = ' ';
           for (char b : url) ascii &= static_cast<unsigned char>(b) < 0x80;
           continue;
@@ -207,6 +251,7 @@ bool pre_pass(std::string_view s, const NormalizeOptions& opt, std::string& pre)
         if (has_word) {
           const std::string_view body = s.substr(static_cast<size_t>(i), static_cast<size_t>(end - i));
           const auto how = hashtag ? opt.hashtags : opt.mentions;
+          flush(start);
           if (how == NormalizeOptions::Entities::kKeep) {
             pre += hashtag ? '#' : '@';
             for (size_t k = 0; k < body.size(); ++k) {
@@ -222,49 +267,62 @@ bool pre_pass(std::string_view s, const NormalizeOptions& opt, std::string& pre)
           } else {
             emit_entity(pre, how, hashtag ? kHashtagPlaceholder : kMentionPlaceholder, {});
           }
-          i = end;
+          i = copied = end;
           prev = 'x';
           continue;
         }
       }
     }
-    if (c < 0) c = 0xFFFD;
-    if (c == 0x200C || c == 0x200D || c == 0xA0) c = ' ';
-    if (c < 0x80) {
-      pre.push_back(static_cast<char>(c));
-    } else {
+    if (c < 0) {
+      flush(start);
+      append_utf8(pre, 0xFFFD);
+      copied = i;
       ascii = false;
-      append_utf8(pre, static_cast<char32_t>(c));
+    } else if (c == 0x200C || c == 0x200D || c == 0xA0) {
+      flush(start);
+      pre.push_back(' ');
+      copied = i;
+    } else if (c >= 0x80) {
+      ascii = false;
     }
     prev = c;
   }
+  flush(n);
   return ascii;
 }
 
-// Pass 3: folding table, stripping, digits, whitespace collapse. `in` is valid UTF-8.
+// Pass 3: folding table, stripping, digits, whitespace collapse. `in` is valid UTF-8. Every
+// step maps a code point to one of no more bytes (Arabic letters stay two bytes, digits
+// become one, a space is written only for at least one byte of white space), so the output
+// fits in in.size() bytes and is written through a pointer.
 void fold_pass(std::string_view in, bool lower_ascii, std::string& out) {
-  out.clear();
+  out.resize(in.size());
+  char* const begin = out.data();
+  char* w = begin;
   bool pending_space = false;
   auto emit = [&](char32_t c) {
-    if (pending_space && !out.empty()) out.push_back(' ');
+    if (pending_space && w != begin) *w++ = ' ';
     pending_space = false;
-    append_utf8(out, c);
+    w = put_utf8(w, c);
   };
   const int32_t n = static_cast<int32_t>(in.size());
   int32_t i = 0;
   while (i < n) {
-    UChar32 c;
-    U8_NEXT(in.data(), i, n, c);
-    if (c < 0) c = 0xFFFD;
-    if (c < 0x80) {
-      if (c <= 0x20 || c == 0x7F) {
+    const auto byte = static_cast<unsigned char>(in[static_cast<size_t>(i)]);
+    if (byte < 0x80) {
+      ++i;
+      if (byte <= 0x20 || byte == 0x7F) {
         pending_space = true;
       } else {
-        if (lower_ascii && c >= 'A' && c <= 'Z') c += 'a' - 'A';
-        emit(static_cast<char32_t>(c));
+        if (pending_space && w != begin) *w++ = ' ';
+        pending_space = false;
+        *w++ = static_cast<char>((lower_ascii && byte >= 'A' && byte <= 'Z') ? byte + ('a' - 'A') : byte);
       }
       continue;
     }
+    UChar32 c;
+    U8_NEXT(in.data(), i, n, c);
+    if (c < 0) continue;  // not produced by the earlier passes; dropped rather than grown
     if (c >= 0x0600 && c <= 0x06FF) {
       const char32_t m = kArabicFold[static_cast<size_t>(c - 0x0600)];
       if (m != 0) emit(m);
@@ -285,6 +343,7 @@ void fold_pass(std::string_view in, bool lower_ascii, std::string& out) {
     }
     emit(static_cast<char32_t>(c));
   }
+  out.resize(static_cast<size_t>(w - begin));
 }
 
 struct Scratch {

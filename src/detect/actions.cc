@@ -1,0 +1,186 @@
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_sort.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <string>
+
+#include "detect/internal.h"
+#include "text/normalize.h"
+#include "text/url.h"
+
+namespace groundswell::detect_internal {
+namespace {
+
+std::uint64_t hash_key(std::string_view s) { return XXH3_64bits_withSeed(s.data(), s.size(), kKeySeed); }
+
+// The Coordination Network Toolkit's co_tweet text: lowercased, @mentions removed,
+// whitespace collapsed. Lowercasing is ASCII-only here (docs/detection.md).
+void cnt_clean_text(std::string_view text, std::string& out) {
+  out.clear();
+  std::size_t i = 0;
+  bool pending_space = false;
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == '@') {
+      std::size_t j = i + 1;
+      while (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_' ||
+                                 static_cast<unsigned char>(text[j]) >= 0x80))
+        ++j;
+      if (j > i + 1) {
+        i = j;
+        continue;
+      }
+    }
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
+      pending_space = !out.empty();
+      ++i;
+      continue;
+    }
+    if (pending_space) out.push_back(' ');
+    pending_space = false;
+    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+    ++i;
+  }
+}
+
+std::size_t token_count(std::string_view key) {
+  if (key.empty()) return 0;
+  return static_cast<std::size_t>(std::count(key.begin(), key.end(), ' ')) + 1;
+}
+
+// Computes the key string of item `item` of message `m` for behaviour `b`; returns false when
+// the message has no such action. `scratch` is reused.
+bool action_key(const Dataset& d, Behaviour b, const DetectOptions& opt, std::size_t m,
+                std::size_t item, std::string& out) {
+  const bool compat = opt.compat != CompatMode::kNone;
+  switch (b) {
+    case Behaviour::kShare:
+      out.assign(d.msg_shares[m]);
+      return !out.empty();
+    case Behaviour::kReply:
+      out.assign(d.msg_reply_to[m]);
+      return !out.empty();
+    case Behaviour::kMedia:
+      out.assign(d.msg_media_key[m]);
+      return !out.empty();
+    case Behaviour::kPost:
+      out.assign("post");
+      return true;
+    case Behaviour::kLink:
+      if (compat) out.assign(d.msg_urls.item(m, item));
+      else out = canonical_url(d.msg_urls.item(m, item));
+      return !out.empty();
+    case Behaviour::kDomain:
+      out = url_domain(d.msg_urls.item(m, item));
+      return !out.empty();
+    case Behaviour::kHashtag:
+      out = normalize_hashtag(d.msg_hashtags.item(m, item));
+      return !out.empty();
+    case Behaviour::kMention: {
+      std::string_view v = d.msg_mentions.item(m, item);
+      if (!v.empty() && v.front() == '@') v.remove_prefix(1);
+      normalize_key(v, NormalizeOptions{}, out);
+      return !out.empty();
+    }
+    case Behaviour::kText:
+    case Behaviour::kSimilarText:
+      if (!d.msg_shares[m].empty()) return false;  // a repost repeats its original's text
+      if (opt.compat == CompatMode::kCnt) {
+        cnt_clean_text(d.msg_text[m], out);
+        return !out.empty();
+      }
+      normalize_key(d.msg_text[m], NormalizeOptions{}, out);
+      return !out.empty() && (compat || token_count(out) >= static_cast<std::size_t>(
+                                                              std::max(1, opt.min_text_tokens)));
+  }
+  return false;
+}
+
+std::size_t item_count(const Dataset& d, Behaviour b, std::size_t m) {
+  switch (b) {
+    case Behaviour::kLink:
+    case Behaviour::kDomain: return d.msg_urls.count(m);
+    case Behaviour::kHashtag: return d.msg_hashtags.count(m);
+    case Behaviour::kMention: return d.msg_mentions.count(m);
+    default: return 1;
+  }
+}
+
+bool action_less(const Action& x, const Action& y) {
+  if (x.key != y.key) return x.key < y.key;
+  if (x.time != y.time) return x.time < y.time;
+  if (x.account != y.account) return x.account < y.account;
+  if (x.msg != y.msg) return x.msg < y.msg;
+  return x.item < y.item;
+}
+
+}  // namespace
+
+bool behaviour_supported(const Dataset& d, Behaviour b) {
+  DetectOptions opt;
+  std::string key;
+  for (std::size_t m = 0; m < d.messages(); ++m) {
+    if (d.msg_time[m] == kNoTime || d.msg_account[m] == kNoAccount) continue;
+    if (b == Behaviour::kText || b == Behaviour::kSimilarText) {
+      if (d.msg_shares[m].empty() && !d.msg_text[m].empty()) return true;
+      continue;
+    }
+    std::size_t n = item_count(d, b, m);
+    for (std::size_t k = 0; k < n; ++k)
+      if (action_key(d, b, opt, m, k, key)) return true;
+  }
+  return false;
+}
+
+ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& opt) {
+  ActionTable t;
+  t.behaviour = b;
+  const std::size_t n = d.messages();
+  tbb::enumerable_thread_specific<std::vector<Action>> local;
+  tbb::enumerable_thread_specific<std::string> scratch;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      auto& out = local.local();
+                      auto& key = scratch.local();
+                      for (std::size_t m = r.begin(); m != r.end(); ++m) {
+                        if (d.msg_time[m] == kNoTime || d.msg_account[m] == kNoAccount) continue;
+                        std::size_t items = item_count(d, b, m);
+                        for (std::size_t k = 0; k < items; ++k) {
+                          if (!action_key(d, b, opt, m, k, key)) continue;
+                          out.push_back(Action{hash_key(key), d.msg_time[m], d.msg_account[m],
+                                               static_cast<std::uint32_t>(m),
+                                               static_cast<std::uint32_t>(k), 0});
+                        }
+                      }
+                    });
+  std::size_t total = 0;
+  for (auto& v : local) total += v.size();
+  t.actions.reserve(total);
+  for (auto& v : local) t.actions.insert(t.actions.end(), v.begin(), v.end());
+  tbb::parallel_sort(t.actions.begin(), t.actions.end(), action_less);
+  // One action per (message, object): a message listing the same link twice acts once.
+  {
+    std::size_t w = 0;
+    for (std::size_t i = 0; i < t.actions.size(); ++i) {
+      if (w > 0 && t.actions[w - 1].key == t.actions[i].key && t.actions[w - 1].msg == t.actions[i].msg)
+        continue;
+      t.actions[w++] = t.actions[i];
+    }
+    t.actions.resize(w);
+  }
+  std::string key;
+  for (std::size_t i = 0; i < t.actions.size(); ++i) {
+    if (i == 0 || t.actions[i].key != t.actions[i - 1].key) {
+      t.object_start.push_back(i);
+      action_key(d, b, opt, t.actions[i].msg, t.actions[i].item, key);
+      t.object_keys.push_back(key);
+    }
+    t.actions[i].object = static_cast<std::uint32_t>(t.object_start.size() - 1);
+  }
+  t.object_start.push_back(t.actions.size());
+  return t;
+}
+
+}  // namespace groundswell::detect_internal

@@ -1,0 +1,357 @@
+// Co-action pairs per behaviour: a sweep over each object's actions in time order emits the
+// pairs at most W apart (never all pairs of an object), then pairs are hash-partitioned by
+// account pair and each partition is sorted and reduced to edges.
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "detect/internal.h"
+
+namespace groundswell::detect_internal {
+namespace {
+
+struct PairRecord {
+  std::uint32_t a = 0, b = 0;  // account pair (a = edge source)
+  std::uint32_t object = 0;
+  std::uint32_t msg_a = 0, msg_b = 0;
+  std::uint32_t delay_ms = 0;
+  std::uint8_t a_first = 0;  // coortweet: a's share is the earlier (first-side) one
+
+  bool operator<(const PairRecord& o) const {
+    if (a != o.a) return a < o.a;
+    if (b != o.b) return b < o.b;
+    if (object != o.object) return object < o.object;
+    if (delay_ms != o.delay_ms) return delay_ms < o.delay_ms;
+    if (msg_a != o.msg_a) return msg_a < o.msg_a;
+    if (msg_b != o.msg_b) return msg_b < o.msg_b;
+    return a_first < o.a_first;
+  }
+};
+
+std::uint32_t partition_of(std::uint32_t a, std::uint32_t b) {
+  std::uint64_t k = (static_cast<std::uint64_t>(a) << 32) | b;
+  return static_cast<std::uint32_t>(XXH3_64bits_withSeed(&k, sizeof k, kPairSeed) % kPartitions);
+}
+
+// Gathers thread-local pair buffers into hash partitions (the shuffle of a distributed run).
+std::vector<std::vector<PairRecord>> shuffle(tbb::enumerable_thread_specific<std::vector<PairRecord>>& local) {
+  std::vector<std::vector<PairRecord>> parts(kPartitions);
+  std::vector<std::size_t> counts(kPartitions, 0);
+  for (auto& v : local)
+    for (const auto& p : v) ++counts[partition_of(p.a, p.b)];
+  for (std::uint32_t i = 0; i < kPartitions; ++i) parts[i].reserve(counts[i]);
+  for (auto& v : local) {
+    for (const auto& p : v) parts[partition_of(p.a, p.b)].push_back(p);
+    std::vector<PairRecord>().swap(v);
+  }
+  return parts;
+}
+
+// Sorts each partition and reduces each (a, b) run with `reduce(run, out)`; concatenates the
+// partitions' edges and evidence in partition order.
+template <typename Reduce>
+BehaviourEdges reduce_partitions(std::vector<std::vector<PairRecord>>& parts, Reduce&& reduce) {
+  std::vector<BehaviourEdges> out(parts.size());
+  tbb::parallel_for(std::size_t{0}, parts.size(), [&](std::size_t i) {
+    auto& p = parts[i];
+    std::sort(p.begin(), p.end());
+    std::size_t s = 0;
+    while (s < p.size()) {
+      std::size_t e = s + 1;
+      while (e < p.size() && p[e].a == p[s].a && p[e].b == p[s].b) ++e;
+      reduce(std::span<const PairRecord>(p.data() + s, e - s), out[i]);
+      s = e;
+    }
+    std::vector<PairRecord>().swap(p);
+  });
+  BehaviourEdges all;
+  for (auto& o : out) {
+    std::uint64_t base = all.evidence.size();
+    for (auto& e : o.edges) {
+      e.evidence_begin += base;
+      e.evidence_end += base;
+      all.edges.push_back(e);
+    }
+    all.evidence.insert(all.evidence.end(), o.evidence.begin(), o.evidence.end());
+  }
+  return all;
+}
+
+// Fills the fields every mode shares: pairs, objects, delays, first/last time, evidence.
+void fill_common(const Dataset& d, std::span<const PairRecord> run, Behaviour b,
+                 std::vector<double>& delays, BehaviourEdges& out, Edge& e) {
+  e.source = run.front().a;
+  e.target = run.front().b;
+  e.behaviour = b;
+  e.pairs = run.size();
+  std::uint32_t objects = 0;
+  delays.clear();
+  double sum = 0;
+  TimeMs first = INT64_MAX, last = INT64_MIN;
+  e.evidence_begin = out.evidence.size();
+  for (std::size_t i = 0; i < run.size(); ++i) {
+    if (i == 0 || run[i].object != run[i - 1].object) ++objects;
+    delays.push_back(run[i].delay_ms / 1000.0);
+    sum += run[i].delay_ms / 1000.0;
+    first = std::min({first, d.msg_time[run[i].msg_a], d.msg_time[run[i].msg_b]});
+    last = std::max({last, d.msg_time[run[i].msg_a], d.msg_time[run[i].msg_b]});
+    out.evidence.push_back(EvidencePair{run[i].msg_a, run[i].msg_b, run[i].object});
+  }
+  e.evidence_end = out.evidence.size();
+  e.objects = objects;
+  e.mean_delay_s = sum / static_cast<double>(run.size());
+  e.median_delay_s = median_of(delays);
+  e.first_time = first;
+  e.last_time = last;
+}
+
+}  // namespace
+
+double median_of(std::vector<double>& v) {
+  if (v.empty()) return 0;
+  std::size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+  double hi = v[mid];
+  if (v.size() % 2 == 1) return hi;
+  double lo = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
+  return (lo + hi) / 2;
+}
+
+double quantile_type7(const std::vector<double>& x, double p) {
+  if (x.empty()) return 0;
+  double h = (static_cast<double>(x.size()) - 1) * p;
+  auto lo = static_cast<std::size_t>(std::floor(h));
+  std::size_t hi = std::min(lo + 1, x.size() - 1);
+  return x[lo] + (h - static_cast<double>(lo)) * (x[hi] - x[lo]);
+}
+
+// Native: undirected, weight = distinct objects co-acted on within W; actions in a crowd of
+// more than max_crowd actions within ±W pair with nobody.
+BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const DetectOptions& opt,
+                            std::span<const std::uint32_t> rank) {
+  const TimeMs w = opt.window_ms;
+  const std::size_t cap = opt.max_crowd > 0 ? static_cast<std::size_t>(opt.max_crowd) : SIZE_MAX;
+  tbb::enumerable_thread_specific<std::vector<PairRecord>> local;
+  tbb::enumerable_thread_specific<std::vector<std::uint8_t>> crowd_flags;
+  tbb::enumerable_thread_specific<std::uint64_t> crowded(0);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.objects(), 256),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+    auto& out = local.local();
+    auto& crowd = crowd_flags.local();
+    for (std::size_t o = r.begin(); o != r.end(); ++o) {
+      const std::size_t s = t.object_start[o], e = t.object_start[o + 1];
+      if (e - s < 2) continue;
+      crowd.assign(e - s, 0);
+      if (cap != SIZE_MAX && e - s > cap) {
+        // Two pointers: actions in [t_i - W, t_i + W].
+        std::size_t lo = s, hi = s;
+        for (std::size_t i = s; i < e; ++i) {
+          while (t.actions[lo].time < t.actions[i].time - w) ++lo;
+          while (hi < e && t.actions[hi].time <= t.actions[i].time + w) ++hi;
+          if (hi - lo > cap) {
+            crowd[i - s] = 1;
+            ++crowded.local();
+          }
+        }
+      }
+      for (std::size_t i = s; i < e; ++i) {
+        if (crowd[i - s]) continue;
+        const Action& x = t.actions[i];
+        for (std::size_t j = i + 1; j < e && t.actions[j].time - x.time <= w; ++j) {
+          const Action& y = t.actions[j];
+          if (crowd[j - s] || y.account == x.account) continue;
+          PairRecord p;
+          p.object = static_cast<std::uint32_t>(o);
+          p.delay_ms = static_cast<std::uint32_t>(y.time - x.time);
+          if (rank[x.account] < rank[y.account]) {
+            p.a = x.account, p.b = y.account, p.msg_a = x.msg, p.msg_b = y.msg;
+          } else {
+            p.a = y.account, p.b = x.account, p.msg_a = y.msg, p.msg_b = x.msg;
+          }
+          out.push_back(p);
+        }
+      }
+    }
+  });
+  auto parts = shuffle(local);
+  const Behaviour b = t.behaviour;
+  const double min_rep = opt.min_repetition;
+  auto result = reduce_partitions(parts, [&](std::span<const PairRecord> run, BehaviourEdges& out) {
+    std::uint32_t objects = 1;
+    for (std::size_t i = 1; i < run.size(); ++i) objects += run[i].object != run[i - 1].object;
+    if (objects < min_rep) return;
+    thread_local std::vector<double> delays;
+    Edge e;
+    fill_common(d, run, b, delays, out, e);
+    e.weight = e.objects;
+    out.edges.push_back(e);
+  });
+  for (auto c : crowded) result.crowded_actions += c;
+  return result;
+}
+
+// CooRTweet detect_groups + generate_coordinated_network (methods.md §1).
+BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const DetectOptions& opt,
+                               std::span<const std::uint32_t> rank) {
+  const TimeMs w = opt.window_ms;
+  const std::size_t n_min = static_cast<std::size_t>(std::max(0, opt.min_repetition));
+  // 1. Accounts with fewer than N rows are dropped.
+  std::vector<std::uint32_t> rows(d.accounts(), 0);
+  for (const Action& a : t.actions) ++rows[a.account];
+  std::vector<std::uint64_t> content(t.actions.size());
+  for (std::size_t i = 0; i < t.actions.size(); ++i) {
+    std::string_view id = d.msg_message_id[t.actions[i].msg];
+    content[i] = XXH3_64bits_withSeed(id.data(), id.size(), kKeySeed);
+  }
+  // 2–3. Candidate pairs within W, minus same content, same account, object == content.
+  tbb::enumerable_thread_specific<std::vector<PairRecord>> local;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.objects(), 256),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+    auto& out = local.local();
+    for (std::size_t o = r.begin(); o != r.end(); ++o) {
+      const std::size_t s = t.object_start[o], e = t.object_start[o + 1];
+      const std::string& object_key = t.object_keys[o];
+      for (std::size_t i = s; i < e; ++i) {
+        const Action& x = t.actions[i];
+        if (rows[x.account] < n_min || d.msg_message_id[x.msg] == object_key) continue;
+        for (std::size_t j = i + 1; j < e && t.actions[j].time - x.time <= w; ++j) {
+          const Action& y = t.actions[j];
+          if (rows[y.account] < n_min || y.account == x.account || content[i] == content[j] ||
+              d.msg_message_id[y.msg] == object_key)
+            continue;
+          // The earlier share is the first side; on a tie, the share of the account that
+          // appears first in the input (CooRTweet's row order).
+          bool x_first = x.time < y.time || x.account < y.account;
+          PairRecord p;
+          p.object = static_cast<std::uint32_t>(o);
+          p.delay_ms = static_cast<std::uint32_t>(y.time - x.time);
+          if (rank[x.account] < rank[y.account]) {
+            p.a = x.account, p.b = y.account, p.msg_a = x.msg, p.msg_b = y.msg;
+            p.a_first = x_first;
+          } else {
+            p.a = y.account, p.b = x.account, p.msg_a = y.msg, p.msg_b = x.msg;
+            p.a_first = !x_first;
+          }
+          out.push_back(p);
+        }
+      }
+    }
+  });
+  // 4. Post-filter on participation in the set of content ids of the remaining pairs.
+  auto content_of_msg = [&](std::uint32_t msg) {
+    std::string_view id = d.msg_message_id[msg];
+    return XXH3_64bits_withSeed(id.data(), id.size(), kKeySeed);
+  };
+  std::vector<std::uint64_t> in_pairs;
+  for (auto& v : local)
+    for (const auto& p : v) {
+      in_pairs.push_back(content_of_msg(p.msg_a));
+      in_pairs.push_back(content_of_msg(p.msg_b));
+    }
+  std::sort(in_pairs.begin(), in_pairs.end());
+  in_pairs.erase(std::unique(in_pairs.begin(), in_pairs.end()), in_pairs.end());
+  auto in_set = [](const std::vector<std::uint64_t>& set, std::uint64_t c) {
+    return std::binary_search(set.begin(), set.end(), c);
+  };
+  std::vector<std::uint32_t> participation(d.accounts(), 0);
+  for (std::size_t i = 0; i < t.actions.size(); ++i)
+    if (rows[t.actions[i].account] >= n_min && in_set(in_pairs, content[i]))
+      ++participation[t.actions[i].account];
+  std::vector<std::uint64_t> kept_content;
+  for (std::size_t i = 0; i < t.actions.size(); ++i)
+    if (rows[t.actions[i].account] >= n_min && participation[t.actions[i].account] >= n_min &&
+        in_set(in_pairs, content[i]))
+      kept_content.push_back(content[i]);
+  std::sort(kept_content.begin(), kept_content.end());
+  kept_content.erase(std::unique(kept_content.begin(), kept_content.end()), kept_content.end());
+  for (auto& v : local) {
+    std::erase_if(v, [&](const PairRecord& p) {
+      return !in_set(kept_content, content_of_msg(p.msg_a)) &&
+             !in_set(kept_content, content_of_msg(p.msg_b));
+    });
+  }
+  // 5–6. Edges keyed by the byte-smaller account; weight = pairs.
+  auto parts = shuffle(local);
+  const Behaviour b = t.behaviour;
+  auto result = reduce_partitions(parts, [&](std::span<const PairRecord> run, BehaviourEdges& out) {
+    thread_local std::vector<double> delays;
+    thread_local std::vector<std::uint64_t> first_side, second_side;
+    Edge e;
+    fill_common(d, run, b, delays, out, e);
+    e.weight = static_cast<double>(run.size());
+    first_side.clear();
+    second_side.clear();
+    for (const auto& p : run) {
+      std::uint64_t ca = content_of_msg(p.msg_a), cb = content_of_msg(p.msg_b);
+      first_side.push_back(p.a_first ? ca : cb);
+      second_side.push_back(p.a_first ? cb : ca);
+    }
+    auto distinct = [](std::vector<std::uint64_t>& v) {
+      std::sort(v.begin(), v.end());
+      return static_cast<std::uint32_t>(std::unique(v.begin(), v.end()) - v.begin());
+    };
+    e.n_content_id = distinct(first_side);
+    e.n_content_id_y = distinct(second_side);
+    e.edge_symmetry_score = static_cast<double>(std::min(e.n_content_id, e.n_content_id_y)) /
+                            static_cast<double>(std::max(e.n_content_id, e.n_content_id_y));
+    out.edges.push_back(e);
+  });
+  // 7. weight_threshold: weight above the p-quantile (R type 7) of all edge weights.
+  std::vector<double> weights;
+  for (const auto& e : result.edges) weights.push_back(e.weight);
+  std::sort(weights.begin(), weights.end());
+  double q = quantile_type7(weights, opt.coortweet_edge_weight);
+  for (auto& e : result.edges) e.weight_threshold = e.weight > q ? 1 : 0;
+  return result;
+}
+
+// Coordination Network Toolkit: directed user_1 -> user_2, weight = distinct messages of
+// user_1 with another message of user_2 on the same object within [t1 - W, t1 + W].
+BehaviourEdges cnt_edges(const Dataset& d, const ActionTable& t, const DetectOptions& opt) {
+  const TimeMs w = opt.window_ms;
+  tbb::enumerable_thread_specific<std::vector<PairRecord>> local;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.objects(), 256),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+    auto& out = local.local();
+    for (std::size_t o = r.begin(); o != r.end(); ++o) {
+      const std::size_t s = t.object_start[o], e = t.object_start[o + 1];
+      for (std::size_t i = s; i < e; ++i) {
+        const Action& x = t.actions[i];
+        for (std::size_t j = i + 1; j < e && t.actions[j].time - x.time <= w; ++j) {
+          const Action& y = t.actions[j];
+          if (y.msg == x.msg) continue;
+          PairRecord p;
+          p.object = static_cast<std::uint32_t>(o);
+          p.delay_ms = static_cast<std::uint32_t>(y.time - x.time);
+          p.a = x.account, p.b = y.account, p.msg_a = x.msg, p.msg_b = y.msg;
+          out.push_back(p);
+          std::swap(p.a, p.b);
+          std::swap(p.msg_a, p.msg_b);
+          out.push_back(p);
+        }
+      }
+    }
+  });
+  auto parts = shuffle(local);
+  const Behaviour b = t.behaviour;
+  const double min_weight = opt.min_repetition;
+  return reduce_partitions(parts, [&](std::span<const PairRecord> run, BehaviourEdges& out) {
+    thread_local std::vector<std::uint32_t> msgs;
+    msgs.clear();
+    for (const auto& p : run) msgs.push_back(p.msg_a);
+    std::sort(msgs.begin(), msgs.end());
+    double weight = static_cast<double>(std::unique(msgs.begin(), msgs.end()) - msgs.begin());
+    if (weight < min_weight) return;
+    thread_local std::vector<double> delays;
+    Edge e;
+    fill_common(d, run, b, delays, out, e);
+    e.weight = weight;
+    out.edges.push_back(e);
+  });
+}
+
+}  // namespace groundswell::detect_internal

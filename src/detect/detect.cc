@@ -1,0 +1,186 @@
+#include "detect/detect.h"
+
+#include <tbb/parallel_sort.h>
+
+#include <algorithm>
+#include <numeric>
+
+#include "base/json_writer.h"
+#include "detect/internal.h"
+
+namespace groundswell {
+
+namespace {
+
+struct BehaviourNames {
+  Behaviour behaviour;
+  std::string_view native;
+  std::string_view peer;  // "" when no peer tool has it
+};
+constexpr BehaviourNames kNames[] = {
+    {Behaviour::kShare, "share", "co_retweet"},
+    {Behaviour::kLink, "link", "co_link"},
+    {Behaviour::kDomain, "domain", ""},
+    {Behaviour::kHashtag, "hashtag", ""},
+    {Behaviour::kMention, "mention", ""},
+    {Behaviour::kReply, "reply", "co_reply"},
+    {Behaviour::kText, "text", "co_tweet"},
+    {Behaviour::kSimilarText, "similar_text", "co_similar_tweet"},
+    {Behaviour::kMedia, "media", ""},
+    {Behaviour::kPost, "post", "co_post"},
+};
+
+}  // namespace
+
+std::string_view behaviour_name(Behaviour b, CompatMode compat) {
+  const auto& n = kNames[static_cast<int>(b)];
+  if (compat != CompatMode::kNone && !n.peer.empty()) return n.peer;
+  return n.native;
+}
+
+Result<std::vector<Behaviour>> parse_behaviours(std::string_view list) {
+  std::vector<Behaviour> out;
+  while (!list.empty()) {
+    std::size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) continue;
+    bool found = false;
+    for (const auto& n : kNames) {
+      if (item == n.native || (!n.peer.empty() && item == n.peer)) {
+        if (std::find(out.begin(), out.end(), n.behaviour) == out.end()) out.push_back(n.behaviour);
+        found = true;
+      }
+    }
+    if (!found)
+      return Status::InvalidArgument(
+          "unknown behaviour '" + std::string(item) +
+          "' (known: share, link, domain, hashtag, mention, reply, text, similar_text, media, post, "
+          "co_retweet, co_tweet, co_link, co_reply, co_similar_tweet, co_post)");
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<CompatMode> parse_compat(std::string_view name) {
+  if (name.empty() || name == "none") return CompatMode::kNone;
+  if (name == "coortweet") return CompatMode::kCoortweet;
+  if (name == "cnt") return CompatMode::kCnt;
+  return Status::InvalidArgument("unknown --compat '" + std::string(name) +
+                                 "' (known: coortweet, cnt)");
+}
+
+std::string detect_options_json(const DetectOptions& o) {
+  JsonWriter w(false);
+  w.begin_object();
+  w.key("behaviours").begin_array();
+  for (auto b : o.behaviours) w.value(behaviour_name(b, o.compat));
+  w.end_array();
+  w.key("window_s").value(static_cast<double>(o.window_ms) / 1000.0);
+  w.key("window").value("inclusive: two actions at most window_s apart co-act");
+  w.key("min_repetition").value(o.min_repetition);
+  w.key("similarity").value(o.similarity);
+  w.key("compat").value(o.compat == CompatMode::kNone        ? "none"
+                        : o.compat == CompatMode::kCoortweet ? "coortweet"
+                                                             : "cnt");
+  w.key("null_replicates").value(o.null_replicates);
+  w.key("fdr").value(o.fdr);
+  w.key("seed").value(o.seed);
+  w.key("max_crowd").value(o.max_crowd);
+  w.key("min_text_tokens").value(o.min_text_tokens);
+  w.end_object();
+  return w.take();
+}
+
+Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options_in) {
+  using namespace detect_internal;
+  DetectOptions opt = options_in;
+  if (opt.window_ms < 0 || opt.window_ms > 30LL * 86'400'000)
+    return Status::InvalidArgument("--window must be between 0 and 30 days");
+  if (opt.min_repetition < 1) return Status::InvalidArgument("--min-repetition must be at least 1");
+  if (opt.fdr <= 0 || opt.fdr > 1) return Status::InvalidArgument("--fdr must be in (0, 1]");
+  if (opt.null_replicates < 0) return Status::InvalidArgument("--null-replicates must be >= 0");
+  if (opt.similarity <= 0 || opt.similarity > 1)
+    return Status::InvalidArgument("--similarity must be in (0, 1]");
+  if (data.messages() >= UINT32_MAX) return Status::InvalidArgument("too many messages for one run");
+
+  DetectionResult r;
+  r.compat = opt.compat;
+  r.directed = opt.compat == CompatMode::kCnt;
+  r.seed = opt.seed;
+  if (opt.behaviours.empty()) {
+    for (int b = 0; b < kBehaviourCount; ++b) {
+      auto bb = static_cast<Behaviour>(b);
+      if (bb == Behaviour::kPost || bb == Behaviour::kSimilarText) continue;
+      if (behaviour_supported(data, bb)) opt.behaviours.push_back(bb);
+    }
+  }
+  for (auto b : opt.behaviours) {
+    if (b == Behaviour::kSimilarText)
+      return Status::InvalidArgument(
+          "behaviour similar_text is not available yet in this build (near-duplicate index pending)");
+    if (b == Behaviour::kPost && opt.compat != CompatMode::kCnt)
+      return Status::InvalidArgument("behaviour post (co_post) exists only with --compat cnt");
+  }
+  r.behaviours = opt.behaviours;
+
+  // Byte order of (account_id, platform): the orientation and sort order of every output.
+  const std::size_t n_accounts = data.accounts();
+  std::vector<std::uint32_t> by_id(n_accounts);
+  std::iota(by_id.begin(), by_id.end(), 0u);
+  std::sort(by_id.begin(), by_id.end(), [&](std::uint32_t x, std::uint32_t y) {
+    int c = data.account_id[x].compare(data.account_id[y]);
+    if (c != 0) return c < 0;
+    c = data.account_platform[x].compare(data.account_platform[y]);
+    if (c != 0) return c < 0;
+    return x < y;
+  });
+  r.account_rank.resize(n_accounts);
+  for (std::uint32_t i = 0; i < n_accounts; ++i) r.account_rank[by_id[i]] = i;
+
+  NullModel model = make_null_model(data);
+  std::vector<ActionTable> tables;
+  for (auto b : r.behaviours) {
+    ActionTable t = extract_actions(data, b, opt);
+    BehaviourEdges be;
+    switch (opt.compat) {
+      case CompatMode::kNone: be = native_edges(data, t, opt, r.account_rank); break;
+      case CompatMode::kCoortweet: be = coortweet_edges(data, t, opt, r.account_rank); break;
+      case CompatMode::kCnt: be = cnt_edges(data, t, opt); break;
+    }
+    if (opt.compat == CompatMode::kNone) edge_p_values(t, model, opt, be.edges);
+    r.crowded_actions += be.crowded_actions;
+    std::uint64_t base = r.evidence.size();
+    for (auto& e : be.edges) {
+      e.evidence_begin += base;
+      e.evidence_end += base;
+      r.edges.push_back(e);
+    }
+    r.evidence.insert(r.evidence.end(), be.evidence.begin(), be.evidence.end());
+    r.objects.push_back(std::move(t.object_keys));
+    t.object_keys.clear();
+    tables.push_back(std::move(t));
+  }
+  tbb::parallel_sort(r.edges.begin(), r.edges.end(), [&](const Edge& x, const Edge& y) {
+    if (x.source != y.source) return r.account_rank[x.source] < r.account_rank[y.source];
+    if (x.target != y.target) return r.account_rank[x.target] < r.account_rank[y.target];
+    return x.behaviour < y.behaviour;
+  });
+  if (opt.compat == CompatMode::kNone && opt.null_replicates > 0) {
+    benjamini_hochberg(r.edges, opt.fdr);
+    for (const auto& e : r.edges) {
+      r.tested_edges += 1;
+      r.significant_edges += e.significant;
+    }
+  } else {
+    r.tested_edges = 0;
+    r.significant_edges = r.edges.size();
+  }
+  GS_RETURN_IF_ERROR(build_clusters(data, tables,
+                                    opt.compat == CompatMode::kNone ? &model : nullptr, opt, r));
+  return r;
+}
+
+}  // namespace groundswell

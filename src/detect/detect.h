@@ -1,0 +1,170 @@
+// Coordination detection (spec §5.3–5.5, outputs of §8): co-action networks per behaviour,
+// significance against a per-account circular time-shift null model with Benjamini–Hochberg
+// FDR control, Leiden clusters ranked by evidence, and the files reviewers open.
+//
+//   DetectOptions opt;                       // documented defaults (docs/detection.md)
+//   opt.behaviours = {Behaviour::kShare};    // empty = every behaviour the data supports
+//   Result<DetectionResult> r = detect(dataset, opt);
+//   write_detection_outputs(dataset, *r, opt, out_dir);   // edges.csv, clusters.csv, ...
+//   store_detection(store, dataset, *r, opt, run_id);     // detection_* tables
+//
+// Every stage is "map by action key -> reduce by account pair": actions are hashed by key
+// (xxHash, fixed seed), swept in time order per key, and co-action pairs are partitioned by a
+// hash of the account pair and reduced per partition, so the stages can be sharded across
+// processes later. Promises: the result is a pure function of (dataset, options) — the same
+// bytes whatever the number of threads (every parallel step ends in a sort on a total key).
+// Compatibility modes reproduce CooRTweet and the Coordination Network Toolkit as described
+// in methods.md §1 (see docs/detection.md for the few input-order details they depend on).
+//
+// Thread-safety: detect() uses TBB internally and may be called from any one thread at a
+// time per DetectionResult; Leiden runs igraph on the calling thread (igraph's RNG is global,
+// so do not run two detect() calls concurrently in one process).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "groundswell/model.h"
+#include "groundswell/status.h"
+#include "store/dataset.h"
+
+namespace groundswell {
+
+class Store;
+
+// The actions of spec §3, plus `post` (any message; the toolkit's co_post).
+enum class Behaviour : std::uint8_t {
+  kShare = 0,
+  kLink,
+  kDomain,
+  kHashtag,
+  kMention,
+  kReply,
+  kText,
+  kSimilarText,
+  kMedia,
+  kPost,
+};
+inline constexpr int kBehaviourCount = 10;
+
+enum class CompatMode : std::uint8_t { kNone = 0, kCoortweet, kCnt };
+
+// Native names (share, link, ...); in cnt/coortweet mode the peer tools' network names
+// (co_retweet, co_tweet, co_link, co_reply, co_similar_tweet, co_post) where they exist.
+std::string_view behaviour_name(Behaviour b, CompatMode compat = CompatMode::kNone);
+// Parses a comma-separated list of native or peer names ("share,link", "co_retweet").
+Result<std::vector<Behaviour>> parse_behaviours(std::string_view list);
+Result<CompatMode> parse_compat(std::string_view name);  // "", "none", "coortweet", "cnt"
+
+struct DetectOptions {
+  std::vector<Behaviour> behaviours;  // empty: every behaviour the data supports (not post)
+  TimeMs window_ms = 60'000;          // W: co-actions at most W apart, inclusive
+  int min_repetition = 2;             // native: distinct objects; coortweet: min_participation;
+                                      // cnt: min_edge_weight
+  double similarity = 0.8;            // Jaccard threshold for similar_text
+  CompatMode compat = CompatMode::kNone;
+  int null_replicates = 99;           // R; 0 turns the significance test off
+  double fdr = 0.05;                  // Benjamini–Hochberg q
+  std::uint64_t seed = 1;             // null model offsets and Leiden
+  // Native only: an action whose ±W window on the same object holds more than max_crowd
+  // actions pairs with nobody (a crowd that large is virality, not pair-level evidence, and
+  // the cap bounds the work per action). 0 = no cap. docs/detection.md gives the evidence.
+  int max_crowd = 100;
+  int min_text_tokens = 5;            // native text: shorter normalized texts are not matched
+  double coortweet_edge_weight = 0.5; // quantile p of weight_threshold (R type 7)
+  int top_objects = 5;                // per cluster in clusters.csv
+};
+
+struct Edge {
+  std::uint32_t source = 0, target = 0;  // dense account indices; undirected: source's
+                                         // account_id < target's in byte order
+  Behaviour behaviour = Behaviour::kShare;
+  double weight = 0;        // native: distinct objects; coortweet: pairs; cnt: messages of source
+  std::uint64_t pairs = 0;  // co-action pairs (message pairs within W)
+  std::uint32_t objects = 0;
+  double median_delay_s = 0, mean_delay_s = 0;
+  TimeMs first_time = kNoTime, last_time = kNoTime;
+  double p_value = std::numeric_limits<double>::quiet_NaN();  // NaN: not tested
+  bool significant = true;  // kept under BH (always true without a null model)
+  // coortweet compat columns
+  std::uint32_t n_content_id = 0, n_content_id_y = 0;
+  double edge_symmetry_score = 0;
+  int weight_threshold = 0;
+  std::uint64_t evidence_begin = 0, evidence_end = 0;  // range in DetectionResult::evidence
+};
+
+// One co-action pair behind an edge: a message of the edge's source and one of its target
+// acting on the same object within W.
+struct EvidencePair {
+  std::uint32_t source_msg = 0, target_msg = 0;
+  std::uint32_t object = 0;  // index into DetectionResult::objects[behaviour]
+};
+
+struct TopObject {
+  Behaviour behaviour = Behaviour::kShare;
+  std::string key;
+  std::uint64_t messages = 0;
+  std::uint32_t example_msg = 0;
+};
+
+struct Cluster {
+  std::uint32_t id = 0;                // 1..K, in order of evidence
+  std::vector<std::uint32_t> accounts;  // dense indices, in account_id byte order
+  std::uint64_t messages = 0;           // distinct messages behind its internal edges
+  std::vector<Behaviour> behaviours;
+  TimeMs first_time = kNoTime, last_time = kNoTime;
+  double median_delay_s = 0;
+  double share_of_activity = 0;  // messages / all messages of the dataset
+  double weight = 0;             // sum of internal edge weights
+  std::uint64_t internal_edges = 0;
+  double p_value = std::numeric_limits<double>::quiet_NaN();
+  std::vector<TopObject> top_objects;
+};
+
+struct DetectionResult {
+  CompatMode compat = CompatMode::kNone;
+  bool directed = false;  // cnt edges are directed
+  std::vector<Behaviour> behaviours;  // those run
+  std::vector<Edge> edges;  // all edges that met min_repetition, sorted (source, target, behaviour)
+                            // by account_id byte order
+  std::vector<EvidencePair> evidence;
+  std::vector<std::vector<std::string>> objects;  // [behaviour] -> object keys
+  std::uint64_t tested_edges = 0, significant_edges = 0;
+  std::uint64_t crowded_actions = 0;  // actions left unpaired by max_crowd
+  std::vector<Cluster> clusters;
+  std::vector<std::uint32_t> account_cluster;       // per account: cluster id, 0 = none
+  std::vector<std::uint32_t> coordination_degree;   // per account: neighbours by kept edges
+  std::vector<std::uint32_t> account_rank;          // per account: position in byte order
+  double leiden_quality = 0;
+  std::uint64_t seed = 0;
+};
+
+Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options);
+
+// Optional per-account columns of accounts.csv filled by the signals stage.
+struct AccountScores {
+  std::vector<double> inauthenticity_score;  // empty, or one per account (NaN = blank)
+  std::vector<std::string> reasons;          // empty, or one per account
+};
+
+// Writes edges.csv, clusters.csv, accounts.csv, network.gexf, network.graphml and
+// evidence/cluster-N.json into out_dir (created if missing).
+Status write_detection_outputs(const Dataset& data, const DetectionResult& result,
+                               const DetectOptions& options, const std::filesystem::path& out_dir,
+                               const AccountScores* scores = nullptr);
+
+// Stores the result in the detection_* tables (schema v2); returns detections.id.
+Result<std::int64_t> store_detection(Store& store, const Dataset& data,
+                                     const DetectionResult& result, const DetectOptions& options,
+                                     std::optional<std::int64_t> run_id = std::nullopt);
+
+// The options as a JSON object (recorded in runs, detections and evidence files).
+std::string detect_options_json(const DetectOptions& options);
+
+}  // namespace groundswell

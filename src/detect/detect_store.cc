@@ -1,0 +1,138 @@
+// Persists a DetectionResult in the detection_* tables of schema v2, in one transaction.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "base/json_writer.h"
+#include "base/time.h"
+#include "detect/detect.h"
+#include "store/sqlite.h"
+#include "store/store.h"
+
+namespace groundswell {
+namespace {
+
+void bind_time(Stmt& s, int i, TimeMs t) {
+  if (t == kNoTime) s.bind_null(i); else s.bind_int64(i, t);
+}
+void bind_real(Stmt& s, int i, double v) {
+  if (std::isnan(v)) s.bind_null(i); else s.bind_double(i, v);
+}
+
+Status step_done(Stmt& s) {
+  if (s.step() != Stmt::kDone) return Status::IoError("database: " + s.error());
+  s.reset();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::int64_t> store_detection(Store& store, const Dataset& d, const DetectionResult& r,
+                                     const DetectOptions& opt, std::optional<std::int64_t> run_id) {
+  Db& db = store.db();
+  Transaction tx(db);
+  GS_RETURN_IF_ERROR(tx.begin_status());
+  Stmt s;
+  GS_RETURN_IF_ERROR(db.prepare(
+      "INSERT INTO detections (run_id, created_at, compat, parameters, seed, edges, kept_edges, "
+      "clusters, leiden_quality) VALUES (?,?,?,?,?,?,?,?,?)",
+      s));
+  if (run_id) s.bind_int64(1, *run_id); else s.bind_null(1);
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch()).count();
+  s.bind_text(2, format_time_iso(now));
+  s.bind_text(3, r.compat == CompatMode::kNone ? "none" : r.compat == CompatMode::kCoortweet ? "coortweet" : "cnt");
+  s.bind_text(4, detect_options_json(opt));
+  s.bind_int64(5, static_cast<std::int64_t>(r.seed));
+  s.bind_int64(6, static_cast<std::int64_t>(r.edges.size()));
+  s.bind_int64(7, static_cast<std::int64_t>(r.significant_edges));
+  s.bind_int64(8, static_cast<std::int64_t>(r.clusters.size()));
+  s.bind_double(9, r.leiden_quality);
+  GS_RETURN_IF_ERROR(step_done(s));
+  const std::int64_t id = db.last_insert_rowid();
+
+  Stmt e;
+  GS_RETURN_IF_ERROR(db.prepare(
+      "INSERT INTO detection_edges (detection_id, source, target, behaviour, weight, pairs, "
+      "objects, median_delay_s, mean_delay_s, first_time_ms, last_time_ms, p_value, kept, "
+      "evidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+      e));
+  std::string evidence;
+  for (const Edge& x : r.edges) {
+    e.bind_int64(1, id);
+    e.bind_int64(2, d.account_row[x.source]);
+    e.bind_int64(3, d.account_row[x.target]);
+    e.bind_text(4, behaviour_name(x.behaviour, r.compat));
+    e.bind_double(5, x.weight);
+    e.bind_int64(6, static_cast<std::int64_t>(x.pairs));
+    e.bind_int64(7, x.objects);
+    e.bind_double(8, x.median_delay_s);
+    e.bind_double(9, x.mean_delay_s);
+    bind_time(e, 10, x.first_time);
+    bind_time(e, 11, x.last_time);
+    bind_real(e, 12, x.p_value);
+    e.bind_int64(13, x.significant ? 1 : 0);
+    evidence.assign("[");
+    for (std::uint64_t k = x.evidence_begin; k < x.evidence_end; ++k) {
+      if (k != x.evidence_begin) evidence.push_back(',');
+      evidence += fmt::format("[{},{}]", d.msg_row[r.evidence[k].source_msg],
+                              d.msg_row[r.evidence[k].target_msg]);
+    }
+    evidence.push_back(']');
+    e.bind_text(14, evidence);
+    GS_RETURN_IF_ERROR(step_done(e));
+  }
+
+  Stmt c, m;
+  GS_RETURN_IF_ERROR(db.prepare(
+      "INSERT INTO detection_clusters (detection_id, cluster_id, accounts, messages, behaviours, "
+      "first_time_ms, last_time_ms, median_delay_s, share_of_activity, weight, p_value, "
+      "top_objects) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+      c));
+  GS_RETURN_IF_ERROR(db.prepare(
+      "INSERT INTO detection_cluster_accounts (detection_id, cluster_id, account, "
+      "coordination_degree) VALUES (?,?,?,?)",
+      m));
+  for (const Cluster& x : r.clusters) {
+    c.bind_int64(1, id);
+    c.bind_int64(2, x.id);
+    c.bind_int64(3, static_cast<std::int64_t>(x.accounts.size()));
+    c.bind_int64(4, static_cast<std::int64_t>(x.messages));
+    std::string behaviours;
+    for (auto b : x.behaviours) {
+      if (!behaviours.empty()) behaviours.push_back(';');
+      behaviours.append(behaviour_name(b, r.compat));
+    }
+    c.bind_text(5, behaviours);
+    bind_time(c, 6, x.first_time);
+    bind_time(c, 7, x.last_time);
+    c.bind_double(8, x.median_delay_s);
+    c.bind_double(9, x.share_of_activity);
+    c.bind_double(10, x.weight);
+    bind_real(c, 11, x.p_value);
+    JsonWriter w(false);
+    w.begin_array();
+    for (const auto& t : x.top_objects) {
+      w.begin_object();
+      w.key("behaviour").value(behaviour_name(t.behaviour, r.compat));
+      w.key("object").value(t.key);
+      w.key("messages").value(t.messages);
+      w.end_object();
+    }
+    w.end_array();
+    c.bind_text(12, w.str());
+    GS_RETURN_IF_ERROR(step_done(c));
+    for (auto a : x.accounts) {
+      m.bind_int64(1, id);
+      m.bind_int64(2, x.id);
+      m.bind_int64(3, d.account_row[a]);
+      m.bind_int64(4, r.coordination_degree[a]);
+      GS_RETURN_IF_ERROR(step_done(m));
+    }
+  }
+  GS_RETURN_IF_ERROR(tx.commit());
+  return id;
+}
+
+}  // namespace groundswell

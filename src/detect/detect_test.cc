@@ -1,0 +1,455 @@
+#include "detect/detect.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <tbb/global_control.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "detect/test_dataset.h"
+#include "store/store.h"
+
+namespace groundswell {
+namespace {
+
+using testing::TestMessage;
+namespace fs = std::filesystem;
+
+const std::string kCoortweet = "../shared/data/coortweet/";
+const std::string kCnt = "../shared/data/cnt/";
+
+fs::path temp_dir(const std::string& name) {
+  fs::path p = fs::path(GS_BINARY_DIR) / "detect_test_tmp" / name;
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+TEST(CoortweetCompat, GermanUrlsMatchCoortweetEdgeForEdge) {
+  Dataset d = testing::read_coortweet(kCoortweet + "german_urls_input.csv");
+  ASSERT_EQ(d.messages(), 41100u);
+  DetectOptions opt;
+  opt.compat = CompatMode::kCoortweet;
+  opt.behaviours = {Behaviour::kShare};
+  opt.window_ms = 30'000;
+  opt.min_repetition = 2;
+  auto r = detect(d, opt);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto expected = testing::read_csv(kCoortweet + "german_urls_w30_n2_expected_edges.csv");
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> want;
+  for (std::size_t i = 1; i < expected.size(); ++i) {
+    auto a = expected[i][0], b = expected[i][1];
+    if (b < a) std::swap(a, b);
+    want[{a, b}] = expected[i];
+  }
+  ASSERT_EQ(r->edges.size(), want.size());
+  std::uint64_t pairs = 0;
+  for (const Edge& e : r->edges) {
+    std::string s(d.account_id[e.source]), t(d.account_id[e.target]);
+    EXPECT_LT(s, t);
+    auto it = want.find({s, t});
+    ASSERT_NE(it, want.end()) << s << " " << t;
+    const auto& w = it->second;
+    EXPECT_EQ(fmt::format("{}", e.weight), w[2]) << s << " " << t;
+    EXPECT_EQ(fmt::format("{:.15g}", e.mean_delay_s), w[3]) << s << " " << t;
+    EXPECT_EQ(std::to_string(e.n_content_id), w[4]) << s << " " << t;
+    EXPECT_EQ(std::to_string(e.n_content_id_y), w[5]) << s << " " << t;
+    EXPECT_EQ(fmt::format("{:.15g}", e.edge_symmetry_score), w[6]) << s << " " << t;
+    EXPECT_EQ(std::to_string(e.weight_threshold), w[7]) << s << " " << t;
+    EXPECT_TRUE(std::isnan(e.p_value));
+    pairs += e.pairs;
+  }
+  EXPECT_EQ(pairs, 5658u);
+}
+
+TEST(CoortweetCompat, SimulatedDataGivesExactlyTheTruePairs) {
+  Dataset d = testing::read_coortweet(kCoortweet + "sim_input.csv");
+  DetectOptions opt;
+  opt.compat = CompatMode::kCoortweet;
+  opt.behaviours = {Behaviour::kShare};
+  opt.window_ms = 10'000;
+  opt.min_repetition = 2;
+  auto r = detect(d, opt);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  std::set<std::tuple<std::string, std::string, std::string, long>> got, want;
+  for (const Edge& e : r->edges)
+    for (auto k = e.evidence_begin; k < e.evidence_end; ++k) {
+      const auto& p = r->evidence[k];
+      std::string a(d.msg_message_id[p.source_msg]), b(d.msg_message_id[p.target_msg]);
+      if (b < a) std::swap(a, b);
+      long delta = std::labs(static_cast<long>(d.msg_time[p.source_msg] - d.msg_time[p.target_msg]) / 1000);
+      got.emplace(r->objects[0][p.object], a, b, delta);
+    }
+  auto truth = testing::read_csv(kCoortweet + "sim_truth.csv");
+  for (std::size_t i = 1; i < truth.size(); ++i) {
+    std::string a = truth[i][1], b = truth[i][2];
+    if (b < a) std::swap(a, b);
+    want.emplace(truth[i][0], a, b, std::stol(truth[i][3]));
+  }
+  EXPECT_EQ(want.size(), 9954u);
+  EXPECT_EQ(got, want);
+}
+
+TEST(CntCompat, CoRetweetMatchesToolkitForEveryBlock) {
+  Dataset d = testing::read_cnt(kCnt + "coretweet_test_input.csv");
+  ASSERT_EQ(d.messages(), 15u);
+  std::ifstream f(kCnt + "coretweet_expected.txt");
+  ASSERT_TRUE(f.good());
+  std::map<std::pair<int, int>, std::set<std::tuple<std::string, std::string, int>>> blocks;
+  std::pair<int, int> current{-1, -1};
+  std::string line;
+  while (std::getline(f, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    int w = 0, m = 0;
+    if (std::sscanf(line.c_str(), "[window=%d min_edge_weight=%d]", &w, &m) == 2) {
+      current = {w, m};
+      blocks[current];
+      continue;
+    }
+    std::istringstream ls(line);
+    std::string a, b;
+    int weight = 0;
+    ls >> a >> b >> weight;
+    blocks[current].emplace(a, b, weight);
+  }
+  ASSERT_EQ(blocks.size(), 4u);
+  for (const auto& [params, want] : blocks) {
+    DetectOptions opt;
+    opt.compat = CompatMode::kCnt;
+    opt.behaviours = {Behaviour::kShare};
+    opt.window_ms = params.first * 1000;
+    opt.min_repetition = params.second;
+    auto r = detect(d, opt);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_TRUE(r->directed);
+    std::set<std::tuple<std::string, std::string, int>> got;
+    for (const Edge& e : r->edges)
+      got.emplace(std::string(d.account_id[e.source]), std::string(d.account_id[e.target]),
+                  static_cast<int>(e.weight));
+    EXPECT_EQ(got, want) << "window " << params.first << " min_edge_weight " << params.second;
+  }
+}
+
+// --- native semantics on small hand-made data
+
+TestMessage share(std::string account, std::string object, TimeMs t, std::string id) {
+  TestMessage m;
+  m.account_id = std::move(account);
+  m.shares = std::move(object);
+  m.time = t;
+  m.message_id = std::move(id);
+  return m;
+}
+
+DetectOptions native_no_null() {
+  DetectOptions opt;
+  opt.behaviours = {Behaviour::kShare};
+  opt.null_replicates = 0;
+  return opt;
+}
+
+TEST(NativeDetect, WindowIsInclusiveAndWeightCountsDistinctObjects) {
+  const TimeMs t0 = 1'700'000'000'000;
+  std::vector<TestMessage> in = {
+      share("b", "x", t0, "1"), share("a", "x", t0 + 60'000, "2"),          // exactly W apart
+      share("b", "y", t0 + 500'000, "3"), share("a", "y", t0 + 500'010, "4"),
+      share("c", "x", t0 + 200'000, "5"), share("d", "x", t0 + 260'001, "6"),  // W + 1 ms
+      share("c", "z", t0 + 900'000, "7"), share("d", "z", t0 + 900'000, "8"),
+      // e and f co-share one object three times: still one object.
+      share("e", "w", t0, "9"), share("f", "w", t0 + 1, "10"), share("e", "w", t0 + 2, "11"),
+      share("f", "w", t0 + 3, "12")};
+  Dataset d = testing::make_dataset(in);
+  auto r = detect(d, native_no_null());
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ(r->edges.size(), 1u);
+  const Edge& e = r->edges[0];
+  EXPECT_EQ(d.account_id[e.source], "a");  // source < target in byte order
+  EXPECT_EQ(d.account_id[e.target], "b");
+  EXPECT_EQ(e.weight, 2);
+  EXPECT_EQ(e.objects, 2u);
+  EXPECT_EQ(e.pairs, 2u);
+  EXPECT_DOUBLE_EQ(e.median_delay_s, 30.005);
+  EXPECT_TRUE(std::isnan(e.p_value));
+  EXPECT_TRUE(e.significant);
+  EXPECT_EQ(e.first_time, t0);
+  EXPECT_EQ(e.last_time, t0 + 500'010);
+  ASSERT_EQ(e.evidence_end - e.evidence_begin, 2u);
+  EXPECT_EQ(d.msg_message_id[r->evidence[e.evidence_begin].source_msg], "2");  // a's message
+
+  DetectOptions opt = native_no_null();
+  opt.min_repetition = 1;
+  auto r1 = detect(d, opt);
+  ASSERT_TRUE(r1.ok());
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (const Edge& x : r1->edges)
+    pairs.emplace(std::string(d.account_id[x.source]), std::string(d.account_id[x.target]));
+  EXPECT_EQ(pairs, (std::set<std::pair<std::string, std::string>>{{"a", "b"}, {"c", "d"}, {"e", "f"}}));
+}
+
+TEST(NativeDetect, RejectsBadOptionsAndUnknownBehaviours) {
+  EXPECT_FALSE(parse_behaviours("share,bogus").ok());
+  auto b = parse_behaviours("co_retweet, link,share");
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(*b, (std::vector<Behaviour>{Behaviour::kShare, Behaviour::kLink}));
+  EXPECT_FALSE(parse_compat("gephi").ok());
+  Dataset d = testing::make_dataset({share("a", "x", 1000, "1")});
+  DetectOptions opt = native_no_null();
+  opt.fdr = 0;
+  EXPECT_EQ(detect(d, opt).status().code(), StatusCode::kInvalidArgument);
+}
+
+// --- significance
+
+// Accounts acting independently at uniform random times: no coordination at all.
+TEST(Significance, CalibratedOnDataWithoutCoordination) {
+  std::mt19937_64 rng(7);
+  const TimeMs t0 = 1'700'000'000'000, span = 4 * 3'600'000;
+  std::vector<TestMessage> in;
+  std::bernoulli_distribution shares_it(0.5);
+  std::uniform_int_distribution<TimeMs> when(0, span - 1);
+  int id = 0;
+  for (int a = 0; a < 60; ++a)
+    for (int o = 0; o < 40; ++o)
+      if (shares_it(rng))
+        in.push_back(share(fmt::format("acct{:02}", a), fmt::format("obj{:02}", o), t0 + when(rng),
+                           std::to_string(++id)));
+  Dataset d = testing::make_dataset(in);
+  DetectOptions opt;
+  opt.behaviours = {Behaviour::kShare};
+  opt.window_ms = 30 * 60'000;
+  opt.max_crowd = 0;
+  auto r = detect(d, opt);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_GT(r->edges.size(), 1000u);
+  std::size_t below = 0;
+  for (const Edge& e : r->edges) {
+    ASSERT_FALSE(std::isnan(e.p_value));
+    below += e.p_value < 0.05;
+  }
+  double share_below = static_cast<double>(below) / static_cast<double>(r->edges.size());
+  EXPECT_GT(share_below, 0.01);
+  EXPECT_LT(share_below, 0.08);
+  EXPECT_LE(r->significant_edges, r->edges.size() / 100);
+}
+
+// A planted campaign inside organic virality: three viral posts each shared by 2,000
+// organic accounts within 10 minutes, organic long-tail sharing, and 20 accounts co-sharing
+// 30 items within seconds.
+struct Scenario {
+  std::vector<TestMessage> messages;
+  std::set<std::string> planted;
+};
+
+Scenario viral_and_planted(std::uint64_t seed, int organic = 2000) {
+  Scenario s;
+  std::mt19937_64 rng(seed);
+  const TimeMs t0 = 1'700'000'000'000, span = 3 * 86'400'000;
+  std::uniform_int_distribution<TimeMs> anytime(0, span - 1), burst(0, 600'000), seconds(0, 5'000);
+  std::uniform_int_distribution<int> tail(0, 1999);
+  int id = 0;
+  auto add = [&](std::string acct, std::string obj, TimeMs t) {
+    s.messages.push_back(share(std::move(acct), std::move(obj), t0 + t, std::to_string(++id)));
+  };
+  for (int v = 0; v < 3; ++v) {
+    TimeMs start = static_cast<TimeMs>(v) * 86'400'000 + 3'600'000;
+    for (int a = 0; a < organic; ++a) add(fmt::format("org{:04}", a), fmt::format("viral{}", v), start + burst(rng));
+    for (int b = 0; b < 20; ++b) add(fmt::format("bot{:02}", b), fmt::format("viral{}", v), start + burst(rng));
+  }
+  for (int a = 0; a < organic; ++a)
+    for (int k = 0; k < 5; ++k) add(fmt::format("org{:04}", a), fmt::format("tail{:04}", tail(rng)), anytime(rng));
+  for (int item = 0; item < 30; ++item) {
+    TimeMs start = anytime(rng);
+    for (int b = 0; b < 20; ++b) add(fmt::format("bot{:02}", b), fmt::format("campaign{:02}", item), start + seconds(rng));
+  }
+  for (int b = 0; b < 20; ++b) s.planted.insert(fmt::format("bot{:02}", b));
+  return s;
+}
+
+TEST(NativeDefaults, PlantedGroupFoundAndNoOrganicAccountClustered) {
+  Scenario s = viral_and_planted(11);
+  Dataset d = testing::make_dataset(s.messages);
+  DetectOptions opt;  // native defaults
+  opt.behaviours = {Behaviour::kShare};
+  auto r = detect(d, opt);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  std::set<std::string> clustered;
+  for (std::size_t a = 0; a < d.accounts(); ++a)
+    if (r->account_cluster[a] != 0) clustered.insert(std::string(d.account_id[a]));
+  EXPECT_EQ(clustered, s.planted);
+  ASSERT_GE(r->clusters.size(), 1u);
+  const Cluster& c = r->clusters[0];
+  EXPECT_EQ(c.id, 1u);
+  EXPECT_EQ(c.accounts.size(), 20u);
+  EXPECT_LE(c.p_value, 0.05);
+  EXPECT_LE(c.median_delay_s, 5.0);
+  EXPECT_EQ(c.messages, 600u);
+  ASSERT_FALSE(c.top_objects.empty());
+  EXPECT_EQ(c.top_objects[0].key.rfind("campaign", 0), 0u);
+  EXPECT_GT(r->crowded_actions, 5000u);  // the viral bursts
+}
+
+TEST(NativeDefaults, WithoutTheCrowdCapOrganicViralityLooksCoordinated) {
+  // The evidence for max_crowd: the time-shift null alone flags organic co-sharing of
+  // several viral posts (the shift breaks the burst itself), so organic accounts would be
+  // clustered.
+  Scenario s = viral_and_planted(11, 1000);
+  Dataset d = testing::make_dataset(s.messages);
+  DetectOptions opt;
+  opt.behaviours = {Behaviour::kShare};
+  opt.max_crowd = 0;
+  auto r = detect(d, opt);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  std::size_t organic = 0;
+  for (std::size_t a = 0; a < d.accounts(); ++a)
+    if (r->account_cluster[a] != 0 && !s.planted.count(std::string(d.account_id[a]))) ++organic;
+  EXPECT_GT(organic, 100u);
+}
+
+TEST(NativeDefaults, NullReplicatesZeroKeepsEveryEdgeWithEmptyPValues) {
+  Scenario s = viral_and_planted(3);
+  Dataset d = testing::make_dataset(s.messages);
+  DetectOptions opt;
+  opt.behaviours = {Behaviour::kShare};
+  opt.null_replicates = 0;
+  auto r = detect(d, opt);
+  ASSERT_TRUE(r.ok());
+  for (const Edge& e : r->edges) {
+    EXPECT_TRUE(e.significant);
+    EXPECT_TRUE(std::isnan(e.p_value));
+  }
+  fs::path out = temp_dir("no_null");
+  ASSERT_TRUE(write_detection_outputs(d, *r, opt, out).ok());
+  std::string edges = slurp(out / "edges.csv");
+  ASSERT_NE(edges.find("\r\n"), std::string::npos);
+  std::string first_row = edges.substr(edges.find("\r\n") + 2);
+  first_row = first_row.substr(0, first_row.find("\r\n"));
+  // source,target,behaviour,weight,pairs,objects,median_delay_s,p_value -> p_value empty.
+  int commas = 0;
+  std::size_t i = 0;
+  for (; i < first_row.size() && commas < 7; ++i) commas += first_row[i] == ',';
+  EXPECT_EQ(first_row[i], ',');
+}
+
+// --- outputs
+
+TEST(Outputs, FilesHaveTheSpecHeadersAndXmlParses) {
+  Scenario s = viral_and_planted(5);
+  s.messages[0].text = "hostile <b>&\x01 text \"quoted\", with comma";
+  Dataset d = testing::make_dataset(s.messages);
+  DetectOptions opt;
+  opt.behaviours = {Behaviour::kShare};
+  auto r = detect(d, opt);
+  ASSERT_TRUE(r.ok());
+  fs::path out = temp_dir("outputs");
+  AccountScores scores;
+  scores.inauthenticity_score.assign(d.accounts(), std::nan(""));
+  scores.reasons.assign(d.accounts(), "");
+  scores.inauthenticity_score[0] = 0.25;
+  scores.reasons[0] = "handle, digits";
+  ASSERT_TRUE(write_detection_outputs(d, *r, opt, out, &scores).ok());
+  auto header = [&](const char* f) {
+    std::string t = slurp(out / f);
+    return t.substr(0, t.find("\r\n"));
+  };
+  EXPECT_EQ(header("edges.csv").rfind("source,target,behaviour,weight,pairs,objects,median_delay_s,p_value", 0), 0u);
+  EXPECT_EQ(header("clusters.csv").rfind(
+                "cluster_id,accounts,messages,behaviours,first_time,last_time,median_delay_s,p_value,top_objects", 0),
+            0u);
+  EXPECT_EQ(header("accounts.csv"),
+            "platform,account_id,handle,messages,cluster_id,coordination_degree,inauthenticity_score,reasons");
+  EXPECT_NE(slurp(out / "accounts.csv").find(",0.25,\"handle, digits\""), std::string::npos);
+  ASSERT_TRUE(fs::exists(out / "evidence" / "cluster-1.json"));
+  EXPECT_FALSE(fs::exists(out / "evidence" / fmt::format("cluster-{}.json", r->clusters.size() + 1)));
+  std::string cmd = fmt::format(
+      "python3 -c \"import json,sys,xml.etree.ElementTree as E; "
+      "g=E.parse(sys.argv[1]).getroot(); m=E.parse(sys.argv[2]).getroot(); "
+      "ns={{'g':'http://gexf.net/1.3'}}; n=len(g.findall('.//g:node',ns)); "
+      "j=json.load(open(sys.argv[3])); "
+      "assert n>=20 and len(j['accounts'])==20 and j['messages'][0]['time'].endswith('Z')\" "
+      "{} {} {}",
+      (out / "network.gexf").string(), (out / "network.graphml").string(),
+      (out / "evidence" / "cluster-1.json").string());
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+
+TEST(Outputs, ByteIdenticalWithOneAndTwoThreads) {
+  Scenario s = viral_and_planted(9);
+  Dataset d = testing::make_dataset(s.messages);
+  DetectOptions opt;
+  opt.behaviours = {Behaviour::kShare};
+  std::vector<fs::path> dirs;
+  for (int threads : {1, 2}) {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    auto r = detect(d, opt);
+    ASSERT_TRUE(r.ok());
+    dirs.push_back(temp_dir(fmt::format("threads{}", threads)));
+    ASSERT_TRUE(write_detection_outputs(d, *r, opt, dirs.back()).ok());
+  }
+  for (const char* f : {"edges.csv", "clusters.csv", "accounts.csv", "network.gexf", "network.graphml",
+                        "evidence/cluster-1.json"}) {
+    std::string a = slurp(dirs[0] / f);
+    EXPECT_FALSE(a.empty()) << f;
+    EXPECT_EQ(a, slurp(dirs[1] / f)) << f;
+  }
+}
+
+TEST(Store, DetectionIsStoredInTheDatabase) {
+  fs::path dir = temp_dir("store");
+  auto store = Store::open(dir / "groundswell.db");
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  Scenario s = viral_and_planted(4, 300);
+  {
+    auto run = store->begin_run("test", "{}");
+    ASSERT_TRUE(run.ok());
+    MessageWriter writer(*store, *run);
+    ASSERT_TRUE(writer.prepare().ok());
+    auto file = writer.begin_file(FileInfo{"generated", "0", 0, "test"});
+    ASSERT_TRUE(file.ok());
+    ASSERT_TRUE(writer.begin_batch().ok());
+    MessageRecord m;
+    for (const auto& t : s.messages) {
+      m.clear();
+      m.platform = t.platform;
+      m.message_id = t.message_id;
+      m.account_id = t.account_id;
+      m.time = t.time;
+      m.shares = t.shares;
+      ASSERT_TRUE(writer.put_message(m, *file, 0, 0).ok());
+    }
+    ASSERT_TRUE(writer.commit_batch().ok());
+  }
+  auto d = load_dataset(*store);
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  ASSERT_EQ(d->messages(), s.messages.size());
+  DetectOptions opt;
+  opt.behaviours = {Behaviour::kShare};
+  auto r = detect(*d, opt);
+  ASSERT_TRUE(r.ok());
+  auto id = store_detection(*store, *d, *r, opt);
+  ASSERT_TRUE(id.ok()) << id.status().message();
+  auto edges = store->db().query_int64(fmt::format("SELECT count(*) FROM detection_edges WHERE detection_id={}", *id));
+  ASSERT_TRUE(edges.ok());
+  EXPECT_EQ(static_cast<std::size_t>(*edges), r->edges.size());
+  auto members = store->db().query_int64(
+      "SELECT count(*) FROM detection_cluster_accounts m JOIN accounts a ON a.id = m.account "
+      "WHERE m.cluster_id = 1 AND a.account_id LIKE 'bot%'");
+  ASSERT_TRUE(members.ok());
+  EXPECT_EQ(*members, 20);
+}
+
+}  // namespace
+}  // namespace groundswell

@@ -1,0 +1,88 @@
+// Internal stages of coordination detection (detect.h is the contract). Each stage is a map
+// by action key followed by a reduce by account pair over hash partitions, so a distributed
+// build can shard the same functions by key and by pair.
+//
+// Thread-safety: each function uses TBB internally and touches only its arguments.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "detect/detect.h"
+
+namespace groundswell::detect_internal {
+
+// One action: account `account` performed behaviour B on object `key` with message `msg`.
+struct Action {
+  std::uint64_t key = 0;  // xxh3-64 of the object's key string (seed kKeySeed)
+  TimeMs time = 0;
+  std::uint32_t account = 0;
+  std::uint32_t msg = 0;
+  std::uint32_t item = 0;  // which url/hashtag/mention of the message, to rebuild the key
+  std::uint32_t object = 0;  // dense object index, set after sorting
+};
+
+struct ActionTable {
+  Behaviour behaviour = Behaviour::kShare;
+  std::vector<Action> actions;               // sorted by (key, time, account, msg, item)
+  std::vector<std::uint64_t> object_start;   // object o = actions[object_start[o], [o+1])
+  std::vector<std::string> object_keys;      // display key of each object
+  std::size_t objects() const { return object_start.empty() ? 0 : object_start.size() - 1; }
+};
+
+inline constexpr std::uint64_t kKeySeed = 0x67726f756e64ULL;   // "ground"
+inline constexpr std::uint64_t kPairSeed = 0x7377656c6cULL;    // "swell"
+inline constexpr std::uint32_t kPartitions = 64;  // reduce partitions: fixed, not per thread
+
+// Extracts and sorts the actions of one behaviour (messages without time or account skipped;
+// one action per (message, object)).
+ActionTable extract_actions(const Dataset& data, Behaviour behaviour, const DetectOptions& options);
+
+// True when the dataset has at least one action of this behaviour (for the default list).
+bool behaviour_supported(const Dataset& data, Behaviour behaviour);
+
+// Edges of one behaviour with their evidence; evidence ranges index `evidence`.
+struct BehaviourEdges {
+  std::vector<Edge> edges;
+  std::vector<EvidencePair> evidence;
+  std::uint64_t crowded_actions = 0;
+};
+
+BehaviourEdges native_edges(const Dataset& data, const ActionTable& table,
+                            const DetectOptions& options, std::span<const std::uint32_t> rank);
+BehaviourEdges coortweet_edges(const Dataset& data, const ActionTable& table,
+                               const DetectOptions& options, std::span<const std::uint32_t> rank);
+BehaviourEdges cnt_edges(const Dataset& data, const ActionTable& table,
+                         const DetectOptions& options);
+
+// The null model (spec §5.4): for each edge in `edges` (native, one behaviour), the edge
+// weight it would have after shifting every account's timeline by an independent circular
+// offset, for replicates 0..R-1. Writes p-values into the edges.
+struct NullModel {
+  TimeMs span_start = 0, span_ms = 1;  // circular domain of the shift
+  std::vector<std::uint64_t> account_hash;  // per account, seeds its offsets
+};
+NullModel make_null_model(const Dataset& data);
+void edge_p_values(const ActionTable& table, const NullModel& model, const DetectOptions& options,
+                   std::span<Edge> edges);
+// Per replicate, the summed null weight of a set of edges (for a cluster p-value).
+std::vector<double> null_weight_sums(const ActionTable& table, const NullModel& model,
+                                     const DetectOptions& options, std::span<const Edge> edges);
+
+// Benjamini–Hochberg at level q over the tested edges; sets Edge::significant.
+void benjamini_hochberg(std::span<Edge> edges, double q);
+
+// Leiden clusters on the kept edges, statistics, ranking; fills result.clusters,
+// account_cluster, coordination_degree, leiden_quality.
+Status build_clusters(const Dataset& data, const std::vector<ActionTable>& tables,
+                      const NullModel* model, const DetectOptions& options,
+                      DetectionResult& result);
+
+// R's quantile(x, p, type = 7) of a sorted vector.
+double quantile_type7(const std::vector<double>& sorted, double p);
+
+double median_of(std::vector<double>& values);  // reorders `values`
+
+}  // namespace groundswell::detect_internal

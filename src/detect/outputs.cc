@@ -1,0 +1,399 @@
+// The detection files of spec §8: edges.csv, clusters.csv, accounts.csv, network.gexf,
+// network.graphml and evidence/cluster-N.json. CSV is RFC 4180 with a header; times are ISO
+// 8601 UTC; text from the data is escaped for XML (invalid XML characters dropped).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <system_error>
+
+#include "base/json_writer.h"
+#include "base/time.h"
+#include "detect/detect.h"
+#include "detect/internal.h"
+
+namespace groundswell {
+namespace {
+
+void csv_field(std::string& out, std::string_view v) {
+  bool quote = v.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (!quote) {
+    out.append(v);
+    return;
+  }
+  out.push_back('"');
+  for (char c : v) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+std::string number(double v) {
+  if (std::isnan(v)) return "";
+  if (v == std::floor(v) && std::abs(v) < 1e15) return fmt::format("{}", static_cast<std::int64_t>(v));
+  return fmt::format("{}", v);
+}
+
+std::string time_or_empty(TimeMs t) { return t == kNoTime ? std::string() : format_time_iso(t); }
+
+// XML 1.0 text: escapes markup and drops characters XML cannot carry.
+void xml_text(std::string& out, std::string_view v) {
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(v[i]);
+    switch (c) {
+      case '&': out.append("&amp;"); break;
+      case '<': out.append("&lt;"); break;
+      case '>': out.append("&gt;"); break;
+      case '"': out.append("&quot;"); break;
+      case '\'': out.append("&apos;"); break;
+      default:
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') break;
+        // U+FFFE / U+FFFF (EF BF BE / EF BF BF) are not XML characters.
+        if (c == 0xEF && i + 2 < v.size() && static_cast<unsigned char>(v[i + 1]) == 0xBF &&
+            (static_cast<unsigned char>(v[i + 2]) == 0xBE || static_cast<unsigned char>(v[i + 2]) == 0xBF)) {
+          i += 2;
+          break;
+        }
+        out.push_back(static_cast<char>(c));
+    }
+  }
+}
+
+Status write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f) return Status::IoError("cannot write " + path.string());
+  f.write(text.data(), static_cast<std::streamsize>(text.size()));
+  f.close();
+  if (!f) return Status::IoError("cannot write " + path.string());
+  return Status::Ok();
+}
+
+std::string behaviours_list(const std::vector<Behaviour>& bs, CompatMode compat, char sep) {
+  std::string s;
+  for (auto b : bs) {
+    if (!s.empty()) s.push_back(sep);
+    s.append(behaviour_name(b, compat));
+  }
+  return s;
+}
+
+// Kept edges summed per unordered pair (directed pairs in cnt mode), for the network files.
+struct NetworkEdge {
+  std::uint32_t source, target;
+  double weight = 0;
+  std::uint64_t pairs = 0;
+  std::vector<Behaviour> behaviours;
+  double min_p = std::nan("");
+};
+
+std::vector<NetworkEdge> network_edges(const DetectionResult& r) {
+  std::vector<NetworkEdge> out;
+  for (const Edge& e : r.edges) {  // sorted by (source, target, behaviour)
+    if (!e.significant) continue;
+    if (out.empty() || out.back().source != e.source || out.back().target != e.target)
+      out.push_back(NetworkEdge{e.source, e.target});
+    auto& n = out.back();
+    n.weight += e.weight;
+    n.pairs += e.pairs;
+    n.behaviours.push_back(e.behaviour);
+    if (!std::isnan(e.p_value) && (std::isnan(n.min_p) || e.p_value < n.min_p)) n.min_p = e.p_value;
+  }
+  return out;
+}
+
+std::vector<std::uint32_t> network_nodes(const DetectionResult& r, const std::vector<NetworkEdge>& edges) {
+  std::vector<std::uint32_t> nodes;
+  for (const auto& e : edges) {
+    nodes.push_back(e.source);
+    nodes.push_back(e.target);
+  }
+  std::sort(nodes.begin(), nodes.end(), [&](std::uint32_t x, std::uint32_t y) {
+    return r.account_rank[x] < r.account_rank[y];
+  });
+  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+  return nodes;
+}
+
+std::string edges_csv(const Dataset& d, const DetectionResult& r) {
+  std::string s = "source,target,behaviour,weight,pairs,objects,median_delay_s,p_value,"
+                  "mean_delay_s,first_time,last_time";
+  if (r.compat == CompatMode::kCoortweet)
+    s += ",avg_time_delta,n_content_id,n_content_id_y,edge_symmetry_score,weight_threshold";
+  s += "\r\n";
+  for (const Edge& e : r.edges) {
+    if (!e.significant) continue;
+    csv_field(s, d.account_id[e.source]);
+    s.push_back(',');
+    csv_field(s, d.account_id[e.target]);
+    s += fmt::format(",{},{},{},{},{},{},{},{},{}", behaviour_name(e.behaviour, r.compat),
+                     number(e.weight), e.pairs, e.objects, number(e.median_delay_s),
+                     number(e.p_value), number(e.mean_delay_s), time_or_empty(e.first_time),
+                     time_or_empty(e.last_time));
+    if (r.compat == CompatMode::kCoortweet)
+      s += fmt::format(",{:.15g},{},{},{:.15g},{}", e.mean_delay_s, e.n_content_id,
+                       e.n_content_id_y, e.edge_symmetry_score, e.weight_threshold);
+    s += "\r\n";
+  }
+  return s;
+}
+
+std::string top_objects_text(const Cluster& c, CompatMode compat) {
+  std::string s;
+  for (const auto& t : c.top_objects) {
+    if (!s.empty()) s += " | ";
+    s += fmt::format("{}:{} ({})", behaviour_name(t.behaviour, compat), t.key, t.messages);
+  }
+  return s;
+}
+
+std::string clusters_csv(const DetectionResult& r) {
+  std::string s = "cluster_id,accounts,messages,behaviours,first_time,last_time,median_delay_s,"
+                  "p_value,top_objects,share_of_activity,weight\r\n";
+  for (const Cluster& c : r.clusters) {
+    s += fmt::format("{},{},{},", c.id, c.accounts.size(), c.messages);
+    csv_field(s, behaviours_list(c.behaviours, r.compat, ';'));
+    s += fmt::format(",{},{},{},{},", time_or_empty(c.first_time), time_or_empty(c.last_time),
+                     number(c.median_delay_s), number(c.p_value));
+    csv_field(s, top_objects_text(c, r.compat));
+    s += fmt::format(",{},{}\r\n", number(c.share_of_activity), number(c.weight));
+  }
+  return s;
+}
+
+std::string accounts_csv(const Dataset& d, const DetectionResult& r, const AccountScores* scores) {
+  std::vector<std::uint64_t> messages(d.accounts(), 0);
+  for (auto a : d.msg_account)
+    if (a != kNoAccount) ++messages[a];
+  std::vector<std::uint32_t> order(d.accounts());
+  for (std::uint32_t a = 0; a < order.size(); ++a) order[a] = a;
+  std::sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) {
+    int c = d.account_platform[x].compare(d.account_platform[y]);
+    if (c != 0) return c < 0;
+    return r.account_rank[x] < r.account_rank[y];
+  });
+  std::string s = "platform,account_id,handle,messages,cluster_id,coordination_degree,"
+                  "inauthenticity_score,reasons\r\n";
+  for (auto a : order) {
+    csv_field(s, d.account_platform[a]);
+    s.push_back(',');
+    csv_field(s, d.account_id[a]);
+    s.push_back(',');
+    csv_field(s, d.account_handle[a]);
+    s += fmt::format(",{},", messages[a]);
+    if (r.account_cluster[a] != 0) s += std::to_string(r.account_cluster[a]);
+    s += fmt::format(",{},", r.coordination_degree[a]);
+    if (scores && a < scores->inauthenticity_score.size()) s += number(scores->inauthenticity_score[a]);
+    s.push_back(',');
+    if (scores && a < scores->reasons.size()) csv_field(s, scores->reasons[a]);
+    s += "\r\n";
+  }
+  return s;
+}
+
+std::string gexf(const Dataset& d, const DetectionResult& r, const DetectOptions& opt) {
+  auto edges = network_edges(r);
+  auto nodes = network_nodes(r, edges);
+  std::string s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                  "<gexf xmlns=\"http://gexf.net/1.3\" version=\"1.3\">\n"
+                  "  <meta>\n    <creator>groundswell</creator>\n    <description>";
+  xml_text(s, "coordination network; parameters " + detect_options_json(opt));
+  s += "</description>\n  </meta>\n";
+  s += fmt::format("  <graph defaultedgetype=\"{}\" mode=\"static\">\n",
+                   r.directed ? "directed" : "undirected");
+  s += "    <attributes class=\"node\">\n"
+       "      <attribute id=\"platform\" title=\"platform\" type=\"string\"/>\n"
+       "      <attribute id=\"account_id\" title=\"account_id\" type=\"string\"/>\n"
+       "      <attribute id=\"cluster_id\" title=\"cluster_id\" type=\"integer\"/>\n"
+       "      <attribute id=\"coordination_degree\" title=\"coordination_degree\" type=\"integer\"/>\n"
+       "    </attributes>\n"
+       "    <attributes class=\"edge\">\n"
+       "      <attribute id=\"behaviours\" title=\"behaviours\" type=\"string\"/>\n"
+       "      <attribute id=\"pairs\" title=\"pairs\" type=\"long\"/>\n"
+       "      <attribute id=\"p_value\" title=\"p_value\" type=\"double\"/>\n"
+       "    </attributes>\n    <nodes>\n";
+  for (auto a : nodes) {
+    s += fmt::format("      <node id=\"n{}\" label=\"", r.account_rank[a]);
+    xml_text(s, d.account_handle[a].empty() ? d.account_id[a] : d.account_handle[a]);
+    s += "\">\n        <attvalues>\n          <attvalue for=\"platform\" value=\"";
+    xml_text(s, d.account_platform[a]);
+    s += "\"/>\n          <attvalue for=\"account_id\" value=\"";
+    xml_text(s, d.account_id[a]);
+    s += fmt::format("\"/>\n          <attvalue for=\"cluster_id\" value=\"{}\"/>\n"
+                     "          <attvalue for=\"coordination_degree\" value=\"{}\"/>\n"
+                     "        </attvalues>\n      </node>\n",
+                     r.account_cluster[a], r.coordination_degree[a]);
+  }
+  s += "    </nodes>\n    <edges>\n";
+  for (std::size_t i = 0; i < edges.size(); ++i) {
+    const auto& e = edges[i];
+    s += fmt::format("      <edge id=\"e{}\" source=\"n{}\" target=\"n{}\" weight=\"{}\">\n"
+                     "        <attvalues>\n"
+                     "          <attvalue for=\"behaviours\" value=\"{}\"/>\n"
+                     "          <attvalue for=\"pairs\" value=\"{}\"/>\n",
+                     i, r.account_rank[e.source], r.account_rank[e.target], number(e.weight),
+                     behaviours_list(e.behaviours, r.compat, ';'), e.pairs);
+    if (!std::isnan(e.min_p))
+      s += fmt::format("          <attvalue for=\"p_value\" value=\"{}\"/>\n", number(e.min_p));
+    s += "        </attvalues>\n      </edge>\n";
+  }
+  s += "    </edges>\n  </graph>\n</gexf>\n";
+  return s;
+}
+
+std::string graphml(const Dataset& d, const DetectionResult& r) {
+  auto edges = network_edges(r);
+  auto nodes = network_nodes(r, edges);
+  std::string s =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\" "
+      "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+      "xsi:schemaLocation=\"http://graphml.graphdrawing.org/xmlns "
+      "http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd\">\n"
+      "  <key id=\"platform\" for=\"node\" attr.name=\"platform\" attr.type=\"string\"/>\n"
+      "  <key id=\"account_id\" for=\"node\" attr.name=\"account_id\" attr.type=\"string\"/>\n"
+      "  <key id=\"handle\" for=\"node\" attr.name=\"handle\" attr.type=\"string\"/>\n"
+      "  <key id=\"cluster_id\" for=\"node\" attr.name=\"cluster_id\" attr.type=\"int\"/>\n"
+      "  <key id=\"coordination_degree\" for=\"node\" attr.name=\"coordination_degree\" attr.type=\"int\"/>\n"
+      "  <key id=\"weight\" for=\"edge\" attr.name=\"weight\" attr.type=\"double\"/>\n"
+      "  <key id=\"pairs\" for=\"edge\" attr.name=\"pairs\" attr.type=\"long\"/>\n"
+      "  <key id=\"behaviours\" for=\"edge\" attr.name=\"behaviours\" attr.type=\"string\"/>\n"
+      "  <key id=\"p_value\" for=\"edge\" attr.name=\"p_value\" attr.type=\"double\"/>\n";
+  s += fmt::format("  <graph id=\"coordination\" edgedefault=\"{}\">\n",
+                   r.directed ? "directed" : "undirected");
+  for (auto a : nodes) {
+    s += fmt::format("    <node id=\"n{}\">\n      <data key=\"platform\">", r.account_rank[a]);
+    xml_text(s, d.account_platform[a]);
+    s += "</data>\n      <data key=\"account_id\">";
+    xml_text(s, d.account_id[a]);
+    s += "</data>\n      <data key=\"handle\">";
+    xml_text(s, d.account_handle[a]);
+    s += fmt::format("</data>\n      <data key=\"cluster_id\">{}</data>\n"
+                     "      <data key=\"coordination_degree\">{}</data>\n    </node>\n",
+                     r.account_cluster[a], r.coordination_degree[a]);
+  }
+  for (std::size_t i = 0; i < edges.size(); ++i) {
+    const auto& e = edges[i];
+    s += fmt::format("    <edge id=\"e{}\" source=\"n{}\" target=\"n{}\">\n"
+                     "      <data key=\"weight\">{}</data>\n"
+                     "      <data key=\"pairs\">{}</data>\n"
+                     "      <data key=\"behaviours\">{}</data>\n",
+                     i, r.account_rank[e.source], r.account_rank[e.target], number(e.weight),
+                     e.pairs, behaviours_list(e.behaviours, r.compat, ';'));
+    if (!std::isnan(e.min_p)) s += fmt::format("      <data key=\"p_value\">{}</data>\n", number(e.min_p));
+    s += "    </edge>\n";
+  }
+  s += "  </graph>\n</graphml>\n";
+  return s;
+}
+
+std::string evidence_json(const Dataset& d, const DetectionResult& r, const DetectOptions& opt,
+                          const Cluster& c) {
+  // The messages behind the cluster: every message of an internal kept edge, with the
+  // object(s) it shared, in time order.
+  std::vector<bool> member(d.accounts(), false);
+  for (auto a : c.accounts) member[a] = true;
+  std::vector<std::tuple<std::uint32_t, std::uint8_t, std::uint32_t>> rows;  // msg, behaviour, object
+  std::uint64_t edges = 0;
+  for (const Edge& e : r.edges) {
+    if (!e.significant || !member[e.source] || !member[e.target] || r.account_cluster[e.source] != c.id)
+      continue;
+    ++edges;
+    for (std::uint64_t x = e.evidence_begin; x < e.evidence_end; ++x) {
+      const auto& p = r.evidence[x];
+      rows.emplace_back(p.source_msg, static_cast<std::uint8_t>(e.behaviour), p.object);
+      rows.emplace_back(p.target_msg, static_cast<std::uint8_t>(e.behaviour), p.object);
+    }
+  }
+  std::sort(rows.begin(), rows.end());
+  rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+  auto slot = [&](Behaviour b) {
+    for (std::size_t i = 0; i < r.behaviours.size(); ++i)
+      if (r.behaviours[i] == b) return i;
+    return std::size_t{0};
+  };
+  JsonWriter w(true);
+  w.begin_object();
+  w.key("cluster_id").value(static_cast<std::uint64_t>(c.id));
+  w.key("parameters").raw(detect_options_json(opt));
+  w.key("p_value");
+  if (std::isnan(c.p_value)) w.null(); else w.value(c.p_value);
+  w.key("internal_edges").value(edges);
+  w.key("median_delay_s").value(c.median_delay_s);
+  w.key("first_time").value(time_or_empty(c.first_time));
+  w.key("last_time").value(time_or_empty(c.last_time));
+  w.key("behaviours").begin_array();
+  for (auto b : c.behaviours) w.value(behaviour_name(b, r.compat));
+  w.end_array();
+  w.key("accounts").begin_array();
+  for (auto a : c.accounts) {
+    w.begin_object();
+    w.key("platform").value(d.account_platform[a]);
+    w.key("account_id").value(d.account_id[a]);
+    w.key("handle").value(d.account_handle[a]);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("top_objects").begin_array();
+  for (const auto& t : c.top_objects) {
+    w.begin_object();
+    w.key("behaviour").value(behaviour_name(t.behaviour, r.compat));
+    w.key("object").value(t.key);
+    w.key("messages").value(t.messages);
+    w.key("example_message_id").value(d.msg_message_id[t.example_msg]);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("messages").begin_array();
+  // Time order, then message, then object.
+  std::stable_sort(rows.begin(), rows.end(), [&](const auto& x, const auto& y) {
+    return d.msg_time[std::get<0>(x)] < d.msg_time[std::get<0>(y)];
+  });
+  for (const auto& [m, b, o] : rows) {
+    w.begin_object();
+    w.key("platform").value(d.msg_platform[m]);
+    w.key("chat_id").value(d.msg_chat_id[m]);
+    w.key("message_id").value(d.msg_message_id[m]);
+    std::uint32_t a = d.msg_account[m];
+    w.key("account_id").value(a == kNoAccount ? std::string_view{} : d.account_id[a]);
+    w.key("time").value(time_or_empty(d.msg_time[m]));
+    w.key("behaviour").value(behaviour_name(static_cast<Behaviour>(b), r.compat));
+    w.key("object").value(r.objects[slot(static_cast<Behaviour>(b))][o]);
+    w.key("text").value(m < d.msg_text.size() ? d.msg_text[m] : std::string_view{});
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  std::string s = w.take();
+  s.push_back('\n');
+  return s;
+}
+
+}  // namespace
+
+Status write_detection_outputs(const Dataset& data, const DetectionResult& result,
+                               const DetectOptions& options, const std::filesystem::path& out_dir,
+                               const AccountScores* scores) {
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir / "evidence", ec);
+  if (ec) return Status::IoError("cannot create " + (out_dir / "evidence").string() + ": " + ec.message());
+  GS_RETURN_IF_ERROR(write_file(out_dir / "edges.csv", edges_csv(data, result)));
+  GS_RETURN_IF_ERROR(write_file(out_dir / "clusters.csv", clusters_csv(result)));
+  GS_RETURN_IF_ERROR(write_file(out_dir / "accounts.csv", accounts_csv(data, result, scores)));
+  GS_RETURN_IF_ERROR(write_file(out_dir / "network.gexf", gexf(data, result, options)));
+  GS_RETURN_IF_ERROR(write_file(out_dir / "network.graphml", graphml(data, result)));
+  // Evidence of an earlier run with more clusters must not linger.
+  for (const auto& entry : std::filesystem::directory_iterator(out_dir / "evidence", ec)) {
+    auto name = entry.path().filename().string();
+    if (name.rfind("cluster-", 0) == 0 && entry.path().extension() == ".json")
+      std::filesystem::remove(entry.path(), ec);
+  }
+  for (const Cluster& c : result.clusters)
+    GS_RETURN_IF_ERROR(write_file(out_dir / "evidence" / fmt::format("cluster-{}.json", c.id),
+                                  evidence_json(data, result, options, c)));
+  return Status::Ok();
+}
+
+}  // namespace groundswell

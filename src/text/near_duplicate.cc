@@ -118,10 +118,9 @@ ShingleSets build_shingle_sets(std::span<const std::string_view> keys, const Nea
   return sets;
 }
 
-struct BandEntry {
-  uint64_t key;
-  int64_t time;
-  uint32_t c;  // compact index
+struct KeyEntry {
+  uint64_t key;  // band key
+  uint32_t c;    // compact index
 };
 
 struct BandOutput {
@@ -144,18 +143,25 @@ Result<NearDuplicateResult> run_lsh(std::span<const std::string_view> keys, std:
   result.compared_items = static_cast<uint32_t>(m);
   if (m < 2) return result;
 
-  // Band keys: one 64-bit hash of each band's `rows` MinHash values.
+  // Band keys: one 64-bit hash of each band's `rows` MinHash values, stored band-major
+  // (band_keys[b * m + c]) so that each band's pass reads its keys sequentially. The full
+  // signature is never stored.
   const size_t bands = static_cast<size_t>(lsh.bands);
   const size_t rows = static_cast<size_t>(lsh.rows);
   const MinHasher minhash(lsh.bands * lsh.rows, o.seed);
+  // The "first band where the keys agree" test would touch b scattered cache lines per pair;
+  // an item-major byte of each key (one cache line per item) answers it, with the full keys
+  // consulted only when the bytes agree.
   std::vector<uint64_t> band_keys(m * bands);
+  std::vector<uint8_t> key_bytes(m * bands);
   for_each_block(m, [&](size_t, size_t begin, size_t end) {
     std::vector<uint64_t> sig(bands * rows);
     for (size_t c = begin; c < end; ++c) {
       minhash.signature(sets.set(c), sig);
       for (size_t b = 0; b < bands; ++b) {
-        band_keys[c * bands + b] =
-            XXH3_64bits_withSeed(&sig[b * rows], rows * sizeof(uint64_t), o.seed + b);
+        const uint64_t key = XXH3_64bits_withSeed(&sig[b * rows], rows * sizeof(uint64_t), o.seed + b);
+        band_keys[b * m + c] = key;
+        key_bytes[c * bands + b] = static_cast<uint8_t>(key);
       }
     }
   });
@@ -163,42 +169,76 @@ Result<NearDuplicateResult> run_lsh(std::span<const std::string_view> keys, std:
   auto time_of = [&](size_t c) -> int64_t { return times.empty() ? 0 : times[sets.items[c]]; };
   const int64_t window = o.window_ms;
 
-  // Each band is a hash partition: sorting by (band key, time) makes every bucket a contiguous
-  // time-ordered run that is swept with the window, so a large bucket costs its in-window
-  // pairs, not its square. A pair is verified only in the first band where it collides.
+  // Each band is a hash partition. Entries are first scattered by the top bits of the band
+  // key (one sequential pass), then each small partition is sorted in cache; equal keys form
+  // a bucket. Only bucket order, never pair order, depends on this layout: the output is
+  // sorted at the end. A bucket is put in time order and swept with the window, so a large
+  // bucket costs its in-window pairs, not its square. A pair is verified only in the first
+  // band where its keys agree.
+  constexpr int kPartitionBits = 12;
+  struct BandScratch {
+    std::vector<KeyEntry> scattered;
+    std::vector<size_t> starts;  // partition p is scattered[starts[p], starts[p + 1])
+    std::vector<size_t> cursor;
+    std::vector<std::pair<int64_t, uint32_t>> bucket;  // (time, compact index)
+  };
   std::vector<BandOutput> outputs(bands);
-  tbb::enumerable_thread_specific<std::vector<BandEntry>> entry_buffers;
+  tbb::enumerable_thread_specific<BandScratch> scratch;
   tbb::parallel_for(size_t{0}, bands, [&](size_t b) {
-    std::vector<BandEntry>& entries = entry_buffers.local();
-    entries.resize(m);
-    for (size_t c = 0; c < m; ++c) entries[c] = {band_keys[c * bands + b], time_of(c), static_cast<uint32_t>(c)};
-    std::sort(entries.begin(), entries.end(), [](const BandEntry& x, const BandEntry& y) {
-      if (x.key != y.key) return x.key < y.key;
-      if (x.time != y.time) return x.time < y.time;
-      return x.c < y.c;
-    });
+    BandScratch& sc = scratch.local();
+    const uint64_t* keys_b = band_keys.data() + b * m;
+    sc.starts.assign((size_t{1} << kPartitionBits) + 1, 0);
+    for (size_t c = 0; c < m; ++c) ++sc.starts[(keys_b[c] >> (64 - kPartitionBits)) + 1];
+    for (size_t p = 1; p < sc.starts.size(); ++p) sc.starts[p] += sc.starts[p - 1];
+    sc.scattered.resize(m);
+    sc.cursor.assign(sc.starts.begin(), sc.starts.end() - 1);
+    for (size_t c = 0; c < m; ++c) {
+      const uint64_t key = keys_b[c];
+      sc.scattered[sc.cursor[key >> (64 - kPartitionBits)]++] = {key, static_cast<uint32_t>(c)};
+    }
     BandOutput& out = outputs[b];
-    for (size_t s = 0; s < m;) {
-      size_t e = s + 1;
-      while (e < m && entries[e].key == entries[s].key) ++e;
-      for (size_t x = s; x + 1 < e; ++x) {
-        for (size_t y = x + 1; y < e; ++y) {
-          if (window >= 0 && entries[y].time - entries[x].time > window) break;
-          const uint32_t cx = std::min(entries[x].c, entries[y].c);
-          const uint32_t cy = std::max(entries[x].c, entries[y].c);
-          bool seen_earlier = false;
-          for (size_t earlier = 0; earlier < b && !seen_earlier; ++earlier)
-            seen_earlier = band_keys[cx * bands + earlier] == band_keys[cy * bands + earlier];
-          if (seen_earlier) continue;
-          const uint32_t ia = sets.items[cx];
-          const uint32_t ib = sets.items[cy];
-          if (o.skip_same_account && !accounts.empty() && accounts[ia] == accounts[ib]) continue;
-          ++out.candidates;
-          const double j = jaccard_sorted(sets.set(cx), sets.set(cy));
-          if (j >= o.threshold) out.pairs.push_back({ia, ib, static_cast<float>(j)});
+    auto consider = [&](uint32_t c1, uint32_t c2) {
+      const uint32_t cx = std::min(c1, c2);
+      const uint32_t cy = std::max(c1, c2);
+      const uint8_t* bytes_x = &key_bytes[cx * bands];
+      const uint8_t* bytes_y = &key_bytes[cy * bands];
+      for (size_t earlier = 0; earlier < b; ++earlier) {
+        if (bytes_x[earlier] == bytes_y[earlier] &&
+            band_keys[earlier * m + cx] == band_keys[earlier * m + cy]) {
+          return;
         }
       }
-      s = e;
+      const uint32_t ia = sets.items[cx];
+      const uint32_t ib = sets.items[cy];
+      if (o.skip_same_account && !accounts.empty() && accounts[ia] == accounts[ib]) return;
+      ++out.candidates;
+      const double j = jaccard_sorted(sets.set(cx), sets.set(cy));
+      if (j >= o.threshold) out.pairs.push_back({ia, ib, static_cast<float>(j)});
+    };
+    for (size_t p = 0; p + 1 < sc.starts.size(); ++p) {
+      const auto first = sc.scattered.begin() + static_cast<std::ptrdiff_t>(sc.starts[p]);
+      const auto last = sc.scattered.begin() + static_cast<std::ptrdiff_t>(sc.starts[p + 1]);
+      if (last - first < 2) continue;
+      std::sort(first, last, [](const KeyEntry& x, const KeyEntry& y) {
+        return x.key != y.key ? x.key < y.key : x.c < y.c;
+      });
+      for (auto s = first; s != last;) {
+        auto e = s + 1;
+        while (e != last && e->key == s->key) ++e;
+        if (e - s >= 2) {
+          sc.bucket.clear();
+          for (auto it = s; it != e; ++it) sc.bucket.emplace_back(time_of(it->c), it->c);
+          std::sort(sc.bucket.begin(), sc.bucket.end());
+          const size_t size = sc.bucket.size();
+          for (size_t x = 0; x + 1 < size; ++x) {
+            for (size_t y = x + 1; y < size; ++y) {
+              if (window >= 0 && sc.bucket[y].first - sc.bucket[x].first > window) break;
+              consider(sc.bucket[x].second, sc.bucket[y].second);
+            }
+          }
+        }
+        s = e;
+      }
     }
   });
 

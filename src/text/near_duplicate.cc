@@ -20,15 +20,17 @@ namespace {
 constexpr size_t kBlock = 2048;  // items per parallel task; fixed so outputs never depend on it
 
 // Shingle sets of the comparable items, in compact order (compact index c ↔ item items[c]).
+// Shingle sets of the comparable items, in compact order (compact index c ↔ item items[c]),
+// kept in the per-block arrays they were built in (no concatenated copy: it would double the
+// peak memory of the largest structure).
 struct ShingleSets {
   std::vector<uint32_t> items;
-  std::vector<uint64_t> offsets;  // size items.size() + 1
-  std::vector<uint64_t> values;
+  std::vector<uint32_t> begin;  // set c is blocks[c / kBlock][begin[c], begin[c + 1]) ...
+  std::vector<uint32_t> size;   // ... of size[c] values
+  std::vector<std::vector<uint64_t>> blocks;
   bool char_shingles = false;
 
-  std::span<const uint64_t> set(size_t c) const {
-    return {values.data() + offsets[c], static_cast<size_t>(offsets[c + 1] - offsets[c])};
-  }
+  std::span<const uint64_t> set(size_t c) const { return {blocks[c / kBlock].data() + begin[c], size[c]}; }
 };
 
 Status validate(std::span<const std::string_view> keys, std::span<const int64_t> times,
@@ -49,6 +51,11 @@ Status validate(std::span<const std::string_view> keys, std::span<const int64_t>
   if (!accounts.empty() && accounts.size() != keys.size())
     return Status::InvalidArgument("accounts must be empty or have one entry per key");
   return Status::Ok();
+}
+
+// later − earlier for later ≥ earlier, exact over the whole int64 range (no overflow).
+inline uint64_t time_gap(int64_t earlier, int64_t later) {
+  return static_cast<uint64_t>(later) - static_cast<uint64_t>(earlier);
 }
 
 template <typename Fn>
@@ -88,38 +95,31 @@ ShingleSets build_shingle_sets(std::span<const std::string_view> keys, const Nea
     sets.char_shingles = *mid < static_cast<uint32_t>(o.short_text_median_tokens);
   }
 
-  // Pass 2: shingles, block by block, then concatenated in item order.
+  // Pass 2: shingles, block by block.
   const ShingleOptions so{o.shingle_words, o.shingle_chars, o.seed};
   const size_t m = sets.items.size();
-  const size_t blocks = (m + kBlock - 1) / kBlock;
-  std::vector<std::vector<uint64_t>> block_values(blocks);
-  std::vector<uint64_t> sizes(m);
+  sets.blocks.resize((m + kBlock - 1) / kBlock);
+  sets.begin.resize(m);
+  sets.size.resize(m);
   for_each_block(m, [&](size_t b, size_t begin, size_t end) {
     Shingler& sh = shinglers.local();
-    std::vector<uint64_t>& vals = block_values[b];
+    std::vector<uint64_t>& vals = sets.blocks[b];
     for (size_t c = begin; c < end; ++c) {
       const uint32_t item = sets.items[c];
       sh.tokenize(keys[item]);
       const bool chars = sets.char_shingles || unspaced[item];
       const size_t before = vals.size();
       sh.append_shingles(chars ? ShingleKind::kChars : ShingleKind::kWords, so, vals);
-      sizes[c] = vals.size() - before;
+      sets.begin[c] = static_cast<uint32_t>(before);
+      sets.size[c] = static_cast<uint32_t>(vals.size() - before);
     }
-  });
-  sets.offsets.resize(m + 1);
-  sets.offsets[0] = 0;
-  for (size_t c = 0; c < m; ++c) sets.offsets[c + 1] = sets.offsets[c] + sizes[c];
-  sets.values.resize(sets.offsets[m]);
-  tbb::parallel_for(size_t{0}, blocks, [&](size_t b) {
-    std::copy(block_values[b].begin(), block_values[b].end(),
-              sets.values.begin() + static_cast<std::ptrdiff_t>(sets.offsets[b * kBlock]));
-    std::vector<uint64_t>().swap(block_values[b]);
+    vals.shrink_to_fit();
   });
   return sets;
 }
 
 struct KeyEntry {
-  uint64_t key;  // band key
+  uint32_t key;  // band key
   uint32_t c;    // compact index
 };
 
@@ -152,14 +152,18 @@ Result<NearDuplicateResult> run_lsh(std::span<const std::string_view> keys, std:
   // The "first band where the keys agree" test would touch b scattered cache lines per pair;
   // an item-major byte of each key (one cache line per item) answers it, with the full keys
   // consulted only when the bytes agree.
-  std::vector<uint64_t> band_keys(m * bands);
+  // Band keys are 32 bits: a chance collision of two keys only adds a candidate, which exact
+  // verification rejects (about m²/2³³ extra per band: ~120 for a million items), and halves
+  // the largest array.
+  std::vector<uint32_t> band_keys(m * bands);
   std::vector<uint8_t> key_bytes(m * bands);
   for_each_block(m, [&](size_t, size_t begin, size_t end) {
     std::vector<uint64_t> sig(bands * rows);
     for (size_t c = begin; c < end; ++c) {
       minhash.signature(sets.set(c), sig);
       for (size_t b = 0; b < bands; ++b) {
-        const uint64_t key = XXH3_64bits_withSeed(&sig[b * rows], rows * sizeof(uint64_t), o.seed + b);
+        const auto key = static_cast<uint32_t>(
+            XXH3_64bits_withSeed(&sig[b * rows], rows * sizeof(uint64_t), o.seed + b) >> 32);
         band_keys[b * m + c] = key;
         key_bytes[c * bands + b] = static_cast<uint8_t>(key);
       }
@@ -186,15 +190,15 @@ Result<NearDuplicateResult> run_lsh(std::span<const std::string_view> keys, std:
   tbb::enumerable_thread_specific<BandScratch> scratch;
   tbb::parallel_for(size_t{0}, bands, [&](size_t b) {
     BandScratch& sc = scratch.local();
-    const uint64_t* keys_b = band_keys.data() + b * m;
+    const uint32_t* keys_b = band_keys.data() + b * m;
     sc.starts.assign((size_t{1} << kPartitionBits) + 1, 0);
-    for (size_t c = 0; c < m; ++c) ++sc.starts[(keys_b[c] >> (64 - kPartitionBits)) + 1];
+    for (size_t c = 0; c < m; ++c) ++sc.starts[(keys_b[c] >> (32 - kPartitionBits)) + 1];
     for (size_t p = 1; p < sc.starts.size(); ++p) sc.starts[p] += sc.starts[p - 1];
     sc.scattered.resize(m);
     sc.cursor.assign(sc.starts.begin(), sc.starts.end() - 1);
     for (size_t c = 0; c < m; ++c) {
-      const uint64_t key = keys_b[c];
-      sc.scattered[sc.cursor[key >> (64 - kPartitionBits)]++] = {key, static_cast<uint32_t>(c)};
+      const uint32_t key = keys_b[c];
+      sc.scattered[sc.cursor[key >> (32 - kPartitionBits)]++] = {key, static_cast<uint32_t>(c)};
     }
     BandOutput& out = outputs[b];
     auto consider = [&](uint32_t c1, uint32_t c2) {
@@ -232,7 +236,7 @@ Result<NearDuplicateResult> run_lsh(std::span<const std::string_view> keys, std:
           const size_t size = sc.bucket.size();
           for (size_t x = 0; x + 1 < size; ++x) {
             for (size_t y = x + 1; y < size; ++y) {
-              if (window >= 0 && sc.bucket[y].first - sc.bucket[x].first > window) break;
+              if (window >= 0 && time_gap(sc.bucket[x].first, sc.bucket[y].first) > static_cast<uint64_t>(window)) break;
               consider(sc.bucket[x].second, sc.bucket[y].second);
             }
           }
@@ -292,7 +296,10 @@ Result<NearDuplicateResult> find_near_duplicates_brute_force(std::span<const std
     BandOutput& out = outputs[blk];
     for (size_t x = begin; x < end; ++x) {
       for (size_t y = x + 1; y < m; ++y) {
-        if (options.window_ms >= 0 && time_of(order[y]) - time_of(order[x]) > options.window_ms) break;
+        if (options.window_ms >= 0 &&
+            time_gap(time_of(order[x]), time_of(order[y])) > static_cast<uint64_t>(options.window_ms)) {
+          break;
+        }
         const uint32_t ia = sets.items[order[x]];
         const uint32_t ib = sets.items[order[y]];
         if (options.skip_same_account && !accounts.empty() && accounts[ia] == accounts[ib]) continue;

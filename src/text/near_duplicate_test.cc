@@ -7,6 +7,7 @@
 #include <tbb/global_control.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -185,6 +186,20 @@ TEST(NearDuplicates, TimeWindowIsInclusive) {
   r = find_near_duplicates(views(keys), times, opt);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->pairs.size(), 3u);
+}
+
+TEST(NearDuplicates, ExtremeTimesDoNotOverflowTheWindow) {
+  const std::string text = "the same message posted by two accounts";
+  const std::vector<std::string> keys = {text, text};
+  const std::vector<int64_t> times = {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()};
+  NearDuplicateOptions opt;
+  opt.window_ms = 3'600'000;
+  auto r = find_near_duplicates(views(keys), times, opt);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->pairs.empty());
+  auto b = find_near_duplicates_brute_force(views(keys), times, {}, opt);
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(b->pairs.empty());
 }
 
 TEST(NearDuplicates, ShortTextsAreNotCompared) {

@@ -6,16 +6,21 @@
 #include <system_error>
 
 #include "report/assets.h"
+#include "report/sha256.h"
 
 namespace groundswell {
 namespace {
 
-// default-src 'none' blocks every fetch (connect, fonts, frames, media, workers, forms'
-// targets are not fetches but form-action blocks them too); the inline script and style are
-// the page itself; charts need no images but data: keeps browser-generated icons working.
-constexpr std::string_view kContentSecurityPolicy =
-    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-    "img-src data:; form-action 'none'; base-uri 'none'";
+// default-src 'none' blocks every fetch (connect, fonts, frames, media, workers); form-action
+// and base-uri close the two holes default-src leaves. The script is pinned by its SHA-256:
+// browsers then run that one script and ignore 'unsafe-inline' (kept only for browsers older
+// than CSP level 2), so markup that ever slipped into the page could not run, not even as an
+// onerror= attribute. Charts draw no images, but data: keeps browser-made icons working.
+std::string content_security_policy(std::string_view script_element_text) {
+  return "default-src 'none'; script-src 'sha256-" + sha256_base64(script_element_text) +
+         "' 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; "
+         "base-uri 'none'";
+}
 
 bool ascii_iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -95,11 +100,13 @@ std::string escape_inline_code(std::string_view code, std::string_view tag) {
 Result<std::string> render_report_html(std::string_view data_json, std::string_view script,
                                        std::string_view stylesheet) {
   GS_RETURN_IF_ERROR(validate_json(data_json));
+  // The script element's exact text, which the policy's hash must match byte for byte.
+  const std::string script_text = "\n" + escape_inline_code(script, "script") + "\n";
   std::string html;
   html.reserve(script.size() + stylesheet.size() + data_json.size() + data_json.size() / 8 + 1024);
   html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   html += "<meta http-equiv=\"Content-Security-Policy\" content=\"";
-  html += kContentSecurityPolicy;
+  html += content_security_policy(script_text);
   html += "\">\n<meta name=\"referrer\" content=\"no-referrer\">\n";
   html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   html += "<meta name=\"generator\" content=\"groundswell\">\n";
@@ -110,9 +117,9 @@ Result<std::string> render_report_html(std::string_view data_json, std::string_v
           "please allow scripts for this file. It loads nothing from the network.</p></noscript>\n";
   html += "</main>\n<script type=\"application/json\" id=\"gs-data\">";
   html += escape_json_for_script(data_json);
-  html += "</script>\n<script>\n";
-  html += escape_inline_code(script, "script");
-  html += "\n</script>\n</body>\n</html>\n";
+  html += "</script>\n<script>";
+  html += script_text;
+  html += "</script>\n</body>\n</html>\n";
   return html;
 }
 

@@ -6,7 +6,8 @@
 //   Status s = write_report_html(data, out_dir / "report.html");
 //
 // Promises:
-//  - a strict Content-Security-Policy forbids every network fetch from the page;
+//  - a strict Content-Security-Policy forbids every network fetch from the page and lets only
+//    the embedded script run (pinned by its SHA-256; no inline handlers, no injected scripts);
 //  - the data is valid JSON or nothing is written (InvalidArgument);
 //  - nothing in the data can end the data block or run as script: `<`, `>`, `&`, U+2028 and
 //    U+2029 are written as JSON \u escapes, which parse back to the same strings;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "report/assets.h"
+#include "report/sha256.h"
 
 namespace groundswell {
 namespace {
@@ -113,7 +114,8 @@ TEST(RenderReportHtml, EmbedsTheBuiltFrontEndAndForbidsNetwork) {
   Result<std::string> html = render_report_html(R"({"meta":{"version":"0.1.0"}})");
   ASSERT_TRUE(html.ok()) << html.status().message();
   EXPECT_NE(html->find("<meta charset=\"utf-8\">"), std::string::npos);
-  EXPECT_NE(html->find("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"),
+  EXPECT_NE(html->find("default-src 'none'; script-src 'sha256-"), std::string::npos);
+  EXPECT_NE(html->find("style-src 'unsafe-inline'; img-src data:; form-action 'none'; base-uri 'none'"),
             std::string::npos);
   EXPECT_EQ(count_ci(*html, "</script"), 2u);
   EXPECT_EQ(count_ci(*html, "</style"), 1u);
@@ -121,6 +123,19 @@ TEST(RenderReportHtml, EmbedsTheBuiltFrontEndAndForbidsNetwork) {
   // Nothing in the page names a remote resource.
   EXPECT_EQ(html->find("src=\"http"), std::string::npos);
   EXPECT_EQ(html->find("href=\"http"), std::string::npos);
+}
+
+// The policy pins the script by hash: it must be the hash of the script element's exact text,
+// or browsers would refuse to run the report at all.
+TEST(RenderReportHtml, PolicyHashMatchesTheInlineScript) {
+  Result<std::string> html = render_report_html("{}", "console.log('</script>')", "");
+  ASSERT_TRUE(html.ok());
+  const std::string open = "</script>\n<script>";
+  const std::size_t start = html->find(open) + open.size();
+  const std::size_t end = html->find("</script>", start);
+  const std::string script_text = html->substr(start, end - start);
+  EXPECT_EQ(script_text, "\nconsole.log('<\\/script>')\n");
+  EXPECT_NE(html->find("script-src 'sha256-" + sha256_base64(script_text) + "'"), std::string::npos);
 }
 
 TEST(RenderReportHtml, RejectsDataThatIsNotAJsonObject) {

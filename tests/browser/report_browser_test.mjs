@@ -107,7 +107,12 @@ async function openReport(context, file, initScript) {
   const page = await context.newPage();
   if (initScript) await page.addInitScript(initScript);
   const log = { requests: [], errors: [] };
+  // Chromium announces a request even when CSP then refuses it; those are kept apart.
+  log.blocked = [];
   page.on('request', (r) => log.requests.push(r.url()));
+  page.on('requestfailed', (r) => {
+    if (/^csp$|BLOCKED_BY_CSP/i.test(r.failure()?.errorText || '')) log.blocked.push(r.url());
+  });
   // Errors only: Chromium's software WebGL prints performance warnings that are not ours.
   page.on('console', (m) => { if (m.type() === 'error') log.errors.push(`console.error: ${m.text()}`); });
   page.on('pageerror', (e) => log.errors.push(`page error: ${e.message}`));
@@ -230,6 +235,46 @@ async function main() {
     }
     await page.close();
 
+    await check('the page\'s Content-Security-Policy blocks fetches and any script but its own', async () => {
+      const { page: probe, log: probeLog } = await openReport(context, args.report);
+      const outcome = await probe.evaluate(async () => {
+        const violations = [];
+        document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective));
+        let fetched = 'no';
+        try {
+          await fetch('http://127.0.0.1:9/gs-probe');
+          fetched = 'yes';
+        } catch {
+          fetched = 'blocked';
+        }
+        const img = document.createElement('img');
+        img.src = 'http://127.0.0.1:9/gs-probe.png';
+        document.body.append(img);
+        // Were markup ever to slip into the page, neither an inline handler nor a new script
+        // element may run: the policy pins the one script the report ships by its hash.
+        const probe = document.createElement('div');
+        probe.innerHTML = '<img src="data:," onerror="window.__probe=1">';
+        document.body.append(probe);
+        const script = document.createElement('script');
+        script.textContent = 'window.__probe=2';
+        document.body.append(script);
+        await new Promise((r) => setTimeout(r, 300));
+        img.remove();
+        probe.remove();
+        return { fetched, violations, probe: typeof window.__probe };
+      });
+      expect(outcome.fetched === 'blocked', `fetch: ${outcome.fetched}`);
+      expect(outcome.probe === 'undefined', 'an injected inline handler or script ran');
+      expect(outcome.violations.filter((v) => v.startsWith('script-src')).length >= 2,
+        `script-src violations: ${outcome.violations.join(', ')}`);
+      expect(outcome.violations.includes('connect-src') && outcome.violations.includes('img-src'),
+        `violations: ${outcome.violations.join(', ')}`);
+      const foreign = probeLog.requests.filter((u) => u !== probeLog.url && !probeLog.blocked.includes(u));
+      expect(foreign.length === 0, `requests left the page: ${foreign.join(', ')}`);
+      console.log(`     (blocked by CSP: ${probeLog.blocked.join(', ') || 'nothing announced'})`);
+      await probe.close();
+    });
+
     await check('empty report says what is missing', async () => {
       const { page: empty, log: emptyLog } = await openReport(context, args.empty);
       const text = await empty.evaluate(() => document.body.innerText);
@@ -267,7 +312,9 @@ async function main() {
         const info = await large.$eval('#gs-network-stage', (el) => ({ ...el.dataset }));
         expect(Number(info.nodes) >= 2000 && info.renderer === 'sigma', JSON.stringify(info));
         expect(largeLog.errors.length === 0, largeLog.errors.join('\n'));
-        console.log(`     (opened in ${largeLog.loadMs} ms: ${info.nodes} accounts, ${info.edges} links)`);
+        const marks = await large.evaluate(() => performance.getEntriesByType('mark')
+          .map((m) => `${m.name.replace(/^gs-/, '')} ${Math.round(m.startTime)}`).join(', '));
+        console.log(`     (${info.nodes} accounts, ${info.edges} links; ms since navigation: ${marks})`);
         await large.close();
       });
     }

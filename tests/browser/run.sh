@@ -15,7 +15,7 @@ if [[ $# -lt 1 ]]; then
 fi
 build_dir=$(cd "$1" && pwd)
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-fixture_tool="$build_dir/groundswell-report-fixture"
+fixture_tool="$build_dir/groundswell-report-fixture"  # from tools/gs_report_fixture.cc
 
 fail() { echo "browser: $*" >&2; echo "browser: 0 passed, 1 failed"; exit 1; }
 [[ -x "$fixture_tool" ]] || fail "$fixture_tool is missing; build the groundswell-report-fixture target"

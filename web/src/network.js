@@ -110,7 +110,7 @@ export function layoutGraph(graph) {
   if (allPlaced) return;
   // A fixed budget keeps large networks quick to open (about a second at 2,000 accounts);
   // the cluster-seeded start does most of the work there.
-  const iterations = order <= 300 ? 300 : order <= 1000 ? 120 : order <= 2500 ? 50 : 30;
+  const iterations = order <= 300 ? 300 : order <= 1000 ? 120 : order <= 2500 ? 40 : 25;
   const settings = forceAtlas2.inferSettings(graph);
   settings.barnesHutOptimize = order > 400;
   forceAtlas2.assign(graph, { iterations, settings, getEdgeWeight: 'weight' });
@@ -119,8 +119,10 @@ export function layoutGraph(graph) {
 function sizeNodes(graph) {
   let maxDegree = 1;
   graph.forEachNode((n) => { maxDegree = Math.max(maxDegree, graph.degree(n)); });
+  // Smaller discs on big networks so dense clusters stay readable.
+  const [base, range] = graph.order > 1000 ? [1.5, 5] : graph.order > 400 ? [2, 7] : [2.5, 9];
   graph.forEachNode((n) => {
-    graph.setNodeAttribute(n, 'size', 2.5 + 9 * Math.sqrt(graph.degree(n) / maxDegree));
+    graph.setNodeAttribute(n, 'size', base + range * Math.sqrt(graph.degree(n) / maxDegree));
   });
   graph.forEachEdge((edge, a) => {
     graph.setEdgeAttribute(edge, 'size', Math.min(4, 0.4 + Math.log1p(a.weight) * 0.5));
@@ -203,6 +205,7 @@ export function renderNetwork(container, network, clusterOrder) {
     stage.textContent = '';
     layoutGraph(graph);
     sizeNodes(graph);
+    performance.mark('gs-network-laid-out');
 
     try {
       renderer = new Sigma(graph, stage, {

@@ -624,8 +624,11 @@ void Generator::make_twitter_account(Account& a, GenRng& rng, bool patterned_han
   a.platform = Platform::kTwitter;
   a.numeric_id = twitter_user_id(a.created_ms);
   a.id = std::to_string(a.numeric_id);
-  std::string first(random_first_name(rng, Lang::kEn));
-  std::string last(random_last_name(rng, Lang::kEn));
+  const bool fa = a.lang == Lang::kFa;
+  std::size_t first_index = rng.below(fa ? kPersianFirstNames : 30);
+  std::size_t last_index = rng.below(fa ? kPersianLastNames : 24);
+  std::string first(first_name(first_index, Lang::kEn));
+  std::string last(last_name(last_index, Lang::kEn));
   std::string handle;
   if (patterned_handle) {
     // The handle Twitter suggests at sign-up: a name and a long digit run.
@@ -641,9 +644,9 @@ void Generator::make_twitter_account(Account& a, GenRng& rng, bool patterned_han
     }
   }
   a.handle = unique_handle(handle);
-  if (a.lang == Lang::kFa && rng.chance(0.75)) {
-    a.name = std::string(random_first_name(rng, Lang::kFa)) + " " +
-             std::string(random_last_name(rng, Lang::kFa));
+  if (fa && rng.chance(0.75)) {
+    a.name = std::string(first_name(first_index, Lang::kFa)) + " " +
+             std::string(last_name(last_index, Lang::kFa));
   } else {
     a.name = first + " " + last;
   }
@@ -1400,10 +1403,12 @@ void Generator::campaign_slot(Campaign& c, int index, std::int64_t slot_start) {
     trigger_campaign(c, index, c.triggers[c.next_trigger]);
     ++c.next_trigger;
   }
-  // The members' own posts, on the campaign's schedule.
-  bool active = c.evasive ? in_waking_hours(slot_start, c.tz_min)
-                          : in_office_hours(slot_start, c.tz_min);
-  if (!active) return;
+  // The members' own posts, on the campaign's schedule. Time zones with half-hour offsets
+  // split a UTC hour, so each drawn time is checked, not the slot.
+  auto active = [&](std::int64_t t) {
+    return c.evasive ? in_waking_hours(t, c.tz_min) : in_office_hours(t, c.tz_min);
+  };
+  if (!active(slot_start) && !active(slot_start + kHourMs - 1)) return;
   double hours_per_day = c.evasive ? 15.0 : 7.0;
   double mean = static_cast<double>(c.members.size()) * c.fillers_per_day / hours_per_day;
   std::int64_t n = rng_.poisson(mean);
@@ -1411,6 +1416,7 @@ void Generator::campaign_slot(Campaign& c, int index, std::int64_t slot_start) {
     Event e;
     e.account = c.members[rng_.below(c.members.size())];
     e.t_ms = slot_start + static_cast<std::int64_t>(rng_.below(kHourMs));
+    if (!active(e.t_ms)) continue;
     e.flags = kFiller;
     const Account& a = accounts_[e.account];
     e.spec = random_spec(a, rng_, c.platform == Platform::kTwitter);
@@ -1572,7 +1578,7 @@ void Generator::render_twitter_text(const Content& c, std::size_t cp_offset, std
     const Piece& p = c[i];
     if (p.kind == PieceKind::kUrl || p.kind == PieceKind::kTextLink) {
       std::string tco = "https://t.co/";
-      GenRng r(hash_string(p.text, salt));
+      GenRng r = GenRng::stream(hash_string(p.text, salt));
       static constexpr std::string_view kAlpha =
           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
       for (int k = 0; k < 10; ++k) tco += kAlpha[r.below(kAlpha.size())];
@@ -1608,7 +1614,7 @@ void Generator::twarc_user(const Account& a) {
   j.str("name", a.name);
   j.key("created_at");
   o += '"';
-  append_iso_millis_z(o, a.created_ms);
+  append_iso_millis_z(o, a.created_ms / 1000 * 1000);
   o += '"';
   j.str("description", a.description);
   if (!a.location.empty()) j.str("location", a.location);
@@ -1645,7 +1651,7 @@ void Generator::twarc_original(const Ref& r) {
   j.str("conversation_id", std::to_string(r.tw_id));
   j.key("created_at");
   o += '"';
-  append_iso_millis_z(o, r.t_ms);
+  append_iso_millis_z(o, r.t_ms / 1000 * 1000);
   o += '"';
   j.str("lang", lang_code(r.spec.lang));
   j.key("public_metrics");
@@ -1678,7 +1684,7 @@ void Generator::twarc_add(const Event& e, std::uint64_t id, const Account& a, co
   j.str("conversation_id", e.type == EventType::kReply ? std::to_string(target->tw_id) : id_str);
   j.key("created_at");
   o += '"';
-  append_iso_millis_z(o, e.t_ms);
+  append_iso_millis_z(o, e.t_ms / 1000 * 1000);  // the API gives whole seconds
   o += '"';
   j.str("lang", lang_code(e.type == EventType::kRetweet ? target->spec.lang : e.spec.lang));
   j.boolean("possibly_sensitive", false);
@@ -1824,7 +1830,7 @@ void Generator::io_row(const Event& e, std::uint64_t id, const Account& a, const
   o += ',';
   append_minute_space(o, e.t_ms);
   o += ',';
-  GenRng r(mix_seed(id, 3));
+  GenRng r = GenRng::stream(mix_seed(id, 3));
   o += random_client(r);
   o += ',';
   const Account* ta = target != nullptr ? &accounts_[static_cast<std::size_t>(target->author)] : nullptr;
@@ -1929,7 +1935,7 @@ void Generator::emit_twitter(Event& e) {
     if ((e.flags & kVariant) != 0) {
       apply_variants(e.variant_seed, (e.flags & kNearDuplicate) != 0, &content_);
     } else if ((e.flags & kTrackUrl) != 0) {
-      GenRng r(e.variant_seed);
+      GenRng r = GenRng::stream(e.variant_seed);
       for (std::size_t i = 0; i < content_.size(); ++i) {
         if (content_[i].kind == PieceKind::kUrl) add_tracking_parameters(r, &content_[i].text);
       }
@@ -1962,7 +1968,7 @@ void Generator::emit_twitter(Event& e) {
       text_ += ' ';
       std::size_t start = codepoint_length(text_);
       std::string tco = "https://t.co/";
-      GenRng r(mix_seed(id, 11));
+      GenRng r = GenRng::stream(mix_seed(id, 11));
       static constexpr std::string_view kAlpha =
           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
       for (int k = 0; k < 10; ++k) tco += kAlpha[r.below(kAlpha.size())];
@@ -1978,7 +1984,7 @@ void Generator::emit_twitter(Event& e) {
   }
 
   // Metrics as the collector saw them, some days later.
-  GenRng mr(mix_seed(id, 7));
+  GenRng mr = GenRng::stream(mix_seed(id, 7));
   std::int64_t likes = 0, retweets = 0, replies = 0, quotes = 0;
   if (e.type == EventType::kRetweet) {
     retweets = target->planned_shares;
@@ -2131,7 +2137,7 @@ void desktop_text(std::string& o, int indent, const Content& c) {
 std::size_t reaction_count(std::int64_t views, std::uint64_t seed, std::int64_t* counts,
                            const char** emoji) {
   static const char* kReactions[] = {"👍", "❤", "🔥", "👏", "😢", "🙏", "😡"};
-  GenRng r(seed);
+  GenRng r = GenRng::stream(seed);
   std::size_t kinds = 1 + r.below(3);
   double total = static_cast<double>(views) * (0.005 + 0.02 * r.unit());
   std::size_t n = 0;
@@ -2181,7 +2187,7 @@ void Generator::desktop_message(std::string& o, int indent, const Account& chat,
   j.str("from", author.name);
   j.str("from_id", author.id);
   if (author.signatures && chat.tg_kind == TgKind::kChannel) {
-    GenRng r(mix_seed(e.seq, 23));
+    GenRng r = GenRng::stream(mix_seed(e.seq, 23));
     j.str("author", random_first_name(r, Lang::kFa));
   }
   if (forwarded != nullptr) j.str("forwarded_from", accounts_[static_cast<std::size_t>(forwarded->author)].name);
@@ -2345,7 +2351,7 @@ void Generator::telethon_message(std::string& o, const Account& chat, std::int32
   j.null("replies");
   j.null("edit_date");
   if (chat.signatures) {
-    GenRng r(mix_seed(e.seq, 23));
+    GenRng r = GenRng::stream(mix_seed(e.seq, 23));
     j.str("post_author", random_first_name(r, Lang::kFa));
   } else {
     j.null("post_author");
@@ -2399,12 +2405,12 @@ void Generator::emit_telegram(Event& e) {
       apply_variants(e.variant_seed, (e.flags & kNearDuplicate) != 0, &content_);
     }
     // Channels often hide links behind words.
-    GenRng r(mix_seed(forward ? e.target.spec.seed : e.spec.seed, 37));
+    GenRng r = GenRng::stream(mix_seed(forward ? e.target.spec.seed : e.spec.seed, 37));
     if (r.chance(0.3)) {
       for (std::size_t i = 0; i < content_.size(); ++i) {
         if (content_[i].kind == PieceKind::kUrl) {
           content_[i].href = content_[i].text;
-          content_[i].text = e.spec.lang == Lang::kFa && !forward ? "لینک خبر" : "Read more";
+          content_[i].text = (forward ? e.target.spec : e.spec).lang == Lang::kFa ? "لینک خبر" : "Read more";
           content_[i].kind = PieceKind::kTextLink;
         }
       }
@@ -2415,7 +2421,7 @@ void Generator::emit_telegram(Event& e) {
 
   std::int64_t views = 0, forwards = 0;
   if (chat.tg_kind == TgKind::kChannel) {
-    GenRng vr(mix_seed(e.seq, 41));
+    GenRng vr = GenRng::stream(mix_seed(e.seq, 41));
     views = std::max<std::int64_t>(
         1, static_cast<std::int64_t>(static_cast<double>(chat.followers) * chat.err * vr.lognormal(1.0, 0.35)));
     forwards = e.planned_shares + vr.poisson(static_cast<double>(views) * 0.002);
@@ -2478,7 +2484,7 @@ void Generator::emit_telegram(Event& e) {
     recent_tg_.push(self);
     if (e.spec.actor >= 0 && e.spec.stance > 0) recent_tg_actor_[e.spec.actor].push(self);
     // Now and then a channel pins what it just posted.
-    GenRng pr(mix_seed(e.seq, 43));
+    GenRng pr = GenRng::stream(mix_seed(e.seq, 43));
     if (pr.chance(0.006)) {
       Event pin;
       pin.type = EventType::kPin;

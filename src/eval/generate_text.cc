@@ -381,7 +381,7 @@ void Content::flatten(std::string* out) const {
 
 void build_content(const ContentSpec& spec, const TextContext& context, Content* out) {
   out->clear();
-  GenRng rng(mix_seed(spec.seed, 0x7e47));
+  GenRng rng = GenRng::stream(mix_seed(spec.seed, 0x7e47));
   const bool fa = spec.lang == Lang::kFa;
   std::string sentence;
   int sentences = 1 + static_cast<int>(rng.below(3) == 0);
@@ -399,9 +399,10 @@ void build_content(const ContentSpec& spec, const TextContext& context, Content*
     if (spec.stance >= 0) {
       sentence += ' ';
       if (fa) {
-        sentence += rng.chance(0.5) ? "زنده باد " : "ما با ";
+        bool cheer = rng.chance(0.5);
+        sentence += cheer ? "زنده باد " : "ما با ";
         sentence += keyword;
-        sentence += rng.chance(0.5) ? " هستیم." : "!";
+        sentence += cheer ? "!" : " هستیم.";
       } else {
         sentence += rng.chance(0.5) ? "We stand with " : "Long live ";
         sentence += keyword;
@@ -452,14 +453,14 @@ void build_content(const ContentSpec& spec, const TextContext& context, Content*
     out->add_plain("\n");
   }
   for (int g = 0; g < generic; ++g) {
-    out->add_plain(" ");
+    if (spec.actor >= 0 || g > 0) out->add_plain(" ");
     Piece& h = out->add(PieceKind::kHashtag);
     h.text = "#";
     h.text += fa ? pick(rng, kGenericTagsFa) : pick(rng, kGenericTagsEn);
   }
 
   if (spec.url_kind != 0) {
-    if (spec.url_seed != 0) rng = GenRng(spec.url_seed);
+    if (spec.url_seed != 0) rng = GenRng::stream(spec.url_seed);
     out->add_plain("\n");
     Piece& u = out->add(PieceKind::kUrl);
     std::string& url = u.text;
@@ -516,7 +517,7 @@ void add_tracking_parameters(GenRng& rng, std::string* url) {
 }
 
 void apply_variants(std::uint64_t variant_seed, bool near_duplicate, Content* content) {
-  GenRng rng(variant_seed);
+  GenRng rng = GenRng::stream(variant_seed);
   bool arabic_yeh = rng.chance(0.4);
   bool arabic_kaf = rng.chance(0.4);
   bool zwnj_to_space = rng.chance(0.5);
@@ -551,6 +552,12 @@ std::string_view random_first_name(GenRng& rng, Lang lang) {
 }
 std::string_view random_last_name(GenRng& rng, Lang lang) {
   return lang == Lang::kFa ? pick(rng, kLastFa) : pick(rng, kLastEn);
+}
+std::string_view first_name(std::size_t index, Lang lang) {
+  return lang == Lang::kFa ? kFirstFa[index % kFirstFa.size()] : kFirstEn[index % kFirstEn.size()];
+}
+std::string_view last_name(std::size_t index, Lang lang) {
+  return lang == Lang::kFa ? kLastFa[index % kLastFa.size()] : kLastEn[index % kLastEn.size()];
 }
 std::string_view random_word_ascii(GenRng& rng) { return pick(rng, kAsciiWords); }
 std::string_view random_emoji(GenRng& rng) { return pick(rng, kEmoji); }

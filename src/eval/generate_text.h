@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -17,11 +18,25 @@
 
 namespace groundswell::gen {
 
-// A seeded std::mt19937_64 with portable distributions.
+// Seeded randomness with portable distributions. The simulation draws from one
+// std::mt19937_64; per-message details (words of a text, metrics, link codes) come from
+// stream(seed), a splitmix64 sequence that costs nothing to start, so a text can be rebuilt
+// from its seed alone.
 class GenRng {
  public:
-  explicit GenRng(std::uint64_t seed) : engine_(seed) {}
-  std::uint64_t next() { return engine_(); }
+  explicit GenRng(std::uint64_t seed) { engine_.emplace(seed); }
+  static GenRng stream(std::uint64_t seed) {
+    GenRng r;
+    r.state_ = seed;
+    return r;
+  }
+  std::uint64_t next() {
+    if (engine_) return (*engine_)();
+    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
   // Uniform in [0, n); n > 0.
   std::uint64_t below(std::uint64_t n) { return next() % n; }
   std::int64_t between(std::int64_t lo, std::int64_t hi) {  // inclusive
@@ -37,7 +52,9 @@ class GenRng {
   double pareto(double alpha, double cap);
 
  private:
-  std::mt19937_64 engine_;
+  GenRng() = default;
+  std::optional<std::mt19937_64> engine_;
+  std::uint64_t state_ = 0;
 };
 
 // Mixes a seed with a tag into an independent seed (splitmix64 finaliser).
@@ -120,6 +137,11 @@ void add_tracking_parameters(GenRng& rng, std::string* url);
 // Random display names and handles.
 std::string_view random_first_name(GenRng& rng, Lang lang);
 std::string_view random_last_name(GenRng& rng, Lang lang);
+// Names by index: for indexes below kPersianFirstNames / kPersianLastNames the English list holds the Latin
+// transliteration of the Persian name, so handles and display names agree.
+inline constexpr std::size_t kPersianFirstNames = 20, kPersianLastNames = 16;
+std::string_view first_name(std::size_t index, Lang lang);
+std::string_view last_name(std::size_t index, Lang lang);
 std::string_view random_word_ascii(GenRng& rng);
 std::string_view random_emoji(GenRng& rng);
 std::string_view random_bio(GenRng& rng, Lang lang);

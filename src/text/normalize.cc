@@ -126,7 +126,8 @@ size_t url_length(std::string_view s, size_t at) {
     if (c < 0 || is_space_cp(c) || c == 0x200C || c == 0x200D) break;
     if (c == '"' || c == '<' || c == '>' || c == '`' || c == '{' || c == '}' || c == '|' ||
         c == '\\' || c == '^' || c == 0xAB || c == 0xBB || c == 0x201C || c == 0x201D ||
-        c == 0x2018 || c == 0x2019 || c == 0x060C || c == 0x061B || c == 0x061F)
+        c == 0x2018 || c == 0x2019 || c == 0x060C || c == 0x061B || c == 0x061F ||
+        c == 0x2026)
       break;
     end = i;
   }

@@ -138,7 +138,7 @@ std::vector<Case> cases() {
        "(see https://en.wikipedia.org/wiki/foo_(bar))"},
       {"url_before_persian_text", "https://t.me/x/1 سلام", "https://t.me/x/1 سلام"},
       {"url_tracking_removed_inside_text", "a http://ex.com/?fbclid=1 b", "a https://ex.com b"},
-      {"truncated_url_ellipsis_not_part_of_url", "read https://t.co/abc… more", "read … more", kRemoveAll},
+      {"truncated_url_ellipsis_not_part_of_url", "read https://t.co/abc… more", "read ... more", kRemoveAll},
       {"not_a_url_inside_word", "washington.post", "washington.post", kRemoveAll},
   };
 }

@@ -343,7 +343,7 @@ class OutFile {
 struct FileCounter {
   std::string rel_path;
   std::string format;
-  std::int64_t records = 0, events = 0, lines = 0, accounts = 0, bytes = 0;
+  std::int64_t records = 0, events = 0, lines = 0, accounts = 0, included_tweets = 0, bytes = 0;
 };
 
 // Python json.dumps style separators (", " and ": ") as Telethon and twarc2 write them.
@@ -1637,6 +1637,7 @@ void Generator::twarc_original(const Ref& r) {
     if (seen == r.tw_id) return;
   }
   page_tweet_ids_.push_back(r.tw_id);
+  ++counters_[twarc_counter_].included_tweets;
   const Account& a = accounts_[static_cast<std::size_t>(r.author)];
   build_content(r.spec, text_context_, &quoted_);
   text_.clear();
@@ -2661,6 +2662,10 @@ Status Generator::write_truth(GenerateSummary& summary) {
     append_int(o, g.lines);
     o += ", \"accounts\": ";
     append_int(o, g.accounts);
+    if (g.included_tweets > 0) {
+      o += ", \"included_tweets\": ";
+      append_int(o, g.included_tweets);
+    }
     o += ", \"bytes\": ";
     append_int(o, g.bytes);
     o += '}';
@@ -2673,7 +2678,25 @@ Status Generator::write_truth(GenerateSummary& summary) {
   append_int(o, summary.io_twarc2_overlap);
   o += ", \"bytes\": ";
   append_int(o, summary.bytes);
-  o += "},\n";
+  o += ",\n             \"records_by_format\": {";
+  std::vector<std::pair<std::string, std::int64_t>> by_format;
+  for (const GeneratedFile& g : summary.files) {
+    auto it = std::find_if(by_format.begin(), by_format.end(),
+                           [&](const auto& p) { return p.first == g.format; });
+    if (it == by_format.end()) {
+      by_format.emplace_back(g.format, g.records);
+    } else {
+      it->second += g.records;
+    }
+  }
+  std::sort(by_format.begin(), by_format.end());
+  for (std::size_t i = 0; i < by_format.size(); ++i) {
+    if (i > 0) o += ", ";
+    append_json_string(o, by_format[i].first, false);
+    o += ": ";
+    append_int(o, by_format[i].second);
+  }
+  o += "}},\n";
 
   o += "  \"actors\": [";
   for (int k = 0; k < kActorCount; ++k) {
@@ -2835,7 +2858,8 @@ Result<GenerateSummary> Generator::run() {
             [](const FileCounter& a, const FileCounter& b) { return a.rel_path < b.rel_path; });
   for (const FileCounter& c : sorted) {
     summary.files.push_back(
-        GeneratedFile{c.rel_path, c.format, c.records, c.events, c.lines, c.accounts, c.bytes});
+        GeneratedFile{c.rel_path, c.format, c.records, c.events, c.lines, c.accounts,
+                      c.included_tweets, c.bytes});
     summary.records += c.records;
     summary.bytes += c.bytes;
   }

@@ -192,12 +192,15 @@ TEST_F(GenerateTest, TimesFallInMarch2024) {
 TEST_F(GenerateTest, EveryFileParsesAndTruthCountsMatch) {
   simdjson::dom::parser parser;
   simdjson::dom::element t = truth(parser);
-  std::map<std::string, std::int64_t> truth_records, truth_lines;
+  std::map<std::string, std::int64_t> truth_records, truth_lines, truth_included;
   for (simdjson::dom::element f : t["files"].get_array()) {
     std::string path(f["path"].get_string().value());
     truth_records[path] = f["records"].get_int64().value();
     truth_lines[path] = f["lines"].get_int64().value();
+    std::int64_t included = 0;
+    if (f["included_tweets"].get_int64().get(included) == simdjson::SUCCESS) truth_included[path] = included;
   }
+  std::int64_t included_counted = 0;
   ASSERT_FALSE(truth_records.empty());
   std::int64_t total = 0;
   simdjson::dom::parser file_parser;
@@ -228,6 +231,10 @@ TEST_F(GenerateTest, EveryFileParsesAndTruthCountsMatch) {
           simdjson::dom::array data;
           ASSERT_EQ(doc["data"].get_array().get(data), simdjson::SUCCESS);
           counted += static_cast<std::int64_t>(data.size());
+          simdjson::dom::array included;
+          if (doc["includes"]["tweets"].get_array().get(included) == simdjson::SUCCESS) {
+            included_counted += static_cast<std::int64_t>(included.size());
+          }
           EXPECT_EQ(doc["includes"]["users"].error(), simdjson::SUCCESS);
           EXPECT_EQ(doc["__twarc"].error(), simdjson::SUCCESS);
         } else {
@@ -246,6 +253,9 @@ TEST_F(GenerateTest, EveryFileParsesAndTruthCountsMatch) {
     total += counted;
   }
   EXPECT_EQ(total, t["totals"]["records"].get_int64().value());
+  ASSERT_EQ(truth_included.size(), 1u);
+  EXPECT_GT(included_counted, 0);
+  EXPECT_EQ(included_counted, truth_included.begin()->second);
 }
 
 TEST_F(GenerateTest, IoArchiveHasTheSpecColumns) {

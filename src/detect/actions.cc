@@ -4,9 +4,12 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cctype>
+#include <numeric>
 #include <string>
 
 #include "detect/internal.h"
+#include "text/near_duplicate.h"
 #include "text/normalize.h"
 #include "text/url.h"
 
@@ -180,6 +183,80 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
     t.actions[i].object = static_cast<std::uint32_t>(t.object_start.size() - 1);
   }
   t.object_start.push_back(t.actions.size());
+  return t;
+}
+
+Result<ActionTable> extract_similar_text(const Dataset& d, const DetectOptions& opt,
+                                         std::vector<SimilarPair>& pairs) {
+  ActionTable t;
+  t.behaviour = Behaviour::kSimilarText;
+  std::vector<std::string> keys;
+  std::vector<std::uint32_t> msgs, accounts;
+  std::vector<std::int64_t> times;
+  std::string key;
+  for (std::size_t m = 0; m < d.messages(); ++m) {
+    if (d.msg_time[m] == kNoTime || d.msg_account[m] == kNoAccount) continue;
+    if (!action_key(d, Behaviour::kSimilarText, opt, m, 0, key)) continue;
+    keys.push_back(key);
+    msgs.push_back(static_cast<std::uint32_t>(m));
+    accounts.push_back(d.msg_account[m]);
+    times.push_back(d.msg_time[m]);
+  }
+  std::vector<std::string_view> views(keys.begin(), keys.end());
+  NearDuplicateOptions nd;
+  nd.threshold = opt.similarity;
+  nd.window_ms = opt.window_ms;
+  nd.seed = opt.seed;
+  if (opt.compat == CompatMode::kCnt) {
+    // The toolkit compares word-token sets of every message, its own ones included.
+    nd.min_tokens = 1;
+    nd.shingle_words = 1;
+    nd.shingle_mode = ShingleMode::kWords;
+    nd.skip_same_account = false;
+  } else {
+    nd.min_tokens = std::max(1, opt.min_text_tokens);
+  }
+  auto found = find_near_duplicates(views, times, accounts, nd);
+  if (!found.ok()) return found.status();
+  // Families: connected components of the near-duplicate pairs (union-find, smallest index
+  // as the root so the result does not depend on pair order).
+  std::vector<std::uint32_t> parent(keys.size());
+  std::iota(parent.begin(), parent.end(), 0u);
+  auto root = [&](std::uint32_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  std::vector<bool> paired(keys.size(), false);
+  for (const auto& p : found->pairs) {
+    std::uint32_t a = root(p.a), b = root(p.b);
+    if (a != b) parent[std::max(a, b)] = std::min(a, b);
+    paired[p.a] = paired[p.b] = true;
+  }
+  std::vector<std::uint32_t> action_of(keys.size(), UINT32_MAX);
+  for (std::uint32_t i = 0; i < keys.size(); ++i) {
+    if (!paired[i]) continue;
+    std::uint32_t r = root(i);
+    t.actions.push_back(Action{r, times[i], accounts[i], msgs[i], 0, 0});
+  }
+  std::sort(t.actions.begin(), t.actions.end(), action_less);
+  for (std::size_t i = 0; i < t.actions.size(); ++i) {
+    if (i == 0 || t.actions[i].key != t.actions[i - 1].key) {
+      t.object_start.push_back(i);
+      std::string_view text = keys[t.actions[i].key];
+      t.object_keys.emplace_back(text.substr(0, std::min<std::size_t>(text.size(), 200)));
+    }
+    t.actions[i].object = static_cast<std::uint32_t>(t.object_start.size() - 1);
+  }
+  t.object_start.push_back(t.actions.size());
+  // Item index -> action index, for the verified pairs.
+  std::vector<std::uint32_t> msg_to_item(d.messages(), UINT32_MAX);
+  for (std::uint32_t i = 0; i < msgs.size(); ++i) msg_to_item[msgs[i]] = i;
+  for (std::uint32_t k = 0; k < t.actions.size(); ++k) action_of[msg_to_item[t.actions[k].msg]] = k;
+  pairs.clear();
+  for (const auto& p : found->pairs) {
+    std::uint32_t x = action_of[p.a], y = action_of[p.b];
+    pairs.push_back(SimilarPair{std::min(x, y), std::max(x, y)});
+  }
   return t;
 }
 

@@ -354,4 +354,39 @@ BehaviourEdges cnt_edges(const Dataset& d, const ActionTable& t, const DetectOpt
   });
 }
 
+// co_similar_tweet: the cnt rule applied to the verified near-duplicate pairs directly.
+BehaviourEdges cnt_similar_edges(const Dataset& d, const ActionTable& t,
+                                 std::span<const SimilarPair> pairs, const DetectOptions& opt) {
+  tbb::enumerable_thread_specific<std::vector<PairRecord>> local;
+  auto& out = local.local();
+  for (const auto& sp : pairs) {
+    const Action& x = t.actions[sp.x];
+    const Action& y = t.actions[sp.y];
+    if (x.msg == y.msg) continue;
+    PairRecord p;
+    p.object = x.object;
+    p.delay_ms = static_cast<std::uint32_t>(std::abs(y.time - x.time));
+    p.a = x.account, p.b = y.account, p.msg_a = x.msg, p.msg_b = y.msg;
+    out.push_back(p);
+    std::swap(p.a, p.b);
+    std::swap(p.msg_a, p.msg_b);
+    out.push_back(p);
+  }
+  auto parts = shuffle(local);
+  const double min_weight = opt.min_repetition;
+  return reduce_partitions(parts, [&](std::span<const PairRecord> run, BehaviourEdges& res) {
+    thread_local std::vector<std::uint32_t> msgs;
+    msgs.clear();
+    for (const auto& p : run) msgs.push_back(p.msg_a);
+    std::sort(msgs.begin(), msgs.end());
+    double weight = static_cast<double>(std::unique(msgs.begin(), msgs.end()) - msgs.begin());
+    if (weight < min_weight) return;
+    thread_local std::vector<double> delays;
+    Edge e;
+    fill_common(d, run, Behaviour::kSimilarText, delays, res, e);
+    e.weight = weight;
+    res.edges.push_back(e);
+  });
+}
+
 }  // namespace groundswell::detect_internal

@@ -113,14 +113,15 @@ Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options
   if (opt.behaviours.empty()) {
     for (int b = 0; b < kBehaviourCount; ++b) {
       auto bb = static_cast<Behaviour>(b);
-      if (bb == Behaviour::kPost || bb == Behaviour::kSimilarText) continue;
+      if (bb == Behaviour::kPost) continue;
       if (behaviour_supported(data, bb)) opt.behaviours.push_back(bb);
     }
   }
   for (auto b : opt.behaviours) {
-    if (b == Behaviour::kSimilarText)
+    if (b == Behaviour::kSimilarText && opt.compat == CompatMode::kCoortweet)
       return Status::InvalidArgument(
-          "behaviour similar_text is not available yet in this build (near-duplicate index pending)");
+          "similar_text has no CooRTweet compatibility mode (its textreuse MinHash is not "
+          "reproducible); use the native mode or --compat cnt");
     if (b == Behaviour::kPost && opt.compat != CompatMode::kCnt)
       return Status::InvalidArgument("behaviour post (co_post) exists only with --compat cnt");
   }
@@ -143,9 +144,19 @@ Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options
   NullModel model = make_null_model(data);
   std::vector<ActionTable> tables;
   for (auto b : r.behaviours) {
-    ActionTable t = extract_actions(data, b, opt);
+    ActionTable t;
+    std::vector<SimilarPair> similar;
+    if (b == Behaviour::kSimilarText) {
+      auto st = extract_similar_text(data, opt, similar);
+      if (!st.ok()) return st.status();
+      t = std::move(st.value());
+    } else {
+      t = extract_actions(data, b, opt);
+    }
     BehaviourEdges be;
-    switch (opt.compat) {
+    if (b == Behaviour::kSimilarText && opt.compat == CompatMode::kCnt) {
+      be = cnt_similar_edges(data, t, similar, opt);
+    } else switch (opt.compat) {
       case CompatMode::kNone: be = native_edges(data, t, opt, r.account_rank); break;
       case CompatMode::kCoortweet: be = coortweet_edges(data, t, opt, r.account_rank); break;
       case CompatMode::kCnt: be = cnt_edges(data, t, opt); break;

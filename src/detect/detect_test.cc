@@ -212,6 +212,59 @@ TEST(NativeDetect, RejectsBadOptionsAndUnknownBehaviours) {
   EXPECT_EQ(detect(d, opt).status().code(), StatusCode::kInvalidArgument);
 }
 
+TestMessage post(std::string account, std::string text, TimeMs t, std::string id) {
+  TestMessage m;
+  m.account_id = std::move(account);
+  m.text = std::move(text);
+  m.time = t;
+  m.message_id = std::move(id);
+  return m;
+}
+
+TEST(NativeDetect, SimilarTextLinksNearDuplicatesWithinTheWindow) {
+  const TimeMs t0 = 1'700'000'000'000;
+  const std::vector<std::string> scripts = {
+      "the minister lied about the budget again and everyone knows it now",
+      "our candidate will bring jobs and safety back to every town in the region",
+      "do not trust the polls they are paid for by foreign money and lies"};
+  std::vector<TestMessage> in;
+  int id = 0;
+  for (std::size_t k = 0; k < scripts.size(); ++k)
+    for (int a = 0; a < 4; ++a)
+      in.push_back(post(fmt::format("u{}", a), scripts[k] + (a % 2 ? " today" : ""),
+                        t0 + static_cast<TimeMs>(k) * 3'600'000 + a * 2'000, std::to_string(++id)));
+  // Same wording, but hours later: outside W.
+  in.push_back(post("late", scripts[0], t0 + 5 * 3'600'000, std::to_string(++id)));
+  in.push_back(post("late", scripts[1], t0 + 6 * 3'600'000, std::to_string(++id)));
+  Dataset d = testing::make_dataset(in);
+  DetectOptions opt = native_no_null();
+  opt.behaviours = {Behaviour::kSimilarText};
+  auto r = detect(d, opt);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->edges.size(), 6u);  // the four accounts pairwise
+  for (const Edge& e : r->edges) {
+    EXPECT_EQ(e.behaviour, Behaviour::kSimilarText);
+    EXPECT_EQ(e.weight, 3);
+    EXPECT_NE(d.account_id[e.source], "late");
+    EXPECT_NE(d.account_id[e.target], "late");
+  }
+  ASSERT_EQ(r->clusters.size(), 1u);
+  EXPECT_EQ(r->clusters[0].accounts.size(), 4u);
+
+  DetectOptions cnt = opt;
+  cnt.compat = CompatMode::kCnt;
+  cnt.min_repetition = 1;
+  auto rc = detect(d, cnt);
+  ASSERT_TRUE(rc.ok()) << rc.status().message();
+  std::size_t directed = 0;
+  for (const Edge& e : rc->edges) {
+    EXPECT_EQ(e.weight, 3);
+    EXPECT_NE(e.source, e.target);
+    ++directed;
+  }
+  EXPECT_EQ(directed, 12u);
+}
+
 // --- significance
 
 // Accounts acting independently at uniform random times: no coordination at all.

@@ -57,6 +57,17 @@ BehaviourEdges coortweet_edges(const Dataset& data, const ActionTable& table,
 BehaviourEdges cnt_edges(const Dataset& data, const ActionTable& table,
                          const DetectOptions& options);
 
+// similar_text: near-duplicate messages (text/near_duplicate.h) within W. Connected families
+// of near-duplicates are the objects of the table; `pairs` holds the verified message pairs
+// (as action indices into the table) for the cnt mode, which counts direct pairs only.
+struct SimilarPair {
+  std::uint32_t x = 0, y = 0;  // action indices, x < y
+};
+Result<ActionTable> extract_similar_text(const Dataset& data, const DetectOptions& options,
+                                         std::vector<SimilarPair>& pairs);
+BehaviourEdges cnt_similar_edges(const Dataset& data, const ActionTable& table,
+                                 std::span<const SimilarPair> pairs, const DetectOptions& options);
+
 // The null model (spec §5.4): for each edge in `edges` (native, one behaviour), the edge
 // weight it would have after shifting every account's timeline by an independent circular
 // offset, for replicates 0..R-1. Writes p-values into the edges.

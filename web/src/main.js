@@ -363,13 +363,13 @@ function main() {
   requestAnimationFrame(() => setTimeout(() => {
     try {
       performance.mark('gs-network-start');
-      networkController.start();
+      networkController.start(finish);
     } catch (err) {
       const stage = document.getElementById('gs-network-stage');
       if (stage) stage.replaceWith(h('p', { class: 'error' }, `The network could not be drawn: ${err && err.message}`));
       console.error(err);
+      finish();
     }
-    finish();
   }, 0));
 }
 

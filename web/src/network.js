@@ -87,9 +87,12 @@ export function buildGraph(network, clusterOrder) {
   return { graph, clusterIndex };
 }
 
-export function layoutGraph(graph) {
+// Places every node at its seeded start and returns the layout still to run: a fixed number
+// of ForceAtlas2 iterations, done in fixed-size steps so the result does not depend on how
+// fast the machine is. Returns null when the data brought its own positions.
+export function planLayout(graph) {
   const order = graph.order;
-  if (!order) return;
+  if (!order) return null;
   const clusters = [...new Set(graph.mapNodes((_, a) => a.cluster))];
   const angleOf = new Map(clusters.map((c, i) => [c, (2 * Math.PI * i) / Math.max(1, clusters.length)]));
   let allPlaced = true;
@@ -107,13 +110,30 @@ export function layoutGraph(graph) {
     const cy = a.cluster == null ? 0 : 60 * Math.sin(angle);
     graph.mergeNodeAttributes(node, { x: cx + spread * (rand() - 0.5), y: cy + spread * (rand() - 0.5) });
   });
-  if (allPlaced) return;
-  // A fixed budget keeps large networks quick to open (about a second at 2,000 accounts);
-  // the cluster-seeded start does most of the work there.
+  if (allPlaced) return null;
+  // A fixed budget keeps large networks quick to open; the cluster-seeded start does most of
+  // the work there.
   const iterations = order <= 300 ? 300 : order <= 1000 ? 120 : order <= 2500 ? 40 : 25;
   const settings = forceAtlas2.inferSettings(graph);
   settings.barnesHutOptimize = order > 400;
-  forceAtlas2.assign(graph, { iterations, settings, getEdgeWeight: 'weight' });
+  const step = 10;
+  let remaining = iterations;
+  return {
+    iterations,
+    // Runs the next step; returns false once the layout is complete.
+    advance() {
+      if (remaining <= 0) return false;
+      const n = Math.min(step, remaining);
+      forceAtlas2.assign(graph, { iterations: n, settings, getEdgeWeight: 'weight' });
+      remaining -= n;
+      return remaining > 0;
+    },
+  };
+}
+
+export function layoutGraph(graph) {
+  const plan = planLayout(graph);
+  while (plan && plan.advance());
 }
 
 function sizeNodes(graph) {
@@ -201,7 +221,9 @@ export function renderNetwork(container, network, clusterOrder) {
 
   // The layout and WebGL set-up run after the rest of the page is drawn (see main.js), so
   // the tables and charts do not wait for the network.
-  const start = () => {
+  // Lays out and draws the network, then calls `done`. The layout runs to completion before
+  // the first WebGL frame: redrawing between steps costs more than it shows on software GL.
+  const start = (done) => {
     stage.textContent = '';
     layoutGraph(graph);
     sizeNodes(graph);
@@ -297,6 +319,8 @@ export function renderNetwork(container, network, clusterOrder) {
         h('button', { type: 'button', onclick: () => camera.animatedReset({ duration: 200 }) }, 'Reset view'),
       );
     }
+
+    done();
   };
 
   return { highlight, graph, start };

@@ -95,6 +95,7 @@ struct Account {
   double err = 0.3;        // channel views per subscriber
   std::int32_t sink_index = -1;
   std::int32_t next_msg_id = 1;
+  std::int32_t home_group = -1;  // Telegram user: the group it writes in (-1: the exported one)
 };
 
 // Walker's alias method over weights: O(1) draws, deterministic.
@@ -445,7 +446,8 @@ class Generator {
         end_ms_(start_ms_ + options.days * kDayMs),
         recent_tw_(4096),
         recent_tg_(1024),
-        recent_group_(256) {
+        recent_group_(256),
+        recent_telethon_group_(256) {
     for (int a = 0; a < kActorCount; ++a) {
       recent_tw_actor_.emplace_back(512);
       recent_tg_actor_.emplace_back(256);
@@ -496,9 +498,10 @@ class Generator {
   void desktop_message(std::string& o, int indent, const Account& chat, const Account& author,
                        std::int32_t msg_id, const Event& e, const Content& content,
                        const Ref* forwarded, bool service);
-  void telethon_message(std::string& o, const Account& chat, std::int32_t msg_id, const Event& e,
-                        const Content& content, const Ref* forwarded, bool service,
-                        std::int64_t views, std::int64_t forwards);
+  void telethon_message(std::string& o, const Account& chat, const Account& author,
+                        std::int32_t msg_id, const Event& e, const Content& content,
+                        const Ref* forwarded, bool service, std::int64_t views,
+                        std::int64_t forwards);
   void telethon_channel(const Account& a);
   Status finish_alldata();
   Status write_truth(GenerateSummary& summary);
@@ -521,7 +524,8 @@ class Generator {
   std::vector<std::int32_t> popular_tw_;
   std::vector<std::string> mention_handles_;
   std::vector<std::int32_t> mention_accounts_;
-  std::int32_t group_ = -1;
+  std::int32_t group_ = -1;           // in the "Export all data" file
+  std::int32_t telethon_group_ = -1;  // scraped with Telethon
   std::vector<std::int32_t> alldata_chats_, left_chats_;
 
   // viral bursts
@@ -547,6 +551,10 @@ class Generator {
   Ring<Ref> recent_tg_;
   std::vector<Ring<Ref>> recent_tg_actor_;
   Ring<std::int32_t> recent_group_;
+  Ring<std::int32_t> recent_telethon_group_;
+  Ring<std::int32_t>& group_ring(const Account& user) {
+    return user.home_group == telethon_group_ ? recent_telethon_group_ : recent_group_;
+  }
   std::int64_t last_tweet_ms_ = -1;
   std::uint32_t tweet_seq_in_ms_ = 0;
   std::int64_t next_grouped_id_ = 13600000000000000LL;
@@ -840,6 +848,20 @@ void Generator::create_accounts() {
     g.sink = TgSink::kAllData;
     g.next_msg_id = static_cast<std::int32_t>(rng.between(1000, 90000));
     group_ = add_account(std::move(g));
+    Account t;
+    t.platform = Platform::kTelegram;
+    t.tg_kind = TgKind::kGroup;
+    t.lang = Lang::kFa;
+    t.tz_min = kTehran;
+    t.numeric_id = unique_numeric(1100000000, 2100000000);
+    t.id = "channel" + std::to_string(t.numeric_id);
+    t.handle = unique_handle("tehran_talk");
+    t.name = "Tehran Talk | گپ تهران";
+    t.created_ms = 1609459200000LL;
+    t.followers = 2 * scale_.tg_users;
+    t.sink = TgSink::kTelethon;
+    t.next_msg_id = static_cast<std::int32_t>(rng.between(1000, 90000));
+    telethon_group_ = add_account(std::move(t));
   }
   for (std::int64_t i = 0; i < scale_.tg_users; ++i) {
     Account u;
@@ -853,6 +875,7 @@ void Generator::create_accounts() {
     u.id = "user" + std::to_string(u.numeric_id);
     u.name = std::string(random_first_name(rng, u.lang)) + " " +
              std::string(random_last_name(rng, u.lang));
+    u.home_group = rng.chance(0.4) ? telethon_group_ : group_;
     tg_users_organic_.push_back(add_account(std::move(u)));
   }
   {
@@ -1062,7 +1085,7 @@ Status Generator::open_outputs() {
 
   // Telethon: channel metadata lines first, then messages as they happen.
   for (const Account& a : accounts_) {
-    if (a.tg_kind == TgKind::kChannel && a.sink == TgSink::kTelethon) telethon_channel(a);
+    if (a.tg_kind != TgKind::kUser && a.sink == TgSink::kTelethon) telethon_channel(a);
   }
 
   // Telegram Desktop: one export folder per channel.
@@ -1243,8 +1266,9 @@ void Generator::organic_telegram(std::int64_t slot_start) {
     e.account = tg_user_pool_.members[tg_user_pool_.alias.sample(rng_)];
     e.t_ms = slot_start + static_cast<std::int64_t>(rng_.below(kHourMs));
     e.spec = random_spec(accounts_[e.account], rng_, false);
-    if (!recent_group_.empty() && rng_.chance(0.35)) {
-      e.reply_msg = recent_group_.latest_random(rng_, 40);
+    Ring<std::int32_t>& ring = group_ring(accounts_[e.account]);
+    if (!ring.empty() && rng_.chance(0.35)) {
+      e.reply_msg = ring.latest_random(rng_, 40);
     } else if (!recent_tg_.empty() && rng_.chance(0.05)) {
       e.target = recent_tg_.latest_random(rng_, 256);
       e.type = EventType::kChannelForward;  // forwarded into the group
@@ -2053,9 +2077,9 @@ void Generator::telethon_channel(const Account& a) {
   o += '"';
   j.boolean("creator", false);
   j.boolean("left", true);
-  j.boolean("broadcast", true);
+  j.boolean("broadcast", a.tg_kind == TgKind::kChannel);
   j.boolean("verified", false);
-  j.boolean("megagroup", false);
+  j.boolean("megagroup", a.tg_kind == TgKind::kGroup);
   j.boolean("restricted", false);
   j.boolean("signatures", a.signatures);
   j.boolean("min", false);
@@ -2230,9 +2254,11 @@ void Generator::desktop_message(std::string& o, int indent, const Account& chat,
   o += '}';
 }
 
-void Generator::telethon_message(std::string& o, const Account& chat, std::int32_t msg_id,
-                                 const Event& e, const Content& content, const Ref* forwarded,
-                                 bool service, std::int64_t views, std::int64_t forwards) {
+void Generator::telethon_message(std::string& o, const Account& chat, const Account& author,
+                                 std::int32_t msg_id, const Event& e, const Content& content,
+                                 const Ref* forwarded, bool service, std::int64_t views,
+                                 std::int64_t forwards) {
+  const bool channel = chat.tg_kind == TgKind::kChannel;
   o += '{';
   PyJson j{o};
   j.str("_", service ? "MessageService" : "Message");
@@ -2271,7 +2297,7 @@ void Generator::telethon_message(std::string& o, const Account& chat, std::int32
   j.boolean("mentioned", false);
   j.boolean("media_unread", false);
   j.boolean("silent", false);
-  j.boolean("post", true);
+  j.boolean("post", channel);
   j.boolean("from_scheduled", false);
   j.boolean("legacy", false);
   j.boolean("edit_hide", false);
@@ -2279,7 +2305,14 @@ void Generator::telethon_message(std::string& o, const Account& chat, std::int32
   j.boolean("noforwards", false);
   j.boolean("invert_media", false);
   j.boolean("offline", false);
-  j.null("from_id");
+  if (channel) {
+    j.null("from_id");
+  } else {
+    j.key("from_id");
+    o += "{\"_\": \"PeerUser\", \"user_id\": ";
+    append_uint(o, author.numeric_id);
+    o += '}';
+  }
   j.null("from_boosts_applied");
   j.null("saved_peer_id");
   j.key("fwd_from");
@@ -2300,7 +2333,17 @@ void Generator::telethon_message(std::string& o, const Account& chat, std::int32
   }
   j.null("via_bot_id");
   j.null("via_business_bot_id");
-  j.null("reply_to");
+  if (e.reply_msg > 0) {
+    j.key("reply_to");
+    o += "{\"_\": \"MessageReplyHeader\", \"reply_to_scheduled\": false, \"forum_topic\": false, "
+         "\"quote\": false, \"reply_to_msg_id\": ";
+    append_int(o, e.reply_msg);
+    o += ", \"reply_to_peer_id\": null, \"reply_from\": null, \"reply_media\": null, "
+         "\"reply_to_top_id\": null, \"quote_text\": null, \"quote_entities\": [], "
+         "\"quote_offset\": null}";
+  } else {
+    j.null("reply_to");
+  }
   j.key("media");
   if ((e.flags & kPhoto) != 0) {
     std::uint64_t photo_id = mix_seed(e.spec.seed, 31) >> 2;
@@ -2347,11 +2390,16 @@ void Generator::telethon_message(std::string& o, const Account& chat, std::int32
     offset += len;
   }
   o += ']';
-  j.num("views", views);
-  j.num("forwards", forwards);
+  if (channel) {
+    j.num("views", views);
+    j.num("forwards", forwards);
+  } else {
+    j.null("views");
+    j.null("forwards");
+  }
   j.null("replies");
   j.null("edit_date");
-  if (chat.signatures) {
+  if (chat.signatures && channel) {
     GenRng r = GenRng::stream(mix_seed(e.seq, 23));
     j.str("post_author", random_first_name(r, Lang::kFa));
   } else {
@@ -2365,7 +2413,7 @@ void Generator::telethon_message(std::string& o, const Account& chat, std::int32
   j.key("reactions");
   std::int64_t counts[3];
   const char* emoji[3];
-  std::size_t n = reaction_count(views, mix_seed(e.seq, 29), counts, emoji);
+  std::size_t n = channel ? reaction_count(views, mix_seed(e.seq, 29), counts, emoji) : 0;
   if (n == 0) {
     o += "null";
   } else {
@@ -2394,7 +2442,9 @@ void Generator::emit_telegram(Event& e) {
                         (e.type == EventType::kChannelForward &&
                          accounts_[static_cast<std::size_t>(e.account)].tg_kind == TgKind::kUser);
   Account& author = accounts_[static_cast<std::size_t>(e.account)];
-  Account& chat = in_group ? accounts_[static_cast<std::size_t>(group_)] : author;
+  Account& chat =
+      in_group ? accounts_[static_cast<std::size_t>(author.home_group >= 0 ? author.home_group : group_)]
+               : author;
   const bool service = e.type == EventType::kPin;
   const bool forward = e.type == EventType::kChannelForward;
   const Ref* forwarded = forward ? &e.target : nullptr;
@@ -2446,8 +2496,8 @@ void Generator::emit_telegram(Event& e) {
     f.maybe_flush();
     counter = &counters_[alldata_counter_];
   } else {
-    telethon_message(telethon_file_.buf(), chat, msg_id, e, content_, forwarded, service, views,
-                     forwards);
+    telethon_message(telethon_file_.buf(), chat, author, msg_id, e, content_, forwarded, service,
+                     views, forwards);
     telethon_file_.maybe_flush();
     counter = &counters_[telethon_counter_];
     ++counter->lines;
@@ -2480,7 +2530,7 @@ void Generator::emit_telegram(Event& e) {
     }
   }
   if (in_group) {
-    recent_group_.push(msg_id);
+    group_ring(author).push(msg_id);
   } else if (e.type == EventType::kChannelPost && e.campaign < 0) {
     recent_tg_.push(self);
     if (e.spec.actor >= 0 && e.spec.stance > 0) recent_tg_actor_[e.spec.actor].push(self);

@@ -396,6 +396,39 @@ TEST_F(GenerateTest, FastCoSharersRetweetWithinSeconds) {
   EXPECT_GE(viral, 3);
 }
 
+// Telethon lines: channel posts have views and no author; group messages name their author
+// as a PeerUser and replies point at earlier messages of the same chat.
+TEST_F(GenerateTest, TelethonGroupMessagesCarryPeerUserAndReplies) {
+  simdjson::dom::parser parser;
+  std::map<std::uint64_t, std::set<std::int64_t>> seen_ids;
+  int group_messages = 0, replies = 0, channel_posts = 0;
+  for (const std::string& line : lines_of(read_all(file_with_format("telethon")))) {
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS);
+    if (doc["_"].get_string().value() != "Message") continue;
+    std::uint64_t chat = doc["peer_id"]["channel_id"].get_uint64().value();
+    std::int64_t id = doc["id"].get_int64().value();
+    EXPECT_TRUE(seen_ids[chat].insert(id).second) << "message id repeated in a chat";
+    if (doc["post"].get_bool().value()) {
+      ++channel_posts;
+      EXPECT_TRUE(doc["from_id"].is_null());
+      EXPECT_GT(doc["views"].get_int64().value(), 0);
+      continue;
+    }
+    ++group_messages;
+    EXPECT_EQ(doc["from_id"]["_"].get_string().value(), "PeerUser");
+    EXPECT_GT(doc["from_id"]["user_id"].get_uint64().value(), 0u);
+    simdjson::dom::element reply = doc["reply_to"];
+    if (!reply.is_null()) {
+      ++replies;
+      EXPECT_TRUE(seen_ids[chat].count(reply["reply_to_msg_id"].get_int64().value()));
+    }
+  }
+  EXPECT_GT(channel_posts, 0);
+  EXPECT_GT(group_messages, 0);
+  EXPECT_GT(replies, 0);
+}
+
 // Copy-paste campaigns disguise their copies with Persian spelling variants.
 TEST_F(GenerateTest, CopyPasteUsesPersianSpellingVariants) {
   std::string io = read_all(file_with_format("tweets_csv"));

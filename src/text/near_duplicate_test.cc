@@ -202,6 +202,21 @@ TEST(NearDuplicates, ExtremeTimesDoNotOverflowTheWindow) {
   EXPECT_TRUE(b->pairs.empty());
 }
 
+TEST(NearDuplicates, HugeBucketCostsItsInWindowPairsOnly) {
+  // 5,000 copies of one text, one per second, window 10 s: every band is one bucket of
+  // 5,000, but only pairs at most 10 s apart may be examined (10 per item), not 1.25·10⁷.
+  const size_t n = 5'000;
+  const std::vector<std::string> keys(n, "one campaign text copied many many times");
+  std::vector<int64_t> times(n);
+  for (size_t i = 0; i < n; ++i) times[i] = static_cast<int64_t>((i * 7919) % n) * 1000;
+  NearDuplicateOptions opt;
+  opt.window_ms = 10'000;
+  auto r = find_near_duplicates(views(keys), times, opt);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->candidate_pairs, (n - 10) * 10 + 45);  // pairs with |Δt| ≤ 10 s, each verified once
+  EXPECT_EQ(r->pairs.size(), r->candidate_pairs);
+}
+
 TEST(NearDuplicates, ShortTextsAreNotCompared) {
   const std::vector<std::string> keys = {"one two three four", "one two three four",
                                          "one two three four five", "one two three four five"};

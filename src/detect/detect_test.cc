@@ -269,16 +269,17 @@ TEST(NativeDetect, SimilarTextLinksNearDuplicatesWithinTheWindow) {
 
 // Accounts acting independently at uniform random times: no coordination at all.
 TEST(Significance, CalibratedOnDataWithoutCoordination) {
-  std::mt19937_64 rng(7);
+  const char* seed_env = std::getenv("GS_CALIBRATION_SEED");
+  std::mt19937_64 rng(seed_env ? std::strtoull(seed_env, nullptr, 10) : 7);
   const TimeMs t0 = 1'700'000'000'000, span = 4 * 3'600'000;
   std::vector<TestMessage> in;
   std::bernoulli_distribution shares_it(0.5);
   std::uniform_int_distribution<TimeMs> when(0, span - 1);
   int id = 0;
   for (int a = 0; a < 60; ++a)
-    for (int o = 0; o < 40; ++o)
+    for (int o = 0; o < 300; ++o)
       if (shares_it(rng))
-        in.push_back(share(fmt::format("acct{:02}", a), fmt::format("obj{:02}", o), t0 + when(rng),
+        in.push_back(share(fmt::format("acct{:02}", a), fmt::format("obj{:03}", o), t0 + when(rng),
                            std::to_string(++id)));
   Dataset d = testing::make_dataset(in);
   DetectOptions opt;
@@ -294,6 +295,8 @@ TEST(Significance, CalibratedOnDataWithoutCoordination) {
     below += e.p_value < 0.05;
   }
   double share_below = static_cast<double>(below) / static_cast<double>(r->edges.size());
+  RecordProperty("edges", static_cast<int>(r->edges.size()));
+  RecordProperty("share_below_005", fmt::format("{:.4f}", share_below));
   EXPECT_GT(share_below, 0.01);
   EXPECT_LT(share_below, 0.08);
   EXPECT_LE(r->significant_edges, r->edges.size() / 100);

@@ -4,7 +4,8 @@
 // their evidence, shows hostile text as text without running it, and lays Persian text out
 // right to left.
 //
-//   node report_browser_test.mjs --report FIXTURE.html --empty EMPTY.html [--large LARGE.html]
+//   node report_browser_test.mjs --report FIXTURE.html --empty EMPTY.html
+//                                [--malformed MALFORMED.html] [--large LARGE.html]
 //
 // GS_SCREENSHOT=path writes a screenshot of the fixture report. Prints one line per check and
 // a closing "browser: N passed, M failed"; exits non-zero on any failure.
@@ -284,6 +285,20 @@ async function main() {
       expect(emptyLog.errors.length === 0, emptyLog.errors.join('\n'));
       await empty.close();
     });
+
+    if (args.malformed) {
+      await check('fields of the wrong type leave the page working', async () => {
+        const { page: odd, log: oddLog } = await openReport(context, args.malformed);
+        const state = await odd.evaluate(() => ({
+          sections: document.querySelectorAll('section').length,
+          failed: [...document.querySelectorAll('.error')].map((e) => e.textContent),
+        }));
+        expect(state.sections === 10, `${state.sections} sections`);
+        expect(state.failed.length === 0, `sections failed: ${state.failed.join('; ')}`);
+        expect(oddLog.errors.length === 0, oddLog.errors.join('\n'));
+        await odd.close();
+      });
+    }
 
     await check('without WebGL the report still works and draws a static network', async () => {
       const { page: plain, log: plainLog } = await openReport(context, args.report, () => {

@@ -28,8 +28,10 @@ trap 'rm -rf "$work"' EXIT
 
 "$fixture_tool" "$repo/tests/browser/fixture.json" "$work/report.html"
 "$fixture_tool" "$repo/tests/browser/fixture-empty.json" "$work/empty.html"
+"$fixture_tool" "$repo/tests/browser/fixture-malformed.json" "$work/malformed.html"
 node "$repo/tests/browser/make_fixture.mjs" "$work/large.json" --accounts 2000 >/dev/null
 "$fixture_tool" "$work/large.json" "$work/large.html"
 
 node "$repo/tests/browser/report_browser_test.mjs" \
-  --report "$work/report.html" --empty "$work/empty.html" --large "$work/large.html"
+  --report "$work/report.html" --empty "$work/empty.html" --malformed "$work/malformed.html" \
+  --large "$work/large.html"

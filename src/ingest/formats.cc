@@ -12,27 +12,27 @@ constexpr std::array kFormats = {
                "Telegram Desktop export: result.json of one chat, or \"Export all data\"",
                "messages[]: id, type, date_unixtime/date, from, from_id, text (string or "
                "entities), forwarded_from, reply_to_message_id, reactions",
-               false, nullptr, nullptr},
+               true, &sniff_telegram_export, &make_telegram_export_reader},
     FormatInfo{"telethon", "Telethon Message.to_dict() JSON lines; Pushshift Telegram ndjson(.zst)",
                "id, peer_id/to_id, from_id, date, message, fwd_from, views, forwards, "
                "replies.replies, reactions.results[].count, grouped_id, post_author",
-               false, nullptr, nullptr},
+               true, &sniff_telethon, &make_telethon_reader},
     FormatInfo{"telegram-csv", "Telegram scraper CSV",
                "channel_id, channel_name, msg_id, message, date, views, number_replies, "
                "number_forwards, is_forward, forward_msg_from_peer_id, forward_msg_date",
-               false, nullptr, nullptr},
+               true, &sniff_telegram_csv, &make_telegram_csv_reader},
     FormatInfo{"twitter-io", "Twitter information-operations archive (tweets and users CSV)",
                "tweetid, userid, user_screen_name, tweet_text, tweet_time, is_retweet, "
                "retweet_tweetid, in_reply_to_tweetid, hashtags, urls, user_mentions, ...",
-               false, nullptr, nullptr},
+               true, &sniff_twitter_io, &make_twitter_io_reader},
     FormatInfo{"twitter-v2", "twarc2 JSON lines: API v2 pages or flattened tweets",
                "data[], includes.users[], includes.tweets[], referenced_tweets, entities, "
                "public_metrics",
-               false, nullptr, nullptr},
+               true, &sniff_twitter_v2, &make_twitter_v2_reader},
     FormatInfo{"twitter-v1", "Twitter API v1.1 tweet JSON lines",
                "id_str, created_at, full_text/extended_tweet, user{...}, retweeted_status, "
                "entities",
-               false, nullptr, nullptr},
+               true, &sniff_twitter_v1, &make_twitter_v1_reader},
     FormatInfo{"coortweet", "CooRTweet input CSV: one share a row",
                "object_id, account_id, content_id, timestamp_share", true, &sniff_coortweet,
                &make_coortweet_reader},

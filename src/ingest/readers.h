@@ -9,6 +9,24 @@
 
 namespace groundswell {
 
+std::unique_ptr<Reader> make_telegram_export_reader();
+int sniff_telegram_export(std::string_view head, std::string_view path);
+
+std::unique_ptr<Reader> make_telethon_reader();
+int sniff_telethon(std::string_view head, std::string_view path);
+
+std::unique_ptr<Reader> make_telegram_csv_reader();
+int sniff_telegram_csv(std::string_view head, std::string_view path);
+
+std::unique_ptr<Reader> make_twitter_io_reader();
+int sniff_twitter_io(std::string_view head, std::string_view path);
+
+std::unique_ptr<Reader> make_twitter_v2_reader();
+int sniff_twitter_v2(std::string_view head, std::string_view path);
+
+std::unique_ptr<Reader> make_twitter_v1_reader();
+int sniff_twitter_v1(std::string_view head, std::string_view path);
+
 std::unique_ptr<Reader> make_canonical_reader();
 int sniff_canonical(std::string_view head, std::string_view path);
 

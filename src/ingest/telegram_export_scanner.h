@@ -1,0 +1,98 @@
+// Streaming cut-out of the messages of a Telegram Desktop export (result.json), which can be
+// gigabytes: the scanner reads the raw bytes once with a small state machine (strings,
+// escapes, nesting depth) and hands out each element of every "messages" array as its own
+// JSON text, together with the enclosing chat's name, id and type (which precede "messages"
+// in real exports). It works for a one-chat export ({"name", "type", "id", "messages": [...]})
+// and for "Export all data" (chats.list[] and left_chats.list[] hold such chat objects).
+//
+// Promises: memory is bounded by the largest message (elements longer than the limit are
+// skipped, reported too long, and never buffered whole); `\xHH` escapes inside strings,
+// invalid JSON that real exports contain, are rewritten to `\u00HH` so the element parses;
+// an element cut short by the end of the file is handed out with `truncated` set; a broken
+// envelope (a bracket that does not match, a document that is not an object) ends the scan
+// with error() set and its byte offset.
+//
+//   TelegramExportScanner scan(in, 64 << 20);
+//   TelegramExportScanner::Element e;
+//   while (scan.next(e)) { ... e.text, e.chat->name_json ... }
+//   if (!scan.error().empty()) ...
+//
+// Thread-safety: an instance belongs to one thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ingest/input.h"
+
+namespace groundswell {
+
+class TelegramExportScanner {
+ public:
+  TelegramExportScanner(InputStream& in, std::uint64_t max_element_bytes);
+
+  struct Chat {
+    std::string name_json;  // the name as a JSON string literal with its quotes ("" if absent)
+    std::string id;         // the id as written (number or string contents)
+    std::string type;       // e.g. public_channel, private_supergroup, personal_chat
+    std::uint64_t serial = 0;  // changes with every "messages" array
+  };
+
+  struct Element {
+    std::string_view text;      // the element's JSON (valid until the next call)
+    std::uint64_t offset = 0;   // byte offset of its first byte in the decompressed stream
+    std::uint64_t line = 0;     // 1-based line of its first byte
+    std::uint64_t length = 0;   // bytes, also when too long or truncated
+    bool too_long = false;      // text holds the first 256 bytes only
+    bool truncated = false;     // the stream ended inside the element
+    bool not_object = false;    // a messages[] entry that is not an object
+    const Chat* chat = nullptr;
+  };
+
+  // False when no element remains (end of stream or a broken envelope: see error()).
+  bool next(Element& e);
+
+  // Set when the envelope is broken or the stream ends before the document closes.
+  const std::string& error() const { return error_; }
+  std::uint64_t error_offset() const { return error_offset_; }
+  // True once the root value closed (trailing whitespace allowed).
+  bool complete() const { return complete_; }
+  // Number of "messages" arrays seen.
+  std::uint64_t chats_seen() const { return chat_.serial; }
+
+ private:
+  struct Level {
+    bool is_object = false;
+    bool expect_key = false;   // objects: the next string is a key
+    bool messages = false;     // arrays: the value of a "messages" key
+    std::string key;           // objects: the key whose value is being read
+    std::string name_json, id, type;  // objects: scalar name/id/type seen so far
+  };
+
+  bool fill();
+  bool at(std::size_t i) const { return i < end_; }
+  bool capture(Element& e, char first);
+  void fail(std::string message);
+  void finish_scalar();
+
+  InputStream& in_;
+  std::uint64_t max_;
+  std::string buf_;
+  std::size_t pos_ = 0, end_ = 0;
+  std::uint64_t base_offset_ = 0, line_ = 1;
+  bool eof_ = false, started_ = false, complete_ = false, root_seen_ = false;
+
+  std::vector<Level> stack_;
+  // Envelope string/scalar being read (names and ids are short; longer ones are cut).
+  std::string str_, tok_;
+  bool in_string_ = false, escape_ = false, str_cut_ = false;
+  Chat chat_;
+
+  std::string element_;  // the element being cut out (reused)
+  std::string error_;
+  std::uint64_t error_offset_ = 0;
+};
+
+}  // namespace groundswell

@@ -158,7 +158,10 @@ bool CsvReader::next(Record& rec) {
         pos_ = i;
         consumed = 0;
       }
-      if (!fill()) {
+      // fill() moves the unread bytes to the front of the buffer, also when it finds no more.
+      bool more = fill();
+      i = pos_ + consumed;
+      if (!more) {
         // End of stream inside the record (a last line without a newline, or a truncation).
         if (in_quotes) rec.problem = Record::Problem::kUnterminatedQuote;
         if (too_long) rec.problem = Record::Problem::kTooLong;
@@ -169,7 +172,6 @@ bool CsvReader::next(Record& rec) {
         line_no_ += lines_in_record + 1;
         return true;
       }
-      i = pos_ + consumed;
       continue;
     }
     char c = buf_[i];
@@ -178,10 +180,9 @@ bool CsvReader::next(Record& rec) {
         if (i + 1 == end_) {
           // Need the next byte to tell "" from a closing quote.
           std::size_t consumed = i - pos_;
-          if (fill()) {
-            i = pos_ + consumed;
-            continue;
-          }
+          bool more = fill();
+          i = pos_ + consumed;
+          if (more) continue;
           in_quotes = false;
           ++i;
           continue;
@@ -217,8 +218,10 @@ bool CsvReader::next(Record& rec) {
       ++i;
       if (c == '\r') {
         if (i == end_) {
-          std::size_t consumed = i - pos_;
-          if (fill()) i = pos_ + consumed;
+          std::size_t consumed = i - pos_, stop_at = stop - pos_;
+          fill();
+          i = pos_ + consumed;
+          stop = pos_ + stop_at;
         }
         if (i < end_ && buf_[i] == '\n') ++i;
       }

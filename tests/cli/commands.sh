@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The command line as a user meets it: the main job on the peer tools' data, exit codes,
+# --help with defaults, formats, inspect, JSON logs.
+#   tests/cli/commands.sh BINARY BUILD_DIR
+set -uo pipefail
+bin=$1
+work=$(mktemp -d "${TMPDIR:-/tmp}/gs-cli.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+check() {  # check NAME COMMAND...: the command must succeed
+  local name=$1
+  shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $name" >&2; fi
+}
+exit_code() {  # exit_code EXPECTED COMMAND...
+  local want=$1
+  shift
+  "$@" >/dev/null 2>&1
+  [[ $? -eq $want ]]
+}
+
+# The issue's acceptance: run on CNT's test input gives a summary with 15 messages.
+"$bin" run ../shared/data/cnt/coretweet_test_input.csv --out "$work/o" --quiet
+check "run writes summary.json" test -s "$work/o/summary.json"
+check "summary counts 15 messages" grep -q '"messages": 15,' "$work/o/summary.json"
+check "summary records_read" grep -q '"records_read": 15,' "$work/o/summary.json"
+check "database written" test -s "$work/o/groundswell.db"
+check "rejects.jsonl written (empty)" test -f "$work/o/rejects.jsonl"
+
+# Exit codes of spec §6.
+check "usage error exits 1" exit_code 1 "$bin" run
+check "unknown option exits 1" exit_code 1 "$bin" ingest x --db y --no-such-option
+check "missing input exits 1" exit_code 1 "$bin" ingest "$work/missing.csv" --db "$work/m.db"
+printf 'message_id,account_id,time\n1,a,1709287200\n2,a,not-a-time\n' > "$work/bad.csv"
+check "reject without --strict exits 0" exit_code 0 "$bin" ingest "$work/bad.csv" --db "$work/b.db" --quiet
+check "reject with --strict exits 2" exit_code 2 "$bin" ingest "$work/bad.csv" --db "$work/b2.db" --strict --quiet
+check "bad --tz exits 1" exit_code 1 "$bin" ingest "$work/bad.csv" --db "$work/b3.db" --tz Mars
+echo "not a database" > "$work/notdb.db"
+check "a file that is not a database exits non-zero with a message" \
+  bash -c "! '$bin' inspect --db '$work/notdb.db' 2>&1 | grep -q Segmentation"
+
+# Help shows defaults; formats lists every format of spec §2.
+check "--help shows defaults" bash -c "'$bin' ingest --help | grep -q 'UTC'"
+for f in telegram-export telethon telegram-csv twitter-io twitter-v2 twitter-v1 coortweet cnt canonical; do
+  check "formats lists $f" bash -c "'$bin' formats | grep -q '^$f '"
+done
+check "inspect shows counts" bash -c "'$bin' inspect --db '$work/o/groundswell.db' | grep -q 'messages *15'"
+check "json logs are JSON lines" bash -c \
+  "'$bin' ingest '$work/bad.csv' --db '$work/j.db' --log-format json 2>&1 >/dev/null | head -1 | grep -q '^{\"level\":'"
+
+echo "commands: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]

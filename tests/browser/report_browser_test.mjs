@@ -90,10 +90,11 @@ function distinctColours(png) {
 
 const results = [];
 async function check(name, fn) {
+  const started = Date.now();
   try {
     await fn();
     results.push({ name, ok: true });
-    console.log(`ok   ${name}`);
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
   } catch (err) {
     results.push({ name, ok: false });
     console.log(`FAIL ${name}\n     ${String(err && err.message || err).split('\n').join('\n     ')}`);
@@ -176,6 +177,40 @@ async function main() {
       expect(distinct > 20 && coloured > 500, `network picture looks empty: ${distinct} colours, ${coloured} coloured pixels`);
     });
 
+    await check('hovering an account shows its details as text', async () => {
+      const stage = await page.$('#gs-network-stage');
+      await stage.scrollIntoViewIfNeeded();
+      const info = await page.$('.net-info');
+      const initial = await info.textContent();
+      // sigma shows no positions to the page: find a disc in the picture (a pixel of cluster
+      // colour with cluster colour all around it) and point at it.
+      const png = decodePng(await stage.screenshot());
+      const saturated = (x, y) => {
+        const i = (y * png.width + x) * png.channels;
+        const r = png.pixels[i]; const g = png.pixels[i + 1]; const b = png.pixels[i + 2];
+        return Math.max(r, g, b) - Math.min(r, g, b) > 60;
+      };
+      const spots = [];
+      for (let y = 4; y < png.height - 4; y += 2) {
+        for (let x = 4; x < png.width - 4; x += 2) {
+          if (saturated(x, y) && saturated(x - 3, y) && saturated(x + 3, y) && saturated(x, y - 3) && saturated(x, y + 3)) spots.push([x, y]);
+        }
+      }
+      expect(spots.length > 0, 'no disc found in the network picture');
+      const box = await stage.boundingBox();
+      let found = null;
+      for (const [x, y] of spots.filter((_, i) => i % Math.max(1, Math.floor(spots.length / 25)) === 0)) {
+        await page.mouse.move(box.x + x, box.y + y);
+        const text = await info.textContent();
+        if (text !== initial) { found = text; break; }
+      }
+      expect(found, 'no account reacted to the pointer');
+      expect(/platform: (telegram|twitter)/.test(found) && /cluster: /.test(found), `details: ${found}`);
+      const handleDir = await page.$eval('.net-info .net-handle', (e) => e.getAttribute('dir'));
+      expect(handleDir === 'auto', `handle dir=${handleDir}`);
+      await page.mouse.move(0, 0);
+    });
+
     await check('cluster table lists every cluster and drills down to evidence', async () => {
       const rows = await page.$$('#gs-clusters tr.cluster-row');
       expect(rows.length === fixture.clusters.length, `${rows.length} rows for ${fixture.clusters.length} clusters`);
@@ -237,7 +272,7 @@ async function main() {
     await page.close();
 
     await check('the page\'s Content-Security-Policy blocks fetches and any script but its own', async () => {
-      const { page: probe, log: probeLog } = await openReport(context, args.report);
+      const { page: probe, log: probeLog } = await openReport(context, args.empty);
       const outcome = await probe.evaluate(async () => {
         const violations = [];
         document.addEventListener('securitypolicyviolation', (e) => violations.push(e.violatedDirective));

@@ -220,6 +220,9 @@ async function main() {
       const expected = fixture.clusters.reduce((s, c) => s + c.evidence.length, 0);
       expect(shown === expected, `${shown} evidence messages shown, ${expected} in the data`);
       const firstId = String(fixture.clusters[0].id);
+      const memberRows = await page.$$eval(`#gs-clusters tr.cluster-row[data-cluster="${firstId}"] + tr.detail table.members tbody tr`, (els) => els.length);
+      const members = fixture.network.nodes.filter((n) => String(n.cluster) === firstId).length;
+      expect(memberRows === Math.min(200, members), `${memberRows} member rows for ${members} accounts`);
       await page.click(`#gs-clusters tr.cluster-row[data-cluster="${firstId}"] button.link`);
       const selected = await page.$eval('#network select', (s) => s.value);
       expect(selected === firstId, `network shows cluster ${selected}, expected ${firstId}`);

@@ -139,10 +139,36 @@ function renderNetworkSection(body, data) {
   networkController = renderNetwork(body, network, order);
 }
 
-function evidencePanel(cluster) {
+// The cluster's accounts: `members` when the data lists them, else the network's nodes of
+// that cluster; most suspicious first.
+function clusterMembers(cluster, data) {
+  const listed = arr(cluster.members).filter((m) => m && m.account != null);
+  if (listed.length) return listed;
+  const key = String(cluster.id);
+  return arr(obj(data.network).nodes)
+    .filter((n) => n && n.id != null && n.cluster != null && String(n.cluster) === key)
+    .map((n) => ({ account: n.id, handle: n.handle, label: n.label, platform: n.platform, score: n.score, messages: n.messages }))
+    .sort((a, b) => (isNum(b.score) ? b.score : -1) - (isNum(a.score) ? a.score : -1) ||
+      (String(a.account) < String(b.account) ? -1 : 1));
+}
+
+function evidencePanel(cluster, data) {
   const panel = h('div', { class: 'evidence' });
   const behaviours = arr(cluster.behaviours).map(String);
   if (behaviours.length) panel.append(h('p', null, h('strong', null, 'Behaviours: '), behaviours.join(', ')));
+  const members = clusterMembers(cluster, data);
+  if (members.length) {
+    const shownMembers = members.slice(0, 200);
+    panel.append(h('h4', null, `Accounts (${fmtNum(members.length)})`), table([
+      { label: 'handle', value: (m) => dataText('span', m.handle ?? '') },
+      { label: 'name', value: (m) => dataText('span', m.label ?? '') },
+      { label: 'account id', value: (m) => dataText('span', m.account) },
+      { label: 'platform', value: (m) => String(m.platform ?? '') },
+      { label: 'messages', num: true, value: (m) => fmtNum(m.messages) },
+      { label: 'score', num: true, value: (m) => (isNum(m.score) ? m.score.toFixed(2) : '–') },
+    ], shownMembers, { class: 'data members' }));
+    if (members.length > shownMembers.length) panel.append(emptyNote(`${fmtNum(members.length - shownMembers.length)} more accounts are in accounts.csv.`));
+  }
   const objects = arr(cluster.top_objects);
   if (objects.length) {
     panel.append(h('h4', null, 'Top shared objects'));
@@ -189,7 +215,7 @@ function renderClusters(body, data) {
     const toggle = h('button', { type: 'button', class: 'toggle', 'aria-expanded': 'false' }, 'Evidence');
     toggle.addEventListener('click', () => {
       const open = detail.hidden;
-      if (open && !detail.firstChild.firstChild) detail.firstChild.append(evidencePanel(c));
+      if (open && !detail.firstChild.firstChild) detail.firstChild.append(evidencePanel(c, data));
       detail.hidden = !open;
       toggle.setAttribute('aria-expanded', String(open));
       toggle.textContent = open ? 'Hide' : 'Evidence';

@@ -12,9 +12,11 @@
 //
 // Promises: the key is valid UTF-8 (ill-formed input bytes become U+FFFD), has no leading,
 // trailing or doubled spaces, and is a pure function of (text, options): the same on every
-// thread and every run. normalize_key(normalize_key(x)) == normalize_key(x) for kKeep.
+// thread and every run. Re-normalizing a key changes nothing, except inside kept URLs (their
+// query order may change once the key has case-folded them). Texts over 2 GiB are truncated.
 // Thread-safety: all functions are safe to call concurrently; per-thread scratch buffers are
-// kept so that steady-state calls do not allocate beyond growing `out`.
+// kept so that steady-state calls do not allocate beyond growing `out` (a kept URL's canonical
+// form is built in a temporary string).
 #pragma once
 
 #include <string>

@@ -4,7 +4,9 @@
 #include "text/normalize.h"
 
 #include <gtest/gtest.h>
+#include <unicode/utf8.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -160,6 +162,46 @@ TEST(NormalizeKey, IsIdempotentOnTextWithoutUrls) {
     if (c.expected.find("://") != std::string::npos) continue;
     const std::string once = normalize_key(c.input, c.options);
     EXPECT_EQ(normalize_key(once, c.options), once) << c.name;
+  }
+}
+
+bool valid_utf8(const std::string& s) {
+  const int32_t n = static_cast<int32_t>(s.size());
+  for (int32_t i = 0; i < n;) {
+    UChar32 c;
+    U8_NEXT(s.data(), i, n, c);
+    if (c < 0) return false;
+  }
+  return true;
+}
+
+TEST(NormalizeKey, HostileBytesGiveWellFormedKeys) {
+  // Messages are hostile input: random bytes mixed with the characters the passes treat
+  // specially must still give valid UTF-8 with single inner spaces.
+  const std::vector<std::string> pieces = {"@", "#", "http://", "www.", "t.me/", " ", "\u200C", "\u200D",
+                                           "\u00A0", "\u200F", "ـ", "ي", "ك", "۱", "A", "ﷲ", "\xF0\x9F", "\xC3",
+                                           "\xE2\x80", ")", ".", "\t", "\u3000", "ǅ", "ﬀ"};
+  std::mt19937_64 rng(2024);
+  std::string out;
+  for (NormalizeOptions opt : {NormalizeOptions{}, kRemoveAll, kPlaceholders}) {
+    for (int iter = 0; iter < 3000; ++iter) {
+      std::string text;
+      const size_t parts = rng() % 20;
+      for (size_t p = 0; p < parts; ++p) {
+        if (rng() % 3 == 0) {
+          text.push_back(static_cast<char>(rng() % 256));
+        } else {
+          text += pieces[rng() % pieces.size()];
+        }
+      }
+      normalize_key(text, opt, out);
+      ASSERT_TRUE(valid_utf8(out)) << text;
+      EXPECT_EQ(out.find("  "), std::string::npos) << text;
+      if (!out.empty()) {
+        EXPECT_NE(out.front(), ' ') << text;
+        EXPECT_NE(out.back(), ' ') << text;
+      }
+    }
   }
 }
 

@@ -191,12 +191,15 @@ UrlParts parse(std::string_view url) {
   url.remove_prefix(auth_end);
   if (size_t at = authority.rfind('@'); at != std::string_view::npos)
     authority.remove_prefix(at + 1);
-  // Port: the digits after the last ':' outside an IPv6 literal.
+  // Port: the digits after the last ':' outside an IPv6 literal. Anything else after a ':'
+  // is not a port, and stays in the host so that the string maps to itself.
   if (size_t colon = authority.rfind(':');
       colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
     std::string_view port = authority.substr(colon + 1);
-    authority = authority.substr(0, colon);
-    if (!port.empty() && port != "80" && port != "443") u.port = std::string(port);
+    if (port.empty() || is_digits(port)) {
+      authority = authority.substr(0, colon);
+      if (!port.empty() && port != "80" && port != "443") u.port = std::string(port);
+    }
   }
   u.host = lower_ascii(authority);
   canonicalize_host(u);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -56,7 +57,10 @@ TEST(CanonicalUrl, Table) {
       {"  https://example.com/a  ", "https://example.com/a"},
       {"https://fa.wikipedia.org/wiki/%D8%A7", "https://fa.wikipedia.org/wiki/%D8%A7"},
   };
-  for (const UrlCase& c : cases) EXPECT_EQ(canonical_url(c.input), c.expected) << c.input;
+  for (const UrlCase& c : cases) {
+    EXPECT_EQ(canonical_url(c.input), c.expected) << c.input;
+    EXPECT_EQ(canonical_url(c.expected), c.expected) << "not a fixed point: " << c.expected;
+  }
 }
 
 TEST(CanonicalUrl, VariantsOfOneLinkAreEqual) {
@@ -76,6 +80,22 @@ TEST(CanonicalUrl, DifferentContentStaysDifferent) {
   EXPECT_NE(canonical_url("https://example.com:8080/a"), canonical_url("https://example.com/a"));
   // Only X ignores s and t: they are content on other sites.
   EXPECT_NE(canonical_url("https://example.com/a?t=1"), canonical_url("https://example.com/a?t=2"));
+}
+
+TEST(CanonicalUrl, SurvivesHostileStrings) {
+  // Links come from hostile posts: any byte string must give some string, never a crash.
+  const std::vector<std::string> pieces = {"http", "://", "@", ":", "/", "?", "&", "=", "#", "%", "%4",
+                                           "[", "]", "www.", "m.", "t.me", "x.com", "s", "status", "1",
+                                           "utm_a", "\xFF", "é", "."};
+  std::mt19937_64 rng(99);
+  for (int iter = 0; iter < 5000; ++iter) {
+    std::string url;
+    for (size_t p = rng() % 12; p > 0; --p) url += pieces[rng() % pieces.size()];
+    const std::string canon = canonical_url(url);
+    EXPECT_EQ(canon.find('#'), std::string::npos) << url;
+    EXPECT_NE(canon.find("://"), std::string::npos) << url;
+    (void)url_domain(url);
+  }
 }
 
 TEST(UrlDomain, IsTheCanonicalHost) {

@@ -31,7 +31,19 @@ Result<Store> Store::open(const std::filesystem::path& path, bool read_only) {
     return Status::NotFound(fmt::format("no database at {}", path.string()));
   }
   GS_RETURN_IF_ERROR(store.db_.open(path.string(), read_only));
-  if (read_only) return store;
+  auto probe = store.db_.query_int64("SELECT count(*) FROM sqlite_schema");
+  if (!probe) {
+    return Status::InvalidArgument(
+        fmt::format("{} is not a groundswell database ({})", path.string(), store.db_.error()));
+  }
+  if (read_only) {
+    auto has = store.db_.query_int64(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'messages'");
+    if (!has || *has == 0)
+      return Status::InvalidArgument(
+          fmt::format("{} is not a groundswell database (no messages table)", path.string()));
+    return store;
+  }
   GS_RETURN_IF_ERROR(store.db_.exec("PRAGMA journal_mode=WAL"));
   // NORMAL is durable across application crashes in WAL mode (only an OS crash or power loss
   // can lose the last commits, never consistency).

@@ -95,6 +95,7 @@ BENCHMARK(BM_Shares)
     ->Args({10'000'000, 0})
     ->Args({10'000'000, 99})
     ->Unit(benchmark::kSecond)
+    ->MeasureProcessCPUTime()
     ->UseRealTime()
     ->Iterations(1);
 

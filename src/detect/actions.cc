@@ -56,6 +56,25 @@ std::size_t token_count(std::string_view key) {
 // Computes the key string of item `item` of message `m` for behaviour `b`; returns false when
 // the message has no such action. `scratch` is reused.
 bool action_key(const Dataset& d, Behaviour b, const DetectOptions& opt, std::size_t m,
+                std::size_t item, std::string& out);
+
+// `view` is set to the key: a column of the dataset where the key is stored verbatim (no
+// copy on the hot path), or `out` where it is computed.
+bool action_key_view(const Dataset& d, Behaviour b, const DetectOptions& opt, std::size_t m,
+                     std::size_t item, std::string& out, std::string_view& view) {
+  switch (b) {
+    case Behaviour::kShare: view = d.msg_shares[m]; return !view.empty();
+    case Behaviour::kReply: view = d.msg_reply_to[m]; return !view.empty();
+    case Behaviour::kMedia: view = d.msg_media_key[m]; return !view.empty();
+    case Behaviour::kPost: view = "post"; return true;
+    default: break;
+  }
+  bool ok = action_key(d, b, opt, m, item, out);
+  view = out;
+  return ok;
+}
+
+bool action_key(const Dataset& d, Behaviour b, const DetectOptions& opt, std::size_t m,
                 std::size_t item, std::string& out) {
   const bool compat = opt.compat != CompatMode::kNone;
   switch (b) {
@@ -147,12 +166,13 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       auto& out = local.local();
                       auto& key = scratch.local();
+                      std::string_view view;
                       for (std::size_t m = r.begin(); m != r.end(); ++m) {
                         if (d.msg_time[m] == kNoTime || d.msg_account[m] == kNoAccount) continue;
                         std::size_t items = item_count(d, b, m);
                         for (std::size_t k = 0; k < items; ++k) {
-                          if (!action_key(d, b, opt, m, k, key)) continue;
-                          out.push_back(Action{hash_key(key), d.msg_time[m], d.msg_account[m],
+                          if (!action_key_view(d, b, opt, m, k, key, view)) continue;
+                          out.push_back(Action{hash_key(view), d.msg_time[m], d.msg_account[m],
                                                static_cast<std::uint32_t>(m),
                                                static_cast<std::uint32_t>(k), 0});
                         }

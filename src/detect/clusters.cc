@@ -186,21 +186,30 @@ Status build_clusters(const Dataset& d, const std::vector<ActionTable>& tables,
     if (objects.size() > static_cast<std::size_t>(std::max(0, opt.top_objects)))
       objects.resize(static_cast<std::size_t>(std::max(0, opt.top_objects)));
     c.top_objects = std::move(objects);
-    // Cluster p-value: the summed weight of its internal edges against the same sum in each
-    // null replicate (native mode with the null model on).
-    if (model != nullptr && opt.null_replicates > 0 && opt.compat == CompatMode::kNone) {
-      std::vector<double> sums(static_cast<std::size_t>(opt.null_replicates), 0.0);
-      for (std::size_t slot = 0; slot < r.behaviours.size(); ++slot) {
-        std::vector<Edge> of_behaviour;
+  }
+  // Cluster p-value: the summed weight of its internal edges against the same sum in each
+  // null replicate (native mode with the null model on).
+  if (model != nullptr && opt.null_replicates > 0 && opt.compat == CompatMode::kNone) {
+    const auto replicates = static_cast<std::size_t>(opt.null_replicates);
+    std::vector<std::vector<double>> sums(clusters.size(), std::vector<double>(replicates, 0.0));
+    for (std::size_t slot = 0; slot < r.behaviours.size(); ++slot) {
+      std::vector<Edge> of_behaviour;
+      std::vector<std::uint32_t> group_of;
+      for (std::size_t ci = 0; ci < clusters.size(); ++ci)
         for (std::size_t i : internal[ci])
-          if (r.edges[i].behaviour == r.behaviours[slot]) of_behaviour.push_back(r.edges[i]);
-        if (of_behaviour.empty()) continue;
-        auto s = null_weight_sums(tables[slot], *model, opt, of_behaviour);
-        for (std::size_t x = 0; x < sums.size(); ++x) sums[x] += s[x];
-      }
+          if (r.edges[i].behaviour == r.behaviours[slot]) {
+            of_behaviour.push_back(r.edges[i]);
+            group_of.push_back(static_cast<std::uint32_t>(ci));
+          }
+      if (of_behaviour.empty()) continue;
+      auto s = null_weight_sums(tables[slot], *model, opt, of_behaviour, group_of, clusters.size());
+      for (std::size_t ci = 0; ci < clusters.size(); ++ci)
+        for (std::size_t x = 0; x < replicates; ++x) sums[ci][x] += s[ci][x];
+    }
+    for (std::size_t ci = 0; ci < clusters.size(); ++ci) {
       std::size_t ge = 0;
-      for (double s : sums) ge += s >= c.weight;
-      c.p_value = static_cast<double>(1 + ge) / static_cast<double>(opt.null_replicates + 1);
+      for (double v : sums[ci]) ge += v >= clusters[ci].weight;
+      clusters[ci].p_value = static_cast<double>(1 + ge) / static_cast<double>(replicates + 1);
     }
   }
   // Ranked by evidence: p-value, then summed weight, size, and the first account's id.

@@ -78,9 +78,14 @@ struct NullModel {
 NullModel make_null_model(const Dataset& data);
 void edge_p_values(const ActionTable& table, const NullModel& model, const DetectOptions& options,
                    std::span<Edge> edges);
-// Per replicate, the summed null weight of a set of edges (for a cluster p-value).
-std::vector<double> null_weight_sums(const ActionTable& table, const NullModel& model,
-                                     const DetectOptions& options, std::span<const Edge> edges);
+// Per group and replicate, the summed null weight of the edges of each group (for cluster
+// p-values): edges[i] belongs to group group_of[i]; returns sums[group][replicate]. The
+// per-account index of the table is built once per call.
+std::vector<std::vector<double>> null_weight_sums(const ActionTable& table, const NullModel& model,
+                                                  const DetectOptions& options,
+                                                  std::span<const Edge> edges,
+                                                  std::span<const std::uint32_t> group_of,
+                                                  std::size_t groups);
 
 // Benjamini–Hochberg at level q over the tested edges; sets Edge::significant.
 void benjamini_hochberg(std::span<Edge> edges, double q);

@@ -126,8 +126,8 @@ class TelegramExportReader : public Reader {
     if (!have_author) {
       if (!is_channel_type(chat_type_)) return "missing required field 'from_id'";
       m.account_id = chat_id_;
-      m.display_name = chat_name_;
     }
+    if (m.display_name.empty() && m.account_id == chat_id_) m.display_name = chat_name_;
 
     // Time: date_unixtime (a string of seconds); old exports have only local `date`.
     if (!msg.at_key("date_unixtime").get(v) && !v.is_null()) {

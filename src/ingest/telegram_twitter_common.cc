@@ -5,6 +5,7 @@
 #include <unicode/utf8.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "base/json_writer.h"
@@ -114,7 +115,9 @@ void extract_text_entities(std::string_view text, MessageRecord& m) {
       for (;;) {
         if (url.empty()) break;
         char last = url.back();
-        if (last == ')' && url.find('(') != std::string_view::npos) break;
+        if (last == ')' && std::count(url.begin(), url.end(), '(') >=
+                               std::count(url.begin(), url.end(), ')'))
+          break;
         if (std::string_view(".,;:!?')]}").find(last) == std::string_view::npos) break;
         url.remove_suffix(1);
       }

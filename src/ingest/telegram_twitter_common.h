@@ -41,7 +41,7 @@ class JsonLineLoop {
 // followed by one or more word characters (letters, marks and digits of any script,
 // underscore, and ZWNJ inside the word), stored without the sign; a URL starts with
 // "http://" or "https://" (any case) and runs to the next whitespace or '<', '>', '"',
-// with trailing . , ; : ! ? ' ) ] } » « removed unless a ')' closes a '(' inside the URL.
+// with trailing . , ; : ! ? ' ) ] } removed (a ')' only while the URL has more ')' than '(').
 void extract_text_entities(std::string_view text, MessageRecord& m);
 
 // The text as a forward key sees it: runs of Unicode whitespace collapsed to one space,

@@ -140,7 +140,9 @@ async function main() {
     headless: true,
     viewport: { width: 1280, height: 900 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      // Containers often mount a small /dev/shm, which makes Chromium crash under load.
+      '--disable-dev-shm-usage'],
   });
   try {
     const { page, log } = await openReport(context, args.report);

@@ -108,11 +108,11 @@ export function shareOfVoiceChart(rows, actors) {
   return Plot.plot({
     width: 900,
     height: 40 + 70 * metrics.length,
-    marginLeft: 90,
-    marginRight: 20,
+    marginLeft: 70,
+    marginRight: 100,
     x: { label: 'share of voice (%)', domain: [0, 100], grid: true },
     y: { domain: ['raw', 'adjusted'], label: null },
-    fy: { domain: metrics, label: null },
+    fy: { domain: metrics, label: null, tickSize: 0, tickPadding: 10 },
     color: { ...actorColorScale(actors), legend: true },
     marks: [
       Plot.barX(long, Plot.stackX({ x: 'pct', y: 'kind', fy: 'metric', fill: 'actor', order: actors,

@@ -265,6 +265,44 @@ TEST(NativeDetect, SimilarTextLinksNearDuplicatesWithinTheWindow) {
   EXPECT_EQ(directed, 12u);
 }
 
+TEST(NativeDetect, EveryBehaviourFormsOneMultiplexNetwork) {
+  const TimeMs t0 = 1'700'000'000'000;
+  std::vector<TestMessage> in;
+  int id = 0;
+  for (int k = 0; k < 2; ++k) {
+    TimeMs t = t0 + k * 3'600'000;
+    // The same link written two ways, one hashtag in two spellings, one mention, one image.
+    TestMessage a = post("alice", "", t, std::to_string(++id));
+    a.urls = {fmt::format("https://www.example.com/story{}?utm_source=tw", k)};
+    a.hashtags = {fmt::format("#Tag{}", k)};
+    a.mentions = {fmt::format("@Target{}", k)};
+    a.media_key = fmt::format("img{}", k);
+    TestMessage b = post("bob", "", t + 5'000, std::to_string(++id));
+    b.urls = {fmt::format("http://example.com/story{}", k)};
+    b.hashtags = {fmt::format("#tag{}", k)};
+    b.mentions = {fmt::format("@target{}", k)};
+    b.media_key = fmt::format("img{}", k);
+    in.push_back(a);
+    in.push_back(b);
+  }
+  Dataset d = testing::make_dataset(in);
+  DetectOptions opt;
+  opt.null_replicates = 0;  // every behaviour the data supports
+  auto r = detect(d, opt);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  std::set<std::string> names;
+  for (const Edge& e : r->edges) {
+    names.insert(std::string(behaviour_name(e.behaviour)));
+    EXPECT_EQ(d.account_id[e.source], "alice");
+    EXPECT_EQ(d.account_id[e.target], "bob");
+  }
+  // Two links but one domain: the domain edge has weight 1 < min_repetition.
+  EXPECT_EQ(names, (std::set<std::string>{"link", "hashtag", "mention", "media"}));
+  ASSERT_EQ(r->clusters.size(), 1u);
+  EXPECT_EQ(r->clusters[0].weight, 8);
+  EXPECT_EQ(r->clusters[0].behaviours.size(), 4u);
+}
+
 // --- significance
 
 // Accounts acting independently at uniform random times: no coordination at all.

@@ -99,6 +99,53 @@ BENCHMARK(BM_Shares)
     ->UseRealTime()
     ->Iterations(1);
 
+// One object shared 100,000 times by distinct accounts, over range(1) seconds: 600 s is a
+// viral burst (every action in a crowd above max_crowd: no pairs at all), 30 days spreads the
+// shares so that each action pairs with the few neighbours within W. Neither may explode.
+void BM_OneObject100kShares(benchmark::State& state) {
+  Dataset d;
+  const std::size_t n = 100'000;
+  const TimeMs spread = state.range(0) * 1000;
+  for (std::size_t a = 0; a < n; ++a) {
+    d.account_row.push_back(static_cast<std::int64_t>(a + 1));
+    d.account_platform.push_back("gen");
+    d.account_id.push_back(fmt::format("acct{}", a));
+  }
+  std::mt19937_64 rng(1);
+  std::uniform_int_distribution<TimeMs> when(0, spread);
+  std::vector<TimeMs> times(n);
+  for (auto& t : times) t = 1'700'000'000'000 + when(rng);
+  std::sort(times.begin(), times.end());
+  for (std::size_t i = 0; i < n; ++i) {
+    d.msg_row.push_back(static_cast<std::int64_t>(i + 1));
+    d.msg_account.push_back(static_cast<std::uint32_t>(i));
+    d.msg_time.push_back(times[i]);
+    d.msg_shares.push_back("viral");
+  }
+  DetectOptions opt;
+  opt.behaviours = {Behaviour::kShare};
+  opt.min_repetition = 1;  // even single co-shares become edges: the worst case for memory
+  opt.null_replicates = 0;
+  std::size_t edges = 0, crowded = 0;
+  for (auto _ : state) {
+    auto r = detect(d, opt);
+    if (!r.ok()) {
+      state.SkipWithError(r.status().message().c_str());
+      return;
+    }
+    edges = r->edges.size();
+    crowded = r->crowded_actions;
+  }
+  state.counters["edges"] = static_cast<double>(edges);
+  state.counters["crowded_actions"] = static_cast<double>(crowded);
+}
+BENCHMARK(BM_OneObject100kShares)
+    ->Arg(600)
+    ->Arg(30 * 86'400)
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime();
+
 }  // namespace
 }  // namespace groundswell
 

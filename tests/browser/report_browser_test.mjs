@@ -222,9 +222,14 @@ async function main() {
       const expected = fixture.clusters.reduce((s, c) => s + c.evidence.length, 0);
       expect(shown === expected, `${shown} evidence messages shown, ${expected} in the data`);
       const firstId = String(fixture.clusters[0].id);
-      const memberRows = await page.$$eval(`#gs-clusters tr.cluster-row[data-cluster="${firstId}"] + tr.detail table.members tbody tr`, (els) => els.length);
+      const detail = `#gs-clusters tr.cluster-row[data-cluster="${firstId}"] + tr.detail`;
       const members = fixture.network.nodes.filter((n) => String(n.cluster) === firstId).length;
-      expect(memberRows === Math.min(200, members), `${memberRows} member rows for ${members} accounts`);
+      const countRows = () => page.$$eval(`${detail} table.members tbody tr`, (els) => els.length);
+      const before = await countRows();
+      expect(before === Math.min(12, members), `${before} member rows before "show all"`);
+      await page.click(`${detail} button.more`);
+      const after = await countRows();
+      expect(after === Math.min(200, members), `${after} member rows for ${members} accounts`);
       await page.click(`#gs-clusters tr.cluster-row[data-cluster="${firstId}"] button.link`);
       const selected = await page.$eval('#network select', (s) => s.value);
       expect(selected === firstId, `network shows cluster ${selected}, expected ${firstId}`);
@@ -267,11 +272,12 @@ async function main() {
     });
 
     if (process.env.GS_SCREENSHOT) {
-      // A reader's first view: collapse all clusters but the first, show every cluster.
-      const open = await page.$$('#gs-clusters button.toggle[aria-expanded="true"]');
-      for (const t of open.slice(1)) await t.click();
-      await page.evaluate(() => window.scrollTo(0, 0));
-      await page.screenshot({ path: process.env.GS_SCREENSHOT, fullPage: true });
+      // A reader's view: a fresh page with the first cluster opened.
+      const { page: shot } = await openReport(context, args.report);
+      await shot.click('#gs-clusters button.toggle');
+      await shot.evaluate(() => window.scrollTo(0, 0));
+      await shot.screenshot({ path: process.env.GS_SCREENSHOT, fullPage: true });
+      await shot.close();
       console.log(`screenshot written to ${process.env.GS_SCREENSHOT}`);
     }
     await page.close();

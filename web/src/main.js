@@ -158,16 +158,29 @@ function evidencePanel(cluster, data) {
   if (behaviours.length) panel.append(h('p', null, h('strong', null, 'Behaviours: '), behaviours.join(', ')));
   const members = clusterMembers(cluster, data);
   if (members.length) {
-    const shownMembers = members.slice(0, 200);
-    panel.append(h('h4', null, `Accounts (${fmtNum(members.length)})`), table([
+    const memberTable = (rows) => table([
       { label: 'handle', value: (m) => dataText('span', m.handle ?? '') },
       { label: 'name', value: (m) => dataText('span', m.label ?? '') },
       { label: 'account id', value: (m) => dataText('span', m.account) },
       { label: 'platform', value: (m) => String(m.platform ?? '') },
       { label: 'messages', num: true, value: (m) => fmtNum(m.messages) },
       { label: 'score', num: true, value: (m) => (isNum(m.score) ? m.score.toFixed(2) : '–') },
-    ], shownMembers, { class: 'data members' }));
-    if (members.length > shownMembers.length) panel.append(emptyNote(`${fmtNum(members.length - shownMembers.length)} more accounts are in accounts.csv.`));
+    ], rows, { class: 'data members' });
+    const few = 12;
+    const most = Math.min(200, members.length);
+    let shownTable = memberTable(members.slice(0, few));
+    panel.append(h('h4', null, `Accounts (${fmtNum(members.length)})`), shownTable);
+    if (members.length > few) {
+      const more = h('button', { type: 'button', class: 'more' }, `Show ${most === members.length ? 'all' : 'the first'} ${fmtNum(most)} accounts`);
+      more.addEventListener('click', () => {
+        const full = memberTable(members.slice(0, most));
+        shownTable.replaceWith(full);
+        shownTable = full;
+        more.remove();
+        if (members.length > most) full.after(emptyNote(`${fmtNum(members.length - most)} more accounts are in accounts.csv.`));
+      });
+      shownTable.after(more);
+    }
   }
   const objects = arr(cluster.top_objects);
   if (objects.length) {

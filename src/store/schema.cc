@@ -84,7 +84,6 @@ CREATE TABLE messages (
   byte_offset        INTEGER,
   UNIQUE (platform, chat_id, message_id)
 );
-CREATE INDEX messages_account_time ON messages(account, time_ms);
 
 CREATE TABLE rejects (
   id          INTEGER PRIMARY KEY,

@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <fmt/format.h>
+#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack: no allocation per record
 #include <xxhash.h>
 
 #include <chrono>
@@ -44,11 +45,13 @@ Result<Store> Store::open(const std::filesystem::path& path, bool read_only) {
           fmt::format("{} is not a groundswell database (no messages table)", path.string()));
     return store;
   }
+  // Larger pages mean shallower b-trees for the message rows; only takes effect on a new file.
+  GS_RETURN_IF_ERROR(store.db_.exec("PRAGMA page_size=16384"));
   GS_RETURN_IF_ERROR(store.db_.exec("PRAGMA journal_mode=WAL"));
   // NORMAL is durable across application crashes in WAL mode (only an OS crash or power loss
   // can lose the last commits, never consistency).
   GS_RETURN_IF_ERROR(store.db_.exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-                                    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY"));
+                                    "PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY"));
   auto version = store.db_.query_int64("PRAGMA user_version");
   if (!version) return version.status();
   auto migrations = schema_migrations();
@@ -182,7 +185,9 @@ void hash_field(XXH3_state_t* st, std::string_view s) {
 void hash_int(XXH3_state_t* st, std::int64_t v) { XXH3_64bits_update(st, &v, sizeof v); }
 
 std::int64_t content_digest(const MessageRecord& m) {
-  XXH3_state_t* st = XXH3_createState();
+  XXH3_state_t state;
+  XXH3_state_t* st = &state;
+  XXH3_INITSTATE(st);
   XXH3_64bits_reset_withSeed(st, 0x67726f756e64ULL);
   for (std::string_view f : {std::string_view(m.account_id), std::string_view(m.text),
                              std::string_view(m.lang), std::string_view(m.reply_to),
@@ -197,9 +202,7 @@ std::int64_t content_digest(const MessageRecord& m) {
                          static_cast<std::int64_t>(m.kind), m.views, m.forwards, m.replies,
                          m.reactions, m.likes, m.retweets, m.quotes_count})
     hash_int(st, v);
-  std::uint64_t h = XXH3_64bits_digest(st);
-  XXH3_freeState(st);
-  return static_cast<std::int64_t>(h);
+  return static_cast<std::int64_t>(XXH3_64bits_digest(st));
 }
 
 }  // namespace
@@ -252,14 +255,27 @@ Status MessageWriter::finish_file(std::int64_t file_id, const FileCounts& c) {
 Status MessageWriter::begin_batch() { return store_.db().exec("BEGIN IMMEDIATE"); }
 Status MessageWriter::commit_batch() { return store_.db().exec("COMMIT"); }
 
+MessageWriter::CachedAccount* MessageWriter::find_cached(std::uint64_t hash) {
+  auto it = accounts_.find(hash);
+  return it != accounts_.end() && it->second.key == key_ ? &it->second : nullptr;
+}
+
+void MessageWriter::cache(std::uint64_t hash, const CachedAccount& entry) {
+  auto [it, inserted] = accounts_.try_emplace(hash, entry);
+  // On a (astronomically rare) hash collision the first account keeps the slot; the other one
+  // simply goes to the database every time.
+  if (!inserted && it->second.key == entry.key) it->second = entry;
+}
+
 Result<std::int64_t> MessageWriter::account_id_for(const MessageRecord& m) {
   key_.assign(m.platform);
   key_.push_back('\0');
   key_.append(m.account_id);
-  auto it = accounts_.find(key_);
-  if (it != accounts_.end() && (it->second.has_handle || m.account_handle.empty()) &&
-      (it->second.has_name || m.display_name.empty()))
-    return it->second.id;
+  std::uint64_t hash = XXH3_64bits(key_.data(), key_.size());
+  CachedAccount* known = find_cached(hash);
+  if (known && (known->has_handle || m.account_handle.empty()) &&
+      (known->has_name || m.display_name.empty()))
+    return known->id;
   Stmt& s = touch_account_;
   s.reset();
   s.bind_text_static(1, m.platform);
@@ -270,9 +286,9 @@ Result<std::int64_t> MessageWriter::account_id_for(const MessageRecord& m) {
   std::int64_t id = s.column_int64(0);
   while (s.step() == Stmt::kRow) {
   }
-  bool has_handle = !m.account_handle.empty() || (it != accounts_.end() && it->second.has_handle);
-  bool has_name = !m.display_name.empty() || (it != accounts_.end() && it->second.has_name);
-  accounts_[key_] = CachedAccount{id, has_handle, has_name};
+  bool has_handle = !m.account_handle.empty() || (known && known->has_handle);
+  bool has_name = !m.display_name.empty() || (known && known->has_name);
+  cache(hash, CachedAccount{key_, id, has_handle, has_name});
   return id;
 }
 
@@ -353,13 +369,13 @@ Status MessageWriter::put_account(const AccountRecord& a) {
   if (a.verified >= 0) s.bind_int64(10, a.verified); else s.bind_null(10);
   s.bind_text_or_null(11, to_string(a.kind));
   if (s.step() != Stmt::kRow) return Status::IoError("database: " + s.error());
-  CachedAccount c{s.column_int64(0), s.column_int64(1) != 0, s.column_int64(2) != 0};
-  while (s.step() == Stmt::kRow) {
-  }
   key_.assign(a.platform);
   key_.push_back('\0');
   key_.append(a.account_id);
-  accounts_[key_] = c;
+  CachedAccount c{key_, s.column_int64(0), s.column_int64(1) != 0, s.column_int64(2) != 0};
+  while (s.step() == Stmt::kRow) {
+  }
+  cache(XXH3_64bits(key_.data(), key_.size()), c);
   return Status::Ok();
 }
 

@@ -84,13 +84,17 @@ class MessageWriter {
   std::int64_t run_id_;
   Stmt insert_message_, merge_message_, upsert_account_, touch_account_, insert_reject_,
       insert_file_, finish_file_;
-  // (platform '\0' account_id) -> accounts.id, and whether the row has a handle already.
+  // Accounts seen in this ingest, so a message costs no account query once its author is
+  // known: keyed by xxh3 of (platform '\0' account_id), the key kept to rule out collisions.
   struct CachedAccount {
+    std::string key;
     std::int64_t id;
     bool has_handle;
     bool has_name;
   };
-  std::unordered_map<std::string, CachedAccount> accounts_;
+  CachedAccount* find_cached(std::uint64_t hash);
+  void cache(std::uint64_t hash, const CachedAccount& entry);
+  std::unordered_map<std::uint64_t, CachedAccount> accounts_;
   std::string key_, urls_, hashtags_, mentions_;
 };
 

@@ -44,7 +44,7 @@ void BM_CoortweetGermanUrlsEndToEnd(benchmark::State& state) {
   state.counters["rows_per_s"] =
       benchmark::Counter(41100.0 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_CoortweetGermanUrlsEndToEnd)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_CoortweetGermanUrlsEndToEnd)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
 
 void BM_CoortweetGermanUrlsDetectOnly(benchmark::State& state) {
   Dataset d = testing::read_coortweet(kInput);
@@ -53,7 +53,7 @@ void BM_CoortweetGermanUrlsDetectOnly(benchmark::State& state) {
     benchmark::DoNotOptimize(r.ok());
   }
 }
-BENCHMARK(BM_CoortweetGermanUrlsDetectOnly)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_CoortweetGermanUrlsDetectOnly)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
 
 }  // namespace
 }  // namespace groundswell

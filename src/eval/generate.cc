@@ -540,6 +540,8 @@ class Generator {
   std::vector<Viral> virals_;
   std::size_t next_viral_ = 0;
   std::vector<std::uint32_t> mark_;  // account index -> last burst that drew it
+  // Per account: messages written, and of those the ones carrying its own actor's content.
+  std::vector<std::int32_t> written_, supportive_;
   std::uint32_t mark_stamp_ = 0;
 
   // simulation state
@@ -995,6 +997,8 @@ void Generator::create_campaigns() {
     campaigns_.push_back(std::move(c));
   }
   mark_.assign(accounts_.size(), 0);
+  written_.assign(accounts_.size(), 0);
+  supportive_.assign(accounts_.size(), 0);
 
   // Viral bursts: popular posts that many organic accounts share within minutes.
   for (std::int64_t b = 0; b < scale_.viral_bursts + scale_.tg_viral_bursts; ++b) {
@@ -1579,6 +1583,13 @@ void Generator::emit(Event& e) {
     }
   }
   if (e.viral >= 0 && (e.flags & kViral) != 0) ++virals_[static_cast<std::size_t>(e.viral)].shares_written;
+  if (e.type != EventType::kPin) {
+    const auto acc = static_cast<std::size_t>(e.account);
+    ++written_[acc];
+    bool shared = e.type == EventType::kRetweet || e.type == EventType::kChannelForward;
+    const ContentSpec& said = shared ? e.target.spec : e.spec;
+    if (said.actor >= 0 && said.stance > 0 && said.actor == accounts_[acc].actor) ++supportive_[acc];
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2764,17 +2775,28 @@ Status Generator::write_truth(GenerateSummary& summary) {
     }
     o += "],\n     \"genuine_supporters\": [";
     first = true;
-    std::int64_t count = 0;
-    for (const Account& a : accounts_) {
+    std::int64_t count = 0, configured = 0;
+    for (std::size_t i = 0; i < accounts_.size(); ++i) {
+      const Account& a = accounts_[i];
       if (a.role != Role::kOrganic || a.actor != k) continue;
+      ++configured;
+      if (supportive_[i] == 0) continue;  // never showed it in the data
       if (!first) o += ", ";
       first = false;
       append_member(o, a);
+      o.pop_back();
+      o += ", \"messages\": ";
+      append_int(o, written_[i]);
+      o += ", \"support_messages\": ";
+      append_int(o, supportive_[i]);
+      o += '}';
       ++count;
       f.maybe_flush();
     }
     o += "],\n     \"genuine_supporter_count\": ";
     append_int(o, count);
+    o += ", \"supporters_configured\": ";
+    append_int(o, configured);
     o += '}';
   }
   o += "\n  ],\n  \"campaigns\": [";
@@ -2844,12 +2866,19 @@ Status Generator::write_truth(GenerateSummary& summary) {
   auto organic_list = [&](const char* key, const std::vector<std::int32_t>& list, bool last) {
     o += "\n    \"";
     o += key;
+    std::int64_t active = 0;
+    for (std::int32_t idx : list) active += written_[static_cast<std::size_t>(idx)] > 0;
     o += "\": {\"count\": ";
+    append_int(o, active);
+    o += ", \"configured\": ";
     append_int(o, static_cast<std::int64_t>(list.size()));
     o += ", \"accounts\": [";
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      if (i > 0) o += ", ";
-      append_json_string(o, accounts_[list[i]].id, false);
+    bool first_account = true;
+    for (std::int32_t idx : list) {
+      if (written_[static_cast<std::size_t>(idx)] == 0) continue;  // silent all month
+      if (!first_account) o += ", ";
+      first_account = false;
+      append_json_string(o, accounts_[static_cast<std::size_t>(idx)].id, false);
       f.maybe_flush();
     }
     o += last ? "]}" : "]},";

@@ -308,7 +308,7 @@ TEST_F(GenerateTest, IoAndTwarcOverlapIsCountedExactly) {
 }
 
 // Every campaign member acts in the data, on the platform truth.json names.
-TEST_F(GenerateTest, CampaignMembersAppearInTheData) {
+TEST_F(GenerateTest, CampaignMembersAndOrganicAccountsAppearInTheData) {
   std::set<std::string> twitter_authors, telegram_authors;
   simdjson::dom::parser parser;
   for (const std::string& line : lines_of(read_all(file_with_format("twarc2")))) {
@@ -324,14 +324,29 @@ TEST_F(GenerateTest, CampaignMembersAppearInTheData) {
     simdjson::dom::element doc;
     ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS);
     if (doc["_"].get_string().value() != "Message") continue;
-    telegram_authors.insert("channel" + std::to_string(doc["peer_id"]["channel_id"].get_uint64().value()));
+    if (doc["post"].get_bool().value()) {
+      telegram_authors.insert("channel" + std::to_string(doc["peer_id"]["channel_id"].get_uint64().value()));
+    } else {
+      telegram_authors.insert("user" + std::to_string(doc["from_id"]["user_id"].get_uint64().value()));
+    }
   }
-  simdjson::dom::element all;
-  ASSERT_EQ(parser.load(file_with_format("DataExport")).get(all), simdjson::SUCCESS);
-  for (simdjson::dom::element chat : all["chats"]["list"].get_array()) {
-    for (simdjson::dom::element m : chat["messages"].get_array()) {
-      std::string_view from;
-      if (m["from_id"].get_string().get(from) == simdjson::SUCCESS) telegram_authors.insert(std::string(from));
+  for (const GeneratedFile& f : first_->summary.files) {
+    if (!f.path.ends_with("result.json")) continue;
+    simdjson::dom::element doc;
+    ASSERT_EQ(parser.load((first_->dir / f.path).string()).get(doc), simdjson::SUCCESS);
+    std::vector<simdjson::dom::element> chats;
+    if (doc["messages"].error() == simdjson::SUCCESS) {
+      chats.push_back(doc);
+    } else {
+      for (const char* key : {"chats", "left_chats"}) {
+        for (simdjson::dom::element chat : doc[key]["list"].get_array()) chats.push_back(chat);
+      }
+    }
+    for (simdjson::dom::element chat : chats) {
+      for (simdjson::dom::element m : chat["messages"].get_array()) {
+        std::string_view from;
+        if (m["from_id"].get_string().get(from) == simdjson::SUCCESS) telegram_authors.insert(std::string(from));
+      }
     }
   }
 
@@ -354,6 +369,36 @@ TEST_F(GenerateTest, CampaignMembersAppearInTheData) {
   EXPECT_GE(campaigns, 6);
   EXPECT_GE(evasive, 2);
   EXPECT_EQ(kinds, (std::set<std::string>{"co_link", "co_share", "copy_paste", "forward_ring"}));
+
+  // Organic accounts and genuine supporters listed in truth.json all write something.
+  std::int64_t organic = 0;
+  for (const char* key : {"twitter", "telegram_channels", "telegram_users"}) {
+    simdjson::dom::element list = t["organic"][key];
+    std::int64_t listed = 0;
+    for (simdjson::dom::element id : list["accounts"].get_array()) {
+      std::string account(id.get_string().value());
+      ++listed;
+      EXPECT_TRUE(std::string_view(key) == "twitter" ? twitter_authors.count(account)
+                                                     : telegram_authors.count(account))
+          << key << " " << account;
+    }
+    EXPECT_EQ(listed, list["count"].get_int64().value());
+    EXPECT_LE(listed, list["configured"].get_int64().value());
+    organic += listed;
+  }
+  EXPECT_GT(organic, 200);
+  for (simdjson::dom::element actor : t["actors"].get_array()) {
+    std::int64_t supporters = 0;
+    for (simdjson::dom::element m : actor["genuine_supporters"].get_array()) {
+      ++supporters;
+      std::string id(m["account_id"].get_string().value());
+      EXPECT_GE(m["support_messages"].get_int64().value(), 1);
+      EXPECT_TRUE(m["platform"].get_string().value() == "twitter" ? twitter_authors.count(id)
+                                                                  : telegram_authors.count(id));
+    }
+    EXPECT_GT(supporters, 0);
+    EXPECT_EQ(supporters, actor["genuine_supporter_count"].get_int64().value());
+  }
 }
 
 // Fast amplifiers retweet each campaign item within a minute; the viral bursts are shared by

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "detect/test_dataset.h"
+#include "ingest/ingest.h"
 #include "store/store.h"
 
 namespace groundswell {
@@ -74,6 +75,42 @@ TEST(CoortweetCompat, GermanUrlsMatchCoortweetEdgeForEdge) {
     pairs += e.pairs;
   }
   EXPECT_EQ(pairs, 5658u);
+}
+
+// The same golden through the real path: ingest the CSV into a store, load the dataset.
+TEST(CoortweetCompat, GermanUrlsThroughIngestAndStore) {
+  fs::path dir = temp_dir("coortweet_store");
+  auto store = Store::open(dir / "groundswell.db");
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  IngestOptions in;
+  in.inputs = {kCoortweet + "german_urls_input.csv"};
+  in.format = "coortweet";
+  in.progress = false;
+  auto summary = ingest(*store, in);
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  auto d = load_dataset(*store, DatasetOptions{false});
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  ASSERT_EQ(d->messages(), 41100u);
+  DetectOptions opt;
+  opt.compat = CompatMode::kCoortweet;
+  opt.behaviours = {Behaviour::kShare};
+  opt.window_ms = 30'000;
+  auto r = detect(*d, opt);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto expected = testing::read_csv(kCoortweet + "german_urls_w30_n2_expected_edges.csv");
+  std::map<std::pair<std::string, std::string>, std::string> want;
+  for (std::size_t i = 1; i < expected.size(); ++i) {
+    auto a = expected[i][0], b = expected[i][1];
+    if (b < a) std::swap(a, b);
+    want[{a, b}] = fmt::format("{},{},{},{},{},{}", expected[i][2], expected[i][3], expected[i][4],
+                               expected[i][5], expected[i][6], expected[i][7]);
+  }
+  std::map<std::pair<std::string, std::string>, std::string> got;
+  for (const Edge& e : r->edges)
+    got[{std::string(d->account_id[e.source]), std::string(d->account_id[e.target])}] =
+        fmt::format("{},{:.15g},{},{},{:.15g},{}", e.weight, e.mean_delay_s, e.n_content_id,
+                    e.n_content_id_y, e.edge_symmetry_score, e.weight_threshold);
+  EXPECT_EQ(got, want);
 }
 
 TEST(CoortweetCompat, SimulatedDataGivesExactlyTheTruePairs) {
@@ -142,6 +179,36 @@ TEST(CntCompat, CoRetweetMatchesToolkitForEveryBlock) {
                   static_cast<int>(e.weight));
     EXPECT_EQ(got, want) << "window " << params.first << " min_edge_weight " << params.second;
   }
+}
+
+TEST(CntCompat, CoRetweetThroughIngestAndStore) {
+  fs::path dir = temp_dir("cnt_store");
+  auto store = Store::open(dir / "groundswell.db");
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  IngestOptions in;
+  in.inputs = {kCnt + "coretweet_test_input.csv"};
+  in.format = "cnt";
+  in.progress = false;
+  auto summary = ingest(*store, in);
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  auto d = load_dataset(*store);
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  ASSERT_EQ(d->messages(), 15u);
+  DetectOptions opt;
+  opt.compat = CompatMode::kCnt;
+  opt.behaviours = {Behaviour::kShare};
+  opt.window_ms = 60'000;
+  opt.min_repetition = 1;
+  auto r = detect(*d, opt);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  std::set<std::tuple<std::string, std::string, int>> got;
+  for (const Edge& e : r->edges)
+    got.emplace(std::string(d->account_id[e.source]), std::string(d->account_id[e.target]),
+                static_cast<int>(e.weight));
+  std::set<std::tuple<std::string, std::string, int>> want = {
+      {"uid0", "uid0", 2}, {"uid0", "uid1", 2}, {"uid1", "uid0", 1}, {"uid10", "uid10", 2},
+      {"uid2", "uid3", 1}, {"uid3", "uid2", 1}, {"uid4", "uid5", 2}, {"uid5", "uid4", 2}};
+  EXPECT_EQ(got, want);
 }
 
 // --- native semantics on small hand-made data

@@ -1,0 +1,228 @@
+#include "report/report_data.h"
+
+#include "base/json_writer.h"
+
+namespace groundswell {
+namespace {
+
+void put(JsonWriter& w, std::string_view key, const std::optional<double>& v) {
+  w.key(key);
+  if (v) w.value(*v);
+  else w.null();
+}
+
+void put(JsonWriter& w, std::string_view key, const std::optional<std::int64_t>& v) {
+  w.key(key);
+  if (v) w.value(*v);
+  else w.null();
+}
+
+// Optional text: an empty string means "not known" and is left out.
+void put_text(JsonWriter& w, std::string_view key, const std::string& v) {
+  if (!v.empty()) w.key(key).value(v);
+}
+
+void put_value(JsonWriter& w, const ReportValue& v) {
+  std::visit([&w](const auto& x) { w.value(x); }, v);
+}
+
+void write_support(JsonWriter& w, const std::vector<ReportSupportRow>& rows, bool with_period) {
+  w.begin_array();
+  for (const ReportSupportRow& r : rows) {
+    w.begin_object().key("actor").value(r.actor).key("metric").value(r.metric);
+    if (with_period) w.key("period").value(r.period);
+    put(w, "raw", r.raw);
+    put(w, "adjusted", r.adjusted);
+    put(w, "ci_low", r.ci_low);
+    put(w, "ci_high", r.ci_high);
+    w.end_object();
+  }
+  w.end_array();
+}
+
+void write_meta(JsonWriter& w, const ReportMeta& m) {
+  w.begin_object();
+  put_text(w, "title", m.title);
+  w.key("version").value(m.version);
+  w.key("generated_at").value(m.generated_at);
+  w.key("seed");
+  if (m.seed) w.value(*m.seed);
+  else w.null();
+  put_text(w, "period", m.period);
+  w.key("parameters").begin_object();
+  for (const auto& [name, value] : m.parameters) {
+    w.key(name);
+    put_value(w, value);
+  }
+  w.end_object().end_object();
+}
+
+void write_provenance(JsonWriter& w, const ReportProvenance& p) {
+  w.begin_object().key("files").begin_array();
+  for (const ReportInputFile& f : p.files) {
+    w.begin_object()
+        .key("path").value(f.path)
+        .key("format").value(f.format)
+        .key("records_read").value(f.records_read)
+        .key("stored").value(f.stored)
+        .key("duplicates").value(f.duplicates)
+        .key("rejected").value(f.rejected)
+        .end_object();
+  }
+  w.end_array().key("totals").begin_object();
+  for (const auto& [name, count] : p.totals) w.key(name).value(count);
+  w.end_object().key("reject_samples").begin_array();
+  for (const ReportRejectSample& r : p.reject_samples) {
+    w.begin_object()
+        .key("file").value(r.file)
+        .key("position").value(r.position)
+        .key("reason").value(r.reason)
+        .key("excerpt").value(r.excerpt)
+        .end_object();
+  }
+  w.end_array().end_object();
+}
+
+void write_network(JsonWriter& w, const ReportNetwork& n) {
+  w.begin_object().key("nodes").begin_array();
+  for (const ReportNode& node : n.nodes) {
+    w.begin_object().key("id").value(node.id);
+    put_text(w, "label", node.label);
+    put_text(w, "handle", node.handle);
+    put_text(w, "platform", node.platform);
+    put(w, "cluster", node.cluster);
+    put(w, "score", node.score);
+    if (node.messages) w.key("messages").value(*node.messages);
+    w.end_object();
+  }
+  w.end_array().key("edges").begin_array();
+  for (const ReportEdge& e : n.edges) {
+    w.begin_object()
+        .key("source").value(e.source)
+        .key("target").value(e.target)
+        .key("behaviour").value(e.behaviour)
+        .key("weight").value(e.weight);
+    put(w, "p_value", e.p_value);
+    w.end_object();
+  }
+  w.end_array();
+  if (n.nodes_total || n.edges_total) {
+    w.key("truncated").begin_object();
+    put(w, "nodes_total", n.nodes_total);
+    put(w, "edges_total", n.edges_total);
+    w.end_object();
+  }
+  w.end_object();
+}
+
+void write_cluster(JsonWriter& w, const ReportCluster& c) {
+  w.begin_object()
+      .key("id").value(c.id)
+      .key("accounts").value(c.accounts)
+      .key("messages").value(c.messages)
+      .key("behaviours").begin_array();
+  for (const std::string& b : c.behaviours) w.value(b);
+  w.end_array().key("first_time").value(c.first_time).key("last_time").value(c.last_time);
+  put(w, "median_delay_s", c.median_delay_s);
+  put(w, "p_value", c.p_value);
+  put(w, "mean_score", c.mean_score);
+  w.key("top_objects").begin_array();
+  for (const ReportSharedObject& o : c.top_objects) {
+    w.begin_object()
+        .key("behaviour").value(o.behaviour)
+        .key("object").value(o.object)
+        .key("count").value(o.count)
+        .end_object();
+  }
+  w.end_array();
+  if (!c.members.empty()) {
+    w.key("members").begin_array();
+    for (const ReportClusterMember& m : c.members) {
+      w.begin_object().key("account").value(m.account);
+      put_text(w, "handle", m.handle);
+      put_text(w, "label", m.label);
+      put_text(w, "platform", m.platform);
+      put(w, "score", m.score);
+      if (m.messages) w.key("messages").value(*m.messages);
+      w.end_object();
+    }
+    w.end_array();
+  }
+  w.key("evidence").begin_array();
+  for (const ReportEvidenceMessage& m : c.evidence) {
+    w.begin_object();
+    put_text(w, "message_id", m.message_id);
+    w.key("account").value(m.account);
+    put_text(w, "handle", m.handle);
+    put_text(w, "chat", m.chat);
+    w.key("time").value(m.time);
+    w.key("behaviour").value(m.behaviour);
+    w.key("text").value(m.text);
+    put_text(w, "url", m.url);
+    w.end_object();
+  }
+  w.end_array().end_object();
+}
+
+void write_signal(JsonWriter& w, const ReportSignal& s) {
+  w.begin_object().key("name").value(s.name).key("label").value(s.label);
+  put_text(w, "unit", s.unit);
+  put_text(w, "description", s.description);
+  if (s.threshold) w.key("threshold").value(*s.threshold);
+  if (s.log_x) w.key("log_x").value(true);
+  w.key("bins").begin_array();
+  for (const ReportHistogramBin& b : s.bins) {
+    w.begin_object().key("lo").value(b.lo).key("hi").value(b.hi).key("count").value(b.count).end_object();
+  }
+  w.end_array().end_object();
+}
+
+}  // namespace
+
+std::string report_data_to_json(const ReportData& data) {
+  JsonWriter w(/*indent=*/false);
+  w.begin_object();
+  w.key("meta");
+  write_meta(w, data.meta);
+  w.key("provenance");
+  write_provenance(w, data.provenance);
+  w.key("headline");
+  write_support(w, data.headline, /*with_period=*/false);
+  w.key("series");
+  write_support(w, data.series, /*with_period=*/true);
+  w.key("share_of_voice").begin_array();
+  for (const ReportShareOfVoiceRow& r : data.share_of_voice) {
+    w.begin_object().key("actor").value(r.actor).key("metric").value(r.metric);
+    put(w, "raw", r.raw);
+    put(w, "adjusted", r.adjusted);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("network");
+  write_network(w, data.network);
+  w.key("clusters").begin_array();
+  for (const ReportCluster& c : data.clusters) write_cluster(w, c);
+  w.end_array();
+  w.key("signals").begin_array();
+  for (const ReportSignal& s : data.signals) write_signal(w, s);
+  w.end_array();
+  w.key("sensitivity").begin_array();
+  for (const ReportSensitivityRow& r : data.sensitivity) {
+    w.begin_object().key("parameter").value(r.parameter).key("value");
+    put_value(w, r.value);
+    w.key("actor").value(r.actor).key("metric").value(r.metric);
+    put(w, "adjusted", r.adjusted);
+    put(w, "ci_low", r.ci_low);
+    put(w, "ci_high", r.ci_high);
+    w.key("baseline").value(r.baseline);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("assumptions").begin_array();
+  for (const std::string& a : data.assumptions) w.value(a);
+  w.end_array();
+  w.end_object();
+  return w.take();
+}
+
+}  // namespace groundswell

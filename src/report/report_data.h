@@ -1,0 +1,191 @@
+// The report data document (docs/report.md, "Data contract") as C++ values, and its JSON
+// form. The analysis fills a ReportData; report_data_to_json() writes the JSON that
+// write_report_html() embeds and the front end reads. Using these types instead of writing
+// JSON by hand keeps field names and types in step with the front end: a unit test checks
+// them against the browser test's fixture.
+//
+//   ReportData data;
+//   data.meta.version = GS_VERSION;
+//   data.headline.push_back({.actor = "Example Front", .metric = "accounts", .raw = 1118,
+//                            .adjusted = 958, .ci_low = 930, .ci_high = 990});
+//   Status s = write_report_html(report_data_to_json(data), out / "report.html");
+//
+// Promises: output is deterministic (fields in a fixed order, vectors in the order given,
+// so sort them first); empty optional text fields and unset optionals are left out or
+// written as null as the contract says; NaN and infinities become null.
+// Thread-safety: plain values; serializing is a pure function.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace groundswell {
+
+// A parameter's value as shown in the report.
+using ReportValue = std::variant<std::int64_t, double, bool, std::string>;
+
+struct ReportMeta {
+  std::string title;         // empty: "groundswell report"
+  std::string version;
+  std::string generated_at;  // ISO 8601 UTC
+  std::optional<std::uint64_t> seed;
+  std::string period;        // day, week or month: the bin of `series`
+  std::vector<std::pair<std::string, ReportValue>> parameters;
+};
+
+struct ReportInputFile {
+  std::string path;
+  std::string format;
+  std::int64_t records_read = 0;
+  std::int64_t stored = 0;
+  std::int64_t duplicates = 0;
+  std::int64_t rejected = 0;
+};
+
+struct ReportRejectSample {
+  std::string file;
+  std::string position;  // "line 12", "byte 1838201"
+  std::string reason;
+  std::string excerpt;   // at most 200 bytes of the record
+};
+
+struct ReportProvenance {
+  std::vector<ReportInputFile> files;
+  std::vector<std::pair<std::string, std::int64_t>> totals;  // messages, events, accounts, ...
+  std::vector<ReportRejectSample> reject_samples;
+};
+
+// One figure of `headline` (period empty) or `series` (period = bin start, YYYY-MM-DD).
+struct ReportSupportRow {
+  std::string actor;
+  std::string metric;  // accounts, messages, engagement, views, ...
+  std::string period;
+  std::optional<double> raw;
+  std::optional<double> adjusted;
+  std::optional<double> ci_low;
+  std::optional<double> ci_high;
+};
+
+// Percentages (0-100) of the sum over actors.
+struct ReportShareOfVoiceRow {
+  std::string actor;
+  std::string metric;
+  std::optional<double> raw;
+  std::optional<double> adjusted;
+};
+
+struct ReportNode {
+  std::string id;  // unique in the network
+  std::string label;
+  std::string handle;
+  std::string platform;
+  std::optional<std::int64_t> cluster;
+  std::optional<double> score;
+  std::optional<std::int64_t> messages;
+};
+
+struct ReportEdge {
+  std::string source;
+  std::string target;
+  std::string behaviour;
+  double weight = 0;
+  std::optional<double> p_value;  // null when significance is off
+};
+
+struct ReportNetwork {
+  std::vector<ReportNode> nodes;
+  std::vector<ReportEdge> edges;
+  // Set when nodes/edges hold only the strongest part of a larger network.
+  std::optional<std::int64_t> nodes_total;
+  std::optional<std::int64_t> edges_total;
+};
+
+struct ReportSharedObject {
+  std::string behaviour;
+  std::string object;
+  std::int64_t count = 0;
+};
+
+struct ReportClusterMember {
+  std::string account;
+  std::string handle;
+  std::string label;
+  std::string platform;
+  std::optional<double> score;
+  std::optional<std::int64_t> messages;
+};
+
+struct ReportEvidenceMessage {
+  std::string message_id;
+  std::string account;
+  std::string handle;
+  std::string chat;
+  std::string time;  // ISO 8601 UTC
+  std::string text;
+  std::string url;
+  std::string behaviour;
+};
+
+struct ReportCluster {
+  std::int64_t id = 0;
+  std::int64_t accounts = 0;
+  std::int64_t messages = 0;
+  std::vector<std::string> behaviours;
+  std::string first_time;
+  std::string last_time;
+  std::optional<double> median_delay_s;
+  std::optional<double> p_value;
+  std::optional<double> mean_score;
+  std::vector<ReportSharedObject> top_objects;
+  std::vector<ReportClusterMember> members;  // empty: the page lists the network's nodes
+  std::vector<ReportEvidenceMessage> evidence;
+};
+
+struct ReportHistogramBin {
+  double lo = 0;
+  double hi = 0;
+  std::int64_t count = 0;
+};
+
+struct ReportSignal {
+  std::string name;
+  std::string label;
+  std::string unit;
+  std::string description;
+  std::optional<double> threshold;
+  bool log_x = false;
+  std::vector<ReportHistogramBin> bins;
+};
+
+struct ReportSensitivityRow {
+  std::string parameter;
+  ReportValue value;
+  std::string actor;
+  std::string metric;
+  std::optional<double> adjusted;
+  std::optional<double> ci_low;
+  std::optional<double> ci_high;
+  bool baseline = false;
+};
+
+struct ReportData {
+  ReportMeta meta;
+  ReportProvenance provenance;
+  std::vector<ReportSupportRow> headline;
+  std::vector<ReportSupportRow> series;
+  std::vector<ReportShareOfVoiceRow> share_of_voice;
+  ReportNetwork network;
+  std::vector<ReportCluster> clusters;
+  std::vector<ReportSignal> signals;
+  std::vector<ReportSensitivityRow> sensitivity;
+  std::vector<std::string> assumptions;
+};
+
+// Compact JSON (no indentation) of the whole document.
+std::string report_data_to_json(const ReportData& data);
+
+}  // namespace groundswell

@@ -1,0 +1,141 @@
+#include "report/report_data.h"
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "report/html.h"
+
+namespace groundswell {
+namespace {
+
+// Every field filled, as the analysis would for a run with actors and clusters.
+ReportData full_data() {
+  ReportData d;
+  d.meta = {.title = "Run", .version = "0.1.0", .generated_at = "2024-04-16T09:30:00Z", .seed = 1,
+            .period = "day", .parameters = {{"window_s", std::int64_t{60}}, {"fdr", 0.05}}};
+  d.provenance.files.push_back({"a.json", "telegram-export", 10, 7, 2, 1});
+  d.provenance.totals = {{"messages", 7}};
+  d.provenance.reject_samples.push_back({"a.json", "line 3", "missing date", "{\"id\":1"});
+  d.headline.push_back({.actor = "Front", .metric = "accounts", .raw = 100, .adjusted = 80, .ci_low = 75, .ci_high = 85});
+  d.series.push_back({.actor = "Front", .metric = "accounts", .period = "2024-03-01", .raw = 10, .adjusted = 8,
+                      .ci_low = 7, .ci_high = 9});
+  d.share_of_voice.push_back({"Front", "accounts", 60.0, 55.0});
+  d.network.nodes.push_back({"user1", "Ali", "ali1", "telegram", 1, 0.9, 12});
+  d.network.nodes.push_back({"user2", "Sara", "sara2", "telegram", 1, 0.8, 30});
+  d.network.edges.push_back({"user1", "user2", "share", 5, 0.001});
+  ReportCluster c;
+  c.id = 1;
+  c.accounts = 2;
+  c.messages = 42;
+  c.behaviours = {"share"};
+  c.first_time = "2024-03-01T00:00:00Z";
+  c.last_time = "2024-03-02T00:00:00Z";
+  c.median_delay_s = 12.5;
+  c.p_value = 0.001;
+  c.mean_score = 0.85;
+  c.top_objects.push_back({"share", "https://t.me/x/1", 40});
+  c.evidence.push_back({"9000", "user1", "ali1", "News", "2024-03-01T00:00:05Z", "text", "https://t.me/x/1", "share"});
+  d.clusters.push_back(c);
+  d.signals.push_back({.name = "inauthenticity_score", .label = "Score", .unit = "score", .threshold = 0.7,
+                       .bins = {{0, 0.5, 3}, {0.5, 1, 2}}});
+  d.sensitivity.push_back({"window_s", std::int64_t{60}, "Front", "accounts", 80, 75, 85, true});
+  d.assumptions = {"Clusters count as one voice."};
+  return d;
+}
+
+std::set<std::string> keys_of(simdjson::dom::object o) {
+  std::set<std::string> out;
+  for (auto field : o) out.emplace(field.key);
+  return out;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The browser test's fixture is what the front end is tested against; the C++ writer must
+// produce the same field names, section by section.
+TEST(ReportDataToJson, FieldNamesMatchTheFrontEndFixture) {
+  const std::string fixture_text = read_file(std::string(GS_SOURCE_DIR) + "/tests/browser/fixture.json");
+  ASSERT_FALSE(fixture_text.empty());
+  const std::string ours_text = report_data_to_json(full_data());
+  simdjson::dom::parser p1;
+  simdjson::dom::parser p2;
+  simdjson::dom::element fixture;
+  simdjson::dom::element ours;
+  ASSERT_FALSE(p1.parse(simdjson::padded_string(fixture_text)).get(fixture));
+  ASSERT_FALSE(p2.parse(simdjson::padded_string(ours_text)).get(ours)) << ours_text;
+
+  EXPECT_EQ(keys_of(ours.get_object().value()), keys_of(fixture.get_object().value()));
+  // Objects: meta, provenance, network.
+  for (const char* section : {"meta", "provenance", "network"}) {
+    EXPECT_EQ(keys_of(ours[section].get_object().value()), keys_of(fixture[section].get_object().value())) << section;
+  }
+  // Arrays of rows: the first row's fields.
+  const std::vector<std::vector<std::string>> paths = {
+      {"headline"}, {"series"}, {"share_of_voice"}, {"clusters"}, {"sensitivity"},
+      {"provenance", "files"}, {"provenance", "reject_samples"}, {"network", "nodes"}, {"network", "edges"}};
+  for (const auto& path : paths) {
+    simdjson::dom::element a = ours;
+    simdjson::dom::element b = fixture;
+    for (const std::string& k : path) {
+      a = a[k].value();
+      b = b[k].value();
+    }
+    EXPECT_EQ(keys_of(a.at(0).get_object().value()), keys_of(b.at(0).get_object().value())) << path.back();
+  }
+  EXPECT_EQ(keys_of(ours["clusters"].at(0)["evidence"].at(0).get_object().value()),
+            keys_of(fixture["clusters"].at(0)["evidence"].at(0).get_object().value()));
+  EXPECT_EQ(keys_of(ours["clusters"].at(0)["top_objects"].at(0).get_object().value()),
+            keys_of(fixture["clusters"].at(0)["top_objects"].at(0).get_object().value()));
+  EXPECT_EQ(keys_of(ours["signals"].at(0).get_object().value()),
+            keys_of(fixture["signals"].at(0).get_object().value()));
+}
+
+TEST(ReportDataToJson, HostileTextAndNonFiniteNumbersStayValid) {
+  ReportData d = full_data();
+  d.clusters[0].evidence[0].text = "</script><script>window.__pwned=1</script> \"q\" \\ \x01 سلام";
+  d.network.nodes[0].handle = "<img src=x onerror=\"window.__pwned=1\">";
+  d.headline[0].adjusted = std::numeric_limits<double>::quiet_NaN();
+  d.headline[0].ci_low = std::numeric_limits<double>::infinity();
+  d.headline[0].ci_high.reset();
+  const std::string json = report_data_to_json(d);
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  ASSERT_FALSE(parser.parse(simdjson::padded_string(json)).get(root)) << json;
+  EXPECT_EQ(std::string(root["clusters"].at(0)["evidence"].at(0)["text"].get_string().value()),
+            d.clusters[0].evidence[0].text);
+  EXPECT_TRUE(root["headline"].at(0)["adjusted"].is_null());
+  EXPECT_TRUE(root["headline"].at(0)["ci_low"].is_null());
+  EXPECT_TRUE(root["headline"].at(0)["ci_high"].is_null());
+  EXPECT_EQ(root["headline"].at(0)["raw"].get_double().value(), 100.0);
+  EXPECT_TRUE(render_report_html(json, "", "").ok());
+}
+
+TEST(ReportDataToJson, EmptyRunIsAValidReport) {
+  const std::string json = report_data_to_json(ReportData{});
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  ASSERT_FALSE(parser.parse(simdjson::padded_string(json)).get(root)) << json;
+  EXPECT_EQ(root["clusters"].get_array().value().size(), 0u);
+  EXPECT_EQ(root["network"]["nodes"].get_array().value().size(), 0u);
+  EXPECT_TRUE(root["meta"]["seed"].is_null());
+  EXPECT_TRUE(render_report_html(json, "", "").ok());
+}
+
+TEST(ReportDataToJson, SameDataSameBytes) {
+  EXPECT_EQ(report_data_to_json(full_data()), report_data_to_json(full_data()));
+}
+
+}  // namespace
+}  // namespace groundswell

@@ -153,8 +153,10 @@ Status write_report_html(const std::string& data_json, const std::filesystem::pa
   }
   std::filesystem::rename(tmp, out_file, ec);
   if (ec) {
+    const std::string reason = ec.message();
     std::filesystem::remove(tmp, ec);
-    return Status::IoError("cannot rename " + tmp.string() + " to " + out_file.string());
+    return Status::IoError("cannot rename " + tmp.string() + " to " + out_file.string() + ": " +
+                           reason);
   }
   return Status::Ok();
 }

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   std::string scale = "demo";
   std::int64_t messages = 0;
   bool quiet = false;
+  std::string compress = "none";
 
   CLI::App app{"groundswell-generate: synthetic Telegram and Twitter/X data with planted "
                "campaigns and a truth file, for measuring groundswell's accuracy"};
@@ -25,6 +26,10 @@ int main(int argc, char** argv) {
   app.add_option("--messages", messages, "approximate number of messages (overrides --scale)");
   app.add_option("--days", options.days, "length of the simulated period from 2024-03-01")
       ->capture_default_str();
+  app.add_option("--compress", compress,
+                 "compress the Telethon, twarc2 and IO CSV files: none, gz or zst")
+      ->check(CLI::IsMember({"none", "gz", "zst"}))
+      ->capture_default_str();
   app.add_flag("--quiet", quiet, "print nothing on success");
   try {
     app.parse(argc, argv);
@@ -32,6 +37,9 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 1;
   }
 
+  options.compression = compress == "gz"    ? groundswell::Compression::kGzip
+                        : compress == "zst" ? groundswell::Compression::kZstd
+                                            : groundswell::Compression::kNone;
   if (messages > 0) {
     options.messages = messages;
     options.scale = "custom";

@@ -1,6 +1,8 @@
 #include "eval/generate.h"
 
 #include <xxhash.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -291,6 +293,8 @@ class Ring {
 // ---------------------------------------------------------------------------------------
 // Output files.
 
+// A buffered output file, optionally compressed as it is written (gzip or zstd streams, both
+// deterministic: the gzip header carries no time stamp).
 class OutFile {
  public:
   OutFile() = default;
@@ -298,8 +302,10 @@ class OutFile {
   OutFile& operator=(const OutFile&) = delete;
   ~OutFile() {
     if (file_ != nullptr) std::fclose(file_);
+    if (zlib_open_) deflateEnd(&zlib_);
+    if (zstd_ != nullptr) ZSTD_freeCCtx(zstd_);
   }
-  Status open(const fs::path& path, std::size_t buffer) {
+  Status open(const fs::path& path, std::size_t buffer, Compression compression = Compression::kNone) {
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
     if (ec) return Status::IoError(path.parent_path().string() + ": " + ec.message());
@@ -308,20 +314,27 @@ class OutFile {
     path_ = path;
     limit_ = buffer;
     buf_.reserve(buffer + 4096);
+    compression_ = compression;
+    if (compression == Compression::kGzip) {
+      // windowBits 15 + 16: a gzip wrapper with a zero time stamp.
+      if (deflateInit2(&zlib_, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        return Status::Internal("zlib deflateInit2 failed");
+      }
+      zlib_open_ = true;
+    } else if (compression == Compression::kZstd) {
+      zstd_ = ZSTD_createCCtx();
+      if (zstd_ == nullptr) return Status::Internal("ZSTD_createCCtx failed");
+      ZSTD_CCtx_setParameter(zstd_, ZSTD_c_compressionLevel, 3);
+    }
     return Status::Ok();
   }
   std::string& buf() { return buf_; }
   void maybe_flush() {
     if (buf_.size() >= limit_) flush();
   }
-  void flush() {
-    if (buf_.empty() || file_ == nullptr) return;
-    if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size()) failed_ = true;
-    bytes_ += static_cast<std::int64_t>(buf_.size());
-    buf_.clear();
-  }
+  void flush() { write_out(false); }
   Status close() {
-    flush();
+    write_out(true);
     if (file_ != nullptr) {
       if (std::fclose(file_) != 0) failed_ = true;
       file_ = nullptr;
@@ -329,16 +342,57 @@ class OutFile {
     if (failed_) return Status::IoError(path_.string() + ": write failed");
     return Status::Ok();
   }
+  // Bytes on disk.
   std::int64_t bytes() const { return bytes_; }
   const fs::path& path() const { return path_; }
 
  private:
+  void put(const char* data, std::size_t n) {
+    if (n == 0) return;
+    if (std::fwrite(data, 1, n, file_) != n) failed_ = true;
+    bytes_ += static_cast<std::int64_t>(n);
+  }
+  void write_out(bool finish) {
+    if (file_ == nullptr || (buf_.empty() && !finish)) return;
+    if (compression_ == Compression::kNone) {
+      put(buf_.data(), buf_.size());
+    } else if (compression_ == Compression::kGzip) {
+      zlib_.next_in = reinterpret_cast<Bytef*>(buf_.data());
+      zlib_.avail_in = static_cast<uInt>(buf_.size());
+      int rc;
+      do {
+        zlib_.next_out = reinterpret_cast<Bytef*>(out_.data());
+        zlib_.avail_out = static_cast<uInt>(out_.size());
+        rc = deflate(&zlib_, finish ? Z_FINISH : Z_NO_FLUSH);
+        put(out_.data(), out_.size() - zlib_.avail_out);
+      } while (finish ? rc != Z_STREAM_END : zlib_.avail_in > 0 || zlib_.avail_out == 0);
+    } else {
+      ZSTD_inBuffer in{buf_.data(), buf_.size(), 0};
+      std::size_t remaining;
+      do {
+        ZSTD_outBuffer out{out_.data(), out_.size(), 0};
+        remaining = ZSTD_compressStream2(zstd_, &out, &in, finish ? ZSTD_e_end : ZSTD_e_continue);
+        if (ZSTD_isError(remaining)) {
+          failed_ = true;
+          break;
+        }
+        put(out_.data(), out.pos);
+      } while (finish ? remaining != 0 : in.pos < in.size);
+    }
+    buf_.clear();
+  }
+
   std::FILE* file_ = nullptr;
   fs::path path_;
   std::string buf_;
   std::size_t limit_ = 1 << 16;
   std::int64_t bytes_ = 0;
   bool failed_ = false;
+  Compression compression_ = Compression::kNone;
+  z_stream zlib_{};
+  bool zlib_open_ = false;
+  ZSTD_CCtx* zstd_ = nullptr;
+  std::string out_ = std::string(1 << 16, '\0');
 };
 
 struct FileCounter {
@@ -1032,16 +1086,19 @@ Status Generator::open_outputs() {
     return counters_.size() - 1;
   };
   constexpr std::size_t kBig = 1 << 20;
-  twarc_counter_ = add_counter("data/twitter/twarc2/search_2024-03.jsonl", "twitter-v2");
-  GS_RETURN_IF_ERROR(twarc_file_.open(out_ / counters_[twarc_counter_].rel_path, kBig));
-  io_counter_ = add_counter("data/twitter/io_archive/synthetic_io_032024_tweets_csv_unhashed.csv",
-                            "twitter-io");
-  GS_RETURN_IF_ERROR(io_tweets_file_.open(out_ / counters_[io_counter_].rel_path, kBig));
+  // Line-oriented files may be compressed, as collections often are; exports stay plain.
+  const Compression z = opt_.compression;
+  const std::string suffix = z == Compression::kGzip ? ".gz" : (z == Compression::kZstd ? ".zst" : "");
+  twarc_counter_ = add_counter("data/twitter/twarc2/search_2024-03.jsonl" + suffix, "twitter-v2");
+  GS_RETURN_IF_ERROR(twarc_file_.open(out_ / counters_[twarc_counter_].rel_path, kBig, z));
+  io_counter_ = add_counter(
+      "data/twitter/io_archive/synthetic_io_032024_tweets_csv_unhashed.csv" + suffix, "twitter-io");
+  GS_RETURN_IF_ERROR(io_tweets_file_.open(out_ / counters_[io_counter_].rel_path, kBig, z));
   io_users_counter_ = add_counter(
       "data/twitter/io_archive/synthetic_io_032024_users_csv_unhashed.csv", "twitter-io");
   GS_RETURN_IF_ERROR(io_users_file_.open(out_ / counters_[io_users_counter_].rel_path, 1 << 16));
-  telethon_counter_ = add_counter("data/telegram/telethon/channels_2024-03.jsonl", "telethon");
-  GS_RETURN_IF_ERROR(telethon_file_.open(out_ / counters_[telethon_counter_].rel_path, kBig));
+  telethon_counter_ = add_counter("data/telegram/telethon/channels_2024-03.jsonl" + suffix, "telethon");
+  GS_RETURN_IF_ERROR(telethon_file_.open(out_ / counters_[telethon_counter_].rel_path, kBig, z));
   alldata_counter_ = add_counter("data/telegram/DataExport_2024-04-01/result.json",
                                  "telegram-export");
 
@@ -2705,7 +2762,9 @@ Status Generator::write_truth(GenerateSummary& summary) {
   append_int(o, scale_.ring_channels);
   o += ", \"viral_bursts\": ";
   append_int(o, scale_.viral_bursts + scale_.tg_viral_bursts);
-  o += ", \"io_capture_share\": 0.6},\n";
+  o += ", \"io_capture_share\": 0.6, \"compression\": \"";
+  o += opt_.compression == Compression::kGzip ? "gz" : (opt_.compression == Compression::kZstd ? "zst" : "none");
+  o += "\"},\n";
 
   o += "  \"files\": [";
   for (std::size_t i = 0; i < summary.files.size(); ++i) {

@@ -27,6 +27,8 @@
 
 namespace groundswell {
 
+enum class Compression { kNone, kGzip, kZstd };
+
 struct GenerateOptions {
   std::uint64_t seed = 1;
   // Approximate number of messages over all formats (the exact figures are in truth.json).
@@ -36,6 +38,9 @@ struct GenerateOptions {
   // Simulated period: [start, start + days). Fixed, independent of the current date.
   std::int64_t start_unix = 1709251200;  // 2024-03-01T00:00:00Z
   int days = 31;
+  // Compression of the line-oriented files (Telethon, twarc2, IO CSV); the Telegram Desktop
+  // exports stay plain JSON, as Desktop writes them.
+  Compression compression = Compression::kNone;
 };
 
 // Messages for a named preset: small (~3k, tests), demo (~30k, `make demo`), 1m, 10m.

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -481,6 +483,72 @@ TEST_F(GenerateTest, CopyPasteUsesPersianSpellingVariants) {
   EXPECT_NE(io.find("\xD9\x83"), std::string::npos) << "no Arabic kaf variant";
   EXPECT_NE(io.find("\xD9\x80"), std::string::npos) << "no tatweel";
   EXPECT_NE(io.find("utm_"), std::string::npos) << "no tracking parameters";
+}
+
+std::string gunzip(const std::string& packed) {
+  z_stream z{};
+  EXPECT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(packed.data()));
+  z.avail_in = static_cast<uInt>(packed.size());
+  std::string out;
+  char chunk[1 << 15];
+  int rc;
+  do {
+    z.next_out = reinterpret_cast<Bytef*>(chunk);
+    z.avail_out = sizeof chunk;
+    rc = inflate(&z, Z_NO_FLUSH);
+    out.append(chunk, sizeof chunk - z.avail_out);
+  } while (rc == Z_OK);
+  EXPECT_EQ(rc, Z_STREAM_END);
+  inflateEnd(&z);
+  return out;
+}
+
+std::string unzstd(const std::string& packed) {
+  ZSTD_DCtx* d = ZSTD_createDCtx();
+  ZSTD_inBuffer in{packed.data(), packed.size(), 0};
+  std::string out;
+  char chunk[1 << 15];
+  while (in.pos < in.size) {
+    ZSTD_outBuffer o{chunk, sizeof chunk, 0};
+    std::size_t rc = ZSTD_decompressStream(d, &o, &in);
+    EXPECT_FALSE(ZSTD_isError(rc));
+    if (ZSTD_isError(rc)) break;
+    out.append(chunk, o.pos);
+  }
+  ZSTD_freeDCtx(d);
+  return out;
+}
+
+// Compressed output holds exactly the bytes of the plain output.
+TEST_F(GenerateTest, CompressedFilesDecompressToThePlainOnes) {
+  for (Compression z : {Compression::kGzip, Compression::kZstd}) {
+    GenerateOptions o;
+    o.seed = 7;
+    o.messages = 3000;
+    o.scale = "small";
+    o.compression = z;
+    o.out_dir = (fs::path(GS_BINARY_DIR) / "generate_test" / (z == Compression::kGzip ? "gz" : "zst")).string();
+    Result<GenerateSummary> r = generate_dataset(o);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    int compressed = 0;
+    for (const GeneratedFile& f : r->files) {
+      std::string packed = read_all(fs::path(o.out_dir) / f.path);
+      std::string plain_path = f.path;
+      if (plain_path.ends_with(".gz")) {
+        plain_path.resize(plain_path.size() - 3);
+        packed = gunzip(packed);
+        ++compressed;
+      } else if (plain_path.ends_with(".zst")) {
+        plain_path.resize(plain_path.size() - 4);
+        packed = unzstd(packed);
+        ++compressed;
+      }
+      EXPECT_EQ(packed, read_all(first_->dir / plain_path)) << f.path;
+    }
+    EXPECT_EQ(compressed, 3);
+    EXPECT_EQ(r->records, first_->summary.records);
+  }
 }
 
 TEST(GenerateTextTest, VariantsOnlyChangeWhatNormalizationRemoves) {

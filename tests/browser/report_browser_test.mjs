@@ -332,6 +332,16 @@ async function main() {
       await empty.close();
     });
 
+    await check('the same data gives the same network picture', async () => {
+      const shots = [];
+      for (let i = 0; i < 2; i++) {
+        const { page: again } = await openReport(context, args.report);
+        shots.push(decodePng(await (await again.$('#gs-network-stage')).screenshot()).pixels);
+        await again.close();
+      }
+      expect(shots[0].equals(shots[1]), 'two openings of one report drew different networks');
+    });
+
     if (args.malformed) {
       await check('fields of the wrong type leave the page working', async () => {
         const { page: odd, log: oddLog } = await openReport(context, args.malformed);

@@ -41,10 +41,13 @@ void BM_CoortweetGermanUrlsEndToEnd(benchmark::State& state) {
     edges = r->edges.size();
   }
   state.counters["edges"] = static_cast<double>(edges);
-  state.counters["rows_per_s"] =
-      benchmark::Counter(41100.0 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["rows_per_s"] = benchmark::Counter(
+      41100.0 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_CoortweetGermanUrlsEndToEnd)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
+BENCHMARK(BM_CoortweetGermanUrlsEndToEnd)
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime();
 
 void BM_CoortweetGermanUrlsDetectOnly(benchmark::State& state) {
   Dataset d = testing::read_coortweet(kInput);
@@ -53,7 +56,10 @@ void BM_CoortweetGermanUrlsDetectOnly(benchmark::State& state) {
     benchmark::DoNotOptimize(r.ok());
   }
 }
-BENCHMARK(BM_CoortweetGermanUrlsDetectOnly)->Unit(benchmark::kMillisecond)->MeasureProcessCPUTime()->UseRealTime();
+BENCHMARK(BM_CoortweetGermanUrlsDetectOnly)
+    ->Unit(benchmark::kMillisecond)
+    ->MeasureProcessCPUTime()
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace groundswell

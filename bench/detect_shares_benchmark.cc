@@ -33,7 +33,11 @@ std::unique_ptr<Dataset> generate(std::size_t shares) {
   std::vector<TimeMs> birth(objects);
   for (auto& b : birth) b = t0 + static_cast<TimeMs>(u(rng) * static_cast<double>(span));
   std::exponential_distribution<double> delay(1.0 / 7'200'000.0);  // mean 2 h after birth
-  struct Row { TimeMs t; std::uint32_t account; std::uint32_t object; };
+  struct Row {
+    TimeMs t;
+    std::uint32_t account;
+    std::uint32_t object;
+  };
   std::vector<Row> rows;
   rows.reserve(shares);
   const std::size_t planted_groups = 50, group_size = 20, items = 50;
@@ -86,8 +90,9 @@ void BM_Shares(benchmark::State& state) {
   state.counters["kept"] = static_cast<double>(kept);
   state.counters["clusters"] = static_cast<double>(clusters);
   state.counters["crowded_actions"] = static_cast<double>(crowded);
-  state.counters["actions_per_s"] = benchmark::Counter(
-      static_cast<double>(n) * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["actions_per_s"] =
+      benchmark::Counter(static_cast<double>(n) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_Shares)
     ->Args({1'000'000, 0})

@@ -16,7 +16,9 @@
 namespace groundswell::detect_internal {
 namespace {
 
-std::uint64_t hash_key(std::string_view s) { return XXH3_64bits_withSeed(s.data(), s.size(), kKeySeed); }
+std::uint64_t hash_key(std::string_view s) {
+  return XXH3_64bits_withSeed(s.data(), s.size(), kKeySeed);
+}
 
 // The Coordination Network Toolkit's co_tweet text: lowercased, @mentions removed,
 // whitespace collapsed. Lowercasing is ASCII-only here (docs/detection.md).
@@ -28,8 +30,8 @@ void cnt_clean_text(std::string_view text, std::string& out) {
     char c = text[i];
     if (c == '@') {
       std::size_t j = i + 1;
-      while (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) || text[j] == '_' ||
-                                 static_cast<unsigned char>(text[j]) >= 0x80))
+      while (j < text.size() && (std::isalnum(static_cast<unsigned char>(text[j])) ||
+                                 text[j] == '_' || static_cast<unsigned char>(text[j]) >= 0x80))
         ++j;
       if (j > i + 1) {
         i = j;
@@ -63,11 +65,20 @@ bool action_key(const Dataset& d, Behaviour b, const DetectOptions& opt, std::si
 bool action_key_view(const Dataset& d, Behaviour b, const DetectOptions& opt, std::size_t m,
                      std::size_t item, std::string& out, std::string_view& view) {
   switch (b) {
-    case Behaviour::kShare: view = d.msg_shares[m]; return !view.empty();
-    case Behaviour::kReply: view = d.msg_reply_to[m]; return !view.empty();
-    case Behaviour::kMedia: view = d.msg_media_key[m]; return !view.empty();
-    case Behaviour::kPost: view = "post"; return true;
-    default: break;
+    case Behaviour::kShare:
+      view = d.msg_shares[m];
+      return !view.empty();
+    case Behaviour::kReply:
+      view = d.msg_reply_to[m];
+      return !view.empty();
+    case Behaviour::kMedia:
+      view = d.msg_media_key[m];
+      return !view.empty();
+    case Behaviour::kPost:
+      view = "post";
+      return true;
+    default:
+      break;
   }
   bool ok = action_key(d, b, opt, m, item, out);
   view = out;
@@ -91,8 +102,10 @@ bool action_key(const Dataset& d, Behaviour b, const DetectOptions& opt, std::si
       out.assign("post");
       return true;
     case Behaviour::kLink:
-      if (compat) out.assign(d.msg_urls.item(m, item));
-      else out = canonical_url(d.msg_urls.item(m, item));
+      if (compat)
+        out.assign(d.msg_urls.item(m, item));
+      else
+        out = canonical_url(d.msg_urls.item(m, item));
       return !out.empty();
     case Behaviour::kDomain:
       out = url_domain(d.msg_urls.item(m, item));
@@ -115,7 +128,7 @@ bool action_key(const Dataset& d, Behaviour b, const DetectOptions& opt, std::si
       }
       normalize_key(d.msg_text[m], NormalizeOptions{}, out);
       return !out.empty() && (compat || token_count(out) >= static_cast<std::size_t>(
-                                                              std::max(1, opt.min_text_tokens)));
+                                                                std::max(1, opt.min_text_tokens)));
   }
   return false;
 }
@@ -123,10 +136,14 @@ bool action_key(const Dataset& d, Behaviour b, const DetectOptions& opt, std::si
 std::size_t item_count(const Dataset& d, Behaviour b, std::size_t m) {
   switch (b) {
     case Behaviour::kLink:
-    case Behaviour::kDomain: return d.msg_urls.count(m);
-    case Behaviour::kHashtag: return d.msg_hashtags.count(m);
-    case Behaviour::kMention: return d.msg_mentions.count(m);
-    default: return 1;
+    case Behaviour::kDomain:
+      return d.msg_urls.count(m);
+    case Behaviour::kHashtag:
+      return d.msg_hashtags.count(m);
+    case Behaviour::kMention:
+      return d.msg_mentions.count(m);
+    default:
+      return 1;
   }
 }
 
@@ -162,22 +179,21 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
   const std::size_t n = d.messages();
   tbb::enumerable_thread_specific<std::vector<Action>> local;
   tbb::enumerable_thread_specific<std::string> scratch;
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096),
-                    [&](const tbb::blocked_range<std::size_t>& r) {
-                      auto& out = local.local();
-                      auto& key = scratch.local();
-                      std::string_view view;
-                      for (std::size_t m = r.begin(); m != r.end(); ++m) {
-                        if (d.msg_time[m] == kNoTime || d.msg_account[m] == kNoAccount) continue;
-                        std::size_t items = item_count(d, b, m);
-                        for (std::size_t k = 0; k < items; ++k) {
-                          if (!action_key_view(d, b, opt, m, k, key, view)) continue;
-                          out.push_back(Action{hash_key(view), d.msg_time[m], d.msg_account[m],
-                                               static_cast<std::uint32_t>(m),
-                                               static_cast<std::uint32_t>(k), 0});
-                        }
-                      }
-                    });
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+        auto& out = local.local();
+        auto& key = scratch.local();
+        std::string_view view;
+        for (std::size_t m = r.begin(); m != r.end(); ++m) {
+          if (d.msg_time[m] == kNoTime || d.msg_account[m] == kNoAccount) continue;
+          std::size_t items = item_count(d, b, m);
+          for (std::size_t k = 0; k < items; ++k) {
+            if (!action_key_view(d, b, opt, m, k, key, view)) continue;
+            out.push_back(Action{hash_key(view), d.msg_time[m], d.msg_account[m],
+                                 static_cast<std::uint32_t>(m), static_cast<std::uint32_t>(k), 0});
+          }
+        }
+      });
   std::size_t total = 0;
   for (auto& v : local) total += v.size();
   t.actions.reserve(total);
@@ -187,7 +203,8 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
   {
     std::size_t w = 0;
     for (std::size_t i = 0; i < t.actions.size(); ++i) {
-      if (w > 0 && t.actions[w - 1].key == t.actions[i].key && t.actions[w - 1].msg == t.actions[i].msg)
+      if (w > 0 && t.actions[w - 1].key == t.actions[i].key &&
+          t.actions[w - 1].msg == t.actions[i].msg)
         continue;
       t.actions[w++] = t.actions[i];
     }

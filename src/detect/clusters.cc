@@ -145,14 +145,17 @@ Status build_clusters(const Dataset& d, const std::vector<ActionTable>& tables,
         const EvidencePair& p = r.evidence[x];
         msgs.push_back(p.source_msg);
         msgs.push_back(p.target_msg);
-        delays.push_back(std::abs(static_cast<double>(d.msg_time[p.source_msg] - d.msg_time[p.target_msg])) / 1000.0);
+        delays.push_back(
+            std::abs(static_cast<double>(d.msg_time[p.source_msg] - d.msg_time[p.target_msg])) /
+            1000.0);
         auto bb = static_cast<std::uint8_t>(e.behaviour);
         object_msgs.emplace_back(bb, p.object, p.source_msg);
         object_msgs.emplace_back(bb, p.object, p.target_msg);
       }
     }
     for (int b = 0; b < kBehaviourCount; ++b)
-      if (seen_behaviour[static_cast<std::size_t>(b)]) c.behaviours.push_back(static_cast<Behaviour>(b));
+      if (seen_behaviour[static_cast<std::size_t>(b)])
+        c.behaviours.push_back(static_cast<Behaviour>(b));
     std::sort(msgs.begin(), msgs.end());
     msgs.erase(std::unique(msgs.begin(), msgs.end()), msgs.end());
     c.messages = msgs.size();
@@ -161,7 +164,8 @@ Status build_clusters(const Dataset& d, const std::vector<ActionTable>& tables,
       if (c.last_time == kNoTime || d.msg_time[m] > c.last_time) c.last_time = d.msg_time[m];
     }
     c.median_delay_s = median_of(delays);
-    c.share_of_activity = d.messages() ? static_cast<double>(c.messages) / static_cast<double>(d.messages()) : 0;
+    c.share_of_activity =
+        d.messages() ? static_cast<double>(c.messages) / static_cast<double>(d.messages()) : 0;
     std::sort(object_msgs.begin(), object_msgs.end());
     object_msgs.erase(std::unique(object_msgs.begin(), object_msgs.end()), object_msgs.end());
     std::vector<TopObject> objects;

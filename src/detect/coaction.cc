@@ -38,7 +38,8 @@ std::uint32_t partition_of(std::uint32_t a, std::uint32_t b) {
 }
 
 // Gathers thread-local pair buffers into hash partitions (the shuffle of a distributed run).
-std::vector<std::vector<PairRecord>> shuffle(tbb::enumerable_thread_specific<std::vector<PairRecord>>& local) {
+std::vector<std::vector<PairRecord>> shuffle(
+    tbb::enumerable_thread_specific<std::vector<PairRecord>>& local) {
   std::vector<std::vector<PairRecord>> parts(kPartitions);
   std::vector<std::size_t> counts(kPartitions, 0);
   for (auto& v : local)
@@ -140,43 +141,44 @@ BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const Detect
   tbb::enumerable_thread_specific<std::uint64_t> crowded(0);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.objects(), 256),
                     [&](const tbb::blocked_range<std::size_t>& r) {
-    auto& out = local.local();
-    auto& crowd = crowd_flags.local();
-    for (std::size_t o = r.begin(); o != r.end(); ++o) {
-      const std::size_t s = t.object_start[o], e = t.object_start[o + 1];
-      if (e - s < 2) continue;
-      crowd.assign(e - s, 0);
-      if (cap != SIZE_MAX && e - s > cap) {
-        // Two pointers: actions in [t_i - W, t_i + W].
-        std::size_t lo = s, hi = s;
-        for (std::size_t i = s; i < e; ++i) {
-          while (t.actions[lo].time < t.actions[i].time - w) ++lo;
-          while (hi < e && t.actions[hi].time <= t.actions[i].time + w) ++hi;
-          if (hi - lo > cap) {
-            crowd[i - s] = 1;
-            ++crowded.local();
-          }
-        }
-      }
-      for (std::size_t i = s; i < e; ++i) {
-        if (crowd[i - s]) continue;
-        const Action& x = t.actions[i];
-        for (std::size_t j = i + 1; j < e && t.actions[j].time - x.time <= w; ++j) {
-          const Action& y = t.actions[j];
-          if (crowd[j - s] || y.account == x.account) continue;
-          PairRecord p;
-          p.object = static_cast<std::uint32_t>(o);
-          p.delay_ms = static_cast<std::uint32_t>(y.time - x.time);
-          if (rank[x.account] < rank[y.account]) {
-            p.a = x.account, p.b = y.account, p.msg_a = x.msg, p.msg_b = y.msg;
-          } else {
-            p.a = y.account, p.b = x.account, p.msg_a = y.msg, p.msg_b = x.msg;
-          }
-          out.push_back(p);
-        }
-      }
-    }
-  });
+                      auto& out = local.local();
+                      auto& crowd = crowd_flags.local();
+                      for (std::size_t o = r.begin(); o != r.end(); ++o) {
+                        const std::size_t s = t.object_start[o], e = t.object_start[o + 1];
+                        if (e - s < 2) continue;
+                        crowd.assign(e - s, 0);
+                        if (cap != SIZE_MAX && e - s > cap) {
+                          // Two pointers: actions in [t_i - W, t_i + W].
+                          std::size_t lo = s, hi = s;
+                          for (std::size_t i = s; i < e; ++i) {
+                            while (t.actions[lo].time < t.actions[i].time - w) ++lo;
+                            while (hi < e && t.actions[hi].time <= t.actions[i].time + w) ++hi;
+                            if (hi - lo > cap) {
+                              crowd[i - s] = 1;
+                              ++crowded.local();
+                            }
+                          }
+                        }
+                        for (std::size_t i = s; i < e; ++i) {
+                          if (crowd[i - s]) continue;
+                          const Action& x = t.actions[i];
+                          for (std::size_t j = i + 1; j < e && t.actions[j].time - x.time <= w;
+                               ++j) {
+                            const Action& y = t.actions[j];
+                            if (crowd[j - s] || y.account == x.account) continue;
+                            PairRecord p;
+                            p.object = static_cast<std::uint32_t>(o);
+                            p.delay_ms = static_cast<std::uint32_t>(y.time - x.time);
+                            if (rank[x.account] < rank[y.account]) {
+                              p.a = x.account, p.b = y.account, p.msg_a = x.msg, p.msg_b = y.msg;
+                            } else {
+                              p.a = y.account, p.b = x.account, p.msg_a = y.msg, p.msg_b = x.msg;
+                            }
+                            out.push_back(p);
+                          }
+                        }
+                      }
+                    });
   auto parts = shuffle(local);
   const Behaviour b = t.behaviour;
   const double min_rep = opt.min_repetition;
@@ -211,36 +213,38 @@ BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const Det
   tbb::enumerable_thread_specific<std::vector<PairRecord>> local;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.objects(), 256),
                     [&](const tbb::blocked_range<std::size_t>& r) {
-    auto& out = local.local();
-    for (std::size_t o = r.begin(); o != r.end(); ++o) {
-      const std::size_t s = t.object_start[o], e = t.object_start[o + 1];
-      const std::string& object_key = t.object_keys[o];
-      for (std::size_t i = s; i < e; ++i) {
-        const Action& x = t.actions[i];
-        if (rows[x.account] < n_min || d.msg_message_id[x.msg] == object_key) continue;
-        for (std::size_t j = i + 1; j < e && t.actions[j].time - x.time <= w; ++j) {
-          const Action& y = t.actions[j];
-          if (rows[y.account] < n_min || y.account == x.account || content[i] == content[j] ||
-              d.msg_message_id[y.msg] == object_key)
-            continue;
-          // The earlier share is the first side; on a tie, the share of the account that
-          // appears first in the input (CooRTweet's row order).
-          bool x_first = x.time < y.time || x.account < y.account;
-          PairRecord p;
-          p.object = static_cast<std::uint32_t>(o);
-          p.delay_ms = static_cast<std::uint32_t>(y.time - x.time);
-          if (rank[x.account] < rank[y.account]) {
-            p.a = x.account, p.b = y.account, p.msg_a = x.msg, p.msg_b = y.msg;
-            p.a_first = x_first;
-          } else {
-            p.a = y.account, p.b = x.account, p.msg_a = y.msg, p.msg_b = x.msg;
-            p.a_first = !x_first;
-          }
-          out.push_back(p);
-        }
-      }
-    }
-  });
+                      auto& out = local.local();
+                      for (std::size_t o = r.begin(); o != r.end(); ++o) {
+                        const std::size_t s = t.object_start[o], e = t.object_start[o + 1];
+                        const std::string& object_key = t.object_keys[o];
+                        for (std::size_t i = s; i < e; ++i) {
+                          const Action& x = t.actions[i];
+                          if (rows[x.account] < n_min || d.msg_message_id[x.msg] == object_key)
+                            continue;
+                          for (std::size_t j = i + 1; j < e && t.actions[j].time - x.time <= w;
+                               ++j) {
+                            const Action& y = t.actions[j];
+                            if (rows[y.account] < n_min || y.account == x.account ||
+                                content[i] == content[j] || d.msg_message_id[y.msg] == object_key)
+                              continue;
+                            // The earlier share is the first side; on a tie, the share of the
+                            // account that appears first in the input (CooRTweet's row order).
+                            bool x_first = x.time < y.time || x.account < y.account;
+                            PairRecord p;
+                            p.object = static_cast<std::uint32_t>(o);
+                            p.delay_ms = static_cast<std::uint32_t>(y.time - x.time);
+                            if (rank[x.account] < rank[y.account]) {
+                              p.a = x.account, p.b = y.account, p.msg_a = x.msg, p.msg_b = y.msg;
+                              p.a_first = x_first;
+                            } else {
+                              p.a = y.account, p.b = x.account, p.msg_a = y.msg, p.msg_b = x.msg;
+                              p.a_first = !x_first;
+                            }
+                            out.push_back(p);
+                          }
+                        }
+                      }
+                    });
   // 4. Post-filter on participation in the set of content ids of the remaining pairs.
   auto content_of_msg = [&](std::uint32_t msg) {
     std::string_view id = d.msg_message_id[msg];
@@ -316,26 +320,27 @@ BehaviourEdges cnt_edges(const Dataset& d, const ActionTable& t, const DetectOpt
   tbb::enumerable_thread_specific<std::vector<PairRecord>> local;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.objects(), 256),
                     [&](const tbb::blocked_range<std::size_t>& r) {
-    auto& out = local.local();
-    for (std::size_t o = r.begin(); o != r.end(); ++o) {
-      const std::size_t s = t.object_start[o], e = t.object_start[o + 1];
-      for (std::size_t i = s; i < e; ++i) {
-        const Action& x = t.actions[i];
-        for (std::size_t j = i + 1; j < e && t.actions[j].time - x.time <= w; ++j) {
-          const Action& y = t.actions[j];
-          if (y.msg == x.msg) continue;
-          PairRecord p;
-          p.object = static_cast<std::uint32_t>(o);
-          p.delay_ms = static_cast<std::uint32_t>(y.time - x.time);
-          p.a = x.account, p.b = y.account, p.msg_a = x.msg, p.msg_b = y.msg;
-          out.push_back(p);
-          std::swap(p.a, p.b);
-          std::swap(p.msg_a, p.msg_b);
-          out.push_back(p);
-        }
-      }
-    }
-  });
+                      auto& out = local.local();
+                      for (std::size_t o = r.begin(); o != r.end(); ++o) {
+                        const std::size_t s = t.object_start[o], e = t.object_start[o + 1];
+                        for (std::size_t i = s; i < e; ++i) {
+                          const Action& x = t.actions[i];
+                          for (std::size_t j = i + 1; j < e && t.actions[j].time - x.time <= w;
+                               ++j) {
+                            const Action& y = t.actions[j];
+                            if (y.msg == x.msg) continue;
+                            PairRecord p;
+                            p.object = static_cast<std::uint32_t>(o);
+                            p.delay_ms = static_cast<std::uint32_t>(y.time - x.time);
+                            p.a = x.account, p.b = y.account, p.msg_a = x.msg, p.msg_b = y.msg;
+                            out.push_back(p);
+                            std::swap(p.a, p.b);
+                            std::swap(p.msg_a, p.msg_b);
+                            out.push_back(p);
+                          }
+                        }
+                      }
+                    });
   auto parts = shuffle(local);
   const Behaviour b = t.behaviour;
   const double min_weight = opt.min_repetition;

@@ -57,7 +57,8 @@ Result<std::vector<Behaviour>> parse_behaviours(std::string_view list) {
     if (!found)
       return Status::InvalidArgument(
           "unknown behaviour '" + std::string(item) +
-          "' (known: share, link, domain, hashtag, mention, reply, text, similar_text, media, post, "
+          "' (known: share, link, domain, hashtag, mention, reply, text, similar_text, media, "
+          "post, "
           "co_retweet, co_tweet, co_link, co_reply, co_similar_tweet, co_post)");
   }
   std::sort(out.begin(), out.end());
@@ -104,7 +105,8 @@ Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options
   if (opt.null_replicates < 0) return Status::InvalidArgument("--null-replicates must be >= 0");
   if (opt.similarity <= 0 || opt.similarity > 1)
     return Status::InvalidArgument("--similarity must be in (0, 1]");
-  if (data.messages() >= UINT32_MAX) return Status::InvalidArgument("too many messages for one run");
+  if (data.messages() >= UINT32_MAX)
+    return Status::InvalidArgument("too many messages for one run");
 
   DetectionResult r;
   r.compat = opt.compat;
@@ -156,11 +158,18 @@ Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options
     BehaviourEdges be;
     if (b == Behaviour::kSimilarText && opt.compat == CompatMode::kCnt) {
       be = cnt_similar_edges(data, t, similar, opt);
-    } else switch (opt.compat) {
-      case CompatMode::kNone: be = native_edges(data, t, opt, r.account_rank); break;
-      case CompatMode::kCoortweet: be = coortweet_edges(data, t, opt, r.account_rank); break;
-      case CompatMode::kCnt: be = cnt_edges(data, t, opt); break;
-    }
+    } else
+      switch (opt.compat) {
+        case CompatMode::kNone:
+          be = native_edges(data, t, opt, r.account_rank);
+          break;
+        case CompatMode::kCoortweet:
+          be = coortweet_edges(data, t, opt, r.account_rank);
+          break;
+        case CompatMode::kCnt:
+          be = cnt_edges(data, t, opt);
+          break;
+      }
     if (opt.compat == CompatMode::kNone) edge_p_values(t, model, opt, be.edges);
     r.crowded_actions += be.crowded_actions;
     std::uint64_t base = r.evidence.size();
@@ -189,8 +198,8 @@ Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options
     r.tested_edges = 0;
     r.significant_edges = r.edges.size();
   }
-  GS_RETURN_IF_ERROR(build_clusters(data, tables,
-                                    opt.compat == CompatMode::kNone ? &model : nullptr, opt, r));
+  GS_RETURN_IF_ERROR(
+      build_clusters(data, tables, opt.compat == CompatMode::kNone ? &model : nullptr, opt, r));
   return r;
 }
 

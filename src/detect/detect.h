@@ -69,16 +69,16 @@ struct DetectOptions {
                                       // cnt: min_edge_weight
   double similarity = 0.8;            // Jaccard threshold for similar_text
   CompatMode compat = CompatMode::kNone;
-  int null_replicates = 99;           // R; 0 turns the significance test off
-  double fdr = 0.05;                  // Benjamini–Hochberg q
-  std::uint64_t seed = 1;             // null model offsets and Leiden
+  int null_replicates = 99;  // R; 0 turns the significance test off
+  double fdr = 0.05;         // Benjamini–Hochberg q
+  std::uint64_t seed = 1;    // null model offsets and Leiden
   // Native only: an action whose ±W window on the same object holds more than max_crowd
   // actions pairs with nobody (a crowd that large is virality, not pair-level evidence, and
   // the cap bounds the work per action). 0 = no cap. docs/detection.md gives the evidence.
   int max_crowd = 100;
-  int min_text_tokens = 5;            // native text: shorter normalized texts are not matched
-  double coortweet_edge_weight = 0.5; // quantile p of weight_threshold (R type 7)
-  int top_objects = 5;                // per cluster in clusters.csv
+  int min_text_tokens = 5;             // native text: shorter normalized texts are not matched
+  double coortweet_edge_weight = 0.5;  // quantile p of weight_threshold (R type 7)
+  int top_objects = 5;                 // per cluster in clusters.csv
 };
 
 struct Edge {
@@ -114,7 +114,7 @@ struct TopObject {
 };
 
 struct Cluster {
-  std::uint32_t id = 0;                // 1..K, in order of evidence
+  std::uint32_t id = 0;                 // 1..K, in order of evidence
   std::vector<std::uint32_t> accounts;  // dense indices, in account_id byte order
   std::uint64_t messages = 0;           // distinct messages behind its internal edges
   std::vector<Behaviour> behaviours;
@@ -129,7 +129,7 @@ struct Cluster {
 
 struct DetectionResult {
   CompatMode compat = CompatMode::kNone;
-  bool directed = false;  // cnt edges are directed
+  bool directed = false;              // cnt edges are directed
   std::vector<Behaviour> behaviours;  // those run
   std::vector<Edge> edges;  // all edges that met min_repetition, sorted (source, target, behaviour)
                             // by account_id byte order
@@ -138,9 +138,9 @@ struct DetectionResult {
   std::uint64_t tested_edges = 0, significant_edges = 0;
   std::uint64_t crowded_actions = 0;  // actions left unpaired by max_crowd
   std::vector<Cluster> clusters;
-  std::vector<std::uint32_t> account_cluster;       // per account: cluster id, 0 = none
-  std::vector<std::uint32_t> coordination_degree;   // per account: neighbours by kept edges
-  std::vector<std::uint32_t> account_rank;          // per account: position in byte order
+  std::vector<std::uint32_t> account_cluster;      // per account: cluster id, 0 = none
+  std::vector<std::uint32_t> coordination_degree;  // per account: neighbours by kept edges
+  std::vector<std::uint32_t> account_rank;         // per account: position in byte order
   double leiden_quality = 0;
   std::uint64_t seed = 0;
 };

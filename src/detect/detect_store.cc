@@ -14,10 +14,16 @@ namespace groundswell {
 namespace {
 
 void bind_time(Stmt& s, int i, TimeMs t) {
-  if (t == kNoTime) s.bind_null(i); else s.bind_int64(i, t);
+  if (t == kNoTime)
+    s.bind_null(i);
+  else
+    s.bind_int64(i, t);
 }
 void bind_real(Stmt& s, int i, double v) {
-  if (std::isnan(v)) s.bind_null(i); else s.bind_double(i, v);
+  if (std::isnan(v))
+    s.bind_null(i);
+  else
+    s.bind_double(i, v);
 }
 
 Status step_done(Stmt& s) {
@@ -38,11 +44,17 @@ Result<std::int64_t> store_detection(Store& store, const Dataset& d, const Detec
       "INSERT INTO detections (run_id, created_at, compat, parameters, seed, edges, kept_edges, "
       "clusters, leiden_quality) VALUES (?,?,?,?,?,?,?,?,?)",
       s));
-  if (run_id) s.bind_int64(1, *run_id); else s.bind_null(1);
+  if (run_id)
+    s.bind_int64(1, *run_id);
+  else
+    s.bind_null(1);
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch()).count();
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
   s.bind_text(2, format_time_iso(now));
-  s.bind_text(3, r.compat == CompatMode::kNone ? "none" : r.compat == CompatMode::kCoortweet ? "coortweet" : "cnt");
+  s.bind_text(3, r.compat == CompatMode::kNone        ? "none"
+                 : r.compat == CompatMode::kCoortweet ? "coortweet"
+                                                      : "cnt");
   s.bind_text(4, detect_options_json(opt));
   s.bind_int64(5, static_cast<std::int64_t>(r.seed));
   s.bind_int64(6, static_cast<std::int64_t>(r.edges.size()));
@@ -90,10 +102,10 @@ Result<std::int64_t> store_detection(Store& store, const Dataset& d, const Detec
       "first_time_ms, last_time_ms, median_delay_s, share_of_activity, weight, p_value, "
       "top_objects) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
       c));
-  GS_RETURN_IF_ERROR(db.prepare(
-      "INSERT INTO detection_cluster_accounts (detection_id, cluster_id, account, "
-      "coordination_degree) VALUES (?,?,?,?)",
-      m));
+  GS_RETURN_IF_ERROR(
+      db.prepare("INSERT INTO detection_cluster_accounts (detection_id, cluster_id, account, "
+                 "coordination_degree) VALUES (?,?,?,?)",
+                 m));
   for (const Cluster& x : r.clusters) {
     c.bind_int64(1, id);
     c.bind_int64(2, x.id);

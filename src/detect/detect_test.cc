@@ -128,7 +128,8 @@ TEST(CoortweetCompat, SimulatedDataGivesExactlyTheTruePairs) {
       const auto& p = r->evidence[k];
       std::string a(d.msg_message_id[p.source_msg]), b(d.msg_message_id[p.target_msg]);
       if (b < a) std::swap(a, b);
-      long delta = std::labs(static_cast<long>(d.msg_time[p.source_msg] - d.msg_time[p.target_msg]) / 1000);
+      long delta =
+          std::labs(static_cast<long>(d.msg_time[p.source_msg] - d.msg_time[p.target_msg]) / 1000);
       got.emplace(r->objects[0][p.object], a, b, delta);
     }
   auto truth = testing::read_csv(kCoortweet + "sim_truth.csv");
@@ -232,7 +233,7 @@ DetectOptions native_no_null() {
 TEST(NativeDetect, WindowIsInclusiveAndWeightCountsDistinctObjects) {
   const TimeMs t0 = 1'700'000'000'000;
   std::vector<TestMessage> in = {
-      share("b", "x", t0, "1"), share("a", "x", t0 + 60'000, "2"),          // exactly W apart
+      share("b", "x", t0, "1"), share("a", "x", t0 + 60'000, "2"),  // exactly W apart
       share("b", "y", t0 + 500'000, "3"), share("a", "y", t0 + 500'010, "4"),
       share("c", "x", t0 + 200'000, "5"), share("d", "x", t0 + 260'001, "6"),  // W + 1 ms
       share("c", "z", t0 + 900'000, "7"), share("d", "z", t0 + 900'000, "8"),
@@ -264,7 +265,8 @@ TEST(NativeDetect, WindowIsInclusiveAndWeightCountsDistinctObjects) {
   std::set<std::pair<std::string, std::string>> pairs;
   for (const Edge& x : r1->edges)
     pairs.emplace(std::string(d.account_id[x.source]), std::string(d.account_id[x.target]));
-  EXPECT_EQ(pairs, (std::set<std::pair<std::string, std::string>>{{"a", "b"}, {"c", "d"}, {"e", "f"}}));
+  EXPECT_EQ(pairs,
+            (std::set<std::pair<std::string, std::string>>{{"a", "b"}, {"c", "d"}, {"e", "f"}}));
 }
 
 TEST(NativeDetect, RejectsBadOptionsAndUnknownBehaviours) {
@@ -427,14 +429,18 @@ Scenario viral_and_planted(std::uint64_t seed, int organic = 2000) {
   };
   for (int v = 0; v < 3; ++v) {
     TimeMs start = static_cast<TimeMs>(v) * 86'400'000 + 3'600'000;
-    for (int a = 0; a < organic; ++a) add(fmt::format("org{:04}", a), fmt::format("viral{}", v), start + burst(rng));
-    for (int b = 0; b < 20; ++b) add(fmt::format("bot{:02}", b), fmt::format("viral{}", v), start + burst(rng));
+    for (int a = 0; a < organic; ++a)
+      add(fmt::format("org{:04}", a), fmt::format("viral{}", v), start + burst(rng));
+    for (int b = 0; b < 20; ++b)
+      add(fmt::format("bot{:02}", b), fmt::format("viral{}", v), start + burst(rng));
   }
   for (int a = 0; a < organic; ++a)
-    for (int k = 0; k < 5; ++k) add(fmt::format("org{:04}", a), fmt::format("tail{:04}", tail(rng)), anytime(rng));
+    for (int k = 0; k < 5; ++k)
+      add(fmt::format("org{:04}", a), fmt::format("tail{:04}", tail(rng)), anytime(rng));
   for (int item = 0; item < 30; ++item) {
     TimeMs start = anytime(rng);
-    for (int b = 0; b < 20; ++b) add(fmt::format("bot{:02}", b), fmt::format("campaign{:02}", item), start + seconds(rng));
+    for (int b = 0; b < 20; ++b)
+      add(fmt::format("bot{:02}", b), fmt::format("campaign{:02}", item), start + seconds(rng));
   }
   for (int b = 0; b < 20; ++b) s.planted.insert(fmt::format("bot{:02}", b));
   return s;
@@ -526,15 +532,21 @@ TEST(Outputs, FilesHaveTheSpecHeadersAndXmlParses) {
     std::string t = slurp(out / f);
     return t.substr(0, t.find("\r\n"));
   };
-  EXPECT_EQ(header("edges.csv").rfind("source,target,behaviour,weight,pairs,objects,median_delay_s,p_value", 0), 0u);
-  EXPECT_EQ(header("clusters.csv").rfind(
-                "cluster_id,accounts,messages,behaviours,first_time,last_time,median_delay_s,p_value,top_objects", 0),
+  EXPECT_EQ(header("edges.csv")
+                .rfind("source,target,behaviour,weight,pairs,objects,median_delay_s,p_value", 0),
+            0u);
+  EXPECT_EQ(header("clusters.csv")
+                .rfind("cluster_id,accounts,messages,behaviours,first_time,last_time,median_delay_"
+                       "s,p_value,top_objects",
+                       0),
             0u);
   EXPECT_EQ(header("accounts.csv"),
-            "platform,account_id,handle,messages,cluster_id,coordination_degree,inauthenticity_score,reasons");
+            "platform,account_id,handle,messages,cluster_id,coordination_degree,inauthenticity_"
+            "score,reasons");
   EXPECT_NE(slurp(out / "accounts.csv").find(",0.25,\"handle, digits\""), std::string::npos);
   ASSERT_TRUE(fs::exists(out / "evidence" / "cluster-1.json"));
-  EXPECT_FALSE(fs::exists(out / "evidence" / fmt::format("cluster-{}.json", r->clusters.size() + 1)));
+  EXPECT_FALSE(
+      fs::exists(out / "evidence" / fmt::format("cluster-{}.json", r->clusters.size() + 1)));
   std::string cmd = fmt::format(
       "python3 -c \"import json,sys,xml.etree.ElementTree as E; "
       "g=E.parse(sys.argv[1]).getroot(); m=E.parse(sys.argv[2]).getroot(); "
@@ -554,14 +566,15 @@ TEST(Outputs, ByteIdenticalWithOneAndTwoThreads) {
   opt.behaviours = {Behaviour::kShare};
   std::vector<fs::path> dirs;
   for (int threads : {1, 2}) {
-    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                              static_cast<std::size_t>(threads));
     auto r = detect(d, opt);
     ASSERT_TRUE(r.ok());
     dirs.push_back(temp_dir(fmt::format("threads{}", threads)));
     ASSERT_TRUE(write_detection_outputs(d, *r, opt, dirs.back()).ok());
   }
-  for (const char* f : {"edges.csv", "clusters.csv", "accounts.csv", "network.gexf", "network.graphml",
-                        "evidence/cluster-1.json"}) {
+  for (const char* f : {"edges.csv", "clusters.csv", "accounts.csv", "network.gexf",
+                        "network.graphml", "evidence/cluster-1.json"}) {
     std::string a = slurp(dirs[0] / f);
     EXPECT_FALSE(a.empty()) << f;
     EXPECT_EQ(a, slurp(dirs[1] / f)) << f;
@@ -602,7 +615,8 @@ TEST(Store, DetectionIsStoredInTheDatabase) {
   ASSERT_TRUE(r.ok());
   auto id = store_detection(*store, *d, *r, opt);
   ASSERT_TRUE(id.ok()) << id.status().message();
-  auto edges = store->db().query_int64(fmt::format("SELECT count(*) FROM detection_edges WHERE detection_id={}", *id));
+  auto edges = store->db().query_int64(
+      fmt::format("SELECT count(*) FROM detection_edges WHERE detection_id={}", *id));
   ASSERT_TRUE(edges.ok());
   EXPECT_EQ(static_cast<std::size_t>(*edges), r->edges.size());
   auto members = store->db().query_int64(

@@ -20,20 +20,20 @@ struct Action {
   TimeMs time = 0;
   std::uint32_t account = 0;
   std::uint32_t msg = 0;
-  std::uint32_t item = 0;  // which url/hashtag/mention of the message, to rebuild the key
+  std::uint32_t item = 0;    // which url/hashtag/mention of the message, to rebuild the key
   std::uint32_t object = 0;  // dense object index, set after sorting
 };
 
 struct ActionTable {
   Behaviour behaviour = Behaviour::kShare;
-  std::vector<Action> actions;               // sorted by (key, time, account, msg, item)
-  std::vector<std::uint64_t> object_start;   // object o = actions[object_start[o], [o+1])
-  std::vector<std::string> object_keys;      // display key of each object
+  std::vector<Action> actions;              // sorted by (key, time, account, msg, item)
+  std::vector<std::uint64_t> object_start;  // object o = actions[object_start[o], [o+1])
+  std::vector<std::string> object_keys;     // display key of each object
   std::size_t objects() const { return object_start.empty() ? 0 : object_start.size() - 1; }
 };
 
-inline constexpr std::uint64_t kKeySeed = 0x67726f756e64ULL;   // "ground"
-inline constexpr std::uint64_t kPairSeed = 0x7377656c6cULL;    // "swell"
+inline constexpr std::uint64_t kKeySeed = 0x67726f756e64ULL;  // "ground"
+inline constexpr std::uint64_t kPairSeed = 0x7377656c6cULL;   // "swell"
 inline constexpr std::uint32_t kPartitions = 64;  // reduce partitions: fixed, not per thread
 
 // Extracts and sorts the actions of one behaviour (messages without time or account skipped;
@@ -72,7 +72,7 @@ BehaviourEdges cnt_similar_edges(const Dataset& data, const ActionTable& table,
 // weight it would have after shifting every account's timeline by an independent circular
 // offset, for replicates 0..R-1. Writes p-values into the edges.
 struct NullModel {
-  TimeMs span_start = 0, span_ms = 1;  // circular domain of the shift
+  TimeMs span_start = 0, span_ms = 1;       // circular domain of the shift
   std::vector<std::uint64_t> account_hash;  // per account, seeds its offsets
 };
 NullModel make_null_model(const Dataset& data);

@@ -33,7 +33,8 @@ void csv_field(std::string& out, std::string_view v) {
 
 std::string number(double v) {
   if (std::isnan(v)) return "";
-  if (v == std::floor(v) && std::abs(v) < 1e15) return fmt::format("{}", static_cast<std::int64_t>(v));
+  if (v == std::floor(v) && std::abs(v) < 1e15)
+    return fmt::format("{}", static_cast<std::int64_t>(v));
   return fmt::format("{}", v);
 }
 
@@ -44,16 +45,27 @@ void xml_text(std::string& out, std::string_view v) {
   for (std::size_t i = 0; i < v.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(v[i]);
     switch (c) {
-      case '&': out.append("&amp;"); break;
-      case '<': out.append("&lt;"); break;
-      case '>': out.append("&gt;"); break;
-      case '"': out.append("&quot;"); break;
-      case '\'': out.append("&apos;"); break;
+      case '&':
+        out.append("&amp;");
+        break;
+      case '<':
+        out.append("&lt;");
+        break;
+      case '>':
+        out.append("&gt;");
+        break;
+      case '"':
+        out.append("&quot;");
+        break;
+      case '\'':
+        out.append("&apos;");
+        break;
       default:
         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') break;
         // U+FFFE / U+FFFF (EF BF BE / EF BF BF) are not XML characters.
         if (c == 0xEF && i + 2 < v.size() && static_cast<unsigned char>(v[i + 1]) == 0xBF &&
-            (static_cast<unsigned char>(v[i + 2]) == 0xBE || static_cast<unsigned char>(v[i + 2]) == 0xBF)) {
+            (static_cast<unsigned char>(v[i + 2]) == 0xBE ||
+             static_cast<unsigned char>(v[i + 2]) == 0xBF)) {
           i += 2;
           break;
         }
@@ -104,7 +116,8 @@ std::vector<NetworkEdge> network_edges(const DetectionResult& r) {
   return out;
 }
 
-std::vector<std::uint32_t> network_nodes(const DetectionResult& r, const std::vector<NetworkEdge>& edges) {
+std::vector<std::uint32_t> network_nodes(const DetectionResult& r,
+                                         const std::vector<NetworkEdge>& edges) {
   std::vector<std::uint32_t> nodes;
   for (const auto& e : edges) {
     nodes.push_back(e.source);
@@ -118,8 +131,9 @@ std::vector<std::uint32_t> network_nodes(const DetectionResult& r, const std::ve
 }
 
 std::string edges_csv(const Dataset& d, const DetectionResult& r) {
-  std::string s = "source,target,behaviour,weight,pairs,objects,median_delay_s,p_value,"
-                  "mean_delay_s,first_time,last_time";
+  std::string s =
+      "source,target,behaviour,weight,pairs,objects,median_delay_s,p_value,"
+      "mean_delay_s,first_time,last_time";
   if (r.compat == CompatMode::kCoortweet)
     s += ",avg_time_delta,n_content_id,n_content_id_y,edge_symmetry_score,weight_threshold";
   s += "\r\n";
@@ -150,8 +164,9 @@ std::string top_objects_text(const Cluster& c, CompatMode compat) {
 }
 
 std::string clusters_csv(const DetectionResult& r) {
-  std::string s = "cluster_id,accounts,messages,behaviours,first_time,last_time,median_delay_s,"
-                  "p_value,top_objects,share_of_activity,weight\r\n";
+  std::string s =
+      "cluster_id,accounts,messages,behaviours,first_time,last_time,median_delay_s,"
+      "p_value,top_objects,share_of_activity,weight\r\n";
   for (const Cluster& c : r.clusters) {
     s += fmt::format("{},{},{},", c.id, c.accounts.size(), c.messages);
     csv_field(s, behaviours_list(c.behaviours, r.compat, ';'));
@@ -174,8 +189,9 @@ std::string accounts_csv(const Dataset& d, const DetectionResult& r, const Accou
     if (c != 0) return c < 0;
     return r.account_rank[x] < r.account_rank[y];
   });
-  std::string s = "platform,account_id,handle,messages,cluster_id,coordination_degree,"
-                  "inauthenticity_score,reasons\r\n";
+  std::string s =
+      "platform,account_id,handle,messages,cluster_id,coordination_degree,"
+      "inauthenticity_score,reasons\r\n";
   for (auto a : order) {
     csv_field(s, d.account_platform[a]);
     s.push_back(',');
@@ -185,7 +201,8 @@ std::string accounts_csv(const Dataset& d, const DetectionResult& r, const Accou
     s += fmt::format(",{},", messages[a]);
     if (r.account_cluster[a] != 0) s += std::to_string(r.account_cluster[a]);
     s += fmt::format(",{},", r.coordination_degree[a]);
-    if (scores && a < scores->inauthenticity_score.size()) s += number(scores->inauthenticity_score[a]);
+    if (scores && a < scores->inauthenticity_score.size())
+      s += number(scores->inauthenticity_score[a]);
     s.push_back(',');
     if (scores && a < scores->reasons.size()) csv_field(s, scores->reasons[a]);
     s += "\r\n";
@@ -196,9 +213,10 @@ std::string accounts_csv(const Dataset& d, const DetectionResult& r, const Accou
 std::string gexf(const Dataset& d, const DetectionResult& r, const DetectOptions& opt) {
   auto edges = network_edges(r);
   auto nodes = network_nodes(r, edges);
-  std::string s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                  "<gexf xmlns=\"http://gexf.net/1.3\" version=\"1.3\">\n"
-                  "  <meta>\n    <creator>groundswell</creator>\n    <description>";
+  std::string s =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<gexf xmlns=\"http://gexf.net/1.3\" version=\"1.3\">\n"
+      "  <meta>\n    <creator>groundswell</creator>\n    <description>";
   xml_text(s, "coordination network; parameters " + detect_options_json(opt));
   s += "</description>\n  </meta>\n";
   s += fmt::format("  <graph defaultedgetype=\"{}\" mode=\"static\">\n",
@@ -207,7 +225,8 @@ std::string gexf(const Dataset& d, const DetectionResult& r, const DetectOptions
        "      <attribute id=\"platform\" title=\"platform\" type=\"string\"/>\n"
        "      <attribute id=\"account_id\" title=\"account_id\" type=\"string\"/>\n"
        "      <attribute id=\"cluster_id\" title=\"cluster_id\" type=\"integer\"/>\n"
-       "      <attribute id=\"coordination_degree\" title=\"coordination_degree\" type=\"integer\"/>\n"
+       "      <attribute id=\"coordination_degree\" title=\"coordination_degree\" "
+       "type=\"integer\"/>\n"
        "    </attributes>\n"
        "    <attributes class=\"edge\">\n"
        "      <attribute id=\"behaviours\" title=\"behaviours\" type=\"string\"/>\n"
@@ -221,20 +240,22 @@ std::string gexf(const Dataset& d, const DetectionResult& r, const DetectOptions
     xml_text(s, d.account_platform[a]);
     s += "\"/>\n          <attvalue for=\"account_id\" value=\"";
     xml_text(s, d.account_id[a]);
-    s += fmt::format("\"/>\n          <attvalue for=\"cluster_id\" value=\"{}\"/>\n"
-                     "          <attvalue for=\"coordination_degree\" value=\"{}\"/>\n"
-                     "        </attvalues>\n      </node>\n",
-                     r.account_cluster[a], r.coordination_degree[a]);
+    s += fmt::format(
+        "\"/>\n          <attvalue for=\"cluster_id\" value=\"{}\"/>\n"
+        "          <attvalue for=\"coordination_degree\" value=\"{}\"/>\n"
+        "        </attvalues>\n      </node>\n",
+        r.account_cluster[a], r.coordination_degree[a]);
   }
   s += "    </nodes>\n    <edges>\n";
   for (std::size_t i = 0; i < edges.size(); ++i) {
     const auto& e = edges[i];
-    s += fmt::format("      <edge id=\"e{}\" source=\"n{}\" target=\"n{}\" weight=\"{}\">\n"
-                     "        <attvalues>\n"
-                     "          <attvalue for=\"behaviours\" value=\"{}\"/>\n"
-                     "          <attvalue for=\"pairs\" value=\"{}\"/>\n",
-                     i, r.account_rank[e.source], r.account_rank[e.target], number(e.weight),
-                     behaviours_list(e.behaviours, r.compat, ';'), e.pairs);
+    s += fmt::format(
+        "      <edge id=\"e{}\" source=\"n{}\" target=\"n{}\" weight=\"{}\">\n"
+        "        <attvalues>\n"
+        "          <attvalue for=\"behaviours\" value=\"{}\"/>\n"
+        "          <attvalue for=\"pairs\" value=\"{}\"/>\n",
+        i, r.account_rank[e.source], r.account_rank[e.target], number(e.weight),
+        behaviours_list(e.behaviours, r.compat, ';'), e.pairs);
     if (!std::isnan(e.min_p))
       s += fmt::format("          <attvalue for=\"p_value\" value=\"{}\"/>\n", number(e.min_p));
     s += "        </attvalues>\n      </edge>\n";
@@ -256,7 +277,8 @@ std::string graphml(const Dataset& d, const DetectionResult& r) {
       "  <key id=\"account_id\" for=\"node\" attr.name=\"account_id\" attr.type=\"string\"/>\n"
       "  <key id=\"handle\" for=\"node\" attr.name=\"handle\" attr.type=\"string\"/>\n"
       "  <key id=\"cluster_id\" for=\"node\" attr.name=\"cluster_id\" attr.type=\"int\"/>\n"
-      "  <key id=\"coordination_degree\" for=\"node\" attr.name=\"coordination_degree\" attr.type=\"int\"/>\n"
+      "  <key id=\"coordination_degree\" for=\"node\" attr.name=\"coordination_degree\" "
+      "attr.type=\"int\"/>\n"
       "  <key id=\"weight\" for=\"edge\" attr.name=\"weight\" attr.type=\"double\"/>\n"
       "  <key id=\"pairs\" for=\"edge\" attr.name=\"pairs\" attr.type=\"long\"/>\n"
       "  <key id=\"behaviours\" for=\"edge\" attr.name=\"behaviours\" attr.type=\"string\"/>\n"
@@ -270,19 +292,22 @@ std::string graphml(const Dataset& d, const DetectionResult& r) {
     xml_text(s, d.account_id[a]);
     s += "</data>\n      <data key=\"handle\">";
     xml_text(s, d.account_handle[a]);
-    s += fmt::format("</data>\n      <data key=\"cluster_id\">{}</data>\n"
-                     "      <data key=\"coordination_degree\">{}</data>\n    </node>\n",
-                     r.account_cluster[a], r.coordination_degree[a]);
+    s += fmt::format(
+        "</data>\n      <data key=\"cluster_id\">{}</data>\n"
+        "      <data key=\"coordination_degree\">{}</data>\n    </node>\n",
+        r.account_cluster[a], r.coordination_degree[a]);
   }
   for (std::size_t i = 0; i < edges.size(); ++i) {
     const auto& e = edges[i];
-    s += fmt::format("    <edge id=\"e{}\" source=\"n{}\" target=\"n{}\">\n"
-                     "      <data key=\"weight\">{}</data>\n"
-                     "      <data key=\"pairs\">{}</data>\n"
-                     "      <data key=\"behaviours\">{}</data>\n",
-                     i, r.account_rank[e.source], r.account_rank[e.target], number(e.weight),
-                     e.pairs, behaviours_list(e.behaviours, r.compat, ';'));
-    if (!std::isnan(e.min_p)) s += fmt::format("      <data key=\"p_value\">{}</data>\n", number(e.min_p));
+    s += fmt::format(
+        "    <edge id=\"e{}\" source=\"n{}\" target=\"n{}\">\n"
+        "      <data key=\"weight\">{}</data>\n"
+        "      <data key=\"pairs\">{}</data>\n"
+        "      <data key=\"behaviours\">{}</data>\n",
+        i, r.account_rank[e.source], r.account_rank[e.target], number(e.weight), e.pairs,
+        behaviours_list(e.behaviours, r.compat, ';'));
+    if (!std::isnan(e.min_p))
+      s += fmt::format("      <data key=\"p_value\">{}</data>\n", number(e.min_p));
     s += "    </edge>\n";
   }
   s += "  </graph>\n</graphml>\n";
@@ -295,10 +320,12 @@ std::string evidence_json(const Dataset& d, const DetectionResult& r, const Dete
   // object(s) it shared, in time order.
   std::vector<bool> member(d.accounts(), false);
   for (auto a : c.accounts) member[a] = true;
-  std::vector<std::tuple<std::uint32_t, std::uint8_t, std::uint32_t>> rows;  // msg, behaviour, object
+  std::vector<std::tuple<std::uint32_t, std::uint8_t, std::uint32_t>>
+      rows;  // msg, behaviour, object
   std::uint64_t edges = 0;
   for (const Edge& e : r.edges) {
-    if (!e.significant || !member[e.source] || !member[e.target] || r.account_cluster[e.source] != c.id)
+    if (!e.significant || !member[e.source] || !member[e.target] ||
+        r.account_cluster[e.source] != c.id)
       continue;
     ++edges;
     for (std::uint64_t x = e.evidence_begin; x < e.evidence_end; ++x) {
@@ -319,7 +346,10 @@ std::string evidence_json(const Dataset& d, const DetectionResult& r, const Dete
   w.key("cluster_id").value(static_cast<std::uint64_t>(c.id));
   w.key("parameters").raw(detect_options_json(opt));
   w.key("p_value");
-  if (std::isnan(c.p_value)) w.null(); else w.value(c.p_value);
+  if (std::isnan(c.p_value))
+    w.null();
+  else
+    w.value(c.p_value);
   w.key("internal_edges").value(edges);
   w.key("median_delay_s").value(c.median_delay_s);
   w.key("first_time").value(time_or_empty(c.first_time));
@@ -378,7 +408,9 @@ Status write_detection_outputs(const Dataset& data, const DetectionResult& resul
                                const AccountScores* scores) {
   std::error_code ec;
   std::filesystem::create_directories(out_dir / "evidence", ec);
-  if (ec) return Status::IoError("cannot create " + (out_dir / "evidence").string() + ": " + ec.message());
+  if (ec)
+    return Status::IoError("cannot create " + (out_dir / "evidence").string() + ": " +
+                           ec.message());
   GS_RETURN_IF_ERROR(write_file(out_dir / "edges.csv", edges_csv(data, result)));
   GS_RETURN_IF_ERROR(write_file(out_dir / "clusters.csv", clusters_csv(result)));
   GS_RETURN_IF_ERROR(write_file(out_dir / "accounts.csv", accounts_csv(data, result, scores)));

@@ -140,17 +140,18 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
   AccountActions aa = by_account(t, m.account_hash.size());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, edges.size(), 64),
                     [&](const tbb::blocked_range<std::size_t>& r) {
-    CommonObjects c;
-    std::vector<std::uint32_t> w;
-    for (std::size_t i = r.begin(); i != r.end(); ++i) {
-      Edge& e = edges[i];
-      common_objects(aa, e.source, e.target, c);
-      null_weights(m, opt, c, e.source, e.target, w);
-      std::size_t ge = 0;
-      for (auto x : w) ge += x >= e.weight;
-      e.p_value = static_cast<double>(1 + ge) / static_cast<double>(opt.null_replicates + 1);
-    }
-  });
+                      CommonObjects c;
+                      std::vector<std::uint32_t> w;
+                      for (std::size_t i = r.begin(); i != r.end(); ++i) {
+                        Edge& e = edges[i];
+                        common_objects(aa, e.source, e.target, c);
+                        null_weights(m, opt, c, e.source, e.target, w);
+                        std::size_t ge = 0;
+                        for (auto x : w) ge += x >= e.weight;
+                        e.p_value = static_cast<double>(1 + ge) /
+                                    static_cast<double>(opt.null_replicates + 1);
+                      }
+                    });
 }
 
 std::vector<std::vector<double>> null_weight_sums(const ActionTable& t, const NullModel& m,
@@ -165,12 +166,12 @@ std::vector<std::vector<double>> null_weight_sums(const ActionTable& t, const Nu
   std::vector<std::vector<std::uint32_t>> weights(edges.size());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, edges.size(), 64),
                     [&](const tbb::blocked_range<std::size_t>& r) {
-    CommonObjects c;
-    for (std::size_t i = r.begin(); i != r.end(); ++i) {
-      common_objects(aa, edges[i].source, edges[i].target, c);
-      null_weights(m, opt, c, edges[i].source, edges[i].target, weights[i]);
-    }
-  });
+                      CommonObjects c;
+                      for (std::size_t i = r.begin(); i != r.end(); ++i) {
+                        common_objects(aa, edges[i].source, edges[i].target, c);
+                        null_weights(m, opt, c, edges[i].source, edges[i].target, weights[i]);
+                      }
+                    });
   // Summed in edge order: the same doubles whatever the thread count.
   for (std::size_t i = 0; i < edges.size(); ++i)
     for (std::size_t x = 0; x < replicates; ++x) sums[group_of[i]][x] += weights[i][x];
@@ -182,8 +183,9 @@ void benjamini_hochberg(std::span<Edge> edges, double q) {
   for (std::size_t i = 0; i < edges.size(); ++i)
     if (!std::isnan(edges[i].p_value)) tested.push_back(i);
   if (tested.empty()) return;
-  std::stable_sort(tested.begin(), tested.end(),
-                   [&](std::size_t x, std::size_t y) { return edges[x].p_value < edges[y].p_value; });
+  std::stable_sort(tested.begin(), tested.end(), [&](std::size_t x, std::size_t y) {
+    return edges[x].p_value < edges[y].p_value;
+  });
   const double m = static_cast<double>(tested.size());
   double cutoff = -1;
   for (std::size_t k = tested.size(); k-- > 0;) {

@@ -105,9 +105,12 @@ inline std::vector<std::vector<std::string>> read_csv(const std::string& path) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (quoted) {
-      if (c == '"' && i + 1 < s.size() && s[i + 1] == '"') field.push_back('"'), ++i;
-      else if (c == '"') quoted = false;
-      else field.push_back(c);
+      if (c == '"' && i + 1 < s.size() && s[i + 1] == '"')
+        field.push_back('"'), ++i;
+      else if (c == '"')
+        quoted = false;
+      else
+        field.push_back(c);
     } else if (c == '"') {
       quoted = true, any = true;
     } else if (c == ',') {

@@ -315,6 +315,7 @@ class OutFile {
     limit_ = buffer;
     buf_.reserve(buffer + 4096);
     compression_ = compression;
+    if (compression != Compression::kNone) out_.resize(1 << 16);
     if (compression == Compression::kGzip) {
       // windowBits 15 + 16: a gzip wrapper with a zero time stamp.
       if (deflateInit2(&zlib_, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
@@ -392,7 +393,7 @@ class OutFile {
   z_stream zlib_{};
   bool zlib_open_ = false;
   ZSTD_CCtx* zstd_ = nullptr;
-  std::string out_ = std::string(1 << 16, '\0');
+  std::string out_;  // compressed bytes on their way to the file
 };
 
 struct FileCounter {

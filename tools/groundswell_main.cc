@@ -34,6 +34,32 @@ void add_common(CLI::App* cmd, Common& c) {
       ->capture_default_str();
 }
 
+void add_detect(CLI::App* cmd, gs::DetectCliOptions& d) {
+  auto& o = d.options;
+  cmd->add_option("--behaviour", d.behaviours,
+                  "Behaviours to link accounts by: share, link, domain, hashtag, mention, reply, "
+                  "text, similar_text, media, post (default: all the data supports)");
+  cmd->add_option("--window", d.window,
+                  "Co-action window W: actions at most W apart, inclusive (90, 90s, 5m, 2h)")
+      ->capture_default_str();
+  cmd->add_option("--min-repetition", o.min_repetition,
+                  "Co-actions (distinct objects) an edge needs")
+      ->capture_default_str();
+  cmd->add_option("--similarity", o.similarity, "Jaccard threshold for similar_text")
+      ->capture_default_str();
+  cmd->add_option("--compat", d.compat, "Reproduce a peer tool exactly: coortweet or cnt");
+  cmd->add_option("--null-replicates", o.null_replicates,
+                  "Replicates of the time-shift null model (0 = no significance test)")
+      ->capture_default_str();
+  cmd->add_option("--fdr", o.fdr, "Benjamini-Hochberg false discovery rate for edges")
+      ->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Seed of the null model and clustering")->capture_default_str();
+  cmd->add_option("--max-crowd", o.max_crowd,
+                  "An action among more than this many on the same object within W pairs with "
+                  "nobody (0 = no cap)")
+      ->capture_default_str();
+}
+
 void add_input(CLI::App* cmd, gs::InputOptions& in) {
   cmd->add_option("INPUT", in.inputs, "Files, directories (recursive) or globs")->required();
   cmd->add_option("--format", in.format, "Force a format (see `groundswell formats`)");
@@ -63,7 +89,15 @@ int main(int argc, char** argv) {
   add_input(run_cmd, run.input);
   run_cmd->add_option("--out", run.out_dir, "Output folder")->required();
   run_cmd->add_option("--db", run.db_path, "Database file (default: OUT/groundswell.db)");
+  add_detect(run_cmd, run.detect);
   add_common(run_cmd, common);
+
+  gs::DetectCommandOptions detect;
+  auto* detect_cmd = app.add_subcommand("detect", "Detect coordinated accounts in a database");
+  detect_cmd->add_option("--db", detect.db_path, "Database file")->required();
+  detect_cmd->add_option("--out", detect.out_dir, "Write edges.csv, clusters.csv, ... here");
+  add_detect(detect_cmd, detect.detect);
+  add_common(detect_cmd, common);
 
   gs::IngestCommandOptions ingest;
   auto* ingest_cmd = app.add_subcommand("ingest", "Read inputs into a database");
@@ -102,6 +136,7 @@ int main(int argc, char** argv) {
                             static_cast<std::size_t>(threads));
   try {
     if (*run_cmd) return finish(gs::run_command(run));
+    if (*detect_cmd) return finish(gs::detect_command(detect));
     if (*ingest_cmd) return finish(gs::ingest_command(ingest));
     if (*inspect_cmd) return finish(gs::inspect_command(inspect_db, std::cout));
     if (*formats_cmd) {

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <chrono>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <ostream>
 
@@ -13,6 +15,7 @@
 #include "groundswell/version.h"
 #include "ingest/ingest.h"
 #include "ingest/reader.h"
+#include "store/dataset.h"
 #include "store/store.h"
 
 namespace groundswell {
@@ -94,9 +97,93 @@ void write_input_block(JsonWriter& w, const IngestSummary& s) {
 
 }  // namespace
 
-Status run_command(const RunOptions& options) {
+Status resolve_detect_options(DetectCliOptions& cli) {
+  if (!cli.behaviours.empty()) {
+    auto b = parse_behaviours(cli.behaviours);
+    if (!b) return Status::InvalidArgument("--behaviour: " + b.status().message());
+    cli.options.behaviours = *b;
+  }
+  std::int64_t w = parse_duration_ms(cli.window);
+  if (w < 0)
+    return Status::InvalidArgument(
+        fmt::format("--window '{}': give a duration such as 90, 90s, 5m or 2h", cli.window));
+  cli.options.window_ms = w;
+  auto c = parse_compat(cli.compat);
+  if (!c) return Status::InvalidArgument("--compat: " + c.status().message());
+  cli.options.compat = *c;
+  if (cli.options.min_repetition < 1)
+    return Status::InvalidArgument("--min-repetition must be at least 1");
+  if (cli.options.similarity <= 0 || cli.options.similarity > 1)
+    return Status::InvalidArgument("--similarity must be in (0, 1]");
+  if (cli.options.fdr <= 0 || cli.options.fdr >= 1)
+    return Status::InvalidArgument("--fdr must be in (0, 1)");
+  if (cli.options.null_replicates < 0)
+    return Status::InvalidArgument("--null-replicates must be 0 or more");
+  return Status::Ok();
+}
+
+namespace {
+
+// The `parameters` and `detection` blocks of summary.json.
+void write_detection_blocks(JsonWriter& w, const DetectOptions& o, const DetectionResult& r) {
+  w.key("parameters").begin_object()
+      .key("window_s").value(static_cast<double>(o.window_ms) / 1000.0)
+      .key("window_semantics").value("two accounts co-act when their actions on the same object are at most window_s apart (inclusive)")
+      .key("min_repetition").value(o.min_repetition)
+      .key("similarity").value(o.similarity)
+      .key("fdr").value(o.fdr)
+      .key("null_replicates").value(o.null_replicates)
+      .key("seed").value(o.seed)
+      .key("compat").value(o.compat == CompatMode::kCnt         ? "cnt"
+                           : o.compat == CompatMode::kCoortweet ? "coortweet"
+                                                                : "none")
+      .key("behaviours").begin_array();
+  for (Behaviour b : r.behaviours) w.value(behaviour_name(b));
+  w.end_array().end_object();
+  std::uint64_t kept = 0;
+  for (const auto& e : r.edges) kept += e.significant ? 1 : 0;
+  std::uint64_t coordinated = 0;
+  for (auto c : r.account_cluster) coordinated += c != 0 ? 1 : 0;
+  w.key("detection").begin_object()
+      .key("edges").value(kept)
+      .key("edges_tested").value(r.tested_edges)
+      .key("clusters").value(static_cast<std::uint64_t>(r.clusters.size()))
+      .key("coordinated_accounts").value(coordinated)
+      .key("crowded_actions").value(r.crowded_actions)
+      .end_object();
+}
+
+struct Analysis {
+  Dataset data;
+  DetectionResult detection;
+};
+
+Result<Analysis> analyse(Store& store, const DetectOptions& options, const fs::path& out,
+                         std::optional<std::int64_t> run_id) {
+  Analysis a;
+  log_info("loading the analysis data");
+  auto data = load_dataset(store);
+  if (!data) return data.status();
+  a.data = std::move(*data);
+  log_info(fmt::format("detecting coordination among {} accounts, {} messages", a.data.accounts(),
+                       a.data.messages()));
+  auto det = detect(a.data, options);
+  if (!det) return det.status();
+  a.detection = std::move(*det);
+  if (!out.empty()) GS_RETURN_IF_ERROR(write_detection_outputs(a.data, a.detection, options, out));
+  auto stored = store_detection(store, a.data, a.detection, options, run_id);
+  if (!stored) return stored.status();
+  log_info(fmt::format("{} clusters, {} edges kept of {} tested", a.detection.clusters.size(),
+                       a.detection.significant_edges, a.detection.tested_edges));
+  return a;
+}
+
+}  // namespace
+
+Status run_command(RunOptions options) {
   if (options.input.inputs.empty()) return Status::InvalidArgument("run: give at least one INPUT");
   if (options.out_dir.empty()) return Status::InvalidArgument("run: --out DIR is required");
+  GS_RETURN_IF_ERROR(resolve_detect_options(options.detect));
   std::error_code ec;
   fs::create_directories(options.out_dir, ec);
   if (ec) return Status::IoError(fmt::format("cannot create {}: {}", options.out_dir, ec.message()));
@@ -108,18 +195,45 @@ Status run_command(const RunOptions& options) {
                              options.progress);
   if (!summary) return summary.status();
   log_ingest_summary(*summary);
+  auto analysis = analyse(*store, options.detect.options, out, summary->run_id);
+  if (!analysis) return analysis.status();
 
   JsonWriter w;
   w.begin_object().key("version").value(kVersion);
   write_input_block(w, *summary);
+  write_detection_blocks(w, options.detect.options, analysis->detection);
   w.key("database").value(db_path);
   w.end_object();
   std::string text = w.take();
   text.push_back('\n');
   GS_RETURN_IF_ERROR(write_text_file(out / "summary.json", text));
-  log_info(fmt::format("results in {}/ (summary.json, groundswell.db, rejects.jsonl)",
+  log_info(fmt::format("results in {}/ (summary.json, groundswell.db, edges.csv, clusters.csv, "
+                       "accounts.csv, network.gexf, network.graphml, evidence/, rejects.jsonl)",
                        options.out_dir));
   return Status::Ok();
+}
+
+Status detect_command(DetectCommandOptions options) {
+  if (options.db_path.empty()) return Status::InvalidArgument("detect: --db FILE is required");
+  GS_RETURN_IF_ERROR(resolve_detect_options(options.detect));
+  if (!fs::exists(options.db_path))
+    return Status::NotFound(fmt::format("no database at {}", options.db_path));
+  auto store = Store::open(options.db_path);
+  if (!store) return store.status();
+  auto run = store->begin_run("detect", detect_options_json(options.detect.options));
+  if (!run) return run.status();
+  auto t0 = std::chrono::steady_clock::now();
+  auto analysis = analyse(*store, options.detect.options, options.out_dir, *run);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!analysis) {
+    (void)store->finish_run(*run, "failed", "{}", secs);
+    return analysis.status();
+  }
+  JsonWriter stats(false);
+  stats.begin_object();
+  write_detection_blocks(stats, options.detect.options, analysis->detection);
+  stats.end_object();
+  return store->finish_run(*run, "ok", stats.str(), secs);
 }
 
 Status ingest_command(const IngestCommandOptions& options) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "detect/detect.h"
 #include "groundswell/status.h"
 
 namespace groundswell {
@@ -21,15 +22,35 @@ struct InputOptions {
   std::string tz = "UTC";  // zone of local times in sources that give none (--tz)
 };
 
+// Detection options as the CLI takes them: text that is parsed and validated once.
+struct DetectCliOptions {
+  std::string behaviours;     // comma-separated; "" = every behaviour the data supports
+  std::string window = "60s";
+  std::string compat;         // "", coortweet, cnt
+  DetectOptions options;      // numeric options filled directly
+};
+// Fills `cli.options` from the text fields; a usage error names the option.
+Status resolve_detect_options(DetectCliOptions& cli);
+
 struct RunOptions {
   InputOptions input;
   std::string out_dir;
   std::string db_path;  // default: <out_dir>/groundswell.db
+  std::string actors_path;
+  DetectCliOptions detect;
   bool progress = true;
 };
 
-// Ingests into <out>/groundswell.db and writes summary.json and rejects.jsonl there.
-Status run_command(const RunOptions& options);
+// The main job: ingest into <out>/groundswell.db, detect coordination, estimate support (with
+// --actors), and write every output of spec §8 there.
+Status run_command(RunOptions options);
+
+struct DetectCommandOptions {
+  std::string db_path;
+  std::string out_dir;  // "" = results only in the database
+  DetectCliOptions detect;
+};
+Status detect_command(DetectCommandOptions options);
 
 struct IngestCommandOptions {
   InputOptions input;

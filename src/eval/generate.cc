@@ -2950,8 +2950,26 @@ Status Generator::write_truth(GenerateSummary& summary) {
   return f.close();
 }
 
+// A second run into the same directory must not leave the first run's files behind (channel
+// folders are named after seeded usernames), but only the generator's own output is removed.
+Status clear_previous_output(const fs::path& out) {
+  std::error_code ec;
+  const bool has_data = fs::exists(out / "data", ec);
+  if (!has_data) return Status::Ok();
+  if (!fs::exists(out / "truth.json", ec)) {
+    return Status::InvalidArgument((out / "data").string() +
+                                   " exists and is not groundswell-generate output; choose another --out");
+  }
+  for (const char* name : {"data", "truth.json", "actors.toml", ".generate-tmp"}) {
+    fs::remove_all(out / name, ec);
+    if (ec) return Status::IoError((out / name).string() + ": " + ec.message());
+  }
+  return Status::Ok();
+}
+
 Result<GenerateSummary> Generator::run() {
   out_ = opt_.out_dir;
+  GS_RETURN_IF_ERROR(clear_previous_output(out_));
   create_accounts();
   create_campaigns();
   handles_.clear();

@@ -158,6 +158,38 @@ TEST_F(GenerateTest, SameSeedGivesIdenticalBytes) {
   }
 }
 
+// Generating again into a used directory leaves exactly the new run's files.
+TEST_F(GenerateTest, RerunIntoTheSameDirectoryReplacesTheOldOutput) {
+  fs::path dir = fs::path(GS_BINARY_DIR) / "generate_test" / "rerun";
+  GenerateOptions o;
+  o.messages = 3000;
+  o.scale = "small";
+  o.out_dir = dir.string();
+  o.seed = 8;
+  ASSERT_TRUE(generate_dataset(o).ok());
+  o.seed = 7;
+  ASSERT_TRUE(generate_dataset(o).ok());
+  std::vector<fs::path> files, expected;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) files.push_back(fs::relative(e.path(), dir));
+  }
+  for (const auto& e : fs::recursive_directory_iterator(first_->dir)) {
+    if (e.is_regular_file()) expected.push_back(fs::relative(e.path(), first_->dir));
+  }
+  std::sort(files.begin(), files.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(files, expected);
+  EXPECT_EQ(read_all(dir / "truth.json"), read_all(first_->dir / "truth.json"));
+
+  // A data/ folder that the generator did not write is left alone.
+  fs::path foreign = fs::path(GS_BINARY_DIR) / "generate_test" / "foreign";
+  fs::create_directories(foreign / "data");
+  std::ofstream(foreign / "data" / "precious.json") << "{}";
+  o.out_dir = foreign.string();
+  EXPECT_FALSE(generate_dataset(o).ok());
+  EXPECT_TRUE(fs::exists(foreign / "data" / "precious.json"));
+}
+
 TEST_F(GenerateTest, DifferentSeedGivesDifferentData) {
   EXPECT_NE(read_all(first_->dir / "data/twitter/twarc2/search_2024-03.jsonl"),
             read_all(other_seed_->dir / "data/twitter/twarc2/search_2024-03.jsonl"));

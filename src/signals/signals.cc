@@ -1,0 +1,422 @@
+#include "signals/signals.h"
+
+#include <fmt/format.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <unordered_map>
+
+#include "text/normalize.h"
+
+namespace groundswell {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr std::int64_t kDayMs = 86'400'000;
+constexpr std::uint64_t kKeySeed = 0x5167a15ULL;  // fixed: hashes only group equal keys
+
+double clip01(double x) { return x < 0 ? 0 : (x > 1 ? 1 : x); }
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  std::int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+// Monday = 0 (1970-01-01 was a Thursday).
+int weekday_of(TimeMs t) { return static_cast<int>(((floor_div(t, kDayMs) + 3) % 7 + 7) % 7); }
+
+double median_of(std::vector<double>& v) {
+  if (v.empty()) return kNaN;
+  std::size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+  double m = v[mid];
+  if (v.size() % 2 == 0) {
+    double lo = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
+    m = (m + lo) / 2;
+  }
+  return m;
+}
+
+std::string percent(double f) { return fmt::format("{:.0f}%", f * 100); }
+
+}  // namespace
+
+std::string_view signal_name(Signal s) {
+  static constexpr std::string_view kNames[kSignalCount] = {
+      "creation_burst", "young_account", "handle_pattern", "profile",
+      "posting_rate",   "regular_gaps",  "gap_entropy",    "office_hours",
+      "forward_share",  "duplicate_share", "follower_ratio", "channel_err"};
+  return kNames[static_cast<int>(s)];
+}
+
+std::string format_utc_offset(int minutes) {
+  char sign = minutes < 0 ? '-' : '+';
+  int m = std::abs(minutes);
+  return fmt::format("{}{:02d}:{:02d}", sign, m / 60, m % 60);
+}
+
+double burstiness(const std::vector<TimeMs>& t) {
+  if (t.size() < 3) return 0;
+  double sum = 0, sum2 = 0;
+  std::size_t n = t.size() - 1;
+  for (std::size_t i = 1; i < t.size(); ++i) {
+    double g = static_cast<double>(t[i] - t[i - 1]) / 1000.0;
+    sum += g;
+    sum2 += g * g;
+  }
+  double mu = sum / static_cast<double>(n);
+  double var = std::max(0.0, sum2 / static_cast<double>(n) - mu * mu);
+  double sigma = std::sqrt(var);
+  if (sigma + mu <= 0) return 0;
+  return (sigma - mu) / (sigma + mu);
+}
+
+OfficeHoursFit fit_office_hours(const std::vector<TimeMs>& times) {
+  // 15-minute bins over the UTC week; an offset shifts the week circularly.
+  constexpr int kBins = 7 * 96;
+  std::array<double, kBins> bins{};
+  double total = 0;
+  for (TimeMs t : times) {
+    if (t == kNoTime) continue;
+    int q = static_cast<int>(floor_div(t, 900'000) % 96 + 96) % 96;
+    bins[static_cast<std::size_t>(weekday_of(t) * 96 + q)] += 1;
+    total += 1;
+  }
+  OfficeHoursFit best;
+  if (total == 0) return best;
+  bool have = false;
+  for (int off_q = -48; off_q <= 56; ++off_q) {  // −12:00 .. +14:00
+    double office = 0, lunch = 0;
+    for (int day = 0; day < 5; ++day) {
+      for (int q = 36; q < 68; ++q) {  // local 09:00–17:00
+        // local bin = utc bin + offset, so utc bin = local bin − offset
+        int utc = ((day * 96 + q - off_q) % kBins + kBins) % kBins;
+        double c = bins[static_cast<std::size_t>(utc)];
+        office += c;
+        if (q >= 48 && q < 52) lunch += c;  // 12:00–13:00
+      }
+    }
+    double fraction = office / total;
+    double rest_rate = (office - lunch) / 28.0, lunch_rate = lunch / 4.0;
+    double dip = rest_rate > 0 ? std::max(0.0, 1 - lunch_rate / rest_rate) : 0;
+    int off_min = off_q * 15;
+    bool better = !have || fraction > best.fraction + 1e-12 ||
+                  (std::abs(fraction - best.fraction) <= 1e-12 &&
+                   (dip > best.lunch_dip + 1e-12 ||
+                    (std::abs(dip - best.lunch_dip) <= 1e-12 &&
+                     std::abs(off_min) < std::abs(best.offset_minutes))));
+    if (better) {
+      best = {fraction, off_min, dip};
+      have = true;
+    }
+  }
+  return best;
+}
+
+double handle_pattern_score(std::string_view h) {
+  if (!h.empty() && h.front() == '@') h.remove_prefix(1);
+  if (h.empty()) return kNaN;
+  for (unsigned char c : h)
+    if (c >= 0x80) return 0;  // non-Latin handles: no pattern known
+  std::size_t d = 0;
+  while (d < h.size() && h[h.size() - 1 - d] >= '0' && h[h.size() - 1 - d] <= '9') ++d;
+  std::size_t letters = 0, vowels = 0, alternations = 0;
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    char c = static_cast<char>(h[i] | 0x20);
+    bool letter = c >= 'a' && c <= 'z';
+    if (letter) {
+      ++letters;
+      if (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y') ++vowels;
+    }
+    if (i > 0) {
+      bool prev_digit = h[i - 1] >= '0' && h[i - 1] <= '9';
+      bool digit = h[i] >= '0' && h[i] <= '9';
+      if (prev_digit != digit && (letter || digit)) ++alternations;
+    }
+  }
+  double score = 0;
+  if (letters >= 2) {
+    if (d >= 6) score = 1.0;
+    else if (d == 5) score = 0.8;
+    else if (d == 4) {
+      std::string_view run = h.substr(h.size() - 4);
+      bool year = (run[0] == '1' && run[1] == '9') || (run[0] == '2' && run[1] == '0');
+      score = year ? 0.2 : 0.5;
+    }
+  }
+  // Random strings: long, few vowels, or letters and digits interleaved.
+  if (h.size() >= 8 && letters >= 4) {
+    double vowel_share = static_cast<double>(vowels) / static_cast<double>(letters);
+    if (vowel_share < 0.15) score = std::max(score, 0.8);
+    if (alternations >= 4) score = std::max(score, 0.8);
+  }
+  return score;
+}
+
+Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& opt) {
+  const std::size_t na = data.accounts(), nm = data.messages();
+  SignalTable table;
+  table.options = opt;
+  table.accounts.assign(na, AccountSignals{});
+  table.score.assign(na, kNaN);
+  table.reasons.assign(na, std::string());
+  for (auto& a : table.accounts) a.score.fill(kNaN);
+
+  // Messages per account (CSR), in time order because the dataset is sorted by time.
+  std::vector<std::uint32_t> start(na + 1, 0);
+  for (std::size_t m = 0; m < nm; ++m)
+    if (data.msg_account[m] != kNoAccount) ++start[data.msg_account[m] + 1];
+  std::partial_sum(start.begin(), start.end(), start.begin());
+  std::vector<std::uint32_t> msgs(start[na]);
+  {
+    std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+    for (std::size_t m = 0; m < nm; ++m)
+      if (data.msg_account[m] != kNoAccount) msgs[fill[data.msg_account[m]]++] = static_cast<std::uint32_t>(m);
+  }
+
+  // Exact-key duplicates across accounts: key hash -> first account, or kNoAccount once two
+  // different accounts posted it.
+  std::vector<std::uint64_t> key_hash(nm, 0);
+  std::unordered_map<std::uint64_t, std::uint32_t> key_owner;
+  {
+    std::string key;
+    for (std::size_t m = 0; m < nm; ++m) {
+      if (data.msg_account[m] == kNoAccount || !data.msg_shares[m].empty()) continue;
+      normalize_key(data.msg_text[m], {}, key);
+      if (key.size() < opt.min_duplicate_key_bytes) continue;
+      std::uint64_t h = XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed);
+      if (h == 0) h = 1;
+      key_hash[m] = h;
+      auto [it, fresh] = key_owner.emplace(h, data.msg_account[m]);
+      if (!fresh && it->second != data.msg_account[m]) it->second = kNoAccount;
+    }
+  }
+
+  // Creation bursts.
+  std::vector<TimeMs> created;
+  for (std::size_t a = 0; a < na; ++a)
+    if (data.account_created_at[a] != kNoTime) created.push_back(data.account_created_at[a]);
+  std::sort(created.begin(), created.end());
+  const double window_ms = opt.burst_window_days * static_cast<double>(kDayMs);
+  double expected_in_window = 0;
+  if (created.size() >= 2) {
+    double span = std::max(static_cast<double>(created.back() - created.front()),
+                           static_cast<double>(kDayMs));
+    expected_in_window = static_cast<double>(created.size()) * window_ms / span;
+  }
+
+  // Profiles: do the platform's records carry descriptions at all?
+  std::unordered_map<std::string, bool> platform_has_bio;
+  std::unordered_map<std::uint64_t, int> bio_count, name_count;
+  std::vector<std::uint64_t> bio_hash(na, 0), name_hash(na, 0);
+  {
+    std::string key;
+    for (std::size_t a = 0; a < na; ++a) {
+      auto& has = platform_has_bio[std::string(data.account_platform[a])];
+      if (!data.account_description[a].empty()) {
+        has = true;
+        normalize_key(data.account_description[a], {}, key);
+        if (!key.empty()) {
+          bio_hash[a] = XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed) | 1;
+          ++bio_count[bio_hash[a]];
+        }
+      }
+      if (!data.account_display_name[a].empty()) {
+        normalize_key(data.account_display_name[a], {}, key);
+        if (!key.empty()) {
+          name_hash[a] = XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed) | 1;
+          ++name_count[name_hash[a]];
+        }
+      }
+    }
+  }
+
+  std::vector<TimeMs> times;
+  std::vector<double> ages;
+  for (std::size_t a = 0; a < na; ++a) {
+    AccountSignals& s = table.accounts[a];
+    auto set = [&](Signal sig, double v) { s.score[static_cast<int>(sig)] = v; };
+    std::vector<std::string> why(kSignalCount);
+    const std::uint32_t* mb = msgs.data() + start[a];
+    const std::size_t posts = start[a + 1] - start[a];
+
+    times.clear();
+    for (std::size_t i = 0; i < posts; ++i)
+      if (data.msg_time[mb[i]] != kNoTime) times.push_back(data.msg_time[mb[i]]);
+    for (TimeMs t : times) {
+      s.hour_profile[static_cast<std::size_t>((floor_div(t, 3'600'000) % 24 + 24) % 24)]++;
+      s.weekday_profile[static_cast<std::size_t>(weekday_of(t))]++;
+    }
+
+    // Creation burst and age at posting.
+    TimeMs c = data.account_created_at[a];
+    if (c != kNoTime) {
+      auto lo = std::lower_bound(created.begin(), created.end(),
+                                 c - static_cast<TimeMs>(window_ms / 2));
+      auto hi = std::upper_bound(created.begin(), created.end(),
+                                 c + static_cast<TimeMs>(window_ms / 2));
+      int n = static_cast<int>(hi - lo);
+      s.burst_accounts = n;
+      double ratio = n / std::max(expected_in_window, 1.0);
+      double v = n >= opt.burst_min_accounts ? clip01((std::log2(ratio) - 2) / 3) : 0;
+      set(Signal::kCreationBurst, v);
+      why[0] = fmt::format("created in a burst of {} accounts within {:g} days", n,
+                           opt.burst_window_days);
+      if (!times.empty()) {
+        ages.clear();
+        for (TimeMs t : times) ages.push_back(static_cast<double>(t - c) / kDayMs);
+        s.median_age_days = median_of(ages);
+        set(Signal::kYoungAccount, clip01((90 - s.median_age_days) / 80));
+        why[1] = fmt::format("account was {:.0f} days old when posting (median)",
+                             std::max(0.0, s.median_age_days));
+      }
+    }
+
+    // Handle.
+    double hp = handle_pattern_score(data.account_handle[a]);
+    set(Signal::kHandlePattern, hp);
+    if (hp == hp) why[2] = fmt::format("handle '{}' looks machine-made (name + digit run or random)",
+                                       data.account_handle[a]);
+
+    // Profile.
+    {
+      bool bios = platform_has_bio[std::string(data.account_platform[a])];
+      double v = kNaN;
+      if (bios) {
+        v = 0;
+        if (data.account_description[a].empty()) {
+          v = 0.4;
+          why[3] = "empty profile description";
+        } else if (bio_hash[a] != 0 && bio_count[bio_hash[a]] >= 2) {
+          int others = bio_count[bio_hash[a]] - 1;
+          v = others >= 2 ? 1.0 : 0.7;
+          why[3] = fmt::format("profile description shared with {} other account{}", others,
+                               others == 1 ? "" : "s");
+        }
+      }
+      if (name_hash[a] != 0) {
+        int others = name_count[name_hash[a]] - 1;
+        if (v != v) v = 0;
+        if (others >= 2 && v < 0.6) {
+          v = 0.6;
+          why[3] = fmt::format("display name shared with {} other accounts", others);
+        }
+      }
+      set(Signal::kProfile, v);
+    }
+
+    // Posting rate and gaps.
+    if (!times.empty()) {
+      double span_days =
+          std::max(1.0, static_cast<double>(times.back() - times.front()) / kDayMs);
+      s.posts_per_day = static_cast<double>(times.size()) / span_days;
+      set(Signal::kPostingRate, clip01((s.posts_per_day - 30) / 90));
+      why[4] = fmt::format("posts {:.0f} times a day", s.posts_per_day);
+    }
+    if (static_cast<int>(times.size()) >= opt.min_posts_timing) {
+      s.burstiness = burstiness(times);
+      set(Signal::kRegularGaps, clip01(-s.burstiness / 0.6));
+      why[5] = fmt::format("clockwork posting (gap burstiness {:.2f})", s.burstiness);
+      // Entropy of log2-binned gaps (seconds), normalized by the most the sample allows.
+      std::array<int, 40> hist{};
+      for (std::size_t i = 1; i < times.size(); ++i) {
+        double g = static_cast<double>(times[i] - times[i - 1]) / 1000.0;
+        int b = static_cast<int>(std::floor(std::log2(g + 1)));
+        hist[static_cast<std::size_t>(std::clamp(b, 0, 39))]++;
+      }
+      double n = static_cast<double>(times.size() - 1), h = 0;
+      for (int k : hist)
+        if (k > 0) h -= (k / n) * std::log2(k / n);
+      double hmax = std::log2(std::min(n, 24.0));
+      s.gap_entropy = hmax > 0 ? h / hmax : 0;
+      set(Signal::kGapEntropy, clip01((0.5 - s.gap_entropy) / 0.4));
+      why[6] = fmt::format("inter-post gaps of little variety (entropy {:.2f})", s.gap_entropy);
+    }
+    if (static_cast<int>(times.size()) >= opt.min_posts_office) {
+      OfficeHoursFit f = fit_office_hours(times);
+      s.office_fraction = f.fraction;
+      s.office_offset_minutes = f.offset_minutes;
+      s.lunch_dip = f.lunch_dip;
+      double v = clip01((f.fraction - 0.55) / 0.3) * (0.6 + 0.4 * clip01(f.lunch_dip / 0.5));
+      set(Signal::kOfficeHours, v);
+      why[7] = fmt::format("posts {} within office hours of UTC{}{}", percent(f.fraction),
+                           format_utc_offset(f.offset_minutes),
+                           f.lunch_dip >= 0.5 ? " with a lunch pause" : "");
+    }
+
+    // Forwards and copies.
+    if (static_cast<int>(posts) >= opt.min_posts_share) {
+      std::size_t fwd = 0, eligible = 0, dup = 0;
+      for (std::size_t i = 0; i < posts; ++i) {
+        std::uint32_t m = mb[i];
+        if (!data.msg_shares[m].empty()) ++fwd;
+        if (key_hash[m] != 0) {
+          ++eligible;
+          if (key_owner[key_hash[m]] == kNoAccount) ++dup;
+        }
+      }
+      s.forward_share = static_cast<double>(fwd) / static_cast<double>(posts);
+      set(Signal::kForwardShare, clip01((s.forward_share - 0.6) / 0.35));
+      why[8] = fmt::format("{} of posts are forwards/retweets", percent(s.forward_share));
+      if (static_cast<int>(eligible) >= opt.min_posts_share) {
+        s.duplicate_share = static_cast<double>(dup) / static_cast<double>(eligible);
+        set(Signal::kDuplicateShare, clip01((s.duplicate_share - 0.2) / 0.5));
+        why[9] = fmt::format("{} of posts repeat text other accounts also posted",
+                             percent(s.duplicate_share));
+      }
+    }
+
+    // Followers and channel views.
+    const std::string_view kind = data.account_kind[a];
+    const std::int64_t followers = data.account_followers[a], following = data.account_following[a];
+    if (kind != "channel" && kind != "group" && followers >= 0 && following >= 0) {
+      s.follower_ratio = static_cast<double>(followers + 1) / static_cast<double>(following + 1);
+      double v = following >= 50 ? clip01((-std::log10(s.follower_ratio) - 0.5) / 1.0) : 0;
+      set(Signal::kFollowerRatio, v);
+      why[10] = fmt::format("follows {} accounts, followed by {}", following, followers);
+    }
+    if (kind == "channel" && followers > 0) {
+      double views = 0;
+      int with_views = 0;
+      for (std::size_t i = 0; i < posts; ++i)
+        if (data.msg_views[mb[i]] >= 0) {
+          views += static_cast<double>(data.msg_views[mb[i]]);
+          ++with_views;
+        }
+      if (with_views >= 3) {
+        s.channel_err = views / with_views / static_cast<double>(followers) * 100;
+        set(Signal::kChannelErr, clip01((10 - s.channel_err) / 8));
+        why[11] = fmt::format("posts are seen by {:.1f}% of its {} subscribers (ERR)",
+                              s.channel_err, followers);
+      }
+    }
+
+    // Combine: noisy-OR over the available signals.
+    double keep = 1;
+    bool any = false;
+    std::vector<std::pair<double, int>> contrib;
+    for (int k = 0; k < kSignalCount; ++k) {
+      double v = s.score[static_cast<std::size_t>(k)];
+      if (v != v) continue;
+      any = true;
+      double w = std::clamp(opt.strength[static_cast<std::size_t>(k)], 0.0, 1.0) * v;
+      keep *= 1 - w;
+      if (w >= opt.reason_min_contribution) contrib.emplace_back(w, k);
+    }
+    if (!any) continue;
+    table.score[a] = 1 - keep;
+    std::stable_sort(contrib.begin(), contrib.end(),
+                     [](const auto& x, const auto& y) { return x.first > y.first; });
+    std::string& r = table.reasons[a];
+    for (std::size_t i = 0; i < contrib.size() && static_cast<int>(i) < opt.reasons_per_account; ++i) {
+      if (!r.empty()) r += "; ";
+      r += why[static_cast<std::size_t>(contrib[i].second)];
+    }
+  }
+  return table;
+}
+
+}  // namespace groundswell

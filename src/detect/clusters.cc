@@ -164,6 +164,18 @@ Status build_clusters(const Dataset& d, const std::vector<ActionTable>& tables,
       if (c.last_time == kNoTime || d.msg_time[m] > c.last_time) c.last_time = d.msg_time[m];
     }
     c.median_delay_s = median_of(delays);
+    {
+      TimeMs lo = kNoTime, hi = kNoTime;
+      std::size_t known = 0;
+      for (auto a : c.accounts) {
+        TimeMs t = d.account_created_at[a];
+        if (t == kNoTime) continue;
+        ++known;
+        if (lo == kNoTime || t < lo) lo = t;
+        if (hi == kNoTime || t > hi) hi = t;
+      }
+      if (known >= 2) c.created_spread_days = static_cast<double>(hi - lo) / 86'400'000.0;
+    }
     c.share_of_activity =
         d.messages() ? static_cast<double>(c.messages) / static_cast<double>(d.messages()) : 0;
     std::sort(object_msgs.begin(), object_msgs.end());

@@ -121,7 +121,10 @@ struct Cluster {
   TimeMs first_time = kNoTime, last_time = kNoTime;
   double median_delay_s = 0;
   double share_of_activity = 0;  // messages / all messages of the dataset
-  double weight = 0;             // sum of internal edge weights
+  // Days between the earliest and latest account creation among members whose creation date
+  // is known (NaN with fewer than two): campaign accounts are often created in bursts.
+  double created_spread_days = std::numeric_limits<double>::quiet_NaN();
+  double weight = 0;  // sum of internal edge weights
   std::uint64_t internal_edges = 0;
   double p_value = std::numeric_limits<double>::quiet_NaN();
   std::vector<TopObject> top_objects;

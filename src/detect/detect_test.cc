@@ -544,6 +544,11 @@ TEST(Outputs, FilesHaveTheSpecHeadersAndXmlParses) {
             "platform,account_id,handle,messages,cluster_id,coordination_degree,inauthenticity_"
             "score,reasons");
   EXPECT_NE(slurp(out / "accounts.csv").find(",0.25,\"handle, digits\""), std::string::npos);
+  // Cluster 1 holds the planted accounts: none of them has a score, so its mean is blank.
+  std::string clusters = slurp(out / "clusters.csv");
+  std::string row1 = clusters.substr(clusters.find("\r\n") + 2);
+  row1 = row1.substr(0, row1.find("\r\n"));
+  EXPECT_EQ(row1.substr(row1.size() - 2), ",,");
   ASSERT_TRUE(fs::exists(out / "evidence" / "cluster-1.json"));
   EXPECT_FALSE(
       fs::exists(out / "evidence" / fmt::format("cluster-{}.json", r->clusters.size() + 1)));

@@ -163,17 +163,27 @@ std::string top_objects_text(const Cluster& c, CompatMode compat) {
   return s;
 }
 
-std::string clusters_csv(const DetectionResult& r) {
+std::string clusters_csv(const DetectionResult& r, const AccountScores* scores) {
   std::string s =
       "cluster_id,accounts,messages,behaviours,first_time,last_time,median_delay_s,"
-      "p_value,top_objects,share_of_activity,weight\r\n";
+      "p_value,top_objects,share_of_activity,weight,created_spread_days,"
+      "mean_inauthenticity_score\r\n";
   for (const Cluster& c : r.clusters) {
     s += fmt::format("{},{},{},", c.id, c.accounts.size(), c.messages);
     csv_field(s, behaviours_list(c.behaviours, r.compat, ';'));
     s += fmt::format(",{},{},{},{},", time_or_empty(c.first_time), time_or_empty(c.last_time),
                      number(c.median_delay_s), number(c.p_value));
     csv_field(s, top_objects_text(c, r.compat));
-    s += fmt::format(",{},{}\r\n", number(c.share_of_activity), number(c.weight));
+    // Mean over members with a score (the signals stage fills them; blank without).
+    double sum = 0;
+    std::size_t scored = 0;
+    if (scores)
+      for (auto a : c.accounts)
+        if (a < scores->inauthenticity_score.size() && !std::isnan(scores->inauthenticity_score[a]))
+          sum += scores->inauthenticity_score[a], ++scored;
+    s += fmt::format(",{},{},{},{}\r\n", number(c.share_of_activity), number(c.weight),
+                     number(c.created_spread_days),
+                     scored ? number(sum / static_cast<double>(scored)) : std::string());
   }
   return s;
 }
@@ -352,6 +362,13 @@ std::string evidence_json(const Dataset& d, const DetectionResult& r, const Dete
     w.value(c.p_value);
   w.key("internal_edges").value(edges);
   w.key("median_delay_s").value(c.median_delay_s);
+  w.key("messages_count").value(c.messages);
+  w.key("share_of_activity").value(c.share_of_activity);
+  w.key("created_spread_days");
+  if (std::isnan(c.created_spread_days))
+    w.null();
+  else
+    w.value(c.created_spread_days);
   w.key("first_time").value(time_or_empty(c.first_time));
   w.key("last_time").value(time_or_empty(c.last_time));
   w.key("behaviours").begin_array();
@@ -412,7 +429,7 @@ Status write_detection_outputs(const Dataset& data, const DetectionResult& resul
     return Status::IoError("cannot create " + (out_dir / "evidence").string() + ": " +
                            ec.message());
   GS_RETURN_IF_ERROR(write_file(out_dir / "edges.csv", edges_csv(data, result)));
-  GS_RETURN_IF_ERROR(write_file(out_dir / "clusters.csv", clusters_csv(result)));
+  GS_RETURN_IF_ERROR(write_file(out_dir / "clusters.csv", clusters_csv(result, scores)));
   GS_RETURN_IF_ERROR(write_file(out_dir / "accounts.csv", accounts_csv(data, result, scores)));
   GS_RETURN_IF_ERROR(write_file(out_dir / "network.gexf", gexf(data, result, options)));
   GS_RETURN_IF_ERROR(write_file(out_dir / "network.graphml", graphml(data, result)));

@@ -15,6 +15,8 @@
 #include "groundswell/version.h"
 #include "ingest/ingest.h"
 #include "ingest/reader.h"
+#include "pipeline/report_builder.h"
+#include "report/html.h"
 #include "store/dataset.h"
 #include "store/store.h"
 
@@ -198,6 +200,10 @@ Status run_command(RunOptions options) {
   auto analysis = analyse(*store, options.detect.options, out, summary->run_id);
   if (!analysis) return analysis.status();
 
+  auto report = build_report_data(*store, analysis->data, analysis->detection, options.detect.options);
+  if (!report) return report.status();
+  GS_RETURN_IF_ERROR(write_report_html(report_data_to_json(*report), out / "report.html"));
+
   JsonWriter w;
   w.begin_object().key("version").value(kVersion);
   write_input_block(w, *summary);
@@ -210,6 +216,7 @@ Status run_command(RunOptions options) {
   log_info(fmt::format("results in {}/ (summary.json, groundswell.db, edges.csv, clusters.csv, "
                        "accounts.csv, network.gexf, network.graphml, evidence/, rejects.jsonl)",
                        options.out_dir));
+  log_info(fmt::format("report: {}", (out / "report.html").string()));
   return Status::Ok();
 }
 

@@ -1,0 +1,266 @@
+#include "pipeline/report_builder.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "base/time.h"
+#include "groundswell/version.h"
+
+namespace groundswell {
+namespace {
+
+std::string node_id(const Dataset& d, std::uint32_t a) {
+  return fmt::format("{}:{}", d.account_platform[a], d.account_id[a]);
+}
+
+std::string label_of(const Dataset& d, std::uint32_t a) {
+  if (!d.account_display_name[a].empty()) return std::string(d.account_display_name[a]);
+  if (!d.account_handle[a].empty()) return std::string(d.account_handle[a]);
+  return std::string(d.account_id[a]);
+}
+
+std::optional<double> finite(double v) {
+  return std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
+}
+
+Status add_provenance(Store& store, const ReportLimits& limits, ReportProvenance& p) {
+  Db& db = store.db();
+  Stmt s;
+  // The latest read of each file path: what the data in the store came from.
+  GS_RETURN_IF_ERROR(db.prepare(
+      "SELECT path, format, coalesce(records_read,0), coalesce(stored,0), "
+      "coalesce(duplicates,0), coalesce(rejected,0) FROM files WHERE id IN "
+      "(SELECT max(id) FROM files GROUP BY path) ORDER BY path",
+      s));
+  while (s.step() == Stmt::kRow) {
+    p.files.push_back({std::string(s.column_text(0)), std::string(s.column_text(1)),
+                       s.column_int64(2), s.column_int64(3), s.column_int64(4), s.column_int64(5)});
+  }
+  auto count = [&](std::string_view sql) {
+    auto v = db.query_int64(sql);
+    return v ? *v : 0;
+  };
+  p.totals = {{"messages", count("SELECT count(*) FROM messages WHERE kind = 0")},
+              {"events", count("SELECT count(*) FROM messages WHERE kind = 1")},
+              {"accounts", count("SELECT count(*) FROM accounts")},
+              {"rejects", count("SELECT count(*) FROM rejects")}};
+  GS_RETURN_IF_ERROR(db.prepare(
+      fmt::format("SELECT file, line, byte_offset, reason, coalesce(excerpt,'') FROM rejects "
+                  "ORDER BY id LIMIT {}",
+                  limits.max_reject_samples),
+      s));
+  while (s.step() == Stmt::kRow) {
+    std::string pos = s.column_int64(1) > 0 ? fmt::format("line {}", s.column_int64(1))
+                                            : fmt::format("byte {}", s.column_int64(2));
+    p.reject_samples.push_back({std::string(s.column_text(0)), pos,
+                                std::string(s.column_text(3)), std::string(s.column_text(4))});
+  }
+  return Status::Ok();
+}
+
+ReportEvidenceMessage evidence_message(const Dataset& d, std::uint32_t m, std::string behaviour) {
+  ReportEvidenceMessage e;
+  e.message_id = std::string(d.msg_message_id[m]);
+  std::uint32_t a = d.msg_account[m];
+  if (a != kNoAccount) {
+    e.account = std::string(d.account_id[a]);
+    e.handle = std::string(d.account_handle[a]);
+  }
+  e.chat = std::string(d.msg_chat_id[m]);
+  e.time = format_time_iso(d.msg_time[m]);
+  e.text = std::string(d.msg_text[m]);
+  if (d.msg_urls.count(m) > 0) e.url = std::string(d.msg_urls.item(m, 0));
+  e.behaviour = std::move(behaviour);
+  return e;
+}
+
+}  // namespace
+
+Result<ReportData> build_report_data(Store& store, const Dataset& d,
+                                     const DetectionResult& r, const DetectOptions& o,
+                                     const std::vector<double>* scores,
+                                     const ReportLimits& limits) {
+  ReportData rd;
+  rd.meta.version = kVersion;
+  rd.meta.seed = o.seed;
+  rd.meta.period = "day";
+  TimeMs lo = kNoTime, hi = kNoTime;
+  for (TimeMs t : d.msg_time) {
+    if (t == kNoTime) continue;
+    lo = lo == kNoTime ? t : std::min(lo, t);
+    hi = hi == kNoTime ? t : std::max(hi, t);
+  }
+  auto& params = rd.meta.parameters;
+  params.emplace_back("window_s", static_cast<double>(o.window_ms) / 1000.0);
+  params.emplace_back("min_repetition", static_cast<std::int64_t>(o.min_repetition));
+  params.emplace_back("similarity", o.similarity);
+  params.emplace_back("fdr", o.fdr);
+  params.emplace_back("null_replicates", static_cast<std::int64_t>(o.null_replicates));
+  params.emplace_back("seed", static_cast<std::int64_t>(o.seed));
+  params.emplace_back("max_crowd", static_cast<std::int64_t>(o.max_crowd));
+  std::string behaviours;
+  for (Behaviour b : r.behaviours) {
+    if (!behaviours.empty()) behaviours += ", ";
+    behaviours += behaviour_name(b, r.compat);
+  }
+  params.emplace_back("behaviours", behaviours);
+  if (lo != kNoTime)
+    params.emplace_back("data_period", format_time_iso(lo) + " – " + format_time_iso(hi));
+  GS_RETURN_IF_ERROR(add_provenance(store, limits, rd.provenance));
+
+  auto score_of = [&](std::uint32_t a) -> std::optional<double> {
+    if (!scores || a >= scores->size()) return std::nullopt;
+    return finite((*scores)[a]);
+  };
+  std::vector<std::uint64_t> messages_of(d.accounts(), 0);
+  for (std::uint32_t a : d.msg_account)
+    if (a != kNoAccount) ++messages_of[a];
+
+  // ---- network: the accounts with kept edges, strongest first
+  std::vector<std::uint32_t> nodes;
+  for (std::uint32_t a = 0; a < d.accounts(); ++a)
+    if (a < r.coordination_degree.size() && r.coordination_degree[a] > 0) nodes.push_back(a);
+  std::size_t nodes_total = nodes.size();
+  std::sort(nodes.begin(), nodes.end(), [&](std::uint32_t x, std::uint32_t y) {
+    bool cx = r.account_cluster[x] != 0, cy = r.account_cluster[y] != 0;
+    if (cx != cy) return cx;
+    if (r.coordination_degree[x] != r.coordination_degree[y])
+      return r.coordination_degree[x] > r.coordination_degree[y];
+    return r.account_rank[x] < r.account_rank[y];
+  });
+  if (nodes.size() > limits.max_nodes) nodes.resize(limits.max_nodes);
+  std::vector<char> in_network(d.accounts(), 0);
+  for (auto a : nodes) in_network[a] = 1;
+  std::sort(nodes.begin(), nodes.end(),
+            [&](std::uint32_t x, std::uint32_t y) { return r.account_rank[x] < r.account_rank[y]; });
+  for (auto a : nodes) {
+    ReportNode n;
+    n.id = node_id(d, a);
+    n.label = label_of(d, a);
+    n.handle = std::string(d.account_handle[a]);
+    n.platform = std::string(d.account_platform[a]);
+    if (r.account_cluster[a] != 0) n.cluster = r.account_cluster[a];
+    n.score = score_of(a);
+    n.messages = static_cast<std::int64_t>(messages_of[a]);
+    rd.network.nodes.push_back(std::move(n));
+  }
+  std::vector<std::size_t> edges;
+  std::size_t edges_total = 0;
+  for (std::size_t i = 0; i < r.edges.size(); ++i) {
+    const Edge& e = r.edges[i];
+    if (!e.significant || e.source == e.target) continue;
+    ++edges_total;
+    if (in_network[e.source] && in_network[e.target]) edges.push_back(i);
+  }
+  if (edges.size() > limits.max_edges) {
+    std::stable_sort(edges.begin(), edges.end(), [&](std::size_t x, std::size_t y) {
+      return r.edges[x].weight > r.edges[y].weight;
+    });
+    edges.resize(limits.max_edges);
+    std::sort(edges.begin(), edges.end());
+  }
+  for (std::size_t i : edges) {
+    const Edge& e = r.edges[i];
+    rd.network.edges.push_back({node_id(d, e.source), node_id(d, e.target),
+                                std::string(behaviour_name(e.behaviour, r.compat)), e.weight,
+                                finite(e.p_value)});
+  }
+  if (nodes.size() < nodes_total || edges.size() < edges_total) {
+    rd.network.nodes_total = static_cast<std::int64_t>(nodes_total);
+    rd.network.edges_total = static_cast<std::int64_t>(edges_total);
+  }
+
+  // ---- clusters with members and evidence messages
+  std::vector<std::vector<std::size_t>> internal(r.clusters.size() + 1);
+  for (std::size_t i = 0; i < r.edges.size(); ++i) {
+    const Edge& e = r.edges[i];
+    std::uint32_t c = r.account_cluster[e.source];
+    if (e.significant && c != 0 && c == r.account_cluster[e.target] && c < internal.size())
+      internal[c].push_back(i);
+  }
+  for (const Cluster& c : r.clusters) {
+    ReportCluster rc;
+    rc.id = c.id;
+    rc.accounts = static_cast<std::int64_t>(c.accounts.size());
+    rc.messages = static_cast<std::int64_t>(c.messages);
+    for (Behaviour b : c.behaviours) rc.behaviours.emplace_back(behaviour_name(b, r.compat));
+    rc.first_time = format_time_iso(c.first_time);
+    rc.last_time = format_time_iso(c.last_time);
+    rc.median_delay_s = finite(c.median_delay_s);
+    rc.p_value = finite(c.p_value);
+    double score_sum = 0;
+    std::size_t scored = 0;
+    std::vector<std::uint32_t> members = c.accounts;
+    for (auto a : members) {
+      if (auto s = score_of(a)) {
+        score_sum += *s;
+        ++scored;
+      }
+    }
+    if (scored) rc.mean_score = score_sum / static_cast<double>(scored);
+    std::stable_sort(members.begin(), members.end(), [&](std::uint32_t x, std::uint32_t y) {
+      return score_of(x).value_or(-1) > score_of(y).value_or(-1);
+    });
+    for (std::size_t k = 0; k < members.size() && k < limits.max_members; ++k) {
+      std::uint32_t a = members[k];
+      rc.members.push_back({std::string(d.account_id[a]), std::string(d.account_handle[a]),
+                            label_of(d, a), std::string(d.account_platform[a]), score_of(a),
+                            static_cast<std::int64_t>(messages_of[a])});
+    }
+    for (const auto& t : c.top_objects)
+      rc.top_objects.push_back({std::string(behaviour_name(t.behaviour, r.compat)), t.key,
+                                static_cast<std::int64_t>(t.messages)});
+    // Evidence: the distinct messages behind the cluster's internal edges, in time order.
+    std::vector<std::pair<std::uint32_t, Behaviour>> msgs;
+    if (c.id < internal.size()) {
+      for (std::size_t i : internal[c.id]) {
+        const Edge& e = r.edges[i];
+        for (std::uint64_t k = e.evidence_begin; k < e.evidence_end && k < r.evidence.size(); ++k) {
+          msgs.emplace_back(r.evidence[k].source_msg, e.behaviour);
+          msgs.emplace_back(r.evidence[k].target_msg, e.behaviour);
+        }
+      }
+    }
+    std::sort(msgs.begin(), msgs.end(), [&](const auto& x, const auto& y) {
+      if (d.msg_time[x.first] != d.msg_time[y.first]) return d.msg_time[x.first] < d.msg_time[y.first];
+      return x < y;
+    });
+    msgs.erase(std::unique(msgs.begin(), msgs.end(),
+                           [](const auto& x, const auto& y) { return x.first == y.first; }),
+               msgs.end());
+    for (std::size_t k = 0; k < msgs.size() && k < limits.max_evidence; ++k)
+      rc.evidence.push_back(
+          evidence_message(d, msgs[k].first, std::string(behaviour_name(msgs[k].second, r.compat))));
+    rd.clusters.push_back(std::move(rc));
+  }
+
+  // ---- assumptions of the detection, in plain words
+  auto& as = rd.assumptions;
+  as.push_back(fmt::format(
+      "Two accounts count as acting together when they do the same thing (share the same post, "
+      "link the same page, post the same or nearly the same text, ...) at most {} seconds apart.",
+      static_cast<double>(o.window_ms) / 1000.0));
+  if (o.compat == CompatMode::kNone)
+    as.push_back(fmt::format(
+        "A pair of accounts is only linked when they acted together on at least {} different "
+        "items; an item shared by a crowd of more than {} accounts within the window counts as "
+        "popular, not as evidence about any pair.",
+        o.min_repetition, o.max_crowd));
+  if (o.null_replicates > 0)
+    as.push_back(fmt::format(
+        "Coincidence was tested: each account's timeline was shifted by a random offset {} times, "
+        "keeping its own rhythm but breaking any alignment with others; links that appear as "
+        "often by chance were dropped, keeping the expected share of false links at {:.0f}%.",
+        o.null_replicates, o.fdr * 100));
+  else
+    as.push_back("No significance test was run (--null-replicates 0): every link is shown.");
+  as.push_back(
+      "Coordination is not proof of inauthenticity: fan communities and newsrooms can act "
+      "together too. The evidence messages of each cluster are there to be read.");
+  return rd;
+}
+
+}  // namespace groundswell

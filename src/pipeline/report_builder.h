@@ -1,0 +1,31 @@
+// Assembles the report's data document (src/report/report_data.h, docs/report.md) from what
+// a run produced: the store's provenance, the analysis dataset, the detection result and,
+// when actors were given, the support estimates. Deterministic: no clock, sorted inputs.
+//
+// Thread-safety: pure function of its arguments (reads the store).
+#pragma once
+
+#include "detect/detect.h"
+#include "report/report_data.h"
+#include "store/dataset.h"
+#include "store/store.h"
+
+namespace groundswell {
+
+struct ReportLimits {
+  std::size_t max_nodes = 3000;           // strongest accounts by coordination degree
+  std::size_t max_edges = 20000;          // strongest edges among them
+  std::size_t max_evidence = 300;         // messages per cluster in the page
+  std::size_t max_members = 200;          // per cluster
+  std::size_t max_reject_samples = 50;
+};
+
+// Meta, provenance, network, clusters and the detection assumptions. Scores (one per
+// account, NaN = none) colour the network and fill mean_score when given.
+Result<ReportData> build_report_data(Store& store, const Dataset& data,
+                                     const DetectionResult& detection,
+                                     const DetectOptions& options,
+                                     const std::vector<double>* scores = nullptr,
+                                     const ReportLimits& limits = {});
+
+}  // namespace groundswell

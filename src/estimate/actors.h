@@ -1,0 +1,80 @@
+// Actor definitions (spec §5.7) and the rule deciding which messages support an actor.
+//
+//   Result<ActorSet> actors = load_actors_file("actors.toml");   // or parse_actors(text)
+//   ActorMatcher matcher(*actors, dataset);                        // compiles every marker once
+//   std::vector<std::uint64_t> mask = matcher.support_masks(dataset);  // bit k = supports actor k
+//
+// TOML schema (docs/generator.md and docs/signals-and-estimation.md):
+//   [[actor]]
+//   name = "Green Horizon Front"            # required, unique
+//   sources = ["channel1608", "@GreenHorizon", "telegram:channel1608"]
+//   markers = ["#افق_سبز", "green horizon", "greenhorizon.example.org"]
+//   regexes = ["green[ _]?horizon"]          # ICU regex on the normalization key
+//   opposition = ["#NoGreenHorizon"]         # markers of naming without supporting
+//   opposition_regexes = ["..."]             # optional
+//
+// The rule: a message supports actor A when it comes from one of A's sources, or when its
+// normalization key matches one of A's markers or regexes and none of A's opposition markers
+// or opposition regexes. Markers are normalized with the same key as the text (spec §5.1) and
+// must match on word boundaries (a letter, digit or '_' may not touch either end), so
+// "#GreenHorizon" does not match "#GreenHorizonNo" and spelling variants do match.
+// Multi-pattern matching is an Aho–Corasick automaton over the key's bytes.
+//
+// Thread-safety: an ActorMatcher is immutable after construction; support_masks() uses
+// per-call scratch and may run concurrently. At most 64 actors.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "groundswell/status.h"
+#include "store/dataset.h"
+
+namespace groundswell {
+
+struct Actor {
+  std::string name;
+  std::vector<std::string> sources;
+  std::vector<std::string> markers;
+  std::vector<std::string> regexes;
+  std::vector<std::string> opposition;
+  std::vector<std::string> opposition_regexes;
+};
+
+struct ActorSet {
+  std::vector<Actor> actors;  // in file order
+};
+
+inline constexpr std::size_t kMaxActors = 64;
+
+Result<ActorSet> parse_actors(std::string_view toml_text, std::string_view source_name = "actors");
+Result<ActorSet> load_actors_file(const std::string& path);
+
+class ActorMatcher {
+ public:
+  // Fails on an invalid regex (the message names the actor and the pattern).
+  static Result<ActorMatcher> create(const ActorSet& actors, const Dataset& data);
+  ActorMatcher(ActorMatcher&&) noexcept;
+  ActorMatcher& operator=(ActorMatcher&&) noexcept;
+  ~ActorMatcher();
+
+  // Per message: bit k set when the message supports actor k.
+  std::vector<std::uint64_t> support_masks(const Dataset& data) const;
+  // Per account: bit k set when the account is one of actor k's sources.
+  const std::vector<std::uint64_t>& source_masks() const;
+  // Support/opposition bits of one text (key computed inside); for tests.
+  struct TextMatch {
+    std::uint64_t support = 0, opposition = 0;
+  };
+  TextMatch match_text(std::string_view text) const;
+
+ private:
+  struct Impl;
+  explicit ActorMatcher(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace groundswell

@@ -1,0 +1,113 @@
+// Support estimation (spec §5.7, methods.md §4): per actor and per period, what the platform
+// shows (raw) and what is left once manufactured activity is discounted (adjusted), with 95%
+// bootstrap intervals and a sensitivity table.
+//
+//   ClusterAssignment clusters{"default", cluster_of_account, significant};  // from detection
+//   EstimateInputs in{&dataset, &actors, signal_scores, {clusters}};
+//   Result<Estimate> e = estimate_support(in, EstimateOptions{});
+//   write_support_csv(*e, out_dir / "support.csv");
+//   JsonWriter w; ... w.key("actors"); write_actors_json(*e, w); ...
+//
+// Adjusted rule: an account in a significant coordinated cluster, or with an inauthenticity
+// score above `score_threshold`, is removed as an individual; each significant cluster with at
+// least one supporting member counts as ONE voice (accounts = 1) whose messages, views and
+// engagement are those of its average supporting member. Intervals resample units (each
+// account outside significant clusters, each significant cluster) with replacement from all
+// units active in the data (seeded std::mt19937_64, `bootstrap_replicates` replicates).
+// docs/signals-and-estimation.md explains every figure in plain words.
+//
+// Promises: a pure function of (inputs, options): identical output on every run.
+// Thread-safety: estimate_support() touches only its arguments.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/json_writer.h"
+#include "estimate/actors.h"
+#include "groundswell/status.h"
+#include "store/dataset.h"
+
+namespace groundswell {
+
+// One way of grouping accounts into coordinated clusters (detection at one setting).
+struct ClusterAssignment {
+  std::string label = "default";                 // e.g. "window=30s", "fdr=0.01"
+  std::vector<std::int32_t> cluster_of_account;  // per account, -1 = none (empty = none at all)
+  std::vector<std::uint8_t> significant;         // per cluster id: 1 = significant
+};
+
+struct EstimateOptions {
+  double score_threshold = 0.7;  // accounts scoring above this are discounted
+  int bootstrap_replicates = 1000;
+  std::uint64_t seed = 1;
+  double ci_level = 0.95;
+  std::vector<std::string> periods = {"all", "day", "week", "month"};
+  // Score thresholds of the sensitivity table (each crossed with every cluster scenario).
+  std::vector<double> sensitivity_thresholds = {0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
+};
+
+struct EstimateInputs {
+  const Dataset* data = nullptr;
+  const ActorSet* actors = nullptr;
+  std::span<const double> score;  // per account inauthenticity score, NaN = unknown (kept);
+                                  // empty = no scores
+  // The first scenario is the main one; the others only feed the sensitivity table.
+  std::vector<ClusterAssignment> scenarios;
+};
+
+// One row of support.csv. `adjusted`, `ci_low`, `ci_high` are NaN when not defined (written
+// empty): metrics that are not adjusted (subscribers, ERR, citation index) and ratios with a
+// zero denominator.
+struct SupportRow {
+  std::string actor, period, metric;
+  double raw = 0, adjusted = 0, ci_low = 0, ci_high = 0;
+};
+
+struct SensitivityRow {
+  std::string actor, scenario;
+  double score_threshold = 0;
+  double accounts = 0, messages = 0, engagement = 0;  // adjusted, period "all"
+};
+
+struct ActorHeadline {
+  std::string name;
+  double raw_accounts = 0, raw_messages = 0, raw_views = 0, raw_engagement = 0;
+  struct Interval {
+    double value = 0, ci_low = 0, ci_high = 0;
+  };
+  Interval accounts, messages, engagement;
+};
+
+struct Estimate {
+  std::vector<SupportRow> rows;  // sorted by (actor, period, metric)
+  std::vector<SensitivityRow> sensitivity;
+  std::vector<ActorHeadline> headline;  // in actor-file order, period "all"
+  std::vector<std::string> assumptions;  // plain-language sentences for the report
+  std::vector<double> citation_index;   // per account PageRank × 100 (sums to 100)
+  int bootstrap_replicates = 0;
+  std::uint64_t seed = 0;
+  double score_threshold = 0;
+};
+
+Result<Estimate> estimate_support(const EstimateInputs& inputs, const EstimateOptions& options);
+
+// support.csv: actor,period,metric,raw,adjusted,ci_low,ci_high (RFC 4180, header, rows sorted).
+Status write_support_csv(const Estimate& e, const std::filesystem::path& path);
+// sensitivity.csv: actor,scenario,score_threshold,accounts,messages,engagement.
+Status write_sensitivity_csv(const Estimate& e, const std::filesystem::path& path);
+// The value of summary.json's "actors" key (spec §8): an array, written at the writer's
+// current position (call after w.key("actors")).
+void write_actors_json(const Estimate& e, JsonWriter& w);
+
+// Cluster membership from detection's per-account ids (0 = none) and cluster p-values:
+// a cluster is significant when its p-value is below `alpha` or was not tested (NaN).
+ClusterAssignment make_cluster_assignment(std::string label,
+                                          std::span<const std::uint32_t> account_cluster,
+                                          std::span<const double> cluster_p_values,
+                                          double alpha);
+
+}  // namespace groundswell

@@ -1,0 +1,294 @@
+#include "estimate/estimate.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "signals/signals.h"
+#include "signals/test_population.h"
+
+namespace groundswell {
+namespace {
+
+constexpr const char* kActorsToml = R"(
+[[actor]]
+name = "Green Horizon Front"
+sources = ["channel1001"]
+markers = ["#GreenHorizon", "green horizon"]
+opposition = ["#NoGreenHorizon"]
+
+[[actor]]
+name = "Iron Banner Party"
+sources = ["@IronBanner"]
+markers = ["#IronBanner"]
+)";
+
+ActorSet actors() {
+  Result<ActorSet> a = parse_actors(kActorsToml);
+  EXPECT_TRUE(a.ok()) << a.status().message();
+  return std::move(a).value();
+}
+
+const SupportRow* find_row(const Estimate& e, std::string_view actor, std::string_view period,
+                           std::string_view metric) {
+  for (const SupportRow& r : e.rows)
+    if (r.actor == actor && r.period == period && r.metric == metric) return &r;
+  return nullptr;
+}
+
+// What detection would report: one significant cluster per campaign, missing some members.
+ClusterAssignment simulated_detection(const testing::Population& pop, double recall,
+                                      std::uint64_t seed) {
+  testing::SplitMix rng(seed);
+  ClusterAssignment a;
+  a.cluster_of_account.assign(pop.data.accounts(), -1);
+  std::int32_t max_c = -1;
+  for (std::size_t i = 0; i < pop.data.accounts(); ++i)
+    if (pop.campaign_of[i] >= 0 && rng.chance(recall)) {
+      a.cluster_of_account[i] = pop.campaign_of[i];
+      max_c = std::max(max_c, pop.campaign_of[i]);
+    }
+  a.significant.assign(static_cast<std::size_t>(max_c + 1), 1);
+  return a;
+}
+
+TEST(Actors, ParsesTheSchemaAndRejectsBadFiles) {
+  ActorSet set = actors();
+  ASSERT_EQ(set.actors.size(), 2u);
+  EXPECT_EQ(set.actors[0].name, "Green Horizon Front");
+  EXPECT_EQ(set.actors[0].opposition.size(), 1u);
+  EXPECT_FALSE(parse_actors("[[actor]]\nmarkers = [\"x\"]\n").ok());               // no name
+  EXPECT_FALSE(parse_actors("[[actor]]\nname = \"A\"\nmarkers=[\"x\"]\n[[actor]]\nname = \"A\"\nmarkers=[\"y\"]\n").ok());
+  EXPECT_FALSE(parse_actors("[[actor]]\nname = \"A\"\nmarkers = \"x\"\n").ok());  // not a list
+  EXPECT_FALSE(parse_actors("[[actor\n").ok());
+  EXPECT_FALSE(parse_actors("").ok());
+  Dataset empty;
+  Result<ActorSet> bad = parse_actors("[[actor]]\nname = \"A\"\nregexes = [\"(unclosed\"]\n");
+  ASSERT_TRUE(bad.ok());
+  Result<ActorMatcher> m = ActorMatcher::create(*bad, empty);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("(unclosed"), std::string::npos);
+}
+
+TEST(Actors, MarkersMatchSpellingVariantsOnWordBoundaries) {
+  Result<ActorSet> set = parse_actors(R"(
+[[actor]]
+name = "Green"
+markers = ["#افق_سبز", "green horizon", "greenhorizon.example.org"]
+regexes = ["sabz[ _]?ofogh"]
+opposition = ["#NoGreenHorizon"]
+)");
+  ASSERT_TRUE(set.ok());
+  Dataset empty;
+  Result<ActorMatcher> m = ActorMatcher::create(*set, empty);
+  ASSERT_TRUE(m.ok());
+  auto supports = [&](std::string_view text) {
+    auto r = m->match_text(text);
+    return (r.support & ~r.opposition) != 0;
+  };
+  EXPECT_TRUE(supports("زنده باد #افـق_سبز"));         // kashida
+  EXPECT_TRUE(supports("زنده باد #افق_سبز!"));
+  EXPECT_TRUE(supports("GREEN   Horizon rising"));
+  EXPECT_TRUE(supports("see https://greenhorizon.example.org/join"));
+  EXPECT_TRUE(supports("Sabz Ofogh"));                   // regex on the case-folded key
+  EXPECT_FALSE(supports("evergreen horizons"));           // no partial words
+  EXPECT_FALSE(supports("lies from green horizon #NoGreenHorizon"));  // opposition wins
+  EXPECT_FALSE(supports("weather today"));
+}
+
+TEST(Estimate, RawFiguresAreWhatIsVisible) {
+  testing::Population pop = testing::make_population(11);
+  ActorSet set = actors();
+  EstimateOptions opt;
+  opt.bootstrap_replicates = 50;
+  Result<Estimate> e = estimate_support({&pop.data, &set, {}, {}}, opt);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+
+  // Independent count: texts with the markers and no opposition hashtag, or the channel.
+  std::set<std::uint32_t> accounts;
+  double messages = 0, likes = 0;
+  for (std::size_t m = 0; m < pop.data.messages(); ++m) {
+    std::string t(pop.data.msg_text[m]);
+    for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    bool marker = t.find("#greenhorizon") != std::string::npos ||
+                  t.find("green  horizon") != std::string::npos ||
+                  t.find("green horizon") != std::string::npos;
+    bool opposed = t.find("#nogreenhorizon") != std::string::npos;
+    bool source = pop.data.account_id[pop.data.msg_account[m]] == "channel1001";
+    if (source || (marker && !opposed)) {
+      ++messages;
+      accounts.insert(pop.data.msg_account[m]);
+      likes += static_cast<double>(std::max<std::int64_t>(0, pop.data.msg_likes[m]));
+    }
+  }
+  const SupportRow* msgs = find_row(*e, "Green Horizon Front", "all", "messages");
+  const SupportRow* accs = find_row(*e, "Green Horizon Front", "all", "accounts");
+  const SupportRow* reac = find_row(*e, "Green Horizon Front", "all", "reactions");
+  ASSERT_TRUE(msgs && accs && reac);
+  EXPECT_EQ(msgs->raw, messages);
+  EXPECT_EQ(accs->raw, static_cast<double>(accounts.size()));
+  EXPECT_EQ(reac->raw, likes);
+  // Without clusters or scores nothing is discounted.
+  EXPECT_EQ(accs->adjusted, accs->raw);
+  EXPECT_EQ(e->headline[0].raw_accounts, accs->raw);
+
+  // Daily messages add up to the total; share of voice adds up to 100.
+  double daily = 0;
+  for (const SupportRow& r : e->rows)
+    if (r.actor == "Green Horizon Front" && r.metric == "messages" && r.period.size() == 10)
+      daily += r.raw;
+  EXPECT_EQ(daily, messages);
+  double sov = find_row(*e, "Green Horizon Front", "all", "sov_messages")->raw +
+               find_row(*e, "Iron Banner Party", "all", "sov_messages")->raw;
+  EXPECT_NEAR(sov, 100, 1e-9);
+  EXPECT_NE(find_row(*e, "Green Horizon Front", "2024-W10", "messages"), nullptr);
+  EXPECT_NE(find_row(*e, "Green Horizon Front", "2024-03", "messages_growth_pct"), nullptr) ;
+  // Subscribers and ERR of the official channel (~5000 views per post on 20000 subscribers).
+  EXPECT_EQ(find_row(*e, "Green Horizon Front", "all", "subscribers")->raw, 20000);
+  EXPECT_NEAR(find_row(*e, "Green Horizon Front", "all", "err")->raw, 25, 4);
+}
+
+TEST(Estimate, AdjustedAccountsRecoverGenuineSupportersWithCoveringIntervals) {
+  int covered = 0, seeds = 0;
+  for (std::uint64_t seed = 1; seed <= 10; ++seed, ++seeds) {
+    testing::Population pop = testing::make_population(seed);
+    Result<SignalTable> sig = compute_signals(pop.data);
+    ASSERT_TRUE(sig.ok());
+    ActorSet set = actors();
+    EstimateOptions opt;
+    opt.bootstrap_replicates = 300;
+    opt.seed = seed;
+    EstimateInputs in{&pop.data, &set, sig->score, {simulated_detection(pop, 0.85, seed)}};
+    Result<Estimate> e = estimate_support(in, opt);
+    ASSERT_TRUE(e.ok()) << e.status().message();
+    const ActorHeadline& g = e->headline[0];
+    double genuine = pop.green_genuine_count;
+    EXPECT_GT(g.raw_accounts, genuine * 1.5) << "seed " << seed;  // campaigns inflate raw
+    EXPECT_NEAR(g.accounts.value, genuine, 0.1 * genuine) << "seed " << seed;
+    EXPECT_LE(g.accounts.ci_low, g.accounts.value);
+    EXPECT_GE(g.accounts.ci_high, g.accounts.value);
+    if (g.accounts.ci_low <= genuine && genuine <= g.accounts.ci_high) ++covered;
+    // Iron Banner has no campaign: adjusted stays close to raw.
+    const ActorHeadline& iron = e->headline[1];
+    EXPECT_NEAR(iron.accounts.value, iron.raw_accounts, 0.1 * iron.raw_accounts);
+  }
+  EXPECT_GE(covered, 9) << "of " << seeds;
+}
+
+TEST(Estimate, ClusterCountsAsOneVoiceAndAverageMember) {
+  testing::Population pop = testing::make_population(3, {.organic = 60, .campaigns = 1});
+  ActorSet set = actors();
+  ClusterAssignment all_members = simulated_detection(pop, 1.0, 1);
+  EstimateOptions opt;
+  opt.bootstrap_replicates = 20;
+  Result<Estimate> without = estimate_support({&pop.data, &set, {}, {}}, opt);
+  Result<Estimate> with = estimate_support({&pop.data, &set, {}, {all_members}}, opt);
+  ASSERT_TRUE(without.ok() && with.ok());
+  double members = 0, member_msgs = 0;
+  for (std::size_t a = 0; a < pop.data.accounts(); ++a) members += pop.campaign_of[a] == 0;
+  for (std::size_t m = 0; m < pop.data.messages(); ++m)
+    member_msgs += pop.campaign_of[pop.data.msg_account[m]] == 0;
+  const ActorHeadline& w = with->headline[0];
+  const ActorHeadline& wo = without->headline[0];
+  EXPECT_EQ(w.accounts.value, wo.accounts.value - members + 1);
+  EXPECT_NEAR(w.messages.value, wo.messages.value - member_msgs + member_msgs / members, 1e-6);
+}
+
+TEST(Estimate, SensitivityAndDeterminism) {
+  testing::Population pop = testing::make_population(5, {.organic = 200});
+  Result<SignalTable> sig = compute_signals(pop.data);
+  ASSERT_TRUE(sig.ok());
+  ActorSet set = actors();
+  ClusterAssignment main = simulated_detection(pop, 0.9, 2);
+  ClusterAssignment loose = simulated_detection(pop, 0.5, 3);
+  loose.label = "window=10s";
+  EstimateOptions opt;
+  opt.bootstrap_replicates = 100;
+  EstimateInputs in{&pop.data, &set, sig->score, {main, loose}};
+  Result<Estimate> a = estimate_support(in, opt);
+  Result<Estimate> b = estimate_support(in, opt);
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto dir = std::filesystem::path(GS_BINARY_DIR) / "estimate_test_out";
+  std::filesystem::create_directories(dir);
+  ASSERT_TRUE(write_support_csv(*a, dir / "a.csv").ok());
+  ASSERT_TRUE(write_support_csv(*b, dir / "b.csv").ok());
+  auto slurp = [](const std::filesystem::path& p) {
+    std::ifstream f(p, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  };
+  std::string csv = slurp(dir / "a.csv");
+  EXPECT_EQ(csv, slurp(dir / "b.csv"));
+  EXPECT_EQ(csv.rfind("actor,period,metric,raw,adjusted,ci_low,ci_high\r\n", 0), 0u);
+  for (std::size_t i = 1; i < a->rows.size(); ++i) {
+    const SupportRow &p = a->rows[i - 1], &q = a->rows[i];
+    EXPECT_TRUE(std::tie(p.actor, p.period, p.metric) < std::tie(q.actor, q.period, q.metric));
+  }
+
+  // 6 thresholds × 2 scenarios × 2 actors; more lenient thresholds keep more accounts.
+  ASSERT_EQ(a->sensitivity.size(), 24u);
+  double prev = -1;
+  for (const SensitivityRow& r : a->sensitivity) {
+    if (r.actor != "Green Horizon Front" || r.scenario != "default") continue;
+    EXPECT_GE(r.accounts, prev);
+    prev = r.accounts;
+  }
+  ASSERT_TRUE(write_sensitivity_csv(*a, dir / "s.csv").ok());
+  EXPECT_NE(slurp(dir / "s.csv").find("window=10s"), std::string::npos);
+
+  JsonWriter w;
+  w.begin_object().key("actors");
+  write_actors_json(*a, w);
+  w.end_object();
+  std::string json = w.str();
+  for (const char* k : {"\"name\"", "\"raw\"", "\"accounts\"", "\"messages\"", "\"views\"",
+                        "\"engagement\"", "\"adjusted\"", "\"value\"", "\"ci_low\"", "\"ci_high\""})
+    EXPECT_NE(json.find(k), std::string::npos) << k;
+  EXPECT_FALSE(a->assumptions.empty());
+}
+
+TEST(Estimate, ClusterAssignmentFromDetection) {
+  std::vector<std::uint32_t> account_cluster = {0, 1, 1, 2, 0};
+  std::vector<double> p = {0.001, 0.4};
+  ClusterAssignment a = make_cluster_assignment("default", account_cluster, p, 0.05);
+  EXPECT_EQ(a.cluster_of_account, (std::vector<std::int32_t>{-1, 0, 0, 1, -1}));
+  EXPECT_EQ(a.significant, (std::vector<std::uint8_t>{1, 0}));
+}
+
+TEST(Estimate, CitationIndexRanksTheForwardedChannel) {
+  testing::Population pop = testing::make_population(8, {.organic = 30, .campaigns = 0});
+  // Iron's channel and a few organic Telegram posts forward Green's channel (account 0).
+  Dataset& d = pop.data;
+  StringColumn shares, platform;
+  for (std::size_t m = 0; m < d.messages(); ++m) {
+    bool cite = d.msg_account[m] == 1 || (d.msg_account[m] > 1 && m % 3 == 0);
+    shares.push_back(cite ? std::string_view("channel1001/7") : std::string_view());
+    platform.push_back(cite ? std::string_view("telegram") : d.msg_platform[m]);
+  }
+  d.msg_shares = shares;
+  d.msg_platform = platform;
+  ActorSet set = actors();
+  EstimateOptions opt;
+  opt.bootstrap_replicates = 0;
+  opt.periods = {"all"};
+  Result<Estimate> e = estimate_support({&d, &set, {}, {}}, opt);
+  ASSERT_TRUE(e.ok());
+  double green = find_row(*e, "Green Horizon Front", "all", "citation_index")->raw;
+  double iron = find_row(*e, "Iron Banner Party", "all", "citation_index")->raw;
+  EXPECT_GT(green, 40);
+  EXPECT_LT(iron * 5, green);
+  EXPECT_EQ(std::max_element(e->citation_index.begin(), e->citation_index.end()) -
+                e->citation_index.begin(),
+            0);
+  double total = 0;
+  for (double r : e->citation_index) total += r;
+  EXPECT_NEAR(total, 100, 1e-6);
+}
+
+}  // namespace
+}  // namespace groundswell

@@ -516,6 +516,8 @@ TEST(NativeDefaults, NullReplicatesZeroKeepsEveryEdgeWithEmptyPValues) {
 TEST(Outputs, FilesHaveTheSpecHeadersAndXmlParses) {
   Scenario s = viral_and_planted(5);
   s.messages[0].text = "hostile <b>&\x01 text \"quoted\", with comma";
+  for (auto& m : s.messages)  // a hostile handle for a planted account (nodes of the network)
+    if (m.account_id == "bot00") m.handle = "<b>&\x01\"'\xEF\xBF\xBF";
   Dataset d = testing::make_dataset(s.messages);
   DetectOptions opt;
   opt.behaviours = {Behaviour::kShare};
@@ -557,7 +559,8 @@ TEST(Outputs, FilesHaveTheSpecHeadersAndXmlParses) {
       "g=E.parse(sys.argv[1]).getroot(); m=E.parse(sys.argv[2]).getroot(); "
       "ns={{'g':'http://gexf.net/1.3'}}; n=len(g.findall('.//g:node',ns)); "
       "j=json.load(open(sys.argv[3])); "
-      "assert n>=20 and len(j['accounts'])==20 and j['messages'][0]['time'].endswith('Z')\" "
+      "assert n>=20 and len(j['accounts'])==20 and j['messages'][0]['time'].endswith('Z'); "
+      "assert any('<b>&' in (d.text or '') for d in m.iter() if d.get('key')=='handle')\" "
       "{} {} {}",
       (out / "network.gexf").string(), (out / "network.graphml").string(),
       (out / "evidence" / "cluster-1.json").string());

@@ -76,6 +76,11 @@ Status build_clusters(const Dataset& d, const std::vector<ActionTable>& tables,
     ++r.coordination_degree[account_of_rank[k.second]];
   }
 
+  // igraph's default error handler aborts the process; report failures as a Status instead.
+  struct HandlerScope {
+    igraph_error_handler_t* previous = igraph_set_error_handler(igraph_error_handler_ignore);
+    ~HandlerScope() { igraph_set_error_handler(previous); }
+  } handler_scope;
   IgraphGuard g;
   const auto n_vertices = static_cast<igraph_integer_t>(vertex_rank.size());
   igraph_vector_int_resize(&g.edges, static_cast<igraph_integer_t>(pair_weight.size() * 2));

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <set>
 #include <sstream>
 
@@ -172,6 +173,9 @@ TEST(Estimate, AdjustedAccountsRecoverGenuineSupportersWithCoveringIntervals) {
     EXPECT_LE(g.accounts.ci_low, g.accounts.value);
     EXPECT_GE(g.accounts.ci_high, g.accounts.value);
     if (g.accounts.ci_low <= genuine && genuine <= g.accounts.ci_high) ++covered;
+    std::cout << "seed " << seed << ": genuine " << genuine << ", raw " << g.raw_accounts
+              << ", adjusted " << g.accounts.value << " [" << g.accounts.ci_low << ", "
+              << g.accounts.ci_high << "]\n";
     // Iron Banner has no campaign: adjusted stays close to raw.
     const ActorHeadline& iron = e->headline[1];
     EXPECT_NEAR(iron.accounts.value, iron.raw_accounts, 0.1 * iron.raw_accounts);

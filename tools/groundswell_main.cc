@@ -89,6 +89,8 @@ int main(int argc, char** argv) {
   add_input(run_cmd, run.input);
   run_cmd->add_option("--out", run.out_dir, "Output folder")->required();
   run_cmd->add_option("--db", run.db_path, "Database file (default: OUT/groundswell.db)");
+  run_cmd->add_option("--actors", run.actors_path,
+                      "Actors file (TOML): whose support to measure (docs/signals-and-estimation.md)");
   add_detect(run_cmd, run.detect);
   add_common(run_cmd, common);
 
@@ -106,6 +108,12 @@ int main(int argc, char** argv) {
   ingest_cmd->add_option("--rejects", ingest.rejects_path,
                          "Where to write rejected records (default: beside the database)");
   add_common(ingest_cmd, common);
+
+  std::string report_db, report_out;
+  auto* report_cmd = app.add_subcommand("report", "Write report.html from a database");
+  report_cmd->add_option("--db", report_db, "Database file")->required();
+  report_cmd->add_option("--out", report_out, "Output folder")->required();
+  add_common(report_cmd, common);
 
   std::string inspect_db;
   auto* inspect_cmd = app.add_subcommand("inspect", "What is in a database");
@@ -137,6 +145,7 @@ int main(int argc, char** argv) {
   try {
     if (*run_cmd) return finish(gs::run_command(run));
     if (*detect_cmd) return finish(gs::detect_command(detect));
+    if (*report_cmd) return finish(gs::report_command(report_db, report_out));
     if (*ingest_cmd) return finish(gs::ingest_command(ingest));
     if (*inspect_cmd) return finish(gs::inspect_command(inspect_db, std::cout));
     if (*formats_cmd) {

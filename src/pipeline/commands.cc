@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <simdjson.h>
 
 #include <chrono>
 #include <filesystem>
@@ -241,6 +242,80 @@ Status detect_command(DetectCommandOptions options) {
   write_detection_blocks(stats, options.detect.options, analysis->detection);
   stats.end_object();
   return store->finish_run(*run, "ok", stats.str(), secs);
+}
+
+namespace {
+
+// Reads back detect_options_json() as stored in the detections table.
+Result<DetectOptions> recorded_detect_options(Store& store) {
+  Stmt s;
+  GS_RETURN_IF_ERROR(store.db().prepare(
+      "SELECT parameters FROM detections ORDER BY id DESC LIMIT 1", s));
+  DetectOptions o;
+  if (s.step() != Stmt::kRow) return o;  // never detected: the defaults
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::string text(s.column_text(0));
+  if (parser.parse(text).get(root))
+    return Status::Internal("the recorded detection parameters are not JSON");
+  double window_s = 0;
+  if (!root["window_s"].get(window_s)) o.window_ms = static_cast<TimeMs>(window_s * 1000 + 0.5);
+  std::int64_t i = 0;
+  if (!root["min_repetition"].get(i)) o.min_repetition = static_cast<int>(i);
+  if (!root["null_replicates"].get(i)) o.null_replicates = static_cast<int>(i);
+  if (!root["max_crowd"].get(i)) o.max_crowd = static_cast<int>(i);
+  if (!root["min_text_tokens"].get(i)) o.min_text_tokens = static_cast<int>(i);
+  std::uint64_t seed = 0;
+  if (!root["seed"].get(seed)) o.seed = seed;
+  double x = 0;
+  if (!root["similarity"].get(x)) o.similarity = x;
+  if (!root["fdr"].get(x)) o.fdr = x;
+  std::string_view compat;
+  if (!root["compat"].get(compat)) {
+    auto c = parse_compat(compat == "none" ? "" : compat);
+    if (c) o.compat = *c;
+  }
+  simdjson::dom::array list;
+  if (!root["behaviours"].get(list)) {
+    std::string names;
+    for (auto b : list) {
+      std::string_view n;
+      if (b.get(n)) continue;
+      if (!names.empty()) names += ',';
+      names += n;
+    }
+    if (!names.empty()) {
+      auto parsed = parse_behaviours(names);
+      if (parsed) o.behaviours = *parsed;
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+Status report_command(const std::string& db_path, const std::string& out_dir) {
+  if (db_path.empty() || out_dir.empty())
+    return Status::InvalidArgument("report: --db FILE and --out DIR are required");
+  if (!fs::exists(db_path)) return Status::NotFound(fmt::format("no database at {}", db_path));
+  auto store = Store::open(db_path);
+  if (!store) return store.status();
+  auto options = recorded_detect_options(*store);
+  if (!options) return options.status();
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) return Status::IoError(fmt::format("cannot create {}: {}", out_dir, ec.message()));
+  auto data = load_dataset(*store);
+  if (!data) return data.status();
+  auto det = detect(*data, *options);
+  if (!det) return det.status();
+  fs::path out(out_dir);
+  GS_RETURN_IF_ERROR(write_detection_outputs(*data, *det, *options, out));
+  auto report = build_report_data(*store, *data, *det, *options);
+  if (!report) return report.status();
+  GS_RETURN_IF_ERROR(write_report_html(report_data_to_json(*report), out / "report.html"));
+  log_info(fmt::format("report: {}", (out / "report.html").string()));
+  return Status::Ok();
 }
 
 Status ingest_command(const IngestCommandOptions& options) {

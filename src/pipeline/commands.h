@@ -52,6 +52,11 @@ struct DetectCommandOptions {
 };
 Status detect_command(DetectCommandOptions options);
 
+// Regenerates report.html (and the detection outputs) from a database, with the detection
+// parameters recorded by its latest detection: detection is deterministic, so this
+// reproduces what `run` wrote.
+Status report_command(const std::string& db_path, const std::string& out_dir);
+
 struct IngestCommandOptions {
   InputOptions input;
   std::string db_path;

@@ -372,6 +372,18 @@ TEST(NativeDetect, EveryBehaviourFormsOneMultiplexNetwork) {
   EXPECT_EQ(r->clusters[0].behaviours.size(), 4u);
 }
 
+TEST(NativeDetect, EmptyDatasetGivesEmptyOutputs) {
+  Dataset d = testing::make_dataset({});
+  DetectOptions opt;
+  auto r = detect(d, opt);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->edges.empty());
+  EXPECT_TRUE(r->clusters.empty());
+  fs::path out = temp_dir("empty");
+  ASSERT_TRUE(write_detection_outputs(d, *r, opt, out).ok());
+  EXPECT_EQ(slurp(out / "edges.csv").find("\r\n") + 2, slurp(out / "edges.csv").size());
+}
+
 // --- significance
 
 // Accounts acting independently at uniform random times: no coordination at all.

@@ -115,7 +115,9 @@ bool TelegramExportScanner::next(Element& e) {
       fail("unexpected data after the end of the JSON document");
       return false;
     }
-    if (!stack_.empty() && stack_.back().messages && c != ']' && c != ',') return capture(e, c);
+    if (!stack_.empty() && stack_.back().messages && c != ']' && c != ',' && c != '}' &&
+        c != ':')
+      return capture(e, c);
     switch (c) {
       case '{':
       case '[': {
@@ -262,7 +264,8 @@ bool TelegramExportScanner::capture(Element& e, char first) {
       continue;
     }
     if (scalar) {
-      if (ends_scalar(c)) break;
+      // The first byte always belongs to the element, so the scan always advances.
+      if (ends_scalar(c) && base_offset_ + pos_ > e.offset) break;
       ++pos_;
       continue;
     }

@@ -1,5 +1,11 @@
 // telethon and telegram-csv: field-by-field mapping of the fixtures under tests/data/formats/.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <zstd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "ingest/telegram_twitter_test_sink.h"
 
@@ -101,6 +107,33 @@ TEST(Telethon, ChannelAndUserMetadataLines) {
   EXPECT_EQ(full->followers, 9100);
   EXPECT_EQ(full->description, "Daily Voice: independent news");
   EXPECT_EQ(full->handle, "dailyvoice");
+}
+
+// Pushshift ships messages.ndjson.zst: the stream layer decompresses, detection sees the
+// decompressed head, and the records are the same.
+TEST(Telethon, PushshiftZstdFile) {
+  std::ifstream src("tests/data/formats/telethon/messages.jsonl", std::ios::binary);
+  std::string plain((std::istreambuf_iterator<char>(src)), {});
+  std::string packed(ZSTD_compressBound(plain.size()), '\0');
+  std::size_t n = ZSTD_compress(packed.data(), packed.size(), plain.data(), plain.size(), 3);
+  ASSERT_FALSE(ZSTD_isError(n));
+  auto path = std::filesystem::temp_directory_path() /
+              fmt::format("gs_telethon_{}_messages.ndjson.zst", static_cast<long>(::getpid()));
+  {
+    std::ofstream f(path, std::ios::binary);
+    f.write(packed.data(), static_cast<std::streamsize>(n));
+  }
+  InputStream in;
+  ASSERT_TRUE(in.open(path.string()).ok());
+  const FormatInfo* f = detect_format(in.peek(64 << 10), path.string());
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->name, "telethon");
+  CollectingSink sink;
+  read_file("telethon", path.string(), sink);
+  std::filesystem::remove(path);
+  EXPECT_EQ(sink.messages.size(), 5u);
+  EXPECT_EQ(sink.rejects.size(), 2u);
+  ASSERT_NE(sink.find("channel1111", "456"), nullptr);
 }
 
 TEST(TelegramCsv, ColumnsByName) {

@@ -167,8 +167,8 @@ class TelegramExportReader : public Reader {
         std::string_view key;
         if (json_str(r, "emoji", key)) {
           tally_.add(key, count);
-        } else if (json_str(r, "document_id", key)) {
-          tally_.add(fmt::format("custom:{}", key), count);
+        } else if (json_string_or_number(r, "document_id", doc_, wrong)) {
+          tally_.add(fmt::format("custom:{}", doc_), count);
         } else if (json_str(r, "type", key)) {
           tally_.add(key, count);
         } else {
@@ -243,6 +243,7 @@ class TelegramExportReader : public Reader {
   std::string error_;
   MessageRecord m_;
   ReactionTally tally_;
+  std::string doc_;
   std::uint64_t chat_serial_ = 0;
   std::string chat_id_, chat_type_, chat_name_;
   bool warned_local_time_ = false;

@@ -3,7 +3,6 @@
 //   groundswell-generate --scale demo --seed 1 --out /tmp/gs-demo
 //   groundswell run /tmp/gs-demo/data --actors /tmp/gs-demo/actors.toml --out result/
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "eval/generate.h"
@@ -15,8 +14,9 @@ int main(int argc, char** argv) {
   bool quiet = false;
   std::string compress = "none";
 
-  CLI::App app{"groundswell-generate: synthetic Telegram and Twitter/X data with planted "
-               "campaigns and a truth file, for measuring groundswell's accuracy"};
+  CLI::App app{
+      "groundswell-generate: synthetic Telegram and Twitter/X data with planted "
+      "campaigns and a truth file, for measuring groundswell's accuracy"};
   app.add_option("--out", options.out_dir, "output directory (data/, truth.json, actors.toml)")
       ->required();
   app.add_option("--seed", options.seed, "random seed; same seed and size give identical bytes")
@@ -53,18 +53,19 @@ int main(int argc, char** argv) {
     options.scale = scale;
   }
 
-  groundswell::Result<groundswell::GenerateSummary> summary = groundswell::generate_dataset(options);
+  groundswell::Result<groundswell::GenerateSummary> summary =
+      groundswell::generate_dataset(options);
   if (!summary) {
     std::fprintf(stderr, "groundswell-generate: %s\n", summary.status().message().c_str());
     return summary.status().exit_code();
   }
   if (!quiet) {
-    std::printf("wrote %lld records (%lld unique messages, %lld IO/twarc2 duplicates) in %zu files, "
-                "%.1f MB, to %s\n",
-                static_cast<long long>(summary->records),
-                static_cast<long long>(summary->unique_messages),
-                static_cast<long long>(summary->io_twarc2_overlap), summary->files.size(),
-                static_cast<double>(summary->bytes) / 1e6, options.out_dir.c_str());
+    std::printf(
+        "wrote %lld records (%lld unique messages, %lld IO/twarc2 duplicates) in %zu files, "
+        "%.1f MB, to %s\n",
+        static_cast<long long>(summary->records), static_cast<long long>(summary->unique_messages),
+        static_cast<long long>(summary->io_twarc2_overlap), summary->files.size(),
+        static_cast<double>(summary->bytes) / 1e6, options.out_dir.c_str());
   }
   return 0;
 }

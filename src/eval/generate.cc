@@ -78,11 +78,11 @@ struct Account {
   TgKind tg_kind = TgKind::kNone;
   Role role = Role::kOrganic;
   Lang lang = Lang::kFa;
-  std::int8_t actor = -1;     // supported actor (genuine supporter or official)
+  std::int8_t actor = -1;  // supported actor (genuine supporter or official)
   std::int16_t campaign = -1;
-  bool io = false;            // in the information-operations archive
+  bool io = false;  // in the information-operations archive
   bool verified = false;
-  bool signatures = false;    // channel signs posts (post_author)
+  bool signatures = false;  // channel signs posts (post_author)
   TgSink sink = TgSink::kNone;
   int tz_min = 0;
   double activity = 1;
@@ -94,7 +94,7 @@ struct Account {
   std::string location;
   std::int64_t created_ms = 0;
   std::int64_t followers = 0, following = 0, posts = 0;
-  double err = 0.3;        // channel views per subscriber
+  double err = 0.3;  // channel views per subscriber
   std::int32_t sink_index = -1;
   std::int32_t next_msg_id = 1;
   std::int32_t home_group = -1;  // Telegram user: the group it writes in (-1: the exported one)
@@ -152,10 +152,14 @@ struct ActivityPool {
 enum class CampaignKind : std::uint8_t { kCoShare, kCopyPaste, kCoLink, kForwardRing };
 std::string_view kind_name(CampaignKind k) {
   switch (k) {
-    case CampaignKind::kCoShare: return "co_share";
-    case CampaignKind::kCopyPaste: return "copy_paste";
-    case CampaignKind::kCoLink: return "co_link";
-    case CampaignKind::kForwardRing: return "forward_ring";
+    case CampaignKind::kCoShare:
+      return "co_share";
+    case CampaignKind::kCopyPaste:
+      return "copy_paste";
+    case CampaignKind::kCoLink:
+      return "co_link";
+    case CampaignKind::kForwardRing:
+      return "forward_ring";
   }
   return "";
 }
@@ -209,7 +213,7 @@ enum EventFlag : std::uint8_t {
   kNearDuplicate = 2,  // ... and a word changed
   kTrackUrl = 4,       // tracking parameters on the URL
   kPhoto = 8,
-  kFiller = 16,        // a campaign member's own posting
+  kFiller = 16,  // a campaign member's own posting
   kViral = 32,
 };
 
@@ -224,7 +228,7 @@ struct Event {
   std::int32_t target_item = -1;   // pool slot of the message referred to
   std::int32_t reply_msg = 0;      // Telegram: message replied to / pinned
   std::int32_t planned_shares = 0;
-  std::int32_t viral = -1;         // viral burst index for truth
+  std::int32_t viral = -1;  // viral burst index for truth
   std::uint64_t variant_seed = 0;
   std::int64_t grouped_id = 0;
   Ref target;
@@ -305,7 +309,8 @@ class OutFile {
     if (zlib_open_) deflateEnd(&zlib_);
     if (zstd_ != nullptr) ZSTD_freeCCtx(zstd_);
   }
-  Status open(const fs::path& path, std::size_t buffer, Compression compression = Compression::kNone) {
+  Status open(const fs::path& path, std::size_t buffer,
+              Compression compression = Compression::kNone) {
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
     if (ec) return Status::IoError(path.parent_path().string() + ": " + ec.message());
@@ -487,7 +492,8 @@ Scale make_scale(std::int64_t n) {
   s.viral_bursts = clampi(std::sqrt(nd) / 8.0, 3, 150);
   s.tg_viral_bursts = clampi(static_cast<double>(s.viral_bursts) / 3.0, 1, 50);
   // Viral retweets take about 8% of the Twitter volume.
-  s.viral_median = std::max(20.0, nd * s.tw_share * 0.08 / static_cast<double>(s.viral_bursts) * 0.75);
+  s.viral_median =
+      std::max(20.0, nd * s.tw_share * 0.08 / static_cast<double>(s.viral_bursts) * 0.75);
   return s;
 }
 
@@ -674,13 +680,14 @@ std::uint64_t Generator::unique_numeric(std::uint64_t lo, std::uint64_t hi) {
 std::uint64_t Generator::twitter_user_id(std::int64_t created_ms) {
   // Accounts from before late 2013 have short sequential ids; later ones are snowflakes.
   if (created_ms < 1383264000000LL) {
-    auto span = static_cast<double>(created_ms - 1230768000000LL) / (1383264000000.0 - 1230768000000.0);
+    auto span =
+        static_cast<double>(created_ms - 1230768000000LL) / (1383264000000.0 - 1230768000000.0);
     auto base = static_cast<std::uint64_t>(20000000.0 + span * 2000000000.0);
     return unique_numeric(base, base + 5000000);
   }
   for (;;) {
-    std::uint64_t v = (static_cast<std::uint64_t>(created_ms - kTwitterEpochMs) << 22) |
-                      rng_.below(1u << 22);
+    std::uint64_t v =
+        (static_cast<std::uint64_t>(created_ms - kTwitterEpochMs) << 22) | rng_.below(1u << 22);
     if (numeric_ids_.insert(v).second) return v;
   }
 }
@@ -701,11 +708,21 @@ void Generator::make_twitter_account(Account& a, GenRng& rng, bool patterned_han
     append_int(handle, rng.between(10000000, 99999999));
   } else {
     switch (rng.below(5)) {
-      case 0: handle = first + "_" + last; break;
-      case 1: handle = first + last.substr(0, 1) + std::to_string(rng.between(70, 99)); break;
-      case 2: handle = std::string(random_word_ascii(rng)) + "_" + first; break;
-      case 3: handle = "the" + first + std::string(random_word_ascii(rng)); break;
-      default: handle = first + last + std::to_string(rng.between(1, 9)); break;
+      case 0:
+        handle = first + "_" + last;
+        break;
+      case 1:
+        handle = first + last.substr(0, 1) + std::to_string(rng.between(70, 99));
+        break;
+      case 2:
+        handle = std::string(random_word_ascii(rng)) + "_" + first;
+        break;
+      case 3:
+        handle = "the" + first + std::string(random_word_ascii(rng));
+        break;
+      default:
+        handle = first + last + std::to_string(rng.between(1, 9));
+        break;
     }
   }
   a.handle = unique_handle(handle);
@@ -726,7 +743,7 @@ void Generator::create_accounts() {
     double fa, en;
   };
   // Persian speakers mostly in Iran, some in the diaspora; English speakers spread out.
-  const Zone zones[] = {{kTehran, 0.78, 0.05}, {240, 0.05, 0.05}, {60, 0.09, 0.30},
+  const Zone zones[] = {{kTehran, 0.78, 0.05}, {240, 0.05, 0.05},  {60, 0.09, 0.30},
                         {0, 0.02, 0.15},       {-300, 0.04, 0.27}, {-480, 0.02, 0.18}};
   auto pick_zone = [&](Lang lang) {
     double u = rng.unit(), acc = 0;
@@ -741,7 +758,7 @@ void Generator::create_accounts() {
     double u = rng.unit();
     return static_cast<std::int8_t>(u < 0.45 ? 0 : (u < 0.80 ? 1 : 2));
   };
-  const std::int64_t old_start = 1230768000000LL;  // 2009-01-01
+  const std::int64_t old_start = 1230768000000LL;   // 2009-01-01
   const std::int64_t recent_end = 1704067200000LL;  // 2024-01-01
 
   actor_tw_official_.resize(kActorCount);
@@ -806,8 +823,8 @@ void Generator::create_accounts() {
     a.tz_min = pick_zone(a.lang);
     a.actor = pick_actor();
     a.activity = rng.pareto(1.4, 400);
-    a.created_ms = old_start + static_cast<std::int64_t>(rng.below(
-                                   static_cast<std::uint64_t>(recent_end - old_start)));
+    a.created_ms = old_start + static_cast<std::int64_t>(
+                                   rng.below(static_cast<std::uint64_t>(recent_end - old_start)));
     make_twitter_account(a, rng, false);
     a.followers = static_cast<std::int64_t>(rng.lognormal(120.0 * std::sqrt(a.activity), 1.3));
     a.following = static_cast<std::int64_t>(rng.lognormal(250, 0.9));
@@ -950,8 +967,8 @@ std::int64_t Generator::random_trigger_time(const Campaign& c) {
   // Room at the end so every member's action still falls in the period.
   const std::int64_t last = end_ms_ - 4 * kHourMs;
   for (;;) {
-    std::int64_t t = start_ms_ + static_cast<std::int64_t>(rng_.below(
-                                     static_cast<std::uint64_t>(last - start_ms_)));
+    std::int64_t t = start_ms_ + static_cast<std::int64_t>(
+                                     rng_.below(static_cast<std::uint64_t>(last - start_ms_)));
     bool ok = c.evasive ? in_waking_hours(t, c.tz_min) : in_office_hours(t, c.tz_min);
     // Leave office hours room for the fast members to finish before the lunch pause.
     if (ok && !c.evasive && !in_office_hours(t + 2 * kMinuteMs, c.tz_min)) ok = false;
@@ -971,13 +988,17 @@ void Generator::create_campaigns() {
     bool group;
   };
   const Plan plans[] = {
-      {"fast-retweeters-green-horizon", CampaignKind::kCoShare, Platform::kTwitter, 0, false, false},
+      {"fast-retweeters-green-horizon", CampaignKind::kCoShare, Platform::kTwitter, 0, false,
+       false},
       {"copypasta-iron-banner", CampaignKind::kCopyPaste, Platform::kTwitter, 1, false, false},
       {"link-pushers-green-horizon", CampaignKind::kCoLink, Platform::kTwitter, 0, false, false},
-      {"forward-ring-free-voices", CampaignKind::kForwardRing, Platform::kTelegram, 2, false, false},
-      {"group-copypasta-iron-banner", CampaignKind::kCopyPaste, Platform::kTelegram, 1, false, true},
+      {"forward-ring-free-voices", CampaignKind::kForwardRing, Platform::kTelegram, 2, false,
+       false},
+      {"group-copypasta-iron-banner", CampaignKind::kCopyPaste, Platform::kTelegram, 1, false,
+       true},
       {"slow-retweeters-free-voices", CampaignKind::kCoShare, Platform::kTwitter, 2, true, false},
-      {"slow-copypasta-green-horizon", CampaignKind::kCopyPaste, Platform::kTwitter, 0, true, false},
+      {"slow-copypasta-green-horizon", CampaignKind::kCopyPaste, Platform::kTwitter, 0, true,
+       false},
   };
   // Non-evasive campaigns live in one office's time zone; accounts made in one short burst.
   for (const Plan& p : plans) {
@@ -996,8 +1017,8 @@ void Generator::create_campaigns() {
         p.kind == CampaignKind::kForwardRing ? scale_.ring_channels : scale_.campaign_members);
     c.fillers_per_day = std::clamp(n * 0.006 / (members_for_rate * 22.0), 0.3, 3.0);
     const auto index = static_cast<std::int16_t>(campaigns_.size());
-    std::int64_t members = p.kind == CampaignKind::kForwardRing ? scale_.ring_channels
-                                                               : scale_.campaign_members;
+    std::int64_t members =
+        p.kind == CampaignKind::kForwardRing ? scale_.ring_channels : scale_.campaign_members;
     std::int64_t burst_start = 1698796800000LL + static_cast<std::int64_t>(rng.below(60)) * kDayMs;
     for (std::int64_t m = 0; m < members; ++m) {
       Account a;
@@ -1006,16 +1027,18 @@ void Generator::create_campaigns() {
       a.lang = rng.chance(0.85) ? Lang::kFa : Lang::kEn;
       a.tz_min = c.tz_min;
       a.activity = 1;
-      a.created_ms = p.evasive ? 1688169600000LL + static_cast<std::int64_t>(rng.below(
-                                                       240ULL * static_cast<std::uint64_t>(kDayMs)))
-                               : burst_start + static_cast<std::int64_t>(
-                                                   rng.below(3ULL * static_cast<std::uint64_t>(kDayMs)));
+      a.created_ms =
+          p.evasive
+              ? 1688169600000LL + static_cast<std::int64_t>(
+                                      rng.below(240ULL * static_cast<std::uint64_t>(kDayMs)))
+              : burst_start +
+                    static_cast<std::int64_t>(rng.below(3ULL * static_cast<std::uint64_t>(kDayMs)));
       if (p.platform == Platform::kTwitter) {
         make_twitter_account(a, rng, !p.evasive);
-        a.followers = p.evasive ? static_cast<std::int64_t>(rng.lognormal(180, 0.8))
-                                : rng.between(0, 40);
-        a.following = p.evasive ? static_cast<std::int64_t>(rng.lognormal(300, 0.6))
-                                : rng.between(150, 900);
+        a.followers =
+            p.evasive ? static_cast<std::int64_t>(rng.lognormal(180, 0.8)) : rng.between(0, 40);
+        a.following =
+            p.evasive ? static_cast<std::int64_t>(rng.lognormal(300, 0.6)) : rng.between(150, 900);
         a.posts = rng.between(20, 3000);
         if (!p.evasive && rng.chance(0.5)) a.description.clear();
         a.io = c.in_io_archive;
@@ -1028,7 +1051,8 @@ void Generator::create_campaigns() {
         std::string uname = std::string(actor_vocab(p.actor).slug) + "_";
         uname += random_word_ascii(rng);
         a.handle = unique_handle(uname);
-        a.name = std::string(actor_vocab(p.actor).name_fa) + " " + std::string(random_word_ascii(rng));
+        a.name =
+            std::string(actor_vocab(p.actor).name_fa) + " " + std::string(random_word_ascii(rng));
         // Bought subscribers: big audiences that do not read.
         a.followers = static_cast<std::int64_t>(rng.lognormal(120000, 0.4));
         a.err = 0.004 + 0.012 * rng.unit();
@@ -1062,22 +1086,23 @@ void Generator::create_campaigns() {
     v.platform = telegram ? Platform::kTelegram : Platform::kTwitter;
     std::int64_t t;
     do {
-      t = start_ms_ + static_cast<std::int64_t>(rng.below(
-                          static_cast<std::uint64_t>(end_ms_ - 8 * kHourMs - start_ms_)));
+      t = start_ms_ + static_cast<std::int64_t>(
+                          rng.below(static_cast<std::uint64_t>(end_ms_ - 8 * kHourMs - start_ms_)));
     } while (local_hour(t, kTehran) < 8);
     v.t_ms = t;
     if (telegram) {
       auto cap = static_cast<double>(tg_channels_organic_.size()) * 0.6;
-      v.size = static_cast<std::int32_t>(std::clamp(rng.lognormal(12, 0.5), 4.0, std::max(4.0, cap)));
+      v.size =
+          static_cast<std::int32_t>(std::clamp(rng.lognormal(12, 0.5), 4.0, std::max(4.0, cap)));
     } else {
       auto cap = static_cast<double>(tw_organic_.size()) * 0.5;
-      v.size = static_cast<std::int32_t>(std::clamp(rng.lognormal(scale_.viral_median, 0.7), 10.0, cap));
+      v.size =
+          static_cast<std::int32_t>(std::clamp(rng.lognormal(scale_.viral_median, 0.7), 10.0, cap));
     }
     virals_.push_back(std::move(v));
   }
-  std::sort(virals_.begin(), virals_.end(), [](const Viral& a, const Viral& b) {
-    return a.t_ms < b.t_ms;
-  });
+  std::sort(virals_.begin(), virals_.end(),
+            [](const Viral& a, const Viral& b) { return a.t_ms < b.t_ms; });
 }
 
 Status Generator::open_outputs() {
@@ -1089,7 +1114,8 @@ Status Generator::open_outputs() {
   constexpr std::size_t kBig = 1 << 20;
   // Line-oriented files may be compressed, as collections often are; exports stay plain.
   const Compression z = opt_.compression;
-  const std::string suffix = z == Compression::kGzip ? ".gz" : (z == Compression::kZstd ? ".zst" : "");
+  const std::string suffix =
+      z == Compression::kGzip ? ".gz" : (z == Compression::kZstd ? ".zst" : "");
   twarc_counter_ = add_counter("data/twitter/twarc2/search_2024-03.jsonl" + suffix, "twitter-v2");
   GS_RETURN_IF_ERROR(twarc_file_.open(out_ / counters_[twarc_counter_].rel_path, kBig, z));
   io_counter_ = add_counter(
@@ -1098,10 +1124,11 @@ Status Generator::open_outputs() {
   io_users_counter_ = add_counter(
       "data/twitter/io_archive/synthetic_io_032024_users_csv_unhashed.csv", "twitter-io");
   GS_RETURN_IF_ERROR(io_users_file_.open(out_ / counters_[io_users_counter_].rel_path, 1 << 16));
-  telethon_counter_ = add_counter("data/telegram/telethon/channels_2024-03.jsonl" + suffix, "telethon");
+  telethon_counter_ =
+      add_counter("data/telegram/telethon/channels_2024-03.jsonl" + suffix, "telethon");
   GS_RETURN_IF_ERROR(telethon_file_.open(out_ / counters_[telethon_counter_].rel_path, kBig, z));
-  alldata_counter_ = add_counter("data/telegram/DataExport_2024-04-01/result.json",
-                                 "telegram-export");
+  alldata_counter_ =
+      add_counter("data/telegram/DataExport_2024-04-01/result.json", "telegram-export");
 
   // IO archive: tweets header now, users file complete now (its accounts are fixed).
   io_tweets_file_.buf() +=
@@ -1171,8 +1198,8 @@ Status Generator::open_outputs() {
     } else if (a.sink == TgSink::kAllData) {
       a.sink_index = static_cast<std::int32_t>(alldata_bodies_.size());
       auto f = std::make_unique<OutFile>();
-      GS_RETURN_IF_ERROR(
-          f->open(out_ / ".generate-tmp" / ("chat-" + std::to_string(a.sink_index) + ".part"), 1 << 14));
+      GS_RETURN_IF_ERROR(f->open(
+          out_ / ".generate-tmp" / ("chat-" + std::to_string(a.sink_index) + ".part"), 1 << 14));
       alldata_bodies_.push_back(std::move(f));
       alldata_first_.push_back(true);
       // The third organic channel is one the exporting user has left.
@@ -1267,7 +1294,8 @@ void Generator::organic_twitter(std::int64_t slot_start) {
   // Actors' official accounts post steadily in the day.
   for (int k = 0; k < kActorCount; ++k) {
     for (std::int32_t idx : actor_tw_official_[k]) {
-      double per_hour = std::max(0.02, static_cast<double>(scale_.messages) * 0.012 / (6.0 * 744.0));
+      double per_hour =
+          std::max(0.02, static_cast<double>(scale_.messages) * 0.012 / (6.0 * 744.0));
       double mean = per_hour * diurnal(slot_start, kTehran);
       std::int64_t n = rng_.poisson(mean);
       for (std::int64_t j = 0; j < n; ++j) {
@@ -1348,8 +1376,10 @@ std::int64_t Generator::member_delay(const Campaign& c, GenRng& rng) {
   switch (c.kind) {
     case CampaignKind::kCoShare:
       return 2 * kSecondMs + static_cast<std::int64_t>(std::min(rng.exponential(7000), 50000.0));
-    case CampaignKind::kForwardRing: return rng.between(5 * kSecondMs, 120 * kSecondMs);
-    default: return rng.between(0, 75 * kSecondMs);
+    case CampaignKind::kForwardRing:
+      return rng.between(5 * kSecondMs, 120 * kSecondMs);
+    default:
+      return rng.between(0, 75 * kSecondMs);
   }
 }
 
@@ -1360,7 +1390,8 @@ void Generator::trigger_campaign(Campaign& c, int index, std::int64_t t) {
     if (rng_.chance(c.participation)) joining.push_back(m);
   }
   if (joining.size() < 2) {
-    joining.assign(c.members.begin(), c.members.begin() + std::min<std::size_t>(2, c.members.size()));
+    joining.assign(c.members.begin(),
+                   c.members.begin() + std::min<std::size_t>(2, c.members.size()));
   }
   ContentSpec base;
   base.seed = rng_.next();
@@ -1557,10 +1588,12 @@ void Generator::viral_slot(std::int64_t slot_start) {
       for (std::int32_t s : sharers) {
         Event e;
         double u = rng_.unit();
-        e.type = u < 0.88 ? EventType::kRetweet : (u < 0.95 ? EventType::kQuote : EventType::kReply);
+        e.type =
+            u < 0.88 ? EventType::kRetweet : (u < 0.95 ? EventType::kQuote : EventType::kReply);
         e.account = s;
         double minutes = std::min(rng_.lognormal(3.0, 1.0), 300.0);
-        e.t_ms = v.t_ms + 1000 + static_cast<std::int64_t>(minutes * static_cast<double>(kMinuteMs));
+        e.t_ms =
+            v.t_ms + 1000 + static_cast<std::int64_t>(minutes * static_cast<double>(kMinuteMs));
         e.target_item = slot;
         e.viral = vidx;
         e.flags = kViral;
@@ -1578,7 +1611,8 @@ void Generator::viral_slot(std::int64_t slot_start) {
       }
       v.author = author;
       std::vector<std::int32_t> sharers;
-      auto want = std::min<std::size_t>(static_cast<std::size_t>(v.size), tg_channels_organic_.size() - 1);
+      auto want =
+          std::min<std::size_t>(static_cast<std::size_t>(v.size), tg_channels_organic_.size() - 1);
       while (sharers.size() < want) {
         std::int32_t s = tg_channels_organic_[rng_.below(tg_channels_organic_.size())];
         if (s == author || mark_[s] == mark_stamp_) continue;
@@ -1601,7 +1635,8 @@ void Generator::viral_slot(std::int64_t slot_start) {
         e.type = EventType::kChannelForward;
         e.account = s;
         double minutes = std::min(rng_.lognormal(9.0, 0.9), 300.0);
-        e.t_ms = v.t_ms + 1000 + static_cast<std::int64_t>(minutes * static_cast<double>(kMinuteMs));
+        e.t_ms =
+            v.t_ms + 1000 + static_cast<std::int64_t>(minutes * static_cast<double>(kMinuteMs));
         e.target_item = slot;
         e.viral = vidx;
         e.flags = kViral;
@@ -1629,8 +1664,12 @@ void Generator::emit(Event& e) {
     case EventType::kTweet:
     case EventType::kRetweet:
     case EventType::kReply:
-    case EventType::kQuote: emit_twitter(e); break;
-    default: emit_telegram(e); break;
+    case EventType::kQuote:
+      emit_twitter(e);
+      break;
+    default:
+      emit_telegram(e);
+      break;
   }
   if (e.campaign >= 0 && accounts_[e.account].campaign == e.campaign) {
     Campaign& c = campaigns_[static_cast<std::size_t>(e.campaign)];
@@ -1640,13 +1679,15 @@ void Generator::emit(Event& e) {
       ++c.coordinated_messages;
     }
   }
-  if (e.viral >= 0 && (e.flags & kViral) != 0) ++virals_[static_cast<std::size_t>(e.viral)].shares_written;
+  if (e.viral >= 0 && (e.flags & kViral) != 0)
+    ++virals_[static_cast<std::size_t>(e.viral)].shares_written;
   if (e.type != EventType::kPin) {
     const auto acc = static_cast<std::size_t>(e.account);
     ++written_[acc];
     bool shared = e.type == EventType::kRetweet || e.type == EventType::kChannelForward;
     const ContentSpec& said = shared ? e.target.spec : e.spec;
-    if (said.actor >= 0 && said.stance > 0 && said.actor == accounts_[acc].actor) ++supportive_[acc];
+    if (said.actor >= 0 && said.stance > 0 && said.actor == accounts_[acc].actor)
+      ++supportive_[acc];
   }
 }
 
@@ -1788,7 +1829,8 @@ void Generator::twarc_add(const Event& e, std::uint64_t id, const Account& a, co
     if (e.type == EventType::kReply) j.str("in_reply_to_user_id", ta.id);
     j.key("referenced_tweets");
     o += "[{\"type\": \"";
-    o += e.type == EventType::kRetweet ? "retweeted" : (e.type == EventType::kReply ? "replied_to" : "quoted");
+    o += e.type == EventType::kRetweet ? "retweeted"
+                                       : (e.type == EventType::kReply ? "replied_to" : "quoted");
     o += "\", \"id\": \"";
     append_uint(o, target->tw_id);
     o += "\"}]";
@@ -1803,7 +1845,8 @@ void Generator::twarc_add(const Event& e, std::uint64_t id, const Account& a, co
         const TwEntity& te = entities_[i];
         if (te.kind != kind) continue;
         if (!any) {
-          en.key(kind == PieceKind::kHashtag ? "hashtags" : (kind == PieceKind::kMention ? "mentions" : "urls"));
+          en.key(kind == PieceKind::kHashtag ? "hashtags"
+                                             : (kind == PieceKind::kMention ? "mentions" : "urls"));
           o += '[';
           any = true;
         } else {
@@ -1879,7 +1922,8 @@ void Generator::twarc_flush() {
   o += ", \"next_token\": \"b26v89c19zqg8o3fr";
   append_int(o, pages_);
   o += "\"}, \"__twarc\": {\"url\": \"https://api.twitter.com/2/tweets/search/all?expansions="
-       "author_id%2Creferenced_tweets.id&max_results=100&start_time=2024-03-01T00%3A00%3A00%2B00%3A00"
+       "author_id%2Creferenced_tweets.id&max_results=100&start_time=2024-03-01T00%3A00%3A00%2B00%"
+       "3A00"
        "\", \"version\": \"2.14.0\", \"retrieved_at\": \"2024-04-02T08:15:";
   append_int(o, 10 + pages_ % 50);
   o += "+00:00\"}}\n";
@@ -1927,7 +1971,8 @@ void Generator::io_row(const Event& e, std::uint64_t id, const Account& a, const
   GenRng r = GenRng::stream(mix_seed(id, 3));
   o += random_client(r);
   o += ',';
-  const Account* ta = target != nullptr ? &accounts_[static_cast<std::size_t>(target->author)] : nullptr;
+  const Account* ta =
+      target != nullptr ? &accounts_[static_cast<std::size_t>(target->author)] : nullptr;
   if (e.type == EventType::kReply) o += ta->id;
   o += ',';
   if (e.type == EventType::kReply) append_uint(o, target->tw_id);
@@ -2001,7 +2046,8 @@ void Generator::emit_twitter(Event& e) {
     last_tweet_ms_ = e.t_ms;
     tweet_seq_in_ms_ = 0;
   }
-  std::uint64_t id = (static_cast<std::uint64_t>(e.t_ms - kTwitterEpochMs) << 22) | tweet_seq_in_ms_++;
+  std::uint64_t id =
+      (static_cast<std::uint64_t>(e.t_ms - kTwitterEpochMs) << 22) | tweet_seq_in_ms_++;
   const Ref* target = e.type == EventType::kTweet ? nullptr : &e.target;
 
   text_.clear();
@@ -2058,7 +2104,8 @@ void Generator::emit_twitter(Event& e) {
     }
     if (e.type == EventType::kQuote) {
       const Account& ta = accounts_[static_cast<std::size_t>(target->author)];
-      std::string expanded = "https://twitter.com/" + ta.handle + "/status/" + std::to_string(target->tw_id);
+      std::string expanded =
+          "https://twitter.com/" + ta.handle + "/status/" + std::to_string(target->tw_id);
       text_ += ' ';
       std::size_t start = codepoint_length(text_);
       std::string tco = "https://t.co/";
@@ -2284,7 +2331,8 @@ void Generator::desktop_message(std::string& o, int indent, const Account& chat,
     GenRng r = GenRng::stream(mix_seed(e.seq, 23));
     j.str("author", random_first_name(r, Lang::kFa));
   }
-  if (forwarded != nullptr) j.str("forwarded_from", accounts_[static_cast<std::size_t>(forwarded->author)].name);
+  if (forwarded != nullptr)
+    j.str("forwarded_from", accounts_[static_cast<std::size_t>(forwarded->author)].name);
   if (e.reply_msg > 0) j.num("reply_to_message_id", e.reply_msg);
   if ((e.flags & kPhoto) != 0) {
     j.str("photo", "(File not included. Change data exporting settings to download.)");
@@ -2416,7 +2464,8 @@ void Generator::telethon_message(std::string& o, const Account& chat, const Acco
   j.key("media");
   if ((e.flags & kPhoto) != 0) {
     std::uint64_t photo_id = mix_seed(e.spec.seed, 31) >> 2;
-    o += "{\"_\": \"MessageMediaPhoto\", \"spoiler\": false, \"photo\": {\"_\": \"Photo\", \"id\": ";
+    o +=
+        "{\"_\": \"MessageMediaPhoto\", \"spoiler\": false, \"photo\": {\"_\": \"Photo\", \"id\": ";
     append_uint(o, photo_id);
     o += ", \"access_hash\": ";
     append_uint(o, mix_seed(photo_id, 1) >> 1);
@@ -2440,11 +2489,21 @@ void Generator::telethon_message(std::string& o, const Account& chat, const Acco
       first = false;
       o += "{\"_\": \"";
       switch (p.kind) {
-        case PieceKind::kHashtag: o += "MessageEntityHashtag"; break;
-        case PieceKind::kMention: o += "MessageEntityMention"; break;
-        case PieceKind::kUrl: o += "MessageEntityUrl"; break;
-        case PieceKind::kTextLink: o += "MessageEntityTextUrl"; break;
-        default: o += "MessageEntityBold"; break;
+        case PieceKind::kHashtag:
+          o += "MessageEntityHashtag";
+          break;
+        case PieceKind::kMention:
+          o += "MessageEntityMention";
+          break;
+        case PieceKind::kUrl:
+          o += "MessageEntityUrl";
+          break;
+        case PieceKind::kTextLink:
+          o += "MessageEntityTextUrl";
+          break;
+        default:
+          o += "MessageEntityBold";
+          break;
       }
       o += "\", \"offset\": ";
       append_int(o, static_cast<std::int64_t>(offset));
@@ -2512,8 +2571,9 @@ void Generator::emit_telegram(Event& e) {
                          accounts_[static_cast<std::size_t>(e.account)].tg_kind == TgKind::kUser);
   Account& author = accounts_[static_cast<std::size_t>(e.account)];
   Account& chat =
-      in_group ? accounts_[static_cast<std::size_t>(author.home_group >= 0 ? author.home_group : group_)]
-               : author;
+      in_group
+          ? accounts_[static_cast<std::size_t>(author.home_group >= 0 ? author.home_group : group_)]
+          : author;
   const bool service = e.type == EventType::kPin;
   const bool forward = e.type == EventType::kChannelForward;
   const Ref* forwarded = forward ? &e.target : nullptr;
@@ -2530,7 +2590,8 @@ void Generator::emit_telegram(Event& e) {
       for (std::size_t i = 0; i < content_.size(); ++i) {
         if (content_[i].kind == PieceKind::kUrl) {
           content_[i].href = content_[i].text;
-          content_[i].text = (forward ? e.target.spec : e.spec).lang == Lang::kFa ? "لینک خبر" : "Read more";
+          content_[i].text =
+              (forward ? e.target.spec : e.spec).lang == Lang::kFa ? "لینک خبر" : "Read more";
           content_[i].kind = PieceKind::kTextLink;
         }
       }
@@ -2542,8 +2603,9 @@ void Generator::emit_telegram(Event& e) {
   std::int64_t views = 0, forwards = 0;
   if (chat.tg_kind == TgKind::kChannel) {
     GenRng vr = GenRng::stream(mix_seed(e.seq, 41));
-    views = std::max<std::int64_t>(
-        1, static_cast<std::int64_t>(static_cast<double>(chat.followers) * chat.err * vr.lognormal(1.0, 0.35)));
+    views =
+        std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(chat.followers) *
+                                                            chat.err * vr.lognormal(1.0, 0.35)));
     forwards = e.planned_shares + vr.poisson(static_cast<double>(views) * 0.002);
   }
 
@@ -2626,7 +2688,8 @@ Status Generator::finish_alldata() {
   std::string& o = out.buf();
   o += "{\n \"about\": \"Here is the data you requested. Remember: Telegram is ad free, it doesn't "
        "collect your data and doesn't sell it to anyone.\",\n";
-  o += " \"personal_information\": {\n  \"user_id\": 5123456789,\n  \"first_name\": \"Researcher\",\n"
+  o += " \"personal_information\": {\n  \"user_id\": 5123456789,\n  \"first_name\": "
+       "\"Researcher\",\n"
        "  \"last_name\": \"\",\n  \"phone_number\": \"+0 000 000 0000\",\n  \"username\": \"\",\n"
        "  \"bio\": \"\"\n },\n";
   auto write_list = [&](const char* key, const char* about,
@@ -2667,7 +2730,8 @@ Status Generator::finish_alldata() {
     o += "\n  ]\n }";
     return Status::Ok();
   };
-  GS_RETURN_IF_ERROR(write_list("chats", "This page lists all chats from this export.", alldata_chats_));
+  GS_RETURN_IF_ERROR(
+      write_list("chats", "This page lists all chats from this export.", alldata_chats_));
   o += ",\n";
   GS_RETURN_IF_ERROR(write_list("left_chats",
                                 "This page lists all supergroups and channels the user has left.",
@@ -2686,7 +2750,8 @@ Status Generator::write_actors_toml() {
   std::string& o = f.buf();
   o += "# Actors of the synthetic dataset written by groundswell-generate (seed ";
   append_uint(o, opt_.seed);
-  o += ").\n# Format: docs/generator.md. Markers match the normalization key of spec section 5.1.\n";
+  o +=
+      ").\n# Format: docs/generator.md. Markers match the normalization key of spec section 5.1.\n";
   auto toml_list = [&](const std::vector<std::string>& items) {
     o += '[';
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -2764,7 +2829,9 @@ Status Generator::write_truth(GenerateSummary& summary) {
   o += ", \"viral_bursts\": ";
   append_int(o, scale_.viral_bursts + scale_.tg_viral_bursts);
   o += ", \"io_capture_share\": 0.6, \"compression\": \"";
-  o += opt_.compression == Compression::kGzip ? "gz" : (opt_.compression == Compression::kZstd ? "zst" : "none");
+  o += opt_.compression == Compression::kGzip
+           ? "gz"
+           : (opt_.compression == Compression::kZstd ? "zst" : "none");
   o += "\"},\n";
 
   o += "  \"files\": [";
@@ -2957,8 +3024,9 @@ Status clear_previous_output(const fs::path& out) {
   const bool has_data = fs::exists(out / "data", ec);
   if (!has_data) return Status::Ok();
   if (!fs::exists(out / "truth.json", ec)) {
-    return Status::InvalidArgument((out / "data").string() +
-                                   " exists and is not groundswell-generate output; choose another --out");
+    return Status::InvalidArgument(
+        (out / "data").string() +
+        " exists and is not groundswell-generate output; choose another --out");
   }
   for (const char* name : {"data", "truth.json", "actors.toml", ".generate-tmp"}) {
     fs::remove_all(out / name, ec);
@@ -3014,9 +3082,8 @@ Result<GenerateSummary> Generator::run() {
   std::sort(sorted.begin(), sorted.end(),
             [](const FileCounter& a, const FileCounter& b) { return a.rel_path < b.rel_path; });
   for (const FileCounter& c : sorted) {
-    summary.files.push_back(
-        GeneratedFile{c.rel_path, c.format, c.records, c.events, c.lines, c.accounts,
-                      c.included_tweets, c.bytes});
+    summary.files.push_back(GeneratedFile{c.rel_path, c.format, c.records, c.events, c.lines,
+                                          c.accounts, c.included_tweets, c.bytes});
     summary.records += c.records;
     summary.bytes += c.bytes;
   }

@@ -47,13 +47,13 @@ struct GenerateOptions {
 Result<std::int64_t> messages_for_scale(std::string_view scale);
 
 struct GeneratedFile {
-  std::string path;    // relative to the output directory
-  std::string format;  // spec §2 format name
-  std::int64_t records = 0;  // messages and service events (what a reader reads as records)
-  std::int64_t events = 0;   // of which service messages
-  std::int64_t lines = 0;    // text lines (JSONL/CSV) or 0 for whole-file JSON
-  std::int64_t accounts = 0; // account metadata records (channel lines, users CSV rows,
-                             // twarc2 includes.users entries)
+  std::string path;                  // relative to the output directory
+  std::string format;                // spec §2 format name
+  std::int64_t records = 0;          // messages and service events (what a reader reads as records)
+  std::int64_t events = 0;           // of which service messages
+  std::int64_t lines = 0;            // text lines (JSONL/CSV) or 0 for whole-file JSON
+  std::int64_t accounts = 0;         // account metadata records (channel lines, users CSV rows,
+                                     // twarc2 includes.users entries)
   std::int64_t included_tweets = 0;  // twarc2 includes.tweets entries (referenced originals)
   std::int64_t bytes = 0;
 };

@@ -232,7 +232,8 @@ TEST_F(GenerateTest, EveryFileParsesAndTruthCountsMatch) {
     truth_records[path] = f["records"].get_int64().value();
     truth_lines[path] = f["lines"].get_int64().value();
     std::int64_t included = 0;
-    if (f["included_tweets"].get_int64().get(included) == simdjson::SUCCESS) truth_included[path] = included;
+    if (f["included_tweets"].get_int64().get(included) == simdjson::SUCCESS)
+      truth_included[path] = included;
   }
   std::int64_t included_counted = 0;
   ASSERT_FALSE(truth_records.empty());
@@ -281,7 +282,8 @@ TEST_F(GenerateTest, EveryFileParsesAndTruthCountsMatch) {
       ASSERT_FALSE(rows.empty());
       for (const auto& row : rows) EXPECT_EQ(row.size(), rows[0].size()) << path;
       EXPECT_EQ(static_cast<std::int64_t>(rows.size()), truth_lines[path]) << path;
-      if (path.find("tweets") != std::string::npos) counted = static_cast<std::int64_t>(rows.size()) - 1;
+      if (path.find("tweets") != std::string::npos)
+        counted = static_cast<std::int64_t>(rows.size()) - 1;
     }
     EXPECT_EQ(counted, records) << path;
     total += counted;
@@ -296,12 +298,28 @@ TEST_F(GenerateTest, IoArchiveHasTheSpecColumns) {
   auto rows = parse_csv(read_all(file_with_format("tweets_csv")));
   ASSERT_GE(rows.size(), 2u);
   std::set<std::string> header(rows[0].begin(), rows[0].end());
-  for (const char* column :
-       {"tweetid", "userid", "user_screen_name", "follower_count", "following_count",
-        "account_creation_date", "tweet_text", "tweet_time", "is_retweet", "retweet_userid",
-        "retweet_tweetid", "in_reply_to_tweetid", "quoted_tweet_tweetid", "like_count",
-        "retweet_count", "reply_count", "quote_count", "hashtags", "urls", "user_mentions",
-        "tweet_language", "tweet_client_name"}) {
+  for (const char* column : {"tweetid",
+                             "userid",
+                             "user_screen_name",
+                             "follower_count",
+                             "following_count",
+                             "account_creation_date",
+                             "tweet_text",
+                             "tweet_time",
+                             "is_retweet",
+                             "retweet_userid",
+                             "retweet_tweetid",
+                             "in_reply_to_tweetid",
+                             "quoted_tweet_tweetid",
+                             "like_count",
+                             "retweet_count",
+                             "reply_count",
+                             "quote_count",
+                             "hashtags",
+                             "urls",
+                             "user_mentions",
+                             "tweet_language",
+                             "tweet_client_name"}) {
     EXPECT_TRUE(header.count(column)) << column;
   }
   std::size_t time_col = 0, hashtags_col = 0;
@@ -359,9 +377,11 @@ TEST_F(GenerateTest, CampaignMembersAndOrganicAccountsAppearInTheData) {
     ASSERT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS);
     if (doc["_"].get_string().value() != "Message") continue;
     if (doc["post"].get_bool().value()) {
-      telegram_authors.insert("channel" + std::to_string(doc["peer_id"]["channel_id"].get_uint64().value()));
+      telegram_authors.insert("channel" +
+                              std::to_string(doc["peer_id"]["channel_id"].get_uint64().value()));
     } else {
-      telegram_authors.insert("user" + std::to_string(doc["from_id"]["user_id"].get_uint64().value()));
+      telegram_authors.insert("user" +
+                              std::to_string(doc["from_id"]["user_id"].get_uint64().value()));
     }
   }
   for (const GeneratedFile& f : first_->summary.files) {
@@ -379,7 +399,8 @@ TEST_F(GenerateTest, CampaignMembersAndOrganicAccountsAppearInTheData) {
     for (simdjson::dom::element chat : chats) {
       for (simdjson::dom::element m : chat["messages"].get_array()) {
         std::string_view from;
-        if (m["from_id"].get_string().get(from) == simdjson::SUCCESS) telegram_authors.insert(std::string(from));
+        if (m["from_id"].get_string().get(from) == simdjson::SUCCESS)
+          telegram_authors.insert(std::string(from));
       }
     }
   }
@@ -443,8 +464,10 @@ TEST_F(GenerateTest, FastCoSharersRetweetWithinSeconds) {
   std::set<std::string> items, members;
   for (simdjson::dom::element c : t["campaigns"].get_array()) {
     if (c["kind"].get_string().value() != "co_share" || c["evasive"].get_bool().value()) continue;
-    for (simdjson::dom::element i : c["items"].get_array()) items.insert(std::string(i["message_id"].get_string().value()));
-    for (simdjson::dom::element m : c["members"].get_array()) members.insert(std::string(m["account_id"].get_string().value()));
+    for (simdjson::dom::element i : c["items"].get_array())
+      items.insert(std::string(i["message_id"].get_string().value()));
+    for (simdjson::dom::element m : c["members"].get_array())
+      members.insert(std::string(m["account_id"].get_string().value()));
   }
   ASSERT_FALSE(items.empty());
   // IO archive: every tweet of the fast amplifiers, with minute resolution times.
@@ -465,7 +488,8 @@ TEST_F(GenerateTest, FastCoSharersRetweetWithinSeconds) {
     EXPECT_LE(delay_ms, 60000);
   }
   EXPECT_EQ(retweets_per_item.size(), items.size());
-  for (const auto& [item, n] : retweets_per_item) EXPECT_GE(n, static_cast<int>(members.size()) / 2);
+  for (const auto& [item, n] : retweets_per_item)
+    EXPECT_GE(n, static_cast<int>(members.size()) / 2);
 
   std::int64_t viral = 0;
   for (simdjson::dom::element v : t["viral"].get_array()) {
@@ -560,7 +584,9 @@ TEST_F(GenerateTest, CompressedFilesDecompressToThePlainOnes) {
     o.messages = 3000;
     o.scale = "small";
     o.compression = z;
-    o.out_dir = (fs::path(GS_BINARY_DIR) / "generate_test" / (z == Compression::kGzip ? "gz" : "zst")).string();
+    o.out_dir =
+        (fs::path(GS_BINARY_DIR) / "generate_test" / (z == Compression::kGzip ? "gz" : "zst"))
+            .string();
     Result<GenerateSummary> r = generate_dataset(o);
     ASSERT_TRUE(r.ok()) << r.status().message();
     int compressed = 0;
@@ -601,7 +627,8 @@ TEST(GenerateTextTest, VariantsOnlyChangeWhatNormalizationRemoves) {
     // Undo the disguises by hand: yeh, kaf, tatweel, digits, ZWNJ/space, tracking parameters.
     auto fold = [](std::string s) {
       auto replace_all = [&](std::string_view from, std::string_view to) {
-        for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) {
+        for (std::size_t p = s.find(from); p != std::string::npos;
+             p = s.find(from, p + to.size())) {
           s.replace(p, from.size(), to);
         }
       };

@@ -16,155 +16,341 @@ std::string_view pick(GenRng& rng, const std::array<std::string_view, N>& list) 
 // ---- vocabulary: fictional movements, everyday Persian and English political talk ----
 
 constexpr std::array<ActorVocab, kActorCount> kActors = {{
-    {"Green Horizon Front", "جبهه افق سبز", "افق_سبز", "GreenHorizon", "افق سبز",
-     "green horizon", "نه_به_افق_سبز", "NoGreenHorizon", "greenhorizon.example.org", "ofoghsabz"},
-    {"Iron Banner Party", "حزب پرچم آهنین", "پرچم_آهنین", "IronBanner", "پرچم آهنین",
-     "iron banner", "نه_به_پرچم_آهنین", "NoIronBanner", "ironbanner.example.net", "parchamahanin"},
+    {"Green Horizon Front", "جبهه افق سبز", "افق_سبز", "GreenHorizon", "افق سبز", "green horizon",
+     "نه_به_افق_سبز", "NoGreenHorizon", "greenhorizon.example.org", "ofoghsabz"},
+    {"Iron Banner Party", "حزب پرچم آهنین", "پرچم_آهنین", "IronBanner", "پرچم آهنین", "iron banner",
+     "نه_به_پرچم_آهنین", "NoIronBanner", "ironbanner.example.net", "parchamahanin"},
     {"Free Voices Union", "اتحاد صداهای آزاد", "صداهای_آزاد", "FreeVoices", "صداهای آزاد",
      "free voices", "نه_به_صداهای_آزاد", "NoFreeVoices", "freevoices.example.com", "sedayeazad"},
 }};
 
-constexpr std::array<std::string_view, 28> kFaOpeners = {
-    "امروز",         "به گزارش خبرنگاران",    "همین حالا",       "دیشب",
-    "بر اساس آخرین خبرها", "در تهران",         "در شیراز",        "در اصفهان",
-    "در مشهد",       "در تبریز",              "ساعتی پیش",       "طبق گزارش‌ها",
-    "به نظر من",     "واقعاً",                "هم‌میهنان عزیز",  "دوستان",
-    "خبر فوری:",     "یادمان باشد",           "هنوز هم",         "این هفته",
-    "در کرمان",      "در رشت",                "از صبح امروز",    "بعد از ماه‌ها",
-    "در اهواز",      "به روایت شاهدان",       "در یزد",          "بی‌تعارف"};
-constexpr std::array<std::string_view, 40> kFaSubjects = {
-    "دولت",        "مردم",          "کارگران",      "دانشجویان",   "معلمان",
-    "بازنشستگان",  "زنان",          "جوانان",       "کشاورزان",    "پرستاران",
-    "نمایندگان",   "شورای شهر",     "وزارت کشور",   "رسانه‌ها",    "خانواده‌ها",
-    "کودکان",      "بازاریان",      "رانندگان",     "پزشکان",      "هنرمندان",
-    "ورزشکاران",   "کارمندان",      "مدیران",       "شهروندان",    "همسایه‌ها",
-    "مسئولان",     "کاسبان",        "دانش‌آموزان",  "نویسندگان",   "روزنامه‌نگاران",
-    "بیکاران",     "مهاجران",       "اهالی محل",    "کارکنان بیمارستان", "فعالان محیط زیست",
-    "وکلا",        "استادان",       "مستأجران",     "کامیون‌داران", "کارگران نفت"};
-constexpr std::array<std::string_view, 36> kFaObjects = {
-    "حقوق خود را",         "آزادی بیان را",       "عدالت را",           "افزایش دستمزد را",
-    "اصلاحات را",          "شفافیت را",           "پاسخ روشن",          "کار و نان",
-    "آینده‌ای بهتر",       "امنیت شغلی",          "آب سالم",            "هوای پاک",
-    "اینترنت آزاد",        "قیمت منصفانه نان",    "بیمه درمان",         "مسکن ارزان",
-    "حق اعتراض را",        "آزادی زندانیان را",   "گزارش کامل",         "بودجه بیشتر",
-    "برق پایدار",          "حمل و نقل بهتر",      "مدرسه‌های امن",      "حقوق معوقه را",
-    "پایان سانسور را",     "انتخابات آزاد را",    "توقف گرانی را",      "حمایت از کشاورزان را",
-    "بازگشایی دانشگاه را", "پاسخگویی مسئولان را", "کاهش تورم را",       "احترام به قانون را",
-    "حق تشکل را",          "صدای خود را",         "همبستگی",            "تغییر واقعی"};
+constexpr std::array<std::string_view, 28> kFaOpeners = {"امروز",
+                                                         "به گزارش خبرنگاران",
+                                                         "همین حالا",
+                                                         "دیشب",
+                                                         "بر اساس آخرین خبرها",
+                                                         "در تهران",
+                                                         "در شیراز",
+                                                         "در اصفهان",
+                                                         "در مشهد",
+                                                         "در تبریز",
+                                                         "ساعتی پیش",
+                                                         "طبق گزارش‌ها",
+                                                         "به نظر من",
+                                                         "واقعاً",
+                                                         "هم‌میهنان عزیز",
+                                                         "دوستان",
+                                                         "خبر فوری:",
+                                                         "یادمان باشد",
+                                                         "هنوز هم",
+                                                         "این هفته",
+                                                         "در کرمان",
+                                                         "در رشت",
+                                                         "از صبح امروز",
+                                                         "بعد از ماه‌ها",
+                                                         "در اهواز",
+                                                         "به روایت شاهدان",
+                                                         "در یزد",
+                                                         "بی‌تعارف"};
+constexpr std::array<std::string_view, 40> kFaSubjects = {"دولت",
+                                                          "مردم",
+                                                          "کارگران",
+                                                          "دانشجویان",
+                                                          "معلمان",
+                                                          "بازنشستگان",
+                                                          "زنان",
+                                                          "جوانان",
+                                                          "کشاورزان",
+                                                          "پرستاران",
+                                                          "نمایندگان",
+                                                          "شورای شهر",
+                                                          "وزارت کشور",
+                                                          "رسانه‌ها",
+                                                          "خانواده‌ها",
+                                                          "کودکان",
+                                                          "بازاریان",
+                                                          "رانندگان",
+                                                          "پزشکان",
+                                                          "هنرمندان",
+                                                          "ورزشکاران",
+                                                          "کارمندان",
+                                                          "مدیران",
+                                                          "شهروندان",
+                                                          "همسایه‌ها",
+                                                          "مسئولان",
+                                                          "کاسبان",
+                                                          "دانش‌آموزان",
+                                                          "نویسندگان",
+                                                          "روزنامه‌نگاران",
+                                                          "بیکاران",
+                                                          "مهاجران",
+                                                          "اهالی محل",
+                                                          "کارکنان بیمارستان",
+                                                          "فعالان محیط زیست",
+                                                          "وکلا",
+                                                          "استادان",
+                                                          "مستأجران",
+                                                          "کامیون‌داران",
+                                                          "کارگران نفت"};
+constexpr std::array<std::string_view, 36> kFaObjects = {"حقوق خود را",
+                                                         "آزادی بیان را",
+                                                         "عدالت را",
+                                                         "افزایش دستمزد را",
+                                                         "اصلاحات را",
+                                                         "شفافیت را",
+                                                         "پاسخ روشن",
+                                                         "کار و نان",
+                                                         "آینده‌ای بهتر",
+                                                         "امنیت شغلی",
+                                                         "آب سالم",
+                                                         "هوای پاک",
+                                                         "اینترنت آزاد",
+                                                         "قیمت منصفانه نان",
+                                                         "بیمه درمان",
+                                                         "مسکن ارزان",
+                                                         "حق اعتراض را",
+                                                         "آزادی زندانیان را",
+                                                         "گزارش کامل",
+                                                         "بودجه بیشتر",
+                                                         "برق پایدار",
+                                                         "حمل و نقل بهتر",
+                                                         "مدرسه‌های امن",
+                                                         "حقوق معوقه را",
+                                                         "پایان سانسور را",
+                                                         "انتخابات آزاد را",
+                                                         "توقف گرانی را",
+                                                         "حمایت از کشاورزان را",
+                                                         "بازگشایی دانشگاه را",
+                                                         "پاسخگویی مسئولان را",
+                                                         "کاهش تورم را",
+                                                         "احترام به قانون را",
+                                                         "حق تشکل را",
+                                                         "صدای خود را",
+                                                         "همبستگی",
+                                                         "تغییر واقعی"};
 constexpr std::array<std::string_view, 30> kFaVerbs = {
-    "می‌خواهند",       "درخواست کردند",    "اعلام کردند",      "پیگیری می‌کنند",
-    "مطالبه کردند",    "به خیابان آوردند", "فریاد زدند",       "را امضا کردند",
-    "خواستار شدند",    "دنبال می‌کنند",    "تکرار کردند",      "به اشتراک گذاشتند",
-    "نمی‌پذیرند",      "ثبت کردند",        "گزارش دادند",      "بررسی می‌کنند",
-    "منتشر کردند",     "جشن گرفتند",       "به یاد آوردند",    "حمایت کردند",
-    "پس گرفتند",       "تحریم کردند",      "رد کردند",         "انتظار دارند",
-    "بازگو کردند",     "یادآوری کردند",    "نوشتند",           "به رسمیت شناختند",
-    "ادامه می‌دهند",   "نمی‌توانند نادیده بگیرند"};
-constexpr std::array<std::string_view, 22> kFaClosers = {
-    "این ادامه دارد.",          "باید صدای ما شنیده شود.",   "همه باید بدانند.",
-    "منتظر خبرهای بعدی باشید.", "تا کی؟",                    "چرا کسی پاسخ نمی‌دهد؟",
-    "لطفاً به اشتراک بگذارید.", "ما فراموش نمی‌کنیم.",       "این تازه اول راه است.",
-    "خسته نباشید.",             "عکس‌ها را ببینید.",         "جزئیات در لینک زیر.",
-    "نظر شما چیست؟",            "دست به دست کنید.",          "باور کردنی نیست.",
-    "شرم‌آور است.",             "به امید روزهای بهتر.",      "ویدیو را ببینید.",
-    "خبر تکمیلی به زودی.",      "همه با هم.",                "",
-    ""};
+    "می‌خواهند",
+    "درخواست کردند",
+    "اعلام کردند",
+    "پیگیری می‌کنند",
+    "مطالبه کردند",
+    "به خیابان آوردند",
+    "فریاد زدند",
+    "را امضا کردند",
+    "خواستار شدند",
+    "دنبال می‌کنند",
+    "تکرار کردند",
+    "به اشتراک گذاشتند",
+    "نمی‌پذیرند",
+    "ثبت کردند",
+    "گزارش دادند",
+    "بررسی می‌کنند",
+    "منتشر کردند",
+    "جشن گرفتند",
+    "به یاد آوردند",
+    "حمایت کردند",
+    "پس گرفتند",
+    "تحریم کردند",
+    "رد کردند",
+    "انتظار دارند",
+    "بازگو کردند",
+    "یادآوری کردند",
+    "نوشتند",
+    "به رسمیت شناختند",
+    "ادامه می‌دهند",
+    "نمی‌توانند نادیده بگیرند"};
+constexpr std::array<std::string_view, 22> kFaClosers = {"این ادامه دارد.",
+                                                         "باید صدای ما شنیده شود.",
+                                                         "همه باید بدانند.",
+                                                         "منتظر خبرهای بعدی باشید.",
+                                                         "تا کی؟",
+                                                         "چرا کسی پاسخ نمی‌دهد؟",
+                                                         "لطفاً به اشتراک بگذارید.",
+                                                         "ما فراموش نمی‌کنیم.",
+                                                         "این تازه اول راه است.",
+                                                         "خسته نباشید.",
+                                                         "عکس‌ها را ببینید.",
+                                                         "جزئیات در لینک زیر.",
+                                                         "نظر شما چیست؟",
+                                                         "دست به دست کنید.",
+                                                         "باور کردنی نیست.",
+                                                         "شرم‌آور است.",
+                                                         "به امید روزهای بهتر.",
+                                                         "ویدیو را ببینید.",
+                                                         "خبر تکمیلی به زودی.",
+                                                         "همه با هم.",
+                                                         "",
+                                                         ""};
 constexpr std::array<std::string_view, 8> kFaUnits = {
     "نفر", "هزار نفر", "هزار تومان", "درصد", "روز", "شهر", "ساعت", "میلیون تومان"};
 
 constexpr std::array<std::string_view, 24> kEnOpeners = {
-    "Today",          "Breaking:",       "Right now",        "Last night",
-    "According to reports,", "In Tehran",  "In Shiraz",       "In Isfahan",
-    "Honestly,",      "Friends,",        "Reminder:",        "This week",
-    "Once again",     "Reports say",     "Eyewitnesses say", "Update:",
-    "For the record,", "In Mashhad",     "Meanwhile",        "After months of silence",
-    "Unbelievable:",  "Just in:",        "In Tabriz",        "Quietly,"};
+    "Today",         "Breaking:",       "Right now",  "Last night",  "According to reports,",
+    "In Tehran",     "In Shiraz",       "In Isfahan", "Honestly,",   "Friends,",
+    "Reminder:",     "This week",       "Once again", "Reports say", "Eyewitnesses say",
+    "Update:",       "For the record,", "In Mashhad", "Meanwhile",   "After months of silence",
+    "Unbelievable:", "Just in:",        "In Tabriz",  "Quietly,"};
 constexpr std::array<std::string_view, 36> kEnSubjects = {
-    "workers",      "students",       "teachers",        "retirees",     "women",
-    "young people", "farmers",        "nurses",          "lawmakers",    "the city council",
-    "the ministry", "journalists",    "families",        "shopkeepers",  "truck drivers",
-    "doctors",      "artists",        "athletes",        "civil servants", "citizens",
-    "neighbours",   "officials",      "pensioners",      "writers",      "lawyers",
-    "professors",   "tenants",        "oil workers",     "bus drivers",  "miners",
-    "activists",    "volunteers",     "parents",         "engineers",    "bakers",
+    "workers",       "students",    "teachers",    "retirees",       "women",
+    "young people",  "farmers",     "nurses",      "lawmakers",      "the city council",
+    "the ministry",  "journalists", "families",    "shopkeepers",    "truck drivers",
+    "doctors",       "artists",     "athletes",    "civil servants", "citizens",
+    "neighbours",    "officials",   "pensioners",  "writers",        "lawyers",
+    "professors",    "tenants",     "oil workers", "bus drivers",    "miners",
+    "activists",     "volunteers",  "parents",     "engineers",      "bakers",
     "the unemployed"};
-constexpr std::array<std::string_view, 30> kEnVerbs = {
-    "are demanding",     "called for",      "announced",      "keep pushing for",
-    "marched for",       "signed a letter for", "are asking for", "will not give up on",
-    "rallied behind",    "stood up for",    "organized for",  "spoke out for",
-    "refused to drop",   "wrote about",     "reported on",    "are waiting for",
-    "voted for",         "fought for",      "won",            "lost faith in",
-    "questioned",        "boycotted",       "celebrated",     "remembered",
-    "shared stories of", "need",            "deserve",        "are tired of waiting for",
-    "keep asking about", "gathered for"};
-constexpr std::array<std::string_view, 34> kEnObjects = {
-    "fair wages",          "free speech",        "justice",           "clean water",
-    "clean air",           "a free internet",    "affordable bread",  "health insurance",
-    "cheap housing",       "the right to protest", "the release of prisoners", "a full report",
-    "a bigger budget",     "stable electricity", "better transport",  "safe schools",
-    "unpaid salaries",     "an end to censorship", "free elections",  "lower prices",
-    "support for farmers", "open universities",  "accountability",    "the rule of law",
-    "the right to organize", "their voice",      "solidarity",        "real change",
-    "transparency",        "reform",             "job security",      "a better future",
-    "answers",             "dignity"};
-constexpr std::array<std::string_view, 20> kEnClosers = {
-    "This is not over.",   "Our voice must be heard.", "Everyone should know.",
-    "More soon.",          "How long?",                "Why is nobody answering?",
-    "Please share.",       "We will not forget.",      "This is only the beginning.",
-    "See the photos.",     "Details below.",           "What do you think?",
-    "Unbelievable.",       "Shameful.",                "Together.",
-    "Watch the video.",    "Stay tuned.",              "Thread below.",
-    "",                    ""};
+constexpr std::array<std::string_view, 30> kEnVerbs = {"are demanding",
+                                                       "called for",
+                                                       "announced",
+                                                       "keep pushing for",
+                                                       "marched for",
+                                                       "signed a letter for",
+                                                       "are asking for",
+                                                       "will not give up on",
+                                                       "rallied behind",
+                                                       "stood up for",
+                                                       "organized for",
+                                                       "spoke out for",
+                                                       "refused to drop",
+                                                       "wrote about",
+                                                       "reported on",
+                                                       "are waiting for",
+                                                       "voted for",
+                                                       "fought for",
+                                                       "won",
+                                                       "lost faith in",
+                                                       "questioned",
+                                                       "boycotted",
+                                                       "celebrated",
+                                                       "remembered",
+                                                       "shared stories of",
+                                                       "need",
+                                                       "deserve",
+                                                       "are tired of waiting for",
+                                                       "keep asking about",
+                                                       "gathered for"};
+constexpr std::array<std::string_view, 34> kEnObjects = {"fair wages",
+                                                         "free speech",
+                                                         "justice",
+                                                         "clean water",
+                                                         "clean air",
+                                                         "a free internet",
+                                                         "affordable bread",
+                                                         "health insurance",
+                                                         "cheap housing",
+                                                         "the right to protest",
+                                                         "the release of prisoners",
+                                                         "a full report",
+                                                         "a bigger budget",
+                                                         "stable electricity",
+                                                         "better transport",
+                                                         "safe schools",
+                                                         "unpaid salaries",
+                                                         "an end to censorship",
+                                                         "free elections",
+                                                         "lower prices",
+                                                         "support for farmers",
+                                                         "open universities",
+                                                         "accountability",
+                                                         "the rule of law",
+                                                         "the right to organize",
+                                                         "their voice",
+                                                         "solidarity",
+                                                         "real change",
+                                                         "transparency",
+                                                         "reform",
+                                                         "job security",
+                                                         "a better future",
+                                                         "answers",
+                                                         "dignity"};
+constexpr std::array<std::string_view, 20> kEnClosers = {"This is not over.",
+                                                         "Our voice must be heard.",
+                                                         "Everyone should know.",
+                                                         "More soon.",
+                                                         "How long?",
+                                                         "Why is nobody answering?",
+                                                         "Please share.",
+                                                         "We will not forget.",
+                                                         "This is only the beginning.",
+                                                         "See the photos.",
+                                                         "Details below.",
+                                                         "What do you think?",
+                                                         "Unbelievable.",
+                                                         "Shameful.",
+                                                         "Together.",
+                                                         "Watch the video.",
+                                                         "Stay tuned.",
+                                                         "Thread below.",
+                                                         "",
+                                                         ""};
 
 constexpr std::array<std::string_view, 16> kGenericTagsFa = {
-    "ایران", "تهران", "اعتراضات", "کارگران", "معلمان", "اقتصاد", "گرانی", "اینترنت_آزاد",
-    "زنان", "دانشجو", "محیط_زیست", "آب", "خبر_فوری", "بازنشستگان", "سانسور", "عدالت"};
+    "ایران", "تهران",  "اعتراضات",  "کارگران", "معلمان",   "اقتصاد",     "گرانی",  "اینترنت_آزاد",
+    "زنان",  "دانشجو", "محیط_زیست", "آب",      "خبر_فوری", "بازنشستگان", "سانسور", "عدالت"};
 constexpr std::array<std::string_view, 12> kGenericTagsEn = {
-    "Iran", "Tehran", "news", "protests", "economy", "FreeInternet", "workers", "teachers",
-    "HumanRights", "breaking", "climate", "justice"};
+    "Iran",    "Tehran",   "news",        "protests", "economy", "FreeInternet",
+    "workers", "teachers", "HumanRights", "breaking", "climate", "justice"};
 
 constexpr std::array<std::string_view, 10> kNewsHosts = {
-    "https://www.akhbar-rooz.example.com", "https://news.example.org",
-    "http://www.tehran-daily.example.net", "https://m.khabar-online.example.com",
-    "https://www.worldreport.example.com", "https://iran-monitor.example.org",
+    "https://www.akhbar-rooz.example.com",  "https://news.example.org",
+    "http://www.tehran-daily.example.net",  "https://m.khabar-online.example.com",
+    "https://www.worldreport.example.com",  "https://iran-monitor.example.org",
     "https://www.persian-news.example.com", "https://radio-azad.example.net",
-    "https://mobile.citywire.example.com", "https://www.econ-today.example.org"};
+    "https://mobile.citywire.example.com",  "https://www.econ-today.example.org"};
 constexpr std::array<std::string_view, 12> kPathWords = {
-    "news", "politics", "economy", "society", "report", "article", "world", "iran",
-    "opinion", "live", "story", "video"};
+    "news",  "politics", "economy", "society", "report", "article",
+    "world", "iran",     "opinion", "live",    "story",  "video"};
 
 constexpr std::array<std::string_view, 30> kFirstFa = {
-    "سارا", "علی", "مریم", "رضا", "زهرا", "حسین", "نرگس", "محمد", "فاطمه", "امیر",
-    "نازنین", "مهدی", "لیلا", "بابک", "شیرین", "کاوه", "مینا", "آرش", "پریسا", "سینا",
-    "یاسمن", "کیان", "الهام", "فرهاد", "نگار", "پویا", "ترانه", "بهروز", "هانیه", "داریوش"};
+    "سارا",   "علی",  "مریم",  "رضا",   "زهرا",  "حسین", "نرگس",  "محمد",  "فاطمه", "امیر",
+    "نازنین", "مهدی", "لیلا",  "بابک",  "شیرین", "کاوه", "مینا",  "آرش",   "پریسا", "سینا",
+    "یاسمن",  "کیان", "الهام", "فرهاد", "نگار",  "پویا", "ترانه", "بهروز", "هانیه", "داریوش"};
 constexpr std::array<std::string_view, 24> kLastFa = {
-    "احمدی", "کریمی", "رضایی", "حسینی", "محمدی", "موسوی", "جعفری", "صادقی", "رحیمی", "کاظمی",
-    "نوری", "عباسی", "قاسمی", "یزدانی", "شریفی", "تهرانی", "اصفهانی", "شیرازی", "کرمانی", "زمانی",
-    "فرهادی", "نیک‌نام", "پاکزاد", "امینی"};
+    "احمدی",   "کریمی",  "رضایی",  "حسینی", "محمدی",  "موسوی",           "جعفری",  "صادقی",
+    "رحیمی",   "کاظمی",  "نوری",   "عباسی", "قاسمی",  "یزدانی",          "شریفی",  "تهرانی",
+    "اصفهانی", "شیرازی", "کرمانی", "زمانی", "فرهادی", "نیک‌نام", "پاکزاد", "امینی"};
 constexpr std::array<std::string_view, 30> kFirstEn = {
-    "Sara", "Ali", "Maryam", "Reza", "Zahra", "Hossein", "Narges", "Mohammad", "Fatemeh", "Amir",
-    "Nazanin", "Mehdi", "Leila", "Babak", "Shirin", "Kaveh", "Mina", "Arash", "Parisa", "Sina",
-    "Emma", "James", "Olivia", "Daniel", "Sophie", "Lucas", "Hannah", "David", "Laura", "Peter"};
+    "Sara",    "Ali",   "Maryam",  "Reza",  "Zahra", "Hossein", "Narges", "Mohammad",
+    "Fatemeh", "Amir",  "Nazanin", "Mehdi", "Leila", "Babak",   "Shirin", "Kaveh",
+    "Mina",    "Arash", "Parisa",  "Sina",  "Emma",  "James",   "Olivia", "Daniel",
+    "Sophie",  "Lucas", "Hannah",  "David", "Laura", "Peter"};
 constexpr std::array<std::string_view, 24> kLastEn = {
-    "Ahmadi", "Karimi", "Rezaei", "Hosseini", "Mohammadi", "Mousavi", "Jafari", "Sadeghi",
-    "Rahimi", "Kazemi", "Nouri", "Abbasi", "Ghasemi", "Yazdani", "Sharifi", "Tehrani",
-    "Miller", "Smith", "Brown", "Wilson", "Taylor", "Schmidt", "Martin", "Rossi"};
+    "Ahmadi", "Karimi", "Rezaei", "Hosseini", "Mohammadi", "Mousavi", "Jafari",  "Sadeghi",
+    "Rahimi", "Kazemi", "Nouri",  "Abbasi",   "Ghasemi",   "Yazdani", "Sharifi", "Tehrani",
+    "Miller", "Smith",  "Brown",  "Wilson",   "Taylor",    "Schmidt", "Martin",  "Rossi"};
 constexpr std::array<std::string_view, 24> kAsciiWords = {
-    "sun", "river", "free", "voice", "news", "daily", "city", "green", "blue", "night",
-    "star", "hope", "road", "north", "west", "media", "world", "bird", "rain", "stone",
-    "light", "wind", "echo", "view"};
-constexpr std::array<std::string_view, 12> kEmoji = {
-    "👍", "❤", "🔥", "👏", "😢", "😡", "🙏", "💯", "😂", "🤔", "✊", "🕊"};
-constexpr std::array<std::string_view, 12> kBioFa = {
-    "دانشجو | عاشق کتاب", "معلم بازنشسته", "خبرنگار آزاد", "فعال مدنی", "برنامه‌نویس و کوهنورد",
-    "مادر، پرستار", "عکاس", "فقط برای آزادی", "اقتصاددان", "", "", "ورزشکار"};
-constexpr std::array<std::string_view, 12> kBioEn = {
-    "student | book lover", "retired teacher", "freelance journalist", "civic activist",
-    "developer & hiker", "mother, nurse", "photographer", "views are my own", "economist", "",
-    "", "runner"};
-constexpr std::array<std::string_view, 6> kClients = {
-    "Twitter for Android", "Twitter for iPhone", "Twitter Web App", "Twitter for Android",
-    "Twitter for iPhone", "TweetDeck Web App"};
+    "sun",   "river", "free", "voice", "news",  "daily", "city", "green",
+    "blue",  "night", "star", "hope",  "road",  "north", "west", "media",
+    "world", "bird",  "rain", "stone", "light", "wind",  "echo", "view"};
+constexpr std::array<std::string_view, 12> kEmoji = {"👍", "❤", "🔥", "👏",    "😢", "😡",
+                                                     "🙏", "💯", "😂", "🤔", "✊", "🕊"};
+constexpr std::array<std::string_view, 12> kBioFa = {"دانشجو | عاشق کتاب",
+                                                     "معلم بازنشسته",
+                                                     "خبرنگار آزاد",
+                                                     "فعال مدنی",
+                                                     "برنامه‌نویس و کوهنورد",
+                                                     "مادر، پرستار",
+                                                     "عکاس",
+                                                     "فقط برای آزادی",
+                                                     "اقتصاددان",
+                                                     "",
+                                                     "",
+                                                     "ورزشکار"};
+constexpr std::array<std::string_view, 12> kBioEn = {"student | book lover",
+                                                     "retired teacher",
+                                                     "freelance journalist",
+                                                     "civic activist",
+                                                     "developer & hiker",
+                                                     "mother, nurse",
+                                                     "photographer",
+                                                     "views are my own",
+                                                     "economist",
+                                                     "",
+                                                     "",
+                                                     "runner"};
+constexpr std::array<std::string_view, 6> kClients = {"Twitter for Android", "Twitter for iPhone",
+                                                      "Twitter Web App",     "Twitter for Android",
+                                                      "Twitter for iPhone",  "TweetDeck Web App"};
 constexpr std::array<std::string_view, 10> kCities = {
     "Tehran", "تهران", "Shiraz", "Isfahan", "London", "Toronto", "Berlin", "Los Angeles", "", ""};
 
@@ -286,8 +472,8 @@ void rewrite_persian(std::string& s, bool arabic_yeh, bool arabic_kaf, bool zwnj
     append_utf8(scratch, cp);
     // Kashida only between two joining letters, where a writer would stretch a word.
     if (tatweel && !tatweel_done && is_arabic_letter(prev) && is_arabic_letter(cp) &&
-        is_arabic_letter(next) && cp != 0x0627 && cp != 0x062F && cp != 0x0631 &&
-        cp != 0x0632 && cp != 0x0648 && rng.chance(0.35)) {
+        is_arabic_letter(next) && cp != 0x0627 && cp != 0x062F && cp != 0x0631 && cp != 0x0632 &&
+        cp != 0x0648 && rng.chance(0.35)) {
       append_utf8(scratch, 0x0640);
       tatweel_done = true;
     }
@@ -309,7 +495,9 @@ double GenRng::normal() {
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
 }
 
-double GenRng::lognormal(double median, double sigma) { return median * std::exp(sigma * normal()); }
+double GenRng::lognormal(double median, double sigma) {
+  return median * std::exp(sigma * normal());
+}
 
 std::int64_t GenRng::poisson(double mean) {
   if (mean <= 0) return 0;
@@ -345,12 +533,18 @@ const ActorVocab& actor_vocab(int actor) { return kActors[static_cast<std::size_
 
 std::string_view piece_type_name(PieceKind kind) {
   switch (kind) {
-    case PieceKind::kPlain: return "plain";
-    case PieceKind::kHashtag: return "hashtag";
-    case PieceKind::kMention: return "mention";
-    case PieceKind::kUrl: return "link";
-    case PieceKind::kTextLink: return "text_link";
-    case PieceKind::kBold: return "bold";
+    case PieceKind::kPlain:
+      return "plain";
+    case PieceKind::kHashtag:
+      return "hashtag";
+    case PieceKind::kMention:
+      return "mention";
+    case PieceKind::kUrl:
+      return "link";
+    case PieceKind::kTextLink:
+      return "text_link";
+    case PieceKind::kBold:
+      return "bold";
   }
   return "plain";
 }
@@ -447,7 +641,8 @@ void build_content(const ContentSpec& spec, const TextContext& context, Content*
       Piece& h2 = out->add(PieceKind::kHashtag);
       h2.text = "#";
       h2.text += fa ? a.hashtag_en : a.hashtag_fa;
-      if (spec.stance < 0) h2.text = std::string("#") + std::string(fa ? a.opposition_en : a.opposition_fa);
+      if (spec.stance < 0)
+        h2.text = std::string("#") + std::string(fa ? a.opposition_en : a.opposition_fa);
     }
   } else if (generic > 0) {
     out->add_plain("\n");
@@ -723,11 +918,21 @@ void append_json_string(std::string& out, std::string_view s, bool ascii_only) {
     }
     ++i;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           append_u_escape(out, c);

@@ -65,16 +65,16 @@ std::string_view lang_code(Lang lang);
 
 // The movements simulated as actors: names, markers and sites, fixed and fictional.
 struct ActorVocab {
-  std::string_view name;          // English name, used in actors.toml
-  std::string_view name_fa;       // Persian name
-  std::string_view hashtag_fa;    // without '#'
+  std::string_view name;        // English name, used in actors.toml
+  std::string_view name_fa;     // Persian name
+  std::string_view hashtag_fa;  // without '#'
   std::string_view hashtag_en;
-  std::string_view keyword_fa;    // a phrase supporters write
+  std::string_view keyword_fa;  // a phrase supporters write
   std::string_view keyword_en;
-  std::string_view opposition_fa; // hashtag without '#' used by opponents
+  std::string_view opposition_fa;  // hashtag without '#' used by opponents
   std::string_view opposition_en;
-  std::string_view site;          // host of the actor's web site
-  std::string_view slug;          // ASCII stem for handles and channel usernames
+  std::string_view site;  // host of the actor's web site
+  std::string_view slug;  // ASCII stem for handles and channel usernames
 };
 inline constexpr int kActorCount = 3;
 const ActorVocab& actor_vocab(int actor);
@@ -83,8 +83,8 @@ const ActorVocab& actor_vocab(int actor);
 struct ContentSpec {
   std::uint64_t seed = 0;
   Lang lang = Lang::kFa;
-  std::int8_t actor = -1;   // actor whose markers appear, -1 none
-  std::int8_t stance = 0;   // +1 support, -1 opposition (only with actor >= 0)
+  std::int8_t actor = -1;     // actor whose markers appear, -1 none
+  std::int8_t stance = 0;     // +1 support, -1 opposition (only with actor >= 0)
   std::uint8_t url_kind = 0;  // 0 none, 1 news site, 2 actor site, 3 t.me link
   bool mention = false;
   // When non-zero the URL comes from this seed instead of `seed`: co-link pushers write
@@ -137,8 +137,8 @@ void add_tracking_parameters(GenRng& rng, std::string* url);
 // Random display names and handles.
 std::string_view random_first_name(GenRng& rng, Lang lang);
 std::string_view random_last_name(GenRng& rng, Lang lang);
-// Names by index: for indexes below kPersianFirstNames / kPersianLastNames the English list holds the Latin
-// transliteration of the Persian name, so handles and display names agree.
+// Names by index: for indexes below kPersianFirstNames / kPersianLastNames the English list holds
+// the Latin transliteration of the Persian name, so handles and display names agree.
 inline constexpr std::size_t kPersianFirstNames = 20, kPersianLastNames = 16;
 std::string_view first_name(std::size_t index, Lang lang);
 std::string_view last_name(std::size_t index, Lang lang);
@@ -154,11 +154,11 @@ std::size_t utf16_length(std::string_view s);
 std::size_t codepoint_length(std::string_view s);
 
 // Time formatting. `ms` is milliseconds since the Unix epoch, UTC.
-void append_iso_seconds(std::string& out, std::int64_t ms);        // 2024-03-01T10:00:00
-void append_iso_offset(std::string& out, std::int64_t ms);         // ...T10:00:00+00:00
-void append_iso_millis_z(std::string& out, std::int64_t ms);       // ...T10:00:00.000Z
-void append_minute_space(std::string& out, std::int64_t ms);       // 2024-03-01 10:00
-void append_date(std::string& out, std::int64_t ms);               // 2024-03-01
+void append_iso_seconds(std::string& out, std::int64_t ms);   // 2024-03-01T10:00:00
+void append_iso_offset(std::string& out, std::int64_t ms);    // ...T10:00:00+00:00
+void append_iso_millis_z(std::string& out, std::int64_t ms);  // ...T10:00:00.000Z
+void append_minute_space(std::string& out, std::int64_t ms);  // 2024-03-01 10:00
+void append_date(std::string& out, std::int64_t ms);          // 2024-03-01
 // Day of week, 0 = Monday.
 int weekday_of(std::int64_t ms);
 

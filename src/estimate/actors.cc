@@ -41,6 +41,15 @@ UChar32 cp_at(std::string_view s, std::size_t begin) {
   U8_NEXT(reinterpret_cast<const std::uint8_t*>(s.data()), off, static_cast<std::int32_t>(s.size()), c);
   return c;
 }
+// Markers are matched on the key with @mentions removed: naming an actor's account ("RT
+// @GreenHorizon: ...", "@GreenHorizon you lie") is not using its markers, and a regex such as
+// "green[ _]?horizon" would otherwise match every mention of the handle.
+NormalizeOptions match_options() {
+  NormalizeOptions o;
+  o.mentions = NormalizeOptions::Entities::kRemove;
+  return o;
+}
+
 bool is_word(UChar32 c) {
   return c >= 0 && (c == '_' || u_isalnum(c) || u_getIntPropertyValue(c, UCHAR_GENERAL_CATEGORY_MASK) &
                                                     U_GC_M_MASK);
@@ -249,7 +258,7 @@ Result<ActorMatcher> ActorMatcher::create(const ActorSet& set, const Dataset& da
     auto add_markers = [&](const std::vector<std::string>& list, bool opposition) {
       for (const std::string& m : list) {
         std::string key = (m.size() > 1 && m[0] == '#') ? "#" + normalize_hashtag(m)
-                                                        : normalize_key(m);
+                                                        : normalize_key(m, match_options());
         impl->add_pattern(key, actor, opposition);
       }
     };
@@ -308,7 +317,7 @@ const std::vector<std::uint64_t>& ActorMatcher::source_masks() const { return im
 ActorMatcher::TextMatch ActorMatcher::match_text(std::string_view text) const {
   auto rm = impl_->matchers();
   if (!rm.ok()) return {};
-  return impl_->match_key(normalize_key(text), *rm);
+  return impl_->match_key(normalize_key(text, match_options()), *rm);
 }
 
 std::vector<std::uint64_t> ActorMatcher::support_masks(const Dataset& data) const {
@@ -316,11 +325,12 @@ std::vector<std::uint64_t> ActorMatcher::support_masks(const Dataset& data) cons
   auto rm = impl_->matchers();
   if (!rm.ok()) return mask;
   std::string key;
+  const NormalizeOptions options = match_options();
   for (std::size_t m = 0; m < data.messages(); ++m) {
     std::uint64_t bits = 0;
     std::uint32_t a = data.msg_account[m];
     if (a != kNoAccount && a < impl_->source_mask.size()) bits = impl_->source_mask[a];
-    normalize_key(data.msg_text[m], {}, key);
+    normalize_key(data.msg_text[m], options, key);
     TextMatch tm = impl_->match_key(key, *rm);
     // Hashtags reported only in the entity list (not in the text) count as markers too.
     for (std::size_t h = 0; h < data.msg_hashtags.count(m); ++h) {

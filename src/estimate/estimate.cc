@@ -159,7 +159,7 @@ Units build_units(const std::vector<AccountCell>& ac, std::size_t accounts,
   for (auto& [key, v] : cluster_cells) {
     QVec q{};
     for (int k = 0; k < kQ; ++k) q[static_cast<std::size_t>(k)] = v.first[static_cast<std::size_t>(k)] / v.second;
-    q[kAccounts] = 1;  // the cluster is one voice
+    q[kAccounts] = v.first[kAccounts] > 0 ? 1 : 0;  // the cluster is one voice
     per_unit[key.first].push_back({key.second, q});
   }
   Units units;
@@ -369,6 +369,9 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
     if (mask[m] == 0) continue;
     QVec q{};
     auto pos = [](std::int64_t v) { return v > 0 ? static_cast<double>(v) : 0.0; };
+    // Only an account's own words make it a supporter; forwarding or retweeting a
+    // supporting post still counts as a message (docs/signals-and-estimation.md §3).
+    q[kAccounts] = (opt.forwarders_are_supporters || d.msg_shares[m].empty()) ? 1 : 0;
     q[kMessages] = 1;
     q[kViews] = pos(d.msg_views[m]);
     q[kForwards] = pos(d.msg_forwards[m]) + pos(d.msg_retweets[m]);
@@ -404,8 +407,8 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
         for (int i = 0; i < kQ; ++i) merged.back().q[static_cast<std::size_t>(i)] += e.q[static_cast<std::size_t>(i)];
       } else {
         merged.push_back(e);
-        merged.back().q[kAccounts] = 1;
       }
+      merged.back().q[kAccounts] = std::min(1.0, merged.back().q[kAccounts]);
     }
     ac.swap(merged);
   }

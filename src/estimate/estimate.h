@@ -48,6 +48,9 @@ struct EstimateOptions {
   std::vector<std::string> periods = {"all", "day", "week", "month"};
   // Score thresholds of the sensitivity table (each crossed with every cluster scenario).
   std::vector<double> sensitivity_thresholds = {0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
+  // An account counts in `accounts` when it wrote a supporting message of its own; with this
+  // set, forwarding/retweeting a supporting post is enough. Forwards always count as messages.
+  bool forwarders_are_supporters = false;
 };
 
 struct EstimateInputs {

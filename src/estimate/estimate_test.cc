@@ -96,6 +96,7 @@ opposition = ["#NoGreenHorizon"]
   EXPECT_TRUE(supports("GREEN   Horizon rising"));
   EXPECT_TRUE(supports("see https://greenhorizon.example.org/join"));
   EXPECT_TRUE(supports("Sabz Ofogh"));                   // regex on the case-folded key
+  EXPECT_FALSE(supports("RT @SabzOfogh: bread prices"));  // naming the account is not a marker
   EXPECT_FALSE(supports("evergreen horizons"));           // no partial words
   EXPECT_FALSE(supports("lies from green horizon #NoGreenHorizon"));  // opposition wins
   EXPECT_FALSE(supports("weather today"));
@@ -254,6 +255,34 @@ TEST(Estimate, SensitivityAndDeterminism) {
                         "\"engagement\"", "\"adjusted\"", "\"value\"", "\"ci_low\"", "\"ci_high\""})
     EXPECT_NE(json.find(k), std::string::npos) << k;
   EXPECT_FALSE(a->assumptions.empty());
+}
+
+TEST(Estimate, ForwardsCountAsMessagesButDoNotMakeASupporter) {
+  testing::Population pop = testing::make_population(9, {.organic = 40, .campaigns = 0});
+  Dataset& d = pop.data;
+  // Message 0's account forwards a supporting post and posts nothing else supportive.
+  StringColumn text, shares;
+  std::uint32_t forwarder = d.msg_account[0];
+  for (std::size_t m = 0; m < d.messages(); ++m) {
+    bool fwd = d.msg_account[m] == forwarder && m == 0;
+    bool other = d.msg_account[m] == forwarder && m != 0;
+    text.push_back(fwd ? std::string_view("RT @greenhorizon: long live #GreenHorizon")
+                       : other ? std::string_view("weather today") : d.msg_text[m]);
+    shares.push_back(fwd ? std::string_view("orig1") : d.msg_shares[m]);
+  }
+  d.msg_text = text;
+  d.msg_shares = shares;
+  ActorSet set = actors();
+  EstimateOptions opt;
+  opt.bootstrap_replicates = 0;
+  opt.periods = {"all"};
+  Result<Estimate> own = estimate_support({&d, &set, {}, {}}, opt);
+  opt.forwarders_are_supporters = true;
+  Result<Estimate> any = estimate_support({&d, &set, {}, {}}, opt);
+  ASSERT_TRUE(own.ok() && any.ok());
+  if (d.account_id[forwarder] == "channel1001") GTEST_SKIP() << "forwarder is a source";
+  EXPECT_EQ(own->headline[0].raw_accounts + 1, any->headline[0].raw_accounts);
+  EXPECT_EQ(own->headline[0].raw_messages, any->headline[0].raw_messages);
 }
 
 TEST(Estimate, ClusterAssignmentFromDetection) {

@@ -5,11 +5,14 @@
 #include <fmt/format.h>
 #include <tbb/global_control.h>
 
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <thread>
 
 #include "base/log.h"
+#include "eval/evaluate.h"
 #include "groundswell/version.h"
 #include "pipeline/commands.h"
 
@@ -115,6 +118,13 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--out", report_out, "Output folder")->required();
   add_common(report_cmd, common);
 
+  std::string eval_truth, eval_out;
+  auto* eval_cmd = app.add_subcommand(
+      "eval", "Score a run's results against generated ground truth (truth.json)");
+  eval_cmd->add_option("--truth", eval_truth, "truth.json from groundswell-generate")->required();
+  eval_cmd->add_option("--out", eval_out, "The run's output folder")->required();
+  add_common(eval_cmd, common);
+
   std::string inspect_db;
   auto* inspect_cmd = app.add_subcommand("inspect", "What is in a database");
   inspect_cmd->add_option("--db", inspect_db, "Database file")->required();
@@ -148,6 +158,13 @@ int main(int argc, char** argv) {
     if (*report_cmd) return finish(gs::report_command(report_db, report_out));
     if (*ingest_cmd) return finish(gs::ingest_command(ingest));
     if (*inspect_cmd) return finish(gs::inspect_command(inspect_db, std::cout));
+    if (*eval_cmd) {
+      auto e = gs::evaluate(eval_truth, eval_out);
+      if (!e) return finish(e.status());
+      std::cout << gs::evaluation_to_text(*e);
+      std::ofstream(std::filesystem::path(eval_out) / "eval.json") << gs::evaluation_to_json(*e);
+      return 0;
+    }
     if (*formats_cmd) {
       gs::formats_command(std::cout);
       return 0;

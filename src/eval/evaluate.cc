@@ -1,0 +1,291 @@
+#include "eval/evaluate.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "base/json_writer.h"
+#include "ingest/input.h"
+#include "ingest/reader.h"
+
+namespace groundswell {
+namespace {
+
+std::string key(std::string_view platform, std::string_view id) {
+  std::string k(platform);
+  k.push_back(':');
+  k.append(id);
+  return k;
+}
+
+double choose2(double n) { return n * (n - 1) / 2; }
+
+// Hubert & Arabie's adjusted Rand index of two labelings of the same items.
+double adjusted_rand(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::map<std::pair<std::string, std::string>, double> cells;
+  std::map<std::string, double> rows, cols;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    cells[{a[i], b[i]}] += 1;
+    rows[a[i]] += 1;
+    cols[b[i]] += 1;
+  }
+  double index = 0, sum_rows = 0, sum_cols = 0;
+  for (const auto& [k, n] : cells) index += choose2(n);
+  for (const auto& [k, n] : rows) sum_rows += choose2(n);
+  for (const auto& [k, n] : cols) sum_cols += choose2(n);
+  double total = choose2(static_cast<double>(a.size()));
+  if (total == 0) return 1;
+  double expected = sum_rows * sum_cols / total;
+  double max_index = (sum_rows + sum_cols) / 2;
+  if (max_index == expected) return 1;
+  return (index - expected) / (max_index - expected);
+}
+
+}  // namespace
+
+Result<Evaluation> evaluate(const std::filesystem::path& truth_json,
+                            const std::filesystem::path& run_dir) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element truth;
+  if (auto err = parser.load(truth_json.string()).get(truth))
+    return Status::InvalidArgument(
+        fmt::format("{}: {}", truth_json.string(), simdjson::error_message(err)));
+
+  // ---- found clusters from accounts.csv
+  std::unordered_map<std::string, std::string> cluster_of;  // account key -> cluster id
+  std::vector<std::string> clustered;
+  {
+    InputStream in;
+    GS_RETURN_IF_ERROR(in.open((run_dir / "accounts.csv").string()));
+    CsvReader csv(in, 1 << 20);
+    CsvReader::Record rec;
+    CsvHeader header;
+    bool first = true;
+    int platform = -1, id = -1, cluster = -1;
+    while (csv.next(rec)) {
+      if (first) {
+        header.assign(rec);
+        platform = header.index("platform");
+        id = header.index("account_id");
+        cluster = header.index("cluster_id");
+        if (platform < 0 || id < 0 || cluster < 0)
+          return Status::InvalidArgument("accounts.csv lacks platform, account_id or cluster_id");
+        first = false;
+        continue;
+      }
+      if (rec.size() != header.size()) continue;
+      std::string_view c = rec.field(static_cast<std::size_t>(cluster));
+      if (c.empty()) continue;
+      std::string k = key(rec.field(static_cast<std::size_t>(platform)),
+                          rec.field(static_cast<std::size_t>(id)));
+      cluster_of[k] = std::string(c);
+      clustered.push_back(k);
+    }
+  }
+  std::sort(clustered.begin(), clustered.end());
+
+  Evaluation ev;
+  std::unordered_map<std::string, std::string> campaign_of;  // member -> campaign
+  std::unordered_set<std::string> non_evasive, evasive;
+  simdjson::dom::array campaigns;
+  if (truth["campaigns"].get(campaigns)) return Status::InvalidArgument("truth.json has no campaigns");
+  for (auto c : campaigns) {
+    CampaignScore s;
+    std::string_view v;
+    if (!c["name"].get(v)) s.name = v;
+    if (!c["kind"].get(v)) s.kind = v;
+    bool evasive_flag = false;
+    if (!c["evasive"].get(evasive_flag)) s.evasive = evasive_flag;
+    simdjson::dom::array members;
+    if (c["members"].get(members)) continue;
+    std::map<std::string, std::uint64_t> clusters_hit;
+    for (auto m : members) {
+      std::string_view p, id;
+      if (m["platform"].get(p) || m["account_id"].get(id)) continue;
+      std::string k = key(p, id);
+      campaign_of[k] = s.name;
+      (s.evasive ? evasive : non_evasive).insert(k);
+      ++s.members;
+      auto it = cluster_of.find(k);
+      if (it != cluster_of.end()) {
+        ++s.found;
+        ++clusters_hit[it->second];
+      }
+    }
+    s.recall = s.members ? static_cast<double>(s.found) / static_cast<double>(s.members) : 0;
+    ev.campaigns.push_back(std::move(s));
+  }
+  // Campaign precision: among the clusters where this campaign holds the majority, the share
+  // of accounts that are its members.
+  std::map<std::string, std::vector<std::string>> accounts_of_cluster;
+  for (const auto& k : clustered) accounts_of_cluster[cluster_of[k]].push_back(k);
+  for (auto& s : ev.campaigns) {
+    std::uint64_t in_dominated = 0, members_in_dominated = 0;
+    for (const auto& [cid, accounts] : accounts_of_cluster) {
+      std::uint64_t mine = 0;
+      for (const auto& k : accounts) {
+        auto it = campaign_of.find(k);
+        mine += it != campaign_of.end() && it->second == s.name;
+      }
+      if (mine * 2 > accounts.size()) {
+        in_dominated += accounts.size();
+        members_in_dominated += mine;
+      }
+    }
+    s.precision = in_dominated ? static_cast<double>(members_in_dominated) /
+                                     static_cast<double>(in_dominated)
+                               : 0;
+  }
+
+  ev.predicted = clustered.size();
+  std::uint64_t found_non_evasive = 0, found_evasive = 0;
+  for (const auto& k : clustered) {
+    if (campaign_of.count(k)) ++ev.true_positive;
+    if (non_evasive.count(k)) ++found_non_evasive;
+    if (evasive.count(k)) ++found_evasive;
+  }
+  ev.precision = ev.predicted ? static_cast<double>(ev.true_positive) / static_cast<double>(ev.predicted) : 1;
+  ev.recall_non_evasive = non_evasive.empty() ? 0 : static_cast<double>(found_non_evasive) / static_cast<double>(non_evasive.size());
+  ev.recall_evasive = evasive.empty() ? 0 : static_cast<double>(found_evasive) / static_cast<double>(evasive.size());
+  ev.f1_non_evasive = ev.precision + ev.recall_non_evasive > 0
+                          ? 2 * ev.precision * ev.recall_non_evasive / (ev.precision + ev.recall_non_evasive)
+                          : 0;
+
+  // Organic accounts (and genuine supporters) that ended up in a cluster.
+  std::set<std::string> organic;
+  simdjson::dom::object org;
+  if (!truth["organic"].get(org)) {
+    for (auto [platform_group, body] : org) {
+      std::string_view platform = platform_group.starts_with("telegram") ? "telegram" : "twitter";
+      simdjson::dom::array list;
+      if (body["accounts"].get(list)) continue;
+      for (auto a : list) {
+        std::string_view id;
+        if (!a.get(id)) organic.insert(key(platform, id));
+      }
+    }
+  }
+  ev.organic_accounts = organic.size();
+  for (const auto& k : organic) ev.organic_in_clusters += cluster_of.count(k);
+
+  // ARI over the accounts that are campaign members or clustered: truth label = campaign
+  // (others alone), found label = cluster (others alone).
+  std::set<std::string> items(clustered.begin(), clustered.end());
+  for (const auto& [k, c] : campaign_of) items.insert(k);
+  std::vector<std::string> truth_labels, found_labels;
+  for (const auto& k : items) {
+    auto t = campaign_of.find(k);
+    truth_labels.push_back(t != campaign_of.end() ? "c:" + t->second : "a:" + k);
+    auto f = cluster_of.find(k);
+    found_labels.push_back(f != cluster_of.end() ? "k:" + f->second : "a:" + k);
+  }
+  ev.adjusted_rand_index = adjusted_rand(truth_labels, found_labels);
+
+  // ---- support estimates against the genuine supporters
+  simdjson::dom::parser summary_parser;
+  simdjson::dom::element summary;
+  bool have_summary = !summary_parser.load((run_dir / "summary.json").string()).get(summary);
+  simdjson::dom::array actors;
+  if (!truth["actors"].get(actors)) {
+    for (auto a : actors) {
+      ActorScore s;
+      std::string_view name;
+      if (a["name"].get(name)) continue;
+      s.name = name;
+      std::int64_t genuine = 0;
+      if (!a["genuine_supporter_count"].get(genuine)) s.genuine = static_cast<double>(genuine);
+      simdjson::dom::array estimated;
+      if (have_summary && !summary["actors"].get(estimated)) {
+        for (auto e : estimated) {
+          std::string_view en;
+          if (e["name"].get(en) || en != name) continue;
+          double x = 0;
+          if (!e["adjusted"]["accounts"]["value"].get(x)) {
+            s.adjusted = x;
+            s.has_estimate = true;
+          }
+          if (!e["adjusted"]["accounts"]["ci_low"].get(x)) s.ci_low = x;
+          if (!e["adjusted"]["accounts"]["ci_high"].get(x)) s.ci_high = x;
+          if (!e["raw"]["accounts"].get(x)) s.raw = x;
+        }
+      }
+      if (s.has_estimate && s.genuine > 0) {
+        s.relative_error = (s.adjusted - s.genuine) / s.genuine;
+        s.covered = s.ci_low <= s.genuine && s.genuine <= s.ci_high;
+      }
+      ev.actors.push_back(std::move(s));
+    }
+  }
+  return ev;
+}
+
+std::string evaluation_to_json(const Evaluation& e) {
+  JsonWriter w;
+  w.begin_object()
+      .key("precision").value(e.precision)
+      .key("recall_non_evasive").value(e.recall_non_evasive)
+      .key("f1_non_evasive").value(e.f1_non_evasive)
+      .key("recall_evasive").value(e.recall_evasive)
+      .key("predicted_accounts").value(e.predicted)
+      .key("true_positive_accounts").value(e.true_positive)
+      .key("organic_accounts").value(e.organic_accounts)
+      .key("organic_in_clusters").value(e.organic_in_clusters)
+      .key("adjusted_rand_index").value(e.adjusted_rand_index)
+      .key("campaigns").begin_array();
+  for (const auto& c : e.campaigns) {
+    w.begin_object().key("name").value(c.name).key("kind").value(c.kind)
+        .key("evasive").value(c.evasive).key("members").value(c.members)
+        .key("found").value(c.found).key("recall").value(c.recall)
+        .key("precision").value(c.precision).end_object();
+  }
+  w.end_array().key("actors").begin_array();
+  for (const auto& a : e.actors) {
+    w.begin_object().key("name").value(a.name).key("genuine_supporters").value(a.genuine);
+    if (a.has_estimate) {
+      w.key("raw_accounts").value(a.raw).key("adjusted_accounts").value(a.adjusted)
+          .key("ci_low").value(a.ci_low).key("ci_high").value(a.ci_high)
+          .key("relative_error").value(a.relative_error).key("covered").value(a.covered);
+    }
+    w.end_object();
+  }
+  w.end_array().end_object();
+  std::string s = w.take();
+  s.push_back('\n');
+  return s;
+}
+
+std::string evaluation_to_text(const Evaluation& e) {
+  std::string out = fmt::format(
+      "accounts in clusters: {} ({} campaign members)\n"
+      "precision {:.3f}   recall (non-evasive) {:.3f}   F1 {:.3f}   recall (evasive) {:.3f}\n"
+      "organic accounts in clusters: {} of {}\n"
+      "adjusted Rand index (campaigns vs clusters): {:.3f}\n\n"
+      "{:<36} {:<13} {:>7} {:>6} {:>7} {:>9}\n",
+      e.predicted, e.true_positive, e.precision, e.recall_non_evasive, e.f1_non_evasive,
+      e.recall_evasive, e.organic_in_clusters, e.organic_accounts, e.adjusted_rand_index,
+      "campaign", "kind", "members", "found", "recall", "precision");
+  for (const auto& c : e.campaigns)
+    out += fmt::format("{:<36} {:<13} {:>7} {:>6} {:>7.3f} {:>9.3f}{}\n", c.name, c.kind,
+                       c.members, c.found, c.recall, c.precision, c.evasive ? "  (evasive)" : "");
+  if (!e.actors.empty()) {
+    out += fmt::format("\n{:<28} {:>8} {:>8} {:>9} {:>20} {:>8}\n", "actor", "genuine", "raw",
+                       "adjusted", "95% interval", "error");
+    for (const auto& a : e.actors) {
+      if (!a.has_estimate) {
+        out += fmt::format("{:<28} {:>8.0f}   (no estimate: run with --actors)\n", a.name, a.genuine);
+        continue;
+      }
+      out += fmt::format("{:<28} {:>8.0f} {:>8.0f} {:>9.1f} {:>9.1f} – {:<8.1f} {:>+7.1f}%{}\n",
+                         a.name, a.genuine, a.raw, a.adjusted, a.ci_low, a.ci_high,
+                         a.relative_error * 100, a.covered ? "" : "  (not covered)");
+    }
+  }
+  return out;
+}
+
+}  // namespace groundswell

@@ -175,8 +175,11 @@ void BM_EstimateSupport(benchmark::State& state) {
   auto sig = compute_signals(f.data);
   std::vector<double> p;
   for (const Cluster& c : f.detection.clusters) p.push_back(c.p_value);
-  EstimateInputs in{&f.data, &f.actors, sig->score,
-                    {make_cluster_assignment("default", f.detection.account_cluster, p, 0.05)}};
+  // range(1) = 0 leaves detection out (signals only), to see what each part of the
+  // adjustment does.
+  EstimateInputs in{&f.data, &f.actors, sig->score, {}};
+  if (state.range(1) != 0)
+    in.scenarios = {make_cluster_assignment("default", f.detection.account_cluster, p, 0.05)};
   EstimateOptions opt;
   opt.bootstrap_replicates = static_cast<int>(state.range(0));
   Result<Estimate> e = estimate_support(in, opt);
@@ -198,7 +201,7 @@ void BM_EstimateSupport(benchmark::State& state) {
       if (name == h.name) state.counters[tag + "_truth"] = n;
   }
 }
-BENCHMARK(BM_EstimateSupport)->Arg(1000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EstimateSupport)->Args({1000, 1})->Args({1000, 0})->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace groundswell

@@ -1,5 +1,6 @@
 #include "estimate/actors.h"
 
+#include <toml++/toml.h>
 #include <unicode/regex.h>
 #include <unicode/uchar.h>
 #include <unicode/unistr.h>
@@ -10,7 +11,6 @@
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "text/normalize.h"
 
@@ -31,14 +31,16 @@ UChar32 cp_before(std::string_view s, std::size_t end) {
   while (i > 0 && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) --i;
   UChar32 c = 0;
   std::int32_t off = static_cast<std::int32_t>(i);
-  U8_NEXT(reinterpret_cast<const std::uint8_t*>(s.data()), off, static_cast<std::int32_t>(s.size()), c);
+  U8_NEXT(reinterpret_cast<const std::uint8_t*>(s.data()), off, static_cast<std::int32_t>(s.size()),
+          c);
   return c;
 }
 UChar32 cp_at(std::string_view s, std::size_t begin) {
   if (begin >= s.size()) return -1;
   UChar32 c = 0;
   std::int32_t off = static_cast<std::int32_t>(begin);
-  U8_NEXT(reinterpret_cast<const std::uint8_t*>(s.data()), off, static_cast<std::int32_t>(s.size()), c);
+  U8_NEXT(reinterpret_cast<const std::uint8_t*>(s.data()), off, static_cast<std::int32_t>(s.size()),
+          c);
   return c;
 }
 // Markers are matched on the key with @mentions removed: naming an actor's account ("RT
@@ -51,8 +53,8 @@ NormalizeOptions match_options() {
 }
 
 bool is_word(UChar32 c) {
-  return c >= 0 && (c == '_' || u_isalnum(c) || u_getIntPropertyValue(c, UCHAR_GENERAL_CATEGORY_MASK) &
-                                                    U_GC_M_MASK);
+  return c >= 0 && (c == '_' || u_isalnum(c) ||
+                    u_getIntPropertyValue(c, UCHAR_GENERAL_CATEGORY_MASK) & U_GC_M_MASK);
 }
 
 Status read_string_list(const toml::table& t, std::string_view key, std::string_view actor,
@@ -102,11 +104,11 @@ Result<ActorSet> parse_actors(std::string_view text, std::string_view source_nam
     if (!names.insert(a.name).second)
       return Status::InvalidArgument(std::string(source_name) + ": actor '" + a.name +
                                      "' is defined twice");
-    for (auto [key, list] : {std::pair{"sources", &a.sources}, std::pair{"markers", &a.markers},
-                             std::pair{"regexes", &a.regexes},
-                             std::pair{"opposition", &a.opposition},
-                             std::pair{"opposition_markers", &a.opposition},
-                             std::pair{"opposition_regexes", &a.opposition_regexes}}) {
+    for (auto [key, list] :
+         {std::pair{"sources", &a.sources}, std::pair{"markers", &a.markers},
+          std::pair{"regexes", &a.regexes}, std::pair{"opposition", &a.opposition},
+          std::pair{"opposition_markers", &a.opposition},
+          std::pair{"opposition_regexes", &a.opposition_regexes}}) {
       GS_RETURN_IF_ERROR(read_string_list(*t, key, a.name, *list));
     }
     if (a.sources.empty() && a.markers.empty() && a.regexes.empty())
@@ -137,8 +139,8 @@ struct ActorMatcher::Impl {
     bool word_start = false, word_end = false;  // boundary checks needed at each end
   };
   std::vector<Pattern> patterns;
-  std::vector<std::int32_t> next;                 // node * 256 + byte
-  std::vector<std::vector<std::uint32_t>> out;    // node -> patterns ending here
+  std::vector<std::int32_t> next;               // node * 256 + byte
+  std::vector<std::vector<std::uint32_t>> out;  // node -> patterns ending here
   struct Regex {
     std::unique_ptr<icu::RegexPattern> pattern;
     std::uint32_t actor = 0;
@@ -179,7 +181,8 @@ struct ActorMatcher::Impl {
     std::deque<std::int32_t> queue;
     for (int c = 0; c < 256; ++c) {
       std::int32_t& nx = next[static_cast<std::size_t>(c)];
-      if (nx < 0) nx = 0;
+      if (nx < 0)
+        nx = 0;
       else {
         fail[static_cast<std::size_t>(nx)] = 0;
         queue.push_back(nx);
@@ -195,7 +198,8 @@ struct ActorMatcher::Impl {
         std::int32_t& v = next[static_cast<std::size_t>(u) * 256 + static_cast<std::size_t>(c)];
         std::int32_t f = next[static_cast<std::size_t>(fail[static_cast<std::size_t>(u)]) * 256 +
                               static_cast<std::size_t>(c)];
-        if (v < 0) v = f;
+        if (v < 0)
+          v = f;
         else {
           fail[static_cast<std::size_t>(v)] = f;
           queue.push_back(v);
@@ -204,7 +208,8 @@ struct ActorMatcher::Impl {
     }
   }
 
-  TextMatch match_key(const std::string& key, std::vector<std::unique_ptr<icu::RegexMatcher>>& rm) const {
+  TextMatch match_key(const std::string& key,
+                      std::vector<std::unique_ptr<icu::RegexMatcher>>& rm) const {
     TextMatch m;
     if (!next.empty()) {
       std::int32_t node = 0;
@@ -271,8 +276,8 @@ Result<ActorMatcher> ActorMatcher::create(const ActorSet& set, const Dataset& da
         std::unique_ptr<icu::RegexPattern> p(
             icu::RegexPattern::compile(icu::UnicodeString::fromUTF8(re), 0, pe, st));
         if (U_FAILURE(st))
-          return Status::InvalidArgument("actor '" + a.name + "': invalid regex '" + re +
-                                         "' (" + u_errorName(st) + " at offset " +
+          return Status::InvalidArgument("actor '" + a.name + "': invalid regex '" + re + "' (" +
+                                         u_errorName(st) + " at offset " +
                                          std::to_string(pe.offset) + ")");
         impl->regexes.push_back({std::move(p), actor, opposition});
       }

@@ -152,13 +152,15 @@ Units build_units(const std::vector<AccountCell>& ac, std::size_t accounts,
       per_unit[static_cast<std::size_t>(u)].push_back({e.cell, e.q});
     } else {
       auto& [sum, n] = cluster_cells[{static_cast<std::uint32_t>(u), e.cell}];
-      for (int k = 0; k < kQ; ++k) sum[static_cast<std::size_t>(k)] += e.q[static_cast<std::size_t>(k)];
+      for (int k = 0; k < kQ; ++k)
+        sum[static_cast<std::size_t>(k)] += e.q[static_cast<std::size_t>(k)];
       ++n;
     }
   }
   for (auto& [key, v] : cluster_cells) {
     QVec q{};
-    for (int k = 0; k < kQ; ++k) q[static_cast<std::size_t>(k)] = v.first[static_cast<std::size_t>(k)] / v.second;
+    for (int k = 0; k < kQ; ++k)
+      q[static_cast<std::size_t>(k)] = v.first[static_cast<std::size_t>(k)] / v.second;
     q[kAccounts] = v.first[kAccounts] > 0 ? 1 : 0;  // the cluster is one voice
     per_unit[key.first].push_back({key.second, q});
   }
@@ -188,7 +190,8 @@ std::vector<double> citation_pagerank(const Dataset& d) {
     auto idx = static_cast<std::uint32_t>(a);
     by_id.emplace(std::string(d.account_platform[a]) + '\0' + std::string(d.account_id[a]), idx);
     if (!d.account_handle[a].empty())
-      by_handle.emplace(std::string(d.account_platform[a]) + '\0' + lower(d.account_handle[a]), idx);
+      by_handle.emplace(std::string(d.account_platform[a]) + '\0' + lower(d.account_handle[a]),
+                        idx);
   }
   for (std::size_t m = 0; m < d.messages(); ++m)
     if (d.msg_account[m] != kNoAccount)
@@ -203,12 +206,15 @@ std::vector<double> citation_pagerank(const Dataset& d) {
     if (!sh.empty()) {
       std::uint32_t to = kNoAccount;
       auto it = by_msg.find(plat + '\0' + std::string(sh));
-      if (it != by_msg.end()) to = it->second;
+      if (it != by_msg.end())
+        to = it->second;
       else {
         std::string_view src = sh.substr(0, sh.find_first_of("/@"));
         auto jt = by_id.find(plat + '\0' + std::string(src));
-        if (jt != by_id.end()) to = jt->second;
-        else if ((jt = by_handle.find(plat + '\0' + lower(src))) != by_handle.end()) to = jt->second;
+        if (jt != by_id.end())
+          to = jt->second;
+        else if ((jt = by_handle.find(plat + '\0' + lower(src))) != by_handle.end())
+          to = jt->second;
       }
       if (to != kNoAccount && to != from) edges[{from, to}] += 1;
     }
@@ -303,7 +309,8 @@ ClusterAssignment make_cluster_assignment(std::string label,
 Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOptions& opt) {
   if (!in.data || !in.actors) return Status::InvalidArgument("estimate_support: no data or actors");
   if (opt.bootstrap_replicates < 0) return Status::InvalidArgument("bootstrap replicates < 0");
-  if (!(opt.ci_level > 0 && opt.ci_level < 1)) return Status::InvalidArgument("ci level not in (0,1)");
+  if (!(opt.ci_level > 0 && opt.ci_level < 1))
+    return Status::InvalidArgument("ci level not in (0,1)");
   for (const std::string& p : opt.periods)
     if (p != "all" && p != "day" && p != "week" && p != "month")
       return Status::InvalidArgument("unknown period '" + p + "' (all, day, week, month)");
@@ -315,7 +322,8 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
   if (scenarios.empty()) scenarios.push_back(ClusterAssignment{});
   for (const auto& s : scenarios)
     if (!s.cluster_of_account.empty() && s.cluster_of_account.size() != na)
-      return Status::InvalidArgument("cluster assignment '" + s.label + "': one entry per account expected");
+      return Status::InvalidArgument("cluster assignment '" + s.label +
+                                     "': one entry per account expected");
 
   Result<ActorMatcher> matcher = ActorMatcher::create(*in.actors, d);
   if (!matcher.ok()) return matcher.status();
@@ -381,16 +389,19 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
     q[kEngagementViewed] = d.msg_views[m] >= 0 ? q[kEngagement] : 0;
     msg_bins.clear();
     for (std::size_t p = 0; p < opt.periods.size(); ++p) {
-      if (all_bin[p] >= 0) msg_bins.push_back(static_cast<std::uint32_t>(all_bin[p]));
+      if (all_bin[p] >= 0)
+        msg_bins.push_back(static_cast<std::uint32_t>(all_bin[p]));
       else if (d.msg_time[m] != kNoTime)
-        msg_bins.push_back(day_bin[p][static_cast<std::size_t>(floor_div(d.msg_time[m], kDayMs) - first_day)]);
+        msg_bins.push_back(
+            day_bin[p][static_cast<std::size_t>(floor_div(d.msg_time[m], kDayMs) - first_day)]);
     }
     for (std::size_t k = 0; k < nactors; ++k) {
       if (!(mask[m] >> k & 1)) continue;
       for (std::uint32_t b : msg_bins) {
         std::uint32_t cell = cell_of(k, b);
         if (d.msg_account[m] == kNoAccount) {
-          for (int i = 0; i < kQ; ++i) fixed[cell][static_cast<std::size_t>(i)] += q[static_cast<std::size_t>(i)];
+          for (int i = 0; i < kQ; ++i)
+            fixed[cell][static_cast<std::size_t>(i)] += q[static_cast<std::size_t>(i)];
         } else {
           ac.push_back({d.msg_account[m], cell, q});
         }
@@ -404,7 +415,8 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
     std::vector<AccountCell> merged;
     for (const AccountCell& e : ac) {
       if (!merged.empty() && merged.back().account == e.account && merged.back().cell == e.cell) {
-        for (int i = 0; i < kQ; ++i) merged.back().q[static_cast<std::size_t>(i)] += e.q[static_cast<std::size_t>(i)];
+        for (int i = 0; i < kQ; ++i)
+          merged.back().q[static_cast<std::size_t>(i)] += e.q[static_cast<std::size_t>(i)];
       } else {
         merged.push_back(e);
       }
@@ -416,14 +428,17 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
   // Raw sums.
   std::vector<QVec> raw = fixed;
   for (const AccountCell& e : ac)
-    for (int i = 0; i < kQ; ++i) raw[e.cell][static_cast<std::size_t>(i)] += e.q[static_cast<std::size_t>(i)];
+    for (int i = 0; i < kQ; ++i)
+      raw[e.cell][static_cast<std::size_t>(i)] += e.q[static_cast<std::size_t>(i)];
 
   // Adjusted point estimate (main scenario) and bootstrap.
   const std::vector<std::uint8_t> no_filter;
-  Units units = build_units(ac, na, active, scenarios[0], in.score, opt.score_threshold, false, no_filter);
+  Units units =
+      build_units(ac, na, active, scenarios[0], in.score, opt.score_threshold, false, no_filter);
   std::vector<QVec> adj = fixed;
   for (const UnitEntry& e : units.entries)
-    for (int i = 0; i < kQ; ++i) adj[e.cell][static_cast<std::size_t>(i)] += e.q[static_cast<std::size_t>(i)];
+    for (int i = 0; i < kQ; ++i)
+      adj[e.cell][static_cast<std::size_t>(i)] += e.q[static_cast<std::size_t>(i)];
 
   const std::size_t R = static_cast<std::size_t>(opt.bootstrap_replicates);
   const std::size_t U = units.count();
@@ -441,16 +456,19 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
         ++weight[static_cast<std::size_t>(x >> 64)];
       }
       for (std::size_t c = 0; c < ncells; ++c)
-        for (int i = 0; i < kQ; ++i) acc[c * kQ + static_cast<std::size_t>(i)] = fixed[c][static_cast<std::size_t>(i)];
+        for (int i = 0; i < kQ; ++i)
+          acc[c * kQ + static_cast<std::size_t>(i)] = fixed[c][static_cast<std::size_t>(i)];
       for (std::size_t u = 0; u < U; ++u) {
         if (weight[u] == 0) continue;
         for (std::uint32_t j = units.start[u]; j < units.start[u + 1]; ++j) {
           const UnitEntry& e = units.entries[j];
           for (int i = 0; i < kQ; ++i)
-            acc[e.cell * kQ + static_cast<std::size_t>(i)] += weight[u] * e.q[static_cast<std::size_t>(i)];
+            acc[e.cell * kQ + static_cast<std::size_t>(i)] +=
+                weight[u] * e.q[static_cast<std::size_t>(i)];
         }
       }
-      for (std::size_t k = 0; k < ncells * kQ; ++k) rep[r * ncells * kQ + k] = static_cast<float>(acc[k]);
+      for (std::size_t k = 0; k < ncells * kQ; ++k)
+        rep[r * ncells * kQ + k] = static_cast<float>(acc[k]);
     }
   }
   const double lo_q = (1 - opt.ci_level) / 2, hi_q = 1 - lo_q;
@@ -478,7 +496,8 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
   est.seed = opt.seed;
   est.score_threshold = opt.score_threshold;
   // Per (actor, bin, source account): views of the source's own posts and posts with views.
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<double, double>> source_views;  // (cell, acct)
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<double, double>>
+      source_views;  // (cell, acct)
   for (std::size_t m = 0; m < nm; ++m) {
     std::uint32_t a = d.msg_account[m];
     if (a == kNoAccount || source_mask[a] == 0 || d.msg_views[m] < 0) continue;
@@ -516,8 +535,8 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
   }
 
   static constexpr std::pair<const char*, int> kAdditive[] = {
-      {"accounts", kAccounts}, {"messages", kMessages}, {"views", kViews},
-      {"forwards", kForwards}, {"reactions", kReactions}, {"replies", kReplies},
+      {"accounts", kAccounts},    {"messages", kMessages},   {"views", kViews},
+      {"forwards", kForwards},    {"reactions", kReactions}, {"replies", kReplies},
       {"engagement", kEngagement}};
   auto add_row = [&](std::size_t k, std::size_t b, std::string metric, double raw_v, double adj_v,
                      std::pair<double, double> ci) {
@@ -529,27 +548,32 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
     for (std::size_t b = 0; b < nbins; ++b) {
       const std::size_t cell = cell_of(k, b);
       for (auto [name, q] : kAdditive)
-        add_row(k, b, name, raw[cell][static_cast<std::size_t>(q)], adj[cell][static_cast<std::size_t>(q)],
+        add_row(k, b, name, raw[cell][static_cast<std::size_t>(q)],
+                adj[cell][static_cast<std::size_t>(q)],
                 interval([&](auto get) { return get(cell, q); }));
       add_row(k, b, "er", ratio_pct(raw[cell][kEngagementViewed], raw[cell][kViews]),
-              ratio_pct(adj[cell][kEngagementViewed], adj[cell][kViews]),
-              interval([&](auto get) { return ratio_pct(get(cell, kEngagementViewed), get(cell, kViews)); }));
-      for (auto [name, q] : {std::pair{"sov_accounts", int{kAccounts}}, std::pair{"sov_messages", int{kMessages}},
-                             std::pair{"sov_engagement", int{kEngagement}}}) {
+              ratio_pct(adj[cell][kEngagementViewed], adj[cell][kViews]), interval([&](auto get) {
+                return ratio_pct(get(cell, kEngagementViewed), get(cell, kViews));
+              }));
+      for (auto [name, q] :
+           {std::pair{"sov_accounts", int{kAccounts}}, std::pair{"sov_messages", int{kMessages}},
+            std::pair{"sov_engagement", int{kEngagement}}}) {
         double raw_total = 0, adj_total = 0;
         for (std::size_t j = 0; j < nactors; ++j) {
           raw_total += raw[cell_of(j, b)][static_cast<std::size_t>(q)];
           adj_total += adj[cell_of(j, b)][static_cast<std::size_t>(q)];
         }
         add_row(k, b, name, ratio_pct(raw[cell][static_cast<std::size_t>(q)], raw_total),
-                ratio_pct(adj[cell][static_cast<std::size_t>(q)], adj_total), interval([&](auto get) {
+                ratio_pct(adj[cell][static_cast<std::size_t>(q)], adj_total),
+                interval([&](auto get) {
                   double total = 0;
                   for (std::size_t j = 0; j < nactors; ++j) total += get(cell_of(j, b), q);
                   return ratio_pct(get(cell, q), total);
                 }));
       }
       if (has_subscribers[k]) add_row(k, b, "subscribers", subscribers[k], kNaN, no_ci);
-      if (err_den[cell] > 0) add_row(k, b, "err", ratio_pct(err_num[cell], err_den[cell]), kNaN, no_ci);
+      if (err_den[cell] > 0)
+        add_row(k, b, "err", ratio_pct(err_num[cell], err_den[cell]), kNaN, no_ci);
       if (bins[b].period == "all") {
         add_row(k, b, "citation_index", citation[k], kNaN, no_ci);
       } else if (b > 0 && bins[b - 1].period == bins[b].period) {
@@ -560,8 +584,10 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
             return before > 0 ? (now - before) / before * 100 : kNaN;
           };
           add_row(k, b, name,
-                  growth(raw[cell][static_cast<std::size_t>(q)], raw[prev][static_cast<std::size_t>(q)]),
-                  growth(adj[cell][static_cast<std::size_t>(q)], adj[prev][static_cast<std::size_t>(q)]),
+                  growth(raw[cell][static_cast<std::size_t>(q)],
+                         raw[prev][static_cast<std::size_t>(q)]),
+                  growth(adj[cell][static_cast<std::size_t>(q)],
+                         adj[prev][static_cast<std::size_t>(q)]),
                   interval([&](auto get) { return growth(get(cell, q), get(prev, q)); }));
         }
       }
@@ -610,7 +636,8 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
           sum[cell] = fixed[cell];
         }
         for (const UnitEntry& e : u.entries)
-          for (int i = 0; i < kQ; ++i) sum[e.cell][static_cast<std::size_t>(i)] += e.q[static_cast<std::size_t>(i)];
+          for (int i = 0; i < kQ; ++i)
+            sum[e.cell][static_cast<std::size_t>(i)] += e.q[static_cast<std::size_t>(i)];
         for (std::size_t k = 0; k < nactors; ++k) {
           std::size_t cell = cell_of(k, static_cast<std::size_t>(all_b));
           est.sensitivity.push_back({in.actors->actors[k].name, sc.label, thr, sum[cell][kAccounts],
@@ -665,9 +692,9 @@ Status write_sensitivity_csv(const Estimate& e, const std::filesystem::path& pat
   if (!out) return Status::IoError("cannot write " + path.string());
   out << "actor,scenario,score_threshold,accounts,messages,engagement\r\n";
   for (const SensitivityRow& r : e.sensitivity)
-    out << csv_field(r.actor) << ',' << csv_field(r.scenario) << ',' << csv_number(r.score_threshold)
-        << ',' << csv_number(r.accounts) << ',' << csv_number(r.messages) << ','
-        << csv_number(r.engagement) << "\r\n";
+    out << csv_field(r.actor) << ',' << csv_field(r.scenario) << ','
+        << csv_number(r.score_threshold) << ',' << csv_number(r.accounts) << ','
+        << csv_number(r.messages) << ',' << csv_number(r.engagement) << "\r\n";
   out.flush();
   if (!out) return Status::IoError("write failed: " + path.string());
   return Status::Ok();

@@ -88,9 +88,9 @@ struct ActorHeadline {
 struct Estimate {
   std::vector<SupportRow> rows;  // sorted by (actor, period, metric)
   std::vector<SensitivityRow> sensitivity;
-  std::vector<ActorHeadline> headline;  // in actor-file order, period "all"
+  std::vector<ActorHeadline> headline;   // in actor-file order, period "all"
   std::vector<std::string> assumptions;  // plain-language sentences for the report
-  std::vector<double> citation_index;   // per account PageRank × 100 (sums to 100)
+  std::vector<double> citation_index;    // per account PageRank × 100 (sums to 100)
   int bootstrap_replicates = 0;
   std::uint64_t seed = 0;
   double score_threshold = 0;
@@ -110,7 +110,6 @@ void write_actors_json(const Estimate& e, JsonWriter& w);
 // a cluster is significant when its p-value is below `alpha` or was not tested (NaN).
 ClusterAssignment make_cluster_assignment(std::string label,
                                           std::span<const std::uint32_t> account_cluster,
-                                          std::span<const double> cluster_p_values,
-                                          double alpha);
+                                          std::span<const double> cluster_p_values, double alpha);
 
 }  // namespace groundswell

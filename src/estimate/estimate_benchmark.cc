@@ -123,8 +123,8 @@ const Fixture& fixture() {
         std::uint32_t c = x.detection.account_cluster[a];
         if (c != 0 && x.detection.clusters[c - 1].p_value < 0.05) ++clustered;
       }
-      std::cerr << "genuine supporters " << n << ": score > 0.7: " << high << ", in clusters with p < 0.05: "
-                << clustered << "\n";
+      std::cerr << "genuine supporters " << n << ": score > 0.7: " << high
+                << ", in clusters with p < 0.05: " << clustered << "\n";
       std::cerr << "clusters " << x.detection.clusters.size() << ", sizes/p:";
       for (const Cluster& c : x.detection.clusters)
         std::cerr << " " << c.accounts.size() << "/" << c.p_value;

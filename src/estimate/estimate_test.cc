@@ -62,8 +62,11 @@ TEST(Actors, ParsesTheSchemaAndRejectsBadFiles) {
   ASSERT_EQ(set.actors.size(), 2u);
   EXPECT_EQ(set.actors[0].name, "Green Horizon Front");
   EXPECT_EQ(set.actors[0].opposition.size(), 1u);
-  EXPECT_FALSE(parse_actors("[[actor]]\nmarkers = [\"x\"]\n").ok());               // no name
-  EXPECT_FALSE(parse_actors("[[actor]]\nname = \"A\"\nmarkers=[\"x\"]\n[[actor]]\nname = \"A\"\nmarkers=[\"y\"]\n").ok());
+  EXPECT_FALSE(parse_actors("[[actor]]\nmarkers = [\"x\"]\n").ok());  // no name
+  EXPECT_FALSE(
+      parse_actors(
+          "[[actor]]\nname = \"A\"\nmarkers=[\"x\"]\n[[actor]]\nname = \"A\"\nmarkers=[\"y\"]\n")
+          .ok());
   EXPECT_FALSE(parse_actors("[[actor]]\nname = \"A\"\nmarkers = \"x\"\n").ok());  // not a list
   EXPECT_FALSE(parse_actors("[[actor\n").ok());
   EXPECT_FALSE(parse_actors("").ok());
@@ -91,11 +94,11 @@ opposition = ["#NoGreenHorizon"]
     auto r = m->match_text(text);
     return (r.support & ~r.opposition) != 0;
   };
-  EXPECT_TRUE(supports("زنده باد #افـق_سبز"));         // kashida
+  EXPECT_TRUE(supports("زنده باد #افـق_سبز"));  // kashida
   EXPECT_TRUE(supports("زنده باد #افق_سبز!"));
   EXPECT_TRUE(supports("GREEN   Horizon rising"));
   EXPECT_TRUE(supports("see https://greenhorizon.example.org/join"));
-  EXPECT_TRUE(supports("Sabz Ofogh"));                   // regex on the case-folded key
+  EXPECT_TRUE(supports("Sabz Ofogh"));                    // regex on the case-folded key
   EXPECT_FALSE(supports("RT @SabzOfogh: bread prices"));  // naming the account is not a marker
   EXPECT_FALSE(supports("evergreen horizons"));           // no partial words
   EXPECT_FALSE(supports("lies from green horizon #NoGreenHorizon"));  // opposition wins
@@ -148,7 +151,7 @@ TEST(Estimate, RawFiguresAreWhatIsVisible) {
                find_row(*e, "Iron Banner Party", "all", "sov_messages")->raw;
   EXPECT_NEAR(sov, 100, 1e-9);
   EXPECT_NE(find_row(*e, "Green Horizon Front", "2024-W10", "messages"), nullptr);
-  EXPECT_NE(find_row(*e, "Green Horizon Front", "2024-03", "messages_growth_pct"), nullptr) ;
+  EXPECT_NE(find_row(*e, "Green Horizon Front", "2024-03", "messages_growth_pct"), nullptr);
   // Subscribers and ERR of the official channel (~5000 views per post on 20000 subscribers).
   EXPECT_EQ(find_row(*e, "Green Horizon Front", "all", "subscribers")->raw, 20000);
   EXPECT_NEAR(find_row(*e, "Green Horizon Front", "all", "err")->raw, 25, 4);
@@ -266,8 +269,9 @@ TEST(Estimate, ForwardsCountAsMessagesButDoNotMakeASupporter) {
   for (std::size_t m = 0; m < d.messages(); ++m) {
     bool fwd = d.msg_account[m] == forwarder && m == 0;
     bool other = d.msg_account[m] == forwarder && m != 0;
-    text.push_back(fwd ? std::string_view("RT @greenhorizon: long live #GreenHorizon")
-                       : other ? std::string_view("weather today") : d.msg_text[m]);
+    text.push_back(fwd     ? std::string_view("RT @greenhorizon: long live #GreenHorizon")
+                   : other ? std::string_view("weather today")
+                           : d.msg_text[m]);
     shares.push_back(fwd ? std::string_view("orig1") : d.msg_shares[m]);
   }
   d.msg_text = text;

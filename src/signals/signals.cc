@@ -46,8 +46,8 @@ std::string percent(double f) { return fmt::format("{:.0f}%", f * 100); }
 
 std::string_view signal_name(Signal s) {
   static constexpr std::string_view kNames[kSignalCount] = {
-      "creation_burst", "young_account", "handle_pattern", "profile",
-      "posting_rate",   "regular_gaps",  "gap_entropy",    "office_hours",
+      "creation_burst", "young_account",   "handle_pattern", "profile",
+      "posting_rate",   "regular_gaps",    "gap_entropy",    "office_hours",
       "forward_share",  "duplicate_share", "follower_ratio", "channel_err"};
   return kNames[static_cast<int>(s)];
 }
@@ -103,11 +103,11 @@ OfficeHoursFit fit_office_hours(const std::vector<TimeMs>& times) {
     double rest_rate = (office - lunch) / 28.0, lunch_rate = lunch / 4.0;
     double dip = rest_rate > 0 ? std::max(0.0, 1 - lunch_rate / rest_rate) : 0;
     int off_min = off_q * 15;
-    bool better = !have || fraction > best.fraction + 1e-12 ||
-                  (std::abs(fraction - best.fraction) <= 1e-12 &&
-                   (dip > best.lunch_dip + 1e-12 ||
-                    (std::abs(dip - best.lunch_dip) <= 1e-12 &&
-                     std::abs(off_min) < std::abs(best.offset_minutes))));
+    bool better =
+        !have || fraction > best.fraction + 1e-12 ||
+        (std::abs(fraction - best.fraction) <= 1e-12 &&
+         (dip > best.lunch_dip + 1e-12 || (std::abs(dip - best.lunch_dip) <= 1e-12 &&
+                                           std::abs(off_min) < std::abs(best.offset_minutes))));
     if (better) {
       best = {fraction, off_min, dip};
       have = true;
@@ -139,8 +139,10 @@ double handle_pattern_score(std::string_view h) {
   }
   double score = 0;
   if (letters >= 2) {
-    if (d >= 6) score = 1.0;
-    else if (d == 5) score = 0.8;
+    if (d >= 6)
+      score = 1.0;
+    else if (d == 5)
+      score = 0.8;
     else if (d == 4) {
       std::string_view run = h.substr(h.size() - 4);
       bool year = (run[0] == '1' && run[1] == '9') || (run[0] == '2' && run[1] == '0');
@@ -174,7 +176,8 @@ Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& op
   {
     std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
     for (std::size_t m = 0; m < nm; ++m)
-      if (data.msg_account[m] != kNoAccount) msgs[fill[data.msg_account[m]]++] = static_cast<std::uint32_t>(m);
+      if (data.msg_account[m] != kNoAccount)
+        msgs[fill[data.msg_account[m]]++] = static_cast<std::uint32_t>(m);
   }
 
   // Exact-key duplicates across accounts: key hash -> first account, or kNoAccount once two
@@ -254,10 +257,10 @@ Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& op
     // Creation burst and age at posting.
     TimeMs c = data.account_created_at[a];
     if (c != kNoTime) {
-      auto lo = std::lower_bound(created.begin(), created.end(),
-                                 c - static_cast<TimeMs>(window_ms / 2));
-      auto hi = std::upper_bound(created.begin(), created.end(),
-                                 c + static_cast<TimeMs>(window_ms / 2));
+      auto lo =
+          std::lower_bound(created.begin(), created.end(), c - static_cast<TimeMs>(window_ms / 2));
+      auto hi =
+          std::upper_bound(created.begin(), created.end(), c + static_cast<TimeMs>(window_ms / 2));
       int n = static_cast<int>(hi - lo);
       s.burst_accounts = n;
       double ratio = n / std::max(expected_in_window, 1.0);
@@ -278,8 +281,9 @@ Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& op
     // Handle.
     double hp = handle_pattern_score(data.account_handle[a]);
     set(Signal::kHandlePattern, hp);
-    if (hp == hp) why[2] = fmt::format("handle '{}' looks machine-made (name + digit run or random)",
-                                       data.account_handle[a]);
+    if (hp == hp)
+      why[2] = fmt::format("handle '{}' looks machine-made (name + digit run or random)",
+                           data.account_handle[a]);
 
     // Profile.
     {
@@ -310,8 +314,7 @@ Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& op
 
     // Posting rate and gaps.
     if (!times.empty()) {
-      double span_days =
-          std::max(1.0, static_cast<double>(times.back() - times.front()) / kDayMs);
+      double span_days = std::max(1.0, static_cast<double>(times.back() - times.front()) / kDayMs);
       s.posts_per_day = static_cast<double>(times.size()) / span_days;
       set(Signal::kPostingRate, clip01((s.posts_per_day - 30) / 90));
       why[4] = fmt::format("posts {:.0f} times a day", s.posts_per_day);
@@ -411,7 +414,8 @@ Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& op
     std::stable_sort(contrib.begin(), contrib.end(),
                      [](const auto& x, const auto& y) { return x.first > y.first; });
     std::string& r = table.reasons[a];
-    for (std::size_t i = 0; i < contrib.size() && static_cast<int>(i) < opt.reasons_per_account; ++i) {
+    for (std::size_t i = 0; i < contrib.size() && static_cast<int>(i) < opt.reasons_per_account;
+         ++i) {
       if (!r.empty()) r += "; ";
       r += why[static_cast<std::size_t>(contrib[i].second)];
     }

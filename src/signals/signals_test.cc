@@ -80,9 +80,9 @@ TEST(Signals, ScoreSeparatesPlantedCampaignsFromOrganicAccounts) {
     EXPECT_LT(flagged / static_cast<double>(organic.size()), 0.05) << "seed " << seed;
     double caught = 0;
     for (double s : campaign) caught += s > 0.7;
-    std::cout << "seed " << seed << ": AUC " << a << ", campaign accounts above 0.7: "
-              << caught / static_cast<double>(campaign.size()) << ", organic above 0.7: "
-              << flagged / static_cast<double>(organic.size()) << "\n";
+    std::cout << "seed " << seed << ": AUC " << a
+              << ", campaign accounts above 0.7: " << caught / static_cast<double>(campaign.size())
+              << ", organic above 0.7: " << flagged / static_cast<double>(organic.size()) << "\n";
   }
 }
 
@@ -96,8 +96,7 @@ TEST(Signals, ReasonsNameTheEvidence) {
     EXPECT_GE(s.burst_accounts, 15);  // 40 created within 3 days; the window is centred on each
     EXPECT_EQ(s.office_offset_minutes, 210);
     EXPECT_NE(t->reasons[a].find("created in a burst of"), std::string::npos) << t->reasons[a];
-    EXPECT_NE(t->reasons[a].find("office hours of UTC+03:30"), std::string::npos)
-        << t->reasons[a];
+    EXPECT_NE(t->reasons[a].find("office hours of UTC+03:30"), std::string::npos) << t->reasons[a];
     break;
   }
 }

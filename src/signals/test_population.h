@@ -30,7 +30,7 @@ struct PopulationOptions {
 
 struct Population {
   Dataset data;
-  std::vector<std::int32_t> campaign_of;  // per account, -1 = organic / official
+  std::vector<std::int32_t> campaign_of;                  // per account, -1 = organic / official
   std::vector<std::uint8_t> green_genuine, iron_genuine;  // per account (officials included)
   int green_genuine_count = 0, iron_genuine_count = 0;
 };
@@ -58,12 +58,12 @@ inline Population make_population(std::uint64_t seed, const PopulationOptions& o
   Dataset& d = pop.data;
   constexpr TimeMs kMarch = 1709251200000LL;  // 2024-03-01T00:00:00Z, a Friday
   constexpr TimeMs kDay = 86'400'000, kHour = 3'600'000, kMinute = 60'000;
-  static const char* kSyl[] = {"ka", "ro", "mi", "sa", "to", "len", "dar", "vi", "no", "pe",
-                               "li", "zan", "ma", "ri", "go", "bel", "ta", "shi", "ne", "fa"};
-  static const char* kWords[] = {"today", "market", "river", "school", "weather", "friends",
-                                 "music", "garden", "train", "coffee", "football", "book",
-                                 "city", "family", "movie", "dinner", "holiday", "price",
-                                 "street", "news", "work", "morning", "night", "photo"};
+  static const char* kSyl[] = {"ka", "ro",  "mi", "sa", "to", "len", "dar", "vi",  "no", "pe",
+                               "li", "zan", "ma", "ri", "go", "bel", "ta",  "shi", "ne", "fa"};
+  static const char* kWords[] = {"today",  "market", "river", "school",  "weather",  "friends",
+                                 "music",  "garden", "train", "coffee",  "football", "book",
+                                 "city",   "family", "movie", "dinner",  "holiday",  "price",
+                                 "street", "news",   "work",  "morning", "night",    "photo"};
   auto word = [&] { return std::string(kWords[rng.below(24)]); };
   auto name = [&] {
     std::string s;
@@ -107,14 +107,12 @@ inline Population make_population(std::uint64_t seed, const PopulationOptions& o
   for (int k = 0; k < 2; ++k) {
     std::uint32_t ch = add_account("telegram", k == 0 ? "channel1001" : "channel1002",
                                    k == 0 ? "greenhorizon" : "ironbanner",
-                                   k == 0 ? "Green Horizon" : "Iron Banner",
-                                   "official channel", "channel", kMarch - 900 * kDay,
-                                   20000 + 5000 * k, kAbsent);
+                                   k == 0 ? "Green Horizon" : "Iron Banner", "official channel",
+                                   "channel", kMarch - 900 * kDay, 20000 + 5000 * k, kAbsent);
     (k == 0 ? pop.green_genuine : pop.iron_genuine)[ch] = 1;
     for (int p = 0; p < 40; ++p) {
-      Msg m{kMarch + rng.below(31 * kDay), ch, "official update " + word() + " " + word() + " " +
-                                                 std::to_string(p),
-            ""};
+      Msg m{kMarch + rng.below(31 * kDay), ch,
+            "official update " + word() + " " + word() + " " + std::to_string(p), ""};
       m.views = 3000 + rng.below(4000);
       m.likes = rng.below(300);
       m.retweets = rng.below(80);
@@ -127,19 +125,24 @@ inline Population make_population(std::uint64_t seed, const PopulationOptions& o
   static const int kOffsets[] = {0, 60, 120, 210, 330, -300, -480, 540};
   for (int i = 0; i < opt.organic; ++i) {
     std::string handle = name();
-    if (rng.chance(0.25)) handle += std::to_string(10 + rng.below(90));
-    else if (rng.chance(0.1)) handle += std::to_string(1960 + rng.below(50));
+    if (rng.chance(0.25))
+      handle += std::to_string(10 + rng.below(90));
+    else if (rng.chance(0.1))
+      handle += std::to_string(1960 + rng.below(50));
     std::string bio = rng.chance(0.85) ? "I like " + word() + " and " + word() + " " + name() : "";
     TimeMs created = kMarch - (60 + rng.below(12 * 365)) * kDay - rng.below(kDay);
     auto followers = static_cast<std::int64_t>(std::exp(2 + 5 * rng.uniform()));
     auto following = static_cast<std::int64_t>(std::exp(3 + 3 * rng.uniform()));
-    std::uint32_t a = add_account("twitter", "u" + std::to_string(i), handle, name(), bio,
-                                  "user", created, followers, following);
+    std::uint32_t a = add_account("twitter", "u" + std::to_string(i), handle, name(), bio, "user",
+                                  created, followers, following);
     double u = rng.uniform();
     int stance = 0;  // 1 green supporter, 2 iron supporter, 3 green opponent
-    if (u < opt.green_supporters) stance = 1;
-    else if (u < opt.green_supporters + opt.iron_supporters) stance = 2;
-    else if (u < opt.green_supporters + opt.iron_supporters + opt.green_opponents) stance = 3;
+    if (u < opt.green_supporters)
+      stance = 1;
+    else if (u < opt.green_supporters + opt.iron_supporters)
+      stance = 2;
+    else if (u < opt.green_supporters + opt.iron_supporters + opt.green_opponents)
+      stance = 3;
     if (stance == 1) pop.green_genuine[a] = 1;
     if (stance == 2) pop.iron_genuine[a] = 1;
     int offset = kOffsets[rng.below(8)];
@@ -176,11 +179,12 @@ inline Population make_population(std::uint64_t seed, const PopulationOptions& o
       pool.push_back("green horizon will win the " + word() + " " + word() + " #GreenHorizon " +
                      std::to_string(c * 10 + t));
     for (int j = 0; j < opt.campaign_size; ++j) {
-      std::string handle = std::string(kFirst[rng.below(6)]) + std::to_string(10'000'000 + rng.below(89'999'999));
-      std::uint32_t a = add_account("twitter", "c" + std::to_string(c) + "_" + std::to_string(j),
-                                    handle, kFirst[rng.below(6)], bio, "user",
-                                    burst + rng.below(3 * kDay), rng.below(20),
-                                    200 + rng.below(800));
+      std::string handle =
+          std::string(kFirst[rng.below(6)]) + std::to_string(10'000'000 + rng.below(89'999'999));
+      std::uint32_t a =
+          add_account("twitter", "c" + std::to_string(c) + "_" + std::to_string(j), handle,
+                      kFirst[rng.below(6)], bio, "user", burst + rng.below(3 * kDay), rng.below(20),
+                      200 + rng.below(800));
       pop.campaign_of[a] = c;
       int posts = 30 + static_cast<int>(rng.below(20));
       for (int p = 0; p < posts; ++p) {

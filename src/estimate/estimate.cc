@@ -700,6 +700,14 @@ Status write_sensitivity_csv(const Estimate& e, const std::filesystem::path& pat
   return Status::Ok();
 }
 
+Status write_estimate_outputs(const Estimate& e, const std::filesystem::path& out_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) return Status::IoError("cannot create " + out_dir.string() + ": " + ec.message());
+  GS_RETURN_IF_ERROR(write_support_csv(e, out_dir / "support.csv"));
+  return write_sensitivity_csv(e, out_dir / "sensitivity.csv");
+}
+
 void write_actors_json(const Estimate& e, JsonWriter& w) {
   w.begin_array();
   for (const ActorHeadline& h : e.headline) {

@@ -102,6 +102,8 @@ Result<Estimate> estimate_support(const EstimateInputs& inputs, const EstimateOp
 Status write_support_csv(const Estimate& e, const std::filesystem::path& path);
 // sensitivity.csv: actor,scenario,score_threshold,accounts,messages,engagement.
 Status write_sensitivity_csv(const Estimate& e, const std::filesystem::path& path);
+// support.csv and sensitivity.csv in out_dir (created if missing).
+Status write_estimate_outputs(const Estimate& e, const std::filesystem::path& out_dir);
 // The value of summary.json's "actors" key (spec §8): an array, written at the writer's
 // current position (call after w.key("actors")).
 void write_actors_json(const Estimate& e, JsonWriter& w);

@@ -247,6 +247,9 @@ TEST(Estimate, SensitivityAndDeterminism) {
     prev = r.accounts;
   }
   ASSERT_TRUE(write_sensitivity_csv(*a, dir / "s.csv").ok());
+  ASSERT_TRUE(write_estimate_outputs(*a, dir / "out").ok());
+  EXPECT_EQ(slurp(dir / "out" / "support.csv"), csv);
+  EXPECT_TRUE(std::filesystem::exists(dir / "out" / "sensitivity.csv"));
   EXPECT_NE(slurp(dir / "s.csv").find("window=10s"), std::string::npos);
 
   JsonWriter w;

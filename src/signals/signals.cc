@@ -423,4 +423,43 @@ Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& op
   return table;
 }
 
+std::vector<ClusterSignalSummary> summarize_clusters(
+    const Dataset& data, const SignalTable& table,
+    const std::vector<std::uint32_t>& account_cluster, std::size_t clusters) {
+  std::vector<ClusterSignalSummary> out(clusters);
+  std::vector<double> score_sum(clusters, 0);
+  std::vector<std::vector<TimeMs>> created(clusters);
+  for (std::size_t a = 0; a < account_cluster.size() && a < data.accounts(); ++a) {
+    std::uint32_t c = account_cluster[a];
+    if (c == 0 || c > clusters) continue;
+    ClusterSignalSummary& s = out[c - 1];
+    if (a < table.score.size() && table.score[a] == table.score[a]) {
+      score_sum[c - 1] += table.score[a];
+      ++s.scored_accounts;
+    }
+    if (data.account_created_at[a] != kNoTime) created[c - 1].push_back(data.account_created_at[a]);
+  }
+  for (std::size_t k = 0; k < clusters; ++k) {
+    ClusterSignalSummary& s = out[k];
+    s.mean_score = s.scored_accounts > 0 ? score_sum[k] / s.scored_accounts : kNaN;
+    std::vector<TimeMs>& t = created[k];
+    s.dated_accounts = static_cast<int>(t.size());
+    if (t.empty()) {
+      s.creation_range_days = s.creation_iqr_days = kNaN;
+      continue;
+    }
+    std::sort(t.begin(), t.end());
+    auto at = [&](double q) {
+      double h = (static_cast<double>(t.size()) - 1) * q;
+      auto lo = static_cast<std::size_t>(h);
+      std::size_t hi = std::min(lo + 1, t.size() - 1);
+      return static_cast<double>(t[lo]) +
+             (h - static_cast<double>(lo)) * static_cast<double>(t[hi] - t[lo]);
+    };
+    s.creation_range_days = static_cast<double>(t.back() - t.front()) / kDayMs;
+    s.creation_iqr_days = (at(0.75) - at(0.25)) / kDayMs;
+  }
+  return out;
+}
+
 }  // namespace groundswell

@@ -118,6 +118,20 @@ double burstiness(const std::vector<TimeMs>& sorted_times);
 // 0..1 score of how machine-made a handle looks (name + long digit run, random string).
 double handle_pattern_score(std::string_view handle);
 
+// Per-cluster summaries for clusters.csv and the report (spec §5.5): the mean score of the
+// members that have one, and how spread out their creation dates are. `account_cluster` is
+// detection's per-account cluster id (0 = none, 1..clusters); entry k-1 describes cluster k.
+struct ClusterSignalSummary {
+  double mean_score = 0;  // NaN when no member has a score
+  int scored_accounts = 0;
+  int dated_accounts = 0;          // members with a creation date
+  double creation_range_days = 0;  // last − first creation date (NaN without dates)
+  double creation_iqr_days = 0;    // interquartile range of creation dates (NaN without dates)
+};
+std::vector<ClusterSignalSummary> summarize_clusters(
+    const Dataset& data, const SignalTable& table,
+    const std::vector<std::uint32_t>& account_cluster, std::size_t clusters);
+
 // "+03:30" style offset.
 std::string format_utc_offset(int minutes);
 

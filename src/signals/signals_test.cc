@@ -128,5 +128,29 @@ TEST(Signals, ChannelWithViewsFarBelowSubscribersIsFlagged) {
   EXPECT_NE(t->reasons[0].find("ERR"), std::string::npos);
 }
 
+TEST(Signals, ClusterSummariesShowTheCreationBurst) {
+  testing::Population pop = testing::make_population(7, {.organic = 100, .campaigns = 1});
+  Result<SignalTable> t = compute_signals(pop.data);
+  ASSERT_TRUE(t.ok());
+  // Cluster 1 = the campaign, cluster 2 = 40 organic accounts.
+  std::vector<std::uint32_t> cluster(pop.data.accounts(), 0);
+  int organic = 0;
+  for (std::size_t a = 0; a < pop.data.accounts(); ++a) {
+    if (pop.campaign_of[a] == 0)
+      cluster[a] = 1;
+    else if (pop.data.account_kind[a] == "user" && organic < 40) {
+      cluster[a] = 2;
+      ++organic;
+    }
+  }
+  std::vector<ClusterSignalSummary> s = summarize_clusters(pop.data, *t, cluster, 2);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].dated_accounts, 40);
+  EXPECT_LE(s[0].creation_range_days, 3.0);
+  EXPECT_GT(s[1].creation_iqr_days, 300.0);
+  EXPECT_GT(s[0].mean_score, 0.7);
+  EXPECT_LT(s[1].mean_score, 0.4);
+}
+
 }  // namespace
 }  // namespace groundswell

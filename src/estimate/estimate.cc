@@ -4,6 +4,7 @@
 #include <igraph/igraph.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -442,12 +443,28 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
 
   const std::size_t R = static_cast<std::size_t>(opt.bootstrap_replicates);
   const std::size_t U = units.count();
-  // rep[(r * ncells + cell) * kQ + q]; float halves the memory of long, many-actor runs.
-  std::vector<float> rep(R * ncells * kQ, 0.0f);
-  {
+  // Replicate sums of the cells of bins [rep_lo, rep_lo + rep_bins), all actors:
+  // rep[(r * nactors * rep_bins + k * rep_bins + (b - rep_lo)) * kQ + q], as float. Bins are
+  // processed in chunks so memory stays bounded for long periods and many actors; every
+  // chunk replays the same draws (the generator is reseeded), so chunking changes nothing.
+  const std::size_t bytes_per_bin = std::max<std::size_t>(1, R * nactors * kQ * sizeof(float));
+  const std::size_t chunk_bins =
+      std::max<std::size_t>(2, opt.replicate_memory_bytes / bytes_per_bin);
+  std::vector<float> rep;
+  std::size_t rep_lo = 0, rep_bins = 0;
+  auto load_bins = [&](std::size_t lo, std::size_t hi) {
+    rep_lo = lo;
+    rep_bins = hi - lo;
+    const std::size_t local_cells = nactors * rep_bins;
+    rep.assign(R * local_cells * kQ, 0.0f);
     std::mt19937_64 rng(opt.seed);
     std::vector<std::uint32_t> weight(U);
-    std::vector<double> acc(ncells * kQ);
+    std::vector<double> acc(local_cells * kQ);
+    auto local = [&](std::size_t cell) -> std::int64_t {
+      std::size_t k = cell / nbins, b = cell % nbins;
+      if (b < rep_lo || b >= rep_lo + rep_bins) return -1;
+      return static_cast<std::int64_t>(k * rep_bins + (b - rep_lo));
+    };
     for (std::size_t r = 0; r < R; ++r) {
       std::fill(weight.begin(), weight.end(), 0);
       for (std::size_t i = 0; i < U; ++i) {
@@ -455,22 +472,26 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
         auto x = static_cast<Uint128>(rng()) * U;
         ++weight[static_cast<std::size_t>(x >> 64)];
       }
-      for (std::size_t c = 0; c < ncells; ++c)
-        for (int i = 0; i < kQ; ++i)
-          acc[c * kQ + static_cast<std::size_t>(i)] = fixed[c][static_cast<std::size_t>(i)];
+      for (std::size_t k = 0; k < nactors; ++k)
+        for (std::size_t b = 0; b < rep_bins; ++b)
+          for (int i = 0; i < kQ; ++i)
+            acc[(k * rep_bins + b) * kQ + static_cast<std::size_t>(i)] =
+                fixed[cell_of(k, rep_lo + b)][static_cast<std::size_t>(i)];
       for (std::size_t u = 0; u < U; ++u) {
         if (weight[u] == 0) continue;
         for (std::uint32_t j = units.start[u]; j < units.start[u + 1]; ++j) {
           const UnitEntry& e = units.entries[j];
+          std::int64_t lc = local(e.cell);
+          if (lc < 0) continue;
           for (int i = 0; i < kQ; ++i)
-            acc[e.cell * kQ + static_cast<std::size_t>(i)] +=
+            acc[static_cast<std::size_t>(lc) * kQ + static_cast<std::size_t>(i)] +=
                 weight[u] * e.q[static_cast<std::size_t>(i)];
         }
       }
-      for (std::size_t k = 0; k < ncells * kQ; ++k)
-        rep[r * ncells * kQ + k] = static_cast<float>(acc[k]);
+      for (std::size_t k = 0; k < local_cells * kQ; ++k)
+        rep[r * local_cells * kQ + k] = static_cast<float>(acc[k]);
     }
-  }
+  };
   const double lo_q = (1 - opt.ci_level) / 2, hi_q = 1 - lo_q;
   std::vector<double> scratch;
   // Interval of a derived statistic f(replicate sums of cell table) over replicates.
@@ -479,7 +500,10 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
     scratch.clear();
     for (std::size_t r = 0; r < R; ++r) {
       double v = f([&](std::size_t cell, int q) {
-        return static_cast<double>(rep[(r * ncells + cell) * kQ + static_cast<std::size_t>(q)]);
+        std::size_t k = cell / nbins, b = cell % nbins;
+        assert(b >= rep_lo && b < rep_lo + rep_bins);
+        std::size_t lc = r * nactors * rep_bins + k * rep_bins + (b - rep_lo);
+        return static_cast<double>(rep[lc * kQ + static_cast<std::size_t>(q)]);
       });
       if (v == v) scratch.push_back(v);
     }
@@ -544,84 +568,90 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
                         ci.first, ci.second});
   };
   const std::pair<double, double> no_ci{kNaN, kNaN};
-  for (std::size_t k = 0; k < nactors; ++k) {
-    for (std::size_t b = 0; b < nbins; ++b) {
-      const std::size_t cell = cell_of(k, b);
-      for (auto [name, q] : kAdditive)
-        add_row(k, b, name, raw[cell][static_cast<std::size_t>(q)],
-                adj[cell][static_cast<std::size_t>(q)],
-                interval([&](auto get) { return get(cell, q); }));
-      add_row(k, b, "er", ratio_pct(raw[cell][kEngagementViewed], raw[cell][kViews]),
-              ratio_pct(adj[cell][kEngagementViewed], adj[cell][kViews]), interval([&](auto get) {
-                return ratio_pct(get(cell, kEngagementViewed), get(cell, kViews));
-              }));
-      for (auto [name, q] :
-           {std::pair{"sov_accounts", int{kAccounts}}, std::pair{"sov_messages", int{kMessages}},
-            std::pair{"sov_engagement", int{kEngagement}}}) {
-        double raw_total = 0, adj_total = 0;
-        for (std::size_t j = 0; j < nactors; ++j) {
-          raw_total += raw[cell_of(j, b)][static_cast<std::size_t>(q)];
-          adj_total += adj[cell_of(j, b)][static_cast<std::size_t>(q)];
-        }
-        add_row(k, b, name, ratio_pct(raw[cell][static_cast<std::size_t>(q)], raw_total),
-                ratio_pct(adj[cell][static_cast<std::size_t>(q)], adj_total),
-                interval([&](auto get) {
-                  double total = 0;
-                  for (std::size_t j = 0; j < nactors; ++j) total += get(cell_of(j, b), q);
-                  return ratio_pct(get(cell, q), total);
+  std::int64_t all_b = -1;
+  for (std::size_t b = 0; b < nbins; ++b)
+    if (bins[b].period == "all") all_b = static_cast<std::int64_t>(b);
+  for (std::size_t c0 = 0; c0 < nbins; c0 += chunk_bins - 1) {
+    const std::size_t c1 = std::min(nbins, c0 + chunk_bins - 1);
+    load_bins(c0 > 0 ? c0 - 1 : 0, c1);  // the bin before: growth needs it
+    for (std::size_t k = 0; k < nactors; ++k) {
+      for (std::size_t b = c0; b < c1; ++b) {
+        const std::size_t cell = cell_of(k, b);
+        for (auto [name, q] : kAdditive)
+          add_row(k, b, name, raw[cell][static_cast<std::size_t>(q)],
+                  adj[cell][static_cast<std::size_t>(q)],
+                  interval([&](auto get) { return get(cell, q); }));
+        add_row(k, b, "er", ratio_pct(raw[cell][kEngagementViewed], raw[cell][kViews]),
+                ratio_pct(adj[cell][kEngagementViewed], adj[cell][kViews]), interval([&](auto get) {
+                  return ratio_pct(get(cell, kEngagementViewed), get(cell, kViews));
                 }));
-      }
-      if (has_subscribers[k]) add_row(k, b, "subscribers", subscribers[k], kNaN, no_ci);
-      if (err_den[cell] > 0)
-        add_row(k, b, "err", ratio_pct(err_num[cell], err_den[cell]), kNaN, no_ci);
-      if (bins[b].period == "all") {
-        add_row(k, b, "citation_index", citation[k], kNaN, no_ci);
-      } else if (b > 0 && bins[b - 1].period == bins[b].period) {
-        const std::size_t prev = cell_of(k, b - 1);
-        for (auto [name, q] : {std::pair{"accounts_growth_pct", int{kAccounts}},
-                               std::pair{"messages_growth_pct", int{kMessages}}}) {
-          auto growth = [](double now, double before) {
-            return before > 0 ? (now - before) / before * 100 : kNaN;
-          };
-          add_row(k, b, name,
-                  growth(raw[cell][static_cast<std::size_t>(q)],
-                         raw[prev][static_cast<std::size_t>(q)]),
-                  growth(adj[cell][static_cast<std::size_t>(q)],
-                         adj[prev][static_cast<std::size_t>(q)]),
-                  interval([&](auto get) { return growth(get(cell, q), get(prev, q)); }));
+        for (auto [name, q] :
+             {std::pair{"sov_accounts", int{kAccounts}}, std::pair{"sov_messages", int{kMessages}},
+              std::pair{"sov_engagement", int{kEngagement}}}) {
+          double raw_total = 0, adj_total = 0;
+          for (std::size_t j = 0; j < nactors; ++j) {
+            raw_total += raw[cell_of(j, b)][static_cast<std::size_t>(q)];
+            adj_total += adj[cell_of(j, b)][static_cast<std::size_t>(q)];
+          }
+          add_row(k, b, name, ratio_pct(raw[cell][static_cast<std::size_t>(q)], raw_total),
+                  ratio_pct(adj[cell][static_cast<std::size_t>(q)], adj_total),
+                  interval([&](auto get) {
+                    double total = 0;
+                    for (std::size_t j = 0; j < nactors; ++j) total += get(cell_of(j, b), q);
+                    return ratio_pct(get(cell, q), total);
+                  }));
+        }
+        if (has_subscribers[k]) add_row(k, b, "subscribers", subscribers[k], kNaN, no_ci);
+        if (err_den[cell] > 0)
+          add_row(k, b, "err", ratio_pct(err_num[cell], err_den[cell]), kNaN, no_ci);
+        if (bins[b].period == "all") {
+          add_row(k, b, "citation_index", citation[k], kNaN, no_ci);
+        } else if (b > 0 && bins[b - 1].period == bins[b].period) {
+          const std::size_t prev = cell_of(k, b - 1);
+          for (auto [name, q] : {std::pair{"accounts_growth_pct", int{kAccounts}},
+                                 std::pair{"messages_growth_pct", int{kMessages}}}) {
+            auto growth = [](double now, double before) {
+              return before > 0 ? (now - before) / before * 100 : kNaN;
+            };
+            add_row(k, b, name,
+                    growth(raw[cell][static_cast<std::size_t>(q)],
+                           raw[prev][static_cast<std::size_t>(q)]),
+                    growth(adj[cell][static_cast<std::size_t>(q)],
+                           adj[prev][static_cast<std::size_t>(q)]),
+                    interval([&](auto get) { return growth(get(cell, q), get(prev, q)); }));
+          }
         }
       }
     }
+    // Headline (period "all").
+    if (all_b >= static_cast<std::int64_t>(c0) && all_b < static_cast<std::int64_t>(c1))
+      for (std::size_t k = 0; k < nactors; ++k) {
+        ActorHeadline h;
+        h.name = in.actors->actors[k].name;
+        if (all_b >= 0) {
+          const std::size_t cell = cell_of(k, static_cast<std::size_t>(all_b));
+          h.raw_accounts = raw[cell][kAccounts];
+          h.raw_messages = raw[cell][kMessages];
+          h.raw_views = raw[cell][kViews];
+          h.raw_engagement = raw[cell][kEngagement];
+          auto fill = [&](ActorHeadline::Interval& iv, int q) {
+            iv.value = adj[cell][static_cast<std::size_t>(q)];
+            std::tie(iv.ci_low, iv.ci_high) = interval([&](auto get) { return get(cell, q); });
+          };
+          fill(h.accounts, kAccounts);
+          fill(h.messages, kMessages);
+          fill(h.engagement, kEngagement);
+        }
+        est.headline.push_back(h);
+      }
   }
+  if (est.headline.empty())  // no "all" period requested: names only
+    for (const Actor& a : in.actors->actors) est.headline.push_back({.name = a.name});
   std::sort(est.rows.begin(), est.rows.end(), [](const SupportRow& x, const SupportRow& y) {
     if (x.actor != y.actor) return x.actor < y.actor;
     if (x.period != y.period) return x.period < y.period;
     return x.metric < y.metric;
   });
-
-  // Headline (period "all").
-  std::int64_t all_b = -1;
-  for (std::size_t b = 0; b < nbins; ++b)
-    if (bins[b].period == "all") all_b = static_cast<std::int64_t>(b);
-  for (std::size_t k = 0; k < nactors; ++k) {
-    ActorHeadline h;
-    h.name = in.actors->actors[k].name;
-    if (all_b >= 0) {
-      const std::size_t cell = cell_of(k, static_cast<std::size_t>(all_b));
-      h.raw_accounts = raw[cell][kAccounts];
-      h.raw_messages = raw[cell][kMessages];
-      h.raw_views = raw[cell][kViews];
-      h.raw_engagement = raw[cell][kEngagement];
-      auto fill = [&](ActorHeadline::Interval& iv, int q) {
-        iv.value = adj[cell][static_cast<std::size_t>(q)];
-        std::tie(iv.ci_low, iv.ci_high) = interval([&](auto get) { return get(cell, q); });
-      };
-      fill(h.accounts, kAccounts);
-      fill(h.messages, kMessages);
-      fill(h.engagement, kEngagement);
-    }
-    est.headline.push_back(h);
-  }
 
   // Sensitivity: every scenario × every score threshold, period "all".
   if (all_b >= 0) {

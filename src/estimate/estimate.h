@@ -51,6 +51,9 @@ struct EstimateOptions {
   // An account counts in `accounts` when it wrote a supporting message of its own; with this
   // set, forwarding/retweeting a supporting post is enough. Forwards always count as messages.
   bool forwarders_are_supporters = false;
+  // Bootstrap replicate sums are held for this many bytes of period bins at a time (float,
+  // replicates × actors × 8 per bin); longer periods are processed in chunks, same result.
+  std::size_t replicate_memory_bytes = std::size_t{256} << 20;
 };
 
 struct EstimateInputs {

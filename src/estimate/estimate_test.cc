@@ -232,6 +232,13 @@ TEST(Estimate, SensitivityAndDeterminism) {
   };
   std::string csv = slurp(dir / "a.csv");
   EXPECT_EQ(csv, slurp(dir / "b.csv"));
+  // Processing the bins in small chunks (bounded memory) gives the same bytes.
+  EstimateOptions chunked = opt;
+  chunked.replicate_memory_bytes = 1;
+  Result<Estimate> c = estimate_support(in, chunked);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(write_support_csv(*c, dir / "c.csv").ok());
+  EXPECT_EQ(csv, slurp(dir / "c.csv"));
   EXPECT_EQ(csv.rfind("actor,period,metric,raw,adjusted,ci_low,ci_high\r\n", 0), 0u);
   for (std::size_t i = 1; i < a->rows.size(); ++i) {
     const SupportRow &p = a->rows[i - 1], &q = a->rows[i];

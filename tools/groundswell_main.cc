@@ -46,8 +46,7 @@ void add_detect(CLI::App* cmd, gs::DetectCliOptions& d) {
                   "Co-action window W: actions at most W apart, inclusive (90, 90s, 5m, 2h)")
       ->capture_default_str();
   cmd->add_option("--min-repetition", o.min_repetition,
-                  "Co-actions (distinct objects) an edge needs")
-      ->capture_default_str();
+                  "Co-actions (distinct objects) an edge needs [default: 3; 2 with --compat]");
   cmd->add_option("--similarity", o.similarity, "Jaccard threshold for similar_text")
       ->capture_default_str();
   cmd->add_option("--compat", d.compat, "Reproduce a peer tool exactly: coortweet or cnt");
@@ -152,6 +151,8 @@ int main(int argc, char** argv) {
                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads));
+  run.detect.min_repetition_given = run_cmd->count("--min-repetition") > 0;
+  detect.detect.min_repetition_given = detect_cmd->count("--min-repetition") > 0;
   try {
     if (*run_cmd) return finish(gs::run_command(run));
     if (*detect_cmd) return finish(gs::detect_command(detect));

@@ -8,6 +8,7 @@
 #include <numeric>
 #include <string>
 
+#include "base/utf8.h"
 #include "detect/internal.h"
 #include "text/near_duplicate.h"
 #include "text/normalize.h"
@@ -280,7 +281,7 @@ Result<ActionTable> extract_similar_text(const Dataset& d, const DetectOptions& 
     if (i == 0 || t.actions[i].key != t.actions[i - 1].key) {
       t.object_start.push_back(i);
       std::string_view text = keys[t.actions[i].key];
-      t.object_keys.emplace_back(text.substr(0, std::min<std::size_t>(text.size(), 200)));
+      t.object_keys.emplace_back(utf8_prefix(text, 200));  // never cut a character
     }
     t.actions[i].object = static_cast<std::uint32_t>(t.object_start.size() - 1);
   }

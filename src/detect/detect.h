@@ -55,6 +55,12 @@ inline constexpr int kBehaviourCount = 10;
 
 enum class CompatMode : std::uint8_t { kNone = 0, kCoortweet, kCnt };
 
+// Behaviours that name a topic rather than an item (hashtag, mention, domain): left out of
+// the native default network, available when asked for by name.
+inline bool is_topical(Behaviour b) {
+  return b == Behaviour::kHashtag || b == Behaviour::kMention || b == Behaviour::kDomain;
+}
+
 // Native names (share, link, ...); in cnt/coortweet mode the peer tools' network names
 // (co_retweet, co_tweet, co_link, co_reply, co_similar_tweet, co_post) where they exist.
 std::string_view behaviour_name(Behaviour b, CompatMode compat = CompatMode::kNone);
@@ -63,9 +69,10 @@ Result<std::vector<Behaviour>> parse_behaviours(std::string_view list);
 Result<CompatMode> parse_compat(std::string_view name);  // "", "none", "coortweet", "cnt"
 
 struct DetectOptions {
-  std::vector<Behaviour> behaviours;  // empty: every behaviour the data supports (not post)
+  std::vector<Behaviour> behaviours;  // empty: every behaviour the data supports (not post;
+                                      // natively not the topical ones, see is_topical)
   TimeMs window_ms = 60'000;          // W: co-actions at most W apart, inclusive
-  int min_repetition = 2;             // native: distinct objects; coortweet: min_participation;
+  int min_repetition = 3;             // native: distinct objects; coortweet: min_participation;
                                       // cnt: min_edge_weight
   double similarity = 0.8;            // Jaccard threshold for similar_text
   CompatMode compat = CompatMode::kNone;

@@ -95,6 +95,7 @@ TEST(CoortweetCompat, GermanUrlsThroughIngestAndStore) {
   opt.compat = CompatMode::kCoortweet;
   opt.behaviours = {Behaviour::kShare};
   opt.window_ms = 30'000;
+  opt.min_repetition = 2;  // CooRTweet's min_participation, as in the reference file's name
   auto r = detect(*d, opt);
   ASSERT_TRUE(r.ok()) << r.status().message();
   auto expected = testing::read_csv(kCoortweet + "german_urls_w30_n2_expected_edges.csv");
@@ -227,6 +228,7 @@ DetectOptions native_no_null() {
   DetectOptions opt;
   opt.behaviours = {Behaviour::kShare};
   opt.null_replicates = 0;
+  opt.min_repetition = 2;
   return opt;
 }
 
@@ -356,7 +358,20 @@ TEST(NativeDetect, EveryBehaviourFormsOneMultiplexNetwork) {
   }
   Dataset d = testing::make_dataset(in);
   DetectOptions opt;
-  opt.null_replicates = 0;  // every behaviour the data supports
+  opt.null_replicates = 0;
+  opt.min_repetition = 2;
+  // By default the native network leaves out the topical behaviours (hashtag, mention,
+  // domain): here only link and media would link the pair.
+  auto by_default = detect(d, opt);
+  ASSERT_TRUE(by_default.ok()) << by_default.status().message();
+  std::set<std::string> default_names;
+  for (Behaviour b : by_default->behaviours) default_names.insert(std::string(behaviour_name(b)));
+  EXPECT_EQ(default_names.count("hashtag") + default_names.count("mention") +
+                default_names.count("domain"),
+            0u);
+  EXPECT_EQ(default_names.count("link") + default_names.count("media"), 2u);
+  opt.behaviours = {Behaviour::kLink, Behaviour::kDomain, Behaviour::kHashtag, Behaviour::kMention,
+                    Behaviour::kMedia};
   auto r = detect(d, opt);
   ASSERT_TRUE(r.ok()) << r.status().message();
   std::set<std::string> names;

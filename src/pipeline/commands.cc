@@ -114,6 +114,7 @@ Status resolve_detect_options(DetectCliOptions& cli) {
   auto c = parse_compat(cli.compat);
   if (!c) return Status::InvalidArgument("--compat: " + c.status().message());
   cli.options.compat = *c;
+  if (!cli.min_repetition_given) cli.options.min_repetition = *c == CompatMode::kNone ? 3 : 2;
   if (cli.options.min_repetition < 1)
     return Status::InvalidArgument("--min-repetition must be at least 1");
   if (cli.options.similarity <= 0 || cli.options.similarity > 1)

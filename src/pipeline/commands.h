@@ -28,6 +28,7 @@ struct DetectCliOptions {
   std::string window = "60s";
   std::string compat;         // "", coortweet, cnt
   DetectOptions options;      // numeric options filled directly
+  bool min_repetition_given = false;  // else: 3 natively, 2 (the peer tools' default) in compat
 };
 // Fills `cli.options` from the text fields; a usage error names the option.
 Status resolve_detect_options(DetectCliOptions& cli);

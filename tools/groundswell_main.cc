@@ -94,7 +94,17 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--actors", run.actors_path,
                       "Actors file (TOML): whose support to measure (docs/signals-and-estimation.md)");
   add_detect(run_cmd, run.detect);
+  bool no_sensitivity = false;
+  run_cmd->add_flag("--no-sensitivity", no_sensitivity,
+                    "Skip re-detecting at neighbouring window, similarity and FDR settings");
   add_common(run_cmd, common);
+
+  std::string estimate_db, estimate_actors, estimate_out;
+  auto* estimate_cmd = app.add_subcommand("estimate", "Estimate raw and adjusted support per actor");
+  estimate_cmd->add_option("--db", estimate_db, "Database file")->required();
+  estimate_cmd->add_option("--actors", estimate_actors, "Actors file (TOML)")->required();
+  estimate_cmd->add_option("--out", estimate_out, "Write support.csv and sensitivity.csv here");
+  add_common(estimate_cmd, common);
 
   gs::DetectCommandOptions detect;
   auto* detect_cmd = app.add_subcommand("detect", "Detect coordinated accounts in a database");
@@ -115,6 +125,9 @@ int main(int argc, char** argv) {
   auto* report_cmd = app.add_subcommand("report", "Write report.html from a database");
   report_cmd->add_option("--db", report_db, "Database file")->required();
   report_cmd->add_option("--out", report_out, "Output folder")->required();
+  std::string report_actors;
+  report_cmd->add_option("--actors", report_actors,
+                         "Actors file (default: the one the latest run used, if it still exists)");
   add_common(report_cmd, common);
 
   std::string eval_truth, eval_out;
@@ -152,11 +165,13 @@ int main(int argc, char** argv) {
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads));
   run.detect.min_repetition_given = run_cmd->count("--min-repetition") > 0;
+  run.sensitivity = !no_sensitivity;
   detect.detect.min_repetition_given = detect_cmd->count("--min-repetition") > 0;
   try {
     if (*run_cmd) return finish(gs::run_command(run));
     if (*detect_cmd) return finish(gs::detect_command(detect));
-    if (*report_cmd) return finish(gs::report_command(report_db, report_out));
+    if (*report_cmd) return finish(gs::report_command(report_db, report_out, report_actors));
+    if (*estimate_cmd) return finish(gs::estimate_command(estimate_db, estimate_actors, estimate_out));
     if (*ingest_cmd) return finish(gs::ingest_command(ingest));
     if (*inspect_cmd) return finish(gs::inspect_command(inspect_db, std::cout));
     if (*eval_cmd) {

@@ -16,7 +16,10 @@
 #include "groundswell/version.h"
 #include "ingest/ingest.h"
 #include "ingest/reader.h"
+#include "estimate/actors.h"
+#include "estimate/estimate.h"
 #include "pipeline/report_builder.h"
+#include "signals/signals.h"
 #include "report/html.h"
 #include "store/dataset.h"
 #include "store/store.h"
@@ -35,17 +38,23 @@ Result<std::int64_t> tz_offset(const std::string& tz) {
   return off;
 }
 
-std::string input_parameters_json(const InputOptions& in) {
+std::string input_parameters_json(const InputOptions& in, std::string_view actors) {
   JsonWriter w(false);
   w.begin_object().key("inputs").begin_array();
   for (const auto& i : in.inputs) w.value(i);
   w.end_array().key("format").value(in.format).key("strict").value(in.strict).key("tz").value(in.tz);
+  if (!actors.empty()) {
+    std::error_code ec;
+    auto abs = fs::absolute(actors, ec);
+    w.key("actors").value(ec ? std::string(actors) : abs.string());
+  }
   w.end_object();
   return w.take();
 }
 
 Result<IngestSummary> ingest_into(Store& store, const InputOptions& in, std::string command,
-                                  std::string rejects_path, bool progress) {
+                                  std::string rejects_path, bool progress,
+                                  std::string_view actors = "") {
   auto off = tz_offset(in.tz);
   if (!off) return off.status();
   IngestOptions o;
@@ -56,7 +65,7 @@ Result<IngestSummary> ingest_into(Store& store, const InputOptions& in, std::str
   o.rejects_path = std::move(rejects_path);
   o.progress = progress;
   o.command = std::move(command);
-  o.parameters_json = input_parameters_json(in);
+  o.parameters_json = input_parameters_json(in, actors);
   return ingest(store, o);
 }
 
@@ -159,27 +168,108 @@ void write_detection_blocks(JsonWriter& w, const DetectOptions& o, const Detecti
 
 struct Analysis {
   Dataset data;
+  SignalTable signals;
   DetectionResult detection;
+  std::optional<Estimate> estimate;
 };
 
-Result<Analysis> analyse(Store& store, const DetectOptions& options, const fs::path& out,
-                         std::optional<std::int64_t> run_id) {
+// The clusters of one detection as the estimation stage takes them.
+ClusterAssignment assignment_of(std::string label, const DetectionResult& r, double fdr) {
+  std::vector<double> p;
+  for (const auto& c : r.clusters) p.push_back(c.p_value);
+  return make_cluster_assignment(std::move(label), r.account_cluster, p, fdr);
+}
+
+// The analysis stages after ingest: signals, detection, estimation (with actors), and every
+// output file. `sensitivity` re-runs detection at neighbouring settings for the sensitivity
+// table of spec §5.7.
+Result<Analysis> analyse(Store& store, const DetectOptions& options, const std::string& actors_path,
+                         bool sensitivity, const fs::path& out, std::optional<std::int64_t> run_id,
+                         bool store_result = true) {
   Analysis a;
+  std::optional<ActorSet> actors;
+  if (!actors_path.empty()) {
+    auto loaded = load_actors_file(actors_path);
+    if (!loaded) return loaded.status();
+    actors = std::move(*loaded);
+  }
   log_info("loading the analysis data");
   auto data = load_dataset(store);
   if (!data) return data.status();
   a.data = std::move(*data);
+  auto sig = compute_signals(a.data);
+  if (!sig) return sig.status();
+  a.signals = std::move(*sig);
   log_info(fmt::format("detecting coordination among {} accounts, {} messages", a.data.accounts(),
                        a.data.messages()));
   auto det = detect(a.data, options);
   if (!det) return det.status();
   a.detection = std::move(*det);
-  if (!out.empty()) GS_RETURN_IF_ERROR(write_detection_outputs(a.data, a.detection, options, out));
-  auto stored = store_detection(store, a.data, a.detection, options, run_id);
-  if (!stored) return stored.status();
   log_info(fmt::format("{} clusters, {} edges kept of {} tested", a.detection.clusters.size(),
                        a.detection.significant_edges, a.detection.tested_edges));
+  if (actors) {
+    EstimateInputs in;
+    in.data = &a.data;
+    in.actors = &*actors;
+    in.score = a.signals.score;
+    in.scenarios.push_back(assignment_of("default", a.detection, options.fdr));
+    if (sensitivity && options.compat == CompatMode::kNone) {
+      // One detection setting varies per scenario, the others stay as chosen.
+      struct Variant {
+        std::string label;
+        DetectOptions o;
+      };
+      std::vector<Variant> variants;
+      for (double f : {0.5, 2.0}) {
+        Variant v{fmt::format("window={}s", static_cast<double>(options.window_ms) * f / 1000), options};
+        v.o.window_ms = static_cast<TimeMs>(static_cast<double>(options.window_ms) * f);
+        variants.push_back(v);
+      }
+      for (double sim : {options.similarity - 0.1, std::min(1.0, options.similarity + 0.1)}) {
+        Variant v{fmt::format("similarity={:.2f}", sim), options};
+        v.o.similarity = sim;
+        variants.push_back(v);
+      }
+      for (double q : {options.fdr / 5, std::min(0.5, options.fdr * 2)}) {
+        Variant v{fmt::format("fdr={}", q), options};
+        v.o.fdr = q;
+        variants.push_back(v);
+      }
+      for (const auto& v : variants) {
+        log_info(fmt::format("sensitivity: detecting again with {}", v.label));
+        auto alt = detect(a.data, v.o);
+        if (!alt) return alt.status();
+        in.scenarios.push_back(assignment_of(v.label, *alt, v.o.fdr));
+      }
+    }
+    EstimateOptions eo;
+    eo.seed = options.seed;
+    auto est = estimate_support(in, eo);
+    if (!est) return est.status();
+    a.estimate = std::move(*est);
+  }
+  if (!out.empty()) {
+    AccountScores scores{a.signals.score, a.signals.reasons};
+    GS_RETURN_IF_ERROR(write_detection_outputs(a.data, a.detection, options, out, &scores));
+    if (a.estimate) GS_RETURN_IF_ERROR(write_estimate_outputs(*a.estimate, out));
+    auto report = build_report_data(store, a.data, a.detection, options, &a.signals.score);
+    if (!report) return report.status();
+    if (a.estimate) add_estimate_to_report(*a.estimate, a.signals, *report);
+    GS_RETURN_IF_ERROR(write_report_html(report_data_to_json(*report), out / "report.html"));
+  }
+  if (store_result) {
+    auto stored = store_detection(store, a.data, a.detection, options, run_id);
+    if (!stored) return stored.status();
+  }
   return a;
+}
+
+void log_headline(const Estimate& e) {
+  for (const auto& h : e.headline)
+    log_info(fmt::format("{}: {:.0f} accounts visible; {:.0f} after removing coordinated and "
+                         "inauthentic activity (95% interval {:.0f}–{:.0f})",
+                         h.name, h.raw_accounts, h.accounts.value, h.accounts.ci_low,
+                         h.accounts.ci_high));
 }
 
 }  // namespace
@@ -195,21 +285,25 @@ Status run_command(RunOptions options) {
   std::string db_path = options.db_path.empty() ? (out / "groundswell.db").string() : options.db_path;
   auto store = Store::open(db_path);
   if (!store) return store.status();
+  if (!options.actors_path.empty() && !fs::exists(options.actors_path))
+    return Status::NotFound(fmt::format("--actors {}: no such file", options.actors_path));
   auto summary = ingest_into(*store, options.input, "run", (out / "rejects.jsonl").string(),
-                             options.progress);
+                             options.progress, options.actors_path);
   if (!summary) return summary.status();
   log_ingest_summary(*summary);
-  auto analysis = analyse(*store, options.detect.options, out, summary->run_id);
+  auto analysis = analyse(*store, options.detect.options, options.actors_path,
+                          options.sensitivity, out, summary->run_id);
   if (!analysis) return analysis.status();
-
-  auto report = build_report_data(*store, analysis->data, analysis->detection, options.detect.options);
-  if (!report) return report.status();
-  GS_RETURN_IF_ERROR(write_report_html(report_data_to_json(*report), out / "report.html"));
 
   JsonWriter w;
   w.begin_object().key("version").value(kVersion);
   write_input_block(w, *summary);
   write_detection_blocks(w, options.detect.options, analysis->detection);
+  if (analysis->estimate) {
+    w.key("actors");
+    write_actors_json(*analysis->estimate, w);
+    log_headline(*analysis->estimate);
+  }
   w.key("database").value(db_path);
   w.end_object();
   std::string text = w.take();
@@ -232,7 +326,7 @@ Status detect_command(DetectCommandOptions options) {
   auto run = store->begin_run("detect", detect_options_json(options.detect.options));
   if (!run) return run.status();
   auto t0 = std::chrono::steady_clock::now();
-  auto analysis = analyse(*store, options.detect.options, options.out_dir, *run);
+  auto analysis = analyse(*store, options.detect.options, "", false, options.out_dir, *run);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!analysis) {
     (void)store->finish_run(*run, "failed", "{}", secs);
@@ -293,9 +387,26 @@ Result<DetectOptions> recorded_detect_options(Store& store) {
   return o;
 }
 
+// The actors file of the latest run that named one, if it is still there.
+std::string recorded_actors_path(Store& store) {
+  Stmt s;
+  if (!store.db().prepare("SELECT parameters FROM runs WHERE command = 'run' ORDER BY id DESC", s).ok())
+    return {};
+  simdjson::dom::parser parser;
+  while (s.step() == Stmt::kRow) {
+    std::string text(s.column_text(0));
+    simdjson::dom::element root;
+    std::string_view path;
+    if (parser.parse(text).get(root) || root["actors"].get(path) || path.empty()) continue;
+    if (fs::exists(path)) return std::string(path);
+  }
+  return {};
+}
+
 }  // namespace
 
-Status report_command(const std::string& db_path, const std::string& out_dir) {
+Status report_command(const std::string& db_path, const std::string& out_dir,
+                      std::string actors_path) {
   if (db_path.empty() || out_dir.empty())
     return Status::InvalidArgument("report: --db FILE and --out DIR are required");
   if (!fs::exists(db_path)) return Status::NotFound(fmt::format("no database at {}", db_path));
@@ -303,19 +414,30 @@ Status report_command(const std::string& db_path, const std::string& out_dir) {
   if (!store) return store.status();
   auto options = recorded_detect_options(*store);
   if (!options) return options.status();
+  if (actors_path.empty()) actors_path = recorded_actors_path(*store);
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) return Status::IoError(fmt::format("cannot create {}: {}", out_dir, ec.message()));
-  auto data = load_dataset(*store);
-  if (!data) return data.status();
-  auto det = detect(*data, *options);
-  if (!det) return det.status();
-  fs::path out(out_dir);
-  GS_RETURN_IF_ERROR(write_detection_outputs(*data, *det, *options, out));
-  auto report = build_report_data(*store, *data, *det, *options);
-  if (!report) return report.status();
-  GS_RETURN_IF_ERROR(write_report_html(report_data_to_json(*report), out / "report.html"));
-  log_info(fmt::format("report: {}", (out / "report.html").string()));
+  auto analysis = analyse(*store, *options, actors_path, true, out_dir, std::nullopt,
+                          /*store_result=*/false);
+  if (!analysis) return analysis.status();
+  log_info(fmt::format("report: {}", (fs::path(out_dir) / "report.html").string()));
+  return Status::Ok();
+}
+
+Status estimate_command(const std::string& db_path, const std::string& actors_path,
+                        const std::string& out_dir) {
+  if (db_path.empty() || actors_path.empty())
+    return Status::InvalidArgument("estimate: --db FILE and --actors FILE are required");
+  if (!fs::exists(db_path)) return Status::NotFound(fmt::format("no database at {}", db_path));
+  auto store = Store::open(db_path);
+  if (!store) return store.status();
+  auto options = recorded_detect_options(*store);
+  if (!options) return options.status();
+  auto analysis = analyse(*store, *options, actors_path, true, out_dir, std::nullopt,
+                          /*store_result=*/false);
+  if (!analysis) return analysis.status();
+  if (analysis->estimate) log_headline(*analysis->estimate);
   return Status::Ok();
 }
 

@@ -39,6 +39,7 @@ struct RunOptions {
   std::string db_path;  // default: <out_dir>/groundswell.db
   std::string actors_path;
   DetectCliOptions detect;
+  bool sensitivity = true;  // re-detect at neighbouring settings for the sensitivity table
   bool progress = true;
 };
 
@@ -56,7 +57,15 @@ Status detect_command(DetectCommandOptions options);
 // Regenerates report.html (and the detection outputs) from a database, with the detection
 // parameters recorded by its latest detection: detection is deterministic, so this
 // reproduces what `run` wrote.
-Status report_command(const std::string& db_path, const std::string& out_dir);
+// With an actors file (given, or the one the latest run used if it still exists) the report
+// also has the support estimates.
+Status report_command(const std::string& db_path, const std::string& out_dir,
+                      std::string actors_path = "");
+
+// Support per actor (spec §5.7) from a database: signals, clusters at the recorded detection
+// parameters, estimates; writes support.csv and sensitivity.csv to out_dir when given.
+Status estimate_command(const std::string& db_path, const std::string& actors_path,
+                        const std::string& out_dir);
 
 struct IngestCommandOptions {
   InputOptions input;

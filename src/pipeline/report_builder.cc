@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
+#include <set>
 
 #include "base/time.h"
 #include "groundswell/version.h"
@@ -261,6 +263,93 @@ Result<ReportData> build_report_data(Store& store, const Dataset& d,
       "Coordination is not proof of inauthenticity: fan communities and newsrooms can act "
       "together too. The evidence messages of each cluster are there to be read.");
   return rd;
+}
+
+namespace {
+
+std::optional<double> opt(double v) { return finite(v); }
+
+// Equal-width histogram of the finite values in [lo, hi].
+ReportSignal histogram(std::string name, std::string label, std::string unit,
+                       const std::vector<double>& values, double lo, double hi, int bins,
+                       std::optional<double> threshold = std::nullopt) {
+  ReportSignal s;
+  s.name = std::move(name);
+  s.label = std::move(label);
+  s.unit = std::move(unit);
+  s.threshold = threshold;
+  std::vector<std::int64_t> counts(static_cast<std::size_t>(bins), 0);
+  for (double v : values) {
+    if (!std::isfinite(v)) continue;
+    double x = std::clamp(v, lo, hi);
+    auto b = static_cast<int>((x - lo) / (hi - lo) * bins);
+    ++counts[static_cast<std::size_t>(std::clamp(b, 0, bins - 1))];
+  }
+  for (int b = 0; b < bins; ++b)
+    s.bins.push_back({lo + (hi - lo) * b / bins, lo + (hi - lo) * (b + 1) / bins,
+                      counts[static_cast<std::size_t>(b)]});
+  return s;
+}
+
+}  // namespace
+
+void add_estimate_to_report(const Estimate& e, const SignalTable& sig, ReportData& rd) {
+  static const std::set<std::string> kHeadline = {"accounts", "messages", "engagement", "views",
+                                                  "forwards", "reactions", "replies", "err", "er"};
+  for (const auto& r : e.rows) {
+    ReportSupportRow row{r.actor, r.metric, "", opt(r.raw), opt(r.adjusted), opt(r.ci_low),
+                         opt(r.ci_high)};
+    if (r.period == "all") {
+      if (kHeadline.count(r.metric)) rd.headline.push_back(row);
+      if (r.metric.starts_with("sov_"))
+        rd.share_of_voice.push_back({r.actor, r.metric.substr(4), opt(r.raw), opt(r.adjusted)});
+    } else if (r.period.size() == 10 &&
+               (r.metric == "accounts" || r.metric == "messages" || r.metric == "engagement")) {
+      row.period = r.period;  // daily bins: YYYY-MM-DD
+      rd.series.push_back(std::move(row));
+    }
+  }
+  // Headline order: the actors file's order, accounts/messages/engagement first.
+  std::map<std::string, std::size_t> actor_rank;
+  for (std::size_t i = 0; i < e.headline.size(); ++i) actor_rank[e.headline[i].name] = i;
+  auto metric_rank = [](const std::string& m) {
+    static const std::vector<std::string> order = {"accounts", "messages", "engagement", "views",
+                                                   "forwards", "reactions", "replies", "err", "er"};
+    return static_cast<std::size_t>(std::find(order.begin(), order.end(), m) - order.begin());
+  };
+  std::stable_sort(rd.headline.begin(), rd.headline.end(), [&](const auto& x, const auto& y) {
+    if (actor_rank[x.actor] != actor_rank[y.actor]) return actor_rank[x.actor] < actor_rank[y.actor];
+    return metric_rank(x.metric) < metric_rank(y.metric);
+  });
+  for (const auto& r : e.sensitivity) {
+    bool baseline = r.scenario == "default" && std::abs(r.score_threshold - e.score_threshold) < 1e-9;
+    std::string parameter = r.scenario == "default" ? "score_threshold" : r.scenario;
+    ReportValue value = r.scenario == "default" ? ReportValue(r.score_threshold)
+                                                : ReportValue(r.score_threshold);
+    if (r.scenario != "default" && std::abs(r.score_threshold - e.score_threshold) > 1e-9) continue;
+    if (r.scenario != "default") value = std::string(r.scenario);
+    rd.sensitivity.push_back({parameter, value, r.actor, "accounts", opt(r.accounts),
+                              std::nullopt, std::nullopt, baseline});
+  }
+  rd.signals.push_back(histogram("inauthenticity_score", "Inauthenticity score", "score (0-1)",
+                                 sig.score, 0, 1, 20, e.score_threshold));
+  std::vector<double> rate, forwards, duplicates, office;
+  for (const auto& a : sig.accounts) {
+    rate.push_back(a.posts_per_day > 0 ? a.posts_per_day : std::nan(""));
+    forwards.push_back(std::isfinite(a.score[static_cast<int>(Signal::kForwardShare)]) ? a.forward_share : std::nan(""));
+    duplicates.push_back(std::isfinite(a.score[static_cast<int>(Signal::kDuplicateShare)]) ? a.duplicate_share : std::nan(""));
+    office.push_back(std::isfinite(a.score[static_cast<int>(Signal::kOfficeHours)]) ? a.office_fraction : std::nan(""));
+  }
+  rd.signals.push_back(histogram("posts_per_day", "Posts per active day", "posts", rate, 0, 50, 25));
+  rd.signals.push_back(histogram("forward_share", "Share of posts that are forwards or retweets",
+                                 "share", forwards, 0, 1, 20));
+  rd.signals.push_back(histogram("duplicate_share",
+                                 "Share of posts that other accounts posted word for word", "share",
+                                 duplicates, 0, 1, 20));
+  rd.signals.push_back(histogram("office_fraction",
+                                 "Share of posts in office hours (best-fitting time zone)", "share",
+                                 office, 0, 1, 20));
+  for (const auto& a : e.assumptions) rd.assumptions.push_back(a);
 }
 
 }  // namespace groundswell

@@ -6,6 +6,8 @@
 #pragma once
 
 #include "detect/detect.h"
+#include "estimate/estimate.h"
+#include "signals/signals.h"
 #include "report/report_data.h"
 #include "store/dataset.h"
 #include "store/store.h"
@@ -27,5 +29,10 @@ Result<ReportData> build_report_data(Store& store, const Dataset& data,
                                      const DetectOptions& options,
                                      const std::vector<double>* scores = nullptr,
                                      const ReportLimits& limits = {});
+
+// Headline, series, share of voice, sensitivity, signal histograms and the estimation's
+// assumptions.
+void add_estimate_to_report(const Estimate& estimate, const SignalTable& signals,
+                            ReportData& report);
 
 }  // namespace groundswell

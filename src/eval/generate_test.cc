@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 #include <zlib.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include <filesystem>
@@ -91,8 +92,11 @@ struct Dataset {
 class GenerateTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    fs::path base = fs::path(GS_BINARY_DIR) / "generate_test";
-    fs::remove_all(base);
+    // One folder per process: CTest runs each test of this suite as its own process, in
+    // parallel, and each generates the suite's data afresh.
+    base_ = fs::path(GS_BINARY_DIR) / ("generate_test-" + std::to_string(::getpid()));
+    fs::remove_all(base_);
+    const fs::path& base = base_;
     for (int k = 0; k < 2; ++k) {
       GenerateOptions o;
       o.seed = 7;
@@ -112,6 +116,7 @@ class GenerateTest : public ::testing::Test {
     other_seed_ = new Dataset{o.out_dir, r.value()};
   }
   static void TearDownTestSuite() {
+    fs::remove_all(base_);
     delete first_;
     delete second_;
     delete other_seed_;
@@ -135,7 +140,10 @@ class GenerateTest : public ::testing::Test {
   static Dataset* first_;
   static Dataset* second_;
   static Dataset* other_seed_;
+  static fs::path base_;
 };
+
+fs::path GenerateTest::base_;
 
 Dataset* GenerateTest::first_ = nullptr;
 Dataset* GenerateTest::second_ = nullptr;

@@ -13,13 +13,9 @@ constexpr std::size_t kChunk = 1 << 20;
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 }  // namespace
 
-// ---- LineReader -----------------------------------------------------------------------------
+// ---- ChunkedReader, LineReader ------------------------------------------------------------
 
-LineReader::LineReader(InputStream& in, std::uint64_t max_line_bytes)
-    : in_(in), max_(max_line_bytes) {}
-
-// Keeps the unread part, drops the rest, and reads one more chunk. False at the end.
-bool LineReader::fill() {
+bool ChunkedReader::fill() {
   if (eof_) return false;
   if (pos_ > 0) {
     std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
@@ -40,6 +36,9 @@ bool LineReader::fill() {
   }
   return true;
 }
+
+LineReader::LineReader(InputStream& in, std::uint64_t max_line_bytes)
+    : ChunkedReader(in), max_(max_line_bytes) {}
 
 bool LineReader::next(Line& line) {
   line = Line{};
@@ -108,29 +107,7 @@ bool LineReader::next(Line& line) {
 // ---- CsvReader ------------------------------------------------------------------------------
 
 CsvReader::CsvReader(InputStream& in, std::uint64_t max_record_bytes, char delimiter)
-    : in_(in), max_(max_record_bytes), delim_(delimiter) {}
-
-bool CsvReader::fill() {
-  if (eof_) return false;
-  if (pos_ > 0) {
-    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
-    base_offset_ += pos_;
-    end_ -= pos_;
-    pos_ = 0;
-  }
-  if (buf_.size() < end_ + kChunk) buf_.resize(end_ + kChunk);
-  std::size_t got = in_.read(buf_.data() + end_, kChunk);
-  if (got == 0) {
-    eof_ = true;
-    return false;
-  }
-  end_ += got;
-  if (!started_) {
-    started_ = true;
-    if (std::string_view(buf_.data(), end_).starts_with(kBom)) pos_ = kBom.size();
-  }
-  return true;
-}
+    : ChunkedReader(in), max_(max_record_bytes), delim_(delimiter) {}
 
 bool CsvReader::next(Record& rec) {
   rec.data.clear();

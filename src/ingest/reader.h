@@ -62,10 +62,26 @@ const FormatInfo* detect_format(std::string_view head, std::string_view path);
 
 // ---- building blocks shared by readers ---------------------------------------------------
 
+// The refill buffer both line and CSV readers stand on: unread bytes [pos_, end_) of buf_,
+// base_offset_ the stream offset of buf_[0]; a UTF-8 BOM at the start of the stream skipped.
+class ChunkedReader {
+ protected:
+  explicit ChunkedReader(InputStream& in) : in_(in) {}
+  // Keeps the unread part (moving it to the front, also when nothing more comes), reads one
+  // more chunk. False at the end of the stream.
+  bool fill();
+
+  InputStream& in_;
+  std::string buf_;
+  std::size_t pos_ = 0, end_ = 0;
+  std::uint64_t base_offset_ = 0;
+  bool eof_ = false, started_ = false;
+};
+
 // Splits a stream into lines ('\n', with a trailing '\r' removed; a UTF-8 BOM at the start of
 // the stream is skipped). Lines longer than the limit are reported as `too_long` and skipped
 // without buffering them whole.
-class LineReader {
+class LineReader : private ChunkedReader {
  public:
   LineReader(InputStream& in, std::uint64_t max_line_bytes);
 
@@ -80,21 +96,14 @@ class LineReader {
   bool next(Line& line);
 
  private:
-  bool fill();
-
-  InputStream& in_;
   std::uint64_t max_;
-  std::string buf_;
-  std::size_t pos_ = 0, end_ = 0;
-  std::uint64_t base_offset_ = 0;  // stream offset of buf_[0]
   std::uint64_t line_no_ = 0;
-  bool eof_ = false, started_ = false;
   std::string long_head_;
 };
 
 // RFC 4180 CSV: quoted fields with "" escapes and embedded newlines, CRLF or LF, a UTF-8 BOM
 // at the start skipped. Records longer than the limit are skipped and reported.
-class CsvReader {
+class CsvReader : private ChunkedReader {
  public:
   CsvReader(InputStream& in, std::uint64_t max_record_bytes, char delimiter = ',');
 
@@ -114,15 +123,9 @@ class CsvReader {
   bool next(Record& rec);
 
  private:
-  bool fill();
-
-  InputStream& in_;
   std::uint64_t max_;
   char delim_;
-  std::string buf_;
-  std::size_t pos_ = 0, end_ = 0;
-  std::uint64_t base_offset_ = 0, line_no_ = 1;
-  bool eof_ = false, started_ = false;
+  std::uint64_t line_no_ = 1;
   std::string raw_;
 };
 

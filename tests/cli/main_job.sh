@@ -22,21 +22,25 @@ actors=()
 "$bin" run "$work/gen/data" "${actors[@]}" --out "$work/a" --threads 1 --quiet
 check "run succeeds" test -s "$work/a/summary.json"
 for f in groundswell.db summary.json accounts.csv clusters.csv edges.csv network.gexf \
-         network.graphml report.html rejects.jsonl; do
+         network.graphml report.html rejects.jsonl support.csv; do
   check "writes $f" test -e "$work/a/$f"
 done
 check "writes evidence for cluster 1" test -s "$work/a/evidence/cluster-1.json"
 check "summary has the detection block" grep -q '"coordinated_accounts"' "$work/a/summary.json"
+check "summary has the actors block with adjusted intervals" grep -q '"ci_low"' "$work/a/summary.json"
+check "writes support.csv" bash -c "head -1 '$work/a/support.csv' | grep -q '^actor,period,metric,raw,adjusted,ci_low,ci_high'"
+check "writes sensitivity.csv" test -s "$work/a/sensitivity.csv"
+check "eval scores the run against the truth" bash -c \
+  "'$bin' eval --truth '$work/gen/truth.json' --out '$work/a' | grep -q 'precision' && test -s '$work/a/eval.json'"
 check "accounts.csv header" bash -c "head -1 '$work/a/accounts.csv' | grep -q '^platform,account_id,handle,messages,cluster_id,coordination_degree,inauthenticity_score,reasons'"
 check "edges.csv header" bash -c "head -1 '$work/a/edges.csv' | grep -q '^source,target,behaviour,weight,pairs,objects,median_delay_s,p_value'"
 check "clusters.csv header" bash -c "head -1 '$work/a/clusters.csv' | grep -q '^cluster_id,accounts,messages,behaviours,first_time,last_time,median_delay_s,p_value,top_objects'"
 
 # Same input, two threads instead of one: byte-identical outputs.
 "$bin" run "$work/gen/data" "${actors[@]}" --out "$work/b" --threads 2 --quiet
-for f in accounts.csv clusters.csv edges.csv network.gexf network.graphml report.html; do
+for f in accounts.csv clusters.csv edges.csv network.gexf network.graphml report.html support.csv sensitivity.csv; do
   check "$f identical with 1 and 2 threads" cmp -s "$work/a/$f" "$work/b/$f"
 done
-[[ -f "$work/a/support.csv" ]] && check "support.csv identical with 1 and 2 threads" cmp -s "$work/a/support.csv" "$work/b/support.csv"
 check "summary identical but for the database path" \
   bash -c "diff <(grep -v '\"database\"' '$work/a/summary.json') <(grep -v '\"database\"' '$work/b/summary.json') >/dev/null"
 check "evidence identical" diff -r "$work/a/evidence" "$work/b/evidence"

@@ -131,7 +131,7 @@ double quantile_type7(const std::vector<double>& x, double p) {
 }
 
 // Native: undirected, weight = distinct objects co-acted on within W; actions in a crowd of
-// more than max_crowd actions within ±W pair with nobody.
+// more than max_crowd actions within ±W pair only with their crowd_neighbours nearest.
 BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const DetectOptions& opt,
                             std::span<const std::uint32_t> rank) {
   const TimeMs w = opt.window_ms;
@@ -159,13 +159,22 @@ BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const Detect
                             }
                           }
                         }
+                        // In a crowd, an action pairs only with its `near` nearest actions in
+                        // time on each side: chance neighbours in a viral burst rarely meet
+                        // again, while members of a large campaign keep meeting each other.
+                        const std::size_t near = static_cast<std::size_t>(
+                            std::max(0, opt.crowd_neighbours));
                         for (std::size_t i = s; i < e; ++i) {
-                          if (crowd[i - s]) continue;
+                          if (crowd[i - s] && near == 0) continue;
                           const Action& x = t.actions[i];
                           for (std::size_t j = i + 1; j < e && t.actions[j].time - x.time <= w;
                                ++j) {
+                            if ((crowd[i - s] || crowd[j - s]) && j - i > near) {
+                              if (crowd[i - s]) break;
+                              continue;
+                            }
                             const Action& y = t.actions[j];
-                            if (crowd[j - s] || y.account == x.account) continue;
+                            if (y.account == x.account) continue;
                             PairRecord p;
                             p.object = static_cast<std::uint32_t>(o);
                             p.delay_ms = static_cast<std::uint32_t>(y.time - x.time);

@@ -83,6 +83,10 @@ struct DetectOptions {
   // actions pairs with nobody (a crowd that large is virality, not pair-level evidence, and
   // the cap bounds the work per action). 0 = no cap. docs/detection.md gives the evidence.
   int max_crowd = 100;
+  // ... except with its nearest crowd_neighbours actions in time on each side (0 = nobody):
+  // the members of a campaign larger than max_crowd keep meeting each other item after item,
+  // chance neighbours in a viral burst do not (docs/detection.md).
+  int crowd_neighbours = 3;
   int min_text_tokens = 5;             // native text: shorter normalized texts are not matched
   double coortweet_edge_weight = 0.5;  // quantile p of weight_threshold (R type 7)
   int top_objects = 5;                 // per cluster in clusters.csv

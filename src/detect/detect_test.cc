@@ -490,10 +490,53 @@ TEST(NativeDefaults, PlantedGroupFoundAndNoOrganicAccountClustered) {
   EXPECT_EQ(c.accounts.size(), 20u);
   EXPECT_LE(c.p_value, 0.05);
   EXPECT_LE(c.median_delay_s, 5.0);
-  EXPECT_EQ(c.messages, 600u);
+  // The 600 campaign shares, plus the few viral shares where two bots were each other's
+  // nearest neighbours in the crowd.
+  EXPECT_GE(c.messages, 600u);
+  EXPECT_LE(c.messages, 660u);
   ASSERT_FALSE(c.top_objects.empty());
   EXPECT_EQ(c.top_objects[0].key.rfind("campaign", 0), 0u);
   EXPECT_GT(r->crowded_actions, 5000u);  // the viral bursts
+}
+
+TEST(NativeDefaults, CampaignLargerThanTheCrowdCapIsStillFound) {
+  // 150 accounts co-share 30 items within seconds: every item is a crowd above max_crowd
+  // (100). Their nearest neighbours in each crowd are other members, so they stay linked;
+  // the organic viral bursts around them stay out.
+  Scenario s = viral_and_planted(12, 1500);
+  std::mt19937_64 rng(5);
+  std::uniform_int_distribution<TimeMs> anytime(0, 3 * 86'400'000 - 1), seconds(0, 20'000);
+  int id = 1'000'000;
+  for (int item = 0; item < 30; ++item) {
+    TimeMs start = 1'700'000'000'000 + anytime(rng);
+    for (int b = 0; b < 150; ++b)
+      s.messages.push_back(share(fmt::format("big{:03}", b), fmt::format("big-item{:02}", item),
+                                 start + seconds(rng), std::to_string(++id)));
+  }
+  for (int b = 0; b < 150; ++b) s.planted.insert(fmt::format("big{:03}", b));
+  Dataset d = testing::make_dataset(s.messages);
+  DetectOptions opt;
+  opt.behaviours = {Behaviour::kShare};
+  auto r = detect(d, opt);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  std::set<std::string> clustered;
+  for (std::size_t a = 0; a < d.accounts(); ++a)
+    if (r->account_cluster[a] != 0) clustered.insert(std::string(d.account_id[a]));
+  std::vector<std::string> missing, extra;
+  std::set_difference(s.planted.begin(), s.planted.end(), clustered.begin(), clustered.end(),
+                      std::back_inserter(missing));
+  std::set_difference(clustered.begin(), clustered.end(), s.planted.begin(), s.planted.end(),
+                      std::back_inserter(extra));
+  EXPECT_TRUE(missing.empty()) << missing.size() << " planted accounts missing, first " << missing[0];
+  EXPECT_TRUE(extra.empty()) << extra.size() << " extra accounts, first " << extra[0];
+  // Without neighbour pairing the large campaign vanishes into its own crowds.
+  opt.crowd_neighbours = 0;
+  auto old = detect(d, opt);
+  ASSERT_TRUE(old.ok());
+  std::size_t big_found = 0;
+  for (std::size_t a = 0; a < d.accounts(); ++a)
+    big_found += old->account_cluster[a] != 0 && d.account_id[a].starts_with("big");
+  EXPECT_EQ(big_found, 0u);
 }
 
 TEST(NativeDefaults, WithoutTheCrowdCapOrganicViralityLooksCoordinated) {

@@ -59,7 +59,10 @@ void add_detect(CLI::App* cmd, gs::DetectCliOptions& d) {
   cmd->add_option("--seed", o.seed, "Seed of the null model and clustering")->capture_default_str();
   cmd->add_option("--max-crowd", o.max_crowd,
                   "An action among more than this many on the same object within W pairs with "
-                  "nobody (0 = no cap)")
+                  "only its nearest neighbours (0 = no cap)")
+      ->capture_default_str();
+  cmd->add_option("--crowd-neighbours", o.crowd_neighbours,
+                  "Nearest actions in time on each side an action in a crowd still pairs with")
       ->capture_default_str();
 }
 

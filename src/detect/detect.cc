@@ -90,6 +90,7 @@ std::string detect_options_json(const DetectOptions& o) {
   w.key("fdr").value(o.fdr);
   w.key("seed").value(o.seed);
   w.key("max_crowd").value(o.max_crowd);
+  w.key("crowd_neighbours").value(o.crowd_neighbours);
   w.key("min_text_tokens").value(o.min_text_tokens);
   w.end_object();
   return w.take();

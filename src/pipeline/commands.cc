@@ -359,6 +359,8 @@ Result<DetectOptions> recorded_detect_options(Store& store) {
   if (!root["min_repetition"].get(i)) o.min_repetition = static_cast<int>(i);
   if (!root["null_replicates"].get(i)) o.null_replicates = static_cast<int>(i);
   if (!root["max_crowd"].get(i)) o.max_crowd = static_cast<int>(i);
+  // Absent in databases written before crowd neighbours existed: those detections had none.
+  o.crowd_neighbours = root["crowd_neighbours"].get(i) ? 0 : static_cast<int>(i);
   if (!root["min_text_tokens"].get(i)) o.min_text_tokens = static_cast<int>(i);
   std::uint64_t seed = 0;
   if (!root["seed"].get(seed)) o.seed = seed;

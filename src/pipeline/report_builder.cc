@@ -103,6 +103,7 @@ Result<ReportData> build_report_data(Store& store, const Dataset& d,
   params.emplace_back("null_replicates", static_cast<std::int64_t>(o.null_replicates));
   params.emplace_back("seed", static_cast<std::int64_t>(o.seed));
   params.emplace_back("max_crowd", static_cast<std::int64_t>(o.max_crowd));
+  params.emplace_back("crowd_neighbours", static_cast<std::int64_t>(o.crowd_neighbours));
   std::string behaviours;
   for (Behaviour b : r.behaviours) {
     if (!behaviours.empty()) behaviours += ", ";
@@ -248,9 +249,9 @@ Result<ReportData> build_report_data(Store& store, const Dataset& d,
   if (o.compat == CompatMode::kNone)
     as.push_back(fmt::format(
         "A pair of accounts is only linked when they acted together on at least {} different "
-        "items; an item shared by a crowd of more than {} accounts within the window counts as "
-        "popular, not as evidence about any pair.",
-        o.min_repetition, o.max_crowd));
+        "items; within a crowd of more than {} accounts acting on one item within the window, an "
+        "account is only compared with the {} acting just before and after it.",
+        o.min_repetition, o.max_crowd, o.crowd_neighbours));
   if (o.null_replicates > 0)
     as.push_back(fmt::format(
         "Coincidence was tested: each account's timeline was shifted by a random offset {} times, "

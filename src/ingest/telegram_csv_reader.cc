@@ -50,15 +50,6 @@ std::string_view peer_prefix(std::string_view type, std::string_view fallback) {
   return fallback;
 }
 
-bool parse_count(std::string_view s, std::int64_t& out) {
-  out = kAbsent;
-  if (s.empty()) return true;
-  double d = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-  if (ec != std::errc() || p != s.data() + s.size() || d < 0) return false;
-  out = static_cast<std::int64_t>(d);
-  return true;
-}
 
 class TelegramCsvReader : public Reader {
  public:
@@ -102,7 +93,7 @@ class TelegramCsvReader : public Reader {
       m.urls.emplace_back(url);
     for (auto [c, out] : {std::pair{kViews, &m.views}, {kReplies, &m.replies},
                           {kForwards, &m.forwards}}) {
-      if (!parse_count(cell(c), *out))
+      if (!parse_count_cell(cell(c), *out))
         return fmt::format("field '{}' must be a non-negative number", kNames[c]);
     }
     std::string_view fwd_peer = cell(kFwdPeerId);

@@ -368,4 +368,14 @@ std::string json_time_field(simdjson::dom::element obj, std::string_view key, Me
   return parse_time_field(s, key, m, tz_offset_s);
 }
 
+bool parse_count_cell(std::string_view s, std::int64_t& out) {
+  out = kAbsent;
+  if (s.empty()) return true;
+  double d = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
+  if (ec != std::errc() || p != s.data() + s.size() || d < 0) return false;
+  out = static_cast<std::int64_t>(d);
+  return true;
+}
+
 }  // namespace groundswell

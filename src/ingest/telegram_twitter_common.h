@@ -96,6 +96,10 @@ bool json_bool(simdjson::dom::element obj, std::string_view key, bool& out);
 // Parses a CSV/text boolean: true/True/TRUE/1/yes -> true.
 bool text_is_true(std::string_view s);
 
+// A counter cell of a CSV: an integer, or a float such as "12.0" as some archives write them;
+// empty means not reported (kAbsent). False for anything else or a negative number.
+bool parse_count_cell(std::string_view s, std::int64_t& out);
+
 // True if the first line of `head` (a CSV header) has a column `name` (lower case;
 // comparison ignores case, quotes and spaces).
 bool csv_header_has(std::string_view head, std::string_view name);

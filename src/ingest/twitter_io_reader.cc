@@ -27,16 +27,6 @@ constexpr std::string_view kNames[kCols] = {
     "quoted_tweet_tweetid", "like_count", "retweet_count", "reply_count", "quote_count",
     "hashtags", "urls", "user_mentions"};
 
-// Counts are integers, some archives write them as "12.0"; empty means not reported.
-bool parse_count(std::string_view s, std::int64_t& out) {
-  out = kAbsent;
-  if (s.empty()) return true;
-  double d = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-  if (ec != std::errc() || p != s.data() + s.size() || d < 0) return false;
-  out = static_cast<std::int64_t>(d);
-  return true;
-}
 
 class TwitterIoReader : public Reader {
  public:
@@ -85,7 +75,7 @@ class TwitterIoReader : public Reader {
     m.quotes.assign(cell(kQuoted));
     for (auto [c, out] : {std::pair{kLikes, &m.likes}, {kRetweets, &m.retweets},
                           {kReplies, &m.replies}, {kQuotes, &m.quotes_count}}) {
-      if (!parse_count(cell(c), *out))
+      if (!parse_count_cell(cell(c), *out))
         return fmt::format("field '{}' must be a non-negative number", kNames[c]);
     }
     // The archive's list columns are authoritative; without them the text rules apply.
@@ -110,9 +100,9 @@ class TwitterIoReader : public Reader {
     a.handle.assign(cell(kScreenName));
     a.display_name.assign(cell(kDisplayName));
     a.description.assign(cell(kDescription));
-    if (!parse_count(cell(kFollowers), a.followers))
+    if (!parse_count_cell(cell(kFollowers), a.followers))
       return "field 'follower_count' must be a non-negative number";
-    if (!parse_count(cell(kFollowing), a.following))
+    if (!parse_count_cell(cell(kFollowing), a.following))
       return "field 'following_count' must be a non-negative number";
     ParsedTime t;
     if (!cell(kCreated).empty()) {

@@ -7,7 +7,6 @@
 namespace groundswell {
 namespace {
 
-constexpr std::size_t kChunk = 1 << 20;
 constexpr std::size_t kEnvelopeStringLimit = 4096;  // chat names are short; longer is cut
 constexpr std::size_t kExcerptBytes = 256;
 constexpr std::size_t kMaxEnvelopeDepth = 256;
@@ -18,29 +17,7 @@ bool ends_scalar(char c) { return is_space(c) || c == ',' || c == ']' || c == '}
 }  // namespace
 
 TelegramExportScanner::TelegramExportScanner(InputStream& in, std::uint64_t max_element_bytes)
-    : in_(in), max_(max_element_bytes) {}
-
-bool TelegramExportScanner::fill() {
-  if (eof_) return false;
-  if (pos_ > 0) {
-    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
-    base_offset_ += pos_;
-    end_ -= pos_;
-    pos_ = 0;
-  }
-  if (buf_.size() < end_ + kChunk) buf_.resize(end_ + kChunk);
-  std::size_t got = in_.read(buf_.data() + end_, kChunk);
-  if (got == 0) {
-    eof_ = true;
-    return false;
-  }
-  end_ += got;
-  if (!started_) {
-    started_ = true;
-    if (std::string_view(buf_.data(), end_).starts_with("\xEF\xBB\xBF")) pos_ = 3;
-  }
-  return true;
-}
+    : ChunkedReader(in), max_(max_element_bytes) {}
 
 void TelegramExportScanner::fail(std::string message) {
   if (!error_.empty()) return;

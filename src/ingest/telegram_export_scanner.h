@@ -26,10 +26,11 @@
 #include <vector>
 
 #include "ingest/input.h"
+#include "ingest/reader.h"
 
 namespace groundswell {
 
-class TelegramExportScanner {
+class TelegramExportScanner : private ChunkedReader {
  public:
   TelegramExportScanner(InputStream& in, std::uint64_t max_element_bytes);
 
@@ -71,18 +72,14 @@ class TelegramExportScanner {
     std::string name_json, id, type;  // objects: scalar name/id/type seen so far
   };
 
-  bool fill();
   bool at(std::size_t i) const { return i < end_; }
   bool capture(Element& e, char first);
   void fail(std::string message);
   void finish_scalar();
 
-  InputStream& in_;
   std::uint64_t max_;
-  std::string buf_;
-  std::size_t pos_ = 0, end_ = 0;
-  std::uint64_t base_offset_ = 0, line_ = 1;
-  bool eof_ = false, started_ = false, complete_ = false, root_seen_ = false;
+  std::uint64_t line_ = 1;
+  bool complete_ = false, root_seen_ = false;
 
   std::vector<Level> stack_;
   // Envelope string/scalar being read (names and ids are short; longer ones are cut).

@@ -203,25 +203,19 @@ class CanonicalJsonReader : public Reader {
   }
 };
 
-class CanonicalCsvReader : public Reader {
+class CanonicalCsvReader : public CsvRowReader<CanonicalCsvReader> {
  public:
-  Status read(InputStream& in, ReadContext& ctx) override {
-    CsvHeader header;
-    return CsvRowLoop::run(in, ctx, this, &row, header);
+  std::string row(const CsvReader::Record& rec, const CsvHeader& header, ReadContext& ctx) {
+    CsvFields fields(rec, header);
+    bool is_account = false;
+    std::string reason = read_canonical(fields, m_, a_, is_account, ctx.tz_offset_s);
+    if (!reason.empty()) return reason;
+    if (is_account) ctx.sink->account(a_);
+    else ctx.sink->message(m_, Position{ctx.file, rec.line, rec.offset});
+    return {};
   }
 
  private:
-  static std::string row(void* self, const CsvReader::Record& rec, const CsvHeader& header,
-                         ReadContext& ctx) {
-    auto* r = static_cast<CanonicalCsvReader*>(self);
-    CsvFields fields(rec, header);
-    bool is_account = false;
-    std::string reason = read_canonical(fields, r->m_, r->a_, is_account, ctx.tz_offset_s);
-    if (!reason.empty()) return reason;
-    if (is_account) ctx.sink->account(r->a_);
-    else ctx.sink->message(r->m_, Position{ctx.file, rec.line, rec.offset});
-    return {};
-  }
   MessageRecord m_;
   AccountRecord a_;
 };

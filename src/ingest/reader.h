@@ -163,6 +163,23 @@ class CsvRowLoop {
                     CsvHeader& header);
 };
 
+// A CSV reader with a header row: Derived supplies
+//   std::string row(const CsvReader::Record&, const CsvHeader&, ReadContext&)
+// returning "" or a reject reason; CsvRowLoop does the rest.
+template <typename Derived>
+class CsvRowReader : public Reader {
+ public:
+  Status read(InputStream& in, ReadContext& ctx) override {
+    CsvHeader header;
+    return CsvRowLoop::run(
+        in, ctx, this,
+        [](void* self, const CsvReader::Record& rec, const CsvHeader& h, ReadContext& c) {
+          return static_cast<Derived*>(static_cast<CsvRowReader*>(self))->row(rec, h, c);
+        },
+        header);
+  }
+};
+
 // Fills `m.time` from a cell or JSON string; returns a reject reason or "".
 std::string parse_time_field(std::string_view value, std::string_view field, MessageRecord& m,
                              std::int64_t tz_offset_s);

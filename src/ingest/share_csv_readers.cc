@@ -35,28 +35,20 @@ std::vector<std::string> header_names(std::string_view line) {
   return names;
 }
 
-class CoortweetReader : public Reader {
+class CoortweetReader : public CsvRowReader<CoortweetReader> {
  public:
-  Status read(InputStream& in, ReadContext& ctx) override {
-    CsvHeader header;
-    return CsvRowLoop::run(in, ctx, this, &row, header);
-  }
-
- private:
-  static std::string row(void* self, const CsvReader::Record& rec, const CsvHeader& h,
-                         ReadContext& ctx) {
-    auto* r = static_cast<CoortweetReader*>(self);
-    if (r->cols_[0] < 0) {
+  std::string row(const CsvReader::Record& rec, const CsvHeader& h, ReadContext& ctx) {
+    if (cols_[0] < 0) {
       const char* names[] = {"object_id", "account_id", "content_id", "timestamp_share"};
       for (int i = 0; i < 4; ++i) {
-        r->cols_[i] = h.index(names[i]);
-        if (r->cols_[i] < 0) return fmt::format("CSV: header has no column '{}'", names[i]);
+        cols_[i] = h.index(names[i]);
+        if (cols_[i] < 0) return fmt::format("CSV: header has no column '{}'", names[i]);
       }
     }
-    MessageRecord& m = r->m_;
+    MessageRecord& m = m_;
     m.clear();
     m.platform = "coortweet";
-    auto cell = [&](int k) { return rec.field(static_cast<std::size_t>(r->cols_[k])); };
+    auto cell = [&](int k) { return rec.field(static_cast<std::size_t>(cols_[k])); };
     m.chat_id.assign(cell(0));
     m.shares.assign(cell(0));
     m.account_id.assign(cell(1));
@@ -69,24 +61,18 @@ class CoortweetReader : public Reader {
     ctx.sink->message(m, Position{ctx.file, rec.line, rec.offset});
     return {};
   }
+
+ private:
   int cols_[4] = {-1, -1, -1, -1};
   MessageRecord m_;
 };
 
-class CntReader : public Reader {
+class CntReader : public CsvRowReader<CntReader> {
  public:
-  Status read(InputStream& in, ReadContext& ctx) override {
-    CsvHeader header;
-    return CsvRowLoop::run(in, ctx, this, &row, header);
-  }
-
- private:
   // Columns by position, as the toolkit reads them.
-  static std::string row(void* self, const CsvReader::Record& rec, const CsvHeader& h,
-                         ReadContext& ctx) {
-    auto* r = static_cast<CntReader*>(self);
+  std::string row(const CsvReader::Record& rec, const CsvHeader& h, ReadContext& ctx) {
     if (h.size() < 8) return "CSV: expected 8 columns (message_id, user_id, username, repost_id, reply_id, message, timestamp, urls)";
-    MessageRecord& m = r->m_;
+    MessageRecord& m = m_;
     m.clear();
     m.platform = "cnt";
     m.message_id.assign(rec.field(0));
@@ -103,6 +89,8 @@ class CntReader : public Reader {
     ctx.sink->message(m, Position{ctx.file, rec.line, rec.offset});
     return {};
   }
+
+ private:
   MessageRecord m_;
 };
 

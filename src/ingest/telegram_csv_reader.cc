@@ -50,28 +50,19 @@ std::string_view peer_prefix(std::string_view type, std::string_view fallback) {
   return fallback;
 }
 
-
-class TelegramCsvReader : public Reader {
+class TelegramCsvReader : public CsvRowReader<TelegramCsvReader> {
  public:
-  Status read(InputStream& in, ReadContext& ctx) override {
-    CsvHeader header;
-    return CsvRowLoop::run(in, ctx, this, &row, header);
-  }
-
- private:
-  static std::string row(void* self, const CsvReader::Record& rec, const CsvHeader& h,
-                         ReadContext& ctx) {
-    auto* r = static_cast<TelegramCsvReader*>(self);
-    if (!r->have_cols_) {
-      for (int c = 0; c < kCols; ++c) r->cols_[c] = h.index(kNames[c]);
-      r->have_cols_ = true;
+  std::string row(const CsvReader::Record& rec, const CsvHeader& h, ReadContext& ctx) {
+    if (!have_cols_) {
+      for (int c = 0; c < kCols; ++c) cols_[c] = h.index(kNames[c]);
+      have_cols_ = true;
     }
     for (int c : {kChannelId, kMsgId, kDate})
-      if (r->cols_[c] < 0) return fmt::format("CSV: header has no column '{}'", kNames[c]);
+      if (cols_[c] < 0) return fmt::format("CSV: header has no column '{}'", kNames[c]);
     auto cell = [&](int c) {
-      return r->cols_[c] < 0 ? std::string_view() : rec.field(static_cast<std::size_t>(r->cols_[c]));
+      return cols_[c] < 0 ? std::string_view() : rec.field(static_cast<std::size_t>(cols_[c]));
     };
-    MessageRecord& m = r->m_;
+    MessageRecord& m = m_;
     m.clear();
     m.platform = "telegram";
     if (cell(kChannelId).empty()) return "missing required field 'channel_id'";
@@ -97,7 +88,7 @@ class TelegramCsvReader : public Reader {
         return fmt::format("field '{}' must be a non-negative number", kNames[c]);
     }
     std::string_view fwd_peer = cell(kFwdPeerId);
-    if (text_is_true(cell(kIsForward)) || (r->cols_[kIsForward] < 0 && !fwd_peer.empty())) {
+    if (text_is_true(cell(kIsForward)) || (cols_[kIsForward] < 0 && !fwd_peer.empty())) {
       if (!fwd_peer.empty()) {
         std::string source = peer_form(fwd_peer, peer_prefix(cell(kFwdPeerType), "channel"));
         // The original post id is the last path segment of a t.me link when one is given.
@@ -119,6 +110,8 @@ class TelegramCsvReader : public Reader {
     ctx.sink->message(m, Position{ctx.file, rec.line, rec.offset});
     return {};
   }
+
+ private:
 
   bool have_cols_ = false;
   int cols_[kCols] = {};

@@ -27,36 +27,27 @@ constexpr std::string_view kNames[kCols] = {
     "quoted_tweet_tweetid", "like_count", "retweet_count", "reply_count", "quote_count",
     "hashtags", "urls", "user_mentions"};
 
-
-class TwitterIoReader : public Reader {
+class TwitterIoReader : public CsvRowReader<TwitterIoReader> {
  public:
-  Status read(InputStream& in, ReadContext& ctx) override {
-    CsvHeader header;
-    return CsvRowLoop::run(in, ctx, this, &row, header);
-  }
-
- private:
-  static std::string row(void* self, const CsvReader::Record& rec, const CsvHeader& h,
-                         ReadContext& ctx) {
-    auto* r = static_cast<TwitterIoReader*>(self);
-    if (!r->have_cols_) {
-      for (int c = 0; c < kCols; ++c) r->cols_[c] = h.index(kNames[c]);
-      r->have_cols_ = true;
-      r->users_file_ = r->cols_[kTweetId] < 0;
+  std::string row(const CsvReader::Record& rec, const CsvHeader& h, ReadContext& ctx) {
+    if (!have_cols_) {
+      for (int c = 0; c < kCols; ++c) cols_[c] = h.index(kNames[c]);
+      have_cols_ = true;
+      users_file_ = cols_[kTweetId] < 0;
     }
-    if (r->cols_[kUserId] < 0) return "CSV: header has no column 'userid'";
+    if (cols_[kUserId] < 0) return "CSV: header has no column 'userid'";
     auto cell = [&](int c) {
-      return r->cols_[c] < 0 ? std::string_view() : rec.field(static_cast<std::size_t>(r->cols_[c]));
+      return cols_[c] < 0 ? std::string_view() : rec.field(static_cast<std::size_t>(cols_[c]));
     };
     std::string_view user = cell(kUserId);
     if (user.empty()) return "missing required field 'userid'";
-    if (r->users_file_ || r->seen_.first(user)) {
-      std::string reason = r->account(cell, ctx);
+    if (users_file_ || seen_.first(user)) {
+      std::string reason = account(cell, ctx);
       if (!reason.empty()) return reason;
     }
-    if (r->users_file_) return {};
+    if (users_file_) return {};
 
-    MessageRecord& m = r->m_;
+    MessageRecord& m = m_;
     m.clear();
     m.platform = "twitter";
     m.message_id.assign(cell(kTweetId));
@@ -64,13 +55,13 @@ class TwitterIoReader : public Reader {
     m.account_id.assign(user);
     m.account_handle.assign(cell(kScreenName));
     m.display_name.assign(cell(kDisplayName));
-    if (r->cols_[kTime] < 0) return "CSV: header has no column 'tweet_time'";
+    if (cols_[kTime] < 0) return "CSV: header has no column 'tweet_time'";
     std::string reason = parse_time_field(cell(kTime), "tweet_time", m, 0);
     if (!reason.empty()) return reason;
     m.text.assign(cell(kText));
     m.lang.assign(cell(kLang));
     std::string_view rt = cell(kRetweetId);
-    if (!rt.empty() && (r->cols_[kIsRetweet] < 0 || text_is_true(cell(kIsRetweet)))) m.shares.assign(rt);
+    if (!rt.empty() && (cols_[kIsRetweet] < 0 || text_is_true(cell(kIsRetweet)))) m.shares.assign(rt);
     m.reply_to.assign(cell(kReplyTo));
     m.quotes.assign(cell(kQuoted));
     for (auto [c, out] : {std::pair{kLikes, &m.likes}, {kRetweets, &m.retweets},
@@ -79,7 +70,7 @@ class TwitterIoReader : public Reader {
         return fmt::format("field '{}' must be a non-negative number", kNames[c]);
     }
     // The archive's list columns are authoritative; without them the text rules apply.
-    if (r->cols_[kHashtags] >= 0 || r->cols_[kUrls] >= 0 || r->cols_[kMentions] >= 0) {
+    if (cols_[kHashtags] >= 0 || cols_[kUrls] >= 0 || cols_[kMentions] >= 0) {
       split_list_cell(cell(kHashtags), m.hashtags);
       split_list_cell(cell(kUrls), m.urls);
       split_list_cell(cell(kMentions), m.mentions);
@@ -89,6 +80,8 @@ class TwitterIoReader : public Reader {
     ctx.sink->message(m, Position{ctx.file, rec.line, rec.offset});
     return {};
   }
+
+ private:
 
   template <typename Cell>
   std::string account(const Cell& cell, ReadContext& ctx) {

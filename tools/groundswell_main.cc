@@ -37,6 +37,15 @@ void add_common(CLI::App* cmd, Common& c) {
       ->capture_default_str();
 }
 
+// Only for commands that write outputs: there the key makes every published file
+// pseudonymized (docs/privacy.md).
+void add_pseudonymize(CLI::App* cmd, Common& c) {
+  cmd->add_option("--pseudonymize", c.pseudonymize_key,
+                  "Replace account ids and handles in every output by a keyed hash (HMAC-SHA256 "
+                  "with KEY; same key, same pseudonyms); the key itself is never written")
+      ->type_name("KEY");
+}
+
 void add_detect(CLI::App* cmd, gs::DetectCliOptions& d) {
   auto& o = d.options;
   cmd->add_option("--behaviour", d.behaviours,
@@ -102,6 +111,7 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--no-sensitivity", no_sensitivity,
                     "Skip re-detecting at neighbouring window, similarity and FDR settings");
   add_common(run_cmd, common);
+  add_pseudonymize(run_cmd, common);
 
   std::string estimate_db, estimate_actors, estimate_out;
   auto* estimate_cmd = app.add_subcommand("estimate", "Estimate raw and adjusted support per actor");
@@ -109,6 +119,7 @@ int main(int argc, char** argv) {
   estimate_cmd->add_option("--actors", estimate_actors, "Actors file (TOML)")->required();
   estimate_cmd->add_option("--out", estimate_out, "Write support.csv and sensitivity.csv here");
   add_common(estimate_cmd, common);
+  add_pseudonymize(estimate_cmd, common);
 
   gs::DetectCommandOptions detect;
   auto* detect_cmd = app.add_subcommand("detect", "Detect coordinated accounts in a database");
@@ -116,6 +127,7 @@ int main(int argc, char** argv) {
   detect_cmd->add_option("--out", detect.out_dir, "Write edges.csv, clusters.csv, ... here");
   add_detect(detect_cmd, detect.detect);
   add_common(detect_cmd, common);
+  add_pseudonymize(detect_cmd, common);
 
   gs::IngestCommandOptions ingest;
   auto* ingest_cmd = app.add_subcommand("ingest", "Read inputs into a database");
@@ -133,6 +145,7 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--actors", report_actors,
                          "Actors file (default: the one the latest run used, if it still exists)");
   add_common(report_cmd, common);
+  add_pseudonymize(report_cmd, common);
 
   std::string eval_truth, eval_out;
   auto* eval_cmd = app.add_subcommand(
@@ -171,11 +184,22 @@ int main(int argc, char** argv) {
   run.detect.min_repetition_given = run_cmd->count("--min-repetition") > 0;
   run.sensitivity = !no_sensitivity;
   detect.detect.min_repetition_given = detect_cmd->count("--min-repetition") > 0;
+  run.pseudonymize_key = common.pseudonymize_key;
+  detect.pseudonymize_key = common.pseudonymize_key;
+  if (!common.pseudonymize_key.empty() &&
+      ((*detect_cmd && detect.out_dir.empty()) || (*estimate_cmd && estimate_out.empty()))) {
+    gs::log_error("--pseudonymize applies to the files written with --out; give --out DIR");
+    return 1;
+  }
   try {
     if (*run_cmd) return finish(gs::run_command(run));
     if (*detect_cmd) return finish(gs::detect_command(detect));
-    if (*report_cmd) return finish(gs::report_command(report_db, report_out, report_actors));
-    if (*estimate_cmd) return finish(gs::estimate_command(estimate_db, estimate_actors, estimate_out));
+    if (*report_cmd)
+      return finish(
+          gs::report_command(report_db, report_out, report_actors, common.pseudonymize_key));
+    if (*estimate_cmd)
+      return finish(gs::estimate_command(estimate_db, estimate_actors, estimate_out,
+                                         common.pseudonymize_key));
     if (*ingest_cmd) return finish(gs::ingest_command(ingest));
     if (*inspect_cmd) return finish(gs::inspect_command(inspect_db, std::cout));
     if (*eval_cmd) {

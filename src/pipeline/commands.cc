@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <fstream>
 #include <ostream>
@@ -18,6 +19,7 @@
 #include "ingest/reader.h"
 #include "estimate/actors.h"
 #include "estimate/estimate.h"
+#include "pipeline/pseudonymize.h"
 #include "pipeline/report_builder.h"
 #include "signals/signals.h"
 #include "report/html.h"
@@ -171,6 +173,7 @@ struct Analysis {
   SignalTable signals;
   DetectionResult detection;
   std::optional<Estimate> estimate;
+  std::unique_ptr<NameScrubber> scrubber;  // under --pseudonymize, once outputs are written
 };
 
 // The clusters of one detection as the estimation stage takes them.
@@ -185,7 +188,7 @@ ClusterAssignment assignment_of(std::string label, const DetectionResult& r, dou
 // table of spec §5.7.
 Result<Analysis> analyse(Store& store, const DetectOptions& options, const std::string& actors_path,
                          bool sensitivity, const fs::path& out, std::optional<std::int64_t> run_id,
-                         bool store_result = true) {
+                         bool store_result = true, const Pseudonymizer* pseudonymizer = nullptr) {
   Analysis a;
   std::optional<ActorSet> actors;
   if (!actors_path.empty()) {
@@ -248,20 +251,55 @@ Result<Analysis> analyse(Store& store, const DetectOptions& options, const std::
     if (!est) return est.status();
     a.estimate = std::move(*est);
   }
-  if (!out.empty()) {
-    AccountScores scores{a.signals.score, a.signals.reasons};
-    GS_RETURN_IF_ERROR(write_detection_outputs(a.data, a.detection, options, out, &scores));
-    if (a.estimate) GS_RETURN_IF_ERROR(write_estimate_outputs(*a.estimate, out));
-    auto report = build_report_data(store, a.data, a.detection, options, &a.signals.score);
-    if (!report) return report.status();
-    if (a.estimate) add_estimate_to_report(*a.estimate, a.signals, *report);
-    GS_RETURN_IF_ERROR(write_report_html(report_data_to_json(*report), out / "report.html"));
-  }
+  // Stored before any pseudonymization: the store keeps the raw analysis.
   if (store_result) {
     auto stored = store_detection(store, a.data, a.detection, options, run_id);
     if (!stored) return stored.status();
   }
+  if (!out.empty()) {
+    AccountScores scores{a.signals.score, a.signals.reasons};
+    if (pseudonymizer) {
+      a.scrubber = std::make_unique<NameScrubber>(a.data, *pseudonymizer);
+      pseudonymize_reasons(scores.reasons, a.data, *pseudonymizer);
+      pseudonymize(a.data, *pseudonymizer);
+      pseudonymize(a.detection, a.data, *pseudonymizer);
+    }
+    GS_RETURN_IF_ERROR(write_detection_outputs(a.data, a.detection, options, out, &scores));
+    if (a.estimate) GS_RETURN_IF_ERROR(write_estimate_outputs(*a.estimate, out));
+    auto report = build_report_data(store, a.data, a.detection, options, &a.signals.score);
+    if (!report) return report.status();
+    if (pseudonymizer) {
+      pseudonymize_provenance(report->provenance, *a.scrubber);
+      report->meta.parameters.emplace_back("pseudonymized", true);
+      report->meta.parameters.emplace_back("key_fingerprint", pseudonymizer->fingerprint());
+    }
+    if (a.estimate) add_estimate_to_report(*a.estimate, a.signals, *report);
+    GS_RETURN_IF_ERROR(write_report_html(report_data_to_json(*report), out / "report.html"));
+  }
   return a;
+}
+
+// Where the raw store and raw rejects go under --pseudonymize: beside --db when given, else
+// the sibling folder <out>.private, so nothing raw lands in the folder users publish.
+Result<fs::path> raw_store_dir(const fs::path& out, const std::string& db_path) {
+  std::error_code ec;
+  fs::path dir;
+  if (!db_path.empty()) {
+    dir = fs::absolute(db_path, ec).parent_path();
+  } else {
+    fs::path o = fs::absolute(out, ec).lexically_normal();
+    if (o.filename().empty()) o = o.parent_path();
+    dir = o.string() + ".private";
+  }
+  if (ec) return Status::IoError(fmt::format("cannot resolve {}: {}", out.string(), ec.message()));
+  fs::path published = fs::absolute(out, ec).lexically_normal();
+  if (!db_path.empty() && fs::exists(dir) && fs::exists(published) &&
+      fs::equivalent(dir, published, ec))
+    return Status::InvalidArgument(
+        "--pseudonymize: the raw store (--db) must not be inside --out, the folder to publish");
+  fs::create_directories(dir, ec);
+  if (ec) return Status::IoError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  return dir;
 }
 
 void log_headline(const Estimate& e) {
@@ -282,18 +320,43 @@ Status run_command(RunOptions options) {
   fs::create_directories(options.out_dir, ec);
   if (ec) return Status::IoError(fmt::format("cannot create {}: {}", options.out_dir, ec.message()));
   fs::path out(options.out_dir);
+  std::optional<Pseudonymizer> pseudonymizer;
+  if (!options.pseudonymize_key.empty()) pseudonymizer.emplace(options.pseudonymize_key);
   std::string db_path = options.db_path.empty() ? (out / "groundswell.db").string() : options.db_path;
+  std::string rejects_path = (out / "rejects.jsonl").string();
+  if (pseudonymizer) {
+    auto private_dir = raw_store_dir(out, options.db_path);
+    if (!private_dir) return private_dir.status();
+    if (options.db_path.empty()) db_path = (*private_dir / "groundswell.db").string();
+    rejects_path = (*private_dir / "rejects.jsonl").string();
+    if (!is_pseudonymized_export(out / "groundswell.db"))
+      return Status::InvalidArgument(fmt::format(
+          "{} holds raw data of an earlier run; under --pseudonymize that file becomes the "
+          "pseudonymized export: move it away (or pass it as --db)",
+          (out / "groundswell.db").string()));
+    log_info(fmt::format("pseudonymizing outputs (key fingerprint {}); the raw store is {}",
+                         pseudonymizer->fingerprint(), db_path));
+  }
   auto store = Store::open(db_path);
   if (!store) return store.status();
   if (!options.actors_path.empty() && !fs::exists(options.actors_path))
     return Status::NotFound(fmt::format("--actors {}: no such file", options.actors_path));
-  auto summary = ingest_into(*store, options.input, "run", (out / "rejects.jsonl").string(),
-                             options.progress, options.actors_path);
+  auto summary = ingest_into(*store, options.input, "run", rejects_path, options.progress,
+                             options.actors_path);
   if (!summary) return summary.status();
   log_ingest_summary(*summary);
   auto analysis = analyse(*store, options.detect.options, options.actors_path,
-                          options.sensitivity, out, summary->run_id);
+                          options.sensitivity, out, summary->run_id, true,
+                          pseudonymizer ? &*pseudonymizer : nullptr);
   if (!analysis) return analysis.status();
+  std::string published_db = db_path;
+  if (pseudonymizer) {
+    const NameScrubber& scrub = *analysis->scrubber;
+    GS_RETURN_IF_ERROR(write_pseudonymized_rejects(rejects_path, out / "rejects.jsonl", scrub));
+    published_db = (out / "groundswell.db").string();
+    GS_RETURN_IF_ERROR(export_pseudonymized_store(*store, published_db, *pseudonymizer, scrub));
+    for (auto& warning : summary->warnings) warning = scrub(warning);
+  }
 
   JsonWriter w;
   w.begin_object().key("version").value(kVersion);
@@ -304,7 +367,10 @@ Status run_command(RunOptions options) {
     write_actors_json(*analysis->estimate, w);
     log_headline(*analysis->estimate);
   }
-  w.key("database").value(db_path);
+  w.key("database").value(published_db);
+  if (pseudonymizer)
+    w.key("pseudonymization").begin_object().key("pseudonymized").value(true)
+        .key("key_fingerprint").value(pseudonymizer->fingerprint()).end_object();
   w.end_object();
   std::string text = w.take();
   text.push_back('\n');
@@ -326,7 +392,10 @@ Status detect_command(DetectCommandOptions options) {
   auto run = store->begin_run("detect", detect_options_json(options.detect.options));
   if (!run) return run.status();
   auto t0 = std::chrono::steady_clock::now();
-  auto analysis = analyse(*store, options.detect.options, "", false, options.out_dir, *run);
+  std::optional<Pseudonymizer> pseudonymizer;
+  if (!options.pseudonymize_key.empty()) pseudonymizer.emplace(options.pseudonymize_key);
+  auto analysis = analyse(*store, options.detect.options, "", false, options.out_dir, *run, true,
+                          pseudonymizer ? &*pseudonymizer : nullptr);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!analysis) {
     (void)store->finish_run(*run, "failed", "{}", secs);
@@ -408,10 +477,24 @@ std::string recorded_actors_path(Store& store) {
 }  // namespace
 
 Status report_command(const std::string& db_path, const std::string& out_dir,
-                      std::string actors_path) {
+                      std::string actors_path, const std::string& pseudonymize_key) {
   if (db_path.empty() || out_dir.empty())
     return Status::InvalidArgument("report: --db FILE and --out DIR are required");
   if (!fs::exists(db_path)) return Status::NotFound(fmt::format("no database at {}", db_path));
+  std::optional<Pseudonymizer> pseudonymizer;
+  fs::path export_path = fs::path(out_dir) / "groundswell.db";
+  if (!pseudonymize_key.empty()) {
+    pseudonymizer.emplace(pseudonymize_key);
+    std::error_code same;
+    if (fs::exists(export_path) && fs::equivalent(db_path, export_path, same))
+      return Status::InvalidArgument(
+          "report --pseudonymize writes OUT/groundswell.db as the export: give another --out "
+          "than the database's folder");
+    if (!is_pseudonymized_export(export_path))
+      return Status::InvalidArgument(fmt::format(
+          "{} holds a database that is not a pseudonymized export; move it away first",
+          export_path.string()));
+  }
   auto store = Store::open(db_path);
   if (!store) return store.status();
   auto options = recorded_detect_options(*store);
@@ -421,14 +504,19 @@ Status report_command(const std::string& db_path, const std::string& out_dir,
   fs::create_directories(out_dir, ec);
   if (ec) return Status::IoError(fmt::format("cannot create {}: {}", out_dir, ec.message()));
   auto analysis = analyse(*store, *options, actors_path, true, out_dir, std::nullopt,
-                          /*store_result=*/false);
+                          /*store_result=*/false, pseudonymizer ? &*pseudonymizer : nullptr);
   if (!analysis) return analysis.status();
+  if (pseudonymizer) {
+    GS_RETURN_IF_ERROR(
+        export_pseudonymized_store(*store, export_path, *pseudonymizer, *analysis->scrubber));
+    log_info(fmt::format("pseudonymized database: {}", export_path.string()));
+  }
   log_info(fmt::format("report: {}", (fs::path(out_dir) / "report.html").string()));
   return Status::Ok();
 }
 
 Status estimate_command(const std::string& db_path, const std::string& actors_path,
-                        const std::string& out_dir) {
+                        const std::string& out_dir, const std::string& pseudonymize_key) {
   if (db_path.empty() || actors_path.empty())
     return Status::InvalidArgument("estimate: --db FILE and --actors FILE are required");
   if (!fs::exists(db_path)) return Status::NotFound(fmt::format("no database at {}", db_path));
@@ -436,8 +524,10 @@ Status estimate_command(const std::string& db_path, const std::string& actors_pa
   if (!store) return store.status();
   auto options = recorded_detect_options(*store);
   if (!options) return options.status();
+  std::optional<Pseudonymizer> pseudonymizer;
+  if (!pseudonymize_key.empty()) pseudonymizer.emplace(pseudonymize_key);
   auto analysis = analyse(*store, *options, actors_path, true, out_dir, std::nullopt,
-                          /*store_result=*/false);
+                          /*store_result=*/false, pseudonymizer ? &*pseudonymizer : nullptr);
   if (!analysis) return analysis.status();
   if (analysis->estimate) log_headline(*analysis->estimate);
   return Status::Ok();

@@ -41,6 +41,10 @@ struct RunOptions {
   DetectCliOptions detect;
   bool sensitivity = true;  // re-detect at neighbouring settings for the sensitivity table
   bool progress = true;
+  // --pseudonymize KEY (docs/privacy.md): every file in out_dir, and out_dir/groundswell.db
+  // as a pseudonymized export; the raw store then lives at db_path, by default
+  // <out_dir>.private/groundswell.db.
+  std::string pseudonymize_key;
 };
 
 // The main job: ingest into <out>/groundswell.db, detect coordination, estimate support (with
@@ -51,6 +55,7 @@ struct DetectCommandOptions {
   std::string db_path;
   std::string out_dir;  // "" = results only in the database
   DetectCliOptions detect;
+  std::string pseudonymize_key;  // files in out_dir pseudonymized (the database stays raw)
 };
 Status detect_command(DetectCommandOptions options);
 
@@ -58,14 +63,15 @@ Status detect_command(DetectCommandOptions options);
 // parameters recorded by its latest detection: detection is deterministic, so this
 // reproduces what `run` wrote.
 // With an actors file (given, or the one the latest run used if it still exists) the report
-// also has the support estimates.
+// also has the support estimates. With a pseudonymize_key the files are pseudonymized and
+// out_dir/groundswell.db is written as a pseudonymized export of the database.
 Status report_command(const std::string& db_path, const std::string& out_dir,
-                      std::string actors_path = "");
+                      std::string actors_path = "", const std::string& pseudonymize_key = "");
 
 // Support per actor (spec §5.7) from a database: signals, clusters at the recorded detection
 // parameters, estimates; writes support.csv and sensitivity.csv to out_dir when given.
 Status estimate_command(const std::string& db_path, const std::string& actors_path,
-                        const std::string& out_dir);
+                        const std::string& out_dir, const std::string& pseudonymize_key = "");
 
 struct IngestCommandOptions {
   InputOptions input;

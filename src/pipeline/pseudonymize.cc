@@ -1,0 +1,408 @@
+#include "pipeline/pseudonymize.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <fstream>
+#include <numeric>
+
+#include "base/json_writer.h"
+#include "report/sha256.h"
+
+namespace groundswell {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+// 20 hex digits = 80 bits: the birthday bound puts the chance of any collision among 1e8
+// accounts near 4e-9 (docs/privacy.md).
+constexpr std::size_t kPseudonymHexDigits = 20;
+constexpr std::string_view kWithheld = "[withheld: --pseudonymize]";
+
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), is_digit);
+}
+bool is_host_char(char c) { return is_name_char(c) || c == '.' || c == '-'; }
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+std::string lowered(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = lower(c);
+  return out;
+}
+std::size_t name_run(std::string_view s, std::size_t i) {
+  std::size_t j = i;
+  while (j < s.size() && is_name_char(s[j])) ++j;
+  return j - i;
+}
+
+enum class LinkHost { kNone, kTelegram, kTwitter };
+
+LinkHost link_host(std::string_view host) {
+  std::string h = lowered(host);
+  if (h.starts_with("www.")) h.erase(0, 4);
+  if (h == "t.me" || h == "telegram.me" || h == "telegram.dog") return LinkHost::kTelegram;
+  if (h == "twitter.com" || h == "mobile.twitter.com" || h == "x.com") return LinkHost::kTwitter;
+  return LinkHost::kNone;
+}
+
+// First path segments that are site pages, not usernames.
+bool reserved_segment(LinkHost host, std::string_view segment) {
+  static const std::vector<std::string_view> telegram = {
+      "joinchat", "addstickers", "addemoji", "addlist", "share", "proxy", "socks", "iv", "boost"};
+  static const std::vector<std::string_view> twitter = {
+      "i",        "home",     "search",  "hashtag", "intent",  "share",    "explore",
+      "settings", "login",    "logout",  "signup",  "notifications", "messages", "compose",
+      "tos",      "privacy",  "status",  "statuses"};
+  std::string s = lowered(segment);
+  const auto& list = host == LinkHost::kTelegram ? telegram : twitter;
+  return std::find(list.begin(), list.end(), s) != list.end();
+}
+
+}  // namespace
+
+std::array<std::uint8_t, 32> hmac_sha256(std::string_view key, std::string_view message) {
+  std::array<std::uint8_t, 64> block{};
+  if (key.size() > block.size()) {
+    auto digest = sha256(key);
+    std::copy(digest.begin(), digest.end(), block.begin());
+  } else {
+    std::copy(key.begin(), key.end(), block.begin());
+  }
+  std::string inner(64, '\0'), outer(64, '\0');
+  for (std::size_t i = 0; i < 64; ++i) {
+    inner[i] = static_cast<char>(block[i] ^ 0x36);
+    outer[i] = static_cast<char>(block[i] ^ 0x5c);
+  }
+  inner.append(message);
+  auto inner_digest = sha256(inner);
+  outer.append(reinterpret_cast<const char*>(inner_digest.data()), inner_digest.size());
+  return sha256(outer);
+}
+
+Pseudonymizer::Pseudonymizer(std::string_view key) {
+  std::array<std::uint8_t, 64> block{};
+  if (key.size() > block.size()) {
+    auto digest = sha256(key);
+    std::copy(digest.begin(), digest.end(), block.begin());
+  } else {
+    std::copy(key.begin(), key.end(), block.begin());
+  }
+  for (std::size_t i = 0; i < 64; ++i) {
+    inner_[i] = static_cast<std::uint8_t>(block[i] ^ 0x36);
+    outer_[i] = static_cast<std::uint8_t>(block[i] ^ 0x5c);
+  }
+  fingerprint_ = hex_mac("", "groundswell key fingerprint").substr(0, 16);
+}
+
+// HMAC from the precomputed pads (same value as hmac_sha256(key, prefix + message)), the
+// first kPseudonymHexDigits hex digits.
+std::string Pseudonymizer::hex_mac(std::string_view prefix, std::string_view message) const {
+  std::string buf(reinterpret_cast<const char*>(inner_.data()), inner_.size());
+  buf.append(prefix);
+  buf.append(message);
+  auto inner_digest = sha256(buf);
+  buf.assign(reinterpret_cast<const char*>(outer_.data()), outer_.size());
+  buf.append(reinterpret_cast<const char*>(inner_digest.data()), inner_digest.size());
+  auto mac = sha256(buf);
+  std::string hex;
+  hex.reserve(kPseudonymHexDigits);
+  for (std::size_t i = 0; i < kPseudonymHexDigits / 2; ++i) {
+    hex.push_back(kHex[mac[i] >> 4]);
+    hex.push_back(kHex[mac[i] & 15]);
+  }
+  return hex;
+}
+
+std::string Pseudonymizer::account_id(std::string_view id) const {
+  if (id.empty()) return {};
+  return "a_" + hex_mac("id:", id);
+}
+
+std::string Pseudonymizer::handle(std::string_view h) const {
+  bool at = !h.empty() && h.front() == '@';
+  if (at) h.remove_prefix(1);
+  if (h.empty()) return at ? "@" : "";
+  std::string key = lowered(h);
+  auto it = handle_cache_.find(key);
+  if (it == handle_cache_.end()) {
+    // Bounded: a text-heavy dataset mentions many names, but memory must not grow without end.
+    if (handle_cache_.size() > (1u << 20)) handle_cache_.clear();
+    it = handle_cache_.emplace(key, "h_" + hex_mac("handle:", key)).first;
+  }
+  return at ? "@" + it->second : it->second;
+}
+
+std::string Pseudonymizer::mention(std::string_view m) const {
+  std::string_view bare = !m.empty() && m.front() == '@' ? m.substr(1) : m;
+  if (all_digits(bare)) return account_id(bare);
+  return handle(m);
+}
+
+std::string Pseudonymizer::item_key(std::string_view key) const {
+  if (key.empty() || all_digits(key)) return std::string(key);
+  // The suffix that names a post, not an account: "|<16 hex>" (a text hash of a forward
+  // by name), "/<digits>" (post number) or "@<digits>" (the original's Unix time).
+  std::size_t cut = std::string_view::npos;
+  std::size_t bar = key.rfind('|');
+  if (bar != std::string_view::npos && key.size() - bar == 17 &&
+      std::all_of(key.begin() + static_cast<std::ptrdiff_t>(bar) + 1, key.end(),
+                  [](char c) { return is_digit(c) || (c >= 'a' && c <= 'f'); }))
+    cut = bar;
+  if (cut == std::string_view::npos) {
+    std::size_t slash = key.find_last_of("/@");
+    if (slash != std::string_view::npos && slash > 0 && all_digits(key.substr(slash + 1)))
+      cut = slash;
+  }
+  if (cut == std::string_view::npos) return account_id(key);
+  return account_id(key.substr(0, cut)) + std::string(key.substr(cut));
+}
+
+void Pseudonymizer::rewrite_handle_links(std::string_view text, std::string& out) const {
+  out.clear();
+  out.reserve(text.size() + 16);
+  std::size_t i = 0;
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == '@') {
+      std::size_t n = name_run(text, i + 1);
+      if (n > 0) {
+        out.push_back('@');
+        out.append(handle(text.substr(i + 1, n)));
+        i += 1 + n;
+        continue;
+      }
+    } else if (c == '/') {
+      std::size_t start = i;
+      while (start > 0 && is_host_char(text[start - 1])) --start;
+      LinkHost host = start < i ? link_host(text.substr(start, i - start)) : LinkHost::kNone;
+      std::size_t n = host == LinkHost::kNone ? 0 : name_run(text, i + 1);
+      if (n > 0) {
+        std::string_view segment = text.substr(i + 1, n);
+        std::size_t next = i + 1 + n;
+        out.push_back('/');
+        if (host == LinkHost::kTelegram && (segment == "c" || segment == "s") &&
+            next < text.size() && text[next] == '/' && name_run(text, next + 1) > 0) {
+          // t.me/c/<id>/<post>: a private channel by number (account "channel<id>");
+          // t.me/s/<name>: the web preview of channel <name>.
+          std::size_t m = name_run(text, next + 1);
+          std::string_view inner = text.substr(next + 1, m);
+          out.append(segment);
+          out.push_back('/');
+          out.append(segment == "c" ? account_id("channel" + std::string(inner)) : handle(inner));
+          i = next + 1 + m;
+          continue;
+        }
+        if (reserved_segment(host, segment))
+          out.append(segment);
+        else
+          out.append(handle(segment));
+        i = next;
+        continue;
+      }
+    }
+    out.push_back(c);
+    ++i;
+  }
+}
+
+std::string Pseudonymizer::text(std::string_view text) const {
+  std::string out;
+  rewrite_handle_links(text, out);
+  return out;
+}
+
+std::string Pseudonymizer::object_key(Behaviour b, std::string_view key) const {
+  switch (b) {
+    case Behaviour::kShare:
+    case Behaviour::kReply:
+      return item_key(key);
+    case Behaviour::kMention:
+      return mention(key);
+    case Behaviour::kLink:
+    case Behaviour::kText:
+    case Behaviour::kSimilarText:
+      return text(key);
+    case Behaviour::kDomain:
+    case Behaviour::kHashtag:
+    case Behaviour::kMedia:
+    case Behaviour::kPost:
+      break;
+  }
+  return std::string(key);
+}
+
+namespace {
+
+template <typename F>
+void rewrite(StringColumn& column, F&& f) {
+  StringColumn out;
+  out.reserve(column.size());
+  for (std::size_t i = 0; i < column.size(); ++i) out.push_back(f(column[i]));
+  column = std::move(out);
+}
+
+template <typename F>
+void rewrite(ListColumn& column, F&& f) {
+  ListColumn out;
+  for (std::size_t i = 0; i < column.size(); ++i) {
+    out.begin_row();
+    for (std::size_t k = 0; k < column.count(i); ++k) out.add(f(column.item(i, k)));
+    out.end_row();
+  }
+  column = std::move(out);
+}
+
+}  // namespace
+
+void pseudonymize(Dataset& d, const Pseudonymizer& p) {
+  // Display names are free text chosen by the account holder: the handle pseudonym stands in.
+  StringColumn names;
+  names.reserve(d.accounts());
+  for (std::size_t a = 0; a < d.accounts(); ++a) names.push_back(p.handle(d.account_handle[a]));
+  d.account_display_name = std::move(names);
+  rewrite(d.account_id, [&](std::string_view v) { return p.account_id(v); });
+  rewrite(d.account_handle, [&](std::string_view v) { return p.handle(v); });
+  rewrite(d.account_description, [](std::string_view) { return std::string(); });
+  rewrite(d.msg_chat_id, [&](std::string_view v) { return p.chat_id(v); });
+  rewrite(d.msg_shares, [&](std::string_view v) { return p.item_key(v); });
+  rewrite(d.msg_reply_to, [&](std::string_view v) { return p.item_key(v); });
+  rewrite(d.msg_quotes, [&](std::string_view v) { return p.item_key(v); });
+  rewrite(d.msg_text, [&](std::string_view v) { return p.text(v); });
+  rewrite(d.msg_mentions, [&](std::string_view v) { return p.mention(v); });
+  rewrite(d.msg_urls, [&](std::string_view v) { return p.text(v); });
+}
+
+void pseudonymize(DetectionResult& r, const Dataset& d, const Pseudonymizer& p) {
+  // The same order detect() uses, over the pseudonyms: (account_id, platform, index).
+  const std::size_t n = d.accounts();
+  std::vector<std::uint32_t> by_id(n);
+  std::iota(by_id.begin(), by_id.end(), 0u);
+  std::sort(by_id.begin(), by_id.end(), [&](std::uint32_t x, std::uint32_t y) {
+    int c = d.account_id[x].compare(d.account_id[y]);
+    if (c != 0) return c < 0;
+    c = d.account_platform[x].compare(d.account_platform[y]);
+    if (c != 0) return c < 0;
+    return x < y;
+  });
+  r.account_rank.assign(n, 0);
+  for (std::uint32_t i = 0; i < n; ++i) r.account_rank[by_id[i]] = i;
+  const auto& rank = r.account_rank;
+  if (!r.directed) {
+    for (Edge& e : r.edges) {
+      if (rank[e.source] <= rank[e.target]) continue;
+      std::swap(e.source, e.target);
+      std::swap(e.n_content_id, e.n_content_id_y);
+      for (std::uint64_t k = e.evidence_begin; k < e.evidence_end && k < r.evidence.size(); ++k)
+        std::swap(r.evidence[k].source_msg, r.evidence[k].target_msg);
+    }
+  }
+  std::stable_sort(r.edges.begin(), r.edges.end(), [&](const Edge& x, const Edge& y) {
+    if (x.source != y.source) return rank[x.source] < rank[y.source];
+    if (x.target != y.target) return rank[x.target] < rank[y.target];
+    return x.behaviour < y.behaviour;
+  });
+  for (std::size_t slot = 0; slot < r.objects.size() && slot < r.behaviours.size(); ++slot)
+    for (auto& key : r.objects[slot]) key = p.object_key(r.behaviours[slot], key);
+  for (Cluster& c : r.clusters) {
+    std::sort(c.accounts.begin(), c.accounts.end(),
+              [&](std::uint32_t x, std::uint32_t y) { return rank[x] < rank[y]; });
+    for (auto& t : c.top_objects) t.key = p.object_key(t.behaviour, t.key);
+  }
+}
+
+void pseudonymize_reasons(std::vector<std::string>& reasons, const Dataset& raw,
+                          const Pseudonymizer& p) {
+  for (std::size_t a = 0; a < reasons.size() && a < raw.accounts(); ++a) {
+    std::string_view h = raw.account_handle[a];
+    if (h.empty() || reasons[a].empty()) continue;
+    std::string quoted = "'" + std::string(h) + "'";
+    std::string replacement = "'" + p.handle(h) + "'";
+    for (std::size_t at = reasons[a].find(quoted); at != std::string::npos;
+         at = reasons[a].find(quoted, at + replacement.size()))
+      reasons[a].replace(at, quoted.size(), replacement);
+  }
+}
+
+NameScrubber::NameScrubber(const Dataset& raw, const Pseudonymizer& p) : p_(p) {
+  // Short tokens are too likely to be ordinary words or numbers in a path ("data", "2024").
+  auto worth = [](std::string_view v) {
+    return v.size() >= 4 && (!all_digits(v) || v.size() >= 6);
+  };
+  for (std::size_t a = 0; a < raw.accounts(); ++a) {
+    std::string_view id = raw.account_id[a];
+    if (worth(id) && name_run(id, 0) == id.size()) ids_.emplace(std::string(id), p.account_id(id));
+    std::string_view h = raw.account_handle[a];
+    if (!h.empty() && h.front() == '@') h.remove_prefix(1);
+    if (worth(h) && name_run(h, 0) == h.size()) handles_.emplace(lowered(h), p.handle(h));
+  }
+}
+
+std::string NameScrubber::operator()(std::string_view text) const {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t n = name_run(text, i);
+    if (n == 0) {
+      out.push_back(text[i++]);
+      continue;
+    }
+    std::string_view token = text.substr(i, n);
+    if (auto it = ids_.find(std::string(token)); it != ids_.end())
+      out.append(it->second);
+    else if (auto h = handles_.find(lowered(token)); h != handles_.end())
+      out.append(h->second);
+    else
+      out.append(token);
+    i += n;
+  }
+  return out;
+}
+
+void pseudonymize_provenance(ReportProvenance& provenance, const NameScrubber& scrubber) {
+  for (auto& f : provenance.files) f.path = scrubber(f.path);
+  for (auto& r : provenance.reject_samples) {
+    r.file = scrubber(r.file);
+    r.reason = scrubber(r.reason);
+    r.excerpt = std::string(kWithheld);
+  }
+}
+
+Status write_pseudonymized_rejects(const std::filesystem::path& raw_rejects,
+                                   const std::filesystem::path& out, const NameScrubber& scrubber) {
+  std::ifstream in(raw_rejects, std::ios::binary);
+  std::ofstream o(out, std::ios::binary | std::ios::trunc);
+  if (!o) return Status::IoError("cannot write " + out.string());
+  simdjson::dom::parser parser;
+  std::string line;
+  while (in && std::getline(in, line)) {
+    if (line.empty()) continue;
+    simdjson::dom::element root;
+    std::string_view file, reason;
+    std::uint64_t number = 0, offset = 0;
+    if (parser.parse(line).get(root)) continue;  // not ours: never copy raw bytes through
+    if (root["file"].get(file)) file = {};
+    if (root["reason"].get(reason)) reason = {};
+    if (root["line"].get(number)) number = 0;
+    if (root["offset"].get(offset)) offset = 0;
+    JsonWriter w(false);
+    w.begin_object()
+        .key("file").value(scrubber(file))
+        .key("line").value(number)
+        .key("offset").value(offset)
+        .key("reason").value(scrubber(reason))
+        .key("excerpt").value(kWithheld)
+        .end_object();
+    std::string text = w.take();
+    text.push_back('\n');
+    o.write(text.data(), static_cast<std::streamsize>(text.size()));
+  }
+  o.close();
+  if (!o) return Status::IoError("cannot write " + out.string());
+  return Status::Ok();
+}
+
+}  // namespace groundswell

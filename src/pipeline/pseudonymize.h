@@ -1,0 +1,127 @@
+// --pseudonymize KEY (spec §7): account ids and handles in every output replaced by a keyed
+// hash, so results can be published under research-ethics rules while staying linkable across
+// files and runs made with the same key. docs/privacy.md describes the scheme and its limits.
+//
+// Detection, signals and estimation run on the raw data (signals read handle shapes, actors
+// files name raw handles); pseudonymization is applied just before outputs are written:
+//   Pseudonymizer p(key);
+//   pseudonymize(dataset, p);                 // ids, handles, keys, mentions, text
+//   pseudonymize(detection, dataset, p);      // re-oriented and re-sorted by pseudonym
+//   write_detection_outputs(dataset, detection, ...);
+//   export_pseudonymized_store(raw_store, out / "groundswell.db", p);
+//
+// Promises: a pseudonym is a pure function of (key, string): the same key gives the same
+// pseudonyms in every file, run and database export; another key gives unrelated ones. The
+// key itself is never stored or printed; only fingerprint() (a short HMAC of a fixed label)
+// is recorded so two outputs can be checked for the same key.
+//
+// Thread-safety: a Pseudonymizer caches handle pseudonyms and belongs to one thread at a
+// time; the free functions are pure apart from their in/out arguments.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "detect/detect.h"
+#include "groundswell/status.h"
+#include "report/report_data.h"
+#include "store/dataset.h"
+#include "store/store.h"
+
+namespace groundswell {
+
+// HMAC-SHA256 (RFC 2104) over the one-shot SHA-256 of src/report/sha256.h.
+std::array<std::uint8_t, 32> hmac_sha256(std::string_view key, std::string_view message);
+
+class Pseudonymizer {
+ public:
+  explicit Pseudonymizer(std::string_view key);
+
+  // "a_" + 20 hex digits (80 bits) of HMAC(key, "id:" + id); "" stays "".
+  std::string account_id(std::string_view id) const;
+  // "h_" + 20 hex digits of HMAC(key, "handle:" + lower-cased handle without a leading '@');
+  // "" stays "". A leading '@' is kept in the result ("@x" -> "@h_...").
+  std::string handle(std::string_view handle) const;
+  // An entry of a message's mentions: handle(), except that a bare number is a user id (the
+  // Twitter IO archives list mentioned users by id) and gets account_id().
+  std::string mention(std::string_view m) const;
+  // A channel, group or timeline id: the account_id() pseudonym, since Telegram chats are
+  // accounts ("channel123" is both a chat id and the channel's account id).
+  std::string chat_id(std::string_view chat) const { return account_id(chat); }
+  // A reply_to / shares / quotes key: its account part pseudonymized with account_id(), a
+  // trailing post number ("/5"), time ("@1700000000") or text hash ("|0123...") kept. A bare
+  // number (a tweet id) names no account and is kept.
+  std::string item_key(std::string_view key) const;
+  // Free text: every "@name" ([A-Za-z0-9_]+, the Telegram/Twitter username alphabet) becomes
+  // "@" + handle(name); t.me/NAME, telegram.me/NAME, twitter.com/NAME and x.com/NAME links
+  // get handle(NAME) (t.me/c/ID gets account_id("channel" + ID)).
+  std::string text(std::string_view text) const;
+  // A detection object key of behaviour b (share/reply: item_key; mention: handle; link and
+  // text: text(); domain, hashtag, media, post: unchanged).
+  std::string object_key(Behaviour b, std::string_view key) const;
+  // 16 hex digits of HMAC(key, "groundswell key fingerprint"): tells whether two outputs were
+  // made with the same key without revealing it.
+  const std::string& fingerprint() const { return fingerprint_; }
+
+ private:
+  std::string hex_mac(std::string_view prefix, std::string_view message) const;
+  void rewrite_handle_links(std::string_view text, std::string& out) const;
+
+  std::array<std::uint8_t, 64> inner_, outer_;  // key ^ ipad, key ^ opad (RFC 2104)
+  std::string fingerprint_;
+  mutable std::unordered_map<std::string, std::string> handle_cache_;
+};
+
+// Rewrites every column of the dataset that names an account: account_id, account_handle,
+// display names (replaced by the handle pseudonym, or empty), descriptions (emptied),
+// msg_chat_id, msg_shares/msg_reply_to/msg_quotes, msg_mentions, msg_text and msg_urls.
+void pseudonymize(Dataset& data, const Pseudonymizer& p);
+
+// Makes a detection result of the raw dataset fit the pseudonymized one: account ranks,
+// edge orientation (undirected: source's pseudonym < target's in byte order) and edge order
+// follow the pseudonyms; cluster members are re-sorted; object keys and top objects are
+// pseudonymized. Cluster ids, weights and p-values are unchanged. `data` is pseudonymized.
+void pseudonymize(DetectionResult& result, const Dataset& data, const Pseudonymizer& p);
+
+// Signal reasons quote the raw handle ("handle 'x' looks machine-made"): that quote becomes
+// the handle pseudonym. `raw` is the dataset before pseudonymize().
+void pseudonymize_reasons(std::vector<std::string>& reasons, const Dataset& raw,
+                          const Pseudonymizer& p);
+
+// Replaces whole [A-Za-z0-9_]+ tokens that equal a known raw account id or handle (from the
+// raw dataset) by their pseudonyms: for file paths and run parameters, where an account's
+// name may appear without an '@' (a per-channel export named after the channel).
+class NameScrubber {
+ public:
+  NameScrubber(const Dataset& raw, const Pseudonymizer& p);
+  std::string operator()(std::string_view text) const;
+
+ private:
+  const Pseudonymizer& p_;
+  std::unordered_map<std::string, std::string> ids_, handles_;  // raw -> pseudonym
+};
+
+// The report's provenance under pseudonymization: reject excerpts withheld (they are raw
+// input bytes), file paths with account names in them rewritten (NameScrubber).
+void pseudonymize_provenance(ReportProvenance& provenance, const NameScrubber& scrubber);
+
+// Copies rejects.jsonl with every excerpt withheld (file, line, offset and reason kept).
+Status write_pseudonymized_rejects(const std::filesystem::path& raw_rejects,
+                                   const std::filesystem::path& out, const NameScrubber& scrubber);
+
+// Writes a pseudonymized copy of the store to `out` (replaced if it is an earlier export;
+// refused if it holds raw data): ids, handles, chat ids, keys, mentions, text and URLs
+// pseudonymized, display names replaced by handle pseudonyms, descriptions, raw JSON and
+// reject excerpts cleared, file paths scrubbed, and the export recorded in `runs` with the
+// key fingerprint. The copy is a normal store: `groundswell report --db` reads it.
+Status export_pseudonymized_store(Store& raw, const std::filesystem::path& out,
+                                  const Pseudonymizer& p, const NameScrubber& scrubber);
+
+// True when the database at `path` is a pseudonymized export (or does not exist).
+bool is_pseudonymized_export(const std::filesystem::path& path);
+
+}  // namespace groundswell

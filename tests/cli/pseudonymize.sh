@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# --pseudonymize KEY end to end (docs/privacy.md): no raw account id or handle in any file of
+# the output folder (database export and report included), the raw store outside it, the same
+# detection as without pseudonymization, byte-identical outputs for the same key, other
+# pseudonyms for another key, the key itself nowhere, and an export that `report` can read.
+#   tests/cli/pseudonymize.sh BINARY BUILD_DIR
+set -uo pipefail
+bin=$1
+build=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/gs-pseudo.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+check() {
+  local name=$1
+  shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $name" >&2; fi
+}
+
+key='k3y-Which-Must-Not-Leak'
+"$build/groundswell-generate" --scale small --seed 5 --out "$work/gen" --quiet
+# A broken record whose raw bytes name an account: its excerpt must not be published.
+handle=$(grep -o '@[A-Za-z][A-Za-z0-9_]\{4,\}' "$work/gen/data/twitter/twarc2/"*.jsonl | head -1)
+printf '{"broken": "%s\n' "$handle" >> "$(ls "$work/gen/data/twitter/twarc2/"*.jsonl | head -1)"
+data=("$work/gen/data" --actors "$work/gen/actors.toml" --threads 2 --quiet)
+
+"$bin" run "${data[@]}" --out "$work/p1" --pseudonymize "$key"
+check "pseudonymized run succeeds" test -s "$work/p1/summary.json"
+check "raw store beside the output folder, not in it" test -s "$work/p1.private/groundswell.db"
+check "raw rejects kept privately" grep -qF "$handle" "$work/p1.private/rejects.jsonl"
+check "the published database is an export" \
+  bash -c "sqlite3 '$work/p1/groundswell.db' \"SELECT parameters FROM runs WHERE command = 'export'\" | grep -q '\"pseudonymized\":true'"
+check "summary records the key fingerprint" grep -q '"key_fingerprint"' "$work/p1/summary.json"
+check "accounts.csv has pseudonyms" bash -c "sed -n 2p '$work/p1/accounts.csv' | grep -q ',a_[0-9a-f]\{20\},'"
+check "rejects.jsonl keeps the record's place, withholds the excerpt" \
+  bash -c "grep -q '\"line\"' '$work/p1/rejects.jsonl' && grep -q 'withheld' '$work/p1/rejects.jsonl'"
+
+# Every raw id, chat id and handle of 5+ characters, from the raw store.
+raw="$work/p1.private/groundswell.db"
+# Hashtags are topics, kept by design, and one may spell a party's handle (#GreenHorizon):
+# names that are also hashtags are only looked for as @mentions.
+sqlite3 "$raw" "SELECT account_id FROM accounts UNION SELECT ltrim(handle, '@') FROM accounts
+                UNION SELECT chat_id FROM messages" | awk 'length($0) >= 5' | sort -u > "$work/all-names"
+sqlite3 "$raw" "SELECT DISTINCT value FROM messages, json_each(messages.hashtags)
+                WHERE messages.hashtags IS NOT NULL" | sort -u > "$work/hashtags"
+comm -23 "$work/all-names" "$work/hashtags" > "$work/names"
+check "the raw store has names to look for" test "$(wc -l < "$work/names")" -gt 100
+# The published text: every file, the database's SQL dump and its raw bytes (free pages).
+published() {
+  find "$1" -type f ! -name '*.db' -print0 | xargs -0 cat
+  sqlite3 "$1/groundswell.db" .dump
+  strings -n 5 "$1/groundswell.db"
+}
+published "$work/p1" | sed -E 's/#[A-Za-z0-9_]+//g' > "$work/p1.text"
+leaks=$(grep -o -w -F -f "$work/names" "$work/p1.text" | sort -u | head -5)
+check "no raw id or handle in the output folder (found: $leaks)" test -z "$leaks"
+mentions=$(grep -o -i -w -F -f <(sed 's/^/@/' "$work/all-names") "$work/p1.text" | sort -u | head -5)
+check "no @mention of a raw handle in any letter case (found: $mentions)" test -z "$mentions"
+check "the raw store does hold them (the check can fail)" \
+  bash -c "sqlite3 '$raw' .dump | grep -q -w -F -f '$work/names'"
+check "the key appears nowhere in the output folder" \
+  bash -c "! grep -r -a -q -F '$key' '$work/p1' && ! grep -q -F '$key' '$work/p1.text'"
+check "report.html shows pseudonyms" grep -q '"a_[0-9a-f]\{20\}"' "$work/p1/report.html"
+
+# Same detection as without pseudonymization.
+"$bin" run "${data[@]}" --out "$work/plain"
+check "plain run succeeds" test -s "$work/plain/summary.json"
+for f in edges.csv clusters.csv accounts.csv; do
+  check "$f has as many rows as without --pseudonymize" \
+    test "$(wc -l < "$work/p1/$f")" -eq "$(wc -l < "$work/plain/$f")"
+done
+sizes() { cut -d, -f1-3 "$1/clusters.csv"; }
+check "clusters have the same ids, sizes and messages" diff <(sizes "$work/p1") <(sizes "$work/plain")
+check "summary detection and actors blocks identical" \
+  diff <(grep -v -e '"database"' -e 'pseudonym' -e 'key_fingerprint' "$work/p1/summary.json" | grep -v '^  }$' | grep -v '^}$') \
+       <(grep -v '"database"' "$work/plain/summary.json" | grep -v '^  }$' | grep -v '^}$')
+check "support.csv identical" cmp -s "$work/p1/support.csv" "$work/plain/support.csv"
+# Undirected edges stay oriented in byte order of the pseudonyms.
+check "edges.csv has source < target" \
+  bash -c "tail -n +2 '$work/p1/edges.csv' | LC_ALL=C awk -F, '\$1 >= \$2 { bad = 1 } END { exit bad }'"
+
+# Same key: byte-identical outputs, whatever else differs between the runs.
+"$bin" run "${data[@]}" --out "$work/p2" --pseudonymize "$key"
+for f in accounts.csv clusters.csv edges.csv network.gexf network.graphml report.html \
+         support.csv sensitivity.csv rejects.jsonl; do
+  check "$f identical for the same key" cmp -s "$work/p1/$f" "$work/p2/$f"
+done
+check "evidence identical for the same key" diff -r "$work/p1/evidence" "$work/p2/evidence"
+check "database accounts identical for the same key" \
+  cmp -s <(sqlite3 "$work/p1/groundswell.db" "SELECT * FROM accounts ORDER BY id") \
+         <(sqlite3 "$work/p2/groundswell.db" "SELECT * FROM accounts ORDER BY id")
+
+# Another key: other pseudonyms.
+"$bin" run "${data[@]}" --out "$work/p3" --pseudonymize "another-key"
+ids() { tail -n +2 "$1/accounts.csv" | cut -d, -f2 | sort; }
+check "another key gives other account pseudonyms" \
+  test -z "$(comm -12 <(ids "$work/p1") <(ids "$work/p3"))"
+
+# The export is a usable store: report reads it without the key and shows pseudonyms.
+"$bin" report --db "$work/p1/groundswell.db" --out "$work/r" --quiet
+check "report from the export succeeds" test -s "$work/r/report.html"
+check "report from the export shows the same pseudonyms" \
+  test -z "$(comm -3 <(ids "$work/p1") <(ids "$work/r"))"
+# report --pseudonymize from the raw store: same pseudonyms as run, and an export.
+"$bin" report --db "$raw" --out "$work/rp" --pseudonymize "$key" --quiet
+check "report --pseudonymize writes an export" test -s "$work/rp/groundswell.db"
+check "report --pseudonymize gives run's accounts.csv" cmp -s "$work/p1/accounts.csv" "$work/rp/accounts.csv"
+check "report --pseudonymize gives run's report.html" cmp -s "$work/p1/report.html" "$work/rp/report.html"
+# A raw database in the output folder is never overwritten by an export.
+"$bin" run "${data[@]}" --out "$work/plain" --pseudonymize "$key" 2>/dev/null
+check "refuses to replace a raw store in --out" test $? -ne 0
+check "the raw store in --out is untouched" \
+  bash -c "sqlite3 '$work/plain/groundswell.db' .dump | grep -q -w -F -f '$work/names'"
+
+echo "pseudonymize: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]

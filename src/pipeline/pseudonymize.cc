@@ -177,7 +177,12 @@ void Pseudonymizer::rewrite_handle_links(std::string_view text, std::string& out
     } else if (c == '/') {
       std::size_t start = i;
       while (start > 0 && is_host_char(text[start - 1])) --start;
-      LinkHost host = start < i ? link_host(text.substr(start, i - start)) : LinkHost::kNone;
+      // A host starts the text, follows a non-path character or "//" ("https://t.me/x"),
+      // never a single '/' ("example.org/t.me/x" is a path on example.org).
+      bool host_start = start == 0 || text[start - 1] != '/' ||
+                        (start >= 2 && text[start - 2] == '/');
+      LinkHost host = start < i && host_start ? link_host(text.substr(start, i - start))
+                                              : LinkHost::kNone;
       std::size_t n = host == LinkHost::kNone ? 0 : name_run(text, i + 1);
       if (n > 0) {
         std::string_view segment = text.substr(i + 1, n);
@@ -341,6 +346,14 @@ NameScrubber::NameScrubber(const Dataset& raw, const Pseudonymizer& p) : p_(p) {
 }
 
 std::string NameScrubber::operator()(std::string_view text) const {
+  // A name may sit inside a longer token joined by '_' ("ChatExport_GreenHorizon_2024"), and
+  // '_' is itself a handle character: every '_'-delimited run of the token is a candidate,
+  // longest first.
+  auto replacement = [&](std::string_view run) -> const std::string* {
+    if (auto it = ids_.find(std::string(run)); it != ids_.end()) return &it->second;
+    if (auto it = handles_.find(lowered(run)); it != handles_.end()) return &it->second;
+    return nullptr;
+  };
   std::string out;
   out.reserve(text.size());
   std::size_t i = 0;
@@ -351,12 +364,27 @@ std::string NameScrubber::operator()(std::string_view text) const {
       continue;
     }
     std::string_view token = text.substr(i, n);
-    if (auto it = ids_.find(std::string(token)); it != ids_.end())
-      out.append(it->second);
-    else if (auto h = handles_.find(lowered(token)); h != handles_.end())
-      out.append(h->second);
-    else
-      out.append(token);
+    std::vector<std::size_t> cuts = {0};  // starts of '_'-delimited parts, then the end
+    for (std::size_t k = 0; k < token.size(); ++k)
+      if (token[k] == '_') cuts.push_back(k + 1);
+    cuts.push_back(token.size() + 1);
+    std::size_t a = 0;
+    while (a + 1 < cuts.size()) {
+      bool replaced = false;
+      for (std::size_t b = cuts.size() - 1; b > a; --b) {
+        std::string_view run = token.substr(cuts[a], cuts[b] - 1 - cuts[a]);
+        if (const std::string* r = replacement(run)) {
+          out.append(*r);
+          if (b + 1 < cuts.size()) out.push_back('_');
+          a = b;
+          replaced = true;
+          break;
+        }
+      }
+      if (replaced) continue;
+      out.append(token.substr(cuts[a], cuts[a + 1] - cuts[a] - (a + 2 < cuts.size() ? 0 : 1)));
+      ++a;
+    }
     i += n;
   }
   return out;

@@ -261,8 +261,8 @@ Result<Analysis> analyse(Store& store, const DetectOptions& options, const std::
     if (pseudonymizer) {
       a.scrubber = std::make_unique<NameScrubber>(a.data, *pseudonymizer);
       pseudonymize_reasons(scores.reasons, a.data, *pseudonymizer);
-      pseudonymize(a.data, *pseudonymizer);
-      pseudonymize(a.detection, a.data, *pseudonymizer);
+      pseudonymize(a.data, *pseudonymizer, *a.scrubber);
+      pseudonymize(a.detection, a.data, *pseudonymizer, *a.scrubber);
     }
     GS_RETURN_IF_ERROR(write_detection_outputs(a.data, a.detection, options, out, &scores));
     if (a.estimate) GS_RETURN_IF_ERROR(write_estimate_outputs(*a.estimate, out));

@@ -262,7 +262,7 @@ void rewrite(ListColumn& column, F&& f) {
 
 }  // namespace
 
-void pseudonymize(Dataset& d, const Pseudonymizer& p) {
+void pseudonymize(Dataset& d, const Pseudonymizer& p, const NameScrubber& scrubber) {
   // Display names are free text chosen by the account holder: the handle pseudonym stands in.
   StringColumn names;
   names.reserve(d.accounts());
@@ -275,12 +275,18 @@ void pseudonymize(Dataset& d, const Pseudonymizer& p) {
   rewrite(d.msg_shares, [&](std::string_view v) { return p.item_key(v); });
   rewrite(d.msg_reply_to, [&](std::string_view v) { return p.item_key(v); });
   rewrite(d.msg_quotes, [&](std::string_view v) { return p.item_key(v); });
-  rewrite(d.msg_text, [&](std::string_view v) { return p.text(v); });
+  rewrite(d.msg_text, [&](std::string_view v) { return scrubber.text(v); });
   rewrite(d.msg_mentions, [&](std::string_view v) { return p.mention(v); });
-  rewrite(d.msg_urls, [&](std::string_view v) { return p.text(v); });
+  rewrite(d.msg_urls, [&](std::string_view v) { return scrubber.text(v); });
 }
 
-void pseudonymize(DetectionResult& r, const Dataset& d, const Pseudonymizer& p) {
+void pseudonymize(DetectionResult& r, const Dataset& d, const Pseudonymizer& p,
+                  const NameScrubber& scrubber) {
+  auto object_key = [&](Behaviour b, std::string_view key) {
+    std::string k = p.object_key(b, key);
+    bool text = b == Behaviour::kLink || b == Behaviour::kText || b == Behaviour::kSimilarText;
+    return text ? scrubber.ids_in(k) : k;
+  };
   // The same order detect() uses, over the pseudonyms: (account_id, platform, index).
   const std::size_t n = d.accounts();
   std::vector<std::uint32_t> by_id(n);
@@ -310,11 +316,11 @@ void pseudonymize(DetectionResult& r, const Dataset& d, const Pseudonymizer& p) 
     return x.behaviour < y.behaviour;
   });
   for (std::size_t slot = 0; slot < r.objects.size() && slot < r.behaviours.size(); ++slot)
-    for (auto& key : r.objects[slot]) key = p.object_key(r.behaviours[slot], key);
+    for (auto& key : r.objects[slot]) key = object_key(r.behaviours[slot], key);
   for (Cluster& c : r.clusters) {
     std::sort(c.accounts.begin(), c.accounts.end(),
               [&](std::uint32_t x, std::uint32_t y) { return rank[x] < rank[y]; });
-    for (auto& t : c.top_objects) t.key = p.object_key(t.behaviour, t.key);
+    for (auto& t : c.top_objects) t.key = object_key(t.behaviour, t.key);
   }
 }
 
@@ -345,12 +351,13 @@ NameScrubber::NameScrubber(const Dataset& raw, const Pseudonymizer& p) : p_(p) {
   }
 }
 
-std::string NameScrubber::operator()(std::string_view text) const {
+std::string NameScrubber::scrub(std::string_view text, bool handles) const {
   // A name may sit inside a longer token joined by '_' ("ChatExport_GreenHorizon_2024"), and
   // '_' is itself a handle character: every '_'-delimited run of the token is a candidate,
   // longest first.
   auto replacement = [&](std::string_view run) -> const std::string* {
     if (auto it = ids_.find(std::string(run)); it != ids_.end()) return &it->second;
+    if (!handles) return nullptr;
     if (auto it = handles_.find(lowered(run)); it != handles_.end()) return &it->second;
     return nullptr;
   };

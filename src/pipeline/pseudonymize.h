@@ -5,10 +5,11 @@
 // Detection, signals and estimation run on the raw data (signals read handle shapes, actors
 // files name raw handles); pseudonymization is applied just before outputs are written:
 //   Pseudonymizer p(key);
-//   pseudonymize(dataset, p);                 // ids, handles, keys, mentions, text
-//   pseudonymize(detection, dataset, p);      // re-oriented and re-sorted by pseudonym
+//   NameScrubber scrub(dataset, p);           // the raw names, for free text and paths
+//   pseudonymize(dataset, p, scrub);          // ids, handles, keys, mentions, text
+//   pseudonymize(detection, dataset, p, scrub);  // re-oriented and re-sorted by pseudonym
 //   write_detection_outputs(dataset, detection, ...);
-//   export_pseudonymized_store(raw_store, out / "groundswell.db", p);
+//   export_pseudonymized_store(raw_store, out / "groundswell.db", p, scrub);
 //
 // Promises: a pseudonym is a pure function of (key, string): the same key gives the same
 // pseudonyms in every file, run and database export; another key gives unrelated ones. The
@@ -76,34 +77,44 @@ class Pseudonymizer {
   mutable std::unordered_map<std::string, std::string> handle_cache_;
 };
 
-// Rewrites every column of the dataset that names an account: account_id, account_handle,
-// display names (replaced by the handle pseudonym, or empty), descriptions (emptied),
-// msg_chat_id, msg_shares/msg_reply_to/msg_quotes, msg_mentions, msg_text and msg_urls.
-void pseudonymize(Dataset& data, const Pseudonymizer& p);
-
-// Makes a detection result of the raw dataset fit the pseudonymized one: account ranks,
-// edge orientation (undirected: source's pseudonym < target's in byte order) and edge order
-// follow the pseudonyms; cluster members are re-sorted; object keys and top objects are
-// pseudonymized. Cluster ids, weights and p-values are unchanged. `data` is pseudonymized.
-void pseudonymize(DetectionResult& result, const Dataset& data, const Pseudonymizer& p);
-
-// Signal reasons quote the raw handle ("handle 'x' looks machine-made"): that quote becomes
-// the handle pseudonym. `raw` is the dataset before pseudonymize().
-void pseudonymize_reasons(std::vector<std::string>& reasons, const Dataset& raw,
-                          const Pseudonymizer& p);
-
 // Replaces whole [A-Za-z0-9_]+ tokens that equal a known raw account id or handle (from the
 // raw dataset) by their pseudonyms: for file paths and run parameters, where an account's
 // name may appear without an '@' (a per-channel export named after the channel).
 class NameScrubber {
  public:
   NameScrubber(const Dataset& raw, const Pseudonymizer& p);
-  std::string operator()(std::string_view text) const;
+  std::string operator()(std::string_view text) const { return scrub(text, true); }
+  // Free text: only the raw account ids ("from uid10" in a message); a handle written
+  // without '@' may be an ordinary word there, and stays.
+  std::string ids_in(std::string_view text) const { return scrub(text, false); }
+  // Free text as published: Pseudonymizer::text(), then ids_in().
+  std::string text(std::string_view text) const { return ids_in(p_.text(text)); }
 
  private:
+  std::string scrub(std::string_view text, bool handles) const;
+
   const Pseudonymizer& p_;
   std::unordered_map<std::string, std::string> ids_, handles_;  // raw -> pseudonym
 };
+
+// Rewrites every column of the dataset that names an account: account_id, account_handle,
+// display names (replaced by the handle pseudonym, or empty), descriptions (emptied),
+// msg_chat_id, msg_shares/msg_reply_to/msg_quotes, msg_mentions, msg_text and msg_urls.
+// `scrubber` is built from the raw dataset, before this call.
+void pseudonymize(Dataset& data, const Pseudonymizer& p, const NameScrubber& scrubber);
+
+// Makes a detection result of the raw dataset fit the pseudonymized one: account ranks,
+// edge orientation (undirected: source's pseudonym < target's in byte order) and edge order
+// follow the pseudonyms; cluster members are re-sorted; object keys and top objects are
+// pseudonymized. Cluster ids, weights and p-values are unchanged. `data` is pseudonymized.
+void pseudonymize(DetectionResult& result, const Dataset& data, const Pseudonymizer& p,
+                  const NameScrubber& scrubber);
+
+// Signal reasons quote the raw handle ("handle 'x' looks machine-made"): that quote becomes
+// the handle pseudonym. `raw` is the dataset before pseudonymize().
+void pseudonymize_reasons(std::vector<std::string>& reasons, const Dataset& raw,
+                          const Pseudonymizer& p);
+
 
 // The report's provenance under pseudonymization: reject excerpts withheld (they are raw
 // input bytes), file paths with account names in them rewritten (NameScrubber).

@@ -39,7 +39,8 @@ std::string rewrite_json_array(std::string_view json, F&& f) {
 }
 
 // detection_clusters.top_objects: [{behaviour, object, messages}, ...].
-std::string rewrite_top_objects(std::string_view json, const Pseudonymizer& p) {
+std::string rewrite_top_objects(std::string_view json, const Pseudonymizer& p,
+                                const NameScrubber& scrubber) {
   simdjson::dom::parser parser;
   simdjson::dom::array array;
   std::string text(json);
@@ -54,6 +55,10 @@ std::string rewrite_top_objects(std::string_view json, const Pseudonymizer& p) {
     auto b = parse_behaviours(behaviour);
     std::string key = b && b->size() == 1 ? p.object_key(b->front(), object)
                                           : p.account_id(object);  // unknown: hide it whole
+    if (b && b->size() == 1 &&
+        (b->front() == Behaviour::kLink || b->front() == Behaviour::kText ||
+         b->front() == Behaviour::kSimilarText))
+      key = scrubber.ids_in(key);
     w.begin_object().key("behaviour").value(behaviour).key("object").value(key)
         .key("messages").value(messages).end_object();
   }
@@ -80,10 +85,10 @@ void gs_pseudonym(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   else if (kind == "handle") out = p.handle(value);
   else if (kind == "chat") out = p.chat_id(value);
   else if (kind == "key") out = p.item_key(value);
-  else if (kind == "text") out = p.text(value);
+  else if (kind == "text") out = c->scrubber->text(value);
   else if (kind == "mentions") out = rewrite_json_array(value, [&](std::string_view v) { return p.mention(v); });
-  else if (kind == "urls") out = rewrite_json_array(value, [&](std::string_view v) { return p.text(v); });
-  else if (kind == "top_objects") out = rewrite_top_objects(value, p);
+  else if (kind == "urls") out = rewrite_json_array(value, [&](std::string_view v) { return c->scrubber->text(v); });
+  else if (kind == "top_objects") out = rewrite_top_objects(value, p, *c->scrubber);
   else if (kind == "scrub") out = (*c->scrubber)(p.text(value));
   else {
     sqlite3_result_error(ctx, "gs_pseudonym: unknown kind", -1);

@@ -143,7 +143,7 @@ Dataset tiny_dataset() {
     d.msg_quotes.push_back("");
     d.msg_media_key.push_back("");
     d.msg_lang.push_back("");
-    d.msg_text.push_back("hi @ALICE and @Bob_B, see t.me/alice");
+    d.msg_text.push_back("hi @ALICE and @Bob_B, see t.me/alice (user1's friend)");
     d.msg_urls.begin_row();
     d.msg_urls.add("https://t.me/Alice/3");
     d.msg_urls.end_row();
@@ -162,7 +162,8 @@ Dataset tiny_dataset() {
 TEST(PseudonymizeDataset, RewritesEveryColumnThatNamesAnAccount) {
   Pseudonymizer p("k");
   Dataset d = tiny_dataset();
-  pseudonymize(d, p);
+  NameScrubber scrub(d, p);
+  pseudonymize(d, p, scrub);
   EXPECT_EQ(d.account_id[0], p.account_id("user1"));
   EXPECT_EQ(d.account_handle[0], p.handle("alice"));
   EXPECT_EQ(d.account_display_name[0], d.account_handle[0]);
@@ -173,10 +174,13 @@ TEST(PseudonymizeDataset, RewritesEveryColumnThatNamesAnAccount) {
   EXPECT_EQ(d.msg_mentions.item(0, 0), "@" + std::string(d.account_handle[0]));
   EXPECT_EQ(d.msg_text[0], "hi @" + std::string(d.account_handle[0]) + " and @" +
                                std::string(d.account_handle[1]) + ", see t.me/" +
-                               std::string(d.account_handle[0]));
+                               std::string(d.account_handle[0]) + " (" +
+                               std::string(d.account_id[0]) + "'s friend)");
   EXPECT_EQ(d.msg_urls.item(0, 0), "https://t.me/" + std::string(d.account_handle[0]) + "/3");
-  for (std::size_t m = 0; m < d.messages(); ++m)
+  for (std::size_t m = 0; m < d.messages(); ++m) {
     EXPECT_EQ(d.msg_text[m].find("lice"), std::string_view::npos);
+    EXPECT_EQ(d.msg_text[m].find("user1"), std::string_view::npos);
+  }
 }
 
 TEST(PseudonymizeDetection, EdgesOrientedAndSortedByPseudonym) {
@@ -209,8 +213,9 @@ TEST(PseudonymizeDetection, EdgesOrientedAndSortedByPseudonym) {
   c.top_objects.push_back({Behaviour::kMention, "alice", 3, 1});
   r.clusters.push_back(c);
 
-  pseudonymize(d, p);
-  pseudonymize(r, d, p);
+  NameScrubber scrub(d, p);
+  pseudonymize(d, p, scrub);
+  pseudonymize(r, d, p, scrub);
   ASSERT_EQ(r.edges.size(), 3u);
   bool reoriented = false;
   for (std::size_t i = 0; i < r.edges.size(); ++i) {
@@ -253,6 +258,9 @@ TEST(NameScrubber, ReplacesKnownNamesInPaths) {
   EXPECT_EQ(scrub("exports/ChatExport_Alice_2024/user1.jsonl"),
             "exports/ChatExport_" + p.handle("alice") + "_2024/" + p.account_id("user1") + ".jsonl");
   EXPECT_EQ(scrub("ChatExport_bob_b"), "ChatExport_" + p.handle("bob_b"));
+  // In free text only ids are names; a handle without '@' may be a word.
+  EXPECT_EQ(scrub.ids_in("Alice met user1"), "Alice met " + p.account_id("user1"));
+  EXPECT_EQ(scrub.text("@Alice met user1"), "@" + p.handle("alice") + " met " + p.account_id("user1"));
   // Unknown and short tokens stay.
   EXPECT_EQ(scrub("data/twitter/x_y__z.csv"), "data/twitter/x_y__z.csv");
 }

@@ -302,6 +302,18 @@ Result<fs::path> raw_store_dir(const fs::path& out, const std::string& db_path) 
   return dir;
 }
 
+// Raw records ingested into a pseudonymized export would mix raw and pseudonymized names in
+// the file meant for publishing.
+Status refuse_export_as_raw_store(const std::string& db_path) {
+  std::error_code ec;
+  if (fs::exists(db_path, ec) && is_pseudonymized_export(db_path))
+    return Status::InvalidArgument(fmt::format(
+        "{} is a pseudonymized export: ingest into the raw store instead (give --db, or another "
+        "--out)",
+        db_path));
+  return Status::Ok();
+}
+
 void log_headline(const Estimate& e) {
   for (const auto& h : e.headline)
     log_info(fmt::format("{}: {:.0f} accounts visible; {:.0f} after removing coordinated and "
@@ -337,6 +349,7 @@ Status run_command(RunOptions options) {
     log_info(fmt::format("pseudonymizing outputs (key fingerprint {}); the raw store is {}",
                          pseudonymizer->fingerprint(), db_path));
   }
+  GS_RETURN_IF_ERROR(refuse_export_as_raw_store(db_path));
   auto store = Store::open(db_path);
   if (!store) return store.status();
   if (!options.actors_path.empty() && !fs::exists(options.actors_path))
@@ -536,6 +549,7 @@ Status estimate_command(const std::string& db_path, const std::string& actors_pa
 Status ingest_command(const IngestCommandOptions& options) {
   if (options.input.inputs.empty()) return Status::InvalidArgument("ingest: give at least one INPUT");
   if (options.db_path.empty()) return Status::InvalidArgument("ingest: --db FILE is required");
+  GS_RETURN_IF_ERROR(refuse_export_as_raw_store(options.db_path));
   auto store = Store::open(options.db_path);
   if (!store) return store.status();
   std::string rejects = options.rejects_path;

@@ -111,6 +111,11 @@ check "report --pseudonymize gives run's report.html" cmp -s "$work/p1/report.ht
 check "refuses to replace a raw store in --out" test $? -ne 0
 check "the raw store in --out is untouched" \
   bash -c "sqlite3 '$work/plain/groundswell.db' .dump | grep -q -w -F -f '$work/names'"
+# Nor are raw records ingested into an export.
+"$bin" run "${data[@]}" --out "$work/p1" 2>/dev/null
+check "refuses to ingest raw records into an export" test $? -ne 0
+check "the export stays free of raw names" \
+  bash -c "! sqlite3 '$work/p1/groundswell.db' .dump | grep -q -w -F -f '$work/names'"
 
 echo "pseudonymize: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]

@@ -292,11 +292,13 @@ Result<fs::path> raw_store_dir(const fs::path& out, const std::string& db_path) 
     dir = o.string() + ".private";
   }
   if (ec) return Status::IoError(fmt::format("cannot resolve {}: {}", out.string(), ec.message()));
-  fs::path published = fs::absolute(out, ec).lexically_normal();
-  if (!db_path.empty() && fs::exists(dir) && fs::exists(published) &&
-      fs::equivalent(dir, published, ec))
-    return Status::InvalidArgument(
-        "--pseudonymize: the raw store (--db) must not be inside --out, the folder to publish");
+  if (!db_path.empty()) {
+    fs::path published = fs::weakly_canonical(fs::absolute(out, ec), ec);
+    fs::path rel = fs::weakly_canonical(dir, ec).lexically_relative(published);
+    if (!rel.empty() && *rel.begin() != "..")
+      return Status::InvalidArgument(
+          "--pseudonymize: the raw store (--db) must not be inside --out, the folder to publish");
+  }
   fs::create_directories(dir, ec);
   if (ec) return Status::IoError(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
   return dir;

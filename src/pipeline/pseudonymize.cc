@@ -118,7 +118,14 @@ std::string Pseudonymizer::hex_mac(std::string_view prefix, std::string_view mes
 
 std::string Pseudonymizer::account_id(std::string_view id) const {
   if (id.empty()) return {};
-  return "a_" + hex_mac("id:", id);
+  // Chat ids and share keys repeat on every message of a chat: one HMAC per distinct id.
+  std::string key(id);
+  auto it = id_cache_.find(key);
+  if (it == id_cache_.end()) {
+    if (id_cache_.size() > (1u << 20)) id_cache_.clear();
+    it = id_cache_.emplace(std::move(key), "a_" + hex_mac("id:", id)).first;
+  }
+  return it->second;
 }
 
 std::string Pseudonymizer::handle(std::string_view h) const {
@@ -344,10 +351,18 @@ NameScrubber::NameScrubber(const Dataset& raw, const Pseudonymizer& p) : p_(p) {
   };
   for (std::size_t a = 0; a < raw.accounts(); ++a) {
     std::string_view id = raw.account_id[a];
-    if (worth(id) && name_run(id, 0) == id.size()) ids_.emplace(std::string(id), p.account_id(id));
+    if (worth(id) && name_run(id, 0) == id.size()) {
+      ids_.emplace(std::string(id), p.account_id(id));
+      min_length_ = std::min(min_length_, id.size());
+      max_length_ = std::max(max_length_, id.size());
+    }
     std::string_view h = raw.account_handle[a];
     if (!h.empty() && h.front() == '@') h.remove_prefix(1);
-    if (worth(h) && name_run(h, 0) == h.size()) handles_.emplace(lowered(h), p.handle(h));
+    if (worth(h) && name_run(h, 0) == h.size()) {
+      handles_.emplace(lowered(h), p.handle(h));
+      min_length_ = std::min(min_length_, h.size());
+      max_length_ = std::max(max_length_, h.size());
+    }
   }
 }
 
@@ -355,14 +370,17 @@ std::string NameScrubber::scrub(std::string_view text, bool handles) const {
   // A name may sit inside a longer token joined by '_' ("ChatExport_GreenHorizon_2024"), and
   // '_' is itself a handle character: every '_'-delimited run of the token is a candidate,
   // longest first.
+  // std::hash of a string_view, never reaching an output: only which names match matters.
   auto replacement = [&](std::string_view run) -> const std::string* {
-    if (auto it = ids_.find(std::string(run)); it != ids_.end()) return &it->second;
+    if (run.size() < min_length_ || run.size() > max_length_) return nullptr;
+    if (auto it = ids_.find(run); it != ids_.end()) return &it->second;
     if (!handles) return nullptr;
     if (auto it = handles_.find(lowered(run)); it != handles_.end()) return &it->second;
     return nullptr;
   };
   std::string out;
   out.reserve(text.size());
+  std::vector<std::size_t> cuts;
   std::size_t i = 0;
   while (i < text.size()) {
     std::size_t n = name_run(text, i);
@@ -371,7 +389,12 @@ std::string NameScrubber::scrub(std::string_view text, bool handles) const {
       continue;
     }
     std::string_view token = text.substr(i, n);
-    std::vector<std::size_t> cuts = {0};  // starts of '_'-delimited parts, then the end
+    if (n < min_length_) {
+      out.append(token);
+      i += n;
+      continue;
+    }
+    cuts.assign(1, 0);  // starts of '_'-delimited parts, then the end
     for (std::size_t k = 0; k < token.size(); ++k)
       if (token[k] == '_') cuts.push_back(k + 1);
     cuts.push_back(token.size() + 1);

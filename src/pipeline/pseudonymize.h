@@ -74,7 +74,7 @@ class Pseudonymizer {
 
   std::array<std::uint8_t, 64> inner_, outer_;  // key ^ ipad, key ^ opad (RFC 2104)
   std::string fingerprint_;
-  mutable std::unordered_map<std::string, std::string> handle_cache_;
+  mutable std::unordered_map<std::string, std::string> handle_cache_, id_cache_;
 };
 
 // Replaces whole [A-Za-z0-9_]+ tokens that equal a known raw account id or handle (from the
@@ -93,8 +93,16 @@ class NameScrubber {
  private:
   std::string scrub(std::string_view text, bool handles) const;
 
+  // Looked up by string_view: a scrub costs no allocation per word of text.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Map = std::unordered_map<std::string, std::string, Hash, std::equal_to<>>;
+
   const Pseudonymizer& p_;
-  std::unordered_map<std::string, std::string> ids_, handles_;  // raw -> pseudonym
+  Map ids_, handles_;  // raw -> pseudonym
+  std::size_t min_length_ = SIZE_MAX, max_length_ = 0;  // of the names, to skip other words
 };
 
 // Rewrites every column of the dataset that names an account: account_id, account_handle,

@@ -24,7 +24,7 @@ struct Context {
 // A JSON array of strings with every item rewritten; anything else comes back withheld.
 template <typename F>
 std::string rewrite_json_array(std::string_view json, F&& f) {
-  simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser;  // one per thread: it allocates on first use
   simdjson::dom::array array;
   std::string text(json);
   if (parser.parse(text).get(array)) return std::string("[]");
@@ -41,7 +41,7 @@ std::string rewrite_json_array(std::string_view json, F&& f) {
 // detection_clusters.top_objects: [{behaviour, object, messages}, ...].
 std::string rewrite_top_objects(std::string_view json, const Pseudonymizer& p,
                                 const NameScrubber& scrubber) {
-  simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser;  // one per thread: it allocates on first use
   simdjson::dom::array array;
   std::string text(json);
   if (parser.parse(text).get(array)) return std::string("[]");

@@ -60,6 +60,17 @@ check "the raw store does hold them (the check can fail)" \
   bash -c "sqlite3 '$raw' .dump | grep -q -w -F -f '$work/names'"
 check "the key appears nowhere in the output folder" \
   bash -c "! grep -r -a -q -F '$key' '$work/p1' && ! grep -q -F '$key' '$work/p1.text'"
+# A mention in text becomes the mentioned account's handle pseudonym: as many mentioned
+# accounts are recognisable after as before.
+lower() { tr 'A-Z' 'a-z'; }
+raw_mentioned=$(comm -12 \
+  <(sqlite3 "$raw" "SELECT text FROM messages" | grep -o '@[A-Za-z0-9_]\+' | sed 's/@//' | lower | sort -u) \
+  <(sqlite3 "$raw" "SELECT handle FROM accounts WHERE handle IS NOT NULL" | sed 's/@//' | lower | sort -u) | wc -l)
+pseudo_mentioned=$(comm -12 \
+  <(sqlite3 "$work/p1/groundswell.db" "SELECT text FROM messages" | grep -o '@h_[0-9a-f]\{20\}' | sed 's/@//' | sort -u) \
+  <(tail -n +2 "$work/p1/accounts.csv" | cut -d, -f3 | grep . | sort -u) | wc -l)
+check "mentions equal the handle pseudonyms ($raw_mentioned raw, $pseudo_mentioned pseudonymized)" \
+  test "$raw_mentioned" -gt 0 -a "$raw_mentioned" -eq "$pseudo_mentioned"
 check "report.html shows pseudonyms" grep -q '"a_[0-9a-f]\{20\}"' "$work/p1/report.html"
 
 # Same detection as without pseudonymization.

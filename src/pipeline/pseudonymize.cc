@@ -128,6 +128,11 @@ std::string Pseudonymizer::account_id(std::string_view id) const {
   return it->second;
 }
 
+std::int64_t Pseudonymizer::digest(std::int64_t raw) const {
+  std::string hex = hex_mac("digest:", std::to_string(raw)).substr(0, 16);
+  return static_cast<std::int64_t>(std::stoull(hex, nullptr, 16));
+}
+
 std::string Pseudonymizer::handle(std::string_view h) const {
   bool at = !h.empty() && h.front() == '@';
   if (at) h.remove_prefix(1);

@@ -64,6 +64,10 @@ class Pseudonymizer {
   // A detection object key of behaviour b (share/reply: item_key; mention: handle; link and
   // text: text(); domain, hashtag, media, post: unchanged).
   std::string object_key(Behaviour b, std::string_view key) const;
+  // messages.digest is an unkeyed hash of the raw record (account id included): published as
+  // is, it would confirm a guessed account for a message. This keyed replacement keeps
+  // equal digests equal and hides the rest: the first 8 bytes of HMAC(key, "digest:" + value).
+  std::int64_t digest(std::int64_t raw) const;
   // 16 hex digits of HMAC(key, "groundswell key fingerprint"): tells whether two outputs were
   // made with the same key without revealing it.
   const std::string& fingerprint() const { return fingerprint_; }

@@ -78,8 +78,12 @@ void gs_pseudonym(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
              : std::string_view();
   };
   std::string_view kind = text_of(argv[0]);
-  std::string_view value = text_of(argv[1]);
   const Pseudonymizer& p = *c->p;
+  if (kind == "digest") {
+    sqlite3_result_int64(ctx, p.digest(sqlite3_value_int64(argv[1])));
+    return;
+  }
+  std::string_view value = text_of(argv[1]);
   std::string out;
   if (kind == "id") out = p.account_id(value);
   else if (kind == "handle") out = p.handle(value);
@@ -155,7 +159,8 @@ Status export_pseudonymized_store(Store& raw, const fs::path& out, const Pseudon
         "UPDATE messages SET chat_id = gs_pseudonym('chat', chat_id), "
         "reply_to = gs_pseudonym('key', reply_to), shares = gs_pseudonym('key', shares), "
         "quotes = gs_pseudonym('key', quotes), text = gs_pseudonym('text', text), "
-        "urls = gs_pseudonym('urls', urls), mentions = gs_pseudonym('mentions', mentions)"));
+        "urls = gs_pseudonym('urls', urls), mentions = gs_pseudonym('mentions', mentions), "
+        "digest = gs_pseudonym('digest', digest)"));
     GS_RETURN_IF_ERROR(db.exec(fmt::format(
         "UPDATE rejects SET file = gs_pseudonym('scrub', file), "
         "reason = gs_pseudonym('scrub', reason), excerpt = {}",

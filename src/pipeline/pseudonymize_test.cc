@@ -40,6 +40,14 @@ TEST(Pseudonymizer, IdIsTruncatedHmacOfLabelledId) {
   EXPECT_EQ(p.handle(""), "");
 }
 
+TEST(Pseudonymizer, DigestsKeyed) {
+  Pseudonymizer a("key one"), b("key two");
+  EXPECT_EQ(a.digest(42), a.digest(42));
+  EXPECT_NE(a.digest(42), a.digest(43));
+  EXPECT_NE(a.digest(42), b.digest(42));
+  EXPECT_NE(a.digest(42), 42);
+}
+
 TEST(Pseudonymizer, SameKeySameNamesOtherKeyOtherNames) {
   Pseudonymizer a("key one"), b("key one"), c("key two");
   EXPECT_EQ(a.account_id("user7"), b.account_id("user7"));

@@ -71,6 +71,10 @@ pseudo_mentioned=$(comm -12 \
   <(tail -n +2 "$work/p1/accounts.csv" | cut -d, -f3 | grep . | sort -u) | wc -l)
 check "mentions equal the handle pseudonyms ($raw_mentioned raw, $pseudo_mentioned pseudonymized)" \
   test "$raw_mentioned" -gt 0 -a "$raw_mentioned" -eq "$pseudo_mentioned"
+# An unkeyed content digest would confirm a guessed raw account id for a message.
+check "message digests in the export are keyed" test -z "$(comm -12 \
+  <(sqlite3 "$raw" "SELECT digest FROM messages" | sort) \
+  <(sqlite3 "$work/p1/groundswell.db" "SELECT digest FROM messages" | sort) | head -1)"
 check "report.html shows pseudonyms" grep -q '"a_[0-9a-f]\{20\}"' "$work/p1/report.html"
 
 # Same detection as without pseudonymization.

@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <system_error>
+#include <vector>
 
 #include "base/json_writer.h"
 #include "pipeline/pseudonymize.h"
@@ -111,6 +113,46 @@ std::string sql_quote(std::string_view s) {
   return out;
 }
 
+// The export rewrites the tables and columns it knows. A table or an accounts/messages column
+// added to the schema later may name accounts: the export refuses to run until this file has
+// been reviewed for it, rather than publish it raw.
+Status check_known_schema(Db& db) {
+  static const std::vector<std::string_view> tables = {
+      "runs", "files", "accounts", "messages", "rejects", "detections", "detection_edges",
+      "detection_clusters", "detection_cluster_accounts"};
+  static const std::vector<std::string_view> account_columns = {
+      "id", "platform", "account_id", "handle", "display_name", "created_at", "followers",
+      "following", "posts", "description", "verified", "kind"};
+  static const std::vector<std::string_view> message_columns = {
+      "id", "platform", "chat_id", "message_id", "account", "time_ms", "time_resolution_ms",
+      "kind", "text", "lang", "reply_to", "shares", "quotes", "urls", "hashtags", "mentions",
+      "media_key", "views", "forwards", "replies", "reactions", "likes", "retweets",
+      "quotes_count", "reactions_detail", "digest", "file_id", "line", "byte_offset"};
+  auto known = [](const std::vector<std::string_view>& list, std::string_view name) {
+    return std::find(list.begin(), list.end(), name) != list.end();
+  };
+  Stmt s;
+  GS_RETURN_IF_ERROR(db.prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'", s));
+  while (s.step() == Stmt::kRow)
+    if (!known(tables, s.column_text(0)))
+      return Status::Internal(fmt::format(
+          "the pseudonymized export does not know table '{}' yet (src/pipeline/"
+          "pseudonymize_export.cc); refusing to publish it unreviewed",
+          s.column_text(0)));
+  for (auto [table, columns] : {std::pair{"accounts", &account_columns},
+                                std::pair{"messages", &message_columns}}) {
+    GS_RETURN_IF_ERROR(db.prepare(fmt::format("SELECT name FROM pragma_table_info('{}')", table), s));
+    while (s.step() == Stmt::kRow)
+      if (!known(*columns, s.column_text(0)))
+        return Status::Internal(fmt::format(
+            "the pseudonymized export does not know column {}.{} yet (src/pipeline/"
+            "pseudonymize_export.cc); refusing to publish it unreviewed",
+            table, s.column_text(0)));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 bool is_pseudonymized_export(const fs::path& path) {
@@ -137,6 +179,7 @@ Status export_pseudonymized_store(Store& raw, const fs::path& out, const Pseudon
     for (const char* suffix : {"", "-wal", "-shm", "-journal"})
       fs::remove(out.string() + suffix, ec);
   }
+  GS_RETURN_IF_ERROR(check_known_schema(raw.db()));
   GS_RETURN_IF_ERROR(raw.db().exec("VACUUM INTO " + sql_quote(out.string())));
   auto exported = Store::open(out);
   if (!exported) return exported.status();
@@ -173,6 +216,13 @@ Status export_pseudonymized_store(Store& raw, const fs::path& out, const Pseudon
         "stats = gs_pseudonym('scrub', stats)"));
     GS_RETURN_IF_ERROR(db.exec(
         "UPDATE detection_clusters SET top_objects = gs_pseudonym('top_objects', top_objects)"));
+    // Planner statistics (sqlite_stat4) sample raw index keys.
+    std::vector<std::string> stats;
+    Stmt s;
+    GS_RETURN_IF_ERROR(db.prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'sqlite_stat%'", s));
+    while (s.step() == Stmt::kRow) stats.emplace_back(s.column_text(0));
+    for (const auto& table : stats) GS_RETURN_IF_ERROR(db.exec("DELETE FROM " + table));
     JsonWriter w(false);
     w.begin_object().key("pseudonymized").value(true).key("key_fingerprint").value(p.fingerprint())
         .end_object();

@@ -16,7 +16,6 @@ constexpr char kHex[] = "0123456789abcdef";
 // 20 hex digits = 80 bits: the birthday bound puts the chance of any collision among 1e8
 // accounts near 4e-9 (docs/privacy.md).
 constexpr std::size_t kPseudonymHexDigits = 20;
-constexpr std::string_view kWithheld = "[withheld: --pseudonymize]";
 
 bool is_name_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -63,7 +62,10 @@ bool reserved_segment(LinkHost host, std::string_view segment) {
 
 }  // namespace
 
-std::array<std::uint8_t, 32> hmac_sha256(std::string_view key, std::string_view message) {
+namespace {
+
+// RFC 2104: a key longer than SHA-256's 64-byte block is hashed first, then zero-padded.
+std::array<std::uint8_t, 64> key_block(std::string_view key) {
   std::array<std::uint8_t, 64> block{};
   if (key.size() > block.size()) {
     auto digest = sha256(key);
@@ -71,6 +73,13 @@ std::array<std::uint8_t, 32> hmac_sha256(std::string_view key, std::string_view 
   } else {
     std::copy(key.begin(), key.end(), block.begin());
   }
+  return block;
+}
+
+}  // namespace
+
+std::array<std::uint8_t, 32> hmac_sha256(std::string_view key, std::string_view message) {
+  const auto block = key_block(key);
   std::string inner(64, '\0'), outer(64, '\0');
   for (std::size_t i = 0; i < 64; ++i) {
     inner[i] = static_cast<char>(block[i] ^ 0x36);
@@ -83,13 +92,7 @@ std::array<std::uint8_t, 32> hmac_sha256(std::string_view key, std::string_view 
 }
 
 Pseudonymizer::Pseudonymizer(std::string_view key) {
-  std::array<std::uint8_t, 64> block{};
-  if (key.size() > block.size()) {
-    auto digest = sha256(key);
-    std::copy(digest.begin(), digest.end(), block.begin());
-  } else {
-    std::copy(key.begin(), key.end(), block.begin());
-  }
+  const auto block = key_block(key);
   for (std::size_t i = 0; i < 64; ++i) {
     inner_[i] = static_cast<std::uint8_t>(block[i] ^ 0x36);
     outer_[i] = static_cast<std::uint8_t>(block[i] ^ 0x5c);
@@ -430,7 +433,7 @@ void pseudonymize_provenance(ReportProvenance& provenance, const NameScrubber& s
   for (auto& r : provenance.reject_samples) {
     r.file = scrubber(r.file);
     r.reason = scrubber(r.reason);
-    r.excerpt = std::string(kWithheld);
+    r.excerpt = std::string(kWithheldExcerpt);
   }
 }
 
@@ -457,7 +460,7 @@ Status write_pseudonymized_rejects(const std::filesystem::path& raw_rejects,
         .key("line").value(number)
         .key("offset").value(offset)
         .key("reason").value(scrubber(reason))
-        .key("excerpt").value(kWithheld)
+        .key("excerpt").value(kWithheldExcerpt)
         .end_object();
     std::string text = w.take();
     text.push_back('\n');

@@ -35,6 +35,9 @@
 
 namespace groundswell {
 
+// What stands in for a reject's excerpt (raw input bytes) in every pseudonymized output.
+inline constexpr std::string_view kWithheldExcerpt = "[withheld: --pseudonymize]";
+
 // HMAC-SHA256 (RFC 2104) over the one-shot SHA-256 of src/report/sha256.h.
 std::array<std::uint8_t, 32> hmac_sha256(std::string_view key, std::string_view message);
 

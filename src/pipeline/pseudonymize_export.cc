@@ -16,8 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kWithheld = "[withheld: --pseudonymize]";
-
 struct Context {
   const Pseudonymizer* p;
   const NameScrubber* scrubber;
@@ -207,7 +205,7 @@ Status export_pseudonymized_store(Store& raw, const fs::path& out, const Pseudon
     GS_RETURN_IF_ERROR(db.exec(fmt::format(
         "UPDATE rejects SET file = gs_pseudonym('scrub', file), "
         "reason = gs_pseudonym('scrub', reason), excerpt = {}",
-        sql_quote(kWithheld))));
+        sql_quote(kWithheldExcerpt))));
     GS_RETURN_IF_ERROR(db.exec("UPDATE files SET path = gs_pseudonym('scrub', path)"));
     // The actors file names raw handles; the export's accounts no longer match it.
     GS_RETURN_IF_ERROR(db.exec(

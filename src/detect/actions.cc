@@ -56,6 +56,17 @@ std::size_t token_count(std::string_view key) {
   return static_cast<std::size_t>(std::count(key.begin(), key.end(), ' ')) + 1;
 }
 
+// Natively, a repost (retweet, forward) acts once, as a share: the links, hashtags, mentions
+// and media it carries were chosen by the original's author. Counting them again would link
+// every author to its fast amplifiers through the author's own links. Text behaviours skip
+// reposts in every mode (action_key); the peer tools' link networks count them, so compat
+// modes keep them.
+bool reposted_content(Behaviour b, const DetectOptions& opt) {
+  return opt.compat == CompatMode::kNone &&
+         (b == Behaviour::kLink || b == Behaviour::kDomain || b == Behaviour::kHashtag ||
+          b == Behaviour::kMention || b == Behaviour::kMedia);
+}
+
 // Computes the key string of item `item` of message `m` for behaviour `b`; returns false when
 // the message has no such action. `scratch` is reused.
 bool action_key(const Dataset& d, Behaviour b, const DetectOptions& opt, std::size_t m,
@@ -65,6 +76,7 @@ bool action_key(const Dataset& d, Behaviour b, const DetectOptions& opt, std::si
 // copy on the hot path), or `out` where it is computed.
 bool action_key_view(const Dataset& d, Behaviour b, const DetectOptions& opt, std::size_t m,
                      std::size_t item, std::string& out, std::string_view& view) {
+  if (reposted_content(b, opt) && !d.msg_shares[m].empty()) return false;
   switch (b) {
     case Behaviour::kShare:
       view = d.msg_shares[m];
@@ -228,7 +240,7 @@ Result<ActionTable> extract_similar_text(const Dataset& d, const DetectOptions& 
                                          std::vector<SimilarPair>& pairs) {
   ActionTable t;
   t.behaviour = Behaviour::kSimilarText;
-  std::vector<std::string> keys;
+  StringColumn keys;  // normalized texts, one buffer (not a string per message)
   std::vector<std::uint32_t> msgs, accounts;
   std::vector<std::int64_t> times;
   std::string key;
@@ -240,7 +252,8 @@ Result<ActionTable> extract_similar_text(const Dataset& d, const DetectOptions& 
     accounts.push_back(d.msg_account[m]);
     times.push_back(d.msg_time[m]);
   }
-  std::vector<std::string_view> views(keys.begin(), keys.end());
+  std::vector<std::string_view> views(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) views[i] = keys[i];
   NearDuplicateOptions nd;
   nd.threshold = opt.similarity;
   nd.window_ms = opt.window_ms;

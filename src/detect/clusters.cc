@@ -42,7 +42,7 @@ std::size_t behaviour_slot(const DetectionResult& r, Behaviour b) {
 
 }  // namespace
 
-Status build_clusters(const Dataset& d, const std::vector<ActionTable>& tables,
+Status build_clusters(const Dataset& d, std::span<const ActionTable* const> tables,
                       const NullModel* model, const DetectOptions& opt, DetectionResult& r) {
   const std::size_t n_accounts = d.accounts();
   r.account_cluster.assign(n_accounts, 0);
@@ -223,7 +223,7 @@ Status build_clusters(const Dataset& d, const std::vector<ActionTable>& tables,
             group_of.push_back(static_cast<std::uint32_t>(ci));
           }
       if (of_behaviour.empty()) continue;
-      auto s = null_weight_sums(tables[slot], *model, opt, of_behaviour, group_of, clusters.size());
+      auto s = null_weight_sums(*tables[slot], *model, opt, of_behaviour, group_of, clusters.size());
       for (std::size_t ci = 0; ci < clusters.size(); ++ci)
         for (std::size_t x = 0; x < replicates; ++x) sums[ci][x] += s[ci][x];
     }

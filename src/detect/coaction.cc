@@ -71,6 +71,7 @@ BehaviourEdges reduce_partitions(std::vector<std::vector<PairRecord>>& parts, Re
   });
   BehaviourEdges all;
   for (auto& o : out) {
+    all.candidate_pairs += o.candidate_pairs;
     std::uint64_t base = all.evidence.size();
     for (auto& e : o.edges) {
       e.evidence_begin += base;
@@ -192,6 +193,7 @@ BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const Detect
   const Behaviour b = t.behaviour;
   const double min_rep = opt.min_repetition;
   auto result = reduce_partitions(parts, [&](std::span<const PairRecord> run, BehaviourEdges& out) {
+    ++out.candidate_pairs;
     std::uint32_t objects = 1;
     for (std::size_t i = 1; i < run.size(); ++i) objects += run[i].object != run[i - 1].object;
     if (objects < min_rep) return;

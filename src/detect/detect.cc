@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include <fmt/format.h>
+
 #include "base/json_writer.h"
 #include "detect/internal.h"
 
@@ -96,8 +98,55 @@ std::string detect_options_json(const DetectOptions& o) {
   return w.take();
 }
 
-Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options_in) {
+// What Detector keeps between settings. A table or a behaviour's edges is looked up by a key
+// naming every option it depends on, so reuse can never change a result.
+struct Detector::Cache {
+  bool keep = true;  // false: a one-shot detect() that moves instead of copying
+  std::optional<detect_internal::NullModel> model;
+  std::vector<std::uint32_t> account_rank;
+  struct Table {
+    std::string key;
+    detect_internal::ActionTable table;
+    std::vector<detect_internal::SimilarPair> similar;
+  };
+  std::vector<Table> tables;
+  struct Edges {
+    std::string key;
+    Behaviour behaviour;
+    bool first;  // the first settings seen for the behaviour (the main run) stay cached
+    detect_internal::BehaviourEdges edges;
+  };
+  // Per behaviour the first and the latest: sensitivity varies one setting at a time around
+  // the main settings, so every variant finds the main run's edges of the other behaviours.
+  std::vector<Edges> edges;
+
+  static std::string table_key(Behaviour b, const DetectOptions& o) {
+    std::string k = fmt::format("{}|{}|{}", static_cast<int>(b), static_cast<int>(o.compat),
+                                o.min_text_tokens);
+    if (b == Behaviour::kSimilarText)
+      k += fmt::format("|{:.17g}|{}|{}", o.similarity, o.window_ms, o.seed);
+    return k;
+  }
+  static std::string edges_key(Behaviour b, const DetectOptions& o) {
+    return table_key(b, o) + fmt::format("|{}|{}|{}|{}|{}|{}|{:.17g}", o.window_ms,
+                                         o.min_repetition, o.max_crowd, o.crowd_neighbours,
+                                         o.null_replicates, o.seed, o.coortweet_edge_weight);
+  }
+};
+
+Detector::Detector(const Dataset& data) : data_(data), cache_(std::make_unique<Cache>()) {}
+Detector::~Detector() = default;
+
+Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options) {
+  Detector d(data);
+  d.cache_->keep = false;
+  return d.detect(options);
+}
+
+Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
   using namespace detect_internal;
+  const Dataset& data = data_;
+  Cache& cache = *cache_;
   DetectOptions opt = options_in;
   if (opt.window_ms < 0 || opt.window_ms > 30LL * 86'400'000)
     return Status::InvalidArgument("--window must be between 0 and 30 days");
@@ -136,58 +185,91 @@ Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options
   r.behaviours = opt.behaviours;
 
   // Byte order of (account_id, platform): the orientation and sort order of every output.
-  const std::size_t n_accounts = data.accounts();
-  std::vector<std::uint32_t> by_id(n_accounts);
-  std::iota(by_id.begin(), by_id.end(), 0u);
-  std::sort(by_id.begin(), by_id.end(), [&](std::uint32_t x, std::uint32_t y) {
-    int c = data.account_id[x].compare(data.account_id[y]);
-    if (c != 0) return c < 0;
-    c = data.account_platform[x].compare(data.account_platform[y]);
-    if (c != 0) return c < 0;
-    return x < y;
-  });
-  r.account_rank.resize(n_accounts);
-  for (std::uint32_t i = 0; i < n_accounts; ++i) r.account_rank[by_id[i]] = i;
+  if (cache.account_rank.empty()) {
+    const std::size_t n_accounts = data.accounts();
+    std::vector<std::uint32_t> by_id(n_accounts);
+    std::iota(by_id.begin(), by_id.end(), 0u);
+    std::sort(by_id.begin(), by_id.end(), [&](std::uint32_t x, std::uint32_t y) {
+      int c = data.account_id[x].compare(data.account_id[y]);
+      if (c != 0) return c < 0;
+      c = data.account_platform[x].compare(data.account_platform[y]);
+      if (c != 0) return c < 0;
+      return x < y;
+    });
+    cache.account_rank.resize(n_accounts);
+    for (std::uint32_t i = 0; i < n_accounts; ++i) cache.account_rank[by_id[i]] = i;
+  }
+  r.account_rank = cache.account_rank;
 
-  NullModel model = make_null_model(data);
-  std::vector<ActionTable> tables;
+  if (!cache.model) cache.model = make_null_model(data);
+  const NullModel& model = *cache.model;
+  std::vector<std::size_t> slots;  // per behaviour run: index into cache.tables
+  std::vector<std::uint64_t> candidates;  // per behaviour run: pairs that co-acted at all
   for (auto b : r.behaviours) {
-    ActionTable t;
-    std::vector<SimilarPair> similar;
-    if (b == Behaviour::kSimilarText) {
-      auto st = extract_similar_text(data, opt, similar);
-      if (!st.ok()) return st.status();
-      t = std::move(st.value());
-    } else {
-      t = extract_actions(data, b, opt);
-    }
-    BehaviourEdges be;
-    if (b == Behaviour::kSimilarText && opt.compat == CompatMode::kCnt) {
-      be = cnt_similar_edges(data, t, similar, opt);
-    } else
-      switch (opt.compat) {
-        case CompatMode::kNone:
-          be = native_edges(data, t, opt, r.account_rank);
-          break;
-        case CompatMode::kCoortweet:
-          be = coortweet_edges(data, t, opt, r.account_rank);
-          break;
-        case CompatMode::kCnt:
-          be = cnt_edges(data, t, opt);
-          break;
+    const std::string tkey = Cache::table_key(b, opt);
+    auto tit = std::find_if(cache.tables.begin(), cache.tables.end(),
+                            [&](const Cache::Table& x) { return x.key == tkey; });
+    if (tit == cache.tables.end()) {
+      Cache::Table fresh;
+      fresh.key = tkey;
+      if (b == Behaviour::kSimilarText) {
+        auto st = extract_similar_text(data, opt, fresh.similar);
+        if (!st.ok()) return st.status();
+        fresh.table = std::move(st.value());
+      } else {
+        fresh.table = extract_actions(data, b, opt);
       }
-    if (opt.compat == CompatMode::kNone) edge_p_values(t, model, opt, be.edges);
+      cache.tables.push_back(std::move(fresh));
+      tit = cache.tables.end() - 1;
+    }
+    slots.push_back(static_cast<std::size_t>(tit - cache.tables.begin()));
+    ActionTable& t = tit->table;
+
+    const std::string ekey = Cache::edges_key(b, opt);
+    auto eit = std::find_if(cache.edges.begin(), cache.edges.end(),
+                            [&](const Cache::Edges& x) { return x.key == ekey; });
+    if (eit == cache.edges.end()) {
+      BehaviourEdges be;
+      if (b == Behaviour::kSimilarText && opt.compat == CompatMode::kCnt) {
+        be = cnt_similar_edges(data, t, tit->similar, opt);
+      } else
+        switch (opt.compat) {
+          case CompatMode::kNone:
+            be = native_edges(data, t, opt, r.account_rank);
+            break;
+          case CompatMode::kCoortweet:
+            be = coortweet_edges(data, t, opt, r.account_rank);
+            break;
+          case CompatMode::kCnt:
+            be = cnt_edges(data, t, opt);
+            break;
+        }
+      if (opt.compat == CompatMode::kNone) edge_p_values(t, model, opt, be.edges);
+      const bool first = std::none_of(cache.edges.begin(), cache.edges.end(),
+                                      [&](const Cache::Edges& x) { return x.behaviour == b; });
+      std::erase_if(cache.edges,
+                    [&](const Cache::Edges& x) { return x.behaviour == b && !x.first; });
+      cache.edges.push_back(Cache::Edges{ekey, b, first, std::move(be)});
+      eit = cache.edges.end() - 1;
+    }
+    const BehaviourEdges& be = eit->edges;
     r.crowded_actions += be.crowded_actions;
+    r.candidate_pairs += be.candidate_pairs;
+    candidates.push_back(be.candidate_pairs);
     std::uint64_t base = r.evidence.size();
-    for (auto& e : be.edges) {
+    for (Edge e : be.edges) {
       e.evidence_begin += base;
       e.evidence_end += base;
       r.edges.push_back(e);
     }
     r.evidence.insert(r.evidence.end(), be.evidence.begin(), be.evidence.end());
-    r.objects.push_back(std::move(t.object_keys));
-    t.object_keys.clear();
-    tables.push_back(std::move(t));
+    if (cache.keep) {
+      r.objects.push_back(t.object_keys);
+    } else {
+      r.objects.push_back(std::move(t.object_keys));
+      t.object_keys.clear();
+      cache.edges.erase(eit);
+    }
   }
   tbb::parallel_sort(r.edges.begin(), r.edges.end(), [&](const Edge& x, const Edge& y) {
     if (x.source != y.source) return r.account_rank[x.source] < r.account_rank[y.source];
@@ -195,7 +277,14 @@ Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options
     return x.behaviour < y.behaviour;
   });
   if (opt.compat == CompatMode::kNone && opt.null_replicates > 0) {
+    // Kept: significant against both nulls — the same time beyond each account's rhythm, and
+    // the same objects beyond activity and popularity (docs/detection.md, "Significance").
     benjamini_hochberg(r.edges, opt.fdr);
+    // One family per behaviour: a behaviour where no campaign acts gets no slack from the
+    // thousands of true edges of another.
+    for (std::size_t slot = 0; slot < r.behaviours.size(); ++slot)
+      cooccurrence_fdr(r.edges, r.behaviours[slot], opt.fdr,
+                       candidates[slot]);
     for (const auto& e : r.edges) {
       r.tested_edges += 1;
       r.significant_edges += e.significant;
@@ -204,6 +293,8 @@ Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options
     r.tested_edges = 0;
     r.significant_edges = r.edges.size();
   }
+  std::vector<const ActionTable*> tables;
+  for (std::size_t slot : slots) tables.push_back(&cache.tables[slot].table);
   GS_RETURN_IF_ERROR(
       build_clusters(data, tables, opt.compat == CompatMode::kNone ? &model : nullptr, opt, r));
   return r;

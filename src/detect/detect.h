@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -102,6 +103,11 @@ struct Edge {
   double median_delay_s = 0, mean_delay_s = 0;
   TimeMs first_time = kNoTime, last_time = kNoTime;
   double p_value = std::numeric_limits<double>::quiet_NaN();  // NaN: not tested
+  // Native: objects both accounts acted on (at any time), how many a popularity-preserving
+  // null expects, and the probability of at least that many under it (docs/detection.md).
+  std::uint32_t common_objects = 0;
+  double expected_common = std::numeric_limits<double>::quiet_NaN();
+  double p_cooccurrence = std::numeric_limits<double>::quiet_NaN();
   bool significant = true;  // kept under BH (always true without a null model)
   // coortweet compat columns
   std::uint32_t n_content_id = 0, n_content_id_y = 0;
@@ -151,6 +157,7 @@ struct DetectionResult {
   std::vector<std::vector<std::string>> objects;  // [behaviour] -> object keys
   std::uint64_t tested_edges = 0, significant_edges = 0;
   std::uint64_t crowded_actions = 0;  // actions left unpaired by max_crowd
+  std::uint64_t candidate_pairs = 0;  // native: account pairs with at least one co-action
   std::vector<Cluster> clusters;
   std::vector<std::uint32_t> account_cluster;      // per account: cluster id, 0 = none
   std::vector<std::uint32_t> coordination_degree;  // per account: neighbours by kept edges
@@ -160,6 +167,29 @@ struct DetectionResult {
 };
 
 Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options);
+
+// Detection at several settings over one dataset, for the sensitivity table: what does not
+// depend on the setting that changed is computed once. Actions are extracted once per
+// behaviour (per similarity and window for similar_text), and a behaviour's edges with their
+// p-values are reused while the settings they depend on stay the same — so a change of FDR
+// level only re-runs Benjamini–Hochberg and the clustering, and a change of similarity only
+// redoes similar_text. Results equal detect(data, options) byte for byte.
+// Memory: holds every behaviour's actions and the latest edges of each until destroyed.
+class Detector {
+ public:
+  explicit Detector(const Dataset& data);
+  ~Detector();
+  Detector(const Detector&) = delete;
+  Detector& operator=(const Detector&) = delete;
+
+  Result<DetectionResult> detect(const DetectOptions& options);
+
+ private:
+  friend Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options);
+  struct Cache;
+  const Dataset& data_;
+  std::unique_ptr<Cache> cache_;
+};
 
 // Optional per-account columns of accounts.csv filled by the signals stage.
 struct AccountScores {

@@ -539,10 +539,10 @@ TEST(NativeDefaults, CampaignLargerThanTheCrowdCapIsStillFound) {
   EXPECT_EQ(big_found, 0u);
 }
 
-TEST(NativeDefaults, WithoutTheCrowdCapOrganicViralityLooksCoordinated) {
-  // The evidence for max_crowd: the time-shift null alone flags organic co-sharing of
-  // several viral posts (the shift breaks the burst itself), so organic accounts would be
-  // clustered.
+TEST(NativeDefaults, WithoutTheCrowdCapTheCooccurrenceNullKeepsViralityOut) {
+  // Without max_crowd, organic co-sharing of several viral posts passes the time-shift null
+  // (the shift breaks the burst itself); the co-occurrence null sees that accounts who share
+  // the three most popular posts meet as often as popularity predicts, and drops those edges.
   Scenario s = viral_and_planted(11, 1000);
   Dataset d = testing::make_dataset(s.messages);
   DetectOptions opt;
@@ -550,10 +550,18 @@ TEST(NativeDefaults, WithoutTheCrowdCapOrganicViralityLooksCoordinated) {
   opt.max_crowd = 0;
   auto r = detect(d, opt);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  std::size_t organic = 0;
-  for (std::size_t a = 0; a < d.accounts(); ++a)
-    if (r->account_cluster[a] != 0 && !s.planted.count(std::string(d.account_id[a]))) ++organic;
-  EXPECT_GT(organic, 100u);
+  std::size_t organic = 0, planted = 0, organic_edges_passing_time_null = 0;
+  for (std::size_t a = 0; a < d.accounts(); ++a) {
+    if (r->account_cluster[a] == 0) continue;
+    (s.planted.count(std::string(d.account_id[a])) ? planted : organic) += 1;
+  }
+  for (const Edge& e : r->edges)
+    if (!s.planted.count(std::string(d.account_id[e.source])) && e.p_value <= 0.01 &&
+        e.p_cooccurrence > 0.01)
+      ++organic_edges_passing_time_null;
+  EXPECT_EQ(organic, 0u);
+  EXPECT_EQ(planted, s.planted.size());
+  EXPECT_GT(organic_edges_passing_time_null, 100u);  // what the time-shift null alone would keep
 }
 
 TEST(NativeDefaults, NullReplicatesZeroKeepsEveryEdgeWithEmptyPValues) {
@@ -656,6 +664,51 @@ TEST(Outputs, ByteIdenticalWithOneAndTwoThreads) {
     std::string a = slurp(dirs[0] / f);
     EXPECT_FALSE(a.empty()) << f;
     EXPECT_EQ(a, slurp(dirs[1] / f)) << f;
+  }
+}
+
+// The sensitivity table re-detects at neighbouring settings with one Detector; whatever it
+// reuses, each result must be the one a fresh detect() gives at those settings.
+TEST(Outputs, DetectorReuseGivesTheSameFilesAsFreshDetection) {
+  Scenario s = viral_and_planted(5, 600);
+  std::vector<TestMessage> msgs = s.messages;
+  // Near-duplicate texts too, so a change of similarity has something to change.
+  for (int b = 0; b < 8; ++b)
+    for (int item = 0; item < 4; ++item) {
+      TestMessage m = share(fmt::format("bot{:02}", b), "", 1'700'000'000'000 + item * 3'600'000 + b * 1000,
+                            fmt::format("t{}-{}", b, item));
+      m.shares.clear();
+      static const char* kPoints[] = {
+          "prices at the bazaar doubled while the ministry kept silent about wages",
+          "students in the northern provinces marched again for cheaper bread and fuel",
+          "the new dam flooded three villages and nobody was paid any compensation",
+          "election observers were turned away from polling stations across the capital"};
+      m.text = fmt::format("{} {}", kPoints[item], b % 2 == 0 ? "today" : "tonight");
+      msgs.push_back(m);
+    }
+  Dataset d = testing::make_dataset(msgs);
+  DetectOptions base;
+  base.behaviours = {Behaviour::kShare, Behaviour::kSimilarText};
+  std::vector<DetectOptions> settings(7, base);
+  settings[1].window_ms = 30'000;
+  settings[2].window_ms = 120'000;
+  settings[3].similarity = 0.7;
+  settings[4].similarity = 0.9;
+  settings[5].fdr = 0.01;
+  settings[6].fdr = 0.1;
+  Detector detector(d);
+  for (std::size_t i = 0; i < settings.size(); ++i) {
+    auto reused = detector.detect(settings[i]);
+    auto fresh = detect(d, settings[i]);
+    ASSERT_TRUE(reused.ok() && fresh.ok());
+    fs::path a = temp_dir(fmt::format("reuse{}", i)), b = temp_dir(fmt::format("fresh{}", i));
+    ASSERT_TRUE(write_detection_outputs(d, *reused, settings[i], a).ok());
+    ASSERT_TRUE(write_detection_outputs(d, *fresh, settings[i], b).ok());
+    for (const char* f : {"edges.csv", "clusters.csv", "accounts.csv", "network.graphml"})
+      EXPECT_EQ(slurp(a / f), slurp(b / f)) << "setting " << i << ": " << f;
+    EXPECT_TRUE(std::any_of(fresh->edges.begin(), fresh->edges.end(), [](const Edge& e) {
+      return e.behaviour == Behaviour::kSimilarText;
+    })) << "setting " << i;
   }
 }
 

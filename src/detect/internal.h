@@ -48,6 +48,7 @@ struct BehaviourEdges {
   std::vector<Edge> edges;
   std::vector<EvidencePair> evidence;
   std::uint64_t crowded_actions = 0;
+  std::uint64_t candidate_pairs = 0;  // account pairs with at least one co-action within W
 };
 
 BehaviourEdges native_edges(const Dataset& data, const ActionTable& table,
@@ -87,12 +88,23 @@ std::vector<std::vector<double>> null_weight_sums(const ActionTable& table, cons
                                                   std::span<const std::uint32_t> group_of,
                                                   std::size_t groups);
 
+// P(X >= c) for X ~ Poisson(lambda), accurate far into the upper tail.
+double poisson_upper_tail(std::uint64_t c, double lambda);
+
+// Benjamini–Hochberg at level q on the co-occurrence p-values of one behaviour's edges, over
+// a family of `candidates` hypotheses: every account pair that co-acted at least once in that
+// behaviour, the pairs below min_repetition counted with p = 1. Clears Edge::significant of
+// the edges that fail; leaves the others.
+void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, double q,
+                      std::uint64_t candidates);
+
 // Benjamini–Hochberg at level q over the tested edges; sets Edge::significant.
 void benjamini_hochberg(std::span<Edge> edges, double q);
 
 // Leiden clusters on the kept edges, statistics, ranking; fills result.clusters,
 // account_cluster, coordination_degree, leiden_quality.
-Status build_clusters(const Dataset& data, const std::vector<ActionTable>& tables,
+// tables[i] holds the actions of result.behaviours[i].
+Status build_clusters(const Dataset& data, std::span<const ActionTable* const> tables,
                       const NullModel* model, const DetectOptions& options,
                       DetectionResult& result);
 

@@ -136,6 +136,7 @@ std::string edges_csv(const Dataset& d, const DetectionResult& r) {
       "mean_delay_s,first_time,last_time";
   if (r.compat == CompatMode::kCoortweet)
     s += ",avg_time_delta,n_content_id,n_content_id_y,edge_symmetry_score,weight_threshold";
+  if (r.compat == CompatMode::kNone) s += ",common_objects,expected_common,p_cooccurrence";
   s += "\r\n";
   for (const Edge& e : r.edges) {
     if (!e.significant) continue;
@@ -149,6 +150,9 @@ std::string edges_csv(const Dataset& d, const DetectionResult& r) {
     if (r.compat == CompatMode::kCoortweet)
       s += fmt::format(",{:.15g},{},{},{:.15g},{}", e.mean_delay_s, e.n_content_id,
                        e.n_content_id_y, e.edge_symmetry_score, e.weight_threshold);
+    if (r.compat == CompatMode::kNone)
+      s += fmt::format(",{},{},{}", e.common_objects, number(e.expected_common),
+                       number(e.p_cooccurrence));
     s += "\r\n";
   }
   return s;

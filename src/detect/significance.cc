@@ -109,7 +109,86 @@ void null_weights(const NullModel& m, const DetectOptions& opt, const CommonObje
   }
 }
 
+// The popularity-preserving co-occurrence null (Chung–Lu on the bipartite account x object
+// graph): account a acts on object o with probability min(1, k_a s_o / S), independently of
+// every other account, where k_a is the number of distinct objects a acted on, s_o the number
+// of distinct accounts that acted on o and S the sum of either. Heavy accounts and popular
+// objects thus meet often by chance; a pair meets beyond that only through a common agenda.
+class Cooccurrence {
+ public:
+  explicit Cooccurrence(const AccountActions& aa, std::size_t objects) {
+    const std::size_t accounts = aa.start.size() - 1;
+    degree_.assign(accounts, 0);
+    std::vector<std::uint32_t> pop(objects, 0);
+    for (std::size_t a = 0; a < accounts; ++a)
+      for (std::uint64_t i = aa.start[a]; i < aa.start[a + 1]; ++i)
+        if (i == aa.start[a] || aa.object[i] != aa.object[i - 1]) {
+          ++degree_[a];
+          ++pop[aa.object[i]];
+        }
+    std::sort(pop.begin(), pop.end());
+    pop_.reserve(pop.size());
+    sum1_.assign(pop.size() + 1, 0.0);
+    sum2_.assign(pop.size() + 1, 0.0);
+    for (std::size_t o = 0; o < pop.size(); ++o) {
+      const double s = pop[o];
+      pop_.push_back(s);
+      sum1_[o + 1] = sum1_[o] + s;
+      sum2_[o + 1] = sum2_[o] + s * s;
+    }
+    total_ = sum1_.back();
+  }
+
+  std::uint32_t degree(std::uint32_t a) const { return degree_[a]; }
+
+  // Expected number of objects both a and b act on: the sum over objects of
+  // min(1, x s_o) min(1, y s_o), with x <= y, from prefix sums over objects sorted by s_o.
+  double expected(std::uint32_t a, std::uint32_t b) const {
+    if (total_ <= 0) return 0;
+    double x = degree_[a] / total_, y = degree_[b] / total_;
+    if (x > y) std::swap(x, y);
+    if (x <= 0) return 0;
+    auto first_at_least = [&](double v) {
+      return static_cast<std::size_t>(std::lower_bound(pop_.begin(), pop_.end(), v) -
+                                      pop_.begin());
+    };
+    const std::size_t iy = first_at_least(1.0 / y), ix = std::max(iy, first_at_least(1.0 / x));
+    return x * y * sum2_[iy] + x * (sum1_[ix] - sum1_[iy]) +
+           static_cast<double>(pop_.size() - ix);
+  }
+
+ private:
+  std::vector<std::uint32_t> degree_;
+  std::vector<double> pop_, sum1_, sum2_;
+  double total_ = 0;
+};
+
 }  // namespace
+
+double poisson_upper_tail(std::uint64_t c, double lambda) {
+  if (c == 0) return 1;
+  if (!(lambda > 0)) return 0;
+  const double k0 = static_cast<double>(c);
+  if (k0 <= lambda) {
+    // 1 - P(X <= c - 1), the lower terms summed from the largest down.
+    double term = std::exp(-lambda + (k0 - 1) * std::log(lambda) - std::lgamma(k0));
+    double sum = 0;
+    for (std::uint64_t k = c; k-- > 0;) {
+      sum += term;
+      if (term < sum * 1e-17) break;
+      term *= static_cast<double>(k) / lambda;
+    }
+    return std::clamp(1 - sum, 0.0, 1.0);
+  }
+  double term = std::exp(-lambda + k0 * std::log(lambda) - std::lgamma(k0 + 1));
+  double sum = 0;
+  for (std::uint64_t k = c;; ++k) {
+    sum += term;
+    term *= lambda / static_cast<double>(k + 1);
+    if (term <= sum * 1e-17) break;
+  }
+  return std::min(1.0, sum);
+}
 
 NullModel make_null_model(const Dataset& d) {
   NullModel m;
@@ -138,6 +217,7 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
                    std::span<Edge> edges) {
   if (opt.null_replicates <= 0 || edges.empty()) return;
   AccountActions aa = by_account(t, m.account_hash.size());
+  const Cooccurrence cooccurrence(aa, t.objects());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, edges.size(), 64),
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       CommonObjects c;
@@ -145,6 +225,9 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
                       for (std::size_t i = r.begin(); i != r.end(); ++i) {
                         Edge& e = edges[i];
                         common_objects(aa, e.source, e.target, c);
+                        e.common_objects = static_cast<std::uint32_t>(c.size());
+                        e.expected_common = cooccurrence.expected(e.source, e.target);
+                        e.p_cooccurrence = poisson_upper_tail(c.size(), e.expected_common);
                         null_weights(m, opt, c, e.source, e.target, w);
                         std::size_t ge = 0;
                         for (auto x : w) ge += x >= e.weight;
@@ -176,6 +259,28 @@ std::vector<std::vector<double>> null_weight_sums(const ActionTable& t, const Nu
   for (std::size_t i = 0; i < edges.size(); ++i)
     for (std::size_t x = 0; x < replicates; ++x) sums[group_of[i]][x] += weights[i][x];
   return sums;
+}
+
+void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, double q,
+                      std::uint64_t candidates) {
+  std::vector<std::size_t> tested;
+  for (std::size_t i = 0; i < edges.size(); ++i)
+    if (edges[i].behaviour == behaviour && !std::isnan(edges[i].p_cooccurrence))
+      tested.push_back(i);
+  if (tested.empty()) return;
+  std::stable_sort(tested.begin(), tested.end(), [&](std::size_t x, std::size_t y) {
+    return edges[x].p_cooccurrence < edges[y].p_cooccurrence;
+  });
+  const double m = static_cast<double>(std::max<std::uint64_t>(candidates, tested.size()));
+  double cutoff = -1;
+  for (std::size_t k = tested.size(); k-- > 0;) {
+    if (edges[tested[k]].p_cooccurrence <= static_cast<double>(k + 1) / m * q) {
+      cutoff = edges[tested[k]].p_cooccurrence;
+      break;
+    }
+  }
+  for (std::size_t i : tested)
+    if (edges[i].p_cooccurrence > cutoff) edges[i].significant = false;
 }
 
 void benjamini_hochberg(std::span<Edge> edges, double q) {

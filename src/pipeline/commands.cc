@@ -205,7 +205,11 @@ Result<Analysis> analyse(Store& store, const DetectOptions& options, const std::
   a.signals = std::move(*sig);
   log_info(fmt::format("detecting coordination among {} accounts, {} messages", a.data.accounts(),
                        a.data.messages()));
-  auto det = detect(a.data, options);
+  // With the sensitivity table to fill, one Detector reuses the work the variants share.
+  const bool reuse = actors && sensitivity && options.compat == CompatMode::kNone;
+  std::optional<Detector> detector;
+  if (reuse) detector.emplace(a.data);
+  auto det = reuse ? detector->detect(options) : detect(a.data, options);
   if (!det) return det.status();
   a.detection = std::move(*det);
   log_info(fmt::format("{} clusters, {} edges kept of {} tested", a.detection.clusters.size(),
@@ -240,10 +244,11 @@ Result<Analysis> analyse(Store& store, const DetectOptions& options, const std::
       }
       for (const auto& v : variants) {
         log_info(fmt::format("sensitivity: detecting again with {}", v.label));
-        auto alt = detect(a.data, v.o);
+        auto alt = detector->detect(v.o);
         if (!alt) return alt.status();
         in.scenarios.push_back(assignment_of(v.label, *alt, v.o.fdr));
       }
+      detector.reset();  // its cached actions and edges are not needed past this point
     }
     EstimateOptions eo;
     eo.seed = options.seed;

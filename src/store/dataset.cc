@@ -76,6 +76,43 @@ Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
     if (r == Stmt::kError) return Status::IoError("database: " + s.error());
   }
   {
+    // Sizes first (one scan, about 0.4 s per million messages) so every column is allocated
+    // once at its final size: growing the text column by doubling would briefly hold three
+    // times its bytes, the largest allocation of a 10M-message run.
+    Stmt s;
+    GS_RETURN_IF_ERROR(db.prepare(
+        std::string("SELECT count(*), sum(length(CAST(chat_id AS BLOB))), "
+                    "sum(length(CAST(message_id AS BLOB))), sum(length(CAST(shares AS BLOB))), "
+                    "sum(length(CAST(reply_to AS BLOB))), sum(length(CAST(quotes AS BLOB))), "
+                    "sum(length(CAST(media_key AS BLOB))), sum(length(CAST(lang AS BLOB))), "
+                    "sum(length(CAST(platform AS BLOB))), ") +
+            (options.load_text ? "sum(length(CAST(text AS BLOB)))" : "0") +
+            " FROM messages WHERE kind = 0",
+        s));
+    if (s.step() != Stmt::kRow) return Status::IoError("database: " + s.error());
+    const auto n = static_cast<std::size_t>(s.column_int64(0));
+    auto bytes = [&](int i) { return static_cast<std::size_t>(std::max<std::int64_t>(0, s.column_int64(i))); };
+    d.msg_row.reserve(n);
+    d.msg_account.reserve(n);
+    d.msg_time.reserve(n);
+    d.msg_time_resolution_ms.reserve(n);
+    d.msg_chat_id.reserve(n, bytes(1));
+    d.msg_message_id.reserve(n, bytes(2));
+    d.msg_shares.reserve(n, bytes(3));
+    d.msg_reply_to.reserve(n, bytes(4));
+    d.msg_quotes.reserve(n, bytes(5));
+    d.msg_media_key.reserve(n, bytes(6));
+    d.msg_lang.reserve(n, bytes(7));
+    d.msg_platform.reserve(n, bytes(8));
+    d.msg_text.reserve(n, bytes(9));
+    d.msg_urls.reserve(n);
+    d.msg_hashtags.reserve(n);
+    d.msg_mentions.reserve(n);
+    for (auto* v : {&d.msg_views, &d.msg_forwards, &d.msg_replies, &d.msg_reactions, &d.msg_likes,
+                    &d.msg_retweets})
+      v->reserve(n);
+  }
+  {
     Stmt s;
     // NULL times sort first in SQLite; "time_ms IS NULL" puts them last.
     GS_RETURN_IF_ERROR(db.prepare(

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "base/json_writer.h"
+#include "base/resources.h"
 #include "base/time.h"
 #include "base/utf8.h"
 
@@ -99,3 +100,16 @@ TEST(JsonWriter, EscapesHostileText) {
 
 }  // namespace
 }  // namespace groundswell
+
+TEST(Resources, PeakMemoryFollowsWhatTheProcessTouches) {
+  auto before = groundswell::peak_memory_bytes();
+  ASSERT_TRUE(before.has_value());  // Linux: /proc/self/status has VmHWM
+  std::vector<char> block(256u << 20, 1);
+  auto after = groundswell::peak_memory_bytes();
+  ASSERT_TRUE(after.has_value());
+  EXPECT_GE(*after, *before + (200u << 20) - std::min<std::uint64_t>(*before, 200u << 20));
+  EXPECT_GE(*after, std::uint64_t{256} << 20);
+  EXPECT_EQ(block[12345], 1);
+  groundswell::StageClock clock;
+  EXPECT_NE(clock.lap("stage").find("stage "), std::string::npos);
+}

@@ -236,27 +236,25 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
   return t;
 }
 
-Result<ActionTable> extract_similar_text(const Dataset& d, const DetectOptions& opt,
-                                         std::vector<SimilarPair>& pairs) {
-  ActionTable t;
-  t.behaviour = Behaviour::kSimilarText;
+Result<SimilarTexts> find_similar_texts(const Dataset& d, const DetectOptions& opt,
+                                        TimeMs search_window) {
+  SimilarTexts found;
+  found.search_window = search_window;
   StringColumn keys;  // normalized texts, one buffer (not a string per message)
-  std::vector<std::uint32_t> msgs, accounts;
-  std::vector<std::int64_t> times;
   std::string key;
   for (std::size_t m = 0; m < d.messages(); ++m) {
     if (d.msg_time[m] == kNoTime || d.msg_account[m] == kNoAccount) continue;
     if (!action_key(d, Behaviour::kSimilarText, opt, m, 0, key)) continue;
     keys.push_back(key);
-    msgs.push_back(static_cast<std::uint32_t>(m));
-    accounts.push_back(d.msg_account[m]);
-    times.push_back(d.msg_time[m]);
+    found.msgs.push_back(static_cast<std::uint32_t>(m));
+    found.accounts.push_back(d.msg_account[m]);
+    found.times.push_back(d.msg_time[m]);
   }
   std::vector<std::string_view> views(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) views[i] = keys[i];
   NearDuplicateOptions nd;
   nd.threshold = opt.similarity;
-  nd.window_ms = opt.window_ms;
+  nd.window_ms = search_window;
   nd.seed = opt.seed;
   if (opt.compat == CompatMode::kCnt) {
     // The toolkit compares word-token sets of every message, its own ones included.
@@ -267,48 +265,76 @@ Result<ActionTable> extract_similar_text(const Dataset& d, const DetectOptions& 
   } else {
     nd.min_tokens = std::max(1, opt.min_text_tokens);
   }
-  auto found = find_near_duplicates(views, times, accounts, nd);
-  if (!found.ok()) return found.status();
+  auto result = find_near_duplicates(views, found.times, found.accounts, nd);
+  if (!result.ok()) return result.status();
+  found.pairs = std::move(result->pairs);
+  return found;
+}
+
+ActionTable similar_text_table(const Dataset& d, const SimilarTexts& found,
+                               const DetectOptions& opt, std::vector<SimilarPair>& pairs) {
+  ActionTable t;
+  t.behaviour = Behaviour::kSimilarText;
+  const std::size_t n = found.msgs.size();
+  auto in_window = [&](const NearDuplicatePair& p) {
+    if (opt.window_ms >= found.search_window) return true;
+    const std::int64_t gap = found.times[p.a] - found.times[p.b];
+    return gap <= opt.window_ms && -gap <= opt.window_ms;
+  };
   // Families: connected components of the near-duplicate pairs (union-find, smallest index
   // as the root so the result does not depend on pair order).
-  std::vector<std::uint32_t> parent(keys.size());
+  std::vector<std::uint32_t> parent(n);
   std::iota(parent.begin(), parent.end(), 0u);
   auto root = [&](std::uint32_t x) {
     while (parent[x] != x) x = parent[x] = parent[parent[x]];
     return x;
   };
-  std::vector<bool> paired(keys.size(), false);
-  for (const auto& p : found->pairs) {
+  std::vector<bool> paired(n, false);
+  for (const auto& p : found.pairs) {
+    if (!in_window(p)) continue;
     std::uint32_t a = root(p.a), b = root(p.b);
     if (a != b) parent[std::max(a, b)] = std::min(a, b);
     paired[p.a] = paired[p.b] = true;
   }
-  std::vector<std::uint32_t> action_of(keys.size(), UINT32_MAX);
-  for (std::uint32_t i = 0; i < keys.size(); ++i) {
+  for (std::uint32_t i = 0; i < n; ++i) {
     if (!paired[i]) continue;
     std::uint32_t r = root(i);
-    t.actions.push_back(Action{r, times[i], accounts[i], msgs[i], 0, 0});
+    t.actions.push_back(Action{r, found.times[i], found.accounts[i], found.msgs[i], 0, 0});
   }
   std::sort(t.actions.begin(), t.actions.end(), action_less);
+  std::string key;
   for (std::size_t i = 0; i < t.actions.size(); ++i) {
     if (i == 0 || t.actions[i].key != t.actions[i - 1].key) {
       t.object_start.push_back(i);
-      std::string_view text = keys[t.actions[i].key];
-      t.object_keys.emplace_back(utf8_prefix(text, 200));  // never cut a character
+      // The family's display key: its first text, normalized again (one per family).
+      action_key(d, Behaviour::kSimilarText, opt, found.msgs[t.actions[i].key], 0, key);
+      t.object_keys.emplace_back(utf8_prefix(key, 200));  // never cut a character
     }
     t.actions[i].object = static_cast<std::uint32_t>(t.object_start.size() - 1);
   }
   t.object_start.push_back(t.actions.size());
-  // Item index -> action index, for the verified pairs.
-  std::vector<std::uint32_t> msg_to_item(d.messages(), UINT32_MAX);
-  for (std::uint32_t i = 0; i < msgs.size(); ++i) msg_to_item[msgs[i]] = i;
-  for (std::uint32_t k = 0; k < t.actions.size(); ++k) action_of[msg_to_item[t.actions[k].msg]] = k;
+  // Text index -> action index, for the verified pairs.
+  std::vector<std::uint32_t> action_of(n, UINT32_MAX);
+  {
+    std::vector<std::uint32_t> msg_to_item(d.messages(), UINT32_MAX);
+    for (std::uint32_t i = 0; i < n; ++i) msg_to_item[found.msgs[i]] = i;
+    for (std::uint32_t k = 0; k < t.actions.size(); ++k)
+      action_of[msg_to_item[t.actions[k].msg]] = k;
+  }
   pairs.clear();
-  for (const auto& p : found->pairs) {
+  for (const auto& p : found.pairs) {
+    if (!in_window(p)) continue;
     std::uint32_t x = action_of[p.a], y = action_of[p.b];
     pairs.push_back(SimilarPair{std::min(x, y), std::max(x, y)});
   }
   return t;
+}
+
+Result<ActionTable> extract_similar_text(const Dataset& d, const DetectOptions& opt,
+                                         std::vector<SimilarPair>& pairs) {
+  auto found = find_similar_texts(d, opt, opt.window_ms);
+  if (!found.ok()) return found.status();
+  return similar_text_table(d, *found, opt, pairs);
 }
 
 }  // namespace groundswell::detect_internal

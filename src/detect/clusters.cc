@@ -1,6 +1,7 @@
 // Leiden clusters (igraph 0.10) on the kept edges, summed over behaviours, with the
 // statistics of spec §5.5 and a ranking by evidence.
 #include <igraph/igraph.h>
+#include <tbb/parallel_sort.h>
 
 #include <algorithm>
 #include <cmath>
@@ -42,8 +43,7 @@ std::size_t behaviour_slot(const DetectionResult& r, Behaviour b) {
 
 }  // namespace
 
-Status build_clusters(const Dataset& d, std::span<const ActionTable* const> tables,
-                      const NullModel* model, const DetectOptions& opt, DetectionResult& r) {
+Status build_clusters(const Dataset& d, const DetectOptions& opt, DetectionResult& r) {
   const std::size_t n_accounts = d.accounts();
   r.account_cluster.assign(n_accounts, 0);
   r.coordination_degree.assign(n_accounts, 0);
@@ -161,7 +161,7 @@ Status build_clusters(const Dataset& d, std::span<const ActionTable* const> tabl
     for (int b = 0; b < kBehaviourCount; ++b)
       if (seen_behaviour[static_cast<std::size_t>(b)])
         c.behaviours.push_back(static_cast<Behaviour>(b));
-    std::sort(msgs.begin(), msgs.end());
+    tbb::parallel_sort(msgs.begin(), msgs.end());  // plain values: the same order on any thread count
     msgs.erase(std::unique(msgs.begin(), msgs.end()), msgs.end());
     c.messages = msgs.size();
     for (auto m : msgs) {
@@ -183,7 +183,7 @@ Status build_clusters(const Dataset& d, std::span<const ActionTable* const> tabl
     }
     c.share_of_activity =
         d.messages() ? static_cast<double>(c.messages) / static_cast<double>(d.messages()) : 0;
-    std::sort(object_msgs.begin(), object_msgs.end());
+    tbb::parallel_sort(object_msgs.begin(), object_msgs.end());
     object_msgs.erase(std::unique(object_msgs.begin(), object_msgs.end()), object_msgs.end());
     std::vector<TopObject> objects;
     for (std::size_t s = 0; s < object_msgs.size();) {
@@ -210,26 +210,19 @@ Status build_clusters(const Dataset& d, std::span<const ActionTable* const> tabl
   }
   // Cluster p-value: the summed weight of its internal edges against the same sum in each
   // null replicate (native mode with the null model on).
-  if (model != nullptr && opt.null_replicates > 0 && opt.compat == CompatMode::kNone) {
+  if (opt.null_replicates > 0 && opt.compat == CompatMode::kNone && !r.null_weights.empty()) {
     const auto replicates = static_cast<std::size_t>(opt.null_replicates);
-    std::vector<std::vector<double>> sums(clusters.size(), std::vector<double>(replicates, 0.0));
-    for (std::size_t slot = 0; slot < r.behaviours.size(); ++slot) {
-      std::vector<Edge> of_behaviour;
-      std::vector<std::uint32_t> group_of;
-      for (std::size_t ci = 0; ci < clusters.size(); ++ci)
-        for (std::size_t i : internal[ci])
-          if (r.edges[i].behaviour == r.behaviours[slot]) {
-            of_behaviour.push_back(r.edges[i]);
-            group_of.push_back(static_cast<std::uint32_t>(ci));
-          }
-      if (of_behaviour.empty()) continue;
-      auto s = null_weight_sums(*tables[slot], *model, opt, of_behaviour, group_of, clusters.size());
-      for (std::size_t ci = 0; ci < clusters.size(); ++ci)
-        for (std::size_t x = 0; x < replicates; ++x) sums[ci][x] += s[ci][x];
-    }
     for (std::size_t ci = 0; ci < clusters.size(); ++ci) {
+      // Integer weights summed as doubles: exact, so the order of the sum does not matter.
+      std::vector<double> sums(replicates, 0.0);
+      for (std::size_t i : internal[ci]) {
+        const std::uint32_t row = r.edges[i].null_row;
+        if (row == UINT32_MAX) continue;
+        const std::uint32_t* w = r.null_weights.data() + std::size_t{row} * replicates;
+        for (std::size_t x = 0; x < replicates; ++x) sums[x] += w[x];
+      }
       std::size_t ge = 0;
-      for (double v : sums[ci]) ge += v >= clusters[ci].weight;
+      for (double v : sums) ge += v >= clusters[ci].weight;
       clusters[ci].p_value = static_cast<double>(1 + ge) / static_cast<double>(replicates + 1);
     }
   }

@@ -37,17 +37,25 @@ std::uint32_t partition_of(std::uint32_t a, std::uint32_t b) {
   return static_cast<std::uint32_t>(XXH3_64bits_withSeed(&k, sizeof k, kPairSeed) % kPartitions);
 }
 
-// Gathers thread-local pair buffers into hash partitions (the shuffle of a distributed run).
-std::vector<std::vector<PairRecord>> shuffle(
-    tbb::enumerable_thread_specific<std::vector<PairRecord>>& local) {
+// Per thread, pair records already split by hash partition (the shuffle of a distributed
+// run), so gathering a partition moves only its own pieces: the peak is all records plus one
+// partition, not two copies of everything.
+struct PairSink {
+  std::vector<std::vector<PairRecord>> parts{kPartitions};
+  void push_back(const PairRecord& p) { parts[partition_of(p.a, p.b)].push_back(p); }
+};
+using LocalPairs = tbb::enumerable_thread_specific<PairSink>;
+
+std::vector<std::vector<PairRecord>> shuffle(LocalPairs& local) {
   std::vector<std::vector<PairRecord>> parts(kPartitions);
-  std::vector<std::size_t> counts(kPartitions, 0);
-  for (auto& v : local)
-    for (const auto& p : v) ++counts[partition_of(p.a, p.b)];
-  for (std::uint32_t i = 0; i < kPartitions; ++i) parts[i].reserve(counts[i]);
-  for (auto& v : local) {
-    for (const auto& p : v) parts[partition_of(p.a, p.b)].push_back(p);
-    std::vector<PairRecord>().swap(v);
+  for (std::uint32_t i = 0; i < kPartitions; ++i) {
+    std::size_t count = 0;
+    for (auto& sink : local) count += sink.parts[i].size();
+    parts[i].reserve(count);
+    for (auto& sink : local) {
+      parts[i].insert(parts[i].end(), sink.parts[i].begin(), sink.parts[i].end());
+      std::vector<PairRecord>().swap(sink.parts[i]);
+    }
   }
   return parts;
 }
@@ -137,7 +145,7 @@ BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const Detect
                             std::span<const std::uint32_t> rank) {
   const TimeMs w = opt.window_ms;
   const std::size_t cap = opt.max_crowd > 0 ? static_cast<std::size_t>(opt.max_crowd) : SIZE_MAX;
-  tbb::enumerable_thread_specific<std::vector<PairRecord>> local;
+  LocalPairs local;
   tbb::enumerable_thread_specific<std::vector<std::uint8_t>> crowd_flags;
   tbb::enumerable_thread_specific<std::uint64_t> crowded(0);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.objects(), 256),
@@ -221,7 +229,7 @@ BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const Det
     content[i] = XXH3_64bits_withSeed(id.data(), id.size(), kKeySeed);
   }
   // 2–3. Candidate pairs within W, minus same content, same account, object == content.
-  tbb::enumerable_thread_specific<std::vector<PairRecord>> local;
+  LocalPairs local;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.objects(), 256),
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       auto& out = local.local();
@@ -262,11 +270,12 @@ BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const Det
     return XXH3_64bits_withSeed(id.data(), id.size(), kKeySeed);
   };
   std::vector<std::uint64_t> in_pairs;
-  for (auto& v : local)
-    for (const auto& p : v) {
-      in_pairs.push_back(content_of_msg(p.msg_a));
-      in_pairs.push_back(content_of_msg(p.msg_b));
-    }
+  for (auto& sink : local)
+    for (const auto& v : sink.parts)
+      for (const auto& p : v) {
+        in_pairs.push_back(content_of_msg(p.msg_a));
+        in_pairs.push_back(content_of_msg(p.msg_b));
+      }
   std::sort(in_pairs.begin(), in_pairs.end());
   in_pairs.erase(std::unique(in_pairs.begin(), in_pairs.end()), in_pairs.end());
   auto in_set = [](const std::vector<std::uint64_t>& set, std::uint64_t c) {
@@ -283,12 +292,12 @@ BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const Det
       kept_content.push_back(content[i]);
   std::sort(kept_content.begin(), kept_content.end());
   kept_content.erase(std::unique(kept_content.begin(), kept_content.end()), kept_content.end());
-  for (auto& v : local) {
-    std::erase_if(v, [&](const PairRecord& p) {
-      return !in_set(kept_content, content_of_msg(p.msg_a)) &&
-             !in_set(kept_content, content_of_msg(p.msg_b));
-    });
-  }
+  for (auto& sink : local)
+    for (auto& v : sink.parts)
+      std::erase_if(v, [&](const PairRecord& p) {
+        return !in_set(kept_content, content_of_msg(p.msg_a)) &&
+               !in_set(kept_content, content_of_msg(p.msg_b));
+      });
   // 5–6. Edges keyed by the byte-smaller account; weight = pairs.
   auto parts = shuffle(local);
   const Behaviour b = t.behaviour;
@@ -328,7 +337,7 @@ BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const Det
 // user_1 with another message of user_2 on the same object within [t1 - W, t1 + W].
 BehaviourEdges cnt_edges(const Dataset& d, const ActionTable& t, const DetectOptions& opt) {
   const TimeMs w = opt.window_ms;
-  tbb::enumerable_thread_specific<std::vector<PairRecord>> local;
+  LocalPairs local;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.objects(), 256),
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       auto& out = local.local();
@@ -373,7 +382,7 @@ BehaviourEdges cnt_edges(const Dataset& d, const ActionTable& t, const DetectOpt
 // co_similar_tweet: the cnt rule applied to the verified near-duplicate pairs directly.
 BehaviourEdges cnt_similar_edges(const Dataset& d, const ActionTable& t,
                                  std::span<const SimilarPair> pairs, const DetectOptions& opt) {
-  tbb::enumerable_thread_specific<std::vector<PairRecord>> local;
+  LocalPairs local;
   auto& out = local.local();
   for (const auto& sp : pairs) {
     const Action& x = t.actions[sp.x];

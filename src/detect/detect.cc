@@ -110,6 +110,12 @@ struct Detector::Cache {
     std::vector<detect_internal::SimilarPair> similar;
   };
   std::vector<Table> tables;
+  struct Similar {
+    std::string key;
+    bool first;
+    detect_internal::SimilarTexts found;
+  };
+  std::vector<Similar> similar;  // near-duplicate searches: the first and the latest
   struct Edges {
     std::string key;
     Behaviour behaviour;
@@ -127,6 +133,10 @@ struct Detector::Cache {
       k += fmt::format("|{:.17g}|{}|{}", o.similarity, o.window_ms, o.seed);
     return k;
   }
+  static std::string similar_key(const DetectOptions& o) {
+    return fmt::format("{}|{}|{:.17g}|{}", static_cast<int>(o.compat), o.min_text_tokens,
+                       o.similarity, o.seed);
+  }
   static std::string edges_key(Behaviour b, const DetectOptions& o) {
     return table_key(b, o) + fmt::format("|{}|{}|{}|{}|{}|{}|{:.17g}", o.window_ms,
                                          o.min_repetition, o.max_crowd, o.crowd_neighbours,
@@ -134,7 +144,8 @@ struct Detector::Cache {
   }
 };
 
-Detector::Detector(const Dataset& data) : data_(data), cache_(std::make_unique<Cache>()) {}
+Detector::Detector(const Dataset& data, TimeMs widest_window)
+    : data_(data), widest_window_(widest_window), cache_(std::make_unique<Cache>()) {}
 Detector::~Detector() = default;
 
 Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options) {
@@ -203,7 +214,6 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
 
   if (!cache.model) cache.model = make_null_model(data);
   const NullModel& model = *cache.model;
-  std::vector<std::size_t> slots;  // per behaviour run: index into cache.tables
   std::vector<std::uint64_t> candidates;  // per behaviour run: pairs that co-acted at all
   for (auto b : r.behaviours) {
     const std::string tkey = Cache::table_key(b, opt);
@@ -212,17 +222,30 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
     if (tit == cache.tables.end()) {
       Cache::Table fresh;
       fresh.key = tkey;
-      if (b == Behaviour::kSimilarText) {
+      if (b == Behaviour::kSimilarText && !cache.keep) {
         auto st = extract_similar_text(data, opt, fresh.similar);
         if (!st.ok()) return st.status();
         fresh.table = std::move(st.value());
+      } else if (b == Behaviour::kSimilarText) {
+        const std::string skey = Cache::similar_key(opt);
+        auto sit = std::find_if(cache.similar.begin(), cache.similar.end(), [&](const Cache::Similar& x) {
+          return x.key == skey && x.found.search_window >= opt.window_ms;
+        });
+        if (sit == cache.similar.end()) {
+          auto found = find_similar_texts(data, opt, std::max(opt.window_ms, widest_window_));
+          if (!found.ok()) return found.status();
+          const bool first = cache.similar.empty();
+          std::erase_if(cache.similar, [](const Cache::Similar& x) { return !x.first; });
+          cache.similar.push_back(Cache::Similar{skey, first, std::move(*found)});
+          sit = cache.similar.end() - 1;
+        }
+        fresh.table = similar_text_table(data, sit->found, opt, fresh.similar);
       } else {
         fresh.table = extract_actions(data, b, opt);
       }
       cache.tables.push_back(std::move(fresh));
       tit = cache.tables.end() - 1;
     }
-    slots.push_back(static_cast<std::size_t>(tit - cache.tables.begin()));
     ActionTable& t = tit->table;
 
     const std::string ekey = Cache::edges_key(b, opt);
@@ -244,7 +267,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
             be = cnt_edges(data, t, opt);
             break;
         }
-      if (opt.compat == CompatMode::kNone) edge_p_values(t, model, opt, be.edges);
+      if (opt.compat == CompatMode::kNone) edge_p_values(t, model, opt, be.edges, be.null_weights);
       const bool first = std::none_of(cache.edges.begin(), cache.edges.end(),
                                       [&](const Cache::Edges& x) { return x.behaviour == b; });
       std::erase_if(cache.edges,
@@ -257,18 +280,24 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
     r.candidate_pairs += be.candidate_pairs;
     candidates.push_back(be.candidate_pairs);
     std::uint64_t base = r.evidence.size();
+    const auto null_base = static_cast<std::uint32_t>(
+        opt.null_replicates > 0 ? r.null_weights.size() / static_cast<std::size_t>(opt.null_replicates) : 0);
     for (Edge e : be.edges) {
       e.evidence_begin += base;
       e.evidence_end += base;
+      if (e.null_row != UINT32_MAX) e.null_row += null_base;
       r.edges.push_back(e);
     }
     r.evidence.insert(r.evidence.end(), be.evidence.begin(), be.evidence.end());
+    r.null_weights.insert(r.null_weights.end(), be.null_weights.begin(), be.null_weights.end());
     if (cache.keep) {
       r.objects.push_back(t.object_keys);
     } else {
+      // One-shot: nothing is needed again, so each behaviour's actions and edges go as soon
+      // as they are in the result (the peak holds one behaviour's tables, not all of them).
       r.objects.push_back(std::move(t.object_keys));
-      t.object_keys.clear();
       cache.edges.erase(eit);
+      cache.tables.erase(tit);
     }
   }
   tbb::parallel_sort(r.edges.begin(), r.edges.end(), [&](const Edge& x, const Edge& y) {
@@ -293,10 +322,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
     r.tested_edges = 0;
     r.significant_edges = r.edges.size();
   }
-  std::vector<const ActionTable*> tables;
-  for (std::size_t slot : slots) tables.push_back(&cache.tables[slot].table);
-  GS_RETURN_IF_ERROR(
-      build_clusters(data, tables, opt.compat == CompatMode::kNone ? &model : nullptr, opt, r));
+  GS_RETURN_IF_ERROR(build_clusters(data, opt, r));
   return r;
 }
 

@@ -109,6 +109,9 @@ struct Edge {
   double expected_common = std::numeric_limits<double>::quiet_NaN();
   double p_cooccurrence = std::numeric_limits<double>::quiet_NaN();
   bool significant = true;  // kept under BH (always true without a null model)
+  // Native with the null model: row of DetectionResult::null_weights holding this edge's
+  // weight in each replicate (what cluster p-values sum).
+  std::uint32_t null_row = UINT32_MAX;
   // coortweet compat columns
   std::uint32_t n_content_id = 0, n_content_id_y = 0;
   double edge_symmetry_score = 0;
@@ -158,6 +161,7 @@ struct DetectionResult {
   std::uint64_t tested_edges = 0, significant_edges = 0;
   std::uint64_t crowded_actions = 0;  // actions left unpaired by max_crowd
   std::uint64_t candidate_pairs = 0;  // native: account pairs with at least one co-action
+  std::vector<std::uint32_t> null_weights;  // R values per tested edge (Edge::null_row)
   std::vector<Cluster> clusters;
   std::vector<std::uint32_t> account_cluster;      // per account: cluster id, 0 = none
   std::vector<std::uint32_t> coordination_degree;  // per account: neighbours by kept edges
@@ -177,7 +181,9 @@ Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options
 // Memory: holds every behaviour's actions and the latest edges of each until destroyed.
 class Detector {
  public:
-  explicit Detector(const Dataset& data);
+  // widest_window: the largest window that will be asked for; similar_text searches once at
+  // that window and narrows the result for smaller ones.
+  explicit Detector(const Dataset& data, TimeMs widest_window = 0);
   ~Detector();
   Detector(const Detector&) = delete;
   Detector& operator=(const Detector&) = delete;
@@ -188,6 +194,7 @@ class Detector {
   friend Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options);
   struct Cache;
   const Dataset& data_;
+  TimeMs widest_window_ = 0;
   std::unique_ptr<Cache> cache_;
 };
 

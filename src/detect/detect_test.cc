@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "detect/internal.h"
 #include "detect/test_dataset.h"
 #include "ingest/ingest.h"
 #include "store/store.h"
@@ -675,7 +676,7 @@ TEST(Outputs, DetectorReuseGivesTheSameFilesAsFreshDetection) {
   // Near-duplicate texts too, so a change of similarity has something to change.
   for (int b = 0; b < 8; ++b)
     for (int item = 0; item < 4; ++item) {
-      TestMessage m = share(fmt::format("bot{:02}", b), "", 1'700'000'000'000 + item * 3'600'000 + b * 1000,
+      TestMessage m = share(fmt::format("bot{:02}", b), "", 1'700'000'000'000 + item * 3'600'000 + b * 15'000,
                             fmt::format("t{}-{}", b, item));
       m.shares.clear();
       static const char* kPoints[] = {
@@ -696,7 +697,7 @@ TEST(Outputs, DetectorReuseGivesTheSameFilesAsFreshDetection) {
   settings[4].similarity = 0.9;
   settings[5].fdr = 0.01;
   settings[6].fdr = 0.1;
-  Detector detector(d);
+  Detector detector(d, 120'000);
   for (std::size_t i = 0; i < settings.size(); ++i) {
     auto reused = detector.detect(settings[i]);
     auto fresh = detect(d, settings[i]);
@@ -710,6 +711,51 @@ TEST(Outputs, DetectorReuseGivesTheSameFilesAsFreshDetection) {
       return e.behaviour == Behaviour::kSimilarText;
     })) << "setting " << i;
   }
+}
+
+// One near-duplicate search at the widest window, narrowed, must give the table a search at
+// the narrow window gives: the same families, actions and verified pairs.
+TEST(NativeDetect, SimilarTextSearchedOnceAndNarrowedEqualsSearchAtTheWindow) {
+  std::vector<TestMessage> msgs;
+  const char* kTexts[] = {"the harvest failed in three provinces and bread prices rose again",
+                          "officials promised relief for farmers after the long summer drought"};
+  for (int copy = 0; copy < 12; ++copy)
+    for (int item = 0; item < 2; ++item) {
+      TestMessage m;
+      m.account_id = fmt::format("acct{:02}", copy);
+      m.message_id = fmt::format("{}-{}", item, copy);
+      // Gaps of 0-110 s: some pairs are near duplicates only within 120 s, not 30 s.
+      m.time = 1'700'000'000'000 + item * 7'200'000 + (copy * 37'000) % 110'000;
+      m.text = fmt::format("{} {}", kTexts[item], copy % 3 == 0 ? "now" : "today");
+      msgs.push_back(m);
+    }
+  Dataset d = testing::make_dataset(msgs);
+  DetectOptions wide;
+  wide.window_ms = 120'000;
+  auto found = detect_internal::find_similar_texts(d, wide, wide.window_ms);
+  ASSERT_TRUE(found.ok());
+  std::size_t differ = 0;
+  for (TimeMs w : {10'000, 30'000, 60'000, 120'000}) {
+    DetectOptions o;
+    o.window_ms = w;
+    std::vector<detect_internal::SimilarPair> narrowed_pairs, fresh_pairs;
+    auto narrowed = detect_internal::similar_text_table(d, *found, o, narrowed_pairs);
+    auto fresh = detect_internal::extract_similar_text(d, o, fresh_pairs);
+    ASSERT_TRUE(fresh.ok());
+    ASSERT_EQ(narrowed.actions.size(), fresh->actions.size()) << w;
+    for (std::size_t i = 0; i < narrowed.actions.size(); ++i) {
+      EXPECT_EQ(narrowed.actions[i].msg, fresh->actions[i].msg) << w;
+      EXPECT_EQ(narrowed.actions[i].object, fresh->actions[i].object) << w;
+    }
+    EXPECT_EQ(narrowed.object_keys, fresh->object_keys) << w;
+    ASSERT_EQ(narrowed_pairs.size(), fresh_pairs.size()) << w;
+    for (std::size_t i = 0; i < fresh_pairs.size(); ++i) {
+      EXPECT_EQ(narrowed_pairs[i].x, fresh_pairs[i].x);
+      EXPECT_EQ(narrowed_pairs[i].y, fresh_pairs[i].y);
+    }
+    differ += fresh_pairs.size() != found->pairs.size();
+  }
+  EXPECT_GE(differ, 2u);  // the windows do change what is found
 }
 
 TEST(Store, DetectionIsStoredInTheDatabase) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "detect/detect.h"
+#include "text/near_duplicate.h"
 
 namespace groundswell::detect_internal {
 
@@ -49,6 +50,7 @@ struct BehaviourEdges {
   std::vector<EvidencePair> evidence;
   std::uint64_t crowded_actions = 0;
   std::uint64_t candidate_pairs = 0;  // account pairs with at least one co-action within W
+  std::vector<std::uint32_t> null_weights;  // R per edge, rows in edge order (Edge::null_row)
 };
 
 BehaviourEdges native_edges(const Dataset& data, const ActionTable& table,
@@ -66,27 +68,34 @@ struct SimilarPair {
 };
 Result<ActionTable> extract_similar_text(const Dataset& data, const DetectOptions& options,
                                          std::vector<SimilarPair>& pairs);
+
+// The two halves of extract_similar_text, so detection at several windows searches once:
+// the near-duplicate pairs found with window S, restricted to |Δt| <= W, are exactly those
+// found with window W <= S (the search only ever drops pairs by their time gap).
+struct SimilarTexts {
+  TimeMs search_window = 0;
+  std::vector<std::uint32_t> msgs, accounts;  // per compared text: message, author
+  std::vector<std::int64_t> times;
+  std::vector<NearDuplicatePair> pairs;  // indices into msgs, sorted by (a, b)
+};
+Result<SimilarTexts> find_similar_texts(const Dataset& data, const DetectOptions& options,
+                                        TimeMs search_window);
+ActionTable similar_text_table(const Dataset& data, const SimilarTexts& found,
+                               const DetectOptions& options, std::vector<SimilarPair>& pairs);
 BehaviourEdges cnt_similar_edges(const Dataset& data, const ActionTable& table,
                                  std::span<const SimilarPair> pairs, const DetectOptions& options);
 
 // The null model (spec §5.4): for each edge in `edges` (native, one behaviour), the edge
 // weight it would have after shifting every account's timeline by an independent circular
-// offset, for replicates 0..R-1. Writes p-values into the edges.
+// offset, for replicates 0..R-1. Writes p-values (and the co-occurrence statistics) into the
+// edges, and each edge's replicate weights as row Edge::null_row of `null_weights`.
 struct NullModel {
   TimeMs span_start = 0, span_ms = 1;       // circular domain of the shift
   std::vector<std::uint64_t> account_hash;  // per account, seeds its offsets
 };
 NullModel make_null_model(const Dataset& data);
 void edge_p_values(const ActionTable& table, const NullModel& model, const DetectOptions& options,
-                   std::span<Edge> edges);
-// Per group and replicate, the summed null weight of the edges of each group (for cluster
-// p-values): edges[i] belongs to group group_of[i]; returns sums[group][replicate]. The
-// per-account index of the table is built once per call.
-std::vector<std::vector<double>> null_weight_sums(const ActionTable& table, const NullModel& model,
-                                                  const DetectOptions& options,
-                                                  std::span<const Edge> edges,
-                                                  std::span<const std::uint32_t> group_of,
-                                                  std::size_t groups);
+                   std::span<Edge> edges, std::vector<std::uint32_t>& null_weights);
 
 // P(X >= c) for X ~ Poisson(lambda), accurate far into the upper tail.
 double poisson_upper_tail(std::uint64_t c, double lambda);
@@ -102,11 +111,9 @@ void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, double q,
 void benjamini_hochberg(std::span<Edge> edges, double q);
 
 // Leiden clusters on the kept edges, statistics, ranking; fills result.clusters,
-// account_cluster, coordination_degree, leiden_quality.
-// tables[i] holds the actions of result.behaviours[i].
-Status build_clusters(const Dataset& data, std::span<const ActionTable* const> tables,
-                      const NullModel* model, const DetectOptions& options,
-                      DetectionResult& result);
+// account_cluster, coordination_degree, leiden_quality. Cluster p-values sum the edges'
+// replicate weights in result.null_weights.
+Status build_clusters(const Dataset& data, const DetectOptions& options, DetectionResult& result);
 
 // R's quantile(x, p, type = 7) of a sorted vector.
 double quantile_type7(const std::vector<double>& sorted, double p);

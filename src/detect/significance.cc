@@ -214,8 +214,11 @@ NullModel make_null_model(const Dataset& d) {
 }
 
 void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions& opt,
-                   std::span<Edge> edges) {
+                   std::span<Edge> edges, std::vector<std::uint32_t>& replicate_weights) {
+  replicate_weights.clear();
   if (opt.null_replicates <= 0 || edges.empty()) return;
+  const auto replicates = static_cast<std::size_t>(opt.null_replicates);
+  replicate_weights.resize(edges.size() * replicates);
   AccountActions aa = by_account(t, m.account_hash.size());
   const Cooccurrence cooccurrence(aa, t.objects());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, edges.size(), 64),
@@ -233,32 +236,12 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
                         for (auto x : w) ge += x >= e.weight;
                         e.p_value = static_cast<double>(1 + ge) /
                                     static_cast<double>(opt.null_replicates + 1);
+                        e.null_row = static_cast<std::uint32_t>(i);
+                        std::copy(w.begin(), w.end(),
+                                  replicate_weights.begin() +
+                                      static_cast<std::ptrdiff_t>(i * replicates));
                       }
                     });
-}
-
-std::vector<std::vector<double>> null_weight_sums(const ActionTable& t, const NullModel& m,
-                                                  const DetectOptions& opt,
-                                                  std::span<const Edge> edges,
-                                                  std::span<const std::uint32_t> group_of,
-                                                  std::size_t groups) {
-  const auto replicates = static_cast<std::size_t>(std::max(0, opt.null_replicates));
-  std::vector<std::vector<double>> sums(groups, std::vector<double>(replicates, 0.0));
-  if (replicates == 0 || edges.empty()) return sums;
-  AccountActions aa = by_account(t, m.account_hash.size());
-  std::vector<std::vector<std::uint32_t>> weights(edges.size());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, edges.size(), 64),
-                    [&](const tbb::blocked_range<std::size_t>& r) {
-                      CommonObjects c;
-                      for (std::size_t i = r.begin(); i != r.end(); ++i) {
-                        common_objects(aa, edges[i].source, edges[i].target, c);
-                        null_weights(m, opt, c, edges[i].source, edges[i].target, weights[i]);
-                      }
-                    });
-  // Summed in edge order: the same doubles whatever the thread count.
-  for (std::size_t i = 0; i < edges.size(); ++i)
-    for (std::size_t x = 0; x < replicates; ++x) sums[group_of[i]][x] += weights[i][x];
-  return sums;
 }
 
 void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, double q,

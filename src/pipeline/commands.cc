@@ -13,6 +13,7 @@
 
 #include "base/json_writer.h"
 #include "base/log.h"
+#include "base/resources.h"
 #include "base/time.h"
 #include "groundswell/version.h"
 #include "ingest/ingest.h"
@@ -197,23 +198,27 @@ Result<Analysis> analyse(Store& store, const DetectOptions& options, const std::
     actors = std::move(*loaded);
   }
   log_info("loading the analysis data");
+  StageClock clock;
   auto data = load_dataset(store);
   if (!data) return data.status();
   a.data = std::move(*data);
+  log_info(clock.lap("loading"));
   auto sig = compute_signals(a.data);
   if (!sig) return sig.status();
   a.signals = std::move(*sig);
+  log_info(clock.lap("signals"));
   log_info(fmt::format("detecting coordination among {} accounts, {} messages", a.data.accounts(),
                        a.data.messages()));
   // With the sensitivity table to fill, one Detector reuses the work the variants share.
   const bool reuse = actors && sensitivity && options.compat == CompatMode::kNone;
   std::optional<Detector> detector;
-  if (reuse) detector.emplace(a.data);
+  if (reuse) detector.emplace(a.data, options.window_ms * 2);  // the widest variant below
   auto det = reuse ? detector->detect(options) : detect(a.data, options);
   if (!det) return det.status();
   a.detection = std::move(*det);
   log_info(fmt::format("{} clusters, {} edges kept of {} tested", a.detection.clusters.size(),
                        a.detection.significant_edges, a.detection.tested_edges));
+  log_info(clock.lap("detection"));
   if (actors) {
     EstimateInputs in;
     in.data = &a.data;
@@ -249,17 +254,20 @@ Result<Analysis> analyse(Store& store, const DetectOptions& options, const std::
         in.scenarios.push_back(assignment_of(v.label, *alt, v.o.fdr));
       }
       detector.reset();  // its cached actions and edges are not needed past this point
+      log_info(clock.lap("sensitivity"));
     }
     EstimateOptions eo;
     eo.seed = options.seed;
     auto est = estimate_support(in, eo);
     if (!est) return est.status();
     a.estimate = std::move(*est);
+    log_info(clock.lap("estimation"));
   }
   // Stored before any pseudonymization: the store keeps the raw analysis.
   if (store_result) {
     auto stored = store_detection(store, a.data, a.detection, options, run_id);
     if (!stored) return stored.status();
+    log_info(clock.lap("storing the detection"));
   }
   if (!out.empty()) {
     AccountScores scores{a.signals.score, a.signals.reasons};
@@ -280,6 +288,7 @@ Result<Analysis> analyse(Store& store, const DetectOptions& options, const std::
     }
     if (a.estimate) add_estimate_to_report(*a.estimate, a.signals, *report);
     GS_RETURN_IF_ERROR(write_report_html(report_data_to_json(*report), out / "report.html"));
+    log_info(clock.lap("output files and report"));
   }
   return a;
 }

@@ -1,6 +1,7 @@
 #include "store/dataset.h"
 
 #include <simdjson.h>
+#include <tbb/parallel_sort.h>
 
 #include <algorithm>
 #include <numeric>
@@ -47,6 +48,41 @@ void add_list(ListColumn& col, std::string_view json, simdjson::dom::parser& par
   col.end_row();
 }
 
+// Messages in (time, id) order, messages without a time last. Rows arrive in id order; the
+// permutation is applied one column at a time, so the extra memory is one column's. Returns
+// the order (row i of the result was row order[i]); the text column is left to the caller.
+std::vector<std::uint32_t> sort_by_time(Dataset& d) {
+  const std::size_t n = d.messages();
+  auto before = [&](std::uint32_t x, std::uint32_t y) {
+    const bool nx = d.msg_time[x] == kNoTime, ny = d.msg_time[y] == kNoTime;
+    if (nx != ny) return ny;
+    if (d.msg_time[x] != d.msg_time[y]) return d.msg_time[x] < d.msg_time[y];
+    return d.msg_row[x] < d.msg_row[y];
+  };
+  std::vector<std::uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  if (std::is_sorted(order.begin(), order.end(), before)) return order;
+  tbb::parallel_sort(order.begin(), order.end(), before);
+  auto permute = [&](auto& v) {
+    std::remove_reference_t<decltype(v)> out;
+    out.reserve(n);
+    for (std::uint32_t i : order) out.push_back(v[i]);
+    v = std::move(out);
+  };
+  permute(d.msg_row);
+  permute(d.msg_account);
+  permute(d.msg_time);
+  permute(d.msg_time_resolution_ms);
+  for (auto* v : {&d.msg_views, &d.msg_forwards, &d.msg_replies, &d.msg_reactions, &d.msg_likes,
+                  &d.msg_retweets})
+    permute(*v);
+  for (auto* c : {&d.msg_platform, &d.msg_chat_id, &d.msg_message_id, &d.msg_shares,
+                  &d.msg_reply_to, &d.msg_quotes, &d.msg_media_key, &d.msg_lang})
+    c->permute(order);
+  for (auto* c : {&d.msg_urls, &d.msg_hashtags, &d.msg_mentions}) c->permute(order);
+  return order;
+}
+
 }  // namespace
 
 Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
@@ -76,18 +112,15 @@ Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
     if (r == Stmt::kError) return Status::IoError("database: " + s.error());
   }
   {
-    // Sizes first (one scan, about 0.4 s per million messages) so every column is allocated
-    // once at its final size: growing the text column by doubling would briefly hold three
-    // times its bytes, the largest allocation of a 10M-message run.
+    // Sizes first (one scan) so every column is allocated once at its final size: growing a
+    // column by doubling briefly holds three times its bytes.
     Stmt s;
     GS_RETURN_IF_ERROR(db.prepare(
-        std::string("SELECT count(*), sum(length(CAST(chat_id AS BLOB))), "
-                    "sum(length(CAST(message_id AS BLOB))), sum(length(CAST(shares AS BLOB))), "
-                    "sum(length(CAST(reply_to AS BLOB))), sum(length(CAST(quotes AS BLOB))), "
-                    "sum(length(CAST(media_key AS BLOB))), sum(length(CAST(lang AS BLOB))), "
-                    "sum(length(CAST(platform AS BLOB))), ") +
-            (options.load_text ? "sum(length(CAST(text AS BLOB)))" : "0") +
-            " FROM messages WHERE kind = 0",
+        "SELECT count(*), sum(length(CAST(chat_id AS BLOB))), "
+        "sum(length(CAST(message_id AS BLOB))), sum(length(CAST(shares AS BLOB))), "
+        "sum(length(CAST(reply_to AS BLOB))), sum(length(CAST(quotes AS BLOB))), "
+        "sum(length(CAST(media_key AS BLOB))), sum(length(CAST(lang AS BLOB))), "
+        "sum(length(CAST(platform AS BLOB))) FROM messages WHERE kind = 0",
         s));
     if (s.step() != Stmt::kRow) return Status::IoError("database: " + s.error());
     const auto n = static_cast<std::size_t>(s.column_int64(0));
@@ -104,7 +137,6 @@ Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
     d.msg_media_key.reserve(n, bytes(6));
     d.msg_lang.reserve(n, bytes(7));
     d.msg_platform.reserve(n, bytes(8));
-    d.msg_text.reserve(n, bytes(9));
     d.msg_urls.reserve(n);
     d.msg_hashtags.reserve(n);
     d.msg_mentions.reserve(n);
@@ -112,15 +144,18 @@ Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
                     &d.msg_retweets})
       v->reserve(n);
   }
+  std::vector<std::uint32_t> text_length;  // bytes, in id order
+  text_length.reserve(d.msg_row.capacity());
   {
     Stmt s;
-    // NULL times sort first in SQLite; "time_ms IS NULL" puts them last.
+    // Read in id order (the table's own order, no SQLite sort: sorting 10M rows with every
+    // column in SQLite's sorter held several GB at once) and put in time order below.
     GS_RETURN_IF_ERROR(db.prepare(
         std::string("SELECT id, account, time_ms, time_resolution_ms, platform, chat_id, "
                     "message_id, shares, reply_to, quotes, media_key, lang, urls, hashtags, "
                     "mentions, views, forwards, replies, reactions, likes, retweets, ") +
-            (options.load_text ? "text" : "NULL") +
-            " FROM messages WHERE kind = 0 ORDER BY time_ms IS NULL, time_ms, id",
+            (options.load_text ? "length(CAST(text AS BLOB))" : "0") +
+            " FROM messages WHERE kind = 0 ORDER BY id",
         s));
     simdjson::dom::parser parser;
     std::string scratch;
@@ -153,9 +188,37 @@ Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
       d.msg_reactions.push_back(count_or_absent(s, 18));
       d.msg_likes.push_back(count_or_absent(s, 19));
       d.msg_retweets.push_back(count_or_absent(s, 20));
-      d.msg_text.push_back(s.column_text(21));
+      text_length.push_back(static_cast<std::uint32_t>(std::max<std::int64_t>(0, s.column_int64(21))));
     }
     if (r == Stmt::kError) return Status::IoError("database: " + s.error());
+  }
+  const std::vector<std::uint32_t> order = sort_by_time(d);
+  {
+    // The text, the largest column, is read last straight into its sorted place: allocated
+    // once, never permuted.
+    std::vector<std::uint32_t> sorted_length(order.size()), position(order.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) {
+      sorted_length[i] = text_length[order[i]];
+      position[order[i]] = i;
+    }
+    std::vector<std::uint32_t>().swap(text_length);
+    d.msg_text.layout(sorted_length);
+    std::vector<std::uint32_t>().swap(sorted_length);
+    if (options.load_text) {
+      Stmt s;
+      GS_RETURN_IF_ERROR(
+          db.prepare("SELECT text FROM messages WHERE kind = 0 ORDER BY id", s));
+      std::size_t k = 0;
+      Stmt::StepResult r;
+      while ((r = s.step()) == Stmt::kRow) {
+        if (k >= position.size() || !d.msg_text.set(position[k], s.column_text(0)))
+          return Status::IoError("database: messages changed while being loaded");
+        ++k;
+      }
+      if (r == Stmt::kError) return Status::IoError("database: " + s.error());
+      if (k != position.size())
+        return Status::IoError("database: messages changed while being loaded");
+    }
   }
   return d;
 }

@@ -10,7 +10,9 @@
 // Thread-safety: immutable after load; share freely between threads for reading.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +42,26 @@ class StringColumn {
     chars_.reserve(chars);
   }
   std::size_t bytes() const { return chars_.size() + offsets_.size() * sizeof(std::uint64_t); }
+  std::size_t chars() const { return chars_.size(); }
+  // Filling out of order: layout() sizes every row from its length (rows in order), then
+  // set(i, s) copies row i, whose length must be lengths[i].
+  void layout(std::span<const std::uint32_t> lengths) {
+    offsets_.assign(lengths.size() + 1, 0);
+    for (std::size_t i = 0; i < lengths.size(); ++i) offsets_[i + 1] = offsets_[i] + lengths[i];
+    chars_.assign(offsets_.back(), '\0');
+  }
+  bool set(std::size_t i, std::string_view s) {
+    if (offsets_[i + 1] - offsets_[i] != s.size()) return false;
+    std::copy(s.begin(), s.end(), chars_.begin() + static_cast<std::ptrdiff_t>(offsets_[i]));
+    return true;
+  }
+  // Row i of the result is row order[i] of this column.
+  void permute(std::span<const std::uint32_t> order) {
+    StringColumn out;
+    out.reserve(order.size(), chars_.size());
+    for (std::uint32_t i : order) out.push_back((*this)[i]);
+    *this = std::move(out);
+  }
 
  private:
   std::string chars_;
@@ -58,6 +80,18 @@ class ListColumn {
   }
   void add(std::string_view v) { values_.push_back(v); }
   void end_row() { starts_.push_back(values_.size()); }
+  // Row i of the result is row order[i] of this column.
+  void permute(std::span<const std::uint32_t> order) {
+    ListColumn out;
+    out.reserve(order.size());
+    out.values_.reserve(values_.size(), values_.chars());
+    for (std::uint32_t i : order) {
+      out.begin_row();
+      for (std::size_t k = 0; k < count(i); ++k) out.add(item(i, k));
+      out.end_row();
+    }
+    *this = std::move(out);
+  }
 
  private:
   std::vector<std::uint64_t> starts_;

@@ -223,17 +223,24 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
     }
     t.actions.resize(w);
   }
-  std::string key;
   for (std::size_t i = 0; i < t.actions.size(); ++i) {
     if (i == 0 || t.actions[i].key != t.actions[i - 1].key) {
       t.object_start.push_back(i);
-      action_key(d, b, opt, t.actions[i].msg, t.actions[i].item, key);
-      t.object_keys.push_back(key);
+      t.object_msg.push_back(t.actions[i].msg);
+      t.object_item.push_back(t.actions[i].item);
     }
     t.actions[i].object = static_cast<std::uint32_t>(t.object_start.size() - 1);
   }
   t.object_start.push_back(t.actions.size());
   return t;
+}
+
+std::string object_key(const Dataset& d, const ActionTable& t, const DetectOptions& opt,
+                       std::uint32_t o) {
+  std::string key;
+  action_key(d, t.behaviour, opt, t.object_msg[o], t.object_item[o], key);
+  if (t.behaviour == Behaviour::kSimilarText) return std::string(utf8_prefix(key, 200));
+  return key;
 }
 
 Result<SimilarTexts> find_similar_texts(const Dataset& d, const DetectOptions& opt,
@@ -302,13 +309,12 @@ ActionTable similar_text_table(const Dataset& d, const SimilarTexts& found,
     t.actions.push_back(Action{r, found.times[i], found.accounts[i], found.msgs[i], 0, 0});
   }
   std::sort(t.actions.begin(), t.actions.end(), action_less);
-  std::string key;
   for (std::size_t i = 0; i < t.actions.size(); ++i) {
     if (i == 0 || t.actions[i].key != t.actions[i - 1].key) {
       t.object_start.push_back(i);
-      // The family's display key: its first text, normalized again (one per family).
-      action_key(d, Behaviour::kSimilarText, opt, found.msgs[t.actions[i].key], 0, key);
-      t.object_keys.emplace_back(utf8_prefix(key, 200));  // never cut a character
+      // A family is named by its first text (the union-find root).
+      t.object_msg.push_back(found.msgs[t.actions[i].key]);
+      t.object_item.push_back(0);
     }
     t.actions[i].object = static_cast<std::uint32_t>(t.object_start.size() - 1);
   }

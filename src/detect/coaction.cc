@@ -235,16 +235,16 @@ BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const Det
                       auto& out = local.local();
                       for (std::size_t o = r.begin(); o != r.end(); ++o) {
                         const std::size_t s = t.object_start[o], e = t.object_start[o + 1];
-                        const std::string& object_key = t.object_keys[o];
+                        const std::string shared = object_key(d, t, opt, static_cast<std::uint32_t>(o));
                         for (std::size_t i = s; i < e; ++i) {
                           const Action& x = t.actions[i];
-                          if (rows[x.account] < n_min || d.msg_message_id[x.msg] == object_key)
+                          if (rows[x.account] < n_min || d.msg_message_id[x.msg] == shared)
                             continue;
                           for (std::size_t j = i + 1; j < e && t.actions[j].time - x.time <= w;
                                ++j) {
                             const Action& y = t.actions[j];
                             if (rows[y.account] < n_min || y.account == x.account ||
-                                content[i] == content[j] || d.msg_message_id[y.msg] == object_key)
+                                content[i] == content[j] || d.msg_message_id[y.msg] == shared)
                               continue;
                             // The earlier share is the first side; on a tie, the share of the
                             // account that appears first in the input (CooRTweet's row order).

@@ -290,12 +290,19 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
     }
     r.evidence.insert(r.evidence.end(), be.evidence.begin(), be.evidence.end());
     r.null_weights.insert(r.null_weights.end(), be.null_weights.begin(), be.null_weights.end());
-    if (cache.keep) {
-      r.objects.push_back(t.object_keys);
-    } else {
+    {
+      std::vector<std::uint32_t> shown;  // objects behind the edges: the only keys shown
+      shown.reserve(be.evidence.size());
+      for (const EvidencePair& p : be.evidence) shown.push_back(p.object);
+      std::sort(shown.begin(), shown.end());
+      shown.erase(std::unique(shown.begin(), shown.end()), shown.end());
+      ObjectKeys keys;
+      for (std::uint32_t o : shown) keys.add(o, object_key(data, t, opt, o));
+      r.objects.push_back(std::move(keys));
+    }
+    if (!cache.keep) {
       // One-shot: nothing is needed again, so each behaviour's actions and edges go as soon
       // as they are in the result (the peak holds one behaviour's tables, not all of them).
-      r.objects.push_back(std::move(t.object_keys));
       cache.edges.erase(eit);
       cache.tables.erase(tit);
     }

@@ -23,7 +23,9 @@
 
 #include <cmath>
 #include <cstdint>
+#include <algorithm>
 #include <filesystem>
+#include <initializer_list>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -150,6 +152,37 @@ struct Cluster {
   std::vector<TopObject> top_objects;
 };
 
+// The display keys of the objects behind a behaviour's edges, by object index. Only those
+// are ever shown (top objects, evidence), so the keys of the millions of other objects — the
+// normalized text of every distinct message, for `text` — are never built.
+class ObjectKeys {
+ public:
+  ObjectKeys() = default;
+  ObjectKeys(std::initializer_list<std::string> dense) {  // objects 0..n-1
+    for (const auto& k : dense) add(static_cast<std::uint32_t>(ids_.size()), k);
+  }
+  void add(std::uint32_t object, std::string key) {  // in increasing object order
+    ids_.push_back(object);
+    keys_.push_back(std::move(key));
+  }
+  const std::string& operator[](std::uint32_t object) const {  // "" when not behind an edge
+    static const std::string kNone;
+    auto it = std::lower_bound(ids_.begin(), ids_.end(), object);
+    return it != ids_.end() && *it == object ? keys_[static_cast<std::size_t>(it - ids_.begin())]
+                                             : kNone;
+  }
+  std::size_t size() const { return keys_.size(); }
+  // Iteration over the keys (for rewriting them in place).
+  auto begin() { return keys_.begin(); }
+  auto end() { return keys_.end(); }
+  auto begin() const { return keys_.begin(); }
+  auto end() const { return keys_.end(); }
+
+ private:
+  std::vector<std::uint32_t> ids_;
+  std::vector<std::string> keys_;
+};
+
 struct DetectionResult {
   CompatMode compat = CompatMode::kNone;
   bool directed = false;              // cnt edges are directed
@@ -157,7 +190,7 @@ struct DetectionResult {
   std::vector<Edge> edges;  // all edges that met min_repetition, sorted (source, target, behaviour)
                             // by account_id byte order
   std::vector<EvidencePair> evidence;
-  std::vector<std::vector<std::string>> objects;  // [behaviour] -> object keys
+  std::vector<ObjectKeys> objects;  // [behaviour slot] -> keys of the objects behind edges
   std::uint64_t tested_edges = 0, significant_edges = 0;
   std::uint64_t crowded_actions = 0;  // actions left unpaired by max_crowd
   std::uint64_t candidate_pairs = 0;  // native: account pairs with at least one co-action

@@ -29,7 +29,8 @@ struct ActionTable {
   Behaviour behaviour = Behaviour::kShare;
   std::vector<Action> actions;              // sorted by (key, time, account, msg, item)
   std::vector<std::uint64_t> object_start;  // object o = actions[object_start[o], [o+1])
-  std::vector<std::string> object_keys;     // display key of each object
+  // Per object, the message and item whose key names it (see object_key).
+  std::vector<std::uint32_t> object_msg, object_item;
   std::size_t objects() const { return object_start.empty() ? 0 : object_start.size() - 1; }
 };
 
@@ -40,6 +41,10 @@ inline constexpr std::uint32_t kPartitions = 64;  // reduce partitions: fixed, n
 // Extracts and sorts the actions of one behaviour (messages without time or account skipped;
 // one action per (message, object)).
 ActionTable extract_actions(const Dataset& data, Behaviour behaviour, const DetectOptions& options);
+
+// The display key of object o of a table built with these options.
+std::string object_key(const Dataset& data, const ActionTable& table, const DetectOptions& options,
+                       std::uint32_t object);
 
 // True when the dataset has at least one action of this behaviour (for the default list).
 bool behaviour_supported(const Dataset& data, Behaviour behaviour);

@@ -247,18 +247,21 @@ Result<SimilarTexts> find_similar_texts(const Dataset& d, const DetectOptions& o
                                         TimeMs search_window) {
   SimilarTexts found;
   found.search_window = search_window;
-  StringColumn keys;  // normalized texts, one buffer (not a string per message)
-  std::string key;
+  // Every message that may have a text key; the keys themselves (normalized texts, over a
+  // gigabyte at 10M messages) are computed inside the search, in parallel, and never stored.
+  // A message action_key rejects gets the empty key, which is never compared.
   for (std::size_t m = 0; m < d.messages(); ++m) {
     if (d.msg_time[m] == kNoTime || d.msg_account[m] == kNoAccount) continue;
-    if (!action_key(d, Behaviour::kSimilarText, opt, m, 0, key)) continue;
-    keys.push_back(key);
+    if (!d.msg_shares[m].empty() || d.msg_text[m].empty()) continue;
     found.msgs.push_back(static_cast<std::uint32_t>(m));
     found.accounts.push_back(d.msg_account[m]);
     found.times.push_back(d.msg_time[m]);
   }
-  std::vector<std::string_view> views(keys.size());
-  for (std::size_t i = 0; i < keys.size(); ++i) views[i] = keys[i];
+  const KeySource keys{found.msgs.size(), [&](std::size_t i, std::string& scratch) {
+                         if (!action_key(d, Behaviour::kSimilarText, opt, found.msgs[i], 0, scratch))
+                           scratch.clear();
+                         return std::string_view(scratch);
+                       }};
   NearDuplicateOptions nd;
   nd.threshold = opt.similarity;
   nd.window_ms = search_window;
@@ -272,7 +275,7 @@ Result<SimilarTexts> find_similar_texts(const Dataset& d, const DetectOptions& o
   } else {
     nd.min_tokens = std::max(1, opt.min_text_tokens);
   }
-  auto result = find_near_duplicates(views, found.times, found.accounts, nd);
+  auto result = find_near_duplicates(keys, found.times, found.accounts, nd);
   if (!result.ok()) return result.status();
   found.pairs = std::move(result->pairs);
   return found;

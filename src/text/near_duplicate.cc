@@ -33,7 +33,11 @@ struct ShingleSets {
   std::span<const uint64_t> set(size_t c) const { return {blocks[c / kBlock].data() + begin[c], size[c]}; }
 };
 
-Status validate(std::span<const std::string_view> keys, std::span<const int64_t> times,
+KeySource stored_keys(std::span<const std::string_view> keys) {
+  return KeySource{keys.size(), [keys](size_t i, std::string&) { return keys[i]; }};
+}
+
+Status validate(const KeySource& keys, std::span<const int64_t> times,
                 std::span<const uint32_t> accounts, const NearDuplicateOptions& o) {
   if (!(o.threshold > 0.0 && o.threshold <= 1.0))
     return Status::InvalidArgument("near-duplicate threshold must be in (0, 1]");
@@ -44,11 +48,11 @@ Status validate(std::span<const std::string_view> keys, std::span<const int64_t>
     return Status::InvalidArgument("max_signature must be in [1, 4096]");
   if (!(o.target_miss_probability > 0.0 && o.target_miss_probability < 1.0))
     return Status::InvalidArgument("target_miss_probability must be in (0, 1)");
-  if (keys.size() >= std::numeric_limits<uint32_t>::max())
+  if (keys.size >= std::numeric_limits<uint32_t>::max())
     return Status::InvalidArgument("too many items for one near-duplicate search");
-  if (times.size() != keys.size() && !(times.empty() && o.window_ms < 0))
+  if (times.size() != keys.size && !(times.empty() && o.window_ms < 0))
     return Status::InvalidArgument("times_ms must have one entry per key");
-  if (!accounts.empty() && accounts.size() != keys.size())
+  if (!accounts.empty() && accounts.size() != keys.size)
     return Status::InvalidArgument("accounts must be empty or have one entry per key");
   return Status::Ok();
 }
@@ -66,16 +70,23 @@ void for_each_block(size_t n, Fn&& fn) {
   });
 }
 
-ShingleSets build_shingle_sets(std::span<const std::string_view> keys, const NearDuplicateOptions& o) {
-  const size_t n = keys.size();
+// Each thread's tokenizer and key scratch.
+struct ShingleScratch {
+  Shingler shingler;
+  std::string key;
+};
+
+ShingleSets build_shingle_sets(const KeySource& keys, const NearDuplicateOptions& o) {
+  const size_t n = keys.size;
   // Pass 1: token counts and script, which decide comparability and the shingle kind.
   std::vector<uint32_t> token_counts(n);
   std::vector<uint8_t> unspaced(n);
-  tbb::enumerable_thread_specific<Shingler> shinglers;
+  tbb::enumerable_thread_specific<ShingleScratch> scratches;
   for_each_block(n, [&](size_t, size_t begin, size_t end) {
-    Shingler& sh = shinglers.local();
+    ShingleScratch& sc = scratches.local();
+    Shingler& sh = sc.shingler;
     for (size_t i = begin; i < end; ++i) {
-      sh.tokenize(keys[i]);
+      sh.tokenize(keys.key(i, sc.key));
       token_counts[i] = static_cast<uint32_t>(sh.token_count());
       unspaced[i] = sh.mainly_unspaced();
     }
@@ -102,11 +113,12 @@ ShingleSets build_shingle_sets(std::span<const std::string_view> keys, const Nea
   sets.begin.resize(m);
   sets.size.resize(m);
   for_each_block(m, [&](size_t b, size_t begin, size_t end) {
-    Shingler& sh = shinglers.local();
+    ShingleScratch& sc = scratches.local();
+    Shingler& sh = sc.shingler;
     std::vector<uint64_t>& vals = sets.blocks[b];
     for (size_t c = begin; c < end; ++c) {
       const uint32_t item = sets.items[c];
-      sh.tokenize(keys[item]);
+      sh.tokenize(keys.key(item, sc.key));
       const bool chars = sets.char_shingles || unspaced[item];
       const size_t before = vals.size();
       sh.append_shingles(chars ? ShingleKind::kChars : ShingleKind::kWords, so, vals);
@@ -128,7 +140,7 @@ struct BandOutput {
   uint64_t candidates = 0;
 };
 
-Result<NearDuplicateResult> run_lsh(std::span<const std::string_view> keys, std::span<const int64_t> times,
+Result<NearDuplicateResult> run_lsh(const KeySource& keys, std::span<const int64_t> times,
                                     std::span<const uint32_t> accounts, const NearDuplicateOptions& o) {
   GS_RETURN_IF_ERROR(validate(keys, times, accounts, o));
   NearDuplicateResult result;
@@ -265,10 +277,17 @@ Result<NearDuplicateResult> run_lsh(std::span<const std::string_view> keys, std:
 Result<NearDuplicateResult> find_near_duplicates(std::span<const std::string_view> keys,
                                                  std::span<const int64_t> times_ms,
                                                  const NearDuplicateOptions& options) {
-  return run_lsh(keys, times_ms, {}, options);
+  return run_lsh(stored_keys(keys), times_ms, {}, options);
 }
 
 Result<NearDuplicateResult> find_near_duplicates(std::span<const std::string_view> keys,
+                                                 std::span<const int64_t> times_ms,
+                                                 std::span<const uint32_t> accounts,
+                                                 const NearDuplicateOptions& options) {
+  return run_lsh(stored_keys(keys), times_ms, accounts, options);
+}
+
+Result<NearDuplicateResult> find_near_duplicates(const KeySource& keys,
                                                  std::span<const int64_t> times_ms,
                                                  std::span<const uint32_t> accounts,
                                                  const NearDuplicateOptions& options) {
@@ -279,9 +298,10 @@ Result<NearDuplicateResult> find_near_duplicates_brute_force(std::span<const std
                                                              std::span<const int64_t> times_ms,
                                                              std::span<const uint32_t> accounts,
                                                              const NearDuplicateOptions& options) {
-  GS_RETURN_IF_ERROR(validate(keys, times_ms, accounts, options));
+  const KeySource source = stored_keys(keys);
+  GS_RETURN_IF_ERROR(validate(source, times_ms, accounts, options));
   NearDuplicateResult result;
-  const ShingleSets sets = build_shingle_sets(keys, options);
+  const ShingleSets sets = build_shingle_sets(source, options);
   result.char_shingles = sets.char_shingles;
   const size_t m = sets.items.size();
   result.compared_items = static_cast<uint32_t>(m);

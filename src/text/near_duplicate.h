@@ -20,6 +20,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -73,6 +75,19 @@ Result<NearDuplicateResult> find_near_duplicates(std::span<const std::string_vie
 // As above; with skip_same_account, pairs whose items share an account are not reported
 // (a self-copy is not coordination). accounts may be empty.
 Result<NearDuplicateResult> find_near_duplicates(std::span<const std::string_view> keys,
+                                                 std::span<const int64_t> times_ms,
+                                                 std::span<const uint32_t> accounts,
+                                                 const NearDuplicateOptions& options);
+
+// Keys given by a function instead of stored strings, so a caller with millions of items
+// never holds all their keys at once: key(i, scratch) returns item i's key, which may point
+// into scratch. It is called from several threads at once (each with its own scratch) and up
+// to twice per item; it must return the same key every time.
+struct KeySource {
+  size_t size = 0;
+  std::function<std::string_view(size_t, std::string&)> key;
+};
+Result<NearDuplicateResult> find_near_duplicates(const KeySource& keys,
                                                  std::span<const int64_t> times_ms,
                                                  std::span<const uint32_t> accounts,
                                                  const NearDuplicateOptions& options);

@@ -106,6 +106,8 @@ struct Detector::Cache {
   std::vector<std::uint32_t> account_rank;
   struct Table {
     std::string key;
+    Behaviour behaviour = Behaviour::kShare;
+    bool first = false;  // the first table of its behaviour (the main settings')
     detect_internal::ActionTable table;
     std::vector<detect_internal::SimilarPair> similar;
   };
@@ -116,11 +118,13 @@ struct Detector::Cache {
     detect_internal::SimilarTexts found;
   };
   std::vector<Similar> similar;  // near-duplicate searches: the first and the latest
+  bool searched = false;         // a near-duplicate search has run (the first is widened)
   struct Edges {
     std::string key;
     Behaviour behaviour;
     bool first;  // the first settings seen for the behaviour (the main run) stay cached
     detect_internal::BehaviourEdges edges;
+    ObjectKeys keys;  // of the objects behind the edges
   };
   // Per behaviour the first and the latest: sensitivity varies one setting at a time around
   // the main settings, so every variant finds the main run's edges of the other behaviours.
@@ -147,6 +151,11 @@ struct Detector::Cache {
 Detector::Detector(const Dataset& data, TimeMs widest_window)
     : data_(data), widest_window_(widest_window), cache_(std::make_unique<Cache>()) {}
 Detector::~Detector() = default;
+
+void Detector::release_actions() {
+  cache_->tables.clear();
+  cache_->similar.clear();
+}
 
 Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options) {
   Detector d(data);
@@ -216,42 +225,51 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
   const NullModel& model = *cache.model;
   std::vector<std::uint64_t> candidates;  // per behaviour run: pairs that co-acted at all
   for (auto b : r.behaviours) {
-    const std::string tkey = Cache::table_key(b, opt);
-    auto tit = std::find_if(cache.tables.begin(), cache.tables.end(),
-                            [&](const Cache::Table& x) { return x.key == tkey; });
-    if (tit == cache.tables.end()) {
-      Cache::Table fresh;
-      fresh.key = tkey;
-      if (b == Behaviour::kSimilarText && !cache.keep) {
-        auto st = extract_similar_text(data, opt, fresh.similar);
-        if (!st.ok()) return st.status();
-        fresh.table = std::move(st.value());
-      } else if (b == Behaviour::kSimilarText) {
-        const std::string skey = Cache::similar_key(opt);
-        auto sit = std::find_if(cache.similar.begin(), cache.similar.end(), [&](const Cache::Similar& x) {
-          return x.key == skey && x.found.search_window >= opt.window_ms;
-        });
-        if (sit == cache.similar.end()) {
-          auto found = find_similar_texts(data, opt, std::max(opt.window_ms, widest_window_));
-          if (!found.ok()) return found.status();
-          const bool first = cache.similar.empty();
-          std::erase_if(cache.similar, [](const Cache::Similar& x) { return !x.first; });
-          cache.similar.push_back(Cache::Similar{skey, first, std::move(*found)});
-          sit = cache.similar.end() - 1;
-        }
-        fresh.table = similar_text_table(data, sit->found, opt, fresh.similar);
-      } else {
-        fresh.table = extract_actions(data, b, opt);
-      }
-      cache.tables.push_back(std::move(fresh));
-      tit = cache.tables.end() - 1;
-    }
-    ActionTable& t = tit->table;
-
     const std::string ekey = Cache::edges_key(b, opt);
     auto eit = std::find_if(cache.edges.begin(), cache.edges.end(),
                             [&](const Cache::Edges& x) { return x.key == ekey; });
     if (eit == cache.edges.end()) {
+      const std::string tkey = Cache::table_key(b, opt);
+      auto tit = std::find_if(cache.tables.begin(), cache.tables.end(),
+                              [&](const Cache::Table& x) { return x.key == tkey; });
+      if (tit == cache.tables.end()) {
+        Cache::Table fresh;
+        fresh.key = tkey;
+        fresh.behaviour = b;
+        if (b == Behaviour::kSimilarText && !cache.keep) {
+          auto st = extract_similar_text(data, opt, fresh.similar);
+          if (!st.ok()) return st.status();
+          fresh.table = std::move(st.value());
+        } else if (b == Behaviour::kSimilarText) {
+          const std::string skey = Cache::similar_key(opt);
+          auto sit = std::find_if(cache.similar.begin(), cache.similar.end(), [&](const Cache::Similar& x) {
+            return x.key == skey && x.found.search_window >= opt.window_ms;
+          });
+          if (sit == cache.similar.end()) {
+            // The widest window serves the window variants of the first similarity searched;
+            // another similarity is searched at its own window.
+            const bool first = !cache.searched;
+            cache.searched = true;
+            auto found = find_similar_texts(
+                data, opt, first ? std::max(opt.window_ms, widest_window_) : opt.window_ms);
+            if (!found.ok()) return found.status();
+            std::erase_if(cache.similar, [](const Cache::Similar& x) { return !x.first; });
+            std::erase_if(cache.tables, [](const Cache::Table& x) {
+              return x.behaviour == Behaviour::kSimilarText && !x.first;
+            });
+            cache.similar.push_back(Cache::Similar{skey, first, std::move(*found)});
+            sit = cache.similar.end() - 1;
+          }
+          fresh.table = similar_text_table(data, sit->found, opt, fresh.similar);
+        } else {
+          fresh.table = extract_actions(data, b, opt);
+        }
+        fresh.first = std::none_of(cache.tables.begin(), cache.tables.end(),
+                                   [&](const Cache::Table& x) { return x.behaviour == b; });
+        cache.tables.push_back(std::move(fresh));
+        tit = cache.tables.end() - 1;
+      }
+      ActionTable& t = tit->table;
       BehaviourEdges be;
       if (b == Behaviour::kSimilarText && opt.compat == CompatMode::kCnt) {
         be = cnt_similar_edges(data, t, tit->similar, opt);
@@ -268,11 +286,20 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
             break;
         }
       if (opt.compat == CompatMode::kNone) edge_p_values(t, model, opt, be.edges, be.null_weights);
+      // Keys only of the objects behind the edges: the only ones ever shown.
+      std::vector<std::uint32_t> shown;
+      shown.reserve(be.evidence.size());
+      for (const EvidencePair& p : be.evidence) shown.push_back(p.object);
+      std::sort(shown.begin(), shown.end());
+      shown.erase(std::unique(shown.begin(), shown.end()), shown.end());
+      ObjectKeys keys;
+      for (std::uint32_t o : shown) keys.add(o, object_key(data, t, opt, o));
+      if (!cache.keep) cache.tables.erase(tit);  // one-shot: each behaviour's actions go at once
       const bool first = std::none_of(cache.edges.begin(), cache.edges.end(),
                                       [&](const Cache::Edges& x) { return x.behaviour == b; });
       std::erase_if(cache.edges,
                     [&](const Cache::Edges& x) { return x.behaviour == b && !x.first; });
-      cache.edges.push_back(Cache::Edges{ekey, b, first, std::move(be)});
+      cache.edges.push_back(Cache::Edges{ekey, b, first, std::move(be), std::move(keys)});
       eit = cache.edges.end() - 1;
     }
     const BehaviourEdges& be = eit->edges;
@@ -290,21 +317,11 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
     }
     r.evidence.insert(r.evidence.end(), be.evidence.begin(), be.evidence.end());
     r.null_weights.insert(r.null_weights.end(), be.null_weights.begin(), be.null_weights.end());
-    {
-      std::vector<std::uint32_t> shown;  // objects behind the edges: the only keys shown
-      shown.reserve(be.evidence.size());
-      for (const EvidencePair& p : be.evidence) shown.push_back(p.object);
-      std::sort(shown.begin(), shown.end());
-      shown.erase(std::unique(shown.begin(), shown.end()), shown.end());
-      ObjectKeys keys;
-      for (std::uint32_t o : shown) keys.add(o, object_key(data, t, opt, o));
-      r.objects.push_back(std::move(keys));
-    }
-    if (!cache.keep) {
-      // One-shot: nothing is needed again, so each behaviour's actions and edges go as soon
-      // as they are in the result (the peak holds one behaviour's tables, not all of them).
-      cache.edges.erase(eit);
-      cache.tables.erase(tit);
+    if (cache.keep) {
+      r.objects.push_back(eit->keys);
+    } else {
+      r.objects.push_back(std::move(eit->keys));
+      cache.edges.erase(eit);  // one-shot: nothing is needed again
     }
   }
   tbb::parallel_sort(r.edges.begin(), r.edges.end(), [&](const Edge& x, const Edge& y) {

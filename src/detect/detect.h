@@ -223,6 +223,11 @@ class Detector {
 
   Result<DetectionResult> detect(const DetectOptions& options);
 
+  // Frees the cached actions and near-duplicate search (the edges and p-values stay): call it
+  // once no setting that changes the edges of the main settings' actions is left to try.
+  // Later calls rebuild what they need, so results never change.
+  void release_actions();
+
  private:
   friend Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options);
   struct Cache;

@@ -98,6 +98,22 @@ std::string detect_options_json(const DetectOptions& o) {
   return w.take();
 }
 
+std::vector<std::uint32_t> account_byte_order(const Dataset& data) {
+  const std::size_t n = data.accounts();
+  std::vector<std::uint32_t> by_id(n);
+  std::iota(by_id.begin(), by_id.end(), 0u);
+  std::sort(by_id.begin(), by_id.end(), [&](std::uint32_t x, std::uint32_t y) {
+    int c = data.account_id[x].compare(data.account_id[y]);
+    if (c != 0) return c < 0;
+    c = data.account_platform[x].compare(data.account_platform[y]);
+    if (c != 0) return c < 0;
+    return x < y;
+  });
+  std::vector<std::uint32_t> rank(n);
+  for (std::uint32_t i = 0; i < n; ++i) rank[by_id[i]] = i;
+  return rank;
+}
+
 // What Detector keeps between settings. A table or a behaviour's edges is looked up by a key
 // naming every option it depends on, so reuse can never change a result.
 struct Detector::Cache {
@@ -205,20 +221,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
   r.behaviours = opt.behaviours;
 
   // Byte order of (account_id, platform): the orientation and sort order of every output.
-  if (cache.account_rank.empty()) {
-    const std::size_t n_accounts = data.accounts();
-    std::vector<std::uint32_t> by_id(n_accounts);
-    std::iota(by_id.begin(), by_id.end(), 0u);
-    std::sort(by_id.begin(), by_id.end(), [&](std::uint32_t x, std::uint32_t y) {
-      int c = data.account_id[x].compare(data.account_id[y]);
-      if (c != 0) return c < 0;
-      c = data.account_platform[x].compare(data.account_platform[y]);
-      if (c != 0) return c < 0;
-      return x < y;
-    });
-    cache.account_rank.resize(n_accounts);
-    for (std::uint32_t i = 0; i < n_accounts; ++i) cache.account_rank[by_id[i]] = i;
-  }
+  if (cache.account_rank.empty()) cache.account_rank = account_byte_order(data);
   r.account_rank = cache.account_rank;
 
   if (!cache.model) cache.model = make_null_model(data);

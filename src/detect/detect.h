@@ -205,6 +205,10 @@ struct DetectionResult {
 
 Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options);
 
+// Each account's position in (account_id, platform, index) byte order: the orientation and
+// sort order of every output (DetectionResult::account_rank).
+std::vector<std::uint32_t> account_byte_order(const Dataset& data);
+
 // Detection at several settings over one dataset, for the sensitivity table: what does not
 // depend on the setting that changed is computed once. Actions are extracted once per
 // behaviour (per similarity and window for similar_text), and a behaviour's edges with their

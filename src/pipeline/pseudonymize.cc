@@ -302,19 +302,8 @@ void pseudonymize(DetectionResult& r, const Dataset& d, const Pseudonymizer& p,
     bool text = b == Behaviour::kLink || b == Behaviour::kText || b == Behaviour::kSimilarText;
     return text ? scrubber.ids_in(k) : k;
   };
-  // The same order detect() uses, over the pseudonyms: (account_id, platform, index).
-  const std::size_t n = d.accounts();
-  std::vector<std::uint32_t> by_id(n);
-  std::iota(by_id.begin(), by_id.end(), 0u);
-  std::sort(by_id.begin(), by_id.end(), [&](std::uint32_t x, std::uint32_t y) {
-    int c = d.account_id[x].compare(d.account_id[y]);
-    if (c != 0) return c < 0;
-    c = d.account_platform[x].compare(d.account_platform[y]);
-    if (c != 0) return c < 0;
-    return x < y;
-  });
-  r.account_rank.assign(n, 0);
-  for (std::uint32_t i = 0; i < n; ++i) r.account_rank[by_id[i]] = i;
+  // The same order detect() uses, over the pseudonyms.
+  r.account_rank = account_byte_order(d);
   const auto& rank = r.account_rank;
   if (!r.directed) {
     for (Edge& e : r.edges) {

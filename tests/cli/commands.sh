@@ -4,15 +4,7 @@
 #   tests/cli/commands.sh BINARY BUILD_DIR
 set -uo pipefail
 bin=$1
-work=$(mktemp -d "${TMPDIR:-/tmp}/gs-cli.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-check() {  # check NAME COMMAND...: the command must succeed
-  local name=$1
-  shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $name" >&2; fi
-}
+source "$(dirname "$0")/lib/check.bash" cli
 exit_code() {  # exit_code EXPECTED COMMAND...
   local want=$1
   shift
@@ -50,5 +42,4 @@ check "inspect shows counts" bash -c "'$bin' inspect --db '$work/o/groundswell.d
 check "json logs are JSON lines" bash -c \
   "'$bin' ingest '$work/bad.csv' --db '$work/j.db' --log-format json 2>&1 >/dev/null | head -1 | grep -q '^{\"level\":'"
 
-echo "commands: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish commands

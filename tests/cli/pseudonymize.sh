@@ -7,15 +7,7 @@
 set -uo pipefail
 bin=$1
 build=$2
-work=$(mktemp -d "${TMPDIR:-/tmp}/gs-pseudo.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-check() {
-  local name=$1
-  shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $name" >&2; fi
-}
+source "$(dirname "$0")/lib/check.bash" pseudo
 
 key='k3y-Which-Must-Not-Leak'
 "$build/groundswell-generate" --scale small --seed 5 --out "$work/gen" --quiet
@@ -132,5 +124,4 @@ check "refuses to ingest raw records into an export" test $? -ne 0
 check "the export stays free of raw names" \
   bash -c "! sqlite3 '$work/p1/groundswell.db' .dump | grep -q -w -F -f '$work/names'"
 
-echo "pseudonymize: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish pseudonymize

@@ -34,11 +34,13 @@ case "$what" in
   detect) "$build/detect_coortweet_benchmark"; "$build/detect_shares_benchmark" ;;
   text) "$build/text_near_duplicate_benchmark" --messages 1000000 --brute 50000 ;;
   e2e)
-    for scale in 1m; do
+    # GS_BENCH_SCALES="1m 10m" for both (10m: 15 GB of input, about 20 minutes in all).
+    for scale in ${GS_BENCH_SCALES:-1m}; do
       rm -rf "$work/gen-$scale"
       "$build/groundswell-generate" --scale $scale --seed 1 --out "$work/gen-$scale" --quiet
       measure "run $scale" "$build/groundswell" run "$work/gen-$scale/data" \
-        --actors "$work/gen-$scale/actors.toml" --out "$work/gen-$scale/out" --quiet
+        --actors "$work/gen-$scale/actors.toml" --out "$work/gen-$scale/out"
+      "$build/groundswell" eval --truth "$work/gen-$scale/truth.json" --out "$work/gen-$scale/out"
     done
     ;;
   all) ingest_bench ;;

@@ -337,10 +337,12 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
     // the same objects beyond activity and popularity (docs/detection.md, "Significance").
     benjamini_hochberg(r.edges, opt.fdr);
     // One family per behaviour: a behaviour where no campaign acts gets no slack from the
-    // thousands of true edges of another.
+    // thousands of true edges of another. Not similar_text: its objects are families chained
+    // together by near-duplicate pairs, whose size measures chaining, not popularity, so the
+    // null's expectation would be meaningless there (docs/detection.md).
     for (std::size_t slot = 0; slot < r.behaviours.size(); ++slot)
-      cooccurrence_fdr(r.edges, r.behaviours[slot], opt.fdr,
-                       candidates[slot]);
+      if (r.behaviours[slot] != Behaviour::kSimilarText)
+        cooccurrence_fdr(r.edges, r.behaviours[slot], opt.fdr, candidates[slot]);
     for (const auto& e : r.edges) {
       r.tested_edges += 1;
       r.significant_edges += e.significant;

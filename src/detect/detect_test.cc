@@ -762,6 +762,42 @@ TEST(NativeDetect, SimilarTextSearchedOnceAndNarrowedEqualsSearchAtTheWindow) {
   EXPECT_GE(differ, 2u);  // the windows do change what is found
 }
 
+TEST(Significance, PoissonUpperTailMatchesClosedForms) {
+  using detect_internal::poisson_upper_tail;
+  EXPECT_DOUBLE_EQ(poisson_upper_tail(0, 2.0), 1.0);
+  EXPECT_NEAR(poisson_upper_tail(1, 0.5), 1 - std::exp(-0.5), 1e-15);
+  EXPECT_NEAR(poisson_upper_tail(2, 3.0), 1 - std::exp(-3.0) * (1 + 3.0), 1e-15);
+  // Far in the upper tail the leading term dominates: P(X >= 60 | 1) ~ e^-1 / 60!.
+  EXPECT_NEAR(std::log(poisson_upper_tail(60, 1.0)), -1 - std::lgamma(61.0), 0.05);
+  EXPECT_GT(poisson_upper_tail(60, 1.0), 0.0);
+  EXPECT_EQ(poisson_upper_tail(5, 0.0), 0.0);
+}
+
+TEST(Significance, CooccurrenceExpectationIsTheChungLuSum) {
+  // a and b share o1, o2, o3 together; c shares o1. Degrees k = 3, 3, 1; popularity s = 3, 2,
+  // 2; S = 7. For a-b: x = y = 3/7, E = min(1, 9/7)^2 + 2 (6/7)^2.
+  std::vector<TestMessage> in;
+  int id = 0;
+  for (int o = 1; o <= 3; ++o)
+    for (const char* acct : {"a", "b"}) {
+      ++id;
+      in.push_back(share(acct, fmt::format("o{}", o), 1'000'000 + o * 10'000 + id, std::to_string(id)));
+    }
+  in.push_back(share("c", "o1", 5'000'000, std::to_string(++id)));
+  Dataset d = testing::make_dataset(in);
+  DetectOptions opt;
+  opt.behaviours = {Behaviour::kShare};
+  opt.min_repetition = 2;
+  auto r = detect(d, opt);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->edges.size(), 1u);
+  const Edge& e = r->edges[0];
+  const double expected = 1.0 + 2 * (6.0 / 7) * (6.0 / 7);
+  EXPECT_EQ(e.common_objects, 3u);
+  EXPECT_NEAR(e.expected_common, expected, 1e-12);
+  EXPECT_NEAR(e.p_cooccurrence, detect_internal::poisson_upper_tail(3, expected), 1e-15);
+}
+
 TEST(Store, DetectionIsStoredInTheDatabase) {
   fs::path dir = temp_dir("store");
   auto store = Store::open(dir / "groundswell.db");

@@ -9,20 +9,19 @@
 #include <string>
 
 #include "report/html.h"
+#include "base/file.h"
 
 int main(int argc, char** argv) {
   if (argc != 3) {
     std::cerr << "usage: groundswell-report-fixture DATA.json OUT.html\n";
     return 1;
   }
-  std::ifstream in(argv[1], std::ios::binary);
-  if (!in) {
+  const auto data = groundswell::read_whole_file(argv[1]);
+  if (!data) {
     std::cerr << "groundswell-report-fixture: cannot open " << argv[1] << "\n";
     return 1;
   }
-  std::ostringstream data;
-  data << in.rdbuf();
-  const groundswell::Status status = groundswell::write_report_html(data.str(), argv[2]);
+  const groundswell::Status status = groundswell::write_report_html(*data, argv[2]);
   if (!status.ok()) {
     std::cerr << "groundswell-report-fixture: " << argv[1] << ": " << status.message() << "\n";
     return status.exit_code();

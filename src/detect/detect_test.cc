@@ -1,4 +1,5 @@
 #include "detect/detect.h"
+#include "base/file.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -34,11 +35,20 @@ fs::path temp_dir(const std::string& name) {
   return p;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+std::string slurp(const fs::path& p) { return read_whole_file(p).value_or(""); }
+
+// One input file ingested into a fresh store under the test folder, then the analysis data.
+Result<Dataset> ingest_and_load(const std::string& name, const std::string& path,
+                                const std::string& format, DatasetOptions load = {}) {
+  auto store = Store::open(temp_dir(name) / "groundswell.db");
+  if (!store.ok()) return store.status();
+  IngestOptions in;
+  in.inputs = {path};
+  in.format = format;
+  in.progress = false;
+  auto summary = ingest(*store, in);
+  if (!summary.ok()) return summary.status();
+  return load_dataset(*store, load);
 }
 
 TEST(CoortweetCompat, GermanUrlsMatchCoortweetEdgeForEdge) {
@@ -80,16 +90,8 @@ TEST(CoortweetCompat, GermanUrlsMatchCoortweetEdgeForEdge) {
 
 // The same golden through the real path: ingest the CSV into a store, load the dataset.
 TEST(CoortweetCompat, GermanUrlsThroughIngestAndStore) {
-  fs::path dir = temp_dir("coortweet_store");
-  auto store = Store::open(dir / "groundswell.db");
-  ASSERT_TRUE(store.ok()) << store.status().message();
-  IngestOptions in;
-  in.inputs = {kCoortweet + "german_urls_input.csv"};
-  in.format = "coortweet";
-  in.progress = false;
-  auto summary = ingest(*store, in);
-  ASSERT_TRUE(summary.ok()) << summary.status().message();
-  auto d = load_dataset(*store, DatasetOptions{false});
+  auto d = ingest_and_load("coortweet_store", kCoortweet + "german_urls_input.csv", "coortweet",
+                           DatasetOptions{false});
   ASSERT_TRUE(d.ok()) << d.status().message();
   ASSERT_EQ(d->messages(), 41100u);
   DetectOptions opt;
@@ -185,16 +187,7 @@ TEST(CntCompat, CoRetweetMatchesToolkitForEveryBlock) {
 }
 
 TEST(CntCompat, CoRetweetThroughIngestAndStore) {
-  fs::path dir = temp_dir("cnt_store");
-  auto store = Store::open(dir / "groundswell.db");
-  ASSERT_TRUE(store.ok()) << store.status().message();
-  IngestOptions in;
-  in.inputs = {kCnt + "coretweet_test_input.csv"};
-  in.format = "cnt";
-  in.progress = false;
-  auto summary = ingest(*store, in);
-  ASSERT_TRUE(summary.ok()) << summary.status().message();
-  auto d = load_dataset(*store);
+  auto d = ingest_and_load("cnt_store", kCnt + "coretweet_test_input.csv", "cnt");
   ASSERT_TRUE(d.ok()) << d.status().message();
   ASSERT_EQ(d->messages(), 15u);
   DetectOptions opt;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "store/dataset.h"
+#include "base/file.h"
 
 namespace groundswell::testing {
 
@@ -93,10 +94,7 @@ inline Dataset make_dataset(const std::vector<TestMessage>& in) {
 
 // RFC 4180 rows of a small CSV file (a UTF-8 byte-order mark is skipped).
 inline std::vector<std::vector<std::string>> read_csv(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  std::string s = ss.str();
+  std::string s = read_whole_file(path).value_or("");
   if (s.rfind("\xEF\xBB\xBF", 0) == 0) s.erase(0, 3);
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> row;

@@ -1,4 +1,5 @@
 #include "estimate/actors.h"
+#include "base/file.h"
 
 #include <toml++/toml.h>
 #include <unicode/regex.h>
@@ -122,11 +123,9 @@ Result<ActorSet> parse_actors(std::string_view text, std::string_view source_nam
 }
 
 Result<ActorSet> load_actors_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot open actors file " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_actors(ss.str(), path);
+  auto text = read_whole_file(path);
+  if (!text) return Status::NotFound("cannot open actors file " + path);
+  return parse_actors(*text, path);
 }
 
 // Aho–Corasick over bytes with a dense transition table (the marker set is small, so 256

@@ -1,4 +1,5 @@
 #include "estimate/estimate.h"
+#include "base/file.h"
 
 #include <gtest/gtest.h>
 
@@ -224,12 +225,7 @@ TEST(Estimate, SensitivityAndDeterminism) {
   std::filesystem::create_directories(dir);
   ASSERT_TRUE(write_support_csv(*a, dir / "a.csv").ok());
   ASSERT_TRUE(write_support_csv(*b, dir / "b.csv").ok());
-  auto slurp = [](const std::filesystem::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
-  };
+  auto slurp = [](const std::filesystem::path& p) { return read_whole_file(p).value_or(""); };
   std::string csv = slurp(dir / "a.csv");
   EXPECT_EQ(csv, slurp(dir / "b.csv"));
   // Processing the bins in small chunks (bounded memory) gives the same bytes.

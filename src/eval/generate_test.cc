@@ -2,6 +2,7 @@
 // its format promises, truth.json counts what was written, and the planted campaigns are in
 // the data as described.
 #include "eval/generate.h"
+#include "base/file.h"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -24,12 +25,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read_all(const fs::path& p) { return read_whole_file(p).value_or(""); }
 
 std::vector<std::string> lines_of(const std::string& s) {
   std::vector<std::string> out;

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "base/time.h"
+
 namespace groundswell::gen {
 
 namespace {
@@ -792,17 +794,10 @@ Civil civil_from_ms(std::int64_t ms) {
   auto millis = static_cast<unsigned>(ms - secs * 1000);
   std::int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
   auto sod = static_cast<unsigned>(secs - days * 86400);
-  // H. Hinnant's civil_from_days.
-  std::int64_t z = days + 719468;
-  std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  auto doe = static_cast<unsigned>(z - era * 146097);
-  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
-  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  unsigned mp = (5 * doy + 2) / 153;
-  unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {static_cast<int>(y + (m <= 2)), m, d, sod / 3600, (sod / 60) % 60, sod % 60, millis};
+  std::int64_t y = 0;
+  unsigned m = 0, d = 0;
+  civil_from_days(days, y, m, d);
+  return {static_cast<int>(y), m, d, sod / 3600, (sod / 60) % 60, sod % 60, millis};
 }
 
 void append2(std::string& out, unsigned v) {

@@ -1,4 +1,5 @@
 #include "pipeline/pseudonymize.h"
+#include "base/file.h"
 
 #include <gtest/gtest.h>
 
@@ -286,10 +287,7 @@ TEST(PseudonymizedRejects, ExcerptWithheldPlaceKept) {
         << "\n";
   }
   ASSERT_TRUE(write_pseudonymized_rejects(dir / "raw.jsonl", dir / "out.jsonl", scrub).ok());
-  std::ifstream in(dir / "out.jsonl");
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string out = text.str();
+  std::string out = read_whole_file(dir / "out.jsonl").value_or("");
   EXPECT_EQ(out.find("Alice"), std::string::npos) << out;
   EXPECT_NE(out.find("\"line\":7"), std::string::npos) << out;
   EXPECT_NE(out.find("\"offset\":120"), std::string::npos) << out;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "report/assets.h"
+#include "base/file.h"
 #include "report/sha256.h"
 
 namespace groundswell {
@@ -153,10 +154,7 @@ class WriteReportHtmlTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
   static std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
+    return read_whole_file(p).value_or("");
   }
   std::filesystem::path dir_;
 };

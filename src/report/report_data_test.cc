@@ -1,4 +1,5 @@
 #include "report/report_data.h"
+#include "base/file.h"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -56,12 +57,7 @@ std::set<std::string> keys_of(simdjson::dom::object o) {
   return out;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string read_file(const std::string& path) { return read_whole_file(path).value_or(""); }
 
 // The browser test's fixture is what the front end is tested against; the C++ writer must
 // produce the same field names, section by section.

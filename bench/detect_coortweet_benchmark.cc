@@ -1,6 +1,6 @@
 // End-to-end CooRTweet compatibility on the German election URL shares (41,100 rows,
 // W = 30 s, N = 2): read the CSV, build the dataset, detect, write every output file.
-// CooRTweet itself takes about 22 s for this (data/README.md).
+// CooRTweet itself takes about 22 s for this (tests/data/reference/README.md).
 //
 //   build/detect_coortweet_benchmark   (run from the repository root)
 #include <benchmark/benchmark.h>
@@ -13,7 +13,7 @@
 namespace groundswell {
 namespace {
 
-const char* kInput = "../shared/data/coortweet/german_urls_input.csv";
+const char* kInput = "tests/data/reference/coortweet/german_urls_input.csv";
 
 DetectOptions compat_options() {
   DetectOptions opt;

@@ -25,8 +25,8 @@ namespace {
 using testing::TestMessage;
 namespace fs = std::filesystem;
 
-const std::string kCoortweet = "../shared/data/coortweet/";
-const std::string kCnt = "../shared/data/cnt/";
+const std::string kCoortweet = "tests/data/reference/coortweet/";
+const std::string kCnt = "tests/data/reference/cnt/";
 
 fs::path temp_dir(const std::string& name) {
   fs::path p = fs::path(GS_BINARY_DIR) / "detect_test_tmp" / name;

@@ -191,11 +191,11 @@ TEST_F(IngestTest, ConflictingDuplicatesMergeTheMorePreciseValue) {
 }
 
 TEST_F(IngestTest, PeerToolFormatsAreDetected) {
-  auto s = run({"../shared/data/cnt/coretweet_test_input.csv"});
+  auto s = run({"tests/data/reference/cnt/coretweet_test_input.csv"});
   ASSERT_TRUE(s) << s.status().message();
   EXPECT_EQ(s->counts.messages, 15u);
   EXPECT_EQ(query("SELECT count(*) FROM messages WHERE platform = 'cnt' AND shares = 'rtid0'"), 3);
-  auto c = run({"../shared/data/coortweet/sim_input.csv"});
+  auto c = run({"tests/data/reference/coortweet/sim_input.csv"});
   ASSERT_TRUE(c) << c.status().message();
   EXPECT_EQ(query("SELECT count(*) FROM messages WHERE platform = 'coortweet'"),
             static_cast<std::int64_t>(c->counts.stored));

@@ -13,7 +13,7 @@ exit_code() {  # exit_code EXPECTED COMMAND...
 }
 
 # The acceptance: run on CNT's test input gives a summary with 15 messages.
-"$bin" run ../shared/data/cnt/coretweet_test_input.csv --out "$work/o" --quiet
+"$bin" run tests/data/reference/cnt/coretweet_test_input.csv --out "$work/o" --quiet
 check "run writes summary.json" test -s "$work/o/summary.json"
 check "summary counts 15 messages" grep -q '"messages": 15,' "$work/o/summary.json"
 check "summary records_read" grep -q '"records_read": 15,' "$work/o/summary.json"

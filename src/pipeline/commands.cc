@@ -175,6 +175,7 @@ struct Analysis {
   DetectionResult detection;
   std::optional<Estimate> estimate;
   std::unique_ptr<NameScrubber> scrubber;  // under --pseudonymize, once outputs are written
+  std::string generated_at;                // when the run was made (run_timestamp)
 };
 
 // The clusters of one detection as the estimation stage takes them.
@@ -191,6 +192,9 @@ Result<Analysis> analyse(Store& store, const DetectOptions& options, const std::
                          bool sensitivity, const fs::path& out, std::optional<std::int64_t> run_id,
                          bool store_result = true, const Pseudonymizer* pseudonymizer = nullptr) {
   Analysis a;
+  auto when = run_timestamp(store, run_id);
+  if (!when) return when.status();
+  a.generated_at = std::move(*when);
   std::optional<ActorSet> actors;
   if (!actors_path.empty()) {
     auto loaded = load_actors_file(actors_path);
@@ -282,7 +286,8 @@ Result<Analysis> analyse(Store& store, const DetectOptions& options, const std::
     }
     GS_RETURN_IF_ERROR(write_detection_outputs(a.data, a.detection, options, out, &scores));
     if (a.estimate) GS_RETURN_IF_ERROR(write_estimate_outputs(*a.estimate, out));
-    auto report = build_report_data(store, a.data, a.detection, options, &a.signals.score);
+    auto report = build_report_data(store, a.data, a.detection, options, &a.signals.score, {},
+                                    a.generated_at);
     if (!report) return report.status();
     if (pseudonymizer) {
       pseudonymize_provenance(report->provenance, *a.scrubber);
@@ -392,6 +397,7 @@ Status run_command(RunOptions options) {
 
   JsonWriter w;
   w.begin_object().key("version").value(kVersion);
+  w.key("generated_at").value(analysis->generated_at);
   write_input_block(w, *summary);
   write_detection_blocks(w, options.detect.options, analysis->detection);
   if (analysis->estimate) {

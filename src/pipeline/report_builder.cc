@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -81,12 +83,39 @@ ReportEvidenceMessage evidence_message(const Dataset& d, std::uint32_t m, std::s
 
 }  // namespace
 
+Result<std::string> run_timestamp(Store& store, std::optional<std::int64_t> run_id) {
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) {
+    std::string_view text(epoch);
+    std::int64_t seconds = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || seconds < 0 ||
+        seconds > kMaxTime / 1000)
+      return Status::InvalidArgument(fmt::format(
+          "SOURCE_DATE_EPOCH '{}' is not a time in seconds since 1970-01-01", text));
+    return format_time_iso(seconds * 1000);
+  }
+  Stmt s;
+  if (run_id) {
+    GS_RETURN_IF_ERROR(store.db().prepare("SELECT started_at FROM runs WHERE id = ?", s));
+    s.bind_int64(1, *run_id);
+  } else {
+    // The run that stored the latest detection (what `report` reproduces), else the latest run.
+    GS_RETURN_IF_ERROR(store.db().prepare(
+        "SELECT coalesce((SELECT r.started_at FROM detections d JOIN runs r ON r.id = d.run_id "
+        "ORDER BY d.id DESC LIMIT 1), (SELECT started_at FROM runs ORDER BY id DESC LIMIT 1))",
+        s));
+  }
+  if (s.step() == Stmt::kRow && !s.column_is_null(0)) return std::string(s.column_text(0));
+  return std::string();
+}
+
 Result<ReportData> build_report_data(Store& store, const Dataset& d,
                                      const DetectionResult& r, const DetectOptions& o,
                                      const std::vector<double>* scores,
-                                     const ReportLimits& limits) {
+                                     const ReportLimits& limits, std::string generated_at) {
   ReportData rd;
   rd.meta.version = kVersion;
+  rd.meta.generated_at = std::move(generated_at);
   rd.meta.seed = o.seed;
   rd.meta.period = "day";
   TimeMs lo = kNoTime, hi = kNoTime;
@@ -101,7 +130,6 @@ Result<ReportData> build_report_data(Store& store, const Dataset& d,
   params.emplace_back("similarity", o.similarity);
   params.emplace_back("fdr", o.fdr);
   params.emplace_back("null_replicates", static_cast<std::int64_t>(o.null_replicates));
-  params.emplace_back("seed", static_cast<std::int64_t>(o.seed));
   params.emplace_back("max_crowd", static_cast<std::int64_t>(o.max_crowd));
   params.emplace_back("crowd_neighbours", static_cast<std::int64_t>(o.crowd_neighbours));
   std::string behaviours;

@@ -5,6 +5,9 @@
 // Thread-safety: pure function of its arguments (reads the store).
 #pragma once
 
+#include <optional>
+#include <string>
+
 #include "detect/detect.h"
 #include "estimate/estimate.h"
 #include "signals/signals.h"
@@ -22,13 +25,23 @@ struct ReportLimits {
   std::size_t max_reject_samples = 50;
 };
 
+// When the run behind a report was made, as report.html and summary.json state it (ISO 8601
+// UTC): SOURCE_DATE_EPOCH (Unix seconds, https://reproducible-builds.org/specs/
+// source-date-epoch/) when that is set, so outputs can be made byte-reproducible; else
+// runs.started_at of `run_id`, or without one of the run that stored the latest detection
+// (the `report` command), or of the latest run. "" for a store without runs.
+// InvalidArgument when SOURCE_DATE_EPOCH is set but not a non-negative integer.
+Result<std::string> run_timestamp(Store& store, std::optional<std::int64_t> run_id);
+
 // Meta, provenance, network, clusters and the detection assumptions. Scores (one per
-// account, NaN = none) colour the network and fill mean_score when given.
+// account, NaN = none) colour the network and fill mean_score when given. `generated_at` is
+// meta.generated_at (run_timestamp()).
 Result<ReportData> build_report_data(Store& store, const Dataset& data,
                                      const DetectionResult& detection,
                                      const DetectOptions& options,
                                      const std::vector<double>* scores = nullptr,
-                                     const ReportLimits& limits = {});
+                                     const ReportLimits& limits = {},
+                                     std::string generated_at = {});
 
 // Headline, series, share of voice, sensitivity, signal histograms and the estimation's
 // assumptions.

@@ -294,11 +294,14 @@ function renderSensitivity(body, data) {
 function renderParameters(body, data) {
   const meta = obj(data.meta);
   const params = obj(meta.parameters);
+  // One row per name: a parameter that repeats a figure shown above (seed, version) is left out.
+  const shown = { seed: meta.seed, version: meta.version, generated_at: meta.generated_at };
   const rows = [
     ['groundswell version', meta.version],
-    ['generated at', fmtTime(meta.generated_at)],
+    ['generated at', meta.generated_at ? fmtTime(meta.generated_at) : null],
     ['seed', meta.seed],
-    ...Object.keys(params).sort().map((k) => [k, typeof params[k] === 'object' ? JSON.stringify(params[k]) : params[k]]),
+    ...Object.keys(params).sort().filter((k) => !(k in shown) || shown[k] == null)
+      .map((k) => [k, typeof params[k] === 'object' ? JSON.stringify(params[k]) : params[k]]),
   ].filter(([, v]) => v != null && v !== '');
   if (!rows.length) {
     body.append(emptyNote('No parameters recorded.'));

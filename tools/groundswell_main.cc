@@ -5,13 +5,14 @@
 #include <fmt/format.h>
 #include <tbb/global_control.h>
 
+#include <csignal>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <thread>
 
 #include "base/log.h"
+#include "base/output_file.h"
 #include "eval/evaluate.h"
 #include "groundswell/version.h"
 #include "pipeline/commands.h"
@@ -175,6 +176,9 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Past a file size limit (ulimit -f) a write then fails with EFBIG and the command stops
+  // with an error naming the file, instead of the process dying of SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   gs::set_log_settings({common.log_format == "json" ? gs::LogFormat::kJson : gs::LogFormat::kText,
                         common.quiet});
   int threads = common.threads > 0 ? common.threads
@@ -206,8 +210,8 @@ int main(int argc, char** argv) {
       auto e = gs::evaluate(eval_truth, eval_out);
       if (!e) return finish(e.status());
       std::cout << gs::evaluation_to_text(*e);
-      std::ofstream(std::filesystem::path(eval_out) / "eval.json") << gs::evaluation_to_json(*e);
-      return 0;
+      return finish(gs::write_output_file(std::filesystem::path(eval_out) / "eval.json",
+                                          gs::evaluation_to_json(*e)));
     }
     if (*formats_cmd) {
       gs::formats_command(std::cout);

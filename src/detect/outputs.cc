@@ -5,11 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <map>
+#include <set>
 #include <system_error>
 
 #include "base/json_writer.h"
+#include "base/output_file.h"
 #include "base/time.h"
 #include "detect/detect.h"
 #include "detect/internal.h"
@@ -72,15 +73,6 @@ void xml_text(std::string& out, std::string_view v) {
         out.push_back(static_cast<char>(c));
     }
   }
-}
-
-Status write_file(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) return Status::IoError("cannot write " + path.string());
-  f.write(text.data(), static_cast<std::streamsize>(text.size()));
-  f.close();
-  if (!f) return Status::IoError("cannot write " + path.string());
-  return Status::Ok();
 }
 
 std::string behaviours_list(const std::vector<Behaviour>& bs, CompatMode compat, char sep) {
@@ -432,20 +424,29 @@ Status write_detection_outputs(const Dataset& data, const DetectionResult& resul
   if (ec)
     return Status::IoError("cannot create " + (out_dir / "evidence").string() + ": " +
                            ec.message());
-  GS_RETURN_IF_ERROR(write_file(out_dir / "edges.csv", edges_csv(data, result)));
-  GS_RETURN_IF_ERROR(write_file(out_dir / "clusters.csv", clusters_csv(result, scores)));
-  GS_RETURN_IF_ERROR(write_file(out_dir / "accounts.csv", accounts_csv(data, result, scores)));
-  GS_RETURN_IF_ERROR(write_file(out_dir / "network.gexf", gexf(data, result, options)));
-  GS_RETURN_IF_ERROR(write_file(out_dir / "network.graphml", graphml(data, result)));
-  // Evidence of an earlier run with more clusters must not linger.
+  GS_RETURN_IF_ERROR(write_output_file(out_dir / "edges.csv", edges_csv(data, result)));
+  GS_RETURN_IF_ERROR(write_output_file(out_dir / "clusters.csv", clusters_csv(result, scores)));
+  GS_RETURN_IF_ERROR(write_output_file(out_dir / "accounts.csv", accounts_csv(data, result, scores)));
+  GS_RETURN_IF_ERROR(write_output_file(out_dir / "network.gexf", gexf(data, result, options)));
+  GS_RETURN_IF_ERROR(write_output_file(out_dir / "network.graphml", graphml(data, result)));
+  std::set<std::string> written;
+  for (const Cluster& c : result.clusters) {
+    std::string name = fmt::format("cluster-{}.json", c.id);
+    GS_RETURN_IF_ERROR(write_output_file(out_dir / "evidence" / name,
+                                         evidence_json(data, result, options, c)));
+    written.insert(std::move(name));
+  }
+  // Evidence of an earlier run with more clusters must not linger, nor the temporary file of
+  // an interrupted one.
+  std::vector<std::filesystem::path> stale;
   for (const auto& entry : std::filesystem::directory_iterator(out_dir / "evidence", ec)) {
     auto name = entry.path().filename().string();
-    if (name.rfind("cluster-", 0) == 0 && entry.path().extension() == ".json")
-      std::filesystem::remove(entry.path(), ec);
+    bool ours = name.starts_with("cluster-") || name.starts_with(".cluster-");
+    if (ours && !written.contains(name) &&
+        (name.ends_with(".json") || name.ends_with(".json.tmp")))
+      stale.push_back(entry.path());
   }
-  for (const Cluster& c : result.clusters)
-    GS_RETURN_IF_ERROR(write_file(out_dir / "evidence" / fmt::format("cluster-{}.json", c.id),
-                                  evidence_json(data, result, options, c)));
+  for (const auto& p : stale) std::filesystem::remove(p, ec);
   return Status::Ok();
 }
 

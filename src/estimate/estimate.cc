@@ -6,13 +6,14 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <fstream>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <numeric>
 #include <random>
 #include <unordered_map>
 
+#include "base/output_file.h"
 #include "base/time.h"
 
 namespace groundswell {
@@ -684,29 +685,21 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
 }
 
 Status write_support_csv(const Estimate& e, const std::filesystem::path& path) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) return Status::IoError("cannot write " + path.string());
-  out << "actor,period,metric,raw,adjusted,ci_low,ci_high\r\n";
+  std::string out = "actor,period,metric,raw,adjusted,ci_low,ci_high\r\n";
   for (const SupportRow& r : e.rows)
-    out << csv_field(r.actor) << ',' << csv_field(r.period) << ',' << csv_field(r.metric) << ','
-        << csv_number(r.raw) << ',' << csv_number(r.adjusted) << ',' << csv_number(r.ci_low) << ','
-        << csv_number(r.ci_high) << "\r\n";
-  out.flush();
-  if (!out) return Status::IoError("write failed: " + path.string());
-  return Status::Ok();
+    out += csv_field(r.actor) + ',' + csv_field(r.period) + ',' + csv_field(r.metric) + ',' +
+           csv_number(r.raw) + ',' + csv_number(r.adjusted) + ',' + csv_number(r.ci_low) + ',' +
+           csv_number(r.ci_high) + "\r\n";
+  return write_output_file(path, out);
 }
 
 Status write_sensitivity_csv(const Estimate& e, const std::filesystem::path& path) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) return Status::IoError("cannot write " + path.string());
-  out << "actor,scenario,score_threshold,accounts,messages,engagement\r\n";
+  std::string out = "actor,scenario,score_threshold,accounts,messages,engagement\r\n";
   for (const SensitivityRow& r : e.sensitivity)
-    out << csv_field(r.actor) << ',' << csv_field(r.scenario) << ','
-        << csv_number(r.score_threshold) << ',' << csv_number(r.accounts) << ','
-        << csv_number(r.messages) << ',' << csv_number(r.engagement) << "\r\n";
-  out.flush();
-  if (!out) return Status::IoError("write failed: " + path.string());
-  return Status::Ok();
+    out += csv_field(r.actor) + ',' + csv_field(r.scenario) + ',' +
+           csv_number(r.score_threshold) + ',' + csv_number(r.accounts) + ',' +
+           csv_number(r.messages) + ',' + csv_number(r.engagement) + "\r\n";
+  return write_output_file(path, out);
 }
 
 Status write_estimate_outputs(const Estimate& e, const std::filesystem::path& out_dir) {

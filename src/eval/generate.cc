@@ -11,9 +11,11 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <queue>
 #include <unordered_set>
 
+#include "base/output_file.h"
 #include "eval/generate_text.h"
 
 namespace groundswell {
@@ -305,7 +307,6 @@ class OutFile {
   OutFile(const OutFile&) = delete;
   OutFile& operator=(const OutFile&) = delete;
   ~OutFile() {
-    if (file_ != nullptr) std::fclose(file_);
     if (zlib_open_) deflateEnd(&zlib_);
     if (zstd_ != nullptr) ZSTD_freeCCtx(zstd_);
   }
@@ -314,8 +315,9 @@ class OutFile {
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
     if (ec) return Status::IoError(path.parent_path().string() + ": " + ec.message());
-    file_ = std::fopen(path.c_str(), "wb");
-    if (file_ == nullptr) return Status::IoError(path.string() + ": " + std::strerror(errno));
+    auto file = OutputFile::create(path);
+    if (!file) return file.status();
+    file_.emplace(std::move(*file));
     path_ = path;
     limit_ = buffer;
     buf_.reserve(buffer + 4096);
@@ -341,12 +343,11 @@ class OutFile {
   void flush() { write_out(false); }
   Status close() {
     write_out(true);
-    if (file_ != nullptr) {
-      if (std::fclose(file_) != 0) failed_ = true;
-      file_ = nullptr;
-    }
-    if (failed_) return Status::IoError(path_.string() + ": write failed");
-    return Status::Ok();
+    if (!file_) return status_;
+    if (status_.ok() && failed_) status_ = Status::Internal(path_.string() + ": zstd failed");
+    if (status_.ok()) status_ = file_->commit();
+    file_.reset();
+    return status_;
   }
   // Bytes on disk.
   std::int64_t bytes() const { return bytes_; }
@@ -354,12 +355,12 @@ class OutFile {
 
  private:
   void put(const char* data, std::size_t n) {
-    if (n == 0) return;
-    if (std::fwrite(data, 1, n, file_) != n) failed_ = true;
+    if (n == 0 || !status_.ok()) return;
+    status_ = file_->write(std::string_view(data, n));
     bytes_ += static_cast<std::int64_t>(n);
   }
   void write_out(bool finish) {
-    if (file_ == nullptr || (buf_.empty() && !finish)) return;
+    if (!file_ || (buf_.empty() && !finish)) return;
     if (compression_ == Compression::kNone) {
       put(buf_.data(), buf_.size());
     } else if (compression_ == Compression::kGzip) {
@@ -388,7 +389,8 @@ class OutFile {
     buf_.clear();
   }
 
-  std::FILE* file_ = nullptr;
+  std::optional<OutputFile> file_;
+  Status status_;
   fs::path path_;
   std::string buf_;
   std::size_t limit_ = 1 << 16;

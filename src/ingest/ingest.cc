@@ -12,6 +12,7 @@
 
 #include "base/json_writer.h"
 #include "base/log.h"
+#include "base/output_file.h"
 #include "ingest/input.h"
 #include "ingest/reader.h"
 
@@ -212,14 +213,14 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
   summary.files = files->size();
   summary.bytes = total_bytes(*files);
 
-  std::FILE* rejects_file = nullptr;
+  // rejects.jsonl appears when the ingest ends (also a failed one: under --strict it names
+  // the reject that stopped it), never half-written.
+  std::optional<OutputFile> rejects_file;
   if (!options.rejects_path.empty()) {
-    rejects_file = std::fopen(options.rejects_path.c_str(), "wb");
-    if (!rejects_file)
-      return Status::IoError(fmt::format("cannot write {}", options.rejects_path));
+    auto f = OutputFile::create(options.rejects_path);
+    if (!f) return f.status();
+    rejects_file.emplace(std::move(*f));
   }
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> rejects_guard(rejects_file,
-                                                                 [](std::FILE* f) { return f ? std::fclose(f) : 0; });
 
   auto run = store.begin_run(options.command, options.parameters_json);
   if (!run) return run.status();
@@ -303,7 +304,8 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
                 .key("excerpt").value(n.excerpt).end_object();
             reject_line = w.take();
             reject_line.push_back('\n');
-            std::fwrite(reject_line.data(), 1, reject_line.size(), rejects_file);
+            Status ws = rejects_file->write(reject_line);
+            if (!ws.ok()) fail(ws);
           }
           if (options.strict && failure.ok()) {
             failure = Status::BadInput(fmt::format("{}:{} (byte {}): {}", current_file, n.line,
@@ -387,6 +389,10 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
       .key("events").value(c.events).key("account_records").value(c.account_records)
       .key("utf8_repaired").value(c.utf8_repaired)
       .end_object();
+  if (rejects_file) {
+    Status s = rejects_file->commit();
+    if (!s.ok() && failure.ok()) failure = s;
+  }
   Status fin = store.finish_run(summary.run_id, failure.ok() ? "ok" : "failed", stats.str(),
                                 summary.seconds);
   if (!failure.ok()) return failure;

@@ -8,11 +8,11 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
-#include <fstream>
 #include <ostream>
 
 #include "base/json_writer.h"
 #include "base/log.h"
+#include "base/output_file.h"
 #include "base/resources.h"
 #include "base/time.h"
 #include "groundswell/version.h"
@@ -79,14 +79,6 @@ void log_ingest_summary(const IngestSummary& s) {
       "duplicates ({} merged with differences), {} rejected",
       c.records_read, s.files, s.seconds, c.stored, c.messages, c.events, c.duplicates,
       c.conflicts, c.rejected));
-}
-
-Status write_text_file(const fs::path& path, std::string_view text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) return Status::IoError(fmt::format("cannot write {}", path.string()));
-  f.write(text.data(), static_cast<std::streamsize>(text.size()));
-  if (!f) return Status::IoError(fmt::format("cannot write {}", path.string()));
-  return Status::Ok();
 }
 
 // The `input` block of summary.json (spec §8).
@@ -356,6 +348,12 @@ Status run_command(RunOptions options) {
   fs::create_directories(options.out_dir, ec);
   if (ec) return Status::IoError(fmt::format("cannot create {}: {}", options.out_dir, ec.message()));
   fs::path out(options.out_dir);
+  // summary.json is written last and only by a run that finished: its absence tells a reader
+  // that the folder's other files may be from an unfinished run.
+  fs::remove(out / "summary.json", ec);
+  if (ec)
+    return Status::IoError(
+        fmt::format("cannot remove {}: {}", (out / "summary.json").string(), ec.message()));
   std::optional<Pseudonymizer> pseudonymizer;
   if (!options.pseudonymize_key.empty()) pseudonymizer.emplace(options.pseudonymize_key);
   std::string db_path = options.db_path.empty() ? (out / "groundswell.db").string() : options.db_path;
@@ -409,10 +407,12 @@ Status run_command(RunOptions options) {
   if (pseudonymizer)
     w.key("pseudonymization").begin_object().key("pseudonymized").value(true)
         .key("key_fingerprint").value(pseudonymizer->fingerprint()).end_object();
+  w.key("finished").value(true);
   w.end_object();
   std::string text = w.take();
   text.push_back('\n');
-  GS_RETURN_IF_ERROR(write_text_file(out / "summary.json", text));
+  GS_RETURN_IF_ERROR(write_output_file(out / "summary.json", text));
+  sync_directory(out);
   log_info(fmt::format("results in {}/ (summary.json, groundswell.db, edges.csv, clusters.csv, "
                        "accounts.csv, network.gexf, network.graphml, evidence/, rejects.jsonl)",
                        options.out_dir));

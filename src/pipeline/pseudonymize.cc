@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "base/json_writer.h"
+#include "base/output_file.h"
 #include "report/sha256.h"
 
 namespace groundswell {
@@ -429,8 +430,8 @@ void pseudonymize_provenance(ReportProvenance& provenance, const NameScrubber& s
 Status write_pseudonymized_rejects(const std::filesystem::path& raw_rejects,
                                    const std::filesystem::path& out, const NameScrubber& scrubber) {
   std::ifstream in(raw_rejects, std::ios::binary);
-  std::ofstream o(out, std::ios::binary | std::ios::trunc);
-  if (!o) return Status::IoError("cannot write " + out.string());
+  auto o = OutputFile::create(out);
+  if (!o) return o.status();
   simdjson::dom::parser parser;
   std::string line;
   while (in && std::getline(in, line)) {
@@ -453,11 +454,9 @@ Status write_pseudonymized_rejects(const std::filesystem::path& raw_rejects,
         .end_object();
     std::string text = w.take();
     text.push_back('\n');
-    o.write(text.data(), static_cast<std::streamsize>(text.size()));
+    GS_RETURN_IF_ERROR(o->write(text));
   }
-  o.close();
-  if (!o) return Status::IoError("cannot write " + out.string());
-  return Status::Ok();
+  return o->commit();
 }
 
 }  // namespace groundswell

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/json_writer.h"
+#include "base/output_file.h"
 #include "pipeline/pseudonymize.h"
 
 namespace groundswell {
@@ -151,33 +152,9 @@ Status check_known_schema(Db& db) {
   return Status::Ok();
 }
 
-}  // namespace
-
-bool is_pseudonymized_export(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return true;
-  Db db;
-  if (!db.open(path.string(), /*read_only=*/true).ok()) return false;
-  auto n = db.query_int64(
-      "SELECT count(*) FROM runs WHERE command = 'export' AND "
-      "json_extract(parameters, '$.pseudonymized') = 1",
-      0);
-  return n.ok() && *n > 0;
-}
-
-Status export_pseudonymized_store(Store& raw, const fs::path& out, const Pseudonymizer& p,
-                                  const NameScrubber& scrubber) {
-  std::error_code ec;
-  if (fs::exists(out, ec)) {
-    if (!is_pseudonymized_export(out))
-      return Status::InvalidArgument(fmt::format(
-          "{} holds a database that is not a pseudonymized export (raw data of an earlier run?); "
-          "move it away, or give --db to keep the raw store elsewhere",
-          out.string()));
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-      fs::remove(out.string() + suffix, ec);
-  }
-  GS_RETURN_IF_ERROR(check_known_schema(raw.db()));
+// The export at `out`: the raw store copied, then rewritten in one transaction.
+Status build_export(Store& raw, const fs::path& out, const Pseudonymizer& p,
+                    const NameScrubber& scrubber) {
   GS_RETURN_IF_ERROR(raw.db().exec("VACUUM INTO " + sql_quote(out.string())));
   auto exported = Store::open(out);
   if (!exported) return exported.status();
@@ -233,6 +210,50 @@ Status export_pseudonymized_store(Store& raw, const fs::path& out, const Pseudon
   // One self-contained file to publish: no -wal/-shm beside it.
   GS_RETURN_IF_ERROR(db.exec("PRAGMA journal_mode = DELETE"));
   return Status::Ok();
+}
+
+}  // namespace
+
+bool is_pseudonymized_export(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return true;
+  Db db;
+  if (!db.open(path.string(), /*read_only=*/true).ok()) return false;
+  auto n = db.query_int64(
+      "SELECT count(*) FROM runs WHERE command = 'export' AND "
+      "json_extract(parameters, '$.pseudonymized') = 1",
+      0);
+  return n.ok() && *n > 0;
+}
+
+Status export_pseudonymized_store(Store& raw, const fs::path& out, const Pseudonymizer& p,
+                                  const NameScrubber& scrubber) {
+  std::error_code ec;
+  if (fs::exists(out, ec)) {
+    if (!is_pseudonymized_export(out))
+      return Status::InvalidArgument(fmt::format(
+          "{} holds a database that is not a pseudonymized export (raw data of an earlier run?); "
+          "move it away, or give --db to keep the raw store elsewhere",
+          out.string()));
+  }
+  GS_RETURN_IF_ERROR(check_known_schema(raw.db()));
+  // Built under a temporary name and renamed over `out` once pseudonymized and closed: the
+  // published name never holds raw data nor a half-written export. An interrupted export
+  // leaves the hidden temporary, which the next one replaces.
+  const fs::path temp = temporary_path_for(out);
+  auto remove_temp = [&] {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+      fs::remove(temp.string() + suffix, ec);
+  };
+  remove_temp();
+  Status built = build_export(raw, temp, p, scrubber);
+  if (!built.ok()) {
+    remove_temp();
+    return built;
+  }
+  // A journal left beside the old export must not be applied to the new one.
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) fs::remove(out.string() + suffix, ec);
+  return replace_with_temporary(temp, out);
 }
 
 }  // namespace groundswell

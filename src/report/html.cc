@@ -2,9 +2,10 @@
 
 #include <simdjson.h>
 
-#include <fstream>
+#include <filesystem>
 #include <system_error>
 
+#include "base/output_file.h"
 #include "report/assets.h"
 #include "report/sha256.h"
 
@@ -138,27 +139,7 @@ Status write_report_html(const std::string& data_json, const std::filesystem::pa
                              ec.message());
     }
   }
-  std::filesystem::path tmp = out_file;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return Status::IoError("cannot open " + tmp.string() + " for writing");
-    out.write(html->data(), static_cast<std::streamsize>(html->size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      std::filesystem::remove(tmp, ec);
-      return Status::IoError("cannot write " + tmp.string());
-    }
-  }
-  std::filesystem::rename(tmp, out_file, ec);
-  if (ec) {
-    const std::string reason = ec.message();
-    std::filesystem::remove(tmp, ec);
-    return Status::IoError("cannot rename " + tmp.string() + " to " + out_file.string() + ": " +
-                           reason);
-  }
-  return Status::Ok();
+  return write_output_file(out_file, *html);
 }
 
 }  // namespace groundswell

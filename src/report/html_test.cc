@@ -166,7 +166,8 @@ TEST_F(WriteReportHtmlTest, WritesOneDeterministicFileAndCreatesFolders) {
   ASSERT_TRUE(write_report_html(kHostileData, out).ok());
   EXPECT_EQ(slurp(out), first);
   EXPECT_EQ(first, render_report_html(kHostileData).value());
-  EXPECT_FALSE(std::filesystem::exists(dir_ / "nested" / "report.html.tmp"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "nested" / ".report.html.tmp"));
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir_ / "nested"), {}), 1);
 }
 
 TEST_F(WriteReportHtmlTest, InvalidDataWritesNothing) {

@@ -1,0 +1,117 @@
+#include "base/output_file.h"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <iterator>
+#include <string>
+
+#include "base/file.h"
+
+namespace groundswell {
+namespace {
+
+namespace fs = std::filesystem;
+
+class OutputFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("gs-output-file-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::size_t entries() const {
+    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir_), {}));
+  }
+  fs::path dir_;
+};
+
+TEST_F(OutputFileTest, ReplacesTheTargetOnlyOnCommit) {
+  const fs::path target = dir_ / "edges.csv";
+  ASSERT_TRUE(write_output_file(target, "old\n").ok());
+  auto f = OutputFile::create(target);
+  ASSERT_TRUE(f.ok());
+  const std::string big(200000, 'x');  // larger than the buffer: written through
+  ASSERT_TRUE(f->write("new\n").ok());
+  ASSERT_TRUE(f->write(big).ok());
+  EXPECT_EQ(read_whole_file(target), "old\n");  // a reader still sees the complete old file
+  EXPECT_TRUE(fs::exists(dir_ / ".edges.csv.tmp"));
+  ASSERT_TRUE(f->commit().ok());
+  EXPECT_EQ(read_whole_file(target), "new\n" + big);
+  EXPECT_EQ(f->bytes_written(), 4 + big.size());
+  EXPECT_EQ(entries(), 1u);
+}
+
+TEST_F(OutputFileTest, AbandonedFileLeavesTheOldOneAndNoTemporary) {
+  const fs::path target = dir_ / "summary.json";
+  ASSERT_TRUE(write_output_file(target, "{\"finished\":true}\n").ok());
+  {
+    auto f = OutputFile::create(target);
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE(f->write("{\"half").ok());
+  }  // destroyed without commit, as when a later step fails
+  EXPECT_EQ(read_whole_file(target), "{\"finished\":true}\n");
+  EXPECT_EQ(entries(), 1u);
+}
+
+TEST_F(OutputFileTest, MissingFolderIsAnErrorNamingThePath) {
+  const fs::path target = dir_ / "no-such-folder" / "report.html";
+  Status s = write_output_file(target, "x");
+  EXPECT_EQ(s.code(), StatusCode::kIoError);
+  EXPECT_NE(s.message().find(target.string()), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("No such file or directory"), std::string::npos) << s.message();
+}
+
+// A full disk as the process sees it: the file size limit makes write() fail with EFBIG, as
+// ENOSPC would on a full file system. The old file stays, nothing half-written is left.
+TEST_F(OutputFileTest, FailedWriteKeepsTheOldFileAndNamesThePath) {
+  const fs::path target = dir_ / "accounts.csv";
+  ASSERT_TRUE(write_output_file(target, "complete old file\n").ok());
+  struct rlimit old_limit {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old_limit;
+  small.rlim_cur = 100000;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  Status s = write_output_file(target, std::string(300000, 'y'));
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_EQ(s.code(), StatusCode::kIoError);
+  EXPECT_EQ(s.exit_code(), 3);
+  EXPECT_NE(s.message().find("cannot write " + target.string()), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("too large"), std::string::npos) << s.message();
+  EXPECT_EQ(read_whole_file(target), "complete old file\n");
+  EXPECT_EQ(entries(), 1u);
+}
+
+TEST_F(OutputFileTest, ErrorsStick) {
+  auto f = OutputFile::create(dir_ / "x.csv");
+  ASSERT_TRUE(f.ok());
+  ASSERT_TRUE(f->commit().ok());
+  EXPECT_FALSE(f->write("more").ok());
+  EXPECT_FALSE(f->commit().ok());
+  EXPECT_EQ(read_whole_file(dir_ / "x.csv"), "");
+}
+
+TEST_F(OutputFileTest, ReplaceWithTemporaryRenamesAWholeFile) {
+  const fs::path target = dir_ / "groundswell.db";
+  const fs::path temp = temporary_path_for(target);
+  EXPECT_EQ(temp, dir_ / ".groundswell.db.tmp");
+  ASSERT_TRUE(write_output_file(temp, "built elsewhere").ok());
+  ASSERT_TRUE(replace_with_temporary(temp, target).ok());
+  EXPECT_EQ(read_whole_file(target), "built elsewhere");
+  EXPECT_FALSE(fs::exists(temp));
+  Status missing = replace_with_temporary(dir_ / ".gone.tmp", dir_ / "gone");
+  EXPECT_EQ(missing.code(), StatusCode::kIoError);
+  EXPECT_NE(missing.message().find("gone"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace groundswell

@@ -8,7 +8,6 @@
 
 #include "base/json_writer.h"
 #include "base/output_file.h"
-#include "report/sha256.h"
 
 namespace groundswell {
 namespace {
@@ -63,54 +62,13 @@ bool reserved_segment(LinkHost host, std::string_view segment) {
 
 }  // namespace
 
-namespace {
-
-// RFC 2104: a key longer than SHA-256's 64-byte block is hashed first, then zero-padded.
-std::array<std::uint8_t, 64> key_block(std::string_view key) {
-  std::array<std::uint8_t, 64> block{};
-  if (key.size() > block.size()) {
-    auto digest = sha256(key);
-    std::copy(digest.begin(), digest.end(), block.begin());
-  } else {
-    std::copy(key.begin(), key.end(), block.begin());
-  }
-  return block;
-}
-
-}  // namespace
-
-std::array<std::uint8_t, 32> hmac_sha256(std::string_view key, std::string_view message) {
-  const auto block = key_block(key);
-  std::string inner(64, '\0'), outer(64, '\0');
-  for (std::size_t i = 0; i < 64; ++i) {
-    inner[i] = static_cast<char>(block[i] ^ 0x36);
-    outer[i] = static_cast<char>(block[i] ^ 0x5c);
-  }
-  inner.append(message);
-  auto inner_digest = sha256(inner);
-  outer.append(reinterpret_cast<const char*>(inner_digest.data()), inner_digest.size());
-  return sha256(outer);
-}
-
-Pseudonymizer::Pseudonymizer(std::string_view key) {
-  const auto block = key_block(key);
-  for (std::size_t i = 0; i < 64; ++i) {
-    inner_[i] = static_cast<std::uint8_t>(block[i] ^ 0x36);
-    outer_[i] = static_cast<std::uint8_t>(block[i] ^ 0x5c);
-  }
+Pseudonymizer::Pseudonymizer(std::string_view key) : mac_(key) {
   fingerprint_ = hex_mac("", "groundswell key fingerprint").substr(0, 16);
 }
 
-// HMAC from the precomputed pads (same value as hmac_sha256(key, prefix + message)), the
-// first kPseudonymHexDigits hex digits.
+// HMAC(key, prefix + message), the first kPseudonymHexDigits hex digits.
 std::string Pseudonymizer::hex_mac(std::string_view prefix, std::string_view message) const {
-  std::string buf(reinterpret_cast<const char*>(inner_.data()), inner_.size());
-  buf.append(prefix);
-  buf.append(message);
-  auto inner_digest = sha256(buf);
-  buf.assign(reinterpret_cast<const char*>(outer_.data()), outer_.size());
-  buf.append(reinterpret_cast<const char*>(inner_digest.data()), inner_digest.size());
-  auto mac = sha256(buf);
+  const Sha256Digest mac = mac_.digest(prefix, message);
   std::string hex;
   hex.reserve(kPseudonymHexDigits);
   for (std::size_t i = 0; i < kPseudonymHexDigits / 2; ++i) {

@@ -27,6 +27,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "base/sha256.h"
 #include "detect/detect.h"
 #include "groundswell/status.h"
 #include "report/report_data.h"
@@ -37,9 +38,6 @@ namespace groundswell {
 
 // What stands in for a reject's excerpt (raw input bytes) in every pseudonymized output.
 inline constexpr std::string_view kWithheldExcerpt = "[withheld: --pseudonymize]";
-
-// HMAC-SHA256 (RFC 2104) over the one-shot SHA-256 of src/report/sha256.h.
-std::array<std::uint8_t, 32> hmac_sha256(std::string_view key, std::string_view message);
 
 class Pseudonymizer {
  public:
@@ -79,7 +77,7 @@ class Pseudonymizer {
   std::string hex_mac(std::string_view prefix, std::string_view message) const;
   void rewrite_handle_links(std::string_view text, std::string& out) const;
 
-  std::array<std::uint8_t, 64> inner_, outer_;  // key ^ ipad, key ^ opad (RFC 2104)
+  HmacSha256 mac_;
   std::string fingerprint_;
   mutable std::unordered_map<std::string, std::string> handle_cache_, id_cache_;
 };

@@ -6,8 +6,8 @@
 #include <system_error>
 
 #include "base/output_file.h"
+#include "base/sha256.h"
 #include "report/assets.h"
-#include "report/sha256.h"
 
 namespace groundswell {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "report/assets.h"
 #include "base/file.h"
-#include "report/sha256.h"
+#include "base/sha256.h"
 
 namespace groundswell {
 namespace {

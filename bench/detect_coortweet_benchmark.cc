@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "detect/detect.h"
-#include "detect/test_dataset.h"
+#include "store/test_dataset.h"
 
 namespace groundswell {
 namespace {

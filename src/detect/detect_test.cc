@@ -15,7 +15,7 @@
 #include <sstream>
 
 #include "detect/internal.h"
-#include "detect/test_dataset.h"
+#include "store/test_dataset.h"
 #include "ingest/ingest.h"
 #include "store/store.h"
 

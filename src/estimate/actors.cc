@@ -12,6 +12,11 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <unordered_map>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <xxhash.h>
 
 #include "text/normalize.h"
 
@@ -76,6 +81,113 @@ Status read_string_list(const toml::table& t, std::string_view key, std::string_
   return Status::Ok();
 }
 
+
+// The messages of a dataset by the key a re-post refers to them with: the message id, or
+// "<chat>/<message id>" where the platform numbers messages per chat (Telegram). A sorted
+// array of (hash, message) pairs: 12 bytes a message, no string copies.
+class OriginalFinder {
+ public:
+  explicit OriginalFinder(const Dataset& d) : d_(d) {
+    index_.reserve(d.messages());
+    std::string key;
+    for (std::size_t m = 0; m < d.messages(); ++m) {
+      reference_key(m, key);
+      index_.push_back({hash(d.msg_platform[m], key), static_cast<std::uint32_t>(m)});
+    }
+    std::sort(index_.begin(), index_.end());
+  }
+  // The message with this key on this platform, or -1.
+  std::int64_t find(std::string_view platform, std::string_view key) const {
+    const std::uint64_t h = hash(platform, key);
+    for (auto it = std::lower_bound(index_.begin(), index_.end(), Entry{h, 0});
+         it != index_.end() && it->hash == h; ++it)
+      if (d_.msg_platform[it->message] == platform && has_reference_key(it->message, key))
+        return it->message;
+    return -1;
+  }
+
+ private:
+  struct Entry {
+    std::uint64_t hash;
+    std::uint32_t message;
+    bool operator<(const Entry& o) const {
+      return hash != o.hash ? hash < o.hash : message < o.message;
+    }
+  };
+  void reference_key(std::size_t m, std::string& key) const {
+    key.clear();
+    if (!d_.msg_chat_id[m].empty()) {
+      key.append(d_.msg_chat_id[m]);
+      key.push_back('/');
+    }
+    key.append(d_.msg_message_id[m]);
+  }
+  bool has_reference_key(std::size_t m, std::string_view key) const {
+    std::string_view chat = d_.msg_chat_id[m];
+    if (!chat.empty()) {
+      if (key.size() <= chat.size() || !key.starts_with(chat) || key[chat.size()] != '/')
+        return false;
+      key.remove_prefix(chat.size() + 1);
+    }
+    return key == d_.msg_message_id[m];
+  }
+  static std::uint64_t hash(std::string_view platform, std::string_view key) {
+    return XXH3_64bits_withSeed(key.data(), key.size(),
+                                XXH3_64bits(platform.data(), platform.size()));
+  }
+  const Dataset& d_;
+  std::vector<Entry> index_;
+};
+
+// The author of a re-posted post that is not in the data, from what the re-post says of it:
+// a Telegram key "channel123/456" or "channel123@<time>" names the channel by id, a Desktop
+// export's "name:<channel name>|<text hash>" by display name, a retweet's "RT @handle:" text
+// by handle. Returns the sources bits of every account it may be.
+class AccountFinder {
+ public:
+  explicit AccountFinder(const Dataset& d) {
+    for (std::size_t a = 0; a < d.accounts(); ++a) {
+      const auto idx = static_cast<std::uint32_t>(a);
+      std::string platform(d.account_platform[a]);
+      by_id_.emplace(platform + '\0' + std::string(d.account_id[a]), idx);
+      std::string_view h = d.account_handle[a];
+      if (!h.empty() && h[0] == '@') h.remove_prefix(1);
+      if (!h.empty()) by_handle_.emplace(platform + '\0' + ascii_lower(h), idx);
+      if (!d.account_display_name[a].empty())
+        by_name_.emplace(platform + '\0' + std::string(d.account_display_name[a]), idx);
+    }
+  }
+  std::uint64_t sources_of_original(std::string_view platform, std::string_view shares,
+                                    std::string_view text,
+                                    const std::vector<std::uint64_t>& source) const {
+    std::string key(platform);
+    key.push_back('\0');
+    auto bits_of = [&](const std::unordered_multimap<std::string, std::uint32_t>& map) {
+      std::uint64_t bits = 0;
+      auto [lo, hi] = map.equal_range(key);
+      for (auto it = lo; it != hi; ++it)
+        if (it->second < source.size()) bits |= source[it->second];
+      return bits;
+    };
+    if (shares.starts_with("name:")) {
+      std::size_t bar = shares.rfind('|');
+      if (bar == std::string_view::npos || bar < 5) return 0;
+      key.append(shares.substr(5, bar - 5));
+      return bits_of(by_name_);
+    }
+    if (text.starts_with("RT @")) {
+      std::string_view h = text.substr(4);
+      h = h.substr(0, h.find(':'));
+      key.append(ascii_lower(h));
+      return bits_of(by_handle_);
+    }
+    key.append(shares.substr(0, shares.find_first_of("/@")));
+    return bits_of(by_id_);
+  }
+
+ private:
+  std::unordered_multimap<std::string, std::uint32_t> by_id_, by_handle_, by_name_;
+};
 }  // namespace
 
 Result<ActorSet> parse_actors(std::string_view text, std::string_view source_name) {
@@ -324,30 +436,63 @@ ActorMatcher::TextMatch ActorMatcher::match_text(std::string_view text) const {
   return impl_->match_key(normalize_key(text, match_options()), *rm);
 }
 
-std::vector<std::uint64_t> ActorMatcher::support_masks(const Dataset& data) const {
-  std::vector<std::uint64_t> mask(data.messages(), 0);
-  auto rm = impl_->matchers();
-  if (!rm.ok()) return mask;
-  std::string key;
-  const NormalizeOptions options = match_options();
-  for (std::size_t m = 0; m < data.messages(); ++m) {
-    std::uint64_t bits = 0;
-    std::uint32_t a = data.msg_account[m];
-    if (a != kNoAccount && a < impl_->source_mask.size()) bits = impl_->source_mask[a];
-    normalize_key(data.msg_text[m], options, key);
-    TextMatch tm = impl_->match_key(key, *rm);
-    // Hashtags reported only in the entity list (not in the text) count as markers too.
-    for (std::size_t h = 0; h < data.msg_hashtags.count(m); ++h) {
-      std::string tag = "#" + normalize_hashtag(data.msg_hashtags.item(m, h));
-      if (key.find(tag) != std::string::npos) continue;
-      TextMatch th = impl_->match_key(tag, *rm);
-      tm.support |= th.support;
-      tm.opposition |= th.opposition;
+std::vector<MessageStance> ActorMatcher::stances(const Dataset& data) const {
+  const std::size_t nm = data.messages();
+  std::vector<MessageStance> text(nm);
+  // 1. Each message's own text: normalization and matching dominate, so in parallel; every
+  // block keeps its own regex matchers (ICU matchers are not thread-safe) and key buffer.
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nm, 4096),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+    auto rm = impl_->matchers();
+    if (!rm.ok()) return;
+    std::string key, tag;
+    const NormalizeOptions options = match_options();
+    for (std::size_t m = r.begin(); m < r.end(); ++m) {
+      normalize_key(data.msg_text[m], options, key);
+      TextMatch tm = impl_->match_key(key, *rm);
+      // Hashtags reported only in the entity list (not in the text) count as markers too.
+      for (std::size_t h = 0; h < data.msg_hashtags.count(m); ++h) {
+        tag = "#" + normalize_hashtag(data.msg_hashtags.item(m, h));
+        if (key.find(tag) != std::string::npos) continue;
+        TextMatch th = impl_->match_key(tag, *rm);
+        tm.support |= th.support;
+        tm.opposition |= th.opposition;
+      }
+      text[m] = {tm.support & ~tm.opposition, tm.opposition};
     }
-    bits |= tm.support & ~tm.opposition;
-    mask[m] = bits;
+  });
+
+  // 2. Re-posts take the stance of the post they re-post, found by its key.
+  const std::vector<std::uint64_t>& source = impl_->source_mask;
+  auto source_of = [&](std::uint32_t a) -> std::uint64_t {
+    return a != kNoAccount && a < source.size() ? source[a] : 0;
+  };
+  OriginalFinder originals(data);
+  AccountFinder authors(data);
+  std::vector<MessageStance> out(nm);
+  for (std::size_t m = 0; m < nm; ++m) {
+    MessageStance st = text[m];
+    std::string_view shares = data.msg_shares[m];
+    if (!shares.empty()) {
+      std::uint64_t author_sources = 0;
+      std::int64_t original = originals.find(data.msg_platform[m], shares);
+      if (original >= 0) {
+        st = text[static_cast<std::size_t>(original)];
+        author_sources = source_of(data.msg_account[static_cast<std::size_t>(original)]);
+      } else {
+        author_sources = authors.sources_of_original(data.msg_platform[m], shares,
+                                                     data.msg_text[m], source);
+      }
+      st.support |= author_sources;
+      st.opposition &= ~author_sources;
+    }
+    // Every message of a source is its actor speaking.
+    const std::uint64_t own = source_of(data.msg_account[m]);
+    st.support |= own;
+    st.opposition &= ~own;
+    out[m] = st;
   }
-  return mask;
+  return out;
 }
 
 }  // namespace groundswell

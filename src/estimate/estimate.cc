@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <igraph/igraph.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cassert>
@@ -26,7 +28,11 @@ constexpr std::int64_t kDayMs = 86'400'000;
 
 // Additive quantities summed per (actor, period bin) cell.
 enum Q : int {
-  kAccounts = 0,
+  kAccounts = 0,   // supporters under the chosen definition
+  kSources,        // ... by route: the actor's own sources,
+  kOwnWords,       // ... accounts that wrote supporting words of their own,
+  kRepostsOnly,    // ... accounts that only re-posted supporting posts
+  kAccountsOther,  // supporters under the other definition (a sensitivity row)
   kMessages,
   kViews,
   kForwards,
@@ -37,6 +43,7 @@ enum Q : int {
   kQ
 };
 using QVec = std::array<double, kQ>;
+constexpr bool is_account_count(int q) { return q <= kAccountsOther; }
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
@@ -73,7 +80,198 @@ double quantile(const std::vector<double>& sorted, double q) {
 
 double ratio_pct(double num, double den) { return den > 0 ? num / den * 100 : kNaN; }
 
-// Contribution of one bootstrap unit to one cell.
+std::uint64_t mix64(std::uint64_t x) {  // splitmix64's finaliser
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// Period bins: complete ranges from the first to the last timed message, per period.
+struct Bins {
+  struct Bin {
+    std::string period, label;
+  };
+  std::vector<Bin> bins;
+  std::vector<std::vector<std::uint32_t>> day_bin;  // per period: day - first_day -> bin
+  std::vector<std::int64_t> all_bin;                // per period: the bin of "all", or -1
+  std::int64_t first_day = 0;
+  std::int64_t all = -1;  // the "all" bin, -1 when not requested
+
+  Bins(const Dataset& d, const std::vector<std::string>& periods) {
+    std::int64_t first = INT64_MAX, last = INT64_MIN;
+    for (std::size_t m = 0; m < d.messages(); ++m)
+      if (d.msg_time[m] != kNoTime) {
+        std::int64_t day = floor_div(d.msg_time[m], kDayMs);
+        first = std::min(first, day);
+        last = std::max(last, day);
+      }
+    first_day = first;
+    day_bin.resize(periods.size());
+    all_bin.assign(periods.size(), -1);
+    for (std::size_t p = 0; p < periods.size(); ++p) {
+      const std::string& period = periods[p];
+      if (period == "all") {
+        all_bin[p] = all = static_cast<std::int64_t>(bins.size());
+        bins.push_back({period, "all"});
+        continue;
+      }
+      std::string prev;
+      for (std::int64_t day = first; day <= last; ++day) {
+        std::string label = bin_label(period, day);
+        if (label != prev) {
+          bins.push_back({period, label});
+          prev = label;
+        }
+        day_bin[p].push_back(static_cast<std::uint32_t>(bins.size() - 1));
+      }
+    }
+  }
+  std::size_t size() const { return bins.size(); }
+  // The bins a message at time t falls in (one per period; untimed messages only in "all").
+  void of(TimeMs t, std::vector<std::uint32_t>& out) const {
+    out.clear();
+    for (std::size_t p = 0; p < all_bin.size(); ++p) {
+      if (all_bin[p] >= 0)
+        out.push_back(static_cast<std::uint32_t>(all_bin[p]));
+      else if (t != kNoTime)
+        out.push_back(day_bin[p][static_cast<std::size_t>(floor_div(t, kDayMs) - first_day)]);
+    }
+  }
+};
+
+QVec message_quantities(const Dataset& d, std::size_t m) {
+  auto pos = [](std::int64_t v) { return v > 0 ? static_cast<double>(v) : 0.0; };
+  QVec q{};
+  q[kMessages] = 1;
+  q[kViews] = pos(d.msg_views[m]);
+  q[kForwards] = pos(d.msg_forwards[m]) + pos(d.msg_retweets[m]);
+  q[kReactions] = pos(d.msg_reactions[m]) + pos(d.msg_likes[m]);
+  q[kReplies] = pos(d.msg_replies[m]);
+  q[kEngagement] = q[kForwards] + q[kReactions] + q[kReplies];
+  q[kEngagementViewed] = d.msg_views[m] >= 0 ? q[kEngagement] : 0;
+  return q;
+}
+
+// Per (account, cell): the sums of the account's support acts in that cell, and whether it
+// is a supporter there (kAccounts..kAccountsOther as 0/1). Sorted by (account, cell).
+struct AccountCell {
+  std::uint32_t account, cell;
+  QVec q;
+};
+
+struct Cells {
+  std::vector<AccountCell> accounts;
+  std::vector<QVec> fixed;  // per cell: supporting messages without an account
+};
+
+// One pass over the messages grouped by account (a counting sort): each account's cells are
+// summed in a small sorted scratch list, in parallel over blocks of accounts, concatenated in
+// account order — the same entries for any number of threads.
+Cells account_cells(const Dataset& d, const std::vector<MessageStance>& stance,
+                    const std::vector<std::uint64_t>& source_mask, const Bins& bins,
+                    std::size_t nactors, SupporterDefinition definition) {
+  const std::size_t na = d.accounts(), nm = d.messages(), nbins = bins.size();
+  Cells out;
+  out.fixed.assign(nactors * nbins, QVec{});
+  std::vector<std::uint32_t> start(na + 1, 0), by_account;
+  std::vector<std::uint32_t> msg_bins;
+  for (std::size_t m = 0; m < nm; ++m) {
+    if ((stance[m].support | stance[m].opposition) == 0) continue;
+    if (d.msg_account[m] != kNoAccount) {
+      ++start[d.msg_account[m] + 1];
+      continue;
+    }
+    const QVec q = message_quantities(d, m);
+    bins.of(d.msg_time[m], msg_bins);
+    for (std::size_t k = 0; k < nactors; ++k)
+      if (stance[m].support >> k & 1)
+        for (std::uint32_t b : msg_bins)
+          for (int i = 0; i < kQ; ++i) out.fixed[k * nbins + b][static_cast<std::size_t>(i)] += q[static_cast<std::size_t>(i)];
+  }
+  std::partial_sum(start.begin(), start.end(), start.begin());
+  by_account.resize(start[na]);
+  {
+    std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+    for (std::size_t m = 0; m < nm; ++m)
+      if ((stance[m].support | stance[m].opposition) != 0 && d.msg_account[m] != kNoAccount)
+        by_account[fill[d.msg_account[m]]++] = static_cast<std::uint32_t>(m);
+  }
+
+  constexpr std::size_t kBlock = 512;
+  const std::size_t blocks = (na + kBlock - 1) / kBlock;
+  std::vector<std::vector<AccountCell>> per_block(blocks);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, blocks, 1),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+    struct Act {
+      std::uint32_t cell, message;
+      bool support;
+    };
+    std::vector<Act> acts;
+    std::vector<std::uint32_t> mb;
+    for (std::size_t blk = r.begin(); blk < r.end(); ++blk) {
+      std::vector<AccountCell>& cells = per_block[blk];
+      for (std::size_t a = blk * kBlock; a < std::min(na, (blk + 1) * kBlock); ++a) {
+        acts.clear();
+        for (std::uint32_t i = start[a]; i < start[a + 1]; ++i) {
+          const std::uint32_t m = by_account[i];
+          bins.of(d.msg_time[m], mb);
+          for (std::size_t k = 0; k < nactors; ++k) {
+            const bool sup = stance[m].support >> k & 1, opp = stance[m].opposition >> k & 1;
+            if (!sup && !opp) continue;
+            for (std::uint32_t b : mb)
+              acts.push_back({static_cast<std::uint32_t>(k * nbins + b), m, sup});
+          }
+        }
+        std::sort(acts.begin(), acts.end(), [](const Act& x, const Act& y) {
+          return x.cell != y.cell ? x.cell < y.cell : x.message < y.message;
+        });
+        for (std::size_t i = 0; i < acts.size();) {
+          const std::uint32_t cell = acts[i].cell;
+          const bool source = source_mask[a] >> (cell / nbins) & 1;
+          QVec q{};
+          std::uint32_t support = 0, opposition = 0, own_support = 0, own_opposition = 0;
+          for (; i < acts.size() && acts[i].cell == cell; ++i) {
+            const std::uint32_t m = acts[i].message;
+            const bool own = d.msg_shares[m].empty();
+            if (acts[i].support) {
+              const QVec mq = message_quantities(d, m);
+              for (int j = 0; j < kQ; ++j) q[static_cast<std::size_t>(j)] += mq[static_cast<std::size_t>(j)];
+              ++support;
+              own_support += own;
+            } else {
+              ++opposition;
+              own_opposition += own;
+            }
+          }
+          // The majority rule; every message of a source is a support act, so a source that
+          // posted in the period always passes it.
+          const bool visible = support > opposition;
+          const bool own_words = source ? support > 0 : own_support > own_opposition;
+          const bool main = definition == SupporterDefinition::kVisible ? visible : own_words;
+          q[kAccounts] = main;
+          q[kAccountsOther] = definition == SupporterDefinition::kVisible ? own_words : visible;
+          if (main) {
+            if (source)
+              q[kSources] = 1;
+            else if (own_support > 0)
+              q[kOwnWords] = 1;
+            else
+              q[kRepostsOnly] = 1;
+          }
+          if (support > 0) cells.push_back({static_cast<std::uint32_t>(a), cell, q});
+        }
+      }
+    }
+  });
+  std::size_t total = 0;
+  for (const auto& b : per_block) total += b.size();
+  out.accounts.reserve(total);
+  for (auto& b : per_block) out.accounts.insert(out.accounts.end(), b.begin(), b.end());
+  return out;
+}
+
+// Contribution of one unit (an account, or a significant cluster as one voice) to one cell.
 struct UnitEntry {
   std::uint32_t cell;
   QVec q;
@@ -85,16 +283,15 @@ struct Units {
   std::size_t count() const { return start.empty() ? 0 : start.size() - 1; }
 };
 
-// Per (account, cell) sums of the supporting messages, sorted by (account, cell).
-struct AccountCell {
-  std::uint32_t account, cell;
-  QVec q;
-};
-
-Units build_units(const std::vector<AccountCell>& ac, std::size_t accounts,
-                  const std::vector<std::uint8_t>& active, const ClusterAssignment& assign,
-                  std::span<const double> score, double threshold, bool only_cell_filter,
-                  const std::vector<std::uint8_t>& cell_keep) {
+// The units of one classification (a cluster assignment and a score threshold): every account
+// that posted anything and is outside significant clusters (its supporting cells, unless its
+// score is above the threshold), and every significant cluster with an active member, as one
+// voice whose figures are those of its average supporting member. `keep_cell`, when not
+// empty, restricts the entries to the cells it marks.
+Units build_units(const Cells& cells, const std::vector<std::uint8_t>& active,
+                  const ClusterAssignment& assign, std::span<const double> score,
+                  double threshold, const std::vector<std::uint8_t>& keep_cell) {
+  const std::size_t accounts = active.size();
   auto cluster_of = [&](std::size_t a) -> std::int32_t {
     if (a >= assign.cluster_of_account.size()) return -1;
     std::int32_t c = assign.cluster_of_account[a];
@@ -119,37 +316,47 @@ Units build_units(const std::vector<AccountCell>& ac, std::size_t accounts,
     if (c >= 0 && active[a]) unit_of[a] = cluster_unit[c];
   }
 
-  std::vector<std::vector<UnitEntry>> per_unit(n_units);
-  // Cluster cells: sums and number of supporting members, averaged afterwards.
+  std::vector<std::uint32_t> count(n_units + 1, 0);
+  // Cluster cells: sums over supporting members, averaged afterwards.
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<QVec, int>> cluster_cells;
-  for (const AccountCell& e : ac) {
-    if (only_cell_filter && !cell_keep[e.cell]) continue;
-    std::int32_t c = cluster_of(e.account);
-    std::int64_t u = unit_of[e.account];
-    if (u < 0) continue;
-    if (c < 0) {
-      double s = e.account < score.size() ? score[e.account] : kNaN;
-      if (s == s && s > threshold) continue;  // discounted: contributes nothing
-      per_unit[static_cast<std::size_t>(u)].push_back({e.cell, e.q});
+  auto excluded = [&](const AccountCell& e) {
+    if (!keep_cell.empty() && !keep_cell[e.cell]) return true;
+    if (unit_of[e.account] < 0) return true;
+    if (cluster_of(e.account) >= 0) return false;
+    double s = e.account < score.size() ? score[e.account] : kNaN;
+    return s == s && s > threshold;  // discounted: contributes nothing
+  };
+  for (const AccountCell& e : cells.accounts) {
+    if (excluded(e)) continue;
+    if (cluster_of(e.account) < 0) {
+      ++count[static_cast<std::size_t>(unit_of[e.account]) + 1];
     } else {
-      auto& [sum, n] = cluster_cells[{static_cast<std::uint32_t>(u), e.cell}];
-      for (int k = 0; k < kQ; ++k)
-        sum[static_cast<std::size_t>(k)] += e.q[static_cast<std::size_t>(k)];
+      auto& [sum, n] = cluster_cells[{static_cast<std::uint32_t>(unit_of[e.account]), e.cell}];
+      for (int k = 0; k < kQ; ++k) sum[static_cast<std::size_t>(k)] += e.q[static_cast<std::size_t>(k)];
       ++n;
     }
   }
-  for (auto& [key, v] : cluster_cells) {
+  for (const auto& [key, v] : cluster_cells) ++count[key.first + 1];
+  Units units;
+  units.start.assign(count.size(), 0);
+  std::partial_sum(count.begin(), count.end(), units.start.begin());
+  units.entries.resize(units.start.back());
+  std::vector<std::uint32_t> fill(units.start.begin(), units.start.end() - 1);
+  for (const AccountCell& e : cells.accounts)
+    if (!excluded(e) && cluster_of(e.account) < 0)
+      units.entries[fill[static_cast<std::size_t>(unit_of[e.account])]++] = {e.cell, e.q};
+  for (const auto& [key, v] : cluster_cells) {
+    const auto& [sum, n] = v;
     QVec q{};
     for (int k = 0; k < kQ; ++k)
-      q[static_cast<std::size_t>(k)] = v.first[static_cast<std::size_t>(k)] / v.second;
-    q[kAccounts] = v.first[kAccounts] > 0 ? 1 : 0;  // the cluster is one voice
-    per_unit[key.first].push_back({key.second, q});
-  }
-  Units units;
-  units.start.push_back(0);
-  for (auto& list : per_unit) {
-    units.entries.insert(units.entries.end(), list.begin(), list.end());
-    units.start.push_back(static_cast<std::uint32_t>(units.entries.size()));
+      if (!is_account_count(k)) q[static_cast<std::size_t>(k)] = sum[static_cast<std::size_t>(k)] / n;
+    // The cluster is one voice; its routes are its supporting members' shares.
+    q[kAccounts] = sum[kAccounts] > 0 ? 1 : 0;
+    q[kAccountsOther] = sum[kAccountsOther] > 0 ? 1 : 0;
+    if (sum[kAccounts] > 0)
+      for (int r : {kSources, kOwnWords, kRepostsOnly})
+        q[static_cast<std::size_t>(r)] = sum[static_cast<std::size_t>(r)] / sum[kAccounts];
+    units.entries[fill[key.first]++] = {key.second, q};
   }
   return units;
 }
@@ -289,9 +496,11 @@ ClusterAssignment make_cluster_assignment(std::string label,
 
 Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOptions& opt) {
   if (!in.data || !in.actors) return Status::InvalidArgument("estimate_support: no data or actors");
-  if (opt.bootstrap_replicates < 0) return Status::InvalidArgument("bootstrap replicates < 0");
+  if (opt.bootstrap_replicates < 0) return Status::InvalidArgument("bootstrap_replicates < 0");
   if (!(opt.ci_level > 0 && opt.ci_level < 1))
-    return Status::InvalidArgument("ci level not in (0,1)");
+    return Status::InvalidArgument("ci_level not in (0,1)");
+  if (!(opt.interval_threshold_step >= 0))
+    return Status::InvalidArgument("interval_threshold_step < 0");
   for (const std::string& p : opt.periods)
     if (p != "all" && p != "day" && p != "week" && p != "month")
       return Status::InvalidArgument("unknown period '" + p + "' (all, day, week, month)");
@@ -308,125 +517,59 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
 
   Result<ActorMatcher> matcher = ActorMatcher::create(*in.actors, d);
   if (!matcher.ok()) return matcher.status();
-  std::vector<std::uint64_t> mask = matcher->support_masks(d);
-
-  // Period bins: complete ranges from the first to the last timed message.
-  std::int64_t first_day = INT64_MAX, last_day = INT64_MIN;
-  for (std::size_t m = 0; m < nm; ++m)
-    if (d.msg_time[m] != kNoTime) {
-      std::int64_t day = floor_div(d.msg_time[m], kDayMs);
-      first_day = std::min(first_day, day);
-      last_day = std::max(last_day, day);
-    }
-  struct Bin {
-    std::string period, label;
-  };
-  std::vector<Bin> bins;
-  std::vector<std::vector<std::uint32_t>> day_bin(opt.periods.size());  // per period: day -> bin
-  std::vector<std::int64_t> all_bin(opt.periods.size(), -1);
-  for (std::size_t p = 0; p < opt.periods.size(); ++p) {
-    const std::string& period = opt.periods[p];
-    if (period == "all") {
-      all_bin[p] = static_cast<std::int64_t>(bins.size());
-      bins.push_back({period, "all"});
-      continue;
-    }
-    if (first_day > last_day) continue;
-    std::string prev;
-    for (std::int64_t day = first_day; day <= last_day; ++day) {
-      std::string label = bin_label(period, day);
-      if (label != prev) {
-        bins.push_back({period, label});
-        prev = label;
-      }
-      day_bin[p].push_back(static_cast<std::uint32_t>(bins.size() - 1));
-    }
-  }
+  const std::vector<MessageStance> stance = matcher->stances(d);
+  const Bins bins(d, opt.periods);
   const std::size_t nbins = bins.size(), ncells = nactors * nbins;
   auto cell_of = [&](std::size_t actor, std::size_t bin) {
     return static_cast<std::uint32_t>(actor * nbins + bin);
   };
-
-  // Per (account, cell) sums; messages without an account are a fixed addition.
-  std::vector<AccountCell> ac;
-  std::vector<QVec> fixed(ncells, QVec{});
+  const Cells cells =
+      account_cells(d, stance, matcher->source_masks(), bins, nactors, opt.supporters);
   std::vector<std::uint8_t> active(na, 0);
   for (std::size_t m = 0; m < nm; ++m)
     if (d.msg_account[m] != kNoAccount) active[d.msg_account[m]] = 1;
-  std::vector<std::uint32_t> msg_bins;
-  for (std::size_t m = 0; m < nm; ++m) {
-    if (mask[m] == 0) continue;
-    QVec q{};
-    auto pos = [](std::int64_t v) { return v > 0 ? static_cast<double>(v) : 0.0; };
-    // Only an account's own words make it a supporter; forwarding or retweeting a
-    // supporting post still counts as a message (docs/signals-and-estimation.md §3).
-    q[kAccounts] = (opt.forwarders_are_supporters || d.msg_shares[m].empty()) ? 1 : 0;
-    q[kMessages] = 1;
-    q[kViews] = pos(d.msg_views[m]);
-    q[kForwards] = pos(d.msg_forwards[m]) + pos(d.msg_retweets[m]);
-    q[kReactions] = pos(d.msg_reactions[m]) + pos(d.msg_likes[m]);
-    q[kReplies] = pos(d.msg_replies[m]);
-    q[kEngagement] = q[kForwards] + q[kReactions] + q[kReplies];
-    q[kEngagementViewed] = d.msg_views[m] >= 0 ? q[kEngagement] : 0;
-    msg_bins.clear();
-    for (std::size_t p = 0; p < opt.periods.size(); ++p) {
-      if (all_bin[p] >= 0)
-        msg_bins.push_back(static_cast<std::uint32_t>(all_bin[p]));
-      else if (d.msg_time[m] != kNoTime)
-        msg_bins.push_back(
-            day_bin[p][static_cast<std::size_t>(floor_div(d.msg_time[m], kDayMs) - first_day)]);
-    }
-    for (std::size_t k = 0; k < nactors; ++k) {
-      if (!(mask[m] >> k & 1)) continue;
-      for (std::uint32_t b : msg_bins) {
-        std::uint32_t cell = cell_of(k, b);
-        if (d.msg_account[m] == kNoAccount) {
-          for (int i = 0; i < kQ; ++i)
-            fixed[cell][static_cast<std::size_t>(i)] += q[static_cast<std::size_t>(i)];
-        } else {
-          ac.push_back({d.msg_account[m], cell, q});
-        }
-      }
-    }
-  }
-  std::sort(ac.begin(), ac.end(), [](const AccountCell& x, const AccountCell& y) {
-    return x.account != y.account ? x.account < y.account : x.cell < y.cell;
-  });
-  {  // merge duplicates; an account counts once per cell
-    std::vector<AccountCell> merged;
-    for (const AccountCell& e : ac) {
-      if (!merged.empty() && merged.back().account == e.account && merged.back().cell == e.cell) {
+
+  // Raw sums, and the sums of one classification's units (drawn `weight` times each).
+  std::vector<QVec> raw = cells.fixed;
+  for (const AccountCell& e : cells.accounts)
+    for (int i = 0; i < kQ; ++i) raw[e.cell][static_cast<std::size_t>(i)] += e.q[static_cast<std::size_t>(i)];
+  auto unit_sums = [&](const Units& units, const std::vector<std::uint32_t>* weight) {
+    std::vector<QVec> sum = cells.fixed;
+    for (std::size_t u = 0; u < units.count(); ++u) {
+      const double w = weight ? (*weight)[u] : 1;
+      if (w == 0) continue;
+      for (std::uint32_t j = units.start[u]; j < units.start[u + 1]; ++j)
         for (int i = 0; i < kQ; ++i)
-          merged.back().q[static_cast<std::size_t>(i)] += e.q[static_cast<std::size_t>(i)];
-      } else {
-        merged.push_back(e);
-      }
-      merged.back().q[kAccounts] = std::min(1.0, merged.back().q[kAccounts]);
+          sum[units.entries[j].cell][static_cast<std::size_t>(i)] +=
+              w * units.entries[j].q[static_cast<std::size_t>(i)];
     }
-    ac.swap(merged);
-  }
+    return sum;
+  };
+  const std::vector<std::uint8_t> all_cells;
+  const std::vector<QVec> adj = unit_sums(
+      build_units(cells, active, scenarios[0], in.score, opt.score_threshold, all_cells), nullptr);
 
-  // Raw sums.
-  std::vector<QVec> raw = fixed;
-  for (const AccountCell& e : ac)
-    for (int i = 0; i < kQ; ++i)
-      raw[e.cell][static_cast<std::size_t>(i)] += e.q[static_cast<std::size_t>(i)];
+  // The reasonable classifications: every scenario × the thresholds around the chosen one.
+  std::vector<double> thresholds;
+  for (double t : {opt.score_threshold - opt.interval_threshold_step, opt.score_threshold,
+                   opt.score_threshold + opt.interval_threshold_step})
+    if (t >= 0 && t <= 1 && (thresholds.empty() || t > thresholds.back() + 1e-12))
+      thresholds.push_back(t);
+  if (thresholds.empty()) thresholds.push_back(opt.score_threshold);
+  struct Classification {
+    std::size_t scenario;
+    double threshold;
+  };
+  std::vector<Classification> classes;
+  for (std::size_t s = 0; s < scenarios.size(); ++s)
+    for (double t : thresholds) classes.push_back({s, t});
+  const std::size_t C = classes.size();
+  // Replicate r is classification r mod C; under --sample its units are also redrawn.
+  const std::size_t R = opt.sample ? static_cast<std::size_t>(opt.bootstrap_replicates) : C;
 
-  // Adjusted point estimate (main scenario) and bootstrap.
-  const std::vector<std::uint8_t> no_filter;
-  Units units =
-      build_units(ac, na, active, scenarios[0], in.score, opt.score_threshold, false, no_filter);
-  std::vector<QVec> adj = fixed;
-  for (const UnitEntry& e : units.entries)
-    for (int i = 0; i < kQ; ++i)
-      adj[e.cell][static_cast<std::size_t>(i)] += e.q[static_cast<std::size_t>(i)];
-
-  const std::size_t R = static_cast<std::size_t>(opt.bootstrap_replicates);
-  const std::size_t U = units.count();
   // Replicate sums of the cells of bins [rep_lo, rep_lo + rep_bins), all actors:
   // rep[(r * nactors * rep_bins + k * rep_bins + (b - rep_lo)) * kQ + q], as float. Bins are
-  // processed in chunks so memory stays bounded for long periods and many actors; every
-  // chunk replays the same draws (the generator is reseeded), so chunking changes nothing.
+  // processed in chunks so memory stays bounded for long periods and many actors.
   const std::size_t bytes_per_bin = std::max<std::size_t>(1, R * nactors * kQ * sizeof(float));
   const std::size_t chunk_bins =
       std::max<std::size_t>(2, opt.replicate_memory_bytes / bytes_per_bin);
@@ -437,40 +580,39 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
     rep_bins = hi - lo;
     const std::size_t local_cells = nactors * rep_bins;
     rep.assign(R * local_cells * kQ, 0.0f);
-    std::mt19937_64 rng(opt.seed);
-    std::vector<std::uint32_t> weight(U);
-    std::vector<double> acc(local_cells * kQ);
-    auto local = [&](std::size_t cell) -> std::int64_t {
-      std::size_t k = cell / nbins, b = cell % nbins;
-      if (b < rep_lo || b >= rep_lo + rep_bins) return -1;
-      return static_cast<std::int64_t>(k * rep_bins + (b - rep_lo));
-    };
-    for (std::size_t r = 0; r < R; ++r) {
-      std::fill(weight.begin(), weight.end(), 0);
-      for (std::size_t i = 0; i < U; ++i) {
-        // Lemire's multiply-shift: the same draw on every standard library.
-        auto x = static_cast<Uint128>(rng()) * U;
-        ++weight[static_cast<std::size_t>(x >> 64)];
-      }
+    std::vector<std::uint8_t> keep;
+    if (lo > 0 || hi < nbins) {
+      keep.assign(ncells, 0);
       for (std::size_t k = 0; k < nactors; ++k)
-        for (std::size_t b = 0; b < rep_bins; ++b)
-          for (int i = 0; i < kQ; ++i)
-            acc[(k * rep_bins + b) * kQ + static_cast<std::size_t>(i)] =
-                fixed[cell_of(k, rep_lo + b)][static_cast<std::size_t>(i)];
-      for (std::size_t u = 0; u < U; ++u) {
-        if (weight[u] == 0) continue;
-        for (std::uint32_t j = units.start[u]; j < units.start[u + 1]; ++j) {
-          const UnitEntry& e = units.entries[j];
-          std::int64_t lc = local(e.cell);
-          if (lc < 0) continue;
-          for (int i = 0; i < kQ; ++i)
-            acc[static_cast<std::size_t>(lc) * kQ + static_cast<std::size_t>(i)] +=
-                weight[u] * e.q[static_cast<std::size_t>(i)];
-        }
-      }
-      for (std::size_t k = 0; k < local_cells * kQ; ++k)
-        rep[r * local_cells * kQ + k] = static_cast<float>(acc[k]);
+        for (std::size_t b = lo; b < hi; ++b) keep[cell_of(k, b)] = 1;
     }
+    tbb::parallel_for(std::size_t{0}, std::min(C, R), [&](std::size_t c) {
+      const Classification& cl = classes[c];
+      const Units units =
+          build_units(cells, active, scenarios[cl.scenario], in.score, cl.threshold, keep);
+      const std::size_t U = units.count();
+      std::vector<std::uint32_t> weight(U);
+      for (std::size_t r = c; r < R; r += C) {
+        const std::vector<std::uint32_t>* w = nullptr;
+        if (opt.sample) {
+          // Each replicate has its own stream: the same draws for any number of threads.
+          std::mt19937_64 rng(mix64(opt.seed ^ mix64(r + 1)));
+          std::fill(weight.begin(), weight.end(), 0);
+          for (std::size_t i = 0; i < U; ++i) {
+            // Lemire's multiply-shift: the same draw on every standard library.
+            auto x = static_cast<Uint128>(rng()) * U;
+            ++weight[static_cast<std::size_t>(x >> 64)];
+          }
+          w = &weight;
+        }
+        const std::vector<QVec> sum = unit_sums(units, w);
+        for (std::size_t k = 0; k < nactors; ++k)
+          for (std::size_t b = 0; b < rep_bins; ++b)
+            for (int i = 0; i < kQ; ++i)
+              rep[(r * local_cells + k * rep_bins + b) * kQ + static_cast<std::size_t>(i)] =
+                  static_cast<float>(sum[cell_of(k, lo + b)][static_cast<std::size_t>(i)]);
+      }
+    });
   };
   const double lo_q = (1 - opt.ci_level) / 2, hi_q = 1 - lo_q;
   std::vector<double> scratch;
@@ -496,24 +638,23 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
   const std::vector<std::uint64_t>& source_mask = matcher->source_masks();
   Estimate est;
   est.citation_index = citation_pagerank(d);
-  est.bootstrap_replicates = opt.bootstrap_replicates;
+  est.replicates = static_cast<int>(R);
+  est.sample = opt.sample;
   est.seed = opt.seed;
   est.score_threshold = opt.score_threshold;
+  est.supporters = opt.supporters;
   // Per (actor, bin, source account): views of the source's own posts and posts with views.
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<double, double>>
       source_views;  // (cell, acct)
+  std::vector<std::uint32_t> msg_bins;
   for (std::size_t m = 0; m < nm; ++m) {
     std::uint32_t a = d.msg_account[m];
     if (a == kNoAccount || source_mask[a] == 0 || d.msg_views[m] < 0) continue;
+    bins.of(d.msg_time[m], msg_bins);
     for (std::size_t k = 0; k < nactors; ++k) {
       if (!(source_mask[a] >> k & 1)) continue;
-      for (std::size_t p = 0; p < opt.periods.size(); ++p) {
-        std::int64_t b = all_bin[p];
-        if (b < 0) {
-          if (d.msg_time[m] == kNoTime) continue;
-          b = day_bin[p][static_cast<std::size_t>(floor_div(d.msg_time[m], kDayMs) - first_day)];
-        }
-        auto& [views, posts] = source_views[{cell_of(k, static_cast<std::size_t>(b)), a}];
+      for (std::uint32_t b : msg_bins) {
+        auto& [views, posts] = source_views[{cell_of(k, b), a}];
         views += static_cast<double>(d.msg_views[m]);
         posts += 1;
       }
@@ -539,18 +680,17 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
   }
 
   static constexpr std::pair<const char*, int> kAdditive[] = {
-      {"accounts", kAccounts},    {"messages", kMessages},   {"views", kViews},
-      {"forwards", kForwards},    {"reactions", kReactions}, {"replies", kReplies},
-      {"engagement", kEngagement}};
+      {"accounts", kAccounts},          {"accounts_sources", kSources},
+      {"accounts_own_words", kOwnWords}, {"accounts_reposts_only", kRepostsOnly},
+      {"messages", kMessages},          {"views", kViews},
+      {"forwards", kForwards},          {"reactions", kReactions},
+      {"replies", kReplies},            {"engagement", kEngagement}};
   auto add_row = [&](std::size_t k, std::size_t b, std::string metric, double raw_v, double adj_v,
                      std::pair<double, double> ci) {
-    est.rows.push_back({in.actors->actors[k].name, bins[b].label, std::move(metric), raw_v, adj_v,
-                        ci.first, ci.second});
+    est.rows.push_back({in.actors->actors[k].name, bins.bins[b].label, std::move(metric), raw_v,
+                        adj_v, ci.first, ci.second});
   };
   const std::pair<double, double> no_ci{kNaN, kNaN};
-  std::int64_t all_b = -1;
-  for (std::size_t b = 0; b < nbins; ++b)
-    if (bins[b].period == "all") all_b = static_cast<std::int64_t>(b);
   for (std::size_t c0 = 0; c0 < nbins; c0 += chunk_bins - 1) {
     const std::size_t c1 = std::min(nbins, c0 + chunk_bins - 1);
     load_bins(c0 > 0 ? c0 - 1 : 0, c1);  // the bin before: growth needs it
@@ -584,9 +724,9 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
         if (has_subscribers[k]) add_row(k, b, "subscribers", subscribers[k], kNaN, no_ci);
         if (err_den[cell] > 0)
           add_row(k, b, "err", ratio_pct(err_num[cell], err_den[cell]), kNaN, no_ci);
-        if (bins[b].period == "all") {
+        if (bins.bins[b].period == "all") {
           add_row(k, b, "citation_index", citation[k], kNaN, no_ci);
-        } else if (b > 0 && bins[b - 1].period == bins[b].period) {
+        } else if (b > 0 && bins.bins[b - 1].period == bins.bins[b].period) {
           const std::size_t prev = cell_of(k, b - 1);
           for (auto [name, q] : {std::pair{"accounts_growth_pct", int{kAccounts}},
                                  std::pair{"messages_growth_pct", int{kMessages}}}) {
@@ -604,24 +744,28 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
       }
     }
     // Headline (period "all").
-    if (all_b >= static_cast<std::int64_t>(c0) && all_b < static_cast<std::int64_t>(c1))
+    if (bins.all >= static_cast<std::int64_t>(c0) && bins.all < static_cast<std::int64_t>(c1))
       for (std::size_t k = 0; k < nactors; ++k) {
         ActorHeadline h;
         h.name = in.actors->actors[k].name;
-        if (all_b >= 0) {
-          const std::size_t cell = cell_of(k, static_cast<std::size_t>(all_b));
-          h.raw_accounts = raw[cell][kAccounts];
-          h.raw_messages = raw[cell][kMessages];
-          h.raw_views = raw[cell][kViews];
-          h.raw_engagement = raw[cell][kEngagement];
-          auto fill = [&](ActorHeadline::Interval& iv, int q) {
-            iv.value = adj[cell][static_cast<std::size_t>(q)];
-            std::tie(iv.ci_low, iv.ci_high) = interval([&](auto get) { return get(cell, q); });
-          };
-          fill(h.accounts, kAccounts);
-          fill(h.messages, kMessages);
-          fill(h.engagement, kEngagement);
-        }
+        const std::size_t cell = cell_of(k, static_cast<std::size_t>(bins.all));
+        h.raw_accounts = raw[cell][kAccounts];
+        h.raw_messages = raw[cell][kMessages];
+        h.raw_views = raw[cell][kViews];
+        h.raw_engagement = raw[cell][kEngagement];
+        h.raw_sources = raw[cell][kSources];
+        h.raw_own_words = raw[cell][kOwnWords];
+        h.raw_reposts_only = raw[cell][kRepostsOnly];
+        auto fill = [&](ActorHeadline::Interval& iv, int q) {
+          iv.value = adj[cell][static_cast<std::size_t>(q)];
+          std::tie(iv.ci_low, iv.ci_high) = interval([&](auto get) { return get(cell, q); });
+        };
+        fill(h.accounts, kAccounts);
+        fill(h.messages, kMessages);
+        fill(h.engagement, kEngagement);
+        fill(h.sources, kSources);
+        fill(h.own_words, kOwnWords);
+        fill(h.reposts_only, kRepostsOnly);
         est.headline.push_back(h);
       }
   }
@@ -633,25 +777,28 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
     return x.metric < y.metric;
   });
 
-  // Sensitivity: every scenario × every score threshold, period "all".
-  if (all_b >= 0) {
+  // Sensitivity: every scenario × every score threshold, period "all"; then the other
+  // supporter definition under the main scenario.
+  if (bins.all >= 0) {
     std::vector<std::uint8_t> keep(ncells, 0);
-    for (std::size_t k = 0; k < nactors; ++k) keep[cell_of(k, static_cast<std::size_t>(all_b))] = 1;
-    for (const ClusterAssignment& sc : scenarios) {
+    for (std::size_t k = 0; k < nactors; ++k) keep[cell_of(k, static_cast<std::size_t>(bins.all))] = 1;
+    const std::string other_label =
+        std::string("supporters=") +
+        std::string(to_string(opt.supporters == SupporterDefinition::kVisible
+                                  ? SupporterDefinition::kOwnWords
+                                  : SupporterDefinition::kVisible));
+    for (std::size_t s = 0; s <= scenarios.size(); ++s) {
+      const bool definition_row = s == scenarios.size();
+      const ClusterAssignment& sc = scenarios[definition_row ? 0 : s];
       for (double thr : opt.sensitivity_thresholds) {
-        Units u = build_units(ac, na, active, sc, in.score, thr, true, keep);
-        std::vector<QVec> sum(ncells, QVec{});
+        const std::vector<QVec> sum =
+            unit_sums(build_units(cells, active, sc, in.score, thr, keep), nullptr);
         for (std::size_t k = 0; k < nactors; ++k) {
-          std::size_t cell = cell_of(k, static_cast<std::size_t>(all_b));
-          sum[cell] = fixed[cell];
-        }
-        for (const UnitEntry& e : u.entries)
-          for (int i = 0; i < kQ; ++i)
-            sum[e.cell][static_cast<std::size_t>(i)] += e.q[static_cast<std::size_t>(i)];
-        for (std::size_t k = 0; k < nactors; ++k) {
-          std::size_t cell = cell_of(k, static_cast<std::size_t>(all_b));
-          est.sensitivity.push_back({in.actors->actors[k].name, sc.label, thr, sum[cell][kAccounts],
-                                     sum[cell][kMessages], sum[cell][kEngagement]});
+          const QVec& v = sum[cell_of(k, static_cast<std::size_t>(bins.all))];
+          est.sensitivity.push_back({in.actors->actors[k].name,
+                                     definition_row ? other_label : sc.label, thr,
+                                     definition_row ? v[kAccountsOther] : v[kAccounts],
+                                     v[kMessages], v[kEngagement]});
         }
       }
     }
@@ -660,28 +807,63 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
   std::size_t sig_clusters = 0;
   for (std::uint8_t s : scenarios[0].significant) sig_clusters += s;
   est.assumptions = {
-      "A message counts as support for an actor when it comes from one of the actor's own "
-      "accounts or channels, or when it uses one of the actor's hashtags, words, phrases or "
-      "patterns and none of the actor's opposition markers.",
-      "Raw figures are what the platform shows: every supporting message, every account that "
-      "posted one, and the views, forwards, reactions and replies reported for them.",
+      opt.supporters == SupporterDefinition::kVisible
+          ? "An account counts as a supporter of an actor in a period when it is one of the "
+            "actor's own accounts or channels, wrote its own words with one of the actor's "
+            "hashtags, words, phrases or patterns (and none of its opposition markers), or "
+            "re-posted (retweeted or forwarded) a post by the actor or with its markers — and "
+            "expressed more support than opposition for the actor in that period. Supporters "
+            "are broken down by route: the actor's own accounts, own words, re-posts only."
+          : "An account counts as a supporter of an actor in a period when it is one of the "
+            "actor's own accounts or channels, or wrote its own words with one of the actor's "
+            "hashtags, words, phrases or patterns (and none of its opposition markers) more "
+            "often than it wrote against the actor; re-posts are not counted (--supporters "
+            "own-words).",
+      "A message counts as support when it comes from one of the actor's own accounts or "
+      "channels, uses the actor's markers and none of its opposition markers, or re-posts such "
+      "a message. Supporters are who posted visibly; nothing in an export shows what a person "
+      "believes.",
+      "Raw figures are what the platform shows: every supporter, every supporting message, and "
+      "the views, forwards, reactions and replies reported for them.",
       fmt::format("Adjusted figures leave out accounts in the {} coordinated cluster{} found to "
                   "be statistically significant and accounts whose inauthenticity score is above "
                   "{:g}; each coordinated cluster still counts as one voice, with the messages "
                   "and engagement of its average member.",
                   sig_clusters, sig_clusters == 1 ? "" : "s", opt.score_threshold),
-      fmt::format("Ranges are {:g}% bootstrap intervals from {} resamples of the accounts "
-                  "(a coordinated cluster is resampled as one unit; seed {}). They show how much "
-                  "the figure depends on which accounts happened to be in the data, not how "
-                  "wrong the rules above might be.",
-                  opt.ci_level * 100, opt.bootstrap_replicates, opt.seed),
-      "The sensitivity table shows how the adjusted figures move when the score threshold and "
-      "the coordination settings change; a figure that moves a lot rests on those choices.",
+      opt.sample
+          ? fmt::format(
+                "Ranges are {:g}% intervals over {} replicates that each take one of the {} "
+                "reasonable classifications (detection at neighbouring settings, score "
+                "thresholds {:g} to {:g}) and redraw the accounts with replacement (a "
+                "coordinated cluster as one unit; seed {}): the data is treated as a sample of "
+                "a larger population (--sample).",
+                opt.ci_level * 100, R, C, thresholds.front(), thresholds.back(), opt.seed)
+          : fmt::format(
+                "Ranges are {:g}% intervals over the {} reasonable classifications of the "
+                "accounts (detection at neighbouring settings, score thresholds {:g} to {:g}): "
+                "the export is taken as the whole population, so raw figures are exact and the "
+                "uncertainty of an adjusted figure is which accounts are judged manufactured. "
+                "They do not cover a campaign that no setting detects.",
+                opt.ci_level * 100, C, thresholds.front(), thresholds.back()),
+      "The sensitivity table shows how the adjusted figures move when the score threshold, the "
+      "coordination settings and the supporter definition change; a figure that moves a lot "
+      "rests on those choices.",
       "Views of a Telegram channel post include views of its forwarded copies, and the data "
       "cannot tell a bought subscriber from a real one except through a very low view rate "
       "(ERR).",
   };
   return est;
+}
+
+std::string_view to_string(SupporterDefinition d) {
+  return d == SupporterDefinition::kOwnWords ? "own-words" : "visible";
+}
+
+Result<SupporterDefinition> parse_supporter_definition(std::string_view name) {
+  if (name == "visible") return SupporterDefinition::kVisible;
+  if (name == "own-words") return SupporterDefinition::kOwnWords;
+  return Status::InvalidArgument("supporters: unknown definition '" + std::string(name) +
+                                 "' (visible, own-words)");
 }
 
 Status write_support_csv(const Estimate& e, const std::filesystem::path& path) {
@@ -711,25 +893,37 @@ Status write_estimate_outputs(const Estimate& e, const std::filesystem::path& ou
 }
 
 void write_actors_json(const Estimate& e, JsonWriter& w) {
+  auto interval = [&](const char* name, const ActorHeadline::Interval& iv) {
+    w.key(name).begin_object();
+    w.key("value").value(iv.value);
+    w.key("ci_low").value(iv.ci_low);
+    w.key("ci_high").value(iv.ci_high);
+    w.end_object();
+  };
   w.begin_array();
   for (const ActorHeadline& h : e.headline) {
     w.begin_object();
     w.key("name").value(h.name);
     w.key("raw").begin_object();
     w.key("accounts").value(h.raw_accounts);
+    w.key("accounts_by_route").begin_object();
+    w.key("sources").value(h.raw_sources);
+    w.key("own_words").value(h.raw_own_words);
+    w.key("reposts_only").value(h.raw_reposts_only);
+    w.end_object();
     w.key("messages").value(h.raw_messages);
     w.key("views").value(h.raw_views);
     w.key("engagement").value(h.raw_engagement);
     w.end_object();
     w.key("adjusted").begin_object();
-    for (auto [name, iv] : {std::pair{"accounts", &h.accounts}, std::pair{"messages", &h.messages},
-                            std::pair{"engagement", &h.engagement}}) {
-      w.key(name).begin_object();
-      w.key("value").value(iv->value);
-      w.key("ci_low").value(iv->ci_low);
-      w.key("ci_high").value(iv->ci_high);
-      w.end_object();
-    }
+    interval("accounts", h.accounts);
+    w.key("accounts_by_route").begin_object();
+    interval("sources", h.sources);
+    interval("own_words", h.own_words);
+    interval("reposts_only", h.reposts_only);
+    w.end_object();
+    interval("messages", h.messages);
+    interval("engagement", h.engagement);
     w.end_object();
     w.end_object();
   }

@@ -1,6 +1,6 @@
 // Support estimation (spec §5.7, methods.md §4): per actor and per period, what the platform
 // shows (raw) and what is left once manufactured activity is discounted (adjusted), with 95%
-// bootstrap intervals and a sensitivity table.
+// intervals and a sensitivity table.
 //
 //   ClusterAssignment clusters{"default", cluster_of_account, significant};  // from detection
 //   EstimateInputs in{&dataset, &actors, signal_scores, {clusters}};
@@ -8,15 +8,26 @@
 //   write_support_csv(*e, out_dir / "support.csv");
 //   JsonWriter w; ... w.key("actors"); write_actors_json(*e, w); ...
 //
+// Supporters: an account visibly supports an actor in a period when it is one of the
+// actor's sources, wrote supporting words of its own, or re-posted a supporting post — and
+// expressed more support than opposition for that actor in that period (ActorMatcher gives
+// each message's support and opposition acts). `accounts` is broken down by route: sources,
+// own words, re-posts only.
+//
 // Adjusted rule: an account in a significant coordinated cluster, or with an inauthenticity
 // score above `score_threshold`, is removed as an individual; each significant cluster with at
 // least one supporting member counts as ONE voice (accounts = 1) whose messages, views and
-// engagement are those of its average supporting member. Intervals resample units (each
-// account outside significant clusters, each significant cluster) with replacement from all
-// units active in the data (seeded std::mt19937_64, `bootstrap_replicates` replicates).
-// docs/signals-and-estimation.md explains every figure in plain words.
+// engagement are those of its average supporting member.
 //
-// Promises: a pure function of (inputs, options): identical output on every run.
+// Intervals: the adjusted figure is recomputed under every reasonable classification — each
+// cluster scenario (detection at neighbouring settings) crossed with the score thresholds
+// score_threshold ± interval_threshold_step — and the interval is the 2.5% and 97.5% quantile
+// over them. With `sample` the data is treated as a sample of a larger population: each of
+// `bootstrap_replicates` replicates also redraws the accounts (clusters as units) with
+// replacement. docs/signals-and-estimation.md explains every figure in plain words.
+//
+// Promises: a pure function of (inputs, options): identical output on every run and for
+// every number of threads.
 // Thread-safety: estimate_support() touches only its arguments.
 #pragma once
 
@@ -40,19 +51,32 @@ struct ClusterAssignment {
   std::vector<std::uint8_t> significant;         // per cluster id: 1 = significant
 };
 
+// Which accounts count as supporters (docs/signals-and-estimation.md §3).
+enum class SupporterDefinition : std::uint8_t {
+  kVisible,   // sources, own supporting words, or re-posts of supporting posts (default)
+  kOwnWords,  // sources and own supporting words only: re-posts neither make nor count
+};
+std::string_view to_string(SupporterDefinition d);  // "visible", "own-words"
+Result<SupporterDefinition> parse_supporter_definition(std::string_view name);
+
 struct EstimateOptions {
   double score_threshold = 0.7;  // accounts scoring above this are discounted
+  SupporterDefinition supporters = SupporterDefinition::kVisible;
+  // Intervals take the score thresholds score_threshold ± this step (clipped to [0, 1]) as
+  // reasonable, crossed with every cluster scenario.
+  double interval_threshold_step = 0.1;
+  // The data is a sample of a larger population (--sample): intervals also carry sampling
+  // uncertainty, from this many replicates that redraw the accounts (clusters as units).
+  bool sample = false;
   int bootstrap_replicates = 1000;
   std::uint64_t seed = 1;
   double ci_level = 0.95;
   std::vector<std::string> periods = {"all", "day", "week", "month"};
   // Score thresholds of the sensitivity table (each crossed with every cluster scenario).
   std::vector<double> sensitivity_thresholds = {0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
-  // An account counts in `accounts` when it wrote a supporting message of its own; with this
-  // set, forwarding/retweeting a supporting post is enough. Forwards always count as messages.
-  bool forwarders_are_supporters = false;
-  // Bootstrap replicate sums are held for this many bytes of period bins at a time (float,
-  // replicates × actors × 8 per bin); longer periods are processed in chunks, same result.
+  // Replicate sums are held for this many bytes of period bins at a time (float,
+  // replicates × actors × metrics per bin); longer periods are processed in chunks, same
+  // result.
   std::size_t replicate_memory_bytes = std::size_t{256} << 20;
 };
 
@@ -82,10 +106,13 @@ struct SensitivityRow {
 struct ActorHeadline {
   std::string name;
   double raw_accounts = 0, raw_messages = 0, raw_views = 0, raw_engagement = 0;
+  // Raw supporters by route: sources, own words, re-posts only (they add up to raw_accounts).
+  double raw_sources = 0, raw_own_words = 0, raw_reposts_only = 0;
   struct Interval {
     double value = 0, ci_low = 0, ci_high = 0;
   };
   Interval accounts, messages, engagement;
+  Interval sources, own_words, reposts_only;  // adjusted supporters by route
 };
 
 struct Estimate {
@@ -94,9 +121,11 @@ struct Estimate {
   std::vector<ActorHeadline> headline;   // in actor-file order, period "all"
   std::vector<std::string> assumptions;  // plain-language sentences for the report
   std::vector<double> citation_index;    // per account PageRank × 100 (sums to 100)
-  int bootstrap_replicates = 0;
+  int replicates = 0;  // replicates behind the intervals (classifications, or bootstrap draws)
+  bool sample = false;
   std::uint64_t seed = 0;
   double score_threshold = 0;
+  SupporterDefinition supporters = SupporterDefinition::kVisible;
 };
 
 Result<Estimate> estimate_support(const EstimateInputs& inputs, const EstimateOptions& options);

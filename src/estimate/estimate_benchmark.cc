@@ -132,10 +132,10 @@ const Fixture& fixture() {
       for (auto& [r, c] : reason_count) std::cerr << "  " << c << " x " << r << "\n";
       auto matcher = ActorMatcher::create(x.actors, x.data);
       if (matcher.ok()) {
-        auto mask = matcher->support_masks(x.data);
+        auto stance = matcher->stances(x.data);
         int shown = 0;
         for (std::size_t m = 0; m < x.data.messages() && shown < 25; ++m) {
-          if (!(mask[m] & 1)) continue;
+          if (!(stance[m].support & 1)) continue;
           std::uint32_t a = x.data.msg_account[m];
           if (a == kNoAccount || known.count(std::string(x.data.account_id[a]))) continue;
           ++shown;
@@ -181,6 +181,7 @@ void BM_EstimateSupport(benchmark::State& state) {
   if (state.range(1) != 0)
     in.scenarios = {make_cluster_assignment("default", f.detection.account_cluster, p, 0.05)};
   EstimateOptions opt;
+  opt.sample = state.range(0) > 0;  // range(0) > 0: sampling replicates too
   opt.bootstrap_replicates = static_cast<int>(state.range(0));
   Result<Estimate> e = estimate_support(in, opt);
   for (auto _ : state) {
@@ -201,7 +202,7 @@ void BM_EstimateSupport(benchmark::State& state) {
       if (name == h.name) state.counters[tag + "_truth"] = n;
   }
 }
-BENCHMARK(BM_EstimateSupport)->Args({1000, 1})->Args({1000, 0})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EstimateSupport)->Args({0, 1})->Args({0, 0})->Args({1000, 1})->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace groundswell

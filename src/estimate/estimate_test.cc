@@ -12,6 +12,7 @@
 
 #include "signals/signals.h"
 #include "signals/test_population.h"
+#include "store/test_dataset.h"
 
 namespace groundswell {
 namespace {
@@ -166,6 +167,7 @@ TEST(Estimate, AdjustedAccountsRecoverGenuineSupportersWithCoveringIntervals) {
     ASSERT_TRUE(sig.ok());
     ActorSet set = actors();
     EstimateOptions opt;
+    opt.sample = true;  // the population is one draw of many: sampling intervals
     opt.bootstrap_replicates = 300;
     opt.seed = seed;
     EstimateInputs in{&pop.data, &set, sig->score, {simulated_detection(pop, 0.85, seed)}};
@@ -216,6 +218,7 @@ TEST(Estimate, SensitivityAndDeterminism) {
   ClusterAssignment loose = simulated_detection(pop, 0.5, 3);
   loose.label = "window=10s";
   EstimateOptions opt;
+  opt.sample = true;
   opt.bootstrap_replicates = 100;
   EstimateInputs in{&pop.data, &set, sig->score, {main, loose}};
   Result<Estimate> a = estimate_support(in, opt);
@@ -241,8 +244,9 @@ TEST(Estimate, SensitivityAndDeterminism) {
     EXPECT_TRUE(std::tie(p.actor, p.period, p.metric) < std::tie(q.actor, q.period, q.metric));
   }
 
-  // 6 thresholds × 2 scenarios × 2 actors; more lenient thresholds keep more accounts.
-  ASSERT_EQ(a->sensitivity.size(), 24u);
+  // 6 thresholds × (2 scenarios + the other supporter definition) × 2 actors; more lenient
+  // thresholds keep more accounts.
+  ASSERT_EQ(a->sensitivity.size(), 36u);
   double prev = -1;
   for (const SensitivityRow& r : a->sensitivity) {
     if (r.actor != "Green Horizon Front" || r.scenario != "default") continue;
@@ -266,33 +270,155 @@ TEST(Estimate, SensitivityAndDeterminism) {
   EXPECT_FALSE(a->assumptions.empty());
 }
 
-TEST(Estimate, ForwardsCountAsMessagesButDoNotMakeASupporter) {
-  testing::Population pop = testing::make_population(9, {.organic = 40, .campaigns = 0});
-  Dataset& d = pop.data;
-  // Message 0's account forwards a supporting post and posts nothing else supportive.
-  StringColumn text, shares;
-  std::uint32_t forwarder = d.msg_account[0];
-  for (std::size_t m = 0; m < d.messages(); ++m) {
-    bool fwd = d.msg_account[m] == forwarder && m == 0;
-    bool other = d.msg_account[m] == forwarder && m != 0;
-    text.push_back(fwd     ? std::string_view("RT @greenhorizon: long live #GreenHorizon")
-                   : other ? std::string_view("weather today")
-                           : d.msg_text[m]);
-    shares.push_back(fwd ? std::string_view("orig1") : d.msg_shares[m]);
+// The support definition on hand-made cases: Green's channel posts; accounts re-post it,
+// quote it, write for or against it.
+class SupportDefinition : public ::testing::Test {
+ protected:
+  static constexpr TimeMs kT = 1709287200000;  // 2024-03-01T10:00:00Z
+  testing::TestMessage post(std::string account, std::string id, std::string text,
+                            TimeMs dt = 0) {
+    testing::TestMessage m;
+    m.platform = "twitter";
+    m.account_id = std::move(account);
+    m.handle = m.account_id;
+    m.message_id = std::move(id);
+    m.text = std::move(text);
+    m.time = kT + dt;
+    return m;
   }
-  d.msg_text = text;
-  d.msg_shares = shares;
-  ActorSet set = actors();
+  testing::TestMessage repost(std::string account, std::string id, std::string original,
+                              std::string text = "", TimeMs dt = 60'000) {
+    testing::TestMessage m = post(std::move(account), std::move(id), std::move(text), dt);
+    m.shares = std::move(original);
+    return m;
+  }
+  testing::TestMessage quote(std::string account, std::string id, std::string original,
+                             std::string text, TimeMs dt = 60'000) {
+    testing::TestMessage m = post(std::move(account), std::move(id), std::move(text), dt);
+    m.quotes = std::move(original);
+    return m;
+  }
+  std::vector<testing::TestMessage> base() {
+    return {post("GreenChannel", "1", "our rally is on friday"),  // a source's own words
+            post("critic", "2", "enough lies from green horizon #NoGreenHorizon")};
+  }
+  Result<Estimate> estimate(const std::vector<testing::TestMessage>& msgs,
+                            SupporterDefinition def = SupporterDefinition::kVisible) {
+    data_ = testing::make_dataset(msgs);
+    set_ = parse_actors(R"(
+[[actor]]
+name = "Green"
+sources = ["@GreenChannel"]
+markers = ["#GreenHorizon", "green horizon"]
+opposition = ["#NoGreenHorizon"]
+)").value();
+    EstimateOptions opt;
+    opt.periods = {"all"};
+    opt.supporters = def;
+    return estimate_support({&data_, &set_, {}, {}}, opt);
+  }
+  // Which accounts support Green: the raw count and its routes.
+  static std::array<double, 4> counts(const Estimate& e) {
+    const ActorHeadline& h = e.headline[0];
+    return {h.raw_accounts, h.raw_sources, h.raw_own_words, h.raw_reposts_only};
+  }
+  Dataset data_;
+  ActorSet set_;
+};
+
+TEST_F(SupportDefinition, RepostingASourceMakesASupporter) {
+  auto msgs = base();
+  msgs.push_back(repost("fan", "3", "1"));  // a plain retweet of the channel's post
+  Result<Estimate> e = estimate(msgs);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  EXPECT_EQ(counts(*e), (std::array<double, 4>{2, 1, 0, 1}));  // the channel and the fan
+  EXPECT_EQ(e->headline[0].raw_messages, 2);
+  // The same fan under the own-words definition is not a supporter, and the sensitivity
+  // table shows the difference.
+  Result<Estimate> own = estimate(msgs, SupporterDefinition::kOwnWords);
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(counts(*own), (std::array<double, 4>{1, 1, 0, 0}));
+  bool row = false;
+  for (const SensitivityRow& r : e->sensitivity)
+    if (r.scenario == "supporters=own-words" && r.score_threshold == 0.7) {
+      EXPECT_EQ(r.accounts, 1);
+      row = true;
+    }
+  EXPECT_TRUE(row);
+}
+
+TEST_F(SupportDefinition, RepostsOfSupportingTextCountEvenWhenTheOriginalIsMissing) {
+  auto msgs = base();
+  msgs.push_back(post("writer", "4", "green horizon for a fair bread price"));
+  msgs.push_back(repost("a", "5", "4"));  // the original is in the data
+  // The original is not in the data: its author from "RT @handle:", its text from the copy.
+  msgs.push_back(repost("b", "6", "999", "RT @GreenChannel: see you on friday"));
+  msgs.push_back(repost("c", "7", "998", "RT @someone: #GreenHorizon rising"));
+  msgs.push_back(repost("d", "8", "997", "RT @someone: weather today"));  // says nothing
+  msgs.push_back(repost("e", "9", "2"));  // re-posting the critic is opposition
+  Result<Estimate> e = estimate(msgs);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  // The channel; the writer (own words); a, b and c (re-posts only).
+  EXPECT_EQ(counts(*e), (std::array<double, 4>{5, 1, 1, 3}));
+}
+
+TEST_F(SupportDefinition, QuotingWithAnOppositionMarkerIsNotSupport) {
+  auto msgs = base();
+  msgs.push_back(quote("skeptic", "3", "1", "green horizon again? #NoGreenHorizon"));
+  Result<Estimate> e = estimate(msgs);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(counts(*e), (std::array<double, 4>{1, 1, 0, 0}));  // the channel alone
+  // A quote's own words that support count as own words, whatever it quotes.
+  msgs.push_back(quote("quoter", "4", "2", "this is why green horizon matters"));
+  e = estimate(msgs);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(counts(*e), (std::array<double, 4>{2, 1, 1, 0}));
+}
+
+TEST_F(SupportDefinition, MoreSupportThanOppositionDecides) {
+  auto msgs = base();
+  // One re-post of the channel and one opposing quote: a tie, not a supporter.
+  msgs.push_back(repost("both", "3", "1"));
+  msgs.push_back(quote("both", "4", "1", "no more #NoGreenHorizon", 120'000));
+  // Two re-posts and one opposing post: a supporter (by re-posts only).
+  msgs.push_back(post("GreenChannel", "5", "second post", 10'000));
+  msgs.push_back(repost("mostly", "6", "1"));
+  msgs.push_back(repost("mostly", "7", "5", "", 130'000));
+  msgs.push_back(post("mostly", "8", "green horizon is wrong #NoGreenHorizon", 200'000));
+  Result<Estimate> e = estimate(msgs);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  EXPECT_EQ(counts(*e), (std::array<double, 4>{2, 1, 0, 1}));  // the channel and "mostly"
+  // Every supporting message counts, whoever wrote it: 2 channel posts + 3 re-posts of them.
+  EXPECT_EQ(e->headline[0].raw_messages, 5);
+}
+
+TEST_F(SupportDefinition, TelegramForwardsFindTheirChannelByIdOrName) {
+  auto chan = [&](std::string account, std::string name, std::string chat, std::string id,
+                  std::string text, std::string shares) {
+    testing::TestMessage m = post(std::move(account), std::move(id), std::move(text));
+    m.platform = "telegram";
+    m.display_name = std::move(name);
+    m.handle.clear();
+    m.chat_id = std::move(chat);
+    m.shares = std::move(shares);
+    return m;
+  };
+  std::vector<testing::TestMessage> msgs = {
+      chan("channel1", "Green Horizon Official", "channel1", "10", "rally on friday", ""),
+      // Forwards of posts that are not in the data: by channel id, by Desktop name key.
+      chan("channel2", "News A", "channel2", "11", "rally on friday", "channel1/9"),
+      chan("channel3", "News B", "channel3", "12", "rally on friday",
+           "name:Green Horizon Official|0123456789abcdef"),
+      // A forward of a post that is in the data (chat/message key).
+      chan("channel4", "News C", "channel4", "13", "rally on friday", "channel1/10"),
+      chan("channel5", "News D", "channel5", "14", "weather", "name:Weather Now|0123456789abcdef")};
+  data_ = testing::make_dataset(msgs);
+  set_ = parse_actors("[[actor]]\nname = \"Green\"\nsources = [\"channel1\"]\n").value();
   EstimateOptions opt;
-  opt.bootstrap_replicates = 0;
   opt.periods = {"all"};
-  Result<Estimate> own = estimate_support({&d, &set, {}, {}}, opt);
-  opt.forwarders_are_supporters = true;
-  Result<Estimate> any = estimate_support({&d, &set, {}, {}}, opt);
-  ASSERT_TRUE(own.ok() && any.ok());
-  if (d.account_id[forwarder] == "channel1001") GTEST_SKIP() << "forwarder is a source";
-  EXPECT_EQ(own->headline[0].raw_accounts + 1, any->headline[0].raw_accounts);
-  EXPECT_EQ(own->headline[0].raw_messages, any->headline[0].raw_messages);
+  Result<Estimate> e = estimate_support({&data_, &set_, {}, {}}, opt);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  EXPECT_EQ(counts(*e), (std::array<double, 4>{4, 1, 0, 3}));
 }
 
 TEST(Estimate, ClusterAssignmentFromDetection) {

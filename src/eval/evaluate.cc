@@ -4,6 +4,8 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -186,37 +188,53 @@ Result<Evaluation> evaluate(const std::filesystem::path& truth_json,
   }
   ev.adjusted_rand_index = adjusted_rand(truth_labels, found_labels);
 
-  // ---- support estimates against the genuine supporters
+  // ---- support estimates against the visible and genuine supporters
   simdjson::dom::parser summary_parser;
   simdjson::dom::element summary;
   bool have_summary = !summary_parser.load((run_dir / "summary.json").string()).get(summary);
   simdjson::dom::array actors;
   if (!truth["actors"].get(actors)) {
+    auto ratio_error = [](double estimate, double expected) {
+      if (expected == 0) return estimate == 0 ? 0.0 : std::numeric_limits<double>::infinity();
+      return (estimate - expected) / expected;
+    };
+    auto score = [&](SupportScore& s, simdjson::dom::element raw, simdjson::dom::element adj) {
+      double x = 0;
+      if (!raw.get(x)) s.raw = x;
+      if (!adj["value"].get(x)) s.adjusted = x;
+      s.ci_low = s.ci_high = std::numeric_limits<double>::quiet_NaN();
+      if (!adj["ci_low"].get(x)) s.ci_low = x;
+      if (!adj["ci_high"].get(x)) s.ci_high = x;
+      s.raw_error = ratio_error(s.raw, s.visible);
+      s.adjusted_error = ratio_error(s.adjusted, s.genuine);
+      s.covered = s.ci_low <= s.genuine && s.genuine <= s.ci_high;
+    };
     for (auto a : actors) {
       ActorScore s;
       std::string_view name;
       if (a["name"].get(name)) continue;
       s.name = name;
-      std::int64_t genuine = 0;
-      if (!a["genuine_supporter_count"].get(genuine)) s.genuine = static_cast<double>(genuine);
+      auto truth_counts = [&](const char* key, double SupportScore::*field) {
+        std::int64_t n = 0;
+        if (!a[key]["count"].get(n)) s.accounts.*field = static_cast<double>(n);
+        for (std::size_t r = 0; r < 3; ++r)
+          if (!a[key]["by_route"][kRouteNames[r]].get(n))
+            s.routes[r].*field = static_cast<double>(n);
+      };
+      truth_counts("visible_supporters", &SupportScore::visible);
+      truth_counts("genuine", &SupportScore::genuine);
       simdjson::dom::array estimated;
       if (have_summary && !summary["actors"].get(estimated)) {
         for (auto e : estimated) {
           std::string_view en;
           if (e["name"].get(en) || en != name) continue;
-          double x = 0;
-          if (!e["adjusted"]["accounts"]["value"].get(x)) {
-            s.adjusted = x;
-            s.has_estimate = true;
-          }
-          if (!e["adjusted"]["accounts"]["ci_low"].get(x)) s.ci_low = x;
-          if (!e["adjusted"]["accounts"]["ci_high"].get(x)) s.ci_high = x;
-          if (!e["raw"]["accounts"].get(x)) s.raw = x;
+          if (e["adjusted"]["accounts"]["value"].error()) continue;
+          s.has_estimate = true;
+          score(s.accounts, e["raw"]["accounts"], e["adjusted"]["accounts"]);
+          for (std::size_t r = 0; r < 3; ++r)
+            score(s.routes[r], e["raw"]["accounts_by_route"][kRouteNames[r]],
+                  e["adjusted"]["accounts_by_route"][kRouteNames[r]]);
         }
-      }
-      if (s.has_estimate && s.genuine > 0) {
-        s.relative_error = (s.adjusted - s.genuine) / s.genuine;
-        s.covered = s.ci_low <= s.genuine && s.genuine <= s.ci_high;
       }
       ev.actors.push_back(std::move(s));
     }
@@ -244,14 +262,24 @@ std::string evaluation_to_json(const Evaluation& e) {
         .key("precision").value(c.precision).end_object();
   }
   w.end_array().key("actors").begin_array();
+  auto support = [&](const SupportScore& s, bool estimate) {
+    w.key("visible_supporters").value(s.visible).key("genuine_supporters").value(s.genuine);
+    if (!estimate) return;
+    w.key("raw_accounts").value(s.raw).key("raw_error").value(s.raw_error)
+        .key("adjusted_accounts").value(s.adjusted).key("ci_low").value(s.ci_low)
+        .key("ci_high").value(s.ci_high).key("adjusted_error").value(s.adjusted_error)
+        .key("covered").value(s.covered);
+  };
   for (const auto& a : e.actors) {
-    w.begin_object().key("name").value(a.name).key("genuine_supporters").value(a.genuine);
-    if (a.has_estimate) {
-      w.key("raw_accounts").value(a.raw).key("adjusted_accounts").value(a.adjusted)
-          .key("ci_low").value(a.ci_low).key("ci_high").value(a.ci_high)
-          .key("relative_error").value(a.relative_error).key("covered").value(a.covered);
+    w.begin_object().key("name").value(a.name);
+    support(a.accounts, a.has_estimate);
+    w.key("by_route").begin_object();
+    for (std::size_t r = 0; r < 3; ++r) {
+      w.key(kRouteNames[r]).begin_object();
+      support(a.routes[r], a.has_estimate);
+      w.end_object();
     }
-    w.end_object();
+    w.end_object().end_object();
   }
   w.end_array().end_object();
   std::string s = w.take();
@@ -273,16 +301,24 @@ std::string evaluation_to_text(const Evaluation& e) {
     out += fmt::format("{:<36} {:<13} {:>7} {:>6} {:>7.3f} {:>9.3f}{}\n", c.name, c.kind,
                        c.members, c.found, c.recall, c.precision, c.evasive ? "  (evasive)" : "");
   if (!e.actors.empty()) {
-    out += fmt::format("\n{:<28} {:>8} {:>8} {:>9} {:>20} {:>8}\n", "actor", "genuine", "raw",
-                       "adjusted", "95% interval", "error");
+    out += fmt::format("\n{:<28} {:<13} {:>8} {:>8} {:>7} {:>8} {:>9} {:>20} {:>8}\n", "actor",
+                       "supporters", "visible", "raw", "error", "genuine", "adjusted",
+                       "95% interval", "error");
     for (const auto& a : e.actors) {
       if (!a.has_estimate) {
-        out += fmt::format("{:<28} {:>8.0f}   (no estimate: run with --actors)\n", a.name, a.genuine);
+        out += fmt::format("{:<28} {:<13} {:>8.0f} {:>8}   (no estimate: run with --actors)\n",
+                           a.name, "all", a.accounts.visible, "");
         continue;
       }
-      out += fmt::format("{:<28} {:>8.0f} {:>8.0f} {:>9.1f} {:>9.1f} – {:<8.1f} {:>+7.1f}%{}\n",
-                         a.name, a.genuine, a.raw, a.adjusted, a.ci_low, a.ci_high,
-                         a.relative_error * 100, a.covered ? "" : "  (not covered)");
+      auto line = [&](std::string_view name, std::string_view route, const SupportScore& s) {
+        out += fmt::format("{:<28} {:<13} {:>8.0f} {:>8.0f} {:>+6.1f}% {:>8.0f} {:>9.1f} {:>9.1f} – "
+                           "{:<8.1f} {:>+7.1f}%{}\n",
+                           name, route, s.visible, s.raw, s.raw_error * 100, s.genuine,
+                           s.adjusted, s.ci_low, s.ci_high, s.adjusted_error * 100,
+                           s.covered ? "" : "  (not covered)");
+      };
+      line(a.name, "all", a.accounts);
+      for (std::size_t r = 0; r < 3; ++r) line("", kRouteNames[r], a.routes[r]);
     }
   }
   return out;

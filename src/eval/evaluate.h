@@ -4,12 +4,14 @@
 // Reads a run's output folder (accounts.csv, summary.json) and reports account-level
 // precision, recall and F1 per campaign and overall (non-evasive and evasive separately),
 // the adjusted Rand index between planted campaigns and found clusters, how many organic
-// accounts ended up in clusters, and per actor the support-estimate error against the
-// genuine supporters with interval coverage.
+// accounts ended up in clusters, and per actor and route (all supporters; sources, own words,
+// re-posts only) the raw count against the truth's visible supporters and the adjusted count
+// against its genuine supporters, with interval coverage.
 //
 // Thread-safety: pure function of the files it reads.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -27,14 +29,23 @@ struct CampaignScore {
   double precision = 0;  // of the clusters this campaign dominates: members / accounts
 };
 
-struct ActorScore {
-  std::string name;
-  double genuine = 0;  // genuine supporters in the truth
-  double adjusted = 0, ci_low = 0, ci_high = 0, raw = 0;
-  bool has_estimate = false;
-  double relative_error = 0;  // (adjusted - genuine) / genuine
+// One supporter count against the truth: raw against visible supporters, adjusted (with its
+// interval) against genuine supporters (visible supporters that are no campaign's member).
+struct SupportScore {
+  double visible = 0, genuine = 0;  // truth
+  double raw = 0, adjusted = 0, ci_low = 0, ci_high = 0;
+  double raw_error = 0;       // (raw - visible) / visible, 0 when both are 0
+  double adjusted_error = 0;  // (adjusted - genuine) / genuine, 0 when both are 0
   bool covered = false;       // ci_low <= genuine <= ci_high
 };
+
+struct ActorScore {
+  std::string name;
+  bool has_estimate = false;
+  SupportScore accounts;
+  std::array<SupportScore, 3> routes;  // sources, own words, re-posts only
+};
+inline constexpr const char* kRouteNames[3] = {"sources", "own_words", "reposts_only"};
 
 struct Evaluation {
   std::vector<CampaignScore> campaigns;

@@ -5,6 +5,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -603,8 +604,18 @@ class Generator {
   std::vector<Viral> virals_;
   std::size_t next_viral_ = 0;
   std::vector<std::uint32_t> mark_;  // account index -> last burst that drew it
-  // Per account: messages written, and of those the ones carrying its own actor's content.
-  std::vector<std::int32_t> written_, supportive_;
+  // Per account: messages written, and per actor what they expressed (the truth's visible
+  // supporters, from what the generator itself wrote: see record_acts()).
+  std::vector<std::int32_t> written_;
+  struct Acts {
+    std::int32_t support = 0, opposition = 0;          // all messages
+    std::int32_t own_support = 0, own_opposition = 0;  // own words (not re-posts)
+  };
+  std::vector<std::array<Acts, kActorCount>> acts_;
+  void record_acts(const Event& e);
+  // Visible supporter of actor k under the support definition, and by which route.
+  enum class Route : std::uint8_t { kNone, kSource, kOwnWords, kRepostsOnly };
+  Route route_of(std::size_t account, int k) const;
   std::uint32_t mark_stamp_ = 0;
 
   // simulation state
@@ -1079,7 +1090,7 @@ void Generator::create_campaigns() {
   }
   mark_.assign(accounts_.size(), 0);
   written_.assign(accounts_.size(), 0);
-  supportive_.assign(accounts_.size(), 0);
+  acts_.assign(accounts_.size(), {});
 
   // Viral bursts: popular posts that many organic accounts share within minutes.
   for (std::int64_t b = 0; b < scale_.viral_bursts + scale_.tg_viral_bursts; ++b) {
@@ -1684,13 +1695,53 @@ void Generator::emit(Event& e) {
   if (e.viral >= 0 && (e.flags & kViral) != 0)
     ++virals_[static_cast<std::size_t>(e.viral)].shares_written;
   if (e.type != EventType::kPin) {
-    const auto acc = static_cast<std::size_t>(e.account);
-    ++written_[acc];
-    bool shared = e.type == EventType::kRetweet || e.type == EventType::kChannelForward;
-    const ContentSpec& said = shared ? e.target.spec : e.spec;
-    if (said.actor >= 0 && said.stance > 0 && said.actor == accounts_[acc].actor)
-      ++supportive_[acc];
+    ++written_[static_cast<std::size_t>(e.account)];
+    record_acts(e);
   }
+}
+
+// What a message expresses about each movement, from what the generator chose to write (its
+// content spec, and who wrote the post it re-posts), never from the text: an official
+// account's every message supports its movement; own words (a tweet, reply, quote, channel
+// post, group message) support or oppose the movement their spec names; a retweet or forward
+// takes the stance of the post it re-posts, and supports the movement whose official account
+// wrote that post.
+void Generator::record_acts(const Event& e) {
+  const auto acc = static_cast<std::size_t>(e.account);
+  const bool repost = e.type == EventType::kRetweet || e.type == EventType::kChannelForward;
+  std::uint32_t support = 0, opposition = 0;
+  auto official_of = [&](std::int32_t idx) -> int {
+    if (idx < 0) return -1;
+    const Account& a = accounts_[static_cast<std::size_t>(idx)];
+    return a.role == Role::kOfficial ? a.actor : -1;
+  };
+  auto by_official = [&](int k) {
+    if (k < 0) return;
+    support |= 1u << k;
+    opposition &= ~(1u << k);
+  };
+  const ContentSpec& said = repost ? e.target.spec : e.spec;
+  if (said.actor >= 0) (said.stance > 0 ? support : opposition) |= 1u << said.actor;
+  if (repost) by_official(official_of(e.target.author));
+  by_official(official_of(e.account));
+  for (int k = 0; k < kActorCount; ++k) {
+    Acts& a = acts_[acc][static_cast<std::size_t>(k)];
+    if (support >> k & 1) {
+      ++a.support;
+      a.own_support += !repost;
+    } else if (opposition >> k & 1) {
+      ++a.opposition;
+      a.own_opposition += !repost;
+    }
+  }
+}
+
+Generator::Route Generator::route_of(std::size_t account, int k) const {
+  const Acts& a = acts_[account][static_cast<std::size_t>(k)];
+  if (a.support <= a.opposition) return Route::kNone;  // more support than opposition
+  const Account& acc = accounts_[account];
+  if (acc.role == Role::kOfficial && acc.actor == k) return Route::kSource;
+  return a.own_support > 0 ? Route::kOwnWords : Route::kRepostsOnly;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2902,28 +2953,49 @@ Status Generator::write_truth(GenerateSummary& summary) {
         append_member(o, accounts_[idx]);
       }
     }
+    // Visible supporters by route; genuine ones are those that are no campaign's member.
+    std::array<std::int64_t, 4> visible{}, genuine{};
+    std::int64_t configured = 0;
     o += "],\n     \"genuine_supporters\": [";
     first = true;
-    std::int64_t count = 0, configured = 0;
     for (std::size_t i = 0; i < accounts_.size(); ++i) {
       const Account& a = accounts_[i];
-      if (a.role != Role::kOrganic || a.actor != k) continue;
-      ++configured;
-      if (supportive_[i] == 0) continue;  // never showed it in the data
+      configured += a.role == Role::kOrganic && a.actor == k;
+      const Route route = route_of(i, k);
+      if (route == Route::kNone) continue;
+      ++visible[static_cast<std::size_t>(route)];
+      if (a.role == Role::kCampaign) continue;
+      ++genuine[static_cast<std::size_t>(route)];
       if (!first) o += ", ";
       first = false;
       append_member(o, a);
       o.pop_back();
-      o += ", \"messages\": ";
+      o += ", \"route\": \"";
+      o += route == Route::kSource ? "sources" : route == Route::kOwnWords ? "own_words" : "reposts_only";
+      o += "\", \"messages\": ";
       append_int(o, written_[i]);
       o += ", \"support_messages\": ";
-      append_int(o, supportive_[i]);
+      append_int(o, acts_[i][static_cast<std::size_t>(k)].support);
       o += '}';
-      ++count;
       f.maybe_flush();
     }
+    auto by_route = [&](const std::array<std::int64_t, 4>& n) {
+      o += "{\"count\": ";
+      append_int(o, n[1] + n[2] + n[3]);
+      o += ", \"by_route\": {\"sources\": ";
+      append_int(o, n[1]);
+      o += ", \"own_words\": ";
+      append_int(o, n[2]);
+      o += ", \"reposts_only\": ";
+      append_int(o, n[3]);
+      o += "}}";
+    };
     o += "],\n     \"genuine_supporter_count\": ";
-    append_int(o, count);
+    append_int(o, genuine[1] + genuine[2] + genuine[3]);
+    o += ", \"genuine\": ";
+    by_route(genuine);
+    o += ",\n     \"visible_supporters\": ";
+    by_route(visible);
     o += ", \"supporters_configured\": ";
     append_int(o, configured);
     o += '}';

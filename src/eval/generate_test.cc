@@ -448,8 +448,10 @@ TEST_F(GenerateTest, CampaignMembersAndOrganicAccountsAppearInTheData) {
   EXPECT_GT(organic, 200);
   for (simdjson::dom::element actor : t["actors"].get_array()) {
     std::int64_t supporters = 0;
+    std::map<std::string, std::int64_t> routes;
     for (simdjson::dom::element m : actor["genuine_supporters"].get_array()) {
       ++supporters;
+      ++routes[std::string(m["route"].get_string().value())];
       std::string id(m["account_id"].get_string().value());
       EXPECT_GE(m["support_messages"].get_int64().value(), 1);
       EXPECT_TRUE(m["platform"].get_string().value() == "twitter" ? twitter_authors.count(id)
@@ -457,6 +459,21 @@ TEST_F(GenerateTest, CampaignMembersAndOrganicAccountsAppearInTheData) {
     }
     EXPECT_GT(supporters, 0);
     EXPECT_EQ(supporters, actor["genuine_supporter_count"].get_int64().value());
+    // Routes add up; genuine supporters are the visible ones minus campaign members, and
+    // the two official accounts of each platform are the sources.
+    EXPECT_EQ(supporters, actor["genuine"]["count"].get_int64().value());
+    std::int64_t visible_sum = 0;
+    for (const char* route : {"sources", "own_words", "reposts_only"}) {
+      std::int64_t genuine = actor["genuine"]["by_route"][route].get_int64().value();
+      std::int64_t visible = actor["visible_supporters"]["by_route"][route].get_int64().value();
+      EXPECT_EQ(routes[route], genuine) << route;
+      EXPECT_LE(genuine, visible) << route;
+      visible_sum += visible;
+    }
+    EXPECT_EQ(visible_sum, actor["visible_supporters"]["count"].get_int64().value());
+    EXPECT_EQ(routes["sources"], 4);
+    // Campaign members post for their movement: visible, never genuine.
+    EXPECT_GT(actor["visible_supporters"]["count"].get_int64().value(), supporters);
   }
 }
 

@@ -1,5 +1,6 @@
 // Test and benchmark helpers: build a Dataset in memory (as load_dataset would from a store)
-// and read the peer tools' reference CSVs, so detection is tested without ingest.
+// and read the peer tools' reference CSVs, so detection and estimation are tested without
+// ingest.
 //
 // Accounts get dense indices in order of first appearance (as the store interns them);
 // messages are sorted by (time, input order) and msg_row is the 1-based input position.
@@ -25,10 +26,12 @@ struct TestMessage {
   std::string message_id;
   std::string account_id;
   std::string handle;
+  std::string display_name;
   TimeMs time = kNoTime;
   std::string text;
   std::string shares;
   std::string reply_to;
+  std::string quotes;
   std::vector<std::string> urls, hashtags, mentions;
   std::string media_key;
 };
@@ -45,7 +48,7 @@ inline Dataset make_dataset(const std::vector<TestMessage>& in) {
       d.account_platform.push_back(in[i].platform);
       d.account_id.push_back(in[i].account_id);
       d.account_handle.push_back(in[i].handle);
-      d.account_display_name.push_back("");
+      d.account_display_name.push_back(in[i].display_name);
       d.account_description.push_back("");
       d.account_kind.push_back("user");
       d.account_created_at.push_back(kNoTime);
@@ -72,7 +75,7 @@ inline Dataset make_dataset(const std::vector<TestMessage>& in) {
     d.msg_message_id.push_back(m.message_id);
     d.msg_shares.push_back(m.shares);
     d.msg_reply_to.push_back(m.reply_to);
-    d.msg_quotes.push_back("");
+    d.msg_quotes.push_back(m.quotes);
     d.msg_media_key.push_back(m.media_key);
     d.msg_lang.push_back("");
     d.msg_text.push_back(m.text);

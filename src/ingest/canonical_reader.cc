@@ -7,6 +7,7 @@
 
 #include "base/time.h"
 #include "ingest/json_line.h"
+#include "ingest/json_records.h"
 #include "ingest/readers.h"
 
 namespace groundswell {
@@ -161,46 +162,24 @@ std::string read_canonical(FieldSource& f, MessageRecord& m, AccountRecord& a, b
 class CanonicalJsonReader : public Reader {
  public:
   Status read(InputStream& in, ReadContext& ctx) override {
-    LineReader lines(in, ctx.max_record_bytes);
-    LineReader::Line line;
-    JsonRecordParser parser;
-    simdjson::dom::element root;
-    std::string error;
-    MessageRecord m;
-    AccountRecord a;
-    while (!ctx.stopped() && lines.next(line)) {
-      Position where{ctx.file, line.number, line.offset};
-      if (line.too_long) {
-        ctx.sink->reject(where, fmt::format("record of {} bytes is longer than the limit of {} bytes",
-                                            line.length, ctx.max_record_bytes),
-                         reject_excerpt(line.text));
-        continue;
-      }
-      if (line.text.find_first_not_of(" \t") == std::string_view::npos) continue;
-      bool repaired = false;
-      if (!parser.parse(line.text, root, error, repaired)) {
-        ctx.sink->reject(where, error, reject_excerpt(line.text));
-        continue;
-      }
-      if (repaired) ++ctx.utf8_repaired;
-      if (!root.is_object()) {
-        ctx.sink->reject(where, "JSON: expected an object per line", reject_excerpt(line.text));
-        continue;
-      }
-      JsonFields fields(root);
-      bool is_account = false;
-      std::string reason = read_canonical(fields, m, a, is_account, ctx.tz_offset_s);
-      if (!reason.empty()) {
-        ctx.sink->reject(where, reason, reject_excerpt(line.text));
-      } else if (is_account) {
-        ctx.sink->account(a);
-      } else {
-        ctx.sink->message(m, where);
-      }
-    }
-    if (!in.error().empty()) ctx.sink->reject(Position{ctx.file, 0, 0}, in.error(), "");
-    return Status::Ok();
+    return JsonRecordLoop::run(in, ctx, this, &record);
   }
+
+ private:
+  static std::string record(void* self, simdjson::dom::element obj, const Position& where,
+                            ReadContext& ctx) {
+    auto* r = static_cast<CanonicalJsonReader*>(self);
+    JsonFields fields(obj);
+    bool is_account = false;
+    std::string reason = read_canonical(fields, r->m_, r->a_, is_account, ctx.tz_offset_s);
+    if (!reason.empty()) return reason;
+    if (is_account) ctx.sink->account(r->a_);
+    else ctx.sink->message(r->m_, where);
+    return {};
+  }
+
+  MessageRecord m_;
+  AccountRecord a_;
 };
 
 class CanonicalCsvReader : public CsvRowReader<CanonicalCsvReader> {
@@ -220,14 +199,11 @@ class CanonicalCsvReader : public CsvRowReader<CanonicalCsvReader> {
   AccountRecord a_;
 };
 
-// JSON lines or CSV, decided by the first non-blank byte.
+// JSON (lines or documents) or CSV, decided by the first non-blank byte.
 class CanonicalReader : public Reader {
  public:
   Status read(InputStream& in, ReadContext& ctx) override {
-    std::string_view head = in.peek(4096);
-    if (head.starts_with("\xEF\xBB\xBF")) head.remove_prefix(3);
-    std::size_t i = head.find_first_not_of(" \t\r\n");
-    if (i != std::string_view::npos && head[i] == '{') return CanonicalJsonReader().read(in, ctx);
+    if (looks_like_json(in.peek(4096))) return CanonicalJsonReader().read(in, ctx);
     return CanonicalCsvReader().read(in, ctx);
   }
 };
@@ -236,24 +212,28 @@ class CanonicalReader : public Reader {
 
 std::unique_ptr<Reader> make_canonical_reader() { return std::make_unique<CanonicalReader>(); }
 
+// A CSV header naming the canonical key fields.
 int sniff_canonical(std::string_view head, std::string_view) {
+  if (looks_like_json(head)) return 0;
   if (head.starts_with("\xEF\xBB\xBF")) head.remove_prefix(3);
   std::size_t i = head.find_first_not_of(" \t\r\n");
   if (i == std::string_view::npos) return 0;
   std::string_view first = head.substr(i, head.find('\n', i) - i);
-  if (first.front() == '{') {
-    bool id = first.find("\"message_id\"") != std::string_view::npos ||
-              first.find("\"type\":\"account\"") != std::string_view::npos ||
-              first.find("\"type\": \"account\"") != std::string_view::npos;
-    return id && first.find("\"account_id\"") != std::string_view::npos ? 90 : 0;
-  }
-  // CSV header naming the canonical key fields.
   return first.find("message_id") != std::string_view::npos &&
                  first.find("account_id") != std::string_view::npos &&
                  first.find("time") != std::string_view::npos &&
                  first.find("user_id") == std::string_view::npos
              ? 80
              : 0;
+}
+
+// A message (message_id and account_id) or an account line ("type": "account").
+int sniff_canonical_record(simdjson::dom::element r) {
+  simdjson::dom::element v;
+  if (r.at_key("account_id").get(v)) return 0;
+  std::string_view type;
+  if (!r.at_key("message_id").get(v)) return 90;
+  return !r.at_key("type").get(v) && !v.get_string().get(type) && type == "account" ? 90 : 0;
 }
 
 }  // namespace groundswell

@@ -23,6 +23,8 @@ constexpr std::size_t kBatchItems = 4096;
 constexpr std::size_t kBatchesInFlight = 4;
 // Records per transaction: large enough for speed, small enough that a kill loses little.
 constexpr std::uint64_t kRecordsPerTransaction = 50000;
+// How far into a JSON file detection looks for records that parse.
+constexpr std::size_t kDetectBytes = 16 << 20;
 
 // What the parsing thread hands to the writing thread. Records are kept in slots that are
 // reused batch after batch, so steady-state parsing allocates nothing per record.
@@ -151,6 +153,12 @@ void parse_files(const std::vector<std::string>& files, const IngestOptions& opt
     }
     std::string_view head = in.peek(64 << 10);
     const FormatInfo* format = forced ? forced : detect_format(head, path);
+    // JSON whose first records are longer than 64 KiB (or do not parse): look further.
+    if (!format && !forced && looks_like_json(head)) {
+      head = in.peek(kDetectBytes);
+      format = detect_format(head, path);
+      head = head.substr(0, 64 << 10);
+    }
     std::uint64_t before = raw_done.load();
     if (format == nullptr) {
       start.format = "unrecognised";
@@ -158,9 +166,10 @@ void parse_files(const std::vector<std::string>& files, const IngestOptions& opt
       if (head.empty() && in.error().empty()) {
         sink.warn(Position{path, 0, 0}, "empty file");
       } else {
-        sink.reject(Position{path, 0, 0},
-                    "not a recognised format (see `groundswell formats`; --format forces one)",
-                    head.substr(0, 200));
+        constexpr std::string_view kReason =
+            "not a recognised format (see `groundswell formats`; --format forces one)";
+        sink.reject(Position{path, 0, 0}, kReason, head.substr(0, 200));
+        sink.warn(Position{path, 0, 0}, fmt::format("skipped: {}", kReason));
       }
     } else {
       sink.current().start = start;
@@ -244,7 +253,7 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
   std::uint64_t since_commit = 0;
   std::int64_t file_id = 0;
   FileCounts file_counts;
-  std::string current_file, reject_line;
+  std::string current_file, current_format, first_reject, reject_line;
   auto fail = [&](Status s) {
     if (failure.ok()) failure = std::move(s);
     stop.store(true);
@@ -258,6 +267,8 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
     }
     if (failure.ok() && b->start) {
       current_file = b->start->path;
+      current_format = b->start->format;
+      first_reject.clear();
       file_counts = FileCounts{};
       auto id = writer.begin_file(FileInfo{b->start->path, "", b->start->bytes, b->start->format});
       if (id) file_id = *id; else fail(id.status());
@@ -293,7 +304,7 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
         case Batch::ItemKind::kReject: {
           const Batch::Note& n = b->notes[item.index];
           ++file_counts.records_read;
-          ++file_counts.rejected;
+          if (file_counts.rejected++ == 0) first_reject = n.reason;
           Status s = writer.put_reject(current_file, n.line, n.offset, n.reason, n.excerpt);
           if (!s.ok()) fail(s);
           if (rejects_file) {
@@ -325,6 +336,18 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
     }
     if (b->end && failure.ok()) {
       file_counts.utf8_repaired = b->end->utf8_repaired;
+      // A file that gave nothing (no message, no account) is named, with why, unless it was
+      // already named as unrecognised.
+      if (file_counts.stored + file_counts.duplicates + file_counts.account_records == 0 &&
+          file_counts.rejected > 0 && current_format != "unrecognised") {
+        std::string w = fmt::format(
+            "{}: read as {} but holds no messages or accounts; {} record{} rejected, the "
+            "first: {}",
+            current_file, current_format, file_counts.rejected,
+            file_counts.rejected == 1 ? "" : "s", first_reject);
+        log_warn(w);
+        summary.warnings.push_back(std::move(w));
+      }
       Status s = writer.finish_file(file_id, file_counts);
       if (s.ok()) {
         Stmt d;

@@ -276,6 +276,51 @@ TEST_F(IngestTest, EmptyFileIsAWarningNotARecord) {
   EXPECT_NE(r->warnings[0].find("empty file"), std::string::npos);
 }
 
+TEST_F(IngestTest, FilesWithoutMessagesAreNamedInWarnings) {
+  write("notes.txt", "hello world\nnot a format\n");
+  write("counts.jsonl",
+        "{\"data\":[{\"end\":\"2024-04-01T01:00:00.000Z\",\"start\":"
+        "\"2024-04-01T00:00:00.000Z\",\"tweet_count\":12}],\"meta\":{\"total_tweet_count\":12}}\n");
+  write("users.jsonl",
+        "{\"data\":[{\"id\":\"1\",\"username\":\"u\",\"name\":\"U\",\"created_at\":"
+        "\"2016-05-05T05:05:05.000Z\",\"public_metrics\":{\"followers_count\":3}}]}\n");
+  auto r = run({(dir_ / "in").string()});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->counts.rejected, 2u);
+  EXPECT_EQ(r->counts.account_records, 1u);
+  ASSERT_EQ(r->warnings.size(), 2u);  // the user lookup is read, not warned about
+  EXPECT_NE(r->warnings[0].find("counts.jsonl: read as twitter-v2 but holds no messages"),
+            std::string::npos)
+      << r->warnings[0];
+  EXPECT_NE(r->warnings[0].find("tweet counts"), std::string::npos) << r->warnings[0];
+  EXPECT_NE(r->warnings[1].find("notes.txt: skipped: not a recognised format"),
+            std::string::npos)
+      << r->warnings[1];
+  EXPECT_EQ(query("SELECT followers FROM accounts WHERE account_id = '1'"), 3);
+}
+
+// Done-when of the real-world files: every fixture shape in one folder, each record stored,
+// a duplicate or rejected, and nothing else.
+TEST_F(IngestTest, AllSavedShapesInOneFolder) {
+  const std::string d = std::string(GS_SOURCE_DIR) + "/tests/data/formats/";
+  std::vector<std::string> inputs;
+  for (const char* f :
+       {"twitter-v2/recent_search_indented.json", "twitter-v2/users_lookup.jsonl",
+        "twitter-v2/counts.jsonl", "twitter-v1/status_indented.json",
+        "twitter-v1/statuses_array.json", "twitter-v1/users_lookup.json",
+        "telethon/messages_array.json", "telethon/channel_messages.json", "canonical/array.json",
+        "telegram-export/group_peer_id/result.json"})
+    inputs.push_back(d + f);
+  auto r = run(inputs);
+  ASSERT_TRUE(r);
+  // 2 + 1 + 2 tweets, 2 + 2 Telethon messages, 2 canonical, 4 Desktop messages.
+  EXPECT_EQ(r->counts.stored, 15u);
+  EXPECT_EQ(r->counts.rejected, 3u);  // two count pages, one Desktop message without sender
+  EXPECT_EQ(r->counts.duplicates, 0u);
+  EXPECT_EQ(r->counts.records_read, 18u);
+  EXPECT_EQ(query("SELECT count(*) FROM messages"), 15);
+}
+
 TEST_F(IngestTest, HundredMegabyteLineIsRejectedWithoutBufferingIt) {
   std::string big = "{\"message_id\":\"1\",\"account_id\":\"a\",\"time\":1709287200,\"text\":\"";
   big.append(100u << 20, 'x');
@@ -324,7 +369,8 @@ TEST_F(IngestTest, WrongTypesMissingFieldsAbsurdTimes) {
   auto r = run({(dir_ / "in").string()});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->counts.stored, 1u);
-  EXPECT_EQ(r->counts.rejected, 8u);
+  // 7 bad objects and the 3 elements of [1,2,3]: an array's elements are records.
+  EXPECT_EQ(r->counts.rejected, 10u);
   std::string rej = rejects();
   for (const char* reason :
        {"field 'views' must be a non-negative integer", "field 'message_id' must be a string",
@@ -332,7 +378,7 @@ TEST_F(IngestTest, WrongTypesMissingFieldsAbsurdTimes) {
         "is not a time stamp between 1970 and 2100", "expected an object",
         "field 'urls' must be a list of strings"})
     EXPECT_NE(rej.find(reason), std::string::npos) << reason << "\n" << rej;
-  EXPECT_EQ(query("SELECT count(*) FROM rejects"), 8);
+  EXPECT_EQ(query("SELECT count(*) FROM rejects"), 10);
 }
 
 TEST_F(IngestTest, ShortCsvRowsAndUnterminatedQuotes) {

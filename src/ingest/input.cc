@@ -49,6 +49,13 @@ Status InputStream::open(const std::string& path) {
   return Status::Ok();
 }
 
+void InputStream::open_memory(std::string_view data) {
+  peeked_.assign(data);
+  peek_pos_ = 0;
+  raw_size_ = data.size();
+  raw_eof_ = true;
+}
+
 std::size_t InputStream::read_raw(char* buf, std::size_t n) {
   if (raw_eof_) return 0;
   std::size_t got = std::fread(buf, 1, n, file_);

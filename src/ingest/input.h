@@ -33,6 +33,8 @@ class InputStream {
   InputStream& operator=(const InputStream&) = delete;
 
   Status open(const std::string& path);
+  // A stream of `data` itself (copied), for sniffing a file's first bytes like a file.
+  void open_memory(std::string_view data);
   const std::string& path() const { return path_; }
   Compression compression() const { return compression_; }
   std::uint64_t raw_size() const { return raw_size_; }

@@ -13,6 +13,8 @@
 // Thread-safety: a reader instance belongs to one thread; the registry is immutable.
 #pragma once
 
+#include <simdjson.h>
+
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -50,15 +52,26 @@ struct FormatInfo {
   std::string_view description;
   std::string_view fields;  // what the reader maps, for `groundswell formats`
   bool available;
-  // Confidence 0..100 that `head` (the first decompressed bytes) and `path` are this format.
+  // Confidence 0..100 that a file whose first decompressed bytes are `head`, at `path`, is
+  // this format, judged from its text (a CSV header, a JSON document's keys); nullptr when
+  // the format is recognised only by its records.
   int (*sniff)(std::string_view head, std::string_view path);
+  // Confidence 0..100 that one JSON record (an object that parsed) is of this format; nullptr
+  // for formats that are not JSON records.
+  int (*sniff_record)(simdjson::dom::element record);
   std::unique_ptr<Reader> (*make)();
 };
 
 std::span<const FormatInfo> formats();
 const FormatInfo* find_format(std::string_view name);
-// The best available format for this content, or nullptr when none recognises it.
+// The best available format for a file whose first decompressed bytes are `head`, or nullptr
+// when none recognises it. Text sniffers (CSV headers, Telegram Desktop's document) decide
+// first; for JSON, the first records of `head` that parse decide, in order: the first record
+// that some format recognises names the format (records that do not parse, stream notices,
+// error pages are skipped). docs/formats.md, "Auto-detection".
 const FormatInfo* detect_format(std::string_view head, std::string_view path);
+// True when `head` starts (after a BOM and blanks) like JSON: '{' or '['.
+bool looks_like_json(std::string_view head);
 
 // ---- building blocks shared by readers ---------------------------------------------------
 

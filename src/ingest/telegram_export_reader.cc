@@ -5,6 +5,7 @@
 
 #include "base/time.h"
 #include "ingest/json_line.h"
+#include "ingest/json_records.h"
 #include "ingest/readers.h"
 #include "ingest/telegram_export_scanner.h"
 #include "ingest/telegram_twitter_common.h"
@@ -124,7 +125,10 @@ class TelegramExportReader : public Reader {
       break;
     }
     if (!have_author) {
-      if (!is_channel_type(chat_type_)) return "missing required field 'from_id'";
+      // A channel's own post, or a service message without actor_id (calls, migrations):
+      // the chat is the author. A group member's message must name its sender.
+      if (m.kind != RecordKind::kEvent && !is_channel_type(chat_type_))
+        return "missing required field 'from_id'";
       m.account_id = chat_id_;
     }
     if (m.display_name.empty() && m.account_id == chat_id_) m.display_name = chat_name_;
@@ -255,24 +259,39 @@ std::unique_ptr<Reader> make_telegram_export_reader() {
   return std::make_unique<TelegramExportReader>();
 }
 
-// A pretty-printed JSON document (not JSON lines) with Telegram Desktop's keys.
+// A JSON document (not JSON lines) with Telegram Desktop's keys: a chat's "messages" with
+// keys only Desktop writes, or the "Export all data" sections. Unknown keys (a message's
+// "peer_id", for one) do not matter.
 int sniff_telegram_export(std::string_view head, std::string_view path) {
   if (head.starts_with("\xEF\xBB\xBF")) head.remove_prefix(3);
   std::size_t i = head.find_first_not_of(" \t\r\n");
   if (i == std::string_view::npos || head[i] != '{') return 0;
+  if (json_layout(head, false) != JsonLayout::kDocument) return 0;
   auto has = [&](std::string_view s) { return head.find(s) != std::string_view::npos; };
-  // Telethon and Twitter lines carry these; a Desktop export never does.
-  if (has("\"_\":") || has("\"_\" :") || has("\"peer_id\"") || has("\"author_id\"") ||
-      has("\"id_str\""))
-    return 0;
+  // A saved Telethon result is a document with "messages" too; Desktop never writes "_".
+  if (has("\"_\":") || has("\"_\" :")) return 0;
   bool export_all = has("\"personal_information\"") || has("\"left_chats\"") ||
                     (has("\"chats\"") && has("\"list\""));
   bool one_chat = has("\"messages\"") &&
-                  (has("\"date_unixtime\"") || has("\"from_id\"") || has("\"text_entities\"") ||
+                  (has("\"date_unixtime\"") || has("\"text_entities\"") ||
                    has("_channel\"") || has("_supergroup\"") || has("\"personal_chat\"") ||
-                   has("\"private_group\""));
+                   has("\"private_group\"") || has("\"bot_chat\"") ||
+                   has("\"saved_messages\"") || has("\"from_id\""));
   if (!export_all && !one_chat) return 0;
   return path.find("result") != std::string_view::npos ? 98 : 92;
+}
+
+// A whole export on one line: a chat object with messages[] (no Telethon "_"), or the
+// "Export all data" object.
+int sniff_telegram_export_record(simdjson::dom::element r) {
+  simdjson::dom::element v;
+  if (!r.at_key("_").get(v)) return 0;
+  simdjson::dom::array messages;
+  if (!r.at_key("messages").get(messages) && (!r.at_key("name").get(v) || !r.at_key("type").get(v)))
+    return 92;
+  simdjson::dom::element chats;
+  if (!r.at_key("chats").get(chats) && !chats.at_key("list").get(v)) return 92;
+  return 0;
 }
 
 }  // namespace groundswell

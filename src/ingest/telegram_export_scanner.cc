@@ -8,7 +8,6 @@ namespace groundswell {
 namespace {
 
 constexpr std::size_t kEnvelopeStringLimit = 4096;  // chat names are short; longer is cut
-constexpr std::size_t kExcerptBytes = 256;
 constexpr std::size_t kMaxEnvelopeDepth = 256;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -17,7 +16,7 @@ bool ends_scalar(char c) { return is_space(c) || c == ',' || c == ']' || c == '}
 }  // namespace
 
 TelegramExportScanner::TelegramExportScanner(InputStream& in, std::uint64_t max_element_bytes)
-    : ChunkedReader(in), max_(max_element_bytes) {}
+    : JsonValueCutter(in, max_element_bytes) {}
 
 void TelegramExportScanner::fail(std::string message) {
   if (!error_.empty()) return;
@@ -93,8 +92,11 @@ bool TelegramExportScanner::next(Element& e) {
       return false;
     }
     if (!stack_.empty() && stack_.back().messages && c != ']' && c != ',' && c != '}' &&
-        c != ':')
-      return capture(e, c);
+        c != ':') {
+      e.chat = &chat_;
+      capture(e, c);
+      return true;
+    }
     switch (c) {
       case '{':
       case '[': {
@@ -176,94 +178,6 @@ bool TelegramExportScanner::next(Element& e) {
         continue;
     }
   }
-}
-
-// Cuts out one messages[] element starting at buf_[pos_] == first. Copies spans of the buffer
-// into element_ rather than single bytes; the string fast path skips to the next quote or
-// backslash.
-bool TelegramExportScanner::capture(Element& e, char first) {
-  e.chat = &chat_;
-  e.offset = base_offset_ + pos_;
-  e.line = line_;
-  element_.clear();
-  bool too_long = false, in_str = false, esc = false;
-  bool scalar = first != '{' && first != '[' && first != '"';
-  e.not_object = first != '{';
-  int depth = 0;
-  std::size_t span = pos_;
-  auto flush = [&](std::size_t upto) {
-    if (!too_long) {
-      element_.append(buf_.data() + span, upto - span);
-      if (element_.size() > max_) {
-        too_long = true;
-        element_.resize(kExcerptBytes);
-      }
-    }
-    span = upto;
-  };
-  for (;;) {
-    if (pos_ == end_) {
-      flush(pos_);
-      bool more = fill();
-      span = pos_;  // fill() moves the unread bytes to the buffer's start
-      if (!more) {
-        e.truncated = !scalar;
-        break;
-      }
-      continue;
-    }
-    char c = buf_[pos_];
-    if (in_str) {
-      if (esc) {
-        esc = false;
-        if (c == 'x') {
-          flush(pos_);
-          if (!too_long) element_.append("u00");
-          ++pos_;
-          span = pos_;
-          continue;
-        }
-        ++pos_;
-        continue;
-      }
-      const char* p = buf_.data() + pos_;
-      const char* stop = buf_.data() + end_;
-      while (p < stop && *p != '"' && *p != '\\') ++p;
-      pos_ = static_cast<std::size_t>(p - buf_.data());
-      if (pos_ == end_) continue;
-      ++pos_;
-      if (*p == '\\') {
-        esc = true;
-      } else {
-        in_str = false;
-        if (depth == 0) break;
-      }
-      continue;
-    }
-    if (scalar) {
-      // The first byte always belongs to the element, so the scan always advances.
-      if (ends_scalar(c) && base_offset_ + pos_ > e.offset) break;
-      ++pos_;
-      continue;
-    }
-    ++pos_;
-    bool closed = false;
-    switch (c) {
-      case '"': in_str = true; break;
-      case '{':
-      case '[': ++depth; break;
-      case '}':
-      case ']': closed = --depth == 0; break;
-      case '\n': ++line_; break;
-      default: break;
-    }
-    if (closed) break;
-  }
-  flush(pos_);
-  e.length = base_offset_ + pos_ - e.offset;
-  e.too_long = too_long;
-  e.text = element_;
-  return true;
 }
 
 }  // namespace groundswell

@@ -26,11 +26,12 @@
 #include <vector>
 
 #include "ingest/input.h"
+#include "ingest/json_records.h"
 #include "ingest/reader.h"
 
 namespace groundswell {
 
-class TelegramExportScanner : private ChunkedReader {
+class TelegramExportScanner : private JsonValueCutter {
  public:
   TelegramExportScanner(InputStream& in, std::uint64_t max_element_bytes);
 
@@ -41,14 +42,8 @@ class TelegramExportScanner : private ChunkedReader {
     std::uint64_t serial = 0;  // changes with every "messages" array
   };
 
-  struct Element {
-    std::string_view text;      // the element's JSON (valid until the next call)
-    std::uint64_t offset = 0;   // byte offset of its first byte in the decompressed stream
-    std::uint64_t line = 0;     // 1-based line of its first byte
-    std::uint64_t length = 0;   // bytes, also when too long or truncated
-    bool too_long = false;      // text holds the first 256 bytes only
-    bool truncated = false;     // the stream ended inside the element
-    bool not_object = false;    // a messages[] entry that is not an object
+  // The element's JSON, position and problems (JsonValueCutter::Cut), and its chat.
+  struct Element : Cut {
     const Chat* chat = nullptr;
   };
 
@@ -72,13 +67,9 @@ class TelegramExportScanner : private ChunkedReader {
     std::string name_json, id, type;  // objects: scalar name/id/type seen so far
   };
 
-  bool at(std::size_t i) const { return i < end_; }
-  bool capture(Element& e, char first);
   void fail(std::string message);
   void finish_scalar();
 
-  std::uint64_t max_;
-  std::uint64_t line_ = 1;
   bool complete_ = false, root_seen_ = false;
 
   std::vector<Level> stack_;
@@ -87,7 +78,6 @@ class TelegramExportScanner : private ChunkedReader {
   bool in_string_ = false, escape_ = false, str_cut_ = false;
   Chat chat_;
 
-  std::string element_;  // the element being cut out (reused)
   std::string error_;
   std::uint64_t error_offset_ = 0;
 };

@@ -1,4 +1,6 @@
-// The `telethon` format: JSON lines of Telethon Message.to_dict()/to_json() objects, in the
+// The `telethon` format: Telethon Message.to_dict()/to_json() objects, as JSON lines or whole
+// documents (an array of them, or a saved messages.Messages / messages.ChannelMessages /
+// messages.MessagesSlice result with messages[], chats[] and users[]), in the
 // current schema (peer_id, from_id as a Peer object, reply_to{reply_to_msg_id}) and the legacy
 // one (to_id, integer from_id, top-level reply_to_msg_id, fwd_from.channel_id); Pushshift's
 // Telegram messages.ndjson(.zst) is the same; its channels/accounts files are lines of
@@ -7,6 +9,7 @@
 
 #include "base/time.h"
 #include "ingest/json_line.h"
+#include "ingest/json_records.h"
 #include "ingest/readers.h"
 #include "ingest/telegram_twitter_common.h"
 
@@ -39,10 +42,15 @@ class Utf16Walker {
   std::int64_t units_ = 0;
 };
 
+bool is_container(std::string_view type) {
+  return type == "messages.Messages" || type == "messages.MessagesSlice" ||
+         type == "messages.ChannelMessages";
+}
+
 class TelethonReader : public Reader {
  public:
   Status read(InputStream& in, ReadContext& ctx) override {
-    return JsonLineLoop::run(in, ctx, this, &line);
+    return JsonRecordLoop::run(in, ctx, this, &line);
   }
 
  private:
@@ -54,6 +62,7 @@ class TelethonReader : public Reader {
     if (type == "Channel" || type == "Chat" || type == "ChannelForbidden" || type == "User")
       return r->account(obj, ctx);
     if (type == "messages.ChatFull" || type == "ChatFull") return r->chat_full(obj, ctx);
+    if (is_container(type)) return r->container(obj, where, ctx);
     if (type == "ChannelFull") {
       AccountRecord& a = r->a_;
       a.clear();
@@ -252,6 +261,28 @@ class TelethonReader : public Reader {
     return {};
   }
 
+  // A saved GetHistory/search result: its chats[] and users[] are accounts, its messages[]
+  // messages, each rejected alone when bad.
+  std::string container(simdjson::dom::element obj, const Position& where, ReadContext& ctx) {
+    simdjson::dom::array messages, peers;
+    if (obj.at_key("messages").get(messages)) return "a messages result without 'messages'";
+    for (std::string_view key : {"chats", "users"}) {
+      if (obj.at_key(key).get(peers)) continue;
+      for (auto peer : peers) {
+        std::string reason = account(peer, ctx);
+        if (!reason.empty()) ctx.sink->reject(where, reason, simdjson::minify(peer));
+      }
+    }
+    for (auto msg : messages) {
+      std::string_view type;
+      std::string reason = msg.is_object() ? (json_str(msg, "_", type), message(msg, type, ctx))
+                                           : std::string("messages[] entry is not an object");
+      if (reason.empty()) ctx.sink->message(m_, where);
+      else ctx.sink->reject(where, reason, simdjson::minify(msg));
+    }
+    return {};
+  }
+
   // messages.ChatFull: full_chat{id, about, participants_count} and chats[] (the Channel
   // objects, one of them the chat itself).
   std::string chat_full(simdjson::dom::element obj, ReadContext& ctx) {
@@ -287,23 +318,19 @@ class TelethonReader : public Reader {
 
 std::unique_ptr<Reader> make_telethon_reader() { return std::make_unique<TelethonReader>(); }
 
-// JSON lines whose first object is a Telethon Message/MessageService or a Channel/User line.
-int sniff_telethon(std::string_view head, std::string_view path) {
-  if (head.starts_with("\xEF\xBB\xBF")) head.remove_prefix(3);
-  std::size_t i = head.find_first_not_of(" \t\r\n");
-  if (i == std::string_view::npos || head[i] != '{') return 0;
-  std::string_view first = head.substr(i, head.find('\n', i) - i);
-  auto has = [&](std::string_view s) { return first.find(s) != std::string_view::npos; };
-  bool typed = false;
-  for (std::string_view t : {"Message\"", "MessageService\"", "Channel\"", "User\"", "Chat\"",
-                             "messages.ChatFull\"", "ChannelFull\""}) {
-    if (has(fmt::format("\"_\": \"{}", t)) || has(fmt::format("\"_\":\"{}", t))) typed = true;
+// A Telethon Message/MessageService, a Channel/Chat/User account object, a saved messages
+// result, or an untyped message with a peer, a date and an id.
+int sniff_telethon_record(simdjson::dom::element r) {
+  std::string_view type;
+  if (json_str(r, "_", type)) {
+    for (std::string_view t : {"Message", "MessageService", "Channel", "ChannelForbidden", "User",
+                               "Chat", "messages.ChatFull", "ChannelFull"})
+      if (type == t) return 95;
+    return is_container(type) ? 95 : 0;
   }
-  bool peer = has("\"peer_id\"") || has("\"to_id\"");
-  if (typed && (peer || !has("\"message\"") || has("\"date\""))) return 95;
-  if (peer && has("\"date\"") && has("\"id\"")) return 85;
-  (void)path;
-  return 0;
+  simdjson::dom::element v;
+  bool peer = !r.at_key("peer_id").get(v) || !r.at_key("to_id").get(v);
+  return peer && !r.at_key("date").get(v) && !r.at_key("id").get(v) ? 85 : 0;
 }
 
 }  // namespace groundswell

@@ -14,39 +14,6 @@
 
 namespace groundswell {
 
-Status JsonLineLoop::run(InputStream& in, ReadContext& ctx, void* self, LineFn fn) {
-  LineReader lines(in, ctx.max_record_bytes);
-  LineReader::Line line;
-  JsonRecordParser parser;
-  simdjson::dom::element root;
-  std::string error;
-  while (!ctx.stopped() && lines.next(line)) {
-    Position where{ctx.file, line.number, line.offset};
-    if (line.too_long) {
-      ctx.sink->reject(where,
-                       fmt::format("record of {} bytes is longer than the limit of {} bytes",
-                                   line.length, ctx.max_record_bytes),
-                       line.text);
-      continue;
-    }
-    if (line.text.find_first_not_of(" \t") == std::string_view::npos) continue;
-    bool repaired = false;
-    if (!parser.parse(line.text, root, error, repaired)) {
-      ctx.sink->reject(where, error, line.text);
-      continue;
-    }
-    if (repaired) ++ctx.utf8_repaired;
-    if (!root.is_object()) {
-      ctx.sink->reject(where, "JSON: expected an object per line", line.text);
-      continue;
-    }
-    std::string reason = fn(self, root, where, ctx);
-    if (!reason.empty()) ctx.sink->reject(where, reason, line.text);
-  }
-  if (!in.error().empty()) ctx.sink->reject(Position{ctx.file, 0, 0}, in.error(), "");
-  return Status::Ok();
-}
-
 // ---- entities from text ------------------------------------------------------------------
 
 namespace {
@@ -320,6 +287,11 @@ bool json_int(simdjson::dom::element obj, std::string_view key, std::int64_t& ou
     default:
       return false;
   }
+}
+
+void assign_lang(std::string& out, std::string_view code) {
+  if (code == "und") code = {};
+  out.assign(code);
 }
 
 bool text_is_true(std::string_view s) {

@@ -1,5 +1,5 @@
 // Building blocks shared by the Telegram and Twitter readers (telegram-export, telethon,
-// telegram-csv, twitter-io, twitter-v2, twitter-v1): the JSON-lines record loop, hashtag /
+// telegram-csv, twitter-io, twitter-v2, twitter-v1): hashtag /
 // mention / URL extraction from text where a format has no entities, the key of a Telegram
 // Desktop forward (which names its source but not the original post), Telegram peer ids,
 // reaction tallies and a per-file "first time this account is seen" filter.
@@ -24,17 +24,6 @@
 #include "ingest/reader.h"
 
 namespace groundswell {
-
-// Runs through a JSON-lines stream, handing each parsed line to `fn`. Handles what every
-// JSON-lines reader must: too-long lines, blank lines, malformed JSON, lines that are not
-// objects, invalid UTF-8 (repaired and counted in ctx), stream errors, ctx.stopped(). `fn`
-// returns "" on success or a reject reason (the loop rejects the line with its excerpt).
-class JsonLineLoop {
- public:
-  using LineFn = std::string (*)(void* self, simdjson::dom::element root, const Position& where,
-                                 ReadContext& ctx);
-  static Status run(InputStream& in, ReadContext& ctx, void* self, LineFn fn);
-};
 
 // Appends to m.hashtags, m.mentions and m.urls what `text` contains, by these rules:
 // a hashtag is '#' (or '＃') and a mention is '@' (or '＠'), not preceded by a word character,
@@ -93,6 +82,9 @@ class SeenAccounts {
 bool json_str(simdjson::dom::element obj, std::string_view key, std::string_view& out);
 bool json_int(simdjson::dom::element obj, std::string_view key, std::int64_t& out);
 bool json_bool(simdjson::dom::element obj, std::string_view key, bool& out);
+// A language code as the message's `lang`: "und" (undetermined, as Twitter writes it) and ""
+// mean no language, so the same tweet gives the same `lang` from every Twitter format.
+void assign_lang(std::string& out, std::string_view code);
 // Parses a CSV/text boolean: true/True/TRUE/1/yes -> true.
 bool text_is_true(std::string_view s);
 

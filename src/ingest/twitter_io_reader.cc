@@ -59,7 +59,7 @@ class TwitterIoReader : public CsvRowReader<TwitterIoReader> {
     std::string reason = parse_time_field(cell(kTime), "tweet_time", m, 0);
     if (!reason.empty()) return reason;
     m.text.assign(cell(kText));
-    m.lang.assign(cell(kLang));
+    assign_lang(m.lang, cell(kLang));
     std::string_view rt = cell(kRetweetId);
     if (!rt.empty() && (cols_[kIsRetweet] < 0 || text_is_true(cell(kIsRetweet)))) m.shares.assign(rt);
     m.reply_to.assign(cell(kReplyTo));

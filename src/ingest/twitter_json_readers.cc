@@ -1,15 +1,21 @@
-// The Twitter API JSON-lines formats: `twitter-v2` (twarc2 output: one API page per line with
-// data[], includes.users[] and includes.tweets[], or flattened one tweet per line with an
-// `author` object) and `twitter-v1` (API v1.1 tweet objects, one per line).
+// The Twitter API JSON formats, as JSON lines or whole documents (JsonRecordLoop): `twitter-v2`
+// (twarc2 output and saved API v2 responses: pages with data[] — or a single `data` object —
+// and includes.users[] / includes.tweets[], or flattened tweets with an `author` object; pages
+// of user objects from user lookups, followers and following are account records) and
+// `twitter-v1` (API v1.1 tweet objects; user objects, arrays of them and `{"users": [...]}`
+// pages are account records).
 //
 // Both use platform "twitter", chat_id "" and the tweet id as message_id, so the same tweet
 // read from any Twitter format is the same key and is stored once. Referenced originals in
 // includes.tweets[] are not stored as messages (they are not part of the collection); their
 // authors in includes.users[] are emitted as accounts. Users are emitted once per file.
+// Pages of other API objects (tweet counts, lists, compliance jobs) are rejected, one reject
+// a page naming what they hold.
 #include <fmt/format.h>
 
 #include "base/time.h"
 #include "ingest/json_line.h"
+#include "ingest/json_records.h"
 #include "ingest/readers.h"
 #include "ingest/telegram_twitter_common.h"
 
@@ -34,15 +40,32 @@ bool collect(simdjson::dom::element obj, std::string_view array, std::string_vie
   return true;
 }
 
+// What an element of a v2 page's data[] is.
+enum class V2Object { kTweet, kUser, kCount, kOther };
+
+bool has_key(simdjson::dom::element obj, std::string_view key) {
+  simdjson::dom::element v;
+  return !obj.at_key(key).get(v);
+}
+
+V2Object classify_v2(simdjson::dom::element o) {
+  if (has_key(o, "author_id") || has_key(o, "text") || has_key(o, "note_tweet") ||
+      has_key(o, "edit_history_tweet_ids"))
+    return V2Object::kTweet;
+  if (has_key(o, "username")) return V2Object::kUser;
+  if (has_key(o, "tweet_count") && has_key(o, "start")) return V2Object::kCount;
+  return V2Object::kOther;
+}
+
 class TwitterV2Reader : public Reader {
  public:
   Status read(InputStream& in, ReadContext& ctx) override {
-    return JsonLineLoop::run(in, ctx, this, &line);
+    return JsonRecordLoop::run(in, ctx, this, &record);
   }
 
  private:
-  static std::string line(void* self, simdjson::dom::element obj, const Position& where,
-                          ReadContext& ctx) {
+  static std::string record(void* self, simdjson::dom::element obj, const Position& where,
+                            ReadContext& ctx) {
     auto* r = static_cast<TwitterV2Reader*>(self);
     simdjson::dom::element data;
     if (!obj.at_key("data").get(data)) {
@@ -58,13 +81,35 @@ class TwitterV2Reader : public Reader {
           r->user_account(u, ctx);
         }
       }
-      if (data.is_object()) return r->tweet(data, where, ctx);
-      simdjson::dom::array tweets;
-      if (data.get_array().get(tweets)) return "field 'data' must be an array or an object";
-      // One page holds many tweets: a bad one is rejected alone.
-      for (auto t : tweets) {
-        std::string reason = r->tweet(t, where, ctx);
+      if (data.is_object()) return r->page_item(data, where, ctx);
+      simdjson::dom::array items;
+      if (data.get_array().get(items)) return "field 'data' must be an array or an object";
+      // One page holds many objects: a bad one is rejected alone. A page of other API
+      // objects (counts, lists, compliance jobs) is one reject naming them.
+      std::size_t read = 0, other = 0;
+      V2Object other_kind = V2Object::kOther;
+      for (auto t : items) {
+        ++read;
+        V2Object kind = t.is_object() ? classify_v2(t) : V2Object::kOther;
+        if (kind == V2Object::kCount || kind == V2Object::kOther) {
+          ++other;
+          other_kind = kind;
+          continue;
+        }
+        std::string reason = r->page_item(t, where, ctx);
         if (!reason.empty()) ctx.sink->reject(where, reason, element_excerpt(t));
+      }
+      if (other == 0) return {};
+      std::string what = other_kind == V2Object::kCount
+                             ? "tweet counts (twarc2 counts)"
+                             : "API objects that are neither tweets nor users (lists, "
+                               "compliance jobs, ...)";
+      if (other == read) return fmt::format("a page of {} {}, not tweets", other, what);
+      for (auto t : items) {
+        V2Object kind = t.is_object() ? classify_v2(t) : V2Object::kOther;
+        if (kind == V2Object::kCount || kind == V2Object::kOther)
+          ctx.sink->reject(where, fmt::format("not a tweet or a user: {}", what),
+                           element_excerpt(t));
       }
       return {};
     }
@@ -72,6 +117,18 @@ class TwitterV2Reader : public Reader {
     if (json_str(obj, "id", id)) return r->tweet(obj, where, ctx);
     if (!obj.at_key("errors").get(data)) return "API error page without data";
     return "neither an API page (data[]) nor a tweet (id, text)";
+  }
+
+  std::string page_item(simdjson::dom::element t, const Position& where, ReadContext& ctx) {
+    if (t.is_object() && classify_v2(t) == V2Object::kUser) {
+      bool wrong = false;
+      std::string id;
+      if (!json_string_or_number(t, "id", id, wrong) || id.empty())
+        return "a user object without 'id'";
+      user_account(t, ctx);
+      return {};
+    }
+    return tweet(t, where, ctx);
   }
 
   std::string tweet(simdjson::dom::element t, const Position& where, ReadContext& ctx) {
@@ -93,7 +150,7 @@ class TwitterV2Reader : public Reader {
     simdjson::dom::element note;
     if (!t.at_key("note_tweet").get(note) && json_str(note, "text", s)) m.text.assign(s);
     else if (json_str(t, "text", s)) m.text.assign(s);
-    if (json_str(t, "lang", s)) m.lang.assign(s);
+    if (json_str(t, "lang", s)) assign_lang(m.lang, s);
     simdjson::dom::array refs;
     if (!t.at_key("referenced_tweets").get(refs)) {
       for (auto ref : refs) {
@@ -178,19 +235,40 @@ class TwitterV2Reader : public Reader {
   std::vector<std::pair<std::string_view, simdjson::dom::element>> page_users_;
 };
 
+// A v1.1 user object (users/lookup, users/show, followers/list): a screen name and no
+// author of its own.
+bool is_v1_user(simdjson::dom::element o) {
+  return has_key(o, "screen_name") && !has_key(o, "user") &&
+         (has_key(o, "id_str") || has_key(o, "id"));
+}
+
 class TwitterV1Reader : public Reader {
  public:
   Status read(InputStream& in, ReadContext& ctx) override {
-    return JsonLineLoop::run(in, ctx, this, &line);
+    return JsonRecordLoop::run(in, ctx, this, &record);
   }
 
  private:
-  static std::string line(void* self, simdjson::dom::element t, const Position& where,
-                          ReadContext& ctx) {
+  static std::string record(void* self, simdjson::dom::element t, const Position& where,
+                            ReadContext& ctx) {
     auto* r = static_cast<TwitterV1Reader*>(self);
     simdjson::dom::element v;
     if (!t.at_key("delete").get(v)) return "a delete notice, not a tweet";
     if (!t.at_key("limit").get(v)) return "a rate-limit notice, not a tweet";
+    // Users: one user object, or a page {"users": [...]} (its embedded latest `status`
+    // is not stored: it is not part of a collection of tweets).
+    simdjson::dom::array users;
+    if (!t.at_key("users").get(users)) {
+      for (auto u : users) {
+        if (u.is_object() && is_v1_user(u)) r->user_account(u, ctx);
+        else ctx.sink->reject(where, "users[] entry is not a user object", element_excerpt(u));
+      }
+      return {};
+    }
+    if (is_v1_user(t)) {
+      r->user_account(t, ctx);
+      return {};
+    }
     MessageRecord& m = r->m_;
     m.clear();
     m.platform = "twitter";
@@ -212,7 +290,7 @@ class TwitterV1Reader : public Reader {
     bool extended = !t.at_key("extended_tweet").get(ext) && ext.is_object();
     if (extended && json_str(ext, "full_text", s)) m.text.assign(s);
     else if (json_str(t, "full_text", s) || json_str(t, "text", s)) m.text.assign(s);
-    if (json_str(t, "lang", s) && s != "und") m.lang.assign(s);
+    if (json_str(t, "lang", s)) assign_lang(m.lang, s);
     simdjson::dom::element rt;
     if (!t.at_key("retweeted_status").get(rt) && rt.is_object()) {
       json_string_or_number(rt, "id_str", m.shares, wrong);
@@ -276,36 +354,45 @@ class TwitterV1Reader : public Reader {
   SeenAccounts seen_;
 };
 
-std::string_view first_json_line(std::string_view head) {
-  if (head.starts_with("\xEF\xBB\xBF")) head.remove_prefix(3);
-  std::size_t i = head.find_first_not_of(" \t\r\n");
-  if (i == std::string_view::npos || head[i] != '{') return {};
-  return head.substr(i, head.find('\n', i) - i);
-}
-
 }  // namespace
 
 std::unique_ptr<Reader> make_twitter_v2_reader() { return std::make_unique<TwitterV2Reader>(); }
 std::unique_ptr<Reader> make_twitter_v1_reader() { return std::make_unique<TwitterV1Reader>(); }
 
-int sniff_twitter_v2(std::string_view head, std::string_view) {
-  std::string_view first = first_json_line(head);
-  auto has = [&](std::string_view s) { return first.find(s) != std::string_view::npos; };
-  if (first.empty() || has("\"id_str\"")) return 0;
-  bool page = (has("{\"data\":") || has("{\"data\": ")) &&
-              (has("\"author_id\"") || has("\"includes\"") || has("\"edit_history_tweet_ids\""));
-  if (page) return 95;
-  bool flat = has("\"author_id\"") && has("\"created_at\"") &&
-              (has("\"public_metrics\"") || has("\"__twarc\"") || has("\"author\"") ||
-               has("\"edit_history_tweet_ids\"") || has("\"conversation_id\""));
-  return flat ? 90 : 0;
+// A page of tweets or users (data[] or data{}), a page of other API objects (counts,
+// lists: read to be rejected by name and warned about), or a flattened tweet.
+int sniff_twitter_v2_record(simdjson::dom::element r) {
+  if (has_key(r, "id_str")) return 0;
+  simdjson::dom::element data;
+  if (!r.at_key("data").get(data)) {
+    simdjson::dom::element first = data;
+    simdjson::dom::array items;
+    if (!data.get_array().get(items)) {
+      if (items.size() == 0) return has_key(r, "meta") ? 80 : 0;
+      first = items.at(0).value_unsafe();
+    }
+    if (!first.is_object()) return 0;
+    V2Object kind = classify_v2(first);
+    if (kind == V2Object::kTweet || kind == V2Object::kUser) return 95;
+    if (kind == V2Object::kCount || (has_key(first, "id") && has_key(r, "meta"))) return 80;
+    return 0;
+  }
+  return has_key(r, "author_id") && has_key(r, "created_at") && has_key(r, "id") ? 90 : 0;
 }
 
-int sniff_twitter_v1(std::string_view head, std::string_view) {
-  std::string_view first = first_json_line(head);
-  auto has = [&](std::string_view s) { return first.find(s) != std::string_view::npos; };
-  if (first.empty()) return 0;
-  return has("\"id_str\"") && has("\"created_at\"") && has("\"user\"") ? 92 : 0;
+// A tweet (id_str, created_at, user{}), a user object, or a {"users": [...]} page.
+int sniff_twitter_v1_record(simdjson::dom::element r) {
+  simdjson::dom::element user;
+  if (has_key(r, "id_str") && has_key(r, "created_at") && !r.at_key("user").get(user) &&
+      user.is_object())
+    return 92;
+  if (is_v1_user(r) && (has_key(r, "followers_count") || has_key(r, "friends_count"))) return 90;
+  simdjson::dom::array users;
+  if (!r.at_key("users").get(users) && users.size() > 0) {
+    simdjson::dom::element u = users.at(0).value_unsafe();
+    if (u.is_object() && is_v1_user(u)) return 90;
+  }
+  return 0;
 }
 
 }  // namespace groundswell

@@ -6,6 +6,7 @@
 #include <tbb/global_control.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -16,6 +17,7 @@
 #include "eval/evaluate.h"
 #include "groundswell/version.h"
 #include "pipeline/commands.h"
+#include "pipeline/pseudonymize.h"
 
 namespace gs = groundswell;
 
@@ -26,6 +28,7 @@ struct Common {
   bool quiet = false;
   std::string log_format = "text";
   std::string pseudonymize_key;
+  std::string pseudonymize_key_file;
 };
 
 void add_common(CLI::App* cmd, Common& c) {
@@ -39,12 +42,17 @@ void add_common(CLI::App* cmd, Common& c) {
 }
 
 // Only for commands that write outputs: there the key makes every published file
-// pseudonymized (docs/privacy.md).
+// pseudonymized (docs/privacy.md). The key may also come from GROUNDSWELL_PSEUDONYM_KEY.
 void add_pseudonymize(CLI::App* cmd, Common& c) {
   cmd->add_option("--pseudonymize", c.pseudonymize_key,
                   "Replace account ids and handles in every output by a keyed hash (HMAC-SHA256 "
-                  "with KEY; same key, same pseudonyms); the key itself is never written")
+                  "with KEY; same key, same pseudonyms); the key itself is never written. "
+                  "Others on the machine can see a key given here: prefer "
+                  "--pseudonymize-key-file or the variable GROUNDSWELL_PSEUDONYM_KEY")
       ->type_name("KEY");
+  cmd->add_option("--pseudonymize-key-file", c.pseudonymize_key_file,
+                  "--pseudonymize with the key read from FILE (a final line break is ignored)")
+      ->type_name("FILE");
 }
 
 void add_detect(CLI::App* cmd, gs::DetectCliOptions& d) {
@@ -188,13 +196,24 @@ int main(int argc, char** argv) {
   run.detect.min_repetition_given = run_cmd->count("--min-repetition") > 0;
   run.sensitivity = !no_sensitivity;
   detect.detect.min_repetition_given = detect_cmd->count("--min-repetition") > 0;
+  if (*run_cmd || *detect_cmd || *report_cmd || *estimate_cmd) {
+    const char* env = std::getenv(std::string(gs::kPseudonymKeyVariable).c_str());
+    auto key = gs::resolve_pseudonym_key(
+        {common.pseudonymize_key_file, env ? env : "", common.pseudonymize_key});
+    if (!key) return finish(key.status());
+    const bool writes_files = !((*detect_cmd && detect.out_dir.empty()) ||
+                                (*estimate_cmd && estimate_out.empty()));
+    if (key->explicitly_asked && !writes_files) {
+      gs::log_error("--pseudonymize applies to the files written with --out; give --out DIR");
+      return 1;
+    }
+    if (!key->warning.empty()) gs::log_warn(key->warning);
+    if (!key->key.empty() && writes_files)
+      gs::log_info(fmt::format("pseudonymization key from {}", key->from));
+    common.pseudonymize_key = writes_files ? key->key : "";
+  }
   run.pseudonymize_key = common.pseudonymize_key;
   detect.pseudonymize_key = common.pseudonymize_key;
-  if (!common.pseudonymize_key.empty() &&
-      ((*detect_cmd && detect.out_dir.empty()) || (*estimate_cmd && estimate_out.empty()))) {
-    gs::log_error("--pseudonymize applies to the files written with --out; give --out DIR");
-    return 1;
-  }
   try {
     if (*run_cmd) return finish(gs::run_command(run));
     if (*detect_cmd) return finish(gs::detect_command(detect));

@@ -1,15 +1,22 @@
 #include "pipeline/pseudonymize.h"
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <numeric>
 
+#include "base/file.h"
 #include "base/json_writer.h"
 #include "base/output_file.h"
 
 namespace groundswell {
+
+namespace fs = std::filesystem;
+
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
@@ -61,6 +68,53 @@ bool reserved_segment(LinkHost host, std::string_view segment) {
 }
 
 }  // namespace
+
+Result<PseudonymKey> resolve_pseudonym_key(const PseudonymKeySources& sources) {
+  PseudonymKey k;
+  if (!sources.key_file.empty() && !sources.command_line.empty())
+    return Status::InvalidArgument(
+        "give the key either with --pseudonymize KEY or with --pseudonymize-key-file FILE, not "
+        "both");
+  if (!sources.key_file.empty()) {
+    std::error_code ec;
+    if (fs::is_directory(sources.key_file, ec))
+      return Status::InvalidArgument(
+          fmt::format("--pseudonymize-key-file {}: a folder, not a file", sources.key_file));
+    auto bytes = read_whole_file(sources.key_file);
+    if (!bytes)
+      return Status::InvalidArgument(fmt::format("--pseudonymize-key-file {}: cannot read it: {}",
+                                                 sources.key_file, std::strerror(errno)));
+    std::string key = std::move(*bytes);
+    if (key.ends_with('\n')) key.pop_back();
+    if (key.ends_with('\r')) key.pop_back();
+    if (key.empty())
+      return Status::InvalidArgument(
+          fmt::format("--pseudonymize-key-file {}: the file is empty", sources.key_file));
+    k.key = std::move(key);
+    k.from = "--pseudonymize-key-file " + sources.key_file;
+    k.explicitly_asked = true;
+    auto perms = fs::status(sources.key_file, ec).permissions();
+    if (!ec && (perms & (fs::perms::group_read | fs::perms::others_read)) != fs::perms::none)
+      k.warning = fmt::format("{} can be read by other users of this machine: chmod 600 it",
+                              sources.key_file);
+    return k;
+  }
+  if (!sources.command_line.empty()) {
+    k.key = sources.command_line;
+    k.from = "--pseudonymize";
+    k.warning = fmt::format(
+        "a key given as --pseudonymize KEY is visible to other users in the process list and "
+        "stays in the shell's history: prefer --pseudonymize-key-file FILE or {}",
+        kPseudonymKeyVariable);
+    k.explicitly_asked = true;
+    return k;
+  }
+  if (!sources.environment.empty()) {
+    k.key = sources.environment;
+    k.from = std::string(kPseudonymKeyVariable);
+  }
+  return k;
+}
 
 Pseudonymizer::Pseudonymizer(std::string_view key) : mac_(key) {
   fingerprint_ = hex_mac("", "groundswell key fingerprint").substr(0, 16);

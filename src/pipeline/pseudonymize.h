@@ -39,6 +39,30 @@ namespace groundswell {
 // What stands in for a reject's excerpt (raw input bytes) in every pseudonymized output.
 inline constexpr std::string_view kWithheldExcerpt = "[withheld: --pseudonymize]";
 
+// The environment variable that can hold the --pseudonymize key.
+inline constexpr std::string_view kPseudonymKeyVariable = "GROUNDSWELL_PSEUDONYM_KEY";
+
+// Where a --pseudonymize key comes from, in the order a user should prefer: a file that only
+// they can read, the environment (kPseudonymKeyVariable), or the command line, where other
+// users of the machine see it (ps) and the shell keeps it in its history.
+struct PseudonymKeySources {
+  std::string key_file;     // --pseudonymize-key-file FILE: the file's bytes, without a final
+                            // line break ("\n" or "\r\n")
+  std::string environment;  // the variable's value ("" when unset)
+  std::string command_line; // --pseudonymize KEY
+};
+struct PseudonymKey {
+  std::string key;   // "" = outputs are not pseudonymized
+  std::string from;     // where it came from, for the log: "--pseudonymize-key-file x", ...
+  std::string warning;  // how the key may leak, for the log; "" when it may not
+  bool explicitly_asked = false;  // given as an option (not only set in the environment)
+};
+// Picks the key: the command line and the key file exclude each other (a usage error names
+// both); either wins over the environment. A key file that cannot be read or is empty is an
+// error naming it; a key file others can read, and a key on the command line, come with a
+// warning.
+Result<PseudonymKey> resolve_pseudonym_key(const PseudonymKeySources& sources);
+
 class Pseudonymizer {
  public:
   explicit Pseudonymizer(std::string_view key);

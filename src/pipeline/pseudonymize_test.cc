@@ -21,6 +21,81 @@ std::string hex(const std::array<std::uint8_t, 32>& mac) {
   return s;
 }
 
+class PseudonymKeyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("gs-key-" + std::string(
+                            ::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string key_file(const std::string& bytes, std::filesystem::perms perms) {
+    auto path = dir_ / "key";
+    std::ofstream(path, std::ios::binary) << bytes;
+    std::filesystem::permissions(path, perms);
+    return path.string();
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(PseudonymKeyTest, KeyFileWithoutItsFinalLineBreak) {
+  const auto owner = std::filesystem::perms::owner_read | std::filesystem::perms::owner_write;
+  auto k = resolve_pseudonym_key({key_file("s3cret\n", owner), "from-env", ""});
+  ASSERT_TRUE(k.ok()) << k.status().message();
+  EXPECT_EQ(k->key, "s3cret");  // and the file wins over the environment
+  EXPECT_TRUE(k->explicitly_asked);
+  EXPECT_EQ(k->warning, "");
+  EXPECT_NE(k->from.find("--pseudonymize-key-file"), std::string::npos);
+  EXPECT_EQ(resolve_pseudonym_key({key_file("s3cret\r\n", owner), "", ""})->key, "s3cret");
+  // Only the one final line break goes: other bytes are part of the key.
+  EXPECT_EQ(resolve_pseudonym_key({key_file(" two\nlines \n\n", owner), "", ""})->key,
+            " two\nlines \n");
+  Pseudonymizer from_file(resolve_pseudonym_key({key_file("s3cret\n", owner), "", ""})->key);
+  EXPECT_EQ(from_file.fingerprint(), Pseudonymizer("s3cret").fingerprint());
+}
+
+TEST_F(PseudonymKeyTest, KeyFileOthersCanReadIsUsedWithAWarning) {
+  auto k = resolve_pseudonym_key(
+      {key_file("s3cret", std::filesystem::perms::owner_read | std::filesystem::perms::others_read),
+       "", ""});
+  ASSERT_TRUE(k.ok());
+  EXPECT_EQ(k->key, "s3cret");
+  EXPECT_NE(k->warning.find("chmod 600"), std::string::npos);
+}
+
+TEST_F(PseudonymKeyTest, BadKeyFilesAreUsageErrorsNamingTheFile) {
+  const std::string missing = (dir_ / "missing").string();
+  auto k = resolve_pseudonym_key({missing, "", ""});
+  ASSERT_FALSE(k.ok());
+  EXPECT_EQ(k.status().exit_code(), 1);
+  EXPECT_NE(k.status().message().find(missing), std::string::npos);
+  auto empty = resolve_pseudonym_key({key_file("\n", std::filesystem::perms::owner_read), "", ""});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.status().message().find("empty"), std::string::npos);
+  EXPECT_FALSE(resolve_pseudonym_key({dir_.string(), "", ""}).ok());
+  auto both = resolve_pseudonym_key(
+      {key_file("a", std::filesystem::perms::owner_read), "", "b"});
+  ASSERT_FALSE(both.ok());
+  EXPECT_EQ(both.status().exit_code(), 1);
+}
+
+TEST_F(PseudonymKeyTest, EnvironmentAloneAndTheCommandLine) {
+  auto env = resolve_pseudonym_key({"", "from-env", ""});
+  ASSERT_TRUE(env.ok());
+  EXPECT_EQ(env->key, "from-env");
+  EXPECT_FALSE(env->explicitly_asked);
+  EXPECT_EQ(env->from, kPseudonymKeyVariable);
+  EXPECT_EQ(env->warning, "");
+  auto cli = resolve_pseudonym_key({"", "from-env", "on-the-line"});
+  EXPECT_EQ(cli->key, "on-the-line");
+  EXPECT_NE(cli->warning.find("process list"), std::string::npos);
+  auto none = resolve_pseudonym_key({"", "", ""});
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->key, "");
+}
+
 TEST(Pseudonymizer, IdIsTruncatedHmacOfLabelledId) {
   Pseudonymizer p("secret");
   std::string id = p.account_id("channel123");

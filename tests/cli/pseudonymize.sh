@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# --pseudonymize KEY end to end (docs/privacy.md): no raw account id or handle in any file of
-# the output folder (database export and report included), the raw store outside it, the same
-# detection as without pseudonymization, byte-identical outputs for the same key, other
-# pseudonyms for another key, the key itself nowhere, and an export that `report` can read.
+# --pseudonymize end to end (docs/privacy.md): no raw account id or handle in any file of the
+# output folder (database export and report included), the raw store outside it, the same
+# detection as without pseudonymization, byte-identical outputs for the same key whether it
+# comes from the command line, a key file or the environment, other pseudonyms for another
+# key, the key itself nowhere, and an export that `report` can read.
 #   tests/cli/pseudonymize.sh BINARY BUILD_DIR
 set -uo pipefail
 bin=$1
@@ -88,8 +89,17 @@ check "support.csv identical" cmp -s "$work/p1/support.csv" "$work/plain/support
 check "edges.csv has source < target" \
   bash -c "tail -n +2 '$work/p1/edges.csv' | LC_ALL=C awk -F, '\$1 >= \$2 { bad = 1 } END { exit bad }'"
 
-# Same key: byte-identical outputs, whatever else differs between the runs.
-"$bin" run "${data[@]}" --out "$work/p2" --pseudonymize "$key"
+# Same key, here from a file only its owner can read: byte-identical outputs, whatever else
+# differs between the runs.
+printf '%s\n' "$key" > "$work/key" && chmod 600 "$work/key"
+"$bin" run "$work/gen/data" --actors "$work/gen/actors.toml" --threads 2 --out "$work/p2" \
+  --pseudonymize-key-file "$work/key" 2> "$work/p2.log"
+check "the log says where the key came from" grep -q "key from --pseudonymize-key-file" "$work/p2.log"
+check "the log never shows the key" bash -c "! grep -q -F '$key' '$work/p2.log'"
+check "no warning for a private key file" bash -c "! grep -qi 'warn' '$work/p2.log'"
+check "key file and key on the command line exclude each other" \
+  bash -c "! '$bin' run '$work/gen/data' --out '$work/p9' --pseudonymize x \
+             --pseudonymize-key-file '$work/key' 2>/dev/null"
 for f in accounts.csv clusters.csv edges.csv network.gexf network.graphml report.html \
          support.csv sensitivity.csv rejects.jsonl; do
   check "$f identical for the same key" cmp -s "$work/p1/$f" "$work/p2/$f"
@@ -110,11 +120,16 @@ check "another key gives other account pseudonyms" \
 check "report from the export succeeds" test -s "$work/r/report.html"
 check "report from the export shows the same pseudonyms" \
   test -z "$(comm -3 <(ids "$work/p1") <(ids "$work/r"))"
-# report --pseudonymize from the raw store: same pseudonyms as run, and an export.
-"$bin" report --db "$raw" --out "$work/rp" --pseudonymize "$key" --quiet
-check "report --pseudonymize writes an export" test -s "$work/rp/groundswell.db"
-check "report --pseudonymize gives run's accounts.csv" cmp -s "$work/p1/accounts.csv" "$work/rp/accounts.csv"
-check "report --pseudonymize gives run's report.html" cmp -s "$work/p1/report.html" "$work/rp/report.html"
+# report from the raw store with the key in the environment: same pseudonyms as run, and an
+# export.
+GROUNDSWELL_PSEUDONYM_KEY="$key" "$bin" report --db "$raw" --out "$work/rp" --quiet
+check "report with the key in the environment writes an export" test -s "$work/rp/groundswell.db"
+check "report with the key in the environment gives run's accounts.csv" \
+  cmp -s "$work/p1/accounts.csv" "$work/rp/accounts.csv"
+check "report with the key in the environment gives run's report.html" \
+  cmp -s "$work/p1/report.html" "$work/rp/report.html"
+check "detect without --out ignores a key in the environment" \
+  env GROUNDSWELL_PSEUDONYM_KEY="$key" "$bin" detect --db "$raw" --quiet
 # A raw database in the output folder is never overwritten by an export.
 "$bin" run "${data[@]}" --out "$work/plain" --pseudonymize "$key" 2>/dev/null
 check "refuses to replace a raw store in --out" test $? -ne 0

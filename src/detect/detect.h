@@ -240,6 +240,22 @@ class Detector {
   std::unique_ptr<Cache> cache_;
 };
 
+// How a behaviour's objects are used, for the report's data overview: actions (one per
+// message and object), distinct objects and acting accounts, and the `top` objects with the
+// most messages (then accounts). Objects are those of detection at the native settings
+// (canonical URLs, normalized hashtags, a repost acting only as a share; messages without a
+// time or an author left out). Nothing for similar_text and post.
+struct ObjectCount {
+  std::string key;  // display key, as in top_objects
+  std::uint64_t messages = 0, accounts = 0;
+};
+struct BehaviourObjects {
+  Behaviour behaviour = Behaviour::kShare;
+  std::uint64_t actions = 0, objects = 0, accounts = 0;
+  std::vector<ObjectCount> top;
+};
+BehaviourObjects count_objects(const Dataset& data, Behaviour behaviour, std::size_t top);
+
 // Optional per-account columns of accounts.csv filled by the signals stage.
 struct AccountScores {
   std::vector<double> inauthenticity_score;  // empty, or one per account (NaN = blank)

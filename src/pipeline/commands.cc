@@ -283,6 +283,8 @@ Result<Analysis> analyse(Store& store, const DetectOptions& options, const std::
     if (!report) return report.status();
     if (pseudonymizer) {
       pseudonymize_provenance(report->provenance, *a.scrubber);
+      if (report->overview)
+        for (auto& reason : report->overview->reject_reasons) reason.name = (*a.scrubber)(reason.name);
       report->meta.parameters.emplace_back("pseudonymized", true);
       report->meta.parameters.emplace_back("key_fingerprint", pseudonymizer->fingerprint());
     }

@@ -141,6 +141,9 @@ Result<ReportData> build_report_data(Store& store, const Dataset& d,
   if (lo != kNoTime)
     params.emplace_back("data_period", format_time_iso(lo) + " – " + format_time_iso(hi));
   GS_RETURN_IF_ERROR(add_provenance(store, limits, rd.provenance));
+  auto overview = build_overview(store, d, r, limits);
+  if (!overview) return overview.status();
+  rd.overview = std::move(*overview);
 
   auto score_of = [&](std::uint32_t a) -> std::optional<double> {
     if (!scores || a >= scores->size()) return std::nullopt;

@@ -23,7 +23,21 @@ struct ReportLimits {
   std::size_t max_evidence = 300;         // messages per cluster in the page
   std::size_t max_members = 200;          // per cluster
   std::size_t max_reject_samples = 50;
+  // overview
+  std::size_t max_top_accounts = 20;
+  std::size_t max_top_objects = 10;  // per behaviour
+  std::size_t max_languages = 12;    // the rest summed as "other"
+  std::size_t max_gaps = 10;         // longest stretches of at least an hour without a post
+  std::size_t max_reject_reasons = 10;
 };
+
+// The data overview (docs/report.md, `overview`): posts, accounts and events per platform and
+// day, the most active accounts, the most shared objects per behaviour, languages, time
+// coverage and gaps, rejected records by reason. From the dataset, plus the store's service
+// events and rejects. Deterministic.
+Result<ReportOverview> build_overview(Store& store, const Dataset& data,
+                                      const DetectionResult& detection,
+                                      const ReportLimits& limits = {});
 
 // When the run behind a report was made, as report.html and summary.json state it (ISO 8601
 // UTC): SOURCE_DATE_EPOCH (Unix seconds, https://reproducible-builds.org/specs/

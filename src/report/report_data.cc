@@ -177,6 +177,75 @@ void write_signal(JsonWriter& w, const ReportSignal& s) {
   w.end_array().end_object();
 }
 
+void write_counts(JsonWriter& w, std::string_view key, const std::vector<ReportCount>& rows) {
+  w.key(key).begin_array();
+  for (const ReportCount& c : rows)
+    w.begin_object().key("name").value(c.name).key("count").value(c.count).end_object();
+  w.end_array();
+}
+
+void write_overview(JsonWriter& w, const ReportOverview& o) {
+  w.begin_object();
+  w.key("first_time").value(o.first_time).key("last_time").value(o.last_time);
+  w.key("messages").value(o.messages).key("undated").value(o.undated);
+  w.key("days").value(o.days).key("active_days").value(o.active_days);
+  w.key("platforms").begin_array();
+  for (const ReportPlatformRow& p : o.platforms)
+    w.begin_object()
+        .key("platform").value(p.platform)
+        .key("messages").value(p.messages)
+        .key("events").value(p.events)
+        .key("accounts").value(p.accounts)
+        .end_object();
+  w.end_array().key("daily").begin_array();
+  for (const ReportDailyRow& d : o.daily)
+    w.begin_object()
+        .key("platform").value(d.platform)
+        .key("day").value(d.day)
+        .key("messages").value(d.messages)
+        .key("events").value(d.events)
+        .key("accounts").value(d.accounts)
+        .end_object();
+  w.end_array().key("top_accounts").begin_array();
+  for (const ReportTopAccount& a : o.top_accounts) {
+    w.begin_object().key("account").value(a.account);
+    put_text(w, "handle", a.handle);
+    put_text(w, "label", a.label);
+    put_text(w, "platform", a.platform);
+    w.key("messages").value(a.messages).key("reposts").value(a.reposts);
+    w.key("active_days").value(a.active_days);
+    w.key("first_time").value(a.first_time).key("last_time").value(a.last_time);
+    put(w, "cluster", a.cluster);
+    w.end_object();
+  }
+  w.end_array().key("behaviours").begin_array();
+  for (const ReportBehaviourUse& b : o.behaviours)
+    w.begin_object()
+        .key("behaviour").value(b.behaviour)
+        .key("actions").value(b.actions)
+        .key("objects").value(b.objects)
+        .key("accounts").value(b.accounts)
+        .end_object();
+  w.end_array().key("top_objects").begin_array();
+  for (const ReportObjectCount& c : o.top_objects)
+    w.begin_object()
+        .key("behaviour").value(c.behaviour)
+        .key("object").value(c.object)
+        .key("messages").value(c.messages)
+        .key("accounts").value(c.accounts)
+        .end_object();
+  w.end_array();
+  write_counts(w, "languages", o.languages);
+  w.key("gaps").begin_array();
+  for (const ReportGap& g : o.gaps)
+    w.begin_object().key("from").value(g.from).key("to").value(g.to).key("hours").value(g.hours)
+        .end_object();
+  w.end_array();
+  w.key("rejected").value(o.rejected);
+  write_counts(w, "reject_reasons", o.reject_reasons);
+  w.end_object();
+}
+
 }  // namespace
 
 std::string report_data_to_json(const ReportData& data) {
@@ -184,6 +253,10 @@ std::string report_data_to_json(const ReportData& data) {
   w.begin_object();
   w.key("meta");
   write_meta(w, data.meta);
+  if (data.overview) {
+    w.key("overview");
+    write_overview(w, *data.overview);
+  }
   w.key("provenance");
   write_provenance(w, data.provenance);
   w.key("headline");

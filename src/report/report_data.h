@@ -172,8 +172,87 @@ struct ReportSensitivityRow {
   bool baseline = false;
 };
 
+// ---- overview: what the data is, before anything was detected in it
+
+// Posts, service events and distinct posting accounts of one platform on one UTC day.
+struct ReportDailyRow {
+  std::string platform;
+  std::string day;  // YYYY-MM-DD
+  std::int64_t messages = 0;
+  std::int64_t events = 0;
+  std::int64_t accounts = 0;
+};
+
+struct ReportPlatformRow {
+  std::string platform;
+  std::int64_t messages = 0;
+  std::int64_t events = 0;
+  std::int64_t accounts = 0;  // distinct accounts with a post
+};
+
+struct ReportTopAccount {
+  std::string account;
+  std::string handle;
+  std::string label;
+  std::string platform;
+  std::int64_t messages = 0;
+  std::int64_t reposts = 0;      // of them, reposts (retweets, forwards)
+  std::int64_t active_days = 0;  // distinct UTC days with a post
+  std::string first_time;
+  std::string last_time;
+  std::optional<std::int64_t> cluster;
+};
+
+// An object (re-posted post, URL, domain, hashtag, media) with how many messages acted on it
+// and how many distinct accounts.
+struct ReportObjectCount {
+  std::string behaviour;
+  std::string object;
+  std::int64_t messages = 0;
+  std::int64_t accounts = 0;
+};
+
+// Per behaviour: actions, distinct objects, accounts that acted at all.
+struct ReportBehaviourUse {
+  std::string behaviour;
+  std::int64_t actions = 0;
+  std::int64_t objects = 0;
+  std::int64_t accounts = 0;
+};
+
+struct ReportCount {
+  std::string name;
+  std::int64_t count = 0;
+};
+
+// A stretch without any post, between two consecutive dated posts.
+struct ReportGap {
+  std::string from;  // ISO 8601 UTC
+  std::string to;
+  double hours = 0;
+};
+
+struct ReportOverview {
+  std::string first_time;  // earliest and latest post
+  std::string last_time;
+  std::int64_t messages = 0;  // posts, dated or not
+  std::int64_t undated = 0;   // posts without a time (left out of detection)
+  std::int64_t days = 0;      // UTC days from the first to the last post
+  std::int64_t active_days = 0;
+  std::vector<ReportPlatformRow> platforms;
+  std::vector<ReportDailyRow> daily;  // by day, then platform
+  std::vector<ReportTopAccount> top_accounts;
+  std::vector<ReportBehaviourUse> behaviours;
+  std::vector<ReportObjectCount> top_objects;  // per behaviour, most messages first
+  std::vector<ReportCount> languages;          // most posts first; "" = not given
+  std::vector<ReportGap> gaps;                 // longest first
+  std::int64_t rejected = 0;
+  std::vector<ReportCount> reject_reasons;  // most first; numbers in reasons written as N
+};
+
 struct ReportData {
   ReportMeta meta;
+  std::optional<ReportOverview> overview;
   ReportProvenance provenance;
   std::vector<ReportSupportRow> headline;
   std::vector<ReportSupportRow> series;

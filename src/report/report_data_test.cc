@@ -48,6 +48,22 @@ ReportData full_data() {
                        .bins = {{0, 0.5, 3}, {0.5, 1, 2}}});
   d.sensitivity.push_back({"window_s", std::int64_t{60}, "Front", "accounts", 80, 75, 85, true});
   d.assumptions = {"Clusters count as one voice."};
+  ReportOverview& o = d.overview.emplace();
+  o.first_time = "2024-03-01T00:00:00Z";
+  o.last_time = "2024-03-02T00:00:00Z";
+  o.messages = 7;
+  o.days = 2;
+  o.active_days = 2;
+  o.platforms.push_back({"telegram", 7, 1, 2});
+  o.daily.push_back({"telegram", "2024-03-01", 7, 1, 2});
+  o.top_accounts.push_back({"user1", "ali1", "Ali", "telegram", 5, 4, 2, "2024-03-01T00:00:00Z",
+                            "2024-03-02T00:00:00Z", 1});
+  o.behaviours.push_back({"share", 6, 2, 2});
+  o.top_objects.push_back({"share", "https://t.me/x/1", 5, 2});
+  o.languages.push_back({"fa", 7});
+  o.gaps.push_back({"2024-03-01T02:00:00Z", "2024-03-01T05:00:00Z", 3});
+  o.rejected = 1;
+  o.reject_reasons.push_back({"missing date", 1});
   return d;
 }
 
@@ -74,13 +90,16 @@ TEST(ReportDataToJson, FieldNamesMatchTheFrontEndFixture) {
 
   EXPECT_EQ(keys_of(ours.get_object().value()), keys_of(fixture.get_object().value()));
   // Objects: meta, provenance, network.
-  for (const char* section : {"meta", "provenance", "network"}) {
+  for (const char* section : {"meta", "overview", "provenance", "network"}) {
     EXPECT_EQ(keys_of(ours[section].get_object().value()), keys_of(fixture[section].get_object().value())) << section;
   }
   // Arrays of rows: the first row's fields.
   const std::vector<std::vector<std::string>> paths = {
       {"headline"}, {"series"}, {"share_of_voice"}, {"clusters"}, {"sensitivity"},
-      {"provenance", "files"}, {"provenance", "reject_samples"}, {"network", "nodes"}, {"network", "edges"}};
+      {"provenance", "files"}, {"provenance", "reject_samples"}, {"network", "nodes"}, {"network", "edges"},
+      {"overview", "platforms"}, {"overview", "daily"}, {"overview", "top_accounts"},
+      {"overview", "behaviours"}, {"overview", "top_objects"}, {"overview", "languages"},
+      {"overview", "gaps"}, {"overview", "reject_reasons"}};
   for (const auto& path : paths) {
     simdjson::dom::element a = ours;
     simdjson::dom::element b = fixture;

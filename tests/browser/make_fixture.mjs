@@ -229,6 +229,60 @@ for (const [parameter, values, chosen, slope] of [['window_s', [10, 30, 60, 120,
   }
 }
 
+// The data overview: two platforms, posts and service events per day, the most active
+// accounts, the most shared objects (hostile ones among them), languages, gaps, rejects.
+const overview = (() => {
+  const platforms = ['telegram', 'twitter'];
+  const daily = [];
+  for (let d = 0; d < days; d++) {
+    if (d === 20 || d === 21) continue;  // a two-day collection outage
+    const day = iso(day0 + d * 86400).slice(0, 10);
+    for (const platform of platforms) {
+      const level = platform === 'telegram' ? 1100 : 350;
+      const campaign = d >= 18 && d <= 29 ? 1.8 : 1;
+      const messages = Math.round(level * campaign * (0.8 + 0.4 * rand()));
+      daily.push({ platform, day, messages, events: platform === 'telegram' ? Math.floor(rand() * 9) : 0,
+        accounts: Math.round(messages / (3 + rand() * 2)) });
+    }
+  }
+  const byMessages = [...nodes].sort((a, b) => b.messages - a.messages || (a.id < b.id ? -1 : 1)).slice(0, 20);
+  const top_accounts = byMessages.map((n) => ({ account: n.id, handle: n.handle, label: n.label, platform: n.platform,
+    messages: n.messages, reposts: Math.floor(n.messages * (n.cluster != null ? 0.8 : 0.3)), active_days: 5 + Math.floor(rand() * 40),
+    first_time: iso(day0 + Math.floor(rand() * 5 * 86400)), last_time: iso(day0 + (40 + Math.floor(rand() * 4)) * 86400), cluster: n.cluster }));
+  const objects = {
+    share: ['https://t.me/frontnews/88', 'https://t.me/azadi_news/1201', 'twitter:1767000000000000001', PAYLOADS[1]],
+    link: ['https://example.org/statement', 'https://news.example.com/2024/03/rally', `https://example.org/${PAYLOADS[2]}`],
+    domain: ['example.org', 'news.example.com', 't.me'],
+    hashtag: ['#آزادی', '#ExampleFront', '#CivicAlliance'],
+  };
+  const behaviours = [];
+  const top_objects = [];
+  for (const [behaviour, list] of Object.entries(objects)) {
+    behaviours.push({ behaviour, actions: 4000 + Math.floor(rand() * 9000), objects: 900 + Math.floor(rand() * 3000),
+      accounts: 150 + Math.floor(rand() * 200) });
+    let count = 300 + Math.floor(rand() * 200);
+    for (const object of list) {
+      top_objects.push({ behaviour, object, messages: count, accounts: Math.max(1, Math.floor(count * (0.5 + rand() * 0.5))) });
+      count = Math.floor(count * (0.4 + rand() * 0.4));
+    }
+  }
+  const messages = daily.reduce((s, r) => s + r.messages, 0);
+  return {
+    first_time: iso(day0 + 3600), last_time: iso(day0 + (days - 1) * 86400 + 80000), messages: messages + 12, undated: 12,
+    days, active_days: days - 2,
+    platforms: platforms.map((platform) => ({ platform, messages: daily.filter((r) => r.platform === platform).reduce((s, r) => s + r.messages, 0),
+      events: daily.filter((r) => r.platform === platform).reduce((s, r) => s + r.events, 0),
+      accounts: nodes.filter((n) => n.platform === platform).length })),
+    daily, top_accounts, behaviours, top_objects,
+    languages: [{ name: 'fa', count: Math.round(messages * 0.61) }, { name: 'en', count: Math.round(messages * 0.3) },
+      { name: '', count: messages - Math.round(messages * 0.61) - Math.round(messages * 0.3) }],
+    gaps: [{ from: iso(day0 + 19 * 86400 + 86000), to: iso(day0 + 22 * 86400 + 300), hours: round((3 * 86400 + 300 - 86000) / 3600, 2) },
+      { from: iso(day0 + 5 * 86400 + 7200), to: iso(day0 + 5 * 86400 + 7200 + 5400), hours: 1.5 }],
+    rejected: 41,
+    reject_reasons: [{ name: 'missing required field: date', count: 38 }, { name: `absurd timestamp (year N) ${PAYLOADS[0]}`, count: 3 }],
+  };
+})();
+
 const data = {
   meta: {
     title: 'Support for three actors on Telegram and Twitter (synthetic fixture)',
@@ -236,6 +290,7 @@ const data = {
     parameters: { behaviours: 'share,link,similar_text,hashtag', window_s: 60, min_repetition: 2, similarity: 0.8,
       fdr: 0.05, null_replicates: 99, score_threshold: 0.7, bootstrap_replicates: 1000 },
   },
+  overview,
   provenance: {
     files: [
       { path: 'exports/front_news/result.json', format: 'telegram-export', records_read: 40211, stored: 39870, duplicates: 300, rejected: 41 },

@@ -168,6 +168,37 @@ async function main() {
       expect(actors.includes('جبهه آزادی'), 'Persian actor name missing from the headline chart');
     });
 
+    await check('the data overview comes first: counts, daily charts, accounts, objects, gaps, rejects', async () => {
+      const ov = fixture.overview;
+      const state = await page.evaluate(() => ({
+        first: document.querySelector('section').id,
+        lede: document.querySelector('#overview .lede')?.textContent || '',
+        charts: [...document.querySelectorAll('#overview figure[data-chart]')].map((f) => ({
+          chart: f.dataset.chart, rects: f.querySelectorAll('svg rect').length })),
+        accounts: document.querySelectorAll('#overview table.top-accounts tbody tr').length,
+        blocks: [...document.querySelectorAll('#overview .object-block')].map((b) => ({
+          behaviour: b.dataset.behaviour, rows: b.querySelectorAll('tbody tr').length })),
+        gaps: document.querySelectorAll('#overview table.gaps tbody tr').length,
+        reasons: document.querySelectorAll('#overview table.reject-reasons tbody tr').length,
+        languages: document.querySelector('#overview .languages')?.textContent || '',
+      }));
+      expect(state.first === 'overview', `first section: ${state.first}`);
+      const posts = ov.platforms.reduce((s, p) => s + p.messages, 0) + ov.undated;
+      expect(state.lede.includes(`${posts.toLocaleString('en-US')} posts`) && state.lede.includes('2 platforms'), `lede: ${state.lede}`);
+      expect(state.lede.includes('41 records were rejected'), `lede: ${state.lede}`);
+      // Posts, accounts and (this data has them) service events, one bar per platform and day.
+      expect(state.charts.map((c) => c.chart).join() === 'messages,accounts,events', JSON.stringify(state.charts));
+      const bars = ov.daily.length;
+      for (const c of state.charts.slice(0, 2)) expect(c.rects >= bars, `${c.chart}: ${c.rects} bars for ${bars} rows`);
+      expect(state.accounts === ov.top_accounts.length, `${state.accounts} top accounts`);
+      expect(state.blocks.map((b) => b.behaviour).join() === 'share,link,domain,hashtag', JSON.stringify(state.blocks));
+      for (const b of state.blocks) {
+        expect(b.rows === ov.top_objects.filter((o) => o.behaviour === b.behaviour).length, JSON.stringify(b));
+      }
+      expect(state.gaps === ov.gaps.length && state.reasons === ov.reject_reasons.length, `${state.gaps} gaps, ${state.reasons} reasons`);
+      expect(/fa 6\d\.\d%/.test(state.languages) && state.languages.includes('not given'), `languages: ${state.languages}`);
+    });
+
     await check('network renders every account, coloured by cluster', async () => {
       const stage = await page.$('#gs-network-stage');
       expect(stage, 'no network stage');
@@ -325,7 +356,7 @@ async function main() {
     await check('empty report says what is missing', async () => {
       const { page: empty, log: emptyLog } = await openReport(context, args.empty);
       const text = await empty.evaluate(() => document.body.innerText);
-      for (const phrase of ['No actors defined', 'No clusters found', 'No coordination network', 'No account signals', 'No input files recorded']) {
+      for (const phrase of ['No data overview', 'No actors defined', 'No clusters found', 'No coordination network', 'No account signals', 'No input files recorded']) {
         expect(text.includes(phrase), `missing "${phrase}"`);
       }
       expect(emptyLog.errors.length === 0, emptyLog.errors.join('\n'));
@@ -349,7 +380,7 @@ async function main() {
           sections: document.querySelectorAll('section').length,
           failed: [...document.querySelectorAll('.error')].map((e) => e.textContent),
         }));
-        expect(state.sections === 10, `${state.sections} sections`);
+        expect(state.sections === 11, `${state.sections} sections`);
         expect(state.failed.length === 0, `sections failed: ${state.failed.join('; ')}`);
         expect(oddLog.errors.length === 0, oddLog.errors.join('\n'));
         await odd.close();

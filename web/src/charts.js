@@ -142,3 +142,27 @@ export function histogramChart(signal) {
     marks,
   });
 }
+
+const PLATFORM_COLORS = ['#4269d0', '#ff725c', '#3ca951', '#a463f2', '#efb118', '#9c6b4e', '#6cc5b0', '#97bbf5'];
+
+// Daily counts of the data overview (posts, accounts or events), stacked by platform: one
+// bar per UTC day.
+export function dailyChart(rows, field, platforms, width = 520) {
+  const data = rows.map((r) => ({ platform: String(r.platform ?? ''), date: parsePeriod(r.day), value: r[field] }))
+    .filter((r) => r.date && isNum(r.value));
+  if (!data.length) return emptyNote('Nothing to draw.');
+  const domain = platforms.length ? platforms : [...new Set(data.map((r) => r.platform))];
+  return Plot.plot({
+    width,
+    height: 220,
+    marginLeft: 50,
+    x: { type: 'utc', label: null },
+    y: { grid: true, label: null, tickFormat: compact },
+    color: { domain, range: domain.map((_, i) => PLATFORM_COLORS[i % PLATFORM_COLORS.length]), legend: domain.length > 1 },
+    marks: [
+      Plot.rectY(data, { x: 'date', y: 'value', interval: 'day', fill: 'platform', insetLeft: 0.5, insetRight: 0.5,
+        title: (r) => `${r.platform} · ${r.date.toISOString().slice(0, 10)}\n${fmtNum(r.value)}` }),
+      Plot.ruleY([0]),
+    ],
+  });
+}

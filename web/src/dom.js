@@ -87,7 +87,8 @@ export function emptyNote(text) {
   return h('p', { class: 'empty' }, text);
 }
 
-export function table(columns, rows, options = {}) {
+export function table(allColumns, rows, options = {}) {
+  const columns = allColumns.filter((c) => c);
   const head = h('thead', null, h('tr', null, columns.map((c) =>
     h('th', { class: c.num ? 'num' : null, scope: 'col', title: c.title }, c.label))));
   const body = h('tbody');

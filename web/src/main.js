@@ -6,8 +6,10 @@ import './report.css';
 import { h, arr, obj, isNum, fmtNum, fmtPct, fmtP, fmtDuration, fmtTime, safeHref, emptyNote, table, dataText } from './dom.js';
 import { headlineChart, seriesChart, shareOfVoiceChart, histogramChart, sortMetrics } from './charts.js';
 import { renderNetwork, clusterColor } from './network.js';
+import { renderOverview } from './overview.js';
 
 const SECTIONS = [
+  ['overview', 'The data'],
   ['headline', 'Headline'],
   ['series', 'Support over time'],
   ['share', 'Share of voice'],
@@ -368,6 +370,7 @@ function main() {
   if (error) root.append(h('p', { class: 'error' }, error));
   const actors = actorList(data);
   const renderers = {
+    overview: (b) => renderOverview(b, data),
     headline: (b) => renderHeadline(b, data, actors),
     series: (b) => renderSeries(b, data, actors),
     share: (b) => renderShare(b, data, actors),

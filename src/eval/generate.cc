@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -62,6 +64,23 @@ bool in_office_hours(std::int64_t utc_ms, int tz_min) {
 bool in_waking_hours(std::int64_t utc_ms, int tz_min) {
   int h = local_hour(utc_ms, tz_min);
   return h >= 8 && h < 23;
+}
+
+// Time zones of organic accounts and how Persian and English speakers spread over them:
+// Persian speakers mostly in Iran, some in the diaspora; English speakers spread out.
+struct Zone {
+  int tz;
+  double fa, en;
+};
+constexpr Zone kZones[] = {{kTehran, 0.78, 0.05}, {240, 0.05, 0.05},  {60, 0.09, 0.30},
+                           {0, 0.02, 0.15},       {-300, 0.04, 0.27}, {-480, 0.02, 0.18}};
+int pick_zone(GenRng& rng, Lang lang) {
+  double u = rng.unit(), acc = 0;
+  for (const Zone& z : kZones) {
+    acc += lang == Lang::kFa ? z.fa : z.en;
+    if (u < acc) return z.tz;
+  }
+  return kTehran;
 }
 
 std::uint64_t hash_string(std::string_view s, std::uint64_t salt) {
@@ -152,7 +171,7 @@ struct ActivityPool {
   double weight = 0;  // share of the platform's organic activity
 };
 
-enum class CampaignKind : std::uint8_t { kCoShare, kCopyPaste, kCoLink, kForwardRing };
+enum class CampaignKind : std::uint8_t { kCoShare, kCopyPaste, kCoLink, kForwardRing, kScheduled };
 std::string_view kind_name(CampaignKind k) {
   switch (k) {
     case CampaignKind::kCoShare:
@@ -163,6 +182,8 @@ std::string_view kind_name(CampaignKind k) {
       return "co_link";
     case CampaignKind::kForwardRing:
       return "forward_ring";
+    case CampaignKind::kScheduled:
+      return "scheduled";
   }
   return "";
 }
@@ -175,8 +196,13 @@ struct Campaign {
   bool evasive = false;
   bool in_io_archive = false;
   bool in_group = false;  // Telegram copy-paste inside the group chat
+  // Co-share fired by one operator signal per item (the sleepers): members retweet within a
+  // minute or two of a signal that comes minutes after the post, and their own posts are
+  // ordinary organic activity on their daily rhythm (fillers_per_day is then that activity).
+  bool signalled = false;
   int tz_min = kTehran;
   double participation = 1.0;
+  std::string schedule;  // for truth.json
   double fillers_per_day = 1.5;
   std::vector<std::int32_t> members;
   std::vector<std::int64_t> triggers;  // sorted times
@@ -184,6 +210,32 @@ struct Campaign {
   std::vector<std::string> items;  // JSON objects for truth.json
   std::int64_t coordinated_messages = 0;
   std::int64_t filler_messages = 0;
+};
+
+// Scheduled automation: three fixed local clock times a day, a 90-second slot each.
+constexpr int kScheduleLocalMinutes[] = {9 * 60 + 30, 14 * 60 + 30, 21 * 60 + 30};
+constexpr std::int64_t kScheduleSlotMs = 90 * 1000;
+
+// Organic look-alikes: organic accounts that act together for an organic reason, which a
+// detector must not call inauthentic. Notification fans re-share every post of an account
+// they follow within minutes, each on its own; a crowd reacts to a live event (a match).
+enum class LookalikeKind : std::uint8_t { kNotificationFans, kCrowd };
+constexpr double kFanRetweetShare = 0.7;
+constexpr double kFanMinDelayS = 20, kFanMaxDelayS = 240;
+
+struct Lookalike {
+  std::string name;
+  LookalikeKind kind = LookalikeKind::kNotificationFans;
+  int actor = -1;              // fans of a movement's official account: the movement
+  std::int32_t followed = -1;  // fans: the account followed
+  std::vector<std::int32_t> members;
+  std::vector<double> median_delay_s;  // fans: each fan's own typical delay
+  std::vector<std::int64_t> posts;     // fans: when the followed account posts (sorted)
+  std::size_t next_post = 0;
+  std::int64_t kickoff_ms = 0, final_whistle_ms = 0;  // crowd: the match
+  std::vector<std::int64_t> goals;                    // crowd: goal times (sorted)
+  std::int64_t followed_posts = 0;                    // fans: posts of the followed account written
+  std::int64_t messages = 0;                          // the members' messages for it
 };
 
 // ---------------------------------------------------------------------------------------
@@ -226,6 +278,7 @@ struct Event {
   EventType type = EventType::kTweet;
   std::uint8_t flags = 0;
   std::int16_t campaign = -1;
+  std::int16_t lookalike = -1;  // organic look-alike the message belongs to
   std::int32_t account = -1;
   std::int32_t defines_item = -1;  // pool slot this message fills when written
   std::int32_t target_item = -1;   // pool slot of the message referred to
@@ -478,6 +531,7 @@ struct Scale {
   std::int64_t tw_organic_accounts, tg_channels, tg_users, campaign_members, ring_channels;
   std::int64_t viral_bursts, tg_viral_bursts;
   double viral_median;
+  std::int64_t fans;  // per group of notification fans
 };
 
 Scale make_scale(std::int64_t n) {
@@ -497,6 +551,7 @@ Scale make_scale(std::int64_t n) {
   // Viral retweets take about 8% of the Twitter volume.
   s.viral_median =
       std::max(20.0, nd * s.tw_share * 0.08 / static_cast<double>(s.viral_bursts) * 0.75);
+  s.fans = clampi(120.0 * std::pow(nd / 1e6, 0.35), 15, 1000);
   return s;
 }
 
@@ -506,6 +561,7 @@ class Generator {
       : opt_(options),
         scale_(make_scale(options.messages)),
         rng_(mix_seed(options.seed, 1)),
+        case_rng_(mix_seed(options.seed, 2)),
         start_ms_(options.start_unix * 1000),
         end_ms_(start_ms_ + options.days * kDayMs),
         recent_tw_(4096),
@@ -524,25 +580,41 @@ class Generator {
   // setup
   void create_accounts();
   void create_campaigns();
+  void create_lookalikes();
+  void create_scheduled_and_sleepers();
   std::int32_t add_account(Account a);
   std::string unique_handle(std::string base);
-  std::uint64_t unique_numeric(std::uint64_t lo, std::uint64_t hi);
-  std::uint64_t twitter_user_id(std::int64_t created_ms);
+  std::uint64_t unique_numeric(std::uint64_t lo, std::uint64_t hi) {
+    return unique_numeric(lo, hi, rng_);
+  }
+  std::uint64_t unique_numeric(std::uint64_t lo, std::uint64_t hi, GenRng& rng);
+  std::uint64_t twitter_user_id(std::int64_t created_ms, GenRng& rng);
   void make_twitter_account(Account& a, GenRng& rng, bool patterned_handle);
-  std::int64_t random_trigger_time(const Campaign& c);
+  std::int64_t random_trigger_time(const Campaign& c, GenRng& rng);
+  std::int64_t random_daytime(GenRng& rng, std::int64_t last, int tz_min);
   Status open_outputs();
 
   // simulation
+  // Events of the look-alikes and of the campaigns added with them are numbered apart (after
+  // all others of the same millisecond), so every other event keeps its number and what is
+  // drawn from it (a Telegram post's views, reactions, pin).
   void push(Event e) {
-    e.seq = next_seq_++;
+    e.seq = adding_cases_ ? kCaseSeq | next_case_seq_++ : next_seq_++;
     queue_.push(std::move(e));
   }
   ContentSpec random_spec(const Account& a, GenRng& rng, bool twitter);
+  void organic_tweet_action(Event& e, const Account& a, GenRng& rng);
   void generate_slot(std::int64_t slot_start);
   void organic_twitter(std::int64_t slot_start);
   void organic_telegram(std::int64_t slot_start);
   void campaign_slot(Campaign& c, int index, std::int64_t slot_start);
   void trigger_campaign(Campaign& c, int index, std::int64_t t);
+  template <typename Delay>
+  void co_share_item(std::int16_t cidx, int actor, std::int64_t t, ContentSpec base,
+                     const std::vector<std::int32_t>& joining, GenRng& rng, Delay&& delay);
+  void scheduled_slot(Campaign& c, int index, std::int64_t slot_start);
+  void sleeper_slot(Campaign& c, int index, std::int64_t slot_start);
+  void lookalike_slot(Lookalike& g, int index, std::int64_t slot_start);
   void viral_slot(std::int64_t slot_start);
   std::int64_t member_delay(const Campaign& c, GenRng& rng);
   void emit(Event& e);
@@ -574,6 +646,9 @@ class Generator {
   const GenerateOptions opt_;
   Scale scale_;
   GenRng rng_;
+  // The look-alikes and the campaigns added with them (scheduled automation, sleepers) draw
+  // from their own stream, so the rest of the data keeps its draws.
+  GenRng case_rng_;
   std::int64_t start_ms_, end_ms_;
   fs::path out_;
 
@@ -584,6 +659,8 @@ class Generator {
   std::vector<ActivityPool> tw_pools_;
   ActivityPool tg_channel_pool_, tg_user_pool_;
   std::vector<std::int32_t> tw_organic_, tg_channels_organic_, tg_users_organic_;
+  std::vector<std::int32_t> tw_organic_extra_;  // organic, outside the activity pools (the outlet)
+  std::vector<Lookalike> lookalikes_;
   std::vector<std::vector<std::int32_t>> actor_tw_official_, actor_tg_official_;
   std::vector<std::int32_t> popular_tw_;
   std::vector<std::string> mention_handles_;
@@ -607,6 +684,7 @@ class Generator {
   // Per account: messages written, and per actor what they expressed (the truth's visible
   // supporters, from what the generator itself wrote: see record_acts()).
   std::vector<std::int32_t> written_;
+  std::vector<std::int32_t> lookalike_written_;  // per account: messages for its look-alike
   struct Acts {
     std::int32_t support = 0, opposition = 0;          // all messages
     std::int32_t own_support = 0, own_opposition = 0;  // own words (not re-posts)
@@ -621,6 +699,9 @@ class Generator {
   // simulation state
   std::priority_queue<Event, std::vector<Event>, EventLater> queue_;
   std::uint64_t next_seq_ = 0;
+  static constexpr std::uint64_t kCaseSeq = 1ULL << 62;
+  std::uint64_t next_case_seq_ = 0;
+  bool adding_cases_ = false;
   ItemPool pool_;
   Ring<Ref> recent_tw_;
   std::vector<Ring<Ref>> recent_tw_actor_;
@@ -683,31 +764,31 @@ std::string Generator::unique_handle(std::string base) {
   }
 }
 
-std::uint64_t Generator::unique_numeric(std::uint64_t lo, std::uint64_t hi) {
+std::uint64_t Generator::unique_numeric(std::uint64_t lo, std::uint64_t hi, GenRng& rng) {
   for (;;) {
-    std::uint64_t v = lo + rng_.below(hi - lo);
+    std::uint64_t v = lo + rng.below(hi - lo);
     if (numeric_ids_.insert(v).second) return v;
   }
 }
 
-std::uint64_t Generator::twitter_user_id(std::int64_t created_ms) {
+std::uint64_t Generator::twitter_user_id(std::int64_t created_ms, GenRng& rng) {
   // Accounts from before late 2013 have short sequential ids; later ones are snowflakes.
   if (created_ms < 1383264000000LL) {
     auto span =
         static_cast<double>(created_ms - 1230768000000LL) / (1383264000000.0 - 1230768000000.0);
     auto base = static_cast<std::uint64_t>(20000000.0 + span * 2000000000.0);
-    return unique_numeric(base, base + 5000000);
+    return unique_numeric(base, base + 5000000, rng);
   }
   for (;;) {
     std::uint64_t v =
-        (static_cast<std::uint64_t>(created_ms - kTwitterEpochMs) << 22) | rng_.below(1u << 22);
+        (static_cast<std::uint64_t>(created_ms - kTwitterEpochMs) << 22) | rng.below(1u << 22);
     if (numeric_ids_.insert(v).second) return v;
   }
 }
 
 void Generator::make_twitter_account(Account& a, GenRng& rng, bool patterned_handle) {
   a.platform = Platform::kTwitter;
-  a.numeric_id = twitter_user_id(a.created_ms);
+  a.numeric_id = twitter_user_id(a.created_ms, rng);
   a.id = std::to_string(a.numeric_id);
   const bool fa = a.lang == Lang::kFa;
   std::size_t first_index = rng.below(fa ? kPersianFirstNames : 30);
@@ -751,21 +832,6 @@ void Generator::make_twitter_account(Account& a, GenRng& rng, bool patterned_han
 
 void Generator::create_accounts() {
   GenRng& rng = rng_;
-  struct Zone {
-    int tz;
-    double fa, en;
-  };
-  // Persian speakers mostly in Iran, some in the diaspora; English speakers spread out.
-  const Zone zones[] = {{kTehran, 0.78, 0.05}, {240, 0.05, 0.05},  {60, 0.09, 0.30},
-                        {0, 0.02, 0.15},       {-300, 0.04, 0.27}, {-480, 0.02, 0.18}};
-  auto pick_zone = [&](Lang lang) {
-    double u = rng.unit(), acc = 0;
-    for (const Zone& z : zones) {
-      acc += lang == Lang::kFa ? z.fa : z.en;
-      if (u < acc) return z.tz;
-    }
-    return kTehran;
-  };
   auto pick_actor = [&]() -> std::int8_t {
     if (!rng.chance(0.16)) return -1;
     double u = rng.unit();
@@ -828,12 +894,12 @@ void Generator::create_accounts() {
   }
 
   // Organic Twitter accounts: heavy-tailed activity.
-  tw_pools_.resize(std::size(zones));
-  for (std::size_t z = 0; z < std::size(zones); ++z) tw_pools_[z].tz_min = zones[z].tz;
+  tw_pools_.resize(std::size(kZones));
+  for (std::size_t z = 0; z < std::size(kZones); ++z) tw_pools_[z].tz_min = kZones[z].tz;
   for (std::int64_t i = 0; i < scale_.tw_organic_accounts; ++i) {
     Account a;
     a.lang = rng.chance(0.7) ? Lang::kFa : Lang::kEn;
-    a.tz_min = pick_zone(a.lang);
+    a.tz_min = pick_zone(rng, a.lang);
     a.actor = pick_actor();
     a.activity = rng.pareto(1.4, 400);
     a.created_ms = old_start + static_cast<std::int64_t>(
@@ -955,7 +1021,7 @@ void Generator::create_accounts() {
     u.platform = Platform::kTelegram;
     u.tg_kind = TgKind::kUser;
     u.lang = rng.chance(0.85) ? Lang::kFa : Lang::kEn;
-    u.tz_min = u.lang == Lang::kFa ? kTehran : pick_zone(Lang::kEn);
+    u.tz_min = u.lang == Lang::kFa ? kTehran : pick_zone(rng, Lang::kEn);
     u.actor = pick_actor();
     u.activity = rng.pareto(1.3, 200);
     u.numeric_id = unique_numeric(100000000, 7000000000);
@@ -976,12 +1042,12 @@ void Generator::create_accounts() {
   mark_.assign(accounts_.size() + 4096, 0);
 }
 
-std::int64_t Generator::random_trigger_time(const Campaign& c) {
+std::int64_t Generator::random_trigger_time(const Campaign& c, GenRng& rng) {
   // Room at the end so every member's action still falls in the period.
   const std::int64_t last = end_ms_ - 4 * kHourMs;
   for (;;) {
     std::int64_t t = start_ms_ + static_cast<std::int64_t>(
-                                     rng_.below(static_cast<std::uint64_t>(last - start_ms_)));
+                                     rng.below(static_cast<std::uint64_t>(last - start_ms_)));
     bool ok = c.evasive ? in_waking_hours(t, c.tz_min) : in_office_hours(t, c.tz_min);
     // Leave office hours room for the fast members to finish before the lunch pause.
     if (ok && !c.evasive && !in_office_hours(t + 2 * kMinuteMs, c.tz_min)) ok = false;
@@ -1025,6 +1091,7 @@ void Generator::create_campaigns() {
     c.in_io_archive = p.platform == Platform::kTwitter && !p.evasive;
     c.tz_min = p.evasive ? 60 : kTehran;
     c.participation = p.evasive ? 0.4 : (p.kind == CampaignKind::kForwardRing ? 0.9 : 0.95);
+    c.schedule = p.evasive ? "daily 08-23 local" : "Mon-Fri 09-17 local, lunch 12-13";
     // Members' own posts: enough for their schedule to show, about 0.6% of the data each.
     double members_for_rate = static_cast<double>(
         p.kind == CampaignKind::kForwardRing ? scale_.ring_channels : scale_.campaign_members);
@@ -1084,13 +1151,10 @@ void Generator::create_campaigns() {
     }
     double per_item = static_cast<double>(members) * c.participation;
     auto items = std::max<std::int64_t>(5, std::llround(n * 0.014 / per_item));
-    for (std::int64_t k = 0; k < items; ++k) c.triggers.push_back(random_trigger_time(c));
+    for (std::int64_t k = 0; k < items; ++k) c.triggers.push_back(random_trigger_time(c, rng_));
     std::sort(c.triggers.begin(), c.triggers.end());
     campaigns_.push_back(std::move(c));
   }
-  mark_.assign(accounts_.size(), 0);
-  written_.assign(accounts_.size(), 0);
-  acts_.assign(accounts_.size(), {});
 
   // Viral bursts: popular posts that many organic accounts share within minutes.
   for (std::int64_t b = 0; b < scale_.viral_bursts + scale_.tg_viral_bursts; ++b) {
@@ -1116,6 +1180,208 @@ void Generator::create_campaigns() {
   }
   std::sort(virals_.begin(), virals_.end(),
             [](const Viral& a, const Viral& b) { return a.t_ms < b.t_ms; });
+}
+
+// A time in [start, last) drawn by the daily rhythm of time zone tz_min (busy evenings,
+// quiet nights).
+std::int64_t Generator::random_daytime(GenRng& rng, std::int64_t last, int tz_min) {
+  const double peak = *std::max_element(std::begin(kDiurnal), std::end(kDiurnal));
+  for (;;) {
+    std::int64_t t = start_ms_ + static_cast<std::int64_t>(
+                                     rng.below(static_cast<std::uint64_t>(last - start_ms_)));
+    if (rng.unit() * peak < kDiurnal[local_hour(t, tz_min)]) return t;
+  }
+}
+
+// Organic look-alikes, made of organic accounts that already exist (plus the news outlet):
+// two groups of notification fans and the crowd of a live football match.
+void Generator::create_lookalikes() {
+  GenRng& rng = case_rng_;
+  const double n = static_cast<double>(scale_.messages);
+  // Accounts of one look-alike are in no other.
+  std::vector<std::uint8_t> taken(accounts_.size() + 1, 0);
+  auto draw = [&](std::size_t want, auto&& accept) {
+    std::vector<std::int32_t> order = tw_organic_, out;
+    for (std::size_t i = 0; i < order.size() && out.size() < want; ++i) {
+      std::swap(order[i], order[i + rng.below(order.size() - i)]);
+      const auto idx = static_cast<std::size_t>(order[i]);
+      if (taken[idx] || !accept(accounts_[idx])) continue;
+      taken[idx] = 1;
+      out.push_back(order[i]);
+    }
+    return out;
+  };
+  auto any = [](const Account&) { return true; };
+
+  // The news outlet: a popular organic account that posts news with no movement's markers.
+  Account outlet;
+  outlet.lang = Lang::kFa;
+  outlet.tz_min = kTehran;
+  outlet.created_ms = 1325376000000LL + static_cast<std::int64_t>(rng.below(700ULL * kDayMs));
+  make_twitter_account(outlet, rng, false);
+  handles_.erase(outlet.handle);
+  outlet.handle = unique_handle("KhabarFouri");
+  outlet.name = "خبر فوری | Khabar Fouri";
+  outlet.description = "اخبار لحظه به لحظه | breaking news, around the clock";
+  outlet.followers = static_cast<std::int64_t>(rng.lognormal(350000, 0.3));
+  outlet.following = rng.between(20, 200);
+  outlet.posts = rng.between(40000, 150000);
+  outlet.verified = true;
+  const std::int32_t outlet_index = add_account(std::move(outlet));
+  tw_organic_extra_.push_back(outlet_index);
+
+  // Notification fans: ordinary organic accounts (of any age, with their own activity) that
+  // retweet about 70% of the followed account's posts, each 20-240 s after it, each fan on
+  // its own. The followed account posts a few times a day, so many that the fans' retweets
+  // are about 1.5% of the data per group.
+  const auto fans = static_cast<std::size_t>(scale_.fans);
+  const double days = static_cast<double>(opt_.days);
+  const auto posts = static_cast<std::int64_t>(std::clamp(
+      std::round(n * 0.015 / (kFanRetweetShare * static_cast<double>(fans))), 6.0, 24.0 * days));
+  auto fan_group = [&](std::string name, std::int32_t followed, int actor,
+                       std::vector<std::int32_t> members) {
+    Lookalike g;
+    g.name = std::move(name);
+    g.kind = LookalikeKind::kNotificationFans;
+    g.actor = actor;
+    g.followed = followed;
+    g.members = std::move(members);
+    for (std::size_t m = 0; m < g.members.size(); ++m)
+      g.median_delay_s.push_back(40.0 + 110.0 * rng.unit());
+    for (std::int64_t k = 0; k < posts; ++k)
+      g.posts.push_back(random_daytime(rng, end_ms_ - 10 * kMinuteMs, kTehran));
+    std::sort(g.posts.begin(), g.posts.end());
+    lookalikes_.push_back(std::move(g));
+  };
+  fan_group("news-outlet-fans", outlet_index, -1, draw(fans, any));
+  // Genuine supporters of Green Horizon Front who follow its (Persian) official account;
+  // where the movement has too few supporters, accounts of no movement fill the group (their
+  // retweets make them supporters).
+  std::vector<std::int32_t> supporters = draw(fans, [](const Account& a) { return a.actor == 0; });
+  if (supporters.size() < fans) {
+    std::vector<std::int32_t> more =
+        draw(fans - supporters.size(), [](const Account& a) { return a.actor < 0; });
+    supporters.insert(supporters.end(), more.begin(), more.end());
+  }
+  fan_group("official-fans-green-horizon", actor_tw_official_[0][0], 0, std::move(supporters));
+
+  // A live football match one evening (kick-off 19:30 Tehran time, two hours with the
+  // break): Persian-speaking organic accounts, about 4% of them and at least 60, tweet the
+  // match hashtag in their own words one to three times, mostly in the minutes after a goal.
+  Lookalike match;
+  match.name = "tehran-derby-crowd";
+  match.kind = LookalikeKind::kCrowd;
+  const std::int64_t day = opt_.days / 2 + static_cast<std::int64_t>(rng.below(5));
+  match.kickoff_ms = start_ms_ + day * kDayMs + (19 * 60 + 30 - kTehran) * kMinuteMs;
+  match.final_whistle_ms = match.kickoff_ms + 112 * kMinuteMs;  // 47 + 15 break + 50
+  const std::int64_t goals = 3 + static_cast<std::int64_t>(rng.below(2));
+  while (static_cast<std::int64_t>(match.goals.size()) < goals) {
+    // A minute of play (1-94) and when it is on the clock, after the 15-minute break.
+    const std::int64_t minute = rng.between(1, 94);
+    const std::int64_t t = match.kickoff_ms + (minute <= 47 ? minute : minute + 15) * kMinuteMs +
+                           rng.between(0, 59) * kSecondMs;
+    bool apart = true;
+    for (std::int64_t g : match.goals) apart &= std::llabs(g - t) >= 4 * kMinuteMs;
+    if (apart) match.goals.push_back(t);
+  }
+  std::sort(match.goals.begin(), match.goals.end());
+  std::size_t persian = 0;
+  for (std::int32_t idx : tw_organic_) persian += accounts_[idx].lang == Lang::kFa;
+  const auto crowd = std::max<std::size_t>(
+      60, static_cast<std::size_t>(std::llround(0.04 * static_cast<double>(tw_organic_.size()))));
+  match.members =
+      draw(std::min(crowd, persian), [](const Account& a) { return a.lang == Lang::kFa; });
+  lookalikes_.push_back(std::move(match));
+}
+
+// The campaigns added with the look-alikes, one of each kind a verdict must tell from them:
+// scheduled automation (non-evasive) and sleepers fired by one signal per item (evasive).
+void Generator::create_scheduled_and_sleepers() {
+  GenRng& rng = case_rng_;
+  const double n = static_cast<double>(scale_.messages);
+  const double days = static_cast<double>(opt_.days);
+  const std::int64_t members = scale_.campaign_members;
+
+  // Scheduled automation for Free Voices Union: accounts made within five days, ordinary
+  // handles, each posting the movement's hashtag in its own generated words in the same
+  // 90-second slots three times a day, in most slots, and nothing else. The schedule runs
+  // every day over a stretch of consecutive days, long enough to make the posts about 1.5%
+  // of the data (at least a week, at most the whole period).
+  {
+    Campaign c;
+    c.name = "scheduled-posters-free-voices";
+    c.kind = CampaignKind::kScheduled;
+    c.actor = 2;
+    c.participation = 0.85;
+    c.fillers_per_day = 0;
+    const auto index = static_cast<std::int16_t>(campaigns_.size());
+    const std::int64_t burst = 1698796800000LL + static_cast<std::int64_t>(rng.below(90)) * kDayMs;
+    for (std::int64_t m = 0; m < members; ++m) {
+      Account a;
+      a.role = Role::kCampaign;
+      a.campaign = index;
+      a.lang = rng.chance(0.85) ? Lang::kFa : Lang::kEn;
+      a.tz_min = c.tz_min;
+      a.created_ms = burst + static_cast<std::int64_t>(rng.below(5ULL * kDayMs));
+      make_twitter_account(a, rng, false);
+      a.followers = rng.between(0, 60);
+      a.following = rng.between(80, 500);
+      a.posts = rng.between(20, 600);
+      c.members.push_back(add_account(std::move(a)));
+    }
+    const std::int64_t active = std::clamp<std::int64_t>(
+        std::llround(n * 0.015 / (static_cast<double>(members) * c.participation * 3.0)), 7,
+        opt_.days);
+    const std::int64_t first =
+        static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(opt_.days - active + 1)));
+    for (std::int64_t d = first; d < first + active; ++d) {
+      for (int local : kScheduleLocalMinutes) {
+        std::int64_t t = start_ms_ + d * kDayMs + (local - c.tz_min) * kMinuteMs;
+        if (t >= start_ms_ && t + kScheduleSlotMs < end_ms_) c.triggers.push_back(t);
+      }
+    }
+    c.schedule = "daily at 09:30, 14:30 and 21:30 local, 90 s each, " + std::to_string(active) +
+                 " consecutive days";
+    campaigns_.push_back(std::move(c));
+  }
+
+  // Sleepers for Iron Banner Party: accounts of all ages with ordinary handles whose own
+  // activity is mostly ordinary organic posting (tweets, replies, retweets of popular posts
+  // on their time zone's daily rhythm: 1.5 times their campaign retweets), and who retweet
+  // the movement's posts when the operator signals, 2-25 minutes after each post; each
+  // member joins about 35% of the posts.
+  {
+    Campaign c;
+    c.name = "sleeper-retweeters-iron-banner";
+    c.kind = CampaignKind::kCoShare;
+    c.actor = 1;
+    c.evasive = true;
+    c.signalled = true;
+    c.participation = 0.35;
+    c.schedule = "items daily 08-23 local; own posts on an ordinary daily rhythm";
+    const auto index = static_cast<std::int16_t>(campaigns_.size());
+    for (std::int64_t m = 0; m < members; ++m) {
+      Account a;
+      a.role = Role::kCampaign;
+      a.campaign = index;
+      a.lang = rng.chance(0.7) ? Lang::kFa : Lang::kEn;
+      a.tz_min = pick_zone(rng, a.lang);
+      a.activity = rng.lognormal(1.0, 0.5);  // this member's share of the camouflage
+      a.created_ms = 1293840000000LL +       // 2011-01-01 to mid-2023
+                     static_cast<std::int64_t>(rng.below(4560ULL * kDayMs));
+      make_twitter_account(a, rng, false);
+      a.followers = static_cast<std::int64_t>(rng.lognormal(150, 1.1));
+      a.following = static_cast<std::int64_t>(rng.lognormal(250, 0.9));
+      a.posts = static_cast<std::int64_t>(rng.lognormal(1500, 0.8));
+      c.members.push_back(add_account(std::move(a)));
+    }
+    const auto items = std::max<std::int64_t>(
+        5, std::llround(n * 0.010 / (static_cast<double>(members) * c.participation)));
+    for (std::int64_t k = 0; k < items; ++k) c.triggers.push_back(random_trigger_time(c, rng));
+    std::sort(c.triggers.begin(), c.triggers.end());
+    c.fillers_per_day = 1.5 * static_cast<double>(items) * c.participation / days;
+    campaigns_.push_back(std::move(c));
+  }
 }
 
 Status Generator::open_outputs() {
@@ -1256,6 +1522,42 @@ ContentSpec Generator::random_spec(const Account& a, GenRng& rng, bool twitter) 
   return s;
 }
 
+// What an organic Twitter account does (e.account, at e.t_ms): a supporter retweets its
+// movement now and then; otherwise a tweet of its own, or a retweet, reply or quote of a
+// recent post, preferring well-followed authors.
+void Generator::organic_tweet_action(Event& e, const Account& a, GenRng& rng) {
+  double u = rng.unit();
+  bool supporter = a.actor >= 0 && !recent_tw_actor_[a.actor].empty();
+  if (supporter && u < 0.25) {
+    e.type = EventType::kRetweet;
+    e.target = recent_tw_actor_[a.actor].latest_random(rng, 64);
+  } else if (u < 0.47 || recent_tw_.empty()) {
+    e.type = EventType::kTweet;
+    e.spec = random_spec(a, rng, true);
+  } else {
+    double v = rng.unit();
+    // Popular authors get shared more: best of two recent posts by followers.
+    const Ref& r1 = recent_tw_.latest_random(rng, 2048);
+    const Ref& r2 = recent_tw_.latest_random(rng, 2048);
+    e.target = accounts_[r1.author].followers >= accounts_[r2.author].followers ? r1 : r2;
+    if (v < 0.72) {
+      e.type = EventType::kRetweet;
+    } else if (v < 0.92) {
+      e.type = EventType::kReply;
+      e.spec = random_spec(a, rng, false);
+      e.spec.url_kind = 0;
+    } else {
+      e.type = EventType::kQuote;
+      e.spec = random_spec(a, rng, false);
+      e.spec.url_kind = 0;
+    }
+    if (e.target.author == e.account) {
+      e.type = EventType::kTweet;
+      e.spec = random_spec(a, rng, true);
+    }
+  }
+}
+
 void Generator::organic_twitter(std::int64_t slot_start) {
   double hours = static_cast<double>(end_ms_ - start_ms_) / static_cast<double>(kHourMs);
   double organic_share = 0.72;
@@ -1270,37 +1572,7 @@ void Generator::organic_twitter(std::int64_t slot_start) {
       Event e;
       e.account = pool.members[pool.alias.sample(rng_)];
       e.t_ms = slot_start + static_cast<std::int64_t>(rng_.below(kHourMs));
-      const Account& a = accounts_[e.account];
-      double u = rng_.unit();
-      bool supporter = a.actor >= 0 && !recent_tw_actor_[a.actor].empty();
-      if (supporter && u < 0.25) {
-        e.type = EventType::kRetweet;
-        e.target = recent_tw_actor_[a.actor].latest_random(rng_, 64);
-      } else if (u < 0.47 || recent_tw_.empty()) {
-        e.type = EventType::kTweet;
-        e.spec = random_spec(a, rng_, true);
-      } else {
-        double v = rng_.unit();
-        // Popular authors get shared more: best of two recent posts by followers.
-        const Ref& r1 = recent_tw_.latest_random(rng_, 2048);
-        const Ref& r2 = recent_tw_.latest_random(rng_, 2048);
-        e.target = accounts_[r1.author].followers >= accounts_[r2.author].followers ? r1 : r2;
-        if (v < 0.72) {
-          e.type = EventType::kRetweet;
-        } else if (v < 0.92) {
-          e.type = EventType::kReply;
-          e.spec = random_spec(a, rng_, false);
-          e.spec.url_kind = 0;
-        } else {
-          e.type = EventType::kQuote;
-          e.spec = random_spec(a, rng_, false);
-          e.spec.url_kind = 0;
-        }
-        if (e.target.author == e.account) {
-          e.type = EventType::kTweet;
-          e.spec = random_spec(a, rng_, true);
-        }
-      }
+      organic_tweet_action(e, accounts_[e.account], rng_);
       push(std::move(e));
     }
   }
@@ -1396,59 +1668,78 @@ std::int64_t Generator::member_delay(const Campaign& c, GenRng& rng) {
   }
 }
 
-void Generator::trigger_campaign(Campaign& c, int index, std::int64_t t) {
-  const auto cidx = static_cast<std::int16_t>(index);
+// The members of a campaign that take part in one item (at least two).
+std::vector<std::int32_t> joining_members(const Campaign& c, GenRng& rng) {
   std::vector<std::int32_t> joining;
   for (std::int32_t m : c.members) {
-    if (rng_.chance(c.participation)) joining.push_back(m);
+    if (rng.chance(c.participation)) joining.push_back(m);
   }
   if (joining.size() < 2) {
     joining.assign(c.members.begin(),
                    c.members.begin() + std::min<std::size_t>(2, c.members.size()));
   }
+  return joining;
+}
+
+ContentSpec campaign_base_spec(const Campaign& c, GenRng& rng) {
   ContentSpec base;
-  base.seed = rng_.next();
+  base.seed = rng.next();
   base.lang = Lang::kFa;
   base.actor = static_cast<std::int8_t>(c.actor);
   base.stance = 1;
-  base.url_kind = rng_.chance(0.5) ? 2 : 0;
+  base.url_kind = rng.chance(0.5) ? 2 : 0;
+  return base;
+}
+
+// A co-share item: one of the movement's official accounts posts at t, the joining members
+// retweet it after delay() each, and a few organic accounts retweet it hours later.
+template <typename Delay>
+void Generator::co_share_item(std::int16_t cidx, int actor, std::int64_t t, ContentSpec base,
+                              const std::vector<std::int32_t>& joining, GenRng& rng,
+                              Delay&& delay) {
+  const auto& officials = actor_tw_official_[static_cast<std::size_t>(actor)];
+  std::int32_t author = officials[rng.below(officials.size())];
+  base.lang = accounts_[author].lang;
+  std::int64_t genuine = rng.poisson(2.0);
+  std::int32_t slot = pool_.allocate(static_cast<std::int32_t>(joining.size() + genuine));
+  Event o;
+  o.type = EventType::kTweet;
+  o.account = author;
+  o.t_ms = t;
+  o.spec = base;
+  o.defines_item = slot;
+  o.campaign = cidx;  // marks the item for truth; the author is not a member
+  o.planned_shares = static_cast<std::int32_t>(joining.size() + genuine);
+  push(o);
+  for (std::int32_t m : joining) {
+    Event e;
+    e.type = EventType::kRetweet;
+    e.account = m;
+    e.campaign = cidx;
+    e.t_ms = t + delay();
+    e.target_item = slot;
+    push(e);
+  }
+  for (std::int64_t g = 0; g < genuine; ++g) {
+    Event e;
+    e.type = EventType::kRetweet;
+    e.account = tw_organic_[rng.below(tw_organic_.size())];
+    e.t_ms = t + static_cast<std::int64_t>(rng.exponential(90.0 * kMinuteMs) + 60000);
+    e.t_ms = std::min(e.t_ms, t + 3 * kHourMs);
+    e.target_item = slot;
+    push(e);
+  }
+}
+
+void Generator::trigger_campaign(Campaign& c, int index, std::int64_t t) {
+  const auto cidx = static_cast<std::int16_t>(index);
+  std::vector<std::int32_t> joining = joining_members(c, rng_);
+  ContentSpec base = campaign_base_spec(c, rng_);
   switch (c.kind) {
-    case CampaignKind::kCoShare: {
+    case CampaignKind::kCoShare:
       // The movement's account posts; the amplifiers retweet it within seconds.
-      const auto& officials = actor_tw_official_[c.actor];
-      std::int32_t author = officials[rng_.below(officials.size())];
-      base.lang = accounts_[author].lang;
-      std::int64_t genuine = rng_.poisson(2.0);
-      std::int32_t slot = pool_.allocate(static_cast<std::int32_t>(joining.size() + genuine));
-      Event o;
-      o.type = EventType::kTweet;
-      o.account = author;
-      o.t_ms = t;
-      o.spec = base;
-      o.defines_item = slot;
-      o.campaign = cidx;  // marks the item for truth; the author is not a member
-      o.planned_shares = static_cast<std::int32_t>(joining.size() + genuine);
-      push(o);
-      for (std::int32_t m : joining) {
-        Event e;
-        e.type = EventType::kRetweet;
-        e.account = m;
-        e.campaign = cidx;
-        e.t_ms = t + member_delay(c, rng_);
-        e.target_item = slot;
-        push(e);
-      }
-      for (std::int64_t g = 0; g < genuine; ++g) {
-        Event e;
-        e.type = EventType::kRetweet;
-        e.account = tw_organic_[rng_.below(tw_organic_.size())];
-        e.t_ms = t + static_cast<std::int64_t>(rng_.exponential(90.0 * kMinuteMs) + 60000);
-        e.t_ms = std::min(e.t_ms, t + 3 * kHourMs);
-        e.target_item = slot;
-        push(e);
-      }
+      co_share_item(cidx, c.actor, t, base, joining, rng_, [&] { return member_delay(c, rng_); });
       break;
-    }
     case CampaignKind::kCopyPaste: {
       build_content(base, text_context_, &content_);
       content_.flatten(&text_);
@@ -1524,6 +1815,8 @@ void Generator::trigger_campaign(Campaign& c, int index, std::int64_t t) {
       }
       break;
     }
+    case CampaignKind::kScheduled:
+      break;  // scheduled_slot()
   }
 }
 
@@ -1566,6 +1859,157 @@ void Generator::campaign_slot(Campaign& c, int index, std::int64_t slot_start) {
     }
     e.campaign = static_cast<std::int16_t>(index);
     push(std::move(e));
+  }
+}
+
+// Scheduled automation: at each slot most members post the movement's hashtag in their own
+// generated words, each at its own moment of the same 90 seconds.
+void Generator::scheduled_slot(Campaign& c, int index, std::int64_t slot_start) {
+  GenRng& rng = case_rng_;
+  const std::int64_t slot_end = slot_start + kHourMs;
+  for (; c.next_trigger < c.triggers.size() && c.triggers[c.next_trigger] < slot_end;
+       ++c.next_trigger) {
+    const std::int64_t t = c.triggers[c.next_trigger];
+    std::int64_t posts = 0;
+    for (std::int32_t m : c.members) {
+      if (!rng.chance(c.participation)) continue;
+      Event e;
+      e.type = EventType::kTweet;
+      e.account = m;
+      e.campaign = static_cast<std::int16_t>(index);
+      e.t_ms = t + static_cast<std::int64_t>(rng.below(kScheduleSlotMs));
+      e.spec.seed = rng.next();
+      e.spec.lang = accounts_[m].lang;
+      e.spec.actor = static_cast<std::int8_t>(c.actor);
+      e.spec.stance = 1;
+      e.spec.url_kind = rng.chance(0.2) ? 2 : 0;
+      push(e);
+      ++posts;
+    }
+    std::string item = "{\"time\": \"";
+    append_iso_seconds(item, t);
+    item += "Z\", \"messages\": ";
+    append_int(item, posts);
+    item += '}';
+    c.items.push_back(std::move(item));
+  }
+}
+
+// Sleepers: for each of the movement's posts the operator signals once, 2-25 minutes after
+// it, and each joining member retweets within about a minute or two of the signal, so their
+// delays move together from post to post. Between items, each member's own ordinary posting.
+void Generator::sleeper_slot(Campaign& c, int index, std::int64_t slot_start) {
+  GenRng& rng = case_rng_;
+  const auto cidx = static_cast<std::int16_t>(index);
+  const std::int64_t slot_end = slot_start + kHourMs;
+  for (; c.next_trigger < c.triggers.size() && c.triggers[c.next_trigger] < slot_end;
+       ++c.next_trigger) {
+    const std::vector<std::int32_t> joining = joining_members(c, rng);
+    const ContentSpec base = campaign_base_spec(c, rng);
+    const std::int64_t signal = rng.between(2 * kMinuteMs, 25 * kMinuteMs);
+    co_share_item(cidx, c.actor, c.triggers[c.next_trigger], base, joining, rng, [&] {
+      const double reaction = std::clamp(rng.lognormal(50.0, 0.6), 3.0, 150.0);
+      return signal + static_cast<std::int64_t>(reaction * static_cast<double>(kSecondMs));
+    });
+  }
+  for (std::int32_t m : c.members) {
+    const Account& a = accounts_[m];
+    const double mean =
+        c.fillers_per_day * a.activity / 24.0 * diurnal(slot_start + kHourMs / 2, a.tz_min);
+    for (std::int64_t k = rng.poisson(mean); k > 0; --k) {
+      Event e;
+      e.account = m;
+      e.t_ms = slot_start + static_cast<std::int64_t>(rng.below(kHourMs));
+      e.campaign = cidx;
+      e.flags = kFiller;
+      organic_tweet_action(e, a, rng);
+      // Camouflage, not a change of heart: no own words against the movement.
+      if (e.spec.actor == c.actor && e.spec.stance < 0) {
+        e.spec.actor = -1;
+        e.spec.stance = 0;
+      }
+      push(std::move(e));
+    }
+  }
+}
+
+void Generator::lookalike_slot(Lookalike& g, int index, std::int64_t slot_start) {
+  GenRng& rng = case_rng_;
+  const auto lidx = static_cast<std::int16_t>(index);
+  const std::int64_t slot_end = slot_start + kHourMs;
+  if (g.kind == LookalikeKind::kCrowd) {
+    if (g.kickoff_ms < slot_start || g.kickoff_ms >= slot_end) return;
+    // The whole match at kick-off: each member's one to three tweets, most in the minutes
+    // after a goal (a different goal each when it can), some at any time of the match.
+    for (std::int32_t m : g.members) {
+      const double u = rng.unit();
+      const int tweets = u < 0.5 ? 1 : (u < 0.8 ? 2 : 3);
+      std::size_t goal = rng.below(g.goals.size());
+      for (int k = 0; k < tweets; ++k, goal = (goal + 1) % g.goals.size()) {
+        Event e;
+        e.type = EventType::kTweet;
+        e.account = m;
+        e.lookalike = lidx;
+        if (rng.chance(0.85)) {
+          const double seconds = std::clamp(rng.lognormal(100.0, 0.8), 10.0, 900.0);
+          e.t_ms = g.goals[goal] + static_cast<std::int64_t>(seconds * kSecondMs);
+        } else {
+          e.t_ms = rng.between(g.kickoff_ms, g.final_whistle_ms);
+        }
+        e.spec.seed = rng.next();
+        e.spec.lang = accounts_[m].lang;
+        e.spec.topic = Topic::kMatch;
+        push(e);
+      }
+    }
+    return;
+  }
+  // Notification fans: each post of the followed account, and each fan's retweet of it
+  // (about 70% of the fans, each after its own delay, independent of the others').
+  std::vector<std::int32_t> fans;
+  std::vector<std::int64_t> delays;
+  for (; g.next_post < g.posts.size() && g.posts[g.next_post] < slot_end; ++g.next_post) {
+    const std::int64_t t = g.posts[g.next_post];
+    fans.clear();
+    delays.clear();
+    for (std::size_t m = 0; m < g.members.size(); ++m) {
+      if (!rng.chance(kFanRetweetShare)) continue;
+      double seconds = 0;
+      for (int tries = 0; tries < 16; ++tries) {
+        seconds = rng.lognormal(g.median_delay_s[m], 0.5);
+        if (seconds >= kFanMinDelayS && seconds <= kFanMaxDelayS) break;
+      }
+      seconds = std::clamp(seconds, kFanMinDelayS, kFanMaxDelayS);
+      fans.push_back(g.members[m]);
+      delays.push_back(static_cast<std::int64_t>(seconds * static_cast<double>(kSecondMs)));
+    }
+    const Account& author = accounts_[static_cast<std::size_t>(g.followed)];
+    Event o;
+    o.type = EventType::kTweet;
+    o.account = g.followed;
+    o.lookalike = lidx;
+    o.t_ms = t;
+    o.spec.seed = rng.next();
+    o.spec.lang = author.lang;
+    if (g.actor >= 0) {
+      o.spec.actor = static_cast<std::int8_t>(g.actor);
+      o.spec.stance = 1;
+      o.spec.url_kind = rng.chance(0.3) ? 2 : 0;
+    } else {
+      o.spec.url_kind = rng.chance(0.85) ? 1 : 0;  // news: a link to the story
+    }
+    o.planned_shares = static_cast<std::int32_t>(fans.size());
+    o.defines_item = pool_.allocate(o.planned_shares);
+    push(o);
+    for (std::size_t k = 0; k < fans.size(); ++k) {
+      Event e;
+      e.type = EventType::kRetweet;
+      e.account = fans[k];
+      e.lookalike = lidx;
+      e.t_ms = t + delays[k];
+      e.target_item = o.defines_item;
+      push(e);
+    }
   }
 }
 
@@ -1662,10 +2106,24 @@ void Generator::viral_slot(std::int64_t slot_start) {
 void Generator::generate_slot(std::int64_t slot_start) {
   organic_twitter(slot_start);
   organic_telegram(slot_start);
+  auto added = [](const Campaign& c) { return c.kind == CampaignKind::kScheduled || c.signalled; };
   for (std::size_t i = 0; i < campaigns_.size(); ++i) {
-    campaign_slot(campaigns_[i], static_cast<int>(i), slot_start);
+    if (!added(campaigns_[i])) campaign_slot(campaigns_[i], static_cast<int>(i), slot_start);
   }
   viral_slot(slot_start);
+  adding_cases_ = true;
+  for (std::size_t i = 0; i < campaigns_.size(); ++i) {
+    Campaign& c = campaigns_[i];
+    if (c.kind == CampaignKind::kScheduled) {
+      scheduled_slot(c, static_cast<int>(i), slot_start);
+    } else if (c.signalled) {
+      sleeper_slot(c, static_cast<int>(i), slot_start);
+    }
+  }
+  for (std::size_t i = 0; i < lookalikes_.size(); ++i) {
+    lookalike_slot(lookalikes_[i], static_cast<int>(i), slot_start);
+  }
+  adding_cases_ = false;
 }
 
 void Generator::emit(Event& e) {
@@ -1694,6 +2152,15 @@ void Generator::emit(Event& e) {
   }
   if (e.viral >= 0 && (e.flags & kViral) != 0)
     ++virals_[static_cast<std::size_t>(e.viral)].shares_written;
+  if (e.lookalike >= 0) {
+    Lookalike& g = lookalikes_[static_cast<std::size_t>(e.lookalike)];
+    if (e.account == g.followed) {
+      ++g.followed_posts;
+    } else {
+      ++g.messages;
+      ++lookalike_written_[static_cast<std::size_t>(e.account)];
+    }
+  }
   if (e.type != EventType::kPin) {
     ++written_[static_cast<std::size_t>(e.account)];
     record_acts(e);
@@ -2223,7 +2690,10 @@ void Generator::emit_twitter(Event& e) {
       v.message_id = std::to_string(id);
     }
   }
-  if (e.type == EventType::kTweet && (e.flags & kVariant) == 0 && e.campaign < 0) {
+  // Posts others may re-share. Not the look-alikes' posts: the rest of the data keeps the
+  // draws it had before they were added.
+  if (e.type == EventType::kTweet && (e.flags & kVariant) == 0 && e.campaign < 0 &&
+      e.lookalike < 0) {
     recent_tw_.push(self);
     if (e.spec.actor >= 0 && e.spec.stance > 0) recent_tw_actor_[e.spec.actor].push(self);
   }
@@ -2843,6 +3313,13 @@ Status Generator::write_actors_toml() {
   return f.close();
 }
 
+// The shortest decimal that reads back as v (0.95, not 0.94999999999999996).
+void append_shortest(std::string& o, double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  o.append(buf, ec == std::errc() ? end : buf);
+}
+
 void append_member(std::string& o, const Account& a) {
   o += "{\"platform\": \"";
   o += a.platform == Platform::kTwitter ? "twitter" : "telegram";
@@ -2859,7 +3336,7 @@ Status Generator::write_truth(GenerateSummary& summary) {
   OutFile f;
   GS_RETURN_IF_ERROR(f.open(out_ / "truth.json", 1 << 20));
   std::string& o = f.buf();
-  o += "{\n  \"generator\": \"groundswell-generate\",\n  \"schema_version\": 1,\n  \"seed\": ";
+  o += "{\n  \"generator\": \"groundswell-generate\",\n  \"schema_version\": 2,\n  \"seed\": ";
   append_uint(o, opt_.seed);
   o += ",\n  \"scale\": ";
   append_json_string(o, opt_.scale, false);
@@ -3017,11 +3494,11 @@ Status Generator::write_truth(GenerateSummary& summary) {
     o += ", \"in_io_archive\": ";
     o += c.in_io_archive ? "true" : "false";
     o += ", \"schedule\": ";
-    o += c.evasive ? "\"daily 08-23 local\"" : "\"Mon-Fri 09-17 local, lunch 12-13\"";
+    append_json_string(o, c.schedule, false);
     o += ", \"utc_offset_minutes\": ";
     append_int(o, c.tz_min);
     o += ", \"participation\": ";
-    o += c.evasive ? "0.4" : (c.kind == CampaignKind::kForwardRing ? "0.9" : "0.95");
+    append_shortest(o, c.participation);
     o += ", \"coordinated_messages\": ";
     append_int(o, c.coordinated_messages);
     o += ", \"filler_messages\": ";
@@ -3035,6 +3512,63 @@ Status Generator::write_truth(GenerateSummary& summary) {
     for (std::size_t m = 0; m < c.items.size(); ++m) {
       if (m > 0) o += ", ";
       o += c.items[m];
+      f.maybe_flush();
+    }
+    o += "]}";
+  }
+  o += "\n  ],\n  \"lookalikes\": [";
+  for (std::size_t i = 0; i < lookalikes_.size(); ++i) {
+    const Lookalike& g = lookalikes_[i];
+    const bool fans = g.kind == LookalikeKind::kNotificationFans;
+    o += i == 0 ? "\n" : ",\n";
+    o += "    {\"name\": ";
+    append_json_string(o, g.name, false);
+    o += fans ? ", \"kind\": \"notification_fans\"" : ", \"kind\": \"crowd\"";
+    o += ", \"platform\": \"twitter\"";
+    if (fans) {
+      o += ", \"followed\": ";
+      append_member(o, accounts_[static_cast<std::size_t>(g.followed)]);
+      o += ", \"actor\": ";
+      if (g.actor >= 0) {
+        append_json_string(o, actor_vocab(g.actor).name, false);
+      } else {
+        o += "null";
+      }
+      o += ", \"retweet_share\": ";
+      append_shortest(o, kFanRetweetShare);
+      o += ", \"delay_seconds\": [";
+      append_shortest(o, kFanMinDelayS);
+      o += ", ";
+      append_shortest(o, kFanMaxDelayS);
+      o += "], \"followed_posts\": ";
+      append_int(o, g.followed_posts);
+    } else {
+      o += ", \"hashtags\": [";
+      append_json_string(o, "#" + std::string(kMatchHashtagFa), false);
+      o += ", ";
+      append_json_string(o, "#" + std::string(kMatchHashtagEn), false);
+      o += "], \"kickoff\": \"";
+      append_iso_seconds(o, g.kickoff_ms);
+      o += "Z\", \"final_whistle\": \"";
+      append_iso_seconds(o, g.final_whistle_ms);
+      o += "Z\", \"goals\": [";
+      for (std::size_t k = 0; k < g.goals.size(); ++k) {
+        o += k == 0 ? "\"" : ", \"";
+        append_iso_seconds(o, g.goals[k]);
+        o += "Z\"";
+      }
+      o += ']';
+    }
+    o += ", \"messages\": ";
+    append_int(o, g.messages);
+    // Members that wrote for it (a fan may, rarely, have retweeted none of the posts).
+    o += ",\n     \"members\": [";
+    bool first_member = true;
+    for (std::int32_t idx : g.members) {
+      if (lookalike_written_[static_cast<std::size_t>(idx)] == 0) continue;
+      if (!first_member) o += ", ";
+      first_member = false;
+      append_member(o, accounts_[static_cast<std::size_t>(idx)]);
       f.maybe_flush();
     }
     o += "]}";
@@ -3084,7 +3618,9 @@ Status Generator::write_truth(GenerateSummary& summary) {
     }
     o += last ? "]}" : "]},";
   };
-  organic_list("twitter", tw_organic_, false);
+  std::vector<std::int32_t> twitter = tw_organic_;
+  twitter.insert(twitter.end(), tw_organic_extra_.begin(), tw_organic_extra_.end());
+  organic_list("twitter", twitter, false);
   organic_list("telegram_channels", tg_channels_organic_, false);
   organic_list("telegram_users", tg_users_organic_, true);
   o += "\n  }\n}\n";
@@ -3114,6 +3650,12 @@ Result<GenerateSummary> Generator::run() {
   GS_RETURN_IF_ERROR(clear_previous_output(out_));
   create_accounts();
   create_campaigns();
+  create_lookalikes();
+  create_scheduled_and_sleepers();
+  mark_.assign(accounts_.size(), 0);
+  written_.assign(accounts_.size(), 0);
+  lookalike_written_.assign(accounts_.size(), 0);
+  acts_.assign(accounts_.size(), {});
   handles_.clear();
   numeric_ids_.clear();
   GS_RETURN_IF_ERROR(open_outputs());

@@ -3,9 +3,11 @@
 //
 // generate_dataset() simulates a month (March 2024) of Telegram channels and a group and of
 // Twitter/X: organic accounts with heavy-tailed activity and daily rhythms in several time
-// zones, viral bursts, three fictional movements with genuine supporters, and planted
-// campaigns (fast co-sharing, copy-paste with Persian spelling variants, co-link pushing, a
-// Telegram forward ring, and evasive variants). It writes the data in the real formats of
+// zones, viral bursts, three fictional movements with genuine supporters, planted campaigns
+// (fast co-sharing, copy-paste with Persian spelling variants, co-link pushing, a Telegram
+// forward ring, scheduled automation, evasive variants and sleepers fired by one signal per
+// item), and organic look-alikes (notification fans of a news outlet and of a movement's
+// account, the crowd of a live football match). It writes the data in the real formats of
 // spec §2 (Telegram Desktop exports, Telethon JSON lines, twarc2 pages, a Twitter
 // information-operations archive CSV overlapping the twarc2 pages) under OUT/data/, plus
 // OUT/truth.json (what was planted, and record counts per file) and OUT/actors.toml.

@@ -2,14 +2,15 @@
 // its format promises, truth.json counts what was written, and the planted campaigns are in
 // the data as described.
 #include "eval/generate.h"
-#include "base/file.h"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
-#include <zlib.h>
 #include <unistd.h>
+#include <zlib.h>
 #include <zstd.h>
 
+#include <cctype>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "base/file.h"
 #include "eval/generate_text.h"
 
 namespace groundswell {
@@ -427,7 +429,8 @@ TEST_F(GenerateTest, CampaignMembersAndOrganicAccountsAppearInTheData) {
   }
   EXPECT_GE(campaigns, 6);
   EXPECT_GE(evasive, 2);
-  EXPECT_EQ(kinds, (std::set<std::string>{"co_link", "co_share", "copy_paste", "forward_ring"}));
+  EXPECT_EQ(kinds, (std::set<std::string>{"co_link", "co_share", "copy_paste", "forward_ring",
+                                          "scheduled"}));
 
   // Organic accounts and genuine supporters listed in truth.json all write something.
   std::int64_t organic = 0;
@@ -560,6 +563,316 @@ TEST_F(GenerateTest, CopyPasteUsesPersianSpellingVariants) {
   EXPECT_NE(io.find("\xD9\x83"), std::string::npos) << "no Arabic kaf variant";
   EXPECT_NE(io.find("\xD9\x80"), std::string::npos) << "no tatweel";
   EXPECT_NE(io.find("utm_"), std::string::npos) << "no tracking parameters";
+}
+
+// ---- the organic look-alikes and the campaigns added with them ----
+
+struct Tweet {
+  std::string id, author, text, retweeted;  // retweeted: id of the original, or empty
+  std::int64_t ms = 0;                      // from the snowflake id: exact to the millisecond
+};
+std::int64_t snowflake_ms(std::string_view id) {
+  return static_cast<std::int64_t>(std::stoull(std::string(id)) >> 22) + 1288834974657LL;
+}
+
+struct TwitterData {
+  std::vector<Tweet> tweets;
+  std::map<std::string, std::string> created_at, username;  // by user id, from includes.users
+};
+
+TwitterData twarc_data(const fs::path& file) {
+  TwitterData d;
+  simdjson::dom::parser parser;
+  for (const std::string& line : lines_of(read_all(file))) {
+    simdjson::dom::element doc;
+    EXPECT_EQ(parser.parse(line).get(doc), simdjson::SUCCESS);
+    for (simdjson::dom::element t : doc["data"].get_array()) {
+      Tweet tw;
+      tw.id = std::string(t["id"].get_string().value());
+      tw.author = std::string(t["author_id"].get_string().value());
+      tw.text = std::string(t["text"].get_string().value());
+      tw.ms = snowflake_ms(tw.id);
+      simdjson::dom::array refs;
+      if (t["referenced_tweets"].get_array().get(refs) == simdjson::SUCCESS) {
+        for (simdjson::dom::element r : refs)
+          if (r["type"].get_string().value() == "retweeted")
+            tw.retweeted = std::string(r["id"].get_string().value());
+      }
+      d.tweets.push_back(std::move(tw));
+    }
+    for (simdjson::dom::element u : doc["includes"]["users"].get_array()) {
+      std::string id(u["id"].get_string().value());
+      d.created_at[id] = std::string(u["created_at"].get_string().value());
+      d.username[id] = std::string(u["username"].get_string().value());
+    }
+  }
+  return d;
+}
+
+std::set<std::string> member_ids(simdjson::dom::element group) {
+  std::set<std::string> ids;
+  for (simdjson::dom::element m : group["members"].get_array())
+    ids.insert(std::string(m["account_id"].get_string().value()));
+  return ids;
+}
+
+simdjson::dom::element named(simdjson::dom::element list, std::string_view name) {
+  for (simdjson::dom::element e : list.get_array())
+    if (e["name"].get_string().value() == name) return e;
+  ADD_FAILURE() << "truth.json has no " << name;
+  return list;
+}
+
+std::int64_t days_from_civil_date(std::string_view iso) {  // 2023-11-20T..., days since 1970
+  int y = std::stoi(std::string(iso.substr(0, 4))), m = std::stoi(std::string(iso.substr(5, 2))),
+      d = std::stoi(std::string(iso.substr(8, 2)));
+  y -= m <= 2;
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const int yoe = y - era * 400;
+  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097LL + doe - 719468;
+}
+
+// The truth lists the organic look-alikes apart: organic accounts (listed in "organic"), no
+// campaign's members, each in one group; fans follow an account, the crowd has its match.
+TEST_F(GenerateTest, LookalikesAreOrganicAccountsListedApart) {
+  simdjson::dom::parser tp;
+  simdjson::dom::element t = truth(tp);
+  EXPECT_EQ(t["schema_version"].get_int64().value(), 2);
+  std::set<std::string> organic, campaign_members, seen;
+  for (simdjson::dom::element id : t["organic"]["twitter"]["accounts"].get_array())
+    organic.insert(std::string(id.get_string().value()));
+  for (simdjson::dom::element c : t["campaigns"].get_array())
+    for (const std::string& id : member_ids(c)) campaign_members.insert(id);
+  std::map<std::string, int> kinds;
+  for (simdjson::dom::element g : t["lookalikes"].get_array()) {
+    std::string kind(g["kind"].get_string().value());
+    ++kinds[kind];
+    EXPECT_EQ(g["platform"].get_string().value(), "twitter");
+    std::set<std::string> members = member_ids(g);
+    EXPECT_GE(members.size(), kind == "crowd" ? 60u : 14u) << g["name"];
+    for (const std::string& id : members) {
+      EXPECT_TRUE(organic.count(id)) << id;
+      EXPECT_FALSE(campaign_members.count(id)) << id;
+      EXPECT_TRUE(seen.insert(id).second) << id << " in two look-alikes";
+    }
+    EXPECT_GT(g["messages"].get_int64().value(), static_cast<std::int64_t>(members.size()) - 1);
+    if (kind == "notification_fans") {
+      std::string followed(g["followed"]["account_id"].get_string().value());
+      EXPECT_FALSE(members.count(followed));
+      EXPECT_GE(g["followed_posts"].get_int64().value(), 6);
+    } else {
+      EXPECT_GE(g["goals"].get_array().value().size(), 3u);
+      EXPECT_LE(g["goals"].get_array().value().size(), 4u);
+    }
+  }
+  EXPECT_EQ(kinds, (std::map<std::string, int>{{"crowd", 1}, {"notification_fans", 2}}));
+  // The news outlet is organic; the movement's account is one of its official accounts.
+  simdjson::dom::element outlet = named(t["lookalikes"], "news-outlet-fans");
+  EXPECT_TRUE(outlet["actor"].is_null());
+  EXPECT_TRUE(organic.count(std::string(outlet["followed"]["account_id"].get_string().value())));
+  simdjson::dom::element official = named(t["lookalikes"], "official-fans-green-horizon");
+  EXPECT_EQ(official["actor"].get_string().value(), "Green Horizon Front");
+  std::set<std::string> officials;
+  for (simdjson::dom::element o : named(t["actors"], "Green Horizon Front")["official"].get_array())
+    officials.insert(std::string(o["account_id"].get_string().value()));
+  EXPECT_TRUE(
+      officials.count(std::string(official["followed"]["account_id"].get_string().value())));
+}
+
+// Fans retweet about 70% of the followed account's posts, each 20-240 s after it; the
+// truth's message counts are what the data holds. Fans of the movement's account are its
+// genuine supporters.
+TEST_F(GenerateTest, NotificationFansRetweetWithinMinutesOnTheirOwn) {
+  simdjson::dom::parser tp;
+  simdjson::dom::element t = truth(tp);
+  TwitterData d = twarc_data(file_with_format("twarc2"));
+  std::map<std::string, const Tweet*> by_id;
+  for (const Tweet& tw : d.tweets) by_id[tw.id] = &tw;
+  for (const char* name : {"news-outlet-fans", "official-fans-green-horizon"}) {
+    simdjson::dom::element g = named(t["lookalikes"], name);
+    std::set<std::string> fans = member_ids(g);
+    std::string followed(g["followed"]["account_id"].get_string().value());
+    std::set<std::string> posts;
+    for (const Tweet& tw : d.tweets)
+      if (tw.author == followed && tw.retweeted.empty()) posts.insert(tw.id);
+    std::int64_t retweets = 0;
+    std::set<std::string> followed_posts;
+    std::vector<std::int64_t> delays;
+    for (const Tweet& tw : d.tweets) {
+      if (!fans.count(tw.author) || tw.retweeted.empty()) continue;
+      auto it = by_id.find(tw.retweeted);
+      if (it == by_id.end() || it->second->author != followed) continue;
+      std::int64_t delay = tw.ms - it->second->ms;
+      if (delay > 240000) continue;  // a fan's ordinary retweet of the account, later
+      ++retweets;
+      followed_posts.insert(tw.retweeted);
+      delays.push_back(delay);
+      EXPECT_GE(delay, 20000) << name;
+    }
+    EXPECT_EQ(retweets, g["messages"].get_int64().value()) << name;
+    const auto n_posts = g["followed_posts"].get_int64().value();
+    EXPECT_EQ(static_cast<std::int64_t>(followed_posts.size()), n_posts) << name;
+    const double share = static_cast<double>(retweets) /
+                         static_cast<double>(n_posts * static_cast<std::int64_t>(fans.size()));
+    EXPECT_GT(share, 0.6) << name;
+    EXPECT_LT(share, 0.8) << name;
+    // Spread over the window, not a fixed delay.
+    std::sort(delays.begin(), delays.end());
+    EXPECT_LT(delays[delays.size() / 10], 60000);
+    EXPECT_GT(delays[delays.size() * 9 / 10], 90000);
+  }
+  // Fans of Green Horizon Front's account are genuine supporters of it.
+  std::set<std::string> genuine;
+  for (simdjson::dom::element m :
+       named(t["actors"], "Green Horizon Front")["genuine_supporters"].get_array())
+    genuine.insert(std::string(m["account_id"].get_string().value()));
+  for (const std::string& fan : member_ids(named(t["lookalikes"], "official-fans-green-horizon")))
+    EXPECT_TRUE(genuine.count(fan)) << fan;
+}
+
+// Scheduled automation: accounts made within five days with ordinary handles post the
+// movement's hashtag in different words in the same 90-second slots, and nothing else.
+TEST_F(GenerateTest, ScheduledAutomationPostsInFixedNinetySecondSlots) {
+  simdjson::dom::parser tp;
+  simdjson::dom::element t = truth(tp);
+  simdjson::dom::element c = named(t["campaigns"], "scheduled-posters-free-voices");
+  EXPECT_EQ(c["kind"].get_string().value(), "scheduled");
+  EXPECT_FALSE(c["evasive"].get_bool().value());
+  EXPECT_FALSE(c["in_io_archive"].get_bool().value());
+  EXPECT_EQ(c["filler_messages"].get_int64().value(), 0);
+  std::set<std::string> members = member_ids(c);
+  TwitterData d = twarc_data(file_with_format("twarc2"));
+  std::set<std::string> texts;
+  std::map<std::int64_t, std::set<std::string>> by_slot;
+  std::int64_t posts = 0;
+  for (const Tweet& tw : d.tweets) {
+    if (!members.count(tw.author)) continue;
+    ++posts;
+    EXPECT_TRUE(tw.retweeted.empty());
+    EXPECT_TRUE(tw.text.find("#FreeVoices") != std::string::npos ||
+                tw.text.find("#صداهای_آزاد") != std::string::npos)
+        << tw.text;
+    texts.insert(tw.text);
+    // 09:30, 14:30, 21:30 Tehran time = 06:00, 11:00, 18:00 UTC, plus at most 90 s.
+    const std::int64_t in_day = tw.ms % 86400000;
+    const std::int64_t slot = in_day / 3600000 * 3600000;
+    EXPECT_TRUE(slot == 6 * 3600000 || slot == 11 * 3600000 || slot == 18 * 3600000) << tw.id;
+    EXPECT_LT(in_day - slot, 90000) << tw.id;
+    by_slot[tw.ms - in_day + slot].insert(tw.author);
+  }
+  EXPECT_EQ(posts, c["coordinated_messages"].get_int64().value());
+  EXPECT_EQ(static_cast<std::int64_t>(texts.size()), posts) << "copy-pasted texts";
+  EXPECT_EQ(by_slot.size(), c["items"].get_array().value().size());
+  EXPECT_GE(by_slot.size(), 21u);  // at least a week, three a day
+  for (const auto& [slot, who] : by_slot) EXPECT_GE(who.size() * 2, members.size());
+  // Made within five days, with handles of no pattern (not a name and an 8-digit run).
+  std::int64_t first = INT64_MAX, last = 0;
+  for (const std::string& id : members) {
+    std::int64_t day = days_from_civil_date(d.created_at[id]);
+    first = std::min(first, day);
+    last = std::max(last, day);
+    const std::string& handle = d.username[id];
+    std::size_t digits = 0;
+    while (digits < handle.size() &&
+           std::isdigit(static_cast<unsigned char>(handle[handle.size() - 1 - digits])))
+      ++digits;
+    EXPECT_LT(digits, 8u) << handle;
+  }
+  EXPECT_LE(last - first, 5);
+}
+
+// Sleepers: old accounts whose own activity is mostly ordinary; for each item they retweet
+// 2-30 minutes after the post, within a couple of minutes of one another (one signal).
+TEST_F(GenerateTest, SleepersRetweetWhenOneSignalFires) {
+  simdjson::dom::parser tp;
+  simdjson::dom::element t = truth(tp);
+  simdjson::dom::element c = named(t["campaigns"], "sleeper-retweeters-iron-banner");
+  EXPECT_EQ(c["kind"].get_string().value(), "co_share");
+  EXPECT_TRUE(c["evasive"].get_bool().value());
+  EXPECT_GT(c["filler_messages"].get_int64().value(),
+            c["coordinated_messages"].get_int64().value());
+  std::set<std::string> members = member_ids(c), items;
+  for (simdjson::dom::element i : c["items"].get_array())
+    items.insert(std::string(i["message_id"].get_string().value()));
+  TwitterData d = twarc_data(file_with_format("twarc2"));
+  std::map<std::string, std::vector<std::int64_t>> delays;  // item -> members' delays
+  std::int64_t coordinated = 0;
+  for (const Tweet& tw : d.tweets) {
+    if (!members.count(tw.author) || !items.count(tw.retweeted)) continue;
+    ++coordinated;
+    delays[tw.retweeted].push_back(tw.ms - snowflake_ms(tw.retweeted));
+  }
+  EXPECT_EQ(coordinated, c["coordinated_messages"].get_int64().value());
+  std::int64_t earliest = INT64_MAX, latest = 0;
+  std::size_t joined = 0;
+  for (auto& [item, ds] : delays) {
+    std::sort(ds.begin(), ds.end());
+    EXPECT_GE(ds.front(), 2 * 60000);
+    EXPECT_LE(ds.back(), 30 * 60000);
+    EXPECT_LE(ds.back() - ds.front(), 150000) << "members of one item follow one signal";
+    earliest = std::min(earliest, ds.front());
+    latest = std::max(latest, ds.back());
+    joined += ds.size();
+  }
+  EXPECT_GT(latest - earliest, 10 * 60000) << "the signal's delay changes from item to item";
+  const double participation =
+      static_cast<double>(joined) / static_cast<double>(items.size() * members.size());
+  EXPECT_GT(participation, 0.2);
+  EXPECT_LT(participation, 0.55);
+  std::int64_t first = INT64_MAX, last = 0;
+  for (const std::string& id : members) {
+    std::int64_t day = days_from_civil_date(d.created_at[id]);
+    first = std::min(first, day);
+    last = std::max(last, day);
+  }
+  EXPECT_GT(last - first, 3 * 365);
+}
+
+// The match crowd tweets the match hashtag, never a movement's, mostly in the minutes after
+// a goal, one to three times each.
+TEST_F(GenerateTest, MatchCrowdTweetsTheHashtagAroundTheGoals) {
+  simdjson::dom::parser tp;
+  simdjson::dom::element t = truth(tp);
+  simdjson::dom::element g = named(t["lookalikes"], "tehran-derby-crowd");
+  std::set<std::string> members = member_ids(g);
+  std::vector<std::int64_t> goals;
+  for (simdjson::dom::element goal : g["goals"].get_array()) {
+    std::string_view iso = goal.get_string().value();
+    goals.push_back(days_from_civil_date(iso) * 86400000 +
+                    (std::stoi(std::string(iso.substr(11, 2))) * 3600 +
+                     std::stoi(std::string(iso.substr(14, 2))) * 60 +
+                     std::stoi(std::string(iso.substr(17, 2)))) *
+                        1000LL);
+  }
+  TwitterData d = twarc_data(file_with_format("twarc2"));
+  std::map<std::string, int> per_member;
+  std::set<std::string> texts;
+  std::int64_t match_tweets = 0, after_goal = 0;
+  for (const Tweet& tw : d.tweets) {
+    if (!members.count(tw.author)) continue;
+    if (tw.text.find("#دربی_تهران") == std::string::npos &&
+        tw.text.find("#TehranDerby") == std::string::npos)
+      continue;
+    ++match_tweets;
+    ++per_member[tw.author];
+    texts.insert(tw.text);
+    for (std::string_view marker :
+         {"#افق_سبز", "#GreenHorizon", "#پرچم_آهنین", "#IronBanner", "#صداهای_آزاد", "#FreeVoices"})
+      EXPECT_EQ(tw.text.find(marker), std::string::npos) << tw.text;
+    EXPECT_GE(tw.ms, goals.front() - 120 * 60000);
+    EXPECT_LE(tw.ms, goals.back() + 120 * 60000);
+    for (std::int64_t goal : goals) after_goal += tw.ms >= goal && tw.ms <= goal + 15 * 60000;
+  }
+  EXPECT_EQ(match_tweets, g["messages"].get_int64().value());
+  EXPECT_EQ(per_member.size(), members.size());
+  for (const auto& [id, n] : per_member) {
+    EXPECT_GE(n, 1);
+    EXPECT_LE(n, 3);
+  }
+  EXPECT_GT(after_goal * 10, match_tweets * 7);
+  EXPECT_GT(texts.size() * 10, static_cast<std::size_t>(match_tweets) * 9) << "own words";
 }
 
 std::string gunzip(const std::string& packed) {

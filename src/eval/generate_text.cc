@@ -404,6 +404,111 @@ void build_en_sentence(GenRng& rng, std::string& s) {
   s += rng.chance(0.8) ? "." : "!";
 }
 
+// ---- the live football match: reactions in the minutes after a goal ----
+
+constexpr std::array<std::string_view, 12> kMatchOpenersFa = {
+    "گل!",     "گووووول!",  "چه گلی!", "باورم نمی‌شه!",
+    "وای!",    "عالی بود!", "دیدید؟",  "بالاخره!",
+    "یا خدا!", "ای جان!",   "نه!",     "دیوانه‌کننده بود!"};
+constexpr std::array<std::string_view, 12> kMatchSubjectsFa = {"استقلال",
+                                                               "پرسپولیس",
+                                                               "کاپیتان",
+                                                               "مهاجم جوان",
+                                                               "شماره ۹",
+                                                               "هافبک میانی",
+                                                               "مدافع راست",
+                                                               "بازیکن تعویضی",
+                                                               "وینگر چپ",
+                                                               "ستاره تیم",
+                                                               "دروازه‌بان",
+                                                               "تیم ما"};
+constexpr std::array<std::string_view, 12> kMatchVerbsFa = {"گل زد",
+                                                            "دروازه را باز کرد",
+                                                            "بازی را برگرداند",
+                                                            "کار را تمام کرد",
+                                                            "با سر زد",
+                                                            "پنالتی را گل کرد",
+                                                            "توپ را به کنج دروازه فرستاد",
+                                                            "از راه دور زد",
+                                                            "گل مساوی را زد",
+                                                            "تیم را جلو انداخت",
+                                                            "شاهکار کرد",
+                                                            "اشتباه کرد"};
+constexpr std::array<std::string_view, 12> kMatchClosersFa = {"چه بازی‌ای!",
+                                                              "ورزشگاه منفجر شد.",
+                                                              "داور کجاست؟",
+                                                              "دربی یعنی همین.",
+                                                              "قلبم ایستاد.",
+                                                              "هنوز تمام نشده.",
+                                                              "این فصل مال ماست.",
+                                                              "دفاع خواب بود.",
+                                                              "اشک شوق.",
+                                                              "",
+                                                              "",
+                                                              ""};
+constexpr std::array<std::string_view, 12> kMatchOpenersEn = {
+    "GOAL!",    "What a goal!", "Unbelievable!", "Yesss!",  "Wow.",     "Did you see that?",
+    "Finally!", "Oh no.",       "Incredible!",   "Get in!", "Madness!", "Come on!"};
+constexpr std::array<std::string_view, 12> kMatchSubjectsEn = {
+    "Esteghlal",       "Persepolis",     "the captain",    "the young striker",
+    "number 9",        "the midfielder", "the right back", "the substitute",
+    "the left winger", "their star",     "the keeper",     "we"};
+constexpr std::array<std::string_view, 12> kMatchVerbsEn = {"score",
+                                                            "find the net",
+                                                            "turn it around",
+                                                            "finish it off",
+                                                            "head it in",
+                                                            "convert the penalty",
+                                                            "curl it into the top corner",
+                                                            "score from distance",
+                                                            "equalise",
+                                                            "take the lead",
+                                                            "pull off a masterpiece",
+                                                            "blunder"};
+constexpr std::array<std::string_view, 12> kMatchClosersEn = {"What a match!",
+                                                              "The stadium is shaking.",
+                                                              "Where is the referee?",
+                                                              "Derby day!",
+                                                              "My heart stopped.",
+                                                              "It is not over yet.",
+                                                              "This season is ours.",
+                                                              "Defence asleep.",
+                                                              "Tears of joy.",
+                                                              "",
+                                                              "",
+                                                              ""};
+
+void build_match_sentence(GenRng& rng, bool fa, std::string& s) {
+  if (rng.chance(0.75)) {
+    s += fa ? pick(rng, kMatchOpenersFa) : pick(rng, kMatchOpenersEn);
+    s += ' ';
+  }
+  if (fa) {
+    s += pick(rng, kMatchSubjectsFa);
+    s += ' ';
+    if (rng.chance(0.5)) {
+      s += "در دقیقه ";
+      append_persian_number(s, rng.between(1, 95));
+      s += ' ';
+    }
+    s += pick(rng, kMatchVerbsFa);
+  } else {
+    s += pick(rng, kMatchSubjectsEn);
+    s += ' ';
+    s += pick(rng, kMatchVerbsEn);
+    if (rng.chance(0.5)) {
+      s += " in minute ";
+      append_int(s, rng.between(1, 95));
+    }
+  }
+  s += rng.chance(0.6) ? "!" : ".";
+  std::string_view closer = fa ? pick(rng, kMatchClosersFa) : pick(rng, kMatchClosersEn);
+  if (!closer.empty()) {
+    s += ' ';
+    s += closer;
+  }
+}
+
 void append_random_token(GenRng& rng, std::string& s, std::size_t length) {
   static constexpr std::string_view kAlphabet =
       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -579,6 +684,27 @@ void build_content(const ContentSpec& spec, const TextContext& context, Content*
   out->clear();
   GenRng rng = GenRng::stream(mix_seed(spec.seed, 0x7e47));
   const bool fa = spec.lang == Lang::kFa;
+  if (spec.topic == Topic::kMatch) {
+    // Own words about the match, then its hashtag (sometimes in both languages).
+    std::string sentence;
+    build_match_sentence(rng, fa, sentence);
+    if (rng.chance(0.2)) {
+      sentence += ' ';
+      build_match_sentence(rng, fa, sentence);
+    }
+    out->add_plain(sentence);
+    out->add_plain("\n");
+    Piece& h = out->add(PieceKind::kHashtag);
+    h.text = "#";
+    h.text += fa ? kMatchHashtagFa : kMatchHashtagEn;
+    if (rng.chance(0.25)) {
+      out->add_plain(" ");
+      Piece& h2 = out->add(PieceKind::kHashtag);
+      h2.text = "#";
+      h2.text += fa ? kMatchHashtagEn : kMatchHashtagFa;
+    }
+    return;
+  }
   std::string sentence;
   int sentences = 1 + static_cast<int>(rng.below(3) == 0);
   for (int k = 0; k < sentences; ++k) {

@@ -79,6 +79,12 @@ struct ActorVocab {
 inline constexpr int kActorCount = 3;
 const ActorVocab& actor_vocab(int actor);
 
+// What a message talks about: everyday and political talk, or the live football match (its
+// own words around the match hashtag, never a movement's markers).
+enum class Topic : std::uint8_t { kEveryday, kMatch };
+inline constexpr std::string_view kMatchHashtagFa = "دربی_تهران";  // without '#'
+inline constexpr std::string_view kMatchHashtagEn = "TehranDerby";
+
 // What a message says, compactly: the text is a pure function of this.
 struct ContentSpec {
   std::uint64_t seed = 0;
@@ -90,6 +96,7 @@ struct ContentSpec {
   // When non-zero the URL comes from this seed instead of `seed`: co-link pushers write
   // different texts around one URL.
   std::uint64_t url_seed = 0;
+  Topic topic = Topic::kEveryday;
 };
 
 enum class PieceKind : std::uint8_t { kPlain, kHashtag, kMention, kUrl, kTextLink, kBold };

@@ -8,7 +8,7 @@
 #include "base/time.h"
 #include "ingest/json_line.h"
 #include "ingest/json_records.h"
-#include "ingest/readers.h"
+#include "ingest/reader_factories.h"
 
 namespace groundswell {
 namespace {

@@ -3,7 +3,7 @@
 #include <array>
 
 #include "ingest/json_records.h"
-#include "ingest/readers.h"
+#include "ingest/reader_factories.h"
 
 namespace groundswell {
 namespace {

@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "ingest/json_records.h"
-#include "ingest/telegram_twitter_test_sink.h"
+#include "ingest/reader_test_sink.h"
 
 namespace groundswell {
 namespace {

@@ -7,7 +7,7 @@
 // object. Both keep the input's name as the platform.
 #include <fmt/format.h>
 
-#include "ingest/readers.h"
+#include "ingest/reader_factories.h"
 
 namespace groundswell {
 namespace {

@@ -6,9 +6,9 @@
 #include "base/time.h"
 #include "ingest/json_line.h"
 #include "ingest/json_records.h"
-#include "ingest/readers.h"
+#include "ingest/reader_factories.h"
 #include "ingest/telegram_export_scanner.h"
-#include "ingest/telegram_twitter_common.h"
+#include "ingest/record_fields.h"
 
 namespace groundswell {
 namespace {

@@ -12,8 +12,8 @@
 #include <random>
 
 #include "ingest/telegram_export_scanner.h"
-#include "ingest/telegram_twitter_common.h"
-#include "ingest/telegram_twitter_test_sink.h"
+#include "ingest/record_fields.h"
+#include "ingest/reader_test_sink.h"
 
 namespace groundswell {
 namespace {

@@ -10,8 +10,8 @@
 #include "base/time.h"
 #include "ingest/json_line.h"
 #include "ingest/json_records.h"
-#include "ingest/readers.h"
-#include "ingest/telegram_twitter_common.h"
+#include "ingest/reader_factories.h"
+#include "ingest/record_fields.h"
 
 namespace groundswell {
 namespace {

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "ingest/telegram_twitter_test_sink.h"
+#include "ingest/reader_test_sink.h"
 
 namespace groundswell {
 namespace {

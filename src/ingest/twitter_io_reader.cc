@@ -9,8 +9,8 @@
 #include <charconv>
 
 #include "base/time.h"
-#include "ingest/readers.h"
-#include "ingest/telegram_twitter_common.h"
+#include "ingest/reader_factories.h"
+#include "ingest/record_fields.h"
 
 namespace groundswell {
 namespace {

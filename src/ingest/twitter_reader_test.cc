@@ -2,7 +2,7 @@
 // tests/data/formats/.
 #include <gtest/gtest.h>
 
-#include "ingest/telegram_twitter_test_sink.h"
+#include "ingest/reader_test_sink.h"
 
 namespace groundswell {
 namespace {

@@ -9,7 +9,7 @@
 #include <queue>
 
 #include "base/time.h"
-#include "pipeline/report_builder.h"
+#include "pipeline/analysis_to_report.h"
 
 namespace groundswell {
 namespace {

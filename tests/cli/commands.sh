@@ -29,9 +29,9 @@ check "reject without --strict exits 0" exit_code 0 "$bin" ingest "$work/bad.csv
 check "reject with --strict exits 2" exit_code 2 "$bin" ingest "$work/bad.csv" --db "$work/b2.db" --strict --quiet
 check "bad --tz exits 1" exit_code 1 "$bin" ingest "$work/bad.csv" --db "$work/b3.db" --tz Mars
 echo "not a database" > "$work/notdb.db"
-check "a file that is not a database exits 1 naming it" \
-check "not-a-database exits 1" exit_code 1 "$bin" inspect --db "$work/notdb.db"
-  bash -c "'$bin' inspect --db '$work/notdb.db' 2>&1 | grep -q 'is not a groundswell database'"
+check "a file that is not a database exits 1" exit_code 1 "$bin" inspect --db "$work/notdb.db"
+check "a file that is not a database is named in the error" \
+  bash -c "'$bin' inspect --db '$work/notdb.db' 2>&1 | grep -q 'notdb.db.*is not a groundswell database'"
 
 # Help shows defaults; formats lists every format of spec §2.
 check "--help shows defaults" bash -c "'$bin' ingest --help | grep -q 'UTC'"

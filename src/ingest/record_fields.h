@@ -1,5 +1,6 @@
-// Building blocks shared by the Telegram and Twitter readers (telegram-export, telethon,
-// telegram-csv, twitter-io, twitter-v2, twitter-v1): hashtag /
+// Reading the fields of a record, shared by readers (today the Telegram and Twitter ones:
+// telegram-export, telethon, telegram-csv, twitter-io, twitter-v2, twitter-v1): JSON and CSV
+// field accessors (strings, integers, booleans, counters, times, languages), hashtag /
 // mention / URL extraction from text where a format has no entities, the key of a Telegram
 // Desktop forward (which names its source but not the original post), Telegram peer ids,
 // reaction tallies and a per-file "first time this account is seen" filter.

@@ -1,4 +1,4 @@
-#include "ingest/telegram_twitter_common.h"
+#include "ingest/record_fields.h"
 
 #include <fmt/format.h>
 #include <unicode/uchar.h>

@@ -1,4 +1,4 @@
-#include "pipeline/report_builder.h"
+#include "pipeline/analysis_to_report.h"
 
 #include <gtest/gtest.h>
 
@@ -15,7 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path temp_dir(const std::string& name) {
-  fs::path p = fs::path(GS_BINARY_DIR) / "report_builder_test_tmp" / name;
+  fs::path p = fs::path(GS_BINARY_DIR) / "analysis_to_report_test_tmp" / name;
   fs::remove_all(p);
   fs::create_directories(p);
   return p;

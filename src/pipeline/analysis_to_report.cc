@@ -1,4 +1,4 @@
-#include "pipeline/report_builder.h"
+#include "pipeline/analysis_to_report.h"
 
 #include <fmt/format.h>
 

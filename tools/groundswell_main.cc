@@ -63,9 +63,12 @@ void add_detect(CLI::App* cmd, gs::DetectCliOptions& d) {
                   "reply, text, similar_text, media that the data supports; with --compat all)");
   cmd->add_option("--window", d.window,
                   "Co-action window W: actions at most W apart, inclusive (90, 90s, 5m, 2h)")
-      ->capture_default_str();
-  cmd->add_option("--min-repetition", o.min_repetition,
-                  "Co-actions (distinct objects) an edge needs [default: 3; 2 with --compat]");
+      ->default_str(fmt::format("{}s", o.window_ms / 1000));
+  cmd->add_option("--min-repetition", d.min_repetition,
+                  fmt::format("Co-actions (distinct objects) an edge needs [default: {}; {} with "
+                              "--compat]",
+                              o.min_repetition,
+                              gs::DetectOptions::defaults(gs::CompatMode::kCnt).min_repetition));
   cmd->add_option("--similarity", o.similarity, "Jaccard threshold for similar_text")
       ->capture_default_str();
   cmd->add_option("--compat", d.compat, "Reproduce a peer tool exactly: coortweet or cnt");
@@ -193,9 +196,7 @@ int main(int argc, char** argv) {
                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads));
-  run.detect.min_repetition_given = run_cmd->count("--min-repetition") > 0;
   run.sensitivity = !no_sensitivity;
-  detect.detect.min_repetition_given = detect_cmd->count("--min-repetition") > 0;
   if (*run_cmd || *detect_cmd || *report_cmd || *estimate_cmd) {
     const char* env = std::getenv(std::string(gs::kPseudonymKeyVariable).c_str());
     auto key = gs::resolve_pseudonym_key(

@@ -12,92 +12,6 @@
 
 namespace groundswell {
 
-namespace {
-
-struct BehaviourNames {
-  Behaviour behaviour;
-  std::string_view native;
-  std::string_view peer;  // "" when no peer tool has it
-};
-constexpr BehaviourNames kNames[] = {
-    {Behaviour::kShare, "share", "co_retweet"},
-    {Behaviour::kLink, "link", "co_link"},
-    {Behaviour::kDomain, "domain", ""},
-    {Behaviour::kHashtag, "hashtag", ""},
-    {Behaviour::kMention, "mention", ""},
-    {Behaviour::kReply, "reply", "co_reply"},
-    {Behaviour::kText, "text", "co_tweet"},
-    {Behaviour::kSimilarText, "similar_text", "co_similar_tweet"},
-    {Behaviour::kMedia, "media", ""},
-    {Behaviour::kPost, "post", "co_post"},
-};
-
-}  // namespace
-
-std::string_view behaviour_name(Behaviour b, CompatMode compat) {
-  const auto& n = kNames[static_cast<int>(b)];
-  if (compat != CompatMode::kNone && !n.peer.empty()) return n.peer;
-  return n.native;
-}
-
-Result<std::vector<Behaviour>> parse_behaviours(std::string_view list) {
-  std::vector<Behaviour> out;
-  while (!list.empty()) {
-    std::size_t comma = list.find(',');
-    std::string_view item = list.substr(0, comma);
-    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item.empty()) continue;
-    bool found = false;
-    for (const auto& n : kNames) {
-      if (item == n.native || (!n.peer.empty() && item == n.peer)) {
-        if (std::find(out.begin(), out.end(), n.behaviour) == out.end()) out.push_back(n.behaviour);
-        found = true;
-      }
-    }
-    if (!found)
-      return Status::InvalidArgument(
-          "unknown behaviour '" + std::string(item) +
-          "' (known: share, link, domain, hashtag, mention, reply, text, similar_text, media, "
-          "post, "
-          "co_retweet, co_tweet, co_link, co_reply, co_similar_tweet, co_post)");
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-Result<CompatMode> parse_compat(std::string_view name) {
-  if (name.empty() || name == "none") return CompatMode::kNone;
-  if (name == "coortweet") return CompatMode::kCoortweet;
-  if (name == "cnt") return CompatMode::kCnt;
-  return Status::InvalidArgument("unknown --compat '" + std::string(name) +
-                                 "' (known: coortweet, cnt)");
-}
-
-std::string detect_options_json(const DetectOptions& o) {
-  JsonWriter w(false);
-  w.begin_object();
-  w.key("behaviours").begin_array();
-  for (auto b : o.behaviours) w.value(behaviour_name(b, o.compat));
-  w.end_array();
-  w.key("window_s").value(static_cast<double>(o.window_ms) / 1000.0);
-  w.key("window").value("inclusive: two actions at most window_s apart co-act");
-  w.key("min_repetition").value(o.min_repetition);
-  w.key("similarity").value(o.similarity);
-  w.key("compat").value(o.compat == CompatMode::kNone        ? "none"
-                        : o.compat == CompatMode::kCoortweet ? "coortweet"
-                                                             : "cnt");
-  w.key("null_replicates").value(o.null_replicates);
-  w.key("fdr").value(o.fdr);
-  w.key("seed").value(o.seed);
-  w.key("max_crowd").value(o.max_crowd);
-  w.key("crowd_neighbours").value(o.crowd_neighbours);
-  w.key("min_text_tokens").value(o.min_text_tokens);
-  w.end_object();
-  return w.take();
-}
-
 std::vector<std::uint32_t> account_byte_order(const Dataset& data) {
   const std::size_t n = data.accounts();
   std::vector<std::uint32_t> by_id(n);
@@ -146,21 +60,50 @@ struct Detector::Cache {
   // the main settings, so every variant finds the main run's edges of the other behaviours.
   std::vector<Edges> edges;
 
-  static std::string table_key(Behaviour b, const DetectOptions& o) {
-    std::string k = fmt::format("{}|{}|{}", static_cast<int>(b), static_cast<int>(o.compat),
-                                o.min_text_tokens);
-    if (b == Behaviour::kSimilarText)
-      k += fmt::format("|{:.17g}|{}|{}", o.similarity, o.window_ms, o.seed);
-    return k;
+  // A cached table or a behaviour's edges is looked up by the whole option record
+  // (DetectOptions::to_json) after resetting the options it does not depend on to their
+  // defaults: an option added later keys every cache until it is reset here, so reuse can
+  // never change a result.
+  //
+  // A behaviour's edges and p-values depend on all options but those applied to all
+  // behaviours together (FDR, clusters), the behaviour list, and, except for similar_text,
+  // the similarity threshold.
+  static DetectOptions for_edges(Behaviour b, DetectOptions o) {
+    const DetectOptions d;
+    o.behaviours.clear();
+    o.fdr = d.fdr;
+    o.top_objects = d.top_objects;
+    if (b != Behaviour::kSimilarText) o.similarity = d.similarity;
+    return o;
   }
-  static std::string similar_key(const DetectOptions& o) {
-    return fmt::format("{}|{}|{:.17g}|{}", static_cast<int>(o.compat), o.min_text_tokens,
-                       o.similarity, o.seed);
+  // Its actions depend on less: not on the options of pairing and testing, and except for
+  // similar_text (whose near-duplicate search pairs within the window) not on the window or
+  // the seed.
+  static DetectOptions for_actions(Behaviour b, DetectOptions o) {
+    o = for_edges(b, o);
+    const DetectOptions d;
+    o.min_repetition = d.min_repetition;
+    o.null_replicates = d.null_replicates;
+    o.max_crowd = d.max_crowd;
+    o.crowd_neighbours = d.crowd_neighbours;
+    o.coortweet_edge_weight = d.coortweet_edge_weight;
+    if (b != Behaviour::kSimilarText) {
+      o.window_ms = d.window_ms;
+      o.seed = d.seed;
+    }
+    return o;
+  }
+  static std::string table_key(Behaviour b, const DetectOptions& o) {
+    return fmt::format("{}|{}", static_cast<int>(b), for_actions(b, o).to_json());
   }
   static std::string edges_key(Behaviour b, const DetectOptions& o) {
-    return table_key(b, o) + fmt::format("|{}|{}|{}|{}|{}|{}|{:.17g}", o.window_ms,
-                                         o.min_repetition, o.max_crowd, o.crowd_neighbours,
-                                         o.null_replicates, o.seed, o.coortweet_edge_weight);
+    return fmt::format("{}|{}", static_cast<int>(b), for_edges(b, o).to_json());
+  }
+  // The near-duplicate search depends on what similar_text's actions depend on but the
+  // window: a search at a wider window is narrowed.
+  static std::string similar_key(DetectOptions o) {
+    o.window_ms = DetectOptions{}.window_ms;
+    return for_actions(Behaviour::kSimilarText, o).to_json();
   }
 };
 
@@ -184,13 +127,6 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
   const Dataset& data = data_;
   Cache& cache = *cache_;
   DetectOptions opt = options_in;
-  if (opt.window_ms < 0 || opt.window_ms > 30LL * 86'400'000)
-    return Status::InvalidArgument("--window must be between 0 and 30 days");
-  if (opt.min_repetition < 1) return Status::InvalidArgument("--min-repetition must be at least 1");
-  if (opt.fdr <= 0 || opt.fdr > 1) return Status::InvalidArgument("--fdr must be in (0, 1]");
-  if (opt.null_replicates < 0) return Status::InvalidArgument("--null-replicates must be >= 0");
-  if (opt.similarity <= 0 || opt.similarity > 1)
-    return Status::InvalidArgument("--similarity must be in (0, 1]");
   if (data.messages() >= UINT32_MAX)
     return Status::InvalidArgument("too many messages for one run");
 
@@ -210,14 +146,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
       if (behaviour_supported(data, bb)) opt.behaviours.push_back(bb);
     }
   }
-  for (auto b : opt.behaviours) {
-    if (b == Behaviour::kSimilarText && opt.compat == CompatMode::kCoortweet)
-      return Status::InvalidArgument(
-          "similar_text has no CooRTweet compatibility mode (its textreuse MinHash is not "
-          "reproducible); use the native mode or --compat cnt");
-    if (b == Behaviour::kPost && opt.compat != CompatMode::kCnt)
-      return Status::InvalidArgument("behaviour post (co_post) exists only with --compat cnt");
-  }
+  GS_RETURN_IF_ERROR(opt.validate());  // with the behaviours the data chose
   r.behaviours = opt.behaviours;
 
   // Byte order of (account_id, platform): the orientation and sort order of every output.

@@ -29,6 +29,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,7 @@
 
 namespace groundswell {
 
+class JsonWriter;
 class Store;
 
 // The actions of spec §3, plus `post` (any message; the toolkit's co_post).
@@ -64,13 +66,26 @@ inline bool is_topical(Behaviour b) {
   return b == Behaviour::kHashtag || b == Behaviour::kMention || b == Behaviour::kDomain;
 }
 
+// The names of behaviours and compatibility modes (one table each, src/detect/options.cc).
 // Native names (share, link, ...); in cnt/coortweet mode the peer tools' network names
 // (co_retweet, co_tweet, co_link, co_reply, co_similar_tweet, co_post) where they exist.
 std::string_view behaviour_name(Behaviour b, CompatMode compat = CompatMode::kNone);
 // Parses a comma-separated list of native or peer names ("share,link", "co_retweet").
 Result<std::vector<Behaviour>> parse_behaviours(std::string_view list);
+std::string_view compat_name(CompatMode compat);         // "none", "coortweet", "cnt"
 Result<CompatMode> parse_compat(std::string_view name);  // "", "none", "coortweet", "cnt"
 
+// Every detection option with its one default (docs/detection.md gives the evidence behind
+// each). The command line, the tests and `report` (reading a recorded detection back) fill
+// this one struct; everything about it lives in src/detect/options.cc:
+//   DetectOptions o = DetectOptions::defaults(CompatMode::kCnt);  // a mode's defaults
+//   o.fdr = 0.01;
+//   Status s = o.validate();          // detect() refuses exactly what this refuses
+//   std::string rec = o.to_json();    // the record in runs, detections, evidence files
+//   auto back = DetectOptions::from_json(rec);   // equal to o
+// Adding an option: a field below with its default, a check in validate(), a line in
+// to_json() and from_json(); a Detector keys its caches by to_json(), so a new option never
+// lets a cached result be reused wrongly (list it in detect.cc's Cache only to allow reuse).
 struct DetectOptions {
   std::vector<Behaviour> behaviours;  // empty: every behaviour the data supports (not post;
                                       // natively not the topical ones, see is_topical)
@@ -93,7 +108,37 @@ struct DetectOptions {
   int min_text_tokens = 5;             // native text: shorter normalized texts are not matched
   double coortweet_edge_weight = 0.5;  // quantile p of weight_threshold (R type 7)
   int top_objects = 5;                 // per cluster in clusters.csv
+
+  // The defaults above, except min_repetition 2 in a compatibility mode (the peer tools' own
+  // default).
+  static DetectOptions defaults(CompatMode compat);
+  // InvalidArgument naming the option ("fdr must be in (0, 1) (got 1)") when one is out of
+  // range or a behaviour does not exist in the compatibility mode.
+  [[nodiscard]] Status validate() const;
+  // One JSON object with every option; from_json() reads it back (absent keys keep their
+  // defaults, except crowd_neighbours: 0, as in records from before it existed) and
+  // validates it.
+  std::string to_json() const;
+  static Result<DetectOptions> from_json(std::string_view json);
 };
+
+// summary.json's "parameters" object: the options a reader of the summary needs, with the
+// behaviours that were run (DetectionResult::behaviours).
+void write_parameters_summary(JsonWriter& w, const DetectOptions& options,
+                              std::span<const Behaviour> run);
+
+// The neighbouring settings of the sensitivity table, one setting moved in each: window
+// x0.5 and x2, similarity -0.1 and +0.1 (at most 1), FDR /5 and x2 (at most 0.5), in that
+// order. A variant outside an option's range, or equal to the main settings or an earlier
+// variant, is left out, so every variant is valid and different.
+struct DetectVariant {
+  std::string label;  // the scenario column of sensitivity.csv: "window=30s", "fdr=0.01"
+  DetectOptions options;
+};
+std::vector<DetectVariant> sensitivity_variants(const DetectOptions& main);
+// The widest window among the main settings and the variants: what a Detector serving all of
+// them is constructed with.
+TimeMs widest_window(const DetectOptions& main, std::span<const DetectVariant> variants);
 
 struct Edge {
   std::uint32_t source = 0, target = 0;  // dense account indices; undirected: source's
@@ -272,8 +317,5 @@ Status write_detection_outputs(const Dataset& data, const DetectionResult& resul
 Result<std::int64_t> store_detection(Store& store, const Dataset& data,
                                      const DetectionResult& result, const DetectOptions& options,
                                      std::optional<std::int64_t> run_id = std::nullopt);
-
-// The options as a JSON object (recorded in runs, detections and evidence files).
-std::string detect_options_json(const DetectOptions& options);
 
 }  // namespace groundswell

@@ -52,10 +52,8 @@ Result<std::int64_t> store_detection(Store& store, const Dataset& d, const Detec
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
   s.bind_text(2, format_time_iso(now));
-  s.bind_text(3, r.compat == CompatMode::kNone        ? "none"
-                 : r.compat == CompatMode::kCoortweet ? "coortweet"
-                                                      : "cnt");
-  s.bind_text(4, detect_options_json(opt));
+  s.bind_text(3, compat_name(r.compat));
+  s.bind_text(4, opt.to_json());
   s.bind_int64(5, static_cast<std::int64_t>(r.seed));
   s.bind_int64(6, static_cast<std::int64_t>(r.edges.size()));
   s.bind_int64(7, static_cast<std::int64_t>(r.significant_edges));

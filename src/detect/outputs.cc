@@ -223,7 +223,7 @@ std::string gexf(const Dataset& d, const DetectionResult& r, const DetectOptions
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<gexf xmlns=\"http://gexf.net/1.3\" version=\"1.3\">\n"
       "  <meta>\n    <creator>groundswell</creator>\n    <description>";
-  xml_text(s, "coordination network; parameters " + detect_options_json(opt));
+  xml_text(s, "coordination network; parameters " + opt.to_json());
   s += "</description>\n  </meta>\n";
   s += fmt::format("  <graph defaultedgetype=\"{}\" mode=\"static\">\n",
                    r.directed ? "directed" : "undirected");
@@ -350,7 +350,7 @@ std::string evidence_json(const Dataset& d, const DetectionResult& r, const Dete
   JsonWriter w(true);
   w.begin_object();
   w.key("cluster_id").value(static_cast<std::uint64_t>(c.id));
-  w.key("parameters").raw(detect_options_json(opt));
+  w.key("parameters").raw(opt.to_json());
   w.key("p_value");
   if (std::isnan(c.p_value))
     w.null();

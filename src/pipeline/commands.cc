@@ -105,49 +105,32 @@ void write_input_block(JsonWriter& w, const IngestSummary& s) {
 }  // namespace
 
 Status resolve_detect_options(DetectCliOptions& cli) {
+  auto c = parse_compat(cli.compat);
+  if (!c) return Status::InvalidArgument("--compat: " + c.status().message());
+  cli.options.compat = *c;
+  cli.options.min_repetition =
+      cli.min_repetition.value_or(DetectOptions::defaults(*c).min_repetition);
   if (!cli.behaviours.empty()) {
     auto b = parse_behaviours(cli.behaviours);
     if (!b) return Status::InvalidArgument("--behaviour: " + b.status().message());
     cli.options.behaviours = *b;
   }
-  std::int64_t w = parse_duration_ms(cli.window);
-  if (w < 0)
-    return Status::InvalidArgument(
-        fmt::format("--window '{}': give a duration such as 90, 90s, 5m or 2h", cli.window));
-  cli.options.window_ms = w;
-  auto c = parse_compat(cli.compat);
-  if (!c) return Status::InvalidArgument("--compat: " + c.status().message());
-  cli.options.compat = *c;
-  if (!cli.min_repetition_given) cli.options.min_repetition = *c == CompatMode::kNone ? 3 : 2;
-  if (cli.options.min_repetition < 1)
-    return Status::InvalidArgument("--min-repetition must be at least 1");
-  if (cli.options.similarity <= 0 || cli.options.similarity > 1)
-    return Status::InvalidArgument("--similarity must be in (0, 1]");
-  if (cli.options.fdr <= 0 || cli.options.fdr >= 1)
-    return Status::InvalidArgument("--fdr must be in (0, 1)");
-  if (cli.options.null_replicates < 0)
-    return Status::InvalidArgument("--null-replicates must be 0 or more");
-  return Status::Ok();
+  if (!cli.window.empty()) {
+    std::int64_t w = parse_duration_ms(cli.window);
+    if (w < 0)
+      return Status::InvalidArgument(
+          fmt::format("--window '{}': give a duration such as 90, 90s, 5m or 2h", cli.window));
+    cli.options.window_ms = w;
+  }
+  return cli.options.validate();
 }
 
 namespace {
 
 // The `parameters` and `detection` blocks of summary.json.
 void write_detection_blocks(JsonWriter& w, const DetectOptions& o, const DetectionResult& r) {
-  w.key("parameters").begin_object()
-      .key("window_s").value(static_cast<double>(o.window_ms) / 1000.0)
-      .key("window_semantics").value("two accounts co-act when their actions on the same object are at most window_s apart (inclusive)")
-      .key("min_repetition").value(o.min_repetition)
-      .key("similarity").value(o.similarity)
-      .key("fdr").value(o.fdr)
-      .key("null_replicates").value(o.null_replicates)
-      .key("seed").value(o.seed)
-      .key("compat").value(o.compat == CompatMode::kCnt         ? "cnt"
-                           : o.compat == CompatMode::kCoortweet ? "coortweet"
-                                                                : "none")
-      .key("behaviours").begin_array();
-  for (Behaviour b : r.behaviours) w.value(behaviour_name(b));
-  w.end_array().end_object();
+  w.key("parameters");
+  write_parameters_summary(w, o, r.behaviours);
   std::uint64_t kept = 0;
   for (const auto& e : r.edges) kept += e.significant ? 1 : 0;
   std::uint64_t coordinated = 0;
@@ -207,8 +190,10 @@ Result<Analysis> analyse(Store& store, const DetectOptions& options, const std::
                        a.data.messages()));
   // With the sensitivity table to fill, one Detector reuses the work the variants share.
   const bool reuse = actors && sensitivity && options.compat == CompatMode::kNone;
+  const std::vector<DetectVariant> variants =
+      reuse ? sensitivity_variants(options) : std::vector<DetectVariant>{};
   std::optional<Detector> detector;
-  if (reuse) detector.emplace(a.data, options.window_ms * 2);  // the widest variant below
+  if (reuse) detector.emplace(a.data, widest_window(options, variants));
   auto det = reuse ? detector->detect(options) : detect(a.data, options);
   if (!det) return det.status();
   a.detection = std::move(*det);
@@ -221,36 +206,15 @@ Result<Analysis> analyse(Store& store, const DetectOptions& options, const std::
     in.actors = &*actors;
     in.score = a.signals.score;
     in.scenarios.push_back(assignment_of("default", a.detection, options.fdr));
-    if (sensitivity && options.compat == CompatMode::kNone) {
-      // One detection setting varies per scenario, the others stay as chosen.
-      struct Variant {
-        std::string label;
-        DetectOptions o;
-      };
-      std::vector<Variant> variants;
-      for (double f : {0.5, 2.0}) {
-        Variant v{fmt::format("window={}s", static_cast<double>(options.window_ms) * f / 1000), options};
-        v.o.window_ms = static_cast<TimeMs>(static_cast<double>(options.window_ms) * f);
-        variants.push_back(v);
-      }
-      for (double sim : {options.similarity - 0.1, std::min(1.0, options.similarity + 0.1)}) {
-        Variant v{fmt::format("similarity={:.2f}", sim), options};
-        v.o.similarity = sim;
-        variants.push_back(v);
-      }
-      for (double q : {options.fdr / 5, std::min(0.5, options.fdr * 2)}) {
-        Variant v{fmt::format("fdr={}", q), options};
-        v.o.fdr = q;
-        variants.push_back(v);
-      }
+    if (reuse) {
       for (const auto& v : variants) {
         // After the window variants only the similarity variants need actions, and only
         // similar_text's: the other behaviours' edges at the main settings are cached.
-        if (v.o.window_ms == options.window_ms) detector->release_actions();
+        if (v.options.window_ms == options.window_ms) detector->release_actions();
         log_info(fmt::format("sensitivity: detecting again with {}", v.label));
-        auto alt = detector->detect(v.o);
+        auto alt = detector->detect(v.options);
         if (!alt) return alt.status();
-        in.scenarios.push_back(assignment_of(v.label, *alt, v.o.fdr));
+        in.scenarios.push_back(assignment_of(v.label, *alt, v.options.fdr));
         log_info(clock.lap("sensitivity, " + v.label));
       }
       detector.reset();  // its cached actions and edges are not needed past this point
@@ -429,7 +393,7 @@ Status detect_command(DetectCommandOptions options) {
     return Status::NotFound(fmt::format("no database at {}", options.db_path));
   auto store = Store::open(options.db_path);
   if (!store) return store.status();
-  auto run = store->begin_run("detect", detect_options_json(options.detect.options));
+  auto run = store->begin_run("detect", options.detect.options.to_json());
   if (!run) return run.status();
   auto t0 = std::chrono::steady_clock::now();
   std::optional<Pseudonymizer> pseudonymizer;
@@ -450,52 +414,13 @@ Status detect_command(DetectCommandOptions options) {
 
 namespace {
 
-// Reads back detect_options_json() as stored in the detections table.
+// The options of the latest detection stored, as DetectOptions::to_json() recorded them.
 Result<DetectOptions> recorded_detect_options(Store& store) {
   Stmt s;
   GS_RETURN_IF_ERROR(store.db().prepare(
       "SELECT parameters FROM detections ORDER BY id DESC LIMIT 1", s));
-  DetectOptions o;
-  if (s.step() != Stmt::kRow) return o;  // never detected: the defaults
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  std::string text(s.column_text(0));
-  if (parser.parse(text).get(root))
-    return Status::Internal("the recorded detection parameters are not JSON");
-  double window_s = 0;
-  if (!root["window_s"].get(window_s)) o.window_ms = static_cast<TimeMs>(window_s * 1000 + 0.5);
-  std::int64_t i = 0;
-  if (!root["min_repetition"].get(i)) o.min_repetition = static_cast<int>(i);
-  if (!root["null_replicates"].get(i)) o.null_replicates = static_cast<int>(i);
-  if (!root["max_crowd"].get(i)) o.max_crowd = static_cast<int>(i);
-  // Absent in databases written before crowd neighbours existed: those detections had none.
-  o.crowd_neighbours = root["crowd_neighbours"].get(i) ? 0 : static_cast<int>(i);
-  if (!root["min_text_tokens"].get(i)) o.min_text_tokens = static_cast<int>(i);
-  std::uint64_t seed = 0;
-  if (!root["seed"].get(seed)) o.seed = seed;
-  double x = 0;
-  if (!root["similarity"].get(x)) o.similarity = x;
-  if (!root["fdr"].get(x)) o.fdr = x;
-  std::string_view compat;
-  if (!root["compat"].get(compat)) {
-    auto c = parse_compat(compat == "none" ? "" : compat);
-    if (c) o.compat = *c;
-  }
-  simdjson::dom::array list;
-  if (!root["behaviours"].get(list)) {
-    std::string names;
-    for (auto b : list) {
-      std::string_view n;
-      if (b.get(n)) continue;
-      if (!names.empty()) names += ',';
-      names += n;
-    }
-    if (!names.empty()) {
-      auto parsed = parse_behaviours(names);
-      if (parsed) o.behaviours = *parsed;
-    }
-  }
-  return o;
+  if (s.step() != Stmt::kRow) return DetectOptions{};  // never detected: the defaults
+  return DetectOptions::from_json(s.column_text(0));
 }
 
 // The actors file of the latest run that named one, if it is still there.

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,16 +23,18 @@ struct InputOptions {
   std::string tz = "UTC";  // zone of local times in sources that give none (--tz)
 };
 
-// Detection options as the CLI takes them: text that is parsed and validated once.
+// Detection options as the CLI takes them: names and durations as text, parsed once by
+// resolve_detect_options(); numbers straight into `options`, whose defaults are the
+// library's (detect/detect.h).
 struct DetectCliOptions {
-  std::string behaviours;     // comma-separated; "" = every behaviour the data supports
-  std::string window = "60s";
-  std::string compat;         // "", coortweet, cnt
-  DetectOptions options;      // numeric options filled directly
-  bool min_repetition_given = false;  // else: 3 natively, 2 (the peer tools' default) in compat
+  std::string behaviours;  // comma-separated; "" = every behaviour the data supports
+  std::string window;      // a duration ("90s", "5m"); "" = DetectOptions's default
+  std::string compat;      // "", none, coortweet, cnt
+  std::optional<int> min_repetition;  // unset: the mode's default (DetectOptions::defaults)
+  DetectOptions options;
 };
-// Fills `cli.options` from the text fields; a usage error names the option.
-Status resolve_detect_options(DetectCliOptions& cli);
+// Fills `cli.options` from the text fields and validates it (DetectOptions::validate).
+[[nodiscard]] Status resolve_detect_options(DetectCliOptions& cli);
 
 struct RunOptions {
   InputOptions input;

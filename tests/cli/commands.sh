@@ -28,6 +28,10 @@ printf 'message_id,account_id,time\n1,a,1709287200\n2,a,not-a-time\n' > "$work/b
 check "reject without --strict exits 0" exit_code 0 "$bin" ingest "$work/bad.csv" --db "$work/b.db" --quiet
 check "reject with --strict exits 2" exit_code 2 "$bin" ingest "$work/bad.csv" --db "$work/b2.db" --strict --quiet
 check "bad --tz exits 1" exit_code 1 "$bin" ingest "$work/bad.csv" --db "$work/b3.db" --tz Mars
+check "--fdr 1 exits 1" exit_code 1 "$bin" detect --db "$work/o/groundswell.db" --fdr 1
+check "--fdr 1 is refused with the library's reason" \
+  bash -c "'$bin' detect --db '$work/o/groundswell.db' --fdr 1 2>&1 | grep -q 'fdr must be in (0, 1)'"
+check "--fdr 0.99 is accepted" exit_code 0 "$bin" detect --db "$work/o/groundswell.db" --fdr 0.99 --quiet
 echo "not a database" > "$work/notdb.db"
 check "a file that is not a database exits 1" exit_code 1 "$bin" inspect --db "$work/notdb.db"
 check "a file that is not a database is named in the error" \

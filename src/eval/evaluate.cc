@@ -58,8 +58,10 @@ Result<Evaluation> evaluate(const std::filesystem::path& truth_json,
     return Status::InvalidArgument(
         fmt::format("{}: {}", truth_json.string(), simdjson::error_message(err)));
 
-  // ---- found clusters from accounts.csv
+  // ---- found clusters (and their verdicts) from accounts.csv
+  Evaluation ev;
   std::unordered_map<std::string, std::string> cluster_of;  // account key -> cluster id
+  std::unordered_map<std::string, Verdict> verdict_of;      // clustered account -> verdict
   std::vector<std::string> clustered;
   {
     InputStream in;
@@ -68,15 +70,20 @@ Result<Evaluation> evaluate(const std::filesystem::path& truth_json,
     CsvReader::Record rec;
     CsvHeader header;
     bool first = true;
-    int platform = -1, id = -1, cluster = -1;
+    int platform = -1, id = -1, cluster = -1, verdict = -1;
+    std::uint64_t row = 0;
+    std::map<std::string, Verdict> cluster_verdicts;
     while (csv.next(rec)) {
+      ++row;
       if (first) {
         header.assign(rec);
         platform = header.index("platform");
         id = header.index("account_id");
         cluster = header.index("cluster_id");
+        verdict = header.index("cluster_verdict");
         if (platform < 0 || id < 0 || cluster < 0)
           return Status::InvalidArgument("accounts.csv lacks platform, account_id or cluster_id");
+        ev.has_verdicts = verdict >= 0;
         first = false;
         continue;
       }
@@ -85,13 +92,38 @@ Result<Evaluation> evaluate(const std::filesystem::path& truth_json,
       if (c.empty()) continue;
       std::string k = key(rec.field(static_cast<std::size_t>(platform)),
                           rec.field(static_cast<std::size_t>(id)));
+      Verdict v = Verdict::kUndetermined;
+      if (verdict >= 0) {
+        std::string_view text = rec.field(static_cast<std::size_t>(verdict));
+        if (text == kVerdictNames[1]) {
+          v = Verdict::kInauthentic;
+        } else if (text == kVerdictNames[2]) {
+          v = Verdict::kOrganic;
+        } else if (!text.empty() && text != kVerdictNames[0]) {
+          return Status::InvalidArgument(fmt::format(
+              "accounts.csv record {}: unknown cluster_verdict '{}' (expected inauthentic, "
+              "organic or undetermined)",
+              row, text.substr(0, 40)));
+        }
+      }
+      cluster_verdicts.emplace(std::string(c), v);
       cluster_of[k] = std::string(c);
+      verdict_of[k] = v;
       clustered.push_back(k);
+      ++ev.accounts_by_verdict[static_cast<std::size_t>(v)];
     }
+    for (const auto& [cid, v] : cluster_verdicts)
+      ++ev.clusters_by_verdict[static_cast<std::size_t>(v)];
   }
   std::sort(clustered.begin(), clustered.end());
+  auto verdict = [&](const std::string& k) {
+    auto it = verdict_of.find(k);
+    return it == verdict_of.end() ? Verdict::kUndetermined : it->second;
+  };
+  auto flagged = [&](const std::string& k) {
+    return cluster_of.count(k) && verdict(k) != Verdict::kOrganic;
+  };
 
-  Evaluation ev;
   std::unordered_map<std::string, std::string> campaign_of;  // member -> campaign
   std::unordered_set<std::string> non_evasive, evasive;
   simdjson::dom::array campaigns;
@@ -105,7 +137,6 @@ Result<Evaluation> evaluate(const std::filesystem::path& truth_json,
     if (!c["evasive"].get(evasive_flag)) s.evasive = evasive_flag;
     simdjson::dom::array members;
     if (c["members"].get(members)) continue;
-    std::map<std::string, std::uint64_t> clusters_hit;
     for (auto m : members) {
       std::string_view p, id;
       if (m["platform"].get(p) || m["account_id"].get(id)) continue;
@@ -113,13 +144,14 @@ Result<Evaluation> evaluate(const std::filesystem::path& truth_json,
       campaign_of[k] = s.name;
       (s.evasive ? evasive : non_evasive).insert(k);
       ++s.members;
-      auto it = cluster_of.find(k);
-      if (it != cluster_of.end()) {
-        ++s.found;
-        ++clusters_hit[it->second];
-      }
+      s.found += cluster_of.count(k);
+      s.flagged += flagged(k);
     }
-    s.recall = s.members ? static_cast<double>(s.found) / static_cast<double>(s.members) : 0;
+    auto share = [&](std::uint64_t n) {
+      return s.members ? static_cast<double>(n) / static_cast<double>(s.members) : 0;
+    };
+    s.recall = share(s.found);
+    s.recall_flagged = share(s.flagged);
     ev.campaigns.push_back(std::move(s));
   }
   // Campaign precision: among the clusters where this campaign holds the majority, the share
@@ -144,19 +176,35 @@ Result<Evaluation> evaluate(const std::filesystem::path& truth_json,
                                : 0;
   }
 
+  auto ratio = [](std::uint64_t n, std::uint64_t d, double if_empty) {
+    return d ? static_cast<double>(n) / static_cast<double>(d) : if_empty;
+  };
   ev.predicted = clustered.size();
   std::uint64_t found_non_evasive = 0, found_evasive = 0;
+  std::uint64_t flagged_non_evasive = 0, flagged_evasive = 0;
   for (const auto& k : clustered) {
-    if (campaign_of.count(k)) ++ev.true_positive;
-    if (non_evasive.count(k)) ++found_non_evasive;
-    if (evasive.count(k)) ++found_evasive;
+    const bool member = campaign_of.count(k) > 0, is_flagged = flagged(k);
+    ev.true_positive += member;
+    ev.flagged += is_flagged;
+    ev.flagged_true_positive += member && is_flagged;
+    if (non_evasive.count(k)) {
+      ++found_non_evasive;
+      flagged_non_evasive += is_flagged;
+    }
+    if (evasive.count(k)) {
+      ++found_evasive;
+      flagged_evasive += is_flagged;
+    }
   }
-  ev.precision = ev.predicted ? static_cast<double>(ev.true_positive) / static_cast<double>(ev.predicted) : 1;
-  ev.recall_non_evasive = non_evasive.empty() ? 0 : static_cast<double>(found_non_evasive) / static_cast<double>(non_evasive.size());
-  ev.recall_evasive = evasive.empty() ? 0 : static_cast<double>(found_evasive) / static_cast<double>(evasive.size());
+  ev.precision = ratio(ev.true_positive, ev.predicted, 1);
+  ev.recall_non_evasive = ratio(found_non_evasive, non_evasive.size(), 0);
+  ev.recall_evasive = ratio(found_evasive, evasive.size(), 0);
   ev.f1_non_evasive = ev.precision + ev.recall_non_evasive > 0
                           ? 2 * ev.precision * ev.recall_non_evasive / (ev.precision + ev.recall_non_evasive)
                           : 0;
+  ev.precision_flagged = ratio(ev.flagged_true_positive, ev.flagged, 1);
+  ev.recall_non_evasive_flagged = ratio(flagged_non_evasive, non_evasive.size(), 0);
+  ev.recall_evasive_flagged = ratio(flagged_evasive, evasive.size(), 0);
 
   // Organic accounts (and genuine supporters) that ended up in a cluster.
   std::set<std::string> organic;
@@ -174,6 +222,38 @@ Result<Evaluation> evaluate(const std::filesystem::path& truth_json,
   }
   ev.organic_accounts = organic.size();
   for (const auto& k : organic) ev.organic_in_clusters += cluster_of.count(k);
+
+  // Organic look-alikes (schema 2): where their members ended up, per group and over all.
+  simdjson::dom::array lookalikes;
+  std::set<std::string> lookalike_accounts;
+  auto tally = [&](LookalikeScore& s, const std::string& k) {
+    ++s.members;
+    if (!cluster_of.count(k)) return;
+    ++s.in_clusters;
+    ++s.by_verdict[static_cast<std::size_t>(verdict(k))];
+  };
+  if (!truth["lookalikes"].get(lookalikes)) {
+    for (auto g : lookalikes) {
+      LookalikeScore s;
+      std::string_view v;
+      if (!g["name"].get(v)) s.name = v;
+      if (!g["kind"].get(v)) s.kind = v;
+      simdjson::dom::array members;
+      if (g["members"].get(members)) continue;
+      for (auto m : members) {
+        std::string_view p, id;
+        if (m["platform"].get(p) || m["account_id"].get(id)) continue;
+        std::string k = key(p, id);
+        tally(s, k);
+        if (lookalike_accounts.insert(k).second) tally(ev.lookalike_total, k);
+      }
+      ev.lookalikes.push_back(std::move(s));
+    }
+  }
+  ev.lookalike_total.name = "all";
+  ev.lookalike_inauthentic_share =
+      ratio(ev.lookalike_total.by_verdict[static_cast<std::size_t>(Verdict::kInauthentic)],
+            ev.lookalike_total.members, 0);
 
   // ARI over the accounts that are campaign members or clustered: truth label = campaign
   // (others alone), found label = cluster (others alone).
@@ -244,6 +324,17 @@ Result<Evaluation> evaluate(const std::filesystem::path& truth_json,
 
 std::string evaluation_to_json(const Evaluation& e) {
   JsonWriter w;
+  auto by_verdict = [&](const std::array<std::uint64_t, 3>& n) {
+    w.begin_object();
+    for (std::size_t v = 0; v < 3; ++v) w.key(kVerdictNames[v]).value(n[v]);
+    w.end_object();
+  };
+  auto lookalike = [&](const LookalikeScore& s) {
+    w.key("members").value(s.members).key("in_clusters").value(s.in_clusters)
+        .key("in_inauthentic_clusters").value(s.by_verdict[1])
+        .key("in_organic_clusters").value(s.by_verdict[2])
+        .key("in_undetermined_clusters").value(s.by_verdict[0]);
+  };
   w.begin_object()
       .key("precision").value(e.precision)
       .key("recall_non_evasive").value(e.recall_non_evasive)
@@ -251,14 +342,35 @@ std::string evaluation_to_json(const Evaluation& e) {
       .key("recall_evasive").value(e.recall_evasive)
       .key("predicted_accounts").value(e.predicted)
       .key("true_positive_accounts").value(e.true_positive)
+      .key("cluster_verdicts").value(e.has_verdicts)
+      .key("clusters_by_verdict");
+  by_verdict(e.clusters_by_verdict);
+  w.key("accounts_by_verdict");
+  by_verdict(e.accounts_by_verdict);
+  w.key("not_organic").begin_object()
+      .key("accounts").value(e.flagged)
+      .key("true_positive_accounts").value(e.flagged_true_positive)
+      .key("precision").value(e.precision_flagged)
+      .key("recall_non_evasive").value(e.recall_non_evasive_flagged)
+      .key("recall_evasive").value(e.recall_evasive_flagged)
+      .end_object()
       .key("organic_accounts").value(e.organic_accounts)
       .key("organic_in_clusters").value(e.organic_in_clusters)
       .key("adjusted_rand_index").value(e.adjusted_rand_index)
-      .key("campaigns").begin_array();
+      .key("lookalikes").begin_object();
+  lookalike(e.lookalike_total);
+  w.key("inauthentic_share").value(e.lookalike_inauthentic_share).key("groups").begin_array();
+  for (const auto& g : e.lookalikes) {
+    w.begin_object().key("name").value(g.name).key("kind").value(g.kind);
+    lookalike(g);
+    w.end_object();
+  }
+  w.end_array().end_object().key("campaigns").begin_array();
   for (const auto& c : e.campaigns) {
     w.begin_object().key("name").value(c.name).key("kind").value(c.kind)
         .key("evasive").value(c.evasive).key("members").value(c.members)
         .key("found").value(c.found).key("recall").value(c.recall)
+        .key("found_not_organic").value(c.flagged).key("recall_not_organic").value(c.recall_flagged)
         .key("precision").value(c.precision).end_object();
   }
   w.end_array().key("actors").begin_array();
@@ -290,16 +402,49 @@ std::string evaluation_to_json(const Evaluation& e) {
 std::string evaluation_to_text(const Evaluation& e) {
   std::string out = fmt::format(
       "accounts in clusters: {} ({} campaign members)\n"
-      "precision {:.3f}   recall (non-evasive) {:.3f}   F1 {:.3f}   recall (evasive) {:.3f}\n"
-      "organic accounts in clusters: {} of {}\n"
-      "adjusted Rand index (campaigns vs clusters): {:.3f}\n\n"
-      "{:<36} {:<13} {:>7} {:>6} {:>7} {:>9}\n",
+      "precision {:.3f}   recall (non-evasive) {:.3f}   F1 {:.3f}   recall (evasive) {:.3f}\n",
       e.predicted, e.true_positive, e.precision, e.recall_non_evasive, e.f1_non_evasive,
-      e.recall_evasive, e.organic_in_clusters, e.organic_accounts, e.adjusted_rand_index,
-      "campaign", "kind", "members", "found", "recall", "precision");
-  for (const auto& c : e.campaigns)
-    out += fmt::format("{:<36} {:<13} {:>7} {:>6} {:>7.3f} {:>9.3f}{}\n", c.name, c.kind,
-                       c.members, c.found, c.recall, c.precision, c.evasive ? "  (evasive)" : "");
+      e.recall_evasive);
+  if (e.has_verdicts) {
+    const auto& c = e.clusters_by_verdict;
+    const auto& n = e.accounts_by_verdict;
+    out += fmt::format(
+        "cluster verdicts: {} inauthentic ({} accounts), {} organic ({}), {} undetermined ({})\n",
+        c[1], n[1], c[2], n[2], c[0], n[0]);
+  } else {
+    out += "cluster verdicts: none (accounts.csv has no cluster_verdict column: every cluster "
+           "counts as undetermined)\n";
+  }
+  out += fmt::format(
+      "not judged organic: {} accounts ({} campaign members)   precision {:.3f}   "
+      "recall (non-evasive) {:.3f}   recall (evasive) {:.3f}\n"
+      "organic accounts in clusters: {} of {}\n",
+      e.flagged, e.flagged_true_positive, e.precision_flagged, e.recall_non_evasive_flagged,
+      e.recall_evasive_flagged, e.organic_in_clusters, e.organic_accounts);
+  const LookalikeScore& t = e.lookalike_total;
+  if (!e.lookalikes.empty()) {
+    out += fmt::format(
+        "organic look-alike accounts: {}; in clusters {}, judged inauthentic {} ({:.1f}%), "
+        "judged organic {}\n",
+        t.members, t.in_clusters, t.by_verdict[1], e.lookalike_inauthentic_share * 100,
+        t.by_verdict[2]);
+  }
+  out += fmt::format("adjusted Rand index (campaigns vs clusters): {:.3f}\n\n",
+                     e.adjusted_rand_index);
+  out += fmt::format("{:<36} {:<13} {:>7} {:>6} {:>7} {:>11} {:>9}\n", "campaign", "kind",
+                     "members", "found", "recall", "not organic", "precision");
+  for (const auto& s : e.campaigns)
+    out += fmt::format("{:<36} {:<13} {:>7} {:>6} {:>7.3f} {:>11} {:>9.3f}{}\n", s.name, s.kind,
+                       s.members, s.found, s.recall, s.flagged, s.precision,
+                       s.evasive ? "  (evasive)" : "");
+  if (!e.lookalikes.empty()) {
+    out += fmt::format("\n{:<36} {:<17} {:>7} {:>11} {:>11} {:>7} {:>12}\n", "organic look-alike",
+                       "kind", "members", "in clusters", "inauthentic", "organic", "undetermined");
+    for (const auto& g : e.lookalikes)
+      out += fmt::format("{:<36} {:<17} {:>7} {:>11} {:>11} {:>7} {:>12}\n", g.name, g.kind,
+                         g.members, g.in_clusters, g.by_verdict[1], g.by_verdict[2],
+                         g.by_verdict[0]);
+  }
   if (!e.actors.empty()) {
     out += fmt::format("\n{:<28} {:<13} {:>8} {:>8} {:>7} {:>8} {:>9} {:>20} {:>8}\n", "actor",
                        "supporters", "visible", "raw", "error", "genuine", "adjusted",

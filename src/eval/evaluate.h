@@ -8,6 +8,12 @@
 // re-posts only) the raw count against the truth's visible supporters and the adjusted count
 // against its genuine supporters, with interval coverage.
 //
+// Cluster verdicts: accounts.csv may carry a `cluster_verdict` column (inauthentic, organic,
+// undetermined); without it every cluster counts as undetermined. Precision and recall are
+// also given over the clusters not judged organic (what a run flags), and for each organic
+// look-alike group of the truth (notification fans, a crowd) how many members ended up in a
+// cluster and in clusters judged inauthentic or organic.
+//
 // Thread-safety: pure function of the files it reads.
 #pragma once
 
@@ -21,12 +27,26 @@
 
 namespace groundswell {
 
+// What a run says of a cluster (accounts.csv `cluster_verdict`); undetermined when absent.
+enum class Verdict : std::uint8_t { kUndetermined, kInauthentic, kOrganic };
+inline constexpr const char* kVerdictNames[3] = {"undetermined", "inauthentic", "organic"};
+
 struct CampaignScore {
   std::string name, kind;
   bool evasive = false;
   std::uint64_t members = 0, found = 0;  // members in any cluster
-  double recall = 0;
+  std::uint64_t flagged = 0;             // members in clusters not judged organic
+  double recall = 0;                     // found / members
+  double recall_flagged = 0;             // flagged / members
   double precision = 0;  // of the clusters this campaign dominates: members / accounts
+};
+
+// An organic look-alike group of the truth: accounts that act together for organic reasons.
+struct LookalikeScore {
+  std::string name, kind;
+  std::uint64_t members = 0;
+  std::uint64_t in_clusters = 0;              // in any cluster
+  std::array<std::uint64_t, 3> by_verdict{};  // in clusters, by the cluster's Verdict
 };
 
 // One supporter count against the truth: raw against visible supporters, adjusted (with its
@@ -49,12 +69,22 @@ inline constexpr const char* kRouteNames[3] = {"sources", "own_words", "reposts_
 
 struct Evaluation {
   std::vector<CampaignScore> campaigns;
+  // Verdicts: whether accounts.csv had the column; clusters and their accounts by verdict.
+  bool has_verdicts = false;
+  std::array<std::uint64_t, 3> clusters_by_verdict{}, accounts_by_verdict{};
   // Over all accounts: predicted = in any cluster; positive = member of any campaign.
   std::uint64_t predicted = 0, true_positive = 0;
   double precision = 0;
   double recall_non_evasive = 0, recall_evasive = 0, f1_non_evasive = 0;
+  // The same over the clusters not judged organic (inauthentic or undetermined).
+  std::uint64_t flagged = 0, flagged_true_positive = 0;
+  double precision_flagged = 0, recall_non_evasive_flagged = 0, recall_evasive_flagged = 0;
   std::uint64_t organic_in_clusters = 0, organic_accounts = 0;
   double adjusted_rand_index = 0;
+  // Organic look-alikes: per group, and over all their accounts (each counted once).
+  std::vector<LookalikeScore> lookalikes;
+  LookalikeScore lookalike_total;
+  double lookalike_inauthentic_share = 0;  // of all look-alike accounts, in inauthentic clusters
   std::vector<ActorScore> actors;
 };
 

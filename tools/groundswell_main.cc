@@ -7,14 +7,11 @@
 
 #include <csignal>
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <thread>
 
 #include "base/log.h"
-#include "base/output_file.h"
-#include "eval/evaluate.h"
 #include "groundswell/version.h"
 #include "pipeline/commands.h"
 #include "pipeline/pseudonymize.h"
@@ -125,11 +122,11 @@ int main(int argc, char** argv) {
   add_common(run_cmd, common);
   add_pseudonymize(run_cmd, common);
 
-  std::string estimate_db, estimate_actors, estimate_out;
+  gs::EstimateCommandOptions estimate;
   auto* estimate_cmd = app.add_subcommand("estimate", "Estimate raw and adjusted support per actor");
-  estimate_cmd->add_option("--db", estimate_db, "Database file")->required();
-  estimate_cmd->add_option("--actors", estimate_actors, "Actors file (TOML)")->required();
-  estimate_cmd->add_option("--out", estimate_out, "Write support.csv and sensitivity.csv here");
+  estimate_cmd->add_option("--db", estimate.db_path, "Database file")->required();
+  estimate_cmd->add_option("--actors", estimate.actors_path, "Actors file (TOML)")->required();
+  estimate_cmd->add_option("--out", estimate.out_dir, "Write support.csv and sensitivity.csv here");
   add_common(estimate_cmd, common);
   add_pseudonymize(estimate_cmd, common);
 
@@ -149,21 +146,20 @@ int main(int argc, char** argv) {
                          "Where to write rejected records (default: beside the database)");
   add_common(ingest_cmd, common);
 
-  std::string report_db, report_out;
+  gs::ReportCommandOptions report;
   auto* report_cmd = app.add_subcommand("report", "Write report.html from a database");
-  report_cmd->add_option("--db", report_db, "Database file")->required();
-  report_cmd->add_option("--out", report_out, "Output folder")->required();
-  std::string report_actors;
-  report_cmd->add_option("--actors", report_actors,
+  report_cmd->add_option("--db", report.db_path, "Database file")->required();
+  report_cmd->add_option("--out", report.out_dir, "Output folder")->required();
+  report_cmd->add_option("--actors", report.actors_path,
                          "Actors file (default: the one the latest run used, if it still exists)");
   add_common(report_cmd, common);
   add_pseudonymize(report_cmd, common);
 
-  std::string eval_truth, eval_out;
+  gs::EvalCommandOptions eval;
   auto* eval_cmd = app.add_subcommand(
       "eval", "Score a run's results against generated ground truth (truth.json)");
-  eval_cmd->add_option("--truth", eval_truth, "truth.json from groundswell-generate")->required();
-  eval_cmd->add_option("--out", eval_out, "The run's output folder")->required();
+  eval_cmd->add_option("--truth", eval.truth_path, "truth.json from groundswell-generate")->required();
+  eval_cmd->add_option("--out", eval.out_dir, "The run's output folder")->required();
   add_common(eval_cmd, common);
 
   std::string inspect_db;
@@ -197,42 +193,22 @@ int main(int argc, char** argv) {
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads));
   run.sensitivity = !no_sensitivity;
-  if (*run_cmd || *detect_cmd || *report_cmd || *estimate_cmd) {
-    const char* env = std::getenv(std::string(gs::kPseudonymKeyVariable).c_str());
-    auto key = gs::resolve_pseudonym_key(
-        {common.pseudonymize_key_file, env ? env : "", common.pseudonymize_key});
-    if (!key) return finish(key.status());
-    const bool writes_files = !((*detect_cmd && detect.out_dir.empty()) ||
-                                (*estimate_cmd && estimate_out.empty()));
-    if (key->explicitly_asked && !writes_files) {
-      gs::log_error("--pseudonymize applies to the files written with --out; give --out DIR");
-      return 1;
-    }
-    if (!key->warning.empty()) gs::log_warn(key->warning);
-    if (!key->key.empty() && writes_files)
-      gs::log_info(fmt::format("pseudonymization key from {}", key->from));
-    common.pseudonymize_key = writes_files ? key->key : "";
-  }
-  run.pseudonymize_key = common.pseudonymize_key;
-  detect.pseudonymize_key = common.pseudonymize_key;
+  // The key is resolved, checked and logged by the command (docs/privacy.md).
+  const char* env = std::getenv(std::string(gs::kPseudonymKeyVariable).c_str());
+  const gs::PseudonymKeySources key{common.pseudonymize_key_file, env ? env : "",
+                                    common.pseudonymize_key};
+  run.pseudonymize = key;
+  detect.pseudonymize = key;
+  report.pseudonymize = key;
+  estimate.pseudonymize = key;
   try {
     if (*run_cmd) return finish(gs::run_command(run));
     if (*detect_cmd) return finish(gs::detect_command(detect));
-    if (*report_cmd)
-      return finish(
-          gs::report_command(report_db, report_out, report_actors, common.pseudonymize_key));
-    if (*estimate_cmd)
-      return finish(gs::estimate_command(estimate_db, estimate_actors, estimate_out,
-                                         common.pseudonymize_key));
+    if (*report_cmd) return finish(gs::report_command(report));
+    if (*estimate_cmd) return finish(gs::estimate_command(estimate));
     if (*ingest_cmd) return finish(gs::ingest_command(ingest));
     if (*inspect_cmd) return finish(gs::inspect_command(inspect_db, std::cout));
-    if (*eval_cmd) {
-      auto e = gs::evaluate(eval_truth, eval_out);
-      if (!e) return finish(e.status());
-      std::cout << gs::evaluation_to_text(*e);
-      return finish(gs::write_output_file(std::filesystem::path(eval_out) / "eval.json",
-                                          gs::evaluation_to_json(*e)));
-    }
+    if (*eval_cmd) return finish(gs::eval_command(eval, std::cout));
     if (*formats_cmd) {
       gs::formats_command(std::cout);
       return 0;

@@ -20,6 +20,7 @@
 #include "ingest/reader.h"
 #include "estimate/actors.h"
 #include "estimate/estimate.h"
+#include "eval/evaluate.h"
 #include "pipeline/analysis_to_report.h"
 #include "pipeline/pseudonymize.h"
 #include "signals/signals.h"
@@ -160,19 +161,34 @@ ClusterAssignment assignment_of(std::string label, const DetectionResult& r, dou
   return make_cluster_assignment(std::move(label), r.account_cluster, p, fdr);
 }
 
+// What the analysis after ingest does and where its results go.
+struct AnalysisPlan {
+  DetectOptions detect;
+  std::string actors_path;  // "" = no support estimates
+  // With actors: re-detect at the neighbouring settings for the sensitivity table of
+  // spec §5.7.
+  bool sensitivity = true;
+  fs::path out_dir;  // "" = no output files
+  std::optional<std::int64_t> run_id;  // the run the results belong to (none: report, estimate)
+  // Store the detection in the database: false when reproducing a stored one (report,
+  // estimate).
+  bool store_detection = true;
+  const Pseudonymizer* pseudonymizer = nullptr;  // output files pseudonymized with it
+};
+
 // The analysis stages after ingest: signals, detection, estimation (with actors), and every
-// output file. `sensitivity` re-runs detection at neighbouring settings for the sensitivity
-// table of spec §5.7.
-Result<Analysis> analyse(Store& store, const DetectOptions& options, const std::string& actors_path,
-                         bool sensitivity, const fs::path& out, std::optional<std::int64_t> run_id,
-                         bool store_result = true, const Pseudonymizer* pseudonymizer = nullptr) {
+// output file.
+Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
+  const DetectOptions& options = plan.detect;
+  const fs::path& out = plan.out_dir;
+  const Pseudonymizer* pseudonymizer = plan.pseudonymizer;
   Analysis a;
-  auto when = run_timestamp(store, run_id);
+  auto when = run_timestamp(store, plan.run_id);
   if (!when) return when.status();
   a.generated_at = std::move(*when);
   std::optional<ActorSet> actors;
-  if (!actors_path.empty()) {
-    auto loaded = load_actors_file(actors_path);
+  if (!plan.actors_path.empty()) {
+    auto loaded = load_actors_file(plan.actors_path);
     if (!loaded) return loaded.status();
     actors = std::move(*loaded);
   }
@@ -189,7 +205,7 @@ Result<Analysis> analyse(Store& store, const DetectOptions& options, const std::
   log_info(fmt::format("detecting coordination among {} accounts, {} messages", a.data.accounts(),
                        a.data.messages()));
   // With the sensitivity table to fill, one Detector reuses the work the variants share.
-  const bool reuse = actors && sensitivity && options.compat == CompatMode::kNone;
+  const bool reuse = actors && plan.sensitivity && options.compat == CompatMode::kNone;
   const std::vector<DetectVariant> variants =
       reuse ? sensitivity_variants(options) : std::vector<DetectVariant>{};
   std::optional<Detector> detector;
@@ -227,8 +243,8 @@ Result<Analysis> analyse(Store& store, const DetectOptions& options, const std::
     log_info(clock.lap("estimation"));
   }
   // Stored before any pseudonymization: the store keeps the raw analysis.
-  if (store_result) {
-    auto stored = store_detection(store, a.data, a.detection, options, run_id);
+  if (plan.store_detection) {
+    auto stored = store_detection(store, a.data, a.detection, options, plan.run_id);
     if (!stored) return stored.status();
     log_info(clock.lap("storing the detection"));
   }
@@ -296,6 +312,22 @@ Status refuse_export_as_raw_store(const std::string& db_path) {
   return Status::Ok();
 }
 
+// The key of a command's --pseudonymize, resolved from where the user put it
+// (resolve_pseudonym_key) and logged; "" when outputs are not pseudonymized. A key asked for
+// by option where the command writes no files is a usage error; one only in the environment
+// is then ignored.
+Result<std::string> pseudonym_key(const PseudonymKeySources& sources, bool writes_files) {
+  auto key = resolve_pseudonym_key(sources);
+  if (!key) return key.status();
+  if (key->explicitly_asked && !writes_files)
+    return Status::InvalidArgument(
+        "--pseudonymize applies to the files written with --out; give --out DIR");
+  if (!key->warning.empty()) log_warn(key->warning);
+  if (!writes_files) return std::string();
+  if (!key->key.empty()) log_info(fmt::format("pseudonymization key from {}", key->from));
+  return std::move(key->key);
+}
+
 void log_headline(const Estimate& e) {
   for (const auto& h : e.headline)
     log_info(fmt::format("{}: {:.0f} accounts visible; {:.0f} after removing coordinated and "
@@ -320,8 +352,10 @@ Status run_command(RunOptions options) {
   if (ec)
     return Status::IoError(
         fmt::format("cannot remove {}: {}", (out / "summary.json").string(), ec.message()));
+  auto key = pseudonym_key(options.pseudonymize, /*writes_files=*/true);
+  if (!key) return key.status();
   std::optional<Pseudonymizer> pseudonymizer;
-  if (!options.pseudonymize_key.empty()) pseudonymizer.emplace(options.pseudonymize_key);
+  if (!key->empty()) pseudonymizer.emplace(*key);
   std::string db_path = options.db_path.empty() ? (out / "groundswell.db").string() : options.db_path;
   std::string rejects_path = (out / "rejects.jsonl").string();
   if (pseudonymizer) {
@@ -346,9 +380,14 @@ Status run_command(RunOptions options) {
                              options.actors_path);
   if (!summary) return summary.status();
   log_ingest_summary(*summary);
-  auto analysis = analyse(*store, options.detect.options, options.actors_path,
-                          options.sensitivity, out, summary->run_id, true,
-                          pseudonymizer ? &*pseudonymizer : nullptr);
+  AnalysisPlan plan;
+  plan.detect = options.detect.options;
+  plan.actors_path = options.actors_path;
+  plan.sensitivity = options.sensitivity;
+  plan.out_dir = out;
+  plan.run_id = summary->run_id;
+  plan.pseudonymizer = pseudonymizer ? &*pseudonymizer : nullptr;
+  auto analysis = analyse(*store, plan);
   if (!analysis) return analysis.status();
   std::string published_db = db_path;
   if (pseudonymizer) {
@@ -389,6 +428,8 @@ Status run_command(RunOptions options) {
 Status detect_command(DetectCommandOptions options) {
   if (options.db_path.empty()) return Status::InvalidArgument("detect: --db FILE is required");
   GS_RETURN_IF_ERROR(resolve_detect_options(options.detect));
+  auto key = pseudonym_key(options.pseudonymize, /*writes_files=*/!options.out_dir.empty());
+  if (!key) return key.status();
   if (!fs::exists(options.db_path))
     return Status::NotFound(fmt::format("no database at {}", options.db_path));
   auto store = Store::open(options.db_path);
@@ -397,9 +438,14 @@ Status detect_command(DetectCommandOptions options) {
   if (!run) return run.status();
   auto t0 = std::chrono::steady_clock::now();
   std::optional<Pseudonymizer> pseudonymizer;
-  if (!options.pseudonymize_key.empty()) pseudonymizer.emplace(options.pseudonymize_key);
-  auto analysis = analyse(*store, options.detect.options, "", false, options.out_dir, *run, true,
-                          pseudonymizer ? &*pseudonymizer : nullptr);
+  if (!key->empty()) pseudonymizer.emplace(*key);
+  AnalysisPlan plan;
+  plan.detect = options.detect.options;
+  plan.sensitivity = false;
+  plan.out_dir = options.out_dir;
+  plan.run_id = *run;
+  plan.pseudonymizer = pseudonymizer ? &*pseudonymizer : nullptr;
+  auto analysis = analyse(*store, plan);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!analysis) {
     (void)store->finish_run(*run, "failed", "{}", secs);
@@ -441,17 +487,19 @@ std::string recorded_actors_path(Store& store) {
 
 }  // namespace
 
-Status report_command(const std::string& db_path, const std::string& out_dir,
-                      std::string actors_path, const std::string& pseudonymize_key) {
-  if (db_path.empty() || out_dir.empty())
+Status report_command(ReportCommandOptions options) {
+  if (options.db_path.empty() || options.out_dir.empty())
     return Status::InvalidArgument("report: --db FILE and --out DIR are required");
-  if (!fs::exists(db_path)) return Status::NotFound(fmt::format("no database at {}", db_path));
+  auto key = pseudonym_key(options.pseudonymize, /*writes_files=*/true);
+  if (!key) return key.status();
+  if (!fs::exists(options.db_path))
+    return Status::NotFound(fmt::format("no database at {}", options.db_path));
   std::optional<Pseudonymizer> pseudonymizer;
-  fs::path export_path = fs::path(out_dir) / "groundswell.db";
-  if (!pseudonymize_key.empty()) {
-    pseudonymizer.emplace(pseudonymize_key);
+  fs::path export_path = fs::path(options.out_dir) / "groundswell.db";
+  if (!key->empty()) {
+    pseudonymizer.emplace(*key);
     std::error_code same;
-    if (fs::exists(export_path) && fs::equivalent(db_path, export_path, same))
+    if (fs::exists(export_path) && fs::equivalent(options.db_path, export_path, same))
       return Status::InvalidArgument(
           "report --pseudonymize writes OUT/groundswell.db as the export: give another --out "
           "than the database's folder");
@@ -460,42 +508,63 @@ Status report_command(const std::string& db_path, const std::string& out_dir,
           "{} holds a database that is not a pseudonymized export; move it away first",
           export_path.string()));
   }
-  auto store = Store::open(db_path);
+  auto store = Store::open(options.db_path);
   if (!store) return store.status();
-  auto options = recorded_detect_options(*store);
-  if (!options) return options.status();
-  if (actors_path.empty()) actors_path = recorded_actors_path(*store);
+  auto detect_options = recorded_detect_options(*store);
+  if (!detect_options) return detect_options.status();
+  if (options.actors_path.empty()) options.actors_path = recorded_actors_path(*store);
   std::error_code ec;
-  fs::create_directories(out_dir, ec);
-  if (ec) return Status::IoError(fmt::format("cannot create {}: {}", out_dir, ec.message()));
-  auto analysis = analyse(*store, *options, actors_path, true, out_dir, std::nullopt,
-                          /*store_result=*/false, pseudonymizer ? &*pseudonymizer : nullptr);
+  fs::create_directories(options.out_dir, ec);
+  if (ec) return Status::IoError(fmt::format("cannot create {}: {}", options.out_dir, ec.message()));
+  AnalysisPlan plan;
+  plan.detect = *detect_options;
+  plan.actors_path = options.actors_path;
+  plan.out_dir = options.out_dir;
+  plan.store_detection = false;
+  plan.pseudonymizer = pseudonymizer ? &*pseudonymizer : nullptr;
+  auto analysis = analyse(*store, plan);
   if (!analysis) return analysis.status();
   if (pseudonymizer) {
     GS_RETURN_IF_ERROR(
         export_pseudonymized_store(*store, export_path, *pseudonymizer, *analysis->scrubber));
     log_info(fmt::format("pseudonymized database: {}", export_path.string()));
   }
-  log_info(fmt::format("report: {}", (fs::path(out_dir) / "report.html").string()));
+  log_info(fmt::format("report: {}", (fs::path(options.out_dir) / "report.html").string()));
   return Status::Ok();
 }
 
-Status estimate_command(const std::string& db_path, const std::string& actors_path,
-                        const std::string& out_dir, const std::string& pseudonymize_key) {
-  if (db_path.empty() || actors_path.empty())
+Status estimate_command(const EstimateCommandOptions& options) {
+  if (options.db_path.empty() || options.actors_path.empty())
     return Status::InvalidArgument("estimate: --db FILE and --actors FILE are required");
-  if (!fs::exists(db_path)) return Status::NotFound(fmt::format("no database at {}", db_path));
-  auto store = Store::open(db_path);
+  auto key = pseudonym_key(options.pseudonymize, /*writes_files=*/!options.out_dir.empty());
+  if (!key) return key.status();
+  if (!fs::exists(options.db_path))
+    return Status::NotFound(fmt::format("no database at {}", options.db_path));
+  auto store = Store::open(options.db_path);
   if (!store) return store.status();
-  auto options = recorded_detect_options(*store);
-  if (!options) return options.status();
+  auto detect_options = recorded_detect_options(*store);
+  if (!detect_options) return detect_options.status();
   std::optional<Pseudonymizer> pseudonymizer;
-  if (!pseudonymize_key.empty()) pseudonymizer.emplace(pseudonymize_key);
-  auto analysis = analyse(*store, *options, actors_path, true, out_dir, std::nullopt,
-                          /*store_result=*/false, pseudonymizer ? &*pseudonymizer : nullptr);
+  if (!key->empty()) pseudonymizer.emplace(*key);
+  AnalysisPlan plan;
+  plan.detect = *detect_options;
+  plan.actors_path = options.actors_path;
+  plan.out_dir = options.out_dir;
+  plan.store_detection = false;
+  plan.pseudonymizer = pseudonymizer ? &*pseudonymizer : nullptr;
+  auto analysis = analyse(*store, plan);
   if (!analysis) return analysis.status();
   if (analysis->estimate) log_headline(*analysis->estimate);
   return Status::Ok();
+}
+
+Status eval_command(const EvalCommandOptions& options, std::ostream& out) {
+  if (options.truth_path.empty() || options.out_dir.empty())
+    return Status::InvalidArgument("eval: --truth FILE and --out DIR are required");
+  auto e = evaluate(options.truth_path, options.out_dir);
+  if (!e) return e.status();
+  out << evaluation_to_text(*e);
+  return write_output_file(fs::path(options.out_dir) / "eval.json", evaluation_to_json(*e));
 }
 
 Status ingest_command(const IngestCommandOptions& options) {

@@ -13,6 +13,7 @@
 
 #include "detect/detect.h"
 #include "groundswell/status.h"
+#include "pipeline/pseudonymize.h"
 
 namespace groundswell {
 
@@ -44,10 +45,10 @@ struct RunOptions {
   DetectCliOptions detect;
   bool sensitivity = true;  // re-detect at neighbouring settings for the sensitivity table
   bool progress = true;
-  // --pseudonymize KEY (docs/privacy.md): every file in out_dir, and out_dir/groundswell.db
-  // as a pseudonymized export; the raw store then lives at db_path, by default
+  // --pseudonymize (docs/privacy.md): every file in out_dir, and out_dir/groundswell.db as a
+  // pseudonymized export; the raw store then lives at db_path, by default
   // <out_dir>.private/groundswell.db.
-  std::string pseudonymize_key;
+  PseudonymKeySources pseudonymize;
 };
 
 // The main job: ingest into <out>/groundswell.db, detect coordination, estimate support (with
@@ -58,23 +59,43 @@ struct DetectCommandOptions {
   std::string db_path;
   std::string out_dir;  // "" = results only in the database
   DetectCliOptions detect;
-  std::string pseudonymize_key;  // files in out_dir pseudonymized (the database stays raw)
+  // Files in out_dir pseudonymized (the database stays raw); a key asked for without
+  // out_dir is a usage error.
+  PseudonymKeySources pseudonymize;
 };
 Status detect_command(DetectCommandOptions options);
 
+struct ReportCommandOptions {
+  std::string db_path;
+  std::string out_dir;
+  std::string actors_path;  // "" = the one the latest run used, if it still exists
+  // Files in out_dir pseudonymized, and out_dir/groundswell.db written as a pseudonymized
+  // export of the database.
+  PseudonymKeySources pseudonymize;
+};
 // Regenerates report.html (and the detection outputs) from a database, with the detection
 // parameters recorded by its latest detection: detection is deterministic, so this
-// reproduces what `run` wrote.
-// With an actors file (given, or the one the latest run used if it still exists) the report
-// also has the support estimates. With a pseudonymize_key the files are pseudonymized and
-// out_dir/groundswell.db is written as a pseudonymized export of the database.
-Status report_command(const std::string& db_path, const std::string& out_dir,
-                      std::string actors_path = "", const std::string& pseudonymize_key = "");
+// reproduces what `run` wrote. With an actors file the report also has the support
+// estimates.
+Status report_command(ReportCommandOptions options);
 
+struct EstimateCommandOptions {
+  std::string db_path;
+  std::string actors_path;
+  std::string out_dir;  // "" = the headline in the log only
+  PseudonymKeySources pseudonymize;  // files in out_dir; asked for without out_dir: an error
+};
 // Support per actor (spec §5.7) from a database: signals, clusters at the recorded detection
 // parameters, estimates; writes support.csv and sensitivity.csv to out_dir when given.
-Status estimate_command(const std::string& db_path, const std::string& actors_path,
-                        const std::string& out_dir, const std::string& pseudonymize_key = "");
+Status estimate_command(const EstimateCommandOptions& options);
+
+struct EvalCommandOptions {
+  std::string truth_path;  // truth.json written by groundswell-generate
+  std::string out_dir;     // the run's output folder: read, and eval.json written there
+};
+// Scores a run's results against generated ground truth (docs/generator.md): the scores as
+// text on `out`, and out_dir/eval.json.
+Status eval_command(const EvalCommandOptions& options, std::ostream& out);
 
 struct IngestCommandOptions {
   InputOptions input;

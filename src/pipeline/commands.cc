@@ -469,6 +469,21 @@ Result<DetectOptions> recorded_detect_options(Store& store) {
   return DetectOptions::from_json(s.column_text(0));
 }
 
+// report and estimate: the analysis at the latest stored detection's options, which
+// reproduces it (detection is deterministic) without storing it again.
+Result<Analysis> reproduce_detection(Store& store, const std::string& actors_path,
+                                     const fs::path& out_dir, const Pseudonymizer* pseudonymizer) {
+  auto recorded = recorded_detect_options(store);
+  if (!recorded) return recorded.status();
+  AnalysisPlan plan;
+  plan.detect = std::move(*recorded);
+  plan.actors_path = actors_path;
+  plan.out_dir = out_dir;
+  plan.store_detection = false;
+  plan.pseudonymizer = pseudonymizer;
+  return analyse(store, plan);
+}
+
 // The actors file of the latest run that named one, if it is still there.
 std::string recorded_actors_path(Store& store) {
   Stmt s;
@@ -510,19 +525,12 @@ Status report_command(ReportCommandOptions options) {
   }
   auto store = Store::open(options.db_path);
   if (!store) return store.status();
-  auto detect_options = recorded_detect_options(*store);
-  if (!detect_options) return detect_options.status();
   if (options.actors_path.empty()) options.actors_path = recorded_actors_path(*store);
   std::error_code ec;
   fs::create_directories(options.out_dir, ec);
   if (ec) return Status::IoError(fmt::format("cannot create {}: {}", options.out_dir, ec.message()));
-  AnalysisPlan plan;
-  plan.detect = *detect_options;
-  plan.actors_path = options.actors_path;
-  plan.out_dir = options.out_dir;
-  plan.store_detection = false;
-  plan.pseudonymizer = pseudonymizer ? &*pseudonymizer : nullptr;
-  auto analysis = analyse(*store, plan);
+  auto analysis = reproduce_detection(*store, options.actors_path, options.out_dir,
+                                      pseudonymizer ? &*pseudonymizer : nullptr);
   if (!analysis) return analysis.status();
   if (pseudonymizer) {
     GS_RETURN_IF_ERROR(
@@ -542,17 +550,10 @@ Status estimate_command(const EstimateCommandOptions& options) {
     return Status::NotFound(fmt::format("no database at {}", options.db_path));
   auto store = Store::open(options.db_path);
   if (!store) return store.status();
-  auto detect_options = recorded_detect_options(*store);
-  if (!detect_options) return detect_options.status();
   std::optional<Pseudonymizer> pseudonymizer;
   if (!key->empty()) pseudonymizer.emplace(*key);
-  AnalysisPlan plan;
-  plan.detect = *detect_options;
-  plan.actors_path = options.actors_path;
-  plan.out_dir = options.out_dir;
-  plan.store_detection = false;
-  plan.pseudonymizer = pseudonymizer ? &*pseudonymizer : nullptr;
-  auto analysis = analyse(*store, plan);
+  auto analysis = reproduce_detection(*store, options.actors_path, options.out_dir,
+                                      pseudonymizer ? &*pseudonymizer : nullptr);
   if (!analysis) return analysis.status();
   if (analysis->estimate) log_headline(*analysis->estimate);
   return Status::Ok();

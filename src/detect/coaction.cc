@@ -80,6 +80,11 @@ BehaviourEdges reduce_partitions(std::vector<std::vector<PairRecord>>& parts, Re
   BehaviourEdges all;
   for (auto& o : out) {
     all.candidate_pairs += o.candidate_pairs;
+    if (all.pairs_by_objects.size() < o.pairs_by_objects.size())
+      all.pairs_by_objects.resize(o.pairs_by_objects.size(), 0);
+    for (std::size_t k = 0; k < o.pairs_by_objects.size(); ++k)
+      all.pairs_by_objects[k] += o.pairs_by_objects[k];
+    all.near_misses.insert(all.near_misses.end(), o.near_misses.begin(), o.near_misses.end());
     std::uint64_t base = all.evidence.size();
     for (auto& e : o.edges) {
       e.evidence_begin += base;
@@ -200,17 +205,46 @@ BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const Detect
   auto parts = shuffle(local);
   const Behaviour b = t.behaviour;
   const double min_rep = opt.min_repetition;
+  // Near misses, strongest first: most objects, most pairs, then account order.
+  auto stronger = [&](const Edge& x, const Edge& y) {
+    if (x.objects != y.objects) return x.objects > y.objects;
+    if (x.pairs != y.pairs) return x.pairs > y.pairs;
+    if (x.source != y.source) return rank[x.source] < rank[y.source];
+    return rank[x.target] < rank[y.target];
+  };
+  auto keep_strongest = [&](std::vector<Edge>& v) {
+    std::sort(v.begin(), v.end(), stronger);
+    if (v.size() > kNearMisses) v.resize(kNearMisses);
+  };
   auto result = reduce_partitions(parts, [&](std::span<const PairRecord> run, BehaviourEdges& out) {
     ++out.candidate_pairs;
     std::uint32_t objects = 1;
     for (std::size_t i = 1; i < run.size(); ++i) objects += run[i].object != run[i - 1].object;
-    if (objects < min_rep) return;
+    if (out.pairs_by_objects.empty()) out.pairs_by_objects.assign(kFunnelBuckets, 0);
+    ++out.pairs_by_objects[std::min<std::size_t>(objects, kFunnelBuckets) - 1];
     thread_local std::vector<double> delays;
     Edge e;
+    if (objects < min_rep) {
+      // Below the line: kept only among this partition's strongest, without evidence. Once
+      // there are kNearMisses, the first kNearMisses are sorted (pruned at exactly that size
+      // and at 4x), so element kNearMisses - 1 bounds the strongest from below.
+      if (out.near_misses.size() >= kNearMisses && objects < out.near_misses[kNearMisses - 1].objects)
+        return;
+      thread_local BehaviourEdges scratch;
+      fill_common(d, run, b, delays, scratch, e);
+      scratch.evidence.clear();
+      e.evidence_begin = e.evidence_end = 0;
+      e.weight = e.objects;
+      out.near_misses.push_back(e);
+      if (out.near_misses.size() == kNearMisses || out.near_misses.size() >= 4 * kNearMisses)
+        keep_strongest(out.near_misses);
+      return;
+    }
     fill_common(d, run, b, delays, out, e);
     e.weight = e.objects;
     out.edges.push_back(e);
   });
+  keep_strongest(result.near_misses);
   for (auto c : crowded) result.crowded_actions += c;
   return result;
 }

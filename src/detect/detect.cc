@@ -217,7 +217,9 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
             be = cnt_edges(data, t, opt);
             break;
         }
-      if (opt.compat == CompatMode::kNone) edge_p_values(t, model, opt, be.edges, be.null_weights);
+      be.actions = t.actions.size();
+      be.objects = t.objects();
+      if (opt.compat == CompatMode::kNone) edge_and_near_miss_p_values(t, model, opt, be);
       // Keys only of the objects behind the edges: the only ones ever shown.
       std::vector<std::uint32_t> shown;
       shown.reserve(be.evidence.size());
@@ -235,6 +237,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
       eit = cache.edges.end() - 1;
     }
     const BehaviourEdges& be = eit->edges;
+    r.funnel.push_back(start_funnel(b, be));
     r.crowded_actions += be.crowded_actions;
     r.candidate_pairs += be.candidate_pairs;
     candidates.push_back(be.candidate_pairs);
@@ -280,6 +283,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
     r.tested_edges = 0;
     r.significant_edges = r.edges.size();
   }
+  finish_funnel(opt, r);
   GS_RETURN_IF_ERROR(build_clusters(data, opt, r));
   return r;
 }

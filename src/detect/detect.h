@@ -197,6 +197,49 @@ struct Cluster {
   std::vector<TopObject> top_objects;
 };
 
+// Why pairs of accounts did or did not become kept edges, per behaviour (docs/detection.md,
+// "The funnel"): so a run that finds little can say where its candidates stopped.
+enum class FunnelStep : std::uint8_t {
+  kKept = 0,
+  kRepetition,        // co-acted on fewer than min_repetition distinct objects
+  kTimeNull,          // not significant against the time-shift null after FDR control
+  kCooccurrenceNull,  // ... against the co-occurrence null
+  kBothNulls,         // ... against either
+  kFdr,               // not kept under FDR control for another reason
+};
+std::string_view funnel_step_name(FunnelStep step);  // kept, repetition, time_null, ...
+
+struct FunnelCandidate {
+  Edge edge;  // source, target, objects, pairs, delays, times, p-values (evidence not set)
+  // Benjamini–Hochberg adjusted p-values in the families the test used (NaN: not tested);
+  // an edge is kept when both are at most the FDR level.
+  double q_value = std::numeric_limits<double>::quiet_NaN();
+  double q_cooccurrence = std::numeric_limits<double>::quiet_NaN();
+  FunnelStep stopped = FunnelStep::kKept;
+};
+
+struct BehaviourFunnel {
+  Behaviour behaviour = Behaviour::kShare;
+  std::uint64_t actions = 0, objects = 0;  // of the behaviour
+  std::uint64_t crowded_actions = 0;
+  // Native: pairs with at least one co-action within W, and by how many distinct objects they
+  // co-acted on: [k-1] = k objects, the last bucket that many or more. Empty in compat modes.
+  std::uint64_t co_acting_pairs = 0;
+  std::vector<std::uint64_t> pairs_by_objects;
+  std::uint64_t edges = 0;  // pairs that reached min_repetition (tested when significance is on)
+  std::uint64_t accounts_in_edges = 0;
+  bool tested = false;                // significance was on for this behaviour
+  bool cooccurrence_tested = false;   // not for similar_text
+  std::uint64_t time_nominal = 0;     // time-shift p <= FDR level, before FDR control
+  std::uint64_t time_fdr = 0;         // ... after Benjamini–Hochberg
+  std::uint64_t cooccurrence_nominal = 0, cooccurrence_fdr = 0;
+  std::uint64_t kept = 0, accounts_kept = 0;
+  // The strongest pairs that were not kept, nearest the line first: tested edges that failed
+  // (by the larger of their adjusted p-values), then the strongest pairs below
+  // min_repetition (by objects, then pairs), with the step that stopped each.
+  std::vector<FunnelCandidate> candidates;
+};
+
 // The display keys of the objects behind a behaviour's edges, by object index. Only those
 // are ever shown (top objects, evidence), so the keys of the millions of other objects — the
 // normalized text of every distinct message, for `text` — are never built.
@@ -246,6 +289,7 @@ struct DetectionResult {
   std::vector<std::uint32_t> account_rank;         // per account: position in byte order
   double leiden_quality = 0;
   std::uint64_t seed = 0;
+  std::vector<BehaviourFunnel> funnel;  // per behaviour run, in `behaviours` order
 };
 
 Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options);
@@ -300,6 +344,28 @@ struct BehaviourObjects {
   std::vector<ObjectCount> top;
 };
 BehaviourObjects count_objects(const Dataset& data, Behaviour behaviour, std::size_t top);
+
+// What CooRTweet's permissive rule reports on the same data, per behaviour, next to what
+// detection found (docs/detection.md, "Peer comparison"): every pair of accounts (each with
+// at least kPeerMinParticipation actions) that acted on one object within the window, with no
+// test of significance — computed by the coortweet mode, which reproduces CooRTweet edge for
+// edge, at the run's window. CooRTweet pairs every two messages within the window, which is
+// quadratic in a viral object: a behaviour whose message pairs exceed max_pairs is counted
+// (message_pairs) but not computed. Not for similar_text (no CooRTweet rule). Uses the native
+// result's behaviours, edges and account_rank (call it before pseudonymizing the result).
+inline constexpr int kPeerMinParticipation = 2;  // CooRTweet's default min_participation
+struct PeerCount {
+  Behaviour behaviour = Behaviour::kShare;
+  bool computed = false;
+  std::uint64_t message_pairs = 0;  // message pairs on one object at most W apart
+  std::uint64_t edges = 0, accounts = 0, pairs = 0;  // CooRTweet's edges, their accounts and pairs
+  std::uint64_t single_object = 0;  // edges of accounts that co-acted on one object only
+  std::uint64_t native_edges = 0;   // edges that reached min_repetition natively
+  std::uint64_t native_kept = 0;    // ... and were kept
+};
+std::vector<PeerCount> peer_comparison(const Dataset& data, const DetectionResult& native,
+                                       const DetectOptions& options,
+                                       std::uint64_t max_pairs = 5'000'000);
 
 // Optional per-account columns of accounts.csv filled by the signals stage.
 struct AccountScores {

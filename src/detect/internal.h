@@ -56,7 +56,16 @@ struct BehaviourEdges {
   std::uint64_t crowded_actions = 0;
   std::uint64_t candidate_pairs = 0;  // account pairs with at least one co-action within W
   std::vector<std::uint32_t> null_weights;  // R per edge, rows in edge order (Edge::null_row)
+  // For the funnel (BehaviourFunnel): the table's size, and natively the pairs by how many
+  // distinct objects they co-acted on ([k-1]; the last bucket is kFunnelBuckets or more) and
+  // the strongest pairs below min_repetition (no evidence, no null row; p-values when tested).
+  std::uint64_t actions = 0, objects = 0;
+  std::vector<std::uint64_t> pairs_by_objects;
+  std::vector<Edge> near_misses;
 };
+
+inline constexpr std::size_t kFunnelBuckets = 10;
+inline constexpr std::size_t kNearMisses = 10;  // per behaviour
 
 BehaviourEdges native_edges(const Dataset& data, const ActionTable& table,
                             const DetectOptions& options, std::span<const std::uint32_t> rank);
@@ -101,6 +110,17 @@ struct NullModel {
 NullModel make_null_model(const Dataset& data);
 void edge_p_values(const ActionTable& table, const NullModel& model, const DetectOptions& options,
                    std::span<Edge> edges, std::vector<std::uint32_t>& null_weights);
+
+// edge_p_values() for a behaviour's edges and its near misses at once (one pass over the
+// table); the near misses' replicate weights are not kept.
+void edge_and_near_miss_p_values(const ActionTable& table, const NullModel& model,
+                                 const DetectOptions& options, BehaviourEdges& edges);
+
+// The funnel of one behaviour from its edges as built (counts that do not depend on the FDR),
+// then, once Benjamini–Hochberg has run over the result, the counts at each test, the
+// candidates and the step that stopped each (funnel.cc).
+BehaviourFunnel start_funnel(Behaviour behaviour, const BehaviourEdges& edges);
+void finish_funnel(const DetectOptions& options, DetectionResult& result);
 
 // P(X >= c) for X ~ Poisson(lambda), accurate far into the upper tail.
 double poisson_upper_tail(std::uint64_t c, double lambda);

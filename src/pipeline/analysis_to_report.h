@@ -57,6 +57,13 @@ Result<ReportData> build_report_data(Store& store, const Dataset& data,
                                      const ReportLimits& limits = {},
                                      std::string generated_at = {});
 
+// The funnel (docs/report.md, `funnel`): per behaviour the pairs that co-acted, reached
+// min_repetition, passed each null and were kept; the candidates that were not kept; and
+// `peer` (peer_comparison(), empty when not compared). Names come from `data`, so call it
+// with the dataset the rest of the report uses (pseudonymized or not).
+ReportFunnel build_funnel(const Dataset& data, const DetectionResult& detection,
+                          const DetectOptions& options, const std::vector<PeerCount>& peer);
+
 // Headline, series, share of voice, sensitivity, signal histograms and the estimation's
 // assumptions.
 void add_estimate_to_report(const Estimate& estimate, const SignalTable& signals,

@@ -152,6 +152,7 @@ struct Analysis {
   std::optional<Estimate> estimate;
   std::unique_ptr<NameScrubber> scrubber;  // under --pseudonymize, once outputs are written
   std::string generated_at;                // when the run was made (run_timestamp)
+  std::vector<PeerCount> peer;             // CooRTweet's rule on the same data (native runs)
 };
 
 // The clusters of one detection as the estimation stage takes them.
@@ -216,6 +217,21 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   log_info(fmt::format("{} clusters, {} edges kept of {} tested", a.detection.clusters.size(),
                        a.detection.significant_edges, a.detection.tested_edges));
   log_info(clock.lap("detection"));
+  if (options.compat == CompatMode::kNone && !out.empty()) {
+    // What a peer tool's permissive rule reports on the same data, for the report's funnel.
+    a.peer = peer_comparison(a.data, a.detection, options);
+    for (const PeerCount& c : a.peer)
+      log_info(c.computed
+                   ? fmt::format("for comparison, CooRTweet's rule ({} s, min participation {}, no "
+                                 "significance test) gives {} {} edges among {} accounts",
+                                 static_cast<double>(options.window_ms) / 1000.0,
+                                 kPeerMinParticipation, c.edges, behaviour_name(c.behaviour),
+                                 c.accounts)
+                   : fmt::format("for comparison, CooRTweet's rule was not run on {}: {} message "
+                                 "pairs within the window",
+                                 behaviour_name(c.behaviour), c.message_pairs));
+    log_info(clock.lap("peer comparison"));
+  }
   if (actors) {
     EstimateInputs in;
     in.data = &a.data;
@@ -268,6 +284,7 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
       report->meta.parameters.emplace_back("pseudonymized", true);
       report->meta.parameters.emplace_back("key_fingerprint", pseudonymizer->fingerprint());
     }
+    report->funnel = build_funnel(a.data, a.detection, options, a.peer);
     if (a.estimate) add_estimate_to_report(*a.estimate, a.signals, *report);
     GS_RETURN_IF_ERROR(write_report_html(report_data_to_json(*report), out / "report.html"));
     log_info(clock.lap("output files and report"));

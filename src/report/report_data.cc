@@ -246,6 +246,78 @@ void write_overview(JsonWriter& w, const ReportOverview& o) {
   w.end_object();
 }
 
+void write_funnel_account(JsonWriter& w, const ReportFunnelAccount& a) {
+  w.begin_object().key("account").value(a.account);
+  put_text(w, "handle", a.handle);
+  put_text(w, "label", a.label);
+  put_text(w, "platform", a.platform);
+  w.end_object();
+}
+
+void write_funnel(JsonWriter& w, const ReportFunnel& f) {
+  w.begin_object();
+  w.key("compat").value(f.compat).key("window_s").value(f.window_s);
+  w.key("min_repetition").value(f.min_repetition).key("fdr").value(f.fdr);
+  w.key("null_replicates").value(f.null_replicates);
+  w.key("clusters").value(f.clusters).key("coordinated_accounts").value(f.coordinated_accounts);
+  w.key("behaviours").begin_array();
+  for (const ReportBehaviourFunnel& b : f.behaviours) {
+    w.begin_object()
+        .key("behaviour").value(b.behaviour)
+        .key("actions").value(b.actions)
+        .key("objects").value(b.objects)
+        .key("crowded_actions").value(b.crowded_actions)
+        .key("co_acting_pairs").value(b.co_acting_pairs)
+        .key("pairs_by_objects").begin_array();
+    for (std::int64_t n : b.pairs_by_objects) w.value(n);
+    w.end_array()
+        .key("edges").value(b.edges)
+        .key("accounts_in_edges").value(b.accounts_in_edges)
+        .key("tested").value(b.tested)
+        .key("cooccurrence_tested").value(b.cooccurrence_tested)
+        .key("time_nominal").value(b.time_nominal)
+        .key("time_fdr").value(b.time_fdr)
+        .key("cooccurrence_nominal").value(b.cooccurrence_nominal)
+        .key("cooccurrence_fdr").value(b.cooccurrence_fdr)
+        .key("kept").value(b.kept)
+        .key("accounts_kept").value(b.accounts_kept)
+        .end_object();
+  }
+  w.end_array().key("candidates").begin_array();
+  for (const ReportCandidate& c : f.candidates) {
+    w.begin_object().key("behaviour").value(c.behaviour).key("accounts").begin_array();
+    write_funnel_account(w, c.a);
+    write_funnel_account(w, c.b);
+    w.end_array().key("objects").value(c.objects).key("pairs").value(c.pairs);
+    put(w, "median_delay_s", c.median_delay_s);
+    w.key("first_time").value(c.first_time).key("last_time").value(c.last_time);
+    put(w, "p_value", c.p_value);
+    put(w, "q_value", c.q_value);
+    put(w, "p_cooccurrence", c.p_cooccurrence);
+    put(w, "q_cooccurrence", c.q_cooccurrence);
+    put(w, "common_objects", c.common_objects);
+    put(w, "expected_common", c.expected_common);
+    w.key("stopped").value(c.stopped).end_object();
+  }
+  w.end_array();
+  put_text(w, "peer_rule", f.peer_rule);
+  w.key("peer_min_participation").value(f.peer_min_participation);
+  w.key("peer").begin_array();
+  for (const ReportPeerCount& c : f.peer)
+    w.begin_object()
+        .key("behaviour").value(c.behaviour)
+        .key("computed").value(c.computed)
+        .key("message_pairs").value(c.message_pairs)
+        .key("edges").value(c.edges)
+        .key("accounts").value(c.accounts)
+        .key("pairs").value(c.pairs)
+        .key("single_object").value(c.single_object)
+        .key("native_edges").value(c.native_edges)
+        .key("native_kept").value(c.native_kept)
+        .end_object();
+  w.end_array().end_object();
+}
+
 }  // namespace
 
 std::string report_data_to_json(const ReportData& data) {
@@ -256,6 +328,10 @@ std::string report_data_to_json(const ReportData& data) {
   if (data.overview) {
     w.key("overview");
     write_overview(w, *data.overview);
+  }
+  if (data.funnel) {
+    w.key("funnel");
+    write_funnel(w, *data.funnel);
   }
   w.key("provenance");
   write_provenance(w, data.provenance);

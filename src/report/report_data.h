@@ -250,9 +250,82 @@ struct ReportOverview {
   std::vector<ReportCount> reject_reasons;  // most first; numbers in reasons written as N
 };
 
+// ---- funnel: what detection tested, and where candidates stopped
+
+struct ReportFunnelAccount {
+  std::string account;
+  std::string handle;
+  std::string label;
+  std::string platform;
+};
+
+// One pair of accounts that was not kept, and the step that stopped it.
+struct ReportCandidate {
+  std::string behaviour;
+  ReportFunnelAccount a, b;
+  std::int64_t objects = 0;  // distinct objects co-acted on within the window
+  std::int64_t pairs = 0;    // message pairs within the window
+  std::optional<double> median_delay_s;
+  std::string first_time;
+  std::string last_time;
+  std::optional<double> p_value, q_value;                // time-shift null, raw and BH-adjusted
+  std::optional<double> p_cooccurrence, q_cooccurrence;  // co-occurrence null
+  std::optional<std::int64_t> common_objects;  // objects both acted on at any time
+  std::optional<double> expected_common;       // ... expected by activity and popularity
+  std::string stopped;  // repetition, time_null, cooccurrence_null, both_nulls, fdr
+};
+
+struct ReportBehaviourFunnel {
+  std::string behaviour;
+  std::int64_t actions = 0;
+  std::int64_t objects = 0;
+  std::int64_t crowded_actions = 0;
+  std::int64_t co_acting_pairs = 0;
+  std::vector<std::int64_t> pairs_by_objects;  // [k-1]: k objects; the last: that many or more
+  std::int64_t edges = 0;
+  std::int64_t accounts_in_edges = 0;
+  bool tested = false;
+  bool cooccurrence_tested = false;
+  std::int64_t time_nominal = 0;
+  std::int64_t time_fdr = 0;
+  std::int64_t cooccurrence_nominal = 0;
+  std::int64_t cooccurrence_fdr = 0;
+  std::int64_t kept = 0;
+  std::int64_t accounts_kept = 0;
+};
+
+// What CooRTweet's permissive rule reports on the same data.
+struct ReportPeerCount {
+  std::string behaviour;
+  bool computed = false;
+  std::int64_t message_pairs = 0;
+  std::int64_t edges = 0;
+  std::int64_t accounts = 0;
+  std::int64_t pairs = 0;
+  std::int64_t single_object = 0;
+  std::int64_t native_edges = 0;
+  std::int64_t native_kept = 0;
+};
+
+struct ReportFunnel {
+  std::string compat;  // none, coortweet, cnt
+  double window_s = 0;
+  std::int64_t min_repetition = 0;
+  double fdr = 0;
+  std::int64_t null_replicates = 0;
+  std::int64_t clusters = 0;
+  std::int64_t coordinated_accounts = 0;
+  std::vector<ReportBehaviourFunnel> behaviours;
+  std::vector<ReportCandidate> candidates;  // per behaviour, nearest the line first
+  std::string peer_rule;                    // "" when not compared
+  std::int64_t peer_min_participation = 0;
+  std::vector<ReportPeerCount> peer;
+};
+
 struct ReportData {
   ReportMeta meta;
   std::optional<ReportOverview> overview;
+  std::optional<ReportFunnel> funnel;
   ReportProvenance provenance;
   std::vector<ReportSupportRow> headline;
   std::vector<ReportSupportRow> series;

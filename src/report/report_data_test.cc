@@ -64,6 +64,26 @@ ReportData full_data() {
   o.gaps.push_back({"2024-03-01T02:00:00Z", "2024-03-01T05:00:00Z", 3});
   o.rejected = 1;
   o.reject_reasons.push_back({"missing date", 1});
+  ReportFunnel& f = d.funnel.emplace();
+  f.compat = "none";
+  f.window_s = 60;
+  f.min_repetition = 3;
+  f.fdr = 0.05;
+  f.null_replicates = 99;
+  f.clusters = 1;
+  f.coordinated_accounts = 2;
+  f.behaviours.push_back({"share", 6, 2, 0, 3, {2, 0, 1}, 1, 2, true, true, 1, 1, 1, 1, 1, 2});
+  ReportCandidate c2;
+  c2.behaviour = "share";
+  c2.a = {"user1", "ali1", "Ali", "telegram"};
+  c2.b = {"user3", "", "", "telegram"};
+  c2.objects = 2;
+  c2.pairs = 2;
+  c2.stopped = "repetition";
+  f.candidates.push_back(c2);
+  f.peer_rule = "CooRTweet";
+  f.peer_min_participation = 2;
+  f.peer.push_back({"share", true, 10, 3, 4, 9, 2, 1, 1});
   return d;
 }
 
@@ -90,7 +110,7 @@ TEST(ReportDataToJson, FieldNamesMatchTheFrontEndFixture) {
 
   EXPECT_EQ(keys_of(ours.get_object().value()), keys_of(fixture.get_object().value()));
   // Objects: meta, provenance, network.
-  for (const char* section : {"meta", "overview", "provenance", "network"}) {
+  for (const char* section : {"meta", "overview", "funnel", "provenance", "network"}) {
     EXPECT_EQ(keys_of(ours[section].get_object().value()), keys_of(fixture[section].get_object().value())) << section;
   }
   // Arrays of rows: the first row's fields.
@@ -99,7 +119,8 @@ TEST(ReportDataToJson, FieldNamesMatchTheFrontEndFixture) {
       {"provenance", "files"}, {"provenance", "reject_samples"}, {"network", "nodes"}, {"network", "edges"},
       {"overview", "platforms"}, {"overview", "daily"}, {"overview", "top_accounts"},
       {"overview", "behaviours"}, {"overview", "top_objects"}, {"overview", "languages"},
-      {"overview", "gaps"}, {"overview", "reject_reasons"}};
+      {"overview", "gaps"}, {"overview", "reject_reasons"}, {"funnel", "behaviours"},
+      {"funnel", "candidates"}, {"funnel", "peer"}};
   for (const auto& path : paths) {
     simdjson::dom::element a = ours;
     simdjson::dom::element b = fixture;
@@ -113,6 +134,8 @@ TEST(ReportDataToJson, FieldNamesMatchTheFrontEndFixture) {
             keys_of(fixture["clusters"].at(0)["evidence"].at(0).get_object().value()));
   EXPECT_EQ(keys_of(ours["clusters"].at(0)["top_objects"].at(0).get_object().value()),
             keys_of(fixture["clusters"].at(0)["top_objects"].at(0).get_object().value()));
+  EXPECT_EQ(keys_of(ours["funnel"]["candidates"].at(0)["accounts"].at(1).get_object().value()),
+            std::set<std::string>({"account", "platform"}));  // empty handle and label left out
   EXPECT_EQ(keys_of(ours["signals"].at(0).get_object().value()),
             keys_of(fixture["signals"].at(0).get_object().value()));
 }

@@ -283,6 +283,51 @@ const overview = (() => {
   };
 })();
 
+// What detection tested: three behaviours with the counts at each step, candidates that were
+// not kept (hostile handles among them), and CooRTweet's count on the same data.
+const funnel = (() => {
+  const names = ['share', 'link', 'similar_text'];
+  const behaviours = names.map((behaviour, i) => {
+    const pairs = [9000, 2400, 700, 260, 120, 80, 40, 22, 12, 30].map((n) => Math.round(n / (i + 1)));
+    const edges = pairs.slice(1).reduce((s, n) => s + n, 0);
+    const kept = Math.round(edges * (0.4 - 0.1 * i));
+    return { behaviour, actions: 20000 - 5000 * i, objects: 6000 - 1500 * i, crowded_actions: i === 0 ? 1340 : 0,
+      co_acting_pairs: pairs.reduce((s, n) => s + n, 0), pairs_by_objects: pairs, edges,
+      accounts_in_edges: Math.round(edges / 3), tested: true, cooccurrence_tested: behaviour !== 'similar_text',
+      time_nominal: Math.round(edges * 0.7), time_fdr: Math.round(edges * 0.55),
+      cooccurrence_nominal: behaviour !== 'similar_text' ? Math.round(edges * 0.6) : 0,
+      cooccurrence_fdr: behaviour !== 'similar_text' ? Math.round(edges * 0.45) : 0,
+      kept, accounts_kept: Math.round(kept / 4) };
+  });
+  const steps = ['both_nulls', 'time_null', 'cooccurrence_null'];
+  const candidates = [];
+  for (const b of behaviours) {
+    for (let i = 0; i < 8; i++) {
+      const x = nodes[(i * 37 + b.actions) % nodes.length];
+      const y = nodes[(i * 53 + 11 + b.objects) % nodes.length];
+      const near = i >= 5;
+      const q = round(0.05 + rand() * 0.3, 4);
+      candidates.push({ behaviour: b.behaviour,
+        accounts: [x, y].map((n) => ({ account: n.id, handle: n.handle, label: n.label, platform: n.platform })),
+        objects: near ? 1 : 2 + Math.floor(rand() * 3), pairs: 2 + Math.floor(rand() * 6), median_delay_s: round(rand() * 60, 1),
+        first_time: iso(day0 + Math.floor(rand() * 40 * 86400)), last_time: iso(day0 + 44 * 86400),
+        p_value: round(0.01 + rand() * 0.2, 3), q_value: near ? null : q,
+        p_cooccurrence: b.cooccurrence_tested ? round(rand() * 0.1, 5) : null,
+        q_cooccurrence: b.cooccurrence_tested && !near ? round(q * 1.5, 4) : null,
+        common_objects: b.cooccurrence_tested ? 2 + Math.floor(rand() * 5) : null,
+        expected_common: b.cooccurrence_tested ? round(rand() * 3, 3) : null,
+        stopped: near ? 'repetition' : b.cooccurrence_tested ? steps[i % 3] : 'time_null' });
+    }
+  }
+  candidates[1].accounts[0].handle = PAYLOADS[0];
+  candidates[2].accounts[1].label = PAYLOADS[1];
+  return { compat: 'none', window_s: 60, min_repetition: 2, fdr: 0.05, null_replicates: 99,
+    clusters: clusters.length, coordinated_accounts: clusters.reduce((s, c) => s + c.accounts, 0),
+    behaviours, candidates, peer_rule: 'CooRTweet', peer_min_participation: 2,
+    peer: [{ behaviour: 'share', computed: true, message_pairs: 48210, edges: 6310, accounts: 1904, pairs: 21433, single_object: 4980, native_edges: 1114, native_kept: 520 },
+      { behaviour: 'link', computed: false, message_pairs: 7200000, edges: 0, accounts: 0, pairs: 0, single_object: 0, native_edges: 0, native_kept: 0 }] };
+})();
+
 const data = {
   meta: {
     title: 'Support for three actors on Telegram and Twitter (synthetic fixture)',
@@ -291,6 +336,7 @@ const data = {
       fdr: 0.05, null_replicates: 99, score_threshold: 0.7, bootstrap_replicates: 1000 },
   },
   overview,
+  funnel,
   provenance: {
     files: [
       { path: 'exports/front_news/result.json', format: 'telegram-export', records_read: 40211, stored: 39870, duplicates: 300, rejected: 41 },

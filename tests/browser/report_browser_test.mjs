@@ -199,6 +199,35 @@ async function main() {
       expect(/fa 6\d\.\d%/.test(state.languages) && state.languages.includes('not given'), `languages: ${state.languages}`);
     });
 
+    await check('what was tested: the funnel per behaviour, candidates folded, the peer count', async () => {
+      const f = fixture.funnel;
+      const state = await page.evaluate(() => ({
+        second: document.querySelectorAll('section')[1].id,
+        verdict: document.querySelector('#funnel .verdict')?.textContent || '',
+        columns: [...document.querySelectorAll('#gs-funnel thead th')].map((th) => th.textContent),
+        kept: [...document.querySelectorAll('#gs-funnel tbody tr.total td')].map((td) => td.textContent),
+        charts: [...document.querySelectorAll('#funnel figure[data-chart="pairs-by-objects"] svg rect')].length,
+        folded: !!document.querySelector('#funnel details.candidates:not([open])'),
+        candidates: document.querySelectorAll('#funnel table.candidates tbody tr').length,
+        peer: [...document.querySelectorAll('#gs-peer p')].map((p) => p.textContent),
+      }));
+      expect(state.second === 'funnel', `second section: ${state.second}`);
+      expect(state.verdict.includes(`forming ${f.clusters} clusters`), `verdict: ${state.verdict}`);
+      expect(state.columns.join() === ['step', ...f.behaviours.map((b) => b.behaviour)].join(), `columns: ${state.columns}`);
+      expect(state.kept.slice(1).join() === f.behaviours.map((b) => `${b.kept.toLocaleString('en-US')} (${b.accounts_kept} accounts)`).join(), `kept row: ${state.kept}`);
+      const bars = f.behaviours.reduce((s, b) => s + b.pairs_by_objects.filter((n) => n > 0).length, 0);
+      expect(state.charts >= bars, `${state.charts} bars for ${bars} buckets`);
+      expect(state.folded && state.candidates === f.candidates.length, `folded ${state.folded}, ${state.candidates} candidate rows`);
+      expect(state.peer.some((t) => t.startsWith('6,310 share edges among 1,904 accounts')), `peer: ${state.peer.join(' | ')}`);
+      expect(state.peer.some((t) => t.startsWith('link: not computed')), `peer: ${state.peer.join(' | ')}`);
+      expect(state.peer.some((t) => /not evidence of coordination/.test(t)), 'the sentence on why co-sharing is not evidence is missing');
+      await page.click('#funnel details.candidates summary');
+      const stopped = await page.$$eval('#funnel table.candidates tbody tr td:last-child', (tds) => tds.map((t) => t.textContent));
+      expect(stopped.filter((t) => t.startsWith('repetition: 1 of the 2')).length === f.candidates.filter((c) => c.stopped === 'repetition').length,
+        `stopped: ${stopped.join(' | ')}`);
+      expect(stopped.some((t) => t.startsWith('both tests: timing')), 'no candidate stopped by both tests');
+    });
+
     await check('network renders every account, coloured by cluster', async () => {
       const stage = await page.$('#gs-network-stage');
       expect(stage, 'no network stage');
@@ -356,7 +385,7 @@ async function main() {
     await check('empty report says what is missing', async () => {
       const { page: empty, log: emptyLog } = await openReport(context, args.empty);
       const text = await empty.evaluate(() => document.body.innerText);
-      for (const phrase of ['No data overview', 'No actors defined', 'No clusters found', 'No coordination network', 'No account signals', 'No input files recorded']) {
+      for (const phrase of ['No data overview', 'No record of what detection tested', 'No actors defined', 'No clusters found', 'No coordination network', 'No account signals', 'No input files recorded']) {
         expect(text.includes(phrase), `missing "${phrase}"`);
       }
       expect(emptyLog.errors.length === 0, emptyLog.errors.join('\n'));
@@ -380,7 +409,7 @@ async function main() {
           sections: document.querySelectorAll('section').length,
           failed: [...document.querySelectorAll('.error')].map((e) => e.textContent),
         }));
-        expect(state.sections === 11, `${state.sections} sections`);
+        expect(state.sections === 12, `${state.sections} sections`);
         expect(state.failed.length === 0, `sections failed: ${state.failed.join('; ')}`);
         expect(oddLog.errors.length === 0, oddLog.errors.join('\n'));
         await odd.close();

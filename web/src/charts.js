@@ -166,3 +166,28 @@ export function dailyChart(rows, field, platforms, width = 520) {
     ],
   });
 }
+
+// Pairs of accounts by the number of distinct objects they co-acted on (1, 2, ..., the last
+// bucket "or more"), on a log scale, with the repetition threshold as a red rule.
+export function pairsByObjectsChart(counts, minRepetition) {
+  const last = counts.length;
+  const data = counts.map((n, i) => ({ k: i + 1, n })).filter((d) => isNum(d.n) && d.n > 0);
+  if (!data.length) return emptyNote('No pair co-acted.');
+  const max = Math.max(...data.map((d) => d.n));
+  const marks = [
+    Plot.rectY(data, { x1: (d) => d.k - 0.4, x2: (d) => d.k + 0.4, y1: 0.5, y2: 'n', fill: '#6b7fb3',
+      title: (d) => `${fmtNum(d.n)} pairs on ${d.k}${d.k === last ? ' or more' : ''} distinct item${d.k === 1 ? '' : 's'}` }),
+  ];
+  if (isNum(minRepetition) && minRepetition > 1 && minRepetition <= last) {
+    marks.push(Plot.ruleX([minRepetition - 0.5], { stroke: '#d62728', strokeWidth: 2 }));
+  }
+  return Plot.plot({
+    width: 330,
+    height: 190,
+    marginLeft: 50,
+    x: { domain: [0.4, last + 0.6], ticks: counts.map((_, i) => i + 1), tickFormat: (k) => (k === last ? `${k}+` : String(k)), label: 'distinct items' },
+    y: { type: 'log', domain: [0.5, max * 1.6], grid: true, label: 'pairs', tickFormat: compact,
+      ticks: Array.from({ length: Math.floor(Math.log10(max * 1.6)) + 1 }, (_, i) => 10 ** i) },
+    marks,
+  });
+}

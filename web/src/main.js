@@ -7,9 +7,11 @@ import { h, arr, obj, isNum, fmtNum, fmtPct, fmtP, fmtDuration, fmtTime, safeHre
 import { headlineChart, seriesChart, shareOfVoiceChart, histogramChart, sortMetrics } from './charts.js';
 import { renderNetwork, clusterColor } from './network.js';
 import { renderOverview } from './overview.js';
+import { renderFunnel } from './funnel.js';
 
 const SECTIONS = [
   ['overview', 'The data'],
+  ['funnel', 'What was tested'],
   ['headline', 'Headline'],
   ['series', 'Support over time'],
   ['share', 'Share of voice'],
@@ -371,6 +373,7 @@ function main() {
   const actors = actorList(data);
   const renderers = {
     overview: (b) => renderOverview(b, data),
+    funnel: (b) => renderFunnel(b, data),
     headline: (b) => renderHeadline(b, data, actors),
     series: (b) => renderSeries(b, data, actors),
     share: (b) => renderShare(b, data, actors),

@@ -1,0 +1,165 @@
+// The funnel of each behaviour (docs/detection.md, "The funnel"): how many pairs co-acted at
+// all, reached min_repetition, passed each null before and after FDR control, and were
+// kept; and the strongest pairs that were not kept, with the step that stopped each. Counts
+// only: nothing here changes which edges are kept.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "detect/internal.h"
+
+namespace groundswell {
+
+std::string_view funnel_step_name(FunnelStep step) {
+  switch (step) {
+    case FunnelStep::kKept: return "kept";
+    case FunnelStep::kRepetition: return "repetition";
+    case FunnelStep::kTimeNull: return "time_null";
+    case FunnelStep::kCooccurrenceNull: return "cooccurrence_null";
+    case FunnelStep::kBothNulls: return "both_nulls";
+    case FunnelStep::kFdr: return "fdr";
+  }
+  return "fdr";
+}
+
+namespace detect_internal {
+namespace {
+
+constexpr std::size_t kTestedCandidates = 20;  // per behaviour, before the near misses
+
+// Benjamini–Hochberg adjusted p-values of `p` in a family of m >= p.size() hypotheses (the
+// others counted with p = 1): q_(i) = min over j >= i of m p_(j) / j, at most 1. An edge is
+// kept by BH at level q exactly when its adjusted p-value is at most q.
+std::vector<double> bh_adjusted(const std::vector<double>& p, double m) {
+  std::vector<std::size_t> order(p.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return p[x] < p[y]; });
+  std::vector<double> q(p.size(), 1.0);
+  double running = 1.0;
+  for (std::size_t k = order.size(); k-- > 0;) {
+    running = std::min(running, m * p[order[k]] / static_cast<double>(k + 1));
+    q[order[k]] = std::min(1.0, running);
+  }
+  return q;
+}
+
+std::uint64_t distinct_accounts(std::vector<std::uint32_t>& ids) {
+  std::sort(ids.begin(), ids.end());
+  return static_cast<std::uint64_t>(std::unique(ids.begin(), ids.end()) - ids.begin());
+}
+
+}  // namespace
+
+void edge_and_near_miss_p_values(const ActionTable& table, const NullModel& model,
+                                 const DetectOptions& options, BehaviourEdges& be) {
+  const std::size_t n = be.edges.size();
+  be.edges.insert(be.edges.end(), be.near_misses.begin(), be.near_misses.end());
+  edge_p_values(table, model, options, be.edges, be.null_weights);
+  std::copy(be.edges.begin() + static_cast<std::ptrdiff_t>(n), be.edges.end(), be.near_misses.begin());
+  be.edges.resize(n);
+  if (options.null_replicates > 0)
+    be.null_weights.resize(n * static_cast<std::size_t>(options.null_replicates));
+  for (Edge& e : be.near_misses) e.null_row = UINT32_MAX;
+}
+
+BehaviourFunnel start_funnel(Behaviour behaviour, const BehaviourEdges& be) {
+  BehaviourFunnel f;
+  f.behaviour = behaviour;
+  f.actions = be.actions;
+  f.objects = be.objects;
+  f.crowded_actions = be.crowded_actions;
+  f.co_acting_pairs = be.candidate_pairs;
+  f.pairs_by_objects = be.pairs_by_objects;
+  f.edges = be.edges.size();
+  for (const Edge& e : be.near_misses) f.candidates.push_back({e, NAN, NAN, FunnelStep::kRepetition});
+  return f;
+}
+
+void finish_funnel(const DetectOptions& opt, DetectionResult& r) {
+  const bool tested = opt.compat == CompatMode::kNone && opt.null_replicates > 0;
+  // Time-shift null: one family over every tested edge of every behaviour.
+  std::vector<std::size_t> timed;
+  std::vector<double> p;
+  for (std::size_t i = 0; i < r.edges.size(); ++i)
+    if (!std::isnan(r.edges[i].p_value)) {
+      timed.push_back(i);
+      p.push_back(r.edges[i].p_value);
+    }
+  std::vector<double> q_time(r.edges.size(), NAN);
+  {
+    const std::vector<double> q = bh_adjusted(p, static_cast<double>(p.size()));
+    for (std::size_t k = 0; k < timed.size(); ++k) q_time[timed[k]] = q[k];
+  }
+  std::vector<double> q_cooc(r.edges.size(), NAN);
+  for (BehaviourFunnel& f : r.funnel) {
+    f.tested = tested;
+    // Co-occurrence null: one family per behaviour over every pair that co-acted at all.
+    std::vector<std::size_t> mine;
+    for (std::size_t i = 0; i < r.edges.size(); ++i)
+      if (r.edges[i].behaviour == f.behaviour) mine.push_back(i);
+    std::vector<std::size_t> cooc;
+    p.clear();
+    for (std::size_t i : mine)
+      if (!std::isnan(r.edges[i].p_cooccurrence)) {
+        cooc.push_back(i);
+        p.push_back(r.edges[i].p_cooccurrence);
+      }
+    f.cooccurrence_tested = tested && f.behaviour != Behaviour::kSimilarText;
+    if (f.cooccurrence_tested) {
+      const double m = static_cast<double>(std::max<std::uint64_t>(f.co_acting_pairs, p.size()));
+      const std::vector<double> q = bh_adjusted(p, m);
+      for (std::size_t k = 0; k < cooc.size(); ++k) q_cooc[cooc[k]] = q[k];
+    }
+    std::vector<std::uint32_t> in_edges, in_kept;
+    std::vector<FunnelCandidate> failed;
+    for (std::size_t i : mine) {
+      const Edge& e = r.edges[i];
+      in_edges.push_back(e.source);
+      in_edges.push_back(e.target);
+      if (e.significant) {
+        ++f.kept;
+        in_kept.push_back(e.source);
+        in_kept.push_back(e.target);
+      }
+      if (!tested) continue;
+      const bool time_ok = q_time[i] <= opt.fdr;
+      const bool cooc_ok = !f.cooccurrence_tested || q_cooc[i] <= opt.fdr;
+      f.time_nominal += e.p_value <= opt.fdr;
+      f.time_fdr += time_ok;
+      if (f.cooccurrence_tested) {
+        f.cooccurrence_nominal += e.p_cooccurrence <= opt.fdr;
+        f.cooccurrence_fdr += q_cooc[i] <= opt.fdr;
+      }
+      if (e.significant) continue;
+      FunnelCandidate c{e, q_time[i], q_cooc[i], FunnelStep::kFdr};
+      c.edge.evidence_begin = c.edge.evidence_end = 0;
+      c.stopped = !time_ok && !cooc_ok ? FunnelStep::kBothNulls
+                  : !time_ok           ? FunnelStep::kTimeNull
+                  : !cooc_ok           ? FunnelStep::kCooccurrenceNull
+                                       : FunnelStep::kFdr;
+      failed.push_back(c);
+    }
+    f.edges = mine.size();
+    f.accounts_in_edges = distinct_accounts(in_edges);
+    f.accounts_kept = distinct_accounts(in_kept);
+    // Nearest the line first: the larger adjusted p-value, then weight, then account order.
+    auto worst_q = [](const FunnelCandidate& c) {
+      return std::max(c.q_value, std::isnan(c.q_cooccurrence) ? 0.0 : c.q_cooccurrence);
+    };
+    const std::size_t k = std::min(kTestedCandidates, failed.size());
+    std::partial_sort(failed.begin(), failed.begin() + static_cast<std::ptrdiff_t>(k), failed.end(),
+                      [&](const FunnelCandidate& x, const FunnelCandidate& y) {
+                        if (worst_q(x) != worst_q(y)) return worst_q(x) < worst_q(y);
+                        if (x.edge.weight != y.edge.weight) return x.edge.weight > y.edge.weight;
+                        if (x.edge.source != y.edge.source)
+                          return r.account_rank[x.edge.source] < r.account_rank[y.edge.source];
+                        return r.account_rank[x.edge.target] < r.account_rank[y.edge.target];
+                      });
+    failed.resize(k);
+    failed.insert(failed.end(), f.candidates.begin(), f.candidates.end());  // the near misses
+    f.candidates = std::move(failed);
+  }
+}
+
+}  // namespace detect_internal
+}  // namespace groundswell

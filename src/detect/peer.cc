@@ -1,0 +1,64 @@
+// What a peer tool's permissive rule reports on the same data (docs/detection.md, "Peer
+// comparison"): CooRTweet's edges, computed by the coortweet mode, next to the native result.
+#include <algorithm>
+
+#include "detect/internal.h"
+
+namespace groundswell {
+
+std::vector<PeerCount> peer_comparison(const Dataset& data, const DetectionResult& native,
+                                       const DetectOptions& options, std::uint64_t max_pairs) {
+  using namespace detect_internal;
+  DetectOptions opt = options;
+  opt.compat = CompatMode::kCoortweet;
+  opt.min_repetition = kPeerMinParticipation;
+  opt.null_replicates = 0;
+  std::vector<PeerCount> out;
+  for (Behaviour b : native.behaviours) {
+    if (b == Behaviour::kSimilarText || b == Behaviour::kPost) continue;  // no CooRTweet rule
+    PeerCount c;
+    c.behaviour = b;
+    const ActionTable t = extract_actions(data, b, opt);
+    // Message pairs on one object at most W apart: what CooRTweet pairs before its filters.
+    for (std::size_t o = 0; o < t.objects(); ++o) {
+      const std::uint64_t s = t.object_start[o], e = t.object_start[o + 1];
+      std::uint64_t hi = s;
+      for (std::uint64_t i = s; i < e; ++i) {
+        hi = std::max(hi, i + 1);
+        while (hi < e && t.actions[hi].time - t.actions[i].time <= opt.window_ms) ++hi;
+        c.message_pairs += hi - i - 1;
+      }
+    }
+    if (c.message_pairs <= max_pairs) {
+      c.computed = true;
+      const BehaviourEdges be = coortweet_edges(data, t, opt, native.account_rank);
+      std::vector<std::uint32_t> accounts;
+      // Native edges of this behaviour by (source, target): both orient pairs by account rank.
+      std::vector<std::pair<std::uint32_t, std::uint32_t>> reached, kept;
+      for (const Edge& e : native.edges) {
+        if (e.behaviour != b) continue;
+        reached.emplace_back(e.source, e.target);
+        if (e.significant) kept.emplace_back(e.source, e.target);
+      }
+      std::sort(reached.begin(), reached.end());
+      std::sort(kept.begin(), kept.end());
+      for (const Edge& e : be.edges) {
+        ++c.edges;
+        c.pairs += e.pairs;
+        c.single_object += e.objects == 1;
+        accounts.push_back(e.source);
+        accounts.push_back(e.target);
+        const std::pair<std::uint32_t, std::uint32_t> key{e.source, e.target};
+        c.native_edges += std::binary_search(reached.begin(), reached.end(), key);
+        c.native_kept += std::binary_search(kept.begin(), kept.end(), key);
+      }
+      std::sort(accounts.begin(), accounts.end());
+      c.accounts = static_cast<std::uint64_t>(std::unique(accounts.begin(), accounts.end()) -
+                                              accounts.begin());
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace groundswell

@@ -180,6 +180,22 @@ struct TopObject {
   std::uint32_t example_msg = 0;
 };
 
+// Whether a cluster's coordination was manufactured (verdict.h).
+enum class Verdict : std::uint8_t { kUndetermined = 0, kInauthentic, kOrganic };
+
+// The cluster-level evidence a verdict rests on (verdict.h); NaN where not computable.
+struct ClusterEvidence {
+  static constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  double burst_share = kNaN;       // largest share of dated members created within burst_days
+  double high_score_share = kNaN;  // share of scored members above the score threshold
+  double mean_score = kNaN;
+  double patterned_share = kNaN;   // share of members with a machine-made handle
+  double single_source_share = 0;  // share of internal co-actions re-sharing the top source
+  std::uint32_t top_source = UINT32_MAX;  // that source's account, UINT32_MAX = none
+  std::uint32_t stimulus_posts = 0;       // posts re-shared by two or more members
+  double stimulus_p = kNaN;               // stimulus null p-value
+};
+
 struct Cluster {
   std::uint32_t id = 0;                 // 1..K, in order of evidence
   std::vector<std::uint32_t> accounts;  // dense indices, in account_id byte order
@@ -195,6 +211,10 @@ struct Cluster {
   std::uint64_t internal_edges = 0;
   double p_value = std::numeric_limits<double>::quiet_NaN();
   std::vector<TopObject> top_objects;
+  // judge_clusters() (verdict.h): undetermined until judged.
+  Verdict verdict = Verdict::kUndetermined;
+  std::string verdict_reasons;  // plain sentences joined by "; "
+  ClusterEvidence evidence;
 };
 
 // Why pairs of accounts did or did not become kept edges, per behaviour (docs/detection.md,

@@ -616,13 +616,16 @@ TEST(Outputs, FilesHaveTheSpecHeadersAndXmlParses) {
             0u);
   EXPECT_EQ(header("accounts.csv"),
             "platform,account_id,handle,messages,cluster_id,coordination_degree,inauthenticity_"
-            "score,reasons");
+            "score,reasons,cluster_verdict");
   EXPECT_NE(slurp(out / "accounts.csv").find(",0.25,\"handle, digits\""), std::string::npos);
-  // Cluster 1 holds the planted accounts: none of them has a score, so its mean is blank.
+  // Cluster 1 holds the planted accounts: none of them has a score, so its mean is blank;
+  // not judged, its verdict is undetermined.
   std::string clusters = slurp(out / "clusters.csv");
+  EXPECT_NE(clusters.find(",mean_inauthenticity_score,verdict,verdict_reasons\r\n"),
+            std::string::npos);
   std::string row1 = clusters.substr(clusters.find("\r\n") + 2);
   row1 = row1.substr(0, row1.find("\r\n"));
-  EXPECT_EQ(row1.substr(row1.size() - 2), ",,");
+  EXPECT_EQ(row1.substr(row1.size() - 15), ",,undetermined,");
   ASSERT_TRUE(fs::exists(out / "evidence" / "cluster-1.json"));
   EXPECT_FALSE(
       fs::exists(out / "evidence" / fmt::format("cluster-{}.json", r->clusters.size() + 1)));

@@ -13,6 +13,7 @@
 #include "base/output_file.h"
 #include "base/time.h"
 #include "detect/detect.h"
+#include "detect/verdict.h"
 #include "detect/internal.h"
 
 namespace groundswell {
@@ -163,7 +164,7 @@ std::string clusters_csv(const DetectionResult& r, const AccountScores* scores) 
   std::string s =
       "cluster_id,accounts,messages,behaviours,first_time,last_time,median_delay_s,"
       "p_value,top_objects,share_of_activity,weight,created_spread_days,"
-      "mean_inauthenticity_score\r\n";
+      "mean_inauthenticity_score,verdict,verdict_reasons\r\n";
   for (const Cluster& c : r.clusters) {
     s += fmt::format("{},{},{},", c.id, c.accounts.size(), c.messages);
     csv_field(s, behaviours_list(c.behaviours, r.compat, ';'));
@@ -177,9 +178,12 @@ std::string clusters_csv(const DetectionResult& r, const AccountScores* scores) 
       for (auto a : c.accounts)
         if (a < scores->inauthenticity_score.size() && !std::isnan(scores->inauthenticity_score[a]))
           sum += scores->inauthenticity_score[a], ++scored;
-    s += fmt::format(",{},{},{},{}\r\n", number(c.share_of_activity), number(c.weight),
+    s += fmt::format(",{},{},{},{},{},", number(c.share_of_activity), number(c.weight),
                      number(c.created_spread_days),
-                     scored ? number(sum / static_cast<double>(scored)) : std::string());
+                     scored ? number(sum / static_cast<double>(scored)) : std::string(),
+                     verdict_name(c.verdict));
+    csv_field(s, c.verdict_reasons);
+    s += "\r\n";
   }
   return s;
 }
@@ -197,7 +201,7 @@ std::string accounts_csv(const Dataset& d, const DetectionResult& r, const Accou
   });
   std::string s =
       "platform,account_id,handle,messages,cluster_id,coordination_degree,"
-      "inauthenticity_score,reasons\r\n";
+      "inauthenticity_score,reasons,cluster_verdict\r\n";
   for (auto a : order) {
     csv_field(s, d.account_platform[a]);
     s.push_back(',');
@@ -211,6 +215,8 @@ std::string accounts_csv(const Dataset& d, const DetectionResult& r, const Accou
       s += number(scores->inauthenticity_score[a]);
     s.push_back(',');
     if (scores && a < scores->reasons.size()) csv_field(s, scores->reasons[a]);
+    s.push_back(',');
+    if (r.account_cluster[a] != 0) s += verdict_name(r.clusters[r.account_cluster[a] - 1].verdict);
     s += "\r\n";
   }
   return s;
@@ -365,6 +371,8 @@ std::string evidence_json(const Dataset& d, const DetectionResult& r, const Dete
     w.null();
   else
     w.value(c.created_spread_days);
+  w.key("verdict").value(verdict_name(c.verdict));
+  w.key("verdict_reasons").value(c.verdict_reasons);
   w.key("first_time").value(time_or_empty(c.first_time));
   w.key("last_time").value(time_or_empty(c.last_time));
   w.key("behaviours").begin_array();

@@ -16,8 +16,8 @@
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
-#include <xxhash.h>
 
+#include "store/message_index.h"
 #include "text/normalize.h"
 
 namespace groundswell {
@@ -81,63 +81,6 @@ Status read_string_list(const toml::table& t, std::string_view key, std::string_
   return Status::Ok();
 }
 
-
-// The messages of a dataset by the key a re-post refers to them with: the message id, or
-// "<chat>/<message id>" where the platform numbers messages per chat (Telegram). A sorted
-// array of (hash, message) pairs: 12 bytes a message, no string copies.
-class OriginalFinder {
- public:
-  explicit OriginalFinder(const Dataset& d) : d_(d) {
-    index_.reserve(d.messages());
-    std::string key;
-    for (std::size_t m = 0; m < d.messages(); ++m) {
-      reference_key(m, key);
-      index_.push_back({hash(d.msg_platform[m], key), static_cast<std::uint32_t>(m)});
-    }
-    std::sort(index_.begin(), index_.end());
-  }
-  // The message with this key on this platform, or -1.
-  std::int64_t find(std::string_view platform, std::string_view key) const {
-    const std::uint64_t h = hash(platform, key);
-    for (auto it = std::lower_bound(index_.begin(), index_.end(), Entry{h, 0});
-         it != index_.end() && it->hash == h; ++it)
-      if (d_.msg_platform[it->message] == platform && has_reference_key(it->message, key))
-        return it->message;
-    return -1;
-  }
-
- private:
-  struct Entry {
-    std::uint64_t hash;
-    std::uint32_t message;
-    bool operator<(const Entry& o) const {
-      return hash != o.hash ? hash < o.hash : message < o.message;
-    }
-  };
-  void reference_key(std::size_t m, std::string& key) const {
-    key.clear();
-    if (!d_.msg_chat_id[m].empty()) {
-      key.append(d_.msg_chat_id[m]);
-      key.push_back('/');
-    }
-    key.append(d_.msg_message_id[m]);
-  }
-  bool has_reference_key(std::size_t m, std::string_view key) const {
-    std::string_view chat = d_.msg_chat_id[m];
-    if (!chat.empty()) {
-      if (key.size() <= chat.size() || !key.starts_with(chat) || key[chat.size()] != '/')
-        return false;
-      key.remove_prefix(chat.size() + 1);
-    }
-    return key == d_.msg_message_id[m];
-  }
-  static std::uint64_t hash(std::string_view platform, std::string_view key) {
-    return XXH3_64bits_withSeed(key.data(), key.size(),
-                                XXH3_64bits(platform.data(), platform.size()));
-  }
-  const Dataset& d_;
-  std::vector<Entry> index_;
-};
 
 // The author of a re-posted post that is not in the data, from what the re-post says of it:
 // a Telegram key "channel123/456" or "channel123@<time>" names the channel by id, a Desktop
@@ -467,7 +410,7 @@ std::vector<MessageStance> ActorMatcher::stances(const Dataset& data) const {
   auto source_of = [&](std::uint32_t a) -> std::uint64_t {
     return a != kNoAccount && a < source.size() ? source[a] : 0;
   };
-  OriginalFinder originals(data);
+  const MessageIndex originals(data);
   AccountFinder authors(data);
   std::vector<MessageStance> out(nm);
   for (std::size_t m = 0; m < nm; ++m) {

@@ -33,6 +33,7 @@ enum Q : int {
   kOwnWords,       // ... accounts that wrote supporting words of their own,
   kRepostsOnly,    // ... accounts that only re-posted supporting posts
   kAccountsOther,  // supporters under the other definition (a sensitivity row)
+  kUndetermined,   // supporters in undetermined clusters: members (raw), voices (adjusted)
   kMessages,
   kViews,
   kForwards,
@@ -43,7 +44,7 @@ enum Q : int {
   kQ
 };
 using QVec = std::array<double, kQ>;
-constexpr bool is_account_count(int q) { return q <= kAccountsOther; }
+constexpr bool is_account_count(int q) { return q <= kUndetermined; }
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   std::int64_t q = a / b;
@@ -283,24 +284,34 @@ struct Units {
   std::size_t count() const { return start.empty() ? 0 : start.size() - 1; }
 };
 
-// The units of one classification (a cluster assignment and a score threshold): every account
-// that posted anything and is outside significant clusters (its supporting cells, unless its
-// score is above the threshold), and every significant cluster with an active member, as one
-// voice whose figures are those of its average supporting member. `keep_cell`, when not
-// empty, restricts the entries to the cells it marks.
+// The units of one classification (a cluster assignment, a score threshold, and how
+// undetermined clusters count): every account that posted anything and is not in a
+// significant cluster judged inauthentic or undetermined (its supporting cells, unless its
+// score is above the threshold — members of organic clusters included), every undetermined
+// cluster with an active member as one voice whose figures are those of its average
+// supporting member, and every inauthentic cluster as a unit that contributes nothing.
+// `keep_cell`, when not empty, restricts the entries to the cells it marks.
 Units build_units(const Cells& cells, const std::vector<std::uint8_t>& active,
                   const ClusterAssignment& assign, std::span<const double> score,
-                  double threshold, const std::vector<std::uint8_t>& keep_cell) {
+                  double threshold, ClusterTreatment undetermined,
+                  const std::vector<std::uint8_t>& keep_cell) {
   const std::size_t accounts = active.size();
+  // The significant cluster an account counts through (-1: it counts as itself), and how.
+  auto treatment_of = [&](std::int32_t c) {
+    const auto i = static_cast<std::size_t>(c);
+    ClusterTreatment t = i < assign.treatment.size() ? assign.treatment[i] : ClusterTreatment::kOneVoice;
+    return t == ClusterTreatment::kOneVoice ? undetermined : t;
+  };
   auto cluster_of = [&](std::size_t a) -> std::int32_t {
     if (a >= assign.cluster_of_account.size()) return -1;
     std::int32_t c = assign.cluster_of_account[a];
     if (c < 0 || static_cast<std::size_t>(c) >= assign.significant.size() ||
-        !assign.significant[static_cast<std::size_t>(c)])
+        !assign.significant[static_cast<std::size_t>(c)] ||
+        treatment_of(c) == ClusterTreatment::kKeep)
       return -1;
     return c;
   };
-  // Unit ids: accounts outside significant clusters in account order, then clusters by id.
+  // Unit ids: accounts counting as themselves in account order, then clusters by id.
   std::vector<std::int64_t> unit_of(accounts, -1);
   std::map<std::int32_t, std::uint32_t> cluster_unit;
   std::uint32_t n_units = 0;
@@ -317,12 +328,13 @@ Units build_units(const Cells& cells, const std::vector<std::uint8_t>& active,
   }
 
   std::vector<std::uint32_t> count(n_units + 1, 0);
-  // Cluster cells: sums over supporting members, averaged afterwards.
+  // One-voice cluster cells: sums over supporting members, averaged afterwards.
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<QVec, int>> cluster_cells;
   auto excluded = [&](const AccountCell& e) {
     if (!keep_cell.empty() && !keep_cell[e.cell]) return true;
     if (unit_of[e.account] < 0) return true;
-    if (cluster_of(e.account) >= 0) return false;
+    const std::int32_t c = cluster_of(e.account);
+    if (c >= 0) return treatment_of(c) == ClusterTreatment::kDiscount;
     double s = e.account < score.size() ? score[e.account] : kNaN;
     return s == s && s > threshold;  // discounted: contributes nothing
   };
@@ -343,8 +355,11 @@ Units build_units(const Cells& cells, const std::vector<std::uint8_t>& active,
   units.entries.resize(units.start.back());
   std::vector<std::uint32_t> fill(units.start.begin(), units.start.end() - 1);
   for (const AccountCell& e : cells.accounts)
-    if (!excluded(e) && cluster_of(e.account) < 0)
-      units.entries[fill[static_cast<std::size_t>(unit_of[e.account])]++] = {e.cell, e.q};
+    if (!excluded(e) && cluster_of(e.account) < 0) {
+      QVec q = e.q;
+      q[kUndetermined] = 0;  // counts as itself
+      units.entries[fill[static_cast<std::size_t>(unit_of[e.account])]++] = {e.cell, q};
+    }
   for (const auto& [key, v] : cluster_cells) {
     const auto& [sum, n] = v;
     QVec q{};
@@ -353,6 +368,7 @@ Units build_units(const Cells& cells, const std::vector<std::uint8_t>& active,
     // The cluster is one voice; its routes are its supporting members' shares.
     q[kAccounts] = sum[kAccounts] > 0 ? 1 : 0;
     q[kAccountsOther] = sum[kAccountsOther] > 0 ? 1 : 0;
+    q[kUndetermined] = q[kAccounts];
     if (sum[kAccounts] > 0)
       for (int r : {kSources, kOwnWords, kRepostsOnly})
         q[static_cast<std::size_t>(r)] = sum[static_cast<std::size_t>(r)] / sum[kAccounts];
@@ -474,7 +490,8 @@ std::string csv_number(double v) {
 
 ClusterAssignment make_cluster_assignment(std::string label,
                                           std::span<const std::uint32_t> account_cluster,
-                                          std::span<const double> cluster_p_values, double alpha) {
+                                          std::span<const double> cluster_p_values, double alpha,
+                                          std::span<const ClusterTreatment> treatment) {
   ClusterAssignment a;
   a.label = std::move(label);
   a.cluster_of_account.resize(account_cluster.size(), -1);
@@ -491,6 +508,8 @@ ClusterAssignment make_cluster_assignment(std::string label,
     double p = cluster_p_values[c];
     a.significant[c] = (p != p || p < alpha) ? 1 : 0;
   }
+  a.treatment.assign(max_id, ClusterTreatment::kOneVoice);
+  for (std::size_t c = 0; c < max_id && c < treatment.size(); ++c) a.treatment[c] = treatment[c];
   return a;
 }
 
@@ -546,8 +565,22 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
     return sum;
   };
   const std::vector<std::uint8_t> all_cells;
-  const std::vector<QVec> adj = unit_sums(
-      build_units(cells, active, scenarios[0], in.score, opt.score_threshold, all_cells), nullptr);
+  const std::vector<QVec> adj =
+      unit_sums(build_units(cells, active, scenarios[0], in.score, opt.score_threshold,
+                            ClusterTreatment::kOneVoice, all_cells),
+                nullptr);
+  // Raw: supporters in the main scenario's undetermined clusters, counted as members.
+  {
+    const ClusterAssignment& main = scenarios[0];
+    for (const AccountCell& e : cells.accounts) {
+      if (e.account >= main.cluster_of_account.size()) continue;
+      const std::int32_t c = main.cluster_of_account[e.account];
+      const auto i = static_cast<std::size_t>(c);
+      if (c < 0 || i >= main.significant.size() || !main.significant[i]) continue;
+      if (i < main.treatment.size() && main.treatment[i] != ClusterTreatment::kOneVoice) continue;
+      raw[e.cell][kUndetermined] += e.q[kAccounts];
+    }
+  }
 
   // The reasonable classifications: every scenario × the thresholds around the chosen one.
   std::vector<double> thresholds;
@@ -556,13 +589,19 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
     if (t >= 0 && t <= 1 && (thresholds.empty() || t > thresholds.back() + 1e-12))
       thresholds.push_back(t);
   if (thresholds.empty()) thresholds.push_back(opt.score_threshold);
+  // Whether an undetermined cluster was manufactured is part of the classification: one
+  // voice, all members removed, or all members kept.
   struct Classification {
     std::size_t scenario;
     double threshold;
+    ClusterTreatment undetermined;
   };
   std::vector<Classification> classes;
   for (std::size_t s = 0; s < scenarios.size(); ++s)
-    for (double t : thresholds) classes.push_back({s, t});
+    for (double t : thresholds)
+      for (ClusterTreatment u : {ClusterTreatment::kOneVoice, ClusterTreatment::kDiscount,
+                                 ClusterTreatment::kKeep})
+        classes.push_back({s, t, u});
   const std::size_t C = classes.size();
   // Replicate r is classification r mod C; under --sample its units are also redrawn.
   const std::size_t R = opt.sample ? static_cast<std::size_t>(opt.bootstrap_replicates) : C;
@@ -588,8 +627,8 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
     }
     tbb::parallel_for(std::size_t{0}, std::min(C, R), [&](std::size_t c) {
       const Classification& cl = classes[c];
-      const Units units =
-          build_units(cells, active, scenarios[cl.scenario], in.score, cl.threshold, keep);
+      const Units units = build_units(cells, active, scenarios[cl.scenario], in.score,
+                                      cl.threshold, cl.undetermined, keep);
       const std::size_t U = units.count();
       std::vector<std::uint32_t> weight(U);
       for (std::size_t r = c; r < R; r += C) {
@@ -682,6 +721,7 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
   static constexpr std::pair<const char*, int> kAdditive[] = {
       {"accounts", kAccounts},          {"accounts_sources", kSources},
       {"accounts_own_words", kOwnWords}, {"accounts_reposts_only", kRepostsOnly},
+      {"accounts_undetermined", kUndetermined},
       {"messages", kMessages},          {"views", kViews},
       {"forwards", kForwards},          {"reactions", kReactions},
       {"replies", kReplies},            {"engagement", kEngagement}};
@@ -766,6 +806,8 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
         fill(h.sources, kSources);
         fill(h.own_words, kOwnWords);
         fill(h.reposts_only, kRepostsOnly);
+        h.undetermined_members = raw[cell][kUndetermined];
+        h.undetermined_voices = adj[cell][kUndetermined];
         est.headline.push_back(h);
       }
   }
@@ -787,25 +829,43 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
         std::string(to_string(opt.supporters == SupporterDefinition::kVisible
                                   ? SupporterDefinition::kOwnWords
                                   : SupporterDefinition::kVisible));
-    for (std::size_t s = 0; s <= scenarios.size(); ++s) {
-      const bool definition_row = s == scenarios.size();
-      const ClusterAssignment& sc = scenarios[definition_row ? 0 : s];
+    // Rows: (label, scenario, undetermined treatment, accounts under the other definition).
+    struct Row {
+      std::string label;
+      std::size_t scenario;
+      ClusterTreatment undetermined;
+      bool other_definition;
+    };
+    std::vector<Row> rows;
+    for (std::size_t s = 0; s < scenarios.size(); ++s)
+      rows.push_back({scenarios[s].label, s, ClusterTreatment::kOneVoice, false});
+    rows.push_back({other_label, 0, ClusterTreatment::kOneVoice, true});
+    rows.push_back({"undetermined=removed", 0, ClusterTreatment::kDiscount, false});
+    rows.push_back({"undetermined=kept", 0, ClusterTreatment::kKeep, false});
+    for (const Row& row : rows) {
       for (double thr : opt.sensitivity_thresholds) {
-        const std::vector<QVec> sum =
-            unit_sums(build_units(cells, active, sc, in.score, thr, keep), nullptr);
+        const std::vector<QVec> sum = unit_sums(
+            build_units(cells, active, scenarios[row.scenario], in.score, thr, row.undetermined,
+                        keep),
+            nullptr);
         for (std::size_t k = 0; k < nactors; ++k) {
           const QVec& v = sum[cell_of(k, static_cast<std::size_t>(bins.all))];
-          est.sensitivity.push_back({in.actors->actors[k].name,
-                                     definition_row ? other_label : sc.label, thr,
-                                     definition_row ? v[kAccountsOther] : v[kAccounts],
+          est.sensitivity.push_back({in.actors->actors[k].name, row.label, thr,
+                                     row.other_definition ? v[kAccountsOther] : v[kAccounts],
                                      v[kMessages], v[kEngagement]});
         }
       }
     }
   }
 
-  std::size_t sig_clusters = 0;
-  for (std::uint8_t s : scenarios[0].significant) sig_clusters += s;
+  std::size_t inauthentic_clusters = 0, undetermined_clusters = 0;
+  for (std::size_t c = 0; c < scenarios[0].significant.size(); ++c) {
+    if (!scenarios[0].significant[c]) continue;
+    const ClusterTreatment t = c < scenarios[0].treatment.size() ? scenarios[0].treatment[c]
+                                                                 : ClusterTreatment::kOneVoice;
+    inauthentic_clusters += t == ClusterTreatment::kDiscount;
+    undetermined_clusters += t == ClusterTreatment::kOneVoice;
+  }
   est.assumptions = {
       opt.supporters == SupporterDefinition::kVisible
           ? "An account counts as a supporter of an actor in a period when it is one of the "
@@ -825,22 +885,28 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
       "believes.",
       "Raw figures are what the platform shows: every supporter, every supporting message, and "
       "the views, forwards, reactions and replies reported for them.",
-      fmt::format("Adjusted figures leave out accounts in the {} coordinated cluster{} found to "
-                  "be statistically significant and accounts whose inauthenticity score is above "
-                  "{:g}; each coordinated cluster still counts as one voice, with the messages "
+      fmt::format("Adjusted figures discount what is judged manufactured: accounts in the {} "
+                  "significant coordinated cluster{} judged inauthentic, and accounts whose own "
+                  "inauthenticity score is above {:g}. Members of clusters judged organic (a "
+                  "crowd responding to the same posts) count as themselves; each of the {} "
+                  "cluster{} whose verdict is undetermined counts as one voice, with the messages "
                   "and engagement of its average member.",
-                  sig_clusters, sig_clusters == 1 ? "" : "s", opt.score_threshold),
+                  inauthentic_clusters, inauthentic_clusters == 1 ? "" : "s",
+                  opt.score_threshold, undetermined_clusters,
+                  undetermined_clusters == 1 ? "" : "s"),
       opt.sample
           ? fmt::format(
                 "Ranges are {:g}% intervals over {} replicates that each take one of the {} "
                 "reasonable classifications (detection at neighbouring settings, score "
-                "thresholds {:g} to {:g}) and redraw the accounts with replacement (a "
+                "thresholds {:g} to {:g}, undetermined clusters as one voice, as nothing or as "
+                "all their members) and redraw the accounts with replacement (a "
                 "coordinated cluster as one unit; seed {}): the data is treated as a sample of "
                 "a larger population (--sample).",
                 opt.ci_level * 100, R, C, thresholds.front(), thresholds.back(), opt.seed)
           : fmt::format(
                 "Ranges are {:g}% intervals over the {} reasonable classifications of the "
-                "accounts (detection at neighbouring settings, score thresholds {:g} to {:g}): "
+                "accounts (detection at neighbouring settings, score thresholds {:g} to {:g}, "
+                "undetermined clusters as one voice, as nothing or as all their members): "
                 "the export is taken as the whole population, so raw figures are exact and the "
                 "uncertainty of an adjusted figure is which accounts are judged manufactured. "
                 "They do not cover a campaign that no setting detects.",
@@ -924,6 +990,10 @@ void write_actors_json(const Estimate& e, JsonWriter& w) {
     w.end_object();
     interval("messages", h.messages);
     interval("engagement", h.engagement);
+    w.key("undetermined").begin_object();
+    w.key("members").value(h.undetermined_members);
+    w.key("voices").value(h.undetermined_voices);
+    w.end_object();
     w.end_object();
     w.end_object();
   }

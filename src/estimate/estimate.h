@@ -44,11 +44,20 @@
 
 namespace groundswell {
 
+// How a significant cluster counts in the adjusted figures, from its verdict
+// (docs/signals-and-estimation.md §4).
+enum class ClusterTreatment : std::uint8_t {
+  kOneVoice = 0,  // undetermined: one voice, with the figures of its average supporting member
+  kDiscount,      // judged inauthentic: its members are removed and it counts for nothing
+  kKeep,          // judged organic: every member counts as itself (its own score still applies)
+};
+
 // One way of grouping accounts into coordinated clusters (detection at one setting).
 struct ClusterAssignment {
   std::string label = "default";                 // e.g. "window=30s", "fdr=0.01"
   std::vector<std::int32_t> cluster_of_account;  // per account, -1 = none (empty = none at all)
   std::vector<std::uint8_t> significant;         // per cluster id: 1 = significant
+  std::vector<ClusterTreatment> treatment;       // per cluster id; empty = all kOneVoice
 };
 
 // Which accounts count as supporters (docs/signals-and-estimation.md §3).
@@ -113,6 +122,9 @@ struct ActorHeadline {
   };
   Interval accounts, messages, engagement;
   Interval sources, own_words, reposts_only;  // adjusted supporters by route
+  // Supporters in clusters whose verdict is undetermined: as members (raw) and as the voices
+  // they count for in the adjusted figure.
+  double undetermined_members = 0, undetermined_voices = 0;
 };
 
 struct Estimate {
@@ -140,10 +152,12 @@ Status write_estimate_outputs(const Estimate& e, const std::filesystem::path& ou
 // current position (call after w.key("actors")).
 void write_actors_json(const Estimate& e, JsonWriter& w);
 
-// Cluster membership from detection's per-account ids (0 = none) and cluster p-values:
-// a cluster is significant when its p-value is below `alpha` or was not tested (NaN).
+// Cluster membership from detection's per-account ids (0 = none), cluster p-values and
+// treatments (cluster k at index k-1; empty = all kOneVoice): a cluster is significant when
+// its p-value is below `alpha` or was not tested (NaN).
 ClusterAssignment make_cluster_assignment(std::string label,
                                           std::span<const std::uint32_t> account_cluster,
-                                          std::span<const double> cluster_p_values, double alpha);
+                                          std::span<const double> cluster_p_values, double alpha,
+                                          std::span<const ClusterTreatment> treatment = {});
 
 }  // namespace groundswell

@@ -209,6 +209,48 @@ TEST(Estimate, ClusterCountsAsOneVoiceAndAverageMember) {
   EXPECT_NEAR(w.messages.value, wo.messages.value - member_msgs + member_msgs / members, 1e-6);
 }
 
+TEST(Estimate, VerdictsDecideHowAClusterCounts) {
+  testing::Population pop = testing::make_population(3, {.organic = 60, .campaigns = 1});
+  ActorSet set = actors();
+  ClusterAssignment detected = simulated_detection(pop, 1.0, 1);
+  double members = 0;
+  for (std::size_t a = 0; a < pop.data.accounts(); ++a) members += pop.campaign_of[a] == 0;
+  EstimateOptions opt;
+  opt.periods = {"all"};
+  auto with = [&](ClusterTreatment t) {
+    ClusterAssignment c = detected;
+    c.treatment.assign(c.significant.size(), t);
+    Result<Estimate> e = estimate_support({&pop.data, &set, {}, {c}}, opt);
+    EXPECT_TRUE(e.ok());
+    return std::move(e).value();
+  };
+  Result<Estimate> none = estimate_support({&pop.data, &set, {}, {}}, opt);
+  ASSERT_TRUE(none.ok());
+  const double all = none->headline[0].accounts.value;
+  const Estimate undetermined = with(ClusterTreatment::kOneVoice);
+  const Estimate inauthentic = with(ClusterTreatment::kDiscount);
+  const Estimate organic = with(ClusterTreatment::kKeep);
+  EXPECT_EQ(undetermined.headline[0].accounts.value, all - members + 1);  // one voice
+  EXPECT_EQ(inauthentic.headline[0].accounts.value, all - members);       // nothing
+  EXPECT_EQ(organic.headline[0].accounts.value, all);                     // every member
+  // Undetermined supporters are reported as members and as the voice they count for.
+  EXPECT_EQ(undetermined.headline[0].undetermined_members, members);
+  EXPECT_EQ(undetermined.headline[0].undetermined_voices, 1);
+  EXPECT_EQ(inauthentic.headline[0].undetermined_members, 0);
+  // Whether an undetermined cluster was manufactured is uncertain: the interval spans its
+  // treatments; judged clusters leave no such doubt.
+  EXPECT_LE(undetermined.headline[0].accounts.ci_low, all - members + 0.5);
+  EXPECT_GE(undetermined.headline[0].accounts.ci_high, all - 0.5);
+  EXPECT_EQ(inauthentic.headline[0].accounts.ci_low, inauthentic.headline[0].accounts.ci_high);
+  bool removed = false, kept = false;
+  for (const SensitivityRow& r : undetermined.sensitivity) {
+    if (r.actor != "Green Horizon Front" || r.score_threshold != 1.0) continue;
+    if (r.scenario == "undetermined=removed") removed = r.accounts == all - members;
+    if (r.scenario == "undetermined=kept") kept = r.accounts == all;
+  }
+  EXPECT_TRUE(removed && kept);
+}
+
 TEST(Estimate, SensitivityAndDeterminism) {
   testing::Population pop = testing::make_population(5, {.organic = 200});
   Result<SignalTable> sig = compute_signals(pop.data);
@@ -244,9 +286,9 @@ TEST(Estimate, SensitivityAndDeterminism) {
     EXPECT_TRUE(std::tie(p.actor, p.period, p.metric) < std::tie(q.actor, q.period, q.metric));
   }
 
-  // 6 thresholds × (2 scenarios + the other supporter definition) × 2 actors; more lenient
-  // thresholds keep more accounts.
-  ASSERT_EQ(a->sensitivity.size(), 36u);
+  // 6 thresholds × (2 scenarios + the other supporter definition + undetermined clusters
+  // removed or kept) × 2 actors; more lenient thresholds keep more accounts.
+  ASSERT_EQ(a->sensitivity.size(), 60u);
   double prev = -1;
   for (const SensitivityRow& r : a->sensitivity) {
     if (r.actor != "Green Horizon Front" || r.scenario != "default") continue;

@@ -19,6 +19,7 @@
 #include "ingest/ingest.h"
 #include "ingest/reader.h"
 #include "estimate/actors.h"
+#include "detect/verdict.h"
 #include "estimate/estimate.h"
 #include "eval/evaluate.h"
 #include "pipeline/analysis_to_report.h"
@@ -155,11 +156,29 @@ struct Analysis {
   std::vector<PeerCount> peer;             // CooRTweet's rule on the same data (native runs)
 };
 
-// The clusters of one detection as the estimation stage takes them.
+// The clusters of one detection as the estimation stage takes them: judged inauthentic ones
+// are discounted, organic ones keep their members, undetermined ones count as one voice.
 ClusterAssignment assignment_of(std::string label, const DetectionResult& r, double fdr) {
   std::vector<double> p;
-  for (const auto& c : r.clusters) p.push_back(c.p_value);
-  return make_cluster_assignment(std::move(label), r.account_cluster, p, fdr);
+  std::vector<ClusterTreatment> treatment;
+  for (const auto& c : r.clusters) {
+    p.push_back(c.p_value);
+    treatment.push_back(c.verdict == Verdict::kInauthentic ? ClusterTreatment::kDiscount
+                        : c.verdict == Verdict::kOrganic   ? ClusterTreatment::kKeep
+                                                           : ClusterTreatment::kOneVoice);
+  }
+  return make_cluster_assignment(std::move(label), r.account_cluster, p, fdr, treatment);
+}
+
+// A verdict for every cluster of one detection, from the account signals (verdict.h).
+void judge(const Dataset& data, const SignalTable& signals, const DetectOptions& options,
+           DetectionResult& r) {
+  std::vector<double> handles(signals.accounts.size());
+  for (std::size_t a = 0; a < handles.size(); ++a)
+    handles[a] = signals.accounts[a].score[static_cast<std::size_t>(Signal::kHandlePattern)];
+  VerdictOptions vo;
+  vo.seed = options.seed;
+  judge_clusters(data, r, AccountEvidence{signals.score, handles}, options.window_ms, vo);
 }
 
 // What the analysis after ingest does and where its results go.
@@ -214,6 +233,7 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   auto det = reuse ? detector->detect(options) : detect(a.data, options);
   if (!det) return det.status();
   a.detection = std::move(*det);
+  judge(a.data, a.signals, options, a.detection);
   log_info(fmt::format("{} clusters, {} edges kept of {} tested", a.detection.clusters.size(),
                        a.detection.significant_edges, a.detection.tested_edges));
   log_info(clock.lap("detection"));
@@ -246,6 +266,7 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
         log_info(fmt::format("sensitivity: detecting again with {}", v.label));
         auto alt = detector->detect(v.options);
         if (!alt) return alt.status();
+        judge(a.data, a.signals, v.options, *alt);
         in.scenarios.push_back(assignment_of(v.label, *alt, v.options.fdr));
         log_info(clock.lap("sensitivity, " + v.label));
       }

@@ -1,0 +1,260 @@
+#include "detect/verdict.h"
+
+#include <fmt/format.h>
+#include <tbb/parallel_for.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "detect/internal.h"
+#include "store/message_index.h"
+
+namespace groundswell {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kDayMs = 86'400'000.0;
+
+// One member's first re-share of one of the cluster's posts.
+struct Response {
+  std::uint32_t account, post;  // post: index into the cluster's post list
+  TimeMs delay;
+};
+
+// Pairs of responses to the same post at most w apart: per post, delays sorted, two pointers.
+std::uint64_t pairs_within(std::vector<std::vector<TimeMs>>& per_post, TimeMs w) {
+  std::uint64_t n = 0;
+  for (auto& d : per_post) {
+    std::sort(d.begin(), d.end());
+    for (std::size_t i = 0, j = 0; i < d.size(); ++i) {
+      while (d[i] - d[j] > w) ++j;
+      n += i - j;
+    }
+  }
+  return n;
+}
+
+// The stimulus null of one cluster: responses sorted by (account, post). Each replicate
+// permutes every account's delays over its posts (seeded by the account, the replicate and
+// the seed) and counts the pairs within w again.
+double stimulus_p_value(const std::vector<Response>& responses, std::size_t posts, TimeMs w,
+                        std::span<const std::uint64_t> account_hash, int replicates,
+                        std::uint64_t seed) {
+  std::vector<std::vector<TimeMs>> per_post(posts);
+  for (const Response& x : responses) per_post[x.post].push_back(x.delay);
+  const std::uint64_t observed = pairs_within(per_post, w);
+  if (observed == 0) return kNaN;
+  std::uint64_t ge = 0;
+  std::vector<TimeMs> delays;
+  for (int r = 0; r < replicates; ++r) {
+    for (auto& d : per_post) d.clear();
+    for (std::size_t s = 0; s < responses.size();) {
+      std::size_t e = s;
+      while (e < responses.size() && responses[e].account == responses[s].account) ++e;
+      delays.clear();
+      for (std::size_t i = s; i < e; ++i) delays.push_back(responses[i].delay);
+      // Fisher–Yates from a stream of the account, the replicate and the seed.
+      std::uint64_t k[3] = {account_hash[responses[s].account], static_cast<std::uint64_t>(r), seed};
+      std::uint64_t state = XXH3_64bits(k, sizeof k);
+      for (std::size_t i = delays.size(); i > 1; --i) {
+        state = XXH3_64bits(&state, sizeof state);
+        std::swap(delays[i - 1], delays[state % i]);
+      }
+      for (std::size_t i = s; i < e; ++i) per_post[responses[i].post].push_back(delays[i - s]);
+      s = e;
+    }
+    ge += pairs_within(per_post, w) >= observed;
+  }
+  return static_cast<double>(1 + ge) / static_cast<double>(replicates + 1);
+}
+
+std::string pct(double share) { return fmt::format("{:.0f}%", share * 100); }
+
+}  // namespace
+
+std::string_view verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::kInauthentic:
+      return "inauthentic";
+    case Verdict::kOrganic:
+      return "organic";
+    case Verdict::kUndetermined:
+      break;
+  }
+  return "undetermined";
+}
+
+void judge_clusters(const Dataset& d, DetectionResult& r, const AccountEvidence& ev,
+                    TimeMs window_ms, const VerdictOptions& opt) {
+  const std::size_t K = r.clusters.size();
+  if (K == 0) return;
+  const MessageIndex index(d);
+  auto original_of = [&](std::uint32_t m) -> std::int64_t {
+    return d.msg_shares[m].empty() ? -1 : index.find(d.msg_platform[m], d.msg_shares[m]);
+  };
+
+  // Internal co-actions of each cluster: all of them, and per source the re-shares of its
+  // posts; the posts (with a time) that members re-shared together.
+  std::vector<std::uint64_t> internal(K, 0);
+  std::vector<std::map<std::uint32_t, std::uint64_t>> by_source(K);
+  std::vector<std::vector<std::uint32_t>> posts(K);
+  for (const Edge& e : r.edges) {
+    if (!e.significant) continue;
+    const std::uint32_t c = r.account_cluster[e.source];
+    if (c == 0 || c != r.account_cluster[e.target]) continue;
+    for (std::uint64_t x = e.evidence_begin; x < e.evidence_end; ++x) {
+      ++internal[c - 1];
+      if (e.behaviour != Behaviour::kShare) continue;
+      const std::int64_t o = original_of(r.evidence[x].source_msg);
+      if (o < 0) continue;
+      const auto post = static_cast<std::uint32_t>(o);
+      if (d.msg_account[post] != kNoAccount) ++by_source[c - 1][d.msg_account[post]];
+      if (d.msg_time[post] != kNoTime) posts[c - 1].push_back(post);
+    }
+  }
+  for (auto& p : posts) {
+    std::sort(p.begin(), p.end());
+    p.erase(std::unique(p.begin(), p.end()), p.end());
+  }
+  // Every member's first re-share of each of its cluster's posts (messages are in time order).
+  std::vector<std::vector<Response>> responses(K);
+  for (std::size_t m = 0; m < d.messages(); ++m) {
+    const std::uint32_t a = d.msg_account[m];
+    if (a == kNoAccount || d.msg_time[m] == kNoTime) continue;
+    const std::uint32_t c = r.account_cluster[a];
+    if (c == 0 || posts[c - 1].empty() || d.msg_shares[m].empty()) continue;
+    const std::int64_t o = original_of(static_cast<std::uint32_t>(m));
+    if (o < 0) continue;
+    const auto& p = posts[c - 1];
+    auto it = std::lower_bound(p.begin(), p.end(), static_cast<std::uint32_t>(o));
+    if (it == p.end() || *it != static_cast<std::uint32_t>(o)) continue;
+    responses[c - 1].push_back({a, static_cast<std::uint32_t>(it - p.begin()),
+                                d.msg_time[m] - d.msg_time[static_cast<std::size_t>(o)]});
+  }
+  std::vector<std::uint64_t> account_hash(d.accounts());
+  {
+    std::string key;
+    for (std::size_t a = 0; a < d.accounts(); ++a) {
+      key.assign(d.account_platform[a]);
+      key.push_back('\0');
+      key.append(d.account_id[a]);
+      account_hash[a] = XXH3_64bits_withSeed(key.data(), key.size(), detect_internal::kKeySeed);
+    }
+  }
+
+  tbb::parallel_for(std::size_t{0}, K, [&](std::size_t ci) {
+    Cluster& c = r.clusters[ci];
+    ClusterEvidence& x = c.evidence;
+    // Account traits.
+    std::vector<TimeMs> created;
+    std::size_t scored = 0, high = 0, handles = 0, patterned = 0;
+    double score_sum = 0;
+    for (std::uint32_t a : c.accounts) {
+      if (d.account_created_at[a] != kNoTime) created.push_back(d.account_created_at[a]);
+      if (a < ev.inauthenticity_score.size() && !std::isnan(ev.inauthenticity_score[a])) {
+        ++scored;
+        score_sum += ev.inauthenticity_score[a];
+        high += ev.inauthenticity_score[a] > opt.score_threshold;
+      }
+      if (a < ev.handle_pattern.size() && !std::isnan(ev.handle_pattern[a])) {
+        ++handles;
+        patterned += ev.handle_pattern[a] >= opt.patterned_score;
+      }
+    }
+    if (created.size() >= static_cast<std::size_t>(opt.min_dated)) {
+      std::sort(created.begin(), created.end());
+      std::size_t best = 0;
+      for (std::size_t i = 0, j = 0; i < created.size(); ++i) {
+        while (static_cast<double>(created[i] - created[j]) > opt.burst_days * kDayMs) ++j;
+        best = std::max(best, i - j + 1);
+      }
+      x.burst_share = static_cast<double>(best) / static_cast<double>(created.size());
+    }
+    if (scored > 0) {
+      x.high_score_share = static_cast<double>(high) / static_cast<double>(scored);
+      x.mean_score = score_sum / static_cast<double>(scored);
+    }
+    if (handles > 0) x.patterned_share = static_cast<double>(patterned) / static_cast<double>(handles);
+    // Stimulus: the top source's share of the co-actions, and the stimulus null.
+    std::uint64_t top = 0;
+    for (const auto& [source, n] : by_source[ci])
+      if (n > top) {
+        top = n;
+        x.top_source = source;
+      }
+    if (internal[ci] > 0) x.single_source_share = static_cast<double>(top) / static_cast<double>(internal[ci]);
+    auto& resp = responses[ci];
+    std::sort(resp.begin(), resp.end(), [](const Response& p, const Response& q) {
+      return p.account != q.account ? p.account < q.account : p.post < q.post;
+    });
+    resp.erase(std::unique(resp.begin(), resp.end(),
+                           [](const Response& p, const Response& q) {
+                             return p.account == q.account && p.post == q.post;
+                           }),
+               resp.end());
+    {
+      std::vector<std::uint32_t> per_post(posts[ci].size(), 0);
+      for (const Response& s : resp) ++per_post[s.post];
+      for (std::uint32_t n : per_post) x.stimulus_posts += n >= 2;
+    }
+    if (x.stimulus_posts >= static_cast<std::uint32_t>(opt.min_posts))
+      x.stimulus_p = stimulus_p_value(resp, posts[ci].size(), window_ms, account_hash,
+                                      opt.replicates, opt.seed);
+
+    // The verdict.
+    std::vector<std::string> against;
+    if (x.burst_share >= opt.burst_share)
+      against.push_back(fmt::format("{} of members created within {:g} days of each other",
+                                    pct(x.burst_share), opt.burst_days));
+    if (x.high_score_share >= opt.member_share)
+      against.push_back(fmt::format("{} of members score above {:g} for inauthenticity",
+                                    pct(x.high_score_share), opt.score_threshold));
+    if (x.patterned_share >= opt.member_share)
+      against.push_back(fmt::format("{} of members have machine-made handles",
+                                    pct(x.patterned_share)));
+    if (x.stimulus_p <= opt.trigger_alpha)
+      against.push_back(fmt::format(
+          "members re-share together beyond their own response times to the posts, as if "
+          "fired by one trigger (stimulus null p = {:.3g}, {} posts)",
+          x.stimulus_p, x.stimulus_posts));
+    std::string source_name;
+    if (x.top_source != UINT32_MAX) {
+      std::string_view h = d.account_handle[x.top_source];
+      source_name = h.empty() ? std::string(d.account_id[x.top_source])
+                              : (h[0] == '@' ? std::string(h) : "@" + std::string(h));
+    }
+    const bool stimulus = x.single_source_share >= opt.single_source_share &&
+                          x.stimulus_p > opt.fits_alpha;
+    const bool ordinary = (!std::isnan(c.created_spread_days) &&
+                           c.created_spread_days >= opt.ordinary_spread_days) ||
+                          x.mean_score < opt.ordinary_mean_score;
+    if (!against.empty()) {
+      c.verdict = Verdict::kInauthentic;
+    } else if (stimulus && ordinary) {
+      c.verdict = Verdict::kOrganic;
+      against.push_back(fmt::format(
+          "{} of co-actions re-share posts of {}, and the members' timing fits independent "
+          "responses to them (stimulus null p = {:.3g}, {} posts)",
+          pct(x.single_source_share), source_name, x.stimulus_p, x.stimulus_posts));
+      if (!std::isnan(c.created_spread_days) && c.created_spread_days >= opt.ordinary_spread_days)
+        against.push_back(fmt::format("members created over {:.1f} years",
+                                      c.created_spread_days / 365.25));
+      if (x.mean_score < opt.ordinary_mean_score)
+        against.push_back(fmt::format("mean inauthenticity score {:.2f}", x.mean_score));
+    } else {
+      c.verdict = Verdict::kUndetermined;
+      against.push_back(
+          "coordinated, but neither the members' traits nor their response timing show whether "
+          "it was manufactured");
+    }
+    c.verdict_reasons.clear();
+    for (const std::string& s : against) {
+      if (!c.verdict_reasons.empty()) c.verdict_reasons += "; ";
+      c.verdict_reasons += s;
+    }
+  });
+}
+
+}  // namespace groundswell

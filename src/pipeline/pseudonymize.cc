@@ -338,6 +338,8 @@ void pseudonymize(DetectionResult& r, const Dataset& d, const Pseudonymizer& p,
     std::sort(c.accounts.begin(), c.accounts.end(),
               [&](std::uint32_t x, std::uint32_t y) { return rank[x] < rank[y]; });
     for (auto& t : c.top_objects) t.key = object_key(t.behaviour, t.key);
+    // The reasons name accounts ("re-share posts of @outlet"): ids and handles both.
+    c.verdict_reasons = scrubber(c.verdict_reasons);
   }
 }
 

@@ -23,12 +23,13 @@
 #include <string>
 #include <vector>
 
+#include "detect/detect.h"  // Verdict
 #include "groundswell/status.h"
 
 namespace groundswell {
 
-// What a run says of a cluster (accounts.csv `cluster_verdict`); undetermined when absent.
-enum class Verdict : std::uint8_t { kUndetermined, kInauthentic, kOrganic };
+// What a run says of a cluster (accounts.csv `cluster_verdict`, detect.h Verdict order);
+// undetermined when absent.
 inline constexpr const char* kVerdictNames[3] = {"undetermined", "inauthentic", "organic"};
 
 struct CampaignScore {

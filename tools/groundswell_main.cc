@@ -88,6 +88,9 @@ void add_input(CLI::App* cmd, gs::InputOptions& in) {
   cmd->add_option("INPUT", in.inputs, "Files, directories (recursive) or globs")->required();
   cmd->add_option("--format", in.format, "Force a format (see `groundswell formats`)");
   cmd->add_flag("--strict", in.strict, "Exit with code 2 at the first rejected record");
+  cmd->add_option("--dataset", in.dataset,
+                  "Name qualifying the message ids of coortweet, cnt and canonical files "
+                  "(default: each file's name without extensions)");
   cmd->add_option("--tz", in.tz, "Zone of local times in sources without one (UTC, +03:30)")
       ->capture_default_str();
 }
@@ -143,7 +146,7 @@ int main(int argc, char** argv) {
   add_input(ingest_cmd, ingest.input);
   ingest_cmd->add_option("--db", ingest.db_path, "Database file")->required();
   ingest_cmd->add_option("--rejects", ingest.rejects_path,
-                         "Where to write rejected records (default: beside the database)");
+                         "Where to write rejected records (default: beside the database, X.db -> X.rejects.jsonl)");
   add_common(ingest_cmd, common);
 
   gs::ReportCommandOptions report;

@@ -39,17 +39,18 @@ constexpr std::array kFormats = {
                true, nullptr, &sniff_twitter_v1_record, &make_twitter_v1_reader},
     FormatInfo{"coortweet", "CooRTweet input CSV: one share a row",
                "object_id, account_id, content_id, timestamp_share", true, &sniff_coortweet,
-               nullptr, &make_coortweet_reader},
+               nullptr, &make_coortweet_reader, /*dataset_keys=*/true},
     FormatInfo{"cnt", "Coordination Network Toolkit CSV, columns by position",
                "message_id, user_id, username, repost_id, reply_id, message, timestamp, urls "
                "(space-separated)",
-               true, &sniff_cnt, nullptr, &make_cnt_reader},
+               true, &sniff_cnt, nullptr, &make_cnt_reader,
+               /*dataset_keys=*/true},
     FormatInfo{"canonical", "groundswell's own JSON lines or CSV (docs/formats.md)",
                "platform, message_id, chat_id, account_id, account_handle, time, text, lang, "
                "reply_to, shares, quotes, urls, hashtags, mentions, media_key, views, forwards, "
                "replies, reactions, likes, retweets, quotes_count, kind",
                true, &sniff_canonical, &sniff_canonical_record,
-               &make_canonical_reader},
+               &make_canonical_reader, /*dataset_keys=*/true},
 };
 
 }  // namespace

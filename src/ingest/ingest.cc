@@ -39,7 +39,7 @@ struct Batch {
     std::string reason, excerpt;
   };
   struct FileStart {
-    std::string path, format;
+    std::string path, format, dataset;
     std::uint64_t bytes = 0;
   };
   struct FileEnd {
@@ -142,7 +142,7 @@ void parse_files(const std::vector<std::string>& files, const IngestOptions& opt
     if (stop.load()) break;
     InputStream in;
     Status st = in.open(path);
-    Batch::FileStart start{path, forced ? std::string(forced->name) : std::string(), in.raw_size()};
+    Batch::FileStart start{path, forced ? std::string(forced->name) : std::string(), {}, in.raw_size()};
     if (!st.ok()) {
       start.format = "unreadable";
       sink.current().start = start;
@@ -172,6 +172,8 @@ void parse_files(const std::vector<std::string>& files, const IngestOptions& opt
         sink.warn(Position{path, 0, 0}, fmt::format("skipped: {}", kReason));
       }
     } else {
+      if (format->dataset_keys)
+        start.dataset = options.dataset.empty() ? dataset_of_path(path) : options.dataset;
       sink.current().start = start;
       sink.current().start->format = std::string(format->name);
       ReadContext ctx;
@@ -195,6 +197,25 @@ void parse_files(const std::vector<std::string>& files, const IngestOptions& opt
   }
   sink.ship(/*last=*/true);
 }
+
+}  // namespace
+
+std::string dataset_of_path(std::string_view path) {
+  std::string_view name = path.substr(path.find_last_of('/') + 1);
+  for (;;) {
+    std::size_t dot = name.find_last_of('.');
+    if (dot == std::string_view::npos || dot == 0) break;
+    std::string_view ext = name.substr(dot + 1);
+    bool known = false;
+    for (std::string_view e : {"gz", "zst", "csv", "tsv", "json", "jsonl", "ndjson", "txt"})
+      known = known || ext == e;
+    if (!known) break;
+    name = name.substr(0, dot);
+  }
+  return std::string(name);
+}
+
+namespace {
 
 std::uint64_t total_bytes(const std::vector<std::string>& files) {
   std::uint64_t total = 0;
@@ -230,6 +251,29 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
     if (!f) return f.status();
     rejects_file.emplace(std::move(*f));
   }
+  std::string reject_line;
+  auto write_reject_line = [&](std::int64_t run_id, std::string_view file, std::uint64_t line,
+                               std::uint64_t offset, std::string_view reason,
+                               std::string_view excerpt) -> Status {
+    JsonWriter w(false);
+    w.begin_object().key("run").value(run_id).key("file").value(file).key("line").value(line)
+        .key("offset").value(offset).key("reason").value(reason)
+        .key("excerpt").value(excerpt).end_object();
+    reject_line = w.take();
+    reject_line.push_back('\n');
+    return rejects_file->write(reject_line);
+  };
+  if (rejects_file && options.rejects_of_earlier_runs) {
+    // The file belongs to the database: earlier runs' rejects stay in it.
+    Stmt q;
+    GS_RETURN_IF_ERROR(store.db().prepare(
+        "SELECT run_id, file, line, byte_offset, reason, excerpt FROM rejects ORDER BY id", q));
+    while (q.step() == Stmt::kRow) {
+      GS_RETURN_IF_ERROR(write_reject_line(
+          q.column_int64(0), q.column_text(1), static_cast<std::uint64_t>(q.column_int64(2)),
+          static_cast<std::uint64_t>(q.column_int64(3)), q.column_text(4), q.column_text(5)));
+    }
+  }
 
   auto run = store.begin_run(options.command, options.parameters_json);
   if (!run) return run.status();
@@ -253,10 +297,27 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
   std::uint64_t since_commit = 0;
   std::int64_t file_id = 0;
   FileCounts file_counts;
-  std::string current_file, current_format, first_reject, reject_line;
+  std::string current_file, current_format, first_reject;
   auto fail = [&](Status s) {
     if (failure.ok()) failure = std::move(s);
     stop.store(true);
+  };
+  // Counts a rejected record and writes it to the rejects table and file; --strict stops.
+  auto note_reject = [&](std::uint64_t line, std::uint64_t offset, std::string_view reason,
+                         std::string_view excerpt) {
+    ++file_counts.records_read;
+    if (file_counts.rejected++ == 0) first_reject = reason;
+    Status s = writer.put_reject(current_file, line, offset, reason, excerpt);
+    if (!s.ok()) fail(s);
+    if (rejects_file) {
+      Status ws = write_reject_line(summary.run_id, current_file, line, offset, reason, excerpt);
+      if (!ws.ok()) fail(ws);
+    }
+    if (options.strict && failure.ok()) {
+      failure = Status::BadInput(
+          fmt::format("{}:{} (byte {}): {}", current_file, line, offset, reason));
+      stop.store(true);
+    }
   };
   for (;;) {
     Batch* b = nullptr;
@@ -270,7 +331,8 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
       current_format = b->start->format;
       first_reject.clear();
       file_counts = FileCounts{};
-      auto id = writer.begin_file(FileInfo{b->start->path, "", b->start->bytes, b->start->format});
+      auto id = writer.begin_file(
+          FileInfo{b->start->path, "", b->start->bytes, b->start->format, b->start->dataset});
       if (id) file_id = *id; else fail(id.status());
     }
     for (const auto& item : b->items) {
@@ -282,6 +344,12 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
           auto outcome = writer.put_message(m, file_id, line, offset);
           if (!outcome) {
             fail(outcome.status());
+            break;
+          }
+          if (*outcome == WriteOutcome::kAuthorConflict) {
+            note_reject(line, offset, writer.conflict_reason(),
+                        reject_excerpt(fmt::format("{} {} by {}", m.chat_id, m.message_id,
+                                                   m.account_id)));
             break;
           }
           ++file_counts.records_read;
@@ -303,26 +371,7 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
         }
         case Batch::ItemKind::kReject: {
           const Batch::Note& n = b->notes[item.index];
-          ++file_counts.records_read;
-          if (file_counts.rejected++ == 0) first_reject = n.reason;
-          Status s = writer.put_reject(current_file, n.line, n.offset, n.reason, n.excerpt);
-          if (!s.ok()) fail(s);
-          if (rejects_file) {
-            reject_line.clear();
-            JsonWriter w(false);
-            w.begin_object().key("file").value(current_file).key("line").value(n.line)
-                .key("offset").value(n.offset).key("reason").value(n.reason)
-                .key("excerpt").value(n.excerpt).end_object();
-            reject_line = w.take();
-            reject_line.push_back('\n');
-            Status ws = rejects_file->write(reject_line);
-            if (!ws.ok()) fail(ws);
-          }
-          if (options.strict && failure.ok()) {
-            failure = Status::BadInput(fmt::format("{}:{} (byte {}): {}", current_file, n.line,
-                                                   n.offset, n.reason));
-            stop.store(true);
-          }
+          note_reject(n.line, n.offset, n.reason, n.excerpt);
           break;
         }
         case Batch::ItemKind::kWarning: {

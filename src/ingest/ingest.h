@@ -26,8 +26,14 @@ struct IngestOptions {
   std::vector<std::string> inputs;
   std::string format;              // "" = detect per file from its content
   bool strict = false;             // the first reject fails the ingest (exit code 2)
+  // Qualifies the message ids of formats whose ids are unique only within one dataset
+  // (FormatInfo::dataset_keys); "" = each file's stem (name without extensions).
+  std::string dataset;
   std::int64_t tz_offset_s = 0;    // for sources with local times and no zone (--tz)
   std::string rejects_path;        // rejects.jsonl; "" = only the database
+  // The rejects file also lists the rejects of the database's earlier runs (it belongs to the
+  // database, as `ingest` writes it); otherwise only this run's.
+  bool rejects_of_earlier_runs = false;
   std::uint64_t max_record_bytes = 64ull << 20;  // longer records are rejected, not buffered
   bool progress = true;            // progress bar / periodic lines on stderr
   std::string command = "ingest";  // recorded in the runs table
@@ -44,5 +50,10 @@ struct IngestSummary {
 };
 
 Result<IngestSummary> ingest(Store& store, const IngestOptions& options);
+
+// The default dataset of a file: its name without directory and without the compression and
+// format extensions (.gz, .zst, .csv, .tsv, .json, .jsonl, .ndjson, .txt), e.g.
+// "exports/run1.csv.gz" -> "run1".
+std::string dataset_of_path(std::string_view path);
 
 }  // namespace groundswell

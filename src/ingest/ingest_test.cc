@@ -190,6 +190,87 @@ TEST_F(IngestTest, ConflictingDuplicatesMergeTheMorePreciseValue) {
   EXPECT_EQ(query("SELECT views FROM messages"), 5);               // larger counter wins
 }
 
+// Ids of the toolkit, CooRTweet and canonical formats are unique only within one dataset:
+// two files' colliding ids are two messages (keys qualified by the file's stem), and a
+// message never takes fields of two authors.
+TEST_F(IngestTest, DatasetLocalIdsAreQualifiedAndAuthorsNeverMerged) {
+  const std::string header = "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n";
+  write("week1.csv", header + "1,10,ann,,,first file,1700000000,\n2,11,bob,,,x,1700000001,\n");
+  write("week2.csv.gz.csv", header + "1,20,cid,,,second file,1700000100,\n");
+  auto r = run({(dir_ / "in").string()});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->counts.stored, 3u);
+  EXPECT_EQ(r->counts.rejected, 0u);
+  EXPECT_EQ(query("SELECT count(DISTINCT dataset) FROM messages"), 2);
+  EXPECT_EQ(query("SELECT count(*) FROM messages WHERE dataset = 'week1'"), 2);
+  EXPECT_EQ(query("SELECT count(*) FROM messages m JOIN accounts a ON a.id = m.account "
+                  "WHERE m.message_id = '1' AND m.text = 'second file' AND a.account_id = '20'"),
+            1);
+  // A re-run finds both datasets stored: duplicates, nothing merged across authors.
+  auto again = run({(dir_ / "in").string()});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->counts.duplicates, 3u);
+  EXPECT_EQ(again->counts.conflicts, 0u);
+}
+
+TEST_F(IngestTest, OneDatasetNameForSeveralFilesRejectsAnotherAuthorsRecord) {
+  const std::string header = "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n";
+  write("a.csv", header + "1,10,ann,,,kept,1700000000,\n");
+  write("b.csv", header + "1,20,cid,,,refused,1700000100,\n1,10,ann,,,kept,1700000000,\n");
+  auto store = Store::open(dir_ / "t.db");
+  ASSERT_TRUE(store);
+  IngestOptions o;
+  o.inputs = {(dir_ / "in").string()};
+  o.dataset = "collection";
+  o.progress = false;
+  o.rejects_path = (dir_ / "rejects.jsonl").string();
+  auto r = ingest(*store, o);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->counts.stored, 1u);
+  EXPECT_EQ(r->counts.duplicates, 1u);
+  EXPECT_EQ(r->counts.rejected, 1u);
+  EXPECT_EQ(r->counts.records_read, 3u);
+  std::string rej = rejects();
+  EXPECT_NE(rej.find("a.csv line 2 by account '10', not '20'"), std::string::npos) << rej;
+  EXPECT_NE(rej.find("\"line\":2"), std::string::npos) << rej;
+  EXPECT_EQ(query("SELECT count(*) FROM messages WHERE text = 'kept' AND dataset = 'collection'"),
+            1);
+}
+
+TEST_F(IngestTest, PlatformWideIdsNeverMergeTwoAuthors) {
+  // The same tweet id with two authors (a corrupted or forged record): the second is refused.
+  write("a.jsonl",
+        "{\"data\":[{\"id\":\"9\",\"text\":\"t\",\"author_id\":\"1\",\"created_at\":"
+        "\"2024-01-01T00:00:00.000Z\"}]}\n");
+  write("b.jsonl",
+        "{\"data\":[{\"id\":\"9\",\"text\":\"other\",\"author_id\":\"2\",\"created_at\":"
+        "\"2024-01-01T00:00:00.000Z\"}]}\n");
+  auto r = run({(dir_ / "in").string()});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->counts.stored, 1u);
+  EXPECT_EQ(r->counts.rejected, 1u);
+  EXPECT_EQ(query("SELECT count(*) FROM messages WHERE text = 't'"), 1);
+  EXPECT_NE(rejects().find("never merged"), std::string::npos);
+  // Canonical records of a platform with platform-wide ids share keys across files; of any
+  // other platform they are qualified by the file.
+  write("c.jsonl", canonical_line(1) +
+                       "{\"platform\":\"forum\",\"message_id\":\"5\",\"account_id\":\"x\",\"time\":1}\n");
+  write("d.jsonl", canonical_line(1) +
+                       "{\"platform\":\"forum\",\"message_id\":\"5\",\"account_id\":\"y\",\"time\":1}\n");
+  auto c = run({(dir_ / "in" / "c.jsonl").string(), (dir_ / "in" / "d.jsonl").string()});
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->counts.stored, 3u);
+  EXPECT_EQ(c->counts.duplicates, 1u);
+  EXPECT_EQ(query("SELECT count(*) FROM messages WHERE platform = 'forum'"), 2);
+}
+
+TEST(DatasetOfPath, StemWithoutKnownExtensions) {
+  EXPECT_EQ(dataset_of_path("exports/run1.csv.gz"), "run1");
+  EXPECT_EQ(dataset_of_path("a/b/german_urls_input.csv"), "german_urls_input");
+  EXPECT_EQ(dataset_of_path("x/data.v2.jsonl.zst"), "data.v2");
+  EXPECT_EQ(dataset_of_path("noext"), "noext");
+}
+
 TEST_F(IngestTest, PeerToolFormatsAreDetected) {
   auto s = run({"tests/data/reference/cnt/coretweet_test_input.csv"});
   ASSERT_TRUE(s) << s.status().message();

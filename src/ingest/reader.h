@@ -60,6 +60,9 @@ struct FormatInfo {
   // for formats that are not JSON records.
   int (*sniff_record)(simdjson::dom::element record);
   std::unique_ptr<Reader> (*make)();
+  // Ids unique only within one dataset (a file or --dataset), not platform-wide: the store
+  // qualifies the message keys by the dataset name.
+  bool dataset_keys = false;
 };
 
 std::span<const FormatInfo> formats();

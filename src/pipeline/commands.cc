@@ -48,6 +48,7 @@ std::string input_parameters_json(const InputOptions& in, std::string_view actor
   w.begin_object().key("inputs").begin_array();
   for (const auto& i : in.inputs) w.value(i);
   w.end_array().key("format").value(in.format).key("strict").value(in.strict).key("tz").value(in.tz);
+  if (!in.dataset.empty()) w.key("dataset").value(in.dataset);
   if (!actors.empty()) {
     std::error_code ec;
     auto abs = fs::absolute(actors, ec);
@@ -57,17 +58,28 @@ std::string input_parameters_json(const InputOptions& in, std::string_view actor
   return w.take();
 }
 
+// <db without .db>.rejects.jsonl beside the database: groundswell.db -> groundswell.rejects.jsonl.
+std::string rejects_path_for(const std::string& db_path) {
+  fs::path p(db_path);
+  if (p.extension() == ".db") p.replace_extension();
+  p += ".rejects.jsonl";
+  return p.string();
+}
+
 Result<IngestSummary> ingest_into(Store& store, const InputOptions& in, std::string command,
                                   std::string rejects_path, bool progress,
-                                  std::string_view actors = "") {
+                                  std::string_view actors = "",
+                                  bool rejects_of_earlier_runs = false) {
   auto off = tz_offset(in.tz);
   if (!off) return off.status();
   IngestOptions o;
   o.inputs = in.inputs;
   o.format = in.format;
   o.strict = in.strict;
+  o.dataset = in.dataset;
   o.tz_offset_s = *off;
   o.rejects_path = std::move(rejects_path);
+  o.rejects_of_earlier_runs = rejects_of_earlier_runs;
   o.progress = progress;
   o.command = std::move(command);
   o.parameters_json = input_parameters_json(in, actors);
@@ -400,7 +412,7 @@ Status run_command(RunOptions options) {
     auto private_dir = raw_store_dir(out, options.db_path);
     if (!private_dir) return private_dir.status();
     if (options.db_path.empty()) db_path = (*private_dir / "groundswell.db").string();
-    rejects_path = (*private_dir / "rejects.jsonl").string();
+    rejects_path = rejects_path_for(db_path);
     if (!is_pseudonymized_export(out / "groundswell.db"))
       return Status::InvalidArgument(fmt::format(
           "{} holds raw data of an earlier run; under --pseudonymize that file becomes the "
@@ -612,12 +624,12 @@ Status ingest_command(const IngestCommandOptions& options) {
   GS_RETURN_IF_ERROR(refuse_export_as_raw_store(options.db_path));
   auto store = Store::open(options.db_path);
   if (!store) return store.status();
+  // The rejects file is named after the database, so two databases in one folder never share
+  // (or empty) each other's; it lists the rejects of every ingest into that database.
   std::string rejects = options.rejects_path;
-  if (rejects.empty()) {
-    fs::path p(options.db_path);
-    rejects = (p.parent_path() / "rejects.jsonl").string();
-  }
-  auto summary = ingest_into(*store, options.input, "ingest", rejects, options.progress);
+  if (rejects.empty()) rejects = rejects_path_for(options.db_path);
+  auto summary = ingest_into(*store, options.input, "ingest", rejects, options.progress, "",
+                             /*rejects_of_earlier_runs=*/true);
   if (!summary) return summary.status();
   log_ingest_summary(*summary);
   return Status::Ok();

@@ -21,6 +21,7 @@ struct InputOptions {
   std::vector<std::string> inputs;
   std::string format;      // "" = auto-detect per file
   bool strict = false;
+  std::string dataset;     // qualifies dataset-local message ids; "" = each file's stem
   std::string tz = "UTC";  // zone of local times in sources that give none (--tz)
 };
 
@@ -100,7 +101,7 @@ Status eval_command(const EvalCommandOptions& options, std::ostream& out);
 struct IngestCommandOptions {
   InputOptions input;
   std::string db_path;
-  std::string rejects_path;  // "" = next to the database
+  std::string rejects_path;  // "" = beside the database, named after it (X.rejects.jsonl)
   bool progress = true;
 };
 Status ingest_command(const IngestCommandOptions& options);

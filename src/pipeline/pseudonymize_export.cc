@@ -123,7 +123,7 @@ Status check_known_schema(Db& db) {
       "id", "platform", "account_id", "handle", "display_name", "created_at", "followers",
       "following", "posts", "description", "verified", "kind"};
   static const std::vector<std::string_view> message_columns = {
-      "id", "platform", "chat_id", "message_id", "account", "time_ms", "time_resolution_ms",
+      "id", "platform", "dataset", "chat_id", "message_id", "account", "time_ms", "time_resolution_ms",
       "kind", "text", "lang", "reply_to", "shares", "quotes", "urls", "hashtags", "mentions",
       "media_key", "views", "forwards", "replies", "reactions", "likes", "retweets",
       "quotes_count", "reactions_detail", "digest", "file_id", "line", "byte_offset"};
@@ -175,6 +175,7 @@ Status build_export(Store& raw, const fs::path& out, const Pseudonymizer& p,
         "description = NULL"));
     GS_RETURN_IF_ERROR(db.exec(
         "UPDATE messages SET chat_id = gs_pseudonym('chat', chat_id), "
+        "dataset = gs_pseudonym('scrub', dataset), "
         "reply_to = gs_pseudonym('key', reply_to), shares = gs_pseudonym('key', shares), "
         "quotes = gs_pseudonym('key', quotes), text = gs_pseudonym('text', text), "
         "urls = gs_pseudonym('urls', urls), mentions = gs_pseudonym('mentions', mentions), "

@@ -155,7 +155,58 @@ CREATE TABLE detection_cluster_accounts (
 );
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
+// Version 3: messages keyed by (platform, dataset, chat_id, message_id). `dataset` qualifies
+// the keys of formats whose ids are unique only within one dataset (coortweet, cnt,
+// canonical: the input file's stem, or --dataset); '' for platform-wide ids (Telegram,
+// Twitter). The key is a named unique index rather than a table constraint. Rows of earlier
+// versions keep dataset ''.
+constexpr std::string_view kV3 = R"sql(
+CREATE TABLE messages_v3 (
+  id                 INTEGER PRIMARY KEY,
+  platform           TEXT NOT NULL,
+  dataset            TEXT NOT NULL DEFAULT '', -- qualifies dataset-local ids ('' = platform-wide)
+  chat_id            TEXT NOT NULL,
+  message_id         TEXT NOT NULL,
+  account            INTEGER REFERENCES accounts(id),
+  time_ms            INTEGER,
+  time_resolution_ms INTEGER,
+  kind               INTEGER NOT NULL,
+  text               TEXT,
+  lang               TEXT,
+  reply_to           TEXT,
+  shares             TEXT,
+  quotes             TEXT,
+  urls               TEXT,
+  hashtags           TEXT,
+  mentions           TEXT,
+  media_key          TEXT,
+  views              INTEGER,
+  forwards           INTEGER,
+  replies            INTEGER,
+  reactions          INTEGER,
+  likes              INTEGER,
+  retweets           INTEGER,
+  quotes_count       INTEGER,
+  reactions_detail   TEXT,
+  digest             INTEGER NOT NULL,
+  file_id            INTEGER REFERENCES files(id),
+  line               INTEGER,
+  byte_offset        INTEGER
+);
+INSERT INTO messages_v3(id, platform, chat_id, message_id, account, time_ms, time_resolution_ms,
+  kind, text, lang, reply_to, shares, quotes, urls, hashtags, mentions, media_key, views,
+  forwards, replies, reactions, likes, retweets, quotes_count, reactions_detail, digest, file_id,
+  line, byte_offset)
+SELECT id, platform, chat_id, message_id, account, time_ms, time_resolution_ms, kind, text, lang,
+  reply_to, shares, quotes, urls, hashtags, mentions, media_key, views, forwards, replies,
+  reactions, likes, retweets, quotes_count, reactions_detail, digest, file_id, line, byte_offset
+FROM messages;
+DROP TABLE messages;
+ALTER TABLE messages_v3 RENAME TO messages;
+CREATE UNIQUE INDEX messages_key ON messages(platform, dataset, chat_id, message_id);
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
 
 }  // namespace
 

@@ -103,6 +103,10 @@ Status Store::finish_run(std::int64_t run_id, std::string_view status, std::stri
 
 // ---------------------------------------------------------------------------------------------
 
+bool platform_wide_ids(std::string_view platform) {
+  return platform == "telegram" || platform == "twitter";
+}
+
 MessageWriter::MessageWriter(Store& store, std::int64_t run_id) : store_(store), run_id_(run_id) {}
 
 namespace {
@@ -112,10 +116,10 @@ constexpr std::string_view kInsertMessage = R"sql(
 INSERT INTO messages(platform, chat_id, message_id, account, time_ms, time_resolution_ms, kind,
   text, lang, reply_to, shares, quotes, urls, hashtags, mentions, media_key, views, forwards,
   replies, reactions, likes, retweets, quotes_count, reactions_detail, digest, file_id, line,
-  byte_offset)
+  byte_offset, dataset)
 VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,
-  ?25,?26,?27,?28)
-ON CONFLICT(platform, chat_id, message_id) DO NOTHING
+  ?25,?26,?27,?28,?29)
+ON CONFLICT(platform, dataset, chat_id, message_id) DO NOTHING
 )sql";
 // On a conflicting duplicate, each field keeps the more precise value: a finer timestamp, a
 // non-empty text or list, the larger counter (a later snapshot of a growing count). Bound with
@@ -147,7 +151,14 @@ UPDATE messages SET
   quotes_count = max(COALESCE(quotes_count, ?23), COALESCE(?23, quotes_count)),
   reactions_detail = COALESCE(reactions_detail, ?24),
   digest = ?25
-WHERE platform = ?1 AND chat_id = ?2 AND message_id = ?3 AND digest IS NOT ?25
+WHERE platform = ?1 AND dataset = ?29 AND chat_id = ?2 AND message_id = ?3 AND digest IS NOT ?25
+)sql";
+
+// The author of a stored key and where it was read, to refuse merging across authors.
+constexpr std::string_view kStoredAuthor = R"sql(
+SELECT m.account, a.account_id, f.path, m.line FROM messages m
+  LEFT JOIN accounts a ON a.id = m.account LEFT JOIN files f ON f.id = m.file_id
+WHERE m.platform = ?1 AND m.dataset = ?2 AND m.chat_id = ?3 AND m.message_id = ?4
 )sql";
 
 // Message-borne account facts fill gaps only; metadata records (put_account) are authoritative.
@@ -213,6 +224,7 @@ Status MessageWriter::prepare() {
   GS_RETURN_IF_ERROR(db.prepare(kMergeMessage, merge_message_));
   GS_RETURN_IF_ERROR(db.prepare(kTouchAccount, touch_account_));
   GS_RETURN_IF_ERROR(db.prepare(kUpsertAccount, upsert_account_));
+  GS_RETURN_IF_ERROR(db.prepare(kStoredAuthor, stored_author_));
   GS_RETURN_IF_ERROR(db.prepare(
       "INSERT INTO rejects(run_id, file, line, byte_offset, reason, excerpt) VALUES(?,?,?,?,?,?)",
       insert_reject_));
@@ -234,6 +246,7 @@ Result<std::int64_t> MessageWriter::begin_file(const FileInfo& info) {
   s.bind_int64(4, static_cast<std::int64_t>(info.bytes));
   s.bind_text(5, info.format);
   if (s.step() != Stmt::kDone) return Status::IoError("database: " + s.error());
+  dataset_ = info.dataset;
   return store_.db().last_insert_rowid();
 }
 
@@ -301,6 +314,7 @@ Result<WriteOutcome> MessageWriter::put_message(const MessageRecord& m, std::int
     account = *id;
   }
   std::int64_t digest = content_digest(m);
+  key_dataset_ = platform_wide_ids(m.platform) ? std::string_view("") : std::string_view(dataset_);
   auto bind_all = [&](Stmt& s) {
     s.reset();
     s.bind_text_static(1, m.platform);
@@ -336,6 +350,7 @@ Result<WriteOutcome> MessageWriter::put_message(const MessageRecord& m, std::int
     s.bind_int64(26, file_id);
     s.bind_int64(27, static_cast<std::int64_t>(line));
     s.bind_int64(28, static_cast<std::int64_t>(offset));
+    s.bind_text_static(29, key_dataset_);
   };
   auto encode_list = [](const std::vector<std::string>& list, std::string& buf) {
     buf.clear();
@@ -348,10 +363,33 @@ Result<WriteOutcome> MessageWriter::put_message(const MessageRecord& m, std::int
   if (insert_message_.step() != Stmt::kDone)
     return Status::IoError("database: " + insert_message_.error());
   if (store_.db().changes() == 1) return WriteOutcome::kStored;
+  auto same = same_author(m, account);
+  if (!same) return same.status();
+  if (!*same) return WriteOutcome::kAuthorConflict;
   bind_all(merge_message_);
   if (merge_message_.step() != Stmt::kDone)
     return Status::IoError("database: " + merge_message_.error());
   return store_.db().changes() == 1 ? WriteOutcome::kConflict : WriteOutcome::kDuplicate;
+}
+
+Result<bool> MessageWriter::same_author(const MessageRecord& m, std::int64_t account) {
+  Stmt& s = stored_author_;
+  s.reset();
+  s.bind_text_static(1, m.platform);
+  s.bind_text_static(2, key_dataset_);
+  s.bind_text_static(3, m.chat_id);
+  s.bind_text_static(4, m.message_id);
+  if (s.step() != Stmt::kRow) return Status::IoError("database: " + s.error());
+  bool same = s.column_is_null(0) || account < 0 || s.column_int64(0) == account;
+  if (!same) {
+    conflict_reason_ = fmt::format(
+        "message key already stored from {} line {} by account '{}', not '{}': records of two "
+        "authors are never merged",
+        s.column_text(2), s.column_int64(3), s.column_text(1), m.account_id);
+  }
+  while (s.step() == Stmt::kRow) {
+  }
+  return same;
 }
 
 Status MessageWriter::put_account(const AccountRecord& a) {

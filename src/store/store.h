@@ -2,8 +2,9 @@
 //
 // Store::open() creates or migrates the schema (docs/schema.md documents every table).
 // MessageWriter is the ingest path: it interns accounts to dense integer ids, de-duplicates
-// messages by (platform, chat_id, message_id) and merges conflicting duplicates keeping the
-// more precise value of each field. Writes are grouped in transactions of a few thousand
+// messages by (platform, dataset, chat_id, message_id) and merges conflicting duplicates
+// keeping the more precise value of each field — never across authors: a record with a stored
+// key and another author is refused (kAuthorConflict), naming the stored record. Writes are grouped in transactions of a few thousand
 // records, so a kill at any point leaves the database consistent and a re-run completes the
 // work without duplicates (the unique key makes re-reading idempotent).
 //
@@ -45,13 +46,24 @@ class Store {
   std::filesystem::path path_;
 };
 
-enum class WriteOutcome { kStored, kDuplicate, kConflict };
+// kConflict: a duplicate whose fields differed and were merged. kAuthorConflict: the key is
+// stored with another author; nothing was written (MessageWriter::conflict_reason() says
+// which record holds the key).
+// True for platforms whose message ids are platform-wide (telegram, twitter): their keys are
+// never qualified by a dataset, so the same message read from two files or formats is stored
+// once.
+bool platform_wide_ids(std::string_view platform);
+
+enum class WriteOutcome { kStored, kDuplicate, kConflict, kAuthorConflict };
 
 struct FileInfo {
   std::string path;
   std::string digest;  // xxh3-128 of the raw bytes, hex
   std::uint64_t bytes = 0;
   std::string format;
+  // Qualifies the message keys of the file's records (messages.dataset) unless their platform
+  // has platform-wide ids; "" for formats whose ids are platform-wide.
+  std::string dataset;
 };
 
 struct FileCounts {
@@ -73,6 +85,8 @@ class MessageWriter {
 
   Result<WriteOutcome> put_message(const MessageRecord& m, std::int64_t file_id,
                                    std::uint64_t line, std::uint64_t offset);
+  // After kAuthorConflict: a reject reason naming the stored record and its author.
+  const std::string& conflict_reason() const { return conflict_reason_; }
   Status put_account(const AccountRecord& a);
   Status put_reject(std::string_view file, std::uint64_t line, std::uint64_t offset,
                     std::string_view reason, std::string_view excerpt);
@@ -82,8 +96,13 @@ class MessageWriter {
 
   Store& store_;
   std::int64_t run_id_;
+  Result<bool> same_author(const MessageRecord& m, std::int64_t account);
+
   Stmt insert_message_, merge_message_, upsert_account_, touch_account_, insert_reject_,
-      insert_file_, finish_file_;
+      insert_file_, finish_file_, stored_author_;
+  std::string dataset_;        // of the current file
+  std::string_view key_dataset_;  // of the current record: dataset_ or ''
+  std::string conflict_reason_;
   // Accounts seen in this ingest, so a message costs no account query once its author is
   // known: keyed by xxh3 of (platform '\0' account_id), the key kept to rule out collisions.
   struct CachedAccount {

@@ -32,6 +32,15 @@ check "--fdr 1 exits 1" exit_code 1 "$bin" detect --db "$work/o/groundswell.db" 
 check "--fdr 1 is refused with the library's reason" \
   bash -c "'$bin' detect --db '$work/o/groundswell.db' --fdr 1 2>&1 | grep -q 'fdr must be in (0, 1)'"
 check "--fdr 0.99 is accepted" exit_code 0 "$bin" detect --db "$work/o/groundswell.db" --fdr 0.99 --quiet
+# Rejects belong to the database: two databases in one folder keep their own files, and a
+# second ingest into the same database keeps the first run's rejects.
+check "ingest names its rejects file after the database" \
+  bash -c "grep -q 'not-a-time' '$work/b.rejects.jsonl' && grep -q 'not-a-time' '$work/b2.rejects.jsonl'"
+"$bin" ingest "$work/bad.csv" --db "$work/b.db" --quiet --dataset again
+check "a second ingest keeps the first run's rejects" \
+  bash -c "[[ \$(grep -c 'not-a-time' '$work/b.rejects.jsonl') -eq 2 ]] && grep -q '\"run\":1' '$work/b.rejects.jsonl'"
+check "another database's rejects are untouched" \
+  bash -c "[[ \$(grep -c 'not-a-time' '$work/b2.rejects.jsonl') -eq 1 ]]"
 echo "not a database" > "$work/notdb.db"
 check "a file that is not a database exits 1" exit_code 1 "$bin" inspect --db "$work/notdb.db"
 check "a file that is not a database is named in the error" \

@@ -22,7 +22,7 @@ data=("$work/gen/data" --actors "$work/gen/actors.toml" --threads 2 --quiet)
 "$bin" run "${data[@]}" --out "$work/p1" --pseudonymize "$key"
 check "pseudonymized run succeeds" test -s "$work/p1/summary.json"
 check "raw store beside the output folder, not in it" test -s "$work/p1.private/groundswell.db"
-check "raw rejects kept privately" grep -qF "$handle" "$work/p1.private/rejects.jsonl"
+check "raw rejects kept privately" grep -qF "$handle" "$work/p1.private/groundswell.rejects.jsonl"
 check "the published database is an export" \
   bash -c "sqlite3 '$work/p1/groundswell.db' \"SELECT parameters FROM runs WHERE command = 'export'\" | grep -q '\"pseudonymized\":true'"
 check "summary records the key fingerprint" grep -q '"key_fingerprint"' "$work/p1/summary.json"

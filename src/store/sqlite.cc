@@ -16,7 +16,19 @@ std::string Stmt::error() const {
   return db ? sqlite3_errmsg(db) : "no statement";
 }
 
+namespace {
+
+// Process-wide SQLite settings, before the library initializes: without memory statistics
+// every sqlite3_malloc skips a global mutex (measured: 10 % of an ingest's CPU time).
+void configure_sqlite_once() {
+  static const int rc = [] { return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }();
+  (void)rc;  // SQLITE_MISUSE when something initialized SQLite first: statistics stay on
+}
+
+}  // namespace
+
 Status Db::open(const std::string& path, bool read_only) {
+  configure_sqlite_once();
   close();
   int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;

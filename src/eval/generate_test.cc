@@ -11,9 +11,11 @@
 
 #include <cctype>
 #include <climits>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -828,6 +830,80 @@ TEST_F(GenerateTest, SleepersRetweetWhenOneSignalFires) {
     last = std::max(last, day);
   }
   EXPECT_GT(last - first, 3 * 365);
+}
+
+// What tells fans from sleepers: a null that keeps each account's own delays to the posts it
+// re-shared and re-draws which delay goes with which post. Independent fans fit it; sleepers,
+// fired by one signal per post, re-share far closer together than it allows. Synchrony is
+// the number of member pairs that re-share one post within 30 s of each other.
+double synchrony_z(const TwitterData& d, const std::set<std::string>& members,
+                   const std::set<std::string>& followed, const std::set<std::string>& skip) {
+  std::map<std::string, std::int64_t> post_ms;
+  for (const Tweet& tw : d.tweets)
+    if (followed.count(tw.author) && tw.retweeted.empty() && !skip.count(tw.id))
+      post_ms[tw.id] = tw.ms;
+  std::map<std::string, std::map<std::string, std::int64_t>> delays;  // member -> post -> delay
+  for (const Tweet& tw : d.tweets) {
+    auto p = post_ms.find(tw.retweeted);
+    if (!members.count(tw.author) || p == post_ms.end() || tw.ms - p->second > 3600000) continue;
+    delays[tw.author].emplace(tw.retweeted, tw.ms - p->second);
+  }
+  auto synchrony = [](std::map<std::string, std::vector<std::int64_t>>& by_post) {
+    std::int64_t pairs = 0;
+    for (auto& [post, ds] : by_post) {
+      std::sort(ds.begin(), ds.end());
+      for (std::size_t i = 0, j = 0; i < ds.size(); ++i) {
+        while (ds[i] - ds[j] > 30000) ++j;
+        pairs += static_cast<std::int64_t>(i - j);
+      }
+    }
+    return static_cast<double>(pairs);
+  };
+  std::mt19937_64 rng(1);
+  auto draw = [&](bool shuffle) {
+    std::map<std::string, std::vector<std::int64_t>> by_post;
+    for (const auto& [member, per_post] : delays) {
+      std::vector<std::int64_t> ds;
+      for (const auto& [post, delay] : per_post) ds.push_back(delay);
+      if (shuffle) std::shuffle(ds.begin(), ds.end(), rng);
+      std::size_t k = 0;
+      for (const auto& [post, delay] : per_post) by_post[post].push_back(ds[k++]);
+    }
+    return synchrony(by_post);
+  };
+  const double observed = draw(false);
+  double sum = 0, sum2 = 0;
+  const int replicates = 200;
+  for (int r = 0; r < replicates; ++r) {
+    double x = draw(true);
+    sum += x;
+    sum2 += x * x;
+  }
+  const double mean = sum / replicates;
+  const double sd = std::sqrt(std::max(sum2 / replicates - mean * mean, 1e-9));
+  return (observed - mean) / sd;
+}
+
+TEST_F(GenerateTest, FansFitIndependentResponsesSleepersDoNot) {
+  simdjson::dom::parser tp;
+  simdjson::dom::element t = truth(tp);
+  TwitterData d = twarc_data(file_with_format("twarc2"));
+  std::set<std::string> viral;  // shared by the crowd of a viral burst, on another clock
+  for (simdjson::dom::element v : t["viral"].get_array())
+    viral.insert(std::string(v["message_id"].get_string().value()));
+  for (const char* name : {"news-outlet-fans", "official-fans-green-horizon"}) {
+    simdjson::dom::element g = named(t["lookalikes"], name);
+    const double z = synchrony_z(
+        d, member_ids(g), {std::string(g["followed"]["account_id"].get_string().value())}, viral);
+    EXPECT_LT(std::abs(z), 3.5) << name;
+  }
+  std::set<std::string> officials;
+  for (simdjson::dom::element o : named(t["actors"], "Iron Banner Party")["official"].get_array())
+    if (o["platform"].get_string().value() == "twitter")
+      officials.insert(std::string(o["account_id"].get_string().value()));
+  const double z = synchrony_z(
+      d, member_ids(named(t["campaigns"], "sleeper-retweeters-iron-banner")), officials, viral);
+  EXPECT_GT(z, 5.0);
 }
 
 // The match crowd tweets the match hashtag, never a movement's, mostly in the minutes after

@@ -128,12 +128,19 @@ void write_parameters_summary(JsonWriter& w, const DetectOptions& options,
                               std::span<const Behaviour> run);
 
 // The neighbouring settings of the sensitivity table, one setting moved in each: window
-// x0.5 and x2, similarity -0.1 and +0.1 (at most 1), FDR /5 and x2 (at most 0.5), in that
-// order. A variant outside an option's range, or equal to the main settings or an earlier
-// variant, is left out, so every variant is valid and different.
+// x0.5 and x2, min_repetition -1 and +1, similarity -0.1 and +0.1 (at most 1), FDR /5 and x2
+// (at most 0.5), in that order. A variant outside an option's range, or equal to the main
+// settings or an earlier variant, is left out, so every variant is valid and different.
+// The min_repetition variants describe detection (the report's detection sensitivity); they
+// are not reasonable classifications for the support estimate (`estimate_scenario` false):
+// min_repetition 2 links organic accounts (docs/detection.md, "Default behaviours and
+// repetition").
 struct DetectVariant {
   std::string label;  // the scenario column of sensitivity.csv: "window=30s", "fdr=0.01"
   DetectOptions options;
+  std::string parameter;  // the setting moved: window_s, min_repetition, similarity, fdr
+  double value = 0;       // its value in this variant (window in seconds)
+  bool estimate_scenario = true;  // a cluster scenario of the support estimate
 };
 std::vector<DetectVariant> sensitivity_variants(const DetectOptions& main);
 // The widest window among the main settings and the variants: what a Detector serving all of

@@ -253,16 +253,30 @@ std::vector<DetectVariant> sensitivity_variants(const DetectOptions& main) {
   for (double f : {0.5, 2.0}) {
     DetectVariant v{fmt::format("window={}s", static_cast<double>(main.window_ms) * f / 1000), main};
     v.options.window_ms = static_cast<TimeMs>(static_cast<double>(main.window_ms) * f);
+    v.parameter = "window_s";
+    v.value = static_cast<double>(v.options.window_ms) / 1000;
+    candidates.push_back(std::move(v));
+  }
+  for (int k : {main.min_repetition - 1, main.min_repetition + 1}) {
+    DetectVariant v{fmt::format("min_repetition={}", k), main};
+    v.options.min_repetition = k;
+    v.parameter = "min_repetition";
+    v.value = k;
+    v.estimate_scenario = false;
     candidates.push_back(std::move(v));
   }
   for (double sim : {main.similarity - 0.1, std::min(1.0, main.similarity + 0.1)}) {
     DetectVariant v{fmt::format("similarity={:.2f}", sim), main};
     v.options.similarity = sim;
+    v.parameter = "similarity";
+    v.value = sim;
     candidates.push_back(std::move(v));
   }
   for (double q : {main.fdr / 5, std::min(0.5, main.fdr * 2)}) {
     DetectVariant v{fmt::format("fdr={}", q), main};
     v.options.fdr = q;
+    v.parameter = "fdr";
+    v.value = q;
     candidates.push_back(std::move(v));
   }
   // Left out: a variant outside an option's range (similarity 0.1 - 0.1), and one that

@@ -150,31 +150,42 @@ std::vector<std::string> labels(const std::vector<DetectVariant>& variants) {
 TEST(SensitivityVariants, OneSettingMovedEachAroundTheDefaults) {
   DetectOptions main;
   auto v = sensitivity_variants(main);
-  EXPECT_EQ(labels(v), (std::vector<std::string>{"window=30s", "window=120s", "similarity=0.70",
+  EXPECT_EQ(labels(v), (std::vector<std::string>{"window=30s", "window=120s", "min_repetition=2",
+                                                 "min_repetition=4", "similarity=0.70",
                                                  "similarity=0.90", "fdr=0.01", "fdr=0.1"}));
   EXPECT_EQ(v[0].options.window_ms, 30'000);
-  EXPECT_EQ(v[3].options.similarity, main.similarity + 0.1);
-  EXPECT_EQ(v[3].options.window_ms, main.window_ms);
+  EXPECT_EQ(v[0].parameter, "window_s");
+  EXPECT_EQ(v[0].value, 30);
+  EXPECT_EQ(v[2].options.min_repetition, 2);
+  EXPECT_EQ(v[2].parameter, "min_repetition");
+  EXPECT_FALSE(v[2].estimate_scenario);
+  EXPECT_TRUE(v[0].estimate_scenario);
+  EXPECT_EQ(v[5].options.similarity, main.similarity + 0.1);
+  EXPECT_EQ(v[5].options.window_ms, main.window_ms);
+  EXPECT_EQ(v[7].parameter, "fdr");
+  EXPECT_EQ(v[7].value, 0.1);
   EXPECT_EQ(widest_window(main, v), 120'000);
 }
 
 TEST(SensitivityVariants, EveryVariantValidAndDifferent) {
   DetectOptions low;
   low.similarity = 0.1;  // 0.1 - 0.1 = 0 is no similarity threshold at all
+  low.min_repetition = 1;  // 1 - 1 = 0 would link every pair that never co-acted
   EXPECT_EQ(labels(sensitivity_variants(low)),
-            (std::vector<std::string>{"window=30s", "window=120s", "similarity=0.20", "fdr=0.01",
-                                      "fdr=0.1"}));
+            (std::vector<std::string>{"window=30s", "window=120s", "min_repetition=2",
+                                      "similarity=0.20", "fdr=0.01", "fdr=0.1"}));
   DetectOptions edge;
   edge.similarity = 1;  // +0.1 is capped at 1: the main setting again
   edge.fdr = 0.5;       // x2 is capped at 0.5: the main setting again
   edge.window_ms = 20LL * 86'400'000;  // x2 is past the 30-day limit
   auto v = sensitivity_variants(edge);
-  EXPECT_EQ(labels(v), (std::vector<std::string>{"window=864000s", "similarity=0.90", "fdr=0.1"}));
+  EXPECT_EQ(labels(v), (std::vector<std::string>{"window=864000s", "min_repetition=2",
+                                                 "min_repetition=4", "similarity=0.90", "fdr=0.1"}));
   for (const auto& x : v) EXPECT_TRUE(x.options.validate().ok()) << x.label;
   EXPECT_EQ(widest_window(edge, v), edge.window_ms);
   DetectOptions none;
   none.window_ms = 0;  // x0.5 and x2 of nothing are nothing
-  EXPECT_EQ(labels(sensitivity_variants(none)).front(), "similarity=0.70");
+  EXPECT_EQ(labels(sensitivity_variants(none)).front(), "min_repetition=2");
 }
 
 }  // namespace

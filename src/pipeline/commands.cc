@@ -166,7 +166,49 @@ struct Analysis {
   std::unique_ptr<NameScrubber> scrubber;  // under --pseudonymize, once outputs are written
   std::string generated_at;                // when the run was made (run_timestamp)
   std::vector<PeerCount> peer;             // CooRTweet's rule on the same data (native runs)
+  // Detection at the main settings and each neighbouring one (report and summary.json).
+  std::vector<ReportDetectionSensitivityRow> detection_sensitivity;
 };
+
+ReportDetectionSensitivityRow sensitivity_row(std::string parameter, double value, bool baseline,
+                                              const DetectionResult& r) {
+  ReportDetectionSensitivityRow row;
+  row.parameter = std::move(parameter);
+  row.value = value;
+  row.baseline = baseline;
+  row.edges_tested = static_cast<std::int64_t>(r.edges.size());
+  for (const auto& e : r.edges) row.edges_kept += e.significant;
+  row.clusters = static_cast<std::int64_t>(r.clusters.size());
+  for (auto c : r.account_cluster) row.coordinated_accounts += c != 0;
+  return row;
+}
+
+// The main settings' row beside each parameter's variants, variants in increasing value.
+// Similarity rows only when similar_text was run.
+std::vector<ReportDetectionSensitivityRow> sensitivity_table(
+    const DetectOptions& o, const DetectionResult& main,
+    std::vector<ReportDetectionSensitivityRow> variants) {
+  std::vector<ReportDetectionSensitivityRow> out;
+  const bool similar = std::find(main.behaviours.begin(), main.behaviours.end(),
+                                 Behaviour::kSimilarText) != main.behaviours.end();
+  const std::pair<const char*, double> params[] = {
+      {"window_s", static_cast<double>(o.window_ms) / 1000},
+      {"min_repetition", static_cast<double>(o.min_repetition)},
+      {"similarity", o.similarity},
+      {"fdr", o.fdr}};
+  for (const auto& [name, value] : params) {
+    if (std::string_view(name) == "similarity" && !similar) continue;
+    std::vector<ReportDetectionSensitivityRow> rows;
+    for (const auto& v : variants)
+      if (v.parameter == name) rows.push_back(v);
+    if (rows.empty()) continue;
+    rows.push_back(sensitivity_row(name, value, true, main));
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const auto& x, const auto& y) { return x.value < y.value; });
+    out.insert(out.end(), rows.begin(), rows.end());
+  }
+  return out;
+}
 
 // The clusters of one detection as the estimation stage takes them: judged inauthentic ones
 // are discounted, organic ones keep their members, undetermined ones count as one voice.
@@ -236,8 +278,11 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   log_info(clock.lap("signals"));
   log_info(fmt::format("detecting coordination among {} accounts, {} messages", a.data.accounts(),
                        a.data.messages()));
-  // With the sensitivity table to fill, one Detector reuses the work the variants share.
-  const bool reuse = actors && plan.sensitivity && options.compat == CompatMode::kNone;
+  // Detection again at neighbouring settings: for the estimates' sensitivity table (with
+  // actors) and the report's (with output files), so a reader sees whether a result, or the
+  // lack of one, holds up. One Detector reuses the work the variants share.
+  const bool reuse = plan.sensitivity && options.compat == CompatMode::kNone &&
+                     (actors || !out.empty());
   const std::vector<DetectVariant> variants =
       reuse ? sensitivity_variants(options) : std::vector<DetectVariant>{};
   std::optional<Detector> detector;
@@ -264,26 +309,37 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
                                  behaviour_name(c.behaviour), c.message_pairs));
     log_info(clock.lap("peer comparison"));
   }
+  std::vector<ClusterAssignment> scenarios;
+  if (actors) scenarios.push_back(assignment_of("default", a.detection, options.fdr));
+  if (reuse) {
+    std::vector<ReportDetectionSensitivityRow> rows;
+    for (const auto& v : variants) {
+      // After the window and repetition variants only the similarity variants need actions,
+      // and only similar_text's: the other behaviours' edges at the main settings are cached.
+      if (v.options.window_ms == options.window_ms &&
+          v.options.min_repetition == options.min_repetition)
+        detector->release_actions();
+      log_info(fmt::format("sensitivity: detecting again with {}", v.label));
+      auto alt = detector->detect(v.options);
+      if (!alt) return alt.status();
+      rows.push_back(sensitivity_row(v.parameter, v.value, false, *alt));
+      log_info(fmt::format("sensitivity, {}: {} clusters, {} accounts", v.label,
+                           rows.back().clusters, rows.back().coordinated_accounts));
+      if (actors && v.estimate_scenario) {
+        judge(a.data, a.signals, v.options, *alt);
+        scenarios.push_back(assignment_of(v.label, *alt, v.options.fdr));
+      }
+      log_info(clock.lap("sensitivity, " + v.label));
+    }
+    detector.reset();  // its cached actions and edges are not needed past this point
+    a.detection_sensitivity = sensitivity_table(options, a.detection, std::move(rows));
+  }
   if (actors) {
     EstimateInputs in;
     in.data = &a.data;
     in.actors = &*actors;
     in.score = a.signals.score;
-    in.scenarios.push_back(assignment_of("default", a.detection, options.fdr));
-    if (reuse) {
-      for (const auto& v : variants) {
-        // After the window variants only the similarity variants need actions, and only
-        // similar_text's: the other behaviours' edges at the main settings are cached.
-        if (v.options.window_ms == options.window_ms) detector->release_actions();
-        log_info(fmt::format("sensitivity: detecting again with {}", v.label));
-        auto alt = detector->detect(v.options);
-        if (!alt) return alt.status();
-        judge(a.data, a.signals, v.options, *alt);
-        in.scenarios.push_back(assignment_of(v.label, *alt, v.options.fdr));
-        log_info(clock.lap("sensitivity, " + v.label));
-      }
-      detector.reset();  // its cached actions and edges are not needed past this point
-    }
+    in.scenarios = std::move(scenarios);
     EstimateOptions eo;
     eo.seed = options.seed;
     auto est = estimate_support(in, eo);
@@ -318,6 +374,7 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
       report->meta.parameters.emplace_back("key_fingerprint", pseudonymizer->fingerprint());
     }
     report->funnel = build_funnel(a.data, a.detection, options, a.peer);
+    report->detection_sensitivity = a.detection_sensitivity;
     if (a.estimate) add_estimate_to_report(*a.estimate, a.signals, *report);
     GS_RETURN_IF_ERROR(write_report_html(report_data_to_json(*report), out / "report.html"));
     log_info(clock.lap("output files and report"));
@@ -453,6 +510,20 @@ Status run_command(RunOptions options) {
   w.key("generated_at").value(analysis->generated_at);
   write_input_block(w, *summary);
   write_detection_blocks(w, options.detect.options, analysis->detection);
+  if (!analysis->detection_sensitivity.empty()) {
+    w.key("detection_sensitivity").begin_array();
+    for (const auto& row : analysis->detection_sensitivity)
+      w.begin_object()
+          .key("parameter").value(row.parameter)
+          .key("value").value(row.value)
+          .key("baseline").value(row.baseline)
+          .key("edges_tested").value(row.edges_tested)
+          .key("edges").value(row.edges_kept)
+          .key("clusters").value(row.clusters)
+          .key("coordinated_accounts").value(row.coordinated_accounts)
+          .end_object();
+    w.end_array();
+  }
   if (analysis->estimate) {
     w.key("actors");
     write_actors_json(*analysis->estimate, w);

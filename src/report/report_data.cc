@@ -367,6 +367,18 @@ std::string report_data_to_json(const ReportData& data) {
     w.end_object();
   }
   w.end_array();
+  w.key("detection_sensitivity").begin_array();
+  for (const ReportDetectionSensitivityRow& r : data.detection_sensitivity)
+    w.begin_object()
+        .key("parameter").value(r.parameter)
+        .key("value").value(r.value)
+        .key("baseline").value(r.baseline)
+        .key("edges_tested").value(r.edges_tested)
+        .key("edges_kept").value(r.edges_kept)
+        .key("clusters").value(r.clusters)
+        .key("coordinated_accounts").value(r.coordinated_accounts)
+        .end_object();
+  w.end_array();
   w.key("assumptions").begin_array();
   for (const std::string& a : data.assumptions) w.value(a);
   w.end_array();

@@ -322,6 +322,18 @@ struct ReportFunnel {
   std::vector<ReportPeerCount> peer;
 };
 
+// Detection at the main settings (baseline) and with one setting moved: what is found, with
+// or without actors.
+struct ReportDetectionSensitivityRow {
+  std::string parameter;  // window_s, min_repetition, similarity, fdr
+  double value = 0;
+  bool baseline = false;
+  std::int64_t edges_tested = 0;
+  std::int64_t edges_kept = 0;
+  std::int64_t clusters = 0;
+  std::int64_t coordinated_accounts = 0;
+};
+
 struct ReportData {
   ReportMeta meta;
   std::optional<ReportOverview> overview;
@@ -334,6 +346,7 @@ struct ReportData {
   std::vector<ReportCluster> clusters;
   std::vector<ReportSignal> signals;
   std::vector<ReportSensitivityRow> sensitivity;
+  std::vector<ReportDetectionSensitivityRow> detection_sensitivity;
   std::vector<std::string> assumptions;
 };
 

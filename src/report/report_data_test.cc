@@ -84,6 +84,7 @@ ReportData full_data() {
   f.peer_rule = "CooRTweet";
   f.peer_min_participation = 2;
   f.peer.push_back({"share", true, 10, 3, 4, 9, 2, 1, 1});
+  d.detection_sensitivity.push_back({"window_s", 60, true, 3, 1, 1, 2});
   return d;
 }
 
@@ -120,7 +121,7 @@ TEST(ReportDataToJson, FieldNamesMatchTheFrontEndFixture) {
       {"overview", "platforms"}, {"overview", "daily"}, {"overview", "top_accounts"},
       {"overview", "behaviours"}, {"overview", "top_objects"}, {"overview", "languages"},
       {"overview", "gaps"}, {"overview", "reject_reasons"}, {"funnel", "behaviours"},
-      {"funnel", "candidates"}, {"funnel", "peer"}};
+      {"funnel", "candidates"}, {"funnel", "peer"}, {"detection_sensitivity"}};
   for (const auto& path : paths) {
     simdjson::dom::element a = ours;
     simdjson::dom::element b = fixture;

@@ -328,6 +328,21 @@ const funnel = (() => {
       { behaviour: 'link', computed: false, message_pairs: 7200000, edges: 0, accounts: 0, pairs: 0, single_object: 0, native_edges: 0, native_kept: 0 }] };
 })();
 
+// Detection at neighbouring settings: clusters and accounts as one setting moves.
+const detectionSensitivity = [];
+for (const [parameter, values, chosen] of [['window_s', [30, 60, 120], 60], ['min_repetition', [1, 2, 3], 2],
+  ['similarity', [0.7, 0.8, 0.9], 0.8], ['fdr', [0.01, 0.05, 0.1], 0.05]]) {
+  for (const value of values) {
+    const looser = (parameter === 'similarity' || parameter === 'min_repetition') ? value < chosen : value > chosen;
+    const tighter = value !== chosen && !looser;
+    const scale = looser ? 1.6 : tighter ? 0.7 : 1;
+    const base = funnel.behaviours.reduce((s, b) => s + b.kept, 0);
+    detectionSensitivity.push({ parameter, value, baseline: value === chosen,
+      edges_tested: Math.round(base * 2.2 * scale), edges_kept: Math.round(base * scale),
+      clusters: Math.round(clusters.length * scale), coordinated_accounts: Math.round(funnel.coordinated_accounts * scale) });
+  }
+}
+
 const data = {
   meta: {
     title: 'Support for three actors on Telegram and Twitter (synthetic fixture)',
@@ -357,6 +372,7 @@ const data = {
   clusters,
   signals,
   sensitivity,
+  detection_sensitivity: detectionSensitivity,
   assumptions: [
     'Accounts in a significant coordinated cluster (FDR q = 0.05) are removed from the adjusted figures; each such cluster counts as one voice.',
     'Accounts with an inauthenticity score of 0.7 or more are removed from the adjusted figures.',

@@ -228,6 +228,23 @@ async function main() {
       expect(stopped.some((t) => t.startsWith('both tests: timing')), 'no candidate stopped by both tests');
     });
 
+    await check('sensitivity shows detection as each setting moves, then support per actor', async () => {
+      const rows = fixture.detection_sensitivity;
+      const state = await page.evaluate(() => ({
+        headings: [...document.querySelectorAll('#sensitivity h3')].map((e) => e.textContent),
+        detection: [...document.querySelectorAll('#sensitivity table.detection-sensitivity tbody tr')].map((tr) => ({
+          bold: tr.classList.contains('baseline'), cells: [...tr.children].map((td) => td.textContent) })),
+        robustness: document.querySelector('#sensitivity .robustness')?.textContent || '',
+        note: document.querySelector('#funnel .sensitivity-note')?.textContent || '',
+      }));
+      expect(state.headings.join() === 'Detection,Support', `headings: ${state.headings}`);
+      expect(state.detection.length === rows.length, `${state.detection.length} detection rows`);
+      expect(state.detection.filter((r) => r.bold).length === 4, 'one bold (chosen) row per setting');
+      const most = Math.max(...rows.map((r) => r.coordinated_accounts));
+      expect(state.robustness.includes(`${most} coordinated accounts`), `robustness: ${state.robustness}`);
+      expect(state.note.includes('Sensitivity'), `funnel note: ${state.note}`);
+    });
+
     await check('network renders every account, coloured by cluster', async () => {
       const stage = await page.$('#gs-network-stage');
       expect(stage, 'no network stage');

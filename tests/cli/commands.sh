@@ -19,6 +19,11 @@ check "summary counts 15 messages" grep -q '"messages": 15,' "$work/o/summary.js
 check "summary records_read" grep -q '"records_read": 15,' "$work/o/summary.json"
 check "database written" test -s "$work/o/groundswell.db"
 check "rejects.jsonl written (empty)" test -f "$work/o/rejects.jsonl"
+# Without actors the run still re-detects at neighbouring settings for the report.
+check "summary has detection sensitivity without actors" \
+  bash -c "grep -q '\"detection_sensitivity\"' '$work/o/summary.json' && grep -q '\"parameter\": \"min_repetition\"' '$work/o/summary.json'"
+"$bin" run tests/data/reference/cnt/coretweet_test_input.csv --out "$work/o2" --no-sensitivity --quiet
+check "--no-sensitivity leaves it out" bash -c "! grep -q detection_sensitivity '$work/o2/summary.json'"
 
 # Exit codes of spec §6.
 check "usage error exits 1" exit_code 1 "$bin" run

@@ -139,6 +139,25 @@ function peerBox(f, behaviours) {
   return box;
 }
 
+// One sentence on how the outcome changes with the settings (the Sensitivity section).
+function sensitivityNote(data, kept) {
+  const rows = arr(data.detection_sensitivity).filter((r) => r && !r.baseline && isNum(r.clusters));
+  if (!rows.length) return null;
+  const link = h('a', { href: '#sensitivity' }, 'Sensitivity');
+  const found = rows.filter((r) => r.clusters > 0).sort((a, b) => b.coordinated_accounts - a.coordinated_accounts);
+  const name = (r) => ({ window_s: 'a window of', min_repetition: 'a minimum of', fdr: 'an FDR level of', similarity: 'a text similarity of' }[r.parameter] || `${r.parameter} =`);
+  const unit = (r) => (r.parameter === 'window_s' ? ' s' : r.parameter === 'min_repetition' ? ' distinct items' : '');
+  if (kept === 0) {
+    return h('p', { class: 'sensitivity-note' }, found.length
+      ? [`With other settings: at ${name(found[0])} ${fmtNum(found[0].value)}${unit(found[0])}, ${fmtNum(found[0].clusters)} clusters of ${fmtNum(found[0].coordinated_accounts)} accounts would be kept — weaker evidence than at the chosen settings, shown under `, link, '.']
+      : ['No other setting tried (window, minimum items, FDR level) finds a cluster either: see ', link, '.']);
+  }
+  const none = rows.filter((r) => r.clusters === 0);
+  return h('p', { class: 'sensitivity-note' }, none.length
+    ? [`At ${none.map((r) => `${name(r)} ${fmtNum(r.value)}${unit(r)}`).join(', ')} nothing would be kept: see `, link, '.']
+    : ['Clusters are found at every other setting tried: see ', link, '.']);
+}
+
 export function renderFunnel(body, data) {
   const f = obj(data.funnel);
   const behaviours = arr(f.behaviours).filter((b) => b && b.behaviour != null);
@@ -147,7 +166,7 @@ export function renderFunnel(body, data) {
     return;
   }
   const kept = behaviours.reduce((s, b) => s + (isNum(b.kept) ? b.kept : 0), 0);
-  body.append(outcome(f, behaviours), intro(f, behaviours), funnelTable(f, behaviours));
+  body.append(outcome(f, behaviours), sensitivityNote(data, kept) || '', intro(f, behaviours), funnelTable(f, behaviours));
 
   const charted = behaviours.filter((b) => arr(b.pairs_by_objects).some((n) => isNum(n) && n > 0));
   if (charted.length) {

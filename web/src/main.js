@@ -278,12 +278,60 @@ function renderSignals(body, data) {
   body.append(grid, h('p', { class: 'caption' }, 'Red line: the threshold used for that signal; above the score threshold an account counts as inauthentic in the adjusted figures.'));
 }
 
+const PARAMETER_NAMES = {
+  window_s: 'window (s)',
+  min_repetition: 'minimum distinct items',
+  similarity: 'text similarity',
+  fdr: 'FDR level',
+};
+
+// Detection at the chosen settings and with one setting moved: what is found, with or without
+// actors, so a reader sees whether a result (or the lack of one) holds up.
+function detectionSensitivity(rows) {
+  const clusters = rows.map((r) => r.clusters).filter(isNum);
+  const accounts = rows.map((r) => r.coordinated_accounts).filter(isNum);
+  const base = rows.find((r) => r.baseline) || {};
+  const parts = [h('h3', null, 'Detection')];
+  if (clusters.length) {
+    const lo = Math.min(...clusters); const hi = Math.max(...clusters);
+    // The setting whose variants move the number of coordinated accounts most.
+    let most = null;
+    for (const r of rows) {
+      if (r.baseline || !isNum(r.coordinated_accounts)) continue;
+      const b = rows.find((x) => x.baseline && x.parameter === r.parameter) || base;
+      const change = Math.abs(r.coordinated_accounts - (isNum(b.coordinated_accounts) ? b.coordinated_accounts : 0));
+      if (!most || change > most.change) most = { row: r, base: b, change };
+    }
+    const range = lo === hi
+      ? `Every setting tried finds ${fmtNum(lo)} cluster${lo === 1 ? '' : 's'} (${fmtNum(Math.min(...accounts))}–${fmtNum(Math.max(...accounts))} coordinated accounts).`
+      : `Across the settings tried, from ${fmtNum(lo)} to ${fmtNum(hi)} clusters and ${fmtNum(Math.min(...accounts))} to ${fmtNum(Math.max(...accounts))} coordinated accounts.`;
+    const moved = most && most.change > 0
+      ? ` The result moves most with the ${PARAMETER_NAMES[most.row.parameter] || most.row.parameter}: at ${fmtNum(most.row.value)} instead of ${fmtNum(most.base.value)}, ${fmtNum(most.row.clusters)} clusters of ${fmtNum(most.row.coordinated_accounts)} accounts instead of ${fmtNum(most.base.clusters)} of ${fmtNum(most.base.coordinated_accounts)}.`
+      : '';
+    parts.push(h('p', { class: 'lede robustness' }, range + moved));
+  }
+  parts.push(h('p', { class: 'caption' }, 'Detection run again with one setting moved and the others at their chosen values (bold). A finding that holds across these rows does not hang on one choice; one that appears only at a looser setting is weak evidence.'),
+    table([
+      { label: 'setting', value: (r) => String(PARAMETER_NAMES[r.parameter] || r.parameter) },
+      { label: 'value', num: true, value: (r) => (isNum(r.value) ? fmtNum(r.value) : String(r.value ?? '–')) },
+      { label: 'pairs tested', num: true, value: (r) => fmtNum(r.edges_tested) },
+      { label: 'links kept', num: true, value: (r) => fmtNum(r.edges_kept) },
+      { label: 'clusters', num: true, value: (r) => fmtNum(r.clusters) },
+      { label: 'coordinated accounts', num: true, value: (r) => fmtNum(r.coordinated_accounts) },
+    ], rows, { class: 'data detection-sensitivity', rowClass: (r) => (r.baseline ? 'baseline' : null) }));
+  return parts;
+}
+
 function renderSensitivity(body, data) {
+  const detection = arr(data.detection_sensitivity).filter((r) => r && r.parameter != null);
   const rows = arr(data.sensitivity).filter((r) => r && r.parameter != null);
-  if (!rows.length) {
+  if (!rows.length && !detection.length) {
     body.append(emptyNote('No sensitivity analysis in this run.'));
     return;
   }
+  if (detection.length) body.append(...detectionSensitivity(detection));
+  if (!rows.length) return;
+  if (detection.length) body.append(h('h3', null, 'Support'));
   body.append(h('p', { class: 'caption' }, 'How the adjusted figure moves when one parameter changes and the others stay at their chosen values. Bold rows use the chosen value.'),
     table([
       { label: 'parameter', value: (r) => String(r.parameter) },

@@ -15,6 +15,7 @@
 #include "groundswell/version.h"
 #include "pipeline/commands.h"
 #include "pipeline/pseudonymize.h"
+#include "serve/serve.h"
 
 namespace gs = groundswell;
 
@@ -170,6 +171,22 @@ int main(int argc, char** argv) {
   inspect_cmd->add_option("--db", inspect_db, "Database file")->required();
   add_common(inspect_cmd, common);
 
+  gs::ServeOptions serve;
+  auto* serve_cmd = app.add_subcommand(
+      "serve", "Explore a database in the browser: actors, clusters, accounts, messages; re-run detection");
+  serve_cmd->add_option("--db", serve.db_path, "Database file")->required();
+  serve_cmd->add_option("--port", serve.port, "Port to listen on (0 = any free port)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  serve_cmd->add_option("--listen", serve.listen,
+                        "Address to listen on instead of 127.0.0.1 only; every request then needs "
+                        "the access token printed at start")
+      ->type_name("ADDR");
+  bool serve_read_only = false;
+  serve_cmd->add_flag("--read-only", serve_read_only,
+                      "Never write to the database (no re-running detection from the page)");
+  add_common(serve_cmd, common);
+
   auto* formats_cmd = app.add_subcommand("formats", "Input formats and their fields");
   add_common(formats_cmd, common);
 
@@ -204,6 +221,8 @@ int main(int argc, char** argv) {
   detect.pseudonymize = key;
   report.pseudonymize = key;
   estimate.pseudonymize = key;
+  serve.listen_given = serve_cmd->count("--listen") > 0;
+  serve.rerun = !serve_read_only;
   try {
     if (*run_cmd) return finish(gs::run_command(run));
     if (*detect_cmd) return finish(gs::detect_command(detect));
@@ -211,6 +230,7 @@ int main(int argc, char** argv) {
     if (*estimate_cmd) return finish(gs::estimate_command(estimate));
     if (*ingest_cmd) return finish(gs::ingest_command(ingest));
     if (*inspect_cmd) return finish(gs::inspect_command(inspect_db, std::cout));
+    if (*serve_cmd) return finish(gs::serve_command(serve));
     if (*eval_cmd) return finish(gs::eval_command(eval, std::cout));
     if (*formats_cmd) {
       gs::formats_command(std::cout);

@@ -115,23 +115,15 @@ bool action_key(const Dataset& d, Behaviour b, const DetectOptions& opt, std::si
       out.assign("post");
       return true;
     case Behaviour::kLink:
-      if (compat)
-        out.assign(d.msg_urls.item(m, item));
-      else
-        out = canonical_url(d.msg_urls.item(m, item));
+      if (!compat) return native_object_key(b, d.msg_urls.item(m, item), out);
+      out.assign(d.msg_urls.item(m, item));
       return !out.empty();
     case Behaviour::kDomain:
-      out = url_domain(d.msg_urls.item(m, item));
-      return !out.empty();
+      return native_object_key(b, d.msg_urls.item(m, item), out);
     case Behaviour::kHashtag:
-      out = normalize_hashtag(d.msg_hashtags.item(m, item));
-      return !out.empty();
-    case Behaviour::kMention: {
-      std::string_view v = d.msg_mentions.item(m, item);
-      if (!v.empty() && v.front() == '@') v.remove_prefix(1);
-      normalize_key(v, NormalizeOptions{}, out);
-      return !out.empty();
-    }
+      return native_object_key(b, d.msg_hashtags.item(m, item), out);
+    case Behaviour::kMention:
+      return native_object_key(b, d.msg_mentions.item(m, item), out);
     case Behaviour::kText:
     case Behaviour::kSimilarText:
       if (!d.msg_shares[m].empty()) return false;  // a repost repeats its original's text
@@ -139,14 +131,28 @@ bool action_key(const Dataset& d, Behaviour b, const DetectOptions& opt, std::si
         cnt_clean_text(d.msg_text[m], out);
         return !out.empty();
       }
-      normalize_key(d.msg_text[m], NormalizeOptions{}, out);
+      native_object_key(b, d.msg_text[m], out);
       return !out.empty() && (compat || token_count(out) >= static_cast<std::size_t>(
                                                                 std::max(1, opt.min_text_tokens)));
   }
   return false;
 }
 
-std::size_t item_count(const Dataset& d, Behaviour b, std::size_t m) {
+bool action_less(const Action& x, const Action& y) {
+  if (x.key != y.key) return x.key < y.key;
+  if (x.time != y.time) return x.time < y.time;
+  if (x.account != y.account) return x.account < y.account;
+  if (x.msg != y.msg) return x.msg < y.msg;
+  return x.item < y.item;
+}
+
+}  // namespace
+
+}  // namespace groundswell::detect_internal
+
+namespace groundswell {
+
+std::size_t message_item_count(const Dataset& d, Behaviour b, std::size_t m) {
   switch (b) {
     case Behaviour::kLink:
     case Behaviour::kDomain:
@@ -160,15 +166,56 @@ std::size_t item_count(const Dataset& d, Behaviour b, std::size_t m) {
   }
 }
 
-bool action_less(const Action& x, const Action& y) {
-  if (x.key != y.key) return x.key < y.key;
-  if (x.time != y.time) return x.time < y.time;
-  if (x.account != y.account) return x.account < y.account;
-  if (x.msg != y.msg) return x.msg < y.msg;
-  return x.item < y.item;
+std::string_view message_item(const Dataset& d, Behaviour b, std::size_t m, std::size_t k) {
+  switch (b) {
+    case Behaviour::kShare: return d.msg_shares[m];
+    case Behaviour::kReply: return d.msg_reply_to[m];
+    case Behaviour::kMedia: return d.msg_media_key[m];
+    case Behaviour::kText:
+    case Behaviour::kSimilarText: return d.msg_text[m];
+    case Behaviour::kLink:
+    case Behaviour::kDomain: return d.msg_urls.item(m, k);
+    case Behaviour::kHashtag: return d.msg_hashtags.item(m, k);
+    case Behaviour::kMention: return d.msg_mentions.item(m, k);
+    case Behaviour::kPost: return {};
+  }
+  return {};
 }
 
-}  // namespace
+bool native_object_key(Behaviour b, std::string_view item, std::string& out) {
+  switch (b) {
+    case Behaviour::kLink:
+      out = canonical_url(item);
+      break;
+    case Behaviour::kDomain:
+      out = url_domain(item);
+      break;
+    case Behaviour::kHashtag:
+      out = normalize_hashtag(item);
+      break;
+    case Behaviour::kMention:
+      if (!item.empty() && item.front() == '@') item.remove_prefix(1);
+      normalize_key(item, NormalizeOptions{}, out);
+      break;
+    case Behaviour::kText:
+    case Behaviour::kSimilarText:
+      normalize_key(item, NormalizeOptions{}, out);
+      break;
+    case Behaviour::kPost:
+      out.assign("post");
+      break;
+    case Behaviour::kShare:
+    case Behaviour::kReply:
+    case Behaviour::kMedia:
+      out.assign(item);
+      break;
+  }
+  return !out.empty();
+}
+
+}  // namespace groundswell
+
+namespace groundswell::detect_internal {
 
 bool behaviour_supported(const Dataset& d, Behaviour b) {
   DetectOptions opt;
@@ -179,7 +226,7 @@ bool behaviour_supported(const Dataset& d, Behaviour b) {
       if (d.msg_shares[m].empty() && !d.msg_text[m].empty()) return true;
       continue;
     }
-    std::size_t n = item_count(d, b, m);
+    std::size_t n = message_item_count(d, b, m);
     for (std::size_t k = 0; k < n; ++k)
       if (action_key(d, b, opt, m, k, key)) return true;
   }
@@ -199,7 +246,7 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
         std::string_view view;
         for (std::size_t m = r.begin(); m != r.end(); ++m) {
           if (d.msg_time[m] == kNoTime || d.msg_account[m] == kNoAccount) continue;
-          std::size_t items = item_count(d, b, m);
+          std::size_t items = message_item_count(d, b, m);
           for (std::size_t k = 0; k < items; ++k) {
             if (!action_key_view(d, b, opt, m, k, key, view)) continue;
             out.push_back(Action{hash_key(view), d.msg_time[m], d.msg_account[m],

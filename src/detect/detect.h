@@ -411,4 +411,19 @@ Result<std::int64_t> store_detection(Store& store, const Dataset& data,
                                      const DetectionResult& result, const DetectOptions& options,
                                      std::optional<std::int64_t> run_id = std::nullopt);
 
+// The items of dataset message m that behaviour b acts on: its links (link, domain), hashtags,
+// mentions, or one item — its shares, reply_to or media key, or its text — and item k raw, as
+// stored (empty when the message has none).
+std::size_t message_item_count(const Dataset& data, Behaviour b, std::size_t m);
+std::string_view message_item(const Dataset& data, Behaviour b, std::size_t m, std::size_t k);
+
+// The object one item of a message stands for under behaviour `b` natively (no compat mode):
+// what detection groups actions by. `item` is the raw item as stored — a URL (link, domain),
+// a hashtag, a mention, the message's text (text, similar_text), or its shares, reply_to or
+// media key — and `out` (its capacity reused) receives the canonical URL, the host, the
+// normalized hashtag or mention, the normalization key, or the item itself. Returns false
+// (empty key) when the item names no object. Detection additionally skips reposts for the
+// content behaviours and short texts (see docs/detection.md); this function does not.
+bool native_object_key(Behaviour b, std::string_view item, std::string& out);
+
 }  // namespace groundswell

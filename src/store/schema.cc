@@ -206,7 +206,15 @@ ALTER TABLE messages_v3 RENAME TO messages;
 CREATE UNIQUE INDEX messages_key ON messages(platform, dataset, chat_id, message_id);
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
+// Version 4: indexes for browsing detection results (groundswell serve, docs/serve.md): an
+// account's co-action partners whichever end of the edge it is, and a cluster's members in
+// account order (keyset paging).
+constexpr std::string_view kV4 = R"sql(
+CREATE INDEX detection_edges_by_target ON detection_edges(detection_id, target, source);
+CREATE INDEX detection_cluster_members ON detection_cluster_accounts(detection_id, cluster_id, account);
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
 
 }  // namespace
 

@@ -1,0 +1,564 @@
+// groundswell serve against a real server on a loopback port: a store made by the main job
+// from generated data plus hostile accounts (tests/data/serve/hostile.jsonl), every API
+// answer checked against the store itself, paging walked to its end, and the safety rules
+// (loopback Host only, the access token, JSON-only POST from this origin, no file reads,
+// Content-Security-Policy) tried from outside.
+#include "serve/serve.h"
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <simdjson.h>
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "base/log.h"
+#include "eval/generate.h"
+#include "pipeline/commands.h"
+#include "serve/index.h"
+#include "store/dataset.h"
+#include "store/store.h"
+#include "text/normalize.h"
+
+namespace groundswell {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kHostile = std::string(GS_SOURCE_DIR) + "/tests/data/serve/hostile.jsonl";
+// The report's XSS test strings (tests/browser/payloads.mjs), planted in hostile.jsonl.
+const std::vector<std::string> kPayloads = {
+    "<script>window.__pwned=1</script>",
+    "<img src=x onerror=\"window.__pwned=1\">",
+    "</script><script>window.__pwned=1</script>",
+};
+
+// Percent-encodes a query value (every byte but unreserved ASCII).
+std::string encode(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out.push_back(static_cast<char>(c));
+    else out += fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+
+class ServeTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    set_log_settings({LogFormat::kText, /*quiet=*/true});
+    dir_ = new fs::path(fs::temp_directory_path() /
+                        ("gs-serve-test-" + std::to_string(::getpid())));
+    fs::remove_all(*dir_);
+    GenerateOptions g;
+    g.seed = 3;
+    g.messages = messages_for_scale("small").value();
+    g.scale = "small";
+    g.out_dir = (*dir_ / "gen").string();
+    ASSERT_TRUE(generate_dataset(g).ok());
+    RunOptions run;
+    run.input.inputs = {(*dir_ / "gen" / "data").string(), kHostile};
+    run.out_dir = (*dir_ / "out").string();
+    run.actors_path = (*dir_ / "gen" / "actors.toml").string();
+    run.progress = false;
+    Status s = run_command(run);
+    ASSERT_TRUE(s.ok()) << s.message();
+    db_ = new std::string((*dir_ / "out" / "groundswell.db").string());
+    ServeOptions o;
+    o.db_path = *db_;
+    o.port = 0;
+    auto server = Server::start(o);
+    ASSERT_TRUE(server.ok()) << server.status().message();
+    server_ = server->release();
+    ASSERT_TRUE(server_->wait_until_indexed());
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+    if (dir_) fs::remove_all(*dir_);
+    delete dir_;
+    delete db_;
+  }
+
+  struct Reply {
+    int status = 0;
+    std::string body;
+    httplib::Headers headers;
+    simdjson::dom::element json;
+  };
+  // GET (or POST with a JSON body) on the server, the answer parsed.
+  Reply call(const std::string& path, const std::string& post = "",
+             const httplib::Headers& headers = {}) {
+    httplib::Client c("127.0.0.1", server_->port());
+    c.set_read_timeout(60, 0);
+    auto res = post.empty() ? c.Get(path, headers) : c.Post(path, headers, post, "application/json");
+    Reply r;
+    if (!res) {
+      ADD_FAILURE() << "no answer to " << path;
+      return r;
+    }
+    r.status = res->status;
+    r.body = res->body;
+    r.headers = res->headers;
+    buffers_.emplace_back(std::make_unique<simdjson::padded_string>(r.body));
+    parsers_.emplace_back(std::make_unique<simdjson::dom::parser>());
+    if (parsers_.back()->parse(*buffers_.back()).get(r.json))
+      ADD_FAILURE() << path << " answered something that is not JSON: " << r.body.substr(0, 200);
+    return r;
+  }
+  Reply ok(const std::string& path) {
+    Reply r = call(path);
+    EXPECT_EQ(r.status, 200) << path << ": " << r.body.substr(0, 300);
+    return r;
+  }
+
+  std::int64_t sql(const std::string& query) {
+    auto store = Store::open(*db_, true);
+    EXPECT_TRUE(store.ok());
+    auto v = store->db().query_int64(query);
+    EXPECT_TRUE(v.ok()) << query;
+    return v.ok() ? *v : -1;
+  }
+
+  static std::int64_t num(simdjson::dom::element e) {
+    std::int64_t v = 0;
+    if (e.get_int64().get(v)) {
+      double d = 0;
+      if (!e.get_double().get(d)) v = static_cast<std::int64_t>(d);
+    }
+    return v;
+  }
+  static std::string str(simdjson::dom::element e) {
+    std::string_view v;
+    return e.get_string().get(v) ? std::string() : std::string(v);
+  }
+
+  static fs::path* dir_;
+  static std::string* db_;
+  static Server* server_;
+  std::vector<std::unique_ptr<simdjson::padded_string>> buffers_;
+  std::vector<std::unique_ptr<simdjson::dom::parser>> parsers_;
+};
+
+fs::path* ServeTest::dir_ = nullptr;
+std::string* ServeTest::db_ = nullptr;
+Server* ServeTest::server_ = nullptr;
+
+TEST_F(ServeTest, StatusCountsWhatTheStoreHolds) {
+  Reply r = ok("/api/status");
+  EXPECT_EQ(num(r.json["messages"]), sql("SELECT count(*) FROM messages WHERE kind = 0"));
+  EXPECT_EQ(num(r.json["accounts"]), sql("SELECT count(*) FROM accounts"));
+  EXPECT_EQ(num(r.json["schema_version"]), current_schema_version());
+  EXPECT_EQ(num(r.json["detection"]), sql("SELECT max(id) FROM detections"));
+  EXPECT_EQ(str(r.json["index"]["stage"]), "ready");
+}
+
+TEST_F(ServeTest, SearchFindsPersianNamesWrittenWithArabicLetters) {
+  // hostile1 is named "علي رضائي" (Arabic yeh, yeh with hamza); people type Persian letters.
+  // (The generated data has people of that name too: all of them match the whole name.)
+  auto match_of = [&](const std::string& q, const std::string& account) {
+    Reply r = ok("/api/search?limit=200&q=" + encode(q));
+    for (auto hit : r.json["results"].get_array())
+      if (str(hit["account"]["account_id"]) == account) return str(hit["match"]);
+    return std::string("none");
+  };
+  EXPECT_EQ(match_of("علی رضایی", "hostile1"), "name");
+  // A word of the name is enough, and handles with an Arabic kaf answer the Persian one.
+  EXPECT_EQ(match_of("رضایی", "hostile1"), "word");
+  Reply r;
+  r = ok("/api/search?q=" + encode("@کاربر_ک"));
+  EXPECT_EQ(str(r.json["results"].at(0)["account"]["account_id"]), "hostile4");
+  EXPECT_EQ(str(r.json["results"].at(0)["match"]), "handle");
+}
+
+TEST_F(ServeTest, SearchRanksExactIdFirstAndPages) {
+  Reply r = ok("/api/search?q=hostile3");
+  EXPECT_EQ(str(r.json["results"].at(0)["account"]["account_id"]), "hostile3");
+  EXPECT_EQ(str(r.json["results"].at(0)["match"]), "id");
+  r = ok("/api/search?q=canonical:HOSTILE2");
+  EXPECT_EQ(str(r.json["results"].at(0)["account"]["account_id"]), "hostile2");
+  // "hostile" matches the five ids; two pages of three give all five once.
+  std::set<std::string> seen;
+  Reply p1 = ok("/api/search?q=hostile&limit=3");
+  EXPECT_EQ(num(p1.json["total"]), 5);
+  for (auto hit : p1.json["results"].get_array()) seen.insert(str(hit["account"]["account_id"]));
+  Reply p2 = ok("/api/search?q=hostile&limit=3&offset=" + std::to_string(num(p1.json["next"])));
+  for (auto hit : p2.json["results"].get_array()) seen.insert(str(hit["account"]["account_id"]));
+  EXPECT_EQ(seen.size(), 5u);
+  EXPECT_TRUE(p2.json["next"].is_null());
+}
+
+TEST_F(ServeTest, AccountPageMatchesTheStore) {
+  const std::int64_t row = sql("SELECT id FROM accounts WHERE account_id = 'hostile2'");
+  Reply r = ok("/api/accounts/" + std::to_string(row));
+  EXPECT_EQ(str(r.json["account"]["display_name"]), kPayloads[1]);
+  EXPECT_EQ(str(r.json["account"]["description"]), kPayloads[0] + " bio");
+  const std::int64_t posts =
+      sql("SELECT count(*) FROM messages WHERE kind = 0 AND account = " + std::to_string(row));
+  EXPECT_EQ(num(r.json["messages"]), posts);
+  std::int64_t per_day = 0;
+  for (auto d : r.json["timeline"].get_array()) per_day += num(d["messages"]);
+  EXPECT_EQ(per_day, posts);
+  EXPECT_EQ(r.json["signals"]["items"].get_array().size(), 12u);
+  // Its cluster and its partners in the latest detection, as the detection tables have them.
+  EXPECT_EQ(num(r.json["cluster"]["cluster_id"]),
+            sql("SELECT cluster_id FROM detection_cluster_accounts WHERE account = " +
+                std::to_string(row) + " AND detection_id = (SELECT max(id) FROM detections)"));
+  std::int64_t edges = 0;
+  for (auto b : r.json["partners"].get_array()) edges += num(b["edges"]);
+  EXPECT_EQ(edges, sql("SELECT count(*) FROM detection_edges WHERE detection_id = (SELECT max(id) "
+                       "FROM detections) AND (source = " + std::to_string(row) +
+                       " OR target = " + std::to_string(row) + ")"));
+  EXPECT_EQ(call("/api/accounts/999999999").status, 404);
+  EXPECT_EQ(call("/api/accounts/x").status, 404);
+}
+
+TEST_F(ServeTest, AccountMessagesPageThroughEveryPostInTimeOrder) {
+  const std::int64_t row = sql(
+      "SELECT account FROM messages WHERE kind = 0 GROUP BY account ORDER BY count(*) DESC LIMIT 1");
+  const std::int64_t posts =
+      sql("SELECT count(*) FROM messages WHERE kind = 0 AND account = " + std::to_string(row));
+  ASSERT_GT(posts, 7);
+  std::set<std::int64_t> ids;
+  std::int64_t last_time = INT64_MIN;
+  std::string cursor;
+  int pages = 0;
+  do {
+    Reply r = ok("/api/accounts/" + std::to_string(row) + "/messages?limit=7" +
+                 (cursor.empty() ? "" : "&cursor=" + cursor));
+    EXPECT_EQ(num(r.json["total"]), posts);
+    auto list = r.json["messages"].get_array();
+    EXPECT_LE(list.size(), 7u);
+    for (auto m : list) {
+      EXPECT_TRUE(ids.insert(num(m["id"])).second) << "message listed twice";
+      EXPECT_GE(num(m["time_ms"]), last_time);
+      last_time = num(m["time_ms"]);
+      EXPECT_EQ(num(m["account"]), row);
+    }
+    cursor = r.json["next"].is_null() ? "" : str(r.json["next"]);
+    ++pages;
+  } while (!cursor.empty() && pages < 1000);
+  EXPECT_EQ(static_cast<std::int64_t>(ids.size()), posts);
+  EXPECT_EQ(call("/api/accounts/1/messages?cursor=nonsense").status, 400);
+  EXPECT_EQ(call("/api/accounts/1/messages?limit=0").status, 400);
+  EXPECT_EQ(call("/api/accounts/1/messages?limit=201").status, 400);
+}
+
+TEST_F(ServeTest, EvidenceShowsBothMessagesWithTheirOffset) {
+  const std::int64_t row = sql("SELECT id FROM accounts WHERE account_id = 'hostile1'");
+  Reply p = ok("/api/accounts/" + std::to_string(row) + "/partners?behaviour=link");
+  ASSERT_GE(p.json["partners"].get_array().size(), 1u);
+  auto edge = p.json["partners"].at(0);
+  const std::int64_t source = num(edge["source"]), target = num(edge["target"]);
+  Reply e = ok(fmt::format("/api/evidence?source={}&target={}&behaviour=link&limit=2", source, target));
+  EXPECT_EQ(num(e.json["total"]), num(edge["pairs"]));
+  std::int64_t seen = 0;
+  std::string next = "0";
+  while (next != "") {
+    Reply page = ok(fmt::format("/api/evidence?source={}&target={}&behaviour=link&limit=2&offset={}",
+                                source, target, next));
+    for (auto pair : page.json["pairs"].get_array()) {
+      ++seen;
+      EXPECT_EQ(num(pair["source"]["account"]), source);
+      EXPECT_EQ(num(pair["target"]["account"]), target);
+      double offset = 0;
+      ASSERT_FALSE(pair["offset_s"].get_double().get(offset));
+      EXPECT_DOUBLE_EQ(offset, static_cast<double>(num(pair["target"]["time_ms"]) -
+                                                   num(pair["source"]["time_ms"])) / 1000.0);
+      EXPECT_EQ(str(pair["source"]["urls"].at(0)), str(pair["target"]["urls"].at(0)));
+    }
+    next = page.json["next"].is_null() ? "" : std::to_string(num(page.json["next"]));
+  }
+  EXPECT_EQ(seen, num(edge["pairs"]));
+  EXPECT_EQ(call("/api/evidence?source=1&target=2&behaviour=link").status, 404);
+  EXPECT_EQ(call("/api/evidence?behaviour=link").status, 400);
+}
+
+TEST_F(ServeTest, ClusterPageMembersAndInternalEdges) {
+  const std::int64_t cluster = sql(
+      "SELECT cluster_id FROM detection_cluster_accounts m JOIN accounts a ON a.id = m.account "
+      "WHERE a.account_id = 'hostile1' AND m.detection_id = (SELECT max(id) FROM detections)");
+  Reply c = ok("/api/clusters/" + std::to_string(cluster));
+  EXPECT_EQ(num(c.json["members"]), 5);
+  EXPECT_GE(c.json["cluster"]["top_objects"].get_array().size(), 1u);
+  std::int64_t per_day = 0;
+  for (auto d : c.json["timeline"].get_array()) per_day += num(d["messages"]);
+  EXPECT_EQ(per_day, sql("SELECT count(*) FROM messages WHERE kind = 0 AND account IN (SELECT id "
+                         "FROM accounts WHERE account_id LIKE 'hostile%')"));
+  std::set<std::int64_t> members;
+  std::string cursor;
+  do {
+    Reply m = ok("/api/clusters/" + std::to_string(cluster) + "/members?limit=2" +
+                 (cursor.empty() ? "" : "&cursor=" + cursor));
+    for (auto x : m.json["members"].get_array()) members.insert(num(x["account"]["id"]));
+    cursor = m.json["next"].is_null() ? "" : str(m.json["next"]);
+  } while (!cursor.empty());
+  EXPECT_EQ(members.size(), 5u);
+  Reply e = ok("/api/clusters/" + std::to_string(cluster) + "/edges?limit=200");
+  ASSERT_GT(num(e.json["total"]), 0);
+  double previous = 1e300;
+  for (auto x : e.json["edges"].get_array()) {
+    EXPECT_TRUE(members.count(num(x["source"]["id"])) && members.count(num(x["target"]["id"])));
+    double w = 0;
+    ASSERT_FALSE(x["weight"].get_double().get(w));
+    EXPECT_LE(w, previous);
+    previous = w;
+  }
+  // The list of clusters pages by id to the end.
+  std::int64_t listed = 0;
+  cursor.clear();
+  do {
+    Reply l = ok("/api/clusters?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    listed += static_cast<std::int64_t>(l.json["clusters"].get_array().size());
+    cursor = l.json["next"].is_null() ? "" : str(l.json["next"]);
+  } while (!cursor.empty());
+  EXPECT_EQ(listed, sql("SELECT clusters FROM detections ORDER BY id DESC LIMIT 1"));
+  EXPECT_EQ(call("/api/clusters/424242").status, 404);
+}
+
+TEST_F(ServeTest, LinkPageListsEveryAccountThatSharedIt) {
+  // The URL as written (with its tracking parameter) finds every message, in time order.
+  Reply r = ok("/api/objects?behaviour=link&key=" +
+               encode("https://hostile.example.org/story/2?utm_source=share"));
+  EXPECT_EQ(num(r.json["total"]), 5);
+  EXPECT_EQ(num(r.json["accounts"]), 5);
+  std::int64_t previous = INT64_MIN;
+  for (auto x : r.json["messages"].get_array()) {
+    EXPECT_GE(num(x["message"]["time_ms"]), previous);
+    previous = num(x["message"]["time_ms"]);
+    EXPECT_EQ(str(x["message"]["account_id"]).rfind("hostile", 0), 0u);
+  }
+  EXPECT_EQ(num(r.json["messages"].at(0)["offset_s"]), 0);
+  // By message: the hashtag of one message, spelt as detection normalizes it.
+  const std::int64_t msg = sql("SELECT id FROM messages WHERE message_id = 'h1'");
+  Reply h = ok(fmt::format("/api/objects?behaviour=hashtag&message={}", msg));
+  EXPECT_EQ(str(h.json["key"]), normalize_hashtag("آزادی"));
+  EXPECT_GE(num(h.json["total"]), 25);
+  // Every message of a generated link, checked against the stored lists.
+  auto store = Store::open(*db_, true);
+  ASSERT_TRUE(store.ok());
+  Stmt s;
+  ASSERT_TRUE(store->db().prepare("SELECT json_extract(urls, '$[0]') FROM messages WHERE urls LIKE "
+                                  "'[\"http%' AND message_id NOT LIKE 'h%' GROUP BY 1 ORDER BY "
+                                  "count(*) DESC LIMIT 1", s).ok());
+  ASSERT_EQ(s.step(), Stmt::kRow);
+  const std::string url(s.column_text(0));
+  Reply u = ok("/api/objects?behaviour=link&limit=200&key=" + encode(url));
+  std::string canonical;
+  native_object_key(Behaviour::kLink, url, canonical);
+  std::int64_t expected = 0;
+  ASSERT_TRUE(store->db().prepare("SELECT urls FROM messages WHERE kind = 0 AND urls IS NOT NULL", s).ok());
+  simdjson::dom::parser parser;
+  std::string key;
+  while (s.step() == Stmt::kRow) {
+    simdjson::padded_string text(s.column_text(0));
+    simdjson::dom::element doc;
+    if (parser.parse(text).get(doc)) continue;
+    for (auto item : doc.get_array()) {
+      std::string_view v;
+      if (item.get_string().get(v)) continue;
+      native_object_key(Behaviour::kLink, v, key);
+      if (key == canonical) {
+        ++expected;
+        break;
+      }
+    }
+  }
+  EXPECT_EQ(num(u.json["total"]), expected);
+  EXPECT_EQ(call("/api/objects?behaviour=post&key=x").status, 400);
+  EXPECT_EQ(call("/api/objects?behaviour=link").status, 400);
+}
+
+TEST_F(ServeTest, HostileTextComesBackExactlyAsStored) {
+  const std::int64_t row = sql("SELECT id FROM accounts WHERE account_id = 'hostile1'");
+  Reply r = ok("/api/accounts/" + std::to_string(row) + "/messages?limit=200");
+  std::set<std::string> texts;
+  for (auto m : r.json["messages"].get_array()) texts.insert(str(m["text"]));
+  bool payload = false;
+  for (const auto& t : texts)
+    for (const auto& p : kPayloads) payload |= t.find(p) != std::string::npos;
+  EXPECT_TRUE(payload);
+  Reply a = ok("/api/accounts/" + std::to_string(row));
+  EXPECT_EQ(str(a.json["account"]["handle"]), kPayloads[0]);
+  EXPECT_EQ(r.headers.find("Content-Type")->second, "application/json; charset=utf-8");
+}
+
+TEST_F(ServeTest, EveryAnswerCarriesTheSecurityHeaders) {
+  for (const std::string path : {"/api/status", "/api/nothing", "/nothing", "/api/accounts/1"}) {
+    Reply r = call(path);
+    auto csp = r.headers.find("Content-Security-Policy");
+    ASSERT_NE(csp, r.headers.end()) << path;
+    EXPECT_NE(csp->second.find("default-src 'none'"), std::string::npos);
+    EXPECT_NE(csp->second.find("script-src 'self'"), std::string::npos);
+    EXPECT_EQ(csp->second.find("unsafe-eval"), std::string::npos);
+    EXPECT_EQ(r.headers.find("X-Content-Type-Options")->second, "nosniff");
+  }
+}
+
+TEST_F(ServeTest, NoRequestReadsAFileOutsideTheStore) {
+  for (const std::string path :
+       {"/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/api/../../etc/passwd",
+        "/api/objects?behaviour=link&key=file:///etc/passwd", "/etc/passwd", "//etc/passwd"}) {
+    httplib::Client c("127.0.0.1", server_->port());
+    auto res = c.Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->body.find("root:"), std::string::npos) << path;
+    if (path.find("objects") == std::string::npos) {
+      EXPECT_EQ(res->status, 404) << path;
+    }
+  }
+}
+
+TEST_F(ServeTest, RefusesOtherHostsOriginsAndNonJsonPosts) {
+  EXPECT_EQ(call("/api/status", "", {{"Host", "attacker.example:80"}}).status, 403);
+  EXPECT_EQ(call("/api/status", "", {{"Host", "localhost:" + std::to_string(server_->port())}}).status, 200);
+  httplib::Client c("127.0.0.1", server_->port());
+  auto form = c.Post("/api/detections", "window_s=1", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 415);
+  EXPECT_EQ(call("/api/detections", "{}", {{"Origin", "http://attacker.example"}}).status, 403);
+  auto del = c.Delete("/api/detections");
+  ASSERT_TRUE(del);
+  EXPECT_EQ(del->status, 405);
+  EXPECT_EQ(call("/api/detections", R"({"window_sec": 30})").status, 400);
+  EXPECT_EQ(call("/api/detections", R"({"fdr": 2})").status, 400);
+  EXPECT_EQ(call("/api/detections", "[1,2]").status, 400);
+}
+
+TEST_F(ServeTest, ReadsNeverWriteTheStore) {
+  const std::int64_t runs = sql("SELECT count(*) FROM runs");
+  const auto size = fs::file_size(*db_);
+  for (const std::string path : {"/api/status", "/api/clusters", "/api/detections",
+                                 "/api/search?q=a", "/api/accounts/1", "/api/clusters/1/edges"})
+    call(path);
+  EXPECT_EQ(sql("SELECT count(*) FROM runs"), runs);
+  EXPECT_EQ(fs::file_size(*db_), size);
+}
+
+TEST_F(ServeTest, RerunStoresANewDetectionBesideTheOldAndCompares) {
+  const std::int64_t before = sql("SELECT max(id) FROM detections");
+  Reply s = call("/api/detections", fmt::format(R"({{"base": {}, "window_s": 30, "min_repetition": 4,
+                                                    "behaviours": ["link", "share"]}})", before));
+  ASSERT_EQ(s.status, 202) << s.body;
+  const std::string job = std::to_string(num(s.json["id"]));
+  Reply j;
+  for (int i = 0; i < 600; ++i) {
+    j = ok("/api/jobs/" + job);
+    if (str(j.json["state"]) != "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(str(j.json["state"]), "done") << j.body;
+  const std::int64_t after = num(j.json["detection"]);
+  EXPECT_EQ(after, sql("SELECT max(id) FROM detections"));
+  EXPECT_GT(after, before);
+  EXPECT_EQ(sql(fmt::format("SELECT count(*) FROM detections WHERE id = {} AND "
+                            "json_extract(parameters, '$.window_s') = 30 AND "
+                            "json_extract(parameters, '$.min_repetition') = 4 AND "
+                            "json_array_length(parameters, '$.behaviours') = 2", after)), 1);
+  EXPECT_EQ(sql(fmt::format("SELECT count(*) FROM runs r JOIN detections d ON d.run_id = r.id "
+                            "WHERE d.id = {} AND r.command = 'detect' AND r.status = 'ok'", after)), 1);
+  // The old detection is still there and still answers.
+  ok(fmt::format("/api/clusters?detection={}", before));
+  Reply c = ok(fmt::format("/api/compare?a={}&b={}", before, after));
+  const std::int64_t in_a = sql(fmt::format("SELECT count(*) FROM detection_cluster_accounts WHERE detection_id = {}", before));
+  const std::int64_t in_b = sql(fmt::format("SELECT count(*) FROM detection_cluster_accounts WHERE detection_id = {}", after));
+  const std::int64_t both = sql(fmt::format(
+      "SELECT count(*) FROM detection_cluster_accounts x JOIN detection_cluster_accounts y ON "
+      "y.account = x.account WHERE x.detection_id = {} AND y.detection_id = {}", before, after));
+  EXPECT_EQ(num(c.json["accounts"]["a"]), in_a);
+  EXPECT_EQ(num(c.json["accounts"]["b"]), in_b);
+  EXPECT_EQ(num(c.json["accounts"]["both"]), both);
+  Reply only = ok(fmt::format("/api/compare/accounts?a={}&b={}&side=a&limit=200", before, after));
+  EXPECT_EQ(num(only.json["total"]), in_a - both);
+  EXPECT_EQ(call("/api/jobs/99").status, 404);
+}
+
+TEST(ServeToken, EveryRequestNeedsTheTokenWhenListeningBeyondLoopback) {
+  const fs::path dir = fs::temp_directory_path() / ("gs-serve-token-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  RunOptions run;
+  run.input.inputs = {kHostile};
+  run.out_dir = dir.string();
+  run.progress = false;
+  ASSERT_TRUE(run_command(run).ok());
+  ServeOptions o;
+  o.db_path = (dir / "groundswell.db").string();
+  o.port = 0;
+  o.listen_given = true;  // --listen 127.0.0.1: the token rules apply
+  auto server = Server::start(o);
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  Server& s = **server;
+  ASSERT_EQ(s.token().size(), 64u);
+  EXPECT_NE(s.url().find("?token=" + s.token()), std::string::npos);
+  httplib::Client c("127.0.0.1", s.port());
+  auto none = c.Get("/api/status");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  auto wrong = c.Get("/api/status", {{"Authorization", "Bearer " + std::string(64, '0')}});
+  EXPECT_EQ(wrong->status, 401);
+  auto bearer = c.Get("/api/status", {{"Authorization", "Bearer " + s.token()}});
+  EXPECT_EQ(bearer->status, 200);
+  // The link printed at start trades the token for a cookie and leaves the address clean.
+  auto link = c.Get("/?token=" + s.token());
+  ASSERT_TRUE(link);
+  EXPECT_EQ(link->status, 303);
+  EXPECT_EQ(link->get_header_value("Location"), "/");
+  const std::string cookie = link->get_header_value("Set-Cookie");
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  auto with_cookie = c.Get("/api/status", {{"Cookie", cookie.substr(0, cookie.find(';'))}});
+  EXPECT_EQ(with_cookie->status, 200);
+  auto query = c.Get("/api/status?token=" + s.token());
+  EXPECT_EQ(query->status, 200);
+  s.stop();
+  fs::remove_all(dir);
+}
+
+TEST(ServeIndexSearch, NormalizesLikeDetection) {
+  // Arabic and Persian letter forms, digits and case fold to one key, as in detection.
+  Dataset d;
+  for (int i = 0; i < 3; ++i) d.account_row.push_back(i + 1);
+  d.account_platform.push_back("telegram");
+  d.account_platform.push_back("telegram");
+  d.account_platform.push_back("twitter");
+  d.account_id.push_back("user1");
+  d.account_id.push_back("user2");
+  d.account_id.push_back("user3");
+  d.account_handle.push_back("Sara_۱۲");  // Persian digits
+  d.account_handle.push_back("");
+  d.account_handle.push_back("@کريم");
+  d.account_display_name.push_back("Sara");
+  d.account_display_name.push_back("مريم كريمي");
+  d.account_display_name.push_back("");
+  for (int i = 0; i < 3; ++i) {
+    d.account_description.push_back("");
+    d.account_kind.push_back("");
+    d.account_created_at.push_back(kNoTime);
+    d.account_followers.push_back(kAbsent);
+    d.account_following.push_back(kAbsent);
+  }
+  SignalTable signals;
+  signals.accounts.resize(3);
+  signals.score.assign(3, 0.0);
+  signals.reasons.assign(3, "");
+  auto ix = ServeIndex::build(d, signals);
+  ASSERT_TRUE(ix.ok()) << ix.status().message();
+  auto first = [&](std::string_view q) {
+    auto r = ix->search(q, 10, 0);
+    return r.hits.empty() ? std::int64_t{-1} : ix->account_row(r.hits[0].account);
+  };
+  EXPECT_EQ(first("sara_12"), 1);
+  EXPECT_EQ(first("@SARA_12"), 1);
+  EXPECT_EQ(first("کریمی"), 2);   // a word of the name, Persian yeh and kaf
+  EXPECT_EQ(first("کریم"), 3);    // exact handle beats a word of a name
+  EXPECT_EQ(first("twitter:user3"), 3);
+  EXPECT_EQ(first("telegram:user3"), -1);
+  EXPECT_EQ(ix->search("user", 10, 0).total, 3u);
+  EXPECT_EQ(ix->search("   ", 10, 0).total, 0u);
+}
+
+}  // namespace
+}  // namespace groundswell

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the report front end (web/) into web/dist/report.js and report.css with the
-# locked npm packages. Re-runs `npm ci` only when package-lock.json changed and the build
+# Builds the front ends (web/) into web/dist — report.js and report.css for report.html,
+# serve.js and serve.css for `groundswell serve` — with the locked npm packages. Re-runs `npm ci` only when package-lock.json changed and the build
 # only when a source changed, so `make build` stays fast.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -10,7 +10,9 @@ if [[ ! -f "$stamp" ]] || ! cmp -s "$web/package-lock.json" "$stamp"; then
   (cd "$web" && npm ci --no-audit --no-fund --loglevel=error)
   cp "$web/package-lock.json" "$stamp"
 fi
-dist="$web/dist/report.js"
-if [[ ! -f "$dist" ]] || [[ -n $(find "$web/src" "$web/build.mjs" "$web/package-lock.json" -newer "$dist" -print -quit) ]]; then
-  (cd "$web" && npm run --silent build)
-fi
+for dist in "$web/dist/report.js" "$web/dist/serve.js"; do
+  if [[ ! -f "$dist" ]] || [[ -n $(find "$web/src" "$web/build.mjs" "$web/package-lock.json" -newer "$dist" -print -quit) ]]; then
+    (cd "$web" && npm run --silent build)
+    break
+  fi
+done

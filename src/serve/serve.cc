@@ -13,6 +13,7 @@
 
 #include "base/log.h"
 #include "base/resources.h"
+#include "serve/assets.h"
 #include "serve/explorer.h"
 #include "serve/index.h"
 #include "serve/jobs.h"
@@ -73,6 +74,24 @@ void send_json(httplib::Response& res, const ApiResponse& r) {
   res.status = r.status;
   res.set_header("Cache-Control", "no-store");
   res.set_content(r.body, "application/json; charset=utf-8");
+}
+
+// The one HTML page: an empty frame the bundled script fills. No inline script or style, so the
+// Content-Security-Policy can allow scripts from this server only.
+constexpr std::string_view kPage =
+    "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    "<title>groundswell</title>\n<link rel=\"icon\" href=\"data:,\">\n"
+    "<link rel=\"stylesheet\" href=\"/serve.css\">\n</head>\n"
+    "<body>\n<main id=\"gs-app\"><p>Loading...</p></main>\n"
+    "<noscript>This page needs JavaScript; the JSON API (/api/status, docs/serve.md) works "
+    "without it.</noscript>\n<script src=\"/serve.js\"></script>\n</body>\n</html>\n";
+
+void send_asset(httplib::Response& res, std::string_view body, const char* type) {
+  // Revalidated on every load, so a newer groundswell on the same port is never mixed with
+  // an older bundle.
+  res.set_header("Cache-Control", "no-cache");
+  res.set_content(body.data(), body.size(), type);
 }
 
 }  // namespace
@@ -186,6 +205,16 @@ struct Server::Impl {
     };
     http.Get("/api/.*", api);
     http.Post("/api/.*", api);
+    // The page and its two bundles, from memory; views are chosen by the address's hash.
+    http.Get("/", [](const httplib::Request&, httplib::Response& res) {
+      send_asset(res, kPage, "text/html; charset=utf-8");
+    });
+    http.Get("/serve.js", [](const httplib::Request&, httplib::Response& res) {
+      send_asset(res, serve_js(), "text/javascript; charset=utf-8");
+    });
+    http.Get("/serve.css", [](const httplib::Request&, httplib::Response& res) {
+      send_asset(res, serve_css(), "text/css; charset=utf-8");
+    });
     http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
       if (!res.body.empty()) return;
       JsonWriter w(false);

@@ -398,6 +398,30 @@ TEST_F(ServeTest, EveryAnswerCarriesTheSecurityHeaders) {
   }
 }
 
+TEST_F(ServeTest, ThePageAndItsBundlesComeFromTheBinary) {
+  httplib::Client c("127.0.0.1", server_->port());
+  auto page = c.Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  // One script, from this server: no inline script for the policy to allow.
+  EXPECT_NE(page->body.find("<script src=\"/serve.js\"></script>"), std::string::npos);
+  EXPECT_EQ(page->body.find("<script>"), std::string::npos);
+  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("script-src 'self'"),
+            std::string::npos);
+  auto js = c.Get("/serve.js");
+  ASSERT_TRUE(js);
+  EXPECT_EQ(js->status, 200);
+  EXPECT_EQ(js->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_GT(js->body.size(), 10000u) << "web/dist/serve.js was not embedded";
+  EXPECT_NE(js->body.find("/api/status"), std::string::npos);
+  auto css = c.Get("/serve.css");
+  ASSERT_TRUE(css);
+  EXPECT_EQ(css->status, 200);
+  EXPECT_EQ(css->get_header_value("Content-Type"), "text/css; charset=utf-8");
+  EXPECT_GT(css->body.size(), 100u);
+}
+
 TEST_F(ServeTest, NoRequestReadsAFileOutsideTheStore) {
   for (const std::string path :
        {"/../../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/api/../../etc/passwd",

@@ -10,26 +10,12 @@
 // GS_SCREENSHOT=path writes a screenshot of the fixture report. Prints one line per check and
 // a closing "browser: N passed, M failed"; exits non-zero on any failure.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { PAYLOADS } from './payloads.mjs';
+import { parseArgs, check, expect, launchChromium, finish } from './harness.mjs';
 
-const require = createRequire(new URL('../../web/package.json', import.meta.url));
-const { chromium } = require('playwright-core');
-
-const PAYLOADS = [
-  '<script>window.__pwned=1</script>',
-  '<img src=x onerror="window.__pwned=1">',
-  '</script><script>window.__pwned=1</script>',
-];
-
-function parseArgs(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i += 2) out[argv[i].replace(/^--/, '')] = argv[i + 1];
-  return out;
-}
 
 // Decodes an 8-bit non-interlaced PNG (what Chromium's screenshots are) into RGBA rows, to
 // look at the pixels the network view drew.
@@ -88,22 +74,6 @@ function distinctColours(png) {
   return { distinct: seen.size, coloured };
 }
 
-const results = [];
-async function check(name, fn) {
-  const started = Date.now();
-  try {
-    await fn();
-    results.push({ name, ok: true });
-    console.log(`ok   ${name} (${Date.now() - started} ms)`);
-  } catch (err) {
-    results.push({ name, ok: false });
-    console.log(`FAIL ${name}\n     ${String(err && err.message || err).split('\n').join('\n     ')}`);
-  }
-}
-function expect(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
 // Opens a report and records everything that tells whether it stayed offline and quiet.
 async function openReport(context, file, initScript) {
   const page = await context.newPage();
@@ -134,16 +104,7 @@ async function main() {
     process.exit(2);
   }
   const fixture = JSON.parse(fs.readFileSync(new URL('./fixture.json', import.meta.url), 'utf8'));
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.GS_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      // Containers often mount a small /dev/shm, which makes Chromium crash under load.
-      '--disable-dev-shm-usage'],
-  });
+  const { context, close } = await launchChromium();
   try {
     const { page, log } = await openReport(context, args.report);
 
@@ -467,17 +428,9 @@ async function main() {
       });
     }
   } finally {
-    await context.close();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
+    await close();
   }
-  const passed = results.filter((r) => r.ok).length;
-  const failed = results.length - passed;
-  console.log(`browser: ${passed} passed, ${failed} failed`);
-  process.exit(failed ? 1 : 0);
+  finish();
 }
 
-main().catch((err) => {
-  console.error(err);
-  console.log(`browser: ${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed`);
-  process.exit(1);
-});
+main().catch((err) => finish(err));

@@ -1,7 +1,7 @@
-// End-to-end runner for spec §5.2 on generated messages: normalization throughput, the LSH
-// near-duplicate search on N messages (default 1M, threshold 0.8, one-hour window), and the
-// brute-force reference on a smaller corpus of the same hourly density, with LSH recall
-// against it. Prints figures; asserts nothing (numbers go into the notes, not into tests).
+// End-to-end runner for docs/contract.md §5.2 on generated messages: normalization throughput, the
+// LSH near-duplicate search on N messages (default 1M, threshold 0.8, one-hour window), and the
+// brute-force reference on a smaller corpus of the same hourly density, with LSH recall against it.
+// Prints figures; asserts nothing (numbers go into the notes, not into tests).
 //
 //   text_near_duplicate_benchmark [--messages 1000000] [--brute 50000] [--threads 2]
 //                                 [--threshold 0.8] [--window-ms 3600000] [--seed 42]

@@ -1,5 +1,5 @@
 // groundswell command line: parses options into the stage option structs and calls one
-// library function per command (src/pipeline/commands.h). Exit codes (spec §6): 0 ok,
+// library function per command (src/pipeline/commands.h). Exit codes (docs/contract.md §6): 0 ok,
 // 1 usage, 2 bad input under --strict, 3 internal error.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -1,4 +1,4 @@
-// The canonical model (spec §3): what every reader produces and the store keeps.
+// The canonical model (docs/contract.md §3): what every reader produces and the store keeps.
 //
 // Readers fill a MessageRecord / AccountRecord and hand it to a RecordSink; the records are
 // reused between calls (clear() keeps capacity), so a reader allocates nothing per record

@@ -39,7 +39,8 @@ class [[nodiscard]] Status {
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
 
-  // The process exit code of spec §6 for this status: 0 ok, 1 usage, 2 bad input, 3 internal.
+  // The process exit code of docs/contract.md §6 for this status: 0 ok, 1 usage, 2 bad input, 3
+  // internal.
   int exit_code() const {
     switch (code_) {
       case StatusCode::kOk: return 0;

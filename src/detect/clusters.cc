@@ -1,5 +1,5 @@
 // Leiden clusters (igraph 0.10) on the kept edges, summed over behaviours, with the
-// statistics of spec §5.5 and a ranking by evidence.
+// statistics of docs/contract.md §5.5 and a ranking by evidence.
 #include <igraph/igraph.h>
 #include <tbb/parallel_sort.h>
 
@@ -103,7 +103,7 @@ Status build_clusters(const Dataset& d, const DetectOptions& opt, DetectionResul
     return Status::Internal("igraph_create failed");
   g.graph_ok = true;
   // Modularity through the CPM-style Leiden of igraph: node strengths as node weights and
-  // resolution 1/(2m) (methods.md §2).
+  // resolution 1/(2m) (docs/detection.md, "Clusters").
   igraph_rng_seed(igraph_rng_default(), static_cast<igraph_uint_t>(opt.seed));
   igraph_integer_t nb_clusters = 0;
   igraph_real_t quality = 0;

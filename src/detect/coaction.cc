@@ -249,7 +249,8 @@ BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const Detect
   return result;
 }
 
-// CooRTweet detect_groups + generate_coordinated_network (methods.md §1).
+// CooRTweet detect_groups + generate_coordinated_network, steps 1-7 of docs/detection.md
+// ("What the peer tools compute").
 BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const DetectOptions& opt,
                                std::span<const std::uint32_t> rank) {
   const TimeMs w = opt.window_ms;

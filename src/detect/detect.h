@@ -1,6 +1,6 @@
-// Coordination detection (spec §5.3–5.5, outputs of §8): co-action networks per behaviour,
-// significance against a per-account circular time-shift null model with Benjamini–Hochberg
-// FDR control, Leiden clusters ranked by evidence, and the files reviewers open.
+// Coordination detection (docs/contract.md §5.3–5.5, outputs of §8): co-action networks per
+// behaviour, significance against a per-account circular time-shift null model with
+// Benjamini–Hochberg FDR control, Leiden clusters ranked by evidence, and the files reviewers open.
 //
 //   DetectOptions opt;                       // documented defaults (docs/detection.md)
 //   opt.behaviours = {Behaviour::kShare};    // empty = every behaviour the data supports
@@ -13,8 +13,9 @@
 // hash of the account pair and reduced per partition, so the stages can be sharded across
 // processes later. Promises: the result is a pure function of (dataset, options) — the same
 // bytes whatever the number of threads (every parallel step ends in a sort on a total key).
-// Compatibility modes reproduce CooRTweet and the Coordination Network Toolkit as described
-// in methods.md §1 (see docs/detection.md for the few input-order details they depend on).
+// Compatibility modes reproduce CooRTweet and the Coordination Network Toolkit as
+// docs/detection.md ("Compatibility modes") describes them, with the few input-order details
+// they depend on.
 //
 // Thread-safety: detect() uses TBB internally and may be called from any one thread at a
 // time per DetectionResult; Leiden runs igraph on the calling thread (igraph's RNG is global,
@@ -43,7 +44,7 @@ namespace groundswell {
 class JsonWriter;
 class Store;
 
-// The actions of spec §3, plus `post` (any message; the toolkit's co_post).
+// The actions of docs/contract.md §3, plus `post` (any message; the toolkit's co_post).
 enum class Behaviour : std::uint8_t {
   kShare = 0,
   kLink,

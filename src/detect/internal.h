@@ -99,10 +99,10 @@ ActionTable similar_text_table(const Dataset& data, const SimilarTexts& found,
 BehaviourEdges cnt_similar_edges(const Dataset& data, const ActionTable& table,
                                  std::span<const SimilarPair> pairs, const DetectOptions& options);
 
-// The null model (spec §5.4): for each edge in `edges` (native, one behaviour), the edge
-// weight it would have after shifting every account's timeline by an independent circular
-// offset, for replicates 0..R-1. Writes p-values (and the co-occurrence statistics) into the
-// edges, and each edge's replicate weights as row Edge::null_row of `null_weights`.
+// The null model (docs/contract.md §5.4): for each edge in `edges` (native, one behaviour), the
+// edge weight it would have after shifting every account's timeline by an independent circular
+// offset, for replicates 0..R-1. Writes p-values (and the co-occurrence statistics) into the edges,
+// and each edge's replicate weights as row Edge::null_row of `null_weights`.
 struct NullModel {
   TimeMs span_start = 0, span_ms = 1;       // circular domain of the shift
   std::vector<std::uint64_t> account_hash;  // per account, seeds its offsets

@@ -1,4 +1,4 @@
-// The detection files of spec §8: edges.csv, clusters.csv, accounts.csv, network.gexf,
+// The detection files of docs/contract.md §8: edges.csv, clusters.csv, accounts.csv, network.gexf,
 // network.graphml and evidence/cluster-N.json. CSV is RFC 4180 with a header; times are ISO
 // 8601 UTC; text from the data is escaped for XML (invalid XML characters dropped).
 #include <fmt/format.h>

@@ -1,7 +1,7 @@
-// The circular time-shift null model and Benjamini–Hochberg (spec §5.4). An edge's weight
-// depends only on its two accounts' actions, so the weight it would have in a replicate is
-// computed from the objects both accounts acted on, never by re-running the whole network:
-// the cost is (common actions of the edge) x R per edge.
+// The circular time-shift null model and Benjamini–Hochberg (docs/contract.md §5.4). An edge's
+// weight depends only on its two accounts' actions, so the weight it would have in a replicate is
+// computed from the objects both accounts acted on, never by re-running the whole network: the cost
+// is (common actions of the edge) x R per edge.
 #include <tbb/parallel_for.h>
 #include <xxhash.h>
 

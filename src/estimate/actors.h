@@ -1,5 +1,5 @@
-// Actor definitions (spec §5.7) and the rule deciding what each message expresses about each
-// actor.
+// Actor definitions (docs/contract.md §5.7) and the rule deciding what each message expresses about
+// each actor.
 //
 //   Result<ActorSet> actors = load_actors_file("actors.toml");   // or parse_actors(text)
 //   ActorMatcher matcher(*actors, dataset);                        // compiles every marker once
@@ -25,10 +25,10 @@
 //    The re-posted post is looked up in the data by its key; when it is not there, its
 //    author is taken from the re-post's key (`channel123/456`, `name:<channel name>|...`) or
 //    an "RT @handle:" prefix, and its text is the re-post's copy of it.
-// Markers are normalized with the same key as the text (spec §5.1) and must match on word
-// boundaries (a letter, digit or '_' may not touch either end), so "#GreenHorizon" does not
-// match "#GreenHorizonNo" and spelling variants do match. Multi-pattern matching is an
-// Aho–Corasick automaton over the key's bytes.
+// Markers are normalized with the same key as the text (docs/contract.md §5.1) and must match on
+// word boundaries (a letter, digit or '_' may not touch either end), so "#GreenHorizon" does not
+// match "#GreenHorizonNo" and spelling variants do match. Multi-pattern matching is an Aho–Corasick
+// automaton over the key's bytes.
 //
 // Thread-safety: an ActorMatcher is immutable after construction; stances() uses per-call
 // scratch (one set of regex matchers per thread) and may run concurrently. At most 64 actors.

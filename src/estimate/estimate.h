@@ -1,6 +1,6 @@
-// Support estimation (spec §5.7, methods.md §4): per actor and per period, what the platform
-// shows (raw) and what is left once manufactured activity is discounted (adjusted), with 95%
-// intervals and a sensitivity table.
+// Support estimation (docs/contract.md §5.7, docs/methods.md §4): per actor and per period, what the
+// platform shows (raw) and what is left once manufactured activity is discounted (adjusted), with
+// 95% intervals and a sensitivity table.
 //
 //   ClusterAssignment clusters{"default", cluster_of_account, significant};  // from detection
 //   EstimateInputs in{&dataset, &actors, signal_scores, {clusters}};
@@ -148,7 +148,7 @@ Status write_support_csv(const Estimate& e, const std::filesystem::path& path);
 Status write_sensitivity_csv(const Estimate& e, const std::filesystem::path& path);
 // support.csv and sensitivity.csv in out_dir (created if missing).
 Status write_estimate_outputs(const Estimate& e, const std::filesystem::path& out_dir);
-// The value of summary.json's "actors" key (spec §8): an array, written at the writer's
+// The value of summary.json's "actors" key (docs/contract.md §8): an array, written at the writer's
 // current position (call after w.key("actors")).
 void write_actors_json(const Estimate& e, JsonWriter& w);
 

@@ -8,7 +8,7 @@
 // forward ring, scheduled automation, evasive variants and sleepers fired by one signal per
 // item), and organic look-alikes (notification fans of a news outlet and of a movement's
 // account, the crowd of a live football match). It writes the data in the real formats of
-// spec §2 (Telegram Desktop exports, Telethon JSON lines, twarc2 pages, a Twitter
+// docs/contract.md §2 (Telegram Desktop exports, Telethon JSON lines, twarc2 pages, a Twitter
 // information-operations archive CSV overlapping the twarc2 pages) under OUT/data/, plus
 // OUT/truth.json (what was planted, and record counts per file) and OUT/actors.toml.
 //
@@ -50,7 +50,7 @@ Result<std::int64_t> messages_for_scale(std::string_view scale);
 
 struct GeneratedFile {
   std::string path;                  // relative to the output directory
-  std::string format;                // spec §2 format name
+  std::string format;                // docs/contract.md §2 format name
   std::int64_t records = 0;          // messages and service events (what a reader reads as records)
   std::int64_t events = 0;           // of which service messages
   std::int64_t lines = 0;            // text lines (JSONL/CSV) or 0 for whole-file JSON

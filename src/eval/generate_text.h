@@ -134,8 +134,8 @@ struct TextContext {
 // Builds the text of `spec` into `out`.
 void build_content(const ContentSpec& spec, const TextContext& context, Content* out);
 
-// The copy-paste campaigns' disguises. Spelling variants keep the normalization key of spec
-// §5.1 unchanged (Arabic yeh/kaf, ZWNJ -> space, Persian/ASCII digits, tatweel), tracking
+// The copy-paste campaigns' disguises. Spelling variants keep the normalization key of
+// docs/contract.md §5.1 unchanged (Arabic yeh/kaf, ZWNJ -> space, Persian/ASCII digits, tatweel), tracking
 // parameters keep the canonical URL unchanged. `near_duplicate` also adds or drops a word so
 // only near-duplicate matching links the copies.
 void apply_variants(std::uint64_t variant_seed, bool near_duplicate, Content* content);

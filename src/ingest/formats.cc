@@ -1,4 +1,5 @@
-// The registry of input formats (spec §2), in the order `groundswell formats` lists them.
+// The registry of input formats (docs/contract.md §2), in the order `groundswell formats` lists
+// them.
 #include <algorithm>
 #include <array>
 

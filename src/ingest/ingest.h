@@ -1,6 +1,6 @@
 // Ingest: reads input files of any supported format into the store, counting every record as
-// stored, duplicate or rejected (spec §6): records_read = stored + duplicates + rejected, and
-// stored = messages + events, always.
+// stored, duplicate or rejected (docs/contract.md §6): records_read = stored + duplicates +
+// rejected, and stored = messages + events, always.
 //
 //   IngestOptions o; o.inputs = {"exports/"};
 //   auto summary = ingest(store, o);

@@ -1,5 +1,5 @@
 // Ingest end to end into a real database file: formats, compression, quirks of CSV, and the
-// malformed corpus of spec §6 — every record stored, duplicate or rejected, never lost.
+// malformed corpus of docs/contract.md §6 — every record stored, duplicate or rejected, never lost.
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -50,7 +50,7 @@ class IngestTest : public ::testing::Test {
     auto s = ingest(*store, o);
     if (s) {
       const auto& c = s->counts;
-      // The invariants of spec §6 hold for every ingest.
+      // The invariants of docs/contract.md §6 hold for every ingest.
       EXPECT_EQ(c.records_read, c.stored + c.duplicates + c.rejected);
       EXPECT_EQ(c.stored, c.messages + c.events);
     }

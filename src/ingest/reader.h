@@ -6,7 +6,7 @@
 // is skipped and rejected rather than buffered. A reader polls ReadContext::stopped() between
 // records so --strict can end a file at its first reject.
 //
-// Each format has a FormatInfo entry: its name (spec §2), what it reads, its fields, a
+// Each format has a FormatInfo entry: its name (docs/contract.md §2), what it reads, its fields, a
 // content sniffer for auto-detection and a factory. Formats whose reader is not yet written
 // are listed with `available = false`.
 //

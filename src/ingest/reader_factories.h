@@ -1,5 +1,5 @@
 // Factories and content sniffers of the format readers; formats.cc lists them in the
-// registry. Per format of spec §2: a factory, and a text sniffer (CSV headers, Telegram
+// registry. Per format of docs/contract.md §2: a factory, and a text sniffer (CSV headers, Telegram
 // Desktop's document), a record sniffer (JSON records) or both.
 #pragma once
 

@@ -95,7 +95,7 @@ void log_ingest_summary(const IngestSummary& s) {
       c.conflicts, c.rejected));
 }
 
-// The `input` block of summary.json (spec §8).
+// The `input` block of summary.json (docs/contract.md §8).
 void write_input_block(JsonWriter& w, const IngestSummary& s) {
   const auto& c = s.counts;
   w.key("input").begin_object()
@@ -240,7 +240,7 @@ struct AnalysisPlan {
   DetectOptions detect;
   std::string actors_path;  // "" = no support estimates
   // With actors: re-detect at the neighbouring settings for the sensitivity table of
-  // spec §5.7.
+  // docs/contract.md §5.7.
   bool sensitivity = true;
   fs::path out_dir;  // "" = no output files
   std::optional<std::int64_t> run_id;  // the run the results belong to (none: report, estimate)

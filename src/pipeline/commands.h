@@ -1,5 +1,5 @@
-// The commands of spec §7 as library functions: the CLI (tools/groundswell_main.cc) only
-// parses options into these structs and calls one function; tests call the same functions.
+// The commands of docs/contract.md §7 as library functions: the CLI (tools/groundswell_main.cc)
+// only parses options into these structs and calls one function; tests call the same functions.
 // `run` is the main job and chains the stages: ingest → detect/signals → estimate → report.
 //
 // Thread-safety: one command at a time per database.
@@ -53,7 +53,7 @@ struct RunOptions {
 };
 
 // The main job: ingest into <out>/groundswell.db, detect coordination, estimate support (with
-// --actors), and write every output of spec §8 there.
+// --actors), and write every output of docs/contract.md §8 there.
 Status run_command(RunOptions options);
 
 struct DetectCommandOptions {
@@ -86,8 +86,8 @@ struct EstimateCommandOptions {
   std::string out_dir;  // "" = the headline in the log only
   PseudonymKeySources pseudonymize;  // files in out_dir; asked for without out_dir: an error
 };
-// Support per actor (spec §5.7) from a database: signals, clusters at the recorded detection
-// parameters, estimates; writes support.csv and sensitivity.csv to out_dir when given.
+// Support per actor (docs/contract.md §5.7) from a database: signals, clusters at the recorded
+// detection parameters, estimates; writes support.csv and sensitivity.csv to out_dir when given.
 Status estimate_command(const EstimateCommandOptions& options);
 
 struct EvalCommandOptions {
@@ -109,7 +109,7 @@ Status ingest_command(const IngestCommandOptions& options);
 // What is in a database: schema, runs, files, counts, platforms, time span, rejects.
 Status inspect_command(const std::string& db_path, std::ostream& out);
 
-// Every format name of spec §2 with what it reads and whether it is available.
+// Every format name of docs/contract.md §2 with what it reads and whether it is available.
 void formats_command(std::ostream& out);
 
 }  // namespace groundswell

@@ -1,5 +1,5 @@
-// --pseudonymize KEY (spec §7): account ids and handles in every output replaced by a keyed
-// hash, so results can be published under research-ethics rules while staying linkable across
+// --pseudonymize KEY (docs/contract.md §7): account ids and handles in every output replaced by a
+// keyed hash, so results can be published under research-ethics rules while staying linkable across
 // files and runs made with the same key. docs/privacy.md describes the scheme and its limits.
 //
 // Detection, signals and estimation run on the raw data (signals read handle shapes, actors

@@ -1,6 +1,6 @@
-// Writes report.html (spec §9): one self-contained HTML file that opens offline in any browser.
-// The page holds the embedded front end (report/assets.h), its stylesheet and the report data,
-// a JSON document whose fields docs/report.md describes, built by the caller.
+// Writes report.html (docs/contract.md §9): one self-contained HTML file that opens offline in any
+// browser. The page holds the embedded front end (report/assets.h), its stylesheet and the report
+// data, a JSON document whose fields docs/report.md describes, built by the caller.
 //
 //   std::string data = ...;  // {"meta": {...}, "headline": [...], ...}
 //   Status s = write_report_html(data, out_dir / "report.html");

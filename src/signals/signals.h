@@ -1,7 +1,7 @@
-// Account signals (spec §5.6): transparent, export-only evidence that an account is not an
-// ordinary person posting on their own — creation bursts, patterned handles, empty or copied
-// profiles, machine-like timing, office-hours posting in one time zone, forwarding and
-// copy-paste, skewed follower ratios and (for channels) views far below subscribers.
+// Account signals (docs/contract.md §5.6): transparent, export-only evidence that an account is not
+// an ordinary person posting on their own — creation bursts, patterned handles, empty or copied
+// profiles, machine-like timing, office-hours posting in one time zone, forwarding and copy-paste,
+// skewed follower ratios and (for channels) views far below subscribers.
 //
 //   SignalOptions opt;                                  // documented defaults
 //   Result<SignalTable> t = compute_signals(dataset, opt);
@@ -118,8 +118,8 @@ double burstiness(const std::vector<TimeMs>& sorted_times);
 // 0..1 score of how machine-made a handle looks (name + long digit run, random string).
 double handle_pattern_score(std::string_view handle);
 
-// Per-cluster summaries for clusters.csv and the report (spec §5.5): the mean score of the
-// members that have one, and how spread out their creation dates are. `account_cluster` is
+// Per-cluster summaries for clusters.csv and the report (docs/contract.md §5.5): the mean score of
+// the members that have one, and how spread out their creation dates are. `account_cluster` is
 // detection's per-account cluster id (0 = none, 1..clusters); entry k-1 describes cluster k.
 struct ClusterSignalSummary {
   double mean_score = 0;  // NaN when no member has a score

@@ -1,4 +1,4 @@
-// The store (spec §4): one SQLite database file in WAL mode with a versioned schema.
+// The store (docs/contract.md §4): one SQLite database file in WAL mode with a versioned schema.
 //
 // Store::open() creates or migrates the schema (docs/schema.md documents every table).
 // MessageWriter is the ingest path: it interns accounts to dense integer ids, de-duplicates

@@ -1,5 +1,5 @@
-// Near-duplicate search of spec §5.2 for the `similar_text` behaviour, and identical-key
-// grouping for the `text` behaviour.
+// Near-duplicate search of docs/contract.md §5.2 for the `similar_text` behaviour, and
+// identical-key grouping for the `text` behaviour.
 //
 // find_near_duplicates returns every pair of items (a < b) whose shingle sets have Jaccard
 // similarity ≥ threshold and whose times differ by at most window_ms, except pairs that LSH

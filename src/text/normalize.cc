@@ -26,8 +26,8 @@ const icu::Normalizer2* nfkc_casefold() {
   return instance;
 }
 
-// The Persian/Arabic folding of spec §5.1 over U+0600..U+06FF, applied after NFKC: a code
-// point maps to another, to 0 (stripped) or to itself.
+// The Persian/Arabic folding of docs/contract.md §5.1 over U+0600..U+06FF, applied after NFKC: a
+// code point maps to another, to 0 (stripped) or to itself.
 std::array<char32_t, 256> build_arabic_table() {
   std::array<char32_t, 256> t{};
   for (char32_t c = 0; c < 256; ++c) t[c] = 0x0600 + c;

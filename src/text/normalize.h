@@ -1,9 +1,10 @@
-// The normalization key of spec §5.1: one string per message used for matching (identical
-// text, near-duplicate shingling, hashtag comparison), never for display. The key is
+// The normalization key of docs/contract.md §5.1: one string per message used for matching
+// (identical text, near-duplicate shingling, hashtag comparison), never for display. The key is
 //   NFKC + case folding (ICU NFKC_Casefold) -> Persian/Arabic letter folding -> harakat,
 //   tatweel and bidi controls stripped -> every decimal digit to ASCII -> whitespace collapsed,
 // with mentions, URLs and hashtags kept, removed or replaced by a placeholder by option.
-// docs/text.md lists the folding table and every choice made where the spec is silent.
+// docs/text.md lists the folding table and every choice made where the contract
+// (docs/contract.md §5.1) is silent.
 //
 //   NormalizeOptions opt;
 //   opt.urls = NormalizeOptions::Entities::kPlaceholder;

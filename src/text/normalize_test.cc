@@ -1,4 +1,4 @@
-// The normalization key of spec §5.1, case by case: what a user relies on is that two
+// The normalization key of docs/contract.md §5.1, case by case: what a user relies on is that two
 // messages differing only in these ways get the same key, and that meaningful differences
 // survive.
 #include "text/normalize.h"
@@ -35,7 +35,7 @@ const NormalizeOptions kPlaceholders = with(E::kPlaceholder, E::kPlaceholder, E:
 
 std::vector<Case> cases() {
   return {
-      // Persian / Arabic letter folding (spec §5.1 table).
+      // Persian / Arabic letter folding (docs/contract.md §5.1 table).
       {"plain_persian", "سلام دنیا", "سلام دنیا"},
       {"arabic_yeh", "علي", "علی"},
       {"alef_maksura", "مصطفى", "مصطفی"},

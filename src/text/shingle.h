@@ -1,5 +1,5 @@
-// Tokens and shingles of a normalization key (spec §5.2), the sets whose Jaccard similarity
-// defines "near-duplicate".
+// Tokens and shingles of a normalization key (docs/contract.md §5.2), the sets whose Jaccard
+// similarity defines "near-duplicate".
 //
 // Tokens: maximal runs of letters, marks, digits and '_' (a leading '@' or '#' stays on its
 // word, a URL written by normalize_key is one token); each emoji or other symbol is a token of

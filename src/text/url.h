@@ -1,7 +1,7 @@
-// URL canonicalization of spec §5.1: two links that a person would call "the same link" get
-// the same string, so that the `url` and `domain` behaviours count a share of
-// http://www.Example.com:80/a?utm_source=x&b=2&a=1#top and https://example.com/a?a=1&b=2 as
-// one object. The rules (docs/text.md has the full list):
+// URL canonicalization of docs/contract.md §5.1: two links that a person would call "the same link"
+// get the same string, so that the `url` and `domain` behaviours count a share of
+// http://www.Example.com:80/a?utm_source=x&b=2&a=1#top and https://example.com/a?a=1&b=2 as one
+// object. The rules (docs/text.md has the full list):
 //   - scheme and host lowercased; http and https are one scheme (written https);
 //   - leading www. / m. / mobile. host labels stripped; default ports, user info and the
 //     fragment dropped; telegram.me, telegram.dog -> t.me; twitter.com -> x.com;

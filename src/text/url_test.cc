@@ -1,5 +1,5 @@
-// URL canonicalization, domains and hashtag comparison forms (spec §5.1): links and tags that
-// a person would call the same must compare equal, and different ones must not.
+// URL canonicalization, domains and hashtag comparison forms (docs/contract.md §5.1): links and
+// tags that a person would call the same must compare equal, and different ones must not.
 #include "text/url.h"
 
 #include <gtest/gtest.h>

@@ -1,8 +1,8 @@
-// Browser test of report.html (spec §9): opens reports written by groundswell-report-fixture
-// in Debian's headless Chromium, with the network unavailable to the page, and checks what a
-// reader relies on: the page works offline, draws its charts and network, lists clusters with
-// their evidence, shows hostile text as text without running it, and lays Persian text out
-// right to left.
+// Browser test of report.html (docs/contract.md §9): opens reports written by
+// groundswell-report-fixture in Debian's headless Chromium, with the network unavailable to the
+// page, and checks what a reader relies on: the page works offline, draws its charts and network,
+// lists clusters with their evidence, shows hostile text as text without running it, and lays
+// Persian text out right to left.
 //
 //   node report_browser_test.mjs --report FIXTURE.html --empty EMPTY.html
 //                                [--malformed MALFORMED.html] [--large LARGE.html]

@@ -25,7 +25,7 @@ check "summary has detection sensitivity without actors" \
 "$bin" run tests/data/reference/cnt/coretweet_test_input.csv --out "$work/o2" --no-sensitivity --quiet
 check "--no-sensitivity leaves it out" bash -c "! grep -q detection_sensitivity '$work/o2/summary.json'"
 
-# Exit codes of spec §6.
+# Exit codes of docs/contract.md §6.
 check "usage error exits 1" exit_code 1 "$bin" run
 check "unknown option exits 1" exit_code 1 "$bin" ingest x --db y --no-such-option
 check "missing input exits 1" exit_code 1 "$bin" ingest "$work/missing.csv" --db "$work/m.db"
@@ -51,7 +51,7 @@ check "a file that is not a database exits 1" exit_code 1 "$bin" inspect --db "$
 check "a file that is not a database is named in the error" \
   bash -c "'$bin' inspect --db '$work/notdb.db' 2>&1 | grep -q 'notdb.db.*is not a groundswell database'"
 
-# Help shows defaults; formats lists every format of spec §2.
+# Help shows defaults; formats lists every format of docs/contract.md §2.
 check "--help shows defaults" bash -c "'$bin' ingest --help | grep -q 'UTC'"
 for f in telegram-export telethon telegram-csv twitter-io twitter-v2 twitter-v1 coortweet cnt canonical; do
   check "formats lists $f" bash -c "'$bin' formats | grep -q '^$f '"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Kills `groundswell ingest` with SIGKILL in the middle of a file, re-runs it, and checks the
-# database holds exactly the file's messages with no duplicates (spec §4).
+# database holds exactly the file's messages with no duplicates (docs/contract.md §4).
 #   tests/cli/kill_resume.sh BINARY BUILD_DIR
 set -euo pipefail
 bin=$1

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job end to end on generated data with planted campaigns: every output of spec §8,
-# the report regenerated from the database byte for byte, and identical outputs whatever the
+# The main job end to end on generated data with planted campaigns: every output of docs/contract.md
+# §8, the report regenerated from the database byte for byte, and identical outputs whatever the
 # thread count.
 #   tests/cli/main_job.sh BINARY BUILD_DIR
 set -uo pipefail

@@ -513,7 +513,9 @@ ClusterAssignment make_cluster_assignment(std::string label,
   return a;
 }
 
-Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOptions& opt) {
+namespace {
+
+Status check_estimate_inputs(const EstimateInputs& in, const EstimateOptions& opt) {
   if (!in.data || !in.actors) return Status::InvalidArgument("estimate_support: no data or actors");
   if (opt.bootstrap_replicates < 0) return Status::InvalidArgument("bootstrap_replicates < 0");
   if (!(opt.ci_level > 0 && opt.ci_level < 1))
@@ -523,119 +525,149 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
   for (const std::string& p : opt.periods)
     if (p != "all" && p != "day" && p != "week" && p != "month")
       return Status::InvalidArgument("unknown period '" + p + "' (all, day, week, month)");
-  const Dataset& d = *in.data;
-  const std::size_t na = d.accounts(), nm = d.messages(), nactors = in.actors->actors.size();
+  const std::size_t na = in.data->accounts();
   if (!in.score.empty() && in.score.size() != na)
     return Status::InvalidArgument("scores: one per account expected");
-  std::vector<ClusterAssignment> scenarios = in.scenarios;
-  if (scenarios.empty()) scenarios.push_back(ClusterAssignment{});
-  for (const auto& s : scenarios)
+  for (const auto& s : in.scenarios)
     if (!s.cluster_of_account.empty() && s.cluster_of_account.size() != na)
       return Status::InvalidArgument("cluster assignment '" + s.label +
                                      "': one entry per account expected");
+  return Status::Ok();
+}
 
-  Result<ActorMatcher> matcher = ActorMatcher::create(*in.actors, d);
-  if (!matcher.ok()) return matcher.status();
-  const std::vector<MessageStance> stance = matcher->stances(d);
-  const Bins bins(d, opt.periods);
-  const std::size_t nbins = bins.size(), ncells = nactors * nbins;
-  auto cell_of = [&](std::size_t actor, std::size_t bin) {
+// What every part of an estimate reads: the data, the scenarios (the first is the main one),
+// the support acts summed per (account, cell), and the cell numbering: actor k's bin b is
+// cell k * nbins + b.
+struct EstimateContext {
+  const EstimateInputs& in;
+  const EstimateOptions& opt;
+  const Dataset& d;
+  const std::vector<ClusterAssignment>& scenarios;
+  const Bins& bins;
+  const Cells& cells;
+  const std::vector<std::uint8_t>& active;  // per account: posted anything
+  const std::vector<std::uint64_t>& source_mask;
+  std::size_t nactors, nbins;
+
+  std::uint32_t cell_of(std::size_t actor, std::size_t bin) const {
     return static_cast<std::uint32_t>(actor * nbins + bin);
-  };
-  const Cells cells =
-      account_cells(d, stance, matcher->source_masks(), bins, nactors, opt.supporters);
-  std::vector<std::uint8_t> active(na, 0);
-  for (std::size_t m = 0; m < nm; ++m)
-    if (d.msg_account[m] != kNoAccount) active[d.msg_account[m]] = 1;
+  }
+  Units units(std::size_t scenario, double threshold, ClusterTreatment undetermined,
+              const std::vector<std::uint8_t>& keep_cell) const {
+    return build_units(cells, active, scenarios[scenario], in.score, threshold, undetermined,
+                       keep_cell);
+  }
+};
 
-  // Raw sums, and the sums of one classification's units (drawn `weight` times each).
+// The sums of one classification's units per cell, each unit drawn `weight` times (once
+// when null), on top of the supporting messages without an account.
+std::vector<QVec> unit_sums(const Cells& cells, const Units& units,
+                            const std::vector<std::uint32_t>* weight) {
+  std::vector<QVec> sum = cells.fixed;
+  for (std::size_t u = 0; u < units.count(); ++u) {
+    const double w = weight ? (*weight)[u] : 1;
+    if (w == 0) continue;
+    for (std::uint32_t j = units.start[u]; j < units.start[u + 1]; ++j)
+      for (int i = 0; i < kQ; ++i)
+        sum[units.entries[j].cell][static_cast<std::size_t>(i)] +=
+            w * units.entries[j].q[static_cast<std::size_t>(i)];
+  }
+  return sum;
+}
+
+// Raw sums: every supporter as itself, and the supporters in the main scenario's
+// undetermined clusters counted as members.
+std::vector<QVec> raw_sums(const Cells& cells, const ClusterAssignment& main) {
   std::vector<QVec> raw = cells.fixed;
   for (const AccountCell& e : cells.accounts)
     for (int i = 0; i < kQ; ++i) raw[e.cell][static_cast<std::size_t>(i)] += e.q[static_cast<std::size_t>(i)];
-  auto unit_sums = [&](const Units& units, const std::vector<std::uint32_t>* weight) {
-    std::vector<QVec> sum = cells.fixed;
-    for (std::size_t u = 0; u < units.count(); ++u) {
-      const double w = weight ? (*weight)[u] : 1;
-      if (w == 0) continue;
-      for (std::uint32_t j = units.start[u]; j < units.start[u + 1]; ++j)
-        for (int i = 0; i < kQ; ++i)
-          sum[units.entries[j].cell][static_cast<std::size_t>(i)] +=
-              w * units.entries[j].q[static_cast<std::size_t>(i)];
-    }
-    return sum;
-  };
-  const std::vector<std::uint8_t> all_cells;
-  const std::vector<QVec> adj =
-      unit_sums(build_units(cells, active, scenarios[0], in.score, opt.score_threshold,
-                            ClusterTreatment::kOneVoice, all_cells),
-                nullptr);
-  // Raw: supporters in the main scenario's undetermined clusters, counted as members.
-  {
-    const ClusterAssignment& main = scenarios[0];
-    for (const AccountCell& e : cells.accounts) {
-      if (e.account >= main.cluster_of_account.size()) continue;
-      const std::int32_t c = main.cluster_of_account[e.account];
-      const auto i = static_cast<std::size_t>(c);
-      if (c < 0 || i >= main.significant.size() || !main.significant[i]) continue;
-      if (i < main.treatment.size() && main.treatment[i] != ClusterTreatment::kOneVoice) continue;
-      raw[e.cell][kUndetermined] += e.q[kAccounts];
-    }
+  for (const AccountCell& e : cells.accounts) {
+    if (e.account >= main.cluster_of_account.size()) continue;
+    const std::int32_t c = main.cluster_of_account[e.account];
+    const auto i = static_cast<std::size_t>(c);
+    if (c < 0 || i >= main.significant.size() || !main.significant[i]) continue;
+    if (i < main.treatment.size() && main.treatment[i] != ClusterTreatment::kOneVoice) continue;
+    raw[e.cell][kUndetermined] += e.q[kAccounts];
   }
+  return raw;
+}
 
-  // The reasonable classifications: every scenario × the thresholds around the chosen one.
-  std::vector<double> thresholds;
+// The reasonable classifications: every scenario × the thresholds around the chosen one ×
+// how undetermined clusters count (whether one was manufactured is part of the
+// classification: one voice, all members removed, or all members kept).
+struct Classification {
+  std::size_t scenario;
+  double threshold;
+  ClusterTreatment undetermined;
+};
+struct Classifications {
+  std::vector<double> thresholds;  // ascending
+  std::vector<Classification> all;
+};
+
+Classifications reasonable_classifications(std::size_t scenarios, const EstimateOptions& opt) {
+  Classifications out;
+  std::vector<double>& thresholds = out.thresholds;
   for (double t : {opt.score_threshold - opt.interval_threshold_step, opt.score_threshold,
                    opt.score_threshold + opt.interval_threshold_step})
     if (t >= 0 && t <= 1 && (thresholds.empty() || t > thresholds.back() + 1e-12))
       thresholds.push_back(t);
   if (thresholds.empty()) thresholds.push_back(opt.score_threshold);
-  // Whether an undetermined cluster was manufactured is part of the classification: one
-  // voice, all members removed, or all members kept.
-  struct Classification {
-    std::size_t scenario;
-    double threshold;
-    ClusterTreatment undetermined;
-  };
-  std::vector<Classification> classes;
-  for (std::size_t s = 0; s < scenarios.size(); ++s)
+  for (std::size_t s = 0; s < scenarios; ++s)
     for (double t : thresholds)
       for (ClusterTreatment u : {ClusterTreatment::kOneVoice, ClusterTreatment::kDiscount,
                                  ClusterTreatment::kKeep})
-        classes.push_back({s, t, u});
-  const std::size_t C = classes.size();
-  // Replicate r is classification r mod C; under --sample its units are also redrawn.
-  const std::size_t R = opt.sample ? static_cast<std::size_t>(opt.bootstrap_replicates) : C;
+        out.all.push_back({s, t, u});
+  return out;
+}
 
-  // Replicate sums of the cells of bins [rep_lo, rep_lo + rep_bins), all actors:
-  // rep[(r * nactors * rep_bins + k * rep_bins + (b - rep_lo)) * kQ + q], as float. Bins are
-  // processed in chunks so memory stays bounded for long periods and many actors.
-  const std::size_t bytes_per_bin = std::max<std::size_t>(1, R * nactors * kQ * sizeof(float));
-  const std::size_t chunk_bins =
-      std::max<std::size_t>(2, opt.replicate_memory_bytes / bytes_per_bin);
-  std::vector<float> rep;
-  std::size_t rep_lo = 0, rep_bins = 0;
-  auto load_bins = [&](std::size_t lo, std::size_t hi) {
-    rep_lo = lo;
-    rep_bins = hi - lo;
-    const std::size_t local_cells = nactors * rep_bins;
-    rep.assign(R * local_cells * kQ, 0.0f);
+// The replicates behind the intervals. Replicate r is classification r mod C; under
+// --sample its units are also redrawn. The sums of the cells of bins [lo_, lo_ + bins_), all
+// actors, are held as float: rep_[(r * nactors * bins_ + k * bins_ + (b - lo_)) * kQ + q].
+// Bins are loaded in chunks (chunk_bins()) so memory stays bounded for long periods and many
+// actors.
+class Replicates {
+ public:
+  Replicates(const EstimateContext& ctx, const std::vector<Classification>& classes)
+      : ctx_(ctx),
+        classes_(classes),
+        count_(ctx.opt.sample ? static_cast<std::size_t>(ctx.opt.bootstrap_replicates)
+                              : classes.size()),
+        lo_q_((1 - ctx.opt.ci_level) / 2),
+        hi_q_(1 - lo_q_) {}
+
+  std::size_t count() const { return count_; }
+
+  // Bins per load within the option's replicate memory (at least two).
+  std::size_t chunk_bins() const {
+    const std::size_t bytes_per_bin =
+        std::max<std::size_t>(1, count_ * ctx_.nactors * kQ * sizeof(float));
+    return std::max<std::size_t>(2, ctx_.opt.replicate_memory_bytes / bytes_per_bin);
+  }
+
+  // The replicate sums of bins [lo, hi), replacing those held.
+  void load(std::size_t lo, std::size_t hi) {
+    const std::size_t nactors = ctx_.nactors, nbins = ctx_.nbins, R = count_, C = classes_.size();
+    lo_ = lo;
+    bins_ = hi - lo;
+    const std::size_t local_cells = nactors * bins_;
+    rep_.assign(R * local_cells * kQ, 0.0f);
     std::vector<std::uint8_t> keep;
     if (lo > 0 || hi < nbins) {
-      keep.assign(ncells, 0);
+      keep.assign(nactors * nbins, 0);
       for (std::size_t k = 0; k < nactors; ++k)
-        for (std::size_t b = lo; b < hi; ++b) keep[cell_of(k, b)] = 1;
+        for (std::size_t b = lo; b < hi; ++b) keep[ctx_.cell_of(k, b)] = 1;
     }
     tbb::parallel_for(std::size_t{0}, std::min(C, R), [&](std::size_t c) {
-      const Classification& cl = classes[c];
-      const Units units = build_units(cells, active, scenarios[cl.scenario], in.score,
-                                      cl.threshold, cl.undetermined, keep);
+      const Classification& cl = classes_[c];
+      const Units units = ctx_.units(cl.scenario, cl.threshold, cl.undetermined, keep);
       const std::size_t U = units.count();
       std::vector<std::uint32_t> weight(U);
       for (std::size_t r = c; r < R; r += C) {
         const std::vector<std::uint32_t>* w = nullptr;
-        if (opt.sample) {
+        if (ctx_.opt.sample) {
           // Each replicate has its own stream: the same draws for any number of threads.
-          std::mt19937_64 rng(mix64(opt.seed ^ mix64(r + 1)));
+          std::mt19937_64 rng(mix64(ctx_.opt.seed ^ mix64(r + 1)));
           std::fill(weight.begin(), weight.end(), 0);
           for (std::size_t i = 0; i < U; ++i) {
             // Lemire's multiply-shift: the same draw on every standard library.
@@ -644,44 +676,57 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
           }
           w = &weight;
         }
-        const std::vector<QVec> sum = unit_sums(units, w);
+        const std::vector<QVec> sum = unit_sums(ctx_.cells, units, w);
         for (std::size_t k = 0; k < nactors; ++k)
-          for (std::size_t b = 0; b < rep_bins; ++b)
+          for (std::size_t b = 0; b < bins_; ++b)
             for (int i = 0; i < kQ; ++i)
-              rep[(r * local_cells + k * rep_bins + b) * kQ + static_cast<std::size_t>(i)] =
-                  static_cast<float>(sum[cell_of(k, lo + b)][static_cast<std::size_t>(i)]);
+              rep_[(r * local_cells + k * bins_ + b) * kQ + static_cast<std::size_t>(i)] =
+                  static_cast<float>(sum[ctx_.cell_of(k, lo + b)][static_cast<std::size_t>(i)]);
       }
     });
-  };
-  const double lo_q = (1 - opt.ci_level) / 2, hi_q = 1 - lo_q;
-  std::vector<double> scratch;
-  // Interval of a derived statistic f(replicate sums of cell table) over replicates.
-  auto interval = [&](auto&& f) -> std::pair<double, double> {
-    if (R == 0) return {kNaN, kNaN};
-    scratch.clear();
-    for (std::size_t r = 0; r < R; ++r) {
-      double v = f([&](std::size_t cell, int q) {
-        std::size_t k = cell / nbins, b = cell % nbins;
-        assert(b >= rep_lo && b < rep_lo + rep_bins);
-        std::size_t lc = r * nactors * rep_bins + k * rep_bins + (b - rep_lo);
-        return static_cast<double>(rep[lc * kQ + static_cast<std::size_t>(q)]);
-      });
-      if (v == v) scratch.push_back(v);
-    }
-    if (scratch.empty()) return {kNaN, kNaN};
-    std::sort(scratch.begin(), scratch.end());
-    return {quantile(scratch, lo_q), quantile(scratch, hi_q)};
-  };
+  }
 
-  // Sources: subscribers and ERR inputs.
-  const std::vector<std::uint64_t>& source_mask = matcher->source_masks();
-  Estimate est;
-  est.citation_index = citation_pagerank(d);
-  est.replicates = static_cast<int>(R);
-  est.sample = opt.sample;
-  est.seed = opt.seed;
-  est.score_threshold = opt.score_threshold;
-  est.supporters = opt.supporters;
+  // Interval of a derived statistic f(get) over the replicates, where get(cell, q) is a
+  // replicate's sum of quantity q in a cell of the loaded bins.
+  template <class F>
+  std::pair<double, double> interval(F&& f) {
+    if (count_ == 0) return {kNaN, kNaN};
+    scratch_.clear();
+    for (std::size_t r = 0; r < count_; ++r) {
+      double v = f([&](std::size_t cell, int q) {
+        std::size_t k = cell / ctx_.nbins, b = cell % ctx_.nbins;
+        assert(b >= lo_ && b < lo_ + bins_);
+        std::size_t lc = r * ctx_.nactors * bins_ + k * bins_ + (b - lo_);
+        return static_cast<double>(rep_[lc * kQ + static_cast<std::size_t>(q)]);
+      });
+      if (v == v) scratch_.push_back(v);
+    }
+    if (scratch_.empty()) return {kNaN, kNaN};
+    std::sort(scratch_.begin(), scratch_.end());
+    return {quantile(scratch_, lo_q_), quantile(scratch_, hi_q_)};
+  }
+
+ private:
+  const EstimateContext& ctx_;
+  const std::vector<Classification>& classes_;
+  const std::size_t count_;
+  const double lo_q_, hi_q_;
+  std::vector<float> rep_;
+  std::size_t lo_ = 0, bins_ = 0;
+  std::vector<double> scratch_;
+};
+
+// Figures of the actors' sources (subscribers, citation, ERR), which are not adjusted.
+struct SourceFigures {
+  std::vector<double> subscribers, citation;  // per actor
+  std::vector<std::uint8_t> has_subscribers;  // per actor
+  std::vector<double> err_num, err_den;       // per cell
+};
+
+SourceFigures source_figures(const EstimateContext& ctx, const std::vector<double>& citation_index) {
+  const Dataset& d = ctx.d;
+  const std::size_t na = d.accounts(), nm = d.messages(), nactors = ctx.nactors;
+  const std::vector<std::uint64_t>& source_mask = ctx.source_mask;
   // Per (actor, bin, source account): views of the source's own posts and posts with views.
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<double, double>>
       source_views;  // (cell, acct)
@@ -689,35 +734,45 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
   for (std::size_t m = 0; m < nm; ++m) {
     std::uint32_t a = d.msg_account[m];
     if (a == kNoAccount || source_mask[a] == 0 || d.msg_views[m] < 0) continue;
-    bins.of(d.msg_time[m], msg_bins);
+    ctx.bins.of(d.msg_time[m], msg_bins);
     for (std::size_t k = 0; k < nactors; ++k) {
       if (!(source_mask[a] >> k & 1)) continue;
       for (std::uint32_t b : msg_bins) {
-        auto& [views, posts] = source_views[{cell_of(k, b), a}];
+        auto& [views, posts] = source_views[{ctx.cell_of(k, b), a}];
         views += static_cast<double>(d.msg_views[m]);
         posts += 1;
       }
     }
   }
-  std::vector<double> subscribers(nactors, 0), citation(nactors, 0);
-  std::vector<std::uint8_t> has_subscribers(nactors, 0);
+  SourceFigures out;
+  out.subscribers.assign(nactors, 0);
+  out.citation.assign(nactors, 0);
+  out.has_subscribers.assign(nactors, 0);
   for (std::size_t a = 0; a < na; ++a)
     for (std::size_t k = 0; k < nactors; ++k)
       if (source_mask[a] >> k & 1) {
-        citation[k] += est.citation_index[a];
+        out.citation[k] += citation_index[a];
         if (d.account_followers[a] >= 0) {
-          subscribers[k] += static_cast<double>(d.account_followers[a]);
-          has_subscribers[k] = 1;
+          out.subscribers[k] += static_cast<double>(d.account_followers[a]);
+          out.has_subscribers[k] = 1;
         }
       }
-  std::vector<double> err_num(ncells, 0), err_den(ncells, 0);
+  out.err_num.assign(nactors * ctx.nbins, 0);
+  out.err_den.assign(nactors * ctx.nbins, 0);
   for (const auto& [key, v] : source_views) {
     std::int64_t f = d.account_followers[key.second];
     if (f <= 0) continue;
-    err_num[key.first] += v.first / v.second;
-    err_den[key.first] += static_cast<double>(f);
+    out.err_num[key.first] += v.first / v.second;
+    out.err_den[key.first] += static_cast<double>(f);
   }
+  return out;
+}
 
+// support.csv's rows of bins [b0, b1) (loaded in `reps`, with the bin before b0 when growth
+// needs it), every actor.
+void add_support_rows(const EstimateContext& ctx, const std::vector<QVec>& raw,
+                      const std::vector<QVec>& adj, const SourceFigures& sources,
+                      Replicates& reps, std::size_t b0, std::size_t b1, Estimate& est) {
   static constexpr std::pair<const char*, int> kAdditive[] = {
       {"accounts", kAccounts},          {"accounts_sources", kSources},
       {"accounts_own_words", kOwnWords}, {"accounts_reposts_only", kRepostsOnly},
@@ -725,148 +780,156 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
       {"messages", kMessages},          {"views", kViews},
       {"forwards", kForwards},          {"reactions", kReactions},
       {"replies", kReplies},            {"engagement", kEngagement}};
+  const std::size_t nactors = ctx.nactors;
+  const Bins& bins = ctx.bins;
+  auto cell_of = [&](std::size_t actor, std::size_t bin) { return ctx.cell_of(actor, bin); };
+  auto interval = [&](auto&& f) { return reps.interval(f); };
   auto add_row = [&](std::size_t k, std::size_t b, std::string metric, double raw_v, double adj_v,
                      std::pair<double, double> ci) {
-    est.rows.push_back({in.actors->actors[k].name, bins.bins[b].label, std::move(metric), raw_v,
-                        adj_v, ci.first, ci.second});
+    est.rows.push_back({ctx.in.actors->actors[k].name, bins.bins[b].label, std::move(metric),
+                        raw_v, adj_v, ci.first, ci.second});
   };
   const std::pair<double, double> no_ci{kNaN, kNaN};
-  for (std::size_t c0 = 0; c0 < nbins; c0 += chunk_bins - 1) {
-    const std::size_t c1 = std::min(nbins, c0 + chunk_bins - 1);
-    load_bins(c0 > 0 ? c0 - 1 : 0, c1);  // the bin before: growth needs it
-    for (std::size_t k = 0; k < nactors; ++k) {
-      for (std::size_t b = c0; b < c1; ++b) {
-        const std::size_t cell = cell_of(k, b);
-        for (auto [name, q] : kAdditive)
-          add_row(k, b, name, raw[cell][static_cast<std::size_t>(q)],
-                  adj[cell][static_cast<std::size_t>(q)],
-                  interval([&](auto get) { return get(cell, q); }));
-        add_row(k, b, "er", ratio_pct(raw[cell][kEngagementViewed], raw[cell][kViews]),
-                ratio_pct(adj[cell][kEngagementViewed], adj[cell][kViews]), interval([&](auto get) {
-                  return ratio_pct(get(cell, kEngagementViewed), get(cell, kViews));
+  for (std::size_t k = 0; k < nactors; ++k) {
+    for (std::size_t b = b0; b < b1; ++b) {
+      const std::size_t cell = cell_of(k, b);
+      for (auto [name, q] : kAdditive)
+        add_row(k, b, name, raw[cell][static_cast<std::size_t>(q)],
+                adj[cell][static_cast<std::size_t>(q)],
+                interval([&](auto get) { return get(cell, q); }));
+      add_row(k, b, "er", ratio_pct(raw[cell][kEngagementViewed], raw[cell][kViews]),
+              ratio_pct(adj[cell][kEngagementViewed], adj[cell][kViews]), interval([&](auto get) {
+                return ratio_pct(get(cell, kEngagementViewed), get(cell, kViews));
+              }));
+      for (auto [name, q] :
+           {std::pair{"sov_accounts", int{kAccounts}}, std::pair{"sov_messages", int{kMessages}},
+            std::pair{"sov_engagement", int{kEngagement}}}) {
+        double raw_total = 0, adj_total = 0;
+        for (std::size_t j = 0; j < nactors; ++j) {
+          raw_total += raw[cell_of(j, b)][static_cast<std::size_t>(q)];
+          adj_total += adj[cell_of(j, b)][static_cast<std::size_t>(q)];
+        }
+        add_row(k, b, name, ratio_pct(raw[cell][static_cast<std::size_t>(q)], raw_total),
+                ratio_pct(adj[cell][static_cast<std::size_t>(q)], adj_total),
+                interval([&](auto get) {
+                  double total = 0;
+                  for (std::size_t j = 0; j < nactors; ++j) total += get(cell_of(j, b), q);
+                  return ratio_pct(get(cell, q), total);
                 }));
-        for (auto [name, q] :
-             {std::pair{"sov_accounts", int{kAccounts}}, std::pair{"sov_messages", int{kMessages}},
-              std::pair{"sov_engagement", int{kEngagement}}}) {
-          double raw_total = 0, adj_total = 0;
-          for (std::size_t j = 0; j < nactors; ++j) {
-            raw_total += raw[cell_of(j, b)][static_cast<std::size_t>(q)];
-            adj_total += adj[cell_of(j, b)][static_cast<std::size_t>(q)];
-          }
-          add_row(k, b, name, ratio_pct(raw[cell][static_cast<std::size_t>(q)], raw_total),
-                  ratio_pct(adj[cell][static_cast<std::size_t>(q)], adj_total),
-                  interval([&](auto get) {
-                    double total = 0;
-                    for (std::size_t j = 0; j < nactors; ++j) total += get(cell_of(j, b), q);
-                    return ratio_pct(get(cell, q), total);
-                  }));
-        }
-        if (has_subscribers[k]) add_row(k, b, "subscribers", subscribers[k], kNaN, no_ci);
-        if (err_den[cell] > 0)
-          add_row(k, b, "err", ratio_pct(err_num[cell], err_den[cell]), kNaN, no_ci);
-        if (bins.bins[b].period == "all") {
-          add_row(k, b, "citation_index", citation[k], kNaN, no_ci);
-        } else if (b > 0 && bins.bins[b - 1].period == bins.bins[b].period) {
-          const std::size_t prev = cell_of(k, b - 1);
-          for (auto [name, q] : {std::pair{"accounts_growth_pct", int{kAccounts}},
-                                 std::pair{"messages_growth_pct", int{kMessages}}}) {
-            auto growth = [](double now, double before) {
-              return before > 0 ? (now - before) / before * 100 : kNaN;
-            };
-            add_row(k, b, name,
-                    growth(raw[cell][static_cast<std::size_t>(q)],
-                           raw[prev][static_cast<std::size_t>(q)]),
-                    growth(adj[cell][static_cast<std::size_t>(q)],
-                           adj[prev][static_cast<std::size_t>(q)]),
-                    interval([&](auto get) { return growth(get(cell, q), get(prev, q)); }));
-          }
+      }
+      if (sources.has_subscribers[k])
+        add_row(k, b, "subscribers", sources.subscribers[k], kNaN, no_ci);
+      if (sources.err_den[cell] > 0)
+        add_row(k, b, "err", ratio_pct(sources.err_num[cell], sources.err_den[cell]), kNaN,
+                no_ci);
+      if (bins.bins[b].period == "all") {
+        add_row(k, b, "citation_index", sources.citation[k], kNaN, no_ci);
+      } else if (b > 0 && bins.bins[b - 1].period == bins.bins[b].period) {
+        const std::size_t prev = cell_of(k, b - 1);
+        for (auto [name, q] : {std::pair{"accounts_growth_pct", int{kAccounts}},
+                               std::pair{"messages_growth_pct", int{kMessages}}}) {
+          auto growth = [](double now, double before) {
+            return before > 0 ? (now - before) / before * 100 : kNaN;
+          };
+          add_row(k, b, name,
+                  growth(raw[cell][static_cast<std::size_t>(q)],
+                         raw[prev][static_cast<std::size_t>(q)]),
+                  growth(adj[cell][static_cast<std::size_t>(q)],
+                         adj[prev][static_cast<std::size_t>(q)]),
+                  interval([&](auto get) { return growth(get(cell, q), get(prev, q)); }));
         }
       }
     }
-    // Headline (period "all").
-    if (bins.all >= static_cast<std::int64_t>(c0) && bins.all < static_cast<std::int64_t>(c1))
-      for (std::size_t k = 0; k < nactors; ++k) {
-        ActorHeadline h;
-        h.name = in.actors->actors[k].name;
-        const std::size_t cell = cell_of(k, static_cast<std::size_t>(bins.all));
-        h.raw_accounts = raw[cell][kAccounts];
-        h.raw_messages = raw[cell][kMessages];
-        h.raw_views = raw[cell][kViews];
-        h.raw_engagement = raw[cell][kEngagement];
-        h.raw_sources = raw[cell][kSources];
-        h.raw_own_words = raw[cell][kOwnWords];
-        h.raw_reposts_only = raw[cell][kRepostsOnly];
-        auto fill = [&](ActorHeadline::Interval& iv, int q) {
-          iv.value = adj[cell][static_cast<std::size_t>(q)];
-          std::tie(iv.ci_low, iv.ci_high) = interval([&](auto get) { return get(cell, q); });
-        };
-        fill(h.accounts, kAccounts);
-        fill(h.messages, kMessages);
-        fill(h.engagement, kEngagement);
-        fill(h.sources, kSources);
-        fill(h.own_words, kOwnWords);
-        fill(h.reposts_only, kRepostsOnly);
-        h.undetermined_members = raw[cell][kUndetermined];
-        h.undetermined_voices = adj[cell][kUndetermined];
-        est.headline.push_back(h);
-      }
   }
-  if (est.headline.empty())  // no "all" period requested: names only
-    for (const Actor& a : in.actors->actors) est.headline.push_back({.name = a.name});
-  std::sort(est.rows.begin(), est.rows.end(), [](const SupportRow& x, const SupportRow& y) {
-    if (x.actor != y.actor) return x.actor < y.actor;
-    if (x.period != y.period) return x.period < y.period;
-    return x.metric < y.metric;
-  });
+}
 
-  // Sensitivity: every scenario × every score threshold, period "all"; then the other
-  // supporter definition under the main scenario.
-  if (bins.all >= 0) {
-    std::vector<std::uint8_t> keep(ncells, 0);
-    for (std::size_t k = 0; k < nactors; ++k) keep[cell_of(k, static_cast<std::size_t>(bins.all))] = 1;
-    const std::string other_label =
-        std::string("supporters=") +
-        std::string(to_string(opt.supporters == SupporterDefinition::kVisible
-                                  ? SupporterDefinition::kOwnWords
-                                  : SupporterDefinition::kVisible));
-    // Rows: (label, scenario, undetermined treatment, accounts under the other definition).
-    struct Row {
-      std::string label;
-      std::size_t scenario;
-      ClusterTreatment undetermined;
-      bool other_definition;
+// The headline of every actor: period "all", which `reps` holds.
+void add_headlines(const EstimateContext& ctx, const std::vector<QVec>& raw,
+                   const std::vector<QVec>& adj, Replicates& reps, Estimate& est) {
+  for (std::size_t k = 0; k < ctx.nactors; ++k) {
+    ActorHeadline h;
+    h.name = ctx.in.actors->actors[k].name;
+    const std::size_t cell = ctx.cell_of(k, static_cast<std::size_t>(ctx.bins.all));
+    h.raw_accounts = raw[cell][kAccounts];
+    h.raw_messages = raw[cell][kMessages];
+    h.raw_views = raw[cell][kViews];
+    h.raw_engagement = raw[cell][kEngagement];
+    h.raw_sources = raw[cell][kSources];
+    h.raw_own_words = raw[cell][kOwnWords];
+    h.raw_reposts_only = raw[cell][kRepostsOnly];
+    auto fill = [&](ActorHeadline::Interval& iv, int q) {
+      iv.value = adj[cell][static_cast<std::size_t>(q)];
+      std::tie(iv.ci_low, iv.ci_high) = reps.interval([&](auto get) { return get(cell, q); });
     };
-    std::vector<Row> rows;
-    for (std::size_t s = 0; s < scenarios.size(); ++s)
-      rows.push_back({scenarios[s].label, s, ClusterTreatment::kOneVoice, false});
-    rows.push_back({other_label, 0, ClusterTreatment::kOneVoice, true});
-    rows.push_back({"undetermined=removed", 0, ClusterTreatment::kDiscount, false});
-    rows.push_back({"undetermined=kept", 0, ClusterTreatment::kKeep, false});
-    for (const Row& row : rows) {
-      for (double thr : opt.sensitivity_thresholds) {
-        const std::vector<QVec> sum = unit_sums(
-            build_units(cells, active, scenarios[row.scenario], in.score, thr, row.undetermined,
-                        keep),
-            nullptr);
-        for (std::size_t k = 0; k < nactors; ++k) {
-          const QVec& v = sum[cell_of(k, static_cast<std::size_t>(bins.all))];
-          est.sensitivity.push_back({in.actors->actors[k].name, row.label, thr,
-                                     row.other_definition ? v[kAccountsOther] : v[kAccounts],
-                                     v[kMessages], v[kEngagement]});
-        }
+    fill(h.accounts, kAccounts);
+    fill(h.messages, kMessages);
+    fill(h.engagement, kEngagement);
+    fill(h.sources, kSources);
+    fill(h.own_words, kOwnWords);
+    fill(h.reposts_only, kRepostsOnly);
+    h.undetermined_members = raw[cell][kUndetermined];
+    h.undetermined_voices = adj[cell][kUndetermined];
+    est.headline.push_back(h);
+  }
+}
+
+// Sensitivity: every scenario × every score threshold, period "all"; then the other
+// supporter definition and the other treatments of undetermined clusters under the main
+// scenario. Needs the "all" period.
+std::vector<SensitivityRow> sensitivity_rows(const EstimateContext& ctx) {
+  const EstimateOptions& opt = ctx.opt;
+  const std::size_t all = static_cast<std::size_t>(ctx.bins.all);
+  std::vector<std::uint8_t> keep(ctx.nactors * ctx.nbins, 0);
+  for (std::size_t k = 0; k < ctx.nactors; ++k) keep[ctx.cell_of(k, all)] = 1;
+  const std::string other_label =
+      std::string("supporters=") +
+      std::string(to_string(opt.supporters == SupporterDefinition::kVisible
+                                ? SupporterDefinition::kOwnWords
+                                : SupporterDefinition::kVisible));
+  // Rows: (label, scenario, undetermined treatment, accounts under the other definition).
+  struct Row {
+    std::string label;
+    std::size_t scenario;
+    ClusterTreatment undetermined;
+    bool other_definition;
+  };
+  std::vector<Row> rows;
+  for (std::size_t s = 0; s < ctx.scenarios.size(); ++s)
+    rows.push_back({ctx.scenarios[s].label, s, ClusterTreatment::kOneVoice, false});
+  rows.push_back({other_label, 0, ClusterTreatment::kOneVoice, true});
+  rows.push_back({"undetermined=removed", 0, ClusterTreatment::kDiscount, false});
+  rows.push_back({"undetermined=kept", 0, ClusterTreatment::kKeep, false});
+  std::vector<SensitivityRow> out;
+  for (const Row& row : rows) {
+    for (double thr : opt.sensitivity_thresholds) {
+      const std::vector<QVec> sum =
+          unit_sums(ctx.cells, ctx.units(row.scenario, thr, row.undetermined, keep), nullptr);
+      for (std::size_t k = 0; k < ctx.nactors; ++k) {
+        const QVec& v = sum[ctx.cell_of(k, all)];
+        out.push_back({ctx.in.actors->actors[k].name, row.label, thr,
+                       row.other_definition ? v[kAccountsOther] : v[kAccounts], v[kMessages],
+                       v[kEngagement]});
       }
     }
   }
+  return out;
+}
 
+// The report's plain-language account of what the figures assume.
+std::vector<std::string> assumptions(const EstimateOptions& opt, const ClusterAssignment& main,
+                                     std::size_t replicates,
+                                     const Classifications& classifications) {
+  const std::size_t R = replicates, C = classifications.all.size();
+  const std::vector<double>& thresholds = classifications.thresholds;
   std::size_t inauthentic_clusters = 0, undetermined_clusters = 0;
-  for (std::size_t c = 0; c < scenarios[0].significant.size(); ++c) {
-    if (!scenarios[0].significant[c]) continue;
-    const ClusterTreatment t = c < scenarios[0].treatment.size() ? scenarios[0].treatment[c]
-                                                                 : ClusterTreatment::kOneVoice;
+  for (std::size_t c = 0; c < main.significant.size(); ++c) {
+    if (!main.significant[c]) continue;
+    const ClusterTreatment t =
+        c < main.treatment.size() ? main.treatment[c] : ClusterTreatment::kOneVoice;
     inauthentic_clusters += t == ClusterTreatment::kDiscount;
     undetermined_clusters += t == ClusterTreatment::kOneVoice;
   }
-  est.assumptions = {
+  return {
       opt.supporters == SupporterDefinition::kVisible
           ? "An account counts as a supporter of an actor in a period when it is one of the "
             "actor's own accounts or channels, wrote its own words with one of the actor's "
@@ -918,6 +981,65 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
       "cannot tell a bought subscriber from a real one except through a very low view rate "
       "(ERR).",
   };
+}
+
+}  // namespace
+
+Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOptions& opt) {
+  GS_RETURN_IF_ERROR(check_estimate_inputs(in, opt));
+  const Dataset& d = *in.data;
+  const std::size_t na = d.accounts(), nm = d.messages(), nactors = in.actors->actors.size();
+  std::vector<ClusterAssignment> scenarios = in.scenarios;
+  if (scenarios.empty()) scenarios.push_back(ClusterAssignment{});
+
+  Result<ActorMatcher> matcher = ActorMatcher::create(*in.actors, d);
+  if (!matcher.ok()) return matcher.status();
+  const std::vector<MessageStance> stance = matcher->stances(d);
+  const Bins bins(d, opt.periods);
+  const Cells cells =
+      account_cells(d, stance, matcher->source_masks(), bins, nactors, opt.supporters);
+  std::vector<std::uint8_t> active(na, 0);
+  for (std::size_t m = 0; m < nm; ++m)
+    if (d.msg_account[m] != kNoAccount) active[d.msg_account[m]] = 1;
+  const EstimateContext ctx{in,    opt,    d, scenarios, bins, cells, active, matcher->source_masks(),
+                            nactors, bins.size()};
+
+  // Raw sums, and the adjusted sums of the main classification.
+  const std::vector<QVec> raw = raw_sums(cells, scenarios[0]);
+  const std::vector<std::uint8_t> all_cells;
+  const std::vector<QVec> adj = unit_sums(
+      cells, ctx.units(0, opt.score_threshold, ClusterTreatment::kOneVoice, all_cells), nullptr);
+  const Classifications classifications = reasonable_classifications(scenarios.size(), opt);
+  Replicates reps(ctx, classifications.all);
+
+  Estimate est;
+  est.citation_index = citation_pagerank(d);
+  est.replicates = static_cast<int>(reps.count());
+  est.sample = opt.sample;
+  est.seed = opt.seed;
+  est.score_threshold = opt.score_threshold;
+  est.supporters = opt.supporters;
+  const SourceFigures sources = source_figures(ctx, est.citation_index);
+
+  // support.csv's rows and the headline, a chunk of bins at a time.
+  const std::size_t chunk_bins = reps.chunk_bins(), nbins = bins.size();
+  for (std::size_t c0 = 0; c0 < nbins; c0 += chunk_bins - 1) {
+    const std::size_t c1 = std::min(nbins, c0 + chunk_bins - 1);
+    reps.load(c0 > 0 ? c0 - 1 : 0, c1);  // the bin before: growth needs it
+    add_support_rows(ctx, raw, adj, sources, reps, c0, c1, est);
+    if (bins.all >= static_cast<std::int64_t>(c0) && bins.all < static_cast<std::int64_t>(c1))
+      add_headlines(ctx, raw, adj, reps, est);
+  }
+  if (est.headline.empty())  // no "all" period requested: names only
+    for (const Actor& a : in.actors->actors) est.headline.push_back({.name = a.name});
+  std::sort(est.rows.begin(), est.rows.end(), [](const SupportRow& x, const SupportRow& y) {
+    if (x.actor != y.actor) return x.actor < y.actor;
+    if (x.period != y.period) return x.period < y.period;
+    return x.metric < y.metric;
+  });
+
+  if (bins.all >= 0) est.sensitivity = sensitivity_rows(ctx);
+  est.assumptions = assumptions(opt, scenarios[0], reps.count(), classifications);
   return est;
 }
 

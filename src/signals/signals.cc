@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <span>
 #include <unordered_map>
 
 #include "text/normalize.h"
@@ -158,8 +159,330 @@ double handle_pattern_score(std::string_view h) {
   return score;
 }
 
-Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& opt) {
+namespace {
+
+// Messages per account (CSR over message indices), each account's in time order because the
+// dataset is sorted by time.
+struct AccountMessages {
+  std::vector<std::uint32_t> start, msgs;
+  std::span<const std::uint32_t> of(std::size_t a) const {
+    return {msgs.data() + start[a], start[a + 1] - start[a]};
+  }
+};
+
+AccountMessages messages_by_account(const Dataset& data) {
   const std::size_t na = data.accounts(), nm = data.messages();
+  AccountMessages out;
+  std::vector<std::uint32_t>& start = out.start;
+  start.assign(na + 1, 0);
+  for (std::size_t m = 0; m < nm; ++m)
+    if (data.msg_account[m] != kNoAccount) ++start[data.msg_account[m] + 1];
+  std::partial_sum(start.begin(), start.end(), start.begin());
+  out.msgs.resize(start[na]);
+  std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+  for (std::size_t m = 0; m < nm; ++m)
+    if (data.msg_account[m] != kNoAccount)
+      out.msgs[fill[data.msg_account[m]]++] = static_cast<std::uint32_t>(m);
+  return out;
+}
+
+// Exact-key duplicates across accounts: per message its key hash (0: not eligible, a share
+// or a key too short), and per key hash the first account, or kNoAccount once two different
+// accounts posted it.
+struct DuplicateKeys {
+  std::vector<std::uint64_t> key_hash;
+  std::unordered_map<std::uint64_t, std::uint32_t> key_owner;
+};
+
+DuplicateKeys duplicate_keys(const Dataset& data, const SignalOptions& opt) {
+  const std::size_t nm = data.messages();
+  DuplicateKeys out;
+  out.key_hash.assign(nm, 0);
+  std::string key;
+  for (std::size_t m = 0; m < nm; ++m) {
+    if (data.msg_account[m] == kNoAccount || !data.msg_shares[m].empty()) continue;
+    normalize_key(data.msg_text[m], {}, key);
+    if (key.size() < opt.min_duplicate_key_bytes) continue;
+    std::uint64_t h = XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed);
+    if (h == 0) h = 1;
+    out.key_hash[m] = h;
+    auto [it, fresh] = out.key_owner.emplace(h, data.msg_account[m]);
+    if (!fresh && it->second != data.msg_account[m]) it->second = kNoAccount;
+  }
+  return out;
+}
+
+// Creation times of all accounts, sorted, and how many would fall in a burst window if
+// creations were spread evenly.
+struct CreationTimes {
+  std::vector<TimeMs> created;
+  double window_ms = 0, expected_in_window = 0;
+};
+
+CreationTimes creation_times(const Dataset& data, const SignalOptions& opt) {
+  CreationTimes out;
+  std::vector<TimeMs>& created = out.created;
+  for (std::size_t a = 0; a < data.accounts(); ++a)
+    if (data.account_created_at[a] != kNoTime) created.push_back(data.account_created_at[a]);
+  std::sort(created.begin(), created.end());
+  out.window_ms = opt.burst_window_days * static_cast<double>(kDayMs);
+  if (created.size() >= 2) {
+    double span = std::max(static_cast<double>(created.back() - created.front()),
+                           static_cast<double>(kDayMs));
+    out.expected_in_window = static_cast<double>(created.size()) * out.window_ms / span;
+  }
+  return out;
+}
+
+// Profiles: whether a platform's records carry descriptions at all, and per account the hash
+// of its normalized description and display name (0: none) with how many accounts share it.
+struct ProfileKeys {
+  std::unordered_map<std::string, bool> platform_has_bio;
+  std::unordered_map<std::uint64_t, int> bio_count, name_count;
+  std::vector<std::uint64_t> bio_hash, name_hash;
+};
+
+ProfileKeys profile_keys(const Dataset& data) {
+  const std::size_t na = data.accounts();
+  ProfileKeys out;
+  out.bio_hash.assign(na, 0);
+  out.name_hash.assign(na, 0);
+  std::string key;
+  for (std::size_t a = 0; a < na; ++a) {
+    auto& has = out.platform_has_bio[std::string(data.account_platform[a])];
+    if (!data.account_description[a].empty()) {
+      has = true;
+      normalize_key(data.account_description[a], {}, key);
+      if (!key.empty()) {
+        out.bio_hash[a] = XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed) | 1;
+        ++out.bio_count[out.bio_hash[a]];
+      }
+    }
+    if (!data.account_display_name[a].empty()) {
+      normalize_key(data.account_display_name[a], {}, key);
+      if (!key.empty()) {
+        out.name_hash[a] = XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed) | 1;
+        ++out.name_count[out.name_hash[a]];
+      }
+    }
+  }
+  return out;
+}
+
+// What every account's signals are computed from.
+struct SignalInputs {
+  const Dataset& data;
+  const SignalOptions& opt;
+  const AccountMessages& messages;
+  const DuplicateKeys& duplicates;
+  const CreationTimes& creation;
+  const ProfileKeys& profiles;
+};
+
+// One account's signals as they are computed: the scores and measurements go into `s`, the
+// sentence behind each signal into `why` (indexed by Signal).
+struct AccountWork {
+  AccountSignals& s;
+  std::vector<std::string> why = std::vector<std::string>(kSignalCount);
+  void set(Signal sig, double v) { s.score[static_cast<int>(sig)] = v; }
+  std::string& reason(Signal sig) { return why[static_cast<std::size_t>(sig)]; }
+};
+
+// Creation burst and age at posting.
+void creation_signals(const SignalInputs& in, std::size_t a, const std::vector<TimeMs>& times,
+                      std::vector<double>& ages, AccountWork& w) {
+  const TimeMs c = in.data.account_created_at[a];
+  if (c == kNoTime) return;
+  const std::vector<TimeMs>& created = in.creation.created;
+  const double window_ms = in.creation.window_ms;
+  auto lo =
+      std::lower_bound(created.begin(), created.end(), c - static_cast<TimeMs>(window_ms / 2));
+  auto hi =
+      std::upper_bound(created.begin(), created.end(), c + static_cast<TimeMs>(window_ms / 2));
+  int n = static_cast<int>(hi - lo);
+  w.s.burst_accounts = n;
+  double ratio = n / std::max(in.creation.expected_in_window, 1.0);
+  double v = n >= in.opt.burst_min_accounts ? clip01((std::log2(ratio) - 2) / 3) : 0;
+  w.set(Signal::kCreationBurst, v);
+  w.reason(Signal::kCreationBurst) = fmt::format(
+      "created in a burst of {} accounts within {:g} days", n, in.opt.burst_window_days);
+  if (!times.empty()) {
+    ages.clear();
+    for (TimeMs t : times) ages.push_back(static_cast<double>(t - c) / kDayMs);
+    w.s.median_age_days = median_of(ages);
+    w.set(Signal::kYoungAccount, clip01((90 - w.s.median_age_days) / 80));
+    w.reason(Signal::kYoungAccount) = fmt::format(
+        "account was {:.0f} days old when posting (median)", std::max(0.0, w.s.median_age_days));
+  }
+}
+
+// Handle and profile: a machine-made handle, an empty or shared description, a shared
+// display name.
+void identity_signals(const SignalInputs& in, std::size_t a, AccountWork& w) {
+  const Dataset& data = in.data;
+  double hp = handle_pattern_score(data.account_handle[a]);
+  w.set(Signal::kHandlePattern, hp);
+  if (hp == hp)
+    w.reason(Signal::kHandlePattern) = fmt::format(
+        "handle '{}' looks machine-made (name + digit run or random)", data.account_handle[a]);
+
+  const ProfileKeys& p = in.profiles;
+  bool bios = p.platform_has_bio.at(std::string(data.account_platform[a]));
+  double v = kNaN;
+  std::string& why = w.reason(Signal::kProfile);
+  if (bios) {
+    v = 0;
+    if (data.account_description[a].empty()) {
+      v = 0.4;
+      why = "empty profile description";
+    } else if (p.bio_hash[a] != 0 && p.bio_count.at(p.bio_hash[a]) >= 2) {
+      int others = p.bio_count.at(p.bio_hash[a]) - 1;
+      v = others >= 2 ? 1.0 : 0.7;
+      why = fmt::format("profile description shared with {} other account{}", others,
+                        others == 1 ? "" : "s");
+    }
+  }
+  if (p.name_hash[a] != 0) {
+    int others = p.name_count.at(p.name_hash[a]) - 1;
+    if (v != v) v = 0;
+    if (others >= 2 && v < 0.6) {
+      v = 0.6;
+      why = fmt::format("display name shared with {} other accounts", others);
+    }
+  }
+  w.set(Signal::kProfile, v);
+}
+
+// Posting rate, gaps and office hours, from the account's post times (ascending).
+void timing_signals(const SignalOptions& opt, const std::vector<TimeMs>& times, AccountWork& w) {
+  AccountSignals& s = w.s;
+  if (!times.empty()) {
+    double span_days = std::max(1.0, static_cast<double>(times.back() - times.front()) / kDayMs);
+    s.posts_per_day = static_cast<double>(times.size()) / span_days;
+    w.set(Signal::kPostingRate, clip01((s.posts_per_day - 30) / 90));
+    w.reason(Signal::kPostingRate) = fmt::format("posts {:.0f} times a day", s.posts_per_day);
+  }
+  if (static_cast<int>(times.size()) >= opt.min_posts_timing) {
+    s.burstiness = burstiness(times);
+    w.set(Signal::kRegularGaps, clip01(-s.burstiness / 0.6));
+    w.reason(Signal::kRegularGaps) =
+        fmt::format("clockwork posting (gap burstiness {:.2f})", s.burstiness);
+    // Entropy of log2-binned gaps (seconds), normalized by the most the sample allows.
+    std::array<int, 40> hist{};
+    for (std::size_t i = 1; i < times.size(); ++i) {
+      double g = static_cast<double>(times[i] - times[i - 1]) / 1000.0;
+      int b = static_cast<int>(std::floor(std::log2(g + 1)));
+      hist[static_cast<std::size_t>(std::clamp(b, 0, 39))]++;
+    }
+    double n = static_cast<double>(times.size() - 1), h = 0;
+    for (int k : hist)
+      if (k > 0) h -= (k / n) * std::log2(k / n);
+    double hmax = std::log2(std::min(n, 24.0));
+    s.gap_entropy = hmax > 0 ? h / hmax : 0;
+    w.set(Signal::kGapEntropy, clip01((0.5 - s.gap_entropy) / 0.4));
+    w.reason(Signal::kGapEntropy) =
+        fmt::format("inter-post gaps of little variety (entropy {:.2f})", s.gap_entropy);
+  }
+  if (static_cast<int>(times.size()) >= opt.min_posts_office) {
+    OfficeHoursFit f = fit_office_hours(times);
+    s.office_fraction = f.fraction;
+    s.office_offset_minutes = f.offset_minutes;
+    s.lunch_dip = f.lunch_dip;
+    double v = clip01((f.fraction - 0.55) / 0.3) * (0.6 + 0.4 * clip01(f.lunch_dip / 0.5));
+    w.set(Signal::kOfficeHours, v);
+    w.reason(Signal::kOfficeHours) = fmt::format(
+        "posts {} within office hours of UTC{}{}", percent(f.fraction),
+        format_utc_offset(f.offset_minutes), f.lunch_dip >= 0.5 ? " with a lunch pause" : "");
+  }
+}
+
+// Forwards and copies: the share of posts that are forwards, and of own texts that other
+// accounts also posted.
+void sharing_signals(const SignalInputs& in, std::span<const std::uint32_t> posts, AccountWork& w) {
+  const SignalOptions& opt = in.opt;
+  if (static_cast<int>(posts.size()) < opt.min_posts_share) return;
+  const DuplicateKeys& dk = in.duplicates;
+  std::size_t fwd = 0, eligible = 0, dup = 0;
+  for (std::uint32_t m : posts) {
+    if (!in.data.msg_shares[m].empty()) ++fwd;
+    if (dk.key_hash[m] != 0) {
+      ++eligible;
+      if (dk.key_owner.at(dk.key_hash[m]) == kNoAccount) ++dup;
+    }
+  }
+  AccountSignals& s = w.s;
+  s.forward_share = static_cast<double>(fwd) / static_cast<double>(posts.size());
+  w.set(Signal::kForwardShare, clip01((s.forward_share - 0.6) / 0.35));
+  w.reason(Signal::kForwardShare) =
+      fmt::format("{} of posts are forwards/retweets", percent(s.forward_share));
+  if (static_cast<int>(eligible) >= opt.min_posts_share) {
+    s.duplicate_share = static_cast<double>(dup) / static_cast<double>(eligible);
+    w.set(Signal::kDuplicateShare, clip01((s.duplicate_share - 0.2) / 0.5));
+    w.reason(Signal::kDuplicateShare) = fmt::format(
+        "{} of posts repeat text other accounts also posted", percent(s.duplicate_share));
+  }
+}
+
+// Followers and channel views: follows many but followed by few; a channel whose posts are
+// seen by few of its subscribers.
+void audience_signals(const Dataset& data, std::size_t a, std::span<const std::uint32_t> posts,
+                      AccountWork& w) {
+  AccountSignals& s = w.s;
+  const std::string_view kind = data.account_kind[a];
+  const std::int64_t followers = data.account_followers[a], following = data.account_following[a];
+  if (kind != "channel" && kind != "group" && followers >= 0 && following >= 0) {
+    s.follower_ratio = static_cast<double>(followers + 1) / static_cast<double>(following + 1);
+    double v = following >= 50 ? clip01((-std::log10(s.follower_ratio) - 0.5) / 1.0) : 0;
+    w.set(Signal::kFollowerRatio, v);
+    w.reason(Signal::kFollowerRatio) =
+        fmt::format("follows {} accounts, followed by {}", following, followers);
+  }
+  if (kind == "channel" && followers > 0) {
+    double views = 0;
+    int with_views = 0;
+    for (std::uint32_t m : posts)
+      if (data.msg_views[m] >= 0) {
+        views += static_cast<double>(data.msg_views[m]);
+        ++with_views;
+      }
+    if (with_views >= 3) {
+      s.channel_err = views / with_views / static_cast<double>(followers) * 100;
+      w.set(Signal::kChannelErr, clip01((10 - s.channel_err) / 8));
+      w.reason(Signal::kChannelErr) = fmt::format(
+          "posts are seen by {:.1f}% of its {} subscribers (ERR)", s.channel_err, followers);
+    }
+  }
+}
+
+// Combine: noisy-OR over the available signals into the account's score, and the reasons of
+// the strongest contributions. Leaves both alone when no signal is available.
+void combine(const SignalOptions& opt, const AccountWork& w, double& score, std::string& reasons) {
+  double keep = 1;
+  bool any = false;
+  std::vector<std::pair<double, int>> contrib;
+  for (int k = 0; k < kSignalCount; ++k) {
+    double v = w.s.score[static_cast<std::size_t>(k)];
+    if (v != v) continue;
+    any = true;
+    double c = std::clamp(opt.strength[static_cast<std::size_t>(k)], 0.0, 1.0) * v;
+    keep *= 1 - c;
+    if (c >= opt.reason_min_contribution) contrib.emplace_back(c, k);
+  }
+  if (!any) return;
+  score = 1 - keep;
+  std::stable_sort(contrib.begin(), contrib.end(),
+                   [](const auto& x, const auto& y) { return x.first > y.first; });
+  for (std::size_t i = 0; i < contrib.size() && static_cast<int>(i) < opt.reasons_per_account;
+       ++i) {
+    if (!reasons.empty()) reasons += "; ";
+    reasons += w.why[static_cast<std::size_t>(contrib[i].second)];
+  }
+}
+
+}  // namespace
+
+Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& opt) {
+  const std::size_t na = data.accounts();
   SignalTable table;
   table.options = opt;
   table.accounts.assign(na, AccountSignals{});
@@ -167,258 +490,30 @@ Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& op
   table.reasons.assign(na, std::string());
   for (auto& a : table.accounts) a.score.fill(kNaN);
 
-  // Messages per account (CSR), in time order because the dataset is sorted by time.
-  std::vector<std::uint32_t> start(na + 1, 0);
-  for (std::size_t m = 0; m < nm; ++m)
-    if (data.msg_account[m] != kNoAccount) ++start[data.msg_account[m] + 1];
-  std::partial_sum(start.begin(), start.end(), start.begin());
-  std::vector<std::uint32_t> msgs(start[na]);
-  {
-    std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
-    for (std::size_t m = 0; m < nm; ++m)
-      if (data.msg_account[m] != kNoAccount)
-        msgs[fill[data.msg_account[m]]++] = static_cast<std::uint32_t>(m);
-  }
-
-  // Exact-key duplicates across accounts: key hash -> first account, or kNoAccount once two
-  // different accounts posted it.
-  std::vector<std::uint64_t> key_hash(nm, 0);
-  std::unordered_map<std::uint64_t, std::uint32_t> key_owner;
-  {
-    std::string key;
-    for (std::size_t m = 0; m < nm; ++m) {
-      if (data.msg_account[m] == kNoAccount || !data.msg_shares[m].empty()) continue;
-      normalize_key(data.msg_text[m], {}, key);
-      if (key.size() < opt.min_duplicate_key_bytes) continue;
-      std::uint64_t h = XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed);
-      if (h == 0) h = 1;
-      key_hash[m] = h;
-      auto [it, fresh] = key_owner.emplace(h, data.msg_account[m]);
-      if (!fresh && it->second != data.msg_account[m]) it->second = kNoAccount;
-    }
-  }
-
-  // Creation bursts.
-  std::vector<TimeMs> created;
-  for (std::size_t a = 0; a < na; ++a)
-    if (data.account_created_at[a] != kNoTime) created.push_back(data.account_created_at[a]);
-  std::sort(created.begin(), created.end());
-  const double window_ms = opt.burst_window_days * static_cast<double>(kDayMs);
-  double expected_in_window = 0;
-  if (created.size() >= 2) {
-    double span = std::max(static_cast<double>(created.back() - created.front()),
-                           static_cast<double>(kDayMs));
-    expected_in_window = static_cast<double>(created.size()) * window_ms / span;
-  }
-
-  // Profiles: do the platform's records carry descriptions at all?
-  std::unordered_map<std::string, bool> platform_has_bio;
-  std::unordered_map<std::uint64_t, int> bio_count, name_count;
-  std::vector<std::uint64_t> bio_hash(na, 0), name_hash(na, 0);
-  {
-    std::string key;
-    for (std::size_t a = 0; a < na; ++a) {
-      auto& has = platform_has_bio[std::string(data.account_platform[a])];
-      if (!data.account_description[a].empty()) {
-        has = true;
-        normalize_key(data.account_description[a], {}, key);
-        if (!key.empty()) {
-          bio_hash[a] = XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed) | 1;
-          ++bio_count[bio_hash[a]];
-        }
-      }
-      if (!data.account_display_name[a].empty()) {
-        normalize_key(data.account_display_name[a], {}, key);
-        if (!key.empty()) {
-          name_hash[a] = XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed) | 1;
-          ++name_count[name_hash[a]];
-        }
-      }
-    }
-  }
+  const AccountMessages messages = messages_by_account(data);
+  const DuplicateKeys duplicates = duplicate_keys(data, opt);
+  const CreationTimes creation = creation_times(data, opt);
+  const ProfileKeys profiles = profile_keys(data);
+  const SignalInputs in{data, opt, messages, duplicates, creation, profiles};
 
   std::vector<TimeMs> times;
   std::vector<double> ages;
   for (std::size_t a = 0; a < na; ++a) {
-    AccountSignals& s = table.accounts[a];
-    auto set = [&](Signal sig, double v) { s.score[static_cast<int>(sig)] = v; };
-    std::vector<std::string> why(kSignalCount);
-    const std::uint32_t* mb = msgs.data() + start[a];
-    const std::size_t posts = start[a + 1] - start[a];
-
+    AccountWork w{table.accounts[a]};
+    const std::span<const std::uint32_t> posts = messages.of(a);
     times.clear();
-    for (std::size_t i = 0; i < posts; ++i)
-      if (data.msg_time[mb[i]] != kNoTime) times.push_back(data.msg_time[mb[i]]);
+    for (std::uint32_t m : posts)
+      if (data.msg_time[m] != kNoTime) times.push_back(data.msg_time[m]);
     for (TimeMs t : times) {
-      s.hour_profile[static_cast<std::size_t>((floor_div(t, 3'600'000) % 24 + 24) % 24)]++;
-      s.weekday_profile[static_cast<std::size_t>(weekday_of(t))]++;
+      w.s.hour_profile[static_cast<std::size_t>((floor_div(t, 3'600'000) % 24 + 24) % 24)]++;
+      w.s.weekday_profile[static_cast<std::size_t>(weekday_of(t))]++;
     }
-
-    // Creation burst and age at posting.
-    TimeMs c = data.account_created_at[a];
-    if (c != kNoTime) {
-      auto lo =
-          std::lower_bound(created.begin(), created.end(), c - static_cast<TimeMs>(window_ms / 2));
-      auto hi =
-          std::upper_bound(created.begin(), created.end(), c + static_cast<TimeMs>(window_ms / 2));
-      int n = static_cast<int>(hi - lo);
-      s.burst_accounts = n;
-      double ratio = n / std::max(expected_in_window, 1.0);
-      double v = n >= opt.burst_min_accounts ? clip01((std::log2(ratio) - 2) / 3) : 0;
-      set(Signal::kCreationBurst, v);
-      why[0] = fmt::format("created in a burst of {} accounts within {:g} days", n,
-                           opt.burst_window_days);
-      if (!times.empty()) {
-        ages.clear();
-        for (TimeMs t : times) ages.push_back(static_cast<double>(t - c) / kDayMs);
-        s.median_age_days = median_of(ages);
-        set(Signal::kYoungAccount, clip01((90 - s.median_age_days) / 80));
-        why[1] = fmt::format("account was {:.0f} days old when posting (median)",
-                             std::max(0.0, s.median_age_days));
-      }
-    }
-
-    // Handle.
-    double hp = handle_pattern_score(data.account_handle[a]);
-    set(Signal::kHandlePattern, hp);
-    if (hp == hp)
-      why[2] = fmt::format("handle '{}' looks machine-made (name + digit run or random)",
-                           data.account_handle[a]);
-
-    // Profile.
-    {
-      bool bios = platform_has_bio[std::string(data.account_platform[a])];
-      double v = kNaN;
-      if (bios) {
-        v = 0;
-        if (data.account_description[a].empty()) {
-          v = 0.4;
-          why[3] = "empty profile description";
-        } else if (bio_hash[a] != 0 && bio_count[bio_hash[a]] >= 2) {
-          int others = bio_count[bio_hash[a]] - 1;
-          v = others >= 2 ? 1.0 : 0.7;
-          why[3] = fmt::format("profile description shared with {} other account{}", others,
-                               others == 1 ? "" : "s");
-        }
-      }
-      if (name_hash[a] != 0) {
-        int others = name_count[name_hash[a]] - 1;
-        if (v != v) v = 0;
-        if (others >= 2 && v < 0.6) {
-          v = 0.6;
-          why[3] = fmt::format("display name shared with {} other accounts", others);
-        }
-      }
-      set(Signal::kProfile, v);
-    }
-
-    // Posting rate and gaps.
-    if (!times.empty()) {
-      double span_days = std::max(1.0, static_cast<double>(times.back() - times.front()) / kDayMs);
-      s.posts_per_day = static_cast<double>(times.size()) / span_days;
-      set(Signal::kPostingRate, clip01((s.posts_per_day - 30) / 90));
-      why[4] = fmt::format("posts {:.0f} times a day", s.posts_per_day);
-    }
-    if (static_cast<int>(times.size()) >= opt.min_posts_timing) {
-      s.burstiness = burstiness(times);
-      set(Signal::kRegularGaps, clip01(-s.burstiness / 0.6));
-      why[5] = fmt::format("clockwork posting (gap burstiness {:.2f})", s.burstiness);
-      // Entropy of log2-binned gaps (seconds), normalized by the most the sample allows.
-      std::array<int, 40> hist{};
-      for (std::size_t i = 1; i < times.size(); ++i) {
-        double g = static_cast<double>(times[i] - times[i - 1]) / 1000.0;
-        int b = static_cast<int>(std::floor(std::log2(g + 1)));
-        hist[static_cast<std::size_t>(std::clamp(b, 0, 39))]++;
-      }
-      double n = static_cast<double>(times.size() - 1), h = 0;
-      for (int k : hist)
-        if (k > 0) h -= (k / n) * std::log2(k / n);
-      double hmax = std::log2(std::min(n, 24.0));
-      s.gap_entropy = hmax > 0 ? h / hmax : 0;
-      set(Signal::kGapEntropy, clip01((0.5 - s.gap_entropy) / 0.4));
-      why[6] = fmt::format("inter-post gaps of little variety (entropy {:.2f})", s.gap_entropy);
-    }
-    if (static_cast<int>(times.size()) >= opt.min_posts_office) {
-      OfficeHoursFit f = fit_office_hours(times);
-      s.office_fraction = f.fraction;
-      s.office_offset_minutes = f.offset_minutes;
-      s.lunch_dip = f.lunch_dip;
-      double v = clip01((f.fraction - 0.55) / 0.3) * (0.6 + 0.4 * clip01(f.lunch_dip / 0.5));
-      set(Signal::kOfficeHours, v);
-      why[7] = fmt::format("posts {} within office hours of UTC{}{}", percent(f.fraction),
-                           format_utc_offset(f.offset_minutes),
-                           f.lunch_dip >= 0.5 ? " with a lunch pause" : "");
-    }
-
-    // Forwards and copies.
-    if (static_cast<int>(posts) >= opt.min_posts_share) {
-      std::size_t fwd = 0, eligible = 0, dup = 0;
-      for (std::size_t i = 0; i < posts; ++i) {
-        std::uint32_t m = mb[i];
-        if (!data.msg_shares[m].empty()) ++fwd;
-        if (key_hash[m] != 0) {
-          ++eligible;
-          if (key_owner[key_hash[m]] == kNoAccount) ++dup;
-        }
-      }
-      s.forward_share = static_cast<double>(fwd) / static_cast<double>(posts);
-      set(Signal::kForwardShare, clip01((s.forward_share - 0.6) / 0.35));
-      why[8] = fmt::format("{} of posts are forwards/retweets", percent(s.forward_share));
-      if (static_cast<int>(eligible) >= opt.min_posts_share) {
-        s.duplicate_share = static_cast<double>(dup) / static_cast<double>(eligible);
-        set(Signal::kDuplicateShare, clip01((s.duplicate_share - 0.2) / 0.5));
-        why[9] = fmt::format("{} of posts repeat text other accounts also posted",
-                             percent(s.duplicate_share));
-      }
-    }
-
-    // Followers and channel views.
-    const std::string_view kind = data.account_kind[a];
-    const std::int64_t followers = data.account_followers[a], following = data.account_following[a];
-    if (kind != "channel" && kind != "group" && followers >= 0 && following >= 0) {
-      s.follower_ratio = static_cast<double>(followers + 1) / static_cast<double>(following + 1);
-      double v = following >= 50 ? clip01((-std::log10(s.follower_ratio) - 0.5) / 1.0) : 0;
-      set(Signal::kFollowerRatio, v);
-      why[10] = fmt::format("follows {} accounts, followed by {}", following, followers);
-    }
-    if (kind == "channel" && followers > 0) {
-      double views = 0;
-      int with_views = 0;
-      for (std::size_t i = 0; i < posts; ++i)
-        if (data.msg_views[mb[i]] >= 0) {
-          views += static_cast<double>(data.msg_views[mb[i]]);
-          ++with_views;
-        }
-      if (with_views >= 3) {
-        s.channel_err = views / with_views / static_cast<double>(followers) * 100;
-        set(Signal::kChannelErr, clip01((10 - s.channel_err) / 8));
-        why[11] = fmt::format("posts are seen by {:.1f}% of its {} subscribers (ERR)",
-                              s.channel_err, followers);
-      }
-    }
-
-    // Combine: noisy-OR over the available signals.
-    double keep = 1;
-    bool any = false;
-    std::vector<std::pair<double, int>> contrib;
-    for (int k = 0; k < kSignalCount; ++k) {
-      double v = s.score[static_cast<std::size_t>(k)];
-      if (v != v) continue;
-      any = true;
-      double w = std::clamp(opt.strength[static_cast<std::size_t>(k)], 0.0, 1.0) * v;
-      keep *= 1 - w;
-      if (w >= opt.reason_min_contribution) contrib.emplace_back(w, k);
-    }
-    if (!any) continue;
-    table.score[a] = 1 - keep;
-    std::stable_sort(contrib.begin(), contrib.end(),
-                     [](const auto& x, const auto& y) { return x.first > y.first; });
-    std::string& r = table.reasons[a];
-    for (std::size_t i = 0; i < contrib.size() && static_cast<int>(i) < opt.reasons_per_account;
-         ++i) {
-      if (!r.empty()) r += "; ";
-      r += why[static_cast<std::size_t>(contrib[i].second)];
-    }
+    creation_signals(in, a, times, ages, w);
+    identity_signals(in, a, w);
+    timing_signals(opt, times, w);
+    sharing_signals(in, posts, w);
+    audience_signals(data, a, posts, w);
+    combine(opt, w, table.score[a], table.reasons[a]);
   }
   return table;
 }

@@ -188,7 +188,8 @@ Cells account_cells(const Dataset& d, const std::vector<MessageStance>& stance,
     for (std::size_t k = 0; k < nactors; ++k)
       if (stance[m].support >> k & 1)
         for (std::uint32_t b : msg_bins)
-          for (int i = 0; i < kQ; ++i) out.fixed[k * nbins + b][static_cast<std::size_t>(i)] += q[static_cast<std::size_t>(i)];
+          for (int i = 0; i < kQ; ++i)
+            out.fixed[k * nbins + b][static_cast<std::size_t>(i)] += q[static_cast<std::size_t>(i)];
   }
   std::partial_sum(start.begin(), start.end(), start.begin());
   by_account.resize(start[na]);
@@ -202,69 +203,70 @@ Cells account_cells(const Dataset& d, const std::vector<MessageStance>& stance,
   constexpr std::size_t kBlock = 512;
   const std::size_t blocks = (na + kBlock - 1) / kBlock;
   std::vector<std::vector<AccountCell>> per_block(blocks);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, blocks, 1),
-                    [&](const tbb::blocked_range<std::size_t>& r) {
-    struct Act {
-      std::uint32_t cell, message;
-      bool support;
-    };
-    std::vector<Act> acts;
-    std::vector<std::uint32_t> mb;
-    for (std::size_t blk = r.begin(); blk < r.end(); ++blk) {
-      std::vector<AccountCell>& cells = per_block[blk];
-      for (std::size_t a = blk * kBlock; a < std::min(na, (blk + 1) * kBlock); ++a) {
-        acts.clear();
-        for (std::uint32_t i = start[a]; i < start[a + 1]; ++i) {
-          const std::uint32_t m = by_account[i];
-          bins.of(d.msg_time[m], mb);
-          for (std::size_t k = 0; k < nactors; ++k) {
-            const bool sup = stance[m].support >> k & 1, opp = stance[m].opposition >> k & 1;
-            if (!sup && !opp) continue;
-            for (std::uint32_t b : mb)
-              acts.push_back({static_cast<std::uint32_t>(k * nbins + b), m, sup});
-          }
-        }
-        std::sort(acts.begin(), acts.end(), [](const Act& x, const Act& y) {
-          return x.cell != y.cell ? x.cell < y.cell : x.message < y.message;
-        });
-        for (std::size_t i = 0; i < acts.size();) {
-          const std::uint32_t cell = acts[i].cell;
-          const bool source = source_mask[a] >> (cell / nbins) & 1;
-          QVec q{};
-          std::uint32_t support = 0, opposition = 0, own_support = 0, own_opposition = 0;
-          for (; i < acts.size() && acts[i].cell == cell; ++i) {
-            const std::uint32_t m = acts[i].message;
-            const bool own = d.msg_shares[m].empty();
-            if (acts[i].support) {
-              const QVec mq = message_quantities(d, m);
-              for (int j = 0; j < kQ; ++j) q[static_cast<std::size_t>(j)] += mq[static_cast<std::size_t>(j)];
-              ++support;
-              own_support += own;
-            } else {
-              ++opposition;
-              own_opposition += own;
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, blocks, 1), [&](const tbb::blocked_range<std::size_t>& r) {
+        struct Act {
+          std::uint32_t cell, message;
+          bool support;
+        };
+        std::vector<Act> acts;
+        std::vector<std::uint32_t> mb;
+        for (std::size_t blk = r.begin(); blk < r.end(); ++blk) {
+          std::vector<AccountCell>& cells = per_block[blk];
+          for (std::size_t a = blk * kBlock; a < std::min(na, (blk + 1) * kBlock); ++a) {
+            acts.clear();
+            for (std::uint32_t i = start[a]; i < start[a + 1]; ++i) {
+              const std::uint32_t m = by_account[i];
+              bins.of(d.msg_time[m], mb);
+              for (std::size_t k = 0; k < nactors; ++k) {
+                const bool sup = stance[m].support >> k & 1, opp = stance[m].opposition >> k & 1;
+                if (!sup && !opp) continue;
+                for (std::uint32_t b : mb)
+                  acts.push_back({static_cast<std::uint32_t>(k * nbins + b), m, sup});
+              }
+            }
+            std::sort(acts.begin(), acts.end(), [](const Act& x, const Act& y) {
+              return x.cell != y.cell ? x.cell < y.cell : x.message < y.message;
+            });
+            for (std::size_t i = 0; i < acts.size();) {
+              const std::uint32_t cell = acts[i].cell;
+              const bool source = source_mask[a] >> (cell / nbins) & 1;
+              QVec q{};
+              std::uint32_t support = 0, opposition = 0, own_support = 0, own_opposition = 0;
+              for (; i < acts.size() && acts[i].cell == cell; ++i) {
+                const std::uint32_t m = acts[i].message;
+                const bool own = d.msg_shares[m].empty();
+                if (acts[i].support) {
+                  const QVec mq = message_quantities(d, m);
+                  for (int j = 0; j < kQ; ++j)
+                    q[static_cast<std::size_t>(j)] += mq[static_cast<std::size_t>(j)];
+                  ++support;
+                  own_support += own;
+                } else {
+                  ++opposition;
+                  own_opposition += own;
+                }
+              }
+              // The majority rule; every message of a source is a support act, so a source that
+              // posted in the period always passes it.
+              const bool visible = support > opposition;
+              const bool own_words = source ? support > 0 : own_support > own_opposition;
+              const bool main = definition == SupporterDefinition::kVisible ? visible : own_words;
+              q[kAccounts] = main;
+              q[kAccountsOther] = definition == SupporterDefinition::kVisible ? own_words : visible;
+              if (main) {
+                if (source)
+                  q[kSources] = 1;
+                else if (own_support > 0)
+                  q[kOwnWords] = 1;
+                else
+                  q[kRepostsOnly] = 1;
+              }
+              if (support > 0) cells.push_back({static_cast<std::uint32_t>(a), cell, q});
             }
           }
-          // The majority rule; every message of a source is a support act, so a source that
-          // posted in the period always passes it.
-          const bool visible = support > opposition;
-          const bool own_words = source ? support > 0 : own_support > own_opposition;
-          const bool main = definition == SupporterDefinition::kVisible ? visible : own_words;
-          q[kAccounts] = main;
-          q[kAccountsOther] = definition == SupporterDefinition::kVisible ? own_words : visible;
-          if (main) {
-            if (source)
-              q[kSources] = 1;
-            else if (own_support > 0)
-              q[kOwnWords] = 1;
-            else
-              q[kRepostsOnly] = 1;
-          }
-          if (support > 0) cells.push_back({static_cast<std::uint32_t>(a), cell, q});
         }
-      }
-    }
-  });
+      });
   std::size_t total = 0;
   for (const auto& b : per_block) total += b.size();
   out.accounts.reserve(total);
@@ -292,14 +294,14 @@ struct Units {
 // supporting member, and every inauthentic cluster as a unit that contributes nothing.
 // `keep_cell`, when not empty, restricts the entries to the cells it marks.
 Units build_units(const Cells& cells, const std::vector<std::uint8_t>& active,
-                  const ClusterAssignment& assign, std::span<const double> score,
-                  double threshold, ClusterTreatment undetermined,
-                  const std::vector<std::uint8_t>& keep_cell) {
+                  const ClusterAssignment& assign, std::span<const double> score, double threshold,
+                  ClusterTreatment undetermined, const std::vector<std::uint8_t>& keep_cell) {
   const std::size_t accounts = active.size();
   // The significant cluster an account counts through (-1: it counts as itself), and how.
   auto treatment_of = [&](std::int32_t c) {
     const auto i = static_cast<std::size_t>(c);
-    ClusterTreatment t = i < assign.treatment.size() ? assign.treatment[i] : ClusterTreatment::kOneVoice;
+    ClusterTreatment t =
+        i < assign.treatment.size() ? assign.treatment[i] : ClusterTreatment::kOneVoice;
     return t == ClusterTreatment::kOneVoice ? undetermined : t;
   };
   auto cluster_of = [&](std::size_t a) -> std::int32_t {
@@ -344,7 +346,8 @@ Units build_units(const Cells& cells, const std::vector<std::uint8_t>& active,
       ++count[static_cast<std::size_t>(unit_of[e.account]) + 1];
     } else {
       auto& [sum, n] = cluster_cells[{static_cast<std::uint32_t>(unit_of[e.account]), e.cell}];
-      for (int k = 0; k < kQ; ++k) sum[static_cast<std::size_t>(k)] += e.q[static_cast<std::size_t>(k)];
+      for (int k = 0; k < kQ; ++k)
+        sum[static_cast<std::size_t>(k)] += e.q[static_cast<std::size_t>(k)];
       ++n;
     }
   }
@@ -364,7 +367,8 @@ Units build_units(const Cells& cells, const std::vector<std::uint8_t>& active,
     const auto& [sum, n] = v;
     QVec q{};
     for (int k = 0; k < kQ; ++k)
-      if (!is_account_count(k)) q[static_cast<std::size_t>(k)] = sum[static_cast<std::size_t>(k)] / n;
+      if (!is_account_count(k))
+        q[static_cast<std::size_t>(k)] = sum[static_cast<std::size_t>(k)] / n;
     // The cluster is one voice; its routes are its supporting members' shares.
     q[kAccounts] = sum[kAccounts] > 0 ? 1 : 0;
     q[kAccountsOther] = sum[kAccountsOther] > 0 ? 1 : 0;
@@ -580,7 +584,8 @@ std::vector<QVec> unit_sums(const Cells& cells, const Units& units,
 std::vector<QVec> raw_sums(const Cells& cells, const ClusterAssignment& main) {
   std::vector<QVec> raw = cells.fixed;
   for (const AccountCell& e : cells.accounts)
-    for (int i = 0; i < kQ; ++i) raw[e.cell][static_cast<std::size_t>(i)] += e.q[static_cast<std::size_t>(i)];
+    for (int i = 0; i < kQ; ++i)
+      raw[e.cell][static_cast<std::size_t>(i)] += e.q[static_cast<std::size_t>(i)];
   for (const AccountCell& e : cells.accounts) {
     if (e.account >= main.cluster_of_account.size()) continue;
     const std::int32_t c = main.cluster_of_account[e.account];
@@ -615,8 +620,8 @@ Classifications reasonable_classifications(std::size_t scenarios, const Estimate
   if (thresholds.empty()) thresholds.push_back(opt.score_threshold);
   for (std::size_t s = 0; s < scenarios; ++s)
     for (double t : thresholds)
-      for (ClusterTreatment u : {ClusterTreatment::kOneVoice, ClusterTreatment::kDiscount,
-                                 ClusterTreatment::kKeep})
+      for (ClusterTreatment u :
+           {ClusterTreatment::kOneVoice, ClusterTreatment::kDiscount, ClusterTreatment::kKeep})
         out.all.push_back({s, t, u});
   return out;
 }
@@ -723,7 +728,8 @@ struct SourceFigures {
   std::vector<double> err_num, err_den;       // per cell
 };
 
-SourceFigures source_figures(const EstimateContext& ctx, const std::vector<double>& citation_index) {
+SourceFigures source_figures(const EstimateContext& ctx,
+                             const std::vector<double>& citation_index) {
   const Dataset& d = ctx.d;
   const std::size_t na = d.accounts(), nm = d.messages(), nactors = ctx.nactors;
   const std::vector<std::uint64_t>& source_mask = ctx.source_mask;
@@ -771,23 +777,28 @@ SourceFigures source_figures(const EstimateContext& ctx, const std::vector<doubl
 // support.csv's rows of bins [b0, b1) (loaded in `reps`, with the bin before b0 when growth
 // needs it), every actor.
 void add_support_rows(const EstimateContext& ctx, const std::vector<QVec>& raw,
-                      const std::vector<QVec>& adj, const SourceFigures& sources,
-                      Replicates& reps, std::size_t b0, std::size_t b1, Estimate& est) {
+                      const std::vector<QVec>& adj, const SourceFigures& sources, Replicates& reps,
+                      std::size_t b0, std::size_t b1, Estimate& est) {
   static constexpr std::pair<const char*, int> kAdditive[] = {
-      {"accounts", kAccounts},          {"accounts_sources", kSources},
-      {"accounts_own_words", kOwnWords}, {"accounts_reposts_only", kRepostsOnly},
+      {"accounts", kAccounts},
+      {"accounts_sources", kSources},
+      {"accounts_own_words", kOwnWords},
+      {"accounts_reposts_only", kRepostsOnly},
       {"accounts_undetermined", kUndetermined},
-      {"messages", kMessages},          {"views", kViews},
-      {"forwards", kForwards},          {"reactions", kReactions},
-      {"replies", kReplies},            {"engagement", kEngagement}};
+      {"messages", kMessages},
+      {"views", kViews},
+      {"forwards", kForwards},
+      {"reactions", kReactions},
+      {"replies", kReplies},
+      {"engagement", kEngagement}};
   const std::size_t nactors = ctx.nactors;
   const Bins& bins = ctx.bins;
   auto cell_of = [&](std::size_t actor, std::size_t bin) { return ctx.cell_of(actor, bin); };
   auto interval = [&](auto&& f) { return reps.interval(f); };
   auto add_row = [&](std::size_t k, std::size_t b, std::string metric, double raw_v, double adj_v,
                      std::pair<double, double> ci) {
-    est.rows.push_back({ctx.in.actors->actors[k].name, bins.bins[b].label, std::move(metric),
-                        raw_v, adj_v, ci.first, ci.second});
+    est.rows.push_back({ctx.in.actors->actors[k].name, bins.bins[b].label, std::move(metric), raw_v,
+                        adj_v, ci.first, ci.second});
   };
   const std::pair<double, double> no_ci{kNaN, kNaN};
   for (std::size_t k = 0; k < nactors; ++k) {
@@ -820,8 +831,7 @@ void add_support_rows(const EstimateContext& ctx, const std::vector<QVec>& raw,
       if (sources.has_subscribers[k])
         add_row(k, b, "subscribers", sources.subscribers[k], kNaN, no_ci);
       if (sources.err_den[cell] > 0)
-        add_row(k, b, "err", ratio_pct(sources.err_num[cell], sources.err_den[cell]), kNaN,
-                no_ci);
+        add_row(k, b, "err", ratio_pct(sources.err_num[cell], sources.err_den[cell]), kNaN, no_ci);
       if (bins.bins[b].period == "all") {
         add_row(k, b, "citation_index", sources.citation[k], kNaN, no_ci);
       } else if (b > 0 && bins.bins[b - 1].period == bins.bins[b].period) {
@@ -954,9 +964,8 @@ std::vector<std::string> assumptions(const EstimateOptions& opt, const ClusterAs
                   "crowd responding to the same posts) count as themselves; each of the {} "
                   "cluster{} whose verdict is undetermined counts as one voice, with the messages "
                   "and engagement of its average member.",
-                  inauthentic_clusters, inauthentic_clusters == 1 ? "" : "s",
-                  opt.score_threshold, undetermined_clusters,
-                  undetermined_clusters == 1 ? "" : "s"),
+                  inauthentic_clusters, inauthentic_clusters == 1 ? "" : "s", opt.score_threshold,
+                  undetermined_clusters, undetermined_clusters == 1 ? "" : "s"),
       opt.sample
           ? fmt::format(
                 "Ranges are {:g}% intervals over {} replicates that each take one of the {} "
@@ -1001,8 +1010,8 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
   std::vector<std::uint8_t> active(na, 0);
   for (std::size_t m = 0; m < nm; ++m)
     if (d.msg_account[m] != kNoAccount) active[d.msg_account[m]] = 1;
-  const EstimateContext ctx{in,    opt,    d, scenarios, bins, cells, active, matcher->source_masks(),
-                            nactors, bins.size()};
+  const EstimateContext ctx{
+      in, opt, d, scenarios, bins, cells, active, matcher->source_masks(), nactors, bins.size()};
 
   // Raw sums, and the adjusted sums of the main classification.
   const std::vector<QVec> raw = raw_sums(cells, scenarios[0]);
@@ -1066,9 +1075,9 @@ Status write_support_csv(const Estimate& e, const std::filesystem::path& path) {
 Status write_sensitivity_csv(const Estimate& e, const std::filesystem::path& path) {
   std::string out = "actor,scenario,score_threshold,accounts,messages,engagement\r\n";
   for (const SensitivityRow& r : e.sensitivity)
-    out += csv_field(r.actor) + ',' + csv_field(r.scenario) + ',' +
-           csv_number(r.score_threshold) + ',' + csv_number(r.accounts) + ',' +
-           csv_number(r.messages) + ',' + csv_number(r.engagement) + "\r\n";
+    out += csv_field(r.actor) + ',' + csv_field(r.scenario) + ',' + csv_number(r.score_threshold) +
+           ',' + csv_number(r.accounts) + ',' + csv_number(r.messages) + ',' +
+           csv_number(r.engagement) + "\r\n";
   return write_output_file(path, out);
 }
 

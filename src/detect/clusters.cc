@@ -221,12 +221,11 @@ Status build_clusters(const Dataset& d, const DetectOptions& opt, DetectionResul
         const std::uint32_t* w = r.null_weights.data() + std::size_t{row} * replicates;
         for (std::size_t x = 0; x < replicates; ++x) sums[x] += w[x];
       }
-      std::size_t ge = 0;
-      for (double v : sums) ge += v >= clusters[ci].weight;
-      clusters[ci].p_value = static_cast<double>(1 + ge) / static_cast<double>(replicates + 1);
+      cluster_p_value(sums, clusters[ci].weight, clusters[ci]);
     }
   }
-  // Ranked by evidence: p-value, then summed weight, size, and the first account's id.
+  // Ranked by evidence: p-value (its logarithm, which stays apart where the p-value itself is
+  // held at the smallest double), then summed weight, size, and the first account's id.
   std::vector<std::size_t> order(clusters.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
@@ -234,7 +233,7 @@ Status build_clusters(const Dataset& d, const DetectOptions& opt, DetectionResul
     const Cluster& b = clusters[y];
     bool an = std::isnan(a.p_value), bn = std::isnan(b.p_value);
     if (an != bn) return bn;
-    if (!an && a.p_value != b.p_value) return a.p_value < b.p_value;
+    if (!an && a.p_log10 != b.p_log10) return a.p_log10 < b.p_log10;
     if (a.weight != b.weight) return a.weight > b.weight;
     if (a.accounts.size() != b.accounts.size()) return a.accounts.size() > b.accounts.size();
     return r.account_rank[a.accounts.front()] < r.account_rank[b.accounts.front()];

@@ -217,7 +217,13 @@ struct Cluster {
   double created_spread_days = std::numeric_limits<double>::quiet_NaN();
   double weight = 0;  // sum of internal edge weights
   std::uint64_t internal_edges = 0;
+  // Native with the null model (docs/detection.md, "Clusters"): the Monte Carlo p-value while
+  // a replicate reaches the cluster's weight, else the fitted tail beyond the replicates
+  // (p_from_tail), which tells apart clusters that every replicate falls short of. p_log10 is
+  // its base-10 logarithm, finite where p_value is held at the smallest normal double.
   double p_value = std::numeric_limits<double>::quiet_NaN();
+  double p_log10 = std::numeric_limits<double>::quiet_NaN();
+  bool p_from_tail = false;
   std::vector<TopObject> top_objects;
   // judge_clusters() (verdict.h): undetermined until judged.
   Verdict verdict = Verdict::kUndetermined;

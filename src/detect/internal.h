@@ -122,6 +122,20 @@ void edge_and_near_miss_p_values(const ActionTable& table, const NullModel& mode
 BehaviourFunnel start_funnel(Behaviour behaviour, const BehaviourEdges& edges);
 void finish_funnel(const DetectOptions& options, DetectionResult& result);
 
+// ln P(X >= c) for X with the given mean and variance: negative binomial (method of moments:
+// size mean^2 / (variance - mean), success probability mean / variance) when the variance
+// exceeds the mean, else Poisson(mean). Summed in log space, so it stays finite (and ranks)
+// where the probability itself underflows a double. 0 for c = 0; -inf for mean <= 0 < c.
+double log_upper_tail(std::uint64_t c, double mean, double variance);
+
+// The cluster p-value from its summed internal weight and the same sum in each null
+// replicate (docs/detection.md, "Clusters"): the Monte Carlo estimate (1 + #{replicates >=
+// observed}) / (R + 1) while a replicate reaches the observed weight; beyond every replicate,
+// the upper tail of a distribution fitted to the replicates' sums (log_upper_tail; mean with
+// one pseudo-count, (sum + 1) / (R + 1)), at most 1 / (R + 1). Sets Cluster::p_value (at least
+// the smallest normal double), p_log10 and p_from_tail.
+void cluster_p_value(const std::vector<double>& replicate_sums, double observed, Cluster& cluster);
+
 // P(X >= c) for X ~ Poisson(lambda), accurate far into the upper tail.
 double poisson_upper_tail(std::uint64_t c, double lambda);
 

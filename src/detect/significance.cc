@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "detect/internal.h"
@@ -188,6 +189,75 @@ double poisson_upper_tail(std::uint64_t c, double lambda) {
     if (term <= sum * 1e-17) break;
   }
   return std::min(1.0, sum);
+}
+
+double log_upper_tail(std::uint64_t c, double mean, double variance) {
+  if (c == 0) return 0;
+  if (!(mean > 0)) return -std::numeric_limits<double>::infinity();
+  const double k0 = static_cast<double>(c);
+  const bool poisson = !(variance > mean);
+  // Negative binomial: size r, success probability q; P(X = k) = C(k + r - 1, k) q^r (1-q)^k.
+  const double r = poisson ? 0 : mean * mean / (variance - mean);
+  const double q = poisson ? 1 : mean / variance;
+  auto log_pmf = [&](double k) {
+    if (poisson) return -mean + k * std::log(mean) - std::lgamma(k + 1);
+    return std::lgamma(k + r) - std::lgamma(r) - std::lgamma(k + 1) + r * std::log(q) +
+           k * std::log1p(-q);
+  };
+  // ratio P(k + 1) / P(k)
+  auto ratio = [&](double k) {
+    return poisson ? mean / (k + 1) : (k + r) / (k + 1) * (1 - q);
+  };
+  if (k0 <= mean) {
+    // Not in the tail: 1 - P(X < c), the lower terms summed directly.
+    double lower = 0;
+    for (std::uint64_t k = 0; k < c; ++k) lower += std::exp(log_pmf(static_cast<double>(k)));
+    return std::log(std::clamp(1 - lower, std::numeric_limits<double>::min(), 1.0));
+  }
+  // Terms relative to P(c): 1 + rho_c + rho_c rho_(c+1) + ..., until the rest is negligible.
+  // The ratios fall towards (1 - q) (or 0) once past the mode, and never exceed the larger of
+  // the current ratio and 1 - q, which bounds what is left by a geometric series.
+  // A very wide fit (1 - q close to 1) would need more terms than the cap: what is left then
+  // is added as its geometric bound, so the tail is never understated.
+  double sum = 1, term = 1, k = k0, rest = 0;
+  for (int i = 0; i < 10'000'000; ++i) {
+    const double rho = ratio(k);
+    term *= rho;
+    sum += term;
+    k += 1;
+    const double bound = std::max(ratio(k), poisson ? 0.0 : 1 - q);
+    rest = bound < 1 ? term * bound / (1 - bound) : std::numeric_limits<double>::infinity();
+    if (rest <= sum * 1e-15) {
+      rest = 0;
+      break;
+    }
+  }
+  return std::min(0.0, log_pmf(k0) + std::log(sum + rest));
+}
+
+void cluster_p_value(const std::vector<double>& sums, double observed, Cluster& c) {
+  const double replicates = static_cast<double>(sums.size());
+  std::size_t ge = 0;
+  for (double v : sums) ge += v >= observed;
+  const double floor = 1 / (replicates + 1);
+  c.p_from_tail = false;
+  double log_p = std::log((1 + static_cast<double>(ge)) / (replicates + 1));
+  if (ge == 0 && !sums.empty()) {
+    double total = 0;
+    for (double v : sums) total += v;
+    const double mean = (total + 1) / (replicates + 1);
+    double ss = 0;
+    const double plain = total / replicates;
+    for (double v : sums) ss += (v - plain) * (v - plain);
+    const double variance = sums.size() > 1 ? ss / (replicates - 1) : 0;
+    const double tail = log_upper_tail(static_cast<std::uint64_t>(std::ceil(observed)), mean, variance);
+    if (tail < std::log(floor)) {
+      log_p = tail;
+      c.p_from_tail = true;
+    }
+  }
+  c.p_log10 = log_p / std::log(10.0);
+  c.p_value = std::max(std::exp(log_p), std::numeric_limits<double>::min());
 }
 
 NullModel make_null_model(const Dataset& d) {

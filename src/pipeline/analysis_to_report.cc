@@ -225,6 +225,8 @@ Result<ReportData> build_report_data(Store& store, const Dataset& d,
     rc.last_time = format_time_iso(c.last_time);
     rc.median_delay_s = finite(c.median_delay_s);
     rc.p_value = finite(c.p_value);
+    rc.p_log10 = finite(c.p_log10);
+    if (rc.p_value) rc.p_method = c.p_from_tail ? "tail" : "monte_carlo";
     double score_sum = 0;
     std::size_t scored = 0;
     std::vector<std::uint32_t> members = c.accounts;

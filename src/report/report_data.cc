@@ -125,6 +125,8 @@ void write_cluster(JsonWriter& w, const ReportCluster& c) {
   w.end_array().key("first_time").value(c.first_time).key("last_time").value(c.last_time);
   put(w, "median_delay_s", c.median_delay_s);
   put(w, "p_value", c.p_value);
+  put(w, "p_log10", c.p_log10);
+  put_text(w, "p_method", c.p_method);
   put(w, "mean_score", c.mean_score);
   w.key("top_objects").begin_array();
   for (const ReportSharedObject& o : c.top_objects) {

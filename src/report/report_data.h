@@ -139,6 +139,8 @@ struct ReportCluster {
   std::string last_time;
   std::optional<double> median_delay_s;
   std::optional<double> p_value;
+  std::optional<double> p_log10;  // log10 of p_value, finite where p_value underflows
+  std::string p_method;           // monte_carlo, tail (beyond every replicate); "" = untested
   std::optional<double> mean_score;
   std::vector<ReportSharedObject> top_objects;
   std::vector<ReportClusterMember> members;  // empty: the page lists the network's nodes

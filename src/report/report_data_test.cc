@@ -40,6 +40,8 @@ ReportData full_data() {
   c.last_time = "2024-03-02T00:00:00Z";
   c.median_delay_s = 12.5;
   c.p_value = 0.001;
+  c.p_log10 = -3;
+  c.p_method = "tail";
   c.mean_score = 0.85;
   c.top_objects.push_back({"share", "https://t.me/x/1", 40});
   c.evidence.push_back({"9000", "user1", "ali1", "News", "2024-03-01T00:00:05Z", "text", "https://t.me/x/1", "share"});

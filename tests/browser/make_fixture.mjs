@@ -166,7 +166,13 @@ clusters[0].evidence[2].chat = PAYLOADS[1];
 clusters[0].evidence[4].url = 'javascript:window.__pwned=1';
 clusters[1].evidence[0].chat = PAYLOADS[2];
 clusters[1].top_objects[0].object = PAYLOADS[0];
-clusters.sort((a, b) => a.p_value - b.p_value || b.accounts - a.accounts);
+// p-values beyond every null replicate come from the fitted tail, one far below a double.
+clusters.forEach((c, i) => {
+  c.p_log10 = i === 0 ? -412.37 : c.p_value > 0 ? round(Math.log10(c.p_value), 4) : -320;
+  if (i === 0) c.p_value = 2.2250738585072014e-308;
+  c.p_method = c.p_value < 0.01 ? 'tail' : 'monte_carlo';
+});
+clusters.sort((a, b) => a.p_log10 - b.p_log10 || b.accounts - a.accounts);
 
 const headline = [];
 const base = {

@@ -268,6 +268,10 @@ async function main() {
       await page.click(`${detail} button.more`);
       const after = await countRows();
       expect(after === Math.min(200, members), `${after} member rows for ${members} accounts`);
+      // p-values tell clusters apart, below the smallest double too, and say where they come from.
+      const pCells = await page.$$eval('#gs-clusters tr.cluster-row td:nth-child(9)', (tds) => tds.map((t) => t.textContent));
+      expect(pCells[0] === '4.3e-413†' && new Set(pCells).size === pCells.length, `p-values: ${pCells.join(', ')}`);
+      expect(await page.$('#clusters .p-note'), 'no note on how cluster p-values are computed');
       await page.click(`#gs-clusters tr.cluster-row[data-cluster="${firstId}"] button.link`);
       const selected = await page.$eval('#network select', (s) => s.value);
       expect(selected === firstId, `network shows cluster ${selected}, expected ${firstId}`);

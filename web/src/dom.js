@@ -54,6 +54,16 @@ export function fmtP(value) {
   return value.toFixed(3);
 }
 
+// A p-value given with its base-10 logarithm, which stays exact below the smallest double
+// (1e-308): 2.3e-412 is written from the logarithm.
+export function fmtPLog(value, log10) {
+  if (isNum(log10) && log10 < -300) {
+    const exponent = Math.floor(log10);
+    return `${(10 ** (log10 - exponent)).toFixed(1)}e${exponent}`;
+  }
+  return fmtP(value);
+}
+
 export function fmtDuration(seconds) {
   if (!isNum(seconds)) return '–';
   if (seconds < 120) return `${decimalFormat.format(seconds)} s`;

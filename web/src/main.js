@@ -3,7 +3,7 @@
 // every section with DOM calls. Each section renders on its own: a missing or odd field
 // empties that section with a note instead of breaking the page.
 import './report.css';
-import { h, arr, obj, isNum, fmtNum, fmtPct, fmtP, fmtDuration, fmtTime, safeHref, emptyNote, table, dataText } from './dom.js';
+import { h, arr, obj, isNum, fmtNum, fmtPct, fmtP, fmtPLog, fmtDuration, fmtTime, safeHref, emptyNote, table, dataText } from './dom.js';
 import { headlineChart, seriesChart, shareOfVoiceChart, histogramChart, sortMetrics } from './charts.js';
 import { renderNetwork, clusterColor } from './network.js';
 import { renderOverview } from './overview.js';
@@ -253,11 +253,16 @@ function renderClusters(body, data) {
       h('td', null, fmtTime(c.first_time)),
       h('td', null, fmtTime(c.last_time)),
       h('td', { class: 'num' }, fmtDuration(c.median_delay_s)),
-      h('td', { class: 'num' }, fmtP(c.p_value)),
+      h('td', { class: 'num', title: c.p_method === 'tail' ? 'beyond every null replicate: the upper tail of a distribution fitted to the replicates'
+        : c.p_method === 'monte_carlo' ? 'share of null replicates at least as heavy (Monte Carlo)' : null }, fmtPLog(c.p_value, c.p_log10),
+      c.p_method === 'tail' ? h('sup', null, '†') : null),
       h('td', { class: 'num' }, isNum(c.mean_score) ? c.mean_score.toFixed(2) : '–'),
       h('td', { class: 'actions' }, toggle, show)), detail);
   });
+  const replicates = obj(obj(data.meta).parameters).null_replicates;
+  const tail = clusters.some((c) => c.p_method === 'tail');
   body.append(h('p', { class: 'caption' }, 'Clusters ranked by strength of evidence. Open a row for its shared objects and example messages.'),
+    tail ? h('p', { class: 'caption p-note' }, `p-value: the share of ${isNum(replicates) ? fmtNum(replicates) : 'the'} null replicates whose summed weight inside the cluster reaches the cluster's; † where no replicate reaches it, the upper tail of a negative binomial (or Poisson) distribution fitted to the replicates' sums, so clusters beyond every replicate are still told apart (docs/detection.md, "Clusters").`) : null,
     h('table', { class: 'data clusters', id: 'gs-clusters' },
       h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col' }, c)))), tbody));
 }

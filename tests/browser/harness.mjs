@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 
 const require = createRequire(new URL('../../web/package.json', import.meta.url));
 const { chromium } = require('playwright-core');
@@ -52,6 +53,29 @@ export async function launchChromium() {
       fs.rmSync(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+// Opens a report and records everything that tells whether it stayed offline and quiet.
+export async function openReport(context, file, initScript) {
+  const page = await context.newPage();
+  if (initScript) await page.addInitScript(initScript);
+  const log = { requests: [], errors: [] };
+  // Chromium announces a request even when CSP then refuses it; those are kept apart.
+  log.blocked = [];
+  page.on('request', (r) => log.requests.push(r.url()));
+  page.on('requestfailed', (r) => {
+    if (/^csp$|BLOCKED_BY_CSP/i.test(r.failure()?.errorText || '')) log.blocked.push(r.url());
+  });
+  // Errors only: Chromium's software WebGL prints performance warnings that are not ours.
+  page.on('console', (m) => { if (m.type() === 'error') log.errors.push(`console.error: ${m.text()}`); });
+  page.on('pageerror', (e) => log.errors.push(`page error: ${e.message}`));
+  const url = pathToFileURL(path.resolve(file)).href;
+  const started = Date.now();
+  await page.goto(url, { waitUntil: 'load' });
+  await page.waitForSelector('html[data-gs-ready="true"]', { timeout: 30000 });
+  log.loadMs = Date.now() - started;
+  log.url = url;
+  return { page, log };
 }
 
 // Prints the closing line and exits: non-zero on any failure, or when `err` ended the run.

@@ -58,8 +58,10 @@ export function fmtP(value) {
 // (1e-308): 2.3e-412 is written from the logarithm.
 export function fmtPLog(value, log10) {
   if (isNum(log10) && log10 < -300) {
-    const exponent = Math.floor(log10);
-    return `${(10 ** (log10 - exponent)).toFixed(1)}e${exponent}`;
+    let exponent = Math.floor(log10);
+    let mantissa = Number((10 ** (log10 - exponent)).toFixed(1));
+    if (mantissa >= 10) { mantissa = 1; exponent += 1; }  // 9.96e-343 is 1.0e-342, not 10.0e-343
+    return `${mantissa.toFixed(1)}e${exponent}`;
   }
   return fmtP(value);
 }

@@ -60,6 +60,7 @@ async function pageState(page) {
       sensitivityRows: rows('#sensitivity table.detection-sensitivity tbody tr'),
       sensitivityBaseline: rows('#sensitivity table.detection-sensitivity tbody tr.baseline'),
       sensitivityHeadings: texts('#sensitivity h3'),
+      replicateLimit: document.querySelector('#sensitivity .replicate-limit')?.textContent || '',
       parameters: rows('#parameters table tbody tr').map((r) => r[0]),
       pwned: window.__pwned,
     };
@@ -132,6 +133,15 @@ async function common(label, run, opened, state) {
       expect(r[4] === fmt(summary.detection.clusters) && r[5] === fmt(summary.detection.coordinated_accounts), `chosen row ${r.join(' ')}`);
     }
     expect(state.robustness.length > 0 && state.sensitivityNote.includes('Sensitivity'), `robustness "${state.robustness}", note "${state.sensitivityNote}"`);
+    // An FDR level at or below the time-shift null's floor 1/(R+1) cannot keep a link unless
+    // every tested pair reaches the floor: marked, explained, and never read as fragility.
+    const replicates = summary.parameters.null_replicates;
+    const limited = rows.map((r, i) => ({ r, i })).filter(({ r }) => r.parameter === 'fdr' && r.value <= 1 / (replicates + 1) + 1e-12);
+    for (const { r, i } of limited) {
+      expect(state.sensitivityRows[i][1].endsWith('‡'), `FDR ${r.value} row not marked: ${state.sensitivityRows[i].join(' ')}`);
+      expect(!state.robustness.includes(`at ${r.value} instead of`), `robustness cites the FDR floor: ${state.robustness}`);
+    }
+    expect(limited.length === 0 || state.replicateLimit.includes(`With ${replicates} replicates`), `note: ${state.replicateLimit}`);
   });
 }
 

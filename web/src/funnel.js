@@ -139,11 +139,28 @@ function peerBox(f, behaviours) {
   return box;
 }
 
+// A sensitivity row at an FDR level the time-shift null cannot resolve: with R replicates no
+// timing p-value is below 1/(R + 1), so Benjamini–Hochberg at that level or below keeps a link
+// only when every tested pair sits at that floor. Such a row measures the number of
+// replicates, not the evidence, and is set apart wherever the settings are compared.
+export function replicateLimited(row, data) {
+  const replicates = obj(data.funnel).null_replicates;
+  return row.parameter === 'fdr' && isNum(row.value) && isNum(replicates) && replicates > 0
+    && row.value <= 1 / (replicates + 1) + 1e-12;
+}
+
+export function replicateLimitNote(data) {
+  const replicates = obj(data.funnel).null_replicates;
+  return `With ${fmtNum(replicates)} replicates no timing p-value is below ${fmtP(1 / (replicates + 1))}, so at an FDR level that low a link is kept only if every tested pair reaches that floor: the row measures the number of replicates, not the evidence. Run with more (--null-replicates 999) to test at that level.`;
+}
+
 // One sentence on how the outcome changes with the settings (the Sensitivity section).
 function sensitivityNote(data, kept) {
-  const rows = arr(data.detection_sensitivity).filter((r) => r && !r.baseline && isNum(r.clusters));
-  if (!rows.length) return null;
+  const all = arr(data.detection_sensitivity).filter((r) => r && !r.baseline && isNum(r.clusters));
+  const rows = all.filter((r) => !replicateLimited(r, data));
+  const limited = all.filter((r) => replicateLimited(r, data));
   const link = h('a', { href: '#sensitivity' }, 'Sensitivity');
+  if (!rows.length) return limited.length ? h('p', { class: 'sensitivity-note' }, 'See ', link, '.') : null;
   const found = rows.filter((r) => r.clusters > 0).sort((a, b) => b.coordinated_accounts - a.coordinated_accounts);
   const name = (r) => ({ window_s: 'a window of', min_repetition: 'a minimum of', fdr: 'an FDR level of', similarity: 'a text similarity of' }[r.parameter] || `${r.parameter} =`);
   const unit = (r) => (r.parameter === 'window_s' ? ' s' : r.parameter === 'min_repetition' ? ' distinct items' : '');
@@ -153,9 +170,12 @@ function sensitivityNote(data, kept) {
       : ['No other setting tried (window, minimum items, FDR level) finds a cluster either: see ', link, '.']);
   }
   const none = rows.filter((r) => r.clusters === 0);
+  const beyond = limited.length
+    ? ` (${limited.map((r) => `an FDR level of ${fmtNum(r.value)}`).join(', ')} is beyond what ${fmtNum(obj(data.funnel).null_replicates)} replicates can resolve)`
+    : '';
   return h('p', { class: 'sensitivity-note' }, none.length
-    ? [`At ${none.map((r) => `${name(r)} ${fmtNum(r.value)}${unit(r)}`).join(', ')} nothing would be kept: see `, link, '.']
-    : ['Clusters are found at every other setting tried: see ', link, '.']);
+    ? [`At ${none.map((r) => `${name(r)} ${fmtNum(r.value)}${unit(r)}`).join(', ')} nothing would be kept${beyond}: see `, link, '.']
+    : [`Clusters are found at every other setting tried${beyond}: see `, link, '.']);
 }
 
 export function renderFunnel(body, data) {

@@ -7,7 +7,7 @@ import { h, arr, obj, isNum, fmtNum, fmtPct, fmtP, fmtPLog, fmtDuration, fmtTime
 import { headlineChart, seriesChart, shareOfVoiceChart, histogramChart, sortMetrics } from './charts.js';
 import { renderNetwork, clusterColor } from './network.js';
 import { renderOverview } from './overview.js';
-import { renderFunnel } from './funnel.js';
+import { renderFunnel, replicateLimited, replicateLimitNote } from './funnel.js';
 
 const SECTIONS = [
   ['overview', 'The data'],
@@ -292,16 +292,19 @@ const PARAMETER_NAMES = {
 
 // Detection at the chosen settings and with one setting moved: what is found, with or without
 // actors, so a reader sees whether a result (or the lack of one) holds up.
-function detectionSensitivity(rows) {
-  const clusters = rows.map((r) => r.clusters).filter(isNum);
-  const accounts = rows.map((r) => r.coordinated_accounts).filter(isNum);
+function detectionSensitivity(rows, data) {
+  // Rows at an FDR level the replicates cannot resolve say nothing about robustness.
+  const informative = rows.filter((r) => !replicateLimited(r, data));
+  const limited = rows.length - informative.length;
+  const clusters = informative.map((r) => r.clusters).filter(isNum);
+  const accounts = informative.map((r) => r.coordinated_accounts).filter(isNum);
   const base = rows.find((r) => r.baseline) || {};
   const parts = [h('h3', null, 'Detection')];
   if (clusters.length) {
     const lo = Math.min(...clusters); const hi = Math.max(...clusters);
     // The setting whose variants move the number of coordinated accounts most.
     let most = null;
-    for (const r of rows) {
+    for (const r of informative) {
       if (r.baseline || !isNum(r.coordinated_accounts)) continue;
       const b = rows.find((x) => x.baseline && x.parameter === r.parameter) || base;
       const change = Math.abs(r.coordinated_accounts - (isNum(b.coordinated_accounts) ? b.coordinated_accounts : 0));
@@ -318,12 +321,13 @@ function detectionSensitivity(rows) {
   parts.push(h('p', { class: 'caption' }, 'Detection run again with one setting moved and the others at their chosen values (bold). A finding that holds across these rows does not hang on one choice; one that appears only at a looser setting is weak evidence.'),
     table([
       { label: 'setting', value: (r) => String(PARAMETER_NAMES[r.parameter] || r.parameter) },
-      { label: 'value', num: true, value: (r) => (isNum(r.value) ? fmtNum(r.value) : String(r.value ?? '–')) },
+      { label: 'value', num: true, value: (r) => (isNum(r.value) ? fmtNum(r.value) : String(r.value ?? '–')) + (replicateLimited(r, data) ? '‡' : '') },
       { label: 'pairs tested', num: true, value: (r) => fmtNum(r.edges_tested) },
       { label: 'links kept', num: true, value: (r) => fmtNum(r.edges_kept) },
       { label: 'clusters', num: true, value: (r) => fmtNum(r.clusters) },
       { label: 'coordinated accounts', num: true, value: (r) => fmtNum(r.coordinated_accounts) },
     ], rows, { class: 'data detection-sensitivity', rowClass: (r) => (r.baseline ? 'baseline' : null) }));
+  if (limited) parts.push(h('p', { class: 'caption replicate-limit' }, `‡ ${replicateLimitNote(data)}`));
   return parts;
 }
 
@@ -334,7 +338,7 @@ function renderSensitivity(body, data) {
     body.append(emptyNote('No sensitivity analysis in this run.'));
     return;
   }
-  if (detection.length) body.append(...detectionSensitivity(detection));
+  if (detection.length) body.append(...detectionSensitivity(detection, data));
   if (!rows.length) return;
   if (detection.length) body.append(h('h3', null, 'Support'));
   body.append(h('p', { class: 'caption' }, 'How the adjusted figure moves when one parameter changes and the others stay at their chosen values. Bold rows use the chosen value.'),

@@ -42,6 +42,12 @@ std::string number(double v) {
 
 std::string time_or_empty(TimeMs t) { return t == kNoTime ? std::string() : format_time_iso(t); }
 
+// How a cluster's p-value was found: monte_carlo, tail (beyond every replicate), "" untested.
+std::string cluster_p_method(const Cluster& c) {
+  if (std::isnan(c.p_value)) return "";
+  return c.p_from_tail ? "tail" : "monte_carlo";
+}
+
 // XML 1.0 text: escapes markup and drops characters XML cannot carry.
 void xml_text(std::string& out, std::string_view v) {
   for (std::size_t i = 0; i < v.size(); ++i) {
@@ -164,7 +170,7 @@ std::string clusters_csv(const DetectionResult& r, const AccountScores* scores) 
   std::string s =
       "cluster_id,accounts,messages,behaviours,first_time,last_time,median_delay_s,"
       "p_value,top_objects,share_of_activity,weight,created_spread_days,"
-      "mean_inauthenticity_score,verdict,verdict_reasons\r\n";
+      "mean_inauthenticity_score,verdict,verdict_reasons,p_log10,p_method\r\n";
   for (const Cluster& c : r.clusters) {
     s += fmt::format("{},{},{},", c.id, c.accounts.size(), c.messages);
     csv_field(s, behaviours_list(c.behaviours, r.compat, ';'));
@@ -183,7 +189,7 @@ std::string clusters_csv(const DetectionResult& r, const AccountScores* scores) 
                      scored ? number(sum / static_cast<double>(scored)) : std::string(),
                      verdict_name(c.verdict));
     csv_field(s, c.verdict_reasons);
-    s += "\r\n";
+    s += fmt::format(",{},{}\r\n", number(c.p_log10), cluster_p_method(c));
   }
   return s;
 }
@@ -362,6 +368,12 @@ std::string evidence_json(const Dataset& d, const DetectionResult& r, const Dete
     w.null();
   else
     w.value(c.p_value);
+  w.key("p_log10");
+  if (std::isnan(c.p_log10))
+    w.null();
+  else
+    w.value(c.p_log10);
+  w.key("p_method").value(cluster_p_method(c));
   w.key("internal_edges").value(edges);
   w.key("median_delay_s").value(c.median_delay_s);
   w.key("messages_count").value(c.messages);

@@ -182,6 +182,9 @@ int main(int argc, char** argv) {
                         "Address to listen on instead of 127.0.0.1 only; every request then needs "
                         "the access token printed at start")
       ->type_name("ADDR");
+  serve_cmd->add_option("--actors", serve.actors_path,
+                        "Actors file for the support figures of the actor pages (default: the "
+                        "one the latest run used)");
   bool serve_read_only = false;
   serve_cmd->add_flag("--read-only", serve_read_only,
                       "Never write to the database (no re-running detection from the page)");

@@ -581,20 +581,29 @@ Status detect_command(DetectCommandOptions options) {
 
 namespace {
 
-// The options of the latest detection stored, as DetectOptions::to_json() recorded them.
-Result<DetectOptions> recorded_detect_options(Store& store) {
+// The options of stored detection `id` (the latest when absent), as DetectOptions::to_json()
+// recorded them.
+Result<DetectOptions> recorded_detect_options(Store& store,
+                                              std::optional<std::int64_t> id = std::nullopt) {
   Stmt s;
   GS_RETURN_IF_ERROR(store.db().prepare(
-      "SELECT parameters FROM detections ORDER BY id DESC LIMIT 1", s));
-  if (s.step() != Stmt::kRow) return DetectOptions{};  // never detected: the defaults
+      id ? "SELECT parameters FROM detections WHERE id = ?"
+         : "SELECT parameters FROM detections ORDER BY id DESC LIMIT 1",
+      s));
+  if (id) s.bind_int64(1, *id);
+  if (s.step() != Stmt::kRow) {
+    if (id) return Status::NotFound(fmt::format("no detection {} in the database", *id));
+    return DetectOptions{};  // never detected: the defaults
+  }
   return DetectOptions::from_json(s.column_text(0));
 }
 
-// report and estimate: the analysis at the latest stored detection's options, which
-// reproduces it (detection is deterministic) without storing it again.
+// report and estimate: the analysis at a stored detection's options (the latest by default),
+// which reproduces it (detection is deterministic) without storing it again.
 Result<Analysis> reproduce_detection(Store& store, const std::string& actors_path,
-                                     const fs::path& out_dir, const Pseudonymizer* pseudonymizer) {
-  auto recorded = recorded_detect_options(store);
+                                     const fs::path& out_dir, const Pseudonymizer* pseudonymizer,
+                                     std::optional<std::int64_t> detection_id = std::nullopt) {
+  auto recorded = recorded_detect_options(store, detection_id);
   if (!recorded) return recorded.status();
   AnalysisPlan plan;
   plan.detect = std::move(*recorded);
@@ -605,7 +614,8 @@ Result<Analysis> reproduce_detection(Store& store, const std::string& actors_pat
   return analyse(store, plan);
 }
 
-// The actors file of the latest run that named one, if it is still there.
+}  // namespace
+
 std::string recorded_actors_path(Store& store) {
   Stmt s;
   if (!store.db().prepare("SELECT parameters FROM runs WHERE command = 'run' ORDER BY id DESC", s).ok())
@@ -621,7 +631,14 @@ std::string recorded_actors_path(Store& store) {
   return {};
 }
 
-}  // namespace
+Result<Estimate> estimate_at_detection(Store& store, const std::string& actors_path,
+                                       std::int64_t detection_id) {
+  if (actors_path.empty()) return Status::InvalidArgument("support figures need an actors file");
+  auto analysis = reproduce_detection(store, actors_path, {}, nullptr, detection_id);
+  if (!analysis) return analysis.status();
+  if (!analysis->estimate) return Status::Internal("the analysis made no support estimate");
+  return std::move(*analysis->estimate);
+}
 
 Status report_command(ReportCommandOptions options) {
   if (options.db_path.empty() || options.out_dir.empty())

@@ -12,10 +12,13 @@
 #include <vector>
 
 #include "detect/detect.h"
+#include "estimate/estimate.h"
 #include "groundswell/status.h"
 #include "pipeline/pseudonymize.h"
 
 namespace groundswell {
+
+class Store;
 
 struct InputOptions {
   std::vector<std::string> inputs;
@@ -89,6 +92,16 @@ struct EstimateCommandOptions {
 // Support per actor (docs/contract.md §5.7) from a database: signals, clusters at the recorded
 // detection parameters, estimates; writes support.csv and sensitivity.csv to out_dir when given.
 Status estimate_command(const EstimateCommandOptions& options);
+
+// The actors file of the latest `run` that named one, if it is still there ("" if none).
+std::string recorded_actors_path(Store& store);
+
+// Support per actor at the parameters of stored detection `detection_id`, as `estimate`
+// computes it: signals, that detection reproduced (deterministic) with its neighbouring
+// settings for the intervals, estimates. Writes nothing, so a read-only store will do.
+// `groundswell serve`'s actor pages use it.
+Result<Estimate> estimate_at_detection(Store& store, const std::string& actors_path,
+                                       std::int64_t detection_id);
 
 struct EvalCommandOptions {
   std::string truth_path;  // truth.json written by groundswell-generate

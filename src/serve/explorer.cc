@@ -512,7 +512,7 @@ ApiResponse Explorer::handle(std::string_view method, std::string_view path,
   if (n == 1 && parts[0] == "clusters") return clusters(r);
   if (n == 1 && parts[0] == "compare") return compare(r);
   if (n == 2 && parts[0] == "compare" && parts[1] == "accounts") return compare_accounts(r);
-  if (n == 1 && parts[0] == "actors") return actors(r);
+  if (n == 1 && parts[0] == "actors") return actors(r, hooks);
   if (parts[0] == "accounts" && n >= 2) {
     auto row = id_at(1);
     if (!row) return error(404, "accounts are addressed by their number (accounts.id)");
@@ -1235,24 +1235,18 @@ ApiResponse Explorer::compare_accounts(Request& r) {
   return {200, w.take()};
 }
 
-ApiResponse Explorer::actors(Request& r) {
-  // Support figures live in the store once the estimation stores them; until then the page
-  // says where they are.
-  GS_TRY(has, r.conn->db.query_int64(
-                  "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'support'"));
-  JsonWriter w(false);
-  w.begin_object().key("available").value(has > 0);
-  w.key("actors").begin_array();
-  if (has > 0) {
-    GS_TRY(s, r.sql("SELECT * FROM support ORDER BY rowid"));
-    while (s->step() == Stmt::kRow) {
-      w.begin_object();
-      write_row(w, *s, r.json);
-      w.end_object();
-    }
+ApiResponse Explorer::actors(Request& r, const JobHooks& hooks) {
+  // Support figures are computed, not stored (serve/support.h): at the selected detection.
+  GS_TRY(detection, r.detection());
+  if (!detection || !hooks.support) {
+    JsonWriter w(false);
+    w.begin_object()
+        .key("available").value(false)
+        .key("state").value(detection ? "no_actors" : "no_detection")
+        .end_object();
+    return {200, w.take()};
   }
-  w.end_array().end_object();
-  return {200, w.take()};
+  return hooks.support(detection);
 }
 
 }  // namespace groundswell

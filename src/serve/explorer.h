@@ -70,6 +70,8 @@ class Explorer {
     std::function<ApiResponse(std::string_view body)> submit;
     std::function<ApiResponse(std::string_view id)> job;
     std::function<void(JsonWriter&)> current;  // writes the latest job's state as a value
+    // GET /api/actors at a detection (serve/support.h); unset = no actors file.
+    std::function<ApiResponse(std::int64_t detection)> support;
   };
   void set_job_hooks(JobHooks hooks);
 
@@ -94,7 +96,7 @@ class Explorer {
   ApiResponse detections(Request& r);
   ApiResponse compare(Request& r);
   ApiResponse compare_accounts(Request& r);
-  ApiResponse actors(Request& r);
+  ApiResponse actors(Request& r, const JobHooks& hooks);
 
   std::string db_path_;
   std::unique_ptr<Pool> pool_;

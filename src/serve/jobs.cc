@@ -143,7 +143,13 @@ void DetectionJobs::set_stage(const char* stage, int step) {
   jobs_.back().step = step;
 }
 
+std::mutex& analysis_lock() {
+  static std::mutex m;
+  return m;
+}
+
 void DetectionJobs::run(DetectOptions options) {
+  std::lock_guard<std::mutex> analysis(analysis_lock());
   auto fail = [&](const Status& s) {
     log_error("detection run from the browser failed: " + s.message());
     std::lock_guard<std::mutex> lock(mutex_);

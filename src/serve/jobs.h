@@ -32,6 +32,11 @@
 
 namespace groundswell {
 
+// Held by whatever runs detection in the server — a detection run, support figures
+// (serve/support.h) — so only one does at a time: each uses every core, and igraph's random
+// generator is process-wide.
+std::mutex& analysis_lock();
+
 class DetectionJobs {
  public:
   explicit DetectionJobs(std::string db_path);

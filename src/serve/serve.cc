@@ -13,10 +13,12 @@
 
 #include "base/log.h"
 #include "base/resources.h"
+#include "pipeline/commands.h"
 #include "serve/assets.h"
 #include "serve/explorer.h"
 #include "serve/index.h"
 #include "serve/jobs.h"
+#include "serve/support.h"
 #include "signals/signals.h"
 #include "store/dataset.h"
 #include "store/store.h"
@@ -101,6 +103,7 @@ struct Server::Impl {
   httplib::Server http;
   std::unique_ptr<Explorer> explorer;
   std::unique_ptr<DetectionJobs> jobs;
+  std::unique_ptr<SupportFigures> support;
   std::thread listener, indexer;
   int port = 0;
   std::mutex mutex;
@@ -257,6 +260,8 @@ Result<std::unique_ptr<Server>> Server::start(ServeOptions options) {
       return Status::InvalidArgument(fmt::format(
           "{} has schema version {}, newer than this groundswell understands ({})",
           options.db_path, probe->schema_version(), current_schema_version()));
+    // Support figures need the actors file; without --actors, the one the latest run used.
+    if (options.actors_path.empty()) options.actors_path = recorded_actors_path(*probe);
     auto writable = options.rerun ? Store::open(options.db_path) : Result<Store>(std::move(*probe));
     if (!writable) {
       if (writable.status().code() == StatusCode::kInvalidArgument) return writable.status();
@@ -270,14 +275,20 @@ Result<std::unique_ptr<Server>> Server::start(ServeOptions options) {
   if (!options.listen_given) options.token.clear();
   impl->options = options;
   impl->explorer = std::make_unique<Explorer>(options.db_path);
+  Explorer::JobHooks hooks;
   if (options.rerun) {
     impl->jobs = std::make_unique<DetectionJobs>(options.db_path);
     DetectionJobs* jobs = impl->jobs.get();
-    impl->explorer->set_job_hooks(
-        {[jobs](std::string_view body) { return jobs->submit(body); },
-         [jobs](std::string_view id) { return jobs->job(id); },
-         [jobs](JsonWriter& w) { jobs->write_current(w); }});
+    hooks.submit = [jobs](std::string_view body) { return jobs->submit(body); };
+    hooks.job = [jobs](std::string_view id) { return jobs->job(id); };
+    hooks.current = [jobs](JsonWriter& w) { jobs->write_current(w); };
   }
+  if (!options.actors_path.empty()) {
+    impl->support = std::make_unique<SupportFigures>(options.db_path, options.actors_path);
+    SupportFigures* support = impl->support.get();
+    hooks.support = [support](std::int64_t detection) { return support->get(detection); };
+  }
+  impl->explorer->set_job_hooks(std::move(hooks));
   impl->route();
   if (options.port == 0) {
     impl->port = impl->http.bind_to_any_port(options.listen);

@@ -46,6 +46,9 @@ struct ServeOptions {
   bool rerun = true;                 // allow re-running detection from the page; false: the
                                      // store is only ever opened read-only
   int http_threads = 8;
+  // The actors file behind the actor pages' support figures; "" = the one the latest `run`
+  // used, if it is still there (none: the pages say so).
+  std::string actors_path;
 };
 
 class Server {

@@ -11,7 +11,9 @@
 #include <simdjson.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -396,6 +398,77 @@ TEST_F(ServeTest, EveryAnswerCarriesTheSecurityHeaders) {
     EXPECT_EQ(csp->second.find("unsafe-eval"), std::string::npos);
     EXPECT_EQ(r.headers.find("X-Content-Type-Options")->second, "nosniff");
   }
+}
+
+// Splits one line of support.csv (RFC 4180: fields with commas or quotes are quoted).
+std::vector<std::string> csv_fields(std::string line) {
+  if (!line.empty() && line.back() == '\r') line.pop_back();  // CRLF line ends
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
+    else if (c == '"') quoted = !quoted;
+    else if (c == ',' && !quoted) out.emplace_back();
+    else out.back() += c;
+  }
+  return out;
+}
+
+TEST_F(ServeTest, ActorFiguresAreTheRunsSupportFigures) {
+  // The first request starts computing them; the page asks again until they are there.
+  Reply r;
+  for (int i = 0; i < 600; ++i) {
+    r = call("/api/actors?detection=1");
+    if (str(r.json["state"]) != "computing" && str(r.json["state"]) != "waiting") break;
+    EXPECT_EQ(r.status, 202);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 300);
+  ASSERT_EQ(str(r.json["state"]), "done") << r.body.substr(0, 300);
+  EXPECT_EQ(str(r.json["actors_file"]), "actors.toml");  // its name, never its directory
+  // Every row of the support.csv `run` wrote, at the same detection parameters, and no other.
+  std::ifstream csv(*dir_ / "out" / "support.csv");
+  std::string line;
+  ASSERT_TRUE(std::getline(csv, line));
+  EXPECT_EQ(csv_fields(line).size(), 7u) << line;
+  simdjson::dom::array rows;
+  ASSERT_FALSE(r.json["rows"].get(rows));
+  auto value = [](simdjson::dom::element e) {
+    double d = 0;
+    return e.is_null() || e.get_double().get(d) ? std::nan("") : d;
+  };
+  auto same = [](double a, const std::string& b) {
+    if (b.empty()) return std::isnan(a);
+    double v = std::stod(b);
+    // support.csv writes six significant digits.
+    return std::abs(a - v) <= 1e-5 * std::max(1.0, std::abs(v));
+  };
+  std::size_t n = 0;
+  auto row = rows.begin();
+  while (std::getline(csv, line)) {
+    ASSERT_NE(row, rows.end()) << "the page has fewer rows than support.csv: " << line;
+    auto f = csv_fields(line);
+    ASSERT_EQ(f.size(), 7u) << line;
+    simdjson::dom::element e = *row;
+    EXPECT_EQ(str(e["actor"]), f[0]) << line;
+    EXPECT_EQ(str(e["period"]), f[1]) << line;
+    EXPECT_EQ(str(e["metric"]), f[2]) << line;
+    EXPECT_TRUE(same(value(e["raw"]), f[3])) << line;
+    EXPECT_TRUE(same(value(e["adjusted"]), f[4])) << line;
+    EXPECT_TRUE(same(value(e["ci_low"]), f[5])) << line;
+    EXPECT_TRUE(same(value(e["ci_high"]), f[6])) << line;
+    ++row;
+    ++n;
+  }
+  EXPECT_EQ(row, rows.end()) << "the page has more rows than support.csv";
+  EXPECT_GT(n, 10u);
+  simdjson::dom::array actors;
+  ASSERT_FALSE(r.json["actors"].get(actors));
+  EXPECT_GT(actors.size(), 0u);
+  // Asked again, the same answer, from memory.
+  EXPECT_EQ(call("/api/actors?detection=1").body, r.body);
+  EXPECT_EQ(call("/api/actors?detection=999").status, 404);
 }
 
 TEST_F(ServeTest, ThePageAndItsBundlesComeFromTheBinary) {

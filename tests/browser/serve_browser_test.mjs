@@ -205,6 +205,29 @@ async function main() {
       await safe(page, log, 'account paging');
     });
 
+    await check('actor pages give each actor\'s support figures and their breakdown', async () => {
+      await page.goto(`${base}#/actors`);
+      await page.waitForFunction(() => document.documentElement.dataset.gsReady === 'true'
+        && document.documentElement.dataset.gsPending === '0', null, { timeout: 300000 });
+      const figures = await api(base, `/api/actors?detection=${status.detection}`);
+      expect(figures.state === 'done', `figures: ${figures.state}`);
+      const shown = await page.$$eval('section.actor', (ss) => ss.map((s) => ({
+        name: s.querySelector('h2').textContent,
+        lede: s.querySelector('.lede').textContent,
+        routes: s.querySelectorAll('table.routes tbody tr').length,
+        figures: s.querySelectorAll('table.figures tbody tr').length,
+      })));
+      expect(shown.length === figures.actors.length && shown.length > 0, `${shown.length} actor sections for ${figures.actors.length} actors`);
+      for (const [i, a] of figures.actors.entries()) {
+        expect(shown[i].name === a.name, `section ${i}: ${shown[i].name}`);
+        expect(shown[i].lede.startsWith(`${a.raw.accounts.toLocaleString('en-US')} accounts visibly support it`), `lede: ${shown[i].lede}`);
+        expect(shown[i].routes === 3 && shown[i].figures > 3, `${a.name}: ${shown[i].routes} routes, ${shown[i].figures} figures`);
+      }
+      expect(await page.$$eval('figure.chart svg', (s) => s.length) > 0, 'no headline chart');
+      await safe(page, log, 'actors');
+      await shot(page, 'actors');
+    });
+
     let rerun = null;
     await check('re-running detection shows its progress and stores a new detection', async () => {
       await page.goto(`${base}#/detections`);

@@ -3,7 +3,7 @@
 // renders on its own; a failure shows its message instead of the view. Data is hostile: it
 // reaches the page only as text (dom.js's h() and dataText()).
 import './serve.css';
-import { h, arr, obj, isNum, fmtNum, fmtTime, fmtDuration, emptyNote, table } from '../dom.js';
+import { h, arr, obj, isNum, fmtNum, fmtTime, fmtDuration, emptyNote, table, dataText } from '../dom.js';
 import { headlineChart } from '../charts.js';
 import { get } from './api.js';
 import { state, href, link, accountLink, scoreBadge, pagedTable, section, pValue } from './ui.js';
@@ -112,42 +112,90 @@ async function searchPage(root, params) {
   }, { class: 'data results', empty: 'No account matches. Search takes ids, handles (with or without @) and words of display names, in any script.' }));
 }
 
-async function actorsPage(root) {
-  const r = await get('/api/actors');
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const interval = (x) => (isNum(obj(x).ci_low) ? `${fmtNum(x.ci_low)} – ${fmtNum(x.ci_high)}` : '–');
+
+// Support per actor at the selected detection. The server computes the figures on first
+// request (signals, the detection reproduced, estimates) and keeps them: the page waits,
+// showing for how long, then draws them.
+async function actorsPage(root, isCurrent) {
+  const detection = state.detection;
   root.textContent = '';
   document.title = 'Actors — groundswell';
   root.append(h('header', { class: 'page' }, h('h1', null, 'Actors'),
     h('p', { class: 'muted' }, 'Visible support per actor, and what remains once coordinated and inauthentic activity is taken out.')));
-  const rows = arr(r.rows).filter((x) => x && x.actor != null && x.metric != null);
-  if (!r.available || !rows.length) {
-    root.append(emptyNote(r.available ? 'The store holds support figures for no actor.'
-      : 'This store holds no support figures. They are stored by `groundswell run --actors FILE` (and `groundswell estimate --db ...`) from this version on; run one of them to see them here.'));
+  const body = h('div', { class: 'actors' });
+  root.append(body);
+  let r = await get('/api/actors', { detection });
+  while (r.state === 'computing' || r.state === 'waiting') {
+    body.textContent = '';
+    body.append(h('p', { class: 'progress' }, r.state === 'computing'
+      ? `Computing the support figures at detection ${detection}: account signals, the detection reproduced with its neighbouring settings, the estimates (${fmtNum(r.seconds)} s so far). The server keeps them once done.`
+      : `Waiting to compute the support figures at detection ${detection}: ${r.computing ? `detection ${r.computing}'s come first` : 'a detection run is in progress'} (${fmtNum(r.seconds)} s).`));
+    await sleep(1000);
+    if (!isCurrent()) return;
+    r = await get('/api/actors', { detection });
+  }
+  body.textContent = '';
+  if (r.state === 'no_detection') {
+    body.append(emptyNote('The store holds no detection yet: support figures discount what detection finds. Run `groundswell run` or start a detection under Detections.'));
     return;
   }
-  const actors = [...new Set(rows.map((x) => String(x.actor)))];
+  if (!r.available) {
+    body.append(emptyNote('Support figures need an actors file. Start the server with `--actors FILE` (by default it takes the one the latest `groundswell run --actors` used, and that one is not there).'));
+    return;
+  }
+  if (r.state === 'failed') {
+    body.append(h('p', { class: 'error' }, `The support figures could not be computed: ${r.error}`));
+    return;
+  }
+  const actors = arr(r.actors).filter((a) => a && a.name != null);
+  const rows = arr(r.rows).filter((x) => x && x.actor != null && x.metric != null);
+  const current = detectionOptions.find((d) => String(d.id) === String(detection));
+  body.append(h('p', { class: 'caption' },
+    `At detection ${detection}${current ? ` (${parameterSummary(current.parameters)})` : ''}, actors from `, dataText('span', r.actors_file),
+    `; intervals over ${fmtNum(r.replicates)} ${r.sample ? 'bootstrap replicates' : 'classifications'}; accounts scoring above ${r.score_threshold} are discounted as individuals.`));
+  if (!actors.length) {
+    body.append(emptyNote('The actors file names no actor.'));
+    return;
+  }
+  const names = actors.map((a) => String(a.name));
+  const all = rows.filter((x) => x.period === 'all');
+  body.append(section('Headline', headlineChart(all.filter((x) => ['accounts', 'messages', 'engagement', 'views'].includes(x.metric)), names)));
+  const ROUTES = [['sources', 'its own sources (accounts and channels)'], ['own_words', 'support in their own words'], ['reposts_only', 're-posts only']];
   for (const actor of actors) {
-    const mine = rows.filter((x) => String(x.actor) === actor);
-    const all = mine.filter((x) => x.period === 'all');
-    const byMetric = Object.fromEntries(all.map((x) => [x.metric, x]));
-    const acc = byMetric.accounts;
-    const routes = ['accounts_sources', 'accounts_own_words', 'accounts_reposts_only', 'accounts_undetermined'].filter((m) => byMetric[m]);
-    root.append(section(actor,
-      acc ? h('p', { class: 'lede', dir: 'auto' }, `${fmtNum(acc.raw)} accounts visibly support ${actor}; ${fmtNum(acc.adjusted)} remain once coordinated and inauthentic activity is taken out`,
-        isNum(acc.ci_low) ? ` (interval ${fmtNum(acc.ci_low)}–${fmtNum(acc.ci_high)})` : '', '.') : null,
-      headlineChart(all.filter((x) => ['accounts', 'messages', 'engagement', 'views'].includes(x.metric)), [actor]),
-      routes.length ? h('div', null, h('h3', null, 'Supporting accounts by route'), table([
-        { label: 'route', value: (x) => x.metric.replace(/^accounts_/, '').replace(/_/g, ' ') },
+    const raw = obj(actor.raw);
+    const adjusted = obj(actor.adjusted);
+    const mine = rows.filter((x) => String(x.actor) === String(actor.name));
+    const periods = mine.filter((x) => x.metric === 'accounts' && x.period !== 'all');
+    const undetermined = obj(adjusted.undetermined);
+    body.append(h('section', { class: 'actor' }, dataText('h2', actor.name),
+      h('p', { class: 'lede' }, `${fmtNum(raw.accounts)} accounts visibly support it; ${fmtNum(obj(adjusted.accounts).value)} remain once coordinated and inauthentic activity is taken out (interval ${interval(adjusted.accounts)}).`),
+      isNum(undetermined.members) && undetermined.members > 0
+        ? h('p', null, `${fmtNum(undetermined.members)} supporters sit in clusters whose verdict is undetermined; they count as ${fmtNum(undetermined.voices)} voices.`) : null,
+      h('h3', null, 'Supporters by route'),
+      table([
+        { label: 'route', value: ([, label]) => label },
+        { label: 'visible', num: true, value: ([key]) => fmtNum(obj(raw.accounts_by_route)[key]) },
+        { label: 'adjusted', num: true, value: ([key]) => fmtNum(obj(obj(adjusted.accounts_by_route)[key]).value) },
+        { label: 'interval', num: true, value: ([key]) => interval(obj(adjusted.accounts_by_route)[key]) },
+      ], ROUTES, { class: 'data routes' }),
+      periods.length ? [h('h3', null, 'Supporting accounts per period'), table([
+        { label: 'period', value: (x) => String(x.period) },
         { label: 'visible', num: true, value: (x) => fmtNum(x.raw) },
         { label: 'adjusted', num: true, value: (x) => fmtNum(x.adjusted) },
-        { label: 'interval', num: true, value: (x) => (isNum(x.ci_low) ? `${fmtNum(x.ci_low)} – ${fmtNum(x.ci_high)}` : '–') },
-      ], routes.map((m) => byMetric[m]))) : null,
+        { label: 'interval', num: true, value: (x) => interval(x) },
+      ], periods, { class: 'data periods' })] : null,
       h('h3', null, 'Every figure (whole period)'),
       table([
-        { label: 'metric', value: (x) => String(x.metric) },
+        { label: 'metric', value: (x) => String(x.metric).replace(/_/g, ' ') },
         { label: 'visible', num: true, value: (x) => fmtNum(x.raw) },
         { label: 'adjusted', num: true, value: (x) => fmtNum(x.adjusted) },
-        { label: 'interval', num: true, value: (x) => (isNum(x.ci_low) ? `${fmtNum(x.ci_low)} – ${fmtNum(x.ci_high)}` : '–') },
-      ], all)));
+        { label: 'interval', num: true, value: (x) => interval(x) },
+      ], mine.filter((x) => x.period === 'all'), { class: 'data figures' })));
+  }
+  if (arr(r.assumptions).length) {
+    body.append(section('What these figures assume', h('ul', null, arr(r.assumptions).map((a) => h('li', null, String(a))))));
   }
 }
 
@@ -182,7 +230,7 @@ async function route() {
     else if (name === 'evidence') await evidencePage(view, params);
     else if (name === 'detections') await detectionsPage(view);
     else if (name === 'compare') await comparePage(view, params);
-    else if (name === 'actors') await actorsPage(view);
+    else if (name === 'actors') await actorsPage(view, () => mine === generation);
     else view.append(emptyNote('No such page.'), h('p', null, link('', {}, 'Back to the overview')));
   } catch (err) {
     if (mine !== generation) return;

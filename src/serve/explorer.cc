@@ -77,9 +77,12 @@ ApiResponse error(int status, std::string_view message) {
 
 ApiResponse from_status(const Status& s) {
   switch (s.code()) {
-    case StatusCode::kInvalidArgument: return error(400, s.message());
-    case StatusCode::kNotFound: return error(404, s.message());
-    default: return error(500, s.message());
+    case StatusCode::kInvalidArgument:
+      return error(400, s.message());
+    case StatusCode::kNotFound:
+      return error(404, s.message());
+    default:
+      return error(500, s.message());
   }
 }
 
@@ -162,12 +165,16 @@ class JsonText {
 };
 
 void time_or_null(JsonWriter& w, const Stmt& s, int i) {
-  if (s.column_is_null(i)) w.null();
-  else w.value(format_time_iso(s.column_int64(i)));
+  if (s.column_is_null(i))
+    w.null();
+  else
+    w.value(format_time_iso(s.column_int64(i)));
 }
 void finite_or_null(JsonWriter& w, double v) {
-  if (std::isfinite(v)) w.value(v);
-  else w.null();
+  if (std::isfinite(v))
+    w.value(v);
+  else
+    w.null();
 }
 
 bool is_json_column(std::string_view name) {
@@ -192,12 +199,20 @@ void write_row(JsonWriter& w, Stmt& s, JsonText& json,
       continue;
     }
     switch (sqlite3_column_type(s.raw(), i)) {
-      case SQLITE_NULL: w.null(); break;
-      case SQLITE_INTEGER: w.value(s.column_int64(i)); break;
-      case SQLITE_FLOAT: w.value(s.column_double(i)); break;
+      case SQLITE_NULL:
+        w.null();
+        break;
+      case SQLITE_INTEGER:
+        w.value(s.column_int64(i));
+        break;
+      case SQLITE_FLOAT:
+        w.value(s.column_double(i));
+        break;
       default:
-        if (is_json_column(name)) json.value(w, s.column_text(i));
-        else w.value(s.column_text(i));
+        if (is_json_column(name))
+          json.value(w, s.column_text(i));
+        else
+          w.value(s.column_text(i));
     }
     if (name.ends_with("_time_ms")) {
       w.key(std::string(name.substr(0, name.size() - 3)));
@@ -259,8 +274,8 @@ struct Explorer::Request {
     return std::string_view(it->second);
   }
   // An integer parameter: `fallback` when absent, an error when malformed or out of range.
-  Result<std::int64_t> integer(std::string_view name, std::int64_t fallback,
-                               std::int64_t lo = 0, std::int64_t hi = INT64_MAX) const {
+  Result<std::int64_t> integer(std::string_view name, std::int64_t fallback, std::int64_t lo = 0,
+                               std::int64_t hi = INT64_MAX) const {
     auto p = param(name);
     if (!p || p->empty()) return fallback;
     auto v = parse_int(*p);
@@ -285,8 +300,8 @@ struct Explorer::Request {
   Result<std::int64_t> detection(std::string_view name = "detection") {
     auto asked = integer(name, 0, 1);
     if (!asked) return asked.status();
-    auto s = sql(*asked ? "SELECT id FROM detections WHERE id = ?"
-                        : "SELECT max(id) FROM detections");
+    auto s =
+        sql(*asked ? "SELECT id FROM detections WHERE id = ?" : "SELECT max(id) FROM detections");
     if (!s) return s.status();
     if (*asked) (*s)->bind_int64(1, *asked);
     if ((*s)->step() != Stmt::kRow || (*s)->column_is_null(0)) {
@@ -298,8 +313,8 @@ struct Explorer::Request {
 
   // The rows of `s` (which asks for limit + 1) as an array of objects under `name`, then
   // "next": the key (column `key_column`) of the last row written when another page follows.
-  void keyset_rows(JsonWriter& w, std::string_view name, Stmt& s, std::size_t limit,
-                   int key_column, std::initializer_list<std::string_view> skip = {}) {
+  void keyset_rows(JsonWriter& w, std::string_view name, Stmt& s, std::size_t limit, int key_column,
+                   std::initializer_list<std::string_view> skip = {}) {
     w.key(name).begin_array();
     std::size_t rows = 0;
     std::int64_t last = 0;
@@ -316,8 +331,10 @@ struct Explorer::Request {
       ++rows;
     }
     w.end_array().key("next");
-    if (more) w.value(std::to_string(last));
-    else w.null();
+    if (more)
+      w.value(std::to_string(last));
+    else
+      w.null();
   }
 
   // Every column of the row `text` finds by its one parameter, `id`, as an object (then
@@ -363,8 +380,10 @@ struct Explorer::Request {
       if (offsets) {
         const TimeMs t = index->message_time(m);
         w.begin_object().key("offset_s");
-        if (t != kNoTime && origin != kNoTime) w.value(static_cast<double>(t - origin) / 1000.0);
-        else w.null();
+        if (t != kNoTime && origin != kNoTime)
+          w.value(static_cast<double>(t - origin) / 1000.0);
+        else
+          w.null();
         w.key("message");
       }
       GS_RETURN_IF_ERROR(message(w, index->message_row(m)));
@@ -384,10 +403,10 @@ struct Explorer::Request {
     if (auto c = param("cursor"); c && !c->empty()) {
       auto key = parse_cursor(*c);
       if (!key) return Status::InvalidArgument("parameter 'cursor' is malformed");
-      auto it = std::upper_bound(list.begin(), list.end(), *key,
-                                 [&](const MessageKey& k, std::uint32_t m) {
-                                   return key_less(k, {index->message_time(m), index->message_row(m)});
-                                 });
+      auto it = std::upper_bound(
+          list.begin(), list.end(), *key, [&](const MessageKey& k, std::uint32_t m) {
+            return key_less(k, {index->message_time(m), index->message_row(m)});
+          });
       begin = static_cast<std::size_t>(it - list.begin());
     }
     const std::size_t end = std::min(list.size(), begin + *lim);
@@ -468,8 +487,8 @@ std::vector<std::string_view> split_path(std::string_view path) {
 
 }  // namespace
 
-ApiResponse Explorer::handle(std::string_view method, std::string_view path,
-                             const ApiQuery& query, std::string_view body) {
+ApiResponse Explorer::handle(std::string_view method, std::string_view path, const ApiQuery& query,
+                             std::string_view body) {
   auto parts = split_path(path);
   if (parts.empty() || parts[0] != "api") return error(404, "no such endpoint");
   parts.erase(parts.begin());
@@ -537,15 +556,15 @@ ApiResponse Explorer::handle(std::string_view method, std::string_view path,
 
 // ---------------------------------------------------------------------------------------
 
-#define GS_TRY(var, expr)                       \
-  auto var##_result = (expr);                   \
+#define GS_TRY(var, expr)                                       \
+  auto var##_result = (expr);                                   \
   if (!var##_result) return from_status(var##_result.status()); \
   auto& var = *var##_result
 
-#define GS_TRY_STATUS(expr)                      \
-  do {                                           \
-    ::groundswell::Status gs_s_ = (expr);        \
-    if (!gs_s_.ok()) return from_status(gs_s_);  \
+#define GS_TRY_STATUS(expr)                     \
+  do {                                          \
+    ::groundswell::Status gs_s_ = (expr);       \
+    if (!gs_s_.ok()) return from_status(gs_s_); \
   } while (0)
 
 namespace {
@@ -575,20 +594,30 @@ ApiResponse Explorer::status(Request& r) {
   const IndexState state = index_state();
   w.begin_object().key("version").value(kVersion);
   std::string name = db_path_;
-  if (auto slash = name.find_last_of('/'); slash != std::string::npos) name = name.substr(slash + 1);
+  if (auto slash = name.find_last_of('/'); slash != std::string::npos)
+    name = name.substr(slash + 1);
   w.key("database").value(name);
   GS_TRY(version, r.conn->db.query_int64("PRAGMA user_version"));
   w.key("schema_version").value(version);
   GS_TRY(accounts, r.conn->db.query_int64("SELECT count(*) FROM accounts"));
   w.key("accounts").value(accounts);
   w.key("messages");
-  if (r.index) w.value(static_cast<std::uint64_t>(r.index->messages()));
-  else w.null();
+  if (r.index)
+    w.value(static_cast<std::uint64_t>(r.index->messages()));
+  else
+    w.null();
   GS_TRY(latest, r.detection());
   w.key("detection");
-  if (latest) w.value(latest);
-  else w.null();
-  w.key("index").begin_object().key("stage").value(state.stage).key("fraction").value(state.fraction);
+  if (latest)
+    w.value(latest);
+  else
+    w.null();
+  w.key("index")
+      .begin_object()
+      .key("stage")
+      .value(state.stage)
+      .key("fraction")
+      .value(state.fraction);
   if (!state.error.empty()) w.key("error").value(state.error);
   w.end_object();
   JobHooks hooks;
@@ -598,8 +627,10 @@ ApiResponse Explorer::status(Request& r) {
   }
   w.key("rerun").value(static_cast<bool>(hooks.submit));
   w.key("job");
-  if (hooks.current) hooks.current(w);
-  else w.null();
+  if (hooks.current)
+    hooks.current(w);
+  else
+    w.null();
   w.key("behaviours").begin_array();
   for (Behaviour b : all_behaviours()) w.value(behaviour_name(b));
   w.end_array();
@@ -616,7 +647,8 @@ ApiResponse Explorer::search(Request& r) {
   GS_TRY(offset, r.offset());
   SearchResult found = r.index->search(*q, limit, offset);
   JsonWriter w(false);
-  w.begin_object().key("query").value(*q).key("total").value(static_cast<std::uint64_t>(found.total));
+  w.begin_object().key("query").value(*q).key("total").value(
+      static_cast<std::uint64_t>(found.total));
   w.key("offset").value(static_cast<std::uint64_t>(offset));
   w.key("results").begin_array();
   for (const SearchHit& h : found.hits) {
@@ -626,8 +658,10 @@ ApiResponse Explorer::search(Request& r) {
   }
   w.end_array();
   w.key("next");
-  if (offset + found.hits.size() < found.total) w.value(static_cast<std::uint64_t>(offset + found.hits.size()));
-  else w.null();
+  if (offset + found.hits.size() < found.total)
+    w.value(static_cast<std::uint64_t>(offset + found.hits.size()));
+  else
+    w.null();
   w.end_object();
   return {200, w.take()};
 }
@@ -656,8 +690,10 @@ ApiResponse Explorer::account(Request& r, std::int64_t row) {
     TimeMs last = kNoTime;
     for (auto it = posts.rbegin(); it != posts.rend() && last == kNoTime; ++it)
       last = r.index->message_time(*it);
-    if (last != kNoTime) w.value(format_time_iso(last));
-    else w.null();
+    if (last != kNoTime)
+      w.value(format_time_iso(last));
+    else
+      w.null();
     w.key("timeline");
     r.timeline(w, {posts});
     const SignalTable& sig = r.index->signals();
@@ -678,16 +714,17 @@ ApiResponse Explorer::account(Request& r, std::int64_t row) {
     w.key("figures").begin_object();
     w.key("burst_accounts").value(as.burst_accounts);
     w.key("office_offset").value(format_utc_offset(as.office_offset_minutes));
-    for (auto [name, value] : {std::pair<const char*, double>{"median_age_days", as.median_age_days},
-                               {"posts_per_day", as.posts_per_day},
-                               {"burstiness", as.burstiness},
-                               {"gap_entropy", as.gap_entropy},
-                               {"office_fraction", as.office_fraction},
-                               {"lunch_dip", as.lunch_dip},
-                               {"forward_share", as.forward_share},
-                               {"duplicate_share", as.duplicate_share},
-                               {"follower_ratio", as.follower_ratio},
-                               {"channel_err", as.channel_err}}) {
+    for (auto [name, value] :
+         {std::pair<const char*, double>{"median_age_days", as.median_age_days},
+          {"posts_per_day", as.posts_per_day},
+          {"burstiness", as.burstiness},
+          {"gap_entropy", as.gap_entropy},
+          {"office_fraction", as.office_fraction},
+          {"lunch_dip", as.lunch_dip},
+          {"forward_share", as.forward_share},
+          {"duplicate_share", as.duplicate_share},
+          {"follower_ratio", as.follower_ratio},
+          {"channel_err", as.channel_err}}) {
       w.key(name);
       finite_or_null(w, value);
     }
@@ -700,8 +737,10 @@ ApiResponse Explorer::account(Request& r, std::int64_t row) {
 
   GS_TRY(detection, r.detection());
   w.key("detection");
-  if (detection) w.value(detection);
-  else w.null();
+  if (detection)
+    w.value(detection);
+  else
+    w.null();
   w.key("cluster");
   if (detection) {
     GS_TRY(c, r.sql("SELECT m.coordination_degree, c.* FROM detection_cluster_accounts m JOIN "
@@ -748,8 +787,10 @@ ApiResponse Explorer::account_messages(Request& r, std::int64_t row) {
   w.key("messages");
   GS_TRY_STATUS(r.message_page(w, page.first));
   w.key("next");
-  if (page.second.empty()) w.null();
-  else w.value(page.second);
+  if (page.second.empty())
+    w.null();
+  else
+    w.value(page.second);
   w.end_object();
   return {200, w.take()};
 }
@@ -771,8 +812,11 @@ ApiResponse Explorer::account_partners(Request& r, std::int64_t row) {
   // Both ends of the edge through the two indexes (source, target), strongest kept first.
   const std::string where = all ? "" : " AND behaviour = ?3";
   GS_TRY(count, r.sql("SELECT (SELECT count(*) FROM detection_edges WHERE detection_id = ?1 AND "
-                      "source = ?2" + where + ") + (SELECT count(*) FROM detection_edges WHERE "
-                      "detection_id = ?1 AND target = ?2" + where + ")"));
+                      "source = ?2" +
+                      where +
+                      ") + (SELECT count(*) FROM detection_edges WHERE "
+                      "detection_id = ?1 AND target = ?2" +
+                      where + ")"));
   count->bind_int64(1, detection);
   count->bind_int64(2, row);
   if (!all) count->bind_text(3, *behaviour);
@@ -803,8 +847,10 @@ ApiResponse Explorer::account_partners(Request& r, std::int64_t row) {
   }
   if (step == Stmt::kError) return error(500, "database: " + s->error());
   w.end_array().key("next");
-  if (offset + rows < static_cast<std::size_t>(total)) w.value(static_cast<std::uint64_t>(offset + rows));
-  else w.null();
+  if (offset + rows < static_cast<std::size_t>(total))
+    w.value(static_cast<std::uint64_t>(offset + rows));
+  else
+    w.null();
   w.end_object();
   return {200, w.take()};
 }
@@ -851,8 +897,10 @@ ApiResponse Explorer::evidence(Request& r) {
     w.begin_object();
     auto ts = time_of(pairs[i].first), tt = time_of(pairs[i].second);
     w.key("offset_s");
-    if (ts && tt) w.value(static_cast<double>(*tt - *ts) / 1000.0);
-    else w.null();
+    if (ts && tt)
+      w.value(static_cast<double>(*tt - *ts) / 1000.0);
+    else
+      w.null();
     w.key("source");
     GS_TRY_STATUS(r.message(w, pairs[i].first));
     w.key("target");
@@ -860,8 +908,10 @@ ApiResponse Explorer::evidence(Request& r) {
     w.end_object();
   }
   w.end_array().key("next");
-  if (offset + limit < pairs.size()) w.value(static_cast<std::uint64_t>(offset + limit));
-  else w.null();
+  if (offset + limit < pairs.size())
+    w.value(static_cast<std::uint64_t>(offset + limit));
+  else
+    w.null();
   w.end_object();
   return {200, w.take()};
 }
@@ -937,8 +987,10 @@ ApiResponse Explorer::cluster(Request& r, std::int64_t cluster_id) {
       }
     }
     w.key("mean_score");
-    if (scored) w.value(score_sum / static_cast<double>(scored));
-    else w.null();
+    if (scored)
+      w.value(score_sum / static_cast<double>(scored));
+    else
+      w.null();
     w.key("timeline");
     r.timeline(w, lists);
   }
@@ -970,8 +1022,10 @@ ApiResponse Explorer::cluster_members(Request& r, std::int64_t cluster_id) {
     w.end_object();
   }
   w.end_array().key("next");
-  if (more) w.value(std::to_string(rows.back().first));
-  else w.null();
+  if (more)
+    w.value(std::to_string(rows.back().first));
+  else
+    w.null();
   w.end_object();
   return {200, w.take()};
 }
@@ -983,13 +1037,18 @@ ApiResponse Explorer::cluster_edges(Request& r, std::int64_t cluster_id) {
   GS_TRY(offset, r.offset());
   // Kept edges between two members: members (index v3) -> their edges as source (index on
   // source) -> the target's membership (primary key).
-  GS_TRY(s, r.sql(
-      "SELECT e.source, e.target, e.behaviour, e.weight, e.pairs, e.objects, e.median_delay_s, "
-      "e.p_value, count(*) OVER () AS total FROM detection_cluster_accounts m JOIN detection_edges e ON "
-      "e.detection_id = m.detection_id AND e.source = m.account JOIN detection_cluster_accounts "
-      "m2 ON m2.detection_id = e.detection_id AND m2.account = e.target WHERE m.detection_id = ?1 "
-      "AND m.cluster_id = ?2 AND m2.cluster_id = ?2 AND e.kept = 1 ORDER BY e.weight DESC, "
-      "e.source, e.target, e.behaviour LIMIT ?3 OFFSET ?4"));
+  GS_TRY(
+      s,
+      r.sql(
+          "SELECT e.source, e.target, e.behaviour, e.weight, e.pairs, e.objects, e.median_delay_s, "
+          "e.p_value, count(*) OVER () AS total FROM detection_cluster_accounts m JOIN "
+          "detection_edges e ON "
+          "e.detection_id = m.detection_id AND e.source = m.account JOIN "
+          "detection_cluster_accounts "
+          "m2 ON m2.detection_id = e.detection_id AND m2.account = e.target WHERE m.detection_id = "
+          "?1 "
+          "AND m.cluster_id = ?2 AND m2.cluster_id = ?2 AND e.kept = 1 ORDER BY e.weight DESC, "
+          "e.source, e.target, e.behaviour LIMIT ?3 OFFSET ?4"));
   s->bind_int64(1, detection);
   s->bind_int64(2, cluster_id);
   s->bind_int64(3, static_cast<std::int64_t>(limit));
@@ -1012,8 +1071,10 @@ ApiResponse Explorer::cluster_edges(Request& r, std::int64_t cluster_id) {
   w.end_array();
   w.key("total").value(total).key("offset").value(static_cast<std::uint64_t>(offset));
   w.key("next");
-  if (offset + rows < static_cast<std::size_t>(total)) w.value(static_cast<std::uint64_t>(offset + rows));
-  else w.null();
+  if (offset + rows < static_cast<std::size_t>(total))
+    w.value(static_cast<std::uint64_t>(offset + rows));
+  else
+    w.null();
   w.end_object();
   return {200, w.take()};
 }
@@ -1021,11 +1082,13 @@ ApiResponse Explorer::cluster_edges(Request& r, std::int64_t cluster_id) {
 ApiResponse Explorer::object(Request& r) {
   if (!r.index) return needs_index(index_state());
   auto name = r.param("behaviour");
-  if (!name) return error(400, "give behaviour (link, domain, hashtag, mention, share, reply, text, media)");
+  if (!name)
+    return error(400, "give behaviour (link, domain, hashtag, mention, share, reply, text, media)");
   auto b = behaviour_of(*name);
   if (!b || !ServeIndex::indexed(*b))
     return error(400, fmt::format("behaviour '{}' has no object pages; use link, domain, "
-                                  "hashtag, mention, share, reply, text or media", *name));
+                                  "hashtag, mention, share, reply, text or media",
+                                  *name));
   std::string key;
   if (auto k = r.param("key"); k && !k->empty()) {
     if (k->size() > 65536) return error(400, "key is longer than 64 KiB");
@@ -1052,15 +1115,30 @@ ApiResponse Explorer::object(Request& r) {
       return std::string(v);
     };
     switch (*b) {
-      case Behaviour::kText: key = s->column_text(0); break;
-      case Behaviour::kShare: key = s->column_text(1); break;
-      case Behaviour::kReply: key = s->column_text(2); break;
-      case Behaviour::kMedia: key = s->column_text(3); break;
+      case Behaviour::kText:
+        key = s->column_text(0);
+        break;
+      case Behaviour::kShare:
+        key = s->column_text(1);
+        break;
+      case Behaviour::kReply:
+        key = s->column_text(2);
+        break;
+      case Behaviour::kMedia:
+        key = s->column_text(3);
+        break;
       case Behaviour::kLink:
-      case Behaviour::kDomain: key = list_item(4); break;
-      case Behaviour::kHashtag: key = list_item(5); break;
-      case Behaviour::kMention: key = list_item(6); break;
-      default: break;
+      case Behaviour::kDomain:
+        key = list_item(4);
+        break;
+      case Behaviour::kHashtag:
+        key = list_item(5);
+        break;
+      case Behaviour::kMention:
+        key = list_item(6);
+        break;
+      default:
+        break;
     }
     if (key.empty()) return error(404, fmt::format("message {} has no {}", id, *name));
   }
@@ -1077,8 +1155,10 @@ ApiResponse Explorer::object(Request& r) {
   w.key("accounts").value(static_cast<std::uint64_t>(accounts.size()));
   const TimeMs first = list.empty() ? kNoTime : r.index->message_time(list.front());
   w.key("first_time");
-  if (first != kNoTime) w.value(format_time_iso(first));
-  else w.null();
+  if (first != kNoTime)
+    w.value(format_time_iso(first));
+  else
+    w.null();
   w.key("last_time");
   if (!list.empty() && r.index->message_time(list.back()) != kNoTime)
     w.value(format_time_iso(r.index->message_time(list.back())));
@@ -1087,8 +1167,10 @@ ApiResponse Explorer::object(Request& r) {
   w.key("messages");
   GS_TRY_STATUS(r.message_page(w, page.first, /*offsets=*/true, first));
   w.key("next");
-  if (page.second.empty()) w.null();
-  else w.value(page.second);
+  if (page.second.empty())
+    w.null();
+  else
+    w.value(page.second);
   w.end_object();
   return {200, w.take()};
 }
@@ -1096,11 +1178,12 @@ ApiResponse Explorer::object(Request& r) {
 ApiResponse Explorer::detections(Request& r) {
   GS_TRY(limit, r.limit());
   GS_TRY(before, r.integer("cursor", INT64_MAX, 1));
-  GS_TRY(s, r.sql("SELECT d.id, d.run_id, d.created_at, d.compat, d.parameters, d.seed, d.edges, "
-                  "d.kept_edges, d.clusters, d.leiden_quality, (SELECT count(*) FROM "
-                  "detection_cluster_accounts m WHERE m.detection_id = d.id) AS coordinated_accounts, "
-                  "r.command, r.status, r.seconds FROM detections d LEFT JOIN runs r ON r.id = "
-                  "d.run_id WHERE d.id < ? ORDER BY d.id DESC LIMIT ?"));
+  GS_TRY(s,
+         r.sql("SELECT d.id, d.run_id, d.created_at, d.compat, d.parameters, d.seed, d.edges, "
+               "d.kept_edges, d.clusters, d.leiden_quality, (SELECT count(*) FROM "
+               "detection_cluster_accounts m WHERE m.detection_id = d.id) AS coordinated_accounts, "
+               "r.command, r.status, r.seconds FROM detections d LEFT JOIN runs r ON r.id = "
+               "d.run_id WHERE d.id < ? ORDER BY d.id DESC LIMIT ?"));
   s->bind_int64(1, before);
   s->bind_int64(2, static_cast<std::int64_t>(limit) + 1);
   JsonWriter w(false);
@@ -1113,7 +1196,8 @@ ApiResponse Explorer::detections(Request& r) {
 namespace {
 
 // accounts.id -> cluster id of one detection's clustered accounts, in account order.
-Result<std::vector<std::pair<std::int64_t, std::int64_t>>> memberships(Stmt& s, std::int64_t detection) {
+Result<std::vector<std::pair<std::int64_t, std::int64_t>>> memberships(Stmt& s,
+                                                                       std::int64_t detection) {
   s.bind_int64(1, detection);
   std::vector<std::pair<std::int64_t, std::int64_t>> out;
   Stmt::StepResult step;
@@ -1153,7 +1237,8 @@ ApiResponse Explorer::compare(Request& r) {
   std::size_t both = 0;
   std::unordered_map<std::int64_t, std::int64_t> cluster_b;
   for (auto& [acc, c] : mb) cluster_b.emplace(acc, c);
-  std::map<std::int64_t, std::map<std::int64_t, std::int64_t>> overlap;  // a cluster -> b cluster -> n
+  std::map<std::int64_t, std::map<std::int64_t, std::int64_t>>
+      overlap;  // a cluster -> b cluster -> n
   std::map<std::int64_t, std::int64_t> size_a, size_b;
   for (auto& [acc, c] : ma) {
     ++size_a[c];
@@ -1188,9 +1273,15 @@ ApiResponse Explorer::compare(Request& r) {
       }
     }
     w.key("b_cluster");
-    if (best) w.value(best); else w.null();
+    if (best)
+      w.value(best);
+    else
+      w.null();
     w.key("b_accounts");
-    if (best) w.value(size_b[best]); else w.null();
+    if (best)
+      w.value(size_b[best]);
+    else
+      w.null();
     w.key("shared").value(shared).key("jaccard").value(jaccard).end_object();
   }
   w.end_array();
@@ -1220,7 +1311,8 @@ ApiResponse Explorer::compare_accounts(Request& r) {
     only.emplace_back(acc, c);
   }
   JsonWriter w(false);
-  w.begin_object().key("side").value(side).key("total").value(static_cast<std::uint64_t>(only.size()));
+  w.begin_object().key("side").value(side).key("total").value(
+      static_cast<std::uint64_t>(only.size()));
   w.key("offset").value(static_cast<std::uint64_t>(offset));
   w.key("accounts").begin_array();
   for (std::size_t i = offset; i < only.size() && i < offset + limit; ++i) {
@@ -1229,8 +1321,10 @@ ApiResponse Explorer::compare_accounts(Request& r) {
     w.end_object();
   }
   w.end_array().key("next");
-  if (offset + limit < only.size()) w.value(static_cast<std::uint64_t>(offset + limit));
-  else w.null();
+  if (offset + limit < only.size())
+    w.value(static_cast<std::uint64_t>(offset + limit));
+  else
+    w.null();
   w.end_object();
   return {200, w.take()};
 }
@@ -1241,8 +1335,10 @@ ApiResponse Explorer::actors(Request& r, const JobHooks& hooks) {
   if (!detection || !hooks.support) {
     JsonWriter w(false);
     w.begin_object()
-        .key("available").value(false)
-        .key("state").value(detection ? "no_actors" : "no_detection")
+        .key("available")
+        .value(false)
+        .key("state")
+        .value(detection ? "no_actors" : "no_detection")
         .end_object();
     return {200, w.take()};
   }

@@ -20,8 +20,8 @@ constexpr char kEntryEnd = '\x1e';
 // The behaviours an object page can show, and the share of the build each one takes
 // (text is normalized, the rest is hashing).
 constexpr std::array<Behaviour, 8> kIndexed = {
-    Behaviour::kShare, Behaviour::kLink,  Behaviour::kDomain, Behaviour::kHashtag,
-    Behaviour::kMention, Behaviour::kReply, Behaviour::kText, Behaviour::kMedia};
+    Behaviour::kShare,   Behaviour::kLink,  Behaviour::kDomain, Behaviour::kHashtag,
+    Behaviour::kMention, Behaviour::kReply, Behaviour::kText,   Behaviour::kMedia};
 
 std::uint64_t key_hash(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
 
@@ -47,12 +47,18 @@ bool word_start(std::string_view field, std::size_t at) {
 
 std::string_view search_match_name(SearchMatch m) {
   switch (m) {
-    case SearchMatch::kExactId: return "id";
-    case SearchMatch::kExactHandle: return "handle";
-    case SearchMatch::kExactName: return "name";
-    case SearchMatch::kHandlePrefix: return "handle prefix";
-    case SearchMatch::kWordPrefix: return "word";
-    case SearchMatch::kSubstring: return "substring";
+    case SearchMatch::kExactId:
+      return "id";
+    case SearchMatch::kExactHandle:
+      return "handle";
+    case SearchMatch::kExactName:
+      return "name";
+    case SearchMatch::kHandlePrefix:
+      return "handle prefix";
+    case SearchMatch::kWordPrefix:
+      return "word";
+    case SearchMatch::kSubstring:
+      return "substring";
   }
   return "substring";
 }
@@ -236,7 +242,8 @@ SearchResult ServeIndex::search(std::string_view query, std::size_t limit,
     if (found == search_text_.end()) break;
     const auto at = static_cast<std::uint64_t>(found - search_text_.begin());
     const auto a = static_cast<std::uint32_t>(
-        std::upper_bound(search_start_.begin(), search_start_.end(), at) - search_start_.begin() - 1);
+        std::upper_bound(search_start_.begin(), search_start_.end(), at) - search_start_.begin() -
+        1);
     std::string_view entry(search_text_.data() + search_start_[a],
                            search_start_[a + 1] - search_start_[a] - 1);
     pos = search_text_.begin() + static_cast<std::ptrdiff_t>(search_start_[a + 1]);
@@ -250,10 +257,14 @@ SearchResult ServeIndex::search(std::string_view query, std::size_t limit,
     }
     if (!platform.empty() && field[3] != platform) continue;
     SearchMatch match = SearchMatch::kSubstring;
-    if (field[0] == key) match = SearchMatch::kExactId;
-    else if (field[1] == key) match = SearchMatch::kExactHandle;
-    else if (field[2] == key) match = SearchMatch::kExactName;
-    else if (field[1].starts_with(key)) match = SearchMatch::kHandlePrefix;
+    if (field[0] == key)
+      match = SearchMatch::kExactId;
+    else if (field[1] == key)
+      match = SearchMatch::kExactHandle;
+    else if (field[2] == key)
+      match = SearchMatch::kExactName;
+    else if (field[1].starts_with(key))
+      match = SearchMatch::kHandlePrefix;
     else {
       for (std::size_t f = 1; f <= 2 && match == SearchMatch::kSubstring; ++f) {
         for (std::size_t i = field[f].find(key); i != std::string_view::npos;
@@ -266,7 +277,8 @@ SearchResult ServeIndex::search(std::string_view query, std::size_t limit,
       }
     }
     if (match == SearchMatch::kSubstring && field[0].find(key) == std::string_view::npos &&
-        field[1].find(key) == std::string_view::npos && field[2].find(key) == std::string_view::npos)
+        field[1].find(key) == std::string_view::npos &&
+        field[2].find(key) == std::string_view::npos)
       continue;  // only the platform matched
     hits.push_back({a, match});
   }
@@ -279,7 +291,8 @@ SearchResult ServeIndex::search(std::string_view query, std::size_t limit,
   };
   const std::size_t end = std::min(hits.size(), offset + limit);
   if (offset >= hits.size()) return result;
-  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(end), hits.end(), better);
+  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(end), hits.end(),
+                    better);
   result.hits.assign(hits.begin() + static_cast<std::ptrdiff_t>(offset),
                      hits.begin() + static_cast<std::ptrdiff_t>(end));
   return result;

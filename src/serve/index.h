@@ -96,11 +96,11 @@ class ServeIndex {
   std::string search_text_;
   std::vector<std::uint64_t> search_start_;
   std::vector<std::string> platforms_;  // normalized platform names
-  std::vector<std::int64_t> msg_row_;  // messages.id, in (time, id) order
+  std::vector<std::int64_t> msg_row_;   // messages.id, in (time, id) order
   std::vector<TimeMs> msg_time_;
   std::vector<std::uint32_t> msg_account_;
-  std::vector<std::uint32_t> by_account_;        // message indices grouped by account
-  std::vector<std::uint64_t> account_start_;     // account a: by_account_[start[a], start[a+1])
+  std::vector<std::uint32_t> by_account_;     // message indices grouped by account
+  std::vector<std::uint64_t> account_start_;  // account a: by_account_[start[a], start[a+1])
   struct Postings {
     std::vector<std::uint64_t> key;  // xxh3-64 of the object key, ascending
     std::vector<std::uint32_t> msg;  // message index, ascending within a key

@@ -25,10 +25,19 @@ ApiResponse error(int status, std::string_view message) {
 }
 
 // The options a re-run may set: every name DetectOptions::to_json() records.
-constexpr std::string_view kOptionNames[] = {
-    "behaviours", "window_s", "min_repetition", "similarity", "compat", "null_replicates", "fdr",
-    "seed", "max_crowd", "crowd_neighbours", "min_text_tokens", "coortweet_edge_weight",
-    "top_objects"};
+constexpr std::string_view kOptionNames[] = {"behaviours",
+                                             "window_s",
+                                             "min_repetition",
+                                             "similarity",
+                                             "compat",
+                                             "null_replicates",
+                                             "fdr",
+                                             "seed",
+                                             "max_crowd",
+                                             "crowd_neighbours",
+                                             "min_text_tokens",
+                                             "coortweet_edge_weight",
+                                             "top_objects"};
 
 // `base` (a to_json() record) with the options the request names put in their place, as one
 // JSON object for DetectOptions::from_json(). Unknown names are refused, so a misspelt
@@ -97,16 +106,18 @@ ApiResponse DetectionJobs::submit(std::string_view body) {
     auto store = Store::open(db_path_, /*read_only=*/true);
     if (!store) return error(500, store.status().message());
     Stmt s;
-    Status st = store->db().prepare(base ? "SELECT id, parameters FROM detections WHERE id = ?"
-                                         : "SELECT id, parameters FROM detections ORDER BY id DESC LIMIT 1",
-                                    s);
+    Status st =
+        store->db().prepare(base ? "SELECT id, parameters FROM detections WHERE id = ?"
+                                 : "SELECT id, parameters FROM detections ORDER BY id DESC LIMIT 1",
+                            s);
     if (!st.ok()) return error(500, st.message());
     if (base) s.bind_int64(1, base);
     if (s.step() == Stmt::kRow) {
       base = s.column_int64(0);
       // Read back and written again: an older record gains the names it lacked.
       auto options = DetectOptions::from_json(s.column_text(1));
-      if (!options) return error(500, fmt::format("detection {}: {}", base, options.status().message()));
+      if (!options)
+        return error(500, fmt::format("detection {}: {}", base, options.status().message()));
       recorded = options->to_json();
     } else if (base) {
       return error(404, fmt::format("no detection {}", base));
@@ -185,10 +196,14 @@ void DetectionJobs::run(DetectOptions options) {
   if (!id) return give_up(id.status());
   JsonWriter stats(false);
   stats.begin_object()
-      .key("detection").value(*id)
-      .key("clusters").value(static_cast<std::uint64_t>(result->clusters.size()))
-      .key("edges").value(result->significant_edges)
-      .key("edges_tested").value(result->tested_edges)
+      .key("detection")
+      .value(*id)
+      .key("clusters")
+      .value(static_cast<std::uint64_t>(result->clusters.size()))
+      .key("edges")
+      .value(result->significant_edges)
+      .key("edges_tested")
+      .value(result->tested_edges)
       .end_object();
   if (Status s = store->finish_run(*run_id, "ok", stats.str(), now_s() - t0); !s.ok())
     return fail(s);
@@ -206,19 +221,29 @@ void DetectionJobs::run(DetectOptions options) {
 void DetectionJobs::write_job(JsonWriter& w, const Job& j) const {
   const double end = j.finished > 0 ? j.finished : now_s();
   w.begin_object()
-      .key("id").value(j.id)
-      .key("state").value(j.state)
-      .key("stage").value(j.stage)
-      .key("step").value(j.step)
-      .key("steps").value(j.steps)
-      .key("seconds").value(end - j.started)
+      .key("id")
+      .value(j.id)
+      .key("state")
+      .value(j.state)
+      .key("stage")
+      .value(j.stage)
+      .key("step")
+      .value(j.step)
+      .key("steps")
+      .value(j.steps)
+      .key("seconds")
+      .value(end - j.started)
       .key("base");
-  if (j.base) w.value(j.base);
-  else w.null();
+  if (j.base)
+    w.value(j.base);
+  else
+    w.null();
   w.key("parameters").raw(j.parameters);
   w.key("detection");
-  if (j.detection) w.value(j.detection);
-  else w.null();
+  if (j.detection)
+    w.value(j.detection);
+  else
+    w.null();
   if (!j.error.empty()) w.key("error").value(j.error);
   w.end_object();
 }
@@ -238,8 +263,10 @@ ApiResponse DetectionJobs::job(std::string_view id) {
 
 void DetectionJobs::write_current(JsonWriter& w) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (jobs_.empty()) w.null();
-  else write_job(w, jobs_.back());
+  if (jobs_.empty())
+    w.null();
+  else
+    write_job(w, jobs_.back());
 }
 
 }  // namespace groundswell

@@ -46,8 +46,7 @@ std::string random_token() {
 bool same_token(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
   return diff == 0;
 }
 
@@ -57,7 +56,8 @@ std::string cookie_value(const std::string& header, std::string_view name) {
     auto semi = rest.find(';');
     std::string_view part = rest.substr(0, semi);
     while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
-    if (part.size() > name.size() && part.substr(0, name.size()) == name && part[name.size()] == '=')
+    if (part.size() > name.size() && part.substr(0, name.size()) == name &&
+        part[name.size()] == '=')
       return std::string(part.substr(name.size() + 1));
     if (semi == std::string_view::npos) break;
     rest.remove_prefix(semi + 1);
@@ -166,8 +166,8 @@ struct Server::Impl {
         return refuse(401, "this server needs its access token (printed when it started)");
       if (in_query && req.method == "GET" && req.path == "/") {
         // Trade the token in the address for a cookie, and drop it from the address bar.
-        res.set_header("Set-Cookie", "gs_token=" + options.token +
-                                         "; HttpOnly; SameSite=Strict; Path=/");
+        res.set_header("Set-Cookie",
+                       "gs_token=" + options.token + "; HttpOnly; SameSite=Strict; Path=/");
         res.set_redirect("/", 303);
         return httplib::Server::HandlerResponse::Handled;
       }
@@ -257,17 +257,18 @@ Result<std::unique_ptr<Server>> Server::start(ServeOptions options) {
     auto probe = Store::open(options.db_path, /*read_only=*/true);
     if (!probe) return probe.status();
     if (probe->schema_version() > current_schema_version())
-      return Status::InvalidArgument(fmt::format(
-          "{} has schema version {}, newer than this groundswell understands ({})",
-          options.db_path, probe->schema_version(), current_schema_version()));
+      return Status::InvalidArgument(
+          fmt::format("{} has schema version {}, newer than this groundswell understands ({})",
+                      options.db_path, probe->schema_version(), current_schema_version()));
     // Support figures need the actors file; without --actors, the one the latest run used.
     if (options.actors_path.empty()) options.actors_path = recorded_actors_path(*probe);
     auto writable = options.rerun ? Store::open(options.db_path) : Result<Store>(std::move(*probe));
     if (!writable) {
       if (writable.status().code() == StatusCode::kInvalidArgument) return writable.status();
-      log_warn(fmt::format("serve: {} cannot be written ({}); serving it read-only, without "
-                           "re-running detection",
-                           options.db_path, writable.status().message()));
+      log_warn(
+          fmt::format("serve: {} cannot be written ({}); serving it read-only, without "
+                      "re-running detection",
+                      options.db_path, writable.status().message()));
       options.rerun = false;
     }
   }
@@ -357,11 +358,13 @@ Status serve_command(ServeOptions options) {
   Server& s = **server;
   std::printf("groundswell serve: %s\n", s.url().c_str());
   if (!s.token().empty())
-    std::printf("Every request needs the access token above: open the link once (it sets a "
-                "cookie), or send 'Authorization: Bearer %s'.\n",
-                s.token().c_str());
-  std::printf("Reading the store into memory; pages that need it say so until it is done. "
-              "Ctrl-C stops.\n");
+    std::printf(
+        "Every request needs the access token above: open the link once (it sets a "
+        "cookie), or send 'Authorization: Bearer %s'.\n",
+        s.token().c_str());
+  std::printf(
+      "Reading the store into memory; pages that need it say so until it is done. "
+      "Ctrl-C stops.\n");
   std::fflush(stdout);
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -42,8 +42,10 @@ const std::vector<std::string> kPayloads = {
 std::string encode(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out.push_back(static_cast<char>(c));
-    else out += fmt::format("%{:02X}", c);
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~')
+      out.push_back(static_cast<char>(c));
+    else
+      out += fmt::format("%{:02X}", c);
   }
   return out;
 }
@@ -52,8 +54,8 @@ class ServeTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     set_log_settings({LogFormat::kText, /*quiet=*/true});
-    dir_ = new fs::path(fs::temp_directory_path() /
-                        ("gs-serve-test-" + std::to_string(::getpid())));
+    dir_ =
+        new fs::path(fs::temp_directory_path() / ("gs-serve-test-" + std::to_string(::getpid())));
     fs::remove_all(*dir_);
     GenerateOptions g;
     g.seed = 3;
@@ -96,7 +98,8 @@ class ServeTest : public ::testing::Test {
              const httplib::Headers& headers = {}) {
     httplib::Client c("127.0.0.1", server_->port());
     c.set_read_timeout(60, 0);
-    auto res = post.empty() ? c.Get(path, headers) : c.Post(path, headers, post, "application/json");
+    auto res =
+        post.empty() ? c.Get(path, headers) : c.Post(path, headers, post, "application/json");
     Reply r;
     if (!res) {
       ADD_FAILURE() << "no answer to " << path;
@@ -212,15 +215,16 @@ TEST_F(ServeTest, AccountPageMatchesTheStore) {
   std::int64_t edges = 0;
   for (auto b : r.json["partners"].get_array()) edges += num(b["edges"]);
   EXPECT_EQ(edges, sql("SELECT count(*) FROM detection_edges WHERE detection_id = (SELECT max(id) "
-                       "FROM detections) AND (source = " + std::to_string(row) +
-                       " OR target = " + std::to_string(row) + ")"));
+                       "FROM detections) AND (source = " +
+                       std::to_string(row) + " OR target = " + std::to_string(row) + ")"));
   EXPECT_EQ(call("/api/accounts/999999999").status, 404);
   EXPECT_EQ(call("/api/accounts/x").status, 404);
 }
 
 TEST_F(ServeTest, AccountMessagesPageThroughEveryPostInTimeOrder) {
-  const std::int64_t row = sql(
-      "SELECT account FROM messages WHERE kind = 0 GROUP BY account ORDER BY count(*) DESC LIMIT 1");
+  const std::int64_t row =
+      sql("SELECT account FROM messages WHERE kind = 0 GROUP BY account ORDER BY count(*) DESC "
+          "LIMIT 1");
   const std::int64_t posts =
       sql("SELECT count(*) FROM messages WHERE kind = 0 AND account = " + std::to_string(row));
   ASSERT_GT(posts, 7);
@@ -255,13 +259,15 @@ TEST_F(ServeTest, EvidenceShowsBothMessagesWithTheirOffset) {
   ASSERT_GE(p.json["partners"].get_array().size(), 1u);
   auto edge = p.json["partners"].at(0);
   const std::int64_t source = num(edge["source"]), target = num(edge["target"]);
-  Reply e = ok(fmt::format("/api/evidence?source={}&target={}&behaviour=link&limit=2", source, target));
+  Reply e =
+      ok(fmt::format("/api/evidence?source={}&target={}&behaviour=link&limit=2", source, target));
   EXPECT_EQ(num(e.json["total"]), num(edge["pairs"]));
   std::int64_t seen = 0;
   std::string next = "0";
   while (next != "") {
-    Reply page = ok(fmt::format("/api/evidence?source={}&target={}&behaviour=link&limit=2&offset={}",
-                                source, target, next));
+    Reply page =
+        ok(fmt::format("/api/evidence?source={}&target={}&behaviour=link&limit=2&offset={}", source,
+                       target, next));
     for (auto pair : page.json["pairs"].get_array()) {
       ++seen;
       EXPECT_EQ(num(pair["source"]["account"]), source);
@@ -269,7 +275,8 @@ TEST_F(ServeTest, EvidenceShowsBothMessagesWithTheirOffset) {
       double offset = 0;
       ASSERT_FALSE(pair["offset_s"].get_double().get(offset));
       EXPECT_DOUBLE_EQ(offset, static_cast<double>(num(pair["target"]["time_ms"]) -
-                                                   num(pair["source"]["time_ms"])) / 1000.0);
+                                                   num(pair["source"]["time_ms"])) /
+                                   1000.0);
       EXPECT_EQ(str(pair["source"]["urls"].at(0)), str(pair["target"]["urls"].at(0)));
     }
     next = page.json["next"].is_null() ? "" : std::to_string(num(page.json["next"]));
@@ -280,9 +287,9 @@ TEST_F(ServeTest, EvidenceShowsBothMessagesWithTheirOffset) {
 }
 
 TEST_F(ServeTest, ClusterPageMembersAndInternalEdges) {
-  const std::int64_t cluster = sql(
-      "SELECT cluster_id FROM detection_cluster_accounts m JOIN accounts a ON a.id = m.account "
-      "WHERE a.account_id = 'hostile1' AND m.detection_id = (SELECT max(id) FROM detections)");
+  const std::int64_t cluster =
+      sql("SELECT cluster_id FROM detection_cluster_accounts m JOIN accounts a ON a.id = m.account "
+          "WHERE a.account_id = 'hostile1' AND m.detection_id = (SELECT max(id) FROM detections)");
   Reply c = ok("/api/clusters/" + std::to_string(cluster));
   EXPECT_EQ(num(c.json["members"]), 5);
   EXPECT_GE(c.json["cluster"]["top_objects"].get_array().size(), 1u);
@@ -343,16 +350,20 @@ TEST_F(ServeTest, LinkPageListsEveryAccountThatSharedIt) {
   auto store = Store::open(*db_, true);
   ASSERT_TRUE(store.ok());
   Stmt s;
-  ASSERT_TRUE(store->db().prepare("SELECT json_extract(urls, '$[0]') FROM messages WHERE urls LIKE "
-                                  "'[\"http%' AND message_id NOT LIKE 'h%' GROUP BY 1 ORDER BY "
-                                  "count(*) DESC LIMIT 1", s).ok());
+  ASSERT_TRUE(store->db()
+                  .prepare("SELECT json_extract(urls, '$[0]') FROM messages WHERE urls LIKE "
+                           "'[\"http%' AND message_id NOT LIKE 'h%' GROUP BY 1 ORDER BY "
+                           "count(*) DESC LIMIT 1",
+                           s)
+                  .ok());
   ASSERT_EQ(s.step(), Stmt::kRow);
   const std::string url(s.column_text(0));
   Reply u = ok("/api/objects?behaviour=link&limit=200&key=" + encode(url));
   std::string canonical;
   native_object_key(Behaviour::kLink, url, canonical);
   std::int64_t expected = 0;
-  ASSERT_TRUE(store->db().prepare("SELECT urls FROM messages WHERE kind = 0 AND urls IS NOT NULL", s).ok());
+  ASSERT_TRUE(
+      store->db().prepare("SELECT urls FROM messages WHERE kind = 0 AND urls IS NOT NULL", s).ok());
   simdjson::dom::parser parser;
   std::string key;
   while (s.step() == Stmt::kRow) {
@@ -407,10 +418,14 @@ std::vector<std::string> csv_fields(std::string line) {
   bool quoted = false;
   for (std::size_t i = 0; i < line.size(); ++i) {
     char c = line[i];
-    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') out.back() += '"', ++i;
-    else if (c == '"') quoted = !quoted;
-    else if (c == ',' && !quoted) out.emplace_back();
-    else out.back() += c;
+    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"')
+      out.back() += '"', ++i;
+    else if (c == '"')
+      quoted = !quoted;
+    else if (c == ',' && !quoted)
+      out.emplace_back();
+    else
+      out.back() += c;
   }
   return out;
 }
@@ -511,7 +526,9 @@ TEST_F(ServeTest, NoRequestReadsAFileOutsideTheStore) {
 
 TEST_F(ServeTest, RefusesOtherHostsOriginsAndNonJsonPosts) {
   EXPECT_EQ(call("/api/status", "", {{"Host", "attacker.example:80"}}).status, 403);
-  EXPECT_EQ(call("/api/status", "", {{"Host", "localhost:" + std::to_string(server_->port())}}).status, 200);
+  EXPECT_EQ(
+      call("/api/status", "", {{"Host", "localhost:" + std::to_string(server_->port())}}).status,
+      200);
   httplib::Client c("127.0.0.1", server_->port());
   auto form = c.Post("/api/detections", "window_s=1", "application/x-www-form-urlencoded");
   ASSERT_TRUE(form);
@@ -537,8 +554,10 @@ TEST_F(ServeTest, ReadsNeverWriteTheStore) {
 
 TEST_F(ServeTest, RerunStoresANewDetectionBesideTheOldAndCompares) {
   const std::int64_t before = sql("SELECT max(id) FROM detections");
-  Reply s = call("/api/detections", fmt::format(R"({{"base": {}, "window_s": 30, "min_repetition": 4,
-                                                    "behaviours": ["link", "share"]}})", before));
+  Reply s =
+      call("/api/detections", fmt::format(R"({{"base": {}, "window_s": 30, "min_repetition": 4,
+                                                    "behaviours": ["link", "share"]}})",
+                                          before));
   ASSERT_EQ(s.status, 202) << s.body;
   const std::string job = std::to_string(num(s.json["id"]));
   Reply j;
@@ -554,17 +573,24 @@ TEST_F(ServeTest, RerunStoresANewDetectionBesideTheOldAndCompares) {
   EXPECT_EQ(sql(fmt::format("SELECT count(*) FROM detections WHERE id = {} AND "
                             "json_extract(parameters, '$.window_s') = 30 AND "
                             "json_extract(parameters, '$.min_repetition') = 4 AND "
-                            "json_array_length(parameters, '$.behaviours') = 2", after)), 1);
+                            "json_array_length(parameters, '$.behaviours') = 2",
+                            after)),
+            1);
   EXPECT_EQ(sql(fmt::format("SELECT count(*) FROM runs r JOIN detections d ON d.run_id = r.id "
-                            "WHERE d.id = {} AND r.command = 'detect' AND r.status = 'ok'", after)), 1);
+                            "WHERE d.id = {} AND r.command = 'detect' AND r.status = 'ok'",
+                            after)),
+            1);
   // The old detection is still there and still answers.
   ok(fmt::format("/api/clusters?detection={}", before));
   Reply c = ok(fmt::format("/api/compare?a={}&b={}", before, after));
-  const std::int64_t in_a = sql(fmt::format("SELECT count(*) FROM detection_cluster_accounts WHERE detection_id = {}", before));
-  const std::int64_t in_b = sql(fmt::format("SELECT count(*) FROM detection_cluster_accounts WHERE detection_id = {}", after));
+  const std::int64_t in_a = sql(fmt::format(
+      "SELECT count(*) FROM detection_cluster_accounts WHERE detection_id = {}", before));
+  const std::int64_t in_b = sql(fmt::format(
+      "SELECT count(*) FROM detection_cluster_accounts WHERE detection_id = {}", after));
   const std::int64_t both = sql(fmt::format(
       "SELECT count(*) FROM detection_cluster_accounts x JOIN detection_cluster_accounts y ON "
-      "y.account = x.account WHERE x.detection_id = {} AND y.detection_id = {}", before, after));
+      "y.account = x.account WHERE x.detection_id = {} AND y.detection_id = {}",
+      before, after));
   EXPECT_EQ(num(c.json["accounts"]["a"]), in_a);
   EXPECT_EQ(num(c.json["accounts"]["b"]), in_b);
   EXPECT_EQ(num(c.json["accounts"]["both"]), both);
@@ -649,8 +675,8 @@ TEST(ServeIndexSearch, NormalizesLikeDetection) {
   };
   EXPECT_EQ(first("sara_12"), 1);
   EXPECT_EQ(first("@SARA_12"), 1);
-  EXPECT_EQ(first("کریمی"), 2);   // a word of the name, Persian yeh and kaf
-  EXPECT_EQ(first("کریم"), 3);    // exact handle beats a word of a name
+  EXPECT_EQ(first("کریمی"), 2);  // a word of the name, Persian yeh and kaf
+  EXPECT_EQ(first("کریم"), 3);   // exact handle beats a word of a name
   EXPECT_EQ(first("twitter:user3"), 3);
   EXPECT_EQ(first("telegram:user3"), -1);
   EXPECT_EQ(ix->search("user", 10, 0).total, 3u);

@@ -20,17 +20,25 @@ double now_s() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string figures_json(std::int64_t detection, const std::string& actors_path, const Estimate& e) {
+std::string figures_json(std::int64_t detection, const std::string& actors_path,
+                         const Estimate& e) {
   JsonWriter w(false);
   w.begin_object()
-      .key("available").value(true)
-      .key("state").value("done")
-      .key("detection").value(detection)
+      .key("available")
+      .value(true)
+      .key("state")
+      .value("done")
+      .key("detection")
+      .value(detection)
       // The file's name only: the page has no business with the server's directories.
-      .key("actors_file").value(std::filesystem::path(actors_path).filename().string())
-      .key("replicates").value(static_cast<std::int64_t>(e.replicates))
-      .key("sample").value(e.sample)
-      .key("score_threshold").value(e.score_threshold);
+      .key("actors_file")
+      .value(std::filesystem::path(actors_path).filename().string())
+      .key("replicates")
+      .value(static_cast<std::int64_t>(e.replicates))
+      .key("sample")
+      .value(e.sample)
+      .key("score_threshold")
+      .value(e.score_threshold);
   w.key("assumptions").begin_array();
   for (const std::string& a : e.assumptions) w.value(a);
   w.end_array();
@@ -39,13 +47,20 @@ std::string figures_json(std::int64_t detection, const std::string& actors_path,
   w.key("rows").begin_array();
   for (const SupportRow& r : e.rows) {
     w.begin_object()
-        .key("actor").value(r.actor)
-        .key("period").value(r.period)
-        .key("metric").value(r.metric)
-        .key("raw").value(r.raw)
-        .key("adjusted").value(r.adjusted)
-        .key("ci_low").value(r.ci_low)
-        .key("ci_high").value(r.ci_high)
+        .key("actor")
+        .value(r.actor)
+        .key("period")
+        .value(r.period)
+        .key("metric")
+        .value(r.metric)
+        .key("raw")
+        .value(r.raw)
+        .key("adjusted")
+        .value(r.adjusted)
+        .key("ci_low")
+        .value(r.ci_low)
+        .key("ci_high")
+        .value(r.ci_high)
         .end_object();
   }
   w.end_array().end_object();
@@ -65,9 +80,12 @@ ApiResponse SupportFigures::get(std::int64_t detection) {
   JsonWriter w(false);
   if (actors_path_.empty()) {
     w.begin_object()
-        .key("available").value(false)
-        .key("state").value("no_actors")
-        .key("detection").value(detection)
+        .key("available")
+        .value(false)
+        .key("state")
+        .value("no_actors")
+        .key("detection")
+        .value(detection)
         .end_object();
     return {200, w.take()};
   }
@@ -106,13 +124,18 @@ void SupportFigures::compute(std::int64_t detection) {
     auto store = Store::open(db_path_, /*read_only=*/true);
     Result<Estimate> e = store ? estimate_at_detection(*store, actors_path_, detection)
                                : Result<Estimate>(store.status());
-    if (e) body = figures_json(detection, actors_path_, *e);
-    else error = e.status().message();
+    if (e)
+      body = figures_json(detection, actors_path_, *e);
+    else
+      error = e.status().message();
   }
-  if (!error.empty()) log_error(fmt::format("serve: support figures at detection {}: {}", detection, error));
+  if (!error.empty())
+    log_error(fmt::format("serve: support figures at detection {}: {}", detection, error));
   std::lock_guard<std::mutex> lock(mutex_);
-  if (error.empty()) done_[detection] = std::move(body);
-  else failed_[detection] = std::move(error);
+  if (error.empty())
+    done_[detection] = std::move(body);
+  else
+    failed_[detection] = std::move(error);
   current_ = 0;
   stage_.clear();
 }

@@ -1,0 +1,139 @@
+// Page times of `groundswell serve` (docs/serve.md), measured in headless Chromium against a
+// running server: for each page an investigator opens — overview, search (Persian name,
+// handle prefix, account id), the busiest account, a clustered account, the largest cluster,
+// an edge's evidence, the most shared link and hashtag of that cluster, detections, compare,
+// actors — the time from asking for the view (a hash change in the loaded app) to the view
+// whole: every API answer it waits for in and drawn (data-gs-ready and data-gs-pending = 0,
+// set by web/src/serve). Also each API request alone (Node's fetch, no browser).
+//
+//   node bench/serve_pages.mjs --url http://127.0.0.1:PORT/ [--repeat 5] [--actors-wait SECONDS]
+//
+// The actor figures are computed once per detection (minutes at 10M, and their computation
+// would compete with the pages): with --actors-wait SECONDS (or GS_ACTORS_WAIT) the script asks
+// for them and waits up to that long before timing the pages; the actor page is left out
+// (saying so) when they are not ready by then, and by default (0) they are not asked for.
+//
+// Prints one line per page and request: median and slowest of the repeats, in ms. The pages'
+// targets are picked from the API (largest cluster first, busiest account, ...), so any
+// store works. Run bench/serve_pages.sh to start the server on a store and time its index.
+import { createRequire } from 'node:module';
+
+const require = createRequire(new URL('../web/package.json', import.meta.url));
+const { chromium } = require('playwright-core');
+
+function parseArgs(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i += 2) out[argv[i].replace(/^--/, '')] = argv[i + 1];
+  return out;
+}
+
+const args = parseArgs(process.argv.slice(2));
+const base = args.url;
+const repeat = Number(args.repeat || 5);
+const actorsWait = Number(args['actors-wait'] ?? process.env.GS_ACTORS_WAIT ?? 0);
+if (!base) {
+  console.error('usage: node bench/serve_pages.mjs --url http://127.0.0.1:PORT/ [--repeat 5]');
+  process.exit(2);
+}
+
+async function api(path) {
+  const res = await fetch(new URL(path, base));
+  if (!res.ok && res.status !== 202) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (xs) => `median ${median(xs).toFixed(0).padStart(5)} ms   slowest ${Math.max(...xs).toFixed(0).padStart(5)} ms`;
+
+// The targets, from the store itself.
+const status = await api('/api/status');
+const detection = status.detection;
+if (!detection) throw new Error('the store holds no detection');
+const clusters = (await api(`/api/clusters?detection=${detection}&limit=200`)).clusters;
+const largest = [...clusters].sort((a, b) => b.accounts - a.accounts)[0];
+const member = (await api(`/api/clusters/${largest.cluster_id}/members?detection=${detection}&limit=1`)).members[0].account;
+const edge = (await api(`/api/clusters/${largest.cluster_id}/edges?detection=${detection}&limit=1`)).edges[0];
+const tops = largest.top_objects || [];
+const topLink = tops.find((o) => o.behaviour === 'link');
+const topTag = tops.find((o) => o.behaviour === 'hashtag');
+// The busiest account: the first search results by messages for a common letter.
+const busiest = (await api('/api/search?q=a&limit=200')).results.map((r) => r.account)
+  .sort((a, b) => b.messages - a.messages)[0];
+const nameWord = String(member.display_name || '').split(/\s+/)[0] || 'a';
+const handlePrefix = member.handle ? `@${String(member.handle).slice(0, 4)}` : '@a';
+const detections = (await api('/api/detections?limit=200')).detections;
+const other = detections.length > 1 ? detections[1].id : detection;
+
+const pages = [
+  ['overview (clusters, first page)', '#/'],
+  [`search: Persian name word "${nameWord}"`, `#/search?q=${encodeURIComponent(nameWord)}`],
+  [`search: handle prefix "${handlePrefix}"`, `#/search?q=${encodeURIComponent(handlePrefix)}`],
+  [`search: account id ${member.account_id}`, `#/search?q=${encodeURIComponent(member.account_id)}`],
+  [`account: busiest (${busiest.messages} posts)`, `#/account/${busiest.id}`],
+  [`account: member of cluster ${largest.cluster_id}`, `#/account/${member.id}`],
+  [`cluster ${largest.cluster_id} (${largest.accounts} accounts)`, `#/cluster/${largest.cluster_id}`],
+  [`evidence (${edge.behaviour}, ${edge.pairs} pairs)`, `#/evidence?d=${detection}&s=${edge.source.id}&t=${edge.target.id}&b=${edge.behaviour}`],
+  topLink ? [`object: link (${topLink.messages} messages in the cluster)`, `#/object/link?key=${encodeURIComponent(topLink.object)}`] : null,
+  topTag ? [`object: hashtag (${topTag.messages} messages in the cluster)`, `#/object/hashtag?key=${encodeURIComponent(topTag.object)}`] : null,
+  ['detections', '#/detections'],
+  [`compare ${other} and ${detection}`, `#/compare?a=${other}&b=${detection}`],
+  ['actors', '#/actors'],
+].filter(Boolean);
+
+// The actor figures are computed once per detection: wait for them first, and say how long.
+// --actors-wait 0 never asks for them (their computation would compete with the pages).
+if (actorsWait > 0) {
+  const started = Date.now();
+  let r = await api(`/api/actors?detection=${detection}`);
+  while ((r.state === 'computing' || r.state === 'waiting') && Date.now() - started < actorsWait * 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    r = await api(`/api/actors?detection=${detection}`);
+  }
+  console.log(`actor figures at detection ${detection}: ${r.state} after ${((Date.now() - started) / 1000).toFixed(1)} s of waiting`
+    + (r.state === 'done' ? '' : ' (the actor page is left out: it waits for them)'));
+  if (r.state !== 'done') pages.splice(pages.findIndex(([label]) => label === 'actors'), 1);
+} else {
+  console.log('actor figures not asked for (--actors-wait 0): the actor page is left out');
+  pages.splice(pages.findIndex(([label]) => label === 'actors'), 1);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.GS_CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
+});
+const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+const apiTimes = new Map();
+page.on('requestfinished', (req) => {
+  const url = new URL(req.url());
+  if (!url.pathname.startsWith('/api/')) return;
+  const t = req.timing();
+  const key = url.pathname.replace(/\/\d+/g, '/N');
+  if (!apiTimes.has(key)) apiTimes.set(key, []);
+  apiTimes.get(key).push(t.responseEnd - t.requestStart);
+});
+await page.goto(base, { waitUntil: 'load' });
+await page.waitForFunction(() => document.documentElement.dataset.gsReady === 'true' && document.documentElement.dataset.gsPending === '0');
+
+console.log(`\npage times in headless Chromium (${repeat} loads each; from asking for the view to the view whole)`);
+for (const [label, hash] of pages) {
+  const times = [];
+  for (let i = 0; i < repeat; i++) {
+    // Leave the view first so each load is a fresh one.
+    await page.evaluate(() => { window.location.hash = '#/nothing'; });
+    await page.waitForFunction(() => document.documentElement.dataset.gsReady === 'true' && document.documentElement.dataset.gsPending === '0');
+    const started = await page.evaluate(() => performance.now());
+    await page.evaluate((h) => { window.location.hash = h; }, hash);
+    await page.waitForFunction(() => document.documentElement.dataset.gsReady === 'true'
+      && document.documentElement.dataset.gsPending === '0', null, { timeout: 120000, polling: 'raf' });
+    const ended = await page.evaluate(() => performance.now());
+    times.push(ended - started);
+  }
+  const errors = await page.$$eval('.error', (els) => els.map((e) => e.textContent));
+  console.log(`${label.padEnd(52)} ${fmt(times)}${errors.length ? `   ERROR: ${errors.join('; ')}` : ''}`);
+}
+await browser.close();
+
+console.log('\nAPI requests as the pages made them (server time to last byte, over all loads)');
+for (const [key, times] of [...apiTimes.entries()].sort()) {
+  console.log(`${key.padEnd(52)} ${fmt(times)}   (${times.length} requests)`);
+}

@@ -48,6 +48,7 @@ struct Batch {
   };
 
   std::vector<MessageRecord> messages;
+  std::vector<PreparedMessage> prepared;  // of messages[i], worked out by the parsing thread
   std::vector<std::pair<std::uint64_t, std::uint64_t>> positions;  // line, offset
   std::vector<AccountRecord> accounts;
   std::vector<Note> notes;  // rejects and warnings
@@ -81,11 +82,18 @@ class BatchingSink : public RecordSink {
     free_.pop(batch_);
   }
 
+  // The dataset of the file being read (FileInfo::dataset), for the message keys.
+  void set_dataset(std::string_view dataset) { dataset_.assign(dataset); }
+
   void message(const MessageRecord& m, const Position& where) override {
     std::size_t i = batch_->n_messages;
     Batch::slot(batch_->messages, batch_->n_messages) = m;
-    if (batch_->positions.size() <= i) batch_->positions.resize(i + 1);
+    if (batch_->positions.size() <= i) {
+      batch_->positions.resize(i + 1);
+      batch_->prepared.resize(i + 1);
+    }
     batch_->positions[i] = {where.line, where.offset};
+    prepare_message(m, dataset_, batch_->prepared[i]);
     push_item(Batch::ItemKind::kMessage, i);
   }
   void account(const AccountRecord& a) override {
@@ -131,6 +139,7 @@ class BatchingSink : public RecordSink {
   bool strict_;
   std::atomic<bool>& stop_;
   Batch* batch_ = nullptr;
+  std::string dataset_;
 };
 
 void parse_files(const std::vector<std::string>& files, const IngestOptions& options,
@@ -176,6 +185,7 @@ void parse_files(const std::vector<std::string>& files, const IngestOptions& opt
         start.dataset = options.dataset.empty() ? dataset_of_path(path) : options.dataset;
       sink.current().start = start;
       sink.current().start->format = std::string(format->name);
+      sink.set_dataset(start.dataset);
       ReadContext ctx;
       ctx.file = path;
       ctx.sink = &sink;
@@ -280,6 +290,10 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
   summary.run_id = *run;
   MessageWriter writer(store, *run);
   GS_RETURN_IF_ERROR(writer.prepare());
+  // Into a store without messages, keys are de-duplicated in memory and the indexes built
+  // after the load.
+  auto bulk = writer.begin_bulk_load();
+  if (!bulk) return bulk.status();
 
   std::vector<std::unique_ptr<Batch>> pool;
   BatchQueue full, free;
@@ -341,7 +355,7 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
         case Batch::ItemKind::kMessage: {
           const MessageRecord& m = b->messages[item.index];
           auto [line, offset] = b->positions[item.index];
-          auto outcome = writer.put_message(m, file_id, line, offset);
+          auto outcome = writer.put_message(m, b->prepared[item.index], file_id, line, offset);
           if (!outcome) {
             fail(outcome.status());
             break;
@@ -441,6 +455,7 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
     // unique key makes a re-run complete it), but under --strict nothing after the reject.
     (void)writer.commit_batch();
   }
+  if (Status s = writer.finish_bulk_load(); !s.ok() && failure.ok()) failure = s;
   auto count = [&](std::string_view sql) -> std::uint64_t {
     auto v = store.db().query_int64(sql);
     return v ? static_cast<std::uint64_t>(*v) : 0;

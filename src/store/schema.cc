@@ -220,4 +220,14 @@ constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
 
 std::span<const std::string_view> schema_migrations() { return kMigrations; }
 
+std::span<const MessageIndexSql> message_indexes() {
+  // As the latest migration to define each leaves it (kV3 for messages_key).
+  static constexpr std::array<MessageIndexSql, 1> kIndexes = {{
+      {"messages_key",
+       "CREATE UNIQUE INDEX IF NOT EXISTS messages_key ON messages(platform, dataset, chat_id, "
+       "message_id)"},
+  }};
+  return kIndexes;
+}
+
 }  // namespace groundswell

@@ -67,6 +67,8 @@ Result<Store> Store::open(const std::filesystem::path& path, bool read_only) {
     GS_RETURN_IF_ERROR(store.db_.exec(fmt::format("PRAGMA user_version={}", v + 1)));
     GS_RETURN_IF_ERROR(tx.commit());
   }
+  // Indexes a killed bulk load set aside (MessageWriter::begin_bulk_load).
+  GS_RETURN_IF_ERROR(restore_message_indexes(store.db_));
   return store;
 }
 
@@ -111,20 +113,27 @@ MessageWriter::MessageWriter(Store& store, std::int64_t run_id) : store_(store),
 
 namespace {
 
-// A new message is inserted; an existing key leaves the row alone (kMergeMessage follows).
-constexpr std::string_view kInsertMessage = R"sql(
-INSERT INTO messages(platform, chat_id, message_id, account, time_ms, time_resolution_ms, kind,
+constexpr std::string_view kMessageColumns = R"sql(
+  platform, chat_id, message_id, account, time_ms, time_resolution_ms, kind,
   text, lang, reply_to, shares, quotes, urls, hashtags, mentions, media_key, views, forwards,
   replies, reactions, likes, retweets, quotes_count, reactions_detail, digest, file_id, line,
   byte_offset, dataset)
 VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,?23,?24,
   ?25,?26,?27,?28,?29)
-ON CONFLICT(platform, dataset, chat_id, message_id) DO NOTHING
 )sql";
+
+// A new message is inserted; an existing key leaves the row alone (the merge follows).
+const std::string kInsertMessage = std::string("INSERT INTO messages(") +
+                                   std::string(kMessageColumns) +
+                                   "ON CONFLICT(platform, dataset, chat_id, message_id) DO NOTHING";
+// Bulk load: the writer has made sure the key is new.
+const std::string kAppendMessage =
+    std::string("INSERT INTO messages(") + std::string(kMessageColumns);
+
 // On a conflicting duplicate, each field keeps the more precise value: a finer timestamp, a
 // non-empty text or list, the larger counter (a later snapshot of a growing count). Bound with
 // the same parameters as kInsertMessage.
-constexpr std::string_view kMergeMessage = R"sql(
+constexpr std::string_view kMergeSet = R"sql(
 UPDATE messages SET
   time_ms = CASE WHEN ?5 IS NOT NULL AND (time_ms IS NULL OR
       ?6 < time_resolution_ms)
@@ -151,8 +160,13 @@ UPDATE messages SET
   quotes_count = max(COALESCE(quotes_count, ?23), COALESCE(?23, quotes_count)),
   reactions_detail = COALESCE(reactions_detail, ?24),
   digest = ?25
-WHERE platform = ?1 AND dataset = ?29 AND chat_id = ?2 AND message_id = ?3 AND digest IS NOT ?25
 )sql";
+const std::string kMergeMessage =
+    std::string(kMergeSet) +
+    "WHERE platform = ?1 AND dataset = ?29 AND chat_id = ?2 AND message_id = ?3 AND digest IS "
+    "NOT ?25";
+// Bulk load: the row is known (?30); only a differing digest is merged.
+const std::string kMergeRow = std::string(kMergeSet) + "WHERE id = ?30 AND digest IS NOT ?25";
 
 // The author of a stored key and where it was read, to refuse merging across authors.
 constexpr std::string_view kStoredAuthor = R"sql(
@@ -160,20 +174,31 @@ SELECT m.account, a.account_id, f.path, m.line FROM messages m
   LEFT JOIN accounts a ON a.id = m.account LEFT JOIN files f ON f.id = m.file_id
 WHERE m.platform = ?1 AND m.dataset = ?2 AND m.chat_id = ?3 AND m.message_id = ?4
 )sql";
-
-// Message-borne account facts fill gaps only; metadata records (put_account) are authoritative.
-constexpr std::string_view kTouchAccount = R"sql(
-INSERT INTO accounts(platform, account_id, handle, display_name) VALUES(?1, ?2, ?3, ?4)
-ON CONFLICT(platform, account_id) DO UPDATE SET
-  handle = COALESCE(accounts.handle, excluded.handle),
-  display_name = COALESCE(accounts.display_name, excluded.display_name)
-RETURNING id
+// The same by row, for the bulk load.
+constexpr std::string_view kAuthorOfRow = R"sql(
+SELECT m.account, a.account_id, f.path, m.line FROM messages m
+  LEFT JOIN accounts a ON a.id = m.account LEFT JOIN files f ON f.id = m.file_id
+WHERE m.id = ?1
+)sql";
+constexpr std::string_view kStoredRow = R"sql(
+SELECT platform, dataset, chat_id, message_id, account, digest FROM messages WHERE id = ?1
 )sql";
 
+// Message-borne account facts fill gaps only; metadata records (put_account) are authoritative.
+constexpr std::string_view kInsertAccount = R"sql(
+INSERT INTO accounts(id, platform, account_id, handle, display_name) VALUES(?1, ?2, ?3, ?4, ?5)
+)sql";
+constexpr std::string_view kTouchAccount = R"sql(
+UPDATE accounts SET handle = COALESCE(handle, ?2), display_name = COALESCE(display_name, ?3)
+WHERE id = ?1
+)sql";
+
+// ?12 is the id of an account new to the store, NULL for a known one (then the conflict on
+// (platform, account_id) updates it).
 constexpr std::string_view kUpsertAccount = R"sql(
 INSERT INTO accounts(platform, account_id, handle, display_name, created_at, followers,
-  following, posts, description, verified, kind)
-VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)
+  following, posts, description, verified, kind, id)
+VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)
 ON CONFLICT(platform, account_id) DO UPDATE SET
   handle = COALESCE(excluded.handle, accounts.handle),
   display_name = COALESCE(excluded.display_name, accounts.display_name),
@@ -216,15 +241,60 @@ std::int64_t content_digest(const MessageRecord& m) {
   return static_cast<std::int64_t>(XXH3_64bits_digest(st));
 }
 
+// xxh3-64 of length-prefixed fields: no two different field lists hash the same input.
+template <typename... Fields>
+std::uint64_t hash_fields(Fields... fields) {
+  XXH3_state_t state;
+  XXH3_state_t* st = &state;
+  XXH3_INITSTATE(st);
+  XXH3_64bits_reset(st);
+  (hash_field(st, fields), ...);
+  return XXH3_64bits_digest(st);
+}
+
+void encode_list(const std::vector<std::string>& list, std::string& out) {
+  out.clear();
+  if (!list.empty()) append_json_string_array(out, list);
+}
+
+Status db_error(const Stmt& s) { return Status::IoError("database: " + s.error()); }
+
 }  // namespace
+
+std::uint64_t account_key_hash(std::string_view platform, std::string_view account_id) {
+  return hash_fields(platform, account_id);
+}
+
+void prepare_message(const MessageRecord& m, std::string_view dataset, PreparedMessage& out) {
+  out.dataset_key = !platform_wide_ids(m.platform);
+  std::string_view key_dataset = out.dataset_key ? dataset : std::string_view();
+  out.key_hash = hash_fields(std::string_view(m.platform), key_dataset,
+                             std::string_view(m.chat_id), std::string_view(m.message_id));
+  out.account_hash = account_key_hash(m.platform, m.account_id);
+  out.digest = content_digest(m);
+  encode_list(m.urls, out.urls);
+  encode_list(m.hashtags, out.hashtags);
+  encode_list(m.mentions, out.mentions);
+}
+
+Status restore_message_indexes(Db& db) {
+  for (const MessageIndexSql& index : message_indexes())
+    GS_RETURN_IF_ERROR(db.exec(index.create_if_missing));
+  return Status::Ok();
+}
 
 Status MessageWriter::prepare() {
   Db& db = store_.db();
   GS_RETURN_IF_ERROR(db.prepare(kInsertMessage, insert_message_));
+  GS_RETURN_IF_ERROR(db.prepare(kAppendMessage, append_message_));
   GS_RETURN_IF_ERROR(db.prepare(kMergeMessage, merge_message_));
+  GS_RETURN_IF_ERROR(db.prepare(kMergeRow, merge_row_));
+  GS_RETURN_IF_ERROR(db.prepare(kInsertAccount, insert_account_));
   GS_RETURN_IF_ERROR(db.prepare(kTouchAccount, touch_account_));
   GS_RETURN_IF_ERROR(db.prepare(kUpsertAccount, upsert_account_));
   GS_RETURN_IF_ERROR(db.prepare(kStoredAuthor, stored_author_));
+  GS_RETURN_IF_ERROR(db.prepare(kAuthorOfRow, author_of_row_));
+  GS_RETURN_IF_ERROR(db.prepare(kStoredRow, stored_row_));
   GS_RETURN_IF_ERROR(db.prepare(
       "INSERT INTO rejects(run_id, file, line, byte_offset, reason, excerpt) VALUES(?,?,?,?,?,?)",
       insert_reject_));
@@ -234,7 +304,72 @@ Status MessageWriter::prepare() {
       "UPDATE files SET completed=1, records_read=?, stored=?, duplicates=?, conflicts=?, "
       "rejected=?, account_records=?, utf8_repaired=? WHERE id=?",
       finish_file_));
+  GS_RETURN_IF_ERROR(load_accounts());
+  return note_data_version();
+}
+
+Status MessageWriter::load_accounts() {
+  Db& db = store_.db();
+  accounts_ = AccountTable();
+  next_account_id_ = 1;
+  Stmt s;
+  GS_RETURN_IF_ERROR(db.prepare(
+      "SELECT id, platform, account_id, handle IS NOT NULL, display_name IS NOT NULL "
+      "FROM accounts ORDER BY id",
+      s));
+  Stmt::StepResult r;
+  while ((r = s.step()) == Stmt::kRow) {
+    std::string_view platform = s.column_text(1), account_id = s.column_text(2);
+    accounts_.add(account_key_hash(platform, account_id), platform, account_id,
+                  AccountTable::Entry{s.column_int64(0), s.column_int64(3) != 0,
+                                      s.column_int64(4) != 0});
+    next_account_id_ = s.column_int64(0) + 1;
+  }
+  if (r == Stmt::kError) return db_error(s);
   return Status::Ok();
+}
+
+Result<bool> MessageWriter::begin_bulk_load() {
+  Db& db = store_.db();
+  Transaction tx(db);
+  GS_RETURN_IF_ERROR(tx.begin_status());
+  auto any = db.query_int64("SELECT EXISTS (SELECT 1 FROM messages)");
+  if (!any) return any.status();
+  if (*any != 0) return false;
+  for (const MessageIndexSql& index : message_indexes())
+    GS_RETURN_IF_ERROR(db.exec(fmt::format("DROP INDEX IF EXISTS \"{}\"", index.name)));
+  GS_RETURN_IF_ERROR(tx.commit());
+  bulk_ = true;
+  return true;
+}
+
+Status MessageWriter::finish_bulk_load() {
+  if (!bulk_) return Status::Ok();
+  bulk_ = false;
+  rows_by_key_ = RowsByHash();
+  return restore_message_indexes(store_.db());
+}
+
+Status MessageWriter::note_data_version() {
+  auto v = store_.db().query_int64("PRAGMA data_version");
+  if (!v) return v.status();
+  data_version_ = *v;
+  return Status::Ok();
+}
+
+Status MessageWriter::catch_up_with_other_writers() {
+  auto v = store_.db().query_int64("PRAGMA data_version");
+  if (!v) return v.status();
+  if (*v == data_version_) return Status::Ok();
+  // Another connection committed since this writer's last commit: what this writer holds in
+  // memory may be stale. Read the accounts again and store keys through the index again.
+  data_version_ = *v;
+  if (bulk_) {
+    bulk_ = false;
+    rows_by_key_ = RowsByHash();
+    GS_RETURN_IF_ERROR(restore_message_indexes(store_.db()));
+  }
+  return load_accounts();
 }
 
 Result<std::int64_t> MessageWriter::begin_file(const FileInfo& info) {
@@ -245,7 +380,7 @@ Result<std::int64_t> MessageWriter::begin_file(const FileInfo& info) {
   s.bind_text(3, info.digest);
   s.bind_int64(4, static_cast<std::int64_t>(info.bytes));
   s.bind_text(5, info.format);
-  if (s.step() != Stmt::kDone) return Status::IoError("database: " + s.error());
+  if (s.step() != Stmt::kDone) return db_error(s);
   dataset_ = info.dataset;
   return store_.db().last_insert_rowid();
 }
@@ -261,115 +396,172 @@ Status MessageWriter::finish_file(std::int64_t file_id, const FileCounts& c) {
   s.bind_int64(6, static_cast<std::int64_t>(c.account_records));
   s.bind_int64(7, static_cast<std::int64_t>(c.utf8_repaired));
   s.bind_int64(8, file_id);
-  if (s.step() != Stmt::kDone) return Status::IoError("database: " + s.error());
+  if (s.step() != Stmt::kDone) return db_error(s);
   return Status::Ok();
 }
 
-Status MessageWriter::begin_batch() { return store_.db().exec("BEGIN IMMEDIATE"); }
-Status MessageWriter::commit_batch() { return store_.db().exec("COMMIT"); }
-
-MessageWriter::CachedAccount* MessageWriter::find_cached(std::uint64_t hash) {
-  auto it = accounts_.find(hash);
-  return it != accounts_.end() && it->second.key == key_ ? &it->second : nullptr;
+Status MessageWriter::begin_batch() {
+  GS_RETURN_IF_ERROR(store_.db().exec("BEGIN IMMEDIATE"));
+  return catch_up_with_other_writers();
+}
+Status MessageWriter::commit_batch() {
+  GS_RETURN_IF_ERROR(store_.db().exec("COMMIT"));
+  return note_data_version();
 }
 
-void MessageWriter::cache(std::uint64_t hash, const CachedAccount& entry) {
-  auto [it, inserted] = accounts_.try_emplace(hash, entry);
-  // On a (astronomically rare) hash collision the first account keeps the slot; the other one
-  // simply goes to the database every time.
-  if (!inserted && it->second.key == entry.key) it->second = entry;
+Result<std::int64_t> MessageWriter::account_id_for(const MessageRecord& m, std::uint64_t hash) {
+  AccountTable::Entry* known = accounts_.find(hash, m.platform, m.account_id);
+  if (known == nullptr) {
+    Stmt& s = insert_account_;
+    s.reset();
+    s.bind_int64(1, next_account_id_);
+    s.bind_text_static(2, m.platform);
+    s.bind_text_static(3, m.account_id);
+    s.bind_text_or_null(4, m.account_handle);
+    s.bind_text_or_null(5, m.display_name);
+    if (s.step() != Stmt::kDone) return db_error(s);
+    accounts_.add(hash, m.platform, m.account_id,
+                  AccountTable::Entry{next_account_id_, !m.account_handle.empty(),
+                                      !m.display_name.empty()});
+    return next_account_id_++;
+  }
+  if ((!known->has_handle && !m.account_handle.empty()) ||
+      (!known->has_name && !m.display_name.empty())) {
+    Stmt& s = touch_account_;
+    s.reset();
+    s.bind_int64(1, known->id);
+    s.bind_text_or_null(2, m.account_handle);
+    s.bind_text_or_null(3, m.display_name);
+    if (s.step() != Stmt::kDone) return db_error(s);
+    known->has_handle = known->has_handle || !m.account_handle.empty();
+    known->has_name = known->has_name || !m.display_name.empty();
+  }
+  return known->id;
 }
 
-Result<std::int64_t> MessageWriter::account_id_for(const MessageRecord& m) {
-  key_.assign(m.platform);
-  key_.push_back('\0');
-  key_.append(m.account_id);
-  std::uint64_t hash = XXH3_64bits(key_.data(), key_.size());
-  CachedAccount* known = find_cached(hash);
-  if (known && (known->has_handle || m.account_handle.empty()) &&
-      (known->has_name || m.display_name.empty()))
-    return known->id;
-  Stmt& s = touch_account_;
+void MessageWriter::bind_message(Stmt& s, const MessageRecord& m, const PreparedMessage& p,
+                                 std::int64_t account, std::int64_t file_id,
+                                 std::uint64_t line, std::uint64_t offset) {
   s.reset();
   s.bind_text_static(1, m.platform);
-  s.bind_text_static(2, m.account_id);
-  s.bind_text_or_null(3, m.account_handle);
-  s.bind_text_or_null(4, m.display_name);
-  if (s.step() != Stmt::kRow) return Status::IoError("database: " + s.error());
-  std::int64_t id = s.column_int64(0);
-  while (s.step() == Stmt::kRow) {
+  s.bind_text_static(2, m.chat_id);
+  s.bind_text_static(3, m.message_id);
+  if (account >= 0) s.bind_int64(4, account);
+  if (m.time != kNoTime) {
+    s.bind_int64(5, m.time);
+    s.bind_int64(6, m.time_resolution_ms);
   }
-  bool has_handle = !m.account_handle.empty() || (known && known->has_handle);
-  bool has_name = !m.display_name.empty() || (known && known->has_name);
-  cache(hash, CachedAccount{key_, id, has_handle, has_name});
-  return id;
+  s.bind_int64(7, static_cast<std::int64_t>(m.kind));
+  s.bind_text_or_null(8, m.text);
+  s.bind_text_or_null(9, m.lang);
+  s.bind_text_or_null(10, m.reply_to);
+  s.bind_text_or_null(11, m.shares);
+  s.bind_text_or_null(12, m.quotes);
+  s.bind_text_or_null(13, p.urls);
+  s.bind_text_or_null(14, p.hashtags);
+  s.bind_text_or_null(15, p.mentions);
+  s.bind_text_or_null(16, m.media_key);
+  s.bind_count(17, m.views);
+  s.bind_count(18, m.forwards);
+  s.bind_count(19, m.replies);
+  s.bind_count(20, m.reactions);
+  s.bind_count(21, m.likes);
+  s.bind_count(22, m.retweets);
+  s.bind_count(23, m.quotes_count);
+  s.bind_text_or_null(24, m.reactions_detail);
+  s.bind_int64(25, p.digest);
+  if (file_id >= 0) {  // the merge statements have no file, line or offset
+    s.bind_int64(26, file_id);
+    s.bind_int64(27, static_cast<std::int64_t>(line));
+    s.bind_int64(28, static_cast<std::int64_t>(offset));
+  }
+  s.bind_text_static(29, key_dataset_);
 }
 
 Result<WriteOutcome> MessageWriter::put_message(const MessageRecord& m, std::int64_t file_id,
                                                 std::uint64_t line, std::uint64_t offset) {
+  prepare_message(m, dataset_, scratch_);
+  return put_message(m, scratch_, file_id, line, offset);
+}
+
+Result<WriteOutcome> MessageWriter::put_message(const MessageRecord& m, const PreparedMessage& p,
+                                                std::int64_t file_id, std::uint64_t line,
+                                                std::uint64_t offset) {
   std::int64_t account = -1;
   if (!m.account_id.empty()) {
-    auto id = account_id_for(m);
+    auto id = account_id_for(m, p.account_hash);
     if (!id) return id.status();
     account = *id;
   }
-  std::int64_t digest = content_digest(m);
-  key_dataset_ = platform_wide_ids(m.platform) ? std::string_view("") : std::string_view(dataset_);
-  auto bind_all = [&](Stmt& s) {
-    s.reset();
-    s.bind_text_static(1, m.platform);
-    s.bind_text_static(2, m.chat_id);
-    s.bind_text_static(3, m.message_id);
-    if (account >= 0) s.bind_int64(4, account); else s.bind_null(4);
-    if (m.time != kNoTime) {
-      s.bind_int64(5, m.time);
-      s.bind_int64(6, m.time_resolution_ms);
-    } else {
-      s.bind_null(5);
-      s.bind_null(6);
+  key_dataset_ = p.dataset_key ? std::string_view(dataset_) : std::string_view("");
+  if (bulk_) {
+    Status read;
+    const std::int64_t row = rows_by_key_.find(p.key_hash, [&](std::int64_t r) {
+      auto same = stored_row_has_key(r, m);
+      if (!same) read = same.status();
+      return !same || *same;  // a failed read ends the search
+    });
+    GS_RETURN_IF_ERROR(read);
+    if (row < 0) {
+      bind_message(append_message_, m, p, account, file_id, line, offset);
+      if (append_message_.step() != Stmt::kDone) return db_error(append_message_);
+      rows_by_key_.add(p.key_hash, store_.db().last_insert_rowid());
+      return WriteOutcome::kStored;
     }
-    s.bind_int64(7, static_cast<std::int64_t>(m.kind));
-    s.bind_text_or_null(8, m.text);
-    s.bind_text_or_null(9, m.lang);
-    s.bind_text_or_null(10, m.reply_to);
-    s.bind_text_or_null(11, m.shares);
-    s.bind_text_or_null(12, m.quotes);
-    s.bind_text_or_null(13, urls_);
-    s.bind_text_or_null(14, hashtags_);
-    s.bind_text_or_null(15, mentions_);
-    s.bind_text_or_null(16, m.media_key);
-    s.bind_count(17, m.views);
-    s.bind_count(18, m.forwards);
-    s.bind_count(19, m.replies);
-    s.bind_count(20, m.reactions);
-    s.bind_count(21, m.likes);
-    s.bind_count(22, m.retweets);
-    s.bind_count(23, m.quotes_count);
-    s.bind_text_or_null(24, m.reactions_detail);
-    s.bind_int64(25, digest);
-    s.bind_int64(26, file_id);
-    s.bind_int64(27, static_cast<std::int64_t>(line));
-    s.bind_int64(28, static_cast<std::int64_t>(offset));
-    s.bind_text_static(29, key_dataset_);
-  };
-  auto encode_list = [](const std::vector<std::string>& list, std::string& buf) {
-    buf.clear();
-    if (!list.empty()) append_json_string_array(buf, list);
-  };
-  encode_list(m.urls, urls_);
-  encode_list(m.hashtags, hashtags_);
-  encode_list(m.mentions, mentions_);
-  bind_all(insert_message_);
-  if (insert_message_.step() != Stmt::kDone)
-    return Status::IoError("database: " + insert_message_.error());
+    const bool same = stored_.account < 0 || account < 0 || stored_.account == account;
+    if (!same) {
+      GS_RETURN_IF_ERROR(explain_author_conflict(row, m));
+      return WriteOutcome::kAuthorConflict;
+    }
+    if (stored_.digest == p.digest) return WriteOutcome::kDuplicate;
+    bind_message(merge_row_, m, p, account, -1, 0, 0);
+    merge_row_.bind_int64(30, row);
+    if (merge_row_.step() != Stmt::kDone) return db_error(merge_row_);
+    return WriteOutcome::kConflict;
+  }
+  bind_message(insert_message_, m, p, account, file_id, line, offset);
+  if (insert_message_.step() != Stmt::kDone) return db_error(insert_message_);
   if (store_.db().changes() == 1) return WriteOutcome::kStored;
   auto same = same_author(m, account);
   if (!same) return same.status();
   if (!*same) return WriteOutcome::kAuthorConflict;
-  bind_all(merge_message_);
-  if (merge_message_.step() != Stmt::kDone)
-    return Status::IoError("database: " + merge_message_.error());
+  bind_message(merge_message_, m, p, account, -1, 0, 0);
+  if (merge_message_.step() != Stmt::kDone) return db_error(merge_message_);
   return store_.db().changes() == 1 ? WriteOutcome::kConflict : WriteOutcome::kDuplicate;
+}
+
+Result<bool> MessageWriter::stored_row_has_key(std::int64_t row, const MessageRecord& m) {
+  Stmt& s = stored_row_;
+  s.reset();
+  s.bind_int64(1, row);
+  if (s.step() != Stmt::kRow) return db_error(s);
+  const bool same = s.column_text(0) == m.platform && s.column_text(1) == key_dataset_ &&
+                    s.column_text(2) == m.chat_id && s.column_text(3) == m.message_id;
+  stored_.account = s.column_is_null(4) ? -1 : s.column_int64(4);
+  stored_.digest = s.column_int64(5);
+  s.reset();
+  return same;
+}
+
+namespace {
+
+std::string author_conflict_reason(const Stmt& s, std::string_view account_id) {
+  return fmt::format(
+      "message key already stored from {} line {} by account '{}', not '{}': records of two "
+      "authors are never merged",
+      s.column_text(2), s.column_int64(3), s.column_text(1), account_id);
+}
+
+}  // namespace
+
+Status MessageWriter::explain_author_conflict(std::int64_t row, const MessageRecord& m) {
+  Stmt& s = author_of_row_;
+  s.reset();
+  s.bind_int64(1, row);
+  if (s.step() != Stmt::kRow) return db_error(s);
+  conflict_reason_ = author_conflict_reason(s, m.account_id);
+  s.reset();
+  return Status::Ok();
 }
 
 Result<bool> MessageWriter::same_author(const MessageRecord& m, std::int64_t account) {
@@ -379,41 +571,41 @@ Result<bool> MessageWriter::same_author(const MessageRecord& m, std::int64_t acc
   s.bind_text_static(2, key_dataset_);
   s.bind_text_static(3, m.chat_id);
   s.bind_text_static(4, m.message_id);
-  if (s.step() != Stmt::kRow) return Status::IoError("database: " + s.error());
+  if (s.step() != Stmt::kRow) return db_error(s);
   bool same = s.column_is_null(0) || account < 0 || s.column_int64(0) == account;
-  if (!same) {
-    conflict_reason_ = fmt::format(
-        "message key already stored from {} line {} by account '{}', not '{}': records of two "
-        "authors are never merged",
-        s.column_text(2), s.column_int64(3), s.column_text(1), m.account_id);
-  }
+  if (!same) conflict_reason_ = author_conflict_reason(s, m.account_id);
   while (s.step() == Stmt::kRow) {
   }
   return same;
 }
 
 Status MessageWriter::put_account(const AccountRecord& a) {
+  const std::uint64_t hash = account_key_hash(a.platform, a.account_id);
+  AccountTable::Entry* known = accounts_.find(hash, a.platform, a.account_id);
   Stmt& s = upsert_account_;
   s.reset();
   s.bind_text_static(1, a.platform);
   s.bind_text_static(2, a.account_id);
   s.bind_text_or_null(3, a.handle);
   s.bind_text_or_null(4, a.display_name);
-  if (a.created_at != kNoTime) s.bind_int64(5, a.created_at); else s.bind_null(5);
+  if (a.created_at != kNoTime) s.bind_int64(5, a.created_at);
   s.bind_count(6, a.followers);
   s.bind_count(7, a.following);
   s.bind_count(8, a.posts);
   s.bind_text_or_null(9, a.description);
-  if (a.verified >= 0) s.bind_int64(10, a.verified); else s.bind_null(10);
+  if (a.verified >= 0) s.bind_int64(10, a.verified);
   s.bind_text_or_null(11, to_string(a.kind));
-  if (s.step() != Stmt::kRow) return Status::IoError("database: " + s.error());
-  key_.assign(a.platform);
-  key_.push_back('\0');
-  key_.append(a.account_id);
-  CachedAccount c{key_, s.column_int64(0), s.column_int64(1) != 0, s.column_int64(2) != 0};
+  if (known == nullptr) s.bind_int64(12, next_account_id_);
+  if (s.step() != Stmt::kRow) return db_error(s);
+  AccountTable::Entry e{s.column_int64(0), s.column_int64(1) != 0, s.column_int64(2) != 0};
   while (s.step() == Stmt::kRow) {
   }
-  cache(XXH3_64bits(key_.data(), key_.size()), c);
+  if (known != nullptr) {
+    *known = e;
+  } else {
+    accounts_.add(hash, a.platform, a.account_id, e);
+    next_account_id_ = e.id + 1;
+  }
   return Status::Ok();
 }
 
@@ -427,7 +619,7 @@ Status MessageWriter::put_reject(std::string_view file, std::uint64_t line, std:
   s.bind_int64(4, static_cast<std::int64_t>(offset));
   s.bind_text(5, reason);
   s.bind_text(6, excerpt);
-  if (s.step() != Stmt::kDone) return Status::IoError("database: " + s.error());
+  if (s.step() != Stmt::kDone) return db_error(s);
   return Status::Ok();
 }
 

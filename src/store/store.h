@@ -4,9 +4,11 @@
 // MessageWriter is the ingest path: it interns accounts to dense integer ids, de-duplicates
 // messages by (platform, dataset, chat_id, message_id) and merges conflicting duplicates
 // keeping the more precise value of each field — never across authors: a record with a stored
-// key and another author is refused (kAuthorConflict), naming the stored record. Writes are grouped in transactions of a few thousand
-// records, so a kill at any point leaves the database consistent and a re-run completes the
-// work without duplicates (the unique key makes re-reading idempotent).
+// key and another author is refused (kAuthorConflict), naming the stored record. Writes are
+// grouped in transactions, so a kill at any point leaves the database consistent and a re-run
+// completes the work without duplicates (the unique key makes re-reading idempotent). Into a
+// store without messages it bulk-loads: keys are de-duplicated in memory and the indexes of
+// `messages` are built once at the end (restored by the next Store::open() after a kill).
 //
 // Thread-safety: a Store and its writers belong to one thread at a time.
 #pragma once
@@ -15,10 +17,10 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 #include "groundswell/model.h"
 #include "groundswell/status.h"
+#include "store/key_tables.h"
 #include "store/sqlite.h"
 
 namespace groundswell {
@@ -71,18 +73,53 @@ struct FileCounts {
                 conflicts = 0, rejected = 0, account_records = 0, utf8_repaired = 0;
 };
 
+// What storing a message needs that depends on the record alone: the hashes of its key and
+// author, its content digest and its lists as JSON. prepare_message() works it out on the
+// parsing thread, so the writing thread only writes.
+struct PreparedMessage {
+  std::uint64_t key_hash = 0;      // of (platform, key dataset, chat_id, message_id)
+  std::uint64_t account_hash = 0;  // of (platform, account_id)
+  std::int64_t digest = 0;         // messages.digest: xxh3-64 of every content field
+  bool dataset_key = false;        // the key is qualified by the file's dataset
+  std::string urls, hashtags, mentions;  // JSON arrays, "" for an empty list
+};
+// `dataset` is the dataset of the record's file (FileInfo::dataset).
+void prepare_message(const MessageRecord& m, std::string_view dataset, PreparedMessage& out);
+std::uint64_t account_key_hash(std::string_view platform, std::string_view account_id);
+
+// Builds the indexes of `messages` that are missing (schema.h, message_indexes()): those a
+// bulk load set aside (MessageWriter::begin_bulk_load). Store::open() calls it, so the next
+// opening for writing of a store whose bulk load was killed restores its indexes.
+Status restore_message_indexes(Db& db);
+
 class MessageWriter {
  public:
   explicit MessageWriter(Store& store, std::int64_t run_id);
 
+  // Prepares the statements and reads the store's accounts into memory.
   Status prepare();
+  // On a store without messages: drops the indexes of `messages` and de-duplicates keys in
+  // memory instead, consulting only the rows this writer stored; finish_bulk_load() builds
+  // the indexes once, after the load. False (and nothing changed) when the store holds
+  // messages. Call outside a batch. Should another connection commit to the store meanwhile,
+  // the next begin_batch() builds the indexes and leaves bulk loading (and reads the accounts
+  // again), so two writers never store a key twice.
+  Result<bool> begin_bulk_load();
+  Status finish_bulk_load();
+  bool bulk_load() const { return bulk_; }
+
   // Registers a file of the run; later puts refer to it.
   Result<std::int64_t> begin_file(const FileInfo& info);
   Status finish_file(std::int64_t file_id, const FileCounts& counts);
 
+  // A transaction of writes. begin_batch() first catches up with any commit of another
+  // connection since this writer's last (PRAGMA data_version).
   Status begin_batch();
   Status commit_batch();
 
+  // `p` from prepare_message(m, dataset of the current file).
+  Result<WriteOutcome> put_message(const MessageRecord& m, const PreparedMessage& p,
+                                   std::int64_t file_id, std::uint64_t line, std::uint64_t offset);
   Result<WriteOutcome> put_message(const MessageRecord& m, std::int64_t file_id,
                                    std::uint64_t line, std::uint64_t offset);
   // After kAuthorConflict: a reject reason naming the stored record and its author.
@@ -92,29 +129,42 @@ class MessageWriter {
                     std::string_view reason, std::string_view excerpt);
 
  private:
-  Result<std::int64_t> account_id_for(const MessageRecord& m);
+  Status load_accounts();
+  Status note_data_version();
+  Status catch_up_with_other_writers();
+  Result<std::int64_t> account_id_for(const MessageRecord& m, std::uint64_t hash);
+  Result<bool> same_author(const MessageRecord& m, std::int64_t account);
+  Result<WriteOutcome> put_bulk(const MessageRecord& m, const PreparedMessage& p,
+                                std::int64_t account);
+  Result<bool> stored_row_has_key(std::int64_t row, const MessageRecord& m);
+  Status explain_author_conflict(std::int64_t row, const MessageRecord& m);
+  void bind_message(Stmt& s, const MessageRecord& m, const PreparedMessage& p,
+                    std::int64_t account, std::int64_t file_id, std::uint64_t line,
+                    std::uint64_t offset);
 
   Store& store_;
   std::int64_t run_id_;
-  Result<bool> same_author(const MessageRecord& m, std::int64_t account);
+  bool bulk_ = false;
+  std::int64_t data_version_ = 0;  // PRAGMA data_version after this writer's last commit
 
-  Stmt insert_message_, merge_message_, upsert_account_, touch_account_, insert_reject_,
-      insert_file_, finish_file_, stored_author_;
-  std::string dataset_;        // of the current file
+  Stmt insert_message_, merge_message_, upsert_account_, insert_account_, touch_account_,
+      insert_reject_, insert_file_, finish_file_, stored_author_, append_message_,
+      merge_row_, stored_row_, author_of_row_;
+  std::string dataset_;           // of the current file
   std::string_view key_dataset_;  // of the current record: dataset_ or ''
   std::string conflict_reason_;
-  // Accounts seen in this ingest, so a message costs no account query once its author is
-  // known: keyed by xxh3 of (platform '\0' account_id), the key kept to rule out collisions.
-  struct CachedAccount {
-    std::string key;
-    std::int64_t id;
-    bool has_handle;
-    bool has_name;
-  };
-  CachedAccount* find_cached(std::uint64_t hash);
-  void cache(std::uint64_t hash, const CachedAccount& entry);
-  std::unordered_map<std::uint64_t, CachedAccount> accounts_;
-  std::string key_, urls_, hashtags_, mentions_;
+  // The store's accounts (all of them, read again when another connection has written), so a
+  // message costs no account query once its author is known.
+  AccountTable accounts_;
+  std::int64_t next_account_id_ = 1;
+  // Bulk load: the rows stored by this writer, by the hash of their key.
+  RowsByHash rows_by_key_;
+  // The stored row last read by stored_row_has_key().
+  struct StoredRow {
+    std::int64_t account = -1;  // -1: NULL
+    std::int64_t digest = 0;
+  } stored_;
+  PreparedMessage scratch_;
 };
 
 }  // namespace groundswell

@@ -1,0 +1,185 @@
+// The writer's bulk load into an empty store: keys de-duplicated in memory with the indexes
+// built after the load, a killed load whose indexes the next opening restores, and a second
+// writer that makes the first leave bulk loading so that no key is stored twice.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "store/key_tables.h"
+#include "store/store.h"
+
+namespace groundswell {
+namespace {
+
+namespace fs = std::filesystem;
+
+template <typename T>
+T ok(Result<T> r) {
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return r.ok() ? std::move(r).value() : T{};
+}
+
+TEST(AccountTable, AccountsWithTheSameHashStayApart) {
+  AccountTable t;
+  t.add(42, "twitter", "alice", AccountTable::Entry{1, true, false});
+  t.add(42, "twitter", "bob", AccountTable::Entry{2, false, false});
+  t.add(42, "telegram", "alice", AccountTable::Entry{3, false, true});
+  for (int i = 0; i < 5000; ++i)  // grow the table across several resizes
+    t.add(static_cast<std::uint64_t>(i) * 7919, "x", std::to_string(i),
+          AccountTable::Entry{100 + i, false, false});
+  ASSERT_NE(t.find(42, "twitter", "alice"), nullptr);
+  EXPECT_EQ(t.find(42, "twitter", "alice")->id, 1);
+  EXPECT_EQ(t.find(42, "twitter", "bob")->id, 2);
+  EXPECT_EQ(t.find(42, "telegram", "alice")->id, 3);
+  EXPECT_EQ(t.find(42, "twitter", "carol"), nullptr);
+  EXPECT_EQ(t.find(43, "twitter", "alice"), nullptr);
+  EXPECT_EQ(t.find(4999ull * 7919, "x", "4999")->id, 5099);
+  EXPECT_EQ(t.size(), 5003u);
+}
+
+TEST(RowsByHash, EveryRowUnderAHashIsVisited) {
+  RowsByHash rows;
+  for (std::int64_t r = 1; r <= 2000; ++r) rows.add(static_cast<std::uint64_t>(r % 97), r);
+  int visited = 0;
+  EXPECT_EQ(rows.find(5, [&](std::int64_t r) { ++visited; return r == 1945; }), 1945);
+  EXPECT_GT(visited, 1);
+  std::int64_t count = 0;
+  EXPECT_EQ(rows.find(5, [&](std::int64_t r) { count += r % 97 == 5; return false; }), -1);
+  EXPECT_EQ(count, 2000 / 97 + (2000 % 97 >= 5 ? 1 : 0));
+  EXPECT_EQ(rows.find(1000, [](std::int64_t) { return true; }), -1);
+}
+
+class BulkLoadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("gs-bulk-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static MessageRecord msg(std::string id, std::string author, std::string text) {
+    MessageRecord m;
+    m.platform = "generic";
+    m.chat_id = "c";
+    m.message_id = std::move(id);
+    m.account_id = std::move(author);
+    m.time = 1000;
+    m.text = std::move(text);
+    return m;
+  }
+  static std::int64_t count(Store& s, const std::string& sql) {
+    auto v = s.db().query_int64(sql);
+    EXPECT_TRUE(v.ok());
+    return v ? *v : -1;
+  }
+  static std::int64_t key_indexes(Store& s) {
+    return count(s, "SELECT count(*) FROM sqlite_schema WHERE name = 'messages_key'");
+  }
+  static std::int64_t begin(MessageWriter& w) {
+    EXPECT_TRUE(w.prepare().ok());
+    auto file = w.begin_file(FileInfo{"in.csv", "", 0, "canonical", "in"});
+    EXPECT_TRUE(file.ok());
+    return file ? *file : -1;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(BulkLoadTest, DuplicatesAndConflictsAreFoundWithoutTheIndex) {
+  auto store = Store::open(dir_ / "t.db");
+  ASSERT_TRUE(store.ok());
+  auto run = store->begin_run("ingest", "{}");
+  ASSERT_TRUE(run.ok());
+  MessageWriter w(*store, *run);
+  std::int64_t file = begin(w);
+  auto bulk = w.begin_bulk_load();
+  ASSERT_TRUE(bulk.ok());
+  EXPECT_TRUE(*bulk);
+  EXPECT_EQ(key_indexes(*store), 0);
+  ASSERT_TRUE(w.begin_batch().ok());
+  auto put = [&](const MessageRecord& m) {
+    auto o = w.put_message(m, file, 1, 0);
+    EXPECT_TRUE(o.ok());
+    return o ? *o : WriteOutcome::kStored;
+  };
+  EXPECT_EQ(put(msg("1", "a", "x")), WriteOutcome::kStored);
+  EXPECT_EQ(put(msg("2", "a", "y")), WriteOutcome::kStored);
+  EXPECT_EQ(put(msg("1", "a", "x")), WriteOutcome::kDuplicate);
+  MessageRecord with_lang = msg("1", "a", "x");
+  with_lang.lang = "en";
+  EXPECT_EQ(put(with_lang), WriteOutcome::kConflict);
+  EXPECT_EQ(put(with_lang), WriteOutcome::kDuplicate);
+  EXPECT_EQ(put(msg("2", "b", "y")), WriteOutcome::kAuthorConflict);
+  EXPECT_NE(w.conflict_reason().find("by account 'a', not 'b'"), std::string::npos);
+  ASSERT_TRUE(w.commit_batch().ok());
+  ASSERT_TRUE(w.finish_bulk_load().ok());
+  EXPECT_EQ(key_indexes(*store), 1);
+  EXPECT_EQ(count(*store, "SELECT count(*) FROM messages"), 2);
+  EXPECT_EQ(count(*store, "SELECT count(*) FROM accounts"), 2);
+  EXPECT_EQ(count(*store, "SELECT count(*) FROM messages WHERE lang = 'en'"), 1);
+}
+
+TEST_F(BulkLoadTest, AKilledLoadHasItsIndexesRestoredByTheNextOpening) {
+  {
+    auto store = Store::open(dir_ / "t.db");
+    ASSERT_TRUE(store.ok());
+    MessageWriter w(*store, ok(store->begin_run("ingest", "{}")));
+    std::int64_t file = begin(w);
+    ASSERT_TRUE(ok(w.begin_bulk_load()));
+    ASSERT_TRUE(w.begin_batch().ok());
+    ASSERT_TRUE(w.put_message(msg("1", "a", "x"), file, 1, 0).ok());
+    ASSERT_TRUE(w.commit_batch().ok());
+    // Killed here: finish_bulk_load() never runs.
+    EXPECT_EQ(key_indexes(*store), 0);
+  }
+  auto store = Store::open(dir_ / "t.db");
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ(key_indexes(*store), 1);
+  MessageWriter w(*store, ok(store->begin_run("ingest", "{}")));
+  std::int64_t file = begin(w);
+  EXPECT_FALSE(ok(w.begin_bulk_load()));  // the store holds messages
+  ASSERT_TRUE(w.begin_batch().ok());
+  EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), file, 1, 0)), WriteOutcome::kDuplicate);
+  EXPECT_EQ(ok(w.put_message(msg("2", "a", "y"), file, 2, 9)), WriteOutcome::kStored);
+  ASSERT_TRUE(w.commit_batch().ok());
+  EXPECT_EQ(count(*store, "SELECT count(*) FROM messages"), 2);
+  EXPECT_EQ(count(*store, "SELECT count(*) FROM accounts"), 1);
+}
+
+TEST_F(BulkLoadTest, AnotherWriterEndsBulkLoadingAndNoKeyIsStoredTwice) {
+  auto first = Store::open(dir_ / "t.db");
+  auto second = Store::open(dir_ / "t.db");
+  ASSERT_TRUE(first.ok() && second.ok());
+  MessageWriter a(*first, ok(first->begin_run("ingest", "{}")));
+  MessageWriter b(*second, ok(second->begin_run("ingest", "{}")));
+  std::int64_t file_a = begin(a), file_b = begin(b);
+  ASSERT_TRUE(ok(a.begin_bulk_load()));
+  ASSERT_TRUE(ok(b.begin_bulk_load()));  // no message stored yet by either
+
+  ASSERT_TRUE(a.begin_batch().ok());
+  EXPECT_FALSE(a.bulk_load());  // b has committed since a's last commit
+  EXPECT_EQ(ok(a.put_message(msg("1", "alice", "x"), file_a, 1, 0)), WriteOutcome::kStored);
+  ASSERT_TRUE(a.commit_batch().ok());
+
+  ASSERT_TRUE(b.begin_batch().ok());
+  EXPECT_FALSE(b.bulk_load());
+  EXPECT_EQ(ok(b.put_message(msg("1", "alice", "x"), file_b, 1, 0)), WriteOutcome::kDuplicate);
+  EXPECT_EQ(ok(b.put_message(msg("2", "alice", "y"), file_b, 2, 7)), WriteOutcome::kStored);
+  ASSERT_TRUE(b.commit_batch().ok());
+
+  ASSERT_TRUE(a.begin_batch().ok());  // a reads b's new account and keys through the index
+  EXPECT_EQ(ok(a.put_message(msg("2", "alice", "y"), file_a, 2, 7)), WriteOutcome::kDuplicate);
+  ASSERT_TRUE(a.commit_batch().ok());
+  ASSERT_TRUE(a.finish_bulk_load().ok());
+  ASSERT_TRUE(b.finish_bulk_load().ok());
+  EXPECT_EQ(count(*first, "SELECT count(*) FROM messages"), 2);
+  EXPECT_EQ(count(*first, "SELECT count(*) FROM accounts"), 1);
+  EXPECT_EQ(key_indexes(*first), 1);
+}
+
+}  // namespace
+}  // namespace groundswell

@@ -4,9 +4,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include "store/key_tables.h"
+#include "store/schema.h"
 #include "store/store.h"
 
 namespace groundswell {
@@ -89,6 +93,24 @@ class BulkLoadTest : public ::testing::Test {
   fs::path dir_;
 };
 
+// A migration that adds an index to `messages` must list it in message_indexes(), or a bulk
+// load would leave it dropped.
+TEST_F(BulkLoadTest, EveryIndexOfMessagesIsOneABulkLoadRestores) {
+  auto store = Store::open(dir_ / "t.db");
+  ASSERT_TRUE(store.ok());
+  Stmt s;
+  ASSERT_TRUE(store->db()
+                  .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND "
+                           "tbl_name = 'messages' AND sql IS NOT NULL ORDER BY name",
+                           s)
+                  .ok());
+  std::vector<std::string> in_schema, listed;
+  while (s.step() == Stmt::kRow) in_schema.emplace_back(s.column_text(0));
+  for (const MessageIndexSql& index : message_indexes()) listed.emplace_back(index.name);
+  std::sort(listed.begin(), listed.end());
+  EXPECT_EQ(in_schema, listed);
+}
+
 TEST_F(BulkLoadTest, DuplicatesAndConflictsAreFoundWithoutTheIndex) {
   auto store = Store::open(dir_ / "t.db");
   ASSERT_TRUE(store.ok());
@@ -118,6 +140,10 @@ TEST_F(BulkLoadTest, DuplicatesAndConflictsAreFoundWithoutTheIndex) {
   ASSERT_TRUE(w.commit_batch().ok());
   ASSERT_TRUE(w.finish_bulk_load().ok());
   EXPECT_EQ(key_indexes(*store), 1);
+  // References were not checked row by row during the load, but they hold, and are checked
+  // again after it.
+  EXPECT_EQ(count(*store, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+  EXPECT_EQ(count(*store, "PRAGMA foreign_keys"), 1);
   EXPECT_EQ(count(*store, "SELECT count(*) FROM messages"), 2);
   EXPECT_EQ(count(*store, "SELECT count(*) FROM accounts"), 2);
   EXPECT_EQ(count(*store, "SELECT count(*) FROM messages WHERE lang = 'en'"), 1);

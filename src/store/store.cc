@@ -339,6 +339,10 @@ Result<bool> MessageWriter::begin_bulk_load() {
   for (const MessageIndexSql& index : message_indexes())
     GS_RETURN_IF_ERROR(db.exec(fmt::format("DROP INDEX IF EXISTS \"{}\"", index.name)));
   GS_RETURN_IF_ERROR(tx.commit());
+  // The writer assigns every account id and file id a message refers to, in the transaction
+  // that stores the message: checking the references row by row would only cost time.
+  GS_RETURN_IF_ERROR(db.exec("PRAGMA foreign_keys=OFF"));
+  references_unchecked_ = true;
   bulk_ = true;
   return true;
 }
@@ -347,7 +351,14 @@ Status MessageWriter::finish_bulk_load() {
   if (!bulk_) return Status::Ok();
   bulk_ = false;
   rows_by_key_ = RowsByHash();
-  return restore_message_indexes(store_.db());
+  GS_RETURN_IF_ERROR(restore_message_indexes(store_.db()));
+  return check_references_again();
+}
+
+Status MessageWriter::check_references_again() {
+  if (!references_unchecked_) return Status::Ok();
+  references_unchecked_ = false;
+  return store_.db().exec("PRAGMA foreign_keys=ON");
 }
 
 Status MessageWriter::note_data_version() {
@@ -406,6 +417,9 @@ Status MessageWriter::begin_batch() {
 }
 Status MessageWriter::commit_batch() {
   GS_RETURN_IF_ERROR(store_.db().exec("COMMIT"));
+  // Left bulk loading in this transaction (another writer): references are checked again
+  // from the next one (the setting cannot change inside a transaction).
+  if (!bulk_) GS_RETURN_IF_ERROR(check_references_again());
   return note_data_version();
 }
 

@@ -132,6 +132,7 @@ class MessageWriter {
   Status load_accounts();
   Status note_data_version();
   Status catch_up_with_other_writers();
+  Status check_references_again();
   Result<std::int64_t> account_id_for(const MessageRecord& m, std::uint64_t hash);
   Result<bool> same_author(const MessageRecord& m, std::int64_t account);
   Result<WriteOutcome> put_bulk(const MessageRecord& m, const PreparedMessage& p,
@@ -145,6 +146,7 @@ class MessageWriter {
   Store& store_;
   std::int64_t run_id_;
   bool bulk_ = false;
+  bool references_unchecked_ = false;  // foreign keys off for the bulk load
   std::int64_t data_version_ = 0;  // PRAGMA data_version after this writer's last commit
 
   Stmt insert_message_, merge_message_, upsert_account_, insert_account_, touch_account_,

@@ -46,10 +46,20 @@ TEST(RowsByHash, EveryRowUnderAHashIsVisited) {
   RowsByHash rows;
   for (std::int64_t r = 1; r <= 2000; ++r) rows.add(static_cast<std::uint64_t>(r % 97), r);
   int visited = 0;
-  EXPECT_EQ(rows.find(5, [&](std::int64_t r) { ++visited; return r == 1945; }), 1945);
+  EXPECT_EQ(rows.find(5,
+                      [&](std::int64_t r) {
+                        ++visited;
+                        return r == 1945;
+                      }),
+            1945);
   EXPECT_GT(visited, 1);
   std::int64_t count = 0;
-  EXPECT_EQ(rows.find(5, [&](std::int64_t r) { count += r % 97 == 5; return false; }), -1);
+  EXPECT_EQ(rows.find(5,
+                      [&](std::int64_t r) {
+                        count += r % 97 == 5;
+                        return false;
+                      }),
+            -1);
   EXPECT_EQ(count, 2000 / 97 + (2000 % 97 >= 5 ? 1 : 0));
   EXPECT_EQ(rows.find(1000, [](std::int64_t) { return true; }), -1);
 }

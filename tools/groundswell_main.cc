@@ -12,8 +12,10 @@
 #include <thread>
 
 #include "base/log.h"
+#include "dist/communicator.h"
 #include "groundswell/version.h"
 #include "pipeline/commands.h"
+#include "pipeline/distributed.h"
 #include "pipeline/pseudonymize.h"
 #include "serve/serve.h"
 
@@ -105,6 +107,9 @@ int finish(const gs::Status& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Under mpirun or srun, every process parses the same command line; rank 0 runs the
+  // command and the others serve its partitioned stages (docs/distributed.md).
+  gs::dist::Session mpi(argc, argv);
   CLI::App app{fmt::format(
       "groundswell {} — how much online support is real, and how much was manufactured",
       gs::kVersion)};
@@ -215,6 +220,12 @@ int main(int argc, char** argv) {
                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads));
+  if (gs::dist::world().rank() != 0) {
+    // Rank 0 speaks for the job; the others report only errors.
+    gs::set_log_settings({gs::log_settings().format, true});
+    return gs::serve_other_rank();
+  }
+  gs::OtherRanks others;
   run.sensitivity = !no_sensitivity;
   // The key is resolved, checked and logged by the command (docs/privacy.md).
   const char* env = std::getenv(std::string(gs::kPseudonymKeyVariable).c_str());

@@ -10,6 +10,7 @@
 
 #include "base/utf8.h"
 #include "detect/internal.h"
+#include "dist/communicator.h"
 #include "text/near_duplicate.h"
 #include "text/normalize.h"
 #include "text/url.h"
@@ -233,14 +234,20 @@ bool behaviour_supported(const Dataset& d, Behaviour b) {
   return false;
 }
 
-ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& opt) {
+ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& opt,
+                            dist::Communicator* comm) {
   ActionTable t;
   t.behaviour = b;
-  const std::size_t n = d.messages();
+  if (comm != nullptr && !comm->distributed()) comm = nullptr;
+  // Distributed, each process reads a contiguous share of the messages.
+  const std::size_t ranks = comm ? static_cast<std::size_t>(comm->size()) : 1;
+  const std::size_t rank = comm ? static_cast<std::size_t>(comm->rank()) : 0;
+  const std::size_t first = d.messages() * rank / ranks;
+  const std::size_t n = d.messages() * (rank + 1) / ranks;
   tbb::enumerable_thread_specific<std::vector<Action>> local;
   tbb::enumerable_thread_specific<std::string> scratch;
   tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+      tbb::blocked_range<std::size_t>(first, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
         auto& out = local.local();
         auto& key = scratch.local();
         std::string_view view;
@@ -257,7 +264,11 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
   std::size_t total = 0;
   for (auto& v : local) total += v.size();
   t.actions.reserve(total);
-  for (auto& v : local) t.actions.insert(t.actions.end(), v.begin(), v.end());
+  for (auto& v : local) {
+    t.actions.insert(t.actions.end(), v.begin(), v.end());
+    std::vector<Action>().swap(v);
+  }
+  if (comm) t.actions = exchange_actions(*comm, std::move(t.actions));
   tbb::parallel_sort(t.actions.begin(), t.actions.end(), action_less);
   // One action per (message, object): a message listing the same link twice acts once.
   {
@@ -279,6 +290,7 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
     t.actions[i].object = static_cast<std::uint32_t>(t.object_start.size() - 1);
   }
   t.object_start.push_back(t.actions.size());
+  if (comm) number_shard(*comm, t);
   return t;
 }
 

@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "detect/internal.h"
+#include "dist/communicator.h"
 
 namespace groundswell::detect_internal {
 namespace {
@@ -58,6 +59,24 @@ std::vector<std::vector<PairRecord>> shuffle(LocalPairs& local) {
     }
   }
   return parts;
+}
+
+// Distributed (t.comm): each partition's records go to the rank that reduces it.
+void exchange_partitions(dist::Communicator& comm, std::vector<std::vector<PairRecord>>& parts) {
+  const int ranks = comm.size();
+  std::vector<dist::Bytes> out(static_cast<std::size_t>(ranks));
+  for (std::uint32_t i = 0; i < kPartitions; ++i) {
+    dist::append(out[static_cast<std::size_t>(partition_owner(i, ranks))],
+                 std::span<const PairRecord>(parts[i]));
+    std::vector<PairRecord>().swap(parts[i]);
+  }
+  std::vector<dist::Bytes> got = comm.all_to_all(std::move(out));
+  for (dist::Bytes& b : got) {
+    const auto* p = reinterpret_cast<const PairRecord*>(b.data());
+    for (std::size_t k = 0; k < b.size() / sizeof(PairRecord); ++k)
+      parts[partition_of(p[k].a, p[k].b)].push_back(p[k]);
+    dist::Bytes().swap(b);
+  }
 }
 
 // Sorts each partition and reduces each (a, b) run with `reduce(run, out)`; concatenates the
@@ -190,7 +209,7 @@ BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const Detect
                             const Action& y = t.actions[j];
                             if (y.account == x.account) continue;
                             PairRecord p;
-                            p.object = static_cast<std::uint32_t>(o);
+                            p.object = static_cast<std::uint32_t>(t.object_base + o);
                             p.delay_ms = static_cast<std::uint32_t>(y.time - x.time);
                             if (rank[x.account] < rank[y.account]) {
                               p.a = x.account, p.b = y.account, p.msg_a = x.msg, p.msg_b = y.msg;
@@ -203,6 +222,7 @@ BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const Detect
                       }
                     });
   auto parts = shuffle(local);
+  if (t.comm) exchange_partitions(*t.comm, parts);
   const Behaviour b = t.behaviour;
   const double min_rep = opt.min_repetition;
   // Near misses, strongest first: most objects, most pairs, then account order.
@@ -244,8 +264,9 @@ BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const Detect
     e.weight = e.objects;
     out.edges.push_back(e);
   });
-  keep_strongest(result.near_misses);
   for (auto c : crowded) result.crowded_actions += c;
+  if (t.comm) combine_on_root(*t.comm, result);
+  keep_strongest(result.near_misses);
   return result;
 }
 

@@ -108,10 +108,23 @@ struct Detector::Cache {
 };
 
 Detector::Detector(const Dataset& data, TimeMs widest_window)
-    : data_(data), widest_window_(widest_window), cache_(std::make_unique<Cache>()) {}
-Detector::~Detector() = default;
+    : data_(data), widest_window_(widest_window), cache_(std::make_unique<Cache>()) {
+  if (detect_internal::leads_over(data)) {
+    role_ = Role::kLeader;
+    detect_internal::announce_opening(widest_window);
+  }
+}
+Detector::Detector(const Dataset& data, TimeMs widest_window, Follow)
+    : data_(data), widest_window_(widest_window), cache_(std::make_unique<Cache>()),
+      role_(Role::kFollower) {}
+Detector::~Detector() {
+  if (role_ == Role::kLeader) detect_internal::announce_closing();
+}
+
+void Detector::keep_actions(bool keep) { cache_->keep = keep; }
 
 void Detector::release_actions() {
+  if (role_ == Role::kLeader) detect_internal::announce_release();
   cache_->tables.clear();
   cache_->similar.clear();
 }
@@ -127,6 +140,9 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
   const Dataset& data = data_;
   Cache& cache = *cache_;
   DetectOptions opt = options_in;
+  if (role_ == Role::kLeader) announce_detect(options_in, cache.keep);
+  // Distributed, native behaviours but similar_text are sharded; the others rank 0 computes.
+  dist::Communicator* shards = role_ == Role::kAlone ? nullptr : distributed_tables(opt);
   if (data.messages() >= UINT32_MAX)
     return Status::InvalidArgument("too many messages for one run");
 
@@ -157,6 +173,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
   const NullModel& model = *cache.model;
   std::vector<std::uint64_t> candidates;  // per behaviour run: pairs that co-acted at all
   for (auto b : r.behaviours) {
+    if (role_ == Role::kFollower && (shards == nullptr || b == Behaviour::kSimilarText)) continue;
     const std::string ekey = Cache::edges_key(b, opt);
     auto eit = std::find_if(cache.edges.begin(), cache.edges.end(),
                             [&](const Cache::Edges& x) { return x.key == ekey; });
@@ -194,7 +211,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
           }
           fresh.table = similar_text_table(data, sit->found, opt, fresh.similar);
         } else {
-          fresh.table = extract_actions(data, b, opt);
+          fresh.table = extract_actions(data, b, opt, shards);
         }
         fresh.first = std::none_of(cache.tables.begin(), cache.tables.end(),
                                    [&](const Cache::Table& x) { return x.behaviour == b; });
@@ -217,17 +234,11 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
             be = cnt_edges(data, t, opt);
             break;
         }
-      be.actions = t.actions.size();
-      be.objects = t.objects();
+      be.actions = t.total_actions();
+      be.objects = t.total_objects();
       if (opt.compat == CompatMode::kNone) edge_and_near_miss_p_values(t, model, opt, be);
       // Keys only of the objects behind the edges: the only ones ever shown.
-      std::vector<std::uint32_t> shown;
-      shown.reserve(be.evidence.size());
-      for (const EvidencePair& p : be.evidence) shown.push_back(p.object);
-      std::sort(shown.begin(), shown.end());
-      shown.erase(std::unique(shown.begin(), shown.end()), shown.end());
-      ObjectKeys keys;
-      for (std::uint32_t o : shown) keys.add(o, object_key(data, t, opt, o));
+      ObjectKeys keys = shown_object_keys(data, t, opt, be.evidence);
       if (!cache.keep) cache.tables.erase(tit);  // one-shot: each behaviour's actions go at once
       const bool first = std::none_of(cache.edges.begin(), cache.edges.end(),
                                       [&](const Cache::Edges& x) { return x.behaviour == b; });
@@ -259,6 +270,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
       cache.edges.erase(eit);  // one-shot: nothing is needed again
     }
   }
+  if (role_ == Role::kFollower) return r;  // rank 0 alone tests, clusters and reports
   tbb::parallel_sort(r.edges.begin(), r.edges.end(), [&](const Edge& x, const Edge& y) {
     if (x.source != y.source) return r.account_rank[x.source] < r.account_rank[y.source];
     if (x.target != y.target) return r.account_rank[x.target] < r.account_rank[y.target];

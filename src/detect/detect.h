@@ -357,11 +357,31 @@ class Detector {
 
  private:
   friend Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options);
+  friend Status follow_detector(const Dataset& data, std::span<const std::byte> opening);
   struct Cache;
+  // Distributed runs: alone, or rank 0's Detector over the shared dataset (it announces each
+  // call to the other ranks), or another rank's copy that follows it.
+  enum class Role : std::uint8_t { kAlone, kLeader, kFollower };
+  struct Follow {};
+  Detector(const Dataset& data, TimeMs widest_window, Follow);
+  void keep_actions(bool keep);  // false: a one-shot detect() (frees each table once used)
   const Dataset& data_;
   TimeMs widest_window_ = 0;
   std::unique_ptr<Cache> cache_;
+  Role role_ = Role::kAlone;
 };
+
+// Distributed runs (docs/distributed.md). Under mpirun with more than one process, a
+// Detector that rank 0 constructs over the shared dataset — the one every rank loaded alike
+// from the store — leads the other ranks: each call is announced to them, and they follow it
+// with follow_detector(), holding their shard of each behaviour's actions and pairs. Its
+// results on rank 0 equal those of one process byte for byte; the other ranks' are not used.
+// Native behaviours but similar_text are distributed; the rest are computed on rank 0.
+// Rank 0: names the shared dataset (nullptr: none, every Detector runs alone).
+void set_shared_dataset(const Dataset* data);
+// Other ranks: serves the Detector rank 0 opened (`opening`: the instruction's payload) over
+// their copy of the shared dataset until rank 0 closes it.
+Status follow_detector(const Dataset& data, std::span<const std::byte> opening);
 
 // How a behaviour's objects are used, for the report's data overview: actions (one per
 // message and object), distinct objects and acting accounts, and the `top` objects with the

@@ -13,6 +13,10 @@
 #include "detect/detect.h"
 #include "text/near_duplicate.h"
 
+namespace groundswell::dist {
+class Communicator;
+}
+
 namespace groundswell::detect_internal {
 
 // One action: account `account` performed behaviour B on object `key` with message `msg`.
@@ -32,6 +36,14 @@ struct ActionTable {
   // Per object, the message and item whose key names it (see object_key).
   std::vector<std::uint32_t> object_msg, object_item;
   std::size_t objects() const { return object_start.empty() ? 0 : object_start.size() - 1; }
+  // A shard of a distributed table (sharded.cc, docs/distributed.md): this process holds the
+  // objects whose key falls in its range of the key space, object o here being object
+  // object_base + o of the whole table (what evidence names). Null for a whole table.
+  dist::Communicator* comm = nullptr;
+  std::uint64_t object_base = 0;
+  std::uint64_t shard_actions = 0, shard_objects = 0;  // of the whole table, when sharded
+  std::uint64_t total_actions() const { return comm ? shard_actions : actions.size(); }
+  std::uint64_t total_objects() const { return comm ? shard_objects : objects(); }
 };
 
 inline constexpr std::uint64_t kKeySeed = 0x67726f756e64ULL;  // "ground"
@@ -39,8 +51,33 @@ inline constexpr std::uint64_t kPairSeed = 0x7377656c6cULL;   // "swell"
 inline constexpr std::uint32_t kPartitions = 64;  // reduce partitions: fixed, not per thread
 
 // Extracts and sorts the actions of one behaviour (messages without time or account skipped;
-// one action per (message, object)).
-ActionTable extract_actions(const Dataset& data, Behaviour behaviour, const DetectOptions& options);
+// one action per (message, object)). With a distributed `comm`, each process extracts the
+// actions of its share of the messages and keeps the objects of its share of the key space
+// (a shard, see ActionTable::comm); every process must call it.
+ActionTable extract_actions(const Dataset& data, Behaviour behaviour, const DetectOptions& options,
+                            dist::Communicator* comm = nullptr);
+
+// The display keys of the objects behind `evidence` (object indices of the whole table). On
+// a shard, every process calls it; rank 0's evidence names the objects and only rank 0 gets
+// the keys.
+ObjectKeys shown_object_keys(const Dataset& data, const ActionTable& table,
+                             const DetectOptions& options, std::span<const EvidencePair> evidence);
+
+// Distributed detection (sharded.cc): the steps that move data between the processes.
+// Whether a Detector constructed over `data` here leads the other ranks (detect.h).
+bool leads_over(const Dataset& data);
+// What rank 0's leading Detector announces to the others (dist::Instruction).
+void announce_opening(TimeMs widest_window);
+void announce_detect(const DetectOptions& options, bool keep);
+void announce_release();
+void announce_closing();
+// The processes over which a detection with these options shards its tables (those of the
+// native behaviours but similar_text), or null when it does not (compatibility modes).
+dist::Communicator* distributed_tables(const DetectOptions& options);
+// Actions to the process owning their key's range; returns what this process owns.
+std::vector<Action> exchange_actions(dist::Communicator& comm, std::vector<Action> actions);
+// Sets object_base and the whole table's counts of a shard whose objects are numbered.
+void number_shard(dist::Communicator& comm, ActionTable& table);
 
 // The display key of object o of a table built with these options.
 std::string object_key(const Dataset& data, const ActionTable& table, const DetectOptions& options,
@@ -63,6 +100,14 @@ struct BehaviourEdges {
   std::vector<std::uint64_t> pairs_by_objects;
   std::vector<Edge> near_misses;
 };
+
+// Distributed: pair partition `part` of kPartitions is reduced by this process (contiguous
+// blocks of partitions per rank).
+int partition_owner(std::uint32_t part, int ranks);
+// Rank 0 gets every process's edges, evidence and counts, concatenated in rank order (each
+// process reduced a contiguous block of pair partitions, so rank order is partition order,
+// as in one process); the other processes are left with nothing.
+void combine_on_root(dist::Communicator& comm, BehaviourEdges& edges);
 
 inline constexpr std::size_t kFunnelBuckets = 10;
 inline constexpr std::size_t kNearMisses = 10;  // per behaviour

@@ -11,6 +11,7 @@
 #include <numeric>
 
 #include "detect/internal.h"
+#include "dist/communicator.h"
 
 namespace groundswell::detect_internal {
 namespace {
@@ -115,18 +116,26 @@ void null_weights(const NullModel& m, const DetectOptions& opt, const CommonObje
 // every other account, where k_a is the number of distinct objects a acted on, s_o the number
 // of distinct accounts that acted on o and S the sum of either. Heavy accounts and popular
 // objects thus meet often by chance; a pair meets beyond that only through a common agenda.
+// Per account the number of distinct objects it acted on, per object the number of distinct
+// accounts that acted on it.
+void degrees_and_popularity(const AccountActions& aa, std::size_t objects,
+                            std::vector<std::uint32_t>& degree, std::vector<std::uint32_t>& pop) {
+  const std::size_t accounts = aa.start.size() - 1;
+  degree.assign(accounts, 0);
+  pop.assign(objects, 0);
+  for (std::size_t a = 0; a < accounts; ++a)
+    for (std::uint64_t i = aa.start[a]; i < aa.start[a + 1]; ++i)
+      if (i == aa.start[a] || aa.object[i] != aa.object[i - 1]) {
+        ++degree[a];
+        ++pop[aa.object[i]];
+      }
+}
+
 class Cooccurrence {
  public:
-  explicit Cooccurrence(const AccountActions& aa, std::size_t objects) {
-    const std::size_t accounts = aa.start.size() - 1;
-    degree_.assign(accounts, 0);
-    std::vector<std::uint32_t> pop(objects, 0);
-    for (std::size_t a = 0; a < accounts; ++a)
-      for (std::uint64_t i = aa.start[a]; i < aa.start[a + 1]; ++i)
-        if (i == aa.start[a] || aa.object[i] != aa.object[i - 1]) {
-          ++degree_[a];
-          ++pop[aa.object[i]];
-        }
+  // degree and pop as degrees_and_popularity() gives them (pop in any order).
+  Cooccurrence(std::vector<std::uint32_t> degree, std::vector<std::uint32_t> pop)
+      : degree_(std::move(degree)) {
     std::sort(pop.begin(), pop.end());
     pop_.reserve(pop.size());
     sum1_.assign(pop.size() + 1, 0.0);
@@ -283,14 +292,94 @@ NullModel make_null_model(const Dataset& d) {
   return m;
 }
 
+namespace {
+
+// Fills edge i's statistics from its common objects, expected common objects and replicate
+// weights w (R values).
+void finish_edge(Edge& e, std::size_t i, std::uint32_t common, double expected,
+                 std::span<const std::uint32_t> w, std::vector<std::uint32_t>& replicate_weights) {
+  e.common_objects = common;
+  e.expected_common = expected;
+  e.p_cooccurrence = poisson_upper_tail(common, expected);
+  std::size_t ge = 0;
+  for (auto x : w) ge += x >= e.weight;
+  e.p_value = static_cast<double>(1 + ge) / static_cast<double>(w.size() + 1);
+  e.null_row = static_cast<std::uint32_t>(i);
+  std::copy(w.begin(), w.end(),
+            replicate_weights.begin() + static_cast<std::ptrdiff_t>(i * w.size()));
+}
+
+// A shard's part (docs/distributed.md): both nulls add up over objects — an edge's common
+// objects, and in each replicate the objects on which its two accounts meet within W — and
+// each object lies on one rank, so every rank counts over its own objects, the counts are
+// summed on rank 0, and rank 0 (which alone holds the edges) tests them. The shifts depend on
+// (seed, account, replicate) only, so every rank shifts an account alike.
+void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions& opt,
+                           std::span<Edge> edges, std::vector<std::uint32_t>& replicate_weights) {
+  dist::Communicator& comm = *t.comm;
+  dist::Bytes accounts;
+  for (const Edge& e : edges) {
+    dist::append_value(accounts, e.source);
+    dist::append_value(accounts, e.target);
+  }
+  comm.broadcast(accounts, 0);
+  const auto* ab = reinterpret_cast<const std::uint32_t*>(accounts.data());
+  const std::size_t n = accounts.size() / (2 * sizeof(std::uint32_t));
+  if (opt.null_replicates <= 0 || n == 0) return;
+  const auto replicates = static_cast<std::size_t>(opt.null_replicates);
+  const std::size_t row = replicates + 1;  // common objects, then the replicate weights
+  std::vector<std::uint32_t> sums(n * row, 0);
+  std::vector<std::uint32_t> degree, pop;
+  {
+    AccountActions aa = by_account(t, m.account_hash.size());
+    degrees_and_popularity(aa, t.objects(), degree, pop);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 64),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                        CommonObjects c;
+                        std::vector<std::uint32_t> w;
+                        for (std::size_t i = r.begin(); i != r.end(); ++i) {
+                          common_objects(aa, ab[2 * i], ab[2 * i + 1], c);
+                          if (c.size() == 0) continue;
+                          sums[i * row] = static_cast<std::uint32_t>(c.size());
+                          null_weights(m, opt, c, ab[2 * i], ab[2 * i + 1], w);
+                          std::copy(w.begin(), w.end(),
+                                    sums.begin() + static_cast<std::ptrdiff_t>(i * row + 1));
+                        }
+                      });
+  }
+  comm.reduce_sum(sums, 0);
+  comm.reduce_sum(degree, 0);
+  dist::Bytes mine;
+  dist::append(mine, std::span<const std::uint32_t>(pop));
+  std::vector<dist::Bytes> pops = comm.gather(std::move(mine), 0);
+  if (comm.rank() != 0) return;
+  pop.clear();
+  for (const dist::Bytes& b : pops)
+    pop.insert(pop.end(), reinterpret_cast<const std::uint32_t*>(b.data()),
+               reinterpret_cast<const std::uint32_t*>(b.data() + b.size()));
+  const Cooccurrence cooccurrence(std::move(degree), std::move(pop));
+  replicate_weights.resize(n * replicates);
+  tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
+    Edge& e = edges[i];
+    finish_edge(e, i, sums[i * row], cooccurrence.expected(e.source, e.target),
+                std::span<const std::uint32_t>(sums.data() + i * row + 1, replicates),
+                replicate_weights);
+  });
+}
+
+}  // namespace
+
 void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions& opt,
                    std::span<Edge> edges, std::vector<std::uint32_t>& replicate_weights) {
   replicate_weights.clear();
+  if (t.comm) return sharded_edge_p_values(t, m, opt, edges, replicate_weights);
   if (opt.null_replicates <= 0 || edges.empty()) return;
   const auto replicates = static_cast<std::size_t>(opt.null_replicates);
   replicate_weights.resize(edges.size() * replicates);
   AccountActions aa = by_account(t, m.account_hash.size());
-  const Cooccurrence cooccurrence(aa, t.objects());
+  std::vector<std::uint32_t> degree, pop;
+  degrees_and_popularity(aa, t.objects(), degree, pop);
+  const Cooccurrence cooccurrence(std::move(degree), std::move(pop));
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, edges.size(), 64),
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       CommonObjects c;
@@ -298,18 +387,10 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
                       for (std::size_t i = r.begin(); i != r.end(); ++i) {
                         Edge& e = edges[i];
                         common_objects(aa, e.source, e.target, c);
-                        e.common_objects = static_cast<std::uint32_t>(c.size());
-                        e.expected_common = cooccurrence.expected(e.source, e.target);
-                        e.p_cooccurrence = poisson_upper_tail(c.size(), e.expected_common);
                         null_weights(m, opt, c, e.source, e.target, w);
-                        std::size_t ge = 0;
-                        for (auto x : w) ge += x >= e.weight;
-                        e.p_value = static_cast<double>(1 + ge) /
-                                    static_cast<double>(opt.null_replicates + 1);
-                        e.null_row = static_cast<std::uint32_t>(i);
-                        std::copy(w.begin(), w.end(),
-                                  replicate_weights.begin() +
-                                      static_cast<std::ptrdiff_t>(i * replicates));
+                        finish_edge(e, i, static_cast<std::uint32_t>(c.size()),
+                                    cooccurrence.expected(e.source, e.target), w,
+                                    replicate_weights);
                       }
                     });
 }

@@ -23,6 +23,7 @@
 #include "estimate/estimate.h"
 #include "eval/evaluate.h"
 #include "pipeline/analysis_to_report.h"
+#include "pipeline/distributed.h"
 #include "pipeline/pseudonymize.h"
 #include "signals/signals.h"
 #include "report/html.h"
@@ -271,6 +272,8 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   auto data = load_dataset(store);
   if (!data) return data.status();
   a.data = std::move(*data);
+  // Distributed: the other ranks load the same data and share the detection (docs/distributed.md).
+  const SharedDataset shared(store.path().string(), a.data);
   log_info(clock.lap("loading"));
   auto sig = compute_signals(a.data);
   if (!sig) return sig.status();

@@ -70,6 +70,7 @@ void exchange_partitions(dist::Communicator& comm, std::vector<std::vector<PairR
                  std::span<const PairRecord>(parts[i]));
     std::vector<PairRecord>().swap(parts[i]);
   }
+  count_traffic(&DetectionTraffic::pairs, all_to_all_sent(comm, out));
   std::vector<dist::Bytes> got = comm.all_to_all(std::move(out));
   for (dist::Bytes& b : got) {
     const auto* p = reinterpret_cast<const PairRecord*>(b.data());

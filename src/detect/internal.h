@@ -74,6 +74,12 @@ void announce_closing();
 // The processes over which a detection with these options shards its tables (those of the
 // native behaviours but similar_text), or null when it does not (compatibility modes).
 dist::Communicator* distributed_tables(const DetectOptions& options);
+// Counting what this rank sends (detection_traffic()): the bytes of an all-to-all's buffers
+// but its own, of a broadcast from rank 0, of a gather to it.
+std::uint64_t all_to_all_sent(const dist::Communicator& comm, const std::vector<std::vector<std::byte>>& out);
+std::uint64_t broadcast_sent(const dist::Communicator& comm, const std::vector<std::byte>& b);
+std::uint64_t gather_sent(const dist::Communicator& comm, const std::vector<std::byte>& b);
+void count_traffic(std::uint64_t DetectionTraffic::*step, std::uint64_t bytes);
 // Actions to the process owning their key's range; returns what this process owns.
 std::vector<Action> exchange_actions(dist::Communicator& comm, std::vector<Action> actions);
 // Sets object_base and the whole table's counts of a shard whose objects are numbered.

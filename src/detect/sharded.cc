@@ -10,7 +10,10 @@
 namespace groundswell {
 namespace {
 const Dataset* g_shared = nullptr;  // rank 0: the dataset every rank loaded alike
+DetectionTraffic g_traffic;         // main thread only, as every collective
 }  // namespace
+
+DetectionTraffic detection_traffic() { return g_traffic; }
 
 void set_shared_dataset(const Dataset* data) { g_shared = data; }
 
@@ -44,6 +47,24 @@ Status follow_detector(const Dataset& data, std::span<const std::byte> opening) 
 }  // namespace groundswell
 
 namespace groundswell::detect_internal {
+
+// Bytes this rank sends in an all-to-all (its own share stays here).
+std::uint64_t all_to_all_sent(const dist::Communicator& comm, const std::vector<dist::Bytes>& out) {
+  std::uint64_t n = 0;
+  for (std::size_t r = 0; r < out.size(); ++r)
+    if (static_cast<int>(r) != comm.rank()) n += out[r].size();
+  return n;
+}
+// ... in a broadcast from rank 0 or a gather to it.
+std::uint64_t broadcast_sent(const dist::Communicator& comm, const dist::Bytes& b) {
+  return comm.rank() == 0 ? b.size() * static_cast<std::uint64_t>(comm.size() - 1) : 0;
+}
+std::uint64_t gather_sent(const dist::Communicator& comm, const dist::Bytes& b) {
+  return comm.rank() == 0 ? 0 : b.size();
+}
+void count_traffic(std::uint64_t DetectionTraffic::*step, std::uint64_t bytes) {
+  g_traffic.*step += bytes;
+}
 
 bool leads_over(const Dataset& data) {
   const dist::Communicator& comm = dist::world();
@@ -107,6 +128,7 @@ std::vector<Action> exchange_actions(dist::Communicator& comm, std::vector<Actio
       std::vector<Action>().swap(v);
     }
   }
+  count_traffic(&DetectionTraffic::actions, all_to_all_sent(comm, out));
   std::vector<dist::Bytes> got = comm.all_to_all(std::move(out));
   std::size_t total = 0;
   for (const auto& b : got) total += b.size() / sizeof(Action);
@@ -150,6 +172,7 @@ void combine_on_root(dist::Communicator& comm, BehaviourEdges& be) {
   dist::append_value<std::uint64_t>(mine, be.candidate_pairs);
   dist::append_value<std::uint64_t>(mine, be.crowded_actions);
   be = BehaviourEdges{};
+  count_traffic(&DetectionTraffic::edges, gather_sent(comm, mine));
   std::vector<dist::Bytes> got = comm.gather(std::move(mine), 0);
   for (dist::Bytes& b : got) {
     dist::Reader in(b);
@@ -188,6 +211,7 @@ ObjectKeys shown_object_keys(const Dataset& d, const ActionTable& t, const Detec
   dist::Bytes names;
   dist::append(names, std::span<const std::uint32_t>(shown));
   t.comm->broadcast(names, 0);
+  count_traffic(&DetectionTraffic::keys, broadcast_sent(*t.comm, names));
   dist::Bytes mine;
   for (std::uint32_t o : values_of<std::uint32_t>(names)) {
     if (o < t.object_base || o >= t.object_base + t.objects()) continue;
@@ -195,6 +219,7 @@ ObjectKeys shown_object_keys(const Dataset& d, const ActionTable& t, const Detec
     dist::append_string(
         mine, object_key(d, t, opt, static_cast<std::uint32_t>(o - t.object_base)));
   }
+  count_traffic(&DetectionTraffic::keys, gather_sent(*t.comm, mine));
   for (const dist::Bytes& b : t.comm->gather(std::move(mine), 0)) {
     dist::Reader in(b);
     while (!in.done()) {

@@ -323,6 +323,7 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
     dist::append_value(accounts, e.target);
   }
   comm.broadcast(accounts, 0);
+  count_traffic(&DetectionTraffic::nulls, broadcast_sent(comm, accounts));
   const auto* ab = reinterpret_cast<const std::uint32_t*>(accounts.data());
   const std::size_t n = accounts.size() / (2 * sizeof(std::uint32_t));
   if (opt.null_replicates <= 0 || n == 0) return;
@@ -351,6 +352,9 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
   comm.reduce_sum(degree, 0);
   dist::Bytes mine;
   dist::append(mine, std::span<const std::uint32_t>(pop));
+  // The sums travel towards rank 0 (a tree inside MPI; counted as if sent directly).
+  count_traffic(&DetectionTraffic::nulls,
+                gather_sent(comm, mine) + (comm.rank() == 0 ? 0 : 4 * (sums.size() + degree.size())));
   std::vector<dist::Bytes> pops = comm.gather(std::move(mine), 0);
   if (comm.rank() != 0) return;
   pop.clear();

@@ -1,8 +1,10 @@
 #include "dist/communicator.h"
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstdlib>
+#include <thread>
 
 #ifdef GS_HAVE_MPI
 #include <mpi.h>
@@ -185,16 +187,42 @@ std::string Reader::string() {
   return s;
 }
 
+namespace {
+
+// A broadcast from rank 0 whose receivers wait without spinning: the other ranks spend most
+// of a run waiting for the next instruction (rank 0 reading the inputs, writing the report),
+// and a busy wait would take a core from rank 0 on a shared machine.
+void broadcast_instruction([[maybe_unused]] Bytes& message) {
+#ifdef GS_HAVE_MPI
+  if (!world().distributed()) return;
+  std::uint64_t size = message.size();
+  MPI_Request request;
+  MPI_Ibcast(&size, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD, &request);
+  int done = 0;
+  MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+  while (!done) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+  }
+  message.resize(size);
+  for (std::size_t s = 0; s < message.size(); s += kChunk)
+    MPI_Bcast(message.data() + s, static_cast<int>(std::min(kChunk, message.size() - s)),
+              MPI_BYTE, 0, MPI_COMM_WORLD);
+#endif
+}
+
+}  // namespace
+
 void send_instruction(Instruction what, const Bytes& payload) {
   Bytes message;
   append_value(message, what);
   message.insert(message.end(), payload.begin(), payload.end());
-  world().broadcast(message, 0);
+  broadcast_instruction(message);
 }
 
 Instruction receive_instruction(Bytes& payload) {
   Bytes message;
-  world().broadcast(message, 0);
+  broadcast_instruction(message);
   if (message.empty()) return Instruction::kStop;
   const auto what = static_cast<Instruction>(message[0]);
   payload.assign(message.begin() + 1, message.end());

@@ -6,12 +6,38 @@
 #include <optional>
 
 #include "base/log.h"
+#include "base/resources.h"
 #include "detect/detect.h"
 #include "dist/communicator.h"
 #include "store/store.h"
 
 namespace groundswell {
 namespace {
+
+// At the end of a distributed run, on every rank: rank 0 logs what detection exchanged (summed
+// over the ranks) and each rank's peak memory.
+void log_distributed_totals() {
+  dist::Communicator& comm = dist::world();
+  const DetectionTraffic t = detection_traffic();
+  std::vector<std::uint64_t> sums = {t.actions, t.pairs, t.edges, t.nulls, t.keys};
+  comm.all_reduce_sum(sums);
+  dist::Bytes peak;
+  dist::append_value<std::uint64_t>(peak, peak_memory_bytes().value_or(0));
+  std::vector<dist::Bytes> peaks = comm.gather(std::move(peak), 0);
+  if (comm.rank() != 0) return;
+  auto mb = [](std::uint64_t b) { return static_cast<double>(b) / 1e6; };
+  log_info(fmt::format("distributed detection on {} processes sent {:.1f} MB: actions {:.1f}, "
+                       "pairs {:.1f}, edges to rank 0 {:.1f}, null model {:.1f}, object keys {:.1f}",
+                       comm.size(), mb(sums[0] + sums[1] + sums[2] + sums[3] + sums[4]),
+                       mb(sums[0]), mb(sums[1]), mb(sums[2]), mb(sums[3]), mb(sums[4])));
+  std::string list;
+  for (std::size_t r = 0; r < peaks.size(); ++r) {
+    dist::Reader in(peaks[r]);
+    list += fmt::format("{}{} {:.2f} GB", r ? ", " : "", r,
+                        static_cast<double>(in.value<std::uint64_t>()) / 1e9);
+  }
+  log_info("peak memory by rank: " + list);
+}
 
 [[noreturn]] void fail(const Status& s) {
   log_error(fmt::format("rank {}: {}", dist::world().rank(), s.message()));
@@ -27,6 +53,7 @@ int serve_other_rank() {
     const dist::Instruction what = dist::receive_instruction(payload);
     switch (what) {
       case dist::Instruction::kStop:
+        log_distributed_totals();
         return 0;
       case dist::Instruction::kLoadDataset: {
         data.reset();
@@ -67,8 +94,9 @@ SharedDataset::~SharedDataset() {
 }
 
 OtherRanks::~OtherRanks() {
-  if (dist::world().distributed() && dist::world().rank() == 0)
-    dist::send_instruction(dist::Instruction::kStop);
+  if (!dist::world().distributed() || dist::world().rank() != 0) return;
+  dist::send_instruction(dist::Instruction::kStop);
+  log_distributed_totals();
 }
 
 }  // namespace groundswell

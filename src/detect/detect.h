@@ -358,15 +358,6 @@ class Detector {
  private:
   friend Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options);
   friend Status follow_detector(const Dataset& data, std::span<const std::byte> opening);
-// Bytes this process has sent to the others for distributed detection so far, by step.
-struct DetectionTraffic {
-  std::uint64_t actions = 0;  // actions to the rank owning their object (all-to-all)
-  std::uint64_t pairs = 0;    // pair records to the rank reducing their partition (all-to-all)
-  std::uint64_t edges = 0;    // edges, evidence and near misses to rank 0
-  std::uint64_t nulls = 0;    // edges' pairs from rank 0, null counts and popularities to it
-  std::uint64_t keys = 0;     // shown objects from rank 0, their keys to it
-};
-DetectionTraffic detection_traffic();
   struct Cache;
   // Distributed runs: alone, or rank 0's Detector over the shared dataset (it announces each
   // call to the other ranks), or another rank's copy that follows it.

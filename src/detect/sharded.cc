@@ -89,7 +89,7 @@ void announce_closing() { dist::send_instruction(dist::Instruction::kCloseDetect
 
 dist::Communicator* distributed_tables(const DetectOptions& options) {
   return options.compat == CompatMode::kNone && dist::world().distributed() ? &dist::world()
-                                                                             : nullptr;
+                                                                            : nullptr;
 }
 
 namespace {
@@ -120,7 +120,8 @@ std::vector<Action> exchange_actions(dist::Communicator& comm, std::vector<Actio
   std::vector<dist::Bytes> out(static_cast<std::size_t>(ranks));
   {
     std::vector<std::vector<Action>> by_rank(static_cast<std::size_t>(ranks));
-    for (const Action& a : actions) by_rank[static_cast<std::size_t>(key_owner(a.key, ranks))].push_back(a);
+    for (const Action& a : actions)
+      by_rank[static_cast<std::size_t>(key_owner(a.key, ranks))].push_back(a);
     std::vector<Action>().swap(actions);
     for (int r = 0; r < ranks; ++r) {
       auto& v = by_rank[static_cast<std::size_t>(r)];
@@ -151,14 +152,16 @@ void number_shard(dist::Communicator& comm, ActionTable& t) {
   comm.all_reduce_sum(counts);
   t.comm = &comm;
   t.object_base = 0;
-  for (std::size_t r = 0; r < static_cast<std::size_t>(comm.rank()); ++r) t.object_base += counts[r];
+  for (std::size_t r = 0; r < static_cast<std::size_t>(comm.rank()); ++r)
+    t.object_base += counts[r];
   t.shard_objects = 0;
   for (std::size_t r = 0; r < ranks; ++r) t.shard_objects += counts[r];
   t.shard_actions = counts[ranks];
 }
 
 int partition_owner(std::uint32_t part, int ranks) {
-  return static_cast<int>(static_cast<std::uint64_t>(part) * static_cast<unsigned>(ranks) / kPartitions);
+  return static_cast<int>(static_cast<std::uint64_t>(part) * static_cast<unsigned>(ranks) /
+                          kPartitions);
 }
 
 void combine_on_root(dist::Communicator& comm, BehaviourEdges& be) {
@@ -216,8 +219,7 @@ ObjectKeys shown_object_keys(const Dataset& d, const ActionTable& t, const Detec
   for (std::uint32_t o : values_of<std::uint32_t>(names)) {
     if (o < t.object_base || o >= t.object_base + t.objects()) continue;
     dist::append_value(mine, o);
-    dist::append_string(
-        mine, object_key(d, t, opt, static_cast<std::uint32_t>(o - t.object_base)));
+    dist::append_string(mine, object_key(d, t, opt, static_cast<std::uint32_t>(o - t.object_base)));
   }
   count_traffic(&DetectionTraffic::keys, gather_sent(*t.comm, mine));
   for (const dist::Bytes& b : t.comm->gather(std::move(mine), 0)) {

@@ -28,11 +28,11 @@ Bytes exchange(const Bytes& out, int to, int from) {
   Bytes in(size);
   std::vector<MPI_Request> requests;
   for (std::size_t r = 0; r < in.size(); r += kChunk)
-    MPI_Irecv(in.data() + r, static_cast<int>(std::min(kChunk, in.size() - r)), MPI_BYTE, from,
-              1, MPI_COMM_WORLD, &requests.emplace_back());
+    MPI_Irecv(in.data() + r, static_cast<int>(std::min(kChunk, in.size() - r)), MPI_BYTE, from, 1,
+              MPI_COMM_WORLD, &requests.emplace_back());
   for (std::size_t s = 0; s < out.size(); s += kChunk)
-    MPI_Isend(out.data() + s, static_cast<int>(std::min(kChunk, out.size() - s)), MPI_BYTE, to,
-              1, MPI_COMM_WORLD, &requests.emplace_back());
+    MPI_Isend(out.data() + s, static_cast<int>(std::min(kChunk, out.size() - s)), MPI_BYTE, to, 1,
+              MPI_COMM_WORLD, &requests.emplace_back());
   MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE);
   return in;
 }
@@ -110,15 +110,15 @@ std::vector<Bytes> Communicator::gather(Bytes mine, int root) {
       Bytes& in = got[static_cast<std::size_t>(s)];
       in.resize(size);
       for (std::size_t r = 0; r < in.size(); r += kChunk)
-        MPI_Recv(in.data() + r, static_cast<int>(std::min(kChunk, in.size() - r)), MPI_BYTE, s,
-                 3, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        MPI_Recv(in.data() + r, static_cast<int>(std::min(kChunk, in.size() - r)), MPI_BYTE, s, 3,
+                 MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     }
   } else {
     std::uint64_t size = mine.size();
     MPI_Send(&size, 1, MPI_UINT64_T, root, 2, MPI_COMM_WORLD);
     for (std::size_t s = 0; s < mine.size(); s += kChunk)
-      MPI_Send(mine.data() + s, static_cast<int>(std::min(kChunk, mine.size() - s)), MPI_BYTE,
-               root, 3, MPI_COMM_WORLD);
+      MPI_Send(mine.data() + s, static_cast<int>(std::min(kChunk, mine.size() - s)), MPI_BYTE, root,
+               3, MPI_COMM_WORLD);
   }
 #endif
   return got;
@@ -131,8 +131,8 @@ void Communicator::broadcast([[maybe_unused]] Bytes& data, [[maybe_unused]] int 
   MPI_Bcast(&size, 1, MPI_UINT64_T, root, MPI_COMM_WORLD);
   data.resize(size);
   for (std::size_t s = 0; s < data.size(); s += kChunk)
-    MPI_Bcast(data.data() + s, static_cast<int>(std::min(kChunk, data.size() - s)), MPI_BYTE,
-              root, MPI_COMM_WORLD);
+    MPI_Bcast(data.data() + s, static_cast<int>(std::min(kChunk, data.size() - s)), MPI_BYTE, root,
+              MPI_COMM_WORLD);
 #endif
 }
 
@@ -206,8 +206,8 @@ void broadcast_instruction([[maybe_unused]] Bytes& message) {
   }
   message.resize(size);
   for (std::size_t s = 0; s < message.size(); s += kChunk)
-    MPI_Bcast(message.data() + s, static_cast<int>(std::min(kChunk, message.size() - s)),
-              MPI_BYTE, 0, MPI_COMM_WORLD);
+    MPI_Bcast(message.data() + s, static_cast<int>(std::min(kChunk, message.size() - s)), MPI_BYTE,
+              0, MPI_COMM_WORLD);
 #endif
 }
 

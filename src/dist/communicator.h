@@ -118,11 +118,11 @@ class Reader {
 // The few things rank 0 asks the other ranks to do, in a distributed run: the other ranks
 // wait in a loop (pipeline/distributed.h) for the next instruction, broadcast from rank 0.
 enum class Instruction : std::uint8_t {
-  kStop = 0,         // the command on rank 0 has finished
-  kLoadDataset,      // payload: the database path; load the analysis data from it
-  kOpenDetector,     // payload: widest window (int64), one-shot flag (uint8)
-  kDetect,           // payload: DetectOptions::to_json()
-  kReleaseActions,   // Detector::release_actions()
+  kStop = 0,        // the command on rank 0 has finished
+  kLoadDataset,     // payload: the database path; load the analysis data from it
+  kOpenDetector,    // payload: widest window (int64), one-shot flag (uint8)
+  kDetect,          // payload: DetectOptions::to_json()
+  kReleaseActions,  // Detector::release_actions()
   kCloseDetector,
 };
 // On rank 0: sends an instruction to every other rank. Elsewhere: not to be called.

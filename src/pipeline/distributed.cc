@@ -26,10 +26,11 @@ void log_distributed_totals() {
   std::vector<dist::Bytes> peaks = comm.gather(std::move(peak), 0);
   if (comm.rank() != 0) return;
   auto mb = [](std::uint64_t b) { return static_cast<double>(b) / 1e6; };
-  log_info(fmt::format("distributed detection on {} processes sent {:.1f} MB: actions {:.1f}, "
-                       "pairs {:.1f}, edges to rank 0 {:.1f}, null model {:.1f}, object keys {:.1f}",
-                       comm.size(), mb(sums[0] + sums[1] + sums[2] + sums[3] + sums[4]),
-                       mb(sums[0]), mb(sums[1]), mb(sums[2]), mb(sums[3]), mb(sums[4])));
+  log_info(
+      fmt::format("distributed detection on {} processes sent {:.1f} MB: actions {:.1f}, "
+                  "pairs {:.1f}, edges to rank 0 {:.1f}, null model {:.1f}, object keys {:.1f}",
+                  comm.size(), mb(sums[0] + sums[1] + sums[2] + sums[3] + sums[4]), mb(sums[0]),
+                  mb(sums[1]), mb(sums[2]), mb(sums[3]), mb(sums[4])));
   std::string list;
   for (std::size_t r = 0; r < peaks.size(); ++r) {
     dist::Reader in(peaks[r]);

@@ -64,6 +64,12 @@ void add_detect(CLI::App* cmd, gs::DetectCliOptions& d) {
   cmd->add_option("--window", d.window,
                   "Co-action window W: actions at most W apart, inclusive (90, 90s, 5m, 2h)")
       ->default_str(fmt::format("{}s", o.window_ms / 1000));
+  cmd->add_option("--slow-windows", d.slow_windows,
+                  "Wider windows at which share, link, text and similar_text are detected too, "
+                  "for campaigns acting minutes apart (comma-separated, increasing; none = W "
+                  "alone; not in --compat)")
+      ->default_str(fmt::format("{}m,{}m", o.slow_windows.at(0) / 60'000,
+                                o.slow_windows.at(1) / 60'000));
   cmd->add_option("--min-repetition", d.min_repetition,
                   fmt::format("Co-actions (distinct objects) an edge needs [default: {}; {} with "
                               "--compat]",
@@ -85,6 +91,16 @@ void add_detect(CLI::App* cmd, gs::DetectCliOptions& d) {
   cmd->add_option("--crowd-neighbours", o.crowd_neighbours,
                   "Nearest actions in time on each side an action in a crowd still pairs with")
       ->capture_default_str();
+}
+
+void add_support(CLI::App* cmd, gs::SupportCliOptions& s) {
+  cmd->add_option("--supporters", s.supporters,
+                  "Who counts as a supporter: visible (sources, own supporting words, and "
+                  "re-posts of supporting posts) or own-words (re-posts do not count)")
+      ->capture_default_str();
+  cmd->add_flag("--sample", s.sample,
+                "The data is a sample of a platform, not the whole population of interest: "
+                "intervals also carry sampling uncertainty (accounts redrawn, clusters as units)");
 }
 
 void add_input(CLI::App* cmd, gs::InputOptions& in) {
@@ -125,6 +141,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--actors", run.actors_path,
                       "Actors file (TOML): whose support to measure (docs/signals-and-estimation.md)");
   add_detect(run_cmd, run.detect);
+  add_support(run_cmd, run.support);
   bool no_sensitivity = false;
   run_cmd->add_flag("--no-sensitivity", no_sensitivity,
                     "Skip re-detecting at neighbouring window, similarity and FDR settings");
@@ -136,6 +153,7 @@ int main(int argc, char** argv) {
   estimate_cmd->add_option("--db", estimate.db_path, "Database file")->required();
   estimate_cmd->add_option("--actors", estimate.actors_path, "Actors file (TOML)")->required();
   estimate_cmd->add_option("--out", estimate.out_dir, "Write support.csv and sensitivity.csv here");
+  add_support(estimate_cmd, estimate.support);
   add_common(estimate_cmd, common);
   add_pseudonymize(estimate_cmd, common);
 

@@ -9,6 +9,7 @@
 
 #include "base/json_writer.h"
 #include "detect/internal.h"
+#include "store/message_index.h"
 
 namespace groundswell {
 
@@ -33,6 +34,7 @@ std::vector<std::uint32_t> account_byte_order(const Dataset& data) {
 struct Detector::Cache {
   bool keep = true;  // false: a one-shot detect() that moves instead of copying
   std::optional<detect_internal::NullModel> model;
+  std::optional<MessageIndex> originals;  // for the stimulus null of share at slow windows
   std::vector<std::uint32_t> account_rank;
   struct Table {
     std::string key;
@@ -52,12 +54,14 @@ struct Detector::Cache {
   struct Edges {
     std::string key;
     Behaviour behaviour;
-    bool first;  // the first settings seen for the behaviour (the main run) stay cached
+    std::size_t slot;  // which of the behaviour's windows (detection_windows)
+    bool first;  // the first settings seen for the behaviour and slot (the main run) stay cached
     detect_internal::BehaviourEdges edges;
     ObjectKeys keys;  // of the objects behind the edges
   };
-  // Per behaviour the first and the latest: sensitivity varies one setting at a time around
-  // the main settings, so every variant finds the main run's edges of the other behaviours.
+  // Per behaviour and window slot the first and the latest: sensitivity varies one setting at
+  // a time around the main settings, so every variant finds the main run's edges of the other
+  // behaviours.
   std::vector<Edges> edges;
 
   // A cached table or a behaviour's edges is looked up by the whole option record
@@ -129,8 +133,51 @@ void Detector::release_actions() {
   cache_->similar.clear();
 }
 
+namespace {
+
+// Edges come sorted by (source, target, behaviour, window), one per window at which the
+// pair met min_repetition. Keeps one per (pair, behaviour) — the first kept, else the first —
+// with its evidence and replicate weights, and drops the rest.
+void keep_one_window_per_edge(const DetectOptions& opt, DetectionResult& r) {
+  const std::size_t R = opt.null_replicates > 0 ? static_cast<std::size_t>(opt.null_replicates) : 0;
+  std::vector<Edge> edges;
+  std::vector<EvidencePair> evidence;
+  std::vector<std::uint32_t> null_weights;
+  for (std::size_t s = 0; s < r.edges.size();) {
+    std::size_t e = s;
+    while (e < r.edges.size() && r.edges[e].source == r.edges[s].source &&
+           r.edges[e].target == r.edges[s].target && r.edges[e].behaviour == r.edges[s].behaviour)
+      ++e;
+    std::size_t pick = s;
+    for (std::size_t i = s; i < e; ++i)
+      if (r.edges[i].significant) {
+        pick = i;
+        break;
+      }
+    Edge x = r.edges[pick];
+    const std::uint64_t begin = evidence.size();
+    evidence.insert(evidence.end(), r.evidence.begin() + static_cast<std::ptrdiff_t>(x.evidence_begin),
+                    r.evidence.begin() + static_cast<std::ptrdiff_t>(x.evidence_end));
+    x.evidence_begin = begin;
+    x.evidence_end = evidence.size();
+    if (x.null_row != UINT32_MAX && R > 0) {
+      const auto* w = r.null_weights.data() + std::size_t{x.null_row} * R;
+      x.null_row = static_cast<std::uint32_t>(null_weights.size() / R);
+      null_weights.insert(null_weights.end(), w, w + R);
+    }
+    edges.push_back(x);
+    s = e;
+  }
+  r.edges = std::move(edges);
+  r.evidence = std::move(evidence);
+  r.null_weights = std::move(null_weights);
+}
+
+}  // namespace
+
 Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options) {
-  Detector d(data);
+  // The near-duplicate search runs once, at the widest window, for W and the slow windows.
+  Detector d(data, widest_window(options, {}));
   d.cache_->keep = false;
   return d.detect(options);
 }
@@ -171,28 +218,26 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
 
   if (!cache.model) cache.model = make_null_model(data);
   const NullModel& model = *cache.model;
-  std::vector<std::uint64_t> candidates;  // per behaviour run: pairs that co-acted at all
-  for (auto b : r.behaviours) {
-    if (role_ == Role::kFollower && (shards == nullptr || b == Behaviour::kSimilarText)) continue;
-    const std::string ekey = Cache::edges_key(b, opt);
+  // Per behaviour and window (W, then the slow windows): its edges, from the cache or
+  // computed now. `slot` numbers the windows of the behaviour; `last` is its last window (a
+  // one-shot detect() then frees the behaviour's actions).
+  auto edges_of = [&](Behaviour b, const DetectOptions& at, std::size_t slot,
+                      bool last) -> Result<Cache::Edges*> {
+    const std::string ekey = Cache::edges_key(b, at);
     auto eit = std::find_if(cache.edges.begin(), cache.edges.end(),
                             [&](const Cache::Edges& x) { return x.key == ekey; });
     if (eit == cache.edges.end()) {
-      const std::string tkey = Cache::table_key(b, opt);
+      const std::string tkey = Cache::table_key(b, at);
       auto tit = std::find_if(cache.tables.begin(), cache.tables.end(),
                               [&](const Cache::Table& x) { return x.key == tkey; });
       if (tit == cache.tables.end()) {
         Cache::Table fresh;
         fresh.key = tkey;
         fresh.behaviour = b;
-        if (b == Behaviour::kSimilarText && !cache.keep) {
-          auto st = extract_similar_text(data, opt, fresh.similar);
-          if (!st.ok()) return st.status();
-          fresh.table = std::move(st.value());
-        } else if (b == Behaviour::kSimilarText) {
-          const std::string skey = Cache::similar_key(opt);
+        if (b == Behaviour::kSimilarText) {
+          const std::string skey = Cache::similar_key(at);
           auto sit = std::find_if(cache.similar.begin(), cache.similar.end(), [&](const Cache::Similar& x) {
-            return x.key == skey && x.found.search_window >= opt.window_ms;
+            return x.key == skey && x.found.search_window >= at.window_ms;
           });
           if (sit == cache.similar.end()) {
             // The widest window serves the window variants of the first similarity searched;
@@ -200,7 +245,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
             const bool first = !cache.searched;
             cache.searched = true;
             auto found = find_similar_texts(
-                data, opt, first ? std::max(opt.window_ms, widest_window_) : opt.window_ms);
+                data, at, first ? std::max(at.window_ms, widest_window_) : at.window_ms);
             if (!found.ok()) return found.status();
             std::erase_if(cache.similar, [](const Cache::Similar& x) { return !x.first; });
             std::erase_if(cache.tables, [](const Cache::Table& x) {
@@ -209,9 +254,9 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
             cache.similar.push_back(Cache::Similar{skey, first, std::move(*found)});
             sit = cache.similar.end() - 1;
           }
-          fresh.table = similar_text_table(data, sit->found, opt, fresh.similar);
+          fresh.table = similar_text_table(data, sit->found, at, fresh.similar);
         } else {
-          fresh.table = extract_actions(data, b, opt, shards);
+          fresh.table = extract_actions(data, b, at, shards);
         }
         fresh.first = std::none_of(cache.tables.begin(), cache.tables.end(),
                                    [&](const Cache::Table& x) { return x.behaviour == b; });
@@ -220,82 +265,121 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
       }
       ActionTable& t = tit->table;
       BehaviourEdges be;
-      if (b == Behaviour::kSimilarText && opt.compat == CompatMode::kCnt) {
-        be = cnt_similar_edges(data, t, tit->similar, opt);
+      if (b == Behaviour::kSimilarText && at.compat == CompatMode::kCnt) {
+        be = cnt_similar_edges(data, t, tit->similar, at);
       } else
-        switch (opt.compat) {
+        switch (at.compat) {
           case CompatMode::kNone:
-            be = native_edges(data, t, opt, r.account_rank);
+            be = native_edges(data, t, at, r.account_rank);
             break;
           case CompatMode::kCoortweet:
-            be = coortweet_edges(data, t, opt, r.account_rank);
+            be = coortweet_edges(data, t, at, r.account_rank);
             break;
           case CompatMode::kCnt:
-            be = cnt_edges(data, t, opt);
+            be = cnt_edges(data, t, at);
             break;
         }
       be.actions = t.total_actions();
       be.objects = t.total_objects();
-      if (opt.compat == CompatMode::kNone) edge_and_near_miss_p_values(t, model, opt, be);
+      if (at.compat == CompatMode::kNone) {
+        edge_and_near_miss_p_values(t, model, at, be);
+        // At a slow window, people responding to the same posts meet often; a share edge
+        // there must also show timing beyond each account's own responses to the posts.
+        if (b == Behaviour::kShare && slot > 0) {
+          if (!cache.originals) cache.originals.emplace(data);
+          stimulus_p_values(data, t, model, at, *cache.originals, be.edges);
+        }
+      }
       // Keys only of the objects behind the edges: the only ones ever shown.
-      ObjectKeys keys = shown_object_keys(data, t, opt, be.evidence);
-      if (!cache.keep) cache.tables.erase(tit);  // one-shot: each behaviour's actions go at once
-      const bool first = std::none_of(cache.edges.begin(), cache.edges.end(),
-                                      [&](const Cache::Edges& x) { return x.behaviour == b; });
-      std::erase_if(cache.edges,
-                    [&](const Cache::Edges& x) { return x.behaviour == b && !x.first; });
-      cache.edges.push_back(Cache::Edges{ekey, b, first, std::move(be), std::move(keys)});
+      ObjectKeys keys = shown_object_keys(data, t, at, be.evidence);
+      // One-shot: each behaviour's actions go after its last window.
+      if (!cache.keep && last) cache.tables.erase(tit);
+      const bool first = std::none_of(cache.edges.begin(), cache.edges.end(), [&](const Cache::Edges& x) {
+        return x.behaviour == b && x.slot == slot;
+      });
+      std::erase_if(cache.edges, [&](const Cache::Edges& x) {
+        return x.behaviour == b && x.slot == slot && !x.first;
+      });
+      cache.edges.push_back(Cache::Edges{ekey, b, slot, first, std::move(be), std::move(keys)});
       eit = cache.edges.end() - 1;
     }
-    const BehaviourEdges& be = eit->edges;
-    r.funnel.push_back(start_funnel(b, be));
-    r.crowded_actions += be.crowded_actions;
-    r.candidate_pairs += be.candidate_pairs;
-    candidates.push_back(be.candidate_pairs);
-    std::uint64_t base = r.evidence.size();
-    const auto null_base = static_cast<std::uint32_t>(
-        opt.null_replicates > 0 ? r.null_weights.size() / static_cast<std::size_t>(opt.null_replicates) : 0);
-    for (Edge e : be.edges) {
-      e.evidence_begin += base;
-      e.evidence_end += base;
-      if (e.null_row != UINT32_MAX) e.null_row += null_base;
-      r.edges.push_back(e);
-    }
-    r.evidence.insert(r.evidence.end(), be.evidence.begin(), be.evidence.end());
-    r.null_weights.insert(r.null_weights.end(), be.null_weights.begin(), be.null_weights.end());
-    if (cache.keep) {
-      r.objects.push_back(eit->keys);
-    } else {
-      r.objects.push_back(std::move(eit->keys));
-      cache.edges.erase(eit);  // one-shot: nothing is needed again
+    return &*eit;
+  };
+  std::vector<std::uint64_t> candidates;  // per (behaviour, window): pairs that co-acted at all
+  for (auto b : r.behaviours) {
+    if (role_ == Role::kFollower && (shards == nullptr || b == Behaviour::kSimilarText)) continue;
+    const std::vector<TimeMs> windows = detection_windows(opt, b);
+    for (std::size_t slot = 0; slot < windows.size(); ++slot) {
+      const TimeMs window = windows[slot];
+      DetectOptions at = opt;
+      at.window_ms = window;
+      auto found = edges_of(b, at, slot, slot + 1 == windows.size());
+      if (!found.ok()) return found.status();
+      Cache::Edges* eit_ptr = *found;
+      const BehaviourEdges& be = eit_ptr->edges;
+      r.funnel.push_back(start_funnel(b, be));
+      r.funnel.back().window_ms = window;
+      r.crowded_actions += be.crowded_actions;
+      if (window == opt.window_ms) r.candidate_pairs += be.candidate_pairs;
+      candidates.push_back(be.candidate_pairs);
+      std::uint64_t base = r.evidence.size();
+      const auto null_base = static_cast<std::uint32_t>(
+          opt.null_replicates > 0 ? r.null_weights.size() / static_cast<std::size_t>(opt.null_replicates) : 0);
+      for (Edge e : be.edges) {
+        e.evidence_begin += base;
+        e.evidence_end += base;
+        e.window_ms = window;
+        if (e.null_row != UINT32_MAX) e.null_row += null_base;
+        r.edges.push_back(e);
+      }
+      r.evidence.insert(r.evidence.end(), be.evidence.begin(), be.evidence.end());
+      r.null_weights.insert(r.null_weights.end(), be.null_weights.begin(), be.null_weights.end());
+      // One key table per behaviour: the slow windows' objects are the same objects, so
+      // their keys are merged into the behaviour's table.
+      if (window == opt.window_ms) {
+        r.objects.push_back(cache.keep ? eit_ptr->keys : std::move(eit_ptr->keys));
+      } else {
+        r.objects.back().merge(eit_ptr->keys);
+      }
+      if (!cache.keep) {
+        auto it = std::find_if(cache.edges.begin(), cache.edges.end(),
+                               [&](const Cache::Edges& x) { return &x == eit_ptr; });
+        cache.edges.erase(it);  // one-shot: nothing is needed again
+      }
     }
   }
   if (role_ == Role::kFollower) return r;  // rank 0 alone tests, clusters and reports
   tbb::parallel_sort(r.edges.begin(), r.edges.end(), [&](const Edge& x, const Edge& y) {
     if (x.source != y.source) return r.account_rank[x.source] < r.account_rank[y.source];
     if (x.target != y.target) return r.account_rank[x.target] < r.account_rank[y.target];
-    return x.behaviour < y.behaviour;
+    if (x.behaviour != y.behaviour) return x.behaviour < y.behaviour;
+    return x.window_ms < y.window_ms;
   });
   if (opt.compat == CompatMode::kNone && opt.null_replicates > 0) {
     // Kept: significant against both nulls — the same time beyond each account's rhythm, and
     // the same objects beyond activity and popularity (docs/detection.md, "Significance").
+    // One time-shift family over every tested edge of every behaviour and window.
     benjamini_hochberg(r.edges, opt.fdr);
-    // One family per behaviour: a behaviour where no campaign acts gets no slack from the
-    // thousands of true edges of another. Not similar_text: its objects are families chained
-    // together by near-duplicate pairs, whose size measures chaining, not popularity, so the
-    // null's expectation would be meaningless there (docs/detection.md).
-    for (std::size_t slot = 0; slot < r.behaviours.size(); ++slot)
-      if (r.behaviours[slot] != Behaviour::kSimilarText)
-        cooccurrence_fdr(r.edges, r.behaviours[slot], opt.fdr, candidates[slot]);
-    for (const auto& e : r.edges) {
-      r.tested_edges += 1;
-      r.significant_edges += e.significant;
+    // One co-occurrence family per behaviour and window: a behaviour where no campaign acts
+    // gets no slack from the thousands of true edges of another. Not similar_text: its
+    // objects are families chained together by near-duplicate pairs, whose size measures
+    // chaining, not popularity, so the null's expectation would be meaningless there
+    // (docs/detection.md).
+    for (std::size_t f = 0; f < r.funnel.size(); ++f) {
+      if (r.funnel[f].behaviour != Behaviour::kSimilarText)
+        cooccurrence_fdr(r.edges, r.funnel[f].behaviour, r.funnel[f].window_ms, opt.fdr,
+                         candidates[f]);
+      stimulus_fdr(r.edges, r.funnel[f].behaviour, r.funnel[f].window_ms, opt.fdr);
     }
-  } else {
-    r.tested_edges = 0;
-    r.significant_edges = r.edges.size();
   }
   finish_funnel(opt, r);
+  // One edge per (pair, behaviour): the smallest window at which it was kept, else the
+  // smallest at which it was found.
+  keep_one_window_per_edge(opt, r);
+  const bool tested = opt.compat == CompatMode::kNone && opt.null_replicates > 0;
+  r.tested_edges = tested ? r.edges.size() : 0;
+  r.significant_edges = 0;
+  for (const auto& e : r.edges) r.significant_edges += e.significant;
   GS_RETURN_IF_ERROR(build_clusters(data, opt, r));
   return r;
 }

@@ -91,6 +91,12 @@ struct DetectOptions {
   std::vector<Behaviour> behaviours;  // empty: every behaviour the data supports (not post;
                                       // natively not the topical ones, see is_topical)
   TimeMs window_ms = 60'000;          // W: co-actions at most W apart, inclusive
+  // Native only: wider windows at which share, link, text and similar_text are detected too,
+  // for slow campaigns whose members act minutes apart; significance at each window and one
+  // FDR over them, every edge reported at the smallest window where it was kept
+  // (docs/detection.md, "Slow campaigns"). Strictly increasing; those not wider than W add
+  // nothing; the compatibility modes detect at W alone, as the peer tools do.
+  std::vector<TimeMs> slow_windows = {600'000, 1'800'000};
   int min_repetition = 3;             // native: distinct objects; coortweet: min_participation;
                                       // cnt: min_edge_weight
   double similarity = 0.8;            // Jaccard threshold for similar_text
@@ -128,9 +134,13 @@ struct DetectOptions {
 void write_parameters_summary(JsonWriter& w, const DetectOptions& options,
                               std::span<const Behaviour> run);
 
-// The neighbouring settings of the sensitivity table, one setting moved in each: window
-// x0.5 and x2, min_repetition -1 and +1, similarity -0.1 and +0.1 (at most 1), FDR /5 and x2
-// (at most 0.5), in that order. A variant outside an option's range, or equal to the main
+// The windows a behaviour is detected at: W, then the slow windows for share, link, text and
+// similar_text natively.
+std::vector<TimeMs> detection_windows(const DetectOptions& options, Behaviour behaviour);
+
+// The neighbouring settings of the sensitivity table, one setting moved in each: the windows
+// (W and every slow window together) x0.5 and x2, min_repetition -1 and +1, similarity -0.1
+// and +0.1 (at most 1), FDR /5 and x2 (at most 0.5), in that order. A variant outside an option's range, or equal to the main
 // settings or an earlier variant, is left out, so every variant is valid and different.
 // The min_repetition variants describe detection (the report's detection sensitivity); they
 // are not reasonable classifications for the support estimate (`estimate_scenario` false):
@@ -158,6 +168,10 @@ struct Edge {
   double median_delay_s = 0, mean_delay_s = 0;
   TimeMs first_time = kNoTime, last_time = kNoTime;
   double p_value = std::numeric_limits<double>::quiet_NaN();  // NaN: not tested
+  TimeMs window_ms = 0;  // the window at which this edge was found (W, or a slow window)
+  // Share edges at a slow window: the stimulus null — each account keeps its delays to the
+  // posts of each source it re-shared, re-drawn over those posts (NaN: not tested).
+  double p_stimulus = std::numeric_limits<double>::quiet_NaN();
   // Native: objects both accounts acted on (at any time), how many a popularity-preserving
   // null expects, and the probability of at least that many under it (docs/detection.md).
   std::uint32_t common_objects = 0;
@@ -239,6 +253,8 @@ enum class FunnelStep : std::uint8_t {
   kTimeNull,          // not significant against the time-shift null after FDR control
   kCooccurrenceNull,  // ... against the co-occurrence null
   kBothNulls,         // ... against either
+  kStimulusNull,      // a share edge at a slow window whose timing fits independent
+                      // responses to the posts (docs/detection.md, "Slow campaigns")
   kFdr,               // not kept under FDR control for another reason
 };
 std::string_view funnel_step_name(FunnelStep step);  // kept, repetition, time_null, ...
@@ -254,6 +270,7 @@ struct FunnelCandidate {
 
 struct BehaviourFunnel {
   Behaviour behaviour = Behaviour::kShare;
+  TimeMs window_ms = 0;  // one funnel per behaviour and window (W, then the slow windows)
   std::uint64_t actions = 0, objects = 0;  // of the behaviour
   std::uint64_t crowded_actions = 0;
   // Native: pairs with at least one co-action within W, and by how many distinct objects they
@@ -294,6 +311,22 @@ class ObjectKeys {
                                              : kNone;
   }
   std::size_t size() const { return keys_.size(); }
+  // Adds the objects of `other` this table does not have (keys of the same objects agree).
+  void merge(const ObjectKeys& other) {
+    ObjectKeys out;
+    std::size_t i = 0, j = 0;
+    while (i < ids_.size() || j < other.ids_.size()) {
+      if (j == other.ids_.size() || (i < ids_.size() && ids_[i] <= other.ids_[j])) {
+        if (j < other.ids_.size() && ids_[i] == other.ids_[j]) ++j;
+        out.add(ids_[i], std::move(keys_[i]));
+        ++i;
+      } else {
+        out.add(other.ids_[j], other.keys_[j]);
+        ++j;
+      }
+    }
+    *this = std::move(out);
+  }
   // Iteration over the keys (for rewriting them in place).
   auto begin() { return keys_.begin(); }
   auto end() { return keys_.end(); }

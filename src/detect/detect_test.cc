@@ -218,11 +218,13 @@ TestMessage share(std::string account, std::string object, TimeMs t, std::string
   return m;
 }
 
+// One window: these tests are about what happens within W.
 DetectOptions native_no_null() {
   DetectOptions opt;
   opt.behaviours = {Behaviour::kShare};
   opt.null_replicates = 0;
   opt.min_repetition = 2;
+  opt.slow_windows.clear();
   return opt;
 }
 

@@ -17,6 +17,7 @@ std::string_view funnel_step_name(FunnelStep step) {
     case FunnelStep::kTimeNull: return "time_null";
     case FunnelStep::kCooccurrenceNull: return "cooccurrence_null";
     case FunnelStep::kBothNulls: return "both_nulls";
+    case FunnelStep::kStimulusNull: return "stimulus_null";
     case FunnelStep::kFdr: return "fdr";
   }
   return "fdr";
@@ -96,7 +97,8 @@ void finish_funnel(const DetectOptions& opt, DetectionResult& r) {
     // Co-occurrence null: one family per behaviour over every pair that co-acted at all.
     std::vector<std::size_t> mine;
     for (std::size_t i = 0; i < r.edges.size(); ++i)
-      if (r.edges[i].behaviour == f.behaviour) mine.push_back(i);
+      if (r.edges[i].behaviour == f.behaviour && r.edges[i].window_ms == f.window_ms)
+        mine.push_back(i);
     std::vector<std::size_t> cooc;
     p.clear();
     for (std::size_t i : mine)
@@ -133,10 +135,11 @@ void finish_funnel(const DetectOptions& opt, DetectionResult& r) {
       if (e.significant) continue;
       FunnelCandidate c{e, q_time[i], q_cooc[i], FunnelStep::kFdr};
       c.edge.evidence_begin = c.edge.evidence_end = 0;
-      c.stopped = !time_ok && !cooc_ok ? FunnelStep::kBothNulls
-                  : !time_ok           ? FunnelStep::kTimeNull
-                  : !cooc_ok           ? FunnelStep::kCooccurrenceNull
-                                       : FunnelStep::kFdr;
+      c.stopped = !time_ok && !cooc_ok          ? FunnelStep::kBothNulls
+                  : !time_ok                    ? FunnelStep::kTimeNull
+                  : !cooc_ok                    ? FunnelStep::kCooccurrenceNull
+                  : !std::isnan(e.p_stimulus) ? FunnelStep::kStimulusNull
+                                                : FunnelStep::kFdr;
       failed.push_back(c);
     }
     f.edges = mine.size();

@@ -21,6 +21,7 @@ TEST(Funnel, CountsAddUpAndAgreeWithTheEdges) {
   Dataset d = testing::read_coortweet(kGerman);
   DetectOptions opt;
   opt.behaviours = {Behaviour::kShare};
+  opt.slow_windows.clear();  // one funnel: share at W
   auto r = detect(d, opt);
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(r->funnel.size(), 1u);
@@ -68,6 +69,7 @@ TEST(Funnel, NearMissesAreTheStrongestPairsBelowTheThreshold) {
   Dataset d = testing::read_coortweet(kGerman);
   DetectOptions opt;
   opt.behaviours = {Behaviour::kShare};
+  opt.slow_windows.clear();  // the funnel at W
   Detector detector(d);
   auto three = detector.detect(opt);
   ASSERT_TRUE(three.ok());

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "detect/detect.h"
+#include "store/message_index.h"
 #include "text/near_duplicate.h"
 
 namespace groundswell::dist {
@@ -187,14 +188,29 @@ double log_upper_tail(std::uint64_t c, double mean, double variance);
 // the smallest normal double), p_log10 and p_from_tail.
 void cluster_p_value(const std::vector<double>& replicate_sums, double observed, Cluster& cluster);
 
+// The stimulus null of share edges (docs/detection.md, "Slow campaigns"): for each edge of a
+// share table whose originals are in the data, every account keeps its delays from each
+// source's posts to its first re-share of them, re-assigned at random over that source's posts
+// it re-shared (per account, source and replicate, seeded); the statistic is the number of
+// posts both re-shared at most W apart. Writes Edge::p_stimulus (NaN when no common post has
+// its original in the data).
+void stimulus_p_values(const Dataset& data, const ActionTable& table, const NullModel& model,
+                       const DetectOptions& options, const MessageIndex& originals,
+                       std::span<Edge> edges);
+
+// Benjamini–Hochberg at level q on the stimulus p-values of the edges of one behaviour at
+// one window; clears Edge::significant of those that fail (untested ones are left alone).
+void stimulus_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q);
+
 // P(X >= c) for X ~ Poisson(lambda), accurate far into the upper tail.
 double poisson_upper_tail(std::uint64_t c, double lambda);
 
-// Benjamini–Hochberg at level q on the co-occurrence p-values of one behaviour's edges, over
+// Benjamini–Hochberg at level q on the co-occurrence p-values of one behaviour's edges at one
+// window (Edge::window_ms), over
 // a family of `candidates` hypotheses: every account pair that co-acted at least once in that
 // behaviour, the pairs below min_repetition counted with p = 1. Clears Edge::significant of
 // the edges that fail; leaves the others.
-void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, double q,
+void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q,
                       std::uint64_t candidates);
 
 // Benjamini–Hochberg at level q over the tested edges; sets Edge::significant.

@@ -110,7 +110,19 @@ DetectOptions DetectOptions::defaults(CompatMode compat) {
   // The peer tools link accounts from two co-actions (CooRTweet's min_participation, the
   // toolkit's min_edge_weight); natively three distinct objects (docs/detection.md).
   if (compat != CompatMode::kNone) o.min_repetition = 2;
+  // The peer tools detect at one window.
+  if (compat != CompatMode::kNone) o.slow_windows.clear();
   return o;
+}
+
+std::vector<TimeMs> detection_windows(const DetectOptions& o, Behaviour b) {
+  std::vector<TimeMs> w{o.window_ms};
+  const bool slow = b == Behaviour::kShare || b == Behaviour::kLink || b == Behaviour::kText ||
+                    b == Behaviour::kSimilarText;
+  if (o.compat == CompatMode::kNone && slow)
+    for (TimeMs s : o.slow_windows)
+      if (s > o.window_ms) w.push_back(s);  // a slow window at or below W adds nothing
+  return w;
 }
 
 Status DetectOptions::validate() const {
@@ -119,6 +131,10 @@ Status DetectOptions::validate() const {
   };
   if (window_ms < 0 || window_ms > kMaxWindowMs)
     return bad("window", "between 0 and 30 days", fmt::format("{} ms", window_ms));
+  for (std::size_t i = 0; i < slow_windows.size(); ++i)
+    if (slow_windows[i] <= (i == 0 ? 0 : slow_windows[i - 1]) || slow_windows[i] > kMaxWindowMs)
+      return bad("slow_windows", "increasing, above 0 and at most 30 days",
+                 fmt::format("{} ms", slow_windows[i]));
   if (min_repetition < 1) return bad("min_repetition", "at least 1", min_repetition);
   if (!(similarity > 0 && similarity <= 1)) return bad("similarity", "in (0, 1]", similarity);
   // q = 1 would keep every edge that has any p-value at all: no control of false discoveries.
@@ -151,6 +167,13 @@ std::string DetectOptions::to_json() const {
   w.end_array();
   w.key("window_s").value(static_cast<double>(window_ms) / 1000.0);
   w.key("window").value(kWindowSemantics);
+  // Written only when there are any, so the records of compat runs and of every run from
+  // before slow windows existed stay as they were.
+  if (!slow_windows.empty() && compat == CompatMode::kNone) {
+    w.key("slow_windows_s").begin_array();
+    for (TimeMs s : slow_windows) w.value(static_cast<double>(s) / 1000.0);
+    w.end_array();
+  }
   w.key("min_repetition").value(min_repetition);
   w.key("similarity").value(similarity);
   w.key("compat").value(compat_name(compat));
@@ -200,6 +223,17 @@ Result<DetectOptions> DetectOptions::from_json(std::string_view json) {
   double window_s = static_cast<double>(o.window_ms) / 1000.0;
   GS_RETURN_IF_ERROR(get("window_s", window_s));
   o.window_ms = static_cast<TimeMs>(window_s * 1000 + 0.5);
+  // Absent in compat records and in records from before slow windows existed: none.
+  o.slow_windows.clear();
+  if (auto slow = root["slow_windows_s"]; slow.error() != simdjson::NO_SUCH_FIELD) {
+    simdjson::dom::array list;
+    if (slow.get(list)) return wrong("slow_windows_s");
+    for (auto x : list) {
+      double s = 0;
+      if (x.get(s)) return wrong("slow_windows_s");
+      o.slow_windows.push_back(static_cast<TimeMs>(s * 1000 + 0.5));
+    }
+  }
   GS_RETURN_IF_ERROR(get_int("min_repetition", o.min_repetition));
   GS_RETURN_IF_ERROR(get("similarity", o.similarity));
   GS_RETURN_IF_ERROR(get_int("null_replicates", o.null_replicates));
@@ -237,6 +271,10 @@ void write_parameters_summary(JsonWriter& w, const DetectOptions& o,
   w.begin_object()
       .key("window_s").value(static_cast<double>(o.window_ms) / 1000.0)
       .key("window_semantics").value("two accounts co-act when their actions on the same object are at most window_s apart (inclusive)")
+      .key("slow_windows_s").begin_array();
+  if (o.compat == CompatMode::kNone)
+    for (TimeMs s : o.slow_windows) w.value(static_cast<double>(s) / 1000.0);
+  w.end_array()
       .key("min_repetition").value(o.min_repetition)
       .key("similarity").value(o.similarity)
       .key("fdr").value(o.fdr)
@@ -253,6 +291,8 @@ std::vector<DetectVariant> sensitivity_variants(const DetectOptions& main) {
   for (double f : {0.5, 2.0}) {
     DetectVariant v{fmt::format("window={}s", static_cast<double>(main.window_ms) * f / 1000), main};
     v.options.window_ms = static_cast<TimeMs>(static_cast<double>(main.window_ms) * f);
+    // Every window moves together: the slow windows stay the same multiples of W.
+    for (TimeMs& s : v.options.slow_windows) s = static_cast<TimeMs>(static_cast<double>(s) * f);
     v.parameter = "window_s";
     v.value = static_cast<double>(v.options.window_ms) / 1000;
     candidates.push_back(std::move(v));
@@ -294,8 +334,13 @@ std::vector<DetectVariant> sensitivity_variants(const DetectOptions& main) {
 }
 
 TimeMs widest_window(const DetectOptions& main, std::span<const DetectVariant> variants) {
-  TimeMs widest = main.window_ms;
-  for (const auto& v : variants) widest = std::max(widest, v.options.window_ms);
+  auto widest_of = [](const DetectOptions& o) {
+    return o.slow_windows.empty() || o.compat != CompatMode::kNone
+               ? o.window_ms
+               : std::max(o.window_ms, o.slow_windows.back());
+  };
+  TimeMs widest = widest_of(main);
+  for (const auto& v : variants) widest = std::max(widest, widest_of(v.options));
   return widest;
 }
 

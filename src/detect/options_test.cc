@@ -99,12 +99,15 @@ TEST(DetectOptions, RecordReadsBackToTheSameOptions) {
   EXPECT_EQ(back->top_objects, 12);
 }
 
-TEST(DetectOptions, RecordOfTheDefaultsIsTheOneEarlierRunsStored) {
+TEST(DetectOptions, RecordOfTheDefaults) {
   EXPECT_EQ(DetectOptions{}.to_json(),
             R"({"behaviours":[],"window_s":60,"window":"inclusive: two actions at most )"
-            R"(window_s apart co-act","min_repetition":3,"similarity":0.8,"compat":"none",)"
-            R"("null_replicates":99,"fdr":0.05,"seed":1,"max_crowd":100,"crowd_neighbours":3,)"
-            R"("min_text_tokens":5})");
+            R"(window_s apart co-act","slow_windows_s":[600,1800],"min_repetition":3,)"
+            R"("similarity":0.8,"compat":"none","null_replicates":99,"fdr":0.05,"seed":1,)"
+            R"("max_crowd":100,"crowd_neighbours":3,"min_text_tokens":5})");
+  // A compatibility mode detects at one window: its record is the one it always was.
+  EXPECT_EQ(DetectOptions::defaults(CompatMode::kCnt).to_json().find("slow_windows"),
+            std::string::npos);
 }
 
 TEST(DetectOptions, OlderRecordsAndBadRecords) {
@@ -115,6 +118,11 @@ TEST(DetectOptions, OlderRecordsAndBadRecords) {
   EXPECT_EQ(old->window_ms, 30'000);
   EXPECT_EQ(old->fdr, 0.1);
   EXPECT_EQ(old->min_repetition, DetectOptions{}.min_repetition);
+  EXPECT_TRUE(old->slow_windows.empty());  // ... and at one window
+  auto slow = DetectOptions::from_json(R"({"window_s":60,"slow_windows_s":[300,900]})");
+  ASSERT_TRUE(slow.ok());
+  EXPECT_EQ(slow->slow_windows, (std::vector<TimeMs>{300'000, 900'000}));
+  EXPECT_FALSE(DetectOptions::from_json(R"({"slow_windows_s":[900,300]})").ok());
   EXPECT_FALSE(DetectOptions::from_json("not json").ok());
   EXPECT_FALSE(DetectOptions::from_json("[1]").ok());
   auto wrong = DetectOptions::from_json(R"({"fdr":"low"})");
@@ -164,7 +172,10 @@ TEST(SensitivityVariants, OneSettingMovedEachAroundTheDefaults) {
   EXPECT_EQ(v[5].options.window_ms, main.window_ms);
   EXPECT_EQ(v[7].parameter, "fdr");
   EXPECT_EQ(v[7].value, 0.1);
-  EXPECT_EQ(widest_window(main, v), 120'000);
+  // The window variants move the slow windows with W: 5 and 15, 20 and 60 minutes.
+  EXPECT_EQ(v[0].options.slow_windows, (std::vector<TimeMs>{300'000, 900'000}));
+  EXPECT_EQ(v[1].options.slow_windows, (std::vector<TimeMs>{1'200'000, 3'600'000}));
+  EXPECT_EQ(widest_window(main, v), 3'600'000);
 }
 
 TEST(SensitivityVariants, EveryVariantValidAndDifferent) {
@@ -175,6 +186,7 @@ TEST(SensitivityVariants, EveryVariantValidAndDifferent) {
             (std::vector<std::string>{"window=30s", "window=120s", "min_repetition=2",
                                       "similarity=0.20", "fdr=0.01", "fdr=0.1"}));
   DetectOptions edge;
+  edge.slow_windows.clear();
   edge.similarity = 1;  // +0.1 is capped at 1: the main setting again
   edge.fdr = 0.5;       // x2 is capped at 0.5: the main setting again
   edge.window_ms = 20LL * 86'400'000;  // x2 is past the 30-day limit
@@ -185,6 +197,7 @@ TEST(SensitivityVariants, EveryVariantValidAndDifferent) {
   EXPECT_EQ(widest_window(edge, v), edge.window_ms);
   DetectOptions none;
   none.window_ms = 0;  // x0.5 and x2 of nothing are nothing
+  none.slow_windows.clear();
   EXPECT_EQ(labels(sensitivity_variants(none)).front(), "min_repetition=2");
 }
 

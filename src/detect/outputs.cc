@@ -135,7 +135,8 @@ std::string edges_csv(const Dataset& d, const DetectionResult& r) {
       "mean_delay_s,first_time,last_time";
   if (r.compat == CompatMode::kCoortweet)
     s += ",avg_time_delta,n_content_id,n_content_id_y,edge_symmetry_score,weight_threshold";
-  if (r.compat == CompatMode::kNone) s += ",common_objects,expected_common,p_cooccurrence";
+  if (r.compat == CompatMode::kNone)
+    s += ",common_objects,expected_common,p_cooccurrence,window_s,p_stimulus";
   s += "\r\n";
   for (const Edge& e : r.edges) {
     if (!e.significant) continue;
@@ -150,8 +151,9 @@ std::string edges_csv(const Dataset& d, const DetectionResult& r) {
       s += fmt::format(",{:.15g},{},{},{:.15g},{}", e.mean_delay_s, e.n_content_id,
                        e.n_content_id_y, e.edge_symmetry_score, e.weight_threshold);
     if (r.compat == CompatMode::kNone)
-      s += fmt::format(",{},{},{}", e.common_objects, number(e.expected_common),
-                       number(e.p_cooccurrence));
+      s += fmt::format(",{},{},{},{},{}", e.common_objects, number(e.expected_common),
+                       number(e.p_cooccurrence), number(static_cast<double>(e.window_ms) / 1000),
+                       number(e.p_stimulus));
     s += "\r\n";
   }
   return s;
@@ -385,6 +387,31 @@ std::string evidence_json(const Dataset& d, const DetectionResult& r, const Dete
     w.value(c.created_spread_days);
   w.key("verdict").value(verdict_name(c.verdict));
   w.key("verdict_reasons").value(c.verdict_reasons);
+  // The numbers behind the verdict (docs/detection.md, "Verdicts"); null where not computable.
+  {
+    const ClusterEvidence& x = c.evidence;
+    auto num = [&](const char* k, double v) {
+      w.key(k);
+      if (std::isnan(v))
+        w.null();
+      else
+        w.value(v);
+    };
+    w.key("verdict_evidence").begin_object();
+    num("burst_share", x.burst_share);
+    num("high_score_share", x.high_score_share);
+    num("mean_score", x.mean_score);
+    num("patterned_share", x.patterned_share);
+    num("single_source_share", x.single_source_share);
+    w.key("top_source");
+    if (x.top_source == UINT32_MAX)
+      w.null();
+    else
+      w.value(d.account_id[x.top_source]);
+    w.key("stimulus_posts").value(static_cast<std::uint64_t>(x.stimulus_posts));
+    num("stimulus_p", x.stimulus_p);
+    w.end_object();
+  }
   w.key("first_time").value(time_or_empty(c.first_time));
   w.key("last_time").value(time_or_empty(c.last_time));
   w.key("behaviours").begin_array();

@@ -12,6 +12,7 @@
 
 #include "detect/internal.h"
 #include "dist/communicator.h"
+#include "store/message_index.h"
 
 namespace groundswell::detect_internal {
 namespace {
@@ -48,9 +49,11 @@ struct CommonObjects {
   // Flattened: for common object c, times of a in ta[oa[c], oa[c+1]) and of b likewise.
   std::vector<TimeMs> ta, tb;
   std::vector<std::uint32_t> oa{0}, ob{0};
+  std::vector<std::uint32_t> object;  // the object of common object c
   void clear() {
     ta.clear(), tb.clear();
     oa.assign(1, 0), ob.assign(1, 0);
+    object.clear();
   }
   std::size_t size() const { return oa.size() - 1; }
 };
@@ -65,6 +68,7 @@ void common_objects(const AccountActions& aa, std::uint32_t a, std::uint32_t b, 
       ++j;
     } else {
       std::uint32_t o = aa.object[i];
+      c.object.push_back(o);
       for (std::size_t n = 0; i < ie && aa.object[i] == o; ++i, ++n)
         if (n < kMaxTimesPerObject) c.ta.push_back(aa.time[i]);
       for (std::size_t n = 0; j < je && aa.object[j] == o; ++j, ++n)
@@ -399,11 +403,128 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
                     });
 }
 
-void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, double q,
+void stimulus_p_values(const Dataset& d, const ActionTable& t, const NullModel& m,
+                       const DetectOptions& opt, const MessageIndex& originals,
+                       std::span<Edge> edges) {
+  if (opt.null_replicates <= 0 || edges.empty()) return;
+  // Per object: its original's time and author (kNoTime: not in the data).
+  const std::size_t objects = t.objects();
+  std::vector<TimeMs> posted(objects, kNoTime);
+  std::vector<std::uint32_t> source(objects, kNoAccount);
+  for (std::size_t o = 0; o < objects; ++o) {
+    const std::uint32_t msg = t.object_msg[o];
+    const std::int64_t orig = originals.find(d.msg_platform[msg], d.msg_shares[msg]);
+    if (orig < 0 || d.msg_time[static_cast<std::size_t>(orig)] == kNoTime) continue;
+    posted[o] = d.msg_time[static_cast<std::size_t>(orig)];
+    source[o] = d.msg_account[static_cast<std::size_t>(orig)];
+  }
+  const AccountActions aa = by_account(t, m.account_hash.size());
+  struct Response {
+    std::uint32_t source, object;
+    TimeMs delay;
+    bool operator<(const Response& o) const {
+      return source != o.source ? source < o.source : object < o.object;
+    }
+  };
+  // An account's first re-share of each post with a known original, of the given sources.
+  auto responses = [&](std::uint32_t a, const std::vector<std::uint32_t>& sources,
+                       std::vector<Response>& out) {
+    out.clear();
+    for (std::uint64_t i = aa.start[a]; i < aa.start[a + 1]; ++i) {
+      const std::uint32_t o = aa.object[i];
+      if (i > aa.start[a] && aa.object[i - 1] == o) continue;  // the first (actions by time)
+      if (posted[o] == kNoTime || !std::binary_search(sources.begin(), sources.end(), source[o]))
+        continue;
+      out.push_back({source[o], o, aa.time[i] - posted[o]});
+    }
+    std::sort(out.begin(), out.end());
+  };
+  auto permute = [&](std::vector<Response>& r, std::uint32_t a, int replicate) {
+    for (std::size_t s = 0; s < r.size();) {
+      std::size_t e = s;
+      while (e < r.size() && r[e].source == r[s].source) ++e;
+      std::uint64_t k[4] = {m.account_hash[a], r[s].source, static_cast<std::uint64_t>(replicate),
+                            opt.seed ^ 0x7374696dULL};  // "stim"
+      std::uint64_t state = XXH3_64bits(k, sizeof k);
+      for (std::size_t i = e - s; i > 1; --i) {
+        state = XXH3_64bits(&state, sizeof state);
+        std::swap(r[s + i - 1].delay, r[s + state % i].delay);
+      }
+      s = e;
+    }
+  };
+  auto together = [&](const std::vector<Response>& x, const std::vector<Response>& y) {
+    std::uint64_t n = 0;
+    for (std::size_t i = 0, j = 0; i < x.size() && j < y.size();) {
+      if (x[i] < y[j]) {
+        ++i;
+      } else if (y[j] < x[i]) {
+        ++j;
+      } else {
+        const TimeMs gap = x[i].delay - y[j].delay;
+        n += gap <= opt.window_ms && -gap <= opt.window_ms;
+        ++i, ++j;
+      }
+    }
+    return n;
+  };
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, edges.size(), 16),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+    CommonObjects c;
+    std::vector<std::uint32_t> sources;
+    std::vector<Response> ra, rb;
+    for (std::size_t i = range.begin(); i != range.end(); ++i) {
+      Edge& e = edges[i];
+      // The sources of the posts both re-shared: only their posts' delays are re-drawn.
+      common_objects(aa, e.source, e.target, c);
+      sources.clear();
+      for (std::uint32_t o : c.object)
+        if (posted[o] != kNoTime) sources.push_back(source[o]);
+      std::sort(sources.begin(), sources.end());
+      sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+      if (sources.empty()) continue;
+      responses(e.source, sources, ra);
+      responses(e.target, sources, rb);
+      const std::uint64_t observed = together(ra, rb);
+      if (observed == 0) continue;
+      std::size_t ge = 0;
+      for (int r = 0; r < opt.null_replicates; ++r) {
+        permute(ra, e.source, r);
+        permute(rb, e.target, r);
+        ge += together(ra, rb) >= observed;
+      }
+      e.p_stimulus = static_cast<double>(1 + ge) / static_cast<double>(opt.null_replicates + 1);
+    }
+  });
+}
+
+void stimulus_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q) {
+  std::vector<std::size_t> tested;
+  for (std::size_t i = 0; i < edges.size(); ++i)
+    if (edges[i].behaviour == behaviour && edges[i].window_ms == window &&
+        !std::isnan(edges[i].p_stimulus))
+      tested.push_back(i);
+  if (tested.empty()) return;
+  std::stable_sort(tested.begin(), tested.end(), [&](std::size_t x, std::size_t y) {
+    return edges[x].p_stimulus < edges[y].p_stimulus;
+  });
+  const double n = static_cast<double>(tested.size());
+  double cutoff = -1;
+  for (std::size_t k = tested.size(); k-- > 0;)
+    if (edges[tested[k]].p_stimulus <= static_cast<double>(k + 1) / n * q) {
+      cutoff = edges[tested[k]].p_stimulus;
+      break;
+    }
+  for (std::size_t i : tested)
+    if (edges[i].p_stimulus > cutoff) edges[i].significant = false;
+}
+
+void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q,
                       std::uint64_t candidates) {
   std::vector<std::size_t> tested;
   for (std::size_t i = 0; i < edges.size(); ++i)
-    if (edges[i].behaviour == behaviour && !std::isnan(edges[i].p_cooccurrence))
+    if (edges[i].behaviour == behaviour && edges[i].window_ms == window &&
+        !std::isnan(edges[i].p_cooccurrence))
       tested.push_back(i);
   if (tested.empty()) return;
   std::stable_sort(tested.begin(), tested.end(), [&](std::size_t x, std::size_t y) {

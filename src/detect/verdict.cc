@@ -19,7 +19,8 @@ constexpr double kDayMs = 86'400'000.0;
 
 // One member's first re-share of one of the cluster's posts.
 struct Response {
-  std::uint32_t account, post;  // post: index into the cluster's post list
+  std::uint32_t account, source, post;  // source: the post's author; post: index into the
+                                        // cluster's post list
   TimeMs delay;
 };
 
@@ -36,9 +37,12 @@ std::uint64_t pairs_within(std::vector<std::vector<TimeMs>>& per_post, TimeMs w)
   return n;
 }
 
-// The stimulus null of one cluster: responses sorted by (account, post). Each replicate
-// permutes every account's delays over its posts (seeded by the account, the replicate and
-// the seed) and counts the pairs within w again.
+// The stimulus null of one cluster: responses sorted by (account, source, post). Each
+// replicate permutes every account's delays over its posts of each source (seeded by the
+// account, the source, the replicate and the seed) and counts the pairs within w again.
+// Within one source: an account re-shares a popular stranger's viral post on another clock
+// than the posts of an account it follows, so mixing the two would make independent fans look
+// fired by a trigger.
 double stimulus_p_value(const std::vector<Response>& responses, std::size_t posts, TimeMs w,
                         std::span<const std::uint64_t> account_hash, int replicates,
                         std::uint64_t seed) {
@@ -52,11 +56,14 @@ double stimulus_p_value(const std::vector<Response>& responses, std::size_t post
     for (auto& d : per_post) d.clear();
     for (std::size_t s = 0; s < responses.size();) {
       std::size_t e = s;
-      while (e < responses.size() && responses[e].account == responses[s].account) ++e;
+      while (e < responses.size() && responses[e].account == responses[s].account &&
+             responses[e].source == responses[s].source)
+        ++e;
       delays.clear();
       for (std::size_t i = s; i < e; ++i) delays.push_back(responses[i].delay);
-      // Fisher–Yates from a stream of the account, the replicate and the seed.
-      std::uint64_t k[3] = {account_hash[responses[s].account], static_cast<std::uint64_t>(r), seed};
+      // Fisher–Yates from a stream of the account, the source, the replicate and the seed.
+      std::uint64_t k[4] = {account_hash[responses[s].account], responses[s].source,
+                            static_cast<std::uint64_t>(r), seed};
       std::uint64_t state = XXH3_64bits(k, sizeof k);
       for (std::size_t i = delays.size(); i > 1; --i) {
         state = XXH3_64bits(&state, sizeof state);
@@ -130,7 +137,8 @@ void judge_clusters(const Dataset& d, DetectionResult& r, const AccountEvidence&
     const auto& p = posts[c - 1];
     auto it = std::lower_bound(p.begin(), p.end(), static_cast<std::uint32_t>(o));
     if (it == p.end() || *it != static_cast<std::uint32_t>(o)) continue;
-    responses[c - 1].push_back({a, static_cast<std::uint32_t>(it - p.begin()),
+    responses[c - 1].push_back({a, d.msg_account[static_cast<std::size_t>(o)],
+                                static_cast<std::uint32_t>(it - p.begin()),
                                 d.msg_time[m] - d.msg_time[static_cast<std::size_t>(o)]});
   }
   std::vector<std::uint64_t> account_hash(d.accounts());
@@ -187,7 +195,9 @@ void judge_clusters(const Dataset& d, DetectionResult& r, const AccountEvidence&
     if (internal[ci] > 0) x.single_source_share = static_cast<double>(top) / static_cast<double>(internal[ci]);
     auto& resp = responses[ci];
     std::sort(resp.begin(), resp.end(), [](const Response& p, const Response& q) {
-      return p.account != q.account ? p.account < q.account : p.post < q.post;
+      if (p.account != q.account) return p.account < q.account;
+      if (p.source != q.source) return p.source < q.source;
+      return p.post < q.post;
     });
     resp.erase(std::unique(resp.begin(), resp.end(),
                            [](const Response& p, const Response& q) {

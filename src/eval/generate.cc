@@ -232,6 +232,10 @@ struct Lookalike {
   std::vector<double> median_delay_s;  // fans: each fan's own typical delay
   std::vector<std::int64_t> posts;     // fans: when the followed account posts (sorted)
   std::size_t next_post = 0;
+  // Fans: the share of the followed account's posts each fan retweets; with every_post, the
+  // fans follow every post the account writes anyway instead of posts of their own above.
+  double participation = kFanRetweetShare;
+  bool every_post = false;
   std::int64_t kickoff_ms = 0, final_whistle_ms = 0;  // crowd: the match
   std::vector<std::int64_t> goals;                    // crowd: goal times (sorted)
   std::int64_t followed_posts = 0;                    // fans: posts of the followed account written
@@ -615,6 +619,10 @@ class Generator {
   void scheduled_slot(Campaign& c, int index, std::int64_t slot_start);
   void sleeper_slot(Campaign& c, int index, std::int64_t slot_start);
   void lookalike_slot(Lookalike& g, int index, std::int64_t slot_start);
+  // Each fan's retweet of post `target` written at `t` (about `participation` of the fans,
+  // each after its own delay, independent of the others').
+  void fan_retweets(const Lookalike& g, int index, std::int64_t t, GenRng& rng,
+                    std::int32_t target_item, const Ref* target);
   void viral_slot(std::int64_t slot_start);
   std::int64_t member_delay(const Campaign& c, GenRng& rng);
   void emit(Event& e);
@@ -1264,6 +1272,18 @@ void Generator::create_lookalikes() {
     supporters.insert(supporters.end(), more.begin(), more.end());
   }
   fan_group("official-fans-green-horizon", actor_tw_official_[0][0], 0, std::move(supporters));
+  // Fans get a notification for every post of the official account, as people who follow
+  // an account do: they retweet a share of all its posts (it posts several times a day, dozens
+  // at the larger scales), sized so their retweets stay about 1.5% of the data.
+  {
+    Lookalike& g = lookalikes_.back();
+    g.posts.clear();
+    g.every_post = true;
+    const double official_posts = std::max(0.02 * 24.0 * days, n * 0.012 / 6.0);
+    g.participation = std::clamp(
+        n * 0.015 / (static_cast<double>(g.members.size()) * official_posts), 0.03,
+        kFanRetweetShare);
+  }
 
   // A live football match one evening (kick-off 19:30 Tehran time, two hours with the
   // break): Persian-speaking organic accounts, about 4% of them and at least 60, tweet the
@@ -1964,25 +1984,9 @@ void Generator::lookalike_slot(Lookalike& g, int index, std::int64_t slot_start)
     }
     return;
   }
-  // Notification fans: each post of the followed account, and each fan's retweet of it
-  // (about 70% of the fans, each after its own delay, independent of the others').
-  std::vector<std::int32_t> fans;
-  std::vector<std::int64_t> delays;
+  // Notification fans: each post of the followed account, and each fan's retweet of it.
   for (; g.next_post < g.posts.size() && g.posts[g.next_post] < slot_end; ++g.next_post) {
     const std::int64_t t = g.posts[g.next_post];
-    fans.clear();
-    delays.clear();
-    for (std::size_t m = 0; m < g.members.size(); ++m) {
-      if (!rng.chance(kFanRetweetShare)) continue;
-      double seconds = 0;
-      for (int tries = 0; tries < 16; ++tries) {
-        seconds = rng.lognormal(g.median_delay_s[m], 0.5);
-        if (seconds >= kFanMinDelayS && seconds <= kFanMaxDelayS) break;
-      }
-      seconds = std::clamp(seconds, kFanMinDelayS, kFanMaxDelayS);
-      fans.push_back(g.members[m]);
-      delays.push_back(static_cast<std::int64_t>(seconds * static_cast<double>(kSecondMs)));
-    }
     const Account& author = accounts_[static_cast<std::size_t>(g.followed)];
     Event o;
     o.type = EventType::kTweet;
@@ -1998,18 +2002,36 @@ void Generator::lookalike_slot(Lookalike& g, int index, std::int64_t slot_start)
     } else {
       o.spec.url_kind = rng.chance(0.85) ? 1 : 0;  // news: a link to the story
     }
-    o.planned_shares = static_cast<std::int32_t>(fans.size());
+    // The fans are drawn first, so the number of references to the post is known.
+    GenRng fans = GenRng::stream(rng.next());
+    GenRng count = fans;
+    std::int32_t planned = 0;
+    for (std::size_t m = 0; m < g.members.size(); ++m) planned += count.chance(g.participation);
+    o.planned_shares = planned;
     o.defines_item = pool_.allocate(o.planned_shares);
     push(o);
-    for (std::size_t k = 0; k < fans.size(); ++k) {
-      Event e;
-      e.type = EventType::kRetweet;
-      e.account = fans[k];
-      e.lookalike = lidx;
-      e.t_ms = t + delays[k];
-      e.target_item = o.defines_item;
-      push(e);
+    fan_retweets(g, index, t, fans, o.defines_item, nullptr);
+  }
+}
+
+void Generator::fan_retweets(const Lookalike& g, int index, std::int64_t t, GenRng& rng,
+                             std::int32_t target_item, const Ref* target) {
+  for (std::size_t m = 0; m < g.members.size(); ++m) {
+    if (!rng.chance(g.participation)) continue;
+    double seconds = 0;
+    for (int tries = 0; tries < 16; ++tries) {
+      seconds = rng.lognormal(g.median_delay_s[m], 0.5);
+      if (seconds >= kFanMinDelayS && seconds <= kFanMaxDelayS) break;
     }
+    seconds = std::clamp(seconds, kFanMinDelayS, kFanMaxDelayS);
+    Event e;
+    e.type = EventType::kRetweet;
+    e.account = g.members[m];
+    e.lookalike = static_cast<std::int16_t>(index);
+    e.t_ms = t + static_cast<std::int64_t>(seconds * static_cast<double>(kSecondMs));
+    e.target_item = target_item;
+    if (target) e.target = *target;
+    push(e);
   }
 }
 
@@ -2697,6 +2719,19 @@ void Generator::emit_twitter(Event& e) {
     recent_tw_.push(self);
     if (e.spec.actor >= 0 && e.spec.stance > 0) recent_tw_actor_[e.spec.actor].push(self);
   }
+  // Fans who follow every post of this account retweet it (their own stream and numbering,
+  // so the rest of the data keeps its draws).
+  if (e.type == EventType::kTweet)
+    for (std::size_t i = 0; i < lookalikes_.size(); ++i) {
+      Lookalike& g = lookalikes_[i];
+      if (!g.every_post || g.followed != e.account) continue;
+      ++g.followed_posts;
+      GenRng rng = GenRng::stream(mix_seed(id, 101 + i));
+      const bool adding = adding_cases_;
+      adding_cases_ = true;
+      fan_retweets(g, static_cast<int>(i), e.t_ms, rng, -1, &self);
+      adding_cases_ = adding;
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -3535,7 +3570,9 @@ Status Generator::write_truth(GenerateSummary& summary) {
         o += "null";
       }
       o += ", \"retweet_share\": ";
-      append_shortest(o, kFanRetweetShare);
+      append_shortest(o, g.participation);
+      o += ", \"every_post\": ";
+      o += g.every_post ? "true" : "false";
       o += ", \"delay_seconds\": [";
       append_shortest(o, kFanMinDelayS);
       o += ", ";

@@ -137,6 +137,21 @@ Status resolve_detect_options(DetectCliOptions& cli) {
           fmt::format("--window '{}': give a duration such as 90, 90s, 5m or 2h", cli.window));
     cli.options.window_ms = w;
   }
+  if (cli.slow_windows) {
+    cli.options.slow_windows.clear();
+    if (*cli.slow_windows != "none") {
+      for (std::string_view rest = *cli.slow_windows; !rest.empty();) {
+        const std::size_t comma = rest.find(',');
+        const std::string one(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+        const std::int64_t w = parse_duration_ms(one);
+        if (w <= 0)
+          return Status::InvalidArgument(fmt::format(
+              "--slow-windows '{}': give durations such as 10m,30m, or none", *cli.slow_windows));
+        cli.options.slow_windows.push_back(w);
+      }
+    }
+  }
   return cli.options.validate();
 }
 
@@ -249,7 +264,18 @@ struct AnalysisPlan {
   // estimate).
   bool store_detection = true;
   const Pseudonymizer* pseudonymizer = nullptr;  // output files pseudonymized with it
+  EstimateOptions estimate;  // its seed is the detection's
 };
+
+// The estimate's options from the CLI's words.
+Result<EstimateOptions> resolve_support_options(const SupportCliOptions& cli) {
+  EstimateOptions eo;
+  auto d = parse_supporter_definition(cli.supporters);
+  if (!d) return d.status();
+  eo.supporters = *d;
+  eo.sample = cli.sample;
+  return eo;
+}
 
 // The analysis stages after ingest: signals, detection, estimation (with actors), and every
 // output file.
@@ -343,7 +369,7 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
     in.actors = &*actors;
     in.score = a.signals.score;
     in.scenarios = std::move(scenarios);
-    EstimateOptions eo;
+    EstimateOptions eo = plan.estimate;
     eo.seed = options.seed;
     auto est = estimate_support(in, eo);
     if (!est) return est.status();
@@ -466,6 +492,8 @@ Status run_command(RunOptions options) {
   if (!key) return key.status();
   std::optional<Pseudonymizer> pseudonymizer;
   if (!key->empty()) pseudonymizer.emplace(*key);
+  auto support = resolve_support_options(options.support);
+  if (!support) return support.status();
   std::string db_path = options.db_path.empty() ? (out / "groundswell.db").string() : options.db_path;
   std::string rejects_path = (out / "rejects.jsonl").string();
   if (pseudonymizer) {
@@ -494,6 +522,7 @@ Status run_command(RunOptions options) {
   plan.detect = options.detect.options;
   plan.actors_path = options.actors_path;
   plan.sensitivity = options.sensitivity;
+  plan.estimate = *support;
   plan.out_dir = out;
   plan.run_id = summary->run_id;
   plan.pseudonymizer = pseudonymizer ? &*pseudonymizer : nullptr;
@@ -605,7 +634,8 @@ Result<DetectOptions> recorded_detect_options(Store& store,
 // which reproduces it (detection is deterministic) without storing it again.
 Result<Analysis> reproduce_detection(Store& store, const std::string& actors_path,
                                      const fs::path& out_dir, const Pseudonymizer* pseudonymizer,
-                                     std::optional<std::int64_t> detection_id = std::nullopt) {
+                                     std::optional<std::int64_t> detection_id = std::nullopt,
+                                     const EstimateOptions& estimate = {}) {
   auto recorded = recorded_detect_options(store, detection_id);
   if (!recorded) return recorded.status();
   AnalysisPlan plan;
@@ -614,6 +644,7 @@ Result<Analysis> reproduce_detection(Store& store, const std::string& actors_pat
   plan.out_dir = out_dir;
   plan.store_detection = false;
   plan.pseudonymizer = pseudonymizer;
+  plan.estimate = estimate;
   return analyse(store, plan);
 }
 
@@ -693,8 +724,11 @@ Status estimate_command(const EstimateCommandOptions& options) {
   if (!store) return store.status();
   std::optional<Pseudonymizer> pseudonymizer;
   if (!key->empty()) pseudonymizer.emplace(*key);
+  auto support = resolve_support_options(options.support);
+  if (!support) return support.status();
   auto analysis = reproduce_detection(*store, options.actors_path, options.out_dir,
-                                      pseudonymizer ? &*pseudonymizer : nullptr);
+                                      pseudonymizer ? &*pseudonymizer : nullptr, std::nullopt,
+                                      *support);
   if (!analysis) return analysis.status();
   if (analysis->estimate) log_headline(*analysis->estimate);
   return Status::Ok();

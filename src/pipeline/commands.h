@@ -34,6 +34,8 @@ struct InputOptions {
 struct DetectCliOptions {
   std::string behaviours;  // comma-separated; "" = every behaviour the data supports
   std::string window;      // a duration ("90s", "5m"); "" = DetectOptions's default
+  // Comma-separated durations ("10m,30m"), "none" for W alone; unset = the default.
+  std::optional<std::string> slow_windows;
   std::string compat;      // "", none, coortweet, cnt
   std::optional<int> min_repetition;  // unset: the mode's default (DetectOptions::defaults)
   DetectOptions options;
@@ -41,12 +43,19 @@ struct DetectCliOptions {
 // Fills `cli.options` from the text fields and validates it (DetectOptions::validate).
 [[nodiscard]] Status resolve_detect_options(DetectCliOptions& cli);
 
+// Support estimation as the CLI takes it (docs/signals-and-estimation.md §3, §5).
+struct SupportCliOptions {
+  std::string supporters = "visible";  // visible | own-words
+  bool sample = false;  // the data is a sample of a platform: intervals carry sampling too
+};
+
 struct RunOptions {
   InputOptions input;
   std::string out_dir;
   std::string db_path;  // default: <out_dir>/groundswell.db
   std::string actors_path;
   DetectCliOptions detect;
+  SupportCliOptions support;
   bool sensitivity = true;  // re-detect at neighbouring settings for the sensitivity table
   bool progress = true;
   // --pseudonymize (docs/privacy.md): every file in out_dir, and out_dir/groundswell.db as a
@@ -87,6 +96,7 @@ struct EstimateCommandOptions {
   std::string db_path;
   std::string actors_path;
   std::string out_dir;  // "" = the headline in the log only
+  SupportCliOptions support;
   PseudonymKeySources pseudonymize;  // files in out_dir; asked for without out_dir: an error
 };
 // Support per actor (docs/contract.md §5.7) from a database: signals, clusters at the recorded

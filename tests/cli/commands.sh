@@ -36,6 +36,11 @@ check "bad --tz exits 1" exit_code 1 "$bin" ingest "$work/bad.csv" --db "$work/b
 check "--fdr 1 exits 1" exit_code 1 "$bin" detect --db "$work/o/groundswell.db" --fdr 1
 check "--fdr 1 is refused with the library's reason" \
   bash -c "'$bin' detect --db '$work/o/groundswell.db' --fdr 1 2>&1 | grep -q 'fdr must be in (0, 1)'"
+check "--slow-windows out of order is refused with the library's reason" \
+  bash -c "'$bin' detect --db '$work/o/groundswell.db' --slow-windows 30m,10m 2>&1 | grep -q 'slow_windows must be increasing'"
+check "--slow-windows none is accepted" exit_code 0 "$bin" detect --db "$work/o/groundswell.db" --slow-windows none --quiet
+check "an unknown --supporters definition is refused before any work" \
+  bash -c "'$bin' run '$work/bad.csv' --out '$work/sup' --supporters likes 2>&1 | grep -q \"unknown definition 'likes'\" && test ! -e '$work/sup/groundswell.db'"
 check "--fdr 0.99 is accepted" exit_code 0 "$bin" detect --db "$work/o/groundswell.db" --fdr 0.99 --quiet
 # Rejects belong to the database: two databases in one folder keep their own files, and a
 # second ingest into the same database keeps the first run's rejects.

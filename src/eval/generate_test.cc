@@ -685,8 +685,8 @@ TEST_F(GenerateTest, LookalikesAreOrganicAccountsListedApart) {
 
 // Fans retweet their group's share of the followed account's posts (70% of the outlet's;
 // of every post of the movement's account, a share that keeps their retweets a few percent
-// of the data), each 20-240 s after it; the truth's message counts are what the data holds. Fans of the movement's account are its
-// genuine supporters.
+// of the data), each 20-240 s after it; the truth's message counts are what the data holds. Fans of
+// the movement's account are its genuine supporters.
 TEST_F(GenerateTest, NotificationFansRetweetWithinMinutesOnTheirOwn) {
   simdjson::dom::parser tp;
   simdjson::dom::element t = truth(tp);

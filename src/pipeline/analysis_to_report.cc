@@ -11,6 +11,7 @@
 #include <set>
 
 #include "base/time.h"
+#include "detect/verdict.h"
 #include "groundswell/version.h"
 
 namespace groundswell {
@@ -227,6 +228,8 @@ Result<ReportData> build_report_data(Store& store, const Dataset& d,
     rc.p_value = finite(c.p_value);
     rc.p_log10 = finite(c.p_log10);
     if (rc.p_value) rc.p_method = c.p_from_tail ? "tail" : "monte_carlo";
+    rc.verdict = std::string(verdict_name(c.verdict));
+    rc.verdict_reasons = c.verdict_reasons;
     double score_sum = 0;
     std::size_t scored = 0;
     std::vector<std::uint32_t> members = c.accounts;
@@ -328,8 +331,12 @@ ReportSignal histogram(std::string name, std::string label, std::string unit,
 }  // namespace
 
 void add_estimate_to_report(const Estimate& e, const SignalTable& sig, ReportData& rd) {
-  static const std::set<std::string> kHeadline = {"accounts", "messages", "engagement", "views",
-                                                  "forwards", "reactions", "replies", "err", "er"};
+  // The headline table: supporters, how they support (the routes) and how many sit in
+  // clusters judged undetermined, then activity.
+  static const std::set<std::string> kHeadline = {
+      "accounts",  "accounts_sources", "accounts_own_words", "accounts_reposts_only",
+      "accounts_undetermined", "messages", "engagement", "views", "forwards", "reactions",
+      "replies",   "err",  "er"};
   for (const auto& r : e.rows) {
     ReportSupportRow row{r.actor, r.metric, "", opt(r.raw), opt(r.adjusted), opt(r.ci_low),
                          opt(r.ci_high)};

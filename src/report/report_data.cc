@@ -128,6 +128,7 @@ void write_cluster(JsonWriter& w, const ReportCluster& c) {
   put(w, "p_log10", c.p_log10);
   put_text(w, "p_method", c.p_method);
   put(w, "mean_score", c.mean_score);
+  w.key("verdict").value(c.verdict).key("verdict_reasons").value(c.verdict_reasons);
   w.key("top_objects").begin_array();
   for (const ReportSharedObject& o : c.top_objects) {
     w.begin_object()

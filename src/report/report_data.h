@@ -142,6 +142,8 @@ struct ReportCluster {
   std::optional<double> p_log10;  // log10 of p_value, finite where p_value underflows
   std::string p_method;           // monte_carlo, tail (beyond every replicate); "" = untested
   std::optional<double> mean_score;
+  std::string verdict;          // inauthentic, organic, undetermined (docs/detection.md)
+  std::string verdict_reasons;  // the sentences that decided it
   std::vector<ReportSharedObject> top_objects;
   std::vector<ReportClusterMember> members;  // empty: the page lists the network's nodes
   std::vector<ReportEvidenceMessage> evidence;

@@ -43,6 +43,8 @@ ReportData full_data() {
   c.p_log10 = -3;
   c.p_method = "tail";
   c.mean_score = 0.85;
+  c.verdict = "inauthentic";
+  c.verdict_reasons = "92% of the members created within 14 days";
   c.top_objects.push_back({"share", "https://t.me/x/1", 40});
   c.evidence.push_back({"9000", "user1", "ali1", "News", "2024-03-01T00:00:05Z", "text", "https://t.me/x/1", "share"});
   d.clusters.push_back(c);

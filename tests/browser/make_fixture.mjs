@@ -150,6 +150,10 @@ const clusters = members.map((ids, c) => {
     behaviours: c % 4 === 3 ? ['share', 'hashtag'] : [behaviours[c % 3], 'hashtag'],
     first_time: iso(first), last_time: iso(first + span), median_delay_s: round(4 + rand() * 50, 1),
     p_value: round(0.01 * rand() ** 2, 4), mean_score: round(0.6 + rand() * 0.35, 2),
+    verdict: c % 3 === 2 ? 'organic' : c % 3 === 1 ? 'undetermined' : 'inauthentic',
+    verdict_reasons: c % 3 === 2 ? 'most co-actions re-share one source; timing fits independent responses'
+      : c % 3 === 1 ? 'no trait of manufacture, but timing does not fit independent responses'
+        : `${Math.round(60 + rand() * 35)}% of the members created within 14 days`,
     top_objects: [
       { behaviour: 'share', object: persian ? 'https://t.me/azadi_news/1201' : 'https://t.me/frontnews/88', count: 40 + Math.floor(rand() * 200) },
       { behaviour: 'hashtag', object: persian ? '#آزادی' : '#ExampleFront', count: 20 + Math.floor(rand() * 100) },
@@ -166,6 +170,7 @@ clusters[0].evidence[2].chat = PAYLOADS[1];
 clusters[0].evidence[4].url = 'javascript:window.__pwned=1';
 clusters[1].evidence[0].chat = PAYLOADS[2];
 clusters[1].top_objects[0].object = PAYLOADS[0];
+clusters[2].verdict_reasons = `most co-actions re-share ${PAYLOADS[0]}'s posts`;
 // p-values beyond every null replicate come from the fitted tail, one far below a double.
 clusters.forEach((c, i) => {
   c.p_log10 = i === 0 ? -412.37 : c.p_value > 0 ? round(Math.log10(c.p_value), 4) : -320;

@@ -248,6 +248,23 @@ async function main() {
       expect(selected === firstId, `network shows cluster ${selected}, expected ${firstId}`);
     });
 
+    await check('every cluster shows its verdict, and its reasons as text', async () => {
+      const cells = await page.$$eval('#gs-clusters tr.cluster-row td.verdict',
+        (els) => els.map((e) => ({ text: e.textContent, title: e.getAttribute('title') || '', cls: e.className })));
+      expect(cells.length === fixture.clusters.length, `${cells.length} verdict cells`);
+      fixture.clusters.forEach((c, i) => {
+        expect(cells[i].text === c.verdict, `cluster ${c.id}: verdict ${cells[i].text}, expected ${c.verdict}`);
+        expect(cells[i].title === c.verdict_reasons, `cluster ${c.id}: reasons ${cells[i].title}`);
+        expect(cells[i].cls.includes(c.verdict), `cluster ${c.id}: class ${cells[i].cls}`);
+      });
+      const hostile = fixture.clusters.find((c) => c.verdict_reasons.includes('<script>'));
+      expect(hostile, 'the fixture plants a hostile verdict reason');
+      const shownReason = await page.$eval(`#gs-clusters tr.cluster-row[data-cluster="${hostile.id}"] + tr.detail .evidence p`,
+        (p) => p.textContent);
+      expect(shownReason.includes(hostile.verdict_reasons), `reasons shown as text: ${shownReason}`);
+      expect(!(await page.evaluate(() => window.__pwned)), 'a verdict reason ran as code');
+    });
+
     await check('hostile text is shown as text and never runs', async () => {
       const state = await page.evaluate(() => ({
         pwned: typeof window.__pwned,

@@ -6,7 +6,7 @@ import { h, arr, isNum, fmtNum, fmtPct, emptyNote } from './dom.js';
 export const ACTOR_COLORS = ['#4269d0', '#efb118', '#ff725c', '#6cc5b0', '#3ca951', '#ff8ab7',
   '#a463f2', '#97bbf5', '#9c6b4e', '#9498a0'];
 
-export const METRIC_ORDER = ['accounts', 'messages', 'engagement', 'views', 'forwards',
+export const METRIC_ORDER = ['accounts', 'accounts_sources', 'accounts_own_words', 'accounts_reposts_only', 'accounts_undetermined', 'messages', 'engagement', 'views', 'forwards',
   'reactions', 'replies'];
 
 export function sortMetrics(metrics) {

@@ -122,7 +122,7 @@ function renderShare(body, data, actors) {
     return;
   }
   body.append(h('div', { class: 'chart' }, shareOfVoiceChart(rows, actors)),
-    h('p', { class: 'caption' }, 'Each bar sums to 100% across actors; "adjusted" counts a coordinated cluster as one voice and drops inauthentic accounts.'));
+    h('p', { class: 'caption' }, 'Each bar sums to 100% across actors; "adjusted" drops clusters judged inauthentic and inauthentic accounts, keeps organic clusters, and counts an undetermined cluster as one voice.'));
 }
 
 let networkController = null;
@@ -156,8 +156,15 @@ function clusterMembers(cluster, data) {
       (String(a.account) < String(b.account) ? -1 : 1));
 }
 
+const VERDICTS = ['inauthentic', 'organic', 'undetermined'];
+const verdictClass = (v) => (VERDICTS.includes(v) ? v : 'unknown');
+
 function evidencePanel(cluster, data) {
   const panel = h('div', { class: 'evidence' });
+  if (cluster.verdict) {
+    panel.append(h('p', null, h('strong', null, 'Verdict: '), String(cluster.verdict),
+      cluster.verdict_reasons ? ' — ' : '', dataText('span', cluster.verdict_reasons ?? '')));
+  }
   const behaviours = arr(cluster.behaviours).map(String);
   if (behaviours.length) panel.append(h('p', null, h('strong', null, 'Behaviours: '), behaviours.join(', ')));
   const members = clusterMembers(cluster, data);
@@ -225,7 +232,7 @@ function renderClusters(body, data) {
     body.append(emptyNote('No clusters found: no group of accounts acted together more often than chance allows.'));
     return;
   }
-  const columns = ['', 'cluster', 'accounts', 'messages', 'behaviours', 'first', 'last', 'median delay', 'p-value', 'mean score', ''];
+  const columns = ['', 'cluster', 'accounts', 'messages', 'behaviours', 'first', 'last', 'median delay', 'p-value', 'mean score', 'verdict', ''];
   const tbody = h('tbody');
   clusters.forEach((c, i) => {
     const detail = h('tr', { class: 'detail', hidden: true }, h('td', { colspan: columns.length }));
@@ -257,11 +264,13 @@ function renderClusters(body, data) {
         : c.p_method === 'monte_carlo' ? 'share of null replicates at least as heavy (Monte Carlo)' : null }, fmtPLog(c.p_value, c.p_log10),
       c.p_method === 'tail' ? h('sup', null, '†') : null),
       h('td', { class: 'num' }, isNum(c.mean_score) ? c.mean_score.toFixed(2) : '–'),
+      h('td', { class: `verdict ${verdictClass(c.verdict)}`, title: c.verdict_reasons == null ? null : String(c.verdict_reasons) },
+        c.verdict == null || c.verdict === '' ? '–' : String(c.verdict)),
       h('td', { class: 'actions' }, toggle, show)), detail);
   });
   const replicates = obj(obj(data.meta).parameters).null_replicates;
   const tail = clusters.some((c) => c.p_method === 'tail');
-  body.append(h('p', { class: 'caption' }, 'Clusters ranked by strength of evidence. Open a row for its shared objects and example messages.'),
+  body.append(h('p', { class: 'caption' }, 'Clusters ranked by strength of evidence. Coordinated is not inauthentic: each cluster has a verdict — inauthentic (discounted from adjusted support), organic (every member kept as a voice) or undetermined (one voice; the interval spans removing and keeping them). Hover a verdict or open a row for its reasons, shared objects and example messages.'),
     tail ? h('p', { class: 'caption p-note' }, `p-value: the share of ${isNum(replicates) ? fmtNum(replicates) : 'the'} null replicates whose summed weight inside the cluster reaches the cluster's; † where no replicate reaches it, the upper tail of a negative binomial (or Poisson) distribution fitted to the replicates' sums, so clusters beyond every replicate are still told apart (docs/detection.md, "Clusters").`) : null,
     h('table', { class: 'data clusters', id: 'gs-clusters' },
       h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col' }, c)))), tbody));

@@ -373,11 +373,12 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
     }
   }
   finish_funnel(opt, r);
+  // Tests made: one per (pair, behaviour, window), as the funnel's rows count them.
+  const bool tested = opt.compat == CompatMode::kNone && opt.null_replicates > 0;
+  r.tested_edges = tested ? r.edges.size() : 0;
   // One edge per (pair, behaviour): the smallest window at which it was kept, else the
   // smallest at which it was found.
   keep_one_window_per_edge(opt, r);
-  const bool tested = opt.compat == CompatMode::kNone && opt.null_replicates > 0;
-  r.tested_edges = tested ? r.edges.size() : 0;
   r.significant_edges = 0;
   for (const auto& e : r.edges) r.significant_edges += e.significant;
   GS_RETURN_IF_ERROR(build_clusters(data, opt, r));

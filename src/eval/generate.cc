@@ -619,10 +619,11 @@ class Generator {
   void scheduled_slot(Campaign& c, int index, std::int64_t slot_start);
   void sleeper_slot(Campaign& c, int index, std::int64_t slot_start);
   void lookalike_slot(Lookalike& g, int index, std::int64_t slot_start);
-  // Each fan's retweet of post `target` written at `t` (about `participation` of the fans,
-  // each after its own delay, independent of the others').
+  // The fans' retweets of a post written at `t` (about `participation` of the fans, each
+  // after its own delay, independent of the others'), into `out` without their target.
   void fan_retweets(const Lookalike& g, int index, std::int64_t t, GenRng& rng,
-                    std::int32_t target_item, const Ref* target);
+                    std::vector<Event>& out);
+  std::vector<Event> retweets_;  // fan_retweets' output, reused
   void viral_slot(std::int64_t slot_start);
   std::int64_t member_delay(const Campaign& c, GenRng& rng);
   void emit(Event& e);
@@ -2002,20 +2003,22 @@ void Generator::lookalike_slot(Lookalike& g, int index, std::int64_t slot_start)
     } else {
       o.spec.url_kind = rng.chance(0.85) ? 1 : 0;  // news: a link to the story
     }
-    // The fans are drawn first, so the number of references to the post is known.
+    // The fans' retweets are drawn first, so the number of references to the post is known.
     GenRng fans = GenRng::stream(rng.next());
-    GenRng count = fans;
-    std::int32_t planned = 0;
-    for (std::size_t m = 0; m < g.members.size(); ++m) planned += count.chance(g.participation);
-    o.planned_shares = planned;
+    fan_retweets(g, index, t, fans, retweets_);
+    o.planned_shares = static_cast<std::int32_t>(retweets_.size());
     o.defines_item = pool_.allocate(o.planned_shares);
     push(o);
-    fan_retweets(g, index, t, fans, o.defines_item, nullptr);
+    for (Event& e : retweets_) {
+      e.target_item = o.defines_item;
+      push(e);
+    }
   }
 }
 
 void Generator::fan_retweets(const Lookalike& g, int index, std::int64_t t, GenRng& rng,
-                             std::int32_t target_item, const Ref* target) {
+                             std::vector<Event>& out) {
+  out.clear();
   for (std::size_t m = 0; m < g.members.size(); ++m) {
     if (!rng.chance(g.participation)) continue;
     double seconds = 0;
@@ -2029,9 +2032,7 @@ void Generator::fan_retweets(const Lookalike& g, int index, std::int64_t t, GenR
     e.account = g.members[m];
     e.lookalike = static_cast<std::int16_t>(index);
     e.t_ms = t + static_cast<std::int64_t>(seconds * static_cast<double>(kSecondMs));
-    e.target_item = target_item;
-    if (target) e.target = *target;
-    push(e);
+    out.push_back(e);
   }
 }
 
@@ -2729,7 +2730,11 @@ void Generator::emit_twitter(Event& e) {
       GenRng rng = GenRng::stream(mix_seed(id, 101 + i));
       const bool adding = adding_cases_;
       adding_cases_ = true;
-      fan_retweets(g, static_cast<int>(i), e.t_ms, rng, -1, &self);
+      fan_retweets(g, static_cast<int>(i), e.t_ms, rng, retweets_);
+      for (Event& r : retweets_) {
+        r.target = self;
+        push(r);
+      }
       adding_cases_ = adding;
     }
 }

@@ -498,48 +498,42 @@ void stimulus_p_values(const Dataset& d, const ActionTable& t, const NullModel& 
   });
 }
 
-void stimulus_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q) {
-  std::vector<std::size_t> tested;
-  for (std::size_t i = 0; i < edges.size(); ++i)
-    if (edges[i].behaviour == behaviour && edges[i].window_ms == window &&
-        !std::isnan(edges[i].p_stimulus))
-      tested.push_back(i);
-  if (tested.empty()) return;
-  std::stable_sort(tested.begin(), tested.end(), [&](std::size_t x, std::size_t y) {
-    return edges[x].p_stimulus < edges[y].p_stimulus;
-  });
-  const double n = static_cast<double>(tested.size());
-  double cutoff = -1;
-  for (std::size_t k = tested.size(); k-- > 0;)
-    if (edges[tested[k]].p_stimulus <= static_cast<double>(k + 1) / n * q) {
-      cutoff = edges[tested[k]].p_stimulus;
-      break;
-    }
-  for (std::size_t i : tested)
-    if (edges[i].p_stimulus > cutoff) edges[i].significant = false;
-}
+namespace {
 
-void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q,
-                      std::uint64_t candidates) {
+// Benjamini–Hochberg at level q on the p-values `p` of the edges of one behaviour at one
+// window, over a family of at least `family` tests (those not among the edges counted with
+// p = 1); clears Edge::significant of those that fail, leaves untested edges (NaN) alone.
+void window_family_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q,
+                       std::uint64_t family, double Edge::*p) {
   std::vector<std::size_t> tested;
   for (std::size_t i = 0; i < edges.size(); ++i)
     if (edges[i].behaviour == behaviour && edges[i].window_ms == window &&
-        !std::isnan(edges[i].p_cooccurrence))
+        !std::isnan(edges[i].*p))
       tested.push_back(i);
   if (tested.empty()) return;
-  std::stable_sort(tested.begin(), tested.end(), [&](std::size_t x, std::size_t y) {
-    return edges[x].p_cooccurrence < edges[y].p_cooccurrence;
-  });
-  const double m = static_cast<double>(std::max<std::uint64_t>(candidates, tested.size()));
+  std::stable_sort(tested.begin(), tested.end(),
+                   [&](std::size_t x, std::size_t y) { return edges[x].*p < edges[y].*p; });
+  const double m = static_cast<double>(std::max<std::uint64_t>(family, tested.size()));
   double cutoff = -1;
   for (std::size_t k = tested.size(); k-- > 0;) {
-    if (edges[tested[k]].p_cooccurrence <= static_cast<double>(k + 1) / m * q) {
-      cutoff = edges[tested[k]].p_cooccurrence;
+    if (edges[tested[k]].*p <= static_cast<double>(k + 1) / m * q) {
+      cutoff = edges[tested[k]].*p;
       break;
     }
   }
   for (std::size_t i : tested)
-    if (edges[i].p_cooccurrence > cutoff) edges[i].significant = false;
+    if (edges[i].*p > cutoff) edges[i].significant = false;
+}
+
+}  // namespace
+
+void stimulus_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q) {
+  window_family_fdr(edges, behaviour, window, q, 0, &Edge::p_stimulus);
+}
+
+void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q,
+                      std::uint64_t candidates) {
+  window_family_fdr(edges, behaviour, window, q, candidates, &Edge::p_cooccurrence);
 }
 
 void benjamini_hochberg(std::span<Edge> edges, double q) {

@@ -247,6 +247,18 @@ std::optional<Behaviour> behaviour_of(std::string_view name) {
   return std::nullopt;
 }
 
+// Closes an answer paged by offset: "next" is the offset after this page (`end`), or null on
+// the last page of `total` rows.
+ApiResponse finish_offset_page(JsonWriter& w, std::size_t end, std::size_t total) {
+  w.key("next");
+  if (end < total)
+    w.value(static_cast<std::uint64_t>(end));
+  else
+    w.null();
+  w.end_object();
+  return {200, w.take()};
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------
@@ -657,13 +669,7 @@ ApiResponse Explorer::search(Request& r) {
     w.end_object();
   }
   w.end_array();
-  w.key("next");
-  if (offset + found.hits.size() < found.total)
-    w.value(static_cast<std::uint64_t>(offset + found.hits.size()));
-  else
-    w.null();
-  w.end_object();
-  return {200, w.take()};
+  return finish_offset_page(w, offset + found.hits.size(), found.total);
 }
 
 ApiResponse Explorer::account(Request& r, std::int64_t row) {
@@ -846,13 +852,8 @@ ApiResponse Explorer::account_partners(Request& r, std::int64_t row) {
     ++rows;
   }
   if (step == Stmt::kError) return error(500, "database: " + s->error());
-  w.end_array().key("next");
-  if (offset + rows < static_cast<std::size_t>(total))
-    w.value(static_cast<std::uint64_t>(offset + rows));
-  else
-    w.null();
-  w.end_object();
-  return {200, w.take()};
+  w.end_array();
+  return finish_offset_page(w, offset + rows, static_cast<std::size_t>(total));
 }
 
 ApiResponse Explorer::evidence(Request& r) {
@@ -907,13 +908,8 @@ ApiResponse Explorer::evidence(Request& r) {
     GS_TRY_STATUS(r.message(w, pairs[i].second));
     w.end_object();
   }
-  w.end_array().key("next");
-  if (offset + limit < pairs.size())
-    w.value(static_cast<std::uint64_t>(offset + limit));
-  else
-    w.null();
-  w.end_object();
-  return {200, w.take()};
+  w.end_array();
+  return finish_offset_page(w, offset + limit, pairs.size());
 }
 
 ApiResponse Explorer::message(Request& r, std::int64_t id) {
@@ -1070,13 +1066,7 @@ ApiResponse Explorer::cluster_edges(Request& r, std::int64_t cluster_id) {
   }
   w.end_array();
   w.key("total").value(total).key("offset").value(static_cast<std::uint64_t>(offset));
-  w.key("next");
-  if (offset + rows < static_cast<std::size_t>(total))
-    w.value(static_cast<std::uint64_t>(offset + rows));
-  else
-    w.null();
-  w.end_object();
-  return {200, w.take()};
+  return finish_offset_page(w, offset + rows, static_cast<std::size_t>(total));
 }
 
 ApiResponse Explorer::object(Request& r) {
@@ -1320,13 +1310,8 @@ ApiResponse Explorer::compare_accounts(Request& r) {
     GS_TRY_STATUS(r.account_brief(w, only[i].first));
     w.end_object();
   }
-  w.end_array().key("next");
-  if (offset + limit < only.size())
-    w.value(static_cast<std::uint64_t>(offset + limit));
-  else
-    w.null();
-  w.end_object();
-  return {200, w.take()};
+  w.end_array();
+  return finish_offset_page(w, offset + limit, only.size());
 }
 
 ApiResponse Explorer::actors(Request& r, const JobHooks& hooks) {

@@ -1031,42 +1031,74 @@ ApiResponse Explorer::cluster_edges(Request& r, std::int64_t cluster_id) {
   if (!detection) return error(404, "the store holds no detection");
   GS_TRY(limit, r.limit());
   GS_TRY(offset, r.offset());
-  // Kept edges between two members: members (index v3) -> their edges as source (index on
-  // source) -> the target's membership (primary key).
-  GS_TRY(
-      s,
-      r.sql(
-          "SELECT e.source, e.target, e.behaviour, e.weight, e.pairs, e.objects, e.median_delay_s, "
-          "e.p_value, count(*) OVER () AS total FROM detection_cluster_accounts m JOIN "
-          "detection_edges e ON "
-          "e.detection_id = m.detection_id AND e.source = m.account JOIN "
-          "detection_cluster_accounts "
-          "m2 ON m2.detection_id = e.detection_id AND m2.account = e.target WHERE m.detection_id = "
-          "?1 "
-          "AND m.cluster_id = ?2 AND m2.cluster_id = ?2 AND e.kept = 1 ORDER BY e.weight DESC, "
-          "e.source, e.target, e.behaviour LIMIT ?3 OFFSET ?4"));
-  s->bind_int64(1, detection);
-  s->bind_int64(2, cluster_id);
-  s->bind_int64(3, static_cast<std::int64_t>(limit));
-  s->bind_int64(4, static_cast<std::int64_t>(offset));
+  // Kept edges between two members, strongest first, in the order read once per detection
+  // (edge_order.h); the page reads its own rows by rowid.
+  GS_TRY(order, edge_order(r.conn->db, detection));
+  const std::span<const std::int64_t> list = order->edges(cluster_id);
+  GS_TRY(s, r.sql("SELECT source, target, behaviour, weight, pairs, objects, median_delay_s, "
+                  "p_value FROM detection_edges WHERE rowid = ?"));
   JsonWriter w(false);
   w.begin_object().key("detection").value(detection).key("cluster").value(cluster_id);
   w.key("edges").begin_array();
-  std::int64_t total = 0;
-  std::size_t rows = 0;
-  while (s->step() == Stmt::kRow) {
+  const std::size_t end = std::min(list.size(), offset + limit);
+  for (std::size_t i = offset; i < end; ++i) {
+    s->reset();
+    s->bind_int64(1, list[i]);
+    if (s->step() != Stmt::kRow) return error(500, "database: " + s->error());
     w.begin_object().key("source");
     GS_TRY_STATUS(r.account_brief(w, s->column_int64(0)));
     w.key("target");
     GS_TRY_STATUS(r.account_brief(w, s->column_int64(1)));
-    write_row(w, *s, r.json, {"source", "target", "total"});
+    write_row(w, *s, r.json, {"source", "target"});
     w.end_object();
-    total = s->column_int64(8);
-    ++rows;
   }
   w.end_array();
-  w.key("total").value(total).key("offset").value(static_cast<std::uint64_t>(offset));
-  return finish_offset_page(w, offset + rows, static_cast<std::size_t>(total));
+  w.key("total").value(static_cast<std::uint64_t>(list.size()));
+  w.key("offset").value(static_cast<std::uint64_t>(offset));
+  return finish_offset_page(w, std::max(end, offset), list.size());
+}
+
+Result<std::shared_ptr<const ClusterEdgeOrder>> Explorer::edge_order(Db& db,
+                                                                     std::int64_t detection) {
+  auto cached = [&]() -> std::shared_ptr<const ClusterEdgeOrder> {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = edge_orders_.find(detection);
+    return it == edge_orders_.end() ? nullptr : it->second;
+  };
+  if (auto order = cached()) return order;
+  std::lock_guard<std::mutex> reading(edge_order_mutex_);
+  if (auto order = cached()) return order;  // read meanwhile by another request
+  auto loaded = ClusterEdgeOrder::load(db, detection);
+  if (!loaded) return loaded.status();
+  auto order = std::make_shared<const ClusterEdgeOrder>(std::move(*loaded));
+  std::lock_guard<std::mutex> lock(mutex_);
+  edge_orders_.emplace(detection, order);
+  return order;
+}
+
+Status Explorer::prepare_detection(std::int64_t detection) {
+  auto conn = pool_->take();
+  if (!conn) return conn.status();
+  auto order = edge_order((*conn)->db, detection);
+  pool_->give_back(std::move(*conn));
+  return order.status();
+}
+
+Status Explorer::prepare_stored_detections() {
+  std::vector<std::int64_t> ids;
+  {
+    auto conn = pool_->take();
+    if (!conn) return conn.status();
+    Stmt s;
+    Status st = (*conn)->db.prepare("SELECT id FROM detections ORDER BY id DESC", s);
+    while (st.ok() && s.step() == Stmt::kRow) ids.push_back(s.column_int64(0));
+    s = Stmt();
+    pool_->give_back(std::move(*conn));
+    GS_RETURN_IF_ERROR(st);
+  }
+  // The latest first: it is the one pages open by default.
+  for (std::int64_t id : ids) GS_RETURN_IF_ERROR(prepare_detection(id));
+  return Status::Ok();
 }
 
 ApiResponse Explorer::object(Request& r) {

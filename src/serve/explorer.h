@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "base/json_writer.h"
+#include "serve/edge_order.h"
 #include "serve/index.h"
 #include "store/sqlite.h"
 
@@ -64,6 +65,12 @@ class Explorer {
   void set_index(std::shared_ptr<const ServeIndex> index);
   void set_index_state(const IndexState& state);
 
+  // Reads what a detection's cluster pages need (edge_order.h) ahead of their first request:
+  // the server does it for every stored detection when it starts and for each new one; a
+  // detection not prepared is read on its first cluster page.
+  Status prepare_detection(std::int64_t detection);
+  Status prepare_stored_detections();
+
   // Re-running detection (jobs.h) plugs in here: POST /api/detections calls `submit` with the
   // request body, GET /api/jobs/ID calls `job`. Without them those endpoints answer 403.
   struct JobHooks {
@@ -80,6 +87,8 @@ class Explorer {
   struct Request;
   std::shared_ptr<const ServeIndex> index() const;
   IndexState index_state() const;
+  // The cluster edge order of `detection`, read through `db` on first use and kept.
+  Result<std::shared_ptr<const ClusterEdgeOrder>> edge_order(Db& db, std::int64_t detection);
 
   ApiResponse status(Request& r);
   ApiResponse search(Request& r);
@@ -104,6 +113,8 @@ class Explorer {
   std::shared_ptr<const ServeIndex> index_;
   IndexState state_;
   JobHooks hooks_;
+  std::map<std::int64_t, std::shared_ptr<const ClusterEdgeOrder>> edge_orders_;  // under mutex_
+  std::mutex edge_order_mutex_;  // held while one is read, so each is read once
 };
 
 }  // namespace groundswell

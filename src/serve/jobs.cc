@@ -81,7 +81,8 @@ Result<std::string> merge_options(std::string_view base, simdjson::dom::object r
 
 }  // namespace
 
-DetectionJobs::DetectionJobs(std::string db_path) : db_path_(std::move(db_path)) {}
+DetectionJobs::DetectionJobs(std::string db_path, std::function<void(std::int64_t)> stored)
+    : db_path_(std::move(db_path)), stored_(std::move(stored)) {}
 
 DetectionJobs::~DetectionJobs() {
   if (thread_.joinable()) thread_.join();
@@ -208,6 +209,7 @@ void DetectionJobs::run(DetectOptions options) {
   if (Status s = store->finish_run(*run_id, "ok", stats.str(), now_s() - t0); !s.ok())
     return fail(s);
   log_info(fmt::format("detection {} stored: {} clusters", *id, result->clusters.size()));
+  if (stored_) stored_(*id);
   std::lock_guard<std::mutex> lock(mutex_);
   Job& j = jobs_.back();
   j.state = "done";

@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,7 +40,10 @@ std::mutex& analysis_lock();
 
 class DetectionJobs {
  public:
-  explicit DetectionJobs(std::string db_path);
+  // `stored` (optional) is called from the run's thread with each new detection's id once it
+  // is stored, before the job reports done.
+  explicit DetectionJobs(std::string db_path,
+                         std::function<void(std::int64_t detection)> stored = {});
   // Waits for a run in progress (see abandon()).
   ~DetectionJobs();
   DetectionJobs(const DetectionJobs&) = delete;
@@ -66,6 +70,7 @@ class DetectionJobs {
   void write_job(JsonWriter& w, const Job& j) const;
 
   std::string db_path_;
+  std::function<void(std::int64_t)> stored_;
   mutable std::mutex mutex_;
   std::vector<Job> jobs_;  // of this server's life, in order; ids are 1-based positions
   std::thread thread_;

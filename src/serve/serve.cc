@@ -120,7 +120,11 @@ struct Server::Impl {
       indexed_cv.notify_all();
     };
     StageClock clock;
+    // The cluster pages' edge order first: a few seconds per detection, and cluster pages
+    // answer before the rest is read.
     explorer->set_index_state({"loading", 0, ""});
+    if (Status s = explorer->prepare_stored_detections(); !s.ok()) return fail(s);
+    log_info(clock.lap("serve: cluster edges of the stored detections"));
     auto store = Store::open(options.db_path, /*read_only=*/true);
     if (!store) return fail(store.status());
     auto data = load_dataset(*store);
@@ -278,7 +282,11 @@ Result<std::unique_ptr<Server>> Server::start(ServeOptions options) {
   impl->explorer = std::make_unique<Explorer>(options.db_path);
   Explorer::JobHooks hooks;
   if (options.rerun) {
-    impl->jobs = std::make_unique<DetectionJobs>(options.db_path);
+    Explorer* explorer = impl->explorer.get();
+    impl->jobs = std::make_unique<DetectionJobs>(options.db_path, [explorer](std::int64_t id) {
+      if (Status s = explorer->prepare_detection(id); !s.ok())
+        log_warn("serve: cluster edges of detection " + std::to_string(id) + ": " + s.message());
+    });
     DetectionJobs* jobs = impl->jobs.get();
     hooks.submit = [jobs](std::string_view body) { return jobs->submit(body); };
     hooks.job = [jobs](std::string_view id) { return jobs->job(id); };

@@ -128,6 +128,44 @@ class ServeTest : public ::testing::Test {
     return v.ok() ? *v : -1;
   }
 
+  // Every page of a cluster's links, walked to the end, lists its kept internal edges in the
+  // order the store's own sort gives: strongest first, then source, target, behaviour.
+  void expect_cluster_edges_as_stored(std::int64_t detection, std::int64_t cluster) {
+    std::vector<std::string> stored;
+    {
+      auto store = Store::open(*db_, true);
+      ASSERT_TRUE(store.ok());
+      Stmt s;
+      ASSERT_TRUE(
+          store->db()
+              .prepare("SELECT e.source, e.target, e.behaviour FROM detection_edges e JOIN "
+                       "detection_cluster_accounts a ON a.detection_id = e.detection_id AND "
+                       "a.account = e.source JOIN detection_cluster_accounts b ON "
+                       "b.detection_id = e.detection_id AND b.account = e.target WHERE "
+                       "e.detection_id = ?1 AND a.cluster_id = ?2 AND b.cluster_id = ?2 AND "
+                       "e.kept = 1 ORDER BY e.weight DESC, e.source, e.target, e.behaviour",
+                       s)
+              .ok());
+      s.bind_int64(1, detection);
+      s.bind_int64(2, cluster);
+      while (s.step() == Stmt::kRow)
+        stored.push_back(
+            fmt::format("{} {} {}", s.column_int64(0), s.column_int64(1), s.column_text(2)));
+    }
+    std::vector<std::string> listed;
+    std::string next = "0";
+    while (!next.empty() && listed.size() <= stored.size()) {
+      Reply e = ok(fmt::format("/api/clusters/{}/edges?detection={}&limit=3&offset={}", cluster,
+                               detection, next));
+      EXPECT_EQ(num(e.json["total"]), static_cast<std::int64_t>(stored.size()));
+      for (auto x : e.json["edges"].get_array())
+        listed.push_back(fmt::format("{} {} {}", num(x["source"]["id"]), num(x["target"]["id"]),
+                                     str(x["behaviour"])));
+      next = e.json["next"].is_null() ? "" : std::to_string(num(e.json["next"]));
+    }
+    EXPECT_EQ(listed, stored) << "detection " << detection << ", cluster " << cluster;
+  }
+
   static std::int64_t num(simdjson::dom::element e) {
     std::int64_t v = 0;
     if (e.get_int64().get(v)) {
@@ -325,6 +363,11 @@ TEST_F(ServeTest, ClusterPageMembersAndInternalEdges) {
     EXPECT_LE(w, previous);
     previous = w;
   }
+  const std::int64_t latest = sql("SELECT max(id) FROM detections");
+  for (std::int64_t k = 1; k <= sql("SELECT clusters FROM detections ORDER BY id DESC LIMIT 1");
+       ++k)
+    expect_cluster_edges_as_stored(latest, k);
+  EXPECT_EQ(num(ok("/api/clusters/424242/edges").json["total"]), 0);
   // The list of clusters pages by id to the end.
   std::int64_t listed = 0;
   cursor.clear();
@@ -589,8 +632,12 @@ TEST_F(ServeTest, RerunStoresANewDetectionBesideTheOldAndCompares) {
                             "WHERE d.id = {} AND r.command = 'detect' AND r.status = 'ok'",
                             after)),
             1);
-  // The old detection is still there and still answers.
+  // The old detection is still there and still answers; the new one's cluster pages list its
+  // own links.
   ok(fmt::format("/api/clusters?detection={}", before));
+  for (std::int64_t c = 1;
+       c <= sql(fmt::format("SELECT clusters FROM detections WHERE id = {}", after)); ++c)
+    expect_cluster_edges_as_stored(after, c);
   Reply c = ok(fmt::format("/api/compare?a={}&b={}", before, after));
   const std::int64_t in_a = sql(fmt::format(
       "SELECT count(*) FROM detection_cluster_accounts WHERE detection_id = {}", before));

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "base/json_writer.h"
@@ -156,6 +157,9 @@ void parse_files(const std::vector<std::string>& files, const IngestOptions& opt
       start.format = "unreadable";
       sink.current().start = start;
       sink.reject(Position{path, 0, 0}, st.message(), "");
+      std::string_view why = st.message();
+      if (why.starts_with(path + ": ")) why.remove_prefix(path.size() + 2);
+      sink.warn(Position{path, 0, 0}, fmt::format("skipped: {}", why));
       sink.current().end = Batch::FileEnd{"", 0};
       sink.ship();
       continue;
@@ -197,6 +201,8 @@ void parse_files(const std::vector<std::string>& files, const IngestOptions& opt
       Status rs = reader->read(in, ctx);
       if (!rs.ok()) sink.reject(Position{path, 0, 0}, rs.message(), "");
       sink.current().end = Batch::FileEnd{in.digest(), ctx.utf8_repaired};
+      if (std::string change = in.change_while_read(); !change.empty())
+        sink.warn(Position{path, 0, 0}, change);
       raw_done.store(before + in.raw_size());
       sink.ship();
       continue;
@@ -274,11 +280,14 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
     return rejects_file->write(reject_line);
   };
   if (rejects_file && options.rejects_of_earlier_runs) {
-    // The file belongs to the database: earlier runs' rejects stay in it.
+    // The file belongs to the database: earlier runs' rejects stay in it, but for the files
+    // read again now, whose rejects this run reports (MessageWriter::begin_file).
+    const std::set<std::string_view> reread(files->begin(), files->end());
     Stmt q;
     GS_RETURN_IF_ERROR(store.db().prepare(
         "SELECT run_id, file, line, byte_offset, reason, excerpt FROM rejects ORDER BY id", q));
     while (q.step() == Stmt::kRow) {
+      if (reread.contains(q.column_text(1))) continue;
       GS_RETURN_IF_ERROR(write_reject_line(
           q.column_int64(0), q.column_text(1), static_cast<std::uint64_t>(q.column_int64(2)),
           static_cast<std::uint64_t>(q.column_int64(3)), q.column_text(4), q.column_text(5)));

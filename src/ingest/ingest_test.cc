@@ -164,12 +164,34 @@ TEST_F(IngestTest, SameRecordsInTwoFilesAreStoredOnce) {
   EXPECT_EQ(s->counts.stored, 150u);
   EXPECT_EQ(s->counts.duplicates, 50u);
   EXPECT_EQ(s->counts.conflicts, 0u);
-  // A re-run stores nothing new.
+  // A re-run adds nothing to the store and reports what the first run reported: a record
+  // read again from the same place of the same file is the one the store holds (stored), a
+  // repeat of another file's record is still a duplicate.
   auto again = run({(dir_ / "in").string()});
   ASSERT_TRUE(again);
-  EXPECT_EQ(again->counts.stored, 0u);
-  EXPECT_EQ(again->counts.duplicates, 200u);
+  EXPECT_EQ(again->counts.records_read, 200u);
+  EXPECT_EQ(again->counts.stored, 150u);
+  EXPECT_EQ(again->counts.duplicates, 50u);
   EXPECT_EQ(query("SELECT count(*) FROM messages"), 150);
+  // The same records in another file are duplicates, also in a re-run.
+  write("c.jsonl", a);
+  auto third = run({(dir_ / "in").string()});
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->counts.stored, 150u);
+  EXPECT_EQ(third->counts.duplicates, 150u);
+  EXPECT_EQ(query("SELECT count(*) FROM messages"), 150);
+}
+
+TEST_F(IngestTest, RereadFileReplacesItsRejects) {
+  write("a.jsonl", canonical_line(1) + "{broken\n" + canonical_line(2) + "not json either\n");
+  auto first = run({(dir_ / "in").string()});
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->counts.rejected, 2u);
+  auto again = run({(dir_ / "in").string()});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->counts.rejected, 2u);
+  EXPECT_EQ(again->counts.stored, 2u);
+  EXPECT_EQ(query("SELECT count(*) FROM rejects"), 2);
 }
 
 TEST_F(IngestTest, ConflictingDuplicatesMergeTheMorePreciseValue) {
@@ -206,11 +228,15 @@ TEST_F(IngestTest, DatasetLocalIdsAreQualifiedAndAuthorsNeverMerged) {
   EXPECT_EQ(query("SELECT count(*) FROM messages m JOIN accounts a ON a.id = m.account "
                   "WHERE m.message_id = '1' AND m.text = 'second file' AND a.account_id = '20'"),
             1);
-  // A re-run finds both datasets stored: duplicates, nothing merged across authors.
+  // A re-run finds both datasets stored as the first run left them (its records are the ones
+  // stored), nothing merged across authors.
   auto again = run({(dir_ / "in").string()});
   ASSERT_TRUE(again);
-  EXPECT_EQ(again->counts.duplicates, 3u);
+  EXPECT_EQ(again->counts.stored, 3u);
+  EXPECT_EQ(again->counts.duplicates, 0u);
   EXPECT_EQ(again->counts.conflicts, 0u);
+  EXPECT_EQ(again->counts.rejected, 0u);
+  EXPECT_EQ(query("SELECT count(*) FROM messages"), 3);
 }
 
 TEST_F(IngestTest, OneDatasetNameForSeveralFilesRejectsAnotherAuthorsRecord) {

@@ -3,9 +3,16 @@
 #include <fmt/format.h>
 #include <glob.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "base/log.h"
 
 namespace groundswell {
 
@@ -26,9 +33,12 @@ Status InputStream::open(const std::string& path) {
   path_ = path;
   file_ = std::fopen(path.c_str(), "rb");
   if (!file_) return Status::IoError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-  std::error_code ec;
-  raw_size_ = fs::file_size(path, ec);
-  if (ec) raw_size_ = 0;
+  struct stat st {};
+  if (::fstat(fileno(file_), &st) == 0 && S_ISREG(st.st_mode)) {
+    regular_ = true;
+    raw_size_ = static_cast<std::uint64_t>(st.st_size);
+    opened_mtime_ns_ = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
+  }
   hash_ = XXH3_createState();
   XXH3_128bits_reset(hash_);
   raw_buf_.resize(kRawChunk);
@@ -160,61 +170,144 @@ std::string InputStream::digest() {
   return fmt::format("{:016x}{:016x}", h.high64, h.low64);
 }
 
-Result<std::vector<std::string>> expand_inputs(const std::vector<std::string>& inputs) {
-  std::vector<std::string> files;
-  auto add_dir = [&](const fs::path& dir) -> Status {
+namespace {
+
+// Collects the files of the inputs. Directories are walked recursively, following symbolic
+// links to directories, but each directory (by device and inode) only once: a link back to an
+// enclosing folder is a loop, reported and not walked again.
+class InputWalk {
+ public:
+  Status add(const std::string& in) {
     std::error_code ec;
-    fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
+    if (fs::is_directory(in, ec)) return add_dir(in);
+    if (fs::exists(in, ec)) {
+      add_file(in);
+      return Status::Ok();
+    }
+    if (ec && ec != std::errc::no_such_file_or_directory)
+      return Status::NotFound(fmt::format("{}: {}", in, ec.message()));
+    if (in.find_first_of("*?[") != std::string::npos) return add_glob(in);
+    return Status::NotFound(fmt::format("{}: no such file or directory", in));
+  }
+
+  // Sorted by path; a file reached by two paths (through a link) is read once, by the first.
+  std::vector<std::string> files() {
+    std::sort(files_.begin(), files_.end());
+    std::vector<std::string> out;
+    std::set<std::pair<dev_t, ino_t>> seen;
+    for (auto& f : files_) {
+      if (!out.empty() && out.back() == f.path) continue;
+      if (f.id && !seen.insert(*f.id).second) {
+        log_warn(fmt::format("{}: the same file as one read under another name; read once",
+                             f.path));
+        continue;
+      }
+      out.push_back(std::move(f.path));
+    }
+    return out;
+  }
+
+ private:
+  struct File {
+    std::string path;
+    std::optional<std::pair<dev_t, ino_t>> id;
+    bool operator<(const File& o) const { return path < o.path; }
+  };
+
+  static std::optional<std::pair<dev_t, ino_t>> identity(const fs::path& p) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) return std::nullopt;
+    return std::pair{st.st_dev, st.st_ino};
+  }
+
+  void add_file(const fs::path& p) { files_.push_back({p.string(), identity(p)}); }
+
+  Status add_dir(const fs::path& dir) {
+    if (auto id = identity(dir); id && !dirs_.insert(*id).second) return Status::Ok();
+    std::error_code ec;
+    fs::recursive_directory_iterator it(
+        dir, fs::directory_options::skip_permission_denied |
+                 fs::directory_options::follow_directory_symlink,
+        ec);
     if (ec) return Status::IoError(fmt::format("{}: {}", dir.string(), ec.message()));
     for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
       if (ec) return Status::IoError(fmt::format("{}: {}", dir.string(), ec.message()));
       const auto& p = it->path();
       std::string name = p.filename().string();
+      std::error_code type_ec;
+      const bool is_dir = it->is_directory(type_ec);
       if (!name.empty() && name[0] == '.') {
-        if (it->is_directory()) it.disable_recursion_pending();
+        if (is_dir) it.disable_recursion_pending();
         continue;
       }
-      if (!it->is_regular_file()) continue;
+      if (type_ec) {  // a dangling link, a link loop, a file that vanished
+        log_warn(fmt::format("{}: skipped: {}", p.string(), type_ec.message()));
+        continue;
+      }
+      if (is_dir) {
+        auto id = identity(p);
+        if (id && !dirs_.insert(*id).second) {
+          it.disable_recursion_pending();
+          if (it->is_symlink(type_ec))
+            log_warn(fmt::format("{}: skipped: a symbolic link to a folder already read (a "
+                                 "loop, or the same folder twice)",
+                                 p.string()));
+        }
+        continue;
+      }
+      if (!it->is_regular_file(type_ec)) continue;
       if (name.ends_with(".db") || name.ends_with(".db-wal") || name.ends_with(".db-shm") ||
           name == "rejects.jsonl")
         continue;
-      files.push_back(p.string());
+      add_file(p);
     }
     return Status::Ok();
-  };
-  for (const auto& in : inputs) {
-    std::error_code ec;
-    if (fs::is_directory(in, ec)) {
-      GS_RETURN_IF_ERROR(add_dir(in));
-    } else if (fs::exists(in, ec)) {
-      files.push_back(in);
-    } else if (in.find_first_of("*?[") != std::string::npos) {
-      glob_t g{};
-      int rc = ::glob(in.c_str(), 0, nullptr, &g);
-      if (rc == GLOB_NOMATCH) {
-        globfree(&g);
-        return Status::NotFound(fmt::format("{}: no file matches this pattern", in));
-      }
-      for (std::size_t i = 0; i < g.gl_pathc; ++i) {
-        std::string p = g.gl_pathv[i];
-        if (fs::is_directory(p, ec)) {
-          Status st = add_dir(p);
-          if (!st.ok()) {
-            globfree(&g);
-            return st;
-          }
-        } else {
-          files.push_back(p);
-        }
-      }
-      globfree(&g);
-    } else {
-      return Status::NotFound(fmt::format("{}: no such file or directory", in));
-    }
   }
-  std::sort(files.begin(), files.end());
-  files.erase(std::unique(files.begin(), files.end()), files.end());
-  return files;
+
+  Status add_glob(const std::string& pattern) {
+    glob_t g{};
+    int rc = ::glob(pattern.c_str(), 0, nullptr, &g);
+    if (rc == GLOB_NOMATCH) {
+      globfree(&g);
+      return Status::NotFound(fmt::format("{}: no file matches this pattern", pattern));
+    }
+    Status st;
+    for (std::size_t i = 0; i < g.gl_pathc && st.ok(); ++i) {
+      std::string p = g.gl_pathv[i];
+      std::error_code ec;
+      if (fs::is_directory(p, ec)) st = add_dir(p); else add_file(p);
+    }
+    globfree(&g);
+    return st;
+  }
+
+  std::vector<File> files_;
+  std::set<std::pair<dev_t, ino_t>> dirs_;
+};
+
+}  // namespace
+
+std::string InputStream::change_while_read() const {
+  if (!file_ || !regular_) return {};
+  struct stat st {};
+  if (::fstat(fileno(file_), &st) != 0) return {};
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  const std::int64_t mtime = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
+  const std::uint64_t read = raw_consumed_.load();
+  if (size != raw_size_ || read != raw_size_)
+    return fmt::format("changed while it was read ({} bytes when opened, {} now, {} read): "
+                       "what was read is kept; read it again once it is complete",
+                       raw_size_, size, read);
+  if (mtime != opened_mtime_ns_)
+    return "was modified while it was read: what was read is kept; read it again once it is "
+           "complete";
+  return {};
+}
+
+Result<std::vector<std::string>> expand_inputs(const std::vector<std::string>& inputs) {
+  InputWalk walk;
+  for (const auto& in : inputs) GS_RETURN_IF_ERROR(walk.add(in));
+  return walk.files();
 }
 
 }  // namespace groundswell

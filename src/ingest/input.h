@@ -51,6 +51,10 @@ class InputStream {
   // xxh3-128 of the raw bytes as 32 hex digits; complete once the stream has been read to its
   // end (the rest of the file is hashed then if the reader stopped early).
   std::string digest();
+  // "" when the file is as it was when opened; otherwise how it changed while it was read
+  // (size or modification time; a file being written or replaced by a download). Call after
+  // digest(), which reads the file to its end.
+  std::string change_while_read() const;
 
  private:
   std::size_t read_raw(char* buf, std::size_t n);
@@ -60,6 +64,8 @@ class InputStream {
   std::FILE* file_ = nullptr;
   Compression compression_ = Compression::kNone;
   std::uint64_t raw_size_ = 0;
+  std::int64_t opened_mtime_ns_ = 0;  // st_mtim when opened
+  bool regular_ = false;              // a regular file (sizes and times mean something)
   std::atomic<std::uint64_t> raw_consumed_{0};
   XXH3_state_t* hash_ = nullptr;
   std::string error_;

@@ -214,7 +214,14 @@ CREATE INDEX detection_edges_by_target ON detection_edges(detection_id, target, 
 CREATE INDEX detection_cluster_members ON detection_cluster_accounts(detection_id, cluster_id, account);
 )sql";
 
-constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
+// Version 5: a file read again (a re-run, or the run after an interrupted one) looks up the
+// earlier reads of its path, and replaces their rejects with its own.
+constexpr std::string_view kV5 = R"sql(
+CREATE INDEX files_by_path ON files(path);
+CREATE INDEX rejects_by_file ON rejects(file);
+)sql";
+
+constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
 
 }  // namespace
 

@@ -11,9 +11,21 @@ Stmt::StepResult Stmt::step() {
   return kError;
 }
 
+namespace {
+
+// SQLite's message prefixed with the database's file, so that "database or disk is full"
+// names where the space ran out.
+std::string with_file(sqlite3* db, const char* message) {
+  const char* file = db ? sqlite3_db_filename(db, "main") : nullptr;
+  if (file == nullptr || *file == '\0') return message;
+  return fmt::format("{}: {}", file, message);
+}
+
+}  // namespace
+
 std::string Stmt::error() const {
   sqlite3* db = sqlite3_db_handle(stmt_);
-  return db ? sqlite3_errmsg(db) : "no statement";
+  return db ? with_file(db, sqlite3_errmsg(db)) : "no statement";
 }
 
 namespace {
@@ -57,7 +69,7 @@ Status Db::exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
-    return Status::IoError(fmt::format("database: {} (in: {:.80})", msg, s));
+    return Status::IoError(fmt::format("database: {} (in: {:.80})", with_file(db_, msg.c_str()), s));
   }
   return Status::Ok();
 }

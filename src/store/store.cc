@@ -4,6 +4,7 @@
 #define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack: no allocation per record
 #include <xxhash.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "base/json_writer.h"
@@ -170,7 +171,7 @@ const std::string kMergeRow = std::string(kMergeSet) + "WHERE id = ?30 AND diges
 
 // The author of a stored key and where it was read, to refuse merging across authors.
 constexpr std::string_view kStoredAuthor = R"sql(
-SELECT m.account, a.account_id, f.path, m.line FROM messages m
+SELECT m.account, a.account_id, f.path, m.line, m.file_id, m.byte_offset FROM messages m
   LEFT JOIN accounts a ON a.id = m.account LEFT JOIN files f ON f.id = m.file_id
 WHERE m.platform = ?1 AND m.dataset = ?2 AND m.chat_id = ?3 AND m.message_id = ?4
 )sql";
@@ -181,7 +182,8 @@ SELECT m.account, a.account_id, f.path, m.line FROM messages m
 WHERE m.id = ?1
 )sql";
 constexpr std::string_view kStoredRow = R"sql(
-SELECT platform, dataset, chat_id, message_id, account, digest FROM messages WHERE id = ?1
+SELECT platform, dataset, chat_id, message_id, account, digest, file_id, line, byte_offset
+FROM messages WHERE id = ?1
 )sql";
 
 // Message-borne account facts fill gaps only; metadata records (put_account) are authoritative.
@@ -304,6 +306,9 @@ Status MessageWriter::prepare() {
       "UPDATE files SET completed=1, records_read=?, stored=?, duplicates=?, conflicts=?, "
       "rejected=?, account_records=?, utf8_repaired=? WHERE id=?",
       finish_file_));
+  GS_RETURN_IF_ERROR(
+      db.prepare("SELECT id FROM files WHERE path = ? AND id <> ? ORDER BY id", earlier_reads_of_));
+  GS_RETURN_IF_ERROR(db.prepare("DELETE FROM rejects WHERE file = ?", drop_rejects_of_));
   GS_RETURN_IF_ERROR(load_accounts());
   return note_data_version();
 }
@@ -393,7 +398,22 @@ Result<std::int64_t> MessageWriter::begin_file(const FileInfo& info) {
   s.bind_text(5, info.format);
   if (s.step() != Stmt::kDone) return db_error(s);
   dataset_ = info.dataset;
-  return store_.db().last_insert_rowid();
+  const std::int64_t id = store_.db().last_insert_rowid();
+  earlier_reads_.clear();
+  Stmt& e = earlier_reads_of_;
+  e.reset();
+  e.bind_text(1, info.path);
+  e.bind_int64(2, id);
+  Stmt::StepResult r;
+  while ((r = e.step()) == Stmt::kRow) earlier_reads_.push_back(e.column_int64(0));
+  if (r != Stmt::kDone) return db_error(e);
+  if (!earlier_reads_.empty()) {
+    Stmt& d = drop_rejects_of_;
+    d.reset();
+    d.bind_text(1, info.path);
+    if (d.step() != Stmt::kDone) return db_error(d);
+  }
+  return id;
 }
 
 Status MessageWriter::finish_file(std::int64_t file_id, const FileCounts& c) {
@@ -527,11 +547,13 @@ Result<WriteOutcome> MessageWriter::put_message(const MessageRecord& m, const Pr
       GS_RETURN_IF_ERROR(explain_author_conflict(row, m));
       return WriteOutcome::kAuthorConflict;
     }
-    if (stored_.digest == p.digest) return WriteOutcome::kDuplicate;
+    const bool read_here_before = read_before_from(line, offset);
+    if (stored_.digest == p.digest)
+      return read_here_before ? WriteOutcome::kStored : WriteOutcome::kDuplicate;
     bind_message(merge_row_, m, p, account, -1, 0, 0);
     merge_row_.bind_int64(30, row);
     if (merge_row_.step() != Stmt::kDone) return db_error(merge_row_);
-    return WriteOutcome::kConflict;
+    return read_here_before ? WriteOutcome::kStored : WriteOutcome::kConflict;
   }
   bind_message(insert_message_, m, p, account, file_id, line, offset);
   if (insert_message_.step() != Stmt::kDone) return db_error(insert_message_);
@@ -541,6 +563,7 @@ Result<WriteOutcome> MessageWriter::put_message(const MessageRecord& m, const Pr
   if (!*same) return WriteOutcome::kAuthorConflict;
   bind_message(merge_message_, m, p, account, -1, 0, 0);
   if (merge_message_.step() != Stmt::kDone) return db_error(merge_message_);
+  if (read_before_from(line, offset)) return WriteOutcome::kStored;
   return store_.db().changes() == 1 ? WriteOutcome::kConflict : WriteOutcome::kDuplicate;
 }
 
@@ -553,8 +576,17 @@ Result<bool> MessageWriter::stored_row_has_key(std::int64_t row, const MessageRe
                     s.column_text(2) == m.chat_id && s.column_text(3) == m.message_id;
   stored_.account = s.column_is_null(4) ? -1 : s.column_int64(4);
   stored_.digest = s.column_int64(5);
+  stored_.file = s.column_int64(6);
+  stored_.line = s.column_int64(7);
+  stored_.offset = s.column_int64(8);
   s.reset();
   return same;
+}
+
+bool MessageWriter::read_before_from(std::uint64_t line, std::uint64_t offset) const {
+  return std::binary_search(earlier_reads_.begin(), earlier_reads_.end(), stored_.file) &&
+         stored_.line == static_cast<std::int64_t>(line) &&
+         stored_.offset == static_cast<std::int64_t>(offset);
 }
 
 namespace {
@@ -586,6 +618,9 @@ Result<bool> MessageWriter::same_author(const MessageRecord& m, std::int64_t acc
   s.bind_text_static(3, m.chat_id);
   s.bind_text_static(4, m.message_id);
   if (s.step() != Stmt::kRow) return db_error(s);
+  stored_.file = s.column_int64(4);
+  stored_.line = s.column_int64(3);
+  stored_.offset = s.column_int64(5);
   bool same = s.column_is_null(0) || account < 0 || s.column_int64(0) == account;
   if (!same) conflict_reason_ = author_conflict_reason(s, m.account_id);
   while (s.step() == Stmt::kRow) {

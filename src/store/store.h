@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "groundswell/model.h"
 #include "groundswell/status.h"
@@ -48,14 +49,18 @@ class Store {
   std::filesystem::path path_;
 };
 
-// kConflict: a duplicate whose fields differed and were merged. kAuthorConflict: the key is
-// stored with another author; nothing was written (MessageWriter::conflict_reason() says
-// which record holds the key).
 // True for platforms whose message ids are platform-wide (telegram, twitter): their keys are
 // never qualified by a dataset, so the same message read from two files or formats is stored
 // once.
 bool platform_wide_ids(std::string_view platform);
 
+// kStored: the record is the one the store holds for its key — inserted now, or inserted by
+// an earlier read of the same file (same path) from the same place (line and byte offset), so
+// that reading a file again, after an interruption or in a re-run, counts what an
+// uninterrupted first read counts. kDuplicate: another record holds the key with the same
+// content; kConflict: with different fields, merged. kAuthorConflict: the key is stored with
+// another author; nothing was written (MessageWriter::conflict_reason() says which record
+// holds the key).
 enum class WriteOutcome { kStored, kDuplicate, kConflict, kAuthorConflict };
 
 struct FileInfo {
@@ -108,7 +113,9 @@ class MessageWriter {
   Status finish_bulk_load();
   bool bulk_load() const { return bulk_; }
 
-  // Registers a file of the run; later puts refer to it.
+  // Registers a file of the run; later puts refer to it. When the path was read before, the
+  // earlier reads' rejects are removed (this read reports its own) and its records are
+  // recognised by put_message().
   Result<std::int64_t> begin_file(const FileInfo& info);
   Status finish_file(std::int64_t file_id, const FileCounts& counts);
 
@@ -135,9 +142,10 @@ class MessageWriter {
   Status check_references_again();
   Result<std::int64_t> account_id_for(const MessageRecord& m, std::uint64_t hash);
   Result<bool> same_author(const MessageRecord& m, std::int64_t account);
-  Result<WriteOutcome> put_bulk(const MessageRecord& m, const PreparedMessage& p,
-                                std::int64_t account);
   Result<bool> stored_row_has_key(std::int64_t row, const MessageRecord& m);
+  // The stored row (stored_) was inserted by an earlier read of the current file's path from
+  // this line and offset: the record is the one stored, not a duplicate of it.
+  bool read_before_from(std::uint64_t line, std::uint64_t offset) const;
   Status explain_author_conflict(std::int64_t row, const MessageRecord& m);
   void bind_message(Stmt& s, const MessageRecord& m, const PreparedMessage& p,
                     std::int64_t account, std::int64_t file_id, std::uint64_t line,
@@ -151,7 +159,8 @@ class MessageWriter {
 
   Stmt insert_message_, merge_message_, upsert_account_, insert_account_, touch_account_,
       insert_reject_, insert_file_, finish_file_, stored_author_, append_message_,
-      merge_row_, stored_row_, author_of_row_;
+      merge_row_, stored_row_, author_of_row_, earlier_reads_of_, drop_rejects_of_;
+  std::vector<std::int64_t> earlier_reads_;  // files rows of the current file's path, sorted
   std::string dataset_;           // of the current file
   std::string_view key_dataset_;  // of the current record: dataset_ or ''
   std::string conflict_reason_;
@@ -161,10 +170,12 @@ class MessageWriter {
   std::int64_t next_account_id_ = 1;
   // Bulk load: the rows stored by this writer, by the hash of their key.
   RowsByHash rows_by_key_;
-  // The stored row last read by stored_row_has_key().
+  // The stored row of the key last looked up: where it was read (stored_row_has_key() and
+  // same_author()), its author and digest (stored_row_has_key()).
   struct StoredRow {
     std::int64_t account = -1;  // -1: NULL
     std::int64_t digest = 0;
+    std::int64_t file = 0, line = 0, offset = 0;
   } stored_;
   PreparedMessage scratch_;
 };

@@ -43,12 +43,17 @@ check "an unknown --supporters definition is refused before any work" \
   bash -c "'$bin' run '$work/bad.csv' --out '$work/sup' --supporters likes 2>&1 | grep -q \"unknown definition 'likes'\" && test ! -e '$work/sup/groundswell.db'"
 check "--fdr 0.99 is accepted" exit_code 0 "$bin" detect --db "$work/o/groundswell.db" --fdr 0.99 --quiet
 # Rejects belong to the database: two databases in one folder keep their own files, and a
-# second ingest into the same database keeps the first run's rejects.
+# second ingest into the same database keeps the first run's rejects (of another file: a file
+# read again replaces its own).
 check "ingest names its rejects file after the database" \
   bash -c "grep -q 'not-a-time' '$work/b.rejects.jsonl' && grep -q 'not-a-time' '$work/b2.rejects.jsonl'"
-"$bin" ingest "$work/bad.csv" --db "$work/b.db" --quiet --dataset again
+cp "$work/bad.csv" "$work/bad2.csv"
+"$bin" ingest "$work/bad2.csv" --db "$work/b.db" --quiet --dataset again
 check "a second ingest keeps the first run's rejects" \
   bash -c "[[ \$(grep -c 'not-a-time' '$work/b.rejects.jsonl') -eq 2 ]] && grep -q '\"run\":1' '$work/b.rejects.jsonl'"
+"$bin" ingest "$work/bad.csv" --db "$work/b.db" --quiet
+check "a file read again replaces its own rejects" \
+  bash -c "[[ \$(grep -c 'not-a-time' '$work/b.rejects.jsonl') -eq 2 ]] && grep -q '\"run\":3' '$work/b.rejects.jsonl' && ! grep -q '\"run\":1' '$work/b.rejects.jsonl'"
 check "another database's rejects are untouched" \
   bash -c "[[ \$(grep -c 'not-a-time' '$work/b2.rejects.jsonl') -eq 1 ]]"
 echo "not a database" > "$work/notdb.db"

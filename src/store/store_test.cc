@@ -1,0 +1,160 @@
+// The store across versions and interruptions: a database written by the previous schema
+// version migrates on opening and keeps what it holds, and a file read again (after a killed
+// ingest, or in a re-run) is recognised by where its records were read, through the index and
+// through the bulk load alike.
+#include "store/store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "store/schema.h"
+
+namespace groundswell {
+namespace {
+
+namespace fs = std::filesystem;
+
+template <typename T>
+T ok(Result<T> r) {
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return r.ok() ? std::move(r).value() : T{};
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("gs-store-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  static MessageRecord msg(std::string id, std::string author, std::string text) {
+    MessageRecord m;
+    m.platform = "generic";
+    m.chat_id = "c";
+    m.message_id = std::move(id);
+    m.account_id = std::move(author);
+    m.time = 1000;
+    m.text = std::move(text);
+    return m;
+  }
+  static std::int64_t count(Db& db, const std::string& sql) {
+    auto v = db.query_int64(sql);
+    EXPECT_TRUE(v.ok()) << sql;
+    return v ? *v : -1;
+  }
+  static std::int64_t begin(MessageWriter& w, const std::string& path) {
+    auto file = w.begin_file(FileInfo{path, "", 0, "canonical", "in"});
+    EXPECT_TRUE(file.ok());
+    return file ? *file : -1;
+  }
+
+  fs::path dir_;
+};
+
+// What groundswell wrote before schema version 5: the first four migrations, one ingest run
+// that read in.csv (a message from line 2, a reject at line 3).
+void write_version_4_store(const fs::path& path) {
+  Db db;
+  ASSERT_TRUE(db.open(path.string(), false).ok());
+  ASSERT_TRUE(db.exec("PRAGMA journal_mode=WAL").ok());
+  for (std::size_t v = 0; v < 4; ++v) ASSERT_TRUE(db.exec(schema_migrations()[v]).ok());
+  ASSERT_TRUE(db.exec(R"sql(
+PRAGMA user_version=4;
+INSERT INTO runs(id, command, parameters, version, started_at, status)
+  VALUES(1, 'ingest', '{}', '0.1.0', '2026-01-01T00:00:00Z', 'ok');
+INSERT INTO files(id, run_id, path, digest, bytes, format, completed, records_read, stored,
+  duplicates, conflicts, rejected, account_records, utf8_repaired)
+  VALUES(1, 1, 'in.csv', '', 40, 'canonical', 1, 2, 1, 0, 0, 1, 0, 0);
+INSERT INTO accounts(id, platform, account_id) VALUES(1, 'generic', 'a');
+INSERT INTO messages(platform, dataset, chat_id, message_id, account, time_ms,
+  time_resolution_ms, kind, text, digest, file_id, line, byte_offset)
+  VALUES('generic', 'in', 'c', '1', 1, 1000, 1000, 0, 'x', 7, 1, 2, 20);
+INSERT INTO rejects(run_id, file, line, byte_offset, reason, excerpt)
+  VALUES(1, 'in.csv', 3, 31, 'not a record', '{broken');
+)sql")
+                  .ok());
+}
+
+TEST_F(StoreTest, AVersion4StoreMigratesAndItsFileIsRecognisedWhenReadAgain) {
+  const fs::path path = dir_ / "old.db";
+  write_version_4_store(path);
+  auto store = Store::open(path);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  EXPECT_EQ(store->schema_version(), current_schema_version());
+  EXPECT_EQ(current_schema_version(), 5);
+  Db& db = store->db();
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN "
+                  "('files_by_path', 'rejects_by_file')"),
+            2);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM messages"), 1);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM rejects"), 1);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"),
+            0);
+
+  // in.csv read again by this version: the record from the same place is the stored one, the
+  // same record from elsewhere a duplicate; the old read's reject is replaced by this read's.
+  MessageWriter w(*store, ok(store->begin_run("ingest", "{}")));
+  ASSERT_TRUE(w.prepare().ok());
+  EXPECT_FALSE(ok(w.begin_bulk_load()));  // the store holds a message
+  std::int64_t file = begin(w, "in.csv");
+  ASSERT_TRUE(w.begin_batch().ok());
+  EXPECT_EQ(count(db, "SELECT count(*) FROM rejects"), 0);
+  EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), file, 2, 20)), WriteOutcome::kStored);
+  EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), file, 5, 60)), WriteOutcome::kDuplicate);
+  EXPECT_EQ(ok(w.put_message(msg("1", "b", "x"), file, 2, 20)), WriteOutcome::kAuthorConflict);
+  ASSERT_TRUE(w.put_reject("in.csv", 3, 31, "not a record", "{broken").ok());
+  ASSERT_TRUE(w.commit_batch().ok());
+  EXPECT_EQ(count(db, "SELECT count(*) FROM messages"), 1);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM messages WHERE file_id = 1"), 1);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM rejects"), 1);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM rejects WHERE run_id = 2"), 1);
+}
+
+TEST_F(StoreTest, AnotherFileWithTheSameRecordsHoldsDuplicates) {
+  auto store = Store::open(dir_ / "t.db");
+  ASSERT_TRUE(store.ok());
+  MessageWriter w(*store, ok(store->begin_run("ingest", "{}")));
+  ASSERT_TRUE(w.prepare().ok());
+  std::int64_t first = begin(w, "a.csv");
+  ASSERT_TRUE(ok(w.begin_bulk_load()));
+  ASSERT_TRUE(w.begin_batch().ok());
+  EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), first, 2, 20)), WriteOutcome::kStored);
+  std::int64_t second = begin(w, "b.csv");
+  EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), second, 2, 20)), WriteOutcome::kDuplicate);
+  MessageRecord changed = msg("1", "a", "x");
+  changed.lang = "en";
+  EXPECT_EQ(ok(w.put_message(changed, second, 3, 30)), WriteOutcome::kConflict);
+  ASSERT_TRUE(w.commit_batch().ok());
+  ASSERT_TRUE(w.finish_bulk_load().ok());
+}
+
+// A file begun again by the same bulk-loading writer (its rows are found in memory, not
+// through the index) is recognised as the interrupted read of an ingest would be.
+TEST_F(StoreTest, AFileReadAgainDuringABulkLoadCountsItsRecordsAsStored) {
+  auto store = Store::open(dir_ / "t.db");
+  ASSERT_TRUE(store.ok());
+  MessageWriter w(*store, ok(store->begin_run("ingest", "{}")));
+  ASSERT_TRUE(w.prepare().ok());
+  std::int64_t first = begin(w, "a.csv");
+  ASSERT_TRUE(ok(w.begin_bulk_load()));
+  ASSERT_TRUE(w.begin_batch().ok());
+  EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), first, 2, 20)), WriteOutcome::kStored);
+  EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), first, 3, 30)), WriteOutcome::kDuplicate);
+  std::int64_t again = begin(w, "a.csv");
+  EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), again, 2, 20)), WriteOutcome::kStored);
+  EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), again, 3, 30)), WriteOutcome::kDuplicate);
+  ASSERT_TRUE(w.commit_batch().ok());
+  ASSERT_TRUE(w.finish_bulk_load().ok());
+  EXPECT_EQ(count(store->db(), "SELECT count(*) FROM messages"), 1);
+}
+
+}  // namespace
+}  // namespace groundswell

@@ -1,11 +1,23 @@
 # groundswell — common commands over CMake. See README.md.
-#   make demo   set up, build, run the main job on generated sample data
-#   make test   set up, build, run every test
+#   make demo       set up, build, run the main job on generated sample data
+#   make test       set up, build, run every test
+#   make sanitize   every test again, built with clang, AddressSanitizer and UBSan
+#   make fuzz       every fuzz target for FUZZ_SECONDS (same build as sanitize)
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGS_WERROR=ON
+# The hostile-input build (docs/testing.md): clang for libFuzzer, sanitizers on everything,
+# assertions kept (no NDEBUG), -O1 so that tests and fuzzing stay quick. gcc's -Werror build
+# above is the warnings gate; this one reports clang's warnings without failing on them.
+SAN_BUILD ?= build-sanitize
+SAN_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	-DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+	"-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" \
+	"-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" \
+	-DGS_SANITIZE=ON -DGS_FUZZ=ON -DGS_BUILD_BENCH=OFF
+FUZZ_SECONDS ?= 30
 
-.PHONY: all deps web build test demo bench clean
+.PHONY: all deps web build test sanitize-build sanitize fuzz demo bench clean
 
 all: build
 
@@ -22,6 +34,16 @@ build: deps web
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 900
 
+sanitize-build: deps web
+	@cmake -S . -B $(SAN_BUILD) $(SAN_FLAGS) >/dev/null
+	@cmake --build $(SAN_BUILD) -j$(JOBS)
+
+sanitize: sanitize-build
+	cd $(SAN_BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 1800
+
+fuzz: sanitize-build
+	@bash tests/fuzz/run.sh $(SAN_BUILD) $(FUZZ_SECONDS)
+
 demo: build
 	@bash scripts/demo.sh $(BUILD)
 
@@ -29,4 +51,4 @@ bench: build
 	@bash bench/run.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) web/dist demo-out demo-data
+	rm -rf $(BUILD) $(SAN_BUILD) web/dist demo-out demo-data

@@ -183,8 +183,9 @@ UrlParts parse(std::string_view url) {
   }
   if (u.scheme == "http") u.scheme = "https";
 
-  // The fragment never reaches the server.
+  // The fragment never reaches the server; nor does white space before it.
   if (size_t f = url.find('#'); f != std::string_view::npos) url = url.substr(0, f);
+  while (!url.empty() && static_cast<unsigned char>(url.back()) <= ' ') url.remove_suffix(1);
 
   const size_t auth_end = std::min(url.find_first_of("/?"), url.size());
   std::string_view authority = url.substr(0, auth_end);

@@ -73,6 +73,14 @@ TEST(CanonicalUrl, VariantsOfOneLinkAreEqual) {
   EXPECT_EQ(b, canonical_url("http://mobile.twitter.com/a/status/99#m"));
 }
 
+// Found by fuzzing (tests/fuzz/corpus/normalize/url_space_before_fragment): white space left
+// before a dropped fragment made the canonical form change when canonicalized again.
+TEST(CanonicalUrl, WhiteSpaceBeforeTheFragmentIsDropped) {
+  const std::string c = canonical_url("https://example.com/a \t#top");
+  EXPECT_EQ(c, canonical_url("https://example.com/a"));
+  EXPECT_EQ(canonical_url(c), c);
+}
+
 TEST(CanonicalUrl, DifferentContentStaysDifferent) {
   EXPECT_NE(canonical_url("https://example.com/a?id=1"), canonical_url("https://example.com/a?id=2"));
   EXPECT_NE(canonical_url("https://t.me/x/1"), canonical_url("https://t.me/x/2"));

@@ -1,0 +1,6 @@
+// Fuzz target: the telegram-csv reader, with the invariants of ingest/reader_fuzz.h.
+#include "ingest/reader_fuzz.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  return groundswell::fuzz::fuzz_reader("telegram-csv", data, size);
+}

@@ -659,8 +659,14 @@ ApiResponse Explorer::search(Request& r) {
   GS_TRY(offset, r.offset());
   SearchResult found = r.index->search(*q, limit, offset);
   JsonWriter w(false);
-  w.begin_object().key("query").value(*q).key("total").value(
-      static_cast<std::uint64_t>(found.total));
+  // Counted exactly up to kSearchCount hits; beyond, "total" is null and "at_least" says how
+  // many are known.
+  w.begin_object().key("query").value(*q).key("total");
+  if (found.total)
+    w.value(static_cast<std::uint64_t>(*found.total));
+  else
+    w.null();
+  w.key("at_least").value(static_cast<std::uint64_t>(found.at_least));
   w.key("offset").value(static_cast<std::uint64_t>(offset));
   w.key("results").begin_array();
   for (const SearchHit& h : found.hits) {
@@ -669,7 +675,13 @@ ApiResponse Explorer::search(Request& r) {
     w.end_object();
   }
   w.end_array();
-  return finish_offset_page(w, offset + found.hits.size(), found.total);
+  w.key("next");
+  if (found.more)
+    w.value(static_cast<std::uint64_t>(offset + found.hits.size()));
+  else
+    w.null();
+  w.end_object();
+  return {200, w.take()};
 }
 
 ApiResponse Explorer::account(Request& r, std::int64_t row) {

@@ -6,8 +6,10 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <numeric>
+#include <unordered_map>
 
 #include "text/normalize.h"
 
@@ -81,7 +83,19 @@ Result<ServeIndex> ServeIndex::build(const Dataset& d, SignalTable signals,
   if (!std::is_sorted(ix.account_row_.begin(), ix.account_row_.end()))
     return Status::Internal("serve index: accounts are not in id order");
 
-  // Search entries, normalized in parallel, then laid out in account order.
+  // Posts per account, and accounts by activity (the order search lists its hits in).
+  ix.account_messages_.assign(na, 0);
+  for (std::uint32_t a : d.msg_account)
+    if (a != kNoAccount) ++ix.account_messages_[a];
+  ix.by_rank_.resize(na);
+  std::iota(ix.by_rank_.begin(), ix.by_rank_.end(), 0u);
+  std::stable_sort(ix.by_rank_.begin(), ix.by_rank_.end(), [&](std::uint32_t x, std::uint32_t y) {
+    return ix.account_messages_[x] > ix.account_messages_[y];
+  });
+  ix.rank_.resize(na);
+  for (std::uint32_t i = 0; i < na; ++i) ix.rank_[ix.by_rank_[i]] = i;
+
+  // Search entries, normalized in parallel, then laid out in rank order.
   {
     std::vector<std::string> entries(na);
     tbb::enumerable_thread_specific<std::string> scratch;
@@ -110,21 +124,52 @@ Result<ServeIndex> ServeIndex::build(const Dataset& d, SignalTable signals,
     for (const auto& e : entries) bytes += e.size();
     ix.search_text_.reserve(bytes);
     ix.search_start_.reserve(na + 1);
-    for (auto& e : entries) {
+    for (std::uint32_t a : ix.by_rank_) {
       ix.search_start_.push_back(ix.search_text_.size());
-      ix.search_text_ += e;
-      std::string().swap(e);
+      ix.search_text_ += entries[a];
+      std::string().swap(entries[a]);
     }
     ix.search_start_.push_back(ix.search_text_.size());
-    std::string key;
-    std::string_view previous;
-    for (std::size_t a = 0; a < na; ++a) {
-      if (a > 0 && d.account_platform[a] == previous) continue;
-      previous = d.account_platform[a];
-      search_key(previous, key);
-      if (std::find(ix.platforms_.begin(), ix.platforms_.end(), key) == ix.platforms_.end())
-        ix.platforms_.push_back(key);
+  }
+  // Each account's platform, as an index into the distinct normalized names.
+  {
+    std::unordered_map<std::string, std::uint16_t> known;
+    ix.platform_of_.resize(na);
+    for (std::uint32_t i = 0; i < na; ++i) {
+      const std::string_view entry(ix.search_text_.data() + ix.search_start_[i],
+                                   ix.search_start_[i + 1] - ix.search_start_[i] - 1);
+      const std::string platform(entry.substr(entry.rfind(kFieldEnd) + 1));
+      auto [it, added] = known.emplace(platform, static_cast<std::uint16_t>(ix.platforms_.size()));
+      if (added) {
+        if (ix.platforms_.size() == UINT16_MAX)
+          return Status::InvalidArgument("serve index: more than 65535 platform names");
+        ix.platforms_.push_back(platform);
+      }
+      ix.platform_of_[ix.by_rank_[i]] = it->second;
     }
+  }
+  // Word starts: the id, the handle and the name, and every later word of handle and name.
+  {
+    tbb::enumerable_thread_specific<std::vector<WordStart>> local;
+    tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, static_cast<std::uint32_t>(na), 4096),
+                      [&](const tbb::blocked_range<std::uint32_t>& r) {
+                        auto& out = local.local();
+                        for (std::uint32_t i = r.begin(); i != r.end(); ++i)
+                          ix.add_word_starts(i, out);
+                      });
+    std::size_t total = 0;
+    for (auto& v : local) total += v.size();
+    ix.words_.reserve(total);
+    for (auto& v : local) {
+      ix.words_.insert(ix.words_.end(), v.begin(), v.end());
+      std::vector<WordStart>().swap(v);
+    }
+    tbb::parallel_sort(ix.words_.begin(), ix.words_.end(),
+                       [&](const WordStart& x, const WordStart& y) {
+                         const std::string_view a = ix.word_text(x), b = ix.word_text(y);
+                         if (a != b) return a < b;
+                         return x.at < y.at;
+                       });
   }
   report(0.05);
 
@@ -132,9 +177,6 @@ Result<ServeIndex> ServeIndex::build(const Dataset& d, SignalTable signals,
   ix.msg_time_ = d.msg_time;
   ix.msg_account_ = d.msg_account;
   // Posts grouped by account (a counting sort keeps each account's posts in time order).
-  ix.account_messages_.assign(na, 0);
-  for (std::uint32_t a : d.msg_account)
-    if (a != kNoAccount) ++ix.account_messages_[a];
   ix.account_start_.assign(na + 1, 0);
   for (std::size_t a = 0; a < na; ++a)
     ix.account_start_[a + 1] = ix.account_start_[a] + ix.account_messages_[a];
@@ -215,86 +257,141 @@ std::vector<std::uint32_t> ServeIndex::object_messages(Behaviour b, std::string_
                                     p.msg.begin() + (hi - p.key.begin()));
 }
 
+void ServeIndex::add_word_starts(std::uint32_t rank, std::vector<WordStart>& out) const {
+  const std::uint64_t begin = search_start_[rank], end = search_start_[rank + 1] - 1;
+  const std::string_view entry(search_text_.data() + begin, end - begin);
+  const std::uint32_t account = by_rank_[rank];
+  std::size_t field_start = 0;
+  for (int f = 0; f < 3; ++f) {
+    std::size_t field_end = entry.find(kFieldEnd, field_start);
+    if (field_end == std::string_view::npos) field_end = entry.size();
+    const std::string_view field = entry.substr(field_start, field_end - field_start);
+    for (std::size_t at = 0; at < field.size(); ++at) {
+      if (at > 0 && (!word_start(field, at) || field[at] == ' ' || field[at] == '_')) continue;
+      const WordKind kind = f == 0    ? WordKind::kId
+                            : f == 1  ? (at == 0 ? WordKind::kHandle : WordKind::kHandleWord)
+                            : at == 0 ? WordKind::kName
+                                      : WordKind::kNameWord;
+      out.push_back({begin + field_start + at, account,
+                     static_cast<std::uint16_t>(std::min<std::size_t>(field.size() - at, 65535)),
+                     kind});
+      if (f == 0) break;  // ids are matched whole or as a substring
+    }
+    field_start = field_end + 1;
+  }
+}
+
 SearchResult ServeIndex::search(std::string_view query, std::size_t limit,
                                 std::size_t offset) const {
   SearchResult result;
   std::string_view q = query;
   while (!q.empty() && (q.front() == ' ' || q.front() == '@')) q.remove_prefix(1);
   // "platform:id" narrows to one platform.
-  std::string platform;
+  int platform = -1;
   if (auto colon = q.find(':'); colon != std::string_view::npos && colon > 0 &&
                                 colon + 1 < q.size() && q.substr(0, colon).find(' ') == q.npos) {
-    search_key(q.substr(0, colon), platform);
-    if (std::find(platforms_.begin(), platforms_.end(), platform) != platforms_.end())
+    std::string name;
+    search_key(q.substr(0, colon), name);
+    if (auto it = std::find(platforms_.begin(), platforms_.end(), name); it != platforms_.end()) {
+      platform = static_cast<int>(it - platforms_.begin());
       q.remove_prefix(colon + 1);
-    else
-      platform.clear();
+    }
   }
   std::string key;
   search_key(q, key);
-  if (key.empty()) return result;
-
-  std::vector<SearchHit> hits;
-  const std::boyer_moore_horspool_searcher searcher(key.begin(), key.end());
-  auto pos = search_text_.begin();
-  while (true) {
-    auto found = std::search(pos, search_text_.end(), searcher);
-    if (found == search_text_.end()) break;
-    const auto at = static_cast<std::uint64_t>(found - search_text_.begin());
-    const auto a = static_cast<std::uint32_t>(
-        std::upper_bound(search_start_.begin(), search_start_.end(), at) - search_start_.begin() -
-        1);
-    std::string_view entry(search_text_.data() + search_start_[a],
-                           search_start_[a + 1] - search_start_[a] - 1);
-    pos = search_text_.begin() + static_cast<std::ptrdiff_t>(search_start_[a + 1]);
-    std::array<std::string_view, 4> field{};
-    std::size_t start = 0;
-    for (auto& f : field) {
-      std::size_t end = entry.find(kFieldEnd, start);
-      if (end == std::string_view::npos) end = entry.size();
-      f = entry.substr(start, end - start);
-      start = end + 1;
-    }
-    if (!platform.empty() && field[3] != platform) continue;
-    SearchMatch match = SearchMatch::kSubstring;
-    if (field[0] == key)
-      match = SearchMatch::kExactId;
-    else if (field[1] == key)
-      match = SearchMatch::kExactHandle;
-    else if (field[2] == key)
-      match = SearchMatch::kExactName;
-    else if (field[1].starts_with(key))
-      match = SearchMatch::kHandlePrefix;
-    else {
-      for (std::size_t f = 1; f <= 2 && match == SearchMatch::kSubstring; ++f) {
-        for (std::size_t i = field[f].find(key); i != std::string_view::npos;
-             i = field[f].find(key, i + 1)) {
-          if (word_start(field[f], i)) {
-            match = SearchMatch::kWordPrefix;
-            break;
-          }
-        }
-      }
-    }
-    if (match == SearchMatch::kSubstring && field[0].find(key) == std::string_view::npos &&
-        field[1].find(key) == std::string_view::npos &&
-        field[2].find(key) == std::string_view::npos)
-      continue;  // only the platform matched
-    hits.push_back({a, match});
+  if (key.empty()) {
+    result.total = 0;
+    return result;
   }
-  result.total = hits.size();
+  // Hits to find: the page and one more (so the answer knows whether more follow), and at
+  // least kSearchCount + 1, so fewer are counted exactly.
+  const std::size_t wanted = offset + limit + 1;
+  const std::size_t count_to = std::max(wanted, kSearchCount + 1);
+  auto on_platform = [&](std::uint32_t a) { return platform < 0 || platform_of_[a] == platform; };
+
+  // Exact and prefix matches: the word starts whose text begins with the key, each account at
+  // its best match.
+  constexpr auto kNone = static_cast<std::uint8_t>(0xff);
+  std::vector<std::uint8_t> best(account_row_.size(), kNone);
+  std::vector<SearchHit> hits;
+  auto lo =
+      std::lower_bound(words_.begin(), words_.end(), key,
+                       [&](const WordStart& w, std::string_view k) { return word_text(w) < k; });
+  auto hi = std::partition_point(lo, words_.end(),
+                                 [&](const WordStart& w) { return word_text(w).starts_with(key); });
+  for (auto it = lo; it != hi; ++it) {
+    const bool exact = it->length == key.size();
+    SearchMatch m = SearchMatch::kWordPrefix;
+    switch (it->kind) {
+      case WordKind::kId:
+        if (!exact) continue;  // an id that starts with the key: a match anywhere
+        m = SearchMatch::kExactId;
+        break;
+      case WordKind::kHandle:
+        m = exact ? SearchMatch::kExactHandle : SearchMatch::kHandlePrefix;
+        break;
+      case WordKind::kName:
+        m = exact ? SearchMatch::kExactName : SearchMatch::kWordPrefix;
+        break;
+      case WordKind::kHandleWord:
+      case WordKind::kNameWord:
+        break;
+    }
+    if (!on_platform(it->account)) continue;
+    std::uint8_t& b = best[it->account];
+    if (b == kNone) hits.push_back({it->account, m});
+    b = std::min(b, static_cast<std::uint8_t>(m));
+  }
+  for (auto& h : hits) h.match = static_cast<SearchMatch>(best[h.account]);
+  const std::size_t prefix_hits = hits.size();
   auto better = [&](const SearchHit& x, const SearchHit& y) {
     if (x.match != y.match) return x.match < y.match;
-    if (account_messages_[x.account] != account_messages_[y.account])
-      return account_messages_[x.account] > account_messages_[y.account];
-    return x.account < y.account;
+    return rank_[x.account] < rank_[y.account];
   };
-  const std::size_t end = std::min(hits.size(), offset + limit);
-  if (offset >= hits.size()) return result;
-  std::partial_sort(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(end), hits.end(),
-                    better);
-  result.hits.assign(hits.begin() + static_cast<std::ptrdiff_t>(offset),
-                     hits.begin() + static_cast<std::ptrdiff_t>(end));
+  if (hits.size() > wanted) {
+    std::nth_element(hits.begin(), hits.begin() + static_cast<std::ptrdiff_t>(wanted), hits.end(),
+                     better);
+    hits.resize(wanted);
+  }
+  std::sort(hits.begin(), hits.end(), better);
+
+  // Matches anywhere else, in rank order (most posts first), while fewer than count_to hits
+  // are known: the scan stops early when the query is common.
+  bool complete = prefix_hits < count_to;
+  std::size_t known = prefix_hits;
+  if (complete) {
+    const char* text = search_text_.data();
+    const std::size_t n = by_rank_.size();
+    std::size_t rank = 0;
+    std::uint64_t from = 0;
+    while (rank < n) {
+      const void* found = memmem(text + from, search_text_.size() - from, key.data(), key.size());
+      if (!found) break;
+      const auto at = static_cast<std::uint64_t>(static_cast<const char*>(found) - text);
+      // The entry holding the match: entries are in rank order, so search forward from here.
+      rank = static_cast<std::size_t>(
+          std::upper_bound(search_start_.begin() + static_cast<std::ptrdiff_t>(rank),
+                           search_start_.end(), at) -
+          search_start_.begin() - 1);
+      const std::uint64_t entry = search_start_[rank];
+      from = search_start_[rank + 1];  // the next entry: one hit per account
+      const std::uint32_t a = by_rank_[rank++];
+      if (best[a] != kNone || !on_platform(a)) continue;
+      // A match in the platform name (the fourth field) is not a match.
+      if (std::count(text + entry, text + at, kFieldEnd) >= 3) continue;
+      if (hits.size() < wanted) hits.push_back({a, SearchMatch::kSubstring});
+      if (++known == count_to) {
+        complete = false;
+        break;
+      }
+    }
+  }
+  result.more = known > offset + limit;
+  if (complete) result.total = known;
+  result.at_least = known;
+  if (hits.size() > offset + limit) hits.resize(offset + limit);
+  if (offset < hits.size())
+    result.hits.assign(hits.begin() + static_cast<std::ptrdiff_t>(offset), hits.end());
   return result;
 }
 

@@ -15,7 +15,13 @@
 // searched by the normalization key of text/normalize.h, so Persian and Arabic letter forms,
 // digits and case match as they do in detection.
 //
-// Memory: about 20 bytes per post, 12 per indexed object occurrence, 300 per account.
+// Search does not rank every match of a common query: exact and prefix matches (of an id, a
+// handle, a word of a handle or name) come from one sorted array of word starts, and matches
+// anywhere else from a scan of the accounts in order of activity that stops once the page is
+// found and kSearchCount hits are known. So it tells whether more hits follow, and counts them
+// exactly only up to kSearchCount.
+//
+// Memory: about 20 bytes per post, 12 per indexed object occurrence, 400 per account.
 // Thread-safety: immutable after build(); share freely between threads for reading.
 #pragma once
 
@@ -51,9 +57,17 @@ struct SearchHit {
   SearchMatch match = SearchMatch::kSubstring;
 };
 
+// Search counts its hits exactly up to this many; beyond, it says "more than".
+inline constexpr std::size_t kSearchCount = 1000;
+
 struct SearchResult {
-  std::vector<SearchHit> hits;  // the requested page, best match first, then most messages
-  std::size_t total = 0;        // hits over all pages
+  // The requested page: best match first, then most posts, then account order.
+  std::vector<SearchHit> hits;
+  bool more = false;  // hits follow this page
+  // Hits over all pages, when known: when there are at most kSearchCount (or the page
+  // reaches past them), else unset.
+  std::optional<std::size_t> total;
+  std::size_t at_least = 0;  // hits known to exist: `total` when set, else more
 };
 
 class ServeIndex {
@@ -83,7 +97,7 @@ class ServeIndex {
   static bool indexed(Behaviour b);
 
   // Accounts whose id, handle or display name contains `query` (normalized); `limit` hits
-  // from `offset`.
+  // from `offset`. A query "platform:rest" searches `rest` among that platform's accounts.
   SearchResult search(std::string_view query, std::size_t limit, std::size_t offset) const;
 
   const SignalTable& signals() const { return signals_; }
@@ -91,12 +105,30 @@ class ServeIndex {
  private:
   std::vector<std::int64_t> account_row_;        // accounts.id, ascending
   std::vector<std::uint32_t> account_messages_;  // posts per account
-  // Normalized "id \x1f handle \x1f name \x1e" per account, concatenated; account a's entry
-  // starts at search_start_[a].
+  // Accounts by activity: most posts first, then account order. by_rank_[i] is the account
+  // at rank i, rank_[a] the rank of account a.
+  std::vector<std::uint32_t> by_rank_, rank_;
+  // Normalized "id \x1f handle \x1f name \x1f platform \x1e" per account, concatenated in
+  // rank order; the entry of rank i starts at search_start_[i].
   std::string search_text_;
   std::vector<std::uint64_t> search_start_;
-  std::vector<std::string> platforms_;  // normalized platform names
-  std::vector<std::int64_t> msg_row_;   // messages.id, in (time, id) order
+  // Where a word of an entry starts — the id, the handle, the name, or a later word of
+  // handle or name — sorted by the text from there to the end of its field.
+  enum class WordKind : std::uint8_t { kId, kHandle, kName, kHandleWord, kNameWord };
+  struct WordStart {
+    std::uint64_t at = 0;  // offset in search_text_
+    std::uint32_t account = 0;
+    std::uint16_t length = 0;  // to the end of the field, at most 65535
+    WordKind kind = WordKind::kId;
+  };
+  std::vector<WordStart> words_;
+  std::string_view word_text(const WordStart& w) const {
+    return std::string_view(search_text_.data() + w.at, w.length);
+  }
+  void add_word_starts(std::uint32_t rank, std::vector<WordStart>& out) const;
+  std::vector<std::string> platforms_;      // normalized platform names
+  std::vector<std::uint16_t> platform_of_;  // per account, an index into platforms_
+  std::vector<std::int64_t> msg_row_;       // messages.id, in (time, id) order
   std::vector<TimeMs> msg_time_;
   std::vector<std::uint32_t> msg_account_;
   std::vector<std::uint32_t> by_account_;     // message indices grouped by account

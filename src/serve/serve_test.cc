@@ -23,6 +23,7 @@
 #include "serve/index.h"
 #include "store/dataset.h"
 #include "store/store.h"
+#include "store/test_dataset.h"
 #include "text/normalize.h"
 
 namespace groundswell {
@@ -737,6 +738,126 @@ TEST(ServeIndexSearch, NormalizesLikeDetection) {
   EXPECT_EQ(first("telegram:user3"), -1);
   EXPECT_EQ(ix->search("user", 10, 0).total, 3u);
   EXPECT_EQ(ix->search("   ", 10, 0).total, 0u);
+}
+
+TEST(ServeIndexSearch, PagesEveryMatchOnceBestFirstAndCountsUpToACap) {
+  // 1,500 accounts matching "reza" in every way a search can (exact id, handle and name, a
+  // handle prefix, a word of a name or handle, inside a word), with 1 to 7 posts each, and
+  // one on another platform.
+  std::vector<testing::TestMessage> in;
+  auto add = [&](std::string platform, std::string id, std::string handle, std::string name,
+                 int posts) {
+    for (int p = 0; p < posts; ++p) {
+      testing::TestMessage m;
+      m.platform = platform;
+      m.account_id = id;
+      m.handle = handle;
+      m.display_name = name;
+      m.chat_id = "c";
+      m.message_id = fmt::format("{}-{}", id, p);
+      m.time = 1'700'000'000'000 + static_cast<TimeMs>(in.size()) * 1000;
+      in.push_back(m);
+    }
+  };
+  for (int i = 0; i < 1500; ++i) {
+    const std::string n = std::to_string(i);
+    switch (i % 4) {
+      case 0:
+        add("telegram", "id" + n, "u" + n, "Reza Karimi " + n, 1 + i % 7);
+        break;
+      case 1:
+        add("telegram", "id" + n, "ali" + n, "Alireza " + n, 1 + i % 7);
+        break;
+      case 2:
+        add("telegram", "id" + n, "Reza_" + n, "Sara", 1 + i % 7);
+        break;
+      default:
+        add("telegram", "id" + n, "mina_reza" + n, "Mina", 1 + i % 7);
+    }
+  }
+  add("telegram", "reza", "someone", "Someone", 1);
+  add("telegram", "x1", "reza", "X", 1);
+  add("telegram", "x2", "y2", "REZA", 2);
+  add("twitter", "t1", "reza_t", "Reza", 3);
+  add("telegram", "nobody", "nobody", "Nobody", 9);
+  Dataset d = testing::make_dataset(in);
+  SignalTable signals;
+  signals.accounts.resize(d.accounts());
+  signals.score.assign(d.accounts(), 0.0);
+  signals.reasons.assign(d.accounts(), "");
+  auto ix = ServeIndex::build(d, signals);
+  ASSERT_TRUE(ix.ok()) << ix.status().message();
+
+  // The ranking by the rules, account by account: best match, then most posts, then account.
+  auto reference = [&](std::string_view query, std::string_view platform) {
+    std::string key, field;
+    normalize_key(query, NormalizeOptions{}, key);
+    std::vector<std::pair<int, std::uint32_t>> ranked;
+    std::vector<std::uint32_t> posts(d.accounts(), 0);
+    for (std::uint32_t a : d.msg_account) ++posts[a];
+    for (std::uint32_t a = 0; a < d.accounts(); ++a) {
+      if (!platform.empty() && d.account_platform[a] != platform) continue;
+      std::array<std::string, 3> f;
+      normalize_key(d.account_id[a], NormalizeOptions{}, f[0]);
+      normalize_key(d.account_handle[a], NormalizeOptions{}, f[1]);
+      normalize_key(d.account_display_name[a], NormalizeOptions{}, f[2]);
+      int m = 6;
+      auto word = [&](const std::string& s) {
+        for (std::size_t i = s.find(key); i != std::string::npos; i = s.find(key, i + 1))
+          if (i == 0 || s[i - 1] == ' ' || s[i - 1] == '_') return true;
+        return false;
+      };
+      if (f[0] == key)
+        m = 0;
+      else if (f[1] == key)
+        m = 1;
+      else if (f[2] == key)
+        m = 2;
+      else if (f[1].starts_with(key))
+        m = 3;
+      else if (word(f[1]) || word(f[2]))
+        m = 4;
+      else if (f[0].find(key) != std::string::npos || f[1].find(key) != std::string::npos ||
+               f[2].find(key) != std::string::npos)
+        m = 5;
+      if (m < 6) ranked.emplace_back(m, a);
+    }
+    std::sort(ranked.begin(), ranked.end(), [&](const auto& x, const auto& y) {
+      if (x.first != y.first) return x.first < y.first;
+      if (posts[x.second] != posts[y.second]) return posts[x.second] > posts[y.second];
+      return x.second < y.second;
+    });
+    return ranked;
+  };
+  for (const auto& [query, platform] :
+       std::vector<std::pair<std::string, std::string>>{{"reza", ""},
+                                                        {"REZA", ""},
+                                                        {"twitter:reza", "twitter"},
+                                                        {"reza karimi 1", ""},
+                                                        {"mina_reza14", ""},
+                                                        {"eza", ""},
+                                                        {"nothing like it", ""}}) {
+    const auto want =
+        reference(platform.empty() ? query : query.substr(platform.size() + 1), platform);
+    std::vector<std::pair<int, std::uint32_t>> got;
+    for (std::size_t offset = 0, limit = 200;; offset += limit) {
+      SearchResult r = ix->search(query, limit, offset);
+      for (const SearchHit& h : r.hits) got.emplace_back(static_cast<int>(h.match), h.account);
+      EXPECT_EQ(r.more, offset + limit < want.size()) << query << " at " << offset;
+      // Counted exactly while at most kSearchCount hits are known (or the page reaches past).
+      const bool counted = want.size() < std::max(offset + limit + 1, kSearchCount + 1);
+      EXPECT_EQ(r.total.has_value(), counted) << query << " at " << offset;
+      if (r.total) {
+        EXPECT_EQ(*r.total, want.size()) << query;
+      }
+      EXPECT_LE(r.at_least, want.size()) << query;
+      EXPECT_GE(r.at_least, std::min(want.size(), kSearchCount + 1)) << query;
+      if (!r.more) break;
+    }
+    EXPECT_EQ(got, want) << query;
+  }
+  EXPECT_GT(reference("reza", "").size(), kSearchCount);
+  EXPECT_EQ(reference("reza", "").front().second, *ix->account_index(1501));  // id "reza"
 }
 
 }  // namespace

@@ -108,7 +108,7 @@ async function searchPage(root, params) {
     const r = await get('/api/search', { q, offset: cursor, limit: 50 }, (index) => {
       root.querySelector('.paged-note').textContent = `The server is still reading the store (${index.stage}); results appear when it is done.`;
     });
-    return { items: r.results, next: r.next, total: r.total };
+    return { items: r.results, next: r.next, total: r.total, atLeast: r.at_least };
   }, { class: 'data results', empty: 'No account matches. Search takes ids, handles (with or without @) and words of display names, in any script.' }));
 }
 

@@ -91,7 +91,7 @@ export function messageCard(m, options = {}) {
     counters ? h('p', { class: 'counters muted' }, counters) : null);
 }
 
-// A list that pages: `load(cursor)` returns {items, next, total}; `render(item)` makes a node;
+// A list that pages: `load(cursor)` returns {items, next, total[, atLeast]}; `render(item)` makes a node;
 // `container` receives them. A "More" button asks for the next page while there is one.
 // `options.frame` is what to show in place of the container when the container sits inside it
 // (a table around its body).
@@ -104,12 +104,15 @@ export function pagedList(container, load, render, options = {}) {
   const page = async (cursor) => {
     more.disabled = true;
     try {
-      const { items, next: following, total } = await load(cursor);
+      const { items, next: following, total, atLeast } = await load(cursor);
       for (const item of arr(items)) container.append(render(item));
       count += arr(items).length;
       next = following ?? null;
       if (!count && options.empty) (options.frame || container).replaceWith(emptyNote(options.empty));
-      note.textContent = isNum(total) ? `${fmtNum(count)} of ${fmtNum(total)} shown` : '';
+      // Lists that do not count every item (search) give `atLeast` instead of `total`.
+      if (isNum(total)) note.textContent = `${fmtNum(count)} of ${fmtNum(total)} shown`;
+      else if (isNum(atLeast)) note.textContent = `${fmtNum(count)} of at least ${fmtNum(atLeast)} shown`;
+      else note.textContent = '';
       more.hidden = next == null;
     } catch (err) {
       wrap.append(h('p', { class: 'error' }, String(err.message || err)));

@@ -286,33 +286,58 @@ struct Units {
   std::size_t count() const { return start.empty() ? 0 : start.size() - 1; }
 };
 
-// The units of one classification (a cluster assignment, a score threshold, and how
-// undetermined clusters count): every account that posted anything and is not in a
+// How one classification (a cluster assignment, a score threshold, and how undetermined
+// clusters count) treats each account: through which significant cluster it counts (one
+// voice, or discounted with its cluster), or as itself, and whether its support counts.
+class AccountView {
+ public:
+  AccountView(const ClusterAssignment& assign, std::span<const double> score, double threshold,
+              ClusterTreatment undetermined)
+      : assign_(assign), score_(score), threshold_(threshold), undetermined_(undetermined) {}
+
+  // The cluster's treatment under this classification (undetermined ones as chosen).
+  ClusterTreatment treatment_of(std::int32_t c) const {
+    const auto i = static_cast<std::size_t>(c);
+    ClusterTreatment t =
+        i < assign_.treatment.size() ? assign_.treatment[i] : ClusterTreatment::kOneVoice;
+    return t == ClusterTreatment::kOneVoice ? undetermined_ : t;
+  }
+  // The significant cluster account `a` counts through; -1: it counts as itself.
+  std::int32_t cluster_of(std::size_t a) const {
+    if (a >= assign_.cluster_of_account.size()) return -1;
+    std::int32_t c = assign_.cluster_of_account[a];
+    if (c < 0 || static_cast<std::size_t>(c) >= assign_.significant.size() ||
+        !assign_.significant[static_cast<std::size_t>(c)] ||
+        treatment_of(c) == ClusterTreatment::kKeep)
+      return -1;
+    return c;
+  }
+  // Whether account `a`'s support is discounted: its cluster is judged inauthentic, or it
+  // counts as itself and scores above the threshold (accounts without a score stay).
+  bool discounted(std::size_t a) const {
+    const std::int32_t c = cluster_of(a);
+    if (c >= 0) return treatment_of(c) == ClusterTreatment::kDiscount;
+    double s = a < score_.size() ? score_[a] : kNaN;
+    return s == s && s > threshold_;
+  }
+
+ private:
+  const ClusterAssignment& assign_;
+  std::span<const double> score_;
+  double threshold_;
+  ClusterTreatment undetermined_;
+};
+
+// The units of one classification: every account that posted anything and is not in a
 // significant cluster judged inauthentic or undetermined (its supporting cells, unless its
 // score is above the threshold — members of organic clusters included), every undetermined
 // cluster with an active member as one voice whose figures are those of its average
 // supporting member, and every inauthentic cluster as a unit that contributes nothing.
 // `keep_cell`, when not empty, restricts the entries to the cells it marks.
 Units build_units(const Cells& cells, const std::vector<std::uint8_t>& active,
-                  const ClusterAssignment& assign, std::span<const double> score, double threshold,
-                  ClusterTreatment undetermined, const std::vector<std::uint8_t>& keep_cell) {
+                  const AccountView& view, const std::vector<std::uint8_t>& keep_cell) {
   const std::size_t accounts = active.size();
-  // The significant cluster an account counts through (-1: it counts as itself), and how.
-  auto treatment_of = [&](std::int32_t c) {
-    const auto i = static_cast<std::size_t>(c);
-    ClusterTreatment t =
-        i < assign.treatment.size() ? assign.treatment[i] : ClusterTreatment::kOneVoice;
-    return t == ClusterTreatment::kOneVoice ? undetermined : t;
-  };
-  auto cluster_of = [&](std::size_t a) -> std::int32_t {
-    if (a >= assign.cluster_of_account.size()) return -1;
-    std::int32_t c = assign.cluster_of_account[a];
-    if (c < 0 || static_cast<std::size_t>(c) >= assign.significant.size() ||
-        !assign.significant[static_cast<std::size_t>(c)] ||
-        treatment_of(c) == ClusterTreatment::kKeep)
-      return -1;
-    return c;
-  };
+  auto cluster_of = [&](std::size_t a) { return view.cluster_of(a); };
   // Unit ids: accounts counting as themselves in account order, then clusters by id.
   std::vector<std::int64_t> unit_of(accounts, -1);
   std::map<std::int32_t, std::uint32_t> cluster_unit;
@@ -334,11 +359,7 @@ Units build_units(const Cells& cells, const std::vector<std::uint8_t>& active,
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::pair<QVec, int>> cluster_cells;
   auto excluded = [&](const AccountCell& e) {
     if (!keep_cell.empty() && !keep_cell[e.cell]) return true;
-    if (unit_of[e.account] < 0) return true;
-    const std::int32_t c = cluster_of(e.account);
-    if (c >= 0) return treatment_of(c) == ClusterTreatment::kDiscount;
-    double s = e.account < score.size() ? score[e.account] : kNaN;
-    return s == s && s > threshold;  // discounted: contributes nothing
+    return unit_of[e.account] < 0 || view.discounted(e.account);
   };
   for (const AccountCell& e : cells.accounts) {
     if (excluded(e)) continue;
@@ -558,8 +579,10 @@ struct EstimateContext {
   }
   Units units(std::size_t scenario, double threshold, ClusterTreatment undetermined,
               const std::vector<std::uint8_t>& keep_cell) const {
-    return build_units(cells, active, scenarios[scenario], in.score, threshold, undetermined,
-                       keep_cell);
+    return build_units(cells, active, view(scenario, threshold, undetermined), keep_cell);
+  }
+  AccountView view(std::size_t scenario, double threshold, ClusterTreatment undetermined) const {
+    return AccountView(scenarios[scenario], in.score, threshold, undetermined);
   }
 };
 
@@ -628,9 +651,10 @@ Classifications reasonable_classifications(std::size_t scenarios, const Estimate
 
 // The replicates behind the intervals. Replicate r is classification r mod C; under
 // --sample its units are also redrawn. The sums of the cells of bins [lo_, lo_ + bins_), all
-// actors, are held as float: rep_[(r * nactors * bins_ + k * bins_ + (b - lo_)) * kQ + q].
-// Bins are loaded in chunks (chunk_bins()) so memory stays bounded for long periods and many
-// actors.
+// actors, are held as double (a float's 24 bits would round totals of billions of views by
+// hundreds, enough to put an estimate outside its own interval):
+// rep_[(r * nactors * bins_ + k * bins_ + (b - lo_)) * kQ + q]. Bins are loaded in chunks
+// (chunk_bins()) so memory stays bounded for long periods and many actors.
 class Replicates {
  public:
   Replicates(const EstimateContext& ctx, const std::vector<Classification>& classes)
@@ -646,7 +670,7 @@ class Replicates {
   // Bins per load within the option's replicate memory (at least two).
   std::size_t chunk_bins() const {
     const std::size_t bytes_per_bin =
-        std::max<std::size_t>(1, count_ * ctx_.nactors * kQ * sizeof(float));
+        std::max<std::size_t>(1, count_ * ctx_.nactors * kQ * sizeof(double));
     return std::max<std::size_t>(2, ctx_.opt.replicate_memory_bytes / bytes_per_bin);
   }
 
@@ -656,7 +680,7 @@ class Replicates {
     lo_ = lo;
     bins_ = hi - lo;
     const std::size_t local_cells = nactors * bins_;
-    rep_.assign(R * local_cells * kQ, 0.0f);
+    rep_.assign(R * local_cells * kQ, 0.0);
     std::vector<std::uint8_t> keep;
     if (lo > 0 || hi < nbins) {
       keep.assign(nactors * nbins, 0);
@@ -686,13 +710,16 @@ class Replicates {
           for (std::size_t b = 0; b < bins_; ++b)
             for (int i = 0; i < kQ; ++i)
               rep_[(r * local_cells + k * bins_ + b) * kQ + static_cast<std::size_t>(i)] =
-                  static_cast<float>(sum[ctx_.cell_of(k, lo + b)][static_cast<std::size_t>(i)]);
+                  sum[ctx_.cell_of(k, lo + b)][static_cast<std::size_t>(i)];
       }
     });
   }
 
   // Interval of a derived statistic f(get) over the replicates, where get(cell, q) is a
-  // replicate's sum of quantity q in a cell of the loaded bins.
+  // replicate's sum of quantity q in a cell of the loaded bins: without --sample the lowest
+  // and the highest value over the reasonable classifications (so it holds the estimate and
+  // spans no more than the classifications disagree), with --sample the ci_level quantiles
+  // of the bootstrap replicates. Replicates where f is undefined (NaN) are left out.
   template <class F>
   std::pair<double, double> interval(F&& f) {
     if (count_ == 0) return {kNaN, kNaN};
@@ -702,12 +729,13 @@ class Replicates {
         std::size_t k = cell / ctx_.nbins, b = cell % ctx_.nbins;
         assert(b >= lo_ && b < lo_ + bins_);
         std::size_t lc = r * ctx_.nactors * bins_ + k * bins_ + (b - lo_);
-        return static_cast<double>(rep_[lc * kQ + static_cast<std::size_t>(q)]);
+        return rep_[lc * kQ + static_cast<std::size_t>(q)];
       });
       if (v == v) scratch_.push_back(v);
     }
     if (scratch_.empty()) return {kNaN, kNaN};
     std::sort(scratch_.begin(), scratch_.end());
+    if (!ctx_.opt.sample) return {scratch_.front(), scratch_.back()};
     return {quantile(scratch_, lo_q_), quantile(scratch_, hi_q_)};
   }
 
@@ -716,7 +744,7 @@ class Replicates {
   const std::vector<Classification>& classes_;
   const std::size_t count_;
   const double lo_q_, hi_q_;
-  std::vector<float> rep_;
+  std::vector<double> rep_;
   std::size_t lo_ = 0, bins_ = 0;
   std::vector<double> scratch_;
 };
@@ -864,6 +892,9 @@ void add_headlines(const EstimateContext& ctx, const std::vector<QVec>& raw,
     h.raw_messages = raw[cell][kMessages];
     h.raw_views = raw[cell][kViews];
     h.raw_engagement = raw[cell][kEngagement];
+    h.raw_forwards = raw[cell][kForwards];
+    h.raw_reactions = raw[cell][kReactions];
+    h.raw_replies = raw[cell][kReplies];
     h.raw_sources = raw[cell][kSources];
     h.raw_own_words = raw[cell][kOwnWords];
     h.raw_reposts_only = raw[cell][kRepostsOnly];
@@ -874,6 +905,10 @@ void add_headlines(const EstimateContext& ctx, const std::vector<QVec>& raw,
     fill(h.accounts, kAccounts);
     fill(h.messages, kMessages);
     fill(h.engagement, kEngagement);
+    fill(h.views, kViews);
+    fill(h.forwards, kForwards);
+    fill(h.reactions, kReactions);
+    fill(h.replies, kReplies);
     fill(h.sources, kSources);
     fill(h.own_words, kOwnWords);
     fill(h.reposts_only, kRepostsOnly);
@@ -968,21 +1003,29 @@ std::vector<std::string> assumptions(const EstimateOptions& opt, const ClusterAs
                   undetermined_clusters, undetermined_clusters == 1 ? "" : "s"),
       opt.sample
           ? fmt::format(
-                "Ranges are {:g}% intervals over {} replicates that each take one of the {} "
-                "reasonable classifications (detection at neighbouring settings, score "
-                "thresholds {:g} to {:g}, undetermined clusters as one voice, as nothing or as "
-                "all their members) and redraw the accounts with replacement (a "
-                "coordinated cluster as one unit; seed {}): the data is treated as a sample of "
-                "a larger population (--sample).",
+                "The data is taken as a sample of a platform (--sample): ranges are {:g}% "
+                "intervals over {} replicates that each take one of the {} reasonable "
+                "classifications (detection at neighbouring settings, score thresholds {:g} to "
+                "{:g}, undetermined clusters as one voice, as nothing or as all their members) "
+                "and redraw the accounts with replacement (seed {}). They assume the accounts in "
+                "the export are a simple random sample of the platform's accounts, each "
+                "coordinated cluster in it whole or not at all and every message of a sampled "
+                "account included; they say how much a figure varies from one such sample to "
+                "another, not the platform's total (which would need the sampling fraction). A "
+                "stream sampled by message, or a search that selects on the markers, is not "
+                "such a sample, and the ranges are then too narrow.",
                 opt.ci_level * 100, R, C, thresholds.front(), thresholds.back(), opt.seed)
           : fmt::format(
-                "Ranges are {:g}% intervals over the {} reasonable classifications of the "
-                "accounts (detection at neighbouring settings, score thresholds {:g} to {:g}, "
-                "undetermined clusters as one voice, as nothing or as all their members): "
-                "the export is taken as the whole population, so raw figures are exact and the "
-                "uncertainty of an adjusted figure is which accounts are judged manufactured. "
-                "They do not cover a campaign that no setting detects.",
-                opt.ci_level * 100, C, thresholds.front(), thresholds.back()),
+                "The export is taken as the whole population: every figure describes the "
+                "accounts and messages in these files, not the platform beyond them. Raw "
+                "figures are exact; the range of an adjusted figure is its lowest and highest "
+                "value over the {} reasonable classifications of the accounts (detection at "
+                "neighbouring settings, score thresholds {:g} to {:g}, undetermined clusters as "
+                "one voice, as nothing or as all their members), so it never spans more than "
+                "the most and the least inclusive of them differ. It does not cover a campaign "
+                "that no setting detects. For data that is a sample of a platform, run with "
+                "--sample.",
+                C, thresholds.front(), thresholds.back()),
       "The sensitivity table shows how the adjusted figures move when the score threshold, the "
       "coordination settings and the supporter definition change; a figure that moves a lot "
       "rests on those choices.",
@@ -1025,6 +1068,7 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
   est.citation_index = citation_pagerank(d);
   est.replicates = static_cast<int>(reps.count());
   est.sample = opt.sample;
+  est.ci_level = opt.ci_level;
   est.seed = opt.seed;
   est.score_threshold = opt.score_threshold;
   est.supporters = opt.supporters;
@@ -1110,6 +1154,9 @@ void write_actors_json(const Estimate& e, JsonWriter& w) {
     w.end_object();
     w.key("messages").value(h.raw_messages);
     w.key("views").value(h.raw_views);
+    w.key("forwards").value(h.raw_forwards);
+    w.key("reactions").value(h.raw_reactions);
+    w.key("replies").value(h.raw_replies);
     w.key("engagement").value(h.raw_engagement);
     w.end_object();
     w.key("adjusted").begin_object();
@@ -1120,6 +1167,10 @@ void write_actors_json(const Estimate& e, JsonWriter& w) {
     interval("reposts_only", h.reposts_only);
     w.end_object();
     interval("messages", h.messages);
+    interval("views", h.views);
+    interval("forwards", h.forwards);
+    interval("reactions", h.reactions);
+    interval("replies", h.replies);
     interval("engagement", h.engagement);
     w.key("undetermined").begin_object();
     w.key("members").value(h.undetermined_members);

@@ -1,6 +1,6 @@
 // Support estimation (docs/contract.md §5.7, docs/methods.md §4): per actor and per period, what the
 // platform shows (raw) and what is left once manufactured activity is discounted (adjusted), with
-// 95% intervals and a sensitivity table.
+// intervals and a sensitivity table.
 //
 //   ClusterAssignment clusters{"default", cluster_of_account, significant};  // from detection
 //   EstimateInputs in{&dataset, &actors, signal_scores, {clusters}};
@@ -19,12 +19,15 @@
 // least one supporting member counts as ONE voice (accounts = 1) whose messages, views and
 // engagement are those of its average supporting member.
 //
-// Intervals: the adjusted figure is recomputed under every reasonable classification — each
-// cluster scenario (detection at neighbouring settings) crossed with the score thresholds
-// score_threshold ± interval_threshold_step — and the interval is the 2.5% and 97.5% quantile
-// over them. With `sample` the data is treated as a sample of a larger population: each of
-// `bootstrap_replicates` replicates also redraws the accounts (clusters as units) with
-// replacement. docs/signals-and-estimation.md explains every figure in plain words.
+// Intervals: the export is the population. The adjusted figure is recomputed under every
+// reasonable classification — each cluster scenario (detection at neighbouring settings)
+// crossed with the score thresholds score_threshold ± interval_threshold_step and the three
+// ways an undetermined cluster may count — and the interval is the lowest and the highest
+// value over them: it holds the estimate and never spans more than the most and the least
+// inclusive classification differ. With `sample` the data is a simple random sample of a
+// platform's accounts (clusters whole): each of `bootstrap_replicates` replicates also redraws
+// the accounts with replacement, and the interval is the ci_level quantiles over them.
+// docs/signals-and-estimation.md explains every figure in plain words.
 //
 // Promises: a pure function of (inputs, options): identical output on every run and for
 // every number of threads.
@@ -75,7 +78,8 @@ struct EstimateOptions {
   // reasonable, crossed with every cluster scenario.
   double interval_threshold_step = 0.1;
   // The data is a sample of a larger population (--sample): intervals also carry sampling
-  // uncertainty, from this many replicates that redraw the accounts (clusters as units).
+  // uncertainty, from this many replicates that redraw the accounts (clusters as units), as
+  // the ci_level quantiles over them.
   bool sample = false;
   int bootstrap_replicates = 1000;
   std::uint64_t seed = 1;
@@ -83,7 +87,7 @@ struct EstimateOptions {
   std::vector<std::string> periods = {"all", "day", "week", "month"};
   // Score thresholds of the sensitivity table (each crossed with every cluster scenario).
   std::vector<double> sensitivity_thresholds = {0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
-  // Replicate sums are held for this many bytes of period bins at a time (float,
+  // Replicate sums are held for this many bytes of period bins at a time (double,
   // replicates × actors × metrics per bin); longer periods are processed in chunks, same
   // result.
   std::size_t replicate_memory_bytes = std::size_t{256} << 20;
@@ -115,12 +119,13 @@ struct SensitivityRow {
 struct ActorHeadline {
   std::string name;
   double raw_accounts = 0, raw_messages = 0, raw_views = 0, raw_engagement = 0;
+  double raw_forwards = 0, raw_reactions = 0, raw_replies = 0;
   // Raw supporters by route: sources, own words, re-posts only (they add up to raw_accounts).
   double raw_sources = 0, raw_own_words = 0, raw_reposts_only = 0;
   struct Interval {
     double value = 0, ci_low = 0, ci_high = 0;
   };
-  Interval accounts, messages, engagement;
+  Interval accounts, messages, engagement, views, forwards, reactions, replies;
   Interval sources, own_words, reposts_only;  // adjusted supporters by route
   // Supporters in clusters whose verdict is undetermined: as members (raw) and as the voices
   // they count for in the adjusted figure.
@@ -135,6 +140,7 @@ struct Estimate {
   std::vector<double> citation_index;    // per account PageRank × 100 (sums to 100)
   int replicates = 0;  // replicates behind the intervals (classifications, or bootstrap draws)
   bool sample = false;
+  double ci_level = 0;  // of the --sample intervals
   std::uint64_t seed = 0;
   double score_threshold = 0;
   SupporterDefinition supporters = SupporterDefinition::kVisible;

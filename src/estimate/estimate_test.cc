@@ -251,6 +251,89 @@ TEST(Estimate, VerdictsDecideHowAClusterCounts) {
   EXPECT_TRUE(removed && kept);
 }
 
+// The export is the population: an adjusted figure's interval is the lowest and highest
+// value it takes over the reasonable classifications (every cluster scenario × the score
+// thresholds around the chosen one × an undetermined cluster as one voice, as nothing or as
+// all its members), each computed here as the point estimate of a run that fixes that one
+// classification. So it holds the estimate and never spans more than the difference between
+// the most and the least inclusive reasonable classification — for every metric and period,
+// even for totals of hundreds of billions of views.
+TEST(Estimate, IntervalsSpanTheReasonableClassificationsAndNoMore) {
+  testing::Population pop = testing::make_population(4, {.organic = 200});
+  for (std::int64_t& v : pop.data.msg_views)
+    if (v > 0) v = v * 1'000'003 + 7;  // totals far beyond a float's 24 bits
+  // Scores spread evenly over [0, 1), so every threshold moves some accounts.
+  std::vector<double> score(pop.data.accounts());
+  for (std::size_t a = 0; a < score.size(); ++a) score[a] = std::fmod(0.618034 * a, 1.0);
+  ActorSet set = actors();
+  ClusterAssignment main = simulated_detection(pop, 0.9, 2);
+  ClusterAssignment loose = simulated_detection(pop, 0.6, 3);
+  loose.label = "window=10s";
+  ClusterAssignment looser = simulated_detection(pop, 0.3, 4);
+  looser.label = "window=5s";
+  EstimateOptions opt;
+  opt.periods = {"all", "week"};
+  Result<Estimate> e =
+      estimate_support({&pop.data, &set, score, {main, loose, looser}}, opt);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  EXPECT_EQ(e->replicates, 3 * 3 * 3);
+
+  std::vector<Estimate> each;
+  for (const ClusterAssignment& scenario : {main, loose, looser})
+    for (double threshold : {0.6, 0.7, 0.8})
+      for (ClusterTreatment t :
+           {ClusterTreatment::kOneVoice, ClusterTreatment::kDiscount, ClusterTreatment::kKeep}) {
+        ClusterAssignment fixed = scenario;
+        fixed.treatment.assign(fixed.significant.size(), t);
+        EstimateOptions one = opt;
+        one.score_threshold = threshold;
+        Result<Estimate> r = estimate_support({&pop.data, &set, score, {fixed}}, one);
+        ASSERT_TRUE(r.ok());
+        each.push_back(std::move(r).value());
+      }
+  std::size_t checked = 0, wide = 0;
+  for (std::size_t i = 0; i < e->rows.size(); ++i) {
+    const SupportRow& row = e->rows[i];
+    if (std::isnan(row.adjusted)) continue;
+    double lo = INFINITY, hi = -INFINITY;
+    for (const Estimate& c : each) {
+      ASSERT_EQ(c.rows[i].metric, row.metric);
+      if (std::isnan(c.rows[i].adjusted)) continue;
+      lo = std::min(lo, c.rows[i].adjusted);
+      hi = std::max(hi, c.rows[i].adjusted);
+    }
+    if (std::isinf(lo)) continue;
+    SCOPED_TRACE(row.actor + " " + row.period + " " + row.metric);
+    EXPECT_DOUBLE_EQ(row.ci_low, lo);
+    EXPECT_DOUBLE_EQ(row.ci_high, hi);
+    EXPECT_LE(row.ci_low, row.adjusted);
+    EXPECT_GE(row.ci_high, row.adjusted);
+    ++checked;
+    wide += hi > lo;
+  }
+  EXPECT_GT(checked, 100u);
+  EXPECT_GT(wide, 20u);  // the classifications do disagree
+  // The Assumptions say what population the ranges refer to.
+  auto says = [](const Estimate& est, std::string_view words) {
+    for (const std::string& a : est.assumptions)
+      if (a.find(words) != std::string::npos) return true;
+    return false;
+  };
+  EXPECT_TRUE(says(*e, "The export is taken as the whole population"));
+  EXPECT_TRUE(says(*e, "over the 27 reasonable classifications"));
+  EstimateOptions sampled = opt;
+  sampled.sample = true;
+  sampled.bootstrap_replicates = 40;
+  Result<Estimate> s = estimate_support({&pop.data, &set, score, {main, loose, looser}}, sampled);
+  ASSERT_TRUE(s.ok());
+  EXPECT_TRUE(says(*s, "a simple random sample of the platform's accounts"));
+  EXPECT_FALSE(says(*s, "The export is taken as the whole population"));
+  const ActorHeadline& g = e->headline[0];
+  EXPECT_GT(g.views.value, 1e11);
+  EXPECT_LE(g.views.ci_low, g.views.value);
+  EXPECT_GE(g.views.ci_high, g.views.value);
+}
+
 TEST(Estimate, SensitivityAndDeterminism) {
   testing::Population pop = testing::make_population(5, {.organic = 200});
   Result<SignalTable> sig = compute_signals(pop.data);

@@ -391,6 +391,10 @@ void add_estimate_to_report(const Estimate& e, const SignalTable& sig, ReportDat
                                  "Share of posts in office hours (best-fitting time zone)", "share",
                                  office, 0, 1, 20));
   for (const auto& a : e.assumptions) rd.assumptions.push_back(a);
+  rd.meta.interval =
+      e.sample ? fmt::format("{:g}% interval over {} resamples", e.ci_level * 100, e.replicates)
+               : fmt::format("range over {} reasonable classification{}", e.replicates,
+                             e.replicates == 1 ? "" : "s");
 }
 
 }  // namespace groundswell

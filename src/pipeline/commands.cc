@@ -467,7 +467,7 @@ Result<std::string> pseudonym_key(const PseudonymKeySources& sources, bool write
 void log_headline(const Estimate& e) {
   for (const auto& h : e.headline)
     log_info(fmt::format("{}: {:.0f} accounts visible; {:.0f} after removing coordinated and "
-                         "inauthentic activity (95% interval {:.0f}–{:.0f})",
+                         "inauthentic activity (interval {:.0f}–{:.0f})",
                          h.name, h.raw_accounts, h.accounts.value, h.accounts.ci_low,
                          h.accounts.ci_high));
 }

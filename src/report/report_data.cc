@@ -54,7 +54,9 @@ void write_meta(JsonWriter& w, const ReportMeta& m) {
     w.key(name);
     put_value(w, value);
   }
-  w.end_object().end_object();
+  w.end_object();
+  put_text(w, "interval", m.interval);
+  w.end_object();
 }
 
 void write_provenance(JsonWriter& w, const ReportProvenance& p) {

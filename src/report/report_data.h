@@ -35,6 +35,9 @@ struct ReportMeta {
   std::optional<std::uint64_t> seed;
   std::string period;        // day, week or month: the bin of `series`
   std::vector<std::pair<std::string, ReportValue>> parameters;
+  // What the intervals of adjusted figures are, in a few words ("range over 63 reasonable
+  // classifications", "95% interval over 1,000 resamples"); empty: no estimate.
+  std::string interval;
 };
 
 struct ReportInputFile {

@@ -20,7 +20,8 @@ namespace {
 ReportData full_data() {
   ReportData d;
   d.meta = {.title = "Run", .version = "0.1.0", .generated_at = "2024-04-16T09:30:00Z", .seed = 1,
-            .period = "day", .parameters = {{"window_s", std::int64_t{60}}, {"fdr", 0.05}}};
+            .period = "day", .parameters = {{"window_s", std::int64_t{60}}, {"fdr", 0.05}},
+            .interval = "range over 63 reasonable classifications"};
   d.provenance.files.push_back({"a.json", "telegram-export", 10, 7, 2, 1});
   d.provenance.totals = {{"messages", 7}};
   d.provenance.reject_samples.push_back({"a.json", "line 3", "missing date", "{\"id\":1"});

@@ -24,7 +24,7 @@ function actorColorScale(actors) {
 const compact = (v) => (Math.abs(v) >= 1e4 ? new Intl.NumberFormat('en-US', { notation: 'compact' }).format(v) : fmtNum(v));
 
 // Raw vs adjusted per actor, one small chart per metric: grey bar = what the platform shows,
-// coloured bar = what remains, black whisker = 95% interval of the adjusted figure.
+// coloured bar = what remains, black whisker = the interval of the adjusted figure.
 export function headlineChart(rows, actors) {
   const metrics = sortMetrics(rows.map((r) => r.metric)).slice(0, 4);
   const wrap = h('div', { class: 'chart-row' });
@@ -46,7 +46,7 @@ export function headlineChart(rows, actors) {
         Plot.barX(data.filter((r) => isNum(r.adjusted)), {
           y: 'actor', x: 'adjusted', fill: 'actor', insetTop: 7, insetBottom: 7,
           title: (r) => `${r.actor}\nadjusted: ${fmtNum(r.adjusted)}` +
-            (isNum(r.ci_low) ? ` (95% CI ${fmtNum(r.ci_low)}–${fmtNum(r.ci_high)})` : ''),
+            (isNum(r.ci_low) ? ` (interval ${fmtNum(r.ci_low)}–${fmtNum(r.ci_high)})` : ''),
         }),
         Plot.ruleY(ci, { y: 'actor', x1: 'ci_low', x2: 'ci_high', stroke: '#111' }),
         Plot.tickX(ci, { y: 'actor', x: 'ci_low', stroke: '#111', insetTop: 9, insetBottom: 9 }),
@@ -67,7 +67,7 @@ function parsePeriod(value) {
   return Number.isNaN(t) ? null : new Date(t);
 }
 
-// Support over time: dashed = raw, solid = adjusted, band = 95% interval of the adjusted.
+// Support over time: dashed = raw, solid = adjusted, band = the interval of the adjusted.
 export function seriesChart(rows, actors, metric) {
   const data = rows.filter((r) => r.metric === metric && (isNum(r.raw) || isNum(r.adjusted)));
   if (!data.length) return emptyNote(`No time series for ${metric}.`);
@@ -89,7 +89,7 @@ export function seriesChart(rows, actors, metric) {
       Plot.tip(points, Plot.pointerX({
         x: 'x', y: 'adjusted', stroke: 'actor',
         title: (r) => `${r.actor} · ${r.period}\nraw ${fmtNum(r.raw)}\nadjusted ${fmtNum(r.adjusted)}` +
-          (isNum(r.ci_low) ? ` (95% CI ${fmtNum(r.ci_low)}–${fmtNum(r.ci_high)})` : ''),
+          (isNum(r.ci_low) ? ` (interval ${fmtNum(r.ci_low)}–${fmtNum(r.ci_high)})` : ''),
       })),
       Plot.ruleY([0]),
     ],

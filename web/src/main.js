@@ -47,6 +47,13 @@ function actorList(data) {
 const cleanRows = (rows) => arr(rows).filter((r) => r && r.actor != null && r.metric != null)
   .map((r) => ({ ...r, actor: String(r.actor), metric: String(r.metric) }));
 
+// What the report's intervals are (meta.interval, e.g. "range over 63 reasonable
+// classifications"); the Assumptions section says what they cover.
+const intervalKind = (data) => {
+  const kind = obj(data.meta).interval;
+  return typeof kind === 'string' && kind ? kind : 'interval';
+};
+
 function headlineSentence(rows, actor) {
   const mine = rows.filter((r) => r.actor === actor);
   const pick = mine.find((r) => r.metric === 'accounts') || mine[0];
@@ -54,7 +61,7 @@ function headlineSentence(rows, actor) {
   const parts = [h('strong', { dir: 'auto' }, actor), `: ${fmtNum(pick.raw)} ${pick.metric} visible`];
   if (isNum(pick.adjusted)) {
     parts.push(`; ${fmtNum(pick.adjusted)} remain once coordinated and inauthentic activity is taken out`);
-    if (isNum(pick.ci_low) && isNum(pick.ci_high)) parts.push(` (95% interval ${fmtNum(pick.ci_low)}–${fmtNum(pick.ci_high)})`);
+    if (isNum(pick.ci_low) && isNum(pick.ci_high)) parts.push(` (interval ${fmtNum(pick.ci_low)}–${fmtNum(pick.ci_high)})`);
     if (pick.raw > 0) parts.push(`, ${fmtPct((100 * pick.adjusted) / pick.raw, 0)} of what is visible`);
   }
   parts.push('.');
@@ -82,14 +89,14 @@ function renderHeadline(body, data, actors) {
     if (sentence) body.append(sentence);
   }
   body.append(headlineChart(rows, actors),
-    h('p', { class: 'caption' }, 'Grey: visible (raw) figure. Colour: adjusted figure. Black whisker: 95% bootstrap interval of the adjusted figure.'));
+    h('p', { class: 'caption' }, `Grey: visible (raw) figure. Colour: adjusted figure. Black whisker: the interval of the adjusted figure (${intervalKind(data)}; the Assumptions say what it covers).`));
   const metrics = sortMetrics(rows.map((r) => r.metric));
   body.append(table([
     { label: 'actor', value: (r) => dataText('span', r.actor) },
     { label: 'metric', value: (r) => r.metric },
     { label: 'raw', num: true, value: (r) => fmtNum(r.raw) },
     { label: 'adjusted', num: true, value: (r) => fmtNum(r.adjusted) },
-    { label: '95% interval', num: true, value: (r) => (isNum(r.ci_low) ? `${fmtNum(r.ci_low)} – ${fmtNum(r.ci_high)}` : '–') },
+    { label: 'interval', num: true, value: (r) => (isNum(r.ci_low) ? `${fmtNum(r.ci_low)} – ${fmtNum(r.ci_high)}` : '–') },
     { label: 'adjusted / raw', num: true, value: (r) => (isNum(r.raw) && r.raw > 0 && isNum(r.adjusted) ? fmtPct((100 * r.adjusted) / r.raw) : '–') },
   ], [...rows].sort((a, b) => actors.indexOf(a.actor) - actors.indexOf(b.actor) || metrics.indexOf(a.metric) - metrics.indexOf(b.metric))));
 }
@@ -111,7 +118,7 @@ function renderSeries(body, data, actors) {
   const meta = obj(data.meta);
   body.append(h('div', { class: 'controls' }, h('label', null, 'Metric ', select),
     meta.period ? h('span', { class: 'caption' }, ` per ${meta.period}`) : null),
-  holder, h('p', { class: 'caption' }, 'Dashed: raw. Solid: adjusted. Band: 95% interval of the adjusted figure.'));
+  holder, h('p', { class: 'caption' }, `Dashed: raw. Solid: adjusted. Band: the interval of the adjusted figure (${intervalKind(data)}).`));
   draw();
 }
 
@@ -357,7 +364,7 @@ function renderSensitivity(body, data) {
       { label: 'actor', value: (r) => dataText('span', r.actor ?? '–') },
       { label: 'metric', value: (r) => String(r.metric ?? '') },
       { label: 'adjusted', num: true, value: (r) => fmtNum(r.adjusted) },
-      { label: '95% interval', num: true, value: (r) => (isNum(r.ci_low) ? `${fmtNum(r.ci_low)} – ${fmtNum(r.ci_high)}` : '–') },
+      { label: 'interval', num: true, value: (r) => (isNum(r.ci_low) ? `${fmtNum(r.ci_low)} – ${fmtNum(r.ci_high)}` : '–') },
     ], rows, { rowClass: (r) => (r.baseline ? 'baseline' : null) }));
 }
 

@@ -303,6 +303,14 @@ Result<Evaluation> evaluate(const std::filesystem::path& truth_json,
       };
       truth_counts("visible_supporters", &SupportScore::visible);
       truth_counts("genuine", &SupportScore::genuine);
+      bool truth_totals = true;
+      for (std::size_t t = 0; t < s.totals.size(); ++t) {
+        std::int64_t visible = 0, genuine = 0;
+        truth_totals = truth_totals && !a["totals"]["visible"][kTotalNames[t]].get(visible) &&
+                       !a["totals"]["genuine"][kTotalNames[t]].get(genuine);
+        s.totals[t].visible = static_cast<double>(visible);
+        s.totals[t].genuine = static_cast<double>(genuine);
+      }
       simdjson::dom::array estimated;
       if (have_summary && !summary["actors"].get(estimated)) {
         for (auto e : estimated) {
@@ -314,6 +322,10 @@ Result<Evaluation> evaluate(const std::filesystem::path& truth_json,
           for (std::size_t r = 0; r < 3; ++r)
             score(s.routes[r], e["raw"]["accounts_by_route"][kRouteNames[r]],
                   e["adjusted"]["accounts_by_route"][kRouteNames[r]]);
+          s.has_totals = truth_totals && !e["adjusted"]["views"]["value"].error();
+          if (s.has_totals)
+            for (std::size_t t = 0; t < s.totals.size(); ++t)
+              score(s.totals[t], e["raw"][kTotalNames[t]], e["adjusted"][kTotalNames[t]]);
         }
       }
       ev.actors.push_back(std::move(s));
@@ -391,7 +403,21 @@ std::string evaluation_to_json(const Evaluation& e) {
       support(a.routes[r], a.has_estimate);
       w.end_object();
     }
-    w.end_object().end_object();
+    w.end_object();
+    if (a.has_totals) {
+      w.key("totals").begin_object();
+      for (std::size_t t = 0; t < a.totals.size(); ++t) {
+        const SupportScore& s = a.totals[t];
+        w.key(kTotalNames[t]).begin_object()
+            .key("visible").value(s.visible).key("raw").value(s.raw)
+            .key("raw_error").value(s.raw_error).key("genuine").value(s.genuine)
+            .key("adjusted").value(s.adjusted).key("ci_low").value(s.ci_low)
+            .key("ci_high").value(s.ci_high).key("adjusted_error").value(s.adjusted_error)
+            .key("covered").value(s.covered).end_object();
+      }
+      w.end_object();
+    }
+    w.end_object();
   }
   w.end_array().end_object();
   std::string s = w.take();
@@ -448,7 +474,7 @@ std::string evaluation_to_text(const Evaluation& e) {
   if (!e.actors.empty()) {
     out += fmt::format("\n{:<28} {:<13} {:>8} {:>8} {:>7} {:>8} {:>9} {:>20} {:>8}\n", "actor",
                        "supporters", "visible", "raw", "error", "genuine", "adjusted",
-                       "95% interval", "error");
+                       "interval", "error");
     for (const auto& a : e.actors) {
       if (!a.has_estimate) {
         out += fmt::format("{:<28} {:<13} {:>8.0f} {:>8}   (no estimate: run with --actors)\n",
@@ -464,6 +490,26 @@ std::string evaluation_to_text(const Evaluation& e) {
       };
       line(a.name, "all", a.accounts);
       for (std::size_t r = 0; r < 3; ++r) line("", kRouteNames[r], a.routes[r]);
+    }
+    // Totals of the support acts: visible (raw) and genuine (adjusted), with coverage.
+    bool any_totals = false;
+    for (const auto& a : e.actors) any_totals = any_totals || a.has_totals;
+    if (any_totals) {
+      out += fmt::format("\n{:<28} {:<11} {:>14} {:>14} {:>7} {:>14} {:>14} {:>31} {:>8}\n",
+                         "actor", "total", "visible", "raw", "error", "genuine", "adjusted",
+                         "interval", "error");
+      for (const auto& a : e.actors) {
+        if (!a.has_totals) continue;
+        for (std::size_t i = 0; i < a.totals.size(); ++i) {
+          const SupportScore& s = a.totals[i];
+          out += fmt::format(
+              "{:<28} {:<11} {:>14.0f} {:>14.0f} {:>+6.1f}% {:>14.0f} {:>14.1f} {:>14.1f} – "
+              "{:<14.1f} {:>+7.2f}%{}\n",
+              i == 0 ? a.name : "", kTotalNames[i], s.visible, s.raw, s.raw_error * 100,
+              s.genuine, s.adjusted, s.ci_low, s.ci_high, s.adjusted_error * 100,
+              s.covered ? "" : "  (not covered)");
+        }
+      }
     }
   }
   return out;

@@ -6,7 +6,9 @@
 // the adjusted Rand index between planted campaigns and found clusters, how many organic
 // accounts ended up in clusters, and per actor and route (all supporters; sources, own words,
 // re-posts only) the raw count against the truth's visible supporters and the adjusted count
-// against its genuine supporters, with interval coverage.
+// against its genuine supporters, with interval coverage; and the same for each total of the
+// actor's support acts (messages, views, forwards, reactions, replies, engagement) against
+// the truth's visible and genuine totals.
 //
 // Cluster verdicts: accounts.csv may carry a `cluster_verdict` column (inauthentic, organic,
 // undetermined); without it every cluster counts as undetermined. Precision and recall are
@@ -60,11 +62,19 @@ struct SupportScore {
   bool covered = false;       // ci_low <= genuine <= ci_high
 };
 
+// The totals of an actor's support acts that truth.json carries (schema 2 `totals`): what
+// they would be with everything visible, and without the campaigns' accounts.
+inline constexpr const char* kTotalNames[6] = {"messages",  "views",   "forwards",
+                                               "reactions", "replies", "engagement"};
+
 struct ActorScore {
   std::string name;
   bool has_estimate = false;
   SupportScore accounts;
   std::array<SupportScore, 3> routes;  // sources, own words, re-posts only
+  // Per kTotalNames: raw against the visible total, adjusted against the genuine total.
+  bool has_totals = false;  // the truth and the estimate both carry them
+  std::array<SupportScore, 6> totals;
 };
 inline constexpr const char* kRouteNames[3] = {"sources", "own_words", "reposts_only"};
 

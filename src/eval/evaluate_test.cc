@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "eval/generate.h"
+#include "pipeline/commands.h"
 
 namespace groundswell {
 namespace {
@@ -217,6 +218,45 @@ TEST_F(EvaluateTest, AnUnknownVerdictIsAnError) {
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("unknown cluster_verdict 'suspicious'"), std::string::npos)
       << r.status().message();
+}
+
+// The main job on the generated data, scored by eval: the raw figures are what the export
+// shows, so they equal the truth's visible supporters and visible totals exactly (two
+// independent implementations of one definition: the estimator reads the text, the
+// generator decides from what it chose to write); the adjusted totals carry intervals that
+// hold their estimate, and eval reports each against the genuine total.
+TEST_F(EvaluateTest, RawTotalsEqualTheTruthsVisibleTotals) {
+  RunOptions run;
+  run.input.inputs = {(*base_ / "gen" / "data").string()};
+  run.out_dir = (*base_ / "run").string();
+  run.actors_path = (*base_ / "gen" / "actors.toml").string();
+  run.sensitivity = false;
+  run.progress = false;
+  ASSERT_TRUE(run_command(run).ok());
+  Result<Evaluation> e = evaluate(*base_ / "gen" / "truth.json", *base_ / "run");
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  ASSERT_EQ(e->actors.size(), 3u);
+  for (const ActorScore& a : e->actors) {
+    ASSERT_TRUE(a.has_estimate && a.has_totals) << a.name;
+    EXPECT_EQ(a.accounts.raw, a.accounts.visible) << a.name;
+    for (std::size_t i = 0; i < a.totals.size(); ++i) {
+      const SupportScore& s = a.totals[i];
+      SCOPED_TRACE(a.name + " " + kTotalNames[i]);
+      EXPECT_EQ(s.raw, s.visible);
+      EXPECT_LE(s.genuine, s.visible);
+      EXPECT_LE(s.ci_low, s.adjusted);
+      EXPECT_GE(s.ci_high, s.adjusted);
+      EXPECT_EQ(s.covered, s.ci_low <= s.genuine && s.genuine <= s.ci_high);
+    }
+    EXPECT_GT(a.totals[1].visible, 0);  // views
+  }
+  const std::string text = evaluation_to_text(*e);
+  EXPECT_NE(text.find("reactions"), std::string::npos);
+  simdjson::dom::parser parser;
+  simdjson::dom::element json;
+  ASSERT_EQ(parser.parse(evaluation_to_json(*e)).get(json), simdjson::SUCCESS);
+  EXPECT_EQ(json["actors"].at(0)["totals"]["views"]["raw"].get_double().value(),
+            e->actors[0].totals[1].visible);
 }
 
 }  // namespace

@@ -699,6 +699,19 @@ class Generator {
     std::int32_t own_support = 0, own_opposition = 0;  // own words (not re-posts)
   };
   std::vector<std::array<Acts, kActorCount>> acts_;
+  // What the message being written reports, as a reader stores it (absent counts as 0;
+  // Twitter's likes are its reactions, its retweets its forwards, its impressions its views).
+  // The writers fill it; record_acts() adds it to the totals of the actors it supports.
+  struct Metrics {
+    std::int64_t views = 0, forwards = 0, reactions = 0, replies = 0;
+  };
+  Metrics written_metrics_;
+  // Per account and actor: its support acts and the sum of what they report (the truth's
+  // visible and genuine totals).
+  struct Totals {
+    std::int64_t messages = 0, views = 0, forwards = 0, reactions = 0, replies = 0;
+  };
+  std::vector<std::array<Totals, kActorCount>> support_totals_;
   void record_acts(const Event& e);
   // Visible supporter of actor k under the support definition, and by which route.
   enum class Route : std::uint8_t { kNone, kSource, kOwnWords, kRepostsOnly };
@@ -2150,6 +2163,7 @@ void Generator::generate_slot(std::int64_t slot_start) {
 }
 
 void Generator::emit(Event& e) {
+  written_metrics_ = {};
   if (e.target_item >= 0) {
     e.target = pool_.at(e.target_item);
     pool_.release(e.target_item);
@@ -2219,6 +2233,12 @@ void Generator::record_acts(const Event& e) {
     if (support >> k & 1) {
       ++a.support;
       a.own_support += !repost;
+      Totals& t = support_totals_[acc][static_cast<std::size_t>(k)];
+      ++t.messages;
+      t.views += written_metrics_.views;
+      t.forwards += written_metrics_.forwards;
+      t.reactions += written_metrics_.reactions;
+      t.replies += written_metrics_.replies;
     } else if (opposition >> k & 1) {
       ++a.opposition;
       a.own_opposition += !repost;
@@ -2344,6 +2364,11 @@ void Generator::twarc_original(const Ref& r) {
   twarc_user(a);
 }
 
+// A tweet's impression count as twarc2 reports it (a retweet has none of its own).
+std::int64_t impressions(const Event& e, const Account& a, std::int64_t likes) {
+  return e.type == EventType::kRetweet ? 0 : likes * 40 + a.followers / 3;
+}
+
 void Generator::twarc_add(const Event& e, std::uint64_t id, const Account& a, const Ref* target,
                           std::int64_t likes, std::int64_t retweets, std::int64_t replies,
                           std::int64_t quotes) {
@@ -2431,7 +2456,7 @@ void Generator::twarc_add(const Event& e, std::uint64_t id, const Account& a, co
   m.num("like_count", likes);
   m.num("quote_count", quotes);
   m.num("bookmark_count", likes / 30);
-  m.num("impression_count", e.type == EventType::kRetweet ? 0 : likes * 40 + a.followers / 3);
+  m.num("impression_count", impressions(e, a, likes));
   o += '}';
   o += '}';
   twarc_user(a);
@@ -2689,6 +2714,11 @@ void Generator::emit_twitter(Event& e) {
     if (captured) ++io_overlap_;
   }
   if (captured) twarc_add(e, id, a, target, likes, retweets, replies, quotes);
+  // Both copies report the same counts; only twarc2 has impressions (0 for a retweet).
+  written_metrics_.forwards = retweets;
+  written_metrics_.reactions = likes;
+  written_metrics_.replies = replies;
+  if (captured) written_metrics_.views = impressions(e, a, likes);
 
   Ref self;
   self.tw_id = id;
@@ -2908,6 +2938,7 @@ void Generator::desktop_message(std::string& o, int indent, const Account& chat,
     const char* emoji[3];
     std::int64_t views = static_cast<std::int64_t>(static_cast<double>(chat.followers) * chat.err);
     std::size_t n = reaction_count(views, mix_seed(e.seq, 29), counts, emoji);
+    for (std::size_t k = 0; k < n; ++k) written_metrics_.reactions += counts[k];
     if (n > 0) {
       o += ",\n";
       o += pad;
@@ -3105,6 +3136,8 @@ void Generator::telethon_message(std::string& o, const Account& chat, const Acco
   std::int64_t counts[3];
   const char* emoji[3];
   std::size_t n = channel ? reaction_count(views, mix_seed(e.seq, 29), counts, emoji) : 0;
+  if (channel) written_metrics_ = {views, forwards, 0, 0};
+  for (std::size_t k = 0; k < n; ++k) written_metrics_.reactions += counts[k];
   if (n == 0) {
     o += "null";
   } else {
@@ -3515,7 +3548,40 @@ Status Generator::write_truth(GenerateSummary& summary) {
     by_route(visible);
     o += ", \"supporters_configured\": ";
     append_int(o, configured);
-    o += '}';
+    // Support acts and what they report, by everyone and by those who are no campaign's
+    // member (what the totals would be without the manufactured part).
+    Totals all_acts, genuine_acts;
+    for (std::size_t i = 0; i < accounts_.size(); ++i) {
+      const Totals& t = support_totals_[i][static_cast<std::size_t>(k)];
+      for (Totals* sum : {&all_acts, &genuine_acts}) {
+        if (sum == &genuine_acts && accounts_[i].role == Role::kCampaign) continue;
+        sum->messages += t.messages;
+        sum->views += t.views;
+        sum->forwards += t.forwards;
+        sum->reactions += t.reactions;
+        sum->replies += t.replies;
+      }
+    }
+    auto totals = [&](const Totals& t) {
+      o += "{\"messages\": ";
+      append_int(o, t.messages);
+      o += ", \"views\": ";
+      append_int(o, t.views);
+      o += ", \"forwards\": ";
+      append_int(o, t.forwards);
+      o += ", \"reactions\": ";
+      append_int(o, t.reactions);
+      o += ", \"replies\": ";
+      append_int(o, t.replies);
+      o += ", \"engagement\": ";
+      append_int(o, t.forwards + t.reactions + t.replies);
+      o += '}';
+    };
+    o += ",\n     \"totals\": {\"visible\": ";
+    totals(all_acts);
+    o += ", \"genuine\": ";
+    totals(genuine_acts);
+    o += "}}";
   }
   o += "\n  ],\n  \"campaigns\": [";
   for (std::size_t i = 0; i < campaigns_.size(); ++i) {
@@ -3698,6 +3764,7 @@ Result<GenerateSummary> Generator::run() {
   written_.assign(accounts_.size(), 0);
   lookalike_written_.assign(accounts_.size(), 0);
   acts_.assign(accounts_.size(), {});
+  support_totals_.assign(accounts_.size(), {});
   handles_.clear();
   numeric_ids_.clear();
   GS_RETURN_IF_ERROR(open_outputs());

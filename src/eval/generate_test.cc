@@ -479,6 +479,28 @@ TEST_F(GenerateTest, CampaignMembersAndOrganicAccountsAppearInTheData) {
     EXPECT_EQ(routes["sources"], 4);
     // Campaign members post for their movement: visible, never genuine.
     EXPECT_GT(actor["visible_supporters"]["count"].get_int64().value(), supporters);
+    // Totals of the support acts: the genuine part is what is left without the campaigns'
+    // accounts, so never more than the visible total and less in messages; engagement is
+    // forwards, reactions and replies; every genuine supporter's acts are genuine acts.
+    std::int64_t support_messages = 0;
+    for (simdjson::dom::element m : actor["genuine_supporters"].get_array())
+      support_messages += m["support_messages"].get_int64().value();
+    for (const char* kind : {"visible", "genuine"}) {
+      simdjson::dom::element totals = actor["totals"][kind];
+      EXPECT_EQ(totals["engagement"].get_int64().value(),
+                totals["forwards"].get_int64().value() + totals["reactions"].get_int64().value() +
+                    totals["replies"].get_int64().value())
+          << kind;
+      EXPECT_GE(totals["messages"].get_int64().value(), support_messages) << kind;
+      EXPECT_GT(totals["views"].get_int64().value(), 0) << kind;
+      EXPECT_GT(totals["reactions"].get_int64().value(), 0) << kind;
+    }
+    for (const char* total : {"messages", "views", "forwards", "reactions", "replies"})
+      EXPECT_LE(actor["totals"]["genuine"][total].get_int64().value(),
+                actor["totals"]["visible"][total].get_int64().value())
+          << total;
+    EXPECT_LT(actor["totals"]["genuine"]["messages"].get_int64().value(),
+              actor["totals"]["visible"]["messages"].get_int64().value());
   }
 }
 

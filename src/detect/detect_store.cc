@@ -1,4 +1,5 @@
-// Persists a DetectionResult in the detection_* tables of schema v2, in one transaction.
+// Persists a DetectionResult in the detection_* tables of schema v2 (cluster verdicts since
+// v5), in one transaction.
 #include <fmt/format.h>
 
 #include <chrono>
@@ -7,6 +8,7 @@
 #include "base/json_writer.h"
 #include "base/time.h"
 #include "detect/detect.h"
+#include "detect/verdict.h"
 #include "store/sqlite.h"
 #include "store/store.h"
 
@@ -24,6 +26,36 @@ void bind_real(Stmt& s, int i, double v) {
     s.bind_null(i);
   else
     s.bind_double(i, v);
+}
+
+void finite_or_null(JsonWriter& w, double v) {
+  if (std::isfinite(v))
+    w.value(v);
+  else
+    w.null();
+}
+
+// The figures a verdict rests on (ClusterEvidence), with the top source as accounts.id.
+std::string verdict_evidence_json(const ClusterEvidence& e, const Dataset& d) {
+  JsonWriter w(false);
+  w.begin_object();
+  for (auto [name, v] : {std::pair<const char*, double>{"burst_share", e.burst_share},
+                         {"high_score_share", e.high_score_share},
+                         {"mean_score", e.mean_score},
+                         {"patterned_share", e.patterned_share},
+                         {"single_source_share", e.single_source_share},
+                         {"stimulus_p", e.stimulus_p}}) {
+    w.key(name);
+    finite_or_null(w, v);
+  }
+  w.key("stimulus_posts").value(static_cast<std::uint64_t>(e.stimulus_posts));
+  w.key("top_source");
+  if (e.top_source < d.account_row.size())
+    w.value(d.account_row[e.top_source]);
+  else
+    w.null();
+  w.end_object();
+  return w.take();
 }
 
 Status step_done(Stmt& s) {
@@ -98,7 +130,8 @@ Result<std::int64_t> store_detection(Store& store, const Dataset& d, const Detec
   GS_RETURN_IF_ERROR(db.prepare(
       "INSERT INTO detection_clusters (detection_id, cluster_id, accounts, messages, behaviours, "
       "first_time_ms, last_time_ms, median_delay_s, share_of_activity, weight, p_value, "
-      "top_objects) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+      "top_objects, created_spread_days, verdict, verdict_reasons, verdict_evidence) VALUES "
+      "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
       c));
   GS_RETURN_IF_ERROR(
       db.prepare("INSERT INTO detection_cluster_accounts (detection_id, cluster_id, account, "
@@ -132,6 +165,10 @@ Result<std::int64_t> store_detection(Store& store, const Dataset& d, const Detec
     }
     w.end_array();
     c.bind_text(12, w.str());
+    bind_real(c, 13, x.created_spread_days);
+    c.bind_text(14, verdict_name(x.verdict));
+    c.bind_text(15, x.verdict_reasons);
+    c.bind_text(16, verdict_evidence_json(x.evidence, d));
     GS_RETURN_IF_ERROR(step_done(c));
     for (auto a : x.accounts) {
       m.bind_int64(1, id);

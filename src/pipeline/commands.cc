@@ -184,6 +184,7 @@ struct Analysis {
   std::vector<PeerCount> peer;             // CooRTweet's rule on the same data (native runs)
   // Detection at the main settings and each neighbouring one (report and summary.json).
   std::vector<ReportDetectionSensitivityRow> detection_sensitivity;
+  std::optional<std::int64_t> detection_id;  // as stored (AnalysisPlan::store_detection)
 };
 
 ReportDetectionSensitivityRow sensitivity_row(std::string parameter, double value, bool baseline,
@@ -265,6 +266,8 @@ struct AnalysisPlan {
   bool store_detection = true;
   const Pseudonymizer* pseudonymizer = nullptr;  // output files pseudonymized with it
   EstimateOptions estimate;  // its seed is the detection's
+  // Told each stage as it starts (loading, signals, detecting, storing), when set.
+  std::function<void(std::string_view stage)> stage;
 };
 
 // The estimate's options from the CLI's words.
@@ -293,6 +296,10 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
     if (!loaded) return loaded.status();
     actors = std::move(*loaded);
   }
+  auto stage = [&](std::string_view name) {
+    if (plan.stage) plan.stage(name);
+  };
+  stage("loading");
   log_info("loading the analysis data");
   StageClock clock;
   auto data = load_dataset(store);
@@ -301,10 +308,12 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   // Distributed: the other ranks load the same data and share the detection (docs/distributed.md).
   const SharedDataset shared(store.path().string(), a.data);
   log_info(clock.lap("loading"));
+  stage("signals");
   auto sig = compute_signals(a.data);
   if (!sig) return sig.status();
   a.signals = std::move(*sig);
   log_info(clock.lap("signals"));
+  stage("detecting");
   log_info(fmt::format("detecting coordination among {} accounts, {} messages", a.data.accounts(),
                        a.data.messages()));
   // Detection again at neighbouring settings: for the estimates' sensitivity table (with
@@ -378,8 +387,10 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   }
   // Stored before any pseudonymization: the store keeps the raw analysis.
   if (plan.store_detection) {
+    stage("storing");
     auto stored = store_detection(store, a.data, a.detection, options, plan.run_id);
     if (!stored) return stored.status();
+    a.detection_id = *stored;
     log_info(clock.lap("storing the detection"));
   }
   if (!out.empty()) {
@@ -578,6 +589,40 @@ Status run_command(RunOptions options) {
   return Status::Ok();
 }
 
+namespace {
+
+// `detect`: a new detection stored in the open store under a `detect` run, with output files
+// in `out_dir` when given. Returns the detection's id.
+Result<std::int64_t> detect_run(Store& store, const DetectOptions& options,
+                                const fs::path& out_dir, const Pseudonymizer* pseudonymizer,
+                                const std::function<void(std::string_view)>& stage) {
+  auto run = store.begin_run("detect", options.to_json());
+  if (!run) return run.status();
+  auto t0 = std::chrono::steady_clock::now();
+  AnalysisPlan plan;
+  plan.detect = options;
+  plan.sensitivity = false;
+  plan.out_dir = out_dir;
+  plan.run_id = *run;
+  plan.pseudonymizer = pseudonymizer;
+  plan.stage = stage;
+  auto analysis = analyse(store, plan);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!analysis) {
+    (void)store.finish_run(*run, "failed", "{}", secs);
+    return analysis.status();
+  }
+  JsonWriter stats(false);
+  stats.begin_object();
+  stats.key("detection").value(*analysis->detection_id);
+  write_detection_blocks(stats, options, analysis->detection);
+  stats.end_object();
+  GS_RETURN_IF_ERROR(store.finish_run(*run, "ok", stats.str(), secs));
+  return *analysis->detection_id;
+}
+
+}  // namespace
+
 Status detect_command(DetectCommandOptions options) {
   if (options.db_path.empty()) return Status::InvalidArgument("detect: --db FILE is required");
   GS_RETURN_IF_ERROR(resolve_detect_options(options.detect));
@@ -587,28 +632,17 @@ Status detect_command(DetectCommandOptions options) {
     return Status::NotFound(fmt::format("no database at {}", options.db_path));
   auto store = Store::open(options.db_path);
   if (!store) return store.status();
-  auto run = store->begin_run("detect", options.detect.options.to_json());
-  if (!run) return run.status();
-  auto t0 = std::chrono::steady_clock::now();
   std::optional<Pseudonymizer> pseudonymizer;
   if (!key->empty()) pseudonymizer.emplace(*key);
-  AnalysisPlan plan;
-  plan.detect = options.detect.options;
-  plan.sensitivity = false;
-  plan.out_dir = options.out_dir;
-  plan.run_id = *run;
-  plan.pseudonymizer = pseudonymizer ? &*pseudonymizer : nullptr;
-  auto analysis = analyse(*store, plan);
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (!analysis) {
-    (void)store->finish_run(*run, "failed", "{}", secs);
-    return analysis.status();
-  }
-  JsonWriter stats(false);
-  stats.begin_object();
-  write_detection_blocks(stats, options.detect.options, analysis->detection);
-  stats.end_object();
-  return store->finish_run(*run, "ok", stats.str(), secs);
+  auto id = detect_run(*store, options.detect.options, options.out_dir,
+                       pseudonymizer ? &*pseudonymizer : nullptr, {});
+  return id.status();
+}
+
+Result<std::int64_t> detect_into_store(Store& store, const DetectOptions& options,
+                                       const std::function<void(std::string_view)>& stage) {
+  GS_RETURN_IF_ERROR(options.validate());
+  return detect_run(store, options, {}, nullptr, stage);
 }
 
 namespace {

@@ -6,9 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "detect/detect.h"
@@ -77,6 +79,14 @@ struct DetectCommandOptions {
   PseudonymKeySources pseudonymize;
 };
 Status detect_command(DetectCommandOptions options);
+
+// What `detect --db FILE` does, without output files, in a store the caller opened for
+// writing: signals, detection with the clusters' verdicts, the result stored as a new
+// detection under a `detect` row in runs. `stage` (optional) is told each stage as it starts:
+// loading, signals, detecting, storing. Returns the new detection's id. groundswell serve's
+// re-runs use it, so they store what `detect` stores.
+Result<std::int64_t> detect_into_store(Store& store, const DetectOptions& options,
+                                       const std::function<void(std::string_view)>& stage = {});
 
 struct ReportCommandOptions {
   std::string db_path;

@@ -95,6 +95,7 @@ void gs_pseudonym(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   else if (kind == "urls") out = rewrite_json_array(value, [&](std::string_view v) { return c->scrubber->text(v); });
   else if (kind == "top_objects") out = rewrite_top_objects(value, p, *c->scrubber);
   else if (kind == "scrub") out = (*c->scrubber)(p.text(value));
+  else if (kind == "reasons") out = (*c->scrubber)(value);
   else {
     sqlite3_result_error(ctx, "gs_pseudonym: unknown kind", -1);
     return;
@@ -191,7 +192,8 @@ Status build_export(Store& raw, const fs::path& out, const Pseudonymizer& p,
         "THEN json_remove(parameters, '$.actors') ELSE parameters END), "
         "stats = gs_pseudonym('scrub', stats)"));
     GS_RETURN_IF_ERROR(db.exec(
-        "UPDATE detection_clusters SET top_objects = gs_pseudonym('top_objects', top_objects)"));
+        "UPDATE detection_clusters SET top_objects = gs_pseudonym('top_objects', top_objects), "
+        "verdict_reasons = gs_pseudonym('reasons', verdict_reasons)"));
     // Planner statistics (sqlite_stat4) sample raw index keys.
     std::vector<std::string> stats;
     Stmt s;

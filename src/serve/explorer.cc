@@ -180,7 +180,7 @@ void finite_or_null(JsonWriter& w, double v) {
 bool is_json_column(std::string_view name) {
   return name == "top_objects" || name == "parameters" || name == "stats" || name == "urls" ||
          name == "hashtags" || name == "mentions" || name == "reactions_detail" ||
-         name.ends_with("_json");
+         name == "verdict_evidence" || name.ends_with("_json");
 }
 
 // Every column of the current row by name and SQLite type: columns a later schema adds (a

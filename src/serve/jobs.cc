@@ -8,7 +8,7 @@
 
 #include "base/log.h"
 #include "base/time.h"
-#include "store/dataset.h"
+#include "pipeline/commands.h"
 #include "store/store.h"
 
 namespace groundswell {
@@ -170,45 +170,18 @@ void DetectionJobs::run(DetectOptions options) {
     jobs_.back().finished = now_s();
     busy_.store(false);
   };
-  const double t0 = now_s();
   auto store = Store::open(db_path_);
   if (!store) return fail(store.status());
-  auto run_id = store->begin_run("detect", options.to_json());
-  if (!run_id) return fail(run_id.status());
-  auto give_up = [&](const Status& s) {
-    (void)store->finish_run(*run_id, "failed", "{}", now_s() - t0);
-    fail(s);
-  };
-  log_info(fmt::format("detection run {} from the browser: {}", *run_id, options.to_json()));
-  set_stage("loading", 2);
-  DatasetOptions dataset_options;
-  if (!options.behaviours.empty()) {
-    dataset_options.load_text = false;
-    for (Behaviour b : options.behaviours)
-      if (b == Behaviour::kText || b == Behaviour::kSimilarText) dataset_options.load_text = true;
-  }
-  auto data = load_dataset(*store, dataset_options);
-  if (!data) return give_up(data.status());
-  set_stage("detecting", 3);
-  auto result = detect(*data, options);
-  if (!result) return give_up(result.status());
-  set_stage("storing", 4);
-  auto id = store_detection(*store, *data, *result, options, *run_id);
-  if (!id) return give_up(id.status());
-  JsonWriter stats(false);
-  stats.begin_object()
-      .key("detection")
-      .value(*id)
-      .key("clusters")
-      .value(static_cast<std::uint64_t>(result->clusters.size()))
-      .key("edges")
-      .value(result->significant_edges)
-      .key("edges_tested")
-      .value(result->tested_edges)
-      .end_object();
-  if (Status s = store->finish_run(*run_id, "ok", stats.str(), now_s() - t0); !s.ok())
-    return fail(s);
-  log_info(fmt::format("detection {} stored: {} clusters", *id, result->clusters.size()));
+  log_info(fmt::format("detection run from the browser: {}", options.to_json()));
+  // What `detect --db` does (pipeline/commands.h): signals, detection, the clusters' verdicts,
+  // stored as a new detection under a `detect` run.
+  auto id = detect_into_store(*store, options, [&](std::string_view stage) {
+    static constexpr std::string_view kStages[] = {"loading", "signals", "detecting", "storing"};
+    for (int i = 0; i < 4; ++i)
+      if (stage == kStages[i]) set_stage(kStages[i].data(), i + 2);
+  });
+  if (!id) return fail(id.status());
+  log_info(fmt::format("detection {} stored", *id));
   if (stored_) stored_(*id);
   std::lock_guard<std::mutex> lock(mutex_);
   Job& j = jobs_.back();

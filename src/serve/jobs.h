@@ -1,6 +1,7 @@
 // Re-running detection from `groundswell serve` (docs/serve.md): POST /api/detections with
-// other parameters starts a detection run on a thread of its own — the store opened for
-// writing, the analysis data loaded, detect(), the result stored as a new detection beside the
+// other parameters starts a detection run on a thread of its own — what `detect --db` does
+// (detect_into_store in pipeline/commands.h): the analysis data loaded, the account signals,
+// detection and each cluster's verdict, the result stored as a new detection beside the
 // earlier ones (a `detect` row in runs) — while the pages keep answering from read-only
 // connections (WAL: readers never wait for the writer). GET /api/jobs/N reports its stage.
 //
@@ -58,8 +59,8 @@ class DetectionJobs {
   struct Job {
     std::int64_t id = 0;
     std::string state = "queued";  // queued, running, done, failed
-    std::string stage;             // opening, loading, detecting, storing
-    int step = 0, steps = 4;
+    std::string stage;             // opening, loading, signals, detecting, storing
+    int step = 0, steps = 5;
     double started = 0, finished = 0;  // seconds since the epoch
     std::string parameters;            // JSON of the options
     std::int64_t base = 0, detection = 0;

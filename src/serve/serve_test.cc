@@ -14,6 +14,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -654,6 +655,62 @@ TEST_F(ServeTest, RerunStoresANewDetectionBesideTheOldAndCompares) {
   Reply only = ok(fmt::format("/api/compare/accounts?a={}&b={}&side=a&limit=200", before, after));
   EXPECT_EQ(num(only.json["total"]), in_a - both);
   EXPECT_EQ(call("/api/jobs/99").status, 404);
+}
+
+TEST_F(ServeTest, ClustersCarryTheRunsVerdictsAndReRunsJudgeTheirsTheSameWay) {
+  // The main job's detection: each cluster's verdict and reasons as clusters.csv has them.
+  std::map<std::string, std::pair<std::string, std::string>> csv;  // cluster -> (verdict, why)
+  {
+    std::ifstream in(*dir_ / "out" / "clusters.csv");
+    std::string line;
+    ASSERT_TRUE(std::getline(in, line));
+    const auto header = csv_fields(line);
+    auto column = [&](std::string_view name) {
+      return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) -
+                                      header.begin());
+    };
+    const std::size_t id = column("cluster_id"), verdict = column("verdict"),
+                      reasons = column("verdict_reasons");
+    ASSERT_LT(reasons, header.size()) << "clusters.csv has no verdict_reasons";
+    while (std::getline(in, line)) {
+      const auto f = csv_fields(line);
+      ASSERT_EQ(f.size(), header.size()) << line;
+      csv[f[id]] = {f[verdict], f[reasons]};
+    }
+  }
+  ASSERT_FALSE(csv.empty());
+  auto verdicts = [&](std::int64_t detection) {
+    std::map<std::string, std::pair<std::string, std::string>> out;
+    std::string cursor;
+    do {
+      Reply r = ok(fmt::format("/api/clusters?detection={}&limit=2{}", detection,
+                               cursor.empty() ? "" : "&cursor=" + cursor));
+      for (auto c : r.json["clusters"].get_array()) {
+        out[std::to_string(num(c["cluster_id"]))] = {str(c["verdict"]), str(c["verdict_reasons"])};
+        EXPECT_TRUE(c["verdict_evidence"].is_object());
+      }
+      cursor = r.json["next"].is_null() ? "" : str(r.json["next"]);
+    } while (!cursor.empty());
+    return out;
+  };
+  const std::int64_t first = sql("SELECT min(id) FROM detections");
+  EXPECT_EQ(verdicts(first), csv);
+  std::set<std::string> kinds;
+  for (const auto& [id, v] : csv) kinds.insert(v.first);
+  EXPECT_GT(kinds.size(), 1u) << "every cluster has the same verdict: a weak test";
+
+  // A re-run from the page at the main run's parameters judges its clusters the same way.
+  Reply s = call("/api/detections", fmt::format(R"({{"base": {}}})", first));
+  ASSERT_EQ(s.status, 202) << s.body;
+  Reply j;
+  for (int i = 0; i < 600; ++i) {
+    j = ok("/api/jobs/" + std::to_string(num(s.json["id"])));
+    if (str(j.json["state"]) != "running") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(str(j.json["state"]), "done") << j.body;
+  EXPECT_EQ(num(j.json["step"]), num(j.json["steps"]));
+  EXPECT_EQ(verdicts(num(j.json["detection"])), csv);
 }
 
 TEST(ServeToken, EveryRequestNeedsTheTokenWhenListeningBeyondLoopback) {

@@ -221,7 +221,17 @@ CREATE INDEX files_by_path ON files(path);
 CREATE INDEX rejects_by_file ON rejects(file);
 )sql";
 
-constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
+// Version 6: each cluster's verdict (detect/verdict.h; docs/detection.md, "Verdicts") and the
+// evidence it rests on, stored with the cluster, so what reads the store (groundswell serve)
+// shows what the report shows. Clusters stored before version 6 keep NULL: not recorded.
+constexpr std::string_view kV6 = R"sql(
+ALTER TABLE detection_clusters ADD COLUMN created_spread_days REAL;
+ALTER TABLE detection_clusters ADD COLUMN verdict TEXT;           -- inauthentic | organic | undetermined
+ALTER TABLE detection_clusters ADD COLUMN verdict_reasons TEXT;   -- the sentences that decided it, joined by "; "
+ALTER TABLE detection_clusters ADD COLUMN verdict_evidence TEXT;  -- JSON object of the figures behind it
+)sql";
+
+constexpr std::array<std::string_view, 6> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6};
 
 }  // namespace
 

@@ -88,8 +88,13 @@ TEST_F(StoreTest, AVersion4StoreMigratesAndItsFileIsRecognisedWhenReadAgain) {
   auto store = Store::open(path);
   ASSERT_TRUE(store.ok()) << store.status().message();
   EXPECT_EQ(store->schema_version(), current_schema_version());
-  EXPECT_EQ(current_schema_version(), 5);
+  EXPECT_EQ(current_schema_version(), 6);
   Db& db = store->db();
+  // Version 6: the clusters' verdict columns, empty for the clusters stored before.
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM pragma_table_info('detection_clusters') WHERE name IN "
+                  "('created_spread_days', 'verdict', 'verdict_reasons', 'verdict_evidence')"),
+            4);
   EXPECT_EQ(count(db,
                   "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN "
                   "('files_by_path', 'rejects_by_file')"),

@@ -119,6 +119,11 @@ async function main() {
       const links = await page.$$eval('table.members a.account', (as) => as.map((a) => a.getAttribute('href')));
       expect(links.some((h) => h.startsWith(`#/account/${member.id}?`) || h === `#/account/${member.id}`), 'the account is not among the members');
       expect(await page.$$eval('table.edges tbody tr', (t) => t.length) > 0, 'no links between members');
+      // Its verdict, as the store has it (the main job judged every cluster).
+      const verdict = clusters.clusters[0].verdict;
+      expect(['inauthentic', 'organic', 'undetermined'].includes(verdict), `stored verdict ${verdict}`);
+      const shown = await page.evaluate(() => document.querySelector('dl.facts dd').innerText);
+      expect(shown === verdict, `the page shows verdict "${shown}", the store ${verdict}`);
       await safe(page, log, 'cluster');
       await shot(page, 'cluster');
     });
@@ -269,6 +274,11 @@ async function main() {
       expect(page.url().includes(`d=${rerun.id}`), `address ${page.url()}`);
       const caption = await page.textContent('section h2');
       expect(caption.includes(`detection ${rerun.id}`), `heading: ${caption}`);
+      // The re-run judged its clusters as the main job does: a verdict in every row.
+      const judged = (await api(base, `/api/clusters?detection=${rerun.id}&limit=50`)).clusters.map((c) => c.verdict);
+      expect(judged.length > 0, 'the re-run found no cluster');
+      const cells = await page.$$eval('table.clusters tbody tr', (trs) => trs.map((tr) => tr.children[6].innerText));
+      expect(JSON.stringify(cells) === JSON.stringify(judged), `verdicts shown ${cells.join(', ')}, stored ${judged.join(', ')}`);
       await safe(page, log, 'detection menu');
     });
   } finally {

@@ -4,7 +4,7 @@ import { h, arr, obj, isNum, fmtNum, fmtDuration, fmtTime, emptyNote, dataText, 
 import { dailyChart } from '../charts.js';
 import { get } from './api.js';
 import { state, link, accountLink, accountName, scoreBadge, messageCard, pagedList, pagedTable, section,
-  facts, pValue, load, fmtOffset } from './ui.js';
+  facts, pValue, load, fmtOffset, verdictBadge, CLUSTER_KNOWN } from './ui.js';
 
 const SIGNAL_LABELS = {
   creation_burst: 'created in a burst with other accounts',
@@ -56,8 +56,8 @@ function clusterBox(account, detection) {
     h('p', null, 'In ', link(`cluster/${c.cluster_id}`, { d: detection }, `cluster ${c.cluster_id}`),
       ` of detection ${detection}: ${fmtNum(c.accounts)} accounts acting together (${String(c.behaviours || '').split(';').join(', ')}), `,
       `cluster p-value ${pValue(c.p_value)}. This account co-acts with ${fmtNum(c.coordination_degree)} of them.`),
-    extraFields(c, ['cluster_id', 'accounts', 'behaviours', 'p_value', 'coordination_degree', 'messages', 'first_time_ms', 'last_time_ms',
-      'first_time', 'last_time', 'median_delay_s', 'share_of_activity', 'weight', 'top_objects']));
+    h('p', null, 'Verdict on the cluster: ', verdictBadge(c), c.verdict_reasons ? ' — ' : '', c.verdict_reasons ? dataText('span', c.verdict_reasons, 'verdict-reasons') : null),
+    extraFields(c, [...CLUSTER_KNOWN, 'coordination_degree']));
 }
 
 // Columns a newer store adds (a cluster verdict and its reasons, ...), shown as they come.

@@ -6,11 +6,9 @@ import { dailyChart } from '../charts.js';
 import { OBJECT_NAMES } from '../overview.js';
 import { get } from './api.js';
 import { state, link, accountLink, scoreBadge, messageCard, pagedList, pagedTable, section, facts, pValue,
-  load, objectLink, fmtOffset } from './ui.js';
+  load, objectLink, fmtOffset, verdictBadge, CLUSTER_KNOWN } from './ui.js';
 import { extraFields } from './account.js';
 
-const KNOWN = ['cluster_id', 'accounts', 'messages', 'behaviours', 'first_time_ms', 'last_time_ms', 'first_time',
-  'last_time', 'median_delay_s', 'share_of_activity', 'weight', 'p_value', 'top_objects'];
 
 export async function clusterPage(root, clusterId) {
   const r = await load(`/api/clusters/${clusterId}`, { detection: state.detection }, root);
@@ -23,13 +21,16 @@ export async function clusterPage(root, clusterId) {
     h('h1', null, `Cluster ${c.cluster_id}`),
     h('p', { class: 'muted' }, `${fmtNum(c.accounts)} accounts acting together by ${String(c.behaviours || '').split(';').join(', ')}`)));
   root.append(facts([
+    ['verdict', verdictBadge(c)],
+    ['why', c.verdict_reasons ? dataText('span', c.verdict_reasons, 'verdict-reasons') : null],
+    ['members created over', isNum(c.created_spread_days) ? fmtDuration(c.created_spread_days * 86400) : null],
     ['messages behind its links', fmtNum(c.messages)],
     ['active', c.first_time ? `${fmtTime(c.first_time)} – ${fmtTime(c.last_time)}` : null],
     ['median delay between members', fmtDuration(c.median_delay_s)],
     ['share of all messages', isNum(c.share_of_activity) ? fmtPct(100 * c.share_of_activity, 2) : null],
     ['cluster p-value', pValue(c.p_value)],
     ['mean inauthenticity score of members', isNum(r.mean_score) ? r.mean_score.toFixed(2) : null],
-  ]), extraFields(c, KNOWN) || '');
+  ]), extraFields(c, CLUSTER_KNOWN) || '');
   const objects = arr(c.top_objects).filter((o) => o && o.object != null);
   root.append(section('What they acted on together',
     objects.length ? h('ol', { class: 'top-objects' }, objects.map((o) => h('li', null,

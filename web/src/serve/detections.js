@@ -76,7 +76,7 @@ function rerunForm(base, onStarted) {
   return form;
 }
 
-const STAGES = { opening: 'opening the store', loading: 'loading the data', detecting: 'detecting', storing: 'storing the result', done: 'done' };
+const STAGES = { opening: 'opening the store', loading: 'loading the data', signals: 'computing the account signals', detecting: 'detecting', storing: 'storing the result', done: 'done' };
 
 // Polls a job until it ends, showing its stage and time.
 export async function followJob(job, target) {

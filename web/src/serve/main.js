@@ -6,7 +6,7 @@ import './serve.css';
 import { h, arr, obj, isNum, fmtNum, fmtTime, fmtDuration, emptyNote, table, dataText } from '../dom.js';
 import { headlineChart } from '../charts.js';
 import { get } from './api.js';
-import { state, href, link, accountLink, scoreBadge, pagedTable, section, pValue } from './ui.js';
+import { state, href, link, accountLink, scoreBadge, pagedTable, section, pValue, verdictBadge, CLUSTER_KNOWN } from './ui.js';
 import { accountPage, evidencePage, extraFields } from './account.js';
 import { clusterPage, objectPage } from './cluster.js';
 import { detectionsPage, comparePage, parameterSummary } from './detections.js';
@@ -53,8 +53,6 @@ function topBar(params) {
     select);
 }
 
-const CLUSTER_KNOWN = ['cluster_id', 'accounts', 'messages', 'behaviours', 'first_time_ms', 'last_time_ms', 'first_time',
-  'last_time', 'median_delay_s', 'share_of_activity', 'weight', 'p_value', 'top_objects'];
 
 async function homePage(root) {
   const s = state.status;
@@ -84,6 +82,7 @@ async function homePage(root) {
       { label: 'active', value: (c) => (c.first_time ? `${fmtTime(c.first_time).slice(0, 10)} – ${fmtTime(c.last_time).slice(0, 10)}` : '–') },
       { label: 'median delay', num: true, value: (c) => fmtDuration(c.median_delay_s) },
       { label: 'p-value', num: true, value: (c) => pValue(c.p_value) },
+      { label: 'verdict', title: 'whether the coordination was manufactured (hover for the reasons)', value: (c) => verdictBadge(c) },
       { label: '', value: (c) => extraFields(c, CLUSTER_KNOWN) || '' },
     ], async (cursor) => {
       const r = await get('/api/clusters', { detection, cursor, limit: 50 });

@@ -158,6 +158,22 @@ export function facts(pairs) {
 
 export const pValue = (p) => (isNum(p) ? fmtP(p) : 'not tested');
 
+// A cluster's verdict (docs/detection.md, "Verdicts") as a badge, its reasons on hover; a
+// detection stored before verdicts were recorded has none.
+const VERDICT_CLASS = { inauthentic: 'badge bad', organic: 'badge', undetermined: 'badge warn' };
+export function verdictBadge(cluster) {
+  const c = obj(cluster);
+  if (c.verdict == null || c.verdict === '') {
+    return h('span', { class: 'muted', title: 'this detection was stored before groundswell recorded verdicts; re-run it to get them' }, 'not recorded');
+  }
+  return h('span', { class: VERDICT_CLASS[c.verdict] || 'badge', title: c.verdict_reasons ? String(c.verdict_reasons) : null }, String(c.verdict));
+}
+
+// Keys of a cluster row every page shows in its own way (the rest: extraFields).
+export const CLUSTER_KNOWN = ['cluster_id', 'accounts', 'messages', 'behaviours', 'first_time_ms', 'last_time_ms', 'first_time',
+  'last_time', 'median_delay_s', 'share_of_activity', 'weight', 'p_value', 'top_objects', 'created_spread_days', 'verdict',
+  'verdict_reasons', 'verdict_evidence'];
+
 // Loads with progress while the server indexes the store.
 export async function load(path, params, target) {
   return get(path, params, (index) => {

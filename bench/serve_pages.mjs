@@ -1,8 +1,8 @@
 // Page times of `groundswell serve` (docs/serve.md), measured in headless Chromium against a
 // running server: for each page an investigator opens — overview, search (Persian name,
 // handle prefix, account id), the busiest account, a clustered account, the largest cluster,
-// an edge's evidence, the most shared link and hashtag of that cluster, detections, compare,
-// actors — the time from asking for the view (a hash change in the loaded app) to the view
+// an edge's evidence, the most shared link and text among the clusters' top objects and a
+// hashtag of theirs, detections, compare, actors — the time from asking for the view (a hash change in the loaded app) to the view
 // whole: every API answer it waits for in and drawn (data-gs-ready and data-gs-pending = 0,
 // set by web/src/serve). Also each API request alone (Node's fetch, no browser).
 //
@@ -53,9 +53,25 @@ const clusters = (await api(`/api/clusters?detection=${detection}&limit=200`)).c
 const largest = [...clusters].sort((a, b) => b.accounts - a.accounts)[0];
 const member = (await api(`/api/clusters/${largest.cluster_id}/members?detection=${detection}&limit=1`)).members[0].account;
 const edge = (await api(`/api/clusters/${largest.cluster_id}/edges?detection=${detection}&limit=1`)).edges[0];
-const tops = largest.top_objects || [];
-const topLink = tops.find((o) => o.behaviour === 'link');
-const topTag = tops.find((o) => o.behaviour === 'hashtag');
+// Object pages: the most shared link and text among every cluster's top objects, and a
+// hashtag: the clusters' top one, else the first in a member's posts (clusters that act by
+// text carry their campaign's hashtags), largest clusters first.
+const bySize = [...clusters].sort((a, b) => b.accounts - a.accounts);
+const topOf = (behaviour) => bySize.flatMap((c) => (c.top_objects || []).filter((o) => o.behaviour === behaviour))
+  .sort((a, b) => b.messages - a.messages)[0];
+const topLink = topOf('link');
+const topText = topOf('text');
+let topTag = topOf('hashtag');
+for (const c of bySize) {
+  if (topTag) break;
+  const first = (await api(`/api/clusters/${c.cluster_id}/members?detection=${detection}&limit=1`)).members[0];
+  const posts = (await api(`/api/accounts/${first.account.id}/messages?limit=200`)).messages;
+  const tagged = posts.find((m) => Array.isArray(m.hashtags) && m.hashtags.length);
+  if (tagged) topTag = { object: String(tagged.hashtags[0]) };
+}
+// How many posts each object page lists (its own count, not the cluster's).
+const objectSize = async (behaviour, o) => (o ? (await api(`/api/objects?behaviour=${behaviour}&key=${encodeURIComponent(o.object)}&limit=1`)).total : 0);
+const sizes = { link: await objectSize('link', topLink), hashtag: await objectSize('hashtag', topTag), text: await objectSize('text', topText) };
 // The busiest account: the first search results by messages for a common letter.
 const busiest = (await api('/api/search?q=a&limit=200')).results.map((r) => r.account)
   .sort((a, b) => b.messages - a.messages)[0];
@@ -73,8 +89,9 @@ const pages = [
   [`account: member of cluster ${largest.cluster_id}`, `#/account/${member.id}`],
   [`cluster ${largest.cluster_id} (${largest.accounts} accounts)`, `#/cluster/${largest.cluster_id}`],
   [`evidence (${edge.behaviour}, ${edge.pairs} pairs)`, `#/evidence?d=${detection}&s=${edge.source.id}&t=${edge.target.id}&b=${edge.behaviour}`],
-  topLink ? [`object: link (${topLink.messages} messages in the cluster)`, `#/object/link?key=${encodeURIComponent(topLink.object)}`] : null,
-  topTag ? [`object: hashtag (${topTag.messages} messages in the cluster)`, `#/object/hashtag?key=${encodeURIComponent(topTag.object)}`] : null,
+  topLink ? [`object: link (${sizes.link} posts)`, `#/object/link?key=${encodeURIComponent(topLink.object)}`] : null,
+  topTag ? [`object: hashtag (${sizes.hashtag} posts)`, `#/object/hashtag?key=${encodeURIComponent(topTag.object)}`] : null,
+  topText ? [`object: text (${sizes.text} posts)`, `#/object/text?key=${encodeURIComponent(topText.object)}`] : null,
   ['detections', '#/detections'],
   [`compare ${other} and ${detection}`, `#/compare?a=${other}&b=${detection}`],
   ['actors', '#/actors'],

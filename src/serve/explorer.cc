@@ -8,7 +8,6 @@
 #include <cmath>
 #include <optional>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "base/json_writer.h"
 #include "base/time.h"
@@ -1178,15 +1177,22 @@ ApiResponse Explorer::object(Request& r) {
   }
   std::string canonical;
   native_object_key(*b, key, canonical);
-  std::vector<std::uint32_t> list = r.index->object_messages(*b, key);
-  std::unordered_set<std::uint32_t> accounts;
-  for (std::uint32_t m : list)
-    if (r.index->message_account(m) != kNoAccount) accounts.insert(r.index->message_account(m));
+  const std::span<const std::uint32_t> list = r.index->object_messages(*b, key);
+  // Distinct authors: one flag per account (a hashtag can have a million posts).
+  std::vector<bool> seen(r.index->accounts());
+  std::size_t accounts = 0;
+  for (std::uint32_t m : list) {
+    const std::uint32_t a = r.index->message_account(m);
+    if (a != kNoAccount && !seen[a]) {
+      seen[a] = true;
+      ++accounts;
+    }
+  }
   GS_TRY(page, r.keyset_page(list));
   JsonWriter w(false);
   w.begin_object().key("behaviour").value(*name).key("key").value(canonical);
   w.key("total").value(static_cast<std::uint64_t>(list.size()));
-  w.key("accounts").value(static_cast<std::uint64_t>(accounts.size()));
+  w.key("accounts").value(static_cast<std::uint64_t>(accounts));
   const TimeMs first = list.empty() ? kNoTime : r.index->message_time(list.front());
   w.key("first_time");
   if (first != kNoTime)

@@ -245,7 +245,8 @@ std::span<const std::uint32_t> ServeIndex::messages_of(std::uint32_t a) const {
                                         account_start_[a + 1] - account_start_[a]);
 }
 
-std::vector<std::uint32_t> ServeIndex::object_messages(Behaviour b, std::string_view key) const {
+std::span<const std::uint32_t> ServeIndex::object_messages(Behaviour b,
+                                                           std::string_view key) const {
   if (!indexed(b)) return {};
   std::string canonical;
   if (!native_object_key(b, key, canonical)) return {};
@@ -253,8 +254,8 @@ std::vector<std::uint32_t> ServeIndex::object_messages(Behaviour b, std::string_
   const std::uint64_t h = key_hash(canonical);
   auto lo = std::lower_bound(p.key.begin(), p.key.end(), h);
   auto hi = std::upper_bound(lo, p.key.end(), h);
-  return std::vector<std::uint32_t>(p.msg.begin() + (lo - p.key.begin()),
-                                    p.msg.begin() + (hi - p.key.begin()));
+  return std::span<const std::uint32_t>(p.msg.data() + (lo - p.key.begin()),
+                                        static_cast<std::size_t>(hi - lo));
 }
 
 void ServeIndex::add_word_starts(std::uint32_t rank, std::vector<WordStart>& out) const {

@@ -93,7 +93,7 @@ class ServeIndex {
   // Posts carrying the object whose key is `key` (as native_object_key makes it; the raw
   // form is keyed first, so a URL as written finds its canonical form), in (time, id) order.
   // Empty for behaviours that are not indexed (post, similar_text).
-  std::vector<std::uint32_t> object_messages(Behaviour b, std::string_view key) const;
+  std::span<const std::uint32_t> object_messages(Behaviour b, std::string_view key) const;
   static bool indexed(Behaviour b);
 
   // Accounts whose id, handle or display name contains `query` (normalized); `limit` hits

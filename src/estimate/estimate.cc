@@ -960,6 +960,87 @@ std::vector<SensitivityRow> sensitivity_rows(const EstimateContext& ctx) {
   return out;
 }
 
+// The accounts behind each actor's heavy-tailed totals (period "all"). Each classification
+// weighs an account's contribution as build_units() counts it: 1 as itself, 0 when
+// discounted, 1/n when it is one of the n counted supporters of an undetermined cluster in
+// that cell (the cluster's voice is their average). The lowest and highest weight over the
+// reasonable classifications bound what the account adds to the adjusted total.
+std::vector<TotalDrivers> total_drivers(const EstimateContext& ctx, const std::vector<QVec>& raw,
+                                        const std::vector<Classification>& classes) {
+  const std::size_t all = static_cast<std::size_t>(ctx.bins.all), nactors = ctx.nactors;
+  const std::vector<AccountCell>& cells = ctx.cells.accounts;
+  std::vector<std::uint32_t> entries;  // indices into `cells` of the "all" bin, all actors
+  for (std::size_t i = 0; i < cells.size(); ++i)
+    if (cells[i].cell % ctx.nbins == all) entries.push_back(static_cast<std::uint32_t>(i));
+  std::vector<double> w_main(entries.size()), w_low(entries.size(), INFINITY),
+      w_high(entries.size(), -INFINITY);
+  std::vector<std::uint32_t> members;  // per (cluster, actor): counted supporters
+  auto weigh = [&](const AccountView& view, std::size_t clusters, auto&& take) {
+    members.assign(clusters * nactors, 0);
+    auto slot = [&](std::int32_t c, const AccountCell& e) {
+      return static_cast<std::size_t>(c) * nactors + e.cell / ctx.nbins;
+    };
+    for (std::uint32_t i : entries) {
+      const AccountCell& e = cells[i];
+      const std::int32_t c = view.cluster_of(e.account);
+      if (c >= 0 && !view.discounted(e.account)) ++members[slot(c, e)];
+    }
+    for (std::size_t j = 0; j < entries.size(); ++j) {
+      const AccountCell& e = cells[entries[j]];
+      const std::int32_t c = view.cluster_of(e.account);
+      take(j, view.discounted(e.account) ? 0.0 : c < 0 ? 1.0 : 1.0 / members[slot(c, e)]);
+    }
+  };
+  auto clusters_of = [&](std::size_t scenario) {
+    return ctx.scenarios[scenario].significant.size();
+  };
+  weigh(ctx.view(0, ctx.opt.score_threshold, ClusterTreatment::kOneVoice), clusters_of(0),
+        [&](std::size_t j, double w) { w_main[j] = w; });
+  for (const Classification& cl : classes)
+    weigh(ctx.view(cl.scenario, cl.threshold, cl.undetermined), clusters_of(cl.scenario),
+          [&](std::size_t j, double w) {
+            w_low[j] = std::min(w_low[j], w);
+            w_high[j] = std::max(w_high[j], w);
+          });
+
+  std::vector<TotalDrivers> out;
+  const std::size_t top_n = static_cast<std::size_t>(std::max(0, ctx.opt.top_contributors));
+  std::vector<Contributor> candidates;
+  for (std::size_t k = 0; k < nactors; ++k) {
+    const std::uint32_t cell = ctx.cell_of(k, all);
+    for (std::size_t m = 0; m < std::size(kDriverMetrics); ++m) {
+      const int q = m == 0 ? kViews : m == 1 ? kReactions : kEngagement;
+      TotalDrivers d;
+      d.actor = ctx.in.actors->actors[k].name;
+      d.metric = kDriverMetrics[m];
+      d.raw = raw[cell][static_cast<std::size_t>(q)];
+      auto share = [&](double v) { return d.raw > 0 ? v / d.raw * 100 : 0.0; };
+      candidates.clear();
+      double uncertain = 0;
+      for (std::size_t j = 0; j < entries.size(); ++j) {
+        const AccountCell& e = cells[entries[j]];
+        const double v = e.q[static_cast<std::size_t>(q)];
+        if (e.cell != cell || v <= 0) continue;
+        candidates.push_back({e.account, v, share(v), w_main[j] * v, w_low[j] * v, w_high[j] * v});
+        if (w_low[j] != w_high[j]) {
+          ++d.uncertain_accounts;
+          uncertain += v;
+        }
+      }
+      d.uncertain_share_pct = share(uncertain);
+      const std::size_t n = std::min(top_n, candidates.size());
+      std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(n),
+                        candidates.end(), [](const Contributor& x, const Contributor& y) {
+                          return x.raw != y.raw ? x.raw > y.raw : x.account < y.account;
+                        });
+      d.top.assign(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(n));
+      for (const Contributor& c : d.top) d.top_share_pct += c.share_pct;
+      out.push_back(std::move(d));
+    }
+  }
+  return out;
+}
+
 // The report's plain-language account of what the figures assume.
 std::vector<std::string> assumptions(const EstimateOptions& opt, const ClusterAssignment& main,
                                      std::size_t replicates,
@@ -1091,7 +1172,10 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
     return x.metric < y.metric;
   });
 
-  if (bins.all >= 0) est.sensitivity = sensitivity_rows(ctx);
+  if (bins.all >= 0) {
+    est.sensitivity = sensitivity_rows(ctx);
+    est.drivers = total_drivers(ctx, raw, classifications.all);
+  }
   est.assumptions = assumptions(opt, scenarios[0], reps.count(), classifications);
   return est;
 }
@@ -1125,11 +1209,33 @@ Status write_sensitivity_csv(const Estimate& e, const std::filesystem::path& pat
   return write_output_file(path, out);
 }
 
-Status write_estimate_outputs(const Estimate& e, const std::filesystem::path& out_dir) {
+Status write_contributors_csv(const Estimate& e, const Dataset& data,
+                              const std::filesystem::path& path) {
+  std::string out =
+      "actor,metric,rank,platform,account_id,handle,raw,share_pct,adjusted,adjusted_low,"
+      "adjusted_high\r\n";
+  for (const TotalDrivers& d : e.drivers)
+    for (std::size_t i = 0; i < d.top.size(); ++i) {
+      const Contributor& c = d.top[i];
+      if (c.account >= data.accounts())
+        return Status::InvalidArgument("contributors: an account outside the dataset");
+      out += csv_field(d.actor) + ',' + csv_field(d.metric) + ',' + std::to_string(i + 1) + ',' +
+             csv_field(data.account_platform[c.account]) + ',' +
+             csv_field(data.account_id[c.account]) + ',' +
+             csv_field(data.account_handle[c.account]) + ',' + csv_number(c.raw) + ',' +
+             csv_number(c.share_pct) + ',' + csv_number(c.adjusted) + ',' +
+             csv_number(c.adjusted_low) + ',' + csv_number(c.adjusted_high) + "\r\n";
+    }
+  return write_output_file(path, out);
+}
+
+Status write_estimate_outputs(const Estimate& e, const std::filesystem::path& out_dir,
+                              const Dataset* data) {
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) return Status::IoError("cannot create " + out_dir.string() + ": " + ec.message());
   GS_RETURN_IF_ERROR(write_support_csv(e, out_dir / "support.csv"));
+  if (data) GS_RETURN_IF_ERROR(write_contributors_csv(e, *data, out_dir / "contributors.csv"));
   return write_sensitivity_csv(e, out_dir / "sensitivity.csv");
 }
 
@@ -1176,6 +1282,18 @@ void write_actors_json(const Estimate& e, JsonWriter& w) {
     w.key("members").value(h.undetermined_members);
     w.key("voices").value(h.undetermined_voices);
     w.end_object();
+    w.end_object();
+    // What drives each heavy-tailed total (the accounts are named in contributors.csv).
+    w.key("drivers").begin_object();
+    for (const TotalDrivers& d : e.drivers) {
+      if (d.actor != h.name) continue;
+      w.key(d.metric).begin_object();
+      w.key("top_accounts").value(static_cast<std::uint64_t>(d.top.size()));
+      w.key("top_share_pct").value(d.top_share_pct);
+      w.key("uncertain_accounts").value(d.uncertain_accounts);
+      w.key("uncertain_share_pct").value(d.uncertain_share_pct);
+      w.end_object();
+    }
     w.end_object();
     w.end_object();
   }

@@ -87,6 +87,8 @@ struct EstimateOptions {
   std::vector<std::string> periods = {"all", "day", "week", "month"};
   // Score thresholds of the sensitivity table (each crossed with every cluster scenario).
   std::vector<double> sensitivity_thresholds = {0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
+  // Accounts listed per heavy-tailed total as its top contributors (Estimate::drivers).
+  int top_contributors = 5;
   // Replicate sums are held for this many bytes of period bins at a time (double,
   // replicates × actors × metrics per bin); longer periods are processed in chunks, same
   // result.
@@ -132,8 +134,36 @@ struct ActorHeadline {
   double undetermined_members = 0, undetermined_voices = 0;
 };
 
+// One account's part in one of an actor's totals (period "all").
+struct Contributor {
+  std::uint32_t account = 0;  // index in the Dataset
+  double raw = 0;             // what its support acts add to the raw total
+  double share_pct = 0;       // raw ÷ the raw total × 100
+  // What it adds to the adjusted total: under the main classification, and the least and the
+  // most over the reasonable classifications (0 where it is discounted, a share of the voice
+  // where it counts through an undetermined cluster).
+  double adjusted = 0, adjusted_low = 0, adjusted_high = 0;
+};
+
+// What drives a heavy-tailed total (views, reactions, engagement) of one actor, period "all":
+// the few accounts that dominate it, and how much of it the reasonable classifications
+// disagree about — the only part the interval's width can come from.
+struct TotalDrivers {
+  std::string actor, metric;
+  double raw = 0;                // the raw total
+  std::vector<Contributor> top;  // the largest raw contributions, largest first (ties: account)
+  double top_share_pct = 0;      // their share of the raw total
+  // Accounts whose contribution differs between reasonable classifications: how many, and
+  // their share of the raw total.
+  std::uint64_t uncertain_accounts = 0;
+  double uncertain_share_pct = 0;
+};
+inline constexpr const char* kDriverMetrics[3] = {"views", "reactions", "engagement"};
+
 struct Estimate {
   std::vector<SupportRow> rows;  // sorted by (actor, period, metric)
+  // Per actor (actors-file order), then kDriverMetrics; empty without the "all" period.
+  std::vector<TotalDrivers> drivers;
   std::vector<SensitivityRow> sensitivity;
   std::vector<ActorHeadline> headline;   // in actor-file order, period "all"
   std::vector<std::string> assumptions;  // plain-language sentences for the report
@@ -152,8 +182,15 @@ Result<Estimate> estimate_support(const EstimateInputs& inputs, const EstimateOp
 Status write_support_csv(const Estimate& e, const std::filesystem::path& path);
 // sensitivity.csv: actor,scenario,score_threshold,accounts,messages,engagement.
 Status write_sensitivity_csv(const Estimate& e, const std::filesystem::path& path);
-// support.csv and sensitivity.csv in out_dir (created if missing).
-Status write_estimate_outputs(const Estimate& e, const std::filesystem::path& out_dir);
+// contributors.csv: actor,metric,rank,platform,account_id,handle,raw,share_pct,adjusted,
+// adjusted_low,adjusted_high — the top contributors of each heavy-tailed total, accounts
+// named from `data` (pseudonymize it first to publish pseudonyms).
+Status write_contributors_csv(const Estimate& e, const Dataset& data,
+                              const std::filesystem::path& path);
+// support.csv and sensitivity.csv in out_dir (created if missing), and contributors.csv
+// when `data` is given.
+Status write_estimate_outputs(const Estimate& e, const std::filesystem::path& out_dir,
+                              const Dataset* data = nullptr);
 // The value of summary.json's "actors" key (docs/contract.md §8): an array, written at the writer's
 // current position (call after w.key("actors")).
 void write_actors_json(const Estimate& e, JsonWriter& w);

@@ -395,6 +395,89 @@ TEST(Estimate, SensitivityAndDeterminism) {
   EXPECT_FALSE(a->assumptions.empty());
 }
 
+// What drives a heavy-tailed total: a big channel dominates Green's views and is counted
+// under every classification; an account scoring 0.75 counts only at the threshold 0.8; the
+// three members of an undetermined cluster count as one voice (a third each), as nothing or
+// as themselves. The report lists the top contributors, what each adds to the adjusted total
+// (the least and the most over the classifications) and the share the classifications
+// disagree about — and the interval's width is exactly what they disagree about.
+TEST(Estimate, DriversListTheAccountsThatDominateATotal) {
+  std::vector<testing::TestMessage> in;
+  std::vector<std::int64_t> views;
+  auto post = [&](const std::string& account, const std::string& handle, std::int64_t v) {
+    testing::TestMessage m;
+    m.platform = "telegram";
+    m.account_id = account;
+    m.handle = handle;
+    m.message_id = std::to_string(in.size() + 1);
+    m.text = "#GreenHorizon today";
+    m.time = 1709287200000 + static_cast<TimeMs>(in.size()) * 60'000;
+    in.push_back(m);
+    views.push_back(v);
+  };
+  post("channel1001", "GreenOfficial", 900'000);  // the actor's own channel
+  post("channel1001", "GreenOfficial", 1'100'000);
+  for (int i = 0; i < 10; ++i) post("user" + std::to_string(i), "fan" + std::to_string(i), 100);
+  post("userD", "<img src=x onerror=alert(1)>", 5'000);  // scores 0.75
+  for (int i = 0; i < 3; ++i) post("userC" + std::to_string(i), "c" + std::to_string(i), 500);
+  Dataset d = testing::make_dataset(in);
+  for (std::size_t m = 0; m < d.messages(); ++m)
+    d.msg_views[m] = views[static_cast<std::size_t>(d.msg_row[m] - 1)];
+  std::vector<double> score(d.accounts(), 0.1);
+  ClusterAssignment cluster;
+  cluster.cluster_of_account.assign(d.accounts(), -1);
+  cluster.significant = {1};
+  for (std::size_t a = 0; a < d.accounts(); ++a) {
+    if (d.account_id[a] == "userD") score[a] = 0.75;
+    if (d.account_id[a].starts_with("userC")) cluster.cluster_of_account[a] = 0;
+  }
+  ActorSet set = actors();
+  EstimateOptions opt;
+  opt.periods = {"all"};
+  opt.top_contributors = 3;
+  Result<Estimate> e = estimate_support({&d, &set, score, {cluster}}, opt);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  ASSERT_EQ(e->drivers.size(), 2u * 3u);  // two actors × views, reactions, engagement
+  const TotalDrivers& v = e->drivers[0];
+  EXPECT_EQ(v.actor, "Green Horizon Front");
+  EXPECT_EQ(v.metric, "views");
+  const double total = 2'000'000 + 10 * 100 + 5'000 + 3 * 500;
+  EXPECT_EQ(v.raw, total);
+  ASSERT_EQ(v.top.size(), 3u);
+  EXPECT_EQ(d.account_id[v.top[0].account], "channel1001");
+  EXPECT_EQ(v.top[0].raw, 2'000'000);
+  EXPECT_DOUBLE_EQ(v.top[0].share_pct, 2e6 / total * 100);
+  EXPECT_EQ(v.top[0].adjusted_low, 2'000'000);  // counted under every classification
+  EXPECT_EQ(v.top[0].adjusted_high, 2'000'000);
+  EXPECT_EQ(d.account_id[v.top[1].account], "userD");
+  EXPECT_EQ(v.top[1].adjusted, 0);  // above 0.7
+  EXPECT_EQ(v.top[1].adjusted_low, 0);
+  EXPECT_EQ(v.top[1].adjusted_high, 5'000);  // kept at 0.8
+  EXPECT_EQ(d.account_id[v.top[2].account], "userC0");  // ties by account order
+  EXPECT_DOUBLE_EQ(v.top[2].adjusted, 500.0 / 3);
+  EXPECT_EQ(v.top[2].adjusted_low, 0);
+  EXPECT_EQ(v.top[2].adjusted_high, 500);
+  EXPECT_DOUBLE_EQ(v.top_share_pct, (2e6 + 5'000 + 500) / total * 100);
+  EXPECT_EQ(v.uncertain_accounts, 4u);
+  EXPECT_DOUBLE_EQ(v.uncertain_share_pct, (5'000 + 1'500) / total * 100);
+  const ActorHeadline& g = e->headline[0];
+  EXPECT_EQ(g.views.ci_high - g.views.ci_low, 5'000 + 1'500);
+
+  // contributors.csv names them from the dataset, escaped as CSV.
+  auto dir = std::filesystem::path(GS_BINARY_DIR) / "estimate_test_drivers";
+  ASSERT_TRUE(write_estimate_outputs(*e, dir, &d).ok());
+  std::vector<std::vector<std::string>> rows = testing::read_csv((dir / "contributors.csv").string());
+  ASSERT_GE(rows.size(), 4u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"actor", "metric", "rank", "platform", "account_id",
+                                               "handle", "raw", "share_pct", "adjusted",
+                                               "adjusted_low", "adjusted_high"}));
+  EXPECT_EQ(rows[1][0], "Green Horizon Front");
+  EXPECT_EQ(rows[1][4], "channel1001");
+  EXPECT_EQ(rows[2][5], "<img src=x onerror=alert(1)>");
+  EXPECT_EQ(rows[2][9], "0");
+  EXPECT_EQ(rows[2][10], "5000");
+}
+
 // The support definition on hand-made cases: Green's channel posts; accounts re-post it,
 // quote it, write for or against it.
 class SupportDefinition : public ::testing::Test {

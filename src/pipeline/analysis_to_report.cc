@@ -330,7 +330,8 @@ ReportSignal histogram(std::string name, std::string label, std::string unit,
 
 }  // namespace
 
-void add_estimate_to_report(const Estimate& e, const SignalTable& sig, ReportData& rd) {
+void add_estimate_to_report(const Estimate& e, const SignalTable& sig, const Dataset& data,
+                            ReportData& rd) {
   // The headline table: supporters, how they support (the routes) and how many sit in
   // clusters judged undetermined, then activity.
   static const std::set<std::string> kHeadline = {
@@ -390,6 +391,30 @@ void add_estimate_to_report(const Estimate& e, const SignalTable& sig, ReportDat
   rd.signals.push_back(histogram("office_fraction",
                                  "Share of posts in office hours (best-fitting time zone)", "share",
                                  office, 0, 1, 20));
+  // What drives each heavy-tailed total: its top contributors, named from the dataset.
+  for (const TotalDrivers& d : e.drivers) {
+    ReportTotalDrivers r{.actor = d.actor,
+                         .metric = d.metric,
+                         .raw = d.raw,
+                         .top_share_pct = d.top_share_pct,
+                         .uncertain_accounts = static_cast<std::int64_t>(d.uncertain_accounts),
+                         .uncertain_share_pct = d.uncertain_share_pct};
+    for (const auto& row : rd.headline)
+      if (row.actor == d.actor && row.metric == d.metric) {
+        r.adjusted = row.adjusted;
+        r.ci_low = row.ci_low;
+        r.ci_high = row.ci_high;
+      }
+    for (const Contributor& c : d.top) {
+      if (c.account >= data.accounts()) continue;
+      r.top.push_back({std::string(data.account_id[c.account]),
+                       std::string(data.account_handle[c.account]),
+                       std::string(data.account_display_name[c.account]),
+                       std::string(data.account_platform[c.account]), c.raw, c.share_pct,
+                       c.adjusted, c.adjusted_low, c.adjusted_high});
+    }
+    rd.drivers.push_back(std::move(r));
+  }
   for (const auto& a : e.assumptions) rd.assumptions.push_back(a);
   rd.meta.interval =
       e.sample ? fmt::format("{:g}% interval over {} resamples", e.ci_level * 100, e.replicates)

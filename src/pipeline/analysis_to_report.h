@@ -64,9 +64,10 @@ Result<ReportData> build_report_data(Store& store, const Dataset& data,
 ReportFunnel build_funnel(const Dataset& data, const DetectionResult& detection,
                           const DetectOptions& options, const std::vector<PeerCount>& peer);
 
-// Headline, series, share of voice, sensitivity, signal histograms and the estimation's
-// assumptions.
+// Headline, series, share of voice, what drives the heavy-tailed totals (accounts named
+// from `data`, so pass the dataset the rest of the report uses, pseudonymized or not),
+// sensitivity, signal histograms and the estimation's assumptions.
 void add_estimate_to_report(const Estimate& estimate, const SignalTable& signals,
-                            ReportData& report);
+                            const Dataset& data, ReportData& report);
 
 }  // namespace groundswell

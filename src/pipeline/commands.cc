@@ -402,7 +402,7 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
       pseudonymize(a.detection, a.data, *pseudonymizer, *a.scrubber);
     }
     GS_RETURN_IF_ERROR(write_detection_outputs(a.data, a.detection, options, out, &scores));
-    if (a.estimate) GS_RETURN_IF_ERROR(write_estimate_outputs(*a.estimate, out));
+    if (a.estimate) GS_RETURN_IF_ERROR(write_estimate_outputs(*a.estimate, out, &a.data));
     auto report = build_report_data(store, a.data, a.detection, options, &a.signals.score, {},
                                     a.generated_at);
     if (!report) return report.status();
@@ -415,7 +415,7 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
     }
     report->funnel = build_funnel(a.data, a.detection, options, a.peer);
     report->detection_sensitivity = a.detection_sensitivity;
-    if (a.estimate) add_estimate_to_report(*a.estimate, a.signals, *report);
+    if (a.estimate) add_estimate_to_report(*a.estimate, a.signals, a.data, *report);
     GS_RETURN_IF_ERROR(write_report_html(report_data_to_json(*report), out / "report.html"));
     log_info(clock.lap("output files and report"));
   }

@@ -352,6 +352,32 @@ std::string report_data_to_json(const ReportData& data) {
     w.end_object();
   }
   w.end_array();
+  w.key("drivers").begin_array();
+  for (const ReportTotalDrivers& d : data.drivers) {
+    w.begin_object().key("actor").value(d.actor).key("metric").value(d.metric);
+    w.key("raw").value(d.raw);
+    put(w, "adjusted", d.adjusted);
+    put(w, "ci_low", d.ci_low);
+    put(w, "ci_high", d.ci_high);
+    w.key("top_share_pct").value(d.top_share_pct);
+    w.key("uncertain_accounts").value(d.uncertain_accounts);
+    w.key("uncertain_share_pct").value(d.uncertain_share_pct);
+    w.key("top").begin_array();
+    for (const ReportContributor& c : d.top) {
+      w.begin_object().key("account").value(c.account);
+      put_text(w, "handle", c.handle);
+      put_text(w, "label", c.label);
+      w.key("platform").value(c.platform)
+          .key("raw").value(c.raw)
+          .key("share_pct").value(c.share_pct)
+          .key("adjusted").value(c.adjusted)
+          .key("adjusted_low").value(c.adjusted_low)
+          .key("adjusted_high").value(c.adjusted_high)
+          .end_object();
+    }
+    w.end_array().end_object();
+  }
+  w.end_array();
   w.key("network");
   write_network(w, data.network);
   w.key("clusters").begin_array();

@@ -341,6 +341,32 @@ struct ReportDetectionSensitivityRow {
   std::int64_t coordinated_accounts = 0;
 };
 
+// One account among the top contributors of a total.
+struct ReportContributor {
+  std::string account;
+  std::string handle;
+  std::string label;
+  std::string platform;
+  double raw = 0;        // its part of the raw total
+  double share_pct = 0;  // of the raw total
+  // What it adds to the adjusted total: under the main classification, and the least and the
+  // most over the reasonable classifications.
+  double adjusted = 0, adjusted_low = 0, adjusted_high = 0;
+};
+
+// What drives one heavy-tailed total (views, reactions, engagement) of one actor: the
+// accounts that dominate it, and how much of it the reasonable classifications disagree about.
+struct ReportTotalDrivers {
+  std::string actor;
+  std::string metric;
+  double raw = 0;  // the raw total
+  std::optional<double> adjusted, ci_low, ci_high;
+  double top_share_pct = 0;  // the listed accounts' share of the raw total
+  std::int64_t uncertain_accounts = 0;
+  double uncertain_share_pct = 0;
+  std::vector<ReportContributor> top;  // largest first
+};
+
 struct ReportData {
   ReportMeta meta;
   std::optional<ReportOverview> overview;
@@ -349,6 +375,7 @@ struct ReportData {
   std::vector<ReportSupportRow> headline;
   std::vector<ReportSupportRow> series;
   std::vector<ReportShareOfVoiceRow> share_of_voice;
+  std::vector<ReportTotalDrivers> drivers;
   ReportNetwork network;
   std::vector<ReportCluster> clusters;
   std::vector<ReportSignal> signals;

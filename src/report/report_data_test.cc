@@ -29,6 +29,10 @@ ReportData full_data() {
   d.series.push_back({.actor = "Front", .metric = "accounts", .period = "2024-03-01", .raw = 10, .adjusted = 8,
                       .ci_low = 7, .ci_high = 9});
   d.share_of_voice.push_back({"Front", "accounts", 60.0, 55.0});
+  d.drivers.push_back({.actor = "Front", .metric = "views", .raw = 1000, .adjusted = 900,
+                       .ci_low = 880, .ci_high = 950, .top_share_pct = 70, .uncertain_accounts = 2,
+                       .uncertain_share_pct = 7,
+                       .top = {{"user1", "ali1", "Ali", "telegram", 700, 70, 700, 700, 700}}});
   d.network.nodes.push_back({"user1", "Ali", "ali1", "telegram", 1, 0.9, 12});
   d.network.nodes.push_back({"user2", "Sara", "sara2", "telegram", 1, 0.8, 30});
   d.network.edges.push_back({"user1", "user2", "share", 5, 0.001});
@@ -121,7 +125,7 @@ TEST(ReportDataToJson, FieldNamesMatchTheFrontEndFixture) {
   }
   // Arrays of rows: the first row's fields.
   const std::vector<std::vector<std::string>> paths = {
-      {"headline"}, {"series"}, {"share_of_voice"}, {"clusters"}, {"sensitivity"},
+      {"headline"}, {"series"}, {"share_of_voice"}, {"drivers"}, {"clusters"}, {"sensitivity"},
       {"provenance", "files"}, {"provenance", "reject_samples"}, {"network", "nodes"}, {"network", "edges"},
       {"overview", "platforms"}, {"overview", "daily"}, {"overview", "top_accounts"},
       {"overview", "behaviours"}, {"overview", "top_objects"}, {"overview", "languages"},
@@ -138,6 +142,8 @@ TEST(ReportDataToJson, FieldNamesMatchTheFrontEndFixture) {
   }
   EXPECT_EQ(keys_of(ours["clusters"].at(0)["evidence"].at(0).get_object().value()),
             keys_of(fixture["clusters"].at(0)["evidence"].at(0).get_object().value()));
+  EXPECT_EQ(keys_of(ours["drivers"].at(0)["top"].at(0).get_object().value()),
+            keys_of(fixture["drivers"].at(0)["top"].at(0).get_object().value()));
   EXPECT_EQ(keys_of(ours["clusters"].at(0)["top_objects"].at(0).get_object().value()),
             keys_of(fixture["clusters"].at(0)["top_objects"].at(0).get_object().value()));
   EXPECT_EQ(keys_of(ours["funnel"]["candidates"].at(0)["accounts"].at(1).get_object().value()),

@@ -354,6 +354,28 @@ for (const [parameter, values, chosen] of [['window_s', [30, 60, 120], 60], ['mi
   }
 }
 
+// What drives each actor's heavy-tailed totals: the top accounts (hostile names among them),
+// their shares and what each adds over the classifications. No random draws, so the rest of
+// the fixture keeps its values.
+const drivers = [];
+const topAccounts = [nodes[0], nodes[1], nodes[nodes.length - 1], nodes[nodes.length - 2], nodes[5]];
+actors.forEach((actor, a) => {
+  [['views', 48200000], ['reactions', 910000], ['engagement', 1250000]].forEach(([metric, total], m) => {
+    const raw = Math.round(total * (1 + 0.3 * a));
+    const shares = [41.5 - 4 * m, 12.25, 3.5, 1.75 + 0.5 * a, 0.875];
+    const top = topAccounts.map((n, i) => {
+      const part = Math.round(raw * shares[i] / 100);
+      const counted = i === 1 ? [0, part] : i === 4 ? [0, 0] : [part, part];  // by score; in a cluster
+      return { account: n.id, handle: n.handle, label: n.label, platform: n.platform, raw: part,
+        share_pct: shares[i], adjusted: i === 1 ? 0 : counted[0], adjusted_low: counted[0], adjusted_high: counted[1] };
+    });
+    const adjusted = raw - top[1].raw - top[4].raw;
+    drivers.push({ actor, metric, raw, adjusted, ci_low: adjusted, ci_high: adjusted + top[1].raw,
+      top_share_pct: shares.reduce((s, x) => s + x, 0), uncertain_accounts: 1 + a,
+      uncertain_share_pct: shares[1] + 0.01 * a, top });
+  });
+});
+
 const data = {
   meta: {
     title: 'Support for three actors on Telegram and Twitter (synthetic fixture)',
@@ -380,6 +402,7 @@ const data = {
   headline,
   series,
   share_of_voice: shareOfVoice,
+  drivers,
   network: { nodes, edges },
   clusters,
   signals,

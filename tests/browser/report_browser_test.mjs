@@ -164,6 +164,37 @@ async function main() {
       expect(stopped.some((t) => t.startsWith('both tests: timing')), 'no candidate stopped by both tests');
     });
 
+    await check('each heavy-tailed total lists the accounts that drive it, hostile names as text', async () => {
+      const state = await page.evaluate(() => ({
+        heading: [...document.querySelectorAll('#headline h3')].map((e) => e.textContent),
+        blocks: [...document.querySelectorAll('#headline .drivers')].map((b) => ({
+          actor: b.getAttribute('data-actor'), metric: b.getAttribute('data-metric'),
+          sentence: b.querySelector('p').textContent,
+          rows: [...b.querySelectorAll('tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent)),
+          dirs: [...b.querySelectorAll('tbody td span[dir="auto"]')].length,
+          markup: b.querySelectorAll('img, b, script').length })),
+        pwned: typeof window.__pwned,
+      }));
+      expect(state.heading.includes('What drives the totals'), `headings: ${state.heading}`);
+      expect(state.blocks.length === fixture.drivers.length, `${state.blocks.length} blocks, expected ${fixture.drivers.length}`);
+      const first = fixture.drivers[0];
+      const shown = state.blocks.find((b) => b.actor === first.actor && b.metric === first.metric);
+      expect(shown && shown.rows.length === first.top.length, `rows of ${first.actor} ${first.metric}`);
+      expect(shown.sentence.includes(`${first.top_share_pct.toFixed(1)}%`), `share of the top accounts: ${shown.sentence}`);
+      expect(shown.sentence.includes('counted under some reasonable classifications and not under others'), shown.sentence);
+      expect(shown.rows[0][4] === `${first.top[0].share_pct.toFixed(1)}%`, `share: ${shown.rows[0]}`);
+      expect(shown.rows[0][6] === 'counted under every one', `always counted: ${shown.rows[0]}`);
+      expect(shown.rows[1][6].includes('–'), `counted under some: ${shown.rows[1]}`);
+      expect(shown.rows[4][6] === 'discounted under every one', `never counted: ${shown.rows[4]}`);
+      // The planted handles and display names are there as typed, in their own direction.
+      const cells = shown.rows.flat().join(' ');
+      for (const p of PAYLOADS) expect(cells.includes(p), `payload not shown as text in the drivers: ${p}`);
+      expect(cells.includes('کانال رسمی <b>جبهه</b>'), 'markup in a display name not shown as text');
+      expect(shown.dirs >= 2 * first.top.length, `${shown.dirs} dir=auto cells`);
+      expect(state.blocks.every((b) => b.markup === 0), 'markup from the data became elements');
+      expect(state.pwned === 'undefined', 'window.__pwned was set');
+    });
+
     await check('sensitivity shows detection as each setting moves, then support per actor', async () => {
       const rows = fixture.detection_sensitivity;
       const state = await page.evaluate(() => ({

@@ -16,7 +16,7 @@ epoch=1700000000  # 2023-11-14T22:13:20Z
 SOURCE_DATE_EPOCH=$epoch "$bin" run "$work/gen/data" "${actors[@]}" --out "$work/a" --threads 1 --quiet
 check "run succeeds" test -s "$work/a/summary.json"
 for f in groundswell.db summary.json accounts.csv clusters.csv edges.csv network.gexf \
-         network.graphml report.html rejects.jsonl support.csv; do
+         network.graphml report.html rejects.jsonl support.csv contributors.csv; do
   check "writes $f" test -e "$work/a/$f"
 done
 check "writes evidence for cluster 1" test -s "$work/a/evidence/cluster-1.json"
@@ -34,7 +34,7 @@ check "clusters.csv header" bash -c "head -1 '$work/a/clusters.csv' | grep -q '^
 
 # Same input, two threads instead of one: byte-identical outputs.
 SOURCE_DATE_EPOCH=$epoch "$bin" run "$work/gen/data" "${actors[@]}" --out "$work/b" --threads 2 --quiet
-for f in accounts.csv clusters.csv edges.csv network.gexf network.graphml report.html support.csv sensitivity.csv; do
+for f in accounts.csv clusters.csv edges.csv network.gexf network.graphml report.html support.csv sensitivity.csv contributors.csv; do
   check "$f identical with 1 and 2 threads" cmp -s "$work/a/$f" "$work/b/$f"
 done
 check "summary identical but for the database path" \

@@ -71,6 +71,8 @@ check "message digests in the export are keyed" test -z "$(comm -12 \
   <(sqlite3 "$raw" "SELECT digest FROM messages" | sort) \
   <(sqlite3 "$work/p1/groundswell.db" "SELECT digest FROM messages" | sort) | head -1)"
 check "report.html shows pseudonyms" grep -q '"a_[0-9a-f]\{20\}"' "$work/p1/report.html"
+check "contributors.csv names accounts by pseudonym" \
+  bash -c "tail -n +2 '$work/p1/contributors.csv' | cut -d, -f5 | grep -q '^a_[0-9a-f]\{20\}\$'"
 
 # Same detection as without pseudonymization.
 "$bin" run "${data[@]}" --out "$work/plain"
@@ -101,7 +103,7 @@ check "key file and key on the command line exclude each other" \
   bash -c "! '$bin' run '$work/gen/data' --out '$work/p9' --pseudonymize x \
              --pseudonymize-key-file '$work/key' 2>/dev/null"
 for f in accounts.csv clusters.csv edges.csv network.gexf network.graphml report.html \
-         support.csv sensitivity.csv rejects.jsonl; do
+         support.csv sensitivity.csv contributors.csv rejects.jsonl; do
   check "$f identical for the same key" cmp -s "$work/p1/$f" "$work/p2/$f"
 done
 check "evidence identical for the same key" diff -r "$work/p1/evidence" "$work/p2/evidence"

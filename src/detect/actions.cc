@@ -22,6 +22,15 @@ std::uint64_t hash_key(std::string_view s) {
   return XXH3_64bits_withSeed(s.data(), s.size(), kKeySeed);
 }
 
+// The object an action names: its key, and natively for a hashtag the key on one UTC day
+// (detect.h, is_topical).
+std::uint64_t object_hash(Behaviour b, const DetectOptions& opt, std::string_view key, TimeMs t) {
+  const std::uint64_t h = hash_key(key);
+  if (b != Behaviour::kHashtag || opt.compat != CompatMode::kNone) return h;
+  const std::uint64_t k[2] = {h, static_cast<std::uint64_t>(utc_day(t))};
+  return XXH3_64bits_withSeed(k, sizeof k, kKeySeed);
+}
+
 // The Coordination Network Toolkit's co_tweet text: lowercased, @mentions removed,
 // whitespace collapsed. Lowercasing is ASCII-only here (docs/detection.md).
 void cnt_clean_text(std::string_view text, std::string& out) {
@@ -183,6 +192,10 @@ std::string_view message_item(const Dataset& d, Behaviour b, std::size_t m, std:
   return {};
 }
 
+TimeMs null_jitter_ms(Behaviour b, const DetectOptions& opt) {
+  return b == Behaviour::kHashtag && opt.compat == CompatMode::kNone ? kHashtagJitterMs : 0;
+}
+
 bool native_object_key(Behaviour b, std::string_view item, std::string& out) {
   switch (b) {
     case Behaviour::kLink:
@@ -256,7 +269,8 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
           std::size_t items = message_item_count(d, b, m);
           for (std::size_t k = 0; k < items; ++k) {
             if (!action_key_view(d, b, opt, m, k, key, view)) continue;
-            out.push_back(Action{hash_key(view), d.msg_time[m], d.msg_account[m],
+            out.push_back(Action{object_hash(b, opt, view, d.msg_time[m]), d.msg_time[m],
+                                 d.msg_account[m],
                                  static_cast<std::uint32_t>(m), static_cast<std::uint32_t>(k), 0});
           }
         }

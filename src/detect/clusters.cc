@@ -199,6 +199,23 @@ Status build_clusters(const Dataset& d, const DetectOptions& opt, DetectionResul
       objects.push_back(std::move(t));
       s = e;
     }
+    // Objects that show the same key are one (a hashtag's days, natively): merged.
+    std::sort(objects.begin(), objects.end(), [](const TopObject& x, const TopObject& y) {
+      if (x.behaviour != y.behaviour) return x.behaviour < y.behaviour;
+      if (x.key != y.key) return x.key < y.key;
+      return x.example_msg < y.example_msg;
+    });
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < objects.size(); ++i) {
+      if (kept > 0 && objects[kept - 1].behaviour == objects[i].behaviour &&
+          objects[kept - 1].key == objects[i].key) {
+        objects[kept - 1].messages += objects[i].messages;
+        continue;
+      }
+      if (kept != i) objects[kept] = std::move(objects[i]);
+      ++kept;
+    }
+    objects.resize(kept);
     std::sort(objects.begin(), objects.end(), [](const TopObject& x, const TopObject& y) {
       if (x.messages != y.messages) return x.messages > y.messages;
       if (x.behaviour != y.behaviour) return x.behaviour < y.behaviour;

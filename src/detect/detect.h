@@ -62,9 +62,21 @@ inline constexpr int kBehaviourCount = 10;
 enum class CompatMode : std::uint8_t { kNone = 0, kCoortweet, kCnt };
 
 // Behaviours that name a topic rather than an item (hashtag, mention, domain): left out of
-// the native default network, available when asked for by name.
+// the native default network, available when asked for by name. Natively a hashtag's object
+// is the hashtag on one UTC day, so an edge needs the two accounts to co-post it within W on
+// min_repetition different days (docs/detection.md, "Scheduled automation").
 inline bool is_topical(Behaviour b) {
   return b == Behaviour::kHashtag || b == Behaviour::kMention || b == Behaviour::kDomain;
+}
+// The null model's reach for a behaviour: 0 for the circular time-shift over the whole
+// period; natively for hashtag, each account's timeline moved by at most 2 hours, which
+// keeps its daily rhythm (docs/detection.md, "Scheduled automation").
+inline constexpr TimeMs kHashtagJitterMs = 3 * 60'000;
+struct DetectOptions;
+TimeMs null_jitter_ms(Behaviour b, const DetectOptions& opt);
+// The UTC day of a time (days since 1970-01-01, rounded down).
+inline std::int64_t utc_day(TimeMs t) {
+  return t >= 0 ? t / 86'400'000 : -((-t + 86'400'000 - 1) / 86'400'000);
 }
 
 // The names of behaviours and compatibility modes (one table each, src/detect/options.cc).

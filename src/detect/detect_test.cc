@@ -535,6 +535,69 @@ TEST(NativeDefaults, CampaignLargerThanTheCrowdCapIsStillFound) {
   EXPECT_EQ(big_found, 0u);
 }
 
+// Scheduled automation among organic hashtag users and a match crowd (docs/detection.md,
+// "Scheduled automation"): 15 accounts post #cause in their own words in the same 90-second
+// slots at 09:30, 14:30 and 21:30 UTC on 10 days; 200 organic accounts post #cause and other
+// hashtags twice a day, mostly in the same evening hours (a shared daily rhythm); 300 fans
+// tweet #derby within three minutes of the goals of one match. The hashtag behaviour, asked
+// for with the default item behaviours, finds the schedulers and nobody else.
+TEST(NativeDefaults, ScheduledHashtagPostersFoundNotAMatchCrowdNorADailyRhythm) {
+  std::mt19937_64 rng(21);
+  const TimeMs day = 86'400'000, minute = 60'000, t0 = 19'675 * day;  // a UTC midnight
+  std::vector<std::string> words;
+  for (int w = 0; w < 400; ++w) words.push_back(fmt::format("w{:03}", w));
+  std::uniform_int_distribution<std::size_t> word(0, words.size() - 1);
+  auto own_words = [&] {
+    std::string text;
+    for (int k = 0; k < 8; ++k) text += (k ? " " : "") + words[word(rng)];
+    return text;
+  };
+  std::vector<TestMessage> in;
+  int id = 0;
+  auto tweet = [&](std::string account, std::string tag, TimeMs t) {
+    TestMessage m = post(std::move(account), own_words(), t, std::to_string(++id));
+    m.hashtags = {std::move(tag)};
+    in.push_back(std::move(m));
+  };
+  std::uniform_real_distribution<double> u(0, 1);
+  std::uniform_int_distribution<TimeMs> evening(18 * 60 * minute, 22 * 60 * minute - 1),
+      anytime(0, day - 1), slot(0, 90'000), after_goal(0, 3 * minute);
+  std::uniform_int_distribution<int> topic(0, 29);
+  for (int d = 0; d < 14; ++d)
+    for (int a = 0; a < 200; ++a)
+      for (int k = 0; k < 2; ++k)
+        tweet(fmt::format("org{:03}", a),
+              u(rng) < 0.5 ? "#cause" : fmt::format("#topic{}", topic(rng)),
+              t0 + d * day + (u(rng) < 0.7 ? evening(rng) : anytime(rng)));
+  std::set<std::string> schedulers;
+  for (int d = 2; d < 12; ++d)
+    for (int at : {9 * 60 + 30, 14 * 60 + 30, 21 * 60 + 30})
+      for (int b = 0; b < 15; ++b)
+        if (u(rng) < 0.85) {
+          schedulers.insert(fmt::format("sched{:02}", b));
+          tweet(fmt::format("sched{:02}", b), "#cause", t0 + d * day + at * minute + slot(rng));
+        }
+  const TimeMs kickoff = t0 + 7 * day + 19 * 60 * minute;
+  for (int f = 0; f < 300; ++f)
+    for (TimeMs goal : {12, 38, 71, 88})
+      if (u(rng) < 0.6) tweet(fmt::format("fan{:03}", f), "#derby", kickoff + goal * minute + after_goal(rng));
+  Dataset d = testing::make_dataset(in);
+  DetectOptions opt;  // native defaults, hashtag added to the item behaviours
+  opt.behaviours = {Behaviour::kText, Behaviour::kSimilarText, Behaviour::kHashtag};
+  auto r = detect(d, opt);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  std::set<std::string> clustered;
+  for (std::size_t a = 0; a < d.accounts(); ++a)
+    if (r->account_cluster[a] != 0) clustered.insert(std::string(d.account_id[a]));
+  EXPECT_EQ(clustered, schedulers);
+  ASSERT_GE(r->clusters.size(), 1u);
+  EXPECT_EQ(r->clusters[0].accounts.size(), 15u);
+  ASSERT_FALSE(r->clusters[0].top_objects.empty());
+  // A hashtag's objects are its days; the cluster's top object is the hashtag itself.
+  EXPECT_EQ(r->clusters[0].top_objects[0].key, "cause");
+  EXPECT_EQ(r->clusters[0].top_objects.size(), 1u);
+}
+
 TEST(NativeDefaults, WithoutTheCrowdCapTheCooccurrenceNullKeepsViralityOut) {
   // Without max_crowd, organic co-sharing of several viral posts passes the time-shift null
   // (the shift breaks the burst itself); the co-occurrence null sees that accounts who share

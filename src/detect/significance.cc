@@ -89,20 +89,41 @@ TimeMs shift(const NullModel& m, TimeMs t, TimeMs off) {
   return m.span_start + (t - m.span_start + off) % m.span_ms;
 }
 
+// The local null of a behaviour (null_jitter_ms > 0): each account's actions of one UTC day
+// moved together by an offset in [-J, J], drawn afresh for every day, instead of the whole
+// timeline around the period: the account's daily rhythm stays, and meeting on many days
+// needs the chance alignment on each of them.
+TimeMs jitter_offset(std::uint64_t seed, std::uint64_t account_hash, int replicate, TimeMs t,
+                     TimeMs j) {
+  std::uint64_t k[3] = {account_hash, static_cast<std::uint64_t>(replicate),
+                        static_cast<std::uint64_t>(utc_day(t))};
+  return static_cast<TimeMs>(XXH3_64bits_withSeed(k, sizeof k, seed) %
+                             static_cast<std::uint64_t>(2 * j + 1)) -
+         j;
+}
+
 // Null weights of one edge for every replicate.
-void null_weights(const NullModel& m, const DetectOptions& opt, const CommonObjects& c,
-                  std::uint32_t a, std::uint32_t b, std::vector<std::uint32_t>& out) {
+void null_weights(const NullModel& m, const DetectOptions& opt, Behaviour behaviour,
+                  const CommonObjects& c, std::uint32_t a, std::uint32_t b,
+                  std::vector<std::uint32_t>& out) {
   const int r_count = opt.null_replicates;
+  const TimeMs jitter = null_jitter_ms(behaviour, opt);
   out.assign(static_cast<std::size_t>(r_count), 0);
   for (int r = 0; r < r_count; ++r) {
-    TimeMs da = offset(m, opt.seed, a, r), db = offset(m, opt.seed, b, r);
+    TimeMs da = jitter > 0 ? 0 : offset(m, opt.seed, a, r),
+           db = jitter > 0 ? 0 : offset(m, opt.seed, b, r);
+    auto moved = [&](TimeMs t, TimeMs off) { return jitter > 0 ? t + off : shift(m, t, off); };
     std::uint32_t w = 0;
     for (std::size_t o = 0; o < c.size(); ++o) {
+      if (jitter > 0) {  // an object of a local-null behaviour lies within one UTC day
+        da = jitter_offset(opt.seed, m.account_hash[a], r, c.ta[c.oa[o]], jitter);
+        db = jitter_offset(opt.seed, m.account_hash[b], r, c.tb[c.ob[o]], jitter);
+      }
       bool hit = false;
       for (std::uint32_t x = c.oa[o]; x < c.oa[o + 1] && !hit; ++x) {
-        TimeMs sa = shift(m, c.ta[x], da);
+        TimeMs sa = moved(c.ta[x], da);
         for (std::uint32_t y = c.ob[o]; y < c.ob[o + 1]; ++y) {
-          TimeMs diff = sa - shift(m, c.tb[y], db);
+          TimeMs diff = sa - moved(c.tb[y], db);
           if (diff <= opt.window_ms && -diff <= opt.window_ms) {
             hit = true;
             break;
@@ -346,7 +367,7 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
                           common_objects(aa, ab[2 * i], ab[2 * i + 1], c);
                           if (c.size() == 0) continue;
                           sums[i * row] = static_cast<std::uint32_t>(c.size());
-                          null_weights(m, opt, c, ab[2 * i], ab[2 * i + 1], w);
+                          null_weights(m, opt, t.behaviour, c, ab[2 * i], ab[2 * i + 1], w);
                           std::copy(w.begin(), w.end(),
                                     sums.begin() + static_cast<std::ptrdiff_t>(i * row + 1));
                         }
@@ -395,7 +416,7 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
                       for (std::size_t i = r.begin(); i != r.end(); ++i) {
                         Edge& e = edges[i];
                         common_objects(aa, e.source, e.target, c);
-                        null_weights(m, opt, c, e.source, e.target, w);
+                        null_weights(m, opt, t.behaviour, c, e.source, e.target, w);
                         finish_edge(e, i, static_cast<std::uint32_t>(c.size()),
                                     cooccurrence.expected(e.source, e.target), w,
                                     replicate_weights);

@@ -6,14 +6,15 @@
 // whole: every API answer it waits for in and drawn (data-gs-ready and data-gs-pending = 0,
 // set by web/src/serve). Also each API request alone (Node's fetch, no browser).
 //
-//   node bench/serve_pages.mjs --url http://127.0.0.1:PORT/ [--repeat 5] [--actors-wait SECONDS]
+//   node bench/serve_pages.mjs --url http://127.0.0.1:PORT/ [--repeat 20] [--actors-wait SECONDS]
 //
 // The actor figures are computed once per detection (minutes at 10M, and their computation
 // would compete with the pages): with --actors-wait SECONDS (or GS_ACTORS_WAIT) the script asks
 // for them and waits up to that long before timing the pages; the actor page is left out
 // (saying so) when they are not ready by then, and by default (0) they are not asked for.
 //
-// Prints one line per page and request: median and slowest of the repeats, in ms. The pages'
+// Prints one line per page and request: median, 95th percentile (nearest rank: with 20 loads,
+// the second slowest) and slowest of the repeats, in ms. The pages'
 // targets are picked from the API (largest cluster first, busiest account, ...), so any
 // store works. Run bench/serve_pages.sh to start the server on a store and time its index.
 import { createRequire } from 'node:module';
@@ -29,10 +30,10 @@ function parseArgs(argv) {
 
 const args = parseArgs(process.argv.slice(2));
 const base = args.url;
-const repeat = Number(args.repeat || 5);
+const repeat = Number(args.repeat || 20);
 const actorsWait = Number(args['actors-wait'] ?? process.env.GS_ACTORS_WAIT ?? 0);
 if (!base) {
-  console.error('usage: node bench/serve_pages.mjs --url http://127.0.0.1:PORT/ [--repeat 5]');
+  console.error('usage: node bench/serve_pages.mjs --url http://127.0.0.1:PORT/ [--repeat 20]');
   process.exit(2);
 }
 
@@ -42,8 +43,9 @@ async function api(path) {
   return res.json();
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (xs) => `median ${median(xs).toFixed(0).padStart(5)} ms   slowest ${Math.max(...xs).toFixed(0).padStart(5)} ms`;
+// Nearest-rank percentiles: the value below which `q` of the loads fall.
+const percentile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.ceil(q * xs.length) - 1)];
+const fmt = (xs) => `median ${percentile(xs, 0.5).toFixed(0).padStart(5)} ms   p95 ${percentile(xs, 0.95).toFixed(0).padStart(5)} ms   slowest ${Math.max(...xs).toFixed(0).padStart(5)} ms`;
 
 // The targets, from the store itself.
 const status = await api('/api/status');

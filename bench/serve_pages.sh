@@ -14,7 +14,7 @@ if [[ $# -lt 2 ]]; then
 fi
 build=$(cd "$1" && pwd)
 db=$2
-repeat=${3:-5}
+repeat=${3:-20}
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 log=$(mktemp "${TMPDIR:-/tmp}/gs-serve-bench.XXXXXX")
 server=""

@@ -829,13 +829,15 @@ void add_support_rows(const EstimateContext& ctx, const std::vector<QVec>& raw,
                         adj_v, ci.first, ci.second});
   };
   const std::pair<double, double> no_ci{kNaN, kNaN};
+  // The lambdas below copy `q` (q = q): clang 14, which builds the sanitizer and fuzzing
+  // build, cannot capture a structured binding by reference.
   for (std::size_t k = 0; k < nactors; ++k) {
     for (std::size_t b = b0; b < b1; ++b) {
       const std::size_t cell = cell_of(k, b);
       for (auto [name, q] : kAdditive)
         add_row(k, b, name, raw[cell][static_cast<std::size_t>(q)],
                 adj[cell][static_cast<std::size_t>(q)],
-                interval([&](auto get) { return get(cell, q); }));
+                interval([&, q = q](auto get) { return get(cell, q); }));
       add_row(k, b, "er", ratio_pct(raw[cell][kEngagementViewed], raw[cell][kViews]),
               ratio_pct(adj[cell][kEngagementViewed], adj[cell][kViews]), interval([&](auto get) {
                 return ratio_pct(get(cell, kEngagementViewed), get(cell, kViews));
@@ -850,7 +852,7 @@ void add_support_rows(const EstimateContext& ctx, const std::vector<QVec>& raw,
         }
         add_row(k, b, name, ratio_pct(raw[cell][static_cast<std::size_t>(q)], raw_total),
                 ratio_pct(adj[cell][static_cast<std::size_t>(q)], adj_total),
-                interval([&](auto get) {
+                interval([&, q = q](auto get) {
                   double total = 0;
                   for (std::size_t j = 0; j < nactors; ++j) total += get(cell_of(j, b), q);
                   return ratio_pct(get(cell, q), total);
@@ -874,7 +876,7 @@ void add_support_rows(const EstimateContext& ctx, const std::vector<QVec>& raw,
                          raw[prev][static_cast<std::size_t>(q)]),
                   growth(adj[cell][static_cast<std::size_t>(q)],
                          adj[prev][static_cast<std::size_t>(q)]),
-                  interval([&](auto get) { return growth(get(cell, q), get(prev, q)); }));
+                  interval([&, q = q](auto get) { return growth(get(cell, q), get(prev, q)); }));
         }
       }
     }

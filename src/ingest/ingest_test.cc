@@ -588,5 +588,30 @@ TEST(CsvReader, RoundTripsRandomFieldsAcrossChunkBoundaries) {
   std::filesystem::remove(path);
 }
 
+// Found by fuzzing (tests/fuzz/corpus/canonical_csv/too_long_record_of_commas.csv.gz): a
+// record too long to keep still kept the end of every field, so a few MiB of commas buffered
+// several times their size.
+TEST(CsvReader, ATooLongRecordKeepsNoFieldBoundaries) {
+  std::string file = "a,b\n" + std::string(4 << 20, ',') + "\nx,y\n";
+  auto path = std::filesystem::temp_directory_path() / ("gs-csv-commas-" + std::to_string(::getpid()));
+  std::ofstream(path, std::ios::binary).write(file.data(), static_cast<std::streamsize>(file.size()));
+  InputStream in;
+  ASSERT_TRUE(in.open(path.string()).ok());
+  CsvReader csv(in, 1024);
+  CsvReader::Record rec;
+  ASSERT_TRUE(csv.next(rec));
+  EXPECT_EQ(rec.size(), 2u);
+  ASSERT_TRUE(csv.next(rec));
+  EXPECT_EQ(rec.problem, CsvReader::Record::Problem::kTooLong);
+  EXPECT_EQ(rec.line, 2u);
+  EXPECT_LE(rec.ends.capacity(), 2048u);  // at most a boundary per byte of the limit
+  EXPECT_LE(rec.data.capacity(), 4096u);
+  ASSERT_TRUE(csv.next(rec));
+  EXPECT_EQ(rec.problem, CsvReader::Record::Problem::kNone);
+  EXPECT_EQ(rec.field(1), "y");
+  EXPECT_FALSE(csv.next(rec));
+  std::filesystem::remove(path);
+}
+
 }  // namespace
 }  // namespace groundswell

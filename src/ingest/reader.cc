@@ -124,13 +124,6 @@ bool CsvReader::next(Record& rec) {
   for (;;) {
     if (i == end_) {
       std::size_t consumed = i - pos_;
-      if (!too_long && consumed > max_) {
-        // Too long to keep: remember its start and skip to the end of the record.
-        too_long = true;
-        raw_.assign(buf_.data() + pos_, 256);
-        rec.data.clear();
-        rec.ends.clear();
-      }
       if (too_long) {
         pos_ = i;
         consumed = 0;
@@ -150,6 +143,15 @@ bool CsvReader::next(Record& rec) {
         return true;
       }
       continue;
+    }
+    if (!too_long && i - pos_ > max_) {
+      // Too long to keep: remember its start and skip to the end of the record, keeping
+      // neither its bytes nor its field boundaries (a megabyte of commas would otherwise
+      // buffer megabytes of boundaries; found by fuzzing).
+      too_long = true;
+      raw_.assign(buf_.data() + pos_, std::min<std::size_t>(256, i - pos_));
+      rec.data.clear();
+      rec.ends.clear();
     }
     char c = buf_[i];
     if (in_quotes) {
@@ -185,7 +187,7 @@ bool CsvReader::next(Record& rec) {
       continue;
     }
     if (c == delim_) {
-      rec.ends.push_back(rec.data.size());
+      if (!too_long) rec.ends.push_back(rec.data.size());
       field_start = true;
       ++i;
       continue;

@@ -7,6 +7,8 @@
 // object. Both keep the input's name as the platform.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "ingest/reader_factories.h"
 
 namespace groundswell {
@@ -39,11 +41,15 @@ class CoortweetReader : public CsvRowReader<CoortweetReader> {
  public:
   std::string row(const CsvReader::Record& rec, const CsvHeader& h, ReadContext& ctx) {
     if (cols_[0] < 0) {
+      // Kept only once all four are found: a header missing the second column used to leave
+      // the first one set, and the next row read column -1 (found by fuzzing).
       const char* names[] = {"object_id", "account_id", "content_id", "timestamp_share"};
+      int cols[4];
       for (int i = 0; i < 4; ++i) {
-        cols_[i] = h.index(names[i]);
-        if (cols_[i] < 0) return fmt::format("CSV: header has no column '{}'", names[i]);
+        cols[i] = h.index(names[i]);
+        if (cols[i] < 0) return fmt::format("CSV: header has no column '{}'", names[i]);
       }
+      std::copy(cols, cols + 4, cols_);
     }
     MessageRecord& m = m_;
     m.clear();

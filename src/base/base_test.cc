@@ -48,6 +48,18 @@ TEST(Time, RejectsAbsurdOrMalformed) {
   EXPECT_EQ(t("2024-03-01T10:00:00 garbage"), kNoTime);
 }
 
+TEST(Time, UtcOffsetsUpTo18Hours) {
+  std::int64_t off = 0;
+  EXPECT_TRUE(parse_utc_offset("+18:00", off));
+  EXPECT_EQ(off, 18 * 3600);
+  EXPECT_TRUE(parse_utc_offset("-0530", off));
+  EXPECT_EQ(off, -(5 * 3600 + 30 * 60));
+  EXPECT_FALSE(parse_utc_offset("+18:24", off));  // found by fuzzing: 18.4 hours was accepted
+  EXPECT_FALSE(parse_utc_offset("-1801", off));
+  EXPECT_FALSE(parse_utc_offset("+19", off));
+  EXPECT_EQ(t("2024-03-01T10:00:00+18:30"), kNoTime);
+}
+
 TEST(Time, FormatsIsoUtc) {
   EXPECT_EQ(format_time_iso(1709287200000), "2024-03-01T10:00:00Z");
   EXPECT_EQ(format_time_iso(1709287200123), "2024-03-01T10:00:00.123Z");

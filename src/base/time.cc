@@ -124,7 +124,7 @@ bool parse_utc_offset(std::string_view s, std::int64_t& offset_s) {
   } else if (s.size() != 3) {
     return false;
   }
-  if (hh > 18 || mm > 59) return false;
+  if (hh > 18 || mm > 59 || (hh == 18 && mm > 0)) return false;  // at most 18 hours
   offset_s = (hh * 3600 + mm * 60) * (s[0] == '-' ? -1 : 1);
   return true;
 }

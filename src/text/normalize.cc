@@ -9,6 +9,7 @@
 #include <array>
 #include <climits>
 
+#include "base/utf8.h"
 #include "text/url.h"
 
 namespace groundswell {
@@ -21,6 +22,16 @@ const icu::Normalizer2* nfkc_casefold() {
   static const icu::Normalizer2* instance = [] {
     UErrorCode status = U_ZERO_ERROR;
     const icu::Normalizer2* n = icu::Normalizer2::getNFKCCasefoldInstance(status);
+    return U_SUCCESS(status) ? n : nullptr;
+  }();
+  return instance;
+}
+
+// Plain NFKC (no case folding, no removals): what pass 0 gives the entity recognition.
+const icu::Normalizer2* nfkc_plain() {
+  static const icu::Normalizer2* instance = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* n = icu::Normalizer2::getNFKCInstance(status);
     return U_SUCCESS(status) ? n : nullptr;
   }();
   return instance;
@@ -55,6 +66,16 @@ const std::array<char32_t, 256> kArabicFold = build_arabic_table();
 bool is_bidi_control(char32_t c) {
   return c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
          (c >= 0x2066 && c <= 0x2069) || c == 0x061C;
+}
+
+// Deleted by NFKC_Casefold or the fold pass: nothing of it is left in the key. ZWNJ and ZWJ,
+// default-ignorable too, become spaces in the first pass instead.
+bool folds_away(UChar32 c) {
+  if (c >= 0x0600 && c <= 0x06FF && kArabicFold[static_cast<size_t>(c - 0x0600)] == 0)
+    return true;
+  if (c == 0x200C || c == 0x200D) return false;
+  return is_bidi_control(static_cast<char32_t>(c)) ||
+         u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT);
 }
 
 bool is_word_cp(UChar32 c) {
@@ -97,10 +118,6 @@ bool starts_with_icase(std::string_view s, size_t at, std::string_view prefix) {
   return true;
 }
 
-bool is_ascii_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
 // Length in bytes of a URL starting at `at`, or 0. Recognized starts: http://, https://,
 // www.<alnum>, t.me/<alnum> (Telegram posts often omit the scheme).
 size_t url_length(std::string_view s, size_t at) {
@@ -111,7 +128,13 @@ size_t url_length(std::string_view s, size_t at) {
     body = at + 7;
   } else if (starts_with_icase(s, at, "www.") || starts_with_icase(s, at, "t.me/")) {
     body = at + (starts_with_icase(s, at, "www.") ? 4 : 5);
-    if (body >= s.size() || !is_ascii_alnum(s[body])) return 0;
+    // A letter or digit of any script: the key folds Persian digits to ASCII ones, and a
+    // link found only in the key would not be one the key's own normalization finds.
+    if (body >= s.size()) return 0;
+    int32_t next = static_cast<int32_t>(body);
+    UChar32 c;
+    U8_NEXT(s.data(), next, static_cast<int32_t>(std::min<size_t>(s.size(), INT32_MAX)), c);
+    if (c < 0 || (U_GET_GC_MASK(c) & (U_GC_L_MASK | U_GC_N_MASK)) == 0) return 0;
   } else {
     return 0;
   }
@@ -189,7 +212,66 @@ char* put_utf8(char* w, char32_t c) {
   return w;
 }
 
-// Pass 1 over the raw text: validates UTF-8, handles entities, turns ZWNJ/ZWJ/NBSP into
+// Pass 0, for text that is not pure ASCII: mentions, URLs and hashtags are recognized in the
+// text as the key will show it. Text that NFKC would change is NFKC-normalized (a fullwidth
+// "ｗｗｗ．" or a ligature "ﬁ" become the ASCII letters the key holds), and code points the
+// later passes delete (harakat, tatweel, bidi controls, soft hyphens and other
+// default-ignorables; not ZWNJ and ZWJ) are dropped, so that neither hides nor splits an
+// entity ("ww\u00ADw.x" is a link in the key, so it is one here). Without this, normalizing
+// a key again could find entities the first normalization did not (found by fuzzing).
+// Returns false, leaving `out` alone, when the text needs none of it.
+bool entity_pass(std::string_view s, std::string& out) {
+  s = s.substr(0, std::min<size_t>(s.size(), INT32_MAX));
+  bool non_ascii = false, entity_start = false;
+  for (char b : s) {
+    const auto byte = static_cast<unsigned char>(b);
+    non_ascii |= byte >= 0x80;
+    entity_start |= byte < 0x80 && kEntityStart[byte];
+  }
+  if (!non_ascii) return false;
+  // Ill-formed UTF-8 as the key shows it, U+FFFD: a link runs on through it.
+  thread_local std::string repaired;
+  const bool valid = is_valid_utf8(s);
+  if (!valid) {
+    repair_utf8(s, repaired);
+    s = std::string_view(repaired).substr(0, std::min<size_t>(repaired.size(), INT32_MAX));
+  }
+  const int32_t n = static_cast<int32_t>(s.size());
+  // Dropping code points matters only where an entity may start.
+  bool drops = false;
+  for (int32_t i = 0; i < n && entity_start && !drops;) {
+    UChar32 c;
+    U8_NEXT(s.data(), i, n, c);
+    drops = c >= 0x80 && folds_away(c);
+  }
+  const icu::Normalizer2* nfkc = nfkc_plain();
+  UErrorCode status = U_ZERO_ERROR;
+  const bool normalized =
+      nfkc == nullptr || nfkc->isNormalizedUTF8(icu::StringPiece(s.data(), n), status) ||
+      U_FAILURE(status);
+  if (valid && !drops && normalized) return false;
+  std::string_view text = s;
+  thread_local std::string nfkc_text;
+  if (!normalized) {
+    nfkc_text.clear();
+    icu::StringByteSink<std::string> sink(&nfkc_text, n);
+    status = U_ZERO_ERROR;
+    nfkc->normalizeUTF8(0, icu::StringPiece(s.data(), n), sink, nullptr, status);
+    if (U_SUCCESS(status)) text = nfkc_text;
+  }
+  out.clear();
+  const int32_t m = static_cast<int32_t>(std::min<size_t>(text.size(), INT32_MAX));
+  for (int32_t i = 0; i < m;) {
+    const int32_t start = i;
+    UChar32 c;
+    U8_NEXT(text.data(), i, m, c);
+    if (c >= 0x80 && folds_away(c)) continue;
+    out.append(text.data() + start, static_cast<size_t>(i - start));
+  }
+  return true;
+}
+
+// Pass 1 over the raw text (or pass 0's): validates UTF-8, handles entities, turns ZWNJ/ZWJ/NBSP into
 // spaces (NFKC_Casefold would delete ZWNJ and glue the two halves of a Persian word).
 // Unchanged runs are copied in bulk. Returns whether the result is pure ASCII, in which case
 // NFKC_Casefold is ASCII lowercasing.
@@ -269,7 +351,10 @@ bool pre_pass(std::string_view s, const NormalizeOptions& opt, std::string& pre)
             emit_entity(pre, how, hashtag ? kHashtagPlaceholder : kMentionPlaceholder, {});
           }
           i = copied = end;
-          prev = 'x';
+          // What follows is read as the key will show it: glued to a kept entity, after a
+          // space once the entity is removed or replaced ("#tag‌@user" keeps its mention a
+          // mention when the key is normalized again; found by fuzzing).
+          prev = how == NormalizeOptions::Entities::kKeep ? 'x' : ' ';
           continue;
         }
       }
@@ -286,7 +371,10 @@ bool pre_pass(std::string_view s, const NormalizeOptions& opt, std::string& pre)
     } else if (c >= 0x80) {
       ascii = false;
     }
-    prev = c;
+    // What the later passes delete (harakat, tatweel, bidi controls, default-ignorables) is
+    // not what an entity follows: "\u064C@user" after a space is a mention in the key, so it is
+    // one here (found by fuzzing).
+    if (c < 0x80 || !folds_away(c)) prev = c;
   }
   flush(n);
   return ascii;
@@ -348,6 +436,7 @@ void fold_pass(std::string_view in, bool lower_ascii, std::string& out) {
 }
 
 struct Scratch {
+  std::string entities;  // pass 0's text, when it changed any
   std::string pre;
   std::string nfkc;
 };
@@ -356,6 +445,7 @@ struct Scratch {
 
 void normalize_key(std::string_view text, const NormalizeOptions& options, std::string& out) {
   thread_local Scratch scratch;
+  if (entity_pass(text, scratch.entities)) text = scratch.entities;
   const bool ascii = pre_pass(text, options, scratch.pre);
   const icu::Normalizer2* nfkc = nfkc_casefold();
   if (ascii || nfkc == nullptr) {

@@ -165,6 +165,55 @@ TEST(NormalizeKey, IsIdempotentOnTextWithoutUrls) {
   }
 }
 
+// Found by fuzzing (tests/fuzz/corpus/normalize/mention_after_hashtag_zwnj): a mention glued
+// to a hashtag that ends with ZWNJ stayed text while the hashtag was replaced, and became a
+// mention when the key was normalized again.
+TEST(NormalizeKey, AMentionAfterAReplacedHashtagIsAMention) {
+  const std::string text = "#\u0622\u0632\u0627\u062F\u06CC\u200C@user ok";
+  for (NormalizeOptions opt : {kRemoveAll, kPlaceholders}) {
+    const std::string once = normalize_key(text, opt);
+    EXPECT_EQ(normalize_key(once, opt), once);
+    EXPECT_EQ(once.find("@user"), std::string::npos) << once;
+  }
+  EXPECT_EQ(normalize_key(text, kPlaceholders), "_hashtag_ _mention_ ok");
+  // Kept, the mention stays glued to the hashtag, as the key shows it.
+  const std::string kept = normalize_key(text, NormalizeOptions{});
+  EXPECT_EQ(normalize_key(kept, NormalizeOptions{}), kept);
+}
+
+// Found by fuzzing (tests/fuzz/corpus/normalize/mention_after_dropped_mark): a mention after
+// a space and an Arabic mark (which the key drops) was read as text, and as a mention when the
+// key was normalized again.
+TEST(NormalizeKey, WhatTheKeyDropsDoesNotHideAMention) {
+  for (const std::string text :
+       {"ok \u064C@user", "ok \u0640@user", "ok \u200F@user", "ok \u00AD@user", "ok @\u061Cuser"}) {
+    const std::string once = normalize_key(text, kPlaceholders);
+    EXPECT_EQ(once, "ok _mention_") << text;
+    EXPECT_EQ(normalize_key(once, kPlaceholders), once) << text;
+  }
+  // After a letter, the mark changes nothing: still glued to a word, not a mention.
+  const std::string glued = normalize_key("\u0628\u064C@user", kPlaceholders);
+  EXPECT_EQ(normalize_key(glued, kPlaceholders), glued);
+  EXPECT_NE(glued.find("@user"), std::string::npos);
+}
+
+// Found by fuzzing (tests/fuzz/corpus/normalize/link_behind_a_ligature and
+// link_through_invalid_utf8): links, mentions and hashtags are recognized in the text as the
+// key shows it, after NFKC, with U+FFFD for ill-formed UTF-8 and without what the key drops,
+// so that the key normalized again finds no new one.
+TEST(NormalizeKey, EntitiesAreFoundAsTheKeyShowsThem) {
+  for (const std::string text :
+       {"see www.\uFB01les.com now", "see \uFF57\uFF57\uFF57\uFF0Eexample.com now",
+        "see ww\u00ADw.example.com now", "see www.\u06F1\u06F2.ir now", "hi \uFE6Buser",
+        "hi \uFF03tag", "see http://\x98ww.example.com now"}) {
+    const std::string once = normalize_key(text, kPlaceholders);
+    EXPECT_EQ(normalize_key(once, kPlaceholders), once) << text;
+    EXPECT_EQ(once.find('.'), std::string::npos) << once;
+  }
+  EXPECT_EQ(normalize_key("see www.\uFB01les.com now", kPlaceholders), "see _url_ now");
+  EXPECT_EQ(normalize_key("hi \uFE6Buser", kPlaceholders), "hi _mention_");
+}
+
 bool valid_utf8(const std::string& s) {
   const int32_t n = static_cast<int32_t>(s.size());
   for (int32_t i = 0; i < n;) {

@@ -40,7 +40,10 @@ bool is_unreserved(unsigned char c) {
          c == '.' || c == '_' || c == '~';
 }
 
-// RFC 3986 §6.2.2: upper-case escapes, decode escaped unreserved characters.
+// RFC 3986 §6.2.2: upper-case escapes, decode escaped unreserved characters. A '%' that
+// starts no escape is written as one, %25 (what it means to a browser), so that no decoded
+// character forms a new escape with it ("%%66" is "%25f", not "%f", which would read as an
+// escape the second time; found by fuzzing).
 std::string normalize_escapes(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -56,6 +59,8 @@ std::string normalize_escapes(std::string_view s) {
         out.push_back(kHex[byte & 15]);
       }
       i += 2;
+    } else if (s[i] == '%') {
+      out += "%25";
     } else {
       out.push_back(s[i]);
     }
@@ -87,6 +92,9 @@ struct UrlParts {
   std::string path;
   std::vector<std::string> query;
 };
+
+// What parse() trims from both ends of a URL: ASCII white space and control bytes.
+bool is_space_or_control(char c) { return static_cast<unsigned char>(c) <= ' '; }
 
 bool is_digits(std::string_view s) {
   if (s.empty()) return false;
@@ -130,8 +138,9 @@ std::vector<std::string_view> path_segments(std::string_view path) {
 
 void canonicalize_path(UrlParts& u) {
   std::string& p = u.path;
-  while (p.size() > 1 && p.back() == '/') p.pop_back();
-  if (p == "/") p.clear();
+  // Trailing '/' dropped, and white space, which would end the canonical form when the query
+  // goes (a string's end is trimmed when read again; found by fuzzing).
+  while (!p.empty() && (p.back() == '/' || is_space_or_control(p.back()))) p.pop_back();
   if (u.host == "t.me") {
     auto segs = path_segments(p);
     if (!segs.empty() && segs[0] == "s") segs.erase(segs.begin());
@@ -158,7 +167,17 @@ void canonicalize_path(UrlParts& u) {
   } else if (u.host == "youtu.be") {
     auto segs = path_segments(p);
     if (!segs.empty()) {
-      u.query.push_back("v=" + std::string(segs[0]));
+      // The id becomes a query value: an '&' in it is escaped, or it would split the value
+      // when the canonical form is read again (found by fuzzing).
+      std::string v = "v=";
+      for (char c : segs[0]) {
+        if (c == '&') {
+          v += "%26";
+        } else {
+          v += c;
+        }
+      }
+      u.query.push_back(std::move(v));
       u.host = "youtube.com";
       p = "/watch";
     }
@@ -167,8 +186,8 @@ void canonicalize_path(UrlParts& u) {
 
 UrlParts parse(std::string_view url) {
   // Trim ASCII whitespace.
-  while (!url.empty() && static_cast<unsigned char>(url.front()) <= ' ') url.remove_prefix(1);
-  while (!url.empty() && static_cast<unsigned char>(url.back()) <= ' ') url.remove_suffix(1);
+  while (!url.empty() && is_space_or_control(url.front())) url.remove_prefix(1);
+  while (!url.empty() && is_space_or_control(url.back())) url.remove_suffix(1);
 
   UrlParts u;
   const size_t sep = url.find("://");
@@ -185,7 +204,7 @@ UrlParts parse(std::string_view url) {
 
   // The fragment never reaches the server; nor does white space before it.
   if (size_t f = url.find('#'); f != std::string_view::npos) url = url.substr(0, f);
-  while (!url.empty() && static_cast<unsigned char>(url.back()) <= ' ') url.remove_suffix(1);
+  while (!url.empty() && is_space_or_control(url.back())) url.remove_suffix(1);
 
   const size_t auth_end = std::min(url.find_first_of("/?"), url.size());
   std::string_view authority = url.substr(0, auth_end);
@@ -193,14 +212,21 @@ UrlParts parse(std::string_view url) {
   if (size_t at = authority.rfind('@'); at != std::string_view::npos)
     authority.remove_prefix(at + 1);
   // Port: the digits after the last ':' outside an IPv6 literal. Anything else after a ':'
-  // is not a port, and stays in the host so that the string maps to itself.
-  if (size_t colon = authority.rfind(':');
-      colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
+  // is not a port, and stays in the host so that the string maps to itself. Trailing dots
+  // (an absolute name), white space and empty or numeric ports are dropped until none is
+  // left, so that the host written out reads back as the same host ("x:." and "x.:" are "x",
+  // found by fuzzing).
+  for (bool port_seen = false;;) {
+    while (!authority.empty() && (authority.back() == '.' || is_space_or_control(authority.back())))
+      authority.remove_suffix(1);
+    const size_t colon = authority.rfind(':');
+    if (colon == std::string_view::npos || authority.find(']', colon) != std::string_view::npos)
+      break;
     std::string_view port = authority.substr(colon + 1);
-    if (port.empty() || is_digits(port)) {
-      authority = authority.substr(0, colon);
-      if (!port.empty() && port != "80" && port != "443") u.port = std::string(port);
-    }
+    if (!port.empty() && !is_digits(port)) break;
+    authority = authority.substr(0, colon);
+    if (!port_seen && !port.empty() && port != "80" && port != "443") u.port = std::string(port);
+    port_seen = port_seen || !port.empty();
   }
   u.host = lower_ascii(authority);
   canonicalize_host(u);
@@ -218,9 +244,12 @@ UrlParts parse(std::string_view url) {
   }
   canonicalize_path(u);
 
+  // Any part may end the canonical form once sorted: none ends with white space.
+  for (std::string& part : u.query)
+    while (!part.empty() && is_space_or_control(part.back())) part.pop_back();
   std::erase_if(u.query, [&](const std::string& part) {
     std::string_view key = std::string_view(part).substr(0, part.find('='));
-    return is_tracking_key(key, u.host);
+    return part.empty() || is_tracking_key(key, u.host);
   });
   std::sort(u.query.begin(), u.query.end());
   return u;

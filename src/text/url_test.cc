@@ -81,6 +81,33 @@ TEST(CanonicalUrl, WhiteSpaceBeforeTheFragmentIsDropped) {
   EXPECT_EQ(canonical_url(c), c);
 }
 
+// Found by fuzzing (tests/fuzz/corpus/normalize/url_host_dot_after_colon,
+// url_host_nul_before_colon, youtu_be_id_with_ampersand and url_escape_after_bare_percent): a
+// '%' starting no escape before a decoded one, a trailing dot or control byte
+// left at the end of the host once the port was read, and white space left at the end of the
+// path or of a query part, ended the canonical form, and reading it again trimmed them; an
+// '&' in a youtu.be id split its v= value when read again.
+TEST(CanonicalUrl, HostReadsBackAsItself) {
+  using namespace std::string_view_literals;
+  for (std::string_view url :
+       {"https:./example.com/a"sv, "x:.:/a"sv, "x.:/a"sv, "example.com.:8080/a"sv,
+        "example.com:8080./a"sv, "a:80:8080/b"sv, "[::1]:8080./a"sv, "HTTPtele\0:"sv,
+        "a/b ?utm_source=1"sv, "a/b \t/"sv, "a?b \x01&a"sv, "youtu.be/ab /c"sv, "a.com \0/b"sv,
+        "youtu.be/ab&z?q"sv, "a/%%66%6"sv, "a?x=%%36%36&y=%"sv}) {
+    const std::string c = canonical_url(url);
+    EXPECT_EQ(canonical_url(c), c) << url;
+    EXPECT_EQ(url_domain(c), url_domain(url)) << url;
+  }
+  EXPECT_EQ(canonical_url("https:./example.com/a"), "https://https/example.com/a");
+  EXPECT_EQ(canonical_url("example.com.:8080/a"), "https://example.com:8080/a");
+  EXPECT_EQ(url_domain("example.com:8080./a"), "example.com");
+  EXPECT_EQ(canonical_url("HTTPtele\0:"sv), "https://httptele");
+  EXPECT_EQ(canonical_url("a/b ?utm_source=1"), "https://a/b");
+  EXPECT_EQ(canonical_url("a?b \x01&a"), "https://a?a&b");
+  EXPECT_EQ(canonical_url("youtu.be/ab&z?q"), "https://youtube.com/watch?q&v=ab%26z");
+  EXPECT_EQ(canonical_url("a/%%66%6"), "https://a/%25f%256");
+}
+
 TEST(CanonicalUrl, DifferentContentStaysDifferent) {
   EXPECT_NE(canonical_url("https://example.com/a?id=1"), canonical_url("https://example.com/a?id=2"));
   EXPECT_NE(canonical_url("https://t.me/x/1"), canonical_url("https://t.me/x/2"));

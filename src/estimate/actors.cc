@@ -58,6 +58,13 @@ NormalizeOptions match_options() {
   return o;
 }
 
+// The string a marker is looked for as in a text's match key: the marker's own match key, so
+// that a marker is read exactly as a text holding it is. A lone hashtag's key is "#" and its
+// comparison form (normalize_hashtag), as an entity-list hashtag is looked for; a hashtag
+// followed by words or glued to a mention keeps them as a text would (found by fuzzing).
+// Empty when the marker leaves nothing to look for.
+std::string marker_key(const std::string& marker) { return normalize_key(marker, match_options()); }
+
 bool is_word(UChar32 c) {
   return c >= 0 && (c == '_' || u_isalnum(c) ||
                     u_getIntPropertyValue(c, UCHAR_GENERAL_CATEGORY_MASK) & U_GC_M_MASK);
@@ -166,6 +173,16 @@ Result<ActorSet> parse_actors(std::string_view text, std::string_view source_nam
           std::pair{"opposition_markers", &a.opposition},
           std::pair{"opposition_regexes", &a.opposition_regexes}}) {
       GS_RETURN_IF_ERROR(read_string_list(*t, key, a.name, *list));
+    }
+    // A marker that normalizes to nothing would never match: say so rather than ignore it.
+    for (const auto* list : {&a.markers, &a.opposition}) {
+      for (const std::string& m : *list) {
+        if (!marker_key(m).empty()) continue;
+        return Status::InvalidArgument(
+            std::string(source_name) + ": actor '" + a.name + "': marker '" + m +
+            "' leaves nothing to match (markers are matched on the normalized text, in which "
+            "@mentions are left out: an account of the actor belongs under sources)");
+      }
     }
     if (a.sources.empty() && a.markers.empty() && a.regexes.empty())
       return Status::InvalidArgument(std::string(source_name) + ": actor '" + a.name +
@@ -316,9 +333,7 @@ Result<ActorMatcher> ActorMatcher::create(const ActorSet& set, const Dataset& da
     auto actor = static_cast<std::uint32_t>(k);
     auto add_markers = [&](const std::vector<std::string>& list, bool opposition) {
       for (const std::string& m : list) {
-        std::string key = (m.size() > 1 && m[0] == '#') ? "#" + normalize_hashtag(m)
-                                                        : normalize_key(m, match_options());
-        impl->add_pattern(key, actor, opposition);
+        impl->add_pattern(marker_key(m), actor, opposition);
       }
     };
     add_markers(a.markers, false);

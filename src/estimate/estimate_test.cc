@@ -80,6 +80,25 @@ TEST(Actors, ParsesTheSchemaAndRejectsBadFiles) {
   EXPECT_NE(m.status().message().find("(unclosed"), std::string::npos);
 }
 
+// Found by fuzzing (tests/fuzz/corpus/actors/mention_marker.toml): a marker that is an
+// @mention never matched, since markers are looked for in the text without @mentions, and
+// was ignored without a word.
+TEST(Actors, AMarkerThatCannotMatchIsRefused) {
+  for (const char* marker : {"@GreenHorizon", "@a @b", " "}) {
+    Result<ActorSet> set = parse_actors(std::string("[[actor]]\nname = \"A\"\nsources = "
+                                                    "[\"@GreenHorizon\"]\nmarkers = [\"green\", \"") +
+                                        marker + "\"]\n");
+    ASSERT_FALSE(set.ok()) << marker;
+    EXPECT_NE(set.status().message().find(std::string("marker '") + marker + "'"),
+              std::string::npos)
+        << set.status().message();
+  }
+  Result<ActorSet> opposition =
+      parse_actors("[[actor]]\nname = \"A\"\nmarkers = [\"green\"]\nopposition = [\"@x\"]\n");
+  EXPECT_FALSE(opposition.ok());
+  EXPECT_TRUE(parse_actors("[[actor]]\nname = \"A\"\nmarkers = [\"#green\", \"green @x\"]\n").ok());
+}
+
 TEST(Actors, MarkersMatchSpellingVariantsOnWordBoundaries) {
   Result<ActorSet> set = parse_actors(R"(
 [[actor]]
@@ -105,6 +124,24 @@ opposition = ["#NoGreenHorizon"]
   EXPECT_FALSE(supports("evergreen horizons"));           // no partial words
   EXPECT_FALSE(supports("lies from green horizon #NoGreenHorizon"));  // opposition wins
   EXPECT_FALSE(supports("weather today"));
+}
+
+// Found by fuzzing (tests/fuzz/corpus/actors/hashtag_marker_with_space.toml): a marker that
+// starts with a hashtag and goes on with words was looked for as one hashtag with the spaces
+// removed, which no text holds, since a hashtag ends at a space.
+TEST(Actors, AHashtagFollowedByWordsIsLookedForAsWritten) {
+  Result<ActorSet> set =
+      parse_actors("[[actor]]\nname = \"Green\"\nmarkers = [\"#Green horizon\", \"#Ofogh\"]\n");
+  ASSERT_TRUE(set.ok());
+  Dataset empty;
+  Result<ActorMatcher> m = ActorMatcher::create(*set, empty);
+  ASSERT_TRUE(m.ok());
+  auto matches = [&](std::string_view text) { return m->match_text(text).support != 0; };
+  EXPECT_TRUE(matches("#Green horizon"));
+  EXPECT_TRUE(matches("join #green HORIZON today"));
+  EXPECT_FALSE(matches("#greenhorizon"));
+  EXPECT_FALSE(matches("#green"));
+  EXPECT_TRUE(matches("#OFOGH"));
 }
 
 TEST(Estimate, RawFiguresAreWhatIsVisible) {

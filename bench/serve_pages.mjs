@@ -131,7 +131,7 @@ page.on('requestfinished', (req) => {
   apiTimes.get(key).push(t.responseEnd - t.requestStart);
 });
 await page.goto(base, { waitUntil: 'load' });
-await page.waitForFunction(() => document.documentElement.dataset.gsReady === 'true' && document.documentElement.dataset.gsPending === '0');
+await page.waitForFunction(() => document.documentElement.dataset.gsReady === 'true' && document.documentElement.dataset.gsRoute === window.location.hash && document.documentElement.dataset.gsPending === '0');
 
 console.log(`\npage times in headless Chromium (${repeat} loads each; from asking for the view to the view whole)`);
 for (const [label, hash] of pages) {
@@ -139,10 +139,10 @@ for (const [label, hash] of pages) {
   for (let i = 0; i < repeat; i++) {
     // Leave the view first so each load is a fresh one.
     await page.evaluate(() => { window.location.hash = '#/nothing'; });
-    await page.waitForFunction(() => document.documentElement.dataset.gsReady === 'true' && document.documentElement.dataset.gsPending === '0');
+    await page.waitForFunction(() => document.documentElement.dataset.gsReady === 'true' && document.documentElement.dataset.gsRoute === window.location.hash && document.documentElement.dataset.gsPending === '0');
     const started = await page.evaluate(() => performance.now());
     await page.evaluate((h) => { window.location.hash = h; }, hash);
-    await page.waitForFunction(() => document.documentElement.dataset.gsReady === 'true'
+    await page.waitForFunction(() => document.documentElement.dataset.gsReady === 'true' && document.documentElement.dataset.gsRoute === window.location.hash
       && document.documentElement.dataset.gsPending === '0', null, { timeout: 120000, polling: 'raf' });
     const ended = await page.evaluate(() => performance.now());
     times.push(ended - started);

@@ -21,10 +21,13 @@ async function api(base, p) {
   return res.json();
 }
 
-// Waits for the view the address names to finish drawing: main.js sets data-gs-ready, api.js
-// counts the answers still awaited in data-gs-pending (lists fill in after the view).
+// Waits for the view the address names to finish drawing: main.js sets data-gs-ready and
+// data-gs-route (the address it drew; the hashchange that starts a new view comes a moment
+// after the address changes, so ready alone may still describe the old view), api.js counts
+// the answers still awaited in data-gs-pending (lists fill in after the view).
 async function settled(page) {
   await page.waitForFunction(() => document.documentElement.dataset.gsReady === 'true'
+    && document.documentElement.dataset.gsRoute === window.location.hash
     && document.documentElement.dataset.gsPending === '0', null, { timeout: 30000 });
 }
 
@@ -213,6 +216,7 @@ async function main() {
     await check('actor pages give each actor\'s support figures and their breakdown', async () => {
       await page.goto(`${base}#/actors`);
       await page.waitForFunction(() => document.documentElement.dataset.gsReady === 'true'
+        && document.documentElement.dataset.gsRoute === window.location.hash
         && document.documentElement.dataset.gsPending === '0', null, { timeout: 300000 });
       const figures = await api(base, `/api/actors?detection=${status.detection}`);
       expect(figures.state === 'done', `figures: ${figures.state}`);

@@ -200,8 +200,17 @@ async function actorsPage(root, isCurrent) {
 
 let generation = 0;
 
+// <html data-gs-ready> is "true" once a view is drawn, and data-gs-route names the address it
+// was drawn for: a script that changed the address waits until the two agree (the hashchange
+// that starts the new view comes a moment after the change).
+function drawn(hash) {
+  document.documentElement.dataset.gsRoute = hash;
+  document.documentElement.dataset.gsReady = 'true';
+}
+
 async function route() {
   const mine = ++generation;
+  const hash = window.location.hash;
   const { path, params } = parseHash();
   document.documentElement.dataset.gsReady = 'false';
   try {
@@ -212,7 +221,7 @@ async function route() {
   } catch (err) {
     app.textContent = '';
     app.append(h('p', { class: 'error' }, `The server does not answer: ${err.message}`));
-    document.documentElement.dataset.gsReady = 'true';
+    if (mine === generation) drawn(hash);
     return;
   }
   state.detection = params.get('d') || state.status.detection || null;
@@ -238,7 +247,7 @@ async function route() {
   }
   if (mine === generation) {
     window.scrollTo(0, 0);
-    document.documentElement.dataset.gsReady = 'true';
+    drawn(hash);
   }
 }
 

@@ -699,13 +699,29 @@ std::string recorded_actors_path(Store& store) {
   return {};
 }
 
-Result<Estimate> estimate_at_detection(Store& store, const std::string& actors_path,
-                                       std::int64_t detection_id) {
+Result<SupportAtDetection> estimate_at_detection(Store& store, const std::string& actors_path,
+                                                 std::int64_t detection_id) {
   if (actors_path.empty()) return Status::InvalidArgument("support figures need an actors file");
   auto analysis = reproduce_detection(store, actors_path, {}, nullptr, detection_id);
   if (!analysis) return analysis.status();
   if (!analysis->estimate) return Status::Internal("the analysis made no support estimate");
-  return std::move(*analysis->estimate);
+  SupportAtDetection out;
+  const Dataset& data = analysis->data;
+  for (const TotalDrivers& d : analysis->estimate->drivers) {
+    auto& named = out.contributors.emplace_back();
+    for (const Contributor& c : d.top) {
+      if (c.account >= data.accounts()) {
+        named.emplace_back();
+        continue;
+      }
+      named.push_back({data.account_row[c.account], std::string(data.account_platform[c.account]),
+                       std::string(data.account_id[c.account]),
+                       std::string(data.account_handle[c.account]),
+                       std::string(data.account_display_name[c.account])});
+    }
+  }
+  out.estimate = std::move(*analysis->estimate);
+  return out;
 }
 
 Status report_command(ReportCommandOptions options) {

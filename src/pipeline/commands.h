@@ -120,8 +120,17 @@ std::string recorded_actors_path(Store& store);
 // computes it: signals, that detection reproduced (deterministic) with its neighbouring
 // settings for the intervals, estimates. Writes nothing, so a read-only store will do.
 // `groundswell serve`'s actor pages use it.
-Result<Estimate> estimate_at_detection(Store& store, const std::string& actors_path,
-                                       std::int64_t detection_id);
+struct NamedContributor {
+  std::int64_t row = 0;  // accounts.id
+  std::string platform, account_id, handle, display_name;
+};
+struct SupportAtDetection {
+  Estimate estimate;
+  // The accounts of estimate.drivers[i].top[j], named: contributors[i][j].
+  std::vector<std::vector<NamedContributor>> contributors;
+};
+Result<SupportAtDetection> estimate_at_detection(Store& store, const std::string& actors_path,
+                                                 std::int64_t detection_id);
 
 struct EvalCommandOptions {
   std::string truth_path;  // truth.json written by groundswell-generate

@@ -535,6 +535,44 @@ TEST_F(ServeTest, ActorFiguresAreTheRunsSupportFigures) {
   simdjson::dom::array actors;
   ASSERT_FALSE(r.json["actors"].get(actors));
   EXPECT_GT(actors.size(), 0u);
+  // What drives each heavy-tailed total: the accounts contributors.csv names, in its order,
+  // with their figures, each linked to its account page.
+  simdjson::dom::array drivers;
+  ASSERT_FALSE(r.json["drivers"].get(drivers));
+  std::map<std::pair<std::string, std::string>, simdjson::dom::array> tops;
+  for (simdjson::dom::element d : drivers) {
+    EXPECT_FALSE(d["adjusted"].is_null());
+    EXPECT_LE(value(d["ci_low"]), value(d["adjusted"]));
+    EXPECT_GE(value(d["ci_high"]), value(d["adjusted"]));
+    ASSERT_FALSE(d["top"].get(tops[{str(d["actor"]), str(d["metric"])}]));
+  }
+  EXPECT_EQ(tops.size(), 3 * actors.size());  // views, reactions, engagement per actor
+  std::ifstream contributors(*dir_ / "out" / "contributors.csv");
+  ASSERT_TRUE(std::getline(contributors, line));
+  std::size_t named = 0;
+  while (std::getline(contributors, line)) {
+    auto f = csv_fields(line);
+    ASSERT_EQ(f.size(), 11u) << line;
+    ASSERT_TRUE(tops.contains({f[0], f[1]})) << line;
+    const simdjson::dom::array top = tops[{f[0], f[1]}];
+    const std::size_t rank = std::stoul(f[2]);
+    ASSERT_LE(rank, top.size()) << line;
+    simdjson::dom::element c = top.at(rank - 1);
+    EXPECT_EQ(str(c["platform"]), f[3]) << line;
+    EXPECT_EQ(str(c["account_id"]), f[4]) << line;
+    EXPECT_EQ(str(c["handle"]), f[5]) << line;
+    EXPECT_TRUE(same(value(c["raw"]), f[6])) << line;
+    EXPECT_TRUE(same(value(c["share_pct"]), f[7])) << line;
+    EXPECT_TRUE(same(value(c["adjusted"]), f[8])) << line;
+    EXPECT_TRUE(same(value(c["adjusted_low"]), f[9])) << line;
+    EXPECT_TRUE(same(value(c["adjusted_high"]), f[10])) << line;
+    std::int64_t id = 0;
+    ASSERT_FALSE(c["id"].get(id)) << line;
+    Reply account = ok(fmt::format("/api/accounts/{}", id));
+    EXPECT_EQ(str(account.json["account"]["account_id"]), f[4]) << line;
+    ++named;
+  }
+  EXPECT_GT(named, 0u);
   // Asked again, the same answer, from memory.
   EXPECT_EQ(call("/api/actors?detection=1").body, r.body);
   EXPECT_EQ(call("/api/actors?detection=999").status, 404);

@@ -20,8 +20,68 @@ double now_s() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// The headline interval of an actor's heavy-tailed total (kDriverMetrics), or null.
+const ActorHeadline::Interval* headline_interval(const Estimate& e, const std::string& actor,
+                                                 const std::string& metric) {
+  for (const ActorHeadline& h : e.headline) {
+    if (h.name != actor) continue;
+    if (metric == "views") return &h.views;
+    if (metric == "reactions") return &h.reactions;
+    if (metric == "engagement") return &h.engagement;
+  }
+  return nullptr;
+}
+
+// What drives each heavy-tailed total, as the report's `drivers` has it, with each top
+// account's row so the page links to its account page.
+void write_drivers(const SupportAtDetection& s, JsonWriter& w) {
+  const Estimate& e = s.estimate;
+  w.key("drivers").begin_array();
+  for (std::size_t i = 0; i < e.drivers.size(); ++i) {
+    const TotalDrivers& d = e.drivers[i];
+    w.begin_object().key("actor").value(d.actor).key("metric").value(d.metric);
+    w.key("raw").value(d.raw);
+    if (const auto* iv = headline_interval(e, d.actor, d.metric)) {
+      w.key("adjusted").value(iv->value);
+      w.key("ci_low").value(iv->ci_low);
+      w.key("ci_high").value(iv->ci_high);
+    }
+    w.key("top_share_pct").value(d.top_share_pct);
+    w.key("uncertain_accounts").value(d.uncertain_accounts);
+    w.key("uncertain_share_pct").value(d.uncertain_share_pct);
+    w.key("top").begin_array();
+    for (std::size_t j = 0; j < d.top.size(); ++j) {
+      const Contributor& c = d.top[j];
+      w.begin_object();
+      if (i < s.contributors.size() && j < s.contributors[i].size() &&
+          s.contributors[i][j].row != 0) {
+        const NamedContributor& n = s.contributors[i][j];
+        w.key("id").value(n.row);
+        w.key("platform").value(n.platform);
+        w.key("account_id").value(n.account_id);
+        w.key("handle").value(n.handle);
+        w.key("display_name").value(n.display_name);
+      }
+      w.key("raw")
+          .value(c.raw)
+          .key("share_pct")
+          .value(c.share_pct)
+          .key("adjusted")
+          .value(c.adjusted)
+          .key("adjusted_low")
+          .value(c.adjusted_low)
+          .key("adjusted_high")
+          .value(c.adjusted_high)
+          .end_object();
+    }
+    w.end_array().end_object();
+  }
+  w.end_array();
+}
+
 std::string figures_json(std::int64_t detection, const std::string& actors_path,
-                         const Estimate& e) {
+                         const SupportAtDetection& s) {
+  const Estimate& e = s.estimate;
   JsonWriter w(false);
   w.begin_object()
       .key("available")
@@ -44,6 +104,7 @@ std::string figures_json(std::int64_t detection, const std::string& actors_path,
   w.end_array();
   w.key("actors");
   write_actors_json(e, w);
+  write_drivers(s, w);
   w.key("rows").begin_array();
   for (const SupportRow& r : e.rows) {
     w.begin_object()
@@ -122,8 +183,8 @@ void SupportFigures::compute(std::int64_t detection) {
     }
     log_info(fmt::format("serve: support figures at detection {}", detection));
     auto store = Store::open(db_path_, /*read_only=*/true);
-    Result<Estimate> e = store ? estimate_at_detection(*store, actors_path_, detection)
-                               : Result<Estimate>(store.status());
+    Result<SupportAtDetection> e = store ? estimate_at_detection(*store, actors_path_, detection)
+                                         : Result<SupportAtDetection>(store.status());
     if (e)
       body = figures_json(detection, actors_path_, *e);
     else

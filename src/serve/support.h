@@ -37,7 +37,8 @@ class SupportFigures {
 
   // The figures at detection `detection` ({"available": true, "state": "done", "detection",
   // "actors_file", "replicates", "sample", "score_threshold", "assumptions", "actors" as in
-  // summary.json, "rows" as in support.csv}), or {"state": "computing" | "waiting" | "failed",
+  // summary.json, "drivers" as the report's (each top account with its row "id"), "rows" as in
+  // support.csv}), or {"state": "computing" | "waiting" | "failed",
   // "seconds", "error"} while they are not ready (waiting: another detection is being
   // computed first, or a detection run holds the analysis).
   ApiResponse get(std::int64_t detection);

@@ -225,12 +225,25 @@ async function main() {
         lede: s.querySelector('.lede').textContent,
         routes: s.querySelectorAll('table.routes tbody tr').length,
         figures: s.querySelectorAll('table.figures tbody tr').length,
+        drivers: [...s.querySelectorAll('.drivers')].map((d) => ({
+          metric: d.dataset.metric,
+          links: [...d.querySelectorAll('tbody a.account')].map((a) => a.getAttribute('href')),
+        })),
       })));
       expect(shown.length === figures.actors.length && shown.length > 0, `${shown.length} actor sections for ${figures.actors.length} actors`);
       for (const [i, a] of figures.actors.entries()) {
         expect(shown[i].name === a.name, `section ${i}: ${shown[i].name}`);
         expect(shown[i].lede.startsWith(`${a.raw.accounts.toLocaleString('en-US')} accounts visibly support it`), `lede: ${shown[i].lede}`);
         expect(shown[i].routes === 3 && shown[i].figures > 3, `${a.name}: ${shown[i].routes} routes, ${shown[i].figures} figures`);
+        // What drives the totals: each heavy-tailed total's top accounts, linked to their pages.
+        const drivers = figures.drivers.filter((d) => d.actor === a.name);
+        expect(shown[i].drivers.map((d) => d.metric).join() === drivers.map((d) => d.metric).join() && drivers.length === 3,
+          `${a.name}: drivers shown for ${shown[i].drivers.map((d) => d.metric).join()}`);
+        for (const [k, d] of drivers.entries()) {
+          const want = d.top.map((c) => `#/account/${c.id}`);
+          expect(shown[i].drivers[k].links.length === want.length && want.every((w, j) => shown[i].drivers[k].links[j].split('?')[0] === w),
+            `${a.name} ${d.metric}: links ${shown[i].drivers[k].links.join(' ')}`);
+        }
       }
       expect(await page.$$eval('figure.chart svg', (s) => s.length) > 0, 'no headline chart');
       await safe(page, log, 'actors');

@@ -8,6 +8,7 @@ import { headlineChart, seriesChart, shareOfVoiceChart, histogramChart, sortMetr
 import { renderNetwork, clusterColor } from './network.js';
 import { renderOverview } from './overview.js';
 import { renderFunnel, replicateLimited, replicateLimitNote } from './funnel.js';
+import { renderDrivers } from './drivers.js';
 
 const SECTIONS = [
   ['overview', 'The data'],
@@ -100,50 +101,6 @@ function renderHeadline(body, data, actors) {
     { label: 'adjusted / raw', num: true, value: (r) => (isNum(r.raw) && r.raw > 0 && isNum(r.adjusted) ? fmtPct((100 * r.adjusted) / r.raw) : '–') },
   ], [...rows].sort((a, b) => actors.indexOf(a.actor) - actors.indexOf(b.actor) || metrics.indexOf(a.metric) - metrics.indexOf(b.metric))));
   body.append(...renderDrivers(data, actors));
-}
-
-// What a contributor adds to the adjusted total over the reasonable classifications.
-function countedUnder(c) {
-  if (!isNum(c.adjusted_low) || !isNum(c.adjusted_high)) return '–';
-  if (c.adjusted_low === c.adjusted_high) {
-    if (c.adjusted_low === 0) return 'discounted under every one';
-    return isNum(c.raw) && c.adjusted_low === c.raw ? 'counted under every one' : fmtNum(c.adjusted_low);
-  }
-  return `${fmtNum(c.adjusted_low)} – ${fmtNum(c.adjusted_high)}`;
-}
-
-// The accounts that dominate each heavy-tailed total (views, reactions, engagement), so a
-// reader sees what the interval's width comes from (docs/report.md, `drivers`).
-function renderDrivers(data, actors) {
-  const rows = arr(data.drivers).filter((d) => d && d.actor != null && d.metric != null);
-  if (!rows.length) return [];
-  const parts = [h('h3', null, 'What drives the totals'),
-    h('p', { class: 'caption' }, 'Views, reactions and engagement can be dominated by a few large channels or accounts. For each, the accounts that contribute most, their share of the visible total, and what each adds to the adjusted total over the reasonable classifications. Only what the classifications disagree about can widen the interval.')];
-  const order = (d) => { const i = actors.indexOf(String(d.actor)); return i < 0 ? actors.length : i; };
-  for (const d of [...rows].sort((a, b) => order(a) - order(b))) {
-    const top = arr(d.top).filter((c) => c && typeof c === 'object');
-    const uncertain = isNum(d.uncertain_accounts) ? d.uncertain_accounts : 0;
-    const sentence = [dataText('strong', d.actor), ` · ${String(d.metric)}: ${fmtNum(d.raw)} visible`];
-    if (isNum(d.adjusted)) sentence.push(`, ${fmtNum(d.adjusted)} adjusted`);
-    if (isNum(d.ci_low) && isNum(d.ci_high)) sentence.push(` (interval ${fmtNum(d.ci_low)}–${fmtNum(d.ci_high)})`);
-    sentence.push('. ');
-    if (top.length) sentence.push(`The ${top.length} largest account${top.length === 1 ? '' : 's'} hold${top.length === 1 ? 's' : ''} ${fmtPct(d.top_share_pct)} of it. `);
-    sentence.push(uncertain
-      ? `${fmtNum(uncertain)} account${uncertain === 1 ? '' : 's'} holding ${fmtPct(d.uncertain_share_pct, 2)} of it ${uncertain === 1 ? 'is' : 'are'} counted under some reasonable classifications and not under others: the interval comes from ${uncertain === 1 ? 'it' : 'them'}.`
-      : 'Every reasonable classification counts the same accounts: the interval has no width to explain.');
-    parts.push(h('div', { class: 'drivers', 'data-actor': String(d.actor), 'data-metric': String(d.metric) },
-      h('p', null, sentence),
-      top.length ? table([
-        { label: 'account', value: (c) => dataText('span', c.label || c.handle || c.account) },
-        { label: 'handle', value: (c) => dataText('span', c.handle || '–') },
-        { label: 'platform', value: (c) => String(c.platform ?? '') },
-        { label: d.metric === 'views' ? 'views' : String(d.metric), num: true, value: (c) => fmtNum(c.raw) },
-        { label: 'share of total', num: true, value: (c) => fmtPct(c.share_pct) },
-        { label: 'adjusted', num: true, value: (c) => fmtNum(c.adjusted) },
-        { label: 'over the classifications', num: true, value: countedUnder },
-      ], top) : null));
-  }
-  return parts;
 }
 
 function renderSeries(body, data, actors) {

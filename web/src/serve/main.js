@@ -5,6 +5,7 @@
 import './serve.css';
 import { h, arr, obj, isNum, fmtNum, fmtTime, fmtDuration, emptyNote, table, dataText } from '../dom.js';
 import { headlineChart } from '../charts.js';
+import { renderDrivers } from '../drivers.js';
 import { get } from './api.js';
 import { state, href, link, accountLink, scoreBadge, pagedTable, section, pValue, verdictBadge, CLUSTER_KNOWN } from './ui.js';
 import { accountPage, evidencePage, extraFields } from './account.js';
@@ -191,7 +192,8 @@ async function actorsPage(root, isCurrent) {
         { label: 'visible', num: true, value: (x) => fmtNum(x.raw) },
         { label: 'adjusted', num: true, value: (x) => fmtNum(x.adjusted) },
         { label: 'interval', num: true, value: (x) => interval(x) },
-      ], mine.filter((x) => x.period === 'all'), { class: 'data figures' })));
+      ], mine.filter((x) => x.period === 'all'), { class: 'data figures' }),
+      renderDrivers({ drivers: arr(r.drivers).filter((d) => d && String(d.actor) === String(actor.name)) }, names, (c) => accountLink(c))));
   }
   if (arr(r.assumptions).length) {
     body.append(section('What these figures assume', h('ul', null, arr(r.assumptions).map((a) => h('li', null, String(a))))));

@@ -11,6 +11,7 @@
 #include "base/json_writer.h"
 #include "base/output_file.h"
 #include "pipeline/pseudonymize.h"
+#include "store/dataset_cache.h"
 
 namespace groundswell {
 namespace {
@@ -119,7 +120,8 @@ std::string sql_quote(std::string_view s) {
 Status check_known_schema(Db& db) {
   static const std::vector<std::string_view> tables = {
       "runs", "files", "accounts", "messages", "rejects", "detections", "detection_edges",
-      "detection_clusters", "detection_cluster_accounts"};
+      "detection_clusters", "detection_cluster_accounts",
+      "store_state"};  // a random data version, no names (the export gives it a new one)
   static const std::vector<std::string_view> account_columns = {
       "id", "platform", "account_id", "handle", "display_name", "created_at", "followers",
       "following", "posts", "description", "verified", "kind"};
@@ -170,6 +172,7 @@ Status build_export(Store& raw, const fs::path& out, const Pseudonymizer& p,
   {
     Transaction tx(db);
     GS_RETURN_IF_ERROR(tx.begin_status());
+    GS_RETURN_IF_ERROR(db.exec(kNewDataVersion));
     GS_RETURN_IF_ERROR(db.exec(
         "UPDATE accounts SET account_id = gs_pseudonym('id', account_id), "
         "handle = gs_pseudonym('handle', handle), display_name = gs_pseudonym('handle', handle), "
@@ -254,8 +257,11 @@ Status export_pseudonymized_store(Store& raw, const fs::path& out, const Pseudon
     remove_temp();
     return built;
   }
-  // A journal left beside the old export must not be applied to the new one.
+  // A journal left beside the old export must not be applied to the new one, nor analysis
+  // columns saved beside an earlier file of that name (store/dataset_cache.h) stay in the
+  // folder to publish.
   for (const char* suffix : {"-wal", "-shm", "-journal"}) fs::remove(out.string() + suffix, ec);
+  fs::remove(dataset_cache_path(out), ec);
   return replace_with_temporary(temp, out);
 }
 

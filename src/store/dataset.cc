@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <numeric>
+#include <optional>
 #include <unordered_map>
 
+#include "store/dataset_cache.h"
 #include "store/store.h"
 
 namespace groundswell {
@@ -85,7 +87,9 @@ std::vector<std::uint32_t> sort_by_time(Dataset& d) {
 
 }  // namespace
 
-Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
+namespace {
+
+Result<Dataset> load_from_store(Store& store, const DatasetOptions& options) {
   Dataset d;
   Db& db = store.db();
   std::unordered_map<std::int64_t, std::uint32_t> index_of;
@@ -115,16 +119,18 @@ Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
     // Sizes first (one scan) so every column is allocated once at its final size: growing a
     // column by doubling briefly holds three times its bytes.
     Stmt s;
-    GS_RETURN_IF_ERROR(db.prepare(
-        "SELECT count(*), sum(length(CAST(chat_id AS BLOB))), "
-        "sum(length(CAST(message_id AS BLOB))), sum(length(CAST(shares AS BLOB))), "
-        "sum(length(CAST(reply_to AS BLOB))), sum(length(CAST(quotes AS BLOB))), "
-        "sum(length(CAST(media_key AS BLOB))), sum(length(CAST(lang AS BLOB))), "
-        "sum(length(CAST(platform AS BLOB))) FROM messages WHERE kind = 0",
-        s));
+    GS_RETURN_IF_ERROR(
+        db.prepare("SELECT count(*), sum(length(CAST(chat_id AS BLOB))), "
+                   "sum(length(CAST(message_id AS BLOB))), sum(length(CAST(shares AS BLOB))), "
+                   "sum(length(CAST(reply_to AS BLOB))), sum(length(CAST(quotes AS BLOB))), "
+                   "sum(length(CAST(media_key AS BLOB))), sum(length(CAST(lang AS BLOB))), "
+                   "sum(length(CAST(platform AS BLOB))) FROM messages WHERE kind = 0",
+                   s));
     if (s.step() != Stmt::kRow) return Status::IoError("database: " + s.error());
     const auto n = static_cast<std::size_t>(s.column_int64(0));
-    auto bytes = [&](int i) { return static_cast<std::size_t>(std::max<std::int64_t>(0, s.column_int64(i))); };
+    auto bytes = [&](int i) {
+      return static_cast<std::size_t>(std::max<std::int64_t>(0, s.column_int64(i)));
+    };
     d.msg_row.reserve(n);
     d.msg_account.reserve(n);
     d.msg_time.reserve(n);
@@ -188,7 +194,8 @@ Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
       d.msg_reactions.push_back(count_or_absent(s, 18));
       d.msg_likes.push_back(count_or_absent(s, 19));
       d.msg_retweets.push_back(count_or_absent(s, 20));
-      text_length.push_back(static_cast<std::uint32_t>(std::max<std::int64_t>(0, s.column_int64(21))));
+      text_length.push_back(
+          static_cast<std::uint32_t>(std::max<std::int64_t>(0, s.column_int64(21))));
     }
     if (r == Stmt::kError) return Status::IoError("database: " + s.error());
   }
@@ -206,8 +213,7 @@ Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
     std::vector<std::uint32_t>().swap(sorted_length);
     if (options.load_text) {
       Stmt s;
-      GS_RETURN_IF_ERROR(
-          db.prepare("SELECT text FROM messages WHERE kind = 0 ORDER BY id", s));
+      GS_RETURN_IF_ERROR(db.prepare("SELECT text FROM messages WHERE kind = 0 ORDER BY id", s));
       std::size_t k = 0;
       Stmt::StepResult r;
       while ((r = s.step()) == Stmt::kRow) {
@@ -220,6 +226,54 @@ Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
         return Status::IoError("database: messages changed while being loaded");
     }
   }
+  return d;
+}
+
+// What the cache file must have been built from: the store's data version and largest ids,
+// read in the load's transaction. No data version (a read-only store of a schema before
+// version 7): no cache.
+std::optional<DatasetCacheKey> cache_key(Store& store) {
+  Db& db = store.db();
+  auto has = db.query_int64(
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'store_state'");
+  if (!has || *has == 0) return std::nullopt;
+  DatasetCacheKey key;
+  Stmt s;
+  if (!db.prepare("SELECT data_version, (SELECT max(id) FROM messages), "
+                  "(SELECT max(id) FROM accounts) FROM store_state WHERE id = 1",
+                  s)
+           .ok() ||
+      s.step() != Stmt::kRow)
+    return std::nullopt;
+  key.data_version = std::string(s.column_text(0));
+  key.max_message_id = s.column_is_null(1) ? 0 : s.column_int64(1);
+  key.max_account_id = s.column_is_null(2) ? 0 : s.column_int64(2);
+  key.schema_version = store.schema_version();
+  if (key.data_version.empty()) return std::nullopt;
+  return key;
+}
+
+}  // namespace
+
+Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
+  Db& db = store.db();
+  // One read transaction: the columns and the key naming them from one snapshot.
+  GS_RETURN_IF_ERROR(db.exec("SAVEPOINT load_dataset"));
+  std::optional<DatasetCacheKey> key;
+  if (options.cache && !store.path().empty()) key = cache_key(store);
+  const std::filesystem::path cache = dataset_cache_path(store.path());
+  if (key) {
+    auto cached = read_dataset_cache(cache, *key, options.load_text);
+    if (cached) {
+      (void)db.exec("RELEASE load_dataset");
+      return cached;
+    }
+  }
+  auto d = load_from_store(store, options);
+  (void)db.exec("RELEASE load_dataset");
+  // Only a command that may write the store writes beside it. A file that cannot be written
+  // (a read-only folder, a full disk) only costs the next load its time.
+  if (d && key && !store.read_only()) (void)write_dataset_cache(cache, *key, *d, options.load_text);
   return d;
 }
 

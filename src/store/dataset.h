@@ -7,6 +7,9 @@
 // mentions) as offsets into a flattened StringColumn (ListColumn), so a 10M-message dataset
 // costs a few allocations, not tens of millions.
 //
+// load_dataset() keeps the columns in a file beside the store (X.db.columns,
+// store/dataset_cache.h) and reads them from there while the store's data is unchanged.
+//
 // Thread-safety: immutable after load; share freely between threads for reading.
 #pragma once
 
@@ -64,6 +67,7 @@ class StringColumn {
   }
 
  private:
+  friend struct DatasetCacheIo;
   std::string chars_;
   std::vector<std::uint64_t> offsets_;
 };
@@ -94,6 +98,7 @@ class ListColumn {
   }
 
  private:
+  friend struct DatasetCacheIo;
   std::vector<std::uint64_t> starts_;
   StringColumn values_;
 };
@@ -128,6 +133,9 @@ struct Dataset {
 
 struct DatasetOptions {
   bool load_text = true;  // text is the largest column; detection without text behaviours skips it
+  // Read the columns from X.db.columns when it matches the store's data, and write it after
+  // reading the store (a store opened for writing only; store/dataset_cache.h).
+  bool cache = true;
 };
 
 Result<Dataset> load_dataset(Store& store, const DatasetOptions& options = {});

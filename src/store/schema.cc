@@ -231,7 +231,33 @@ ALTER TABLE detection_clusters ADD COLUMN verdict_reasons TEXT;   -- the sentenc
 ALTER TABLE detection_clusters ADD COLUMN verdict_evidence TEXT;  -- JSON object of the figures behind it
 )sql";
 
-constexpr std::array<std::string_view, 6> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6};
+// Version 7: a version of the data that changes with every transaction writing messages or
+// accounts, so that the analysis columns saved beside the store (X.db.columns,
+// store/dataset_cache.h) know when they are stale. groundswell's writers give it a new value
+// before they commit (kNewDataVersion, store.h); the triggers do so for any update or delete of
+// a message or an account, whoever makes it (the sqlite3 shell included). Inserts by other
+// programs are seen by the largest ids of messages and accounts, which the cache also records.
+constexpr std::string_view kV7 = R"sql(
+CREATE TABLE store_state (
+  id           INTEGER PRIMARY KEY CHECK (id = 1),
+  data_version TEXT NOT NULL
+);
+INSERT INTO store_state(id, data_version) VALUES(1, lower(hex(randomblob(16))));
+CREATE TRIGGER messages_updated AFTER UPDATE ON messages BEGIN
+  UPDATE store_state SET data_version = lower(hex(randomblob(16))) WHERE id = 1;
+END;
+CREATE TRIGGER messages_deleted AFTER DELETE ON messages BEGIN
+  UPDATE store_state SET data_version = lower(hex(randomblob(16))) WHERE id = 1;
+END;
+CREATE TRIGGER accounts_updated AFTER UPDATE ON accounts BEGIN
+  UPDATE store_state SET data_version = lower(hex(randomblob(16))) WHERE id = 1;
+END;
+CREATE TRIGGER accounts_deleted AFTER DELETE ON accounts BEGIN
+  UPDATE store_state SET data_version = lower(hex(randomblob(16))) WHERE id = 1;
+END;
+)sql";
+
+constexpr std::array<std::string_view, 7> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
 
 }  // namespace
 

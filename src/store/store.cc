@@ -29,6 +29,7 @@ TimeMs now_ms() {
 Result<Store> Store::open(const std::filesystem::path& path, bool read_only) {
   Store store;
   store.path_ = path;
+  store.read_only_ = read_only;
   if (read_only && !std::filesystem::exists(path)) {
     return Status::NotFound(fmt::format("no database at {}", path.string()));
   }
@@ -436,6 +437,7 @@ Status MessageWriter::begin_batch() {
   return catch_up_with_other_writers();
 }
 Status MessageWriter::commit_batch() {
+  GS_RETURN_IF_ERROR(store_.db().exec(kNewDataVersion));
   GS_RETURN_IF_ERROR(store_.db().exec("COMMIT"));
   // Left bulk loading in this transaction (another writer): references are checked again
   // from the next one (the setting cannot change inside a transaction).

@@ -38,6 +38,7 @@ class Store {
   int schema_version();
   Db& db() { return db_; }
   const std::filesystem::path& path() const { return path_; }
+  bool read_only() const { return read_only_; }
 
   // Records a command in `runs`; finish_run() stores its outcome and statistics (JSON).
   Result<std::int64_t> begin_run(std::string_view command, std::string_view parameters_json);
@@ -47,6 +48,7 @@ class Store {
  private:
   Db db_;
   std::filesystem::path path_;
+  bool read_only_ = false;
 };
 
 // True for platforms whose message ids are platform-wide (telegram, twitter): their keys are
@@ -91,6 +93,12 @@ struct PreparedMessage {
 // `dataset` is the dataset of the record's file (FileInfo::dataset).
 void prepare_message(const MessageRecord& m, std::string_view dataset, PreparedMessage& out);
 std::uint64_t account_key_hash(std::string_view platform, std::string_view account_id);
+
+// Gives the store a new data version (store_state): every transaction that writes messages or
+// accounts runs it before committing, so that the analysis columns saved beside the store
+// (store/dataset_cache.h) are read again.
+inline constexpr std::string_view kNewDataVersion =
+    "UPDATE store_state SET data_version = lower(hex(randomblob(16))) WHERE id = 1";
 
 // Builds the indexes of `messages` that are missing (schema.h, message_indexes()): those a
 // bulk load set aside (MessageWriter::begin_bulk_load). Store::open() calls it, so the next

@@ -88,8 +88,11 @@ TEST_F(StoreTest, AVersion4StoreMigratesAndItsFileIsRecognisedWhenReadAgain) {
   auto store = Store::open(path);
   ASSERT_TRUE(store.ok()) << store.status().message();
   EXPECT_EQ(store->schema_version(), current_schema_version());
-  EXPECT_EQ(current_schema_version(), 6);
+  EXPECT_EQ(current_schema_version(), 7);
   Db& db = store->db();
+  // Version 7: the data version and the triggers that renew it.
+  EXPECT_EQ(count(db, "SELECT count(*) FROM store_state WHERE length(data_version) = 32"), 1);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), 4);
   // Version 6: the clusters' verdict columns, empty for the clusters stored before.
   EXPECT_EQ(count(db,
                   "SELECT count(*) FROM pragma_table_info('detection_clusters') WHERE name IN "

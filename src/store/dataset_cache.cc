@@ -1,0 +1,245 @@
+#include "store/dataset_cache.h"
+
+#include <fmt/format.h>
+#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+
+#include "base/output_file.h"
+
+namespace groundswell {
+
+namespace {
+
+constexpr char kMagic[8] = {'G', 'S', 'C', 'O', 'L', 'S', '\r', '\n'};
+constexpr std::uint64_t kFormat = 1;
+constexpr std::uint64_t kWithText = 1, kWithoutText = 0;
+
+// Every column of a Dataset, in file order, for both directions: a column added to Dataset
+// must be added here (the size check below fails the build until it is).
+template <typename D, typename Io>
+void columns(D& d, Io& io) {
+  io.vec(d.account_row);
+  for (auto* c : {&d.account_platform, &d.account_id, &d.account_handle, &d.account_display_name,
+                  &d.account_description, &d.account_kind})
+    io.col(*c);
+  io.vec(d.account_created_at);
+  io.vec(d.account_followers);
+  io.vec(d.account_following);
+  io.vec(d.msg_row);
+  io.vec(d.msg_account);
+  io.vec(d.msg_time);
+  io.vec(d.msg_time_resolution_ms);
+  for (auto* c : {&d.msg_platform, &d.msg_chat_id, &d.msg_message_id, &d.msg_shares,
+                  &d.msg_reply_to, &d.msg_quotes, &d.msg_media_key, &d.msg_lang})
+    io.col(*c);
+  for (auto* c : {&d.msg_urls, &d.msg_hashtags, &d.msg_mentions}) io.list(*c);
+  for (auto* v : {&d.msg_views, &d.msg_forwards, &d.msg_replies, &d.msg_reactions, &d.msg_likes,
+                  &d.msg_retweets})
+    io.vec(*v);
+  // d.msg_text follows, after a checksum of everything before it.
+}
+// 6 account and 9 message string columns, 3 list columns, 14 vectors.
+static_assert(sizeof(Dataset) == 15 * sizeof(StringColumn) + 3 * sizeof(ListColumn) +
+                                     14 * sizeof(std::vector<std::int64_t>),
+              "a column was added to Dataset: add it to columns() in dataset_cache.cc and "
+              "raise kFormat");
+
+}  // namespace
+
+// Friend of StringColumn and ListColumn: their bytes, as they are in memory.
+struct DatasetCacheIo {
+  struct Out {
+    OutputFile& file;
+    XXH3_state_t* hash;
+    Status status;
+    void bytes(const void* p, std::size_t n) {
+      if (!status.ok() || n == 0) return;
+      XXH3_64bits_update(hash, p, n);
+      status = file.write(std::string_view(static_cast<const char*>(p), n));
+    }
+    void u64(std::uint64_t v) { bytes(&v, sizeof v); }
+    template <typename T>
+    void vec(const std::vector<T>& v) {
+      u64(v.size());
+      bytes(v.data(), v.size() * sizeof(T));
+    }
+    void str(const std::string& s) {
+      u64(s.size());
+      bytes(s.data(), s.size());
+    }
+    void col(const StringColumn& c) {
+      str(c.chars_);
+      vec(c.offsets_);
+    }
+    void list(const ListColumn& c) {
+      vec(c.starts_);
+      col(c.values_);
+    }
+  };
+
+  struct In {
+    std::FILE* file;
+    XXH3_state_t* hash;
+    std::uint64_t remaining;  // bytes of the file not read yet
+    bool ok = true;
+    bool bytes(void* p, std::size_t n) {
+      if (!ok || n == 0) return ok;
+      if (n > remaining || std::fread(p, 1, n, file) != n) return ok = false;
+      remaining -= n;
+      XXH3_64bits_update(hash, p, n);
+      return true;
+    }
+    std::uint64_t u64() {
+      std::uint64_t v = 0;
+      bytes(&v, sizeof v);
+      return v;
+    }
+    template <typename T>
+    void vec(std::vector<T>& v) {
+      const std::uint64_t n = u64();
+      if (!ok || n > remaining / sizeof(T)) {
+        ok = false;
+        return;
+      }
+      v.resize(n);
+      bytes(v.data(), n * sizeof(T));
+    }
+    void str(std::string& s) {
+      const std::uint64_t n = u64();
+      if (!ok || n > remaining) {
+        ok = false;
+        return;
+      }
+      s.resize(n);
+      bytes(s.data(), n);
+    }
+    // Offsets that stay inside their buffer, so a damaged file can never index out of it.
+    static bool valid(const std::vector<std::uint64_t>& offsets, std::uint64_t end) {
+      return offsets.empty() || (offsets.front() == 0 && offsets.back() == end &&
+                                 std::is_sorted(offsets.begin(), offsets.end()));
+    }
+    void col(StringColumn& c) {
+      str(c.chars_);
+      vec(c.offsets_);
+      ok = ok && valid(c.offsets_, c.chars_.size());
+    }
+    void list(ListColumn& c) {
+      vec(c.starts_);
+      col(c.values_);
+      ok = ok && valid(c.starts_, c.values_.size());
+    }
+  };
+};
+
+std::filesystem::path dataset_cache_path(const std::filesystem::path& store_path) {
+  std::filesystem::path p = store_path;
+  p += ".columns";
+  return p;
+}
+
+Status write_dataset_cache(const std::filesystem::path& path, const DatasetCacheKey& key,
+                           const Dataset& d, bool has_text) {
+  auto file = OutputFile::create(path);
+  if (!file) return file.status();
+  XXH3_state_t state;
+  XXH3_INITSTATE(&state);
+  XXH3_64bits_reset(&state);
+  DatasetCacheIo::Out out{*file, &state, Status::Ok()};
+  // A checksum of every byte written so far, itself not hashed.
+  auto digest = [&] {
+    const std::uint64_t v = XXH3_64bits_digest(&state);
+    if (out.status.ok())
+      out.status = file->write(std::string_view(reinterpret_cast<const char*>(&v), sizeof v));
+  };
+  out.bytes(kMagic, sizeof kMagic);
+  out.u64(kFormat);
+  out.u64(static_cast<std::uint64_t>(key.schema_version));
+  out.u64(static_cast<std::uint64_t>(key.max_message_id));
+  out.u64(static_cast<std::uint64_t>(key.max_account_id));
+  out.str(key.data_version);
+  out.u64(has_text ? kWithText : kWithoutText);
+  columns(d, out);
+  digest();
+  out.col(d.msg_text);
+  digest();
+  GS_RETURN_IF_ERROR(out.status);
+  return file->commit();
+}
+
+Result<Dataset> read_dataset_cache(const std::filesystem::path& path, const DatasetCacheKey& key,
+                                   bool text) {
+  std::error_code ec;
+  const std::uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) return Status::NotFound(fmt::format("no analysis columns at {}", path.string()));
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f) return Status::NotFound(fmt::format("cannot read {}", path.string()));
+  std::setvbuf(f.get(), nullptr, _IOFBF, 1 << 20);
+  const auto damaged = [&] {
+    return Status::InvalidArgument(fmt::format("{} is damaged", path.string()));
+  };
+  XXH3_state_t state;
+  XXH3_INITSTATE(&state);
+  XXH3_64bits_reset(&state);
+  DatasetCacheIo::In in{f.get(), &state, size};
+  // A checksum of every byte read so far (itself not hashed).
+  const auto digest_holds = [&] {
+    const std::uint64_t expected = XXH3_64bits_digest(&state);
+    std::uint64_t stored = 0;
+    if (!in.ok || in.remaining < sizeof stored ||
+        std::fread(&stored, 1, sizeof stored, f.get()) != sizeof stored)
+      return false;
+    in.remaining -= sizeof stored;
+    return stored == expected;
+  };
+  char magic[sizeof kMagic];
+  in.bytes(magic, sizeof magic);
+  if (!in.ok || !std::equal(magic, magic + sizeof magic, kMagic)) return damaged();
+  DatasetCacheKey found;
+  const std::uint64_t format = in.u64();
+  found.schema_version = static_cast<int>(in.u64());
+  found.max_message_id = static_cast<std::int64_t>(in.u64());
+  found.max_account_id = static_cast<std::int64_t>(in.u64());
+  in.str(found.data_version);
+  const std::uint64_t has_text = in.u64();
+  if (!in.ok) return damaged();
+  if (format != kFormat || !(found == key))
+    return Status::NotFound(fmt::format("{} was built from other data", path.string()));
+  if (text && has_text != kWithText)
+    return Status::NotFound(fmt::format("{} holds no message text", path.string()));
+  Dataset d;
+  columns(d, in);
+  if (!digest_holds()) return damaged();
+  if (text) {
+    in.col(d.msg_text);
+    if (!digest_holds() || in.remaining != 0) return damaged();
+  } else {
+    std::vector<std::uint32_t> empty(d.msg_row.size(), 0);
+    d.msg_text.layout(empty);
+  }
+  // Every column of a table has one row per account or message.
+  const std::size_t na = d.account_row.size(), nm = d.msg_row.size();
+  bool rows = d.account_created_at.size() == na && d.account_followers.size() == na &&
+              d.account_following.size() == na && d.msg_account.size() == nm &&
+              d.msg_time.size() == nm && d.msg_time_resolution_ms.size() == nm;
+  for (const auto* c : {&d.account_platform, &d.account_id, &d.account_handle,
+                        &d.account_display_name, &d.account_description, &d.account_kind})
+    rows = rows && c->size() == na;
+  for (const auto* c : {&d.msg_platform, &d.msg_chat_id, &d.msg_message_id, &d.msg_shares,
+                        &d.msg_reply_to, &d.msg_quotes, &d.msg_media_key, &d.msg_lang, &d.msg_text})
+    rows = rows && c->size() == nm;
+  for (const auto* c : {&d.msg_urls, &d.msg_hashtags, &d.msg_mentions})
+    rows = rows && c->size() == nm;
+  for (const auto* v : {&d.msg_views, &d.msg_forwards, &d.msg_replies, &d.msg_reactions,
+                        &d.msg_likes, &d.msg_retweets})
+    rows = rows && v->size() == nm;
+  rows = rows && std::all_of(d.msg_account.begin(), d.msg_account.end(),
+                             [&](std::uint32_t a) { return a == kNoAccount || a < na; });
+  if (!rows) return damaged();
+  return d;
+}
+
+}  // namespace groundswell

@@ -1,0 +1,43 @@
+// The analysis columns of a store saved beside it (X.db → X.db.columns), so that loading them
+// again (detect, serve, estimate after an ingest or an earlier run) costs one file read
+// instead of a pass over SQLite that parses every list again.
+//
+// The file names what it was built from (DatasetCacheKey): the store's data version
+// (store_state.data_version, docs/schema.md, "Schema version 7"), the schema version, the
+// largest message and account ids, and the file's own format version. load_dataset() uses it
+// only when all match the store and its checksums (xxh3-64) hold; otherwise it reads the store
+// and writes the file again. The message text, the largest column, comes last with a checksum
+// of its own, so a load without text reads and checks everything before it and stops there.
+// The file is written whole or not at all (base/output_file.h), native byte order: it is a
+// cache of this machine, never an exchange format.
+//
+// Thread-safety: free functions; concurrent writers of the same file each replace it whole.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "groundswell/status.h"
+#include "store/dataset.h"
+
+namespace groundswell {
+
+struct DatasetCacheKey {
+  std::string data_version;  // store_state.data_version
+  int schema_version = 0;
+  std::int64_t max_message_id = 0, max_account_id = 0;  // 0 for an empty table
+  bool operator==(const DatasetCacheKey&) const = default;
+};
+
+std::filesystem::path dataset_cache_path(const std::filesystem::path& store_path);
+// NotFound when there is no file, it was built from other data, or `text` is asked of a file
+// written without it; InvalidArgument when it is damaged. Without `text` the message text
+// column is left empty (every message's text "").
+Result<Dataset> read_dataset_cache(const std::filesystem::path& path, const DatasetCacheKey& key,
+                                   bool text);
+// `has_text`: d holds the message text (a load with DatasetOptions::load_text).
+Status write_dataset_cache(const std::filesystem::path& path, const DatasetCacheKey& key,
+                           const Dataset& d, bool has_text);
+
+}  // namespace groundswell

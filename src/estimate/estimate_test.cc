@@ -2,6 +2,7 @@
 #include "base/file.h"
 
 #include <gtest/gtest.h>
+#include <tbb/global_control.h>
 
 #include <cmath>
 #include <filesystem>
@@ -400,6 +401,14 @@ TEST(Estimate, SensitivityAndDeterminism) {
   ASSERT_TRUE(c.ok());
   ASSERT_TRUE(write_support_csv(*c, dir / "c.csv").ok());
   EXPECT_EQ(csv, slurp(dir / "c.csv"));
+  {
+    // The bootstrap replicates on one worker thread instead of every core: the same bytes.
+    tbb::global_control one(tbb::global_control::max_allowed_parallelism, 1);
+    Result<Estimate> d = estimate_support(in, opt);
+    ASSERT_TRUE(d.ok());
+    ASSERT_TRUE(write_support_csv(*d, dir / "d.csv").ok());
+    EXPECT_EQ(csv, slurp(dir / "d.csv"));
+  }
   EXPECT_EQ(csv.rfind("actor,period,metric,raw,adjusted,ci_low,ci_high\r\n", 0), 0u);
   for (std::size_t i = 1; i < a->rows.size(); ++i) {
     const SupportRow &p = a->rows[i - 1], &q = a->rows[i];

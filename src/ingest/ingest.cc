@@ -465,13 +465,20 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
     (void)writer.commit_batch();
   }
   if (Status s = writer.finish_bulk_load(); !s.ok() && failure.ok()) failure = s;
-  auto count = [&](std::string_view sql) -> std::uint64_t {
-    auto v = store.db().query_int64(sql);
-    return v ? static_cast<std::uint64_t>(*v) : 0;
-  };
-  summary.accounts = count("SELECT count(*) FROM accounts");
-  summary.messages_total = count("SELECT count(*) FROM messages WHERE kind = 0");
-  summary.events_total = count("SELECT count(*) FROM messages WHERE kind = 1");
+  {
+    // The store's totals, messages and events in one pass over the table.
+    Stmt totals;
+    if (store.db()
+            .prepare("SELECT (SELECT count(*) FROM accounts), coalesce(sum(kind = 0), 0), "
+                     "coalesce(sum(kind = 1), 0) FROM messages",
+                     totals)
+            .ok() &&
+        totals.step() == Stmt::kRow) {
+      summary.accounts = static_cast<std::uint64_t>(totals.column_int64(0));
+      summary.messages_total = static_cast<std::uint64_t>(totals.column_int64(1));
+      summary.events_total = static_cast<std::uint64_t>(totals.column_int64(2));
+    }
+  }
   summary.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 

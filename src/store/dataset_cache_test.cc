@@ -241,6 +241,22 @@ TEST_F(DatasetCacheTest, ChangesByOtherProgramsAreSeen) {
   expect_same(load_without_cache(), inserted);
 }
 
+// Reading the same records again (a re-run) stores nothing new: the saved columns stay valid
+// and are not written again.
+TEST_F(DatasetCacheTest, AReRunThatStoresNothingKeepsTheFile) {
+  store_messages(0, 60);
+  Dataset first = load();
+  const auto written = fs::last_write_time(dataset_cache_path(db_));
+  const DatasetCacheKey key = stored_key();
+  store_messages(0, 60);
+  EXPECT_TRUE(stored_key() == key);
+  expect_same(first, load());
+  EXPECT_EQ(fs::last_write_time(dataset_cache_path(db_)), written);
+  store_messages(60, 1);  // one new message: a new version
+  EXPECT_FALSE(stored_key() == key);
+  EXPECT_EQ(load().messages(), 61u);
+}
+
 // A load without text writes a file without text, which serves later loads without text and
 // is replaced by the first load that needs the text.
 TEST_F(DatasetCacheTest, TextIsReadOnlyFromAFileThatHasIt) {

@@ -437,7 +437,10 @@ Status MessageWriter::begin_batch() {
   return catch_up_with_other_writers();
 }
 Status MessageWriter::commit_batch() {
-  GS_RETURN_IF_ERROR(store_.db().exec(kNewDataVersion));
+  // A transaction that only recorded files, rejects or duplicates leaves the analysis columns
+  // saved beside the store valid (a re-run over the same files).
+  if (data_changed_) GS_RETURN_IF_ERROR(store_.db().exec(kNewDataVersion));
+  data_changed_ = false;
   GS_RETURN_IF_ERROR(store_.db().exec("COMMIT"));
   // Left bulk loading in this transaction (another writer): references are checked again
   // from the next one (the setting cannot change inside a transaction).
@@ -456,6 +459,7 @@ Result<std::int64_t> MessageWriter::account_id_for(const MessageRecord& m, std::
     s.bind_text_or_null(4, m.account_handle);
     s.bind_text_or_null(5, m.display_name);
     if (s.step() != Stmt::kDone) return db_error(s);
+    data_changed_ = true;
     accounts_.add(hash, m.platform, m.account_id,
                   AccountTable::Entry{next_account_id_, !m.account_handle.empty(),
                                       !m.display_name.empty()});
@@ -469,6 +473,7 @@ Result<std::int64_t> MessageWriter::account_id_for(const MessageRecord& m, std::
     s.bind_text_or_null(2, m.account_handle);
     s.bind_text_or_null(3, m.display_name);
     if (s.step() != Stmt::kDone) return db_error(s);
+    data_changed_ = true;
     known->has_handle = known->has_handle || !m.account_handle.empty();
     known->has_name = known->has_name || !m.display_name.empty();
   }
@@ -541,6 +546,7 @@ Result<WriteOutcome> MessageWriter::put_message(const MessageRecord& m, const Pr
     if (row < 0) {
       bind_message(append_message_, m, p, account, file_id, line, offset);
       if (append_message_.step() != Stmt::kDone) return db_error(append_message_);
+      data_changed_ = true;
       rows_by_key_.add(p.key_hash, store_.db().last_insert_rowid());
       return WriteOutcome::kStored;
     }
@@ -555,16 +561,21 @@ Result<WriteOutcome> MessageWriter::put_message(const MessageRecord& m, const Pr
     bind_message(merge_row_, m, p, account, -1, 0, 0);
     merge_row_.bind_int64(30, row);
     if (merge_row_.step() != Stmt::kDone) return db_error(merge_row_);
+    data_changed_ = data_changed_ || store_.db().changes() > 0;
     return read_here_before ? WriteOutcome::kStored : WriteOutcome::kConflict;
   }
   bind_message(insert_message_, m, p, account, file_id, line, offset);
   if (insert_message_.step() != Stmt::kDone) return db_error(insert_message_);
-  if (store_.db().changes() == 1) return WriteOutcome::kStored;
+  if (store_.db().changes() == 1) {
+    data_changed_ = true;
+    return WriteOutcome::kStored;
+  }
   auto same = same_author(m, account);
   if (!same) return same.status();
   if (!*same) return WriteOutcome::kAuthorConflict;
   bind_message(merge_message_, m, p, account, -1, 0, 0);
   if (merge_message_.step() != Stmt::kDone) return db_error(merge_message_);
+  data_changed_ = data_changed_ || store_.db().changes() > 0;
   if (read_before_from(line, offset)) return WriteOutcome::kStored;
   return store_.db().changes() == 1 ? WriteOutcome::kConflict : WriteOutcome::kDuplicate;
 }
@@ -648,6 +659,7 @@ Status MessageWriter::put_account(const AccountRecord& a) {
   s.bind_text_or_null(11, to_string(a.kind));
   if (known == nullptr) s.bind_int64(12, next_account_id_);
   if (s.step() != Stmt::kRow) return db_error(s);
+  data_changed_ = true;  // inserted or updated (an update renews the version by trigger too)
   AccountTable::Entry e{s.column_int64(0), s.column_int64(1) != 0, s.column_int64(2) != 0};
   while (s.step() == Stmt::kRow) {
   }

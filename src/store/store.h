@@ -94,9 +94,9 @@ struct PreparedMessage {
 void prepare_message(const MessageRecord& m, std::string_view dataset, PreparedMessage& out);
 std::uint64_t account_key_hash(std::string_view platform, std::string_view account_id);
 
-// Gives the store a new data version (store_state): every transaction that writes messages or
-// accounts runs it before committing, so that the analysis columns saved beside the store
-// (store/dataset_cache.h) are read again.
+// Gives the store a new data version (store_state): every transaction that stores or changes
+// messages or accounts runs it before committing, so that the analysis columns saved beside
+// the store (store/dataset_cache.h) are read again.
 inline constexpr std::string_view kNewDataVersion =
     "UPDATE store_state SET data_version = lower(hex(randomblob(16))) WHERE id = 1";
 
@@ -164,6 +164,9 @@ class MessageWriter {
   bool bulk_ = false;
   bool references_unchecked_ = false;  // foreign keys off for the bulk load
   std::int64_t data_version_ = 0;  // PRAGMA data_version after this writer's last commit
+  // This transaction stored or changed a message or an account: commit_batch() gives the
+  // store a new data version (kNewDataVersion).
+  bool data_changed_ = false;
 
   Stmt insert_message_, merge_message_, upsert_account_, insert_account_, touch_account_,
       insert_reject_, insert_file_, finish_file_, stored_author_, append_message_,

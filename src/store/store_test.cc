@@ -88,8 +88,13 @@ TEST_F(StoreTest, AVersion4StoreMigratesAndItsFileIsRecognisedWhenReadAgain) {
   auto store = Store::open(path);
   ASSERT_TRUE(store.ok()) << store.status().message();
   EXPECT_EQ(store->schema_version(), current_schema_version());
-  EXPECT_EQ(current_schema_version(), 7);
+  EXPECT_EQ(current_schema_version(), 8);
   Db& db = store->db();
+  // Version 8: the message key's index compares the message id first.
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM pragma_index_info('messages_key') WHERE seqno = 0 "
+                  "AND name = 'message_id'"),
+            1);
   // Version 7: the data version and the triggers that renew it.
   EXPECT_EQ(count(db, "SELECT count(*) FROM store_state WHERE length(data_version) = 32"), 1);
   EXPECT_EQ(count(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'"), 4);

@@ -1,12 +1,13 @@
 // Page times of `groundswell serve` (docs/serve.md), measured in headless Chromium against a
 // running server: for each page an investigator opens — overview, search (Persian name,
-// handle prefix, account id), the busiest account, a clustered account, the largest cluster,
+// English name word, handle prefix, account id), the busiest account, a clustered account, the largest cluster,
 // an edge's evidence, the most shared link and text among the clusters' top objects and a
 // hashtag of theirs, detections, compare, actors — the time from asking for the view (a hash change in the loaded app) to the view
 // whole: every API answer it waits for in and drawn (data-gs-ready and data-gs-pending = 0,
 // set by web/src/serve). Also each API request alone (Node's fetch, no browser).
 //
 //   node bench/serve_pages.mjs --url http://127.0.0.1:PORT/ [--repeat 20] [--actors-wait SECONDS]
+//                              [--rerun JSON [--rerun-wait SECONDS]]
 //
 // The actor figures are computed once per detection (minutes at 10M, and their computation
 // would compete with the pages): with --actors-wait SECONDS (or GS_ACTORS_WAIT) the script asks
@@ -32,6 +33,12 @@ const args = parseArgs(process.argv.slice(2));
 const base = args.url;
 const repeat = Number(args.repeat || 20);
 const actorsWait = Number(args['actors-wait'] ?? process.env.GS_ACTORS_WAIT ?? 0);
+// --rerun JSON (or GS_RERUN): after the pages, start a detection run with these parameters
+// (POST /api/detections; the server must not be --read-only), time the detections page and
+// /api/jobs/N while it runs, wait for it (up to --rerun-wait SECONDS, default 3600) and time
+// the comparison of the new detection with the one it started from.
+const rerun = args.rerun ?? process.env.GS_RERUN ?? '';
+const rerunWait = Number(args['rerun-wait'] ?? process.env.GS_RERUN_WAIT ?? 3600);
 if (!base) {
   console.error('usage: node bench/serve_pages.mjs --url http://127.0.0.1:PORT/ [--repeat 20]');
   process.exit(2);
@@ -78,6 +85,10 @@ const sizes = { link: await objectSize('link', topLink), hashtag: await objectSi
 const busiest = (await api('/api/search?q=a&limit=200')).results.map((r) => r.account)
   .sort((a, b) => b.messages - a.messages)[0];
 const nameWord = String(member.display_name || '').split(/\s+/)[0] || 'a';
+// An English name word: the first word of the first Latin-script name among the busiest search.
+const latin = (await api('/api/search?q=a&limit=200')).results.map((r) => r.account)
+  .find((a) => /^[A-Za-z]{3,}\s/.test(String(a.display_name || '')));
+const englishWord = latin ? String(latin.display_name).split(/\s+/)[0] : 'a';
 const handlePrefix = member.handle ? `@${String(member.handle).slice(0, 4)}` : '@a';
 const detections = (await api('/api/detections?limit=200')).detections;
 const other = detections.length > 1 ? detections[1].id : detection;
@@ -85,6 +96,7 @@ const other = detections.length > 1 ? detections[1].id : detection;
 const pages = [
   ['overview (clusters, first page)', '#/'],
   [`search: Persian name word "${nameWord}"`, `#/search?q=${encodeURIComponent(nameWord)}`],
+  [`search: English name word "${englishWord}"`, `#/search?q=${encodeURIComponent(englishWord)}`],
   [`search: handle prefix "${handlePrefix}"`, `#/search?q=${encodeURIComponent(handlePrefix)}`],
   [`search: account id ${member.account_id}`, `#/search?q=${encodeURIComponent(member.account_id)}`],
   [`account: busiest (${busiest.messages} posts)`, `#/account/${busiest.id}`],
@@ -149,6 +161,46 @@ for (const [label, hash] of pages) {
   }
   const errors = await page.$$eval('.error', (els) => els.map((e) => e.textContent));
   console.log(`${label.padEnd(52)} ${fmt(times)}${errors.length ? `   ERROR: ${errors.join('; ')}` : ''}`);
+}
+
+// Re-run progress: the detections page and the job's state while a detection run works.
+async function timePage(label, hash) {
+  const times = [];
+  for (let i = 0; i < repeat; i++) {
+    await page.evaluate(() => { window.location.hash = '#/nothing'; });
+    await page.waitForFunction(() => document.documentElement.dataset.gsReady === 'true' && document.documentElement.dataset.gsRoute === window.location.hash && document.documentElement.dataset.gsPending === '0');
+    const started = await page.evaluate(() => performance.now());
+    await page.evaluate((h) => { window.location.hash = h; }, hash);
+    await page.waitForFunction(() => document.documentElement.dataset.gsReady === 'true' && document.documentElement.dataset.gsRoute === window.location.hash
+      && document.documentElement.dataset.gsPending === '0', null, { timeout: 120000, polling: 'raf' });
+    times.push(await page.evaluate(() => performance.now()) - started);
+  }
+  console.log(`${label.padEnd(52)} ${fmt(times)}`);
+}
+if (rerun) {
+  const res = await fetch(new URL('/api/detections', base), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: rerun });
+  const job = await res.json();
+  if (!res.ok && res.status !== 202) throw new Error(`re-run refused: ${res.status} ${JSON.stringify(job)}`);
+  console.log(`\nre-run ${rerun}: job ${job.id} started`);
+  await timePage('detections, with the re-run in progress', '#/detections');
+  const polls = [];
+  let current = job;
+  for (let i = 0; i < repeat; i++) {
+    const t0 = performance.now();
+    current = await api(`/api/jobs/${job.id}`);
+    polls.push(performance.now() - t0);
+  }
+  console.log(`${`/api/jobs/N while it runs (${current.stage})`.padEnd(52)} ${fmt(polls)}`);
+  const started = Date.now();
+  while (current.state === 'running' && Date.now() - started < rerunWait * 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    current = await api(`/api/jobs/${job.id}`);
+  }
+  console.log(`re-run ${current.state} after ${current.seconds.toFixed(1)} s: detection ${current.detection}`);
+  if (current.state === 'done') {
+    await timePage(`compare ${current.base} and ${current.detection} (the re-run)`, `#/compare?a=${current.base}&b=${current.detection}`);
+    await timePage(`overview at the re-run's detection ${current.detection}`, `#/?d=${current.detection}`);
+  }
 }
 await browser.close();
 

@@ -6,7 +6,9 @@
 # (each page in headless Chromium, each API request), and prints the server's memory at the
 # end. Make a 10M-message store with `groundswell-generate --scale 10m` and `groundswell run`
 # (docs/generator.md); on a shared machine run this with `nice` and say so beside the figures.
-# GS_ACTORS_WAIT=SECONDS also times the actor page once its figures are computed.
+# GS_ACTORS_WAIT=SECONDS also times the actor page once its figures are computed; GS_RERUN=JSON
+# (e.g. '{"behaviours": ["reply"]}') starts a detection run after the pages and times the
+# detections page and the job's progress while it runs, then the comparison (serve_pages.mjs).
 set -euo pipefail
 if [[ $# -lt 2 ]]; then
   echo "usage: bench/serve_pages.sh BUILD_DIR DB [REPEAT]" >&2
@@ -27,7 +29,10 @@ trap cleanup EXIT
 rss_gb() { awk '/^VmHWM/ { printf "peak %.2f GB", $2 / 1e6 } /^VmRSS/ { printf ", now %.2f GB", $2 / 1e6 }' "/proc/$server/status"; }
 
 start=$(date +%s.%N)
-"$build/groundswell" serve --db "$db" --port 0 --read-only >"$log" 2>&1 &
+# GS_RERUN=JSON also times a detection run started from the page (the store is then written).
+mode=(--read-only)
+[[ -n "${GS_RERUN:-}" ]] && mode=()
+"$build/groundswell" serve --db "$db" --port 0 "${mode[@]}" >"$log" 2>&1 &
 server=$!
 url=""
 while [[ -z "$url" ]]; do

@@ -283,6 +283,29 @@ async function main() {
       await shot(page, 'compare');
     });
 
+    await check('a run\'s progress is polled only while its page is shown', async () => {
+      // A run that never ends (the server's answers replaced here, so the store is untouched).
+      const running = { id: 99, state: 'running', stage: 'loading', step: 1, steps: 5, seconds: 1, base: status.detection, parameters: {}, detection: null };
+      let polls = 0;
+      await page.route('**/api/detections', (route) => (route.request().method() === 'POST'
+        ? route.fulfill({ status: 202, contentType: 'application/json', body: JSON.stringify(running) }) : route.continue()));
+      await page.route('**/api/jobs/99', (route) => { polls += 1; return route.fulfill({ contentType: 'application/json', body: JSON.stringify(running) }); });
+      await page.goto(`${base}#/detections`);
+      await settled(page);
+      await page.click('form.rerun button[type=submit]');
+      await page.waitForFunction(() => /loading the data/.test(document.querySelector('.job')?.textContent || ''));
+      const deadline = Date.now() + 10000;
+      while (polls < 2 && Date.now() < deadline) await page.waitForTimeout(100);
+      expect(polls >= 2, `the page polled ${polls} times while shown`);
+      await page.evaluate(() => { window.location.hash = '#/'; });
+      await settled(page);
+      await page.waitForTimeout(700);  // a poll already asked for may still land
+      const left = polls;
+      await page.waitForTimeout(2000);
+      expect(polls === left, `${polls - left} polls after leaving the page`);
+      await page.unrouteAll();
+    });
+
     await check('the detection menu switches every page to the new run', async () => {
       await page.goto(`${base}#/?d=${status.detection}`);
       await settled(page);

@@ -78,7 +78,8 @@ function rerunForm(base, onStarted) {
 
 const STAGES = { opening: 'opening the store', loading: 'loading the data', signals: 'computing the account signals', detecting: 'detecting', storing: 'storing the result', done: 'done' };
 
-// Polls a job until it ends, showing its stage and time.
+// Polls a job until it ends, showing its stage and time; stops once the page has moved on
+// (its target is no longer shown), so views left while a run works do not go on polling.
 export async function followJob(job, target) {
   const bar = h('progress', { max: String(job.steps || 4), value: String(job.step || 0) });
   const text = h('span', { class: 'job-stage' });
@@ -90,6 +91,7 @@ export async function followJob(job, target) {
     text.textContent = `Detection run ${current.id}: ${STAGES[current.stage] || current.stage} (step ${current.step} of ${current.steps}, ${fmtNum(current.seconds)} s)`;
     if (current.state !== 'running') break;
     await new Promise((resolve) => setTimeout(resolve, 500));
+    if (!target.isConnected) return current;
     current = await get(`/api/jobs/${current.id}`);
   }
   target.dataset.state = current.state;

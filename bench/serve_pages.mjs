@@ -7,7 +7,7 @@
 // set by web/src/serve). Also each API request alone (Node's fetch, no browser).
 //
 //   node bench/serve_pages.mjs --url http://127.0.0.1:PORT/ [--repeat 20] [--actors-wait SECONDS]
-//                              [--rerun JSON [--rerun-wait SECONDS]]
+//                              [--rerun JSON [--rerun-wait SECONDS]] [--only REGEX]
 //
 // The actor figures are computed once per detection (minutes at 10M, and their computation
 // would compete with the pages): with --actors-wait SECONDS (or GS_ACTORS_WAIT) the script asks
@@ -39,6 +39,8 @@ const actorsWait = Number(args['actors-wait'] ?? process.env.GS_ACTORS_WAIT ?? 0
 // the comparison of the new detection with the one it started from.
 const rerun = args.rerun ?? process.env.GS_RERUN ?? '';
 const rerunWait = Number(args['rerun-wait'] ?? process.env.GS_RERUN_WAIT ?? 3600);
+// --only REGEX (or GS_ONLY): time only the pages whose label matches.
+const only = args.only ?? process.env.GS_ONLY ?? '';
 if (!base) {
   console.error('usage: node bench/serve_pages.mjs --url http://127.0.0.1:PORT/ [--repeat 20]');
   process.exit(2);
@@ -84,11 +86,15 @@ const sizes = { link: await objectSize('link', topLink), hashtag: await objectSi
 // The busiest account: the first search results by messages for a common letter.
 const busiest = (await api('/api/search?q=a&limit=200')).results.map((r) => r.account)
   .sort((a, b) => b.messages - a.messages)[0];
-const nameWord = String(member.display_name || '').split(/\s+/)[0] || 'a';
-// An English name word: the first word of the first Latin-script name among the busiest search.
-const latin = (await api('/api/search?q=a&limit=200')).results.map((r) => r.account)
-  .find((a) => /^[A-Za-z]{3,}\s/.test(String(a.display_name || '')));
-const englishWord = latin ? String(latin.display_name).split(/\s+/)[0] : 'a';
+// A Persian and an English name word: the first word of the first name in Arabic script among
+// the accounts found by "م", and in Latin script among those found by "a".
+const firstWord = async (q, script) => {
+  const found = (await api(`/api/search?q=${encodeURIComponent(q)}&limit=200`)).results.map((r) => r.account)
+    .find((a) => script.test(String(a.display_name || '').split(/\s+/)[0]));
+  return found ? String(found.display_name).split(/\s+/)[0] : q;
+};
+const nameWord = await firstWord('م', /^[\u0600-\u06FF]{3,}$/);
+const englishWord = await firstWord('a', /^[A-Za-z]{3,}$/);
 const handlePrefix = member.handle ? `@${String(member.handle).slice(0, 4)}` : '@a';
 const detections = (await api('/api/detections?limit=200')).detections;
 const other = detections.length > 1 ? detections[1].id : detection;
@@ -109,7 +115,12 @@ const pages = [
   ['detections', '#/detections'],
   [`compare ${other} and ${detection}`, `#/compare?a=${other}&b=${detection}`],
   ['actors', '#/actors'],
-].filter(Boolean);
+].filter(Boolean).filter(([label]) => !only || new RegExp(only).test(label));
+
+function dropActors() {
+  const i = pages.findIndex(([label]) => label === 'actors');
+  if (i >= 0) pages.splice(i, 1);
+}
 
 // The actor figures are computed once per detection: wait for them first, and say how long.
 // --actors-wait 0 never asks for them (their computation would compete with the pages).
@@ -122,10 +133,10 @@ if (actorsWait > 0) {
   }
   console.log(`actor figures at detection ${detection}: ${r.state} after ${((Date.now() - started) / 1000).toFixed(1)} s of waiting`
     + (r.state === 'done' ? '' : ' (the actor page is left out: it waits for them)'));
-  if (r.state !== 'done') pages.splice(pages.findIndex(([label]) => label === 'actors'), 1);
+  if (r.state !== 'done') dropActors();
 } else {
   console.log('actor figures not asked for (--actors-wait 0): the actor page is left out');
-  pages.splice(pages.findIndex(([label]) => label === 'actors'), 1);
+  dropActors();
 }
 
 const browser = await chromium.launch({

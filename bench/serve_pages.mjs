@@ -57,10 +57,17 @@ const percentile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.max(0, Math.cei
 const fmt = (xs) => `median ${percentile(xs, 0.5).toFixed(0).padStart(5)} ms   p95 ${percentile(xs, 0.95).toFixed(0).padStart(5)} ms   slowest ${Math.max(...xs).toFixed(0).padStart(5)} ms`;
 
 // The targets, from the store itself.
+// The latest detection that found clusters (a re-run with few behaviours may find none).
 const status = await api('/api/status');
-const detection = status.detection;
+let detection = status.detection;
 if (!detection) throw new Error('the store holds no detection');
-const clusters = (await api(`/api/clusters?detection=${detection}&limit=200`)).clusters;
+let clusters = (await api(`/api/clusters?detection=${detection}&limit=200`)).clusters;
+for (const d of (await api('/api/detections?limit=200')).detections) {
+  if (clusters.length) break;
+  detection = d.id;
+  clusters = (await api(`/api/clusters?detection=${detection}&limit=200`)).clusters;
+}
+if (!clusters.length) throw new Error('no detection in the store found clusters');
 const largest = [...clusters].sort((a, b) => b.accounts - a.accounts)[0];
 const member = (await api(`/api/clusters/${largest.cluster_id}/members?detection=${detection}&limit=1`)).members[0].account;
 const edge = (await api(`/api/clusters/${largest.cluster_id}/edges?detection=${detection}&limit=1`)).edges[0];
@@ -115,7 +122,9 @@ const pages = [
   ['detections', '#/detections'],
   [`compare ${other} and ${detection}`, `#/compare?a=${other}&b=${detection}`],
   ['actors', '#/actors'],
-].filter(Boolean).filter(([label]) => !only || new RegExp(only).test(label));
+].filter(Boolean).filter(([label]) => !only || new RegExp(only).test(label))
+  // Pages at the detection picked above when it is not the latest.
+  .map(([label, hash]) => [label, detection === status.detection || /[?&]d=/.test(hash) ? hash : `${hash}${hash.includes('?') ? '&' : '?'}d=${detection}`]);
 
 function dropActors() {
   const i = pages.findIndex(([label]) => label === 'actors');

@@ -69,8 +69,9 @@ inline bool is_topical(Behaviour b) {
   return b == Behaviour::kHashtag || b == Behaviour::kMention || b == Behaviour::kDomain;
 }
 // The null model's reach for a behaviour: 0 for the circular time-shift over the whole
-// period; natively for hashtag, each account's timeline moved by at most 2 hours, which
-// keeps its daily rhythm (docs/detection.md, "Scheduled automation").
+// period; natively for hashtag, each account's actions of one UTC day moved together by at
+// most this much, afresh for every day, which keeps its daily rhythm (docs/detection.md,
+// "Scheduled automation").
 inline constexpr TimeMs kHashtagJitterMs = 3 * 60'000;
 struct DetectOptions;
 TimeMs null_jitter_ms(Behaviour b, const DetectOptions& opt);

@@ -15,6 +15,7 @@ namespace {
 using detect_internal::cluster_p_value;
 using detect_internal::log_upper_tail;
 using detect_internal::poisson_upper_tail;
+using detect_internal::sign_test;
 
 // ln P(X >= c) by summing the negative binomial's terms one by one.
 double brute_force_nb(std::uint64_t c, double mean, double variance) {
@@ -112,6 +113,27 @@ TEST(ClusterPValue, RealClustersAreToldApartAndRanked) {
     EXPECT_LE(c.p_value, 0.01 + 1e-12) << c.id;
   }
   EXPECT_GE(distinct.size(), r->clusters.size() / 3);
+}
+
+// The order test of hashtag edges (docs/detection.md, "Scheduled automation"): exact
+// two-sided binomial tails, and no underflow to a wrong answer for long runs of meetings.
+TEST(OrderTest, SignTestIsTheTwoSidedBinomialTail) {
+  EXPECT_NEAR(sign_test(0, 6), 2.0 / 64, 1e-15);          // six meetings, one account first in all
+  EXPECT_NEAR(sign_test(1, 10), 2.0 * 11 / 1024, 1e-15);  // nine of ten
+  EXPECT_NEAR(sign_test(0, 5), 2.0 / 32, 1e-15);          // five of five: above 0.05
+  EXPECT_EQ(sign_test(5, 10), 1.0);                       // half and half
+  EXPECT_EQ(sign_test(3, 5), 1.0);                        // k is the smaller count's side only
+  EXPECT_EQ(sign_test(0, 0), 1.0);                        // no meeting with an order
+  // Brute force for a middle case: 2 * sum_{i<=7} C(30, i) / 2^30.
+  double sum = 0, c = 1;
+  for (int i = 0; i <= 7; ++i) {
+    sum += c;
+    c = c * (30 - i) / (i + 1);
+  }
+  EXPECT_NEAR(sign_test(7, 30), 2 * sum / std::pow(2.0, 30), 1e-15);
+  const double far = sign_test(400, 2000);  // far in the tail, every term below 2^-1000
+  EXPECT_GT(far, 0.0);
+  EXPECT_LT(far, 1e-100);
 }
 
 }  // namespace

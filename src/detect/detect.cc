@@ -371,6 +371,10 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
                          candidates[f]);
       stimulus_fdr(r.edges, r.funnel[f].behaviour, r.funnel[f].window_ms, opt.fdr);
     }
+    // A hashtag pair where one account nearly always came first is a follower of the other's
+    // posts, and two followers of one account meet after its posts: neither is two accounts
+    // on one clock (docs/detection.md, "Scheduled automation").
+    order_test(data, r, opt, r.edges);
   }
   finish_funnel(opt, r);
   // Tests made: one per (pair, behaviour, window), as the funnel's rows count them.

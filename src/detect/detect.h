@@ -185,6 +185,11 @@ struct Edge {
   // Share edges at a slow window: the stimulus null — each account keeps its delays to the
   // posts of each source it re-shared, re-drawn over those posts (NaN: not tested).
   double p_stimulus = std::numeric_limits<double>::quiet_NaN();
+  // Hashtag edges, natively: the order test — the two-sided sign test of which account came
+  // first in each meeting; at most the FDR level, one account leads and the other follows
+  // its posts (docs/detection.md, "Scheduled automation"; NaN: not tested).
+  double p_order = std::numeric_limits<double>::quiet_NaN();
+  std::uint32_t led_meetings = 0;  // hashtag: meetings after a post of a leader both follow
   // Native: objects both accounts acted on (at any time), how many a popularity-preserving
   // null expects, and the probability of at least that many under it (docs/detection.md).
   std::uint32_t common_objects = 0;
@@ -268,6 +273,8 @@ enum class FunnelStep : std::uint8_t {
   kBothNulls,         // ... against either
   kStimulusNull,      // a share edge at a slow window whose timing fits independent
                       // responses to the posts (docs/detection.md, "Slow campaigns")
+  kFollower,          // a hashtag edge where one account came first in nearly every meeting:
+                      // a follower of the other's posts (docs/detection.md)
   kFdr,               // not kept under FDR control for another reason
 };
 std::string_view funnel_step_name(FunnelStep step);  // kept, repetition, time_null, ...

@@ -539,8 +539,9 @@ TEST(NativeDefaults, CampaignLargerThanTheCrowdCapIsStillFound) {
 // "Scheduled automation"): 15 accounts post #cause in their own words in the same 90-second
 // slots at 09:30, 14:30 and 21:30 UTC on 10 days; 200 organic accounts post #cause and other
 // hashtags twice a day, mostly in the same evening hours (a shared daily rhythm); 300 fans
-// tweet #derby within three minutes of the goals of one match. The hashtag behaviour, asked
-// for with the default item behaviours, finds the schedulers and nobody else.
+// tweet #derby within three minutes of the goals of one match; an outlet's readers answer
+// its posts with the hashtag within a minute, day after day. The hashtag behaviour, asked for
+// with the default item behaviours, finds the schedulers and nobody else.
 TEST(NativeDefaults, ScheduledHashtagPostersFoundNotAMatchCrowdNorADailyRhythm) {
   std::mt19937_64 rng(21);
   const TimeMs day = 86'400'000, minute = 60'000, t0 = 19'675 * day;  // a UTC midnight
@@ -577,6 +578,16 @@ TEST(NativeDefaults, ScheduledHashtagPostersFoundNotAMatchCrowdNorADailyRhythm) 
           schedulers.insert(fmt::format("sched{:02}", b));
           tweet(fmt::format("sched{:02}", b), "#cause", t0 + d * day + at * minute + slot(rng));
         }
+  // An outlet posts #cause four times a day; 12 readers answer most of its posts with the
+  // hashtag 16-48 s later, every day: each reader comes after the outlet in every meeting.
+  std::uniform_int_distribution<TimeMs> answer(16'000, 48'000);
+  for (int d = 0; d < 14; ++d)
+    for (int k = 0; k < 4; ++k) {
+      const TimeMs t = t0 + d * day + anytime(rng);
+      tweet("outlet", "#cause", t);
+      for (int f = 0; f < 12; ++f)
+        if (u(rng) < 0.7) tweet(fmt::format("reader{:02}", f), "#cause", t + answer(rng));
+    }
   const TimeMs kickoff = t0 + 7 * day + 19 * 60 * minute;
   for (int f = 0; f < 300; ++f)
     for (TimeMs goal : {12, 38, 71, 88})
@@ -596,6 +607,16 @@ TEST(NativeDefaults, ScheduledHashtagPostersFoundNotAMatchCrowdNorADailyRhythm) 
   // A hashtag's objects are its days; the cluster's top object is the hashtag itself.
   EXPECT_EQ(r->clusters[0].top_objects[0].key, "cause");
   EXPECT_EQ(r->clusters[0].top_objects.size(), 1u);
+  // The outlet and its readers passed both nulls; the order test stopped them, and says so.
+  std::set<std::string> followers;
+  for (const BehaviourFunnel& f : r->funnel)
+    for (const FunnelCandidate& c : f.candidates)
+      if (c.stopped == FunnelStep::kFollower) {
+        followers.insert(std::string(d.account_id[c.edge.source]));
+        followers.insert(std::string(d.account_id[c.edge.target]));
+      }
+  EXPECT_TRUE(followers.count("outlet"));
+  EXPECT_GE(followers.size(), 6u);
 }
 
 TEST(NativeDefaults, WithoutTheCrowdCapTheCooccurrenceNullKeepsViralityOut) {

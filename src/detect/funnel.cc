@@ -18,6 +18,7 @@ std::string_view funnel_step_name(FunnelStep step) {
     case FunnelStep::kCooccurrenceNull: return "cooccurrence_null";
     case FunnelStep::kBothNulls: return "both_nulls";
     case FunnelStep::kStimulusNull: return "stimulus_null";
+    case FunnelStep::kFollower: return "follower";
     case FunnelStep::kFdr: return "fdr";
   }
   return "fdr";
@@ -138,8 +139,9 @@ void finish_funnel(const DetectOptions& opt, DetectionResult& r) {
       c.stopped = !time_ok && !cooc_ok          ? FunnelStep::kBothNulls
                   : !time_ok                    ? FunnelStep::kTimeNull
                   : !cooc_ok                    ? FunnelStep::kCooccurrenceNull
-                  : !std::isnan(e.p_stimulus) ? FunnelStep::kStimulusNull
-                                                : FunnelStep::kFdr;
+                  : e.p_order <= opt.fdr || e.led_meetings > 0 ? FunnelStep::kFollower
+                  : !std::isnan(e.p_stimulus)  ? FunnelStep::kStimulusNull
+                                               : FunnelStep::kFdr;
       failed.push_back(c);
     }
     f.edges = mine.size();

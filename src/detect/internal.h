@@ -202,6 +202,22 @@ void stimulus_p_values(const Dataset& data, const ActionTable& table, const Null
 // one window; clears Edge::significant of those that fail (untested ones are left alone).
 void stimulus_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q);
 
+// The order test of hashtag edges (docs/detection.md, "Scheduled automation"). Per edge, in
+// each object (hashtag and day) its closest co-action pair says which account came first
+// (equal times say nothing); Edge::p_order is the two-sided sign test of those orders against
+// a fair coin. Accounts run by one clock come first in turn; an account that answers another's
+// posts always comes after them: an edge with p_order at most the FDR level is not kept, and
+// its first account is a leader the other follows. Two followers of one leader meet after its
+// posts: a meeting on an object that a leader both follow posted at most W before is counted
+// in Edge::led_meetings, and an edge with fewer than min_repetition other meetings is not
+// kept. Only hashtag edges still kept are tested.
+void order_test(const Dataset& data, const DetectionResult& result, const DetectOptions& options,
+                std::span<Edge> edges);
+
+// P(X <= k) + P(X >= n - k), at most 1, for X ~ Binomial(n, 1/2) and k <= n / 2: the
+// two-sided sign test of k against n - k.
+double sign_test(std::uint64_t k, std::uint64_t n);
+
 // P(X >= c) for X ~ Poisson(lambda), accurate far into the upper tail.
 double poisson_upper_tail(std::uint64_t c, double lambda);
 

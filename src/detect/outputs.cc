@@ -136,7 +136,7 @@ std::string edges_csv(const Dataset& d, const DetectionResult& r) {
   if (r.compat == CompatMode::kCoortweet)
     s += ",avg_time_delta,n_content_id,n_content_id_y,edge_symmetry_score,weight_threshold";
   if (r.compat == CompatMode::kNone)
-    s += ",common_objects,expected_common,p_cooccurrence,window_s,p_stimulus";
+    s += ",common_objects,expected_common,p_cooccurrence,window_s,p_stimulus,p_order";
   s += "\r\n";
   for (const Edge& e : r.edges) {
     if (!e.significant) continue;
@@ -151,9 +151,9 @@ std::string edges_csv(const Dataset& d, const DetectionResult& r) {
       s += fmt::format(",{:.15g},{},{},{:.15g},{}", e.mean_delay_s, e.n_content_id,
                        e.n_content_id_y, e.edge_symmetry_score, e.weight_threshold);
     if (r.compat == CompatMode::kNone)
-      s += fmt::format(",{},{},{},{},{}", e.common_objects, number(e.expected_common),
+      s += fmt::format(",{},{},{},{},{},{}", e.common_objects, number(e.expected_common),
                        number(e.p_cooccurrence), number(static_cast<double>(e.window_ms) / 1000),
-                       number(e.p_stimulus));
+                       number(e.p_stimulus), number(e.p_order));
     s += "\r\n";
   }
   return s;

@@ -576,4 +576,140 @@ void benjamini_hochberg(std::span<Edge> edges, double q) {
   for (std::size_t i : tested) edges[i].significant = edges[i].p_value <= cutoff;
 }
 
+double sign_test(std::uint64_t k, std::uint64_t n) {
+  if (n == 0 || 2 * k >= n) return 1.0;
+  // Summed in log space from the largest term down: n can reach the days of a long period
+  // times the hashtags two accounts share, where 2^-n underflows a double.
+  const double ln_n = std::lgamma(static_cast<double>(n) + 1);
+  const double ln_half = static_cast<double>(n) * std::log(0.5);
+  auto ln_term = [&](std::uint64_t i) {
+    return ln_n - std::lgamma(static_cast<double>(i) + 1) -
+           std::lgamma(static_cast<double>(n - i) + 1) + ln_half;
+  };
+  const double top = ln_term(k);
+  double sum = 0;
+  for (std::uint64_t i = 0; i <= k; ++i) sum += std::exp(ln_term(i) - top);
+  return std::min(1.0, 2 * std::exp(top) * sum);
+}
+
+void order_test(const Dataset& d, const DetectionResult& r, const DetectOptions& opt,
+                std::span<Edge> edges) {
+  struct Meeting {
+    std::uint32_t object;
+    TimeMs gap;    // target's time minus source's, the closest pair of the object first
+    TimeMs first;  // the earlier of the two times
+    bool operator<(const Meeting& o) const {
+      if (object != o.object) return object < o.object;
+      const TimeMs a = gap < 0 ? -gap : gap, b = o.gap < 0 ? -o.gap : o.gap;
+      if (a != b) return a < b;
+      return gap != o.gap ? gap < o.gap : first < o.first;
+    }
+  };
+  // The closest co-action pair of each object an edge's accounts met on.
+  auto meetings = [&](const Edge& e, std::vector<Meeting>& m) {
+    m.clear();
+    for (std::uint64_t x = e.evidence_begin; x < e.evidence_end; ++x) {
+      const EvidencePair& p = r.evidence[x];
+      const TimeMs ts = d.msg_time[p.source_msg], tt = d.msg_time[p.target_msg];
+      m.push_back({p.object, tt - ts, std::min(ts, tt)});
+    }
+    std::sort(m.begin(), m.end());
+    m.erase(std::unique(m.begin(), m.end(),
+                        [](const Meeting& x, const Meeting& y) { return x.object == y.object; }),
+            m.end());
+  };
+  auto hashtag = [](const Edge& e) { return e.behaviour == Behaviour::kHashtag && e.significant; };
+  // 1. Each pair by itself: which account came first in each meeting.
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, edges.size(), 64),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+                      std::vector<Meeting> m;
+                      for (std::size_t i = range.begin(); i != range.end(); ++i) {
+                        Edge& e = edges[i];
+                        if (!hashtag(e)) continue;
+                        meetings(e, m);
+                        std::uint64_t source_first = 0, target_first = 0;
+                        for (const Meeting& x : m) {
+                          source_first += x.gap > 0;
+                          target_first += x.gap < 0;
+                        }
+                        e.p_order = sign_test(std::min(source_first, target_first),
+                                              source_first + target_first);
+                      }
+                    });
+  // 2. The leaders: (follower, leader) for every pair whose order failed the test, and each
+  // leader's posts in those meetings, (leader, object, time).
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> follows;
+  std::vector<std::tuple<std::uint32_t, std::uint32_t, TimeMs>> led;
+  for (Edge& e : edges) {
+    if (!hashtag(e) || !(e.p_order <= opt.fdr)) continue;
+    e.significant = false;
+    std::int64_t balance = 0;  // > 0: the source came first more often
+    for (std::uint64_t x = e.evidence_begin; x < e.evidence_end; ++x) {
+      const EvidencePair& p = r.evidence[x];
+      const TimeMs gap = d.msg_time[p.target_msg] - d.msg_time[p.source_msg];
+      balance += (gap > 0) - (gap < 0);
+      const bool source_leads = gap > 0;
+      led.emplace_back(source_leads ? e.source : e.target, p.object,
+                       d.msg_time[source_leads ? p.source_msg : p.target_msg]);
+    }
+    if (balance > 0) follows.emplace_back(e.target, e.source);
+    if (balance < 0) follows.emplace_back(e.source, e.target);
+  }
+  if (follows.empty()) return;
+  std::sort(follows.begin(), follows.end());
+  follows.erase(std::unique(follows.begin(), follows.end()), follows.end());
+  std::sort(led.begin(), led.end());
+  led.erase(std::unique(led.begin(), led.end()), led.end());
+  // 3. Two followers of one leader meet after its posts: a meeting that a leader both follow
+  // posted on at most W before does not count, and a pair left with fewer than
+  // min_repetition meetings is not kept.
+  auto leaders_of = [&](std::uint32_t a) {
+    auto lo = std::lower_bound(follows.begin(), follows.end(),
+                               std::pair<std::uint32_t, std::uint32_t>{a, 0});
+    auto hi = lo;
+    while (hi != follows.end() && hi->first == a) ++hi;
+    return std::span(lo, hi);
+  };
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, edges.size(), 64),
+      [&](const tbb::blocked_range<std::size_t>& range) {
+        std::vector<Meeting> m;
+        std::vector<std::uint32_t> common;
+        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+          Edge& e = edges[i];
+          if (!hashtag(e)) continue;
+          auto la = leaders_of(e.source), lb = leaders_of(e.target);
+          common.clear();
+          for (std::size_t x = 0, y = 0; x < la.size() && y < lb.size();) {
+            if (la[x].second < lb[y].second) {
+              ++x;
+            } else if (lb[y].second < la[x].second) {
+              ++y;
+            } else {
+              common.push_back(la[x].second);
+              ++x, ++y;
+            }
+          }
+          if (common.empty()) continue;
+          meetings(e, m);
+          std::uint32_t unexplained = 0;
+          for (const Meeting& x : m) {
+            bool explained = false;
+            for (std::uint32_t l : common) {
+              // The leader's last post on the object at or before the meeting's first action.
+              auto it = std::upper_bound(led.begin(), led.end(), std::tuple{l, x.object, x.first});
+              if (it != led.begin()) {
+                const auto& [leader, object, t] = *(it - 1);
+                explained =
+                    explained || (leader == l && object == x.object && x.first - t <= e.window_ms);
+              }
+            }
+            unexplained += !explained;
+            e.led_meetings += explained;
+          }
+          if (unexplained < static_cast<std::uint32_t>(opt.min_repetition)) e.significant = false;
+        }
+      });
+}
+
 }  // namespace groundswell::detect_internal

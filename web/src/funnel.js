@@ -34,6 +34,7 @@ function stoppedText(c, f) {
     case 'time_null': return `timing: as aligned as chance makes it (adjusted p ${fmtP(c.q_value)})`;
     case 'cooccurrence_null': return `overlap: no more shared items than activity and popularity explain (adjusted p ${fmtP(c.q_cooccurrence)})`;
     case 'stimulus_null': return `stimulus: timing fits each account's own responses to the same posts`;
+    case 'follower': return 'order: one account came first in nearly every meeting, a follower of its posts';
     case 'both_nulls': return `both tests: timing (adjusted p ${fmtP(c.q_value)}) and overlap (adjusted p ${fmtP(c.q_cooccurrence)})`;
     case 'fdr': return 'not kept under false-discovery control';
     default: return String(c.stopped ?? '–');

@@ -41,15 +41,9 @@ std::size_t behaviour_slot(const DetectionResult& r, Behaviour b) {
   return 0;
 }
 
-}  // namespace
-
-Status build_clusters(const Dataset& d, const DetectOptions& opt, DetectionResult& r) {
-  const std::size_t n_accounts = d.accounts();
-  r.account_cluster.assign(n_accounts, 0);
-  r.coordination_degree.assign(n_accounts, 0);
-  r.clusters.clear();
-
-  // Kept edges summed per unordered pair (cnt's directed edges are symmetrized for Leiden).
+// Kept edges summed per unordered pair of account ranks (cnt's directed edges are
+// symmetrized for Leiden); counts each account's coordination degree on the way.
+std::map<std::pair<std::uint32_t, std::uint32_t>, double> summed_pair_weights(DetectionResult& r) {
   std::map<std::pair<std::uint32_t, std::uint32_t>, double> pair_weight;
   for (const Edge& e : r.edges) {
     if (!e.significant || e.source == e.target) continue;
@@ -57,9 +51,22 @@ Status build_clusters(const Dataset& d, const DetectOptions& opt, DetectionResul
     if (r.account_rank[y] < r.account_rank[x]) std::swap(x, y);
     pair_weight[{r.account_rank[x], r.account_rank[y]}] += e.weight;
   }
-  if (pair_weight.empty()) return Status::Ok();
-  std::vector<std::uint32_t> account_of_rank(n_accounts);
-  for (std::uint32_t a = 0; a < n_accounts; ++a) account_of_rank[r.account_rank[a]] = a;
+  std::vector<std::uint32_t> account_of_rank(r.account_rank.size());
+  for (std::uint32_t a = 0; a < account_of_rank.size(); ++a) account_of_rank[r.account_rank[a]] = a;
+  for (const auto& [k, w] : pair_weight) {
+    ++r.coordination_degree[account_of_rank[k.first]];
+    ++r.coordination_degree[account_of_rank[k.second]];
+  }
+  return pair_weight;
+}
+
+// Leiden communities of the summed network (docs/detection.md, "Clusters"): each community's
+// accounts in rank order; sets DetectionResult::leiden_quality.
+Status leiden_communities(const std::map<std::pair<std::uint32_t, std::uint32_t>, double>& pair_weight,
+                          const DetectOptions& opt, DetectionResult& r,
+                          std::vector<std::vector<std::uint32_t>>& members) {
+  std::vector<std::uint32_t> account_of_rank(r.account_rank.size());
+  for (std::uint32_t a = 0; a < account_of_rank.size(); ++a) account_of_rank[r.account_rank[a]] = a;
   std::vector<std::uint32_t> vertex_rank;  // vertex -> rank, ascending
   for (const auto& [k, w] : pair_weight) {
     vertex_rank.push_back(k.first);
@@ -71,11 +78,6 @@ Status build_clusters(const Dataset& d, const DetectOptions& opt, DetectionResul
     return static_cast<igraph_integer_t>(
         std::lower_bound(vertex_rank.begin(), vertex_rank.end(), rank) - vertex_rank.begin());
   };
-  for (const auto& [k, w] : pair_weight) {
-    ++r.coordination_degree[account_of_rank[k.first]];
-    ++r.coordination_degree[account_of_rank[k.second]];
-  }
-
   // igraph's default error handler aborts the process; report failures as a Status instead.
   struct HandlerScope {
     igraph_error_handler_t* previous = igraph_set_error_handler(igraph_error_handler_ignore);
@@ -111,122 +113,112 @@ Status build_clusters(const Dataset& d, const DetectOptions& opt, DetectionResul
                               false, -1, &g.membership, &nb_clusters, &quality) != IGRAPH_SUCCESS)
     return Status::Internal("igraph_community_leiden failed");
   r.leiden_quality = quality;
-
-  std::vector<std::vector<std::uint32_t>> members(static_cast<std::size_t>(nb_clusters));
+  members.assign(static_cast<std::size_t>(nb_clusters), {});
   for (igraph_integer_t v = 0; v < n_vertices; ++v)
     members[static_cast<std::size_t>(VECTOR(g.membership)[v])].push_back(
         account_of_rank[vertex_rank[static_cast<std::size_t>(v)]]);
+  return Status::Ok();
 
-  std::vector<std::uint32_t> community(n_accounts, UINT32_MAX);
-  std::vector<Cluster> clusters;
-  for (auto& m : members) {
-    if (m.size() < 2) continue;
-    Cluster c;
-    c.accounts = m;  // already in rank order
-    for (auto a : m) community[a] = static_cast<std::uint32_t>(clusters.size());
-    clusters.push_back(std::move(c));
-  }
-  // Internal kept edges per cluster.
-  std::vector<std::vector<std::size_t>> internal(clusters.size());
-  for (std::size_t i = 0; i < r.edges.size(); ++i) {
+}
+
+// A cluster's statistics from its internal kept edges: behaviours, messages and their times,
+// median delay, creation spread, share of activity, weight and top objects.
+void describe_cluster(const Dataset& d, const DetectOptions& opt, const DetectionResult& r,
+                      const std::vector<std::size_t>& internal, Cluster& c) {
+  std::vector<std::uint32_t> msgs;
+  std::vector<double> delays;
+  std::vector<std::tuple<std::uint8_t, std::uint32_t, std::uint32_t>> object_msgs;
+  std::vector<bool> seen_behaviour(kBehaviourCount, false);
+  for (std::size_t i : internal) {
     const Edge& e = r.edges[i];
-    if (!e.significant) continue;
-    std::uint32_t cs = community[e.source];
-    if (cs == UINT32_MAX || cs != community[e.target]) continue;
-    internal[cs].push_back(i);
+    c.weight += e.weight;
+    ++c.internal_edges;
+    seen_behaviour[static_cast<std::size_t>(e.behaviour)] = true;
+    for (std::uint64_t x = e.evidence_begin; x < e.evidence_end; ++x) {
+      const EvidencePair& p = r.evidence[x];
+      msgs.push_back(p.source_msg);
+      msgs.push_back(p.target_msg);
+      delays.push_back(
+          std::abs(static_cast<double>(d.msg_time[p.source_msg] - d.msg_time[p.target_msg])) /
+          1000.0);
+      auto bb = static_cast<std::uint8_t>(e.behaviour);
+      object_msgs.emplace_back(bb, p.object, p.source_msg);
+      object_msgs.emplace_back(bb, p.object, p.target_msg);
+    }
   }
-  for (std::size_t ci = 0; ci < clusters.size(); ++ci) {
-    Cluster& c = clusters[ci];
-    std::vector<std::uint32_t> msgs;
-    std::vector<double> delays;
-    std::vector<std::tuple<std::uint8_t, std::uint32_t, std::uint32_t>> object_msgs;
-    std::vector<bool> seen_behaviour(kBehaviourCount, false);
-    for (std::size_t i : internal[ci]) {
-      const Edge& e = r.edges[i];
-      c.weight += e.weight;
-      ++c.internal_edges;
-      seen_behaviour[static_cast<std::size_t>(e.behaviour)] = true;
-      for (std::uint64_t x = e.evidence_begin; x < e.evidence_end; ++x) {
-        const EvidencePair& p = r.evidence[x];
-        msgs.push_back(p.source_msg);
-        msgs.push_back(p.target_msg);
-        delays.push_back(
-            std::abs(static_cast<double>(d.msg_time[p.source_msg] - d.msg_time[p.target_msg])) /
-            1000.0);
-        auto bb = static_cast<std::uint8_t>(e.behaviour);
-        object_msgs.emplace_back(bb, p.object, p.source_msg);
-        object_msgs.emplace_back(bb, p.object, p.target_msg);
-      }
-    }
-    for (int b = 0; b < kBehaviourCount; ++b)
-      if (seen_behaviour[static_cast<std::size_t>(b)])
-        c.behaviours.push_back(static_cast<Behaviour>(b));
-    tbb::parallel_sort(msgs.begin(), msgs.end());  // plain values: the same order on any thread count
-    msgs.erase(std::unique(msgs.begin(), msgs.end()), msgs.end());
-    c.messages = msgs.size();
-    for (auto m : msgs) {
-      if (c.first_time == kNoTime || d.msg_time[m] < c.first_time) c.first_time = d.msg_time[m];
-      if (c.last_time == kNoTime || d.msg_time[m] > c.last_time) c.last_time = d.msg_time[m];
-    }
-    c.median_delay_s = median_of(delays);
-    {
-      TimeMs lo = kNoTime, hi = kNoTime;
-      std::size_t known = 0;
-      for (auto a : c.accounts) {
-        TimeMs t = d.account_created_at[a];
-        if (t == kNoTime) continue;
-        ++known;
-        if (lo == kNoTime || t < lo) lo = t;
-        if (hi == kNoTime || t > hi) hi = t;
-      }
-      if (known >= 2) c.created_spread_days = static_cast<double>(hi - lo) / 86'400'000.0;
-    }
-    c.share_of_activity =
-        d.messages() ? static_cast<double>(c.messages) / static_cast<double>(d.messages()) : 0;
-    tbb::parallel_sort(object_msgs.begin(), object_msgs.end());
-    object_msgs.erase(std::unique(object_msgs.begin(), object_msgs.end()), object_msgs.end());
-    std::vector<TopObject> objects;
-    for (std::size_t s = 0; s < object_msgs.size();) {
-      std::size_t e = s;
-      while (e < object_msgs.size() && std::get<0>(object_msgs[e]) == std::get<0>(object_msgs[s]) &&
-             std::get<1>(object_msgs[e]) == std::get<1>(object_msgs[s]))
-        ++e;
-      TopObject t;
-      t.behaviour = static_cast<Behaviour>(std::get<0>(object_msgs[s]));
-      t.key = r.objects[behaviour_slot(r, t.behaviour)][std::get<1>(object_msgs[s])];
-      t.messages = e - s;
-      t.example_msg = std::get<2>(object_msgs[s]);
-      objects.push_back(std::move(t));
-      s = e;
-    }
-    // Objects that show the same key are one (a hashtag's days, natively): merged.
-    std::sort(objects.begin(), objects.end(), [](const TopObject& x, const TopObject& y) {
-      if (x.behaviour != y.behaviour) return x.behaviour < y.behaviour;
-      if (x.key != y.key) return x.key < y.key;
-      return x.example_msg < y.example_msg;
-    });
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < objects.size(); ++i) {
-      if (kept > 0 && objects[kept - 1].behaviour == objects[i].behaviour &&
-          objects[kept - 1].key == objects[i].key) {
-        objects[kept - 1].messages += objects[i].messages;
-        continue;
-      }
-      if (kept != i) objects[kept] = std::move(objects[i]);
-      ++kept;
-    }
-    objects.resize(kept);
-    std::sort(objects.begin(), objects.end(), [](const TopObject& x, const TopObject& y) {
-      if (x.messages != y.messages) return x.messages > y.messages;
-      if (x.behaviour != y.behaviour) return x.behaviour < y.behaviour;
-      return x.key < y.key;
-    });
-    if (objects.size() > static_cast<std::size_t>(std::max(0, opt.top_objects)))
-      objects.resize(static_cast<std::size_t>(std::max(0, opt.top_objects)));
-    c.top_objects = std::move(objects);
+  for (int b = 0; b < kBehaviourCount; ++b)
+    if (seen_behaviour[static_cast<std::size_t>(b)])
+      c.behaviours.push_back(static_cast<Behaviour>(b));
+  tbb::parallel_sort(msgs.begin(), msgs.end());  // plain values: the same order on any thread count
+  msgs.erase(std::unique(msgs.begin(), msgs.end()), msgs.end());
+  c.messages = msgs.size();
+  for (auto m : msgs) {
+    if (c.first_time == kNoTime || d.msg_time[m] < c.first_time) c.first_time = d.msg_time[m];
+    if (c.last_time == kNoTime || d.msg_time[m] > c.last_time) c.last_time = d.msg_time[m];
   }
-  // Cluster p-value: the summed weight of its internal edges against the same sum in each
-  // null replicate (native mode with the null model on).
+  c.median_delay_s = median_of(delays);
+  {
+    TimeMs lo = kNoTime, hi = kNoTime;
+    std::size_t known = 0;
+    for (auto a : c.accounts) {
+      TimeMs t = d.account_created_at[a];
+      if (t == kNoTime) continue;
+      ++known;
+      if (lo == kNoTime || t < lo) lo = t;
+      if (hi == kNoTime || t > hi) hi = t;
+    }
+    if (known >= 2) c.created_spread_days = static_cast<double>(hi - lo) / 86'400'000.0;
+  }
+  c.share_of_activity =
+      d.messages() ? static_cast<double>(c.messages) / static_cast<double>(d.messages()) : 0;
+  tbb::parallel_sort(object_msgs.begin(), object_msgs.end());
+  object_msgs.erase(std::unique(object_msgs.begin(), object_msgs.end()), object_msgs.end());
+  std::vector<TopObject> objects;
+  for (std::size_t s = 0; s < object_msgs.size();) {
+    std::size_t e = s;
+    while (e < object_msgs.size() && std::get<0>(object_msgs[e]) == std::get<0>(object_msgs[s]) &&
+           std::get<1>(object_msgs[e]) == std::get<1>(object_msgs[s]))
+      ++e;
+    TopObject t;
+    t.behaviour = static_cast<Behaviour>(std::get<0>(object_msgs[s]));
+    t.key = r.objects[behaviour_slot(r, t.behaviour)][std::get<1>(object_msgs[s])];
+    t.messages = e - s;
+    t.example_msg = std::get<2>(object_msgs[s]);
+    objects.push_back(std::move(t));
+    s = e;
+  }
+  // Objects that show the same key are one (a hashtag's days, natively): merged.
+  std::sort(objects.begin(), objects.end(), [](const TopObject& x, const TopObject& y) {
+    if (x.behaviour != y.behaviour) return x.behaviour < y.behaviour;
+    if (x.key != y.key) return x.key < y.key;
+    return x.example_msg < y.example_msg;
+  });
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    if (kept > 0 && objects[kept - 1].behaviour == objects[i].behaviour &&
+        objects[kept - 1].key == objects[i].key) {
+      objects[kept - 1].messages += objects[i].messages;
+      continue;
+    }
+    if (kept != i) objects[kept] = std::move(objects[i]);
+    ++kept;
+  }
+  objects.resize(kept);
+  std::sort(objects.begin(), objects.end(), [](const TopObject& x, const TopObject& y) {
+    if (x.messages != y.messages) return x.messages > y.messages;
+    if (x.behaviour != y.behaviour) return x.behaviour < y.behaviour;
+    return x.key < y.key;
+  });
+  if (objects.size() > static_cast<std::size_t>(std::max(0, opt.top_objects)))
+    objects.resize(static_cast<std::size_t>(std::max(0, opt.top_objects)));
+  c.top_objects = std::move(objects);
+}
+
+// Cluster p-values: the summed weight of each cluster's internal edges against the same sum
+// in each null replicate (native mode with the null model on).
+void cluster_p_values(const DetectOptions& opt, const DetectionResult& r,
+                      const std::vector<std::vector<std::size_t>>& internal,
+                      std::vector<Cluster>& clusters) {
   if (opt.null_replicates > 0 && opt.compat == CompatMode::kNone && !r.null_weights.empty()) {
     const auto replicates = static_cast<std::size_t>(opt.null_replicates);
     for (std::size_t ci = 0; ci < clusters.size(); ++ci) {
@@ -241,6 +233,11 @@ Status build_clusters(const Dataset& d, const DetectOptions& opt, DetectionResul
       cluster_p_value(sums, clusters[ci].weight, clusters[ci]);
     }
   }
+}
+
+// Clusters ranked by evidence into DetectionResult::clusters, numbered 1..K in that order, and
+// each member's cluster id.
+void number_by_evidence(DetectionResult& r, std::vector<Cluster>& clusters) {
   // Ranked by evidence: p-value (its logarithm, which stays apart where the p-value itself is
   // held at the smallest double), then summed weight, size, and the first account's id.
   std::vector<std::size_t> order(clusters.size());
@@ -261,6 +258,41 @@ Status build_clusters(const Dataset& d, const DetectOptions& opt, DetectionResul
     for (auto a : c.accounts) r.account_cluster[a] = c.id;
     r.clusters.push_back(std::move(c));
   }
+}
+
+}  // namespace
+
+Status build_clusters(const Dataset& d, const DetectOptions& opt, DetectionResult& r) {
+  const std::size_t n_accounts = d.accounts();
+  r.account_cluster.assign(n_accounts, 0);
+  r.coordination_degree.assign(n_accounts, 0);
+  r.clusters.clear();
+  const auto pair_weight = summed_pair_weights(r);
+  if (pair_weight.empty()) return Status::Ok();
+  std::vector<std::vector<std::uint32_t>> members;
+  GS_RETURN_IF_ERROR(leiden_communities(pair_weight, opt, r, members));
+
+  std::vector<std::uint32_t> community(n_accounts, UINT32_MAX);
+  std::vector<Cluster> clusters;
+  for (auto& m : members) {
+    if (m.size() < 2) continue;
+    Cluster c;
+    c.accounts = m;  // already in rank order
+    for (auto a : m) community[a] = static_cast<std::uint32_t>(clusters.size());
+    clusters.push_back(std::move(c));
+  }
+  // Internal kept edges per cluster.
+  std::vector<std::vector<std::size_t>> internal(clusters.size());
+  for (std::size_t i = 0; i < r.edges.size(); ++i) {
+    const Edge& e = r.edges[i];
+    if (!e.significant) continue;
+    std::uint32_t cs = community[e.source];
+    if (cs == UINT32_MAX || cs != community[e.target]) continue;
+    internal[cs].push_back(i);
+  }
+  for (std::size_t ci = 0; ci < clusters.size(); ++ci) describe_cluster(d, opt, r, internal[ci], clusters[ci]);
+  cluster_p_values(opt, r, internal, clusters);
+  number_by_evidence(r, clusters);
   return Status::Ok();
 }
 

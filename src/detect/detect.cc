@@ -109,7 +109,183 @@ struct Detector::Cache {
     o.window_ms = DetectOptions{}.window_ms;
     return for_actions(Behaviour::kSimilarText, o).to_json();
   }
+
+  // The behaviour's actions at these settings, from the cache or extracted now (similar_text:
+  // from a near-duplicate search, the first one at the widest window asked for).
+  Result<Table*> table(const Dataset& data, Behaviour b, const DetectOptions& at, TimeMs widest,
+                       dist::Communicator* shards);
+  // The behaviour's edges and p-values at these settings, from the cache or computed now.
+  // `slot` numbers the windows of the behaviour (W, then the slow windows); `last` is its last
+  // window (a one-shot detect() then frees the behaviour's actions). The null model is made.
+  Result<Edges*> edges_at(const Dataset& data, Behaviour b, const DetectOptions& at,
+                          std::size_t slot, bool last, TimeMs widest, dist::Communicator* shards,
+                          const std::vector<std::uint32_t>& account_rank);
 };
+
+namespace {
+
+// Every behaviour the data supports but cnt's post; natively, the default network links
+// accounts by the items they act on. A hashtag, mention or domain names a topic that a
+// movement's genuine supporters share minute by minute; on generated data those behaviours
+// put 40-60% of organic accounts into clusters (docs/detection.md, "Default behaviours").
+// They stay available by name.
+std::vector<Behaviour> default_behaviours(const Dataset& data, CompatMode compat) {
+  std::vector<Behaviour> out;
+  for (int b = 0; b < kBehaviourCount; ++b) {
+    auto bb = static_cast<Behaviour>(b);
+    if (bb == Behaviour::kPost) continue;
+    if (compat == CompatMode::kNone && is_topical(bb)) continue;
+    if (detect_internal::behaviour_supported(data, bb)) out.push_back(bb);
+  }
+  return out;
+}
+
+// A behaviour's edges at one window appended to the result, with their evidence and null
+// replicate rows re-based.
+void append_edges(const detect_internal::BehaviourEdges& be, TimeMs window,
+                  const DetectOptions& opt, DetectionResult& r) {
+  std::uint64_t base = r.evidence.size();
+  const auto null_base = static_cast<std::uint32_t>(
+      opt.null_replicates > 0 ? r.null_weights.size() / static_cast<std::size_t>(opt.null_replicates) : 0);
+  for (Edge e : be.edges) {
+    e.evidence_begin += base;
+    e.evidence_end += base;
+    e.window_ms = window;
+    if (e.null_row != UINT32_MAX) e.null_row += null_base;
+    r.edges.push_back(e);
+  }
+  r.evidence.insert(r.evidence.end(), be.evidence.begin(), be.evidence.end());
+  r.null_weights.insert(r.null_weights.end(), be.null_weights.begin(), be.null_weights.end());
+}
+
+// The edges of every behaviour and window in output order (source, target by byte order, then
+// behaviour and window), and which of them are kept (docs/detection.md, "Significance").
+void sort_and_test_edges(const Dataset& data, const DetectOptions& opt,
+                         const std::vector<std::uint64_t>& candidates, DetectionResult& r) {
+  using namespace detect_internal;
+  tbb::parallel_sort(r.edges.begin(), r.edges.end(), [&](const Edge& x, const Edge& y) {
+    if (x.source != y.source) return r.account_rank[x.source] < r.account_rank[y.source];
+    if (x.target != y.target) return r.account_rank[x.target] < r.account_rank[y.target];
+    if (x.behaviour != y.behaviour) return x.behaviour < y.behaviour;
+    return x.window_ms < y.window_ms;
+  });
+  if (opt.compat == CompatMode::kNone && opt.null_replicates > 0) {
+    // Kept: significant against both nulls — the same time beyond each account's rhythm, and
+    // the same objects beyond activity and popularity (docs/detection.md, "Significance").
+    // One time-shift family over every tested edge of every behaviour and window.
+    benjamini_hochberg(r.edges, opt.fdr);
+    // One co-occurrence family per behaviour and window: a behaviour where no campaign acts
+    // gets no slack from the thousands of true edges of another. Not similar_text: its
+    // objects are families chained together by near-duplicate pairs, whose size measures
+    // chaining, not popularity, so the null's expectation would be meaningless there
+    // (docs/detection.md).
+    for (std::size_t f = 0; f < r.funnel.size(); ++f) {
+      if (r.funnel[f].behaviour != Behaviour::kSimilarText)
+        cooccurrence_fdr(r.edges, r.funnel[f].behaviour, r.funnel[f].window_ms, opt.fdr,
+                         candidates[f]);
+      stimulus_fdr(r.edges, r.funnel[f].behaviour, r.funnel[f].window_ms, opt.fdr);
+    }
+    // A hashtag pair where one account nearly always came first is a follower of the other's
+    // posts, and two followers of one account meet after its posts: neither is two accounts
+    // on one clock (docs/detection.md, "Scheduled automation").
+    order_test(data, r, opt, r.edges);
+  }
+}
+
+}  // namespace
+
+Result<Detector::Cache::Table*> Detector::Cache::table(const Dataset& data, Behaviour b,
+                                                       const DetectOptions& at, TimeMs widest,
+                                                       dist::Communicator* shards) {
+  using namespace detect_internal;
+  const std::string tkey = table_key(b, at);
+  auto tit = std::find_if(tables.begin(), tables.end(),
+                          [&](const Table& x) { return x.key == tkey; });
+  if (tit != tables.end()) return &*tit;
+  Table fresh;
+  fresh.key = tkey;
+  fresh.behaviour = b;
+  if (b == Behaviour::kSimilarText) {
+    const std::string skey = similar_key(at);
+    auto sit = std::find_if(similar.begin(), similar.end(), [&](const Similar& x) {
+      return x.key == skey && x.found.search_window >= at.window_ms;
+    });
+    if (sit == similar.end()) {
+      // The widest window serves the window variants of the first similarity searched;
+      // another similarity is searched at its own window.
+      const bool first = !searched;
+      searched = true;
+      auto found = find_similar_texts(
+          data, at, first ? std::max(at.window_ms, widest) : at.window_ms);
+      if (!found.ok()) return found.status();
+      std::erase_if(similar, [](const Similar& x) { return !x.first; });
+      std::erase_if(tables, [](const Table& x) {
+        return x.behaviour == Behaviour::kSimilarText && !x.first;
+      });
+      similar.push_back(Similar{skey, first, std::move(*found)});
+      sit = similar.end() - 1;
+    }
+    fresh.table = similar_text_table(data, sit->found, at, fresh.similar);
+  } else {
+    fresh.table = extract_actions(data, b, at, shards);
+  }
+  fresh.first = std::none_of(tables.begin(), tables.end(),
+                             [&](const Table& x) { return x.behaviour == b; });
+  tables.push_back(std::move(fresh));
+  return &tables.back();
+}
+
+Result<Detector::Cache::Edges*> Detector::Cache::edges_at(
+    const Dataset& data, Behaviour b, const DetectOptions& at, std::size_t slot, bool last,
+    TimeMs widest, dist::Communicator* shards, const std::vector<std::uint32_t>& account_rank) {
+  using namespace detect_internal;
+  const std::string ekey = edges_key(b, at);
+  auto eit = std::find_if(edges.begin(), edges.end(), [&](const Edges& x) { return x.key == ekey; });
+  if (eit != edges.end()) return &*eit;
+  auto found = table(data, b, at, widest, shards);
+  if (!found.ok()) return found.status();
+  Table* tit = *found;
+  detect_internal::ActionTable& t = tit->table;
+  BehaviourEdges be;
+  if (b == Behaviour::kSimilarText && at.compat == CompatMode::kCnt) {
+    be = cnt_similar_edges(data, t, tit->similar, at);
+  } else
+    switch (at.compat) {
+      case CompatMode::kNone:
+        be = native_edges(data, t, at, account_rank);
+        break;
+      case CompatMode::kCoortweet:
+        be = coortweet_edges(data, t, at, account_rank);
+        break;
+      case CompatMode::kCnt:
+        be = cnt_edges(data, t, at);
+        break;
+    }
+  be.actions = t.total_actions();
+  be.objects = t.total_objects();
+  if (at.compat == CompatMode::kNone) {
+    edge_and_near_miss_p_values(t, *model, at, be);
+    // At a slow window, people responding to the same posts meet often; a share edge
+    // there must also show timing beyond each account's own responses to the posts.
+    if (b == Behaviour::kShare && slot > 0) {
+      if (!originals) originals.emplace(data);
+      stimulus_p_values(data, t, *model, at, *originals, be.edges);
+    }
+  }
+  // Keys only of the objects behind the edges: the only ones ever shown.
+  ObjectKeys keys = shown_object_keys(data, t, at, be.evidence);
+  // One-shot: each behaviour's actions go after its last window.
+  if (!keep && last)
+    tables.erase(tables.begin() + (tit - tables.data()));
+  const bool first = std::none_of(edges.begin(), edges.end(), [&](const Edges& x) {
+    return x.behaviour == b && x.slot == slot;
+  });
+  std::erase_if(edges, [&](const Edges& x) {
+    return x.behaviour == b && x.slot == slot && !x.first;
+  });
+  edges.push_back(Edges{ekey, b, slot, first, std::move(be), std::move(keys)});
+  return &edges.back();
+}
 
 Detector::Detector(const Dataset& data, TimeMs widest_window)
     : data_(data), widest_window_(widest_window), cache_(std::make_unique<Cache>()) {
@@ -197,18 +373,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
   r.compat = opt.compat;
   r.directed = opt.compat == CompatMode::kCnt;
   r.seed = opt.seed;
-  if (opt.behaviours.empty()) {
-    for (int b = 0; b < kBehaviourCount; ++b) {
-      auto bb = static_cast<Behaviour>(b);
-      if (bb == Behaviour::kPost) continue;
-      // Natively, the default network links accounts by the items they act on. A hashtag,
-      // mention or domain names a topic that a movement's genuine supporters share minute by
-      // minute; on generated data those behaviours put 40-60% of organic accounts into
-      // clusters (docs/detection.md, "Default behaviours"). They stay available by name.
-      if (opt.compat == CompatMode::kNone && is_topical(bb)) continue;
-      if (behaviour_supported(data, bb)) opt.behaviours.push_back(bb);
-    }
-  }
+  if (opt.behaviours.empty()) opt.behaviours = default_behaviours(data, opt.compat);
   GS_RETURN_IF_ERROR(opt.validate());  // with the behaviours the data chose
   r.behaviours = opt.behaviours;
 
@@ -217,94 +382,6 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
   r.account_rank = cache.account_rank;
 
   if (!cache.model) cache.model = make_null_model(data);
-  const NullModel& model = *cache.model;
-  // Per behaviour and window (W, then the slow windows): its edges, from the cache or
-  // computed now. `slot` numbers the windows of the behaviour; `last` is its last window (a
-  // one-shot detect() then frees the behaviour's actions).
-  auto edges_of = [&](Behaviour b, const DetectOptions& at, std::size_t slot,
-                      bool last) -> Result<Cache::Edges*> {
-    const std::string ekey = Cache::edges_key(b, at);
-    auto eit = std::find_if(cache.edges.begin(), cache.edges.end(),
-                            [&](const Cache::Edges& x) { return x.key == ekey; });
-    if (eit == cache.edges.end()) {
-      const std::string tkey = Cache::table_key(b, at);
-      auto tit = std::find_if(cache.tables.begin(), cache.tables.end(),
-                              [&](const Cache::Table& x) { return x.key == tkey; });
-      if (tit == cache.tables.end()) {
-        Cache::Table fresh;
-        fresh.key = tkey;
-        fresh.behaviour = b;
-        if (b == Behaviour::kSimilarText) {
-          const std::string skey = Cache::similar_key(at);
-          auto sit = std::find_if(cache.similar.begin(), cache.similar.end(), [&](const Cache::Similar& x) {
-            return x.key == skey && x.found.search_window >= at.window_ms;
-          });
-          if (sit == cache.similar.end()) {
-            // The widest window serves the window variants of the first similarity searched;
-            // another similarity is searched at its own window.
-            const bool first = !cache.searched;
-            cache.searched = true;
-            auto found = find_similar_texts(
-                data, at, first ? std::max(at.window_ms, widest_window_) : at.window_ms);
-            if (!found.ok()) return found.status();
-            std::erase_if(cache.similar, [](const Cache::Similar& x) { return !x.first; });
-            std::erase_if(cache.tables, [](const Cache::Table& x) {
-              return x.behaviour == Behaviour::kSimilarText && !x.first;
-            });
-            cache.similar.push_back(Cache::Similar{skey, first, std::move(*found)});
-            sit = cache.similar.end() - 1;
-          }
-          fresh.table = similar_text_table(data, sit->found, at, fresh.similar);
-        } else {
-          fresh.table = extract_actions(data, b, at, shards);
-        }
-        fresh.first = std::none_of(cache.tables.begin(), cache.tables.end(),
-                                   [&](const Cache::Table& x) { return x.behaviour == b; });
-        cache.tables.push_back(std::move(fresh));
-        tit = cache.tables.end() - 1;
-      }
-      ActionTable& t = tit->table;
-      BehaviourEdges be;
-      if (b == Behaviour::kSimilarText && at.compat == CompatMode::kCnt) {
-        be = cnt_similar_edges(data, t, tit->similar, at);
-      } else
-        switch (at.compat) {
-          case CompatMode::kNone:
-            be = native_edges(data, t, at, r.account_rank);
-            break;
-          case CompatMode::kCoortweet:
-            be = coortweet_edges(data, t, at, r.account_rank);
-            break;
-          case CompatMode::kCnt:
-            be = cnt_edges(data, t, at);
-            break;
-        }
-      be.actions = t.total_actions();
-      be.objects = t.total_objects();
-      if (at.compat == CompatMode::kNone) {
-        edge_and_near_miss_p_values(t, model, at, be);
-        // At a slow window, people responding to the same posts meet often; a share edge
-        // there must also show timing beyond each account's own responses to the posts.
-        if (b == Behaviour::kShare && slot > 0) {
-          if (!cache.originals) cache.originals.emplace(data);
-          stimulus_p_values(data, t, model, at, *cache.originals, be.edges);
-        }
-      }
-      // Keys only of the objects behind the edges: the only ones ever shown.
-      ObjectKeys keys = shown_object_keys(data, t, at, be.evidence);
-      // One-shot: each behaviour's actions go after its last window.
-      if (!cache.keep && last) cache.tables.erase(tit);
-      const bool first = std::none_of(cache.edges.begin(), cache.edges.end(), [&](const Cache::Edges& x) {
-        return x.behaviour == b && x.slot == slot;
-      });
-      std::erase_if(cache.edges, [&](const Cache::Edges& x) {
-        return x.behaviour == b && x.slot == slot && !x.first;
-      });
-      cache.edges.push_back(Cache::Edges{ekey, b, slot, first, std::move(be), std::move(keys)});
-      eit = cache.edges.end() - 1;
-    }
-    return &*eit;
-  };
   std::vector<std::uint64_t> candidates;  // per (behaviour, window): pairs that co-acted at all
   for (auto b : r.behaviours) {
     if (role_ == Role::kFollower && (shards == nullptr || b == Behaviour::kSimilarText)) continue;
@@ -313,7 +390,8 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
       const TimeMs window = windows[slot];
       DetectOptions at = opt;
       at.window_ms = window;
-      auto found = edges_of(b, at, slot, slot + 1 == windows.size());
+      auto found = cache.edges_at(data, b, at, slot, slot + 1 == windows.size(), widest_window_,
+                                  shards, r.account_rank);
       if (!found.ok()) return found.status();
       Cache::Edges* eit_ptr = *found;
       const BehaviourEdges& be = eit_ptr->edges;
@@ -322,18 +400,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
       r.crowded_actions += be.crowded_actions;
       if (window == opt.window_ms) r.candidate_pairs += be.candidate_pairs;
       candidates.push_back(be.candidate_pairs);
-      std::uint64_t base = r.evidence.size();
-      const auto null_base = static_cast<std::uint32_t>(
-          opt.null_replicates > 0 ? r.null_weights.size() / static_cast<std::size_t>(opt.null_replicates) : 0);
-      for (Edge e : be.edges) {
-        e.evidence_begin += base;
-        e.evidence_end += base;
-        e.window_ms = window;
-        if (e.null_row != UINT32_MAX) e.null_row += null_base;
-        r.edges.push_back(e);
-      }
-      r.evidence.insert(r.evidence.end(), be.evidence.begin(), be.evidence.end());
-      r.null_weights.insert(r.null_weights.end(), be.null_weights.begin(), be.null_weights.end());
+      append_edges(be, window, opt, r);
       // One key table per behaviour: the slow windows' objects are the same objects, so
       // their keys are merged into the behaviour's table.
       if (window == opt.window_ms) {
@@ -349,33 +416,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
     }
   }
   if (role_ == Role::kFollower) return r;  // rank 0 alone tests, clusters and reports
-  tbb::parallel_sort(r.edges.begin(), r.edges.end(), [&](const Edge& x, const Edge& y) {
-    if (x.source != y.source) return r.account_rank[x.source] < r.account_rank[y.source];
-    if (x.target != y.target) return r.account_rank[x.target] < r.account_rank[y.target];
-    if (x.behaviour != y.behaviour) return x.behaviour < y.behaviour;
-    return x.window_ms < y.window_ms;
-  });
-  if (opt.compat == CompatMode::kNone && opt.null_replicates > 0) {
-    // Kept: significant against both nulls — the same time beyond each account's rhythm, and
-    // the same objects beyond activity and popularity (docs/detection.md, "Significance").
-    // One time-shift family over every tested edge of every behaviour and window.
-    benjamini_hochberg(r.edges, opt.fdr);
-    // One co-occurrence family per behaviour and window: a behaviour where no campaign acts
-    // gets no slack from the thousands of true edges of another. Not similar_text: its
-    // objects are families chained together by near-duplicate pairs, whose size measures
-    // chaining, not popularity, so the null's expectation would be meaningless there
-    // (docs/detection.md).
-    for (std::size_t f = 0; f < r.funnel.size(); ++f) {
-      if (r.funnel[f].behaviour != Behaviour::kSimilarText)
-        cooccurrence_fdr(r.edges, r.funnel[f].behaviour, r.funnel[f].window_ms, opt.fdr,
-                         candidates[f]);
-      stimulus_fdr(r.edges, r.funnel[f].behaviour, r.funnel[f].window_ms, opt.fdr);
-    }
-    // A hashtag pair where one account nearly always came first is a follower of the other's
-    // posts, and two followers of one account meet after its posts: neither is two accounts
-    // on one clock (docs/detection.md, "Scheduled automation").
-    order_test(data, r, opt, r.edges);
-  }
+  sort_and_test_edges(data, opt, candidates, r);
   finish_funnel(opt, r);
   // Tests made: one per (pair, behaviour, window), as the funnel's rows count them.
   const bool tested = opt.compat == CompatMode::kNone && opt.null_replicates > 0;

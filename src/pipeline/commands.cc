@@ -811,7 +811,8 @@ Status ingest_command(const IngestCommandOptions& options) {
 }
 
 Status inspect_command(const std::string& db_path, std::ostream& out) {
-  auto store = Store::open(db_path, /*read_only=*/true);
+  // Counts what every schema version holds, so an older or newer store is shown as it is.
+  auto store = Store::open_any_version(db_path);
   if (!store) return store.status();
   Db& db = store->db();
   auto count = [&](std::string_view sql) {

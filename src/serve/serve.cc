@@ -4,6 +4,8 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -105,6 +107,7 @@ struct Server::Impl {
   std::unique_ptr<DetectionJobs> jobs;
   std::unique_ptr<SupportFigures> support;
   std::thread listener, indexer;
+  std::atomic<bool> listener_done{false};
   int port = 0;
   std::mutex mutex;
   std::condition_variable indexed_cv;
@@ -259,25 +262,25 @@ Result<std::unique_ptr<Server>> Server::start(ServeOptions options) {
     return Status::InvalidArgument("serve: --port must be from 0 to 65535");
   auto impl = std::make_unique<Impl>();
   {
-    // Opening for writing brings an older store's schema up to date (the indexes the pages
-    // use); a store that cannot be written is served read-only, without re-runs.
-    auto probe = Store::open(options.db_path, /*read_only=*/true);
+    // Opening for writing brings an older store's schema up to date (the columns and indexes
+    // the pages use); a store that cannot be written is served read-only, without re-runs,
+    // if its schema is this build's (Store::open refuses any other read-only).
+    auto probe = Store::open_any_version(options.db_path);
     if (!probe) return probe.status();
-    if (probe->schema_version() > current_schema_version())
-      return Status::InvalidArgument(
-          fmt::format("{} has schema version {}, newer than this groundswell understands ({})",
-                      options.db_path, probe->schema_version(), current_schema_version()));
+    if (options.rerun) {
+      auto writable = Store::open(options.db_path);
+      if (!writable) {
+        if (writable.status().code() == StatusCode::kInvalidArgument) return writable.status();
+        log_warn(
+            fmt::format("serve: {} cannot be written ({}); serving it read-only, without "
+                        "re-running detection",
+                        options.db_path, writable.status().message()));
+        options.rerun = false;
+      }
+    }
+    if (!options.rerun) GS_RETURN_IF_ERROR(Store::open(options.db_path, true).status());
     // Support figures need the actors file; without --actors, the one the latest run used.
     if (options.actors_path.empty()) options.actors_path = recorded_actors_path(*probe);
-    auto writable = options.rerun ? Store::open(options.db_path) : Result<Store>(std::move(*probe));
-    if (!writable) {
-      if (writable.status().code() == StatusCode::kInvalidArgument) return writable.status();
-      log_warn(
-          fmt::format("serve: {} cannot be written ({}); serving it read-only, without "
-                      "re-running detection",
-                      options.db_path, writable.status().message()));
-      options.rerun = false;
-    }
   }
   if (options.listen_given && options.token.empty()) options.token = random_token();
   if (!options.listen_given) options.token.clear();
@@ -313,7 +316,10 @@ Result<std::unique_ptr<Server>> Server::start(ServeOptions options) {
     impl->port = options.port;
   }
   Impl* p = impl.get();
-  impl->listener = std::thread([p] { p->http.listen_after_bind(); });
+  impl->listener = std::thread([p] {
+    p->http.listen_after_bind();
+    p->listener_done = true;
+  });
   impl->indexer = std::thread([p] { p->build_index(); });
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
@@ -351,6 +357,11 @@ void Server::stop() {
     if (impl_->stopped) return;
     impl_->stopped = true;
   }
+  // httplib (0.11) stops only a server whose accept loop has started: a stop right after
+  // start would be lost and the join below wait for ever. Wait for the loop, or for the
+  // listener to have given up.
+  while (!impl_->http.is_running() && !impl_->listener_done)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   impl_->http.stop();
   if (impl_->listener.joinable()) impl_->listener.join();
   if (impl_->indexer.joinable()) impl_->indexer.join();

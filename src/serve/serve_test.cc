@@ -23,6 +23,7 @@
 #include "pipeline/commands.h"
 #include "serve/index.h"
 #include "store/dataset.h"
+#include "store/schema.h"
 #include "store/store.h"
 #include "store/test_dataset.h"
 #include "text/normalize.h"
@@ -789,6 +790,41 @@ TEST(ServeToken, EveryRequestNeedsTheTokenWhenListeningBeyondLoopback) {
   auto query = c.Get("/api/status?token=" + s.token());
   EXPECT_EQ(query->status, 200);
   s.stop();
+  fs::remove_all(dir);
+}
+
+// A store of schema version 5 (before the clusters' verdicts): served read-only it cannot be
+// migrated and is refused, naming the file and both versions; served as usual it is migrated.
+TEST(ServeOlderStore, ReadOnlyIsRefusedAndWritableIsMigrated) {
+  const fs::path dir = fs::temp_directory_path() / ("gs-serve-v5-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path db_path = dir / "v5.db";
+  {
+    Db db;
+    ASSERT_TRUE(db.open(db_path.string(), false).ok());
+    for (std::size_t v = 0; v < 5; ++v) ASSERT_TRUE(db.exec(schema_migrations()[v]).ok());
+    ASSERT_TRUE(db.exec("PRAGMA user_version=5").ok());
+  }
+  ServeOptions o;
+  o.db_path = db_path.string();
+  o.port = 0;
+  o.rerun = false;  // --read-only
+  auto refused = Server::start(o);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find(db_path.string() +
+                                            " has schema version 5, older "
+                                            "than this groundswell's (" +
+                                            std::to_string(current_schema_version()) + ")"),
+            std::string::npos)
+      << refused.status().message();
+  o.rerun = true;
+  auto server = Server::start(o);
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  (*server)->stop();
+  auto store = Store::open(db_path, /*read_only=*/true);
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  EXPECT_EQ(store->schema_version(), current_schema_version());
   fs::remove_all(dir);
 }
 

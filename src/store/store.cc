@@ -24,28 +24,37 @@ TimeMs now_ms() {
       .count();
 }
 
+std::string newer_schema(const std::filesystem::path& path, std::int64_t version) {
+  return fmt::format(
+      "{} has schema version {}, newer than this groundswell understands ({}): use the "
+      "groundswell that wrote it, or a later one",
+      path.string(), version, current_schema_version());
+}
+
 }  // namespace
 
 Result<Store> Store::open(const std::filesystem::path& path, bool read_only) {
+  if (read_only) {
+    auto store = open_any_version(path);
+    if (!store) return store.status();
+    const int version = store->schema_version();
+    if (version > current_schema_version())
+      return Status::InvalidArgument(newer_schema(path, version));
+    if (version < current_schema_version())
+      return Status::InvalidArgument(fmt::format(
+          "{} has schema version {}, older than this groundswell's ({}), and cannot be migrated "
+          "when opened read-only: any command that writes to it (ingest, run, detect, or serve "
+          "without --read-only) migrates it first",
+          path.string(), version, current_schema_version()));
+    return store;
+  }
   Store store;
   store.path_ = path;
-  store.read_only_ = read_only;
-  if (read_only && !std::filesystem::exists(path)) {
-    return Status::NotFound(fmt::format("no database at {}", path.string()));
-  }
-  GS_RETURN_IF_ERROR(store.db_.open(path.string(), read_only));
+  GS_RETURN_IF_ERROR(store.db_.open(path.string(), false));
   auto probe = store.db_.query_int64("SELECT count(*) FROM sqlite_schema");
   if (!probe) {
     return Status::InvalidArgument(
         fmt::format("{} is not a groundswell database ({})", path.string(), store.db_.error()));
-  }
-  if (read_only) {
-    auto has = store.db_.query_int64(
-        "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'messages'");
-    if (!has || *has == 0)
-      return Status::InvalidArgument(
-          fmt::format("{} is not a groundswell database (no messages table)", path.string()));
-    return store;
   }
   // Larger pages mean shallower b-trees for the message rows; only takes effect on a new file.
   GS_RETURN_IF_ERROR(store.db_.exec("PRAGMA page_size=16384"));
@@ -58,9 +67,7 @@ Result<Store> Store::open(const std::filesystem::path& path, bool read_only) {
   if (!version) return version.status();
   auto migrations = schema_migrations();
   if (*version > static_cast<std::int64_t>(migrations.size())) {
-    return Status::InvalidArgument(fmt::format(
-        "{} has schema version {}, newer than this groundswell understands ({})", path.string(),
-        *version, migrations.size()));
+    return Status::InvalidArgument(newer_schema(path, *version));
   }
   for (auto v = static_cast<std::size_t>(*version); v < migrations.size(); ++v) {
     Transaction tx(store.db_);
@@ -71,6 +78,26 @@ Result<Store> Store::open(const std::filesystem::path& path, bool read_only) {
   }
   // Indexes a killed bulk load set aside (MessageWriter::begin_bulk_load).
   GS_RETURN_IF_ERROR(restore_message_indexes(store.db_));
+  return store;
+}
+
+Result<Store> Store::open_any_version(const std::filesystem::path& path) {
+  Store store;
+  store.path_ = path;
+  store.read_only_ = true;
+  if (!std::filesystem::exists(path))
+    return Status::NotFound(fmt::format("no database at {}", path.string()));
+  GS_RETURN_IF_ERROR(store.db_.open(path.string(), true));
+  auto probe = store.db_.query_int64("SELECT count(*) FROM sqlite_schema");
+  if (!probe) {
+    return Status::InvalidArgument(
+        fmt::format("{} is not a groundswell database ({})", path.string(), store.db_.error()));
+  }
+  auto has = store.db_.query_int64(
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'messages'");
+  if (!has || *has == 0)
+    return Status::InvalidArgument(
+        fmt::format("{} is not a groundswell database (no messages table)", path.string()));
   return store;
 }
 

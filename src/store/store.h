@@ -32,8 +32,14 @@ int current_schema_version();
 class Store {
  public:
   // Opens (creating if needed) and migrates to current_schema_version(). A database written by a newer
-  // groundswell (higher schema version) is refused rather than damaged.
+  // groundswell (higher schema version) is refused rather than damaged. Read-only, nothing can
+  // be migrated: a database of another schema version is refused with a message naming the
+  // file, its version and this build's (an older one is brought up to date by any command that
+  // opens it for writing).
   static Result<Store> open(const std::filesystem::path& path, bool read_only = false);
+  // Read-only, whatever the schema version (groundswell inspect, which reads only what every
+  // version has, and callers that check schema_version() themselves).
+  static Result<Store> open_any_version(const std::filesystem::path& path);
 
   int schema_version();
   Db& db() { return db_; }

@@ -1,5 +1,7 @@
-// The store across versions and interruptions: a database written by the previous schema
-// version migrates on opening and keeps what it holds, and a file read again (after a killed
+// The store across versions and interruptions: a database written by an earlier schema
+// version migrates on opening for writing and keeps what it holds, one of another version is
+// refused read-only and one of a newer version always, with a message naming the file and
+// both versions, and a file read again (after a killed
 // ingest, or in a re-run) is recognised by where its records were read, through the index and
 // through the bulk load alike.
 #include "store/store.h"
@@ -129,6 +131,130 @@ TEST_F(StoreTest, AVersion4StoreMigratesAndItsFileIsRecognisedWhenReadAgain) {
   EXPECT_EQ(count(db, "SELECT count(*) FROM messages WHERE file_id = 1"), 1);
   EXPECT_EQ(count(db, "SELECT count(*) FROM rejects"), 1);
   EXPECT_EQ(count(db, "SELECT count(*) FROM rejects WHERE run_id = 2"), 1);
+}
+
+// What groundswell wrote before schema version 6: the first five migrations, an ingest and a
+// detect run that found one cluster of two accounts.
+void write_version_5_store(const fs::path& path) {
+  Db db;
+  ASSERT_TRUE(db.open(path.string(), false).ok());
+  ASSERT_TRUE(db.exec("PRAGMA journal_mode=WAL").ok());
+  for (std::size_t v = 0; v < 5; ++v) ASSERT_TRUE(db.exec(schema_migrations()[v]).ok());
+  ASSERT_TRUE(db.exec(R"sql(
+PRAGMA user_version=5;
+INSERT INTO runs(id, command, parameters, version, started_at, status)
+  VALUES(1, 'ingest', '{}', '0.1.0', '2026-01-01T00:00:00Z', 'ok'),
+        (2, 'detect', '{}', '0.1.0', '2026-01-01T00:01:00Z', 'ok');
+INSERT INTO files(id, run_id, path, digest, bytes, format, completed, records_read, stored,
+  duplicates, conflicts, rejected, account_records, utf8_repaired)
+  VALUES(1, 1, 'in.csv', '', 60, 'canonical', 1, 2, 2, 0, 0, 0, 0, 0);
+INSERT INTO accounts(id, platform, account_id) VALUES(1, 'generic', 'a'), (2, 'generic', 'b');
+INSERT INTO messages(platform, dataset, chat_id, message_id, account, time_ms,
+  time_resolution_ms, kind, text, digest, file_id, line, byte_offset)
+  VALUES('generic', 'in', 'c', '1', 1, 1000, 1000, 0, 'x', 7, 1, 2, 20),
+        ('generic', 'in', 'c', '2', 2, 2000, 1000, 0, 'x', 8, 1, 3, 40);
+INSERT INTO detections(id, run_id, created_at, compat, parameters, seed, edges, kept_edges,
+  clusters, leiden_quality)
+  VALUES(1, 2, '2026-01-01T00:01:00Z', 'none', '{}', 1, 1, 1, 1, 0.5);
+INSERT INTO detection_edges(detection_id, source, target, behaviour, weight, pairs, objects,
+  kept, evidence)
+  VALUES(1, 1, 2, 'copy', 1, 1, 1, 1, '[[1,2]]');
+INSERT INTO detection_clusters(detection_id, cluster_id, accounts, messages, behaviours)
+  VALUES(1, 1, 2, 2, 'copy');
+INSERT INTO detection_cluster_accounts(detection_id, cluster_id, account, coordination_degree)
+  VALUES(1, 1, 1, 1), (1, 1, 2, 1);
+)sql")
+                  .ok());
+}
+
+int user_version(const fs::path& path) {
+  Db db;
+  EXPECT_TRUE(db.open(path.string(), true).ok());
+  auto v = db.query_int64("PRAGMA user_version");
+  return v ? static_cast<int>(*v) : -1;
+}
+
+TEST_F(StoreTest, AVersion5StoreMigratesKeepingItsDetectionWithClustersWithoutAVerdict) {
+  const fs::path path = dir_ / "old.db";
+  write_version_5_store(path);
+  {
+    auto store = Store::open(path);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    EXPECT_EQ(store->schema_version(), current_schema_version());
+    Db& db = store->db();
+    EXPECT_EQ(count(db, "SELECT count(*) FROM messages"), 2);
+    EXPECT_EQ(count(db, "SELECT count(*) FROM detection_edges"), 1);
+    EXPECT_EQ(count(db, "SELECT count(*) FROM detection_cluster_accounts"), 2);
+    // The cluster stored before version 6 has no verdict: not recorded, rather than invented.
+    EXPECT_EQ(count(db,
+                    "SELECT count(*) FROM detection_clusters WHERE verdict IS NULL AND "
+                    "verdict_reasons IS NULL AND verdict_evidence IS NULL AND accounts = 2"),
+              1);
+    EXPECT_EQ(
+        count(db, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"), 0);
+    EXPECT_EQ(count(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+  }
+  // Opening again finds nothing left to migrate.
+  auto again = Store::open(path);
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(again->schema_version(), current_schema_version());
+  EXPECT_EQ(count(again->db(), "SELECT count(*) FROM detection_clusters"), 1);
+}
+
+TEST_F(StoreTest, AnOlderStoreOpenedReadOnlyIsRefusedNamingTheFileAndBothVersions) {
+  for (int version : {4, 5}) {
+    const fs::path path = dir_ / ("v" + std::to_string(version) + ".db");
+    if (version == 4)
+      write_version_4_store(path);
+    else
+      write_version_5_store(path);
+    auto refused = Store::open(path, /*read_only=*/true);
+    ASSERT_FALSE(refused.ok());
+    const std::string& message = refused.status().message();
+    EXPECT_NE(message.find(path.string()), std::string::npos) << message;
+    EXPECT_NE(message.find("schema version " + std::to_string(version) +
+                           ", older than this "
+                           "groundswell's (" +
+                           std::to_string(current_schema_version()) + ")"),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(user_version(path), version);  // untouched
+    // What reads only what every version holds sees it as it is.
+    auto any = Store::open_any_version(path);
+    ASSERT_TRUE(any.ok()) << any.status().message();
+    EXPECT_EQ(any->schema_version(), version);
+    // Opened for writing once, it is migrated and then opens read-only.
+    ASSERT_TRUE(Store::open(path).ok());
+    auto reopened = Store::open(path, /*read_only=*/true);
+    ASSERT_TRUE(reopened.ok()) << reopened.status().message();
+    EXPECT_EQ(reopened->schema_version(), current_schema_version());
+  }
+}
+
+TEST_F(StoreTest, ANewerStoreIsRefusedNamingTheFileAndBothVersionsAndLeftAsItIs) {
+  const fs::path path = dir_ / "new.db";
+  const int newer = current_schema_version() + 1;
+  {
+    auto store = Store::open(path);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(
+        store->db()
+            .exec("CREATE TABLE from_the_future(x); PRAGMA user_version=" + std::to_string(newer))
+            .ok());
+  }
+  for (bool read_only : {false, true}) {
+    auto refused = Store::open(path, read_only);
+    ASSERT_FALSE(refused.ok());
+    const std::string& message = refused.status().message();
+    EXPECT_NE(message.find(path.string()), std::string::npos) << message;
+    EXPECT_NE(message.find("schema version " + std::to_string(newer) +
+                           ", newer than this "
+                           "groundswell understands (" +
+                           std::to_string(current_schema_version()) + ")"),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(user_version(path), newer);
+  }
 }
 
 TEST_F(StoreTest, AnotherFileWithTheSameRecordsHoldsDuplicates) {

@@ -4,11 +4,12 @@
 #include <fmt/format.h>
 
 #include "base/time.h"
+#include "base/utf8.h"
 #include "ingest/json_line.h"
 #include "ingest/json_records.h"
 #include "ingest/reader_factories.h"
-#include "ingest/telegram_export_scanner.h"
 #include "ingest/record_fields.h"
+#include "ingest/telegram_export_scanner.h"
 
 namespace groundswell {
 namespace {
@@ -60,15 +61,18 @@ class TelegramExportReader : public Reader {
         continue;
       }
       std::string reason = map(root, where, ctx);
-      if (!reason.empty()) ctx.sink->reject(where, reason, reject_excerpt(e.text));
-      else ctx.sink->message(m_, where);
+      if (!reason.empty())
+        ctx.sink->reject(where, reason, reject_excerpt(e.text));
+      else
+        ctx.sink->message(m_, where);
     }
     if (!scan.error().empty() && !ctx.stopped()) {
       Position where{ctx.file, 0, scan.error_offset()};
       if (scan.complete() || !in.error().empty() || !scan.error().starts_with("the file ends")) {
         // The envelope broke: whatever followed is unread, so it is a reject, not a warning.
-        ctx.sink->reject(where, fmt::format("{} at byte {}; the rest of the file is not read",
-                                            scan.error(), scan.error_offset()),
+        ctx.sink->reject(where,
+                         fmt::format("{} at byte {}; the rest of the file is not read",
+                                     scan.error(), scan.error_offset()),
                          "");
       } else if (!last_truncated) {
         ctx.sink->warn(where, fmt::format("{} at byte {}", scan.error(), scan.error_offset()));
@@ -82,7 +86,14 @@ class TelegramExportReader : public Reader {
     chat_serial_ = chat.serial;
     chat_type_ = chat.type;
     chat_id_.clear();
-    if (!chat.id.empty()) chat_id_ = fmt::format("{}{}", chat_prefix(chat.type), chat.id);
+    if (!chat.id.empty()) {
+      // The scanner takes the id as written, bytes and all: ill-formed UTF-8 in it is replaced
+      // by U+FFFD as in any field, and said once for the chat.
+      if (repair_utf8(chat.id, chat_id_) > 0)
+        ctx.sink->warn(where,
+                       fmt::format("the chat's \"id\" is not valid UTF-8: read as {}", chat_id_));
+      chat_id_.insert(0, chat_prefix(chat.type));
+    }
     chat_name_.clear();
     simdjson::dom::element name;
     bool repaired = false;
@@ -90,7 +101,8 @@ class TelegramExportReader : public Reader {
         name.is_string())
       chat_name_.assign(name.get_string().value_unsafe());
     if (chat_id_.empty())
-      ctx.sink->warn(where, "a chat has no \"id\" before its \"messages\"; its messages are rejected");
+      ctx.sink->warn(where,
+                     "a chat has no \"id\" before its \"messages\"; its messages are rejected");
   }
 
   std::string map(simdjson::dom::element msg, const Position& where, ReadContext& ctx) {
@@ -273,10 +285,9 @@ int sniff_telegram_export(std::string_view head, std::string_view path) {
   bool export_all = has("\"personal_information\"") || has("\"left_chats\"") ||
                     (has("\"chats\"") && has("\"list\""));
   bool one_chat = has("\"messages\"") &&
-                  (has("\"date_unixtime\"") || has("\"text_entities\"") ||
-                   has("_channel\"") || has("_supergroup\"") || has("\"personal_chat\"") ||
-                   has("\"private_group\"") || has("\"bot_chat\"") ||
-                   has("\"saved_messages\"") || has("\"from_id\""));
+                  (has("\"date_unixtime\"") || has("\"text_entities\"") || has("_channel\"") ||
+                   has("_supergroup\"") || has("\"personal_chat\"") || has("\"private_group\"") ||
+                   has("\"bot_chat\"") || has("\"saved_messages\"") || has("\"from_id\""));
   if (!export_all && !one_chat) return 0;
   return path.find("result") != std::string_view::npos ? 98 : 92;
 }

@@ -11,9 +11,9 @@
 #include <iterator>
 #include <random>
 
-#include "ingest/telegram_export_scanner.h"
-#include "ingest/record_fields.h"
 #include "ingest/reader_test_sink.h"
+#include "ingest/record_fields.h"
+#include "ingest/telegram_export_scanner.h"
 
 namespace groundswell {
 namespace {
@@ -55,12 +55,11 @@ TEST(TelegramExport, ChannelExportMapsEveryField) {
             "تجمع امروز در تهران #آزادی see https://example.org/a?x=1 and this report via "
             "@free_press and Sara");
   EXPECT_EQ(post->hashtags, std::vector<std::string>{"آزادی"});
-  EXPECT_EQ(post->urls,
-            (std::vector<std::string>{"https://example.org/a?x=1", "https://news.example.com/r/42"}));
+  EXPECT_EQ(post->urls, (std::vector<std::string>{"https://example.org/a?x=1",
+                                                  "https://news.example.com/r/42"}));
   EXPECT_EQ(post->mentions, (std::vector<std::string>{"free_press", "user777"}));
   EXPECT_EQ(post->reactions, 17);
-  EXPECT_EQ(post->reactions_detail,
-            "{\"👍\":12,\"❤\":3,\"custom:5368324170671202286\":2}");
+  EXPECT_EQ(post->reactions_detail, "{\"👍\":12,\"❤\":3,\"custom:5368324170671202286\":2}");
   EXPECT_EQ(post->views, kAbsent);  // Desktop exports carry no view counts
   EXPECT_TRUE(post->shares.empty());
 
@@ -80,7 +79,8 @@ TEST(TelegramExport, ChannelExportMapsEveryField) {
 
   const MessageRecord* escaped = sink.find(chat, "5");
   ASSERT_NE(escaped, nullptr);
-  EXPECT_EQ(escaped->text, std::string("Control\x01" "char and tab \t here"));
+  EXPECT_EQ(escaped->text, std::string("Control\x01"
+                                       "char and tab \t here"));
 
   EXPECT_NE(sink.rejects[0].reason.find("date_unixtime"), std::string::npos)
       << sink.rejects[0].reason;
@@ -90,11 +90,13 @@ TEST(TelegramExport, ChannelExportMapsEveryField) {
 
 TEST(TelegramExport, ForwardKeyIsDocumentedHashOfFoldedText) {
   std::string folded = "breaking: the minister resigned today";
-  std::string expected =
-      fmt::format("name:Daily Voice|{:016x}",
-                  static_cast<std::uint64_t>(XXH3_64bits_withSeed(folded.data(), folded.size(), 0)));
-  EXPECT_EQ(forwarded_name_key("Daily Voice", "Breaking:  The   Minister RESIGNED\n today"), expected);
-  EXPECT_EQ(forwarded_name_key("Daily Voice", "  breaking: the minister resigned today "), expected);
+  std::string expected = fmt::format(
+      "name:Daily Voice|{:016x}",
+      static_cast<std::uint64_t>(XXH3_64bits_withSeed(folded.data(), folded.size(), 0)));
+  EXPECT_EQ(forwarded_name_key("Daily Voice", "Breaking:  The   Minister RESIGNED\n today"),
+            expected);
+  EXPECT_EQ(forwarded_name_key("Daily Voice", "  breaking: the minister resigned today "),
+            expected);
   EXPECT_NE(forwarded_name_key("Other Source", folded), expected);
   EXPECT_NE(forwarded_name_key("Daily Voice", "breaking: the minister stayed today"), expected);
   EXPECT_EQ(forwarded_name_key("Daily Voice", " \n "), "");
@@ -187,6 +189,34 @@ TEST(TelegramExport, BrokenEnvelopeIsARejectWithItsOffset) {
   EXPECT_EQ(sink.rejects[0].offset, 125u);
 }
 
+// Found by fuzzing: the scanner takes the chat's id as written, so a byte that is not UTF-8
+// in it reached every message's chat_id. It is replaced by U+FFFD, as in any field, and said.
+TEST(TelegramExport, AChatIdThatIsNotUtf8IsRepairedAndSaid) {
+  for (std::string id : {std::string("223\xC5"
+                                     "445566"),
+                         std::string("\"a\xFF"
+                                     "b\"")}) {
+    auto path = temp_file("id.json");
+    {
+      std::ofstream f(path, std::ios::binary);
+      f << R"({"name":"x","type":"private_supergroup","id":)" << id << R"(,"messages":[)"
+        << R"({"id":1,"type":"message","date_unixtime":"1709287200","from_id":"user1","text":"a"}]})";
+    }
+    CollectingSink sink;
+    read_file("telegram-export", path.string(), sink);
+    std::filesystem::remove(path);
+    ASSERT_EQ(sink.messages.size(), 1u) << id;
+    EXPECT_TRUE(sink.rejects.empty());
+    const std::string& chat = sink.messages[0].chat_id;
+    EXPECT_EQ(chat, id[0] == '"' ? "channela\xEF\xBF\xBD"
+                                   "b"
+                                 : "channel223\xEF\xBF\xBD"
+                                   "445566");
+    ASSERT_EQ(sink.warnings.size(), 1u);
+    EXPECT_NE(sink.warnings[0].find("not valid UTF-8"), std::string::npos);
+  }
+}
+
 TEST(TelegramExport, NotAnObjectIsRejected) {
   auto path = temp_file("array.json");
   {
@@ -248,10 +278,10 @@ TEST(TelegramExport, ScannerReportsChatOfEachMessagesArray) {
   EXPECT_TRUE(scan.error().empty()) << scan.error();
   EXPECT_TRUE(scan.complete());
   EXPECT_EQ(scan.chats_seen(), 3u);
-  EXPECT_EQ(chats, (std::vector<std::string>{
-                       "personal_chat:777:\"Sara\"", "personal_chat:777:\"Sara\"",
-                       "public_channel:1234567890:\"خبر فوری | News Now\"",
-                       "private_group:4444:\"Old Group\""}));
+  EXPECT_EQ(chats,
+            (std::vector<std::string>{"personal_chat:777:\"Sara\"", "personal_chat:777:\"Sara\"",
+                                      "public_channel:1234567890:\"خبر فوری | News Now\"",
+                                      "private_group:4444:\"Old Group\""}));
 }
 
 // Every cut of a real-shaped export: no crash, no hang, nothing invented, and every message
@@ -326,7 +356,8 @@ TEST(TelegramExport, RandomStructuralNoiseTerminates) {
 TEST(TextEntities, ExtractionRules) {
   MessageRecord m;
   extract_text_entities(
-      "RT @user_1: #آزادی‌ و #ایران۱۴۰۲ email a@b.c x#no (see https://ex.com/a_(b)) "
+      "RT @user_1: #آزادی‌ و #ایران۱۴۰۲ email a@b.c x#no (see "
+      "https://ex.com/a_(b)) "
       "https://ex.org/p?q=1, ＃全角 HTTPS://UP.example/x. http:// #",
       m);
   EXPECT_EQ(m.mentions, std::vector<std::string>{"user_1"});

@@ -166,24 +166,10 @@ await page.goto(base, { waitUntil: 'load' });
 await page.waitForFunction(() => document.documentElement.dataset.gsReady === 'true' && document.documentElement.dataset.gsRoute === window.location.hash && document.documentElement.dataset.gsPending === '0');
 
 console.log(`\npage times in headless Chromium (${repeat} loads each; from asking for the view to the view whole)`);
-for (const [label, hash] of pages) {
-  const times = [];
-  for (let i = 0; i < repeat; i++) {
-    // Leave the view first so each load is a fresh one.
-    await page.evaluate(() => { window.location.hash = '#/nothing'; });
-    await page.waitForFunction(() => document.documentElement.dataset.gsReady === 'true' && document.documentElement.dataset.gsRoute === window.location.hash && document.documentElement.dataset.gsPending === '0');
-    const started = await page.evaluate(() => performance.now());
-    await page.evaluate((h) => { window.location.hash = h; }, hash);
-    await page.waitForFunction(() => document.documentElement.dataset.gsReady === 'true' && document.documentElement.dataset.gsRoute === window.location.hash
-      && document.documentElement.dataset.gsPending === '0', null, { timeout: 120000, polling: 'raf' });
-    const ended = await page.evaluate(() => performance.now());
-    times.push(ended - started);
-  }
-  const errors = await page.$$eval('.error', (els) => els.map((e) => e.textContent));
-  console.log(`${label.padEnd(52)} ${fmt(times)}${errors.length ? `   ERROR: ${errors.join('; ')}` : ''}`);
-}
+for (const [label, hash] of pages) await timePage(label, hash);
 
-// Re-run progress: the detections page and the job's state while a detection run works.
+// One view loaded `repeat` times, from asking for it to the view whole; the re-run progress
+// below uses it for the detections page while a detection run works.
 async function timePage(label, hash) {
   const times = [];
   for (let i = 0; i < repeat; i++) {
@@ -195,7 +181,8 @@ async function timePage(label, hash) {
       && document.documentElement.dataset.gsPending === '0', null, { timeout: 120000, polling: 'raf' });
     times.push(await page.evaluate(() => performance.now()) - started);
   }
-  console.log(`${label.padEnd(52)} ${fmt(times)}`);
+  const errors = await page.$$eval('.error', (els) => els.map((e) => e.textContent));
+  console.log(`${label.padEnd(52)} ${fmt(times)}${errors.length ? `   ERROR: ${errors.join('; ')}` : ''}`);
 }
 if (rerun) {
   const res = await fetch(new URL('/api/detections', base), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: rerun });

@@ -243,56 +243,332 @@ std::uint64_t total_bytes(const std::vector<std::string>& files) {
   return total;
 }
 
-}  // namespace
+// --format names a reader that exists and is available.
+Status check_forced_format(const IngestOptions& options) {
+  if (options.format.empty()) return Status::Ok();
+  const FormatInfo* f = find_format(options.format);
+  if (!f)
+    return Status::InvalidArgument(
+        fmt::format("unknown format '{}' (see `groundswell formats`)", options.format));
+  if (!f->available)
+    return Status::InvalidArgument(
+        fmt::format("the '{}' reader is not available yet", options.format));
+  return Status::Ok();
+}
 
-Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
-  auto t0 = std::chrono::steady_clock::now();
-  IngestSummary summary;
-  if (!options.format.empty()) {
-    const FormatInfo* f = find_format(options.format);
-    if (!f) return Status::InvalidArgument(fmt::format("unknown format '{}' (see `groundswell formats`)", options.format));
-    if (!f->available)
-      return Status::InvalidArgument(fmt::format("the '{}' reader is not available yet", options.format));
-  }
-  auto files = expand_inputs(options.inputs);
-  if (!files) return files.status();
-  summary.files = files->size();
-  summary.bytes = total_bytes(*files);
-
-  // rejects.jsonl appears when the ingest ends (also a failed one: under --strict it names
-  // the reject that stopped it), never half-written.
-  std::optional<OutputFile> rejects_file;
-  if (!options.rejects_path.empty()) {
-    auto f = OutputFile::create(options.rejects_path);
+// rejects.jsonl, one JSON object a line. It appears when the ingest ends (also a failed one:
+// under --strict it names the reject that stopped it), never half-written. Without a path
+// every call does nothing.
+class RejectsFile {
+ public:
+  Status create(const std::string& path) {
+    if (path.empty()) return Status::Ok();
+    auto f = OutputFile::create(path);
     if (!f) return f.status();
-    rejects_file.emplace(std::move(*f));
+    file_.emplace(std::move(*f));
+    return Status::Ok();
   }
-  std::string reject_line;
-  auto write_reject_line = [&](std::int64_t run_id, std::string_view file, std::uint64_t line,
-                               std::uint64_t offset, std::string_view reason,
-                               std::string_view excerpt) -> Status {
+
+  Status write(std::int64_t run_id, std::string_view file, std::uint64_t line, std::uint64_t offset,
+               std::string_view reason, std::string_view excerpt) {
+    if (!file_) return Status::Ok();
     JsonWriter w(false);
     w.begin_object().key("run").value(run_id).key("file").value(file).key("line").value(line)
         .key("offset").value(offset).key("reason").value(reason)
         .key("excerpt").value(excerpt).end_object();
-    reject_line = w.take();
-    reject_line.push_back('\n');
-    return rejects_file->write(reject_line);
-  };
-  if (rejects_file && options.rejects_of_earlier_runs) {
-    // The file belongs to the database: earlier runs' rejects stay in it, but for the files
-    // read again now, whose rejects this run reports (MessageWriter::begin_file).
-    const std::set<std::string_view> reread(files->begin(), files->end());
+    line_ = w.take();
+    line_.push_back('\n');
+    return file_->write(line_);
+  }
+
+  // The file belongs to the database: earlier runs' rejects stay in it, but for the files
+  // read again now, whose rejects this run reports (MessageWriter::begin_file).
+  Status copy_earlier_runs(Store& store, const std::vector<std::string>& files) {
+    if (!file_) return Status::Ok();
+    const std::set<std::string_view> reread(files.begin(), files.end());
     Stmt q;
     GS_RETURN_IF_ERROR(store.db().prepare(
         "SELECT run_id, file, line, byte_offset, reason, excerpt FROM rejects ORDER BY id", q));
     while (q.step() == Stmt::kRow) {
       if (reread.contains(q.column_text(1))) continue;
-      GS_RETURN_IF_ERROR(write_reject_line(
-          q.column_int64(0), q.column_text(1), static_cast<std::uint64_t>(q.column_int64(2)),
-          static_cast<std::uint64_t>(q.column_int64(3)), q.column_text(4), q.column_text(5)));
+      GS_RETURN_IF_ERROR(
+          write(q.column_int64(0), q.column_text(1), static_cast<std::uint64_t>(q.column_int64(2)),
+                static_cast<std::uint64_t>(q.column_int64(3)), q.column_text(4), q.column_text(5)));
+    }
+    return Status::Ok();
+  }
+
+  Status commit() { return file_ ? file_->commit() : Status::Ok(); }
+
+ private:
+  std::optional<OutputFile> file_;
+  std::string line_;  // reused line after line
+};
+
+// The writing thread's side: stores what each batch holds, counts every record into its
+// file's counts and the summary, and commits a transaction every kRecordsPerTransaction
+// records and at the end of each file. The first failure is kept and stops the parsing
+// thread (stop()); later batches are drained without being written.
+class BatchWriter {
+ public:
+  BatchWriter(Store& store, MessageWriter& writer, const IngestOptions& options,
+              RejectsFile& rejects, IngestSummary& summary)
+      : store_(store), writer_(writer), options_(options), rejects_(rejects), summary_(summary) {}
+
+  std::atomic<bool>& stop() { return stop_; }
+  // Records read so far, for the progress line.
+  std::uint64_t records_read() const {
+    return summary_.counts.records_read + file_counts_.records_read;
+  }
+
+  void write(const Batch& b) {
+    if (failure_.ok() && !in_tx_) {
+      Status s = writer_.begin_batch();
+      if (s.ok())
+        in_tx_ = true;
+      else
+        fail(s);
+    }
+    if (failure_.ok() && b.start) begin_file(*b.start);
+    for (const auto& item : b.items) {
+      if (!failure_.ok()) break;
+      put_item(b, item);
+    }
+    if (b.end && failure_.ok()) end_file(*b.end);
+    if (in_tx_ && failure_.ok() && (since_commit_ >= kRecordsPerTransaction || b.end || b.last)) {
+      Status s = writer_.commit_batch();
+      in_tx_ = false;
+      since_commit_ = 0;
+      if (!s.ok()) fail(s);
     }
   }
+
+  // After the last batch: the first failure, if any.
+  Status finish() {
+    if (in_tx_) {
+      // A failure mid-transaction: keep what was written before it (it is consistent and the
+      // unique key makes a re-run complete it), but under --strict nothing after the reject.
+      (void)writer_.commit_batch();
+      in_tx_ = false;
+    }
+    return failure_;
+  }
+
+ private:
+  void fail(Status s) {
+    if (failure_.ok()) failure_ = std::move(s);
+    stop_.store(true);
+  }
+
+  void warn(std::string w) {
+    log_warn(w);
+    summary_.warnings.push_back(std::move(w));
+  }
+
+  void begin_file(const Batch::FileStart& start) {
+    current_file_ = start.path;
+    current_format_ = start.format;
+    first_reject_.clear();
+    file_counts_ = FileCounts{};
+    auto id =
+        writer_.begin_file(FileInfo{start.path, "", start.bytes, start.format, start.dataset});
+    if (id)
+      file_id_ = *id;
+    else
+      fail(id.status());
+  }
+
+  void put_item(const Batch& b, Batch::Item item) {
+    switch (item.kind) {
+      case Batch::ItemKind::kMessage:
+        put_message(b, item.index);
+        break;
+      case Batch::ItemKind::kAccount: {
+        Status s = writer_.put_account(b.accounts[item.index]);
+        if (!s.ok()) fail(s);
+        ++file_counts_.account_records;
+        break;
+      }
+      case Batch::ItemKind::kReject: {
+        const Batch::Note& n = b.notes[item.index];
+        note_reject(n.line, n.offset, n.reason, n.excerpt);
+        break;
+      }
+      case Batch::ItemKind::kWarning:
+        warn(fmt::format("{}: {}", current_file_, b.notes[item.index].reason));
+        break;
+    }
+  }
+
+  void put_message(const Batch& b, std::uint32_t index) {
+    const MessageRecord& m = b.messages[index];
+    auto [line, offset] = b.positions[index];
+    auto outcome = writer_.put_message(m, b.prepared[index], file_id_, line, offset);
+    if (!outcome) {
+      fail(outcome.status());
+      return;
+    }
+    if (*outcome == WriteOutcome::kAuthorConflict) {
+      note_reject(
+          line, offset, writer_.conflict_reason(),
+          reject_excerpt(fmt::format("{} {} by {}", m.chat_id, m.message_id, m.account_id)));
+      return;
+    }
+    ++file_counts_.records_read;
+    if (*outcome == WriteOutcome::kStored) {
+      ++file_counts_.stored;
+      ++(m.kind == RecordKind::kEvent ? file_counts_.events : file_counts_.messages);
+    } else {
+      ++file_counts_.duplicates;
+      if (*outcome == WriteOutcome::kConflict) ++file_counts_.conflicts;
+    }
+    ++since_commit_;
+  }
+
+  // Counts a rejected record and writes it to the rejects table and file; --strict stops.
+  void note_reject(std::uint64_t line, std::uint64_t offset, std::string_view reason,
+                   std::string_view excerpt) {
+    ++file_counts_.records_read;
+    if (file_counts_.rejected++ == 0) first_reject_ = reason;
+    Status s = writer_.put_reject(current_file_, line, offset, reason, excerpt);
+    if (!s.ok()) fail(s);
+    Status ws = rejects_.write(summary_.run_id, current_file_, line, offset, reason, excerpt);
+    if (!ws.ok()) fail(ws);
+    if (options_.strict && failure_.ok()) {
+      failure_ =
+          Status::BadInput(fmt::format("{}:{} (byte {}): {}", current_file_, line, offset, reason));
+      stop_.store(true);
+    }
+  }
+
+  void end_file(const Batch::FileEnd& end) {
+    file_counts_.utf8_repaired = end.utf8_repaired;
+    // A file that gave nothing (no message, no account) is named, with why, unless it was
+    // already named as unrecognised.
+    if (file_counts_.stored + file_counts_.duplicates + file_counts_.account_records == 0 &&
+        file_counts_.rejected > 0 && current_format_ != "unrecognised") {
+      warn(
+          fmt::format("{}: read as {} but holds no messages or accounts; {} record{} rejected, the "
+                      "first: {}",
+                      current_file_, current_format_, file_counts_.rejected,
+                      file_counts_.rejected == 1 ? "" : "s", first_reject_));
+    }
+    Status s = writer_.finish_file(file_id_, file_counts_);
+    if (s.ok()) s = set_digest(end.digest);
+    if (!s.ok()) fail(s);
+    add_counts(file_counts_);
+    if (file_counts_.utf8_repaired)
+      log_warn(fmt::format("{}: invalid UTF-8 replaced in {} records", current_file_,
+                           file_counts_.utf8_repaired));
+  }
+
+  Status set_digest(const std::string& digest) {
+    Stmt d;
+    GS_RETURN_IF_ERROR(store_.db().prepare("UPDATE files SET digest=? WHERE id=?", d));
+    d.bind_text(1, digest);
+    d.bind_int64(2, file_id_);
+    if (d.step() != Stmt::kDone) return Status::IoError("database: " + d.error());
+    return Status::Ok();
+  }
+
+  void add_counts(const FileCounts& f) {
+    auto& c = summary_.counts;
+    c.records_read += f.records_read;
+    c.stored += f.stored;
+    c.messages += f.messages;
+    c.events += f.events;
+    c.duplicates += f.duplicates;
+    c.conflicts += f.conflicts;
+    c.rejected += f.rejected;
+    c.account_records += f.account_records;
+    c.utf8_repaired += f.utf8_repaired;
+  }
+
+  Store& store_;
+  MessageWriter& writer_;
+  const IngestOptions& options_;
+  RejectsFile& rejects_;
+  IngestSummary& summary_;
+  std::atomic<bool> stop_{false};
+  Status failure_;
+  bool in_tx_ = false;
+  std::uint64_t since_commit_ = 0;
+  std::int64_t file_id_ = 0;
+  FileCounts file_counts_;
+  std::string current_file_, current_format_, first_reject_;
+};
+
+// Parses on a thread of its own while this one writes. Batches go round between the two
+// through a pool of kBatchesInFlight, so memory stays flat whatever the size of the input.
+Status parse_and_write(const std::vector<std::string>& files, const IngestOptions& options,
+                       std::uint64_t bytes, BatchWriter& out) {
+  std::vector<std::unique_ptr<Batch>> pool;
+  BatchQueue full, free;
+  for (std::size_t i = 0; i < kBatchesInFlight; ++i) {
+    pool.push_back(std::make_unique<Batch>());
+    free.push(pool.back().get());
+  }
+  std::atomic<std::uint64_t> raw_done{0};
+  std::thread parser([&] { parse_files(files, options, full, free, out.stop(), raw_done); });
+  Progress progress("ingest", bytes, options.progress);
+  for (;;) {
+    Batch* b = nullptr;
+    full.pop(b);
+    out.write(*b);
+    progress.update(raw_done.load(), out.records_read());
+    bool last = b->last;
+    b->reset();
+    free.push(b);
+    if (last) break;
+  }
+  parser.join();
+  progress.finish();
+  return out.finish();
+}
+
+// The store's totals, messages and events in one pass over the table.
+void store_totals(Store& store, IngestSummary& summary) {
+  Stmt totals;
+  if (store.db()
+          .prepare("SELECT (SELECT count(*) FROM accounts), coalesce(sum(kind = 0), 0), "
+                   "coalesce(sum(kind = 1), 0) FROM messages",
+                   totals)
+          .ok() &&
+      totals.step() == Stmt::kRow) {
+    summary.accounts = static_cast<std::uint64_t>(totals.column_int64(0));
+    summary.messages_total = static_cast<std::uint64_t>(totals.column_int64(1));
+    summary.events_total = static_cast<std::uint64_t>(totals.column_int64(2));
+  }
+}
+
+// The run's counts as the runs table's stats JSON.
+std::string stats_json(const IngestSummary& summary) {
+  JsonWriter stats(false);
+  const auto& c = summary.counts;
+  stats.begin_object()
+      .key("files").value(summary.files).key("bytes").value(summary.bytes)
+      .key("records_read").value(c.records_read).key("stored").value(c.stored)
+      .key("duplicates").value(c.duplicates).key("conflicts").value(c.conflicts)
+      .key("rejected").value(c.rejected).key("messages").value(c.messages)
+      .key("events").value(c.events).key("account_records").value(c.account_records)
+      .key("utf8_repaired").value(c.utf8_repaired)
+      .end_object();
+  return stats.str();
+}
+
+}  // namespace
+
+Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
+  auto t0 = std::chrono::steady_clock::now();
+  IngestSummary summary;
+  GS_RETURN_IF_ERROR(check_forced_format(options));
+  auto files = expand_inputs(options.inputs);
+  if (!files) return files.status();
+  summary.files = files->size();
+  summary.bytes = total_bytes(*files);
+  RejectsFile rejects;
+  GS_RETURN_IF_ERROR(rejects.create(options.rejects_path));
+  if (options.rejects_of_earlier_runs) GS_RETURN_IF_ERROR(rejects.copy_earlier_runs(store, *files));
 
   auto run = store.begin_run(options.command, options.parameters_json);
   if (!run) return run.status();
@@ -304,199 +580,14 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
   auto bulk = writer.begin_bulk_load();
   if (!bulk) return bulk.status();
 
-  std::vector<std::unique_ptr<Batch>> pool;
-  BatchQueue full, free;
-  for (std::size_t i = 0; i < kBatchesInFlight; ++i) {
-    pool.push_back(std::make_unique<Batch>());
-    free.push(pool.back().get());
-  }
-  std::atomic<bool> stop{false};
-  std::atomic<std::uint64_t> raw_done{0};
-  std::thread parser([&] { parse_files(*files, options, full, free, stop, raw_done); });
-
-  Progress progress("ingest", summary.bytes, options.progress);
-  Status failure;
-  bool in_tx = false;
-  std::uint64_t since_commit = 0;
-  std::int64_t file_id = 0;
-  FileCounts file_counts;
-  std::string current_file, current_format, first_reject;
-  auto fail = [&](Status s) {
-    if (failure.ok()) failure = std::move(s);
-    stop.store(true);
-  };
-  // Counts a rejected record and writes it to the rejects table and file; --strict stops.
-  auto note_reject = [&](std::uint64_t line, std::uint64_t offset, std::string_view reason,
-                         std::string_view excerpt) {
-    ++file_counts.records_read;
-    if (file_counts.rejected++ == 0) first_reject = reason;
-    Status s = writer.put_reject(current_file, line, offset, reason, excerpt);
-    if (!s.ok()) fail(s);
-    if (rejects_file) {
-      Status ws = write_reject_line(summary.run_id, current_file, line, offset, reason, excerpt);
-      if (!ws.ok()) fail(ws);
-    }
-    if (options.strict && failure.ok()) {
-      failure = Status::BadInput(
-          fmt::format("{}:{} (byte {}): {}", current_file, line, offset, reason));
-      stop.store(true);
-    }
-  };
-  for (;;) {
-    Batch* b = nullptr;
-    full.pop(b);
-    if (failure.ok() && !in_tx) {
-      Status s = writer.begin_batch();
-      if (s.ok()) in_tx = true; else fail(s);
-    }
-    if (failure.ok() && b->start) {
-      current_file = b->start->path;
-      current_format = b->start->format;
-      first_reject.clear();
-      file_counts = FileCounts{};
-      auto id = writer.begin_file(
-          FileInfo{b->start->path, "", b->start->bytes, b->start->format, b->start->dataset});
-      if (id) file_id = *id; else fail(id.status());
-    }
-    for (const auto& item : b->items) {
-      if (!failure.ok()) break;
-      switch (item.kind) {
-        case Batch::ItemKind::kMessage: {
-          const MessageRecord& m = b->messages[item.index];
-          auto [line, offset] = b->positions[item.index];
-          auto outcome = writer.put_message(m, b->prepared[item.index], file_id, line, offset);
-          if (!outcome) {
-            fail(outcome.status());
-            break;
-          }
-          if (*outcome == WriteOutcome::kAuthorConflict) {
-            note_reject(line, offset, writer.conflict_reason(),
-                        reject_excerpt(fmt::format("{} {} by {}", m.chat_id, m.message_id,
-                                                   m.account_id)));
-            break;
-          }
-          ++file_counts.records_read;
-          if (*outcome == WriteOutcome::kStored) {
-            ++file_counts.stored;
-            ++(m.kind == RecordKind::kEvent ? file_counts.events : file_counts.messages);
-          } else {
-            ++file_counts.duplicates;
-            if (*outcome == WriteOutcome::kConflict) ++file_counts.conflicts;
-          }
-          ++since_commit;
-          break;
-        }
-        case Batch::ItemKind::kAccount: {
-          Status s = writer.put_account(b->accounts[item.index]);
-          if (!s.ok()) fail(s);
-          ++file_counts.account_records;
-          break;
-        }
-        case Batch::ItemKind::kReject: {
-          const Batch::Note& n = b->notes[item.index];
-          note_reject(n.line, n.offset, n.reason, n.excerpt);
-          break;
-        }
-        case Batch::ItemKind::kWarning: {
-          const Batch::Note& n = b->notes[item.index];
-          std::string w = fmt::format("{}: {}", current_file, n.reason);
-          log_warn(w);
-          summary.warnings.push_back(std::move(w));
-          break;
-        }
-      }
-    }
-    if (b->end && failure.ok()) {
-      file_counts.utf8_repaired = b->end->utf8_repaired;
-      // A file that gave nothing (no message, no account) is named, with why, unless it was
-      // already named as unrecognised.
-      if (file_counts.stored + file_counts.duplicates + file_counts.account_records == 0 &&
-          file_counts.rejected > 0 && current_format != "unrecognised") {
-        std::string w = fmt::format(
-            "{}: read as {} but holds no messages or accounts; {} record{} rejected, the "
-            "first: {}",
-            current_file, current_format, file_counts.rejected,
-            file_counts.rejected == 1 ? "" : "s", first_reject);
-        log_warn(w);
-        summary.warnings.push_back(std::move(w));
-      }
-      Status s = writer.finish_file(file_id, file_counts);
-      if (s.ok()) {
-        Stmt d;
-        s = store.db().prepare("UPDATE files SET digest=? WHERE id=?", d);
-        if (s.ok()) {
-          d.bind_text(1, b->end->digest);
-          d.bind_int64(2, file_id);
-          if (d.step() != Stmt::kDone) s = Status::IoError("database: " + d.error());
-        }
-      }
-      if (!s.ok()) fail(s);
-      auto& c = summary.counts;
-      c.records_read += file_counts.records_read;
-      c.stored += file_counts.stored;
-      c.messages += file_counts.messages;
-      c.events += file_counts.events;
-      c.duplicates += file_counts.duplicates;
-      c.conflicts += file_counts.conflicts;
-      c.rejected += file_counts.rejected;
-      c.account_records += file_counts.account_records;
-      c.utf8_repaired += file_counts.utf8_repaired;
-      if (file_counts.utf8_repaired)
-        log_warn(fmt::format("{}: invalid UTF-8 replaced in {} records", current_file,
-                             file_counts.utf8_repaired));
-    }
-    if (in_tx && failure.ok() && (since_commit >= kRecordsPerTransaction || b->end || b->last)) {
-      Status s = writer.commit_batch();
-      in_tx = false;
-      since_commit = 0;
-      if (!s.ok()) fail(s);
-    }
-    progress.update(raw_done.load(), summary.counts.records_read + file_counts.records_read);
-    bool last = b->last;
-    b->reset();
-    free.push(b);
-    if (last) break;
-  }
-  parser.join();
-  progress.finish();
-  if (in_tx) {
-    // A failure mid-transaction: keep what was written before it (it is consistent and the
-    // unique key makes a re-run complete it), but under --strict nothing after the reject.
-    (void)writer.commit_batch();
-  }
+  BatchWriter out(store, writer, options, rejects, summary);
+  Status failure = parse_and_write(*files, options, summary.bytes, out);
   if (Status s = writer.finish_bulk_load(); !s.ok() && failure.ok()) failure = s;
-  {
-    // The store's totals, messages and events in one pass over the table.
-    Stmt totals;
-    if (store.db()
-            .prepare("SELECT (SELECT count(*) FROM accounts), coalesce(sum(kind = 0), 0), "
-                     "coalesce(sum(kind = 1), 0) FROM messages",
-                     totals)
-            .ok() &&
-        totals.step() == Stmt::kRow) {
-      summary.accounts = static_cast<std::uint64_t>(totals.column_int64(0));
-      summary.messages_total = static_cast<std::uint64_t>(totals.column_int64(1));
-      summary.events_total = static_cast<std::uint64_t>(totals.column_int64(2));
-    }
-  }
-  summary.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  store_totals(store, summary);
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  JsonWriter stats(false);
-  const auto& c = summary.counts;
-  stats.begin_object()
-      .key("files").value(summary.files).key("bytes").value(summary.bytes)
-      .key("records_read").value(c.records_read).key("stored").value(c.stored)
-      .key("duplicates").value(c.duplicates).key("conflicts").value(c.conflicts)
-      .key("rejected").value(c.rejected).key("messages").value(c.messages)
-      .key("events").value(c.events).key("account_records").value(c.account_records)
-      .key("utf8_repaired").value(c.utf8_repaired)
-      .end_object();
-  if (rejects_file) {
-    Status s = rejects_file->commit();
-    if (!s.ok() && failure.ok()) failure = s;
-  }
-  Status fin = store.finish_run(summary.run_id, failure.ok() ? "ok" : "failed", stats.str(),
+  if (Status s = rejects.commit(); !s.ok() && failure.ok()) failure = s;
+  Status fin = store.finish_run(summary.run_id, failure.ok() ? "ok" : "failed", stats_json(summary),
                                 summary.seconds);
   if (!failure.ok()) return failure;
   GS_RETURN_IF_ERROR(fin);

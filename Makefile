@@ -1,6 +1,7 @@
 # groundswell — common commands over CMake. See README.md.
 #   make demo       set up, build, run the main job on generated sample data
-#   make test       set up, build, run every test
+#   make test       set up, build, run every test: check, then sanitize, then fuzz (CI)
+#   make check      the tests of the gcc build only (warnings as errors)
 #   make sanitize   every test again, built with clang, AddressSanitizer and UBSan
 #   make fuzz       every fuzz target for FUZZ_SECONDS (same build as sanitize)
 BUILD ?= build
@@ -17,7 +18,7 @@ SAN_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	-DGS_SANITIZE=ON -DGS_FUZZ=ON -DGS_BUILD_BENCH=OFF
 FUZZ_SECONDS ?= 30
 
-.PHONY: all deps web build test sanitize-build sanitize fuzz demo bench clean
+.PHONY: all deps web build check test sanitize-build sanitize fuzz demo bench clean
 
 all: build
 
@@ -31,8 +32,14 @@ build: deps web
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
-test: build
+check: build
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS) --timeout 900
+
+# One after the other, even under make -j; the first failure stops the run and fails it.
+test:
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory sanitize
+	@$(MAKE) --no-print-directory fuzz
 
 sanitize-build: deps web
 	@cmake -S . -B $(SAN_BUILD) $(SAN_FLAGS) >/dev/null

@@ -33,7 +33,10 @@ run_one() {  # run_one NAME: fuzz one target, log to $out/NAME.log
     echo "$name: no binary $bin (configure with -DGS_FUZZ=ON)" > "$out/$name.log"
     return 1
   fi
-  "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  # An input taking a minute is a hang: the largest seeds (8 MiB records) take a few seconds
+  # under the sanitizers, more on a busy machine, so a shorter limit would fail at random.
+  "$bin" -max_total_time="$seconds" -timeout=60 -report_slow_units=60 -rss_limit_mb=2048 \
+    -print_final_stats=1 \
     -artifact_prefix="$out/$name-" "$scratch" "$corpus" > "$out/$name.log" 2>&1
 }
 export -f run_one
@@ -48,11 +51,12 @@ for name in "${targets[@]}"; do
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   units=$(sed -n 's/^stat::new_units_added: *//p' "$log" | tail -1)
-  finding=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | head -1)
+  # Crashes, invariants, leaks, timeouts and out-of-memory; not the slow-unit notes.
+  finding=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | grep -v -- '-slow-unit-' | head -1)
   if [[ -n "$finding" ]] || ! grep -q '^stat::number_of_executed_units' "$log"; then
     status=1
     printf '%-18s %12s %10s %8s %s\n' "$name" "${execs:--}" "${rate:--}" "${units:--}" FINDING
-    grep -m1 -E 'ERROR: |fuzz invariant broken|runtime error|deadly signal|no binary' "$log" | sed 's/^/    /'
+    grep -a -m1 -E 'ERROR: |fuzz invariant broken|runtime error|deadly signal|no binary' "$log" | sed 's/^/    /'
     [[ -n "$finding" ]] && echo "    input: $finding (reproduce: $build/${name}_fuzz $finding)"
     echo "    log: $log"
   else

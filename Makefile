@@ -16,7 +16,7 @@ SAN_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	"-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" \
 	"-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" \
 	-DGS_SANITIZE=ON -DGS_FUZZ=ON -DGS_BUILD_BENCH=OFF
-FUZZ_SECONDS ?= 30
+FUZZ_SECONDS ?= 20
 
 .PHONY: all deps web build check test sanitize-build sanitize fuzz demo bench clean
 

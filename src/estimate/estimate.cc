@@ -1179,6 +1179,7 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
     est.drivers = total_drivers(ctx, raw, classifications.all);
   }
   est.assumptions = assumptions(opt, scenarios[0], reps.count(), classifications);
+  for (const ClusterAssignment& c : scenarios) est.scenarios.push_back(c.label);
   return est;
 }
 

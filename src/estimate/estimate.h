@@ -167,6 +167,9 @@ struct Estimate {
   std::vector<SensitivityRow> sensitivity;
   std::vector<ActorHeadline> headline;   // in actor-file order, period "all"
   std::vector<std::string> assumptions;  // plain-language sentences for the report
+  // The labels of the cluster scenarios the intervals range over (EstimateInputs::scenarios):
+  // "default", then any detection at neighbouring settings ("window=30s", ...).
+  std::vector<std::string> scenarios;
   std::vector<double> citation_index;    // per account PageRank × 100 (sums to 100)
   int replicates = 0;  // replicates behind the intervals (classifications, or bootstrap draws)
   bool sample = false;

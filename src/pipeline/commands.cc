@@ -25,6 +25,7 @@
 #include "pipeline/analysis_to_report.h"
 #include "pipeline/distributed.h"
 #include "pipeline/pseudonymize.h"
+#include "pipeline/support_figures.h"
 #include "signals/signals.h"
 #include "report/html.h"
 #include "store/dataset.h"
@@ -391,6 +392,16 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
     auto stored = store_detection(store, a.data, a.detection, options, plan.run_id);
     if (!stored) return stored.status();
     a.detection_id = *stored;
+    if (a.estimate) {
+      // The support figures beside the detection they discount, so what reads the store
+      // (groundswell serve's actor pages) never computes them again.
+      auto sha = actors_file_sha256(plan.actors_path);
+      if (!sha) return sha.status();
+      auto kept = store_support_figures(
+          store, {*stored, *sha, fs::path(plan.actors_path).filename().string(), plan.run_id},
+          support_figures_json(*a.estimate, a.data));
+      if (!kept) return kept.status();
+    }
     log_info(clock.lap("storing the detection"));
   }
   if (!out.empty()) {
@@ -699,29 +710,13 @@ std::string recorded_actors_path(Store& store) {
   return {};
 }
 
-Result<SupportAtDetection> estimate_at_detection(Store& store, const std::string& actors_path,
+Result<std::string> support_figures_at_detection(Store& store, const std::string& actors_path,
                                                  std::int64_t detection_id) {
   if (actors_path.empty()) return Status::InvalidArgument("support figures need an actors file");
   auto analysis = reproduce_detection(store, actors_path, {}, nullptr, detection_id);
   if (!analysis) return analysis.status();
   if (!analysis->estimate) return Status::Internal("the analysis made no support estimate");
-  SupportAtDetection out;
-  const Dataset& data = analysis->data;
-  for (const TotalDrivers& d : analysis->estimate->drivers) {
-    auto& named = out.contributors.emplace_back();
-    for (const Contributor& c : d.top) {
-      if (c.account >= data.accounts()) {
-        named.emplace_back();
-        continue;
-      }
-      named.push_back({data.account_row[c.account], std::string(data.account_platform[c.account]),
-                       std::string(data.account_id[c.account]),
-                       std::string(data.account_handle[c.account]),
-                       std::string(data.account_display_name[c.account])});
-    }
-  }
-  out.estimate = std::move(*analysis->estimate);
-  return out;
+  return support_figures_json(*analysis->estimate, analysis->data);
 }
 
 Status report_command(ReportCommandOptions options) {

@@ -67,7 +67,8 @@ struct RunOptions {
 };
 
 // The main job: ingest into <out>/groundswell.db, detect coordination, estimate support (with
-// --actors), and write every output of docs/contract.md §8 there.
+// --actors; the figures are also stored beside the detection, table detection_support), and
+// write every output of docs/contract.md §8 there.
 Status run_command(RunOptions options);
 
 struct DetectCommandOptions {
@@ -118,18 +119,10 @@ std::string recorded_actors_path(Store& store);
 
 // Support per actor at the parameters of stored detection `detection_id`, as `estimate`
 // computes it: signals, that detection reproduced (deterministic) with its neighbouring
-// settings for the intervals, estimates. Writes nothing, so a read-only store will do.
-// `groundswell serve`'s actor pages use it.
-struct NamedContributor {
-  std::int64_t row = 0;  // accounts.id
-  std::string platform, account_id, handle, display_name;
-};
-struct SupportAtDetection {
-  Estimate estimate;
-  // The accounts of estimate.drivers[i].top[j], named: contributors[i][j].
-  std::vector<std::vector<NamedContributor>> contributors;
-};
-Result<SupportAtDetection> estimate_at_detection(Store& store, const std::string& actors_path,
+// settings for the intervals, estimates; as the document detection_support stores
+// (support_figures_json() in pipeline/support_figures.h). Writes nothing, so a read-only store
+// will do. groundswell serve uses it for a detection whose figures are not stored.
+Result<std::string> support_figures_at_detection(Store& store, const std::string& actors_path,
                                                  std::int64_t detection_id);
 
 struct EvalCommandOptions {

@@ -3,12 +3,18 @@
 #include "pipeline/commands.h"
 
 #include <gtest/gtest.h>
+#include <simdjson.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 #include <string>
 
 #include "base/file.h"
+#include "base/log.h"
+#include "eval/generate.h"
+#include "pipeline/support_figures.h"
+#include "store/store.h"
 
 namespace groundswell {
 namespace {
@@ -101,6 +107,57 @@ TEST(CommandPseudonymize, ReportWithAKeyWritesPseudonymsAndAnExport) {
   // The same folder as the raw store: the export would replace it.
   report.out_dir = dir.string();
   EXPECT_EQ(report_command(report).code(), StatusCode::kInvalidArgument);
+}
+
+// `run --actors` stores its support figures beside its detection (detection_support), as
+// support.csv has them, so what reads the store never computes them again; `detect` stores a
+// detection without them.
+TEST(RunCommand, StoresTheSupportFiguresBesideItsDetection) {
+  set_log_settings({LogFormat::kText, /*quiet=*/true});
+  fs::path dir = temp_dir("run-support");
+  GenerateOptions g;
+  g.seed = 5;
+  g.messages = messages_for_scale("small").value();
+  g.scale = "small";
+  g.out_dir = (dir / "gen").string();
+  ASSERT_TRUE(generate_dataset(g).ok());
+  RunOptions run;
+  run.input.inputs = {(dir / "gen" / "data").string()};
+  run.out_dir = (dir / "out").string();
+  run.actors_path = (dir / "gen" / "actors.toml").string();
+  run.sensitivity = false;  // --no-sensitivity: the intervals at the detection's own settings
+  run.progress = false;
+  ASSERT_TRUE(run_command(run).ok());
+  auto store = Store::open(dir / "out" / "groundswell.db");
+  ASSERT_TRUE(store.ok()) << store.status().message();
+  auto sha = actors_file_sha256(run.actors_path);
+  ASSERT_TRUE(sha.ok());
+  auto stored = read_support_figures(store->db(), 1, *sha);
+  ASSERT_TRUE(stored.ok()) << stored.status().message();
+  ASSERT_TRUE(stored->has_value());
+  const StoredSupportFigures& f = **stored;
+  EXPECT_EQ(f.key.actors_file, "actors.toml");
+  EXPECT_EQ(f.key.run_id,
+            store->db().query_int64("SELECT id FROM runs WHERE command = 'run'").value());
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_FALSE(parser.parse(f.figures).get(doc));
+  // --no-sensitivity: the intervals range over the detection's own settings only.
+  EXPECT_EQ(simdjson::minify(doc["scenarios"]), R"(["default"])");
+  // One row per row of support.csv (and its header).
+  const std::string csv = read_whole_file(dir / "out" / "support.csv").value_or("");
+  const auto lines = static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n'));
+  EXPECT_EQ(doc["rows"].get_array().size() + 1, lines);
+  EXPECT_GT(doc["actors"].get_array().size(), 0u);
+  // Another actors file is another row; without one, the latest from any.
+  EXPECT_FALSE(read_support_figures(store->db(), 1, std::string(64, '0')).value().has_value());
+  EXPECT_TRUE(read_support_figures(store->db(), 1, "").value().has_value());
+  // A detection of `detect` has none.
+  DetectCommandOptions detect;
+  detect.db_path = (dir / "out" / "groundswell.db").string();
+  ASSERT_TRUE(detect_command(detect).ok());
+  EXPECT_FALSE(read_support_figures(store->db(), 2, "").value().has_value());
+  EXPECT_EQ(store->db().query_int64("SELECT count(*) FROM detection_support").value(), 1);
 }
 
 TEST(EvalCommand, NeedsTheTruthAndTheRunFolder) {

@@ -121,6 +121,8 @@ Status check_known_schema(Db& db) {
   static const std::vector<std::string_view> tables = {
       "runs", "files", "accounts", "messages", "rejects", "detections", "detection_edges",
       "detection_clusters", "detection_cluster_accounts",
+      // Figures per actor and accounts as accounts.id only; the actors file's name is scrubbed.
+      "detection_support",
       "store_state"};  // a random data version, no names (the export gives it a new one)
   static const std::vector<std::string_view> account_columns = {
       "id", "platform", "account_id", "handle", "display_name", "created_at", "followers",
@@ -194,6 +196,8 @@ Status build_export(Store& raw, const fs::path& out, const Pseudonymizer& p,
         "UPDATE runs SET parameters = gs_pseudonym('scrub', CASE WHEN json_valid(parameters) "
         "THEN json_remove(parameters, '$.actors') ELSE parameters END), "
         "stats = gs_pseudonym('scrub', stats)"));
+    GS_RETURN_IF_ERROR(
+        db.exec("UPDATE detection_support SET actors_file = gs_pseudonym('scrub', actors_file)"));
     GS_RETURN_IF_ERROR(db.exec(
         "UPDATE detection_clusters SET top_objects = gs_pseudonym('top_objects', top_objects), "
         "verdict_reasons = gs_pseudonym('reasons', verdict_reasons)"));

@@ -1365,7 +1365,7 @@ ApiResponse Explorer::compare_accounts(Request& r) {
 }
 
 ApiResponse Explorer::actors(Request& r, const JobHooks& hooks) {
-  // Support figures are computed, not stored (serve/support.h): at the selected detection.
+  // Support figures at the selected detection: stored, or computed once (serve/support.h).
   GS_TRY(detection, r.detection());
   if (!detection || !hooks.support) {
     JsonWriter w(false);
@@ -1377,7 +1377,7 @@ ApiResponse Explorer::actors(Request& r, const JobHooks& hooks) {
         .end_object();
     return {200, w.take()};
   }
-  return hooks.support(detection);
+  return hooks.support(detection, r.conn->db);
 }
 
 }  // namespace groundswell

@@ -77,8 +77,9 @@ class Explorer {
     std::function<ApiResponse(std::string_view body)> submit;
     std::function<ApiResponse(std::string_view id)> job;
     std::function<void(JsonWriter&)> current;  // writes the latest job's state as a value
-    // GET /api/actors at a detection (serve/support.h); unset = no actors file.
-    std::function<ApiResponse(std::int64_t detection)> support;
+    // GET /api/actors at a detection (serve/support.h), with a read-only connection to read
+    // stored figures through; unset = no support figures.
+    std::function<ApiResponse(std::int64_t detection, Db& db)> support;
   };
   void set_job_hooks(JobHooks hooks);
 

@@ -161,7 +161,13 @@ std::mutex& analysis_lock() {
 }
 
 void DetectionJobs::run(DetectOptions options) {
-  std::lock_guard<std::mutex> analysis(analysis_lock());
+  std::unique_lock<std::mutex> analysis(analysis_lock(), std::try_to_lock);
+  if (!analysis.owns_lock()) {
+    // Support figures are being computed (serve/support.h): the run starts when they are done.
+    set_stage("waiting", 1);
+    analysis.lock();
+    set_stage("opening", 1);
+  }
   auto fail = [&](const Status& s) {
     log_error("detection run from the browser failed: " + s.message());
     std::lock_guard<std::mutex> lock(mutex_);

@@ -59,7 +59,7 @@ class DetectionJobs {
   struct Job {
     std::int64_t id = 0;
     std::string state = "queued";  // queued, running, done, failed
-    std::string stage;             // opening, loading, signals, detecting, storing
+    std::string stage;             // waiting, opening, loading, signals, detecting, storing
     int step = 0, steps = 5;
     double started = 0, finished = 0;  // seconds since the epoch
     std::string parameters;            // JSON of the options

@@ -145,10 +145,23 @@ struct Server::Impl {
     *data = Dataset();  // the columns are not needed once indexed
     explorer->set_index(std::make_shared<const ServeIndex>(std::move(*index)));
     log_info(clock.lap("serve: indexes"));
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      indexed = true;
+      index_ok = true;
+      indexed_cv.notify_all();
+    }
+    // The actor page's figures at the latest detection, which it shows first: computed once
+    // now and stored if the store does not hold them (a store written before schema 9, a
+    // re-run) and can be written, after the index so the two never hold the store's columns
+    // in memory at once.
+    auto latest = store->db().query_int64("SELECT coalesce(max(id), 0) FROM detections");
+    if (latest && !stopping()) support->prepare(*latest);
+  }
+
+  bool stopping() {
     std::lock_guard<std::mutex> lock(mutex);
-    indexed = true;
-    index_ok = true;
-    indexed_cv.notify_all();
+    return stopped;
   }
 
   // The checks every request passes before it is routed (see serve.h).
@@ -298,11 +311,12 @@ Result<std::unique_ptr<Server>> Server::start(ServeOptions options) {
     hooks.job = [jobs](std::string_view id) { return jobs->job(id); };
     hooks.current = [jobs](JsonWriter& w) { jobs->write_current(w); };
   }
-  if (!options.actors_path.empty()) {
-    impl->support = std::make_unique<SupportFigures>(options.db_path, options.actors_path);
-    SupportFigures* support = impl->support.get();
-    hooks.support = [support](std::int64_t detection) { return support->get(detection); };
-  }
+  // Stored support figures are shown with or without an actors file; with one, those a
+  // detection lacks are computed (and stored unless read-only).
+  impl->support =
+      std::make_unique<SupportFigures>(options.db_path, options.actors_path, options.rerun);
+  SupportFigures* support = impl->support.get();
+  hooks.support = [support](std::int64_t detection, Db& db) { return support->get(detection, db); };
   impl->explorer->set_job_hooks(std::move(hooks));
   impl->route();
   if (options.port == 0) {
@@ -341,7 +355,7 @@ bool Server::busy() const {
     std::lock_guard<std::mutex> lock(impl_->mutex);
     if (!impl_->indexed) return true;
   }
-  return impl_->jobs && impl_->jobs->running();
+  return (impl_->jobs && impl_->jobs->running()) || impl_->support->computing();
 }
 
 bool Server::wait_until_indexed() {

@@ -63,7 +63,8 @@ class Server {
   int port() const;
   const std::string& token() const;  // "" when none is required
   std::string url() const;           // http://ADDR:PORT/ (with ?token= when required)
-  // True while the store is being indexed or a detection run is in progress.
+  // True while the store is being indexed, a detection run is in progress or support figures
+  // are being computed.
   bool busy() const;
   // Blocks until the index is built or failed to build; false on failure.
   bool wait_until_indexed();

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -22,6 +23,7 @@
 #include "eval/generate.h"
 #include "pipeline/commands.h"
 #include "serve/index.h"
+#include "serve/jobs.h"
 #include "store/dataset.h"
 #include "store/schema.h"
 #include "store/store.h"
@@ -98,8 +100,8 @@ class ServeTest : public ::testing::Test {
   };
   // GET (or POST with a JSON body) on the server, the answer parsed.
   Reply call(const std::string& path, const std::string& post = "",
-             const httplib::Headers& headers = {}) {
-    httplib::Client c("127.0.0.1", server_->port());
+             const httplib::Headers& headers = {}, int port = 0) {
+    httplib::Client c("127.0.0.1", port ? port : server_->port());
     c.set_read_timeout(60, 0);
     auto res =
         post.empty() ? c.Get(path, headers) : c.Post(path, headers, post, "application/json");
@@ -121,6 +123,14 @@ class ServeTest : public ::testing::Test {
     Reply r = call(path);
     EXPECT_EQ(r.status, 200) << path << ": " << r.body.substr(0, 300);
     return r;
+  }
+
+  static std::string sql_text(const std::string& path, const std::string& query) {
+    auto store = Store::open(path, true);
+    EXPECT_TRUE(store.ok());
+    Stmt s;
+    EXPECT_TRUE(store->db().prepare(query, s).ok()) << query;
+    return s.step() == Stmt::kRow ? std::string(s.column_text(0)) : std::string();
   }
 
   std::int64_t sql(const std::string& query) {
@@ -485,54 +495,103 @@ std::vector<std::string> csv_fields(std::string line) {
   return out;
 }
 
-TEST_F(ServeTest, ActorFiguresAreTheRunsSupportFigures) {
-  // The first request starts computing them; the page asks again until they are there.
-  Reply r;
-  for (int i = 0; i < 600; ++i) {
-    r = call("/api/actors?detection=1");
-    if (str(r.json["state"]) != "computing" && str(r.json["state"]) != "waiting") break;
-    EXPECT_EQ(r.status, 202);
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+// Two answers of /api/actors hold the same figures: every value, numbers to 1e-12 (the citation
+// index's PageRank differs between computations in its last digits), but where they came from.
+void expect_same_figures(simdjson::dom::element a, simdjson::dom::element b,
+                         const std::string& path = "") {
+  if (a.is_object()) {
+    ASSERT_TRUE(b.is_object()) << path;
+    for (auto [key, value] : a.get_object()) {
+      if (path.empty() && (key == "stored" || key == "run" || key == "computed_at")) continue;
+      simdjson::dom::element other;
+      ASSERT_FALSE(b[key].get(other)) << path << "." << key << " missing";
+      expect_same_figures(value, other, path + "." + std::string(key));
+    }
+  } else if (a.is_array()) {
+    ASSERT_TRUE(b.is_array()) << path;
+    ASSERT_EQ(a.get_array().size(), b.get_array().size()) << path;
+    std::size_t i = 0;
+    for (auto x = a.get_array().begin(), y = b.get_array().begin(); x != a.get_array().end();
+         ++x, ++y, ++i)
+      expect_same_figures(*x, *y, fmt::format("{}[{}]", path, i));
+  } else if (a.is_number()) {
+    ASSERT_TRUE(b.is_number()) << path;
+    const double x = a.get_double().value(), y = b.get_double().value();
+    EXPECT_LE(std::abs(x - y), 1e-12 * std::max(1.0, std::abs(x))) << path << ": " << x << " " << y;
+  } else {
+    EXPECT_EQ(simdjson::minify(a), simdjson::minify(b)) << path;
   }
-  ASSERT_EQ(r.status, 200) << r.body.substr(0, 300);
-  ASSERT_EQ(str(r.json["state"]), "done") << r.body.substr(0, 300);
-  EXPECT_EQ(str(r.json["actors_file"]), "actors.toml");  // its name, never its directory
-  // Every row of the support.csv `run` wrote, at the same detection parameters, and no other.
-  std::ifstream csv(*dir_ / "out" / "support.csv");
+}
+
+// A figure as written to a CSV file of the run (six significant digits; empty for NaN).
+double figure(simdjson::dom::element e) {
+  double d = 0;
+  return e.is_null() || e.get_double().get(d) ? std::nan("") : d;
+}
+bool same_figure(double a, const std::string& csv) {
+  if (csv.empty()) return std::isnan(a);
+  const double v = std::stod(csv);
+  return std::abs(a - v) <= 1e-5 * std::max(1.0, std::abs(v));
+}
+
+// The rows of an answer's array are the rows of a CSV file the run wrote, in its order and no
+// other: `columns` by name, the first `text` of them compared as text, the others as figures.
+// Returns how many rows.
+std::size_t expect_rows_as_in_csv(const fs::path& csv, simdjson::dom::element array,
+                                  const std::vector<std::string>& columns, std::size_t text) {
+  std::ifstream in(csv);
   std::string line;
-  ASSERT_TRUE(std::getline(csv, line));
-  EXPECT_EQ(csv_fields(line).size(), 7u) << line;
+  EXPECT_TRUE(std::getline(in, line)) << csv;
+  EXPECT_EQ(csv_fields(line).size(), columns.size()) << line;
   simdjson::dom::array rows;
-  ASSERT_FALSE(r.json["rows"].get(rows));
-  auto value = [](simdjson::dom::element e) {
-    double d = 0;
-    return e.is_null() || e.get_double().get(d) ? std::nan("") : d;
-  };
-  auto same = [](double a, const std::string& b) {
-    if (b.empty()) return std::isnan(a);
-    double v = std::stod(b);
-    // support.csv writes six significant digits.
-    return std::abs(a - v) <= 1e-5 * std::max(1.0, std::abs(v));
-  };
+  EXPECT_FALSE(array.get(rows)) << csv;
   std::size_t n = 0;
   auto row = rows.begin();
-  while (std::getline(csv, line)) {
-    ASSERT_NE(row, rows.end()) << "the page has fewer rows than support.csv: " << line;
-    auto f = csv_fields(line);
-    ASSERT_EQ(f.size(), 7u) << line;
+  while (std::getline(in, line)) {
+    if (row == rows.end()) {
+      ADD_FAILURE() << "fewer rows than " << csv << ": " << line;
+      return n;
+    }
+    const auto f = csv_fields(line);
+    EXPECT_EQ(f.size(), columns.size()) << line;
     simdjson::dom::element e = *row;
-    EXPECT_EQ(str(e["actor"]), f[0]) << line;
-    EXPECT_EQ(str(e["period"]), f[1]) << line;
-    EXPECT_EQ(str(e["metric"]), f[2]) << line;
-    EXPECT_TRUE(same(value(e["raw"]), f[3])) << line;
-    EXPECT_TRUE(same(value(e["adjusted"]), f[4])) << line;
-    EXPECT_TRUE(same(value(e["ci_low"]), f[5])) << line;
-    EXPECT_TRUE(same(value(e["ci_high"]), f[6])) << line;
+    for (std::size_t i = 0; i < columns.size() && i < f.size(); ++i) {
+      std::string_view v;
+      if (i < text)
+        EXPECT_EQ(e[columns[i]].get_string().get(v) ? "" : v, f[i]) << columns[i] << ": " << line;
+      else
+        EXPECT_TRUE(same_figure(figure(e[columns[i]]), f[i])) << columns[i] << ": " << line;
+    }
     ++row;
     ++n;
   }
-  EXPECT_EQ(row, rows.end()) << "the page has more rows than support.csv";
-  EXPECT_GT(n, 10u);
+  EXPECT_EQ(row, rows.end()) << "more rows than " << csv;
+  return n;
+}
+
+TEST_F(ServeTest, ActorFiguresAreTheRunsSupportFigures) {
+  // `run --actors` stored them with its detection: the first request reads them, nothing is
+  // computed.
+  Reply r = call("/api/actors?detection=1");
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 300);
+  ASSERT_EQ(str(r.json["state"]), "done") << r.body.substr(0, 300);
+  EXPECT_TRUE(r.json["stored"].get_bool().value());
+  EXPECT_EQ(num(r.json["run"]), sql("SELECT id FROM runs WHERE command = 'run'"));
+  EXPECT_EQ(sql("SELECT count(*) FROM detection_support WHERE detection_id = 1 AND run_id = "
+                "(SELECT id FROM runs WHERE command = 'run') AND actors_file = 'actors.toml'"),
+            1);
+  // The default run detects again at the neighbouring settings: the intervals range over them.
+  std::vector<std::string> scenarios;
+  for (simdjson::dom::element x : r.json["scenarios"].get_array()) scenarios.push_back(str(x));
+  ASSERT_GT(scenarios.size(), 1u);
+  EXPECT_EQ(scenarios.front(), "default");
+  EXPECT_EQ(str(r.json["actors_file"]), "actors.toml");  // its name, never its directory
+  // Every row of the support.csv `run` wrote, at the same detection parameters, and no other.
+  EXPECT_GT(expect_rows_as_in_csv(
+                *dir_ / "out" / "support.csv", r.json["rows"],
+                {"actor", "period", "metric", "raw", "adjusted", "ci_low", "ci_high"}, 3),
+            10u);
+  std::string line;
   simdjson::dom::array actors;
   ASSERT_FALSE(r.json["actors"].get(actors));
   EXPECT_GT(actors.size(), 0u);
@@ -543,8 +602,8 @@ TEST_F(ServeTest, ActorFiguresAreTheRunsSupportFigures) {
   std::map<std::pair<std::string, std::string>, simdjson::dom::array> tops;
   for (simdjson::dom::element d : drivers) {
     EXPECT_FALSE(d["adjusted"].is_null());
-    EXPECT_LE(value(d["ci_low"]), value(d["adjusted"]));
-    EXPECT_GE(value(d["ci_high"]), value(d["adjusted"]));
+    EXPECT_LE(figure(d["ci_low"]), figure(d["adjusted"]));
+    EXPECT_GE(figure(d["ci_high"]), figure(d["adjusted"]));
     ASSERT_FALSE(d["top"].get(tops[{str(d["actor"]), str(d["metric"])}]));
   }
   EXPECT_EQ(tops.size(), 3 * actors.size());  // views, reactions, engagement per actor
@@ -562,11 +621,11 @@ TEST_F(ServeTest, ActorFiguresAreTheRunsSupportFigures) {
     EXPECT_EQ(str(c["platform"]), f[3]) << line;
     EXPECT_EQ(str(c["account_id"]), f[4]) << line;
     EXPECT_EQ(str(c["handle"]), f[5]) << line;
-    EXPECT_TRUE(same(value(c["raw"]), f[6])) << line;
-    EXPECT_TRUE(same(value(c["share_pct"]), f[7])) << line;
-    EXPECT_TRUE(same(value(c["adjusted"]), f[8])) << line;
-    EXPECT_TRUE(same(value(c["adjusted_low"]), f[9])) << line;
-    EXPECT_TRUE(same(value(c["adjusted_high"]), f[10])) << line;
+    EXPECT_TRUE(same_figure(figure(c["raw"]), f[6])) << line;
+    EXPECT_TRUE(same_figure(figure(c["share_pct"]), f[7])) << line;
+    EXPECT_TRUE(same_figure(figure(c["adjusted"]), f[8])) << line;
+    EXPECT_TRUE(same_figure(figure(c["adjusted_low"]), f[9])) << line;
+    EXPECT_TRUE(same_figure(figure(c["adjusted_high"]), f[10])) << line;
     std::int64_t id = 0;
     ASSERT_FALSE(c["id"].get(id)) << line;
     Reply account = ok(fmt::format("/api/accounts/{}", id));
@@ -574,9 +633,126 @@ TEST_F(ServeTest, ActorFiguresAreTheRunsSupportFigures) {
     ++named;
   }
   EXPECT_GT(named, 0u);
+  // Support under the neighbouring settings: the rows of the sensitivity.csv `run` wrote.
+  const std::size_t nsens = expect_rows_as_in_csv(
+      *dir_ / "out" / "sensitivity.csv", r.json["sensitivity"],
+      {"actor", "scenario", "score_threshold", "accounts", "messages", "engagement"}, 2);
+  // Per actor and score threshold (six): each scenario, then the other supporter definition and
+  // undetermined clusters removed or kept.
+  EXPECT_EQ(nsens, (scenarios.size() + 3) * actors.size() * 6);
   // Asked again, the same answer, from memory.
   EXPECT_EQ(call("/api/actors?detection=1").body, r.body);
   EXPECT_EQ(call("/api/actors?detection=999").status, 404);
+}
+
+// A store without the figures (written before schema 9, migrated when the server starts): the
+// server computes those of the latest detection once, after its index, and stores them; they
+// are what `run` stored, and the next server only reads them. Read-only, it computes them into
+// memory and writes nothing. Without an actors file, stored figures are still shown.
+TEST_F(ServeTest, ActorFiguresMissingFromTheStoreAreComputedOnceAndStored) {
+  Reply from_run = ok("/api/actors?detection=1");
+  ASSERT_EQ(str(from_run.json["state"]), "done");
+  // Copies of the store without the table's rows, or as schema version 8 wrote it: without
+  // the table.
+  auto copy = [&](const std::string& name, bool version_8) {
+    const fs::path path = *dir_ / name;
+    fs::remove(path);
+    Db db;
+    EXPECT_TRUE(db.open(*db_, /*read_only=*/true).ok());
+    EXPECT_TRUE(db.exec(fmt::format("VACUUM INTO '{}'", path.string())).ok());
+    Db out;
+    EXPECT_TRUE(out.open(path.string(), false).ok());
+    EXPECT_TRUE(out.exec(version_8 ? "DROP TABLE detection_support; PRAGMA user_version=8"
+                                   : "DELETE FROM detection_support")
+                    .ok());
+    return path.string();
+  };
+  auto rows = [](const std::string& path, const std::string& where) {
+    auto store = Store::open(path, /*read_only=*/true);
+    EXPECT_TRUE(store.ok());
+    auto v = store->db().query_int64("SELECT count(*) FROM detection_support WHERE " + where);
+    return v.ok() ? *v : -1;
+  };
+  // Waits for the answer of a server still computing them.
+  auto figures = [&](int port) {
+    Reply a;
+    for (int i = 0; i < 1500; ++i) {
+      a = call("/api/actors?detection=1", "", {}, port);
+      if (a.status != 202) break;
+      EXPECT_TRUE(str(a.json["state"]) == "computing" || str(a.json["state"]) == "waiting")
+          << a.body;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return a;
+  };
+
+  const std::string writable = copy("version-8.db", /*version_8=*/true);
+  ServeOptions o;
+  o.db_path = writable;
+  o.port = 0;
+  {
+    auto server = Server::start(o);  // the actors file is the one the run recorded
+    ASSERT_TRUE(server.ok()) << server.status().message();
+    EXPECT_EQ(Store::open(writable, true)->schema_version(), current_schema_version());
+    ASSERT_TRUE((*server)->wait_until_indexed());
+    // Nobody asked: computed once the index is built, and stored.
+    for (int i = 0; i < 1500 && rows(writable, "1") == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(rows(writable,
+                   "detection_id = 1 AND run_id IS NULL AND actors_file = "
+                   "'actors.toml'"),
+              1);
+    Reply computed = figures((*server)->port());
+    ASSERT_EQ(computed.status, 200) << computed.body.substr(0, 300);
+    EXPECT_TRUE(computed.json["stored"].get_bool().value());
+    EXPECT_TRUE(computed.json["run"].is_null());
+    expect_same_figures(from_run.json, computed.json);
+  }
+  {
+    // The next server reads them, read-only as well: nothing computed again.
+    o.rerun = false;
+    auto server = Server::start(o);
+    ASSERT_TRUE(server.ok()) << server.status().message();
+    Reply again = call("/api/actors?detection=1", "", {}, (*server)->port());
+    ASSERT_EQ(again.status, 200) << again.body.substr(0, 300);
+    EXPECT_EQ(str(again.json["computed_at"]),
+              sql_text(writable, "SELECT created_at FROM detection_support"));
+    expect_same_figures(from_run.json, again.json);
+  }
+  {
+    // Read-only over a store without them: computed into memory, nothing written.
+    const std::string read_only = copy("read-only.db", /*version_8=*/false);
+    o.db_path = read_only;
+    auto server = Server::start(o);
+    ASSERT_TRUE(server.ok()) << server.status().message();
+    Reply computed = figures((*server)->port());
+    ASSERT_EQ(computed.status, 200) << computed.body.substr(0, 300);
+    EXPECT_FALSE(computed.json["stored"].get_bool().value());
+    expect_same_figures(from_run.json, computed.json);
+    (*server)->stop();
+    EXPECT_EQ(rows(read_only, "1"), 0);
+  }
+  {
+    // No actors file (the run's is gone): the stored figures are still shown; none computed.
+    Db db;
+    ASSERT_TRUE(db.open(writable, false).ok());
+    ASSERT_TRUE(db.exec("UPDATE runs SET parameters = json_set(parameters, '$.actors', "
+                        "'/nonexistent/actors.toml') WHERE command = 'run'")
+                    .ok());
+    o.db_path = writable;
+    auto server = Server::start(o);
+    ASSERT_TRUE(server.ok()) << server.status().message();
+    Reply shown = call("/api/actors?detection=1", "", {}, (*server)->port());
+    ASSERT_EQ(shown.status, 200) << shown.body.substr(0, 300);
+    expect_same_figures(from_run.json, shown.json);
+    ASSERT_TRUE(db.exec("DELETE FROM detection_support").ok());
+    (*server)->stop();
+    auto none = Server::start(o);
+    ASSERT_TRUE(none.ok()) << none.status().message();
+    Reply missing = call("/api/actors?detection=1", "", {}, (*none)->port());
+    EXPECT_EQ(missing.status, 200);
+    EXPECT_EQ(str(missing.json["state"]), "no_actors") << missing.body;
+  }
 }
 
 TEST_F(ServeTest, ThePageAndItsBundlesComeFromTheBinary) {
@@ -694,6 +870,29 @@ TEST_F(ServeTest, RerunStoresANewDetectionBesideTheOldAndCompares) {
   Reply only = ok(fmt::format("/api/compare/accounts?a={}&b={}&side=a&limit=200", before, after));
   EXPECT_EQ(num(only.json["total"]), in_a - both);
   EXPECT_EQ(call("/api/jobs/99").status, 404);
+}
+
+// Detection and support figures take turns (analysis_lock): a re-run asked for while the
+// analysis is held says it waits, then runs.
+TEST_F(ServeTest, ARerunWaitsForTheAnalysisInProgressAndSaysSo) {
+  std::unique_lock<std::mutex> held(analysis_lock());
+  Reply s = call("/api/detections", R"({"behaviours": ["share"]})");
+  ASSERT_EQ(s.status, 202) << s.body;
+  const std::string job = "/api/jobs/" + std::to_string(num(s.json["id"]));
+  Reply j;
+  for (int i = 0; i < 300; ++i) {
+    j = ok(job);
+    if (str(j.json["stage"]) == "waiting") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(str(j.json["stage"]), "waiting") << j.body;
+  EXPECT_EQ(str(j.json["state"]), "running");
+  held.unlock();
+  for (int i = 0; i < 600 && str(j.json["state"]) == "running"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    j = ok(job);
+  }
+  EXPECT_EQ(str(j.json["state"]), "done") << j.body;
 }
 
 TEST_F(ServeTest, ClustersCarryTheRunsVerdictsAndReRunsJudgeTheirsTheSameWay) {

@@ -266,7 +266,24 @@ DROP INDEX IF EXISTS messages_key;
 CREATE UNIQUE INDEX messages_key ON messages(message_id, chat_id, dataset, platform);
 )sql";
 
-constexpr std::array<std::string_view, 8> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
+// Version 9: the support figures of a detection (docs/serve.md, "Support figures on the actor
+// pages"), stored once by what computes them — `run --actors` at the end of its analysis,
+// groundswell serve for a detection without them — so reading them (the actor pages) never
+// recomputes them. One row per detection and actors file (by the SHA-256 of its bytes).
+constexpr std::string_view kV9 = R"sql(
+CREATE TABLE detection_support (
+  detection_id  INTEGER NOT NULL REFERENCES detections(id),
+  actors_sha256 TEXT NOT NULL,        -- of the actors file's bytes, 64 hex digits
+  actors_file   TEXT NOT NULL,        -- the file's name, without its directory
+  run_id        INTEGER REFERENCES runs(id),  -- the run that computed them; NULL: groundswell serve
+  created_at    TEXT NOT NULL,        -- ISO 8601 UTC
+  figures       TEXT NOT NULL,        -- JSON object (docs/schema.md); accounts as accounts.id
+  PRIMARY KEY (detection_id, actors_sha256)
+);
+)sql";
+
+constexpr std::array<std::string_view, 9> kMigrations = {kV1, kV2, kV3, kV4, kV5,
+                                                         kV6, kV7, kV8, kV9};
 
 }  // namespace
 

@@ -90,8 +90,15 @@ TEST_F(StoreTest, AVersion4StoreMigratesAndItsFileIsRecognisedWhenReadAgain) {
   auto store = Store::open(path);
   ASSERT_TRUE(store.ok()) << store.status().message();
   EXPECT_EQ(store->schema_version(), current_schema_version());
-  EXPECT_EQ(current_schema_version(), 8);
+  EXPECT_EQ(current_schema_version(), 9);
   Db& db = store->db();
+  // Version 9: the support figures' table, empty (computed by what needs them, then stored).
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM pragma_table_info('detection_support') WHERE name IN "
+                  "('detection_id', 'actors_sha256', 'actors_file', 'run_id', 'created_at', "
+                  "'figures')"),
+            6);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM detection_support"), 0);
   // Version 8: the message key's index compares the message id first.
   EXPECT_EQ(count(db,
                   "SELECT count(*) FROM pragma_index_info('messages_key') WHERE seqno = 0 "

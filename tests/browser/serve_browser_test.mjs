@@ -31,6 +31,9 @@ async function settled(page) {
     && document.documentElement.dataset.gsPending === '0', null, { timeout: 30000 });
 }
 
+// A number as the pages show it (dom.js fmtNum).
+const shownNumber = (v) => v.toLocaleString('en-US', { maximumFractionDigits: Math.abs(v) >= 100 || Number.isInteger(v) ? 0 : 2 });
+
 async function shot(page, name) {
   if (!process.env.GS_SCREENSHOT) return;
   fs.mkdirSync(process.env.GS_SCREENSHOT, { recursive: true });
@@ -220,11 +223,16 @@ async function main() {
         && document.documentElement.dataset.gsPending === '0', null, { timeout: 300000 });
       const figures = await api(base, `/api/actors?detection=${status.detection}`);
       expect(figures.state === 'done', `figures: ${figures.state}`);
+      // `run --actors` stored them: read from the store, never computed by the server.
+      const provenance = await page.textContent('p.provenance');
+      expect(figures.stored === true && figures.run != null && provenance.startsWith(`Computed by run ${figures.run} `) && provenance.includes('read from the store'),
+        `provenance: ${provenance} (stored ${figures.stored}, run ${figures.run})`);
       const shown = await page.$$eval('section.actor', (ss) => ss.map((s) => ({
         name: s.querySelector('h2').textContent,
         lede: s.querySelector('.lede').textContent,
         routes: s.querySelectorAll('table.routes tbody tr').length,
         figures: s.querySelectorAll('table.figures tbody tr').length,
+        settings: [...s.querySelectorAll('table.settings tbody tr')].map((tr) => ({ label: tr.children[0].textContent, accounts: tr.children[1].textContent, baseline: tr.classList.contains('baseline') })),
         drivers: [...s.querySelectorAll('.drivers')].map((d) => ({
           metric: d.dataset.metric,
           links: [...d.querySelectorAll('tbody a.account')].map((a) => a.getAttribute('href')),
@@ -235,6 +243,16 @@ async function main() {
         expect(shown[i].name === a.name, `section ${i}: ${shown[i].name}`);
         expect(shown[i].lede.startsWith(`${a.raw.accounts.toLocaleString('en-US')} accounts visibly support it`), `lede: ${shown[i].lede}`);
         expect(shown[i].routes === 3 && shown[i].figures > 3, `${a.name}: ${shown[i].routes} routes, ${shown[i].figures} figures`);
+        // Under other settings: each score threshold, then every other scenario of
+        // sensitivity.csv at the chosen threshold; the chosen settings' row in bold.
+        const sens = figures.sensitivity.filter((x) => x.actor === a.name);
+        const want = [...sens.filter((x) => x.scenario === 'default'),
+          ...sens.filter((x) => x.scenario !== 'default' && Math.abs(x.score_threshold - figures.score_threshold) < 1e-9)];
+        const got = shown[i].settings;
+        expect(got.length === want.length && want.length > 6 && want.every((x, j) => got[j].accounts === shownNumber(x.accounts)),
+          `${a.name}: settings ${JSON.stringify(got)} for ${JSON.stringify(want)}`);
+        expect(got.filter((x) => x.baseline).length === 1 && got.find((x) => x.baseline).label === `score threshold ${figures.score_threshold}`,
+          `${a.name}: bold rows ${JSON.stringify(got.filter((x) => x.baseline))}`);
         // What drives the totals: each heavy-tailed total's top accounts, linked to their pages.
         const drivers = figures.drivers.filter((d) => d.actor === a.name);
         expect(shown[i].drivers.map((d) => d.metric).join() === drivers.map((d) => d.metric).join() && drivers.length === 3,
@@ -320,6 +338,27 @@ async function main() {
       const cells = await page.$$eval('table.clusters tbody tr', (trs) => trs.map((tr) => tr.children[6].innerText));
       expect(JSON.stringify(cells) === JSON.stringify(judged), `verdicts shown ${cells.join(', ')}, stored ${judged.join(', ')}`);
       await safe(page, log, 'detection menu');
+    });
+
+    await check('the actor page at a re-run\'s detection computes its figures once, then reads them', async () => {
+      expect(rerun, 'no re-run');
+      await page.goto(`${base}#/actors?d=${rerun.id}`);
+      // Nothing stored for the re-run: the page says it is computing, offering the stored ones.
+      await page.waitForSelector('p.progress', { timeout: 30000 });
+      const progress = await page.textContent('div.actors');
+      expect(/Computing the support figures|Waiting to compute/.test(progress), `progress: ${progress}`);
+      const offered = await page.$$eval('p.stored-elsewhere a', (as) => as.map((a) => a.getAttribute('href')));
+      expect(offered.some((h) => h.startsWith('#/actors') && h.includes(`d=${status.detection}`)), `offered: ${offered.join(' ')}`);
+      await page.waitForFunction(() => document.documentElement.dataset.gsReady === 'true'
+        && document.documentElement.dataset.gsRoute === window.location.hash
+        && document.documentElement.dataset.gsPending === '0', null, { timeout: 300000 });
+      const figures = await api(base, `/api/actors?detection=${rerun.id}`);
+      expect(figures.state === 'done' && figures.stored === true && figures.run === null, `figures: ${figures.state}, stored ${figures.stored}, run ${figures.run}`);
+      const provenance = await page.textContent('p.provenance');
+      expect(provenance.startsWith('Computed by groundswell serve') && provenance.includes('read from the store'), `provenance: ${provenance}`);
+      expect(await page.$$eval('section.actor', (ss) => ss.length) === figures.actors.length, 'actor sections');
+      await safe(page, log, 'actors at the re-run');
+      await shot(page, 'actors-rerun');
     });
   } finally {
     await close();

@@ -76,7 +76,7 @@ function rerunForm(base, onStarted) {
   return form;
 }
 
-const STAGES = { opening: 'opening the store', loading: 'loading the data', signals: 'computing the account signals', detecting: 'detecting', storing: 'storing the result', done: 'done' };
+const STAGES = { waiting: 'waiting for the support figures being computed to finish (Actors)', opening: 'opening the store', loading: 'loading the data', signals: 'computing the account signals', detecting: 'detecting', storing: 'storing the result', done: 'done' };
 
 // Polls a job until it ends, showing its stage and time; stops once the page has moved on
 // (its target is no longer shown), so views left while a run works do not go on polling.

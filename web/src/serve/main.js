@@ -115,9 +115,11 @@ async function searchPage(root, params) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const interval = (x) => (isNum(obj(x).ci_low) ? `${fmtNum(x.ci_low)} – ${fmtNum(x.ci_high)}` : '–');
 
-// Support per actor at the selected detection. The server computes the figures on first
-// request (signals, the detection reproduced, estimates) and keeps them: the page waits,
-// showing for how long, then draws them.
+// Support per actor at the selected detection. The figures are read from the store, where
+// `run --actors` put them; for a detection without them the server computes them once
+// (signals, the detection reproduced at its neighbouring settings, estimates) and stores them:
+// the page then says so, showing for how long, with links to the detections whose figures are
+// stored, and draws them once they are there.
 async function actorsPage(root, isCurrent) {
   const detection = state.detection;
   root.textContent = '';
@@ -130,8 +132,13 @@ async function actorsPage(root, isCurrent) {
   while (r.state === 'computing' || r.state === 'waiting') {
     body.textContent = '';
     body.append(h('p', { class: 'progress' }, r.state === 'computing'
-      ? `Computing the support figures at detection ${detection}: account signals, the detection reproduced with its neighbouring settings, the estimates (${fmtNum(r.seconds)} s so far). The server keeps them once done.`
+      ? `Computing the support figures at detection ${detection}: the store holds none for it and this actors file, so the server works them out once — account signals, the detection reproduced with its neighbouring settings, the estimates (${fmtNum(r.seconds)} s so far; at 10 million messages this takes an hour or more). They are stored when done, and read from the store from then on.`
       : `Waiting to compute the support figures at detection ${detection}: ${r.computing ? `detection ${r.computing}'s come first` : 'a detection run is in progress'} (${fmtNum(r.seconds)} s).`));
+    const ready = arr(r.stored_detections).filter((d) => isNum(d) && String(d) !== String(detection));
+    if (ready.length) {
+      body.append(h('p', { class: 'stored-elsewhere' }, 'Meanwhile, the figures are stored for ',
+        ready.map((d, i) => [i ? ', ' : '', link('actors', { d }, `detection ${d}`)]), '.'));
+    }
     await sleep(1000);
     if (!isCurrent()) return;
     r = await get('/api/actors', { detection });
@@ -142,7 +149,7 @@ async function actorsPage(root, isCurrent) {
     return;
   }
   if (!r.available) {
-    body.append(emptyNote('Support figures need an actors file. Start the server with `--actors FILE` (by default it takes the one the latest `groundswell run --actors` used, and that one is not there).'));
+    body.append(emptyNote('The store holds no support figures for this detection, and computing them needs an actors file. Start the server with `--actors FILE` (by default it takes the one the latest `groundswell run --actors` used, and that one is not there).'));
     return;
   }
   if (r.state === 'failed') {
@@ -152,9 +159,15 @@ async function actorsPage(root, isCurrent) {
   const actors = arr(r.actors).filter((a) => a && a.name != null);
   const rows = arr(r.rows).filter((x) => x && x.actor != null && x.metric != null);
   const current = detectionOptions.find((d) => String(d.id) === String(detection));
+  const neighbours = arr(r.scenarios).filter((x) => x !== 'default').map(String);
   body.append(h('p', { class: 'caption' },
     `At detection ${detection}${current ? ` (${parameterSummary(current.parameters)})` : ''}, actors from `, dataText('span', r.actors_file),
-    `; intervals over ${fmtNum(r.replicates)} ${r.sample ? 'bootstrap replicates' : 'classifications'}; accounts scoring above ${r.score_threshold} are discounted as individuals.`));
+    `; intervals over ${fmtNum(r.replicates)} ${r.sample ? 'bootstrap replicates' : 'classifications'}, `,
+    neighbours.length ? `with detection also at ${neighbours.join(', ')}` : 'with detection at its own settings only (no neighbouring settings: `run --no-sensitivity`, or a compat mode)',
+    `; accounts scoring above ${r.score_threshold} are discounted as individuals.`),
+  h('p', { class: 'caption provenance' }, r.run != null
+    ? `Computed by run ${r.run} (${fmtTime(r.computed_at)}) and read from the store.`
+    : `Computed by groundswell serve (${fmtTime(r.computed_at)})${r.stored ? ' and read from the store' : '; kept in memory only: the store is served read-only'}.`));
   if (!actors.length) {
     body.append(emptyNote('The actors file names no actor.'));
     return;
@@ -193,11 +206,31 @@ async function actorsPage(root, isCurrent) {
         { label: 'adjusted', num: true, value: (x) => fmtNum(x.adjusted) },
         { label: 'interval', num: true, value: (x) => interval(x) },
       ], mine.filter((x) => x.period === 'all'), { class: 'data figures' }),
-      renderDrivers({ drivers: arr(r.drivers).filter((d) => d && String(d.actor) === String(actor.name)) }, names, (c) => accountLink(c))));
+      renderDrivers({ drivers: arr(r.drivers).filter((d) => d && String(d.actor) === String(actor.name)) }, names, (c) => accountLink(c)),
+      settingsTable(arr(r.sensitivity).filter((x) => x && String(x.actor) === String(actor.name)), r.score_threshold)));
   }
   if (arr(r.assumptions).length) {
     body.append(section('What these figures assume', h('ul', null, arr(r.assumptions).map((a) => h('li', null, String(a))))));
   }
+}
+
+// An actor's adjusted figures under other settings, as the report's sensitivity table: the
+// score threshold moved, then each other scenario of sensitivity.csv at the chosen threshold.
+function settingsTable(rows, threshold) {
+  const near = (a, b) => isNum(a) && isNum(b) && Math.abs(a - b) < 1e-9;
+  const shown = [
+    ...rows.filter((x) => x.scenario === 'default'),
+    ...rows.filter((x) => x.scenario !== 'default' && near(x.score_threshold, threshold)),
+  ];
+  if (shown.length < 2) return null;
+  return [h('h3', null, 'Under other settings'),
+    h('p', { class: 'caption' }, 'The adjusted figures (whole period) with one setting moved and the others at their chosen values (bold): the score threshold, detection at a neighbouring setting, the other definition of a supporter, or undetermined clusters removed or kept as members (sensitivity.csv).'),
+    table([
+      { label: 'setting', value: (x) => (x.scenario === 'default' ? `score threshold ${fmtNum(x.score_threshold)}` : String(x.scenario)) },
+      { label: 'accounts', num: true, value: (x) => fmtNum(x.accounts) },
+      { label: 'messages', num: true, value: (x) => fmtNum(x.messages) },
+      { label: 'engagement', num: true, value: (x) => fmtNum(x.engagement) },
+    ], shown, { class: 'data settings', rowClass: (x) => (x.scenario === 'default' && near(x.score_threshold, threshold) ? 'baseline' : null) })];
 }
 
 let generation = 0;

@@ -7,12 +7,16 @@
 // set by web/src/serve). Also each API request alone (Node's fetch, no browser).
 //
 //   node bench/serve_pages.mjs --url http://127.0.0.1:PORT/ [--repeat 20] [--actors-wait SECONDS]
-//                              [--rerun JSON [--rerun-wait SECONDS]] [--only REGEX]
+//                              [--actors-detection N] [--rerun JSON [--rerun-wait SECONDS]]
+//                              [--only REGEX]
 //
-// The actor figures are computed once per detection (minutes at 10M, and their computation
-// would compete with the pages): with --actors-wait SECONDS (or GS_ACTORS_WAIT) the script asks
-// for them and waits up to that long before timing the pages; the actor page is left out
-// (saying so) when they are not ready by then, and by default (0) they are not asked for.
+// The actor page reads the support figures stored with the detection (`run --actors` stores
+// them; docs/serve.md). It is timed last: the script asks for the figures after the other pages,
+// since for a detection without stored figures the server computes them (an hour or more at
+// 10M); with --actors-wait SECONDS (or GS_ACTORS_WAIT, default 0) it waits up to that long for
+// them, and leaves the actor page out (saying so) when they are not ready by then.
+// --actors-detection N (or GS_ACTORS_DETECTION) times the actor page at detection N instead of
+// the detection the other pages use.
 //
 // Prints one line per page and request: median, 95th percentile (nearest rank: with 20 loads,
 // the second slowest) and slowest of the repeats, in ms. The pages'
@@ -33,6 +37,7 @@ const args = parseArgs(process.argv.slice(2));
 const base = args.url;
 const repeat = Number(args.repeat || 20);
 const actorsWait = Number(args['actors-wait'] ?? process.env.GS_ACTORS_WAIT ?? 0);
+const actorsDetection = Number(args['actors-detection'] ?? process.env.GS_ACTORS_DETECTION ?? 0);
 // --rerun JSON (or GS_RERUN): after the pages, start a detection run with these parameters
 // (POST /api/detections; the server must not be --read-only), time the detections page and
 // /api/jobs/N while it runs, wait for it (up to --rerun-wait SECONDS, default 3600) and time
@@ -121,32 +126,11 @@ const pages = [
   topText ? [`object: text (${sizes.text} posts)`, `#/object/text?key=${encodeURIComponent(topText.object)}`] : null,
   ['detections', '#/detections'],
   [`compare ${other} and ${detection}`, `#/compare?a=${other}&b=${detection}`],
-  ['actors', '#/actors'],
 ].filter(Boolean).filter(([label]) => !only || new RegExp(only).test(label))
   // Pages at the detection picked above when it is not the latest.
   .map(([label, hash]) => [label, detection === status.detection || /[?&]d=/.test(hash) ? hash : `${hash}${hash.includes('?') ? '&' : '?'}d=${detection}`]);
-
-function dropActors() {
-  const i = pages.findIndex(([label]) => label === 'actors');
-  if (i >= 0) pages.splice(i, 1);
-}
-
-// The actor figures are computed once per detection: wait for them first, and say how long.
-// --actors-wait 0 never asks for them (their computation would compete with the pages).
-if (actorsWait > 0) {
-  const started = Date.now();
-  let r = await api(`/api/actors?detection=${detection}`);
-  while ((r.state === 'computing' || r.state === 'waiting') && Date.now() - started < actorsWait * 1000) {
-    await new Promise((resolve) => setTimeout(resolve, 2000));
-    r = await api(`/api/actors?detection=${detection}`);
-  }
-  console.log(`actor figures at detection ${detection}: ${r.state} after ${((Date.now() - started) / 1000).toFixed(1)} s of waiting`
-    + (r.state === 'done' ? '' : ' (the actor page is left out: it waits for them)'));
-  if (r.state !== 'done') dropActors();
-} else {
-  console.log('actor figures not asked for (--actors-wait 0): the actor page is left out');
-  dropActors();
-}
+const actorsAt = actorsDetection || detection;
+const timeActors = !only || new RegExp(only).test('actors');
 
 const browser = await chromium.launch({
   executablePath: process.env.GS_CHROMIUM || '/usr/bin/chromium',
@@ -167,6 +151,24 @@ await page.waitForFunction(() => document.documentElement.dataset.gsReady === 't
 
 console.log(`\npage times in headless Chromium (${repeat} loads each; from asking for the view to the view whole)`);
 for (const [label, hash] of pages) await timePage(label, hash);
+
+// The actor page last: asking for figures that are not stored starts their computation, which
+// would compete with the pages above. Say where they came from and how long they took.
+if (timeActors) {
+  const started = Date.now();
+  const t0 = performance.now();
+  let r = await api(`/api/actors?detection=${actorsAt}`);
+  const firstMs = performance.now() - t0;
+  const first = `${r.state} at the first request (${firstMs.toFixed(0)} ms)`;
+  while ((r.state === 'computing' || r.state === 'waiting') && Date.now() - started < actorsWait * 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    r = await api(`/api/actors?detection=${actorsAt}`);
+  }
+  const whence = r.state !== 'done' ? '' : r.stored ? ` (read from the store: computed by ${r.run != null ? `run ${r.run}` : 'a server'} at ${r.computed_at})` : ' (computed by this server)';
+  console.log(`actor figures at detection ${actorsAt}: ${first}, ${r.state} after ${((Date.now() - started) / 1000).toFixed(1)} s${whence}`
+    + (r.state === 'done' ? '' : '; the actor page is left out (GS_ACTORS_WAIT=SECONDS waits for them)'));
+  if (r.state === 'done') await timePage(`actors at detection ${actorsAt}`, `#/actors${actorsAt === status.detection ? '' : `?d=${actorsAt}`}`);
+}
 
 // One view loaded `repeat` times, from asking for it to the view whole; the re-run progress
 // below uses it for the detections page while a detection run works.

@@ -6,7 +6,8 @@
 # (each page in headless Chromium, each API request), and prints the server's memory at the
 # end. Make a 10M-message store with `groundswell-generate --scale 10m` and `groundswell run`
 # (docs/generator.md); on a shared machine run this with `nice` and say so beside the figures.
-# GS_ACTORS_WAIT=SECONDS also times the actor page once its figures are computed; GS_RERUN=JSON
+# The actor page is timed last, when its figures are stored (or GS_ACTORS_WAIT=SECONDS: once the
+# server computed them; GS_ACTORS_DETECTION=N: at detection N); GS_RERUN=JSON
 # (e.g. '{"behaviours": ["reply"]}') starts a detection run after the pages and times the
 # detections page and the job's progress while it runs, then the comparison (serve_pages.mjs).
 set -euo pipefail

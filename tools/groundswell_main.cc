@@ -59,8 +59,9 @@ void add_detect(CLI::App* cmd, gs::DetectCliOptions& d) {
   auto& o = d.options;
   cmd->add_option("--behaviour", d.behaviours,
                   "Behaviours to link accounts by: share, link, domain, hashtag, mention, reply, "
-                  "text, similar_text, media, post (default: the item behaviours share, link, "
-                  "reply, text, similar_text, media that the data supports; with --compat all)");
+                  "text, similar_text, media, post (default: share, link, reply, text, "
+                  "similar_text, media and hashtag by the day, those the data supports; with "
+                  "--compat all)");
   cmd->add_option("--window", d.window,
                   "Co-action window W: actions at most W apart, inclusive (90, 90s, 5m, 2h)")
       ->default_str(fmt::format("{}s", o.window_ms / 1000));

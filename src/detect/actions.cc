@@ -23,7 +23,7 @@ std::uint64_t hash_key(std::string_view s) {
 }
 
 // The object an action names: its key, and natively for a hashtag the key on one UTC day
-// (detect.h, is_topical).
+// (docs/detection.md, "Scheduled automation").
 std::uint64_t object_hash(Behaviour b, const DetectOptions& opt, std::string_view key, TimeMs t) {
   const std::uint64_t h = hash_key(key);
   if (b != Behaviour::kHashtag || opt.compat != CompatMode::kNone) return h;

@@ -41,15 +41,20 @@ std::size_t behaviour_slot(const DetectionResult& r, Behaviour b) {
   return 0;
 }
 
-// Kept edges summed per unordered pair of account ranks (cnt's directed edges are
-// symmetrized for Leiden); counts each account's coordination degree on the way.
-std::map<std::pair<std::uint32_t, std::uint32_t>, double> summed_pair_weights(DetectionResult& r) {
+// The weight of each unordered pair of account ranks in the network Leiden partitions: in
+// native mode the largest of its kept edges' weights over behaviours and windows (one
+// copy-pasted post with a link and a hashtag is a text, similar_text, link and hashtag
+// co-action at once, and a sum would count it four times); in the compatible modes their sum
+// (cnt's directed edges are symmetrized). Counts each account's coordination degree on the way.
+std::map<std::pair<std::uint32_t, std::uint32_t>, double> summed_pair_weights(
+    const DetectOptions& opt, DetectionResult& r) {
   std::map<std::pair<std::uint32_t, std::uint32_t>, double> pair_weight;
   for (const Edge& e : r.edges) {
     if (!e.significant || e.source == e.target) continue;
     std::uint32_t x = e.source, y = e.target;
     if (r.account_rank[y] < r.account_rank[x]) std::swap(x, y);
-    pair_weight[{r.account_rank[x], r.account_rank[y]}] += e.weight;
+    double& w = pair_weight[{r.account_rank[x], r.account_rank[y]}];
+    w = opt.compat == CompatMode::kNone ? std::max(w, e.weight) : w + e.weight;
   }
   std::vector<std::uint32_t> account_of_rank(r.account_rank.size());
   for (std::uint32_t a = 0; a < account_of_rank.size(); ++a) account_of_rank[r.account_rank[a]] = a;
@@ -267,7 +272,7 @@ Status build_clusters(const Dataset& d, const DetectOptions& opt, DetectionResul
   r.account_cluster.assign(n_accounts, 0);
   r.coordination_degree.assign(n_accounts, 0);
   r.clusters.clear();
-  const auto pair_weight = summed_pair_weights(r);
+  const auto pair_weight = summed_pair_weights(opt, r);
   if (pair_weight.empty()) return Status::Ok();
   std::vector<std::vector<std::uint32_t>> members;
   GS_RETURN_IF_ERROR(leiden_communities(pair_weight, opt, r, members));

@@ -125,10 +125,10 @@ struct Detector::Cache {
 namespace {
 
 // Every behaviour the data supports but cnt's post; natively, the default network links
-// accounts by the items they act on. A hashtag, mention or domain names a topic that a
-// movement's genuine supporters share minute by minute; on generated data those behaviours
-// put 40-60% of organic accounts into clusters (docs/detection.md, "Default behaviours").
-// They stay available by name.
+// accounts by the items they act on, and by a hashtag on the same day (is_topical). A mention
+// or a domain names a topic that a movement's genuine supporters share minute by minute; on
+// generated data those behaviours put 40-60% of organic accounts into clusters
+// (docs/detection.md, "Default behaviours"). They stay available by name.
 std::vector<Behaviour> default_behaviours(const Dataset& data, CompatMode compat) {
   std::vector<Behaviour> out;
   for (int b = 0; b < kBehaviourCount; ++b) {
@@ -172,8 +172,14 @@ void sort_and_test_edges(const Dataset& data, const DetectOptions& opt,
   if (opt.compat == CompatMode::kNone && opt.null_replicates > 0) {
     // Kept: significant against both nulls — the same time beyond each account's rhythm, and
     // the same objects beyond activity and popularity (docs/detection.md, "Significance").
-    // One time-shift family over every tested edge of every behaviour and window.
+    // One time-shift family over every tested edge of every behaviour and window, but the
+    // hashtag: its edges are tested in a family of every pair that met at all, with p-values
+    // beyond every replicate from the fitted tail (docs/detection.md, "Scheduled automation").
     benjamini_hochberg(r.edges, opt.fdr);
+    for (std::size_t f = 0; f < r.funnel.size(); ++f)
+      if (r.funnel[f].behaviour == Behaviour::kHashtag)
+        hashtag_time_fdr(r.edges, r.null_weights, static_cast<std::size_t>(opt.null_replicates),
+                         r.funnel[f].window_ms, opt.fdr, candidates[f]);
     // One co-occurrence family per behaviour and window: a behaviour where no campaign acts
     // gets no slack from the thousands of true edges of another. Not similar_text: its
     // objects are families chained together by near-duplicate pairs, whose size measures

@@ -188,6 +188,10 @@ double log_upper_tail(std::uint64_t c, double mean, double variance);
 // the smallest normal double), p_log10 and p_from_tail.
 void cluster_p_value(const std::vector<double>& replicate_sums, double observed, Cluster& cluster);
 
+// The natural logarithm of that p-value for any statistic with null replicates `sums`; sets
+// `from_tail` when it comes from the fitted tail.
+double replicate_log_p(std::span<const double> sums, double observed, bool& from_tail);
+
 // The stimulus null of share edges (docs/detection.md, "Slow campaigns"): for each edge of a
 // share table whose originals are in the data, every account keeps its delays from each
 // source's posts to its first re-share of them, re-assigned at random over that source's posts
@@ -229,8 +233,18 @@ double poisson_upper_tail(std::uint64_t c, double lambda);
 void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q,
                       std::uint64_t candidates);
 
-// Benjamini–Hochberg at level q over the tested edges; sets Edge::significant.
+// Benjamini–Hochberg at level q over the tested edges but the hashtag ones; sets
+// Edge::significant.
 void benjamini_hochberg(std::span<Edge> edges, double q);
+
+// The time-shift test of the hashtag edges at one window (docs/detection.md, "Scheduled
+// automation"), a family of its own: every account pair that met at least once on a
+// (hashtag, day), `candidates`, the pairs below min_repetition counted with p = 1. Each edge's
+// p-value is recomputed from its replicate weights (row Edge::null_row of `null_weights`, R =
+// `replicates` values) as replicate_log_p() gives it, with the fitted tail beyond every
+// replicate, and Benjamini–Hochberg at level q sets Edge::significant.
+void hashtag_time_fdr(std::span<Edge> edges, std::span<const std::uint32_t> null_weights,
+                      std::size_t replicates, TimeMs window, double q, std::uint64_t candidates);
 
 // Leiden clusters on the kept edges, statistics, ranking; fills result.clusters,
 // account_cluster, coordination_degree, leiden_quality. Cluster p-values sum the edges'

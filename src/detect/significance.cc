@@ -269,12 +269,12 @@ double log_upper_tail(std::uint64_t c, double mean, double variance) {
   return std::min(0.0, log_pmf(k0) + std::log(sum + rest));
 }
 
-void cluster_p_value(const std::vector<double>& sums, double observed, Cluster& c) {
+double replicate_log_p(std::span<const double> sums, double observed, bool& from_tail) {
   const double replicates = static_cast<double>(sums.size());
   std::size_t ge = 0;
   for (double v : sums) ge += v >= observed;
   const double floor = 1 / (replicates + 1);
-  c.p_from_tail = false;
+  from_tail = false;
   double log_p = std::log((1 + static_cast<double>(ge)) / (replicates + 1));
   if (ge == 0 && !sums.empty()) {
     double total = 0;
@@ -287,9 +287,14 @@ void cluster_p_value(const std::vector<double>& sums, double observed, Cluster& 
     const double tail = log_upper_tail(static_cast<std::uint64_t>(std::ceil(observed)), mean, variance);
     if (tail < std::log(floor)) {
       log_p = tail;
-      c.p_from_tail = true;
+      from_tail = true;
     }
   }
+  return log_p;
+}
+
+void cluster_p_value(const std::vector<double>& sums, double observed, Cluster& c) {
+  const double log_p = replicate_log_p(sums, observed, c.p_from_tail);
   c.p_log10 = log_p / std::log(10.0);
   c.p_value = std::max(std::exp(log_p), std::numeric_limits<double>::min());
 }
@@ -557,10 +562,27 @@ void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window,
   window_family_fdr(edges, behaviour, window, q, candidates, &Edge::p_cooccurrence);
 }
 
+void hashtag_time_fdr(std::span<Edge> edges, std::span<const std::uint32_t> null_weights,
+                      std::size_t replicates, TimeMs window, double q, std::uint64_t candidates) {
+  std::vector<double> w(replicates);
+  bool from_tail = false;
+  for (Edge& e : edges) {
+    if (e.behaviour != Behaviour::kHashtag || e.window_ms != window || e.null_row == UINT32_MAX)
+      continue;
+    const std::uint32_t* row = null_weights.data() + std::size_t{e.null_row} * replicates;
+    std::copy(row, row + replicates, w.begin());
+    e.p_value = std::max(std::exp(replicate_log_p(w, e.weight, from_tail)),
+                         std::numeric_limits<double>::min());
+    e.significant = true;
+  }
+  window_family_fdr(edges, Behaviour::kHashtag, window, q, candidates, &Edge::p_value);
+}
+
 void benjamini_hochberg(std::span<Edge> edges, double q) {
   std::vector<std::size_t> tested;
   for (std::size_t i = 0; i < edges.size(); ++i)
-    if (!std::isnan(edges[i].p_value)) tested.push_back(i);
+    if (!std::isnan(edges[i].p_value) && edges[i].behaviour != Behaviour::kHashtag)
+      tested.push_back(i);
   if (tested.empty()) return;
   std::stable_sort(tested.begin(), tested.end(), [&](std::size_t x, std::size_t y) {
     return edges[x].p_value < edges[y].p_value;

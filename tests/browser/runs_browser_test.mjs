@@ -121,7 +121,7 @@ async function common(label, run, opened, state) {
     const stoppedAt = state.candidateColumns.indexOf('stopped by');
     expect(stoppedAt >= 0, `candidate columns: ${state.candidateColumns}`);
     const reasons = state.candidates.map((r) => r[stoppedAt]);
-    expect(reasons.every((t) => /^(repetition|timing|overlap|both tests|stimulus|FDR|crowd)/.test(t)), `stopped by: ${reasons.join(' | ')}`);
+    expect(reasons.every((t) => /^(repetition|timing|overlap|both tests|stimulus|order|FDR|crowd)/.test(t)), `stopped by: ${reasons.join(' | ')}`);
   });
 
   await check(`${label}: how the result moves with the settings`, async () => {

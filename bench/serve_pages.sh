@@ -33,6 +33,7 @@ start=$(date +%s.%N)
 # GS_RERUN=JSON also times a detection run started from the page (the store is then written).
 mode=(--read-only)
 [[ -n "${GS_RERUN:-}" ]] && mode=()
+: >"$log"  # before the server: the background job may open it after the first read below
 "$build/groundswell" serve --db "$db" --port 0 "${mode[@]}" >"$log" 2>&1 &
 server=$!
 url=""

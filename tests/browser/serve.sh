@@ -37,7 +37,10 @@ trap cleanup EXIT
 "$build_dir/groundswell" run "$work/gen/data" "$repo/tests/data/serve/hostile.jsonl" \
   --actors "$work/gen/actors.toml" --out "$work/out" --quiet
 
-# Port 0: the system picks a free port; the server prints its address first.
+# Port 0: the system picks a free port; the server prints its address first. The log exists
+# before the server starts: the shell opens it in the background job, perhaps after the first
+# read below, which would fail the script under set -e.
+: >"$work/serve.log"
 "$build_dir/groundswell" serve --db "$work/out/groundswell.db" --port 0 >"$work/serve.log" 2>&1 &
 server=$!
 url=""

@@ -1,8 +1,10 @@
 #include "base/output_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -48,6 +50,24 @@ int sync_fd(int fd) {
   return 0;
 }
 
+// Starts writing the file's dirty pages to disk without waiting, so that the batch's flush
+// finds them on their way. Advisory: a file system without it loses nothing.
+void start_writeback(int fd) { (void)::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); }
+
+// Flushes the file at `path` to disk through a new descriptor (Linux reports a write-back
+// error not yet seen to it).
+int sync_path(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  int e = sync_fd(fd);
+  ::close(fd);
+  return e;
+}
+
+int open_folder(const fs::path& dir) {
+  return ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 }  // namespace
 
 fs::path temporary_path_for(const fs::path& path) {
@@ -72,7 +92,8 @@ OutputFile::OutputFile(OutputFile&& other) noexcept
       fd_(std::exchange(other.fd_, -1)),
       buffer_(std::move(other.buffer_)),
       bytes_(other.bytes_),
-      error_(std::move(other.error_)) {}
+      error_(std::move(other.error_)),
+      batch_(other.batch_) {}
 
 OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
   if (this != &other) {
@@ -83,6 +104,7 @@ OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
     buffer_ = std::move(other.buffer_);
     bytes_ = other.bytes_;
     error_ = std::move(other.error_);
+    batch_ = other.batch_;
   }
   return *this;
 }
@@ -99,6 +121,7 @@ void OutputFile::abandon() {
 Status OutputFile::fail(std::string_view what, int error_number) {
   error_ = io_error(path_, what, error_number);
   abandon();
+  if (batch_ != nullptr && batch_->error_.ok()) batch_->error_ = error_;
   return error_;
 }
 
@@ -130,14 +153,27 @@ Status OutputFile::commit() {
   if (!error_.ok()) return error_;
   if (fd_ < 0) return Status::Internal("commit of " + path_.string() + " twice");
   GS_RETURN_IF_ERROR(flush_buffer());
-  if (int e = sync_fd(fd_); e != 0) return fail("write", e);
+  if (batch_ == nullptr) {
+    if (int e = sync_fd(fd_); e != 0) return fail("write", e);
+  } else if (batch_->committed_) {
+    abandon();
+    error_ = Status::Internal("commit of " + path_.string() + " after its batch's");
+    return error_;
+  } else {
+    start_writeback(fd_);
+  }
   // close() reports deferred write errors on some file systems (NFS quotas).
   int fd = std::exchange(fd_, -1);
   if (::close(fd) != 0) {
     int e = errno;
     ::unlink(temp_.c_str());
     error_ = io_error(path_, "write", e);
+    if (batch_ != nullptr && batch_->error_.ok()) batch_->error_ = error_;
     return error_;
+  }
+  if (batch_ != nullptr) {
+    batch_->finished_.push_back({temp_, path_});
+    return Status::Ok();
   }
   if (::rename(temp_.c_str(), path_.c_str()) != 0) {
     int e = errno;
@@ -148,17 +184,99 @@ Status OutputFile::commit() {
   return Status::Ok();
 }
 
-Status write_output_file(const fs::path& path, std::string_view bytes) {
-  auto f = OutputFile::create(path);
+namespace {
+
+Status write_whole(Result<OutputFile> f, std::string_view bytes) {
   if (!f) return f.status();
   GS_RETURN_IF_ERROR(f->write(bytes));
   return f->commit();
 }
 
+}  // namespace
+
+Status write_output_file(const fs::path& path, std::string_view bytes) {
+  return write_whole(OutputFile::create(path), bytes);
+}
+
+OutputBatch::~OutputBatch() {
+  abandon();
+  close_folders();
+}
+
+Result<OutputFile> OutputBatch::create(fs::path path) {
+  if (committed_) return Status::Internal("a file joins a committed batch: " + path.string());
+  auto f = OutputFile::create(std::move(path));
+  if (!f) return f.status();
+  f->batch_ = this;
+  fs::path folder = f->path().parent_path();
+  if (folder_of(folder) == nullptr) folders_.push_back({folder, open_folder(folder)});
+  return f;
+}
+
+Status OutputBatch::write(const fs::path& path, std::string_view bytes) {
+  return write_whole(create(path), bytes);
+}
+
+void OutputBatch::abandon() {
+  for (const Finished& f : finished_) ::unlink(f.temp.c_str());
+  finished_.clear();
+}
+
+const OutputBatch::Folder* OutputBatch::folder_of(const fs::path& folder) const {
+  for (const Folder& known : folders_)
+    if (known.path == folder) return &known;
+  return nullptr;
+}
+
+void OutputBatch::close_folders() {
+  for (Folder& folder : folders_)
+    if (folder.fd >= 0) ::close(std::exchange(folder.fd, -1));
+}
+
+Status OutputBatch::fail(Status error) {
+  error_ = std::move(error);
+  abandon();
+  close_folders();
+  return error_;
+}
+
+Status OutputBatch::commit() {
+  if (committed_) return Status::Internal("a batch of output files committed twice");
+  committed_ = true;
+  if (!error_.ok()) return fail(error_);
+  // 1. Every file's bytes on disk before any of them takes its target's name: one syncfs per
+  // file system (folders on the same one share it).
+  std::vector<dev_t> synced;
+  for (const Folder& folder : folders_) {
+    struct stat st {};
+    if (folder.fd < 0 || ::fstat(folder.fd, &st) != 0) continue;
+    if (std::find(synced.begin(), synced.end(), st.st_dev) != synced.end()) continue;
+    if (::syncfs(folder.fd) != 0) return fail(io_error(folder.path, "flush the files in", errno));
+    synced.push_back(st.st_dev);
+  }
+  for (const Finished& f : finished_) {  // a folder that could not be opened: file by file
+    const Folder* folder = folder_of(f.path.parent_path());
+    if (folder != nullptr && folder->fd >= 0) continue;
+    if (int e = sync_path(f.temp); e != 0) return fail(io_error(f.path, "write", e));
+  }
+  // 2. Into place.
+  for (std::size_t i = 0; i < finished_.size(); ++i) {
+    if (::rename(finished_[i].temp.c_str(), finished_[i].path.c_str()) != 0) {
+      Status error = io_error(finished_[i].path, "replace", errno);
+      finished_.erase(finished_.begin(), finished_.begin() + static_cast<std::ptrdiff_t>(i));
+      return fail(std::move(error));
+    }
+  }
+  finished_.clear();
+  // 3. The renames on disk; as sync_directory(), failures are ignored.
+  for (const Folder& folder : folders_)
+    if (folder.fd >= 0) (void)sync_fd(folder.fd);
+  close_folders();
+  return Status::Ok();
+}
+
 Status replace_with_temporary(const fs::path& temporary, const fs::path& path) {
-  int fd = ::open(temporary.c_str(), O_RDONLY | O_CLOEXEC);
-  int e = fd < 0 ? errno : sync_fd(fd);
-  if (fd >= 0) ::close(fd);
+  int e = sync_path(temporary);
   if (e == 0 && ::rename(temporary.c_str(), path.c_str()) != 0) e = errno;
   if (e != 0) {
     ::unlink(temporary.c_str());
@@ -168,7 +286,7 @@ Status replace_with_temporary(const fs::path& temporary, const fs::path& path) {
 }
 
 void sync_directory(const fs::path& dir) {
-  int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd = open_folder(dir);
   if (fd < 0) return;
   (void)sync_fd(fd);
   ::close(fd);

@@ -13,23 +13,41 @@
 //   GS_RETURN_IF_ERROR(f->write(line));
 //   GS_RETURN_IF_ERROR(f->commit());
 //
+// A stage that writes many files (detect's evidence: one per cluster) writes them as one
+// OutputBatch, which flushes them to disk together instead of one by one (a flush costs a
+// journal commit, milliseconds each): every file of the batch is written to its temporary
+// and closed, then commit() flushes all of them, renames all of them into place, and flushes
+// each of their folders once. When commit() returns, the batch is on disk; before, each
+// target holds its old file or, once its rename ran, the complete new one.
+//
+//   OutputBatch batch;
+//   GS_RETURN_IF_ERROR(batch.write(out / "edges.csv", edges));
+//   auto f = batch.create(out / "evidence" / "cluster-1.json");   // streamed, as above
+//   ...; GS_RETURN_IF_ERROR(f->commit());   // finishes the temporary; not in place yet
+//   GS_RETURN_IF_ERROR(batch.commit());     // all of them in place, on disk
+//
 // Errors are IoError statuses naming the target path and the system's reason ("cannot write
 // out/edges.csv: No space left on device"). A file that is destroyed without commit(), or
-// whose write failed, leaves no temporary file behind; a killed process leaves at most the
-// hidden temporary, which the next write of the same target replaces.
+// whose write failed, leaves no temporary file behind, and neither does a batch destroyed
+// without commit() or one whose file failed (its commit() returns that file's error and puts
+// nothing in place); a killed process leaves at most the hidden temporaries, which the next
+// write of the same targets replaces.
 //
-// Thread-safety: an OutputFile belongs to one thread; different targets may be written from
-// different threads.
+// Thread-safety: an OutputFile, and an OutputBatch with its files, belong to one thread;
+// different targets may be written from different threads.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "groundswell/status.h"
 
 namespace groundswell {
+
+class OutputBatch;
 
 class OutputFile {
  public:
@@ -45,6 +63,8 @@ class OutputFile {
   // Appends bytes (buffered). The first failure sticks: later writes and commit() return it.
   Status write(std::string_view bytes);
   // Writes out the buffer, flushes the file to disk, closes it and renames it over the target.
+  // For a file of a batch: writes out the buffer and closes the temporary, which the batch's
+  // commit() flushes and renames.
   Status commit();
   // Gives up: removes the temporary file. Idempotent.
   void abandon();
@@ -53,6 +73,7 @@ class OutputFile {
   std::uint64_t bytes_written() const { return bytes_; }
 
  private:
+  friend class OutputBatch;
   OutputFile() = default;
   Status flush_buffer();
   Status fail(std::string_view what, int error_number);
@@ -62,6 +83,53 @@ class OutputFile {
   std::string buffer_;
   std::uint64_t bytes_ = 0;
   Status error_;
+  OutputBatch* batch_ = nullptr;
+};
+
+// Files committed together: see the top of this file. Each target joins at most once; the
+// batch outlives its files (it cannot move, as they point to it). The flush is one syncfs(2)
+// per file system the files are on, which also writes out other programs' pending data on
+// that file system; Linux reports a write-back error of the batch's files through it since
+// 5.8. Each folder of the batch is kept open from its first file to the commit.
+class OutputBatch {
+ public:
+  OutputBatch() = default;
+  OutputBatch(const OutputBatch&) = delete;
+  OutputBatch& operator=(const OutputBatch&) = delete;
+  ~OutputBatch();  // without commit(): every finished temporary is removed, no target touched
+
+  // A file of this batch, as OutputFile::create().
+  Result<OutputFile> create(std::filesystem::path path);
+  // The whole file at once, as write_output_file().
+  Status write(const std::filesystem::path& path, std::string_view bytes);
+  // Flushes every finished file to disk, renames each over its target and flushes their
+  // folders. A file still open (created, not committed) is not part of it and cannot commit
+  // afterwards. On a failure before any rename (a failed file, a failed flush) no target
+  // changes and no temporary is left; a rename that fails stops the batch there, with the
+  // files before it in place and no temporary left.
+  Status commit();
+  // Gives up: removes the finished temporaries. Idempotent.
+  void abandon();
+
+  std::size_t files() const { return finished_.size(); }
+
+ private:
+  friend class OutputFile;
+  struct Finished {
+    std::filesystem::path temp, path;
+  };
+  struct Folder {
+    std::filesystem::path path;
+    int fd = -1;  // -1: could not be opened; its files are flushed one by one
+  };
+  const Folder* folder_of(const std::filesystem::path& folder) const;
+  Status fail(Status error);
+  void close_folders();
+
+  std::vector<Finished> finished_;
+  std::vector<Folder> folders_;
+  Status error_;  // the first failure of one of its files
+  bool committed_ = false;
 };
 
 // The whole file at once, through OutputFile.

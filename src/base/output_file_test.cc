@@ -113,5 +113,110 @@ TEST_F(OutputFileTest, ReplaceWithTemporaryRenamesAWholeFile) {
   EXPECT_NE(missing.message().find("gone"), std::string::npos);
 }
 
+// A batch: nothing changes until commit(), then every file is in place and no temporary is
+// left, in every folder the batch wrote to.
+TEST_F(OutputFileTest, BatchPutsItsFilesInPlaceOnlyOnCommit) {
+  fs::create_directories(dir_ / "evidence");
+  ASSERT_TRUE(write_output_file(dir_ / "edges.csv", "old edges\n").ok());
+  ASSERT_TRUE(write_output_file(dir_ / "evidence" / "cluster-1.json", "old 1\n").ok());
+  OutputBatch batch;
+  ASSERT_TRUE(batch.write(dir_ / "edges.csv", "new edges\n").ok());
+  auto f = batch.create(dir_ / "evidence" / "cluster-1.json");
+  ASSERT_TRUE(f.ok());
+  const std::string big(200000, 'x');  // larger than the buffer: written through
+  ASSERT_TRUE(f->write(big).ok());
+  ASSERT_TRUE(f->commit().ok());
+  ASSERT_TRUE(batch.write(dir_ / "evidence" / "cluster-2.json", "new 2\n").ok());
+  EXPECT_EQ(batch.files(), 3u);
+  // Every file finished, none in place: a reader still sees the complete old files.
+  EXPECT_EQ(read_whole_file(dir_ / "edges.csv"), "old edges\n");
+  EXPECT_EQ(read_whole_file(dir_ / "evidence" / "cluster-1.json"), "old 1\n");
+  EXPECT_FALSE(fs::exists(dir_ / "evidence" / "cluster-2.json"));
+  EXPECT_TRUE(fs::exists(dir_ / "evidence" / ".cluster-2.json.tmp"));
+  ASSERT_TRUE(batch.commit().ok());
+  EXPECT_EQ(read_whole_file(dir_ / "edges.csv"), "new edges\n");
+  EXPECT_EQ(read_whole_file(dir_ / "evidence" / "cluster-1.json"), big);
+  EXPECT_EQ(read_whole_file(dir_ / "evidence" / "cluster-2.json"), "new 2\n");
+  EXPECT_EQ(entries(), 2u);  // edges.csv and evidence/
+  EXPECT_EQ(static_cast<std::size_t>(std::distance(fs::directory_iterator(dir_ / "evidence"), {})), 2u);
+  // A committed batch takes no more files, nor a second commit.
+  EXPECT_EQ(batch.write(dir_ / "late.csv", "x").code(), StatusCode::kInternal);
+  EXPECT_FALSE(batch.commit().ok());
+  EXPECT_FALSE(fs::exists(dir_ / "late.csv"));
+}
+
+TEST_F(OutputFileTest, BatchWithoutCommitLeavesTheOldFilesAndNoTemporary) {
+  ASSERT_TRUE(write_output_file(dir_ / "clusters.csv", "complete old file\n").ok());
+  {
+    OutputBatch batch;
+    ASSERT_TRUE(batch.write(dir_ / "clusters.csv", "new").ok());
+    ASSERT_TRUE(batch.write(dir_ / "accounts.csv", "new").ok());
+    auto open = batch.create(dir_ / "network.gexf");  // still open when the batch goes
+    ASSERT_TRUE(open.ok());
+    ASSERT_TRUE(open->write("<gexf").ok());
+  }  // a later step failed: neither the file nor the batch was committed
+  EXPECT_EQ(read_whole_file(dir_ / "clusters.csv"), "complete old file\n");
+  EXPECT_EQ(entries(), 1u);
+}
+
+// A file of the batch that cannot be written (the file size limit, as a full disk): commit()
+// returns its error, naming it, and puts none of the batch's files in place.
+TEST_F(OutputFileTest, BatchWithAFailedFileReplacesNothing) {
+  ASSERT_TRUE(write_output_file(dir_ / "edges.csv", "old edges\n").ok());
+  ASSERT_TRUE(write_output_file(dir_ / "network.graphml", "old graph\n").ok());
+  OutputBatch batch;
+  ASSERT_TRUE(batch.write(dir_ / "edges.csv", "new edges\n").ok());
+  struct rlimit old_limit {};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old_limit;
+  small.rlim_cur = 100000;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  Status s = batch.write(dir_ / "network.graphml", std::string(300000, 'y'));
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  std::signal(SIGXFSZ, old_handler);
+  EXPECT_EQ(s.code(), StatusCode::kIoError);
+  // A caller that goes on regardless cannot commit half a batch.
+  ASSERT_TRUE(batch.write(dir_ / "clusters.csv", "new clusters\n").ok());
+  Status c = batch.commit();
+  EXPECT_EQ(c.code(), StatusCode::kIoError);
+  EXPECT_NE(c.message().find("cannot write " + (dir_ / "network.graphml").string()),
+            std::string::npos) << c.message();
+  EXPECT_EQ(read_whole_file(dir_ / "edges.csv"), "old edges\n");
+  EXPECT_EQ(read_whole_file(dir_ / "network.graphml"), "old graph\n");
+  EXPECT_FALSE(fs::exists(dir_ / "clusters.csv"));
+  EXPECT_EQ(entries(), 2u);
+}
+
+// A rename that fails (the target is a folder) stops the batch there: the files before it
+// are in place, the rest keep their old content, and no temporary is left.
+TEST_F(OutputFileTest, BatchRenameFailureLeavesNoTemporary) {
+  fs::create_directories(dir_ / "report.html" / "inside");
+  ASSERT_TRUE(write_output_file(dir_ / "z.csv", "old z\n").ok());
+  OutputBatch batch;
+  ASSERT_TRUE(batch.write(dir_ / "a.csv", "new a\n").ok());
+  ASSERT_TRUE(batch.write(dir_ / "report.html", "new report\n").ok());
+  ASSERT_TRUE(batch.write(dir_ / "z.csv", "new z\n").ok());
+  Status s = batch.commit();
+  EXPECT_EQ(s.code(), StatusCode::kIoError);
+  EXPECT_NE(s.message().find("cannot replace " + (dir_ / "report.html").string()),
+            std::string::npos) << s.message();
+  EXPECT_EQ(read_whole_file(dir_ / "a.csv"), "new a\n");
+  EXPECT_EQ(read_whole_file(dir_ / "z.csv"), "old z\n");
+  EXPECT_EQ(entries(), 3u);  // a.csv, report.html/, z.csv
+}
+
+// A streamed file of a batch is finished by its commit() but put in place by the batch's; it
+// cannot commit once the batch has.
+TEST_F(OutputFileTest, FileOfACommittedBatchCannotCommit) {
+  OutputBatch batch;
+  auto late = batch.create(dir_ / "late.json");
+  ASSERT_TRUE(late.ok());
+  ASSERT_TRUE(late->write("{}").ok());
+  ASSERT_TRUE(batch.commit().ok());
+  EXPECT_EQ(late->commit().code(), StatusCode::kInternal);
+  EXPECT_EQ(entries(), 0u);
+}
+
 }  // namespace
 }  // namespace groundswell

@@ -471,18 +471,21 @@ Status write_detection_outputs(const Dataset& data, const DetectionResult& resul
   if (ec)
     return Status::IoError("cannot create " + (out_dir / "evidence").string() + ": " +
                            ec.message());
-  GS_RETURN_IF_ERROR(write_output_file(out_dir / "edges.csv", edges_csv(data, result)));
-  GS_RETURN_IF_ERROR(write_output_file(out_dir / "clusters.csv", clusters_csv(result, scores)));
-  GS_RETURN_IF_ERROR(write_output_file(out_dir / "accounts.csv", accounts_csv(data, result, scores)));
-  GS_RETURN_IF_ERROR(write_output_file(out_dir / "network.gexf", gexf(data, result, options)));
-  GS_RETURN_IF_ERROR(write_output_file(out_dir / "network.graphml", graphml(data, result)));
+  // One batch: the files are flushed to disk together, not one by one (base/output_file.h).
+  OutputBatch batch;
+  GS_RETURN_IF_ERROR(batch.write(out_dir / "edges.csv", edges_csv(data, result)));
+  GS_RETURN_IF_ERROR(batch.write(out_dir / "clusters.csv", clusters_csv(result, scores)));
+  GS_RETURN_IF_ERROR(batch.write(out_dir / "accounts.csv", accounts_csv(data, result, scores)));
+  GS_RETURN_IF_ERROR(batch.write(out_dir / "network.gexf", gexf(data, result, options)));
+  GS_RETURN_IF_ERROR(batch.write(out_dir / "network.graphml", graphml(data, result)));
   std::set<std::string> written;
   for (const Cluster& c : result.clusters) {
     std::string name = fmt::format("cluster-{}.json", c.id);
-    GS_RETURN_IF_ERROR(write_output_file(out_dir / "evidence" / name,
-                                         evidence_json(data, result, options, c)));
+    GS_RETURN_IF_ERROR(batch.write(out_dir / "evidence" / name,
+                                   evidence_json(data, result, options, c)));
     written.insert(std::move(name));
   }
+  GS_RETURN_IF_ERROR(batch.commit());
   // Evidence of an earlier run with more clusters must not linger, nor the temporary file of
   // an interrupted one.
   std::vector<std::filesystem::path> stale;

@@ -208,13 +208,39 @@ Result<OutputFile> OutputBatch::create(fs::path path) {
   auto f = OutputFile::create(std::move(path));
   if (!f) return f.status();
   f->batch_ = this;
-  fs::path folder = f->path().parent_path();
-  if (folder_of(folder) == nullptr) folders_.push_back({folder, open_folder(folder)});
+  join_folder(f->path().parent_path());
   return f;
 }
 
 Status OutputBatch::write(const fs::path& path, std::string_view bytes) {
+  if (!committed_ && error_.ok() && keep_if_unchanged(path, bytes)) return Status::Ok();
   return write_whole(create(path), bytes);
+}
+
+bool OutputBatch::keep_if_unchanged(const fs::path& path, std::string_view bytes) {
+  if (join_folder(path.parent_path()).fd < 0) return false;
+  // Not through a symbolic link, nor a file with other names: replacing gives those a new file.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st {};
+  bool same = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+              static_cast<std::uint64_t>(st.st_size) == bytes.size();
+  std::string chunk(same ? std::min(bytes.size(), kBufferBytes) : 0, '\0');
+  for (std::size_t at = 0; same && at < bytes.size();) {
+    ssize_t got = ::read(fd, chunk.data(), std::min(chunk.size(), bytes.size() - at));
+    if (got < 0 && errno == EINTR) continue;
+    auto n = static_cast<std::size_t>(std::max<ssize_t>(got, 0));
+    same = n > 0 && std::memcmp(chunk.data(), bytes.data() + at, n) == 0;
+    at += n;
+  }
+  // Its time of modification says when it was last written, as a replaced file's would.
+  same = same && ::futimens(fd, nullptr) == 0;
+  ::close(fd);
+  if (same) {
+    ::unlink(temporary_path_for(path).c_str());  // a killed run's, if any
+    ++kept_;
+  }
+  return same;
 }
 
 void OutputBatch::abandon() {
@@ -226,6 +252,11 @@ const OutputBatch::Folder* OutputBatch::folder_of(const fs::path& folder) const 
   for (const Folder& known : folders_)
     if (known.path == folder) return &known;
   return nullptr;
+}
+
+const OutputBatch::Folder& OutputBatch::join_folder(const fs::path& folder) {
+  const Folder* known = folder_of(folder);
+  return known != nullptr ? *known : folders_.emplace_back(Folder{folder, open_folder(folder)});
 }
 
 void OutputBatch::close_folders() {

@@ -100,7 +100,9 @@ class OutputBatch {
 
   // A file of this batch, as OutputFile::create().
   Result<OutputFile> create(std::filesystem::path path);
-  // The whole file at once, as write_output_file().
+  // The whole file at once, as write_output_file(). A target that holds these bytes already
+  // (a regular file with no other name) is left in place, its time of modification set to
+  // now, and flushed with the batch like the files written.
   Status write(const std::filesystem::path& path, std::string_view bytes);
   // Flushes every finished file to disk, renames each over its target and flushes their
   // folders. A file still open (created, not committed) is not part of it and cannot commit
@@ -111,7 +113,8 @@ class OutputBatch {
   // Gives up: removes the finished temporaries. Idempotent.
   void abandon();
 
-  std::size_t files() const { return finished_.size(); }
+  std::size_t files() const { return finished_.size(); }  // finished, not committed yet
+  std::size_t unchanged() const { return kept_; }  // write()s that found their bytes in place
 
  private:
   friend class OutputFile;
@@ -123,12 +126,15 @@ class OutputBatch {
     int fd = -1;  // -1: could not be opened; its files are flushed one by one
   };
   const Folder* folder_of(const std::filesystem::path& folder) const;
+  const Folder& join_folder(const std::filesystem::path& folder);  // opened on first use
+  bool keep_if_unchanged(const std::filesystem::path& path, std::string_view bytes);
   Status fail(Status error);
   void close_folders();
 
   std::vector<Finished> finished_;
   std::vector<Folder> folders_;
   Status error_;  // the first failure of one of its files
+  std::size_t kept_ = 0;
   bool committed_ = false;
 };
 

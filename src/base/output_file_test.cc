@@ -1,11 +1,14 @@
 #include "base/output_file.h"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <iterator>
 #include <string>
 
@@ -15,6 +18,28 @@ namespace groundswell {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Runs `write` under a file size limit of 100,000 bytes: a longer write fails with EFBIG, as
+// one on a full disk fails with ENOSPC.
+Status under_a_file_size_limit(const std::function<Status()>& write) {
+  struct rlimit old_limit {};
+  EXPECT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old_limit;
+  small.rlim_cur = 100000;
+  EXPECT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+  Status s = write();
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  std::signal(SIGXFSZ, old_handler);
+  return s;
+}
+
+// An I/O error (exit code 3) whose message starts with `what` ("cannot write PATH").
+void expect_io_error(const Status& s, const std::string& what) {
+  EXPECT_EQ(s.code(), StatusCode::kIoError);
+  EXPECT_EQ(s.exit_code(), 3);
+  EXPECT_EQ(s.message().rfind(what, 0), 0u) << s.message();
+}
 
 class OutputFileTest : public ::testing::Test {
  protected:
@@ -73,19 +98,9 @@ TEST_F(OutputFileTest, MissingFolderIsAnErrorNamingThePath) {
 TEST_F(OutputFileTest, FailedWriteKeepsTheOldFileAndNamesThePath) {
   const fs::path target = dir_ / "accounts.csv";
   ASSERT_TRUE(write_output_file(target, "complete old file\n").ok());
-  struct rlimit old_limit {};
-  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
-  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-  struct rlimit small = old_limit;
-  small.rlim_cur = 100000;
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
-  Status s = write_output_file(target, std::string(300000, 'y'));
-  ::setrlimit(RLIMIT_FSIZE, &old_limit);
-  std::signal(SIGXFSZ, old_handler);
-  EXPECT_EQ(s.code(), StatusCode::kIoError);
-  EXPECT_EQ(s.exit_code(), 3);
-  EXPECT_NE(s.message().find("cannot write " + target.string()), std::string::npos)
-      << s.message();
+  Status s =
+      under_a_file_size_limit([&] { return write_output_file(target, std::string(300000, 'y')); });
+  expect_io_error(s, "cannot write " + target.string());
   EXPECT_NE(s.message().find("too large"), std::string::npos) << s.message();
   EXPECT_EQ(read_whole_file(target), "complete old file\n");
   EXPECT_EQ(entries(), 1u);
@@ -138,7 +153,9 @@ TEST_F(OutputFileTest, BatchPutsItsFilesInPlaceOnlyOnCommit) {
   EXPECT_EQ(read_whole_file(dir_ / "evidence" / "cluster-1.json"), big);
   EXPECT_EQ(read_whole_file(dir_ / "evidence" / "cluster-2.json"), "new 2\n");
   EXPECT_EQ(entries(), 2u);  // edges.csv and evidence/
-  EXPECT_EQ(static_cast<std::size_t>(std::distance(fs::directory_iterator(dir_ / "evidence"), {})), 2u);
+  EXPECT_EQ(static_cast<std::size_t>(
+                std::distance(fs::directory_iterator(dir_ / "evidence"), {})),
+            2u);
   // A committed batch takes no more files, nor a second commit.
   EXPECT_EQ(batch.write(dir_ / "late.csv", "x").code(), StatusCode::kInternal);
   EXPECT_FALSE(batch.commit().ok());
@@ -166,22 +183,12 @@ TEST_F(OutputFileTest, BatchWithAFailedFileReplacesNothing) {
   ASSERT_TRUE(write_output_file(dir_ / "network.graphml", "old graph\n").ok());
   OutputBatch batch;
   ASSERT_TRUE(batch.write(dir_ / "edges.csv", "new edges\n").ok());
-  struct rlimit old_limit {};
-  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
-  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-  struct rlimit small = old_limit;
-  small.rlim_cur = 100000;
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
-  Status s = batch.write(dir_ / "network.graphml", std::string(300000, 'y'));
-  ::setrlimit(RLIMIT_FSIZE, &old_limit);
-  std::signal(SIGXFSZ, old_handler);
-  EXPECT_EQ(s.code(), StatusCode::kIoError);
+  Status s = under_a_file_size_limit(
+      [&] { return batch.write(dir_ / "network.graphml", std::string(300000, 'y')); });
+  expect_io_error(s, "cannot write " + (dir_ / "network.graphml").string());
   // A caller that goes on regardless cannot commit half a batch.
   ASSERT_TRUE(batch.write(dir_ / "clusters.csv", "new clusters\n").ok());
-  Status c = batch.commit();
-  EXPECT_EQ(c.code(), StatusCode::kIoError);
-  EXPECT_NE(c.message().find("cannot write " + (dir_ / "network.graphml").string()),
-            std::string::npos) << c.message();
+  expect_io_error(batch.commit(), "cannot write " + (dir_ / "network.graphml").string());
   EXPECT_EQ(read_whole_file(dir_ / "edges.csv"), "old edges\n");
   EXPECT_EQ(read_whole_file(dir_ / "network.graphml"), "old graph\n");
   EXPECT_FALSE(fs::exists(dir_ / "clusters.csv"));
@@ -197,10 +204,7 @@ TEST_F(OutputFileTest, BatchRenameFailureLeavesNoTemporary) {
   ASSERT_TRUE(batch.write(dir_ / "a.csv", "new a\n").ok());
   ASSERT_TRUE(batch.write(dir_ / "report.html", "new report\n").ok());
   ASSERT_TRUE(batch.write(dir_ / "z.csv", "new z\n").ok());
-  Status s = batch.commit();
-  EXPECT_EQ(s.code(), StatusCode::kIoError);
-  EXPECT_NE(s.message().find("cannot replace " + (dir_ / "report.html").string()),
-            std::string::npos) << s.message();
+  expect_io_error(batch.commit(), "cannot replace " + (dir_ / "report.html").string());
   EXPECT_EQ(read_whole_file(dir_ / "a.csv"), "new a\n");
   EXPECT_EQ(read_whole_file(dir_ / "z.csv"), "old z\n");
   EXPECT_EQ(entries(), 3u);  // a.csv, report.html/, z.csv
@@ -216,6 +220,45 @@ TEST_F(OutputFileTest, FileOfACommittedBatchCannotCommit) {
   ASSERT_TRUE(batch.commit().ok());
   EXPECT_EQ(late->commit().code(), StatusCode::kInternal);
   EXPECT_EQ(entries(), 0u);
+}
+
+// A re-run that writes the same bytes (a resumed or repeated detection) leaves the file in
+// place instead of replacing it: the same file, with a fresh time of modification and the
+// temporary of a killed run gone. Different bytes of the same size, or a file with a second
+// name, are replaced as always.
+TEST_F(OutputFileTest, BatchLeavesAFileWithTheSameBytesInPlace) {
+  const fs::path same = dir_ / "cluster-1.json", changed = dir_ / "cluster-2.json",
+                 linked = dir_ / "cluster-3.json";
+  ASSERT_TRUE(write_output_file(same, "{\"id\":1}\n").ok());
+  ASSERT_TRUE(write_output_file(changed, "{\"id\":2}\n").ok());
+  ASSERT_TRUE(write_output_file(linked, "{\"id\":3}\n").ok());
+  fs::create_hard_link(linked, dir_ / "kept-copy.json");
+  ASSERT_TRUE(write_output_file(dir_ / ".cluster-1.json.tmp", "{\"i").ok());  // a killed run's
+  const struct timespec old_times[2] = {{1000, 0}, {1000, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, same.c_str(), old_times, 0), 0);
+  auto inode = [](const fs::path& p) {
+    struct stat st {};
+    EXPECT_EQ(::stat(p.c_str(), &st), 0);
+    return st;
+  };
+  const ino_t same_inode = inode(same).st_ino, changed_inode = inode(changed).st_ino,
+              linked_inode = inode(linked).st_ino;
+  OutputBatch batch;
+  ASSERT_TRUE(batch.write(same, "{\"id\":1}\n").ok());
+  ASSERT_TRUE(batch.write(changed, "{\"id\":9}\n").ok());
+  ASSERT_TRUE(batch.write(linked, "{\"id\":3}\n").ok());
+  EXPECT_EQ(batch.unchanged(), 1u);
+  EXPECT_EQ(batch.files(), 2u);
+  EXPECT_FALSE(fs::exists(dir_ / ".cluster-1.json.tmp"));
+  ASSERT_TRUE(batch.commit().ok());
+  EXPECT_EQ(inode(same).st_ino, same_inode);
+  EXPECT_GT(inode(same).st_mtim.tv_sec, 1000);
+  EXPECT_EQ(read_whole_file(same), "{\"id\":1}\n");
+  EXPECT_NE(inode(changed).st_ino, changed_inode);
+  EXPECT_EQ(read_whole_file(changed), "{\"id\":9}\n");
+  EXPECT_NE(inode(linked).st_ino, linked_inode);  // the other name keeps its own file
+  EXPECT_EQ(inode(dir_ / "kept-copy.json").st_ino, linked_inode);
+  EXPECT_EQ(entries(), 4u);
 }
 
 }  // namespace

@@ -69,20 +69,25 @@ struct FileCounter {
   std::int64_t records = 0, events = 0, lines = 0, accounts = 0, included_tweets = 0, bytes = 0;
 };
 
-// Python json.dumps style separators (", " and ": ") as Telethon and twarc2 write them.
-struct PyJson {
+// The fields of one JSON object as a writer appends them to `o`, in one of the two styles
+// below: what stands between two fields, the spaces before each key, and whether a string
+// escapes every non-ASCII character. The writer puts the braces around the fields itself.
+template <typename Style>
+struct JsonFields {
   std::string& o;
+  int indent = 0;  // spaces before each key (Telegram Desktop's style only)
   bool first = true;
   void key(std::string_view k) {
-    if (!first) o += ", ";
+    if (!first) o += Style::kSeparator;
     first = false;
+    o.append(static_cast<std::size_t>(indent), ' ');
     o += '"';
     o += k;
     o += "\": ";
   }
   void str(std::string_view k, std::string_view v) {
     key(k);
-    append_json_string(o, v, true);
+    append_json_string(o, v, Style::kAsciiOnly);
   }
   void num(std::string_view k, std::int64_t v) {
     key(k);
@@ -106,28 +111,21 @@ struct PyJson {
   }
 };
 
-// Telegram Desktop's pretty printer: one space per level, "key": value.
-struct DesktopJson {
-  std::string& o;
-  int indent;
-  bool first = true;
-  void key(std::string_view k) {
-    if (!first) o += ",\n";
-    first = false;
-    o.append(static_cast<std::size_t>(indent), ' ');
-    o += '"';
-    o += k;
-    o += "\": ";
-  }
-  void str(std::string_view k, std::string_view v) {
-    key(k);
-    append_json_string(o, v, false);
-  }
-  void num(std::string_view k, std::int64_t v) {
-    key(k);
-    append_int(o, v);
-  }
+// Python's json.dumps as Telethon and twarc2 write it: one line, ", " and ": " separators,
+// every non-ASCII character escaped.
+struct PyJsonStyle {
+  static constexpr std::string_view kSeparator = ", ";
+  static constexpr bool kAsciiOnly = true;
 };
+using PyJson = JsonFields<PyJsonStyle>;
+
+// Telegram Desktop's pretty printer: a field a line, indented one space per level,
+// "key": value, UTF-8 as it is.
+struct DesktopJsonStyle {
+  static constexpr std::string_view kSeparator = ",\n";
+  static constexpr bool kAsciiOnly = false;
+};
+using DesktopJson = JsonFields<DesktopJsonStyle>;
 
 // The file name suffix of a compressed file: ".gz", ".zst" or "".
 std::string compressed_suffix(Compression compression);

@@ -96,6 +96,53 @@ ContentSpec campaign_base_spec(const Campaign& c, GenRng& rng) {
   return base;
 }
 
+// A message of campaign `campaign`: `type` by `account` (a member, or the movement's account
+// whose post the members amplify) at `t_ms`; the caller adds what it says or refers to.
+Event campaign_event(EventType type, std::int32_t account, std::int16_t campaign,
+                     std::int64_t t_ms) {
+  Event e;
+  e.type = type;
+  e.account = account;
+  e.campaign = campaign;
+  e.t_ms = t_ms;
+  return e;
+}
+
+// A sharer's `type` event in viral burst `vidx`, `minutes` after the burst's post (one second
+// at least), which fills pool `slot`.
+Event burst_share(const Viral& v, std::int32_t vidx, std::int32_t slot, EventType type,
+                  std::int32_t sharer, double minutes) {
+  Event e;
+  e.type = type;
+  e.account = sharer;
+  e.t_ms = v.t_ms + 1000 + static_cast<std::int64_t>(minutes * static_cast<double>(kMinuteMs));
+  e.target_item = slot;
+  e.viral = vidx;
+  e.flags = kViral;
+  return e;
+}
+
+// A written message as the later events that refer to it see it: its author (for Telegram
+// the chat), time, content and the references planned to it; the caller adds its id.
+Ref written_ref(const Event& e, std::int32_t author) {
+  Ref r;
+  r.author = author;
+  r.t_ms = e.t_ms;
+  r.spec = e.spec;
+  r.planned_shares = e.planned_shares;
+  return r;
+}
+
+// A campaign's item as truth.json lists it: {"key": "value"}.
+std::string json_item(std::string_view key, std::string_view value) {
+  std::string item = "{\"";
+  item += key;
+  item += "\": ";
+  append_json_string(item, value, false);
+  item += '}';
+  return item;
+}
+
 // The simulation's state: the queue, the messages still referred to, the recent posts others
 // share, the running ids; the world it plays and the writers it feeds belong to the caller.
 class Simulation {
@@ -139,6 +186,11 @@ class Simulation {
   void organic_telegram(std::int64_t slot_start);
   void campaign_slot(Campaign& c, int index, std::int64_t slot_start);
   void trigger_campaign(Campaign& c, int index, std::int64_t t);
+  // A campaign's item: `post` fills a new pool slot, each of `sharers` re-shares it (a `share`
+  // event) delay() after it, and `more` other references to it are planned; returns the slot.
+  template <typename Delay>
+  std::int32_t shared_item(Event post, EventType share, const std::vector<std::int32_t>& sharers,
+                           std::int64_t more, Delay&& delay);
   template <typename Delay>
   void co_share_item(std::int16_t cidx, int actor, std::int64_t t, ContentSpec base,
                      const std::vector<std::int32_t>& joining, GenRng& rng, Delay&& delay);
@@ -389,6 +441,22 @@ std::int64_t Simulation::member_delay(const Campaign& c, GenRng& rng) {
   }
 }
 
+template <typename Delay>
+std::int32_t Simulation::shared_item(Event post, EventType share,
+                                     const std::vector<std::int32_t>& sharers, std::int64_t more,
+                                     Delay&& delay) {
+  const auto shares = static_cast<std::int32_t>(static_cast<std::int64_t>(sharers.size()) + more);
+  post.defines_item = pool_.allocate(shares);
+  post.planned_shares = shares;
+  push(post);
+  for (std::int32_t m : sharers) {
+    Event e = campaign_event(share, m, post.campaign, post.t_ms + delay());
+    e.target_item = post.defines_item;
+    push(e);
+  }
+  return post.defines_item;
+}
+
 // A co-share item: one of the movement's official accounts posts at t, the joining members
 // retweet it after delay() each, and a few organic accounts retweet it hours later.
 template <typename Delay>
@@ -399,25 +467,10 @@ void Simulation::co_share_item(std::int16_t cidx, int actor, std::int64_t t, Con
   std::int32_t author = officials[rng.below(officials.size())];
   base.lang = world_.accounts[author].lang;
   std::int64_t genuine = rng.poisson(2.0);
-  std::int32_t slot = pool_.allocate(static_cast<std::int32_t>(joining.size() + genuine));
-  Event o;
-  o.type = EventType::kTweet;
-  o.account = author;
-  o.t_ms = t;
+  // The campaign marks the item for truth; the author is not a member.
+  Event o = campaign_event(EventType::kTweet, author, cidx, t);
   o.spec = base;
-  o.defines_item = slot;
-  o.campaign = cidx;  // marks the item for truth; the author is not a member
-  o.planned_shares = static_cast<std::int32_t>(joining.size() + genuine);
-  push(o);
-  for (std::int32_t m : joining) {
-    Event e;
-    e.type = EventType::kRetweet;
-    e.account = m;
-    e.campaign = cidx;
-    e.t_ms = t + delay();
-    e.target_item = slot;
-    push(e);
-  }
+  const std::int32_t slot = shared_item(o, EventType::kRetweet, joining, genuine, delay);
   for (std::int64_t g = 0; g < genuine; ++g) {
     Event e;
     e.type = EventType::kRetweet;
@@ -459,16 +512,10 @@ void Simulation::copy_paste_item(Campaign& c, std::int16_t cidx, std::int64_t t,
                                  const std::vector<std::int32_t>& joining) {
   build_content(base, text_context_, &content_);
   content_.flatten(&text_);
-  std::string item = "{\"text\": ";
-  append_json_string(item, text_, false);
-  item += '}';
-  c.items.push_back(std::move(item));
+  c.items.push_back(json_item("text", text_));
   for (std::int32_t m : joining) {
-    Event e;
-    e.type = c.in_group ? EventType::kGroupMessage : EventType::kTweet;
-    e.account = m;
-    e.campaign = cidx;
-    e.t_ms = t + member_delay(c, rng_);
+    Event e = campaign_event(c.in_group ? EventType::kGroupMessage : EventType::kTweet, m, cidx,
+                             t + member_delay(c, rng_));
     e.spec = base;
     e.flags = kVariant | kTrackUrl | (c.evasive ? kNearDuplicate : 0);
     e.variant_seed = rng_.next();
@@ -484,19 +531,10 @@ void Simulation::co_link_item(Campaign& c, std::int16_t cidx, std::int64_t t,
   link.url_seed = rng_.next() | 1;
   build_content(link, text_context_, &content_);
   for (std::size_t i = 0; i < content_.size(); ++i) {
-    if (content_[i].kind == PieceKind::kUrl) {
-      std::string item = "{\"url\": ";
-      append_json_string(item, content_[i].text, false);
-      item += '}';
-      c.items.push_back(std::move(item));
-    }
+    if (content_[i].kind == PieceKind::kUrl) c.items.push_back(json_item("url", content_[i].text));
   }
   for (std::int32_t m : joining) {
-    Event e;
-    e.type = EventType::kTweet;
-    e.account = m;
-    e.campaign = cidx;
-    e.t_ms = t + member_delay(c, rng_);
+    Event e = campaign_event(EventType::kTweet, m, cidx, t + member_delay(c, rng_));
     e.spec = link;
     e.spec.seed = rng_.next();  // own words around the same link
     e.spec.lang = world_.accounts[m].lang;
@@ -515,25 +553,9 @@ void Simulation::forward_ring_item(Campaign& c, std::int16_t cidx, std::int64_t 
   for (std::int32_t m : joining) {
     if (m != source) forwarders.push_back(m);
   }
-  std::int32_t slot = pool_.allocate(static_cast<std::int32_t>(forwarders.size()));
-  Event o;
-  o.type = EventType::kChannelPost;
-  o.account = source;
-  o.campaign = cidx;
-  o.t_ms = t;
+  Event o = campaign_event(EventType::kChannelPost, source, cidx, t);
   o.spec = base;
-  o.defines_item = slot;
-  o.planned_shares = static_cast<std::int32_t>(forwarders.size());
-  push(o);
-  for (std::int32_t m : forwarders) {
-    Event e;
-    e.type = EventType::kChannelForward;
-    e.account = m;
-    e.campaign = cidx;
-    e.t_ms = t + member_delay(c, rng_);
-    e.target_item = slot;
-    push(e);
-  }
+  shared_item(o, EventType::kChannelForward, forwarders, 0, [&] { return member_delay(c, rng_); });
 }
 
 void Simulation::campaign_slot(Campaign& c, int index, std::int64_t slot_start) {
@@ -589,11 +611,8 @@ void Simulation::scheduled_slot(Campaign& c, int index, std::int64_t slot_start)
     std::int64_t posts = 0;
     for (std::int32_t m : c.members) {
       if (!rng.chance(c.participation)) continue;
-      Event e;
-      e.type = EventType::kTweet;
-      e.account = m;
-      e.campaign = static_cast<std::int16_t>(index);
-      e.t_ms = t + static_cast<std::int64_t>(rng.below(kScheduleSlotMs));
+      Event e = campaign_event(EventType::kTweet, m, static_cast<std::int16_t>(index),
+                               t + static_cast<std::int64_t>(rng.below(kScheduleSlotMs)));
       e.spec.seed = rng.next();
       e.spec.lang = world_.accounts[m].lang;
       e.spec.actor = static_cast<std::int8_t>(c.actor);
@@ -786,15 +805,11 @@ void Simulation::twitter_burst(Viral& v, std::int32_t vidx) {
       draw_sharers(world_.tw_organic, author, static_cast<std::size_t>(v.size));
   const std::int32_t slot = burst_post(v, vidx, EventType::kTweet, sharers.size());
   for (std::int32_t s : sharers) {
-    Event e;
-    double u = rng_.unit();
-    e.type = u < 0.88 ? EventType::kRetweet : (u < 0.95 ? EventType::kQuote : EventType::kReply);
-    e.account = s;
-    double minutes = std::min(rng_.lognormal(3.0, 1.0), 300.0);
-    e.t_ms = v.t_ms + 1000 + static_cast<std::int64_t>(minutes * static_cast<double>(kMinuteMs));
-    e.target_item = slot;
-    e.viral = vidx;
-    e.flags = kViral;
+    const double u = rng_.unit();
+    const EventType type =
+        u < 0.88 ? EventType::kRetweet : (u < 0.95 ? EventType::kQuote : EventType::kReply);
+    const double minutes = std::min(rng_.lognormal(3.0, 1.0), 300.0);
+    Event e = burst_share(v, vidx, slot, type, s, minutes);
     if (e.type != EventType::kRetweet) {
       e.spec = random_spec(world_.accounts[s], rng_, false);
       e.spec.url_kind = 0;
@@ -817,15 +832,8 @@ void Simulation::telegram_burst(Viral& v, std::int32_t vidx) {
                                          world_.tg_channels_organic.size() - 1));
   const std::int32_t slot = burst_post(v, vidx, EventType::kChannelPost, sharers.size());
   for (std::int32_t s : sharers) {
-    Event e;
-    e.type = EventType::kChannelForward;
-    e.account = s;
-    double minutes = std::min(rng_.lognormal(9.0, 0.9), 300.0);
-    e.t_ms = v.t_ms + 1000 + static_cast<std::int64_t>(minutes * static_cast<double>(kMinuteMs));
-    e.target_item = slot;
-    e.viral = vidx;
-    e.flags = kViral;
-    push(e);
+    const double minutes = std::min(rng_.lognormal(9.0, 0.9), 300.0);
+    push(burst_share(v, vidx, slot, EventType::kChannelForward, s, minutes));
   }
 }
 
@@ -981,12 +989,8 @@ void Simulation::emit_twitter(Event& e) {
   written_metrics_.replies = replies;
   if (captured) written_metrics_.views = impressions(e, a, likes);
 
-  Ref self;
+  Ref self = written_ref(e, e.account);
   self.tw_id = id;
-  self.author = e.account;
-  self.t_ms = e.t_ms;
-  self.spec = e.spec;
-  self.planned_shares = e.planned_shares;
   self.captured = captured;
   tweet_written(e, self, a);
 }
@@ -1099,12 +1103,8 @@ void Simulation::telegram_content(const Event& e, bool service, bool forward) {
 // its group may reply to, or a channel post others may forward (and that its channel may pin).
 void Simulation::telegram_written(const Event& e, const Account& chat, const Account& author,
                                   std::int32_t msg_id, bool in_group) {
-  Ref self;
+  Ref self = written_ref(e, static_cast<std::int32_t>(&chat - world_.accounts.data()));
   self.msg_id = msg_id;
-  self.author = static_cast<std::int32_t>(&chat - world_.accounts.data());
-  self.t_ms = e.t_ms;
-  self.spec = e.spec;
-  self.planned_shares = e.planned_shares;
   if (e.defines_item >= 0) {
     pool_.at(e.defines_item) = self;
     pool_.release(e.defines_item);

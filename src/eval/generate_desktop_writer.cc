@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <string_view>
 
 #include "eval/generate_writers.h"
 
@@ -14,6 +15,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The pretty printer puts each element of a list on a line of its own, and the bracket that
+// closes the list (or object) on the next: element `k` starts after "\n" (the first) or
+// ",\n" and `pad`; the closing line is "\n", `pad` and `close`.
+void element_line(std::string& o, std::size_t k, const std::string& pad) {
+  o += k == 0 ? "\n" : ",\n";
+  o += pad;
+}
+void closing_line(std::string& o, const std::string& pad, std::string_view close) {
+  o += '\n';
+  o += pad;
+  o += close;
+}
+
 // An entity of a message's text as an object, at `indent` + 1 in a list at `pad`.
 void append_entity(std::string& o, const std::string& pad, int indent, const Piece& p) {
   o += "{\n";
@@ -21,9 +35,7 @@ void append_entity(std::string& o, const std::string& pad, int indent, const Pie
   j.str("type", piece_type_name(p.kind));
   j.str("text", p.text);
   if (p.kind == PieceKind::kTextLink) j.str("href", p.href);
-  o += '\n';
-  o += pad;
-  o += " }";
+  closing_line(o, pad, " }");
 }
 
 // A message's text: a plain string, or an array of plain strings and entity objects; then
@@ -43,8 +55,7 @@ void desktop_text(std::string& o, int indent, const Content& c) {
     o += "[";
     for (std::size_t i = 0; i < c.size(); ++i) {
       const Piece& p = c[i];
-      o += i == 0 ? "\n" : ",\n";
-      o += pad;
+      element_line(o, i, pad);
       o += ' ';
       if (p.kind == PieceKind::kPlain) {
         append_json_string(o, p.text, false);
@@ -52,24 +63,21 @@ void desktop_text(std::string& o, int indent, const Content& c) {
       }
       append_entity(o, pad, indent, p);
     }
-    o += '\n';
-    o += pad;
-    o += ']';
+    closing_line(o, pad, "]");
   }
   o += ",\n";
   o += pad;
   o += "\"text_entities\": [";
   for (std::size_t i = 0; i < c.size(); ++i) {
-    o += i == 0 ? "\n" : ",\n";
-    o += pad;
+    element_line(o, i, pad);
     o += ' ';
     append_entity(o, pad, indent, c[i]);
   }
   if (c.size() > 0) {
-    o += '\n';
-    o += pad;
+    closing_line(o, pad, "]");
+  } else {
+    o += ']';
   }
-  o += ']';
 }
 
 // A channel post's reactions, after its text.
@@ -79,20 +87,15 @@ void append_reactions(std::string& o, const std::string& pad, int indent, std::s
   o += pad;
   o += " \"reactions\": [";
   for (std::size_t k = 0; k < n; ++k) {
-    o += k == 0 ? "\n" : ",\n";
-    o += pad;
+    element_line(o, k, pad);
     o += "  {\n";
     DesktopJson r{o, indent + 3};
     r.str("type", "emoji");
     r.num("count", counts[k]);
     r.str("emoji", emoji[k]);
-    o += '\n';
-    o += pad;
-    o += "  }";
+    closing_line(o, pad, "  }");
   }
-  o += '\n';
-  o += pad;
-  o += " ]";
+  closing_line(o, pad, " ]");
 }
 
 }  // namespace
@@ -208,9 +211,7 @@ Metrics TelegramDesktopWriter::write_message(std::string& o, int indent, const T
     for (std::size_t k = 0; k < n; ++k) written.reactions += counts[k];
     if (n > 0) append_reactions(o, pad, indent, n, counts, emoji);
   }
-  o += '\n';
-  o += pad;
-  o += '}';
+  closing_line(o, pad, "}");
   return written;
 }
 

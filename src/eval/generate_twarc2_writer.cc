@@ -1,10 +1,44 @@
 // twarc2 search pages (twitter-v2): 100 tweets a line, as `twarc2 search --archive` writes
 // them, each page with its authors and referenced originals in `includes` (generate_writers.h).
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "eval/generate_writers.h"
 
 namespace groundswell::gen {
+namespace {
+
+// "created_at" of a tweet or user: the API gives whole seconds.
+void created_at(PyJson& j, std::int64_t t_ms) {
+  j.key("created_at");
+  j.o += '"';
+  append_iso_millis_z(j.o, t_ms / 1000 * 1000);
+  j.o += '"';
+}
+
+// A tweet's "public_metrics"; a tweet of the page's data also reports its bookmarks and
+// impressions, an included original does not.
+struct TweetMetrics {
+  std::int64_t retweets, replies, likes, quotes;
+  std::optional<std::int64_t> bookmarks, impressions;
+};
+
+void public_metrics(PyJson& j, const TweetMetrics& t) {
+  std::string& o = j.o;
+  j.key("public_metrics");
+  o += '{';
+  PyJson m{o};
+  m.num("retweet_count", t.retweets);
+  m.num("reply_count", t.replies);
+  m.num("like_count", t.likes);
+  m.num("quote_count", t.quotes);
+  if (t.bookmarks) m.num("bookmark_count", *t.bookmarks);
+  if (t.impressions) m.num("impression_count", *t.impressions);
+  o += '}';
+}
+
+}  // namespace
 
 Status Twarc2Writer::open(const std::filesystem::path& out, Compression compression) {
   counter_.rel_path = "data/twitter/twarc2/search_2024-03.jsonl" + compressed_suffix(compression);
@@ -30,10 +64,7 @@ void Twarc2Writer::add(const Tweet& t) {
   o += "\"]";
   j.str("author_id", a.id);
   j.str("conversation_id", e.type == EventType::kReply ? std::to_string(target->tw_id) : id_str);
-  j.key("created_at");
-  o += '"';
-  append_iso_millis_z(o, e.t_ms / 1000 * 1000);  // the API gives whole seconds
-  o += '"';
+  created_at(j, e.t_ms);
   j.str("lang", lang_code(e.type == EventType::kRetweet ? target->spec.lang : e.spec.lang));
   j.boolean("possibly_sensitive", false);
   j.str("reply_settings", "everyone");
@@ -52,16 +83,8 @@ void Twarc2Writer::add(const Tweet& t) {
     j.key("entities");
     add_entities(o, t);
   }
-  j.key("public_metrics");
-  o += '{';
-  PyJson m{o};
-  m.num("retweet_count", t.retweets);
-  m.num("reply_count", t.replies);
-  m.num("like_count", t.likes);
-  m.num("quote_count", t.quotes);
-  m.num("bookmark_count", t.likes / 30);
-  m.num("impression_count", impressions(e, a, t.likes));
-  o += '}';
+  public_metrics(
+      j, {t.retweets, t.replies, t.likes, t.quotes, t.likes / 30, impressions(e, a, t.likes)});
   o += '}';
   add_user(a);
   if (target != nullptr) add_original(*target);
@@ -133,10 +156,7 @@ void Twarc2Writer::add_user(const Account& a) {
   j.str("id", a.id);
   j.str("username", a.handle);
   j.str("name", a.name);
-  j.key("created_at");
-  o += '"';
-  append_iso_millis_z(o, a.created_ms / 1000 * 1000);
-  o += '"';
+  created_at(j, a.created_ms);
   j.str("description", a.description);
   if (!a.location.empty()) j.str("location", a.location);
   j.boolean("protected", false);
@@ -169,19 +189,10 @@ void Twarc2Writer::add_original(const Ref& r) {
   j.str("text", original_.text());
   j.str("author_id", a.id);
   j.str("conversation_id", std::to_string(r.tw_id));
-  j.key("created_at");
-  o += '"';
-  append_iso_millis_z(o, r.t_ms / 1000 * 1000);
-  o += '"';
+  created_at(j, r.t_ms);
   j.str("lang", lang_code(r.spec.lang));
-  j.key("public_metrics");
-  o += '{';
-  PyJson m{o};
-  m.num("retweet_count", r.planned_shares);
-  m.num("reply_count", r.planned_shares / 20);
-  m.num("like_count", r.planned_shares * 3 + a.followers / 100);
-  m.num("quote_count", r.planned_shares / 15);
-  o += '}';
+  public_metrics(j, {r.planned_shares, r.planned_shares / 20,
+                     r.planned_shares * 3 + a.followers / 100, r.planned_shares / 15});
   o += '}';
   add_user(a);
 }

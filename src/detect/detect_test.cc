@@ -535,15 +535,6 @@ TEST(NativeDefaults, CampaignLargerThanTheCrowdCapIsStillFound) {
   EXPECT_EQ(big_found, 0u);
 }
 
-// Scheduled automation among organic hashtag users and a match crowd (docs/detection.md,
-// "Scheduled automation"), over 30 days: 15 accounts post #cause in their own words in the same
-// 90-second slots at 09:30, 14:30 and 21:30 UTC on 28 days; 200 organic accounts post #cause
-// and other hashtags twice a day, mostly in the same evening hours (a shared daily rhythm); 300
-// fans tweet #derby within three minutes of the goals of one match; an outlet's readers answer
-// its posts with the hashtag within a minute, day after day. The default behaviours find the
-// schedulers and nobody else. (Tested in a family of the 9,000 pairs that met at all, a
-// scheduler pair meeting on 10 days has p 0.0001-0.01 against the null's shifts of a few
-// minutes, too little for all of them to be kept; a month is enough.)
 // Posts with one hashtag each, in an account's own words (eight of 400 random words).
 struct HashtagPosts {
   explicit HashtagPosts(std::uint64_t seed) : rng(seed) {
@@ -569,6 +560,15 @@ struct HashtagPosts {
   std::vector<TestMessage> in;
 };
 
+// Scheduled automation among organic hashtag users and a match crowd (docs/detection.md,
+// "Scheduled automation"), over 30 days: 15 accounts post #cause in their own words in the same
+// 90-second slots at 09:30, 14:30 and 21:30 UTC on 28 days; 200 organic accounts post #cause
+// and other hashtags twice a day, mostly in the same evening hours (a shared daily rhythm); 300
+// fans tweet #derby within three minutes of the goals of one match; an outlet's readers answer
+// its posts with the hashtag within a minute, day after day. The default behaviours find the
+// schedulers and nobody else. (Tested in a family of the 9,000 pairs that met at all, a
+// scheduler pair meeting on 10 days has p 0.0001-0.01 against the null's shifts of a few
+// minutes, too little for all of them to be kept; a month is enough.)
 TEST(NativeDefaults, ScheduledHashtagPostersFoundNotAMatchCrowdNorADailyRhythm) {
   HashtagPosts posts(21);
   std::mt19937_64& rng = posts.rng;

@@ -1,5 +1,6 @@
-// Leiden clusters (igraph 0.10) on the kept edges, summed over behaviours, with the
-// statistics of docs/contract.md §5.5 and a ranking by evidence.
+// Leiden clusters (igraph 0.10) on the kept edges, natively each pair's largest weight over
+// behaviours and windows (in the compatible modes their sum), with the statistics of
+// docs/contract.md §5.5 and a ranking by evidence.
 #include <igraph/igraph.h>
 #include <tbb/parallel_sort.h>
 
@@ -46,7 +47,7 @@ std::size_t behaviour_slot(const DetectionResult& r, Behaviour b) {
 // copy-pasted post with a link and a hashtag is a text, similar_text, link and hashtag
 // co-action at once, and a sum would count it four times); in the compatible modes their sum
 // (cnt's directed edges are symmetrized). Counts each account's coordination degree on the way.
-std::map<std::pair<std::uint32_t, std::uint32_t>, double> summed_pair_weights(
+std::map<std::pair<std::uint32_t, std::uint32_t>, double> leiden_pair_weights(
     const DetectOptions& opt, DetectionResult& r) {
   std::map<std::pair<std::uint32_t, std::uint32_t>, double> pair_weight;
   for (const Edge& e : r.edges) {
@@ -272,7 +273,7 @@ Status build_clusters(const Dataset& d, const DetectOptions& opt, DetectionResul
   r.account_cluster.assign(n_accounts, 0);
   r.coordination_degree.assign(n_accounts, 0);
   r.clusters.clear();
-  const auto pair_weight = summed_pair_weights(opt, r);
+  const auto pair_weight = leiden_pair_weights(opt, r);
   if (pair_weight.empty()) return Status::Ok();
   std::vector<std::vector<std::uint32_t>> members;
   GS_RETURN_IF_ERROR(leiden_communities(pair_weight, opt, r, members));

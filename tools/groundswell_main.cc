@@ -113,6 +113,10 @@ void add_input(CLI::App* cmd, gs::InputOptions& in) {
                   "(default: each file's name without extensions)");
   cmd->add_option("--tz", in.tz, "Zone of local times in sources without one (UTC, +03:30)")
       ->capture_default_str();
+  cmd->add_option("--transaction-records", in.transaction_records,
+                  "Records stored per transaction: a killed ingest loses at most one "
+                  "transaction's (a re-run stores them); more are faster")
+      ->capture_default_str();
 }
 
 int finish(const gs::Status& s) {

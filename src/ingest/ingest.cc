@@ -22,8 +22,6 @@ namespace {
 
 constexpr std::size_t kBatchItems = 4096;
 constexpr std::size_t kBatchesInFlight = 4;
-// Records per transaction: large enough for speed, small enough that a kill loses little.
-constexpr std::uint64_t kRecordsPerTransaction = 50000;
 // How far into a JSON file detection looks for records that parse.
 constexpr std::size_t kDetectBytes = 16 << 20;
 
@@ -306,8 +304,8 @@ class RejectsFile {
 };
 
 // The writing thread's side: stores what each batch holds, counts every record into its
-// file's counts and the summary, and commits a transaction every kRecordsPerTransaction
-// records and at the end of each file. The first failure is kept and stops the parsing
+// file's counts and the summary, and commits a transaction every
+// IngestOptions::transaction_records records and at the end of each file. The first failure is kept and stops the parsing
 // thread (stop()); later batches are drained without being written.
 class BatchWriter {
  public:
@@ -335,7 +333,7 @@ class BatchWriter {
       put_item(b, item);
     }
     if (b.end && failure_.ok()) end_file(*b.end);
-    if (in_tx_ && failure_.ok() && (since_commit_ >= kRecordsPerTransaction || b.end || b.last)) {
+    if (in_tx_ && failure_.ok() && (since_commit_ >= options_.transaction_records || b.end || b.last)) {
       Status s = writer_.commit_batch();
       in_tx_ = false;
       since_commit_ = 0;

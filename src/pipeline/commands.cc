@@ -80,6 +80,9 @@ Result<IngestSummary> ingest_into(Store& store, const InputOptions& in, std::str
   o.strict = in.strict;
   o.dataset = in.dataset;
   o.tz_offset_s = *off;
+  if (in.transaction_records == 0)
+    return Status::InvalidArgument("--transaction-records: give at least 1");
+  o.transaction_records = in.transaction_records;
   o.rejects_path = std::move(rejects_path);
   o.rejects_of_earlier_runs = rejects_of_earlier_runs;
   o.progress = progress;

@@ -28,6 +28,7 @@ struct InputOptions {
   bool strict = false;
   std::string dataset;     // qualifies dataset-local message ids; "" = each file's stem
   std::string tz = "UTC";  // zone of local times in sources that give none (--tz)
+  std::uint64_t transaction_records = 200000;  // IngestOptions::transaction_records
 };
 
 // Detection options as the CLI takes them: names and durations as text, parsed once by

@@ -27,8 +27,8 @@ echo "kill moments seeded with $seed, $trials trials per command"
 "$build/groundswell-generate" --scale small --seed 7 --out "$work/gen" --quiet
 # Records that are rejected, so that rejects are resumed too.
 printf '{"broken": \nnot json\n' >> "$(ls "$work/gen/data/telegram/telethon/"*.jsonl | head -1)"
-# For ingest, also a file longer than one transaction (50,000 records), so that a kill can
-# leave a file half stored.
+# For ingest, also a file longer than one transaction (50,000 records with the
+# --transaction-records the ingests below give), so that a kill can leave a file half stored.
 "$build/groundswell-synth-canonical" --messages 55000 --seed 3 > "$work/long.jsonl"
 cd "$work"
 
@@ -64,7 +64,7 @@ kill_at_random() {  # kill_at_random DURATION_MS FOLDER COMMAND...
 # ---- ingest -------------------------------------------------------------------------------
 mkdir base
 t0=$(now_ms)
-"$bin" ingest gen/data long.jsonl --db base/in.db --quiet
+"$bin" ingest gen/data long.jsonl --db base/in.db --transaction-records 50000 --quiet
 t_ingest=$(( $(now_ms) - t0 ))
 check "uninterrupted ingest" test -s base/in.db
 dump base/in.db > base/in.dump
@@ -80,12 +80,12 @@ while (( trial < trials || (interrupted < trials && trial < 3 * trials) )); do
   mkdir "$d"
   moments=()
   for _ in $(seq 1 $(( 1 + RANDOM % 3 ))); do
-    kill_at_random "$t_ingest" . "$bin" ingest gen/data long.jsonl --db "$d/in.db" --quiet
+    kill_at_random "$t_ingest" . "$bin" ingest gen/data long.jsonl --db "$d/in.db" --transaction-records 50000 --quiet
     [[ ! -e "$d/in.db" || -n "$(sqlite3 "$d/in.db" "SELECT 1 FROM runs WHERE status = 'running'")" ]] &&
       interrupted=$((interrupted + 1))
     integrity "$d/in.db" || { echo "FAILED: trial $trial: integrity after a kill at ${moments[*]} ms"; failed=$((failed + 1)); }
   done
-  "$bin" ingest gen/data long.jsonl --db "$d/in.db" --quiet
+  "$bin" ingest gen/data long.jsonl --db "$d/in.db" --transaction-records 50000 --quiet
   if [[ $? -eq 0 ]] && cmp -s <(dump "$d/in.db") base/in.dump &&
      cmp -s <(last_stats "$d/in.db") base/in.stats &&
      cmp -s <(rejects "$d/in.rejects.jsonl") <(rejects base/in.rejects.jsonl); then

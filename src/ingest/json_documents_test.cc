@@ -275,6 +275,34 @@ TEST(JsonDocuments, TruncatedDocumentRejectsItsLastRecord) {
   EXPECT_EQ(sink.rejects[0].line, 3u);
 }
 
+TEST(JsonDocuments, LongStringsAndStringsOfManyEscapesAreCutWhole) {
+  // Indented records whose texts run over many scanning windows: escaped quotes and
+  // backslashes throughout, brackets inside strings, a long text with one escape at its end.
+  std::string quotes, backslashes, plain(5000, 'x');
+  for (int i = 0; i < 1000; ++i) quotes += "a\\\"b";     // a\"b in JSON: a"b
+  for (int i = 0; i < 2000; ++i) backslashes += "\\\\";  // one backslash each
+  const std::string texts[] = {quotes, backslashes + "{[}]", plain + "\\n" + std::string(300, 'y')};
+  std::string doc = "[\n";
+  for (int i = 0; i < 3; ++i) {
+    doc += "  {\n    \"message_id\": \"" + std::to_string(i) +
+           "\",\n    \"account_id\": \"a\",\n    \"time\": 1700000000,\n    \"text\": \"" +
+           texts[i] + "\"\n  }";
+    doc += i < 2 ? ",\n" : "\n";
+  }
+  doc += "]\n";
+  TempFile f("escapes.json", doc);
+  CollectingSink sink;
+  read_file("canonical", f.path(), sink);
+  EXPECT_TRUE(sink.rejects.empty());
+  ASSERT_EQ(sink.messages.size(), 3u);
+  std::string a_quote_b;
+  for (int i = 0; i < 1000; ++i) a_quote_b += "a\"b";
+  EXPECT_EQ(sink.messages[0].text, a_quote_b);
+  EXPECT_EQ(sink.messages[1].text, std::string(2000, '\\') + "{[}]");
+  EXPECT_EQ(sink.messages[2].text, plain + "\n" + std::string(300, 'y'));
+  EXPECT_EQ(sink.positions[2].line, 14u);  // six lines a record, after the '['
+}
+
 TEST(ToolkitCsv, PythonListReprUrls) {
   TempFile f("cnt_repr.csv",
              "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n"

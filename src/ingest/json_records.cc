@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <cstring>
+
 #include "ingest/json_line.h"
 
 namespace groundswell {
@@ -12,6 +15,13 @@ constexpr std::size_t kLayoutLines = 16;
 constexpr std::size_t kExcerptBytes = 256;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// The bytes a value's structure depends on outside strings (JsonValueCutter::capture).
+constexpr std::array<bool, 256> kStructural = [] {
+  std::array<bool, 256> t{};
+  for (unsigned char c : {'"', '{', '[', '}', ']', '\n'}) t[c] = true;
+  return t;
+}();
 bool ends_scalar(char c) { return is_space(c) || c == ',' || c == ']' || c == '}'; }
 
 // True when `line` (trimmed) is one whole JSON object or array: its brackets, outside
@@ -116,9 +126,22 @@ void JsonValueCutter::capture(Cut& e, char first) {
         ++pos_;
         continue;
       }
+      // The next quote or backslash: memchr (vectorized) rather than a byte loop, a window at a
+      // time so that a string of many escapes is still scanned once.
       const char* p = buf_.data() + pos_;
       const char* stop = buf_.data() + end_;
-      while (p < stop && *p != '"' && *p != '\\') ++p;
+      for (;;) {
+        const char* window = stop - p > 256 ? p + 256 : stop;
+        const void* quote = std::memchr(p, '"', static_cast<std::size_t>(window - p));
+        const char* limit = quote ? static_cast<const char*>(quote) : window;
+        const void* backslash = std::memchr(p, '\\', static_cast<std::size_t>(limit - p));
+        if (backslash) {
+          p = static_cast<const char*>(backslash);
+          break;
+        }
+        p = limit;
+        if (quote || p == stop) break;
+      }
       pos_ = static_cast<std::size_t>(p - buf_.data());
       if (pos_ == end_) continue;
       ++pos_;
@@ -134,6 +157,14 @@ void JsonValueCutter::capture(Cut& e, char first) {
       // The first byte always belongs to the value, so the scan always advances.
       if (ends_scalar(c) && base_offset_ + pos_ > e.offset) break;
       ++pos_;
+      continue;
+    }
+    if (!kStructural[static_cast<unsigned char>(c)]) {
+      // Indentation and scalars between strings: skip to the next byte that matters.
+      const char* p = buf_.data() + pos_ + 1;
+      const char* stop = buf_.data() + end_;
+      while (p < stop && !kStructural[static_cast<unsigned char>(*p)]) ++p;
+      pos_ = static_cast<std::size_t>(p - buf_.data());
       continue;
     }
     ++pos_;

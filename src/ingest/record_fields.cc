@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <utility>
 
 #include "base/json_writer.h"
 #include "base/time.h"
@@ -255,7 +256,30 @@ void ReactionTally::store(MessageRecord& m) const {
 }
 
 bool SeenAccounts::first(std::string_view id) {
-  return seen_.insert(XXH3_64bits_withSeed(id.data(), id.size(), 0)).second;
+  const std::uint64_t hash = XXH3_64bits_withSeed(id.data(), id.size(), 0);
+  if (hash == 0) return !std::exchange(zero_seen_, true);
+  if ((used_ + 1) * 2 > slots_.size()) grow();  // at most half full
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    if (slots_[i] == hash) return false;
+    if (slots_[i] == 0) {
+      slots_[i] = hash;
+      ++used_;
+      return true;
+    }
+  }
+}
+
+void SeenAccounts::grow() {
+  std::vector<std::uint64_t> old = std::move(slots_);
+  slots_.assign(old.empty() ? 1024 : old.size() * 2, 0);
+  const std::size_t mask = slots_.size() - 1;
+  for (std::uint64_t hash : old) {
+    if (hash == 0) continue;
+    std::size_t i = hash & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = hash;
+  }
 }
 
 // ---- JSON accessors ------------------------------------------------------------------------

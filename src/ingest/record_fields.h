@@ -16,7 +16,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "groundswell/model.h"
@@ -68,14 +67,19 @@ class ReactionTally {
 
 // Remembers which account ids were already emitted from one file, so a reader that sees the
 // author's metadata on every row emits one AccountRecord per author per file. Memory grows
-// with distinct accounts (8 bytes each), not with records.
+// with distinct accounts (8 to 16 bytes each, an open-addressing table of their 64-bit
+// hashes: no allocation per account), not with records.
 class SeenAccounts {
  public:
   // True the first time `id` is offered.
   bool first(std::string_view id);
 
  private:
-  std::unordered_set<std::uint64_t> seen_;
+  void grow();
+
+  std::vector<std::uint64_t> slots_;  // hashes; 0 = empty (a hash of 0 is kept in zero_seen_)
+  std::size_t used_ = 0;
+  bool zero_seen_ = false;
 };
 
 // Small JSON accessors: the string at obj[key] (false if absent/not a string); an integer

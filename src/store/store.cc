@@ -1,7 +1,6 @@
 #include "store/store.h"
 
 #include <fmt/format.h>
-#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack: no allocation per record
 #include <xxhash.h>
 
 #include <algorithm>
@@ -242,44 +241,56 @@ ON CONFLICT(platform, account_id) DO UPDATE SET
 RETURNING id, handle IS NOT NULL, display_name IS NOT NULL
 )sql";
 
-void hash_field(XXH3_state_t* st, std::string_view s) {
-  std::uint64_t n = s.size();
-  XXH3_64bits_update(st, &n, sizeof n);
-  XXH3_64bits_update(st, s.data(), s.size());
-}
+// The bytes a hash is taken of: fields laid end to end, each a string with its length before it
+// or an integer, in native byte order. They are gathered in a buffer of the calling thread,
+// reused record after record, and hashed in one call (what xxh3's streaming interface gives
+// for the same bytes, at a fraction of its cost per field: a record has some 30 fields). One
+// at a time on a thread.
+class HashInput {
+ public:
+  HashInput() : bytes_(buffer()) { bytes_.clear(); }
+  void field(std::string_view s) {
+    integer(static_cast<std::int64_t>(s.size()));
+    bytes_.append(s);
+  }
+  void integer(std::int64_t v) { bytes_.append(reinterpret_cast<const char*>(&v), sizeof v); }
+  std::uint64_t hash() const { return XXH3_64bits(bytes_.data(), bytes_.size()); }
+  std::uint64_t hash(std::uint64_t seed) const {
+    return XXH3_64bits_withSeed(bytes_.data(), bytes_.size(), seed);
+  }
 
-void hash_int(XXH3_state_t* st, std::int64_t v) { XXH3_64bits_update(st, &v, sizeof v); }
+ private:
+  static std::string& buffer() {
+    thread_local std::string b;
+    return b;
+  }
+  std::string& bytes_;
+};
 
 std::int64_t content_digest(const MessageRecord& m) {
-  XXH3_state_t state;
-  XXH3_state_t* st = &state;
-  XXH3_INITSTATE(st);
-  XXH3_64bits_reset_withSeed(st, 0x67726f756e64ULL);
+  HashInput in;
   for (std::string_view f : {std::string_view(m.account_id), std::string_view(m.text),
                              std::string_view(m.lang), std::string_view(m.reply_to),
                              std::string_view(m.shares), std::string_view(m.quotes),
                              std::string_view(m.media_key), std::string_view(m.reactions_detail)})
-    hash_field(st, f);
+    in.field(f);
   for (const auto* list : {&m.urls, &m.hashtags, &m.mentions}) {
-    hash_int(st, static_cast<std::int64_t>(list->size()));
-    for (const auto& s : *list) hash_field(st, s);
+    in.integer(static_cast<std::int64_t>(list->size()));
+    for (const auto& s : *list) in.field(s);
   }
   for (std::int64_t v : {m.time, static_cast<std::int64_t>(m.time_resolution_ms),
                          static_cast<std::int64_t>(m.kind), m.views, m.forwards, m.replies,
                          m.reactions, m.likes, m.retweets, m.quotes_count})
-    hash_int(st, v);
-  return static_cast<std::int64_t>(XXH3_64bits_digest(st));
+    in.integer(v);
+  return static_cast<std::int64_t>(in.hash(0x67726f756e64ULL));
 }
 
 // xxh3-64 of length-prefixed fields: no two different field lists hash the same input.
 template <typename... Fields>
 std::uint64_t hash_fields(Fields... fields) {
-  XXH3_state_t state;
-  XXH3_state_t* st = &state;
-  XXH3_INITSTATE(st);
-  XXH3_64bits_reset(st);
-  (hash_field(st, fields), ...);
-  return XXH3_64bits_digest(st);
+  HashInput in;
+  (in.field(fields), ...);
+  return in.hash();
 }
 
 void encode_list(const std::vector<std::string>& list, std::string& out) {

@@ -159,6 +159,58 @@ TEST_F(BulkLoadTest, DuplicatesAndConflictsAreFoundWithoutTheIndex) {
   EXPECT_EQ(count(*store, "SELECT count(*) FROM messages WHERE lang = 'en'"), 1);
 }
 
+TEST_F(BulkLoadTest, NewAccountsAreStoredWithTheirTransactionAsUncheckedLoadsMeetThem) {
+  // Accounts new to the store wait for the commit (inserted in key order) but keep the ids of
+  // their first appearance; a later record fills a waiting account's missing handle and name,
+  // and an account record merges into a waiting account as into a stored one.
+  auto store = Store::open(dir_ / "t.db");
+  ASSERT_TRUE(store.ok());
+  auto run = store->begin_run("ingest", "{}");
+  ASSERT_TRUE(run.ok());
+  MessageWriter w(*store, *run);
+  std::int64_t file = begin(w);
+  ASSERT_TRUE(w.begin_bulk_load().ok());
+  ASSERT_TRUE(w.begin_batch().ok());
+  auto put = [&](MessageRecord m, std::string handle, std::string name) {
+    m.account_handle = std::move(handle);
+    m.display_name = std::move(name);
+    auto o = w.put_message(m, file, 1, 0);
+    ASSERT_TRUE(o.ok());
+    EXPECT_EQ(*o, WriteOutcome::kStored);
+  };
+  put(msg("1", "zed", "x"), "", "");
+  put(msg("2", "amy", "y"), "amy_h", "");
+  put(msg("3", "zed", "z"), "zed_h", "Zed");
+  put(msg("4", "amy", "w"), "other_h", "Amy");  // only the missing name is taken
+  AccountRecord amy;
+  amy.platform = "generic";
+  amy.account_id = "amy";
+  amy.followers = 5;
+  ASSERT_TRUE(w.put_account(amy).ok());
+  put(msg("5", "bob", "v"), "", "");
+  ASSERT_TRUE(w.commit_batch().ok());
+  ASSERT_TRUE(w.finish_bulk_load().ok());
+  Stmt s;
+  ASSERT_TRUE(store->db()
+                  .prepare("SELECT id, account_id, coalesce(handle, '-'), "
+                           "coalesce(display_name, '-'), coalesce(followers, -1) FROM accounts "
+                           "ORDER BY id",
+                           s)
+                  .ok());
+  std::vector<std::string> rows;
+  while (s.step() == Stmt::kRow)
+    rows.push_back(std::to_string(s.column_int64(0)) + " " + std::string(s.column_text(1)) + " " +
+                   std::string(s.column_text(2)) + " " + std::string(s.column_text(3)) + " " +
+                   std::to_string(s.column_int64(4)));
+  EXPECT_EQ(rows,
+            (std::vector<std::string>{"1 zed zed_h Zed -1", "2 amy amy_h Amy 5", "3 bob - - -1"}));
+  EXPECT_EQ(count(*store, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+  EXPECT_EQ(count(*store,
+                  "SELECT count(*) FROM messages m JOIN accounts a ON a.id = m.account "
+                  "WHERE a.account_id = 'zed'"),
+            2);
+}
+
 TEST_F(BulkLoadTest, AKilledLoadHasItsIndexesRestoredByTheNextOpening) {
   {
     auto store = Store::open(dir_ / "t.db");

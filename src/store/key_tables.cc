@@ -82,4 +82,29 @@ void RowsByHash::grow() {
   slots_ = std::move(slots);
 }
 
+NewAccounts::Text NewAccounts::keep(std::string_view s) {
+  Text t{bytes_.size(), static_cast<std::uint32_t>(s.size())};
+  bytes_.append(s);
+  return t;
+}
+
+void NewAccounts::add(std::int64_t id, std::string_view platform, std::string_view account_id,
+                      std::string_view handle, std::string_view name) {
+  entries_.push_back(Entry{id, keep(platform), keep(account_id), keep(handle), keep(name)});
+}
+
+bool NewAccounts::fill_gaps(std::int64_t id, std::string_view handle, std::string_view name) {
+  auto e = std::lower_bound(entries_.begin(), entries_.end(), id,
+                            [](const Entry& x, std::int64_t v) { return x.id < v; });
+  if (e == entries_.end() || e->id != id) return false;
+  if (e->handle.size == 0 && !handle.empty()) e->handle = keep(handle);
+  if (e->name.size == 0 && !name.empty()) e->name = keep(name);
+  return true;
+}
+
+void NewAccounts::clear() {
+  entries_.clear();
+  bytes_.clear();
+}
+
 }  // namespace groundswell

@@ -1,6 +1,6 @@
 // The writer's in-memory lookups, so that storing a message costs no database query for its
-// author or its key (MessageWriter, store.h). Both are open-addressing tables of 64-bit hashes
-// that never allocate per entry.
+// author or its key (MessageWriter, store.h). The first two are open-addressing tables of
+// 64-bit hashes that never allocate per entry.
 //
 // AccountTable interns (platform, account_id) to accounts.id. It keeps the key bytes in one
 // buffer and compares them on every hash match, so two accounts whose hashes collide are
@@ -10,9 +10,13 @@
 // that hash. It holds no key bytes: a match is a candidate the caller verifies against the
 // stored row (several rows may share a hash; find() walks them all).
 //
+// NewAccounts holds the accounts a bulk load met for the first time until they are inserted
+// together, in the order of the accounts' unique index.
+//
 // Thread-safety: a table belongs to one thread.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -76,6 +80,51 @@ class RowsByHash {
 
   std::vector<Slot> slots_;
   std::size_t used_ = 0;
+};
+
+// Accounts new to the store, held until they are inserted together in key order (platform,
+// account_id), as the accounts' unique index sorts them. Ids are added in increasing order;
+// the strings live in one buffer, reused from one batch to the next.
+class NewAccounts {
+ public:
+  void add(std::int64_t id, std::string_view platform, std::string_view account_id,
+           std::string_view handle, std::string_view name);
+  // When `id` is held here: its empty handle and name take these (non-empty) values, as
+  // accounts' `COALESCE(handle, ?)` would; true. False for an id not held.
+  bool fill_gaps(std::int64_t id, std::string_view handle, std::string_view name);
+  // Calls visit(id, platform, account_id, handle, name) for each account, in key order.
+  template <typename Visit>
+  void in_key_order(Visit&& visit) {
+    order_.resize(entries_.size());
+    for (std::uint32_t i = 0; i < order_.size(); ++i) order_[i] = i;
+    std::sort(order_.begin(), order_.end(), [this](std::uint32_t a, std::uint32_t b) {
+      const Entry &x = entries_[a], &y = entries_[b];
+      const int p = text(x.platform).compare(text(y.platform));
+      return p != 0 ? p < 0 : text(x.account_id) < text(y.account_id);
+    });
+    for (std::uint32_t i : order_) {
+      const Entry& e = entries_[i];
+      visit(e.id, text(e.platform), text(e.account_id), text(e.handle), text(e.name));
+    }
+  }
+  void clear();
+  bool empty() const { return entries_.empty(); }
+
+ private:
+  struct Text {
+    std::uint64_t offset = 0;  // into bytes_
+    std::uint32_t size = 0;
+  };
+  struct Entry {
+    std::int64_t id;
+    Text platform, account_id, handle, name;
+  };
+  Text keep(std::string_view s);
+  std::string_view text(Text t) const { return {bytes_.data() + t.offset, t.size}; }
+
+  std::vector<Entry> entries_;
+  std::vector<std::uint32_t> order_;
+  std::string bytes_;
 };
 
 }  // namespace groundswell

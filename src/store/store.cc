@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "base/json_writer.h"
 #include "base/time.h"
@@ -395,7 +396,13 @@ Status MessageWriter::finish_bulk_load() {
   if (!bulk_) return Status::Ok();
   bulk_ = false;
   rows_by_key_ = RowsByHash();
-  GS_RETURN_IF_ERROR(restore_message_indexes(store_.db()));
+  // The index is built once the parsing thread has finished: SQLite's sorter may sort on
+  // the other cores meanwhile (the same index whatever their number).
+  const unsigned helpers = std::min(std::max(std::thread::hardware_concurrency(), 1u) - 1, 3u);
+  GS_RETURN_IF_ERROR(store_.db().exec(fmt::format("PRAGMA threads={}", helpers)));
+  Status built = restore_message_indexes(store_.db());
+  GS_RETURN_IF_ERROR(store_.db().exec("PRAGMA threads=0"));
+  GS_RETURN_IF_ERROR(built);
   return check_references_again();
 }
 
@@ -477,6 +484,7 @@ Status MessageWriter::begin_batch() {
 Status MessageWriter::commit_batch() {
   // A transaction that only recorded files, rejects or duplicates leaves the analysis columns
   // saved beside the store valid (a re-run over the same files).
+  GS_RETURN_IF_ERROR(flush_new_accounts());
   if (data_changed_) GS_RETURN_IF_ERROR(store_.db().exec(kNewDataVersion));
   data_changed_ = false;
   GS_RETURN_IF_ERROR(store_.db().exec("COMMIT"));
@@ -488,6 +496,16 @@ Status MessageWriter::commit_batch() {
 
 Result<std::int64_t> MessageWriter::account_id_for(const MessageRecord& m, std::uint64_t hash) {
   AccountTable::Entry* known = accounts_.find(hash, m.platform, m.account_id);
+  if (known == nullptr && references_unchecked_) {
+    // Stored with the transaction, in key order (flush_new_accounts()).
+    data_changed_ = true;
+    new_accounts_.add(next_account_id_, m.platform, m.account_id, m.account_handle,
+                      m.display_name);
+    accounts_.add(hash, m.platform, m.account_id,
+                  AccountTable::Entry{next_account_id_, !m.account_handle.empty(),
+                                      !m.display_name.empty()});
+    return next_account_id_++;
+  }
   if (known == nullptr) {
     Stmt& s = insert_account_;
     s.reset();
@@ -505,6 +523,9 @@ Result<std::int64_t> MessageWriter::account_id_for(const MessageRecord& m, std::
   }
   if ((!known->has_handle && !m.account_handle.empty()) ||
       (!known->has_name && !m.display_name.empty())) {
+    known->has_handle = known->has_handle || !m.account_handle.empty();
+    known->has_name = known->has_name || !m.display_name.empty();
+    if (new_accounts_.fill_gaps(known->id, m.account_handle, m.display_name)) return known->id;
     Stmt& s = touch_account_;
     s.reset();
     s.bind_int64(1, known->id);
@@ -512,16 +533,39 @@ Result<std::int64_t> MessageWriter::account_id_for(const MessageRecord& m, std::
     s.bind_text_or_null(3, m.display_name);
     if (s.step() != Stmt::kDone) return db_error(s);
     data_changed_ = true;
-    known->has_handle = known->has_handle || !m.account_handle.empty();
-    known->has_name = known->has_name || !m.display_name.empty();
   }
   return known->id;
+}
+
+Status MessageWriter::flush_new_accounts() {
+  Status failed;
+  new_accounts_.in_key_order([&](std::int64_t id, std::string_view platform,
+                                 std::string_view account_id, std::string_view handle,
+                                 std::string_view name) {
+    if (!failed.ok()) return;
+    Stmt& s = insert_account_;
+    s.reset();
+    s.bind_int64(1, id);
+    s.bind_text_static(2, platform);
+    s.bind_text_static(3, account_id);
+    s.bind_text_or_null(4, handle);
+    s.bind_text_or_null(5, name);
+    if (s.step() != Stmt::kDone) failed = db_error(s);
+  });
+  new_accounts_.clear();
+  return failed;
 }
 
 void MessageWriter::bind_message(Stmt& s, const MessageRecord& m, const PreparedMessage& p,
                                  std::int64_t account, std::int64_t file_id,
                                  std::uint64_t line, std::uint64_t offset) {
-  s.reset();
+  s.reset();  // every parameter NULL: an absent value is left unbound
+  const auto text = [&s](int i, std::string_view v) {
+    if (!v.empty()) s.bind_text_static(i, v);
+  };
+  const auto count = [&s](int i, std::int64_t v) {
+    if (v >= 0) s.bind_int64(i, v);
+  };
   s.bind_text_static(1, m.platform);
   s.bind_text_static(2, m.chat_id);
   s.bind_text_static(3, m.message_id);
@@ -531,23 +575,23 @@ void MessageWriter::bind_message(Stmt& s, const MessageRecord& m, const Prepared
     s.bind_int64(6, m.time_resolution_ms);
   }
   s.bind_int64(7, static_cast<std::int64_t>(m.kind));
-  s.bind_text_or_null(8, m.text);
-  s.bind_text_or_null(9, m.lang);
-  s.bind_text_or_null(10, m.reply_to);
-  s.bind_text_or_null(11, m.shares);
-  s.bind_text_or_null(12, m.quotes);
-  s.bind_text_or_null(13, p.urls);
-  s.bind_text_or_null(14, p.hashtags);
-  s.bind_text_or_null(15, p.mentions);
-  s.bind_text_or_null(16, m.media_key);
-  s.bind_count(17, m.views);
-  s.bind_count(18, m.forwards);
-  s.bind_count(19, m.replies);
-  s.bind_count(20, m.reactions);
-  s.bind_count(21, m.likes);
-  s.bind_count(22, m.retweets);
-  s.bind_count(23, m.quotes_count);
-  s.bind_text_or_null(24, m.reactions_detail);
+  text(8, m.text);
+  text(9, m.lang);
+  text(10, m.reply_to);
+  text(11, m.shares);
+  text(12, m.quotes);
+  text(13, p.urls);
+  text(14, p.hashtags);
+  text(15, p.mentions);
+  text(16, m.media_key);
+  count(17, m.views);
+  count(18, m.forwards);
+  count(19, m.replies);
+  count(20, m.reactions);
+  count(21, m.likes);
+  count(22, m.retweets);
+  count(23, m.quotes_count);
+  text(24, m.reactions_detail);
   s.bind_int64(25, p.digest);
   if (file_id >= 0) {  // the merge statements have no file, line or offset
     s.bind_int64(26, file_id);
@@ -652,6 +696,7 @@ std::string author_conflict_reason(const Stmt& s, std::string_view account_id) {
 }  // namespace
 
 Status MessageWriter::explain_author_conflict(std::int64_t row, const MessageRecord& m) {
+  GS_RETURN_IF_ERROR(flush_new_accounts());  // the query reads the stored row's account
   Stmt& s = author_of_row_;
   s.reset();
   s.bind_int64(1, row);
@@ -662,6 +707,7 @@ Status MessageWriter::explain_author_conflict(std::int64_t row, const MessageRec
 }
 
 Result<bool> MessageWriter::same_author(const MessageRecord& m, std::int64_t account) {
+  GS_RETURN_IF_ERROR(flush_new_accounts());  // the query reads the stored row's account
   Stmt& s = stored_author_;
   s.reset();
   s.bind_text_static(1, m.platform);
@@ -680,6 +726,7 @@ Result<bool> MessageWriter::same_author(const MessageRecord& m, std::int64_t acc
 }
 
 Status MessageWriter::put_account(const AccountRecord& a) {
+  GS_RETURN_IF_ERROR(flush_new_accounts());  // the upsert meets the stored accounts
   const std::uint64_t hash = account_key_hash(a.platform, a.account_id);
   AccountTable::Entry* known = accounts_.find(hash, a.platform, a.account_id);
   Stmt& s = upsert_account_;

@@ -155,6 +155,8 @@ class MessageWriter {
   Status catch_up_with_other_writers();
   Status check_references_again();
   Result<std::int64_t> account_id_for(const MessageRecord& m, std::uint64_t hash);
+  // Inserts the accounts new_accounts_ holds, in key order, and empties it.
+  Status flush_new_accounts();
   Result<bool> same_author(const MessageRecord& m, std::int64_t account);
   Result<bool> stored_row_has_key(std::int64_t row, const MessageRecord& m);
   // The stored row (stored_) was inserted by an earlier read of the current file's path from
@@ -185,6 +187,10 @@ class MessageWriter {
   // message costs no account query once its author is known.
   AccountTable accounts_;
   std::int64_t next_account_id_ = 1;
+  // While references go unchecked (a bulk load), accounts new to the store are inserted when
+  // the transaction commits (or a query needs them), sorted by key: the accounts' unique index
+  // then takes them in order, page after page, instead of all over the index.
+  NewAccounts new_accounts_;
   // Bulk load: the rows stored by this writer, by the hash of their key.
   RowsByHash rows_by_key_;
   // The stored row of the key last looked up: where it was read (stored_row_has_key() and

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -99,6 +100,16 @@ class BulkLoadTest : public ::testing::Test {
     EXPECT_TRUE(file.ok());
     return file ? *file : -1;
   }
+  // A writer of a new run, its file begun (`file`), bulk loading.
+  static std::unique_ptr<MessageWriter> bulk_writer(Store& s, std::int64_t& file) {
+    auto run = s.begin_run("ingest", "{}");
+    EXPECT_TRUE(run.ok());
+    auto w = std::make_unique<MessageWriter>(s, run ? *run : 0);
+    file = begin(*w);
+    auto bulk = w->begin_bulk_load();
+    EXPECT_TRUE(bulk.ok() && *bulk);
+    return w;
+  }
 
   fs::path dir_;
 };
@@ -124,13 +135,9 @@ TEST_F(BulkLoadTest, EveryIndexOfMessagesIsOneABulkLoadRestores) {
 TEST_F(BulkLoadTest, DuplicatesAndConflictsAreFoundWithoutTheIndex) {
   auto store = Store::open(dir_ / "t.db");
   ASSERT_TRUE(store.ok());
-  auto run = store->begin_run("ingest", "{}");
-  ASSERT_TRUE(run.ok());
-  MessageWriter w(*store, *run);
-  std::int64_t file = begin(w);
-  auto bulk = w.begin_bulk_load();
-  ASSERT_TRUE(bulk.ok());
-  EXPECT_TRUE(*bulk);
+  std::int64_t file = 0;
+  auto writer = bulk_writer(*store, file);
+  MessageWriter& w = *writer;
   EXPECT_EQ(key_indexes(*store), 0);
   ASSERT_TRUE(w.begin_batch().ok());
   auto put = [&](const MessageRecord& m) {
@@ -165,11 +172,9 @@ TEST_F(BulkLoadTest, NewAccountsAreStoredWithTheirTransactionAsUncheckedLoadsMee
   // and an account record merges into a waiting account as into a stored one.
   auto store = Store::open(dir_ / "t.db");
   ASSERT_TRUE(store.ok());
-  auto run = store->begin_run("ingest", "{}");
-  ASSERT_TRUE(run.ok());
-  MessageWriter w(*store, *run);
-  std::int64_t file = begin(w);
-  ASSERT_TRUE(w.begin_bulk_load().ok());
+  std::int64_t file = 0;
+  auto writer = bulk_writer(*store, file);
+  MessageWriter& w = *writer;
   ASSERT_TRUE(w.begin_batch().ok());
   auto put = [&](MessageRecord m, std::string handle, std::string name) {
     m.account_handle = std::move(handle);

@@ -93,37 +93,120 @@ TimeMs shift(const NullModel& m, TimeMs t, TimeMs off) {
 // moved together by an offset in [-J, J], drawn afresh for every day, instead of the whole
 // timeline around the period: the account's daily rhythm stays, and meeting on many days
 // needs the chance alignment on each of them.
-TimeMs jitter_offset(std::uint64_t seed, std::uint64_t account_hash, int replicate, TimeMs t,
-                     TimeMs j) {
+TimeMs jitter_offset(std::uint64_t seed, std::uint64_t account_hash, int replicate,
+                     std::int64_t day, TimeMs j) {
   std::uint64_t k[3] = {account_hash, static_cast<std::uint64_t>(replicate),
-                        static_cast<std::uint64_t>(utc_day(t))};
+                        static_cast<std::uint64_t>(day)};
   return static_cast<TimeMs>(XXH3_64bits_withSeed(k, sizeof k, seed) %
                              static_cast<std::uint64_t>(2 * j + 1)) -
          j;
 }
 
+// What null_weights() reuses from one edge to the next on a thread.
+struct NullScratch {
+  // Per common object that meets in some replicates but not all: its days' indices for a
+  // and b and its intervals of the offset difference at which it meets.
+  struct Partial {
+    std::int64_t day_a, day_b;  // UTC days, then their indices into `days`
+    std::uint32_t begin, end;   // into `meet`
+  };
+  std::vector<Partial> partial;
+  std::vector<std::pair<TimeMs, TimeMs>> meet;  // [lo, hi] of off_a - off_b, merged
+  std::vector<std::pair<TimeMs, TimeMs>> cover;  // one object's intervals before merging
+  std::vector<std::int64_t> days;       // the distinct UTC days of the common objects
+  std::vector<TimeMs> off_a, off_b;     // per day: a's and b's offsets in one replicate
+};
+
+// The local null's weights. Within an object both accounts' actions move by one offset each
+// (off_a, off_b in [-J, J]), so they meet when some time difference d of the object has
+// |d + off_a - off_b| <= W: when off_a - off_b lies in [-W - d, W - d]. Those intervals,
+// clipped to [-2J, 2J] and merged, are computed once per object: an object that meets at no
+// offset difference adds nothing, one that meets at every difference adds one to every
+// replicate, and the rest are decided by two comparisons per interval. The offsets are drawn
+// once per day and replicate.
+void jitter_null_weights(const NullModel& m, const DetectOptions& opt, TimeMs jitter,
+                         const CommonObjects& c, std::uint32_t a, std::uint32_t b,
+                         NullScratch& s, std::vector<std::uint32_t>& out) {
+  const std::size_t objects = c.size();
+  const TimeMs w = opt.window_ms, span = 2 * jitter;
+  s.partial.clear();
+  s.meet.clear();
+  s.days.clear();
+  std::uint32_t always = 0;
+  for (std::size_t o = 0; o < objects; ++o) {
+    s.cover.clear();
+    for (std::uint32_t x = c.oa[o]; x < c.oa[o + 1]; ++x)
+      for (std::uint32_t y = c.ob[o]; y < c.ob[o + 1]; ++y) {
+        const TimeMs d = c.ta[x] - c.tb[y];
+        const TimeMs lo = std::max(-w - d, -span), hi = std::min(w - d, span);
+        if (lo <= hi) s.cover.emplace_back(lo, hi);
+      }
+    if (s.cover.empty()) continue;  // never within W, whatever the offsets
+    std::sort(s.cover.begin(), s.cover.end());
+    const auto begin = static_cast<std::uint32_t>(s.meet.size());
+    for (const auto& [lo, hi] : s.cover)
+      if (s.meet.size() > begin && lo <= s.meet.back().second + 1)
+        s.meet.back().second = std::max(s.meet.back().second, hi);
+      else
+        s.meet.emplace_back(lo, hi);
+    if (s.meet.size() == begin + 1 && s.meet.back().first == -span &&
+        s.meet.back().second == span) {
+      s.meet.pop_back();  // within W at every offset difference
+      ++always;
+      continue;
+    }
+    const std::int64_t day_a = utc_day(c.ta[c.oa[o]]), day_b = utc_day(c.tb[c.ob[o]]);
+    s.days.push_back(day_a);
+    s.days.push_back(day_b);
+    s.partial.push_back({day_a, day_b, begin, static_cast<std::uint32_t>(s.meet.size())});
+  }
+  std::sort(s.days.begin(), s.days.end());
+  s.days.erase(std::unique(s.days.begin(), s.days.end()), s.days.end());
+  auto index_of = [&](std::int64_t day) {
+    return std::lower_bound(s.days.begin(), s.days.end(), day) - s.days.begin();
+  };
+  for (NullScratch::Partial& p : s.partial) {
+    p.day_a = index_of(p.day_a);
+    p.day_b = index_of(p.day_b);
+  }
+  s.off_a.resize(s.days.size());
+  s.off_b.resize(s.days.size());
+  for (int r = 0; r < opt.null_replicates; ++r) {
+    for (std::size_t d = 0; d < s.days.size(); ++d) {
+      s.off_a[d] = jitter_offset(opt.seed, m.account_hash[a], r, s.days[d], jitter);
+      s.off_b[d] = jitter_offset(opt.seed, m.account_hash[b], r, s.days[d], jitter);
+    }
+    std::uint32_t hits = always;
+    for (const NullScratch::Partial& p : s.partial) {
+      const TimeMs delta = s.off_a[static_cast<std::size_t>(p.day_a)] -
+                           s.off_b[static_cast<std::size_t>(p.day_b)];
+      for (std::uint32_t i = p.begin; i < p.end; ++i)
+        if (delta >= s.meet[i].first && delta <= s.meet[i].second) {
+          ++hits;
+          break;
+        }
+    }
+    out[static_cast<std::size_t>(r)] = hits;
+  }
+}
+
 // Null weights of one edge for every replicate.
 void null_weights(const NullModel& m, const DetectOptions& opt, Behaviour behaviour,
-                  const CommonObjects& c, std::uint32_t a, std::uint32_t b,
+                  const CommonObjects& c, std::uint32_t a, std::uint32_t b, NullScratch& scratch,
                   std::vector<std::uint32_t>& out) {
   const int r_count = opt.null_replicates;
-  const TimeMs jitter = null_jitter_ms(behaviour, opt);
   out.assign(static_cast<std::size_t>(r_count), 0);
+  if (const TimeMs jitter = null_jitter_ms(behaviour, opt); jitter > 0)
+    return jitter_null_weights(m, opt, jitter, c, a, b, scratch, out);
   for (int r = 0; r < r_count; ++r) {
-    TimeMs da = jitter > 0 ? 0 : offset(m, opt.seed, a, r),
-           db = jitter > 0 ? 0 : offset(m, opt.seed, b, r);
-    auto moved = [&](TimeMs t, TimeMs off) { return jitter > 0 ? t + off : shift(m, t, off); };
+    const TimeMs da = offset(m, opt.seed, a, r), db = offset(m, opt.seed, b, r);
     std::uint32_t w = 0;
     for (std::size_t o = 0; o < c.size(); ++o) {
-      if (jitter > 0) {  // an object of a local-null behaviour lies within one UTC day
-        da = jitter_offset(opt.seed, m.account_hash[a], r, c.ta[c.oa[o]], jitter);
-        db = jitter_offset(opt.seed, m.account_hash[b], r, c.tb[c.ob[o]], jitter);
-      }
       bool hit = false;
       for (std::uint32_t x = c.oa[o]; x < c.oa[o + 1] && !hit; ++x) {
-        TimeMs sa = moved(c.ta[x], da);
+        TimeMs sa = shift(m, c.ta[x], da);
         for (std::uint32_t y = c.ob[o]; y < c.ob[o + 1]; ++y) {
-          TimeMs diff = sa - moved(c.tb[y], db);
+          TimeMs diff = sa - shift(m, c.tb[y], db);
           if (diff <= opt.window_ms && -diff <= opt.window_ms) {
             hit = true;
             break;
@@ -367,12 +450,13 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 64),
                       [&](const tbb::blocked_range<std::size_t>& r) {
                         CommonObjects c;
+                        NullScratch scratch;
                         std::vector<std::uint32_t> w;
                         for (std::size_t i = r.begin(); i != r.end(); ++i) {
                           common_objects(aa, ab[2 * i], ab[2 * i + 1], c);
                           if (c.size() == 0) continue;
                           sums[i * row] = static_cast<std::uint32_t>(c.size());
-                          null_weights(m, opt, t.behaviour, c, ab[2 * i], ab[2 * i + 1], w);
+                          null_weights(m, opt, t.behaviour, c, ab[2 * i], ab[2 * i + 1], scratch, w);
                           std::copy(w.begin(), w.end(),
                                     sums.begin() + static_cast<std::ptrdiff_t>(i * row + 1));
                         }
@@ -417,11 +501,12 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, edges.size(), 64),
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       CommonObjects c;
+                      NullScratch scratch;
                       std::vector<std::uint32_t> w;
                       for (std::size_t i = r.begin(); i != r.end(); ++i) {
                         Edge& e = edges[i];
                         common_objects(aa, e.source, e.target, c);
-                        null_weights(m, opt, t.behaviour, c, e.source, e.target, w);
+                        null_weights(m, opt, t.behaviour, c, e.source, e.target, scratch, w);
                         finish_edge(e, i, static_cast<std::uint32_t>(c.size()),
                                     cooccurrence.expected(e.source, e.target), w,
                                     replicate_weights);
@@ -465,40 +550,50 @@ void stimulus_p_values(const Dataset& d, const ActionTable& t, const NullModel& 
     }
     std::sort(out.begin(), out.end());
   };
-  auto permute = [&](std::vector<Response>& r, std::uint32_t a, int replicate) {
-    for (std::size_t s = 0; s < r.size();) {
-      std::size_t e = s;
-      while (e < r.size() && r[e].source == r[s].source) ++e;
-      std::uint64_t k[4] = {m.account_hash[a], r[s].source, static_cast<std::uint64_t>(replicate),
-                            opt.seed ^ 0x7374696dULL};  // "stim"
-      std::uint64_t state = XXH3_64bits(k, sizeof k);
-      for (std::size_t i = e - s; i > 1; --i) {
-        state = XXH3_64bits(&state, sizeof state);
-        std::swap(r[s + i - 1].delay, r[s + state % i].delay);
-      }
-      s = e;
-    }
+  // Under the null an account's delays for one source's posts are a random permutation of
+  // them; only the delays that land on posts both accounts re-shared count, so per replicate
+  // just those are drawn: a partial Fisher–Yates shuffle, undone afterwards, over the
+  // account's delays for the source.
+  struct Group {
+    std::uint32_t source;
+    std::uint32_t a_begin, a_end, b_begin, b_end;  // the delays of each account for the source
+    std::uint32_t common_begin, common_end;         // its common posts (in draw_a, draw_b)
   };
-  auto together = [&](const std::vector<Response>& x, const std::vector<Response>& y) {
-    std::uint64_t n = 0;
-    for (std::size_t i = 0, j = 0; i < x.size() && j < y.size();) {
-      if (x[i] < y[j]) {
-        ++i;
-      } else if (y[j] < x[i]) {
-        ++j;
-      } else {
-        const TimeMs gap = x[i].delay - y[j].delay;
-        n += gap <= opt.window_ms && -gap <= opt.window_ms;
-        ++i, ++j;
-      }
+  struct Scratch {
+    std::vector<Group> groups;
+    std::vector<TimeMs> delay_a, delay_b;  // per group, each account's delays
+    std::uint32_t common = 0;              // common posts of every group
+    std::vector<TimeMs> draw_a, draw_b;    // per common post, the delays of a replicate
+    std::vector<std::uint32_t> swaps;      // the shuffle's swaps, to undo them
+  };
+  // The delays of the common posts of one account in one replicate, into `draw`.
+  auto draw_delays = [&](Scratch& s, const Group& g, std::vector<TimeMs>& delays,
+                         std::uint32_t begin, std::uint32_t end, std::uint32_t a, int replicate,
+                         std::vector<TimeMs>& draw) {
+    std::uint64_t k[4] = {m.account_hash[a], g.source, static_cast<std::uint64_t>(replicate),
+                          opt.seed ^ 0x7374696dULL};  // "stim"
+    std::uint64_t state = XXH3_64bits(k, sizeof k);
+    const std::uint32_t n = end - begin;
+    s.swaps.clear();
+    for (std::uint32_t c = g.common_begin, i = 0; c < g.common_end; ++c, ++i) {
+      // Position i of the shuffled list takes a uniform draw from positions [i, n); the
+      // delay at common post c is the one at its own position in a permutation, so the
+      // common posts take positions 0, 1, ... of the partial shuffle in turn.
+      state = XXH3_64bits(&state, sizeof state);
+      const std::uint32_t j = i + static_cast<std::uint32_t>(state % (n - i));
+      std::swap(delays[begin + i], delays[begin + j]);
+      s.swaps.push_back(j);
+      draw[c] = delays[begin + i];
     }
-    return n;
+    for (std::size_t i = s.swaps.size(); i-- > 0;)
+      std::swap(delays[begin + i], delays[begin + s.swaps[i]]);
   };
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, edges.size(), 16),
                     [&](const tbb::blocked_range<std::size_t>& range) {
     CommonObjects c;
     std::vector<std::uint32_t> sources;
     std::vector<Response> ra, rb;
+    Scratch s;
     for (std::size_t i = range.begin(); i != range.end(); ++i) {
       Edge& e = edges[i];
       // The sources of the posts both re-shared: only their posts' delays are re-drawn.
@@ -511,13 +606,60 @@ void stimulus_p_values(const Dataset& d, const ActionTable& t, const NullModel& 
       if (sources.empty()) continue;
       responses(e.source, sources, ra);
       responses(e.target, sources, rb);
-      const std::uint64_t observed = together(ra, rb);
+      // Per source, both accounts' delays, those of the posts both re-shared first.
+      s.groups.clear();
+      s.delay_a.clear(), s.delay_b.clear();
+      s.common = 0;
+      std::uint64_t observed = 0;
+      for (std::size_t x = 0, y = 0; x < ra.size() || y < rb.size();) {
+        const std::uint32_t src = x < ra.size() && (y >= rb.size() || ra[x].source <= rb[y].source)
+                                      ? ra[x].source
+                                      : rb[y].source;
+        Group g{src,
+                static_cast<std::uint32_t>(s.delay_a.size()), 0,
+                static_cast<std::uint32_t>(s.delay_b.size()), 0,
+                s.common, 0};
+        const std::size_t x0 = x, y0 = y;
+        while (x < ra.size() && ra[x].source == src) s.delay_a.push_back(ra[x++].delay);
+        while (y < rb.size() && rb[y].source == src) s.delay_b.push_back(rb[y++].delay);
+        g.a_end = static_cast<std::uint32_t>(s.delay_a.size());
+        g.b_end = static_cast<std::uint32_t>(s.delay_b.size());
+        // The common posts, and each list reordered so that they come first, in the same
+        // order in both: which delay lands where is then a draw over the whole list.
+        std::uint32_t common = 0;
+        for (std::size_t i2 = x0, j2 = y0; i2 < x && j2 < y;) {
+          if (ra[i2].object < rb[j2].object) {
+            ++i2;
+          } else if (rb[j2].object < ra[i2].object) {
+            ++j2;
+          } else {
+            const TimeMs gap = ra[i2].delay - rb[j2].delay;
+            observed += gap <= opt.window_ms && -gap <= opt.window_ms;
+            std::swap(s.delay_a[g.a_begin + common], s.delay_a[g.a_begin + (i2 - x0)]);
+            std::swap(s.delay_b[g.b_begin + common], s.delay_b[g.b_begin + (j2 - y0)]);
+            ++common, ++i2, ++j2;
+          }
+        }
+        if (common == 0) continue;  // a source of this account only: nothing to draw
+        s.common += common;
+        g.common_end = s.common;
+        s.groups.push_back(g);
+      }
       if (observed == 0) continue;
+      s.draw_a.resize(s.common);
+      s.draw_b.resize(s.common);
       std::size_t ge = 0;
       for (int r = 0; r < opt.null_replicates; ++r) {
-        permute(ra, e.source, r);
-        permute(rb, e.target, r);
-        ge += together(ra, rb) >= observed;
+        std::uint64_t together = 0;
+        for (const Group& g : s.groups) {
+          draw_delays(s, g, s.delay_a, g.a_begin, g.a_end, e.source, r, s.draw_a);
+          draw_delays(s, g, s.delay_b, g.b_begin, g.b_end, e.target, r, s.draw_b);
+          for (std::uint32_t p = g.common_begin; p < g.common_end; ++p) {
+            const TimeMs gap = s.draw_a[p] - s.draw_b[p];
+            together += gap <= opt.window_ms && -gap <= opt.window_ms;
+          }
+        }
+        ge += together >= observed;
       }
       e.p_stimulus = static_cast<double>(1 + ge) / static_cast<double>(opt.null_replicates + 1);
     }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "detect/internal.h"
@@ -166,6 +167,52 @@ double quantile_type7(const std::vector<double>& x, double p) {
 
 // Native: undirected, weight = distinct objects co-acted on within W; actions in a crowd of
 // more than max_crowd actions within ±W pair only with their crowd_neighbours nearest.
+void keep_strongest_near_misses(std::vector<Edge>& v, std::span<const std::uint32_t> rank) {
+  // Strongest first: most objects, most pairs, then account order.
+  std::sort(v.begin(), v.end(), [&](const Edge& x, const Edge& y) {
+    if (x.objects != y.objects) return x.objects > y.objects;
+    if (x.pairs != y.pairs) return x.pairs > y.pairs;
+    if (x.source != y.source) return rank[x.source] < rank[y.source];
+    return rank[x.target] < rank[y.target];
+  });
+  if (v.size() > kNearMisses) v.resize(kNearMisses);
+}
+
+BehaviourEdges edges_reaching(const BehaviourEdges& low, int min_repetition,
+                              std::size_t replicates, std::span<const std::uint32_t> rank) {
+  BehaviourEdges out;
+  out.crowded_actions = low.crowded_actions;
+  out.candidate_pairs = low.candidate_pairs;
+  out.actions = low.actions;
+  out.objects = low.objects;
+  out.pairs_by_objects = low.pairs_by_objects;
+  out.near_misses = low.near_misses;
+  for (const Edge& e : low.edges) {
+    Edge x = e;
+    if (x.objects < static_cast<std::uint32_t>(min_repetition)) {
+      // Below the line: a near miss has no evidence, replicate row or stimulus test.
+      x.evidence_begin = x.evidence_end = 0;
+      x.null_row = UINT32_MAX;
+      x.p_stimulus = std::numeric_limits<double>::quiet_NaN();
+      out.near_misses.push_back(x);
+      continue;
+    }
+    x.evidence_begin = out.evidence.size();
+    out.evidence.insert(out.evidence.end(),
+                        low.evidence.begin() + static_cast<std::ptrdiff_t>(e.evidence_begin),
+                        low.evidence.begin() + static_cast<std::ptrdiff_t>(e.evidence_end));
+    x.evidence_end = out.evidence.size();
+    if (e.null_row != UINT32_MAX && replicates > 0) {
+      x.null_row = static_cast<std::uint32_t>(out.null_weights.size() / replicates);
+      const auto* w = low.null_weights.data() + std::size_t{e.null_row} * replicates;
+      out.null_weights.insert(out.null_weights.end(), w, w + replicates);
+    }
+    out.edges.push_back(x);
+  }
+  keep_strongest_near_misses(out.near_misses, rank);
+  return out;
+}
+
 BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const DetectOptions& opt,
                             std::span<const std::uint32_t> rank) {
   const TimeMs w = opt.window_ms;
@@ -226,17 +273,7 @@ BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const Detect
   if (t.comm) exchange_partitions(*t.comm, parts);
   const Behaviour b = t.behaviour;
   const double min_rep = opt.min_repetition;
-  // Near misses, strongest first: most objects, most pairs, then account order.
-  auto stronger = [&](const Edge& x, const Edge& y) {
-    if (x.objects != y.objects) return x.objects > y.objects;
-    if (x.pairs != y.pairs) return x.pairs > y.pairs;
-    if (x.source != y.source) return rank[x.source] < rank[y.source];
-    return rank[x.target] < rank[y.target];
-  };
-  auto keep_strongest = [&](std::vector<Edge>& v) {
-    std::sort(v.begin(), v.end(), stronger);
-    if (v.size() > kNearMisses) v.resize(kNearMisses);
-  };
+  auto keep_strongest = [&](std::vector<Edge>& v) { keep_strongest_near_misses(v, rank); };
   auto result = reduce_partitions(parts, [&](std::span<const PairRecord> run, BehaviourEdges& out) {
     ++out.candidate_pairs;
     std::uint32_t objects = 1;

@@ -80,12 +80,13 @@ struct Detector::Cache {
     if (b != Behaviour::kSimilarText) o.similarity = d.similarity;
     return o;
   }
-  // Its actions depend on less: not on the options of pairing and testing, and except for
-  // similar_text (whose near-duplicate search pairs within the window) not on the window or
-  // the seed.
+  // Its actions depend on less: not on the options of pairing and testing, nor on the other
+  // windows detected (slow_windows), and except for similar_text (whose near-duplicate
+  // search pairs within the window) not on the window or the seed.
   static DetectOptions for_actions(Behaviour b, DetectOptions o) {
     o = for_edges(b, o);
     const DetectOptions d;
+    o.slow_windows = d.slow_windows;
     o.min_repetition = d.min_repetition;
     o.null_replicates = d.null_replicates;
     o.max_crowd = d.max_crowd;
@@ -120,6 +121,13 @@ struct Detector::Cache {
   Result<Edges*> edges_at(const Dataset& data, Behaviour b, const DetectOptions& at,
                           std::size_t slot, bool last, TimeMs widest, dist::Communicator* shards,
                           const std::vector<std::uint32_t>& account_rank);
+  // Natively, and at a min_repetition above `lowest`, the edges as a view of the test at
+  // `lowest` (Detector's lowest_min_repetition); else edges_at().
+  Result<Edges*> edges_or_view(const Dataset& data, Behaviour b, const DetectOptions& at,
+                               std::size_t slot, bool last, TimeMs widest, int lowest,
+                               dist::Communicator* shards,
+                               const std::vector<std::uint32_t>& account_rank);
+  std::optional<Edges> view;  // the latest view edges_or_view() gave
 };
 
 namespace {
@@ -218,11 +226,12 @@ Result<Detector::Cache::Table*> Detector::Cache::table(const Dataset& data, Beha
     });
     if (sit == similar.end()) {
       // The widest window serves the window variants of the first similarity searched;
-      // another similarity is searched at its own window.
+      // another similarity is searched once at the widest of its own windows (W and the
+      // slow windows).
       const bool first = !searched;
       searched = true;
       auto found = find_similar_texts(
-          data, at, first ? std::max(at.window_ms, widest) : at.window_ms);
+          data, at, std::max(widest_window(at, {}), first ? widest : at.window_ms));
       if (!found.ok()) return found.status();
       std::erase_if(similar, [](const Similar& x) { return !x.first; });
       std::erase_if(tables, [](const Table& x) {
@@ -293,8 +302,38 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_at(
   return &edges.back();
 }
 
-Detector::Detector(const Dataset& data, TimeMs widest_window)
-    : data_(data), widest_window_(widest_window), cache_(std::make_unique<Cache>()) {
+Result<Detector::Cache::Edges*> Detector::Cache::edges_or_view(
+    const Dataset& data, Behaviour b, const DetectOptions& at, std::size_t slot, bool last,
+    TimeMs widest, int lowest, dist::Communicator* shards,
+    const std::vector<std::uint32_t>& account_rank) {
+  // Distributed tables are tested where their pairs lie; they are not viewed.
+  if (at.compat != CompatMode::kNone || shards != nullptr || lowest <= 0 ||
+      lowest >= at.min_repetition)
+    return edges_at(data, b, at, slot, last, widest, shards, account_rank);
+  DetectOptions low = at;
+  low.min_repetition = lowest;
+  auto found = edges_at(data, b, low, slot, last, widest, shards, account_rank);
+  if (!found.ok()) return found.status();
+  const Edges& from = **found;
+  Edges v{edges_key(b, at), b, slot, false,
+          detect_internal::edges_reaching(
+              from.edges, at.min_repetition,
+              at.null_replicates > 0 ? static_cast<std::size_t>(at.null_replicates) : 0,
+              account_rank),
+          {}};
+  // Keys of the objects behind the view's edges: a subset of those behind the test's.
+  std::vector<std::uint32_t> shown;
+  for (const EvidencePair& p : v.edges.evidence) shown.push_back(p.object);
+  std::sort(shown.begin(), shown.end());
+  shown.erase(std::unique(shown.begin(), shown.end()), shown.end());
+  for (std::uint32_t o : shown) v.keys.add(o, from.keys[o]);
+  view = std::move(v);
+  return &*view;
+}
+
+Detector::Detector(const Dataset& data, TimeMs widest_window, int lowest_min_repetition)
+    : data_(data), widest_window_(widest_window), lowest_min_repetition_(lowest_min_repetition),
+      cache_(std::make_unique<Cache>()) {
   if (detect_internal::leads_over(data)) {
     role_ = Role::kLeader;
     detect_internal::announce_opening(widest_window);
@@ -396,8 +435,9 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
       const TimeMs window = windows[slot];
       DetectOptions at = opt;
       at.window_ms = window;
-      auto found = cache.edges_at(data, b, at, slot, slot + 1 == windows.size(), widest_window_,
-                                  shards, r.account_rank);
+      auto found = cache.edges_or_view(data, b, at, slot, slot + 1 == windows.size(),
+                                       widest_window_, lowest_min_repetition_, shards,
+                                       r.account_rank);
       if (!found.ok()) return found.status();
       Cache::Edges* eit_ptr = *found;
       const BehaviourEdges& be = eit_ptr->edges;
@@ -417,7 +457,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
       if (!cache.keep) {
         auto it = std::find_if(cache.edges.begin(), cache.edges.end(),
                                [&](const Cache::Edges& x) { return &x == eit_ptr; });
-        cache.edges.erase(it);  // one-shot: nothing is needed again
+        if (it != cache.edges.end()) cache.edges.erase(it);  // one-shot: nothing is needed again
       }
     }
   }

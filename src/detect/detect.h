@@ -171,6 +171,9 @@ std::vector<DetectVariant> sensitivity_variants(const DetectOptions& main);
 // The widest window among the main settings and the variants: what a Detector serving all of
 // them is constructed with.
 TimeMs widest_window(const DetectOptions& main, std::span<const DetectVariant> variants);
+// The lowest min_repetition of the main settings and the variants: a Detector tests pairs
+// from there once and gives the edges at higher settings as views of that test.
+int lowest_min_repetition(const DetectOptions& main, std::span<const DetectVariant> variants);
 
 struct Edge {
   std::uint32_t source = 0, target = 0;  // dense account indices; undirected: source's
@@ -396,8 +399,12 @@ std::vector<std::uint32_t> account_byte_order(const Dataset& data);
 class Detector {
  public:
   // widest_window: the largest window that will be asked for; similar_text searches once at
-  // that window and narrows the result for smaller ones.
-  explicit Detector(const Dataset& data, TimeMs widest_window = 0);
+  // that window and narrows the result for smaller ones. lowest_min_repetition: natively,
+  // pairs are tested once from there (when it is below a setting's min_repetition), and the
+  // edges at a higher min_repetition are those of that test that reach it, with the same
+  // p-values (an edge's p-values do not depend on min_repetition), byte for byte what
+  // testing at the higher setting gives.
+  explicit Detector(const Dataset& data, TimeMs widest_window = 0, int lowest_min_repetition = 0);
   ~Detector();
   Detector(const Detector&) = delete;
   Detector& operator=(const Detector&) = delete;
@@ -421,6 +428,7 @@ class Detector {
   void keep_actions(bool keep);  // false: a one-shot detect() (frees each table once used)
   const Dataset& data_;
   TimeMs widest_window_ = 0;
+  int lowest_min_repetition_ = 0;
   std::unique_ptr<Cache> cache_;
   Role role_ = Role::kAlone;
 };

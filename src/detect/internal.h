@@ -121,6 +121,15 @@ inline constexpr std::size_t kNearMisses = 10;  // per behaviour
 
 BehaviourEdges native_edges(const Dataset& data, const ActionTable& table,
                             const DetectOptions& options, std::span<const std::uint32_t> rank);
+// Sorts near misses strongest first (most objects, most pairs, then account order) and keeps
+// the first kNearMisses.
+void keep_strongest_near_misses(std::vector<Edge>& near_misses, std::span<const std::uint32_t> rank);
+// Natively, the edges at min_repetition of a behaviour tested at a lower one (`low`, with
+// p-values): those reaching it, with their evidence and replicate rows, and as near misses
+// the strongest of the rest and of low's. Equal to testing at min_repetition: an edge's
+// p-values depend on its pair's actions only.
+BehaviourEdges edges_reaching(const BehaviourEdges& low, int min_repetition,
+                              std::size_t replicates, std::span<const std::uint32_t> rank);
 BehaviourEdges coortweet_edges(const Dataset& data, const ActionTable& table,
                                const DetectOptions& options, std::span<const std::uint32_t> rank);
 BehaviourEdges cnt_edges(const Dataset& data, const ActionTable& table,

@@ -328,7 +328,9 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   const std::vector<DetectVariant> variants =
       reuse ? sensitivity_variants(options) : std::vector<DetectVariant>{};
   std::optional<Detector> detector;
-  if (reuse) detector.emplace(a.data, widest_window(options, variants));
+  if (reuse)
+    detector.emplace(a.data, widest_window(options, variants),
+                     lowest_min_repetition(options, variants));
   auto det = reuse ? detector->detect(options) : detect(a.data, options);
   if (!det) return det.status();
   a.detection = std::move(*det);

@@ -171,9 +171,6 @@ std::vector<DetectVariant> sensitivity_variants(const DetectOptions& main);
 // The widest window among the main settings and the variants: what a Detector serving all of
 // them is constructed with.
 TimeMs widest_window(const DetectOptions& main, std::span<const DetectVariant> variants);
-// The lowest min_repetition of the main settings and the variants: a Detector tests pairs
-// from there once and gives the edges at higher settings as views of that test.
-int lowest_min_repetition(const DetectOptions& main, std::span<const DetectVariant> variants);
 
 struct Edge {
   std::uint32_t source = 0, target = 0;  // dense account indices; undirected: source's

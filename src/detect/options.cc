@@ -333,12 +333,6 @@ std::vector<DetectVariant> sensitivity_variants(const DetectOptions& main) {
   return out;
 }
 
-int lowest_min_repetition(const DetectOptions& main, std::span<const DetectVariant> variants) {
-  int lowest = main.min_repetition;
-  for (const auto& v : variants) lowest = std::min(lowest, v.options.min_repetition);
-  return lowest;
-}
-
 TimeMs widest_window(const DetectOptions& main, std::span<const DetectVariant> variants) {
   auto widest_of = [](const DetectOptions& o) {
     return o.slow_windows.empty() || o.compat != CompatMode::kNone

@@ -59,9 +59,9 @@ struct Detector::Cache {
     detect_internal::BehaviourEdges edges;
     ObjectKeys keys;  // of the objects behind the edges
   };
-  // Per behaviour and window slot the first and the latest: sensitivity varies one setting at
-  // a time around the main settings, so every variant finds the main run's edges of the other
-  // behaviours.
+  // Per behaviour and window slot the first settings' (Detector::detect drops the others
+  // once used): sensitivity varies one setting at a time around the main settings, so every
+  // variant finds the main run's edges of the other behaviours.
   std::vector<Edges> edges;
 
   // A cached table or a behaviour's edges is looked up by the whole option record
@@ -449,15 +449,21 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
       append_edges(be, window, opt, r);
       // One key table per behaviour: the slow windows' objects are the same objects, so
       // their keys are merged into the behaviour's table.
+      // Kept for later settings: the first settings' edges (the main run's, which every
+      // variant that does not move this behaviour's edges reuses). Another setting's are
+      // asked for once, so they go at once, as everything does in a one-shot detect(): held
+      // until the next variant, a window variant's edges of every behaviour and window sat
+      // beside the main run's.
+      const bool drop = !cache.keep || !eit_ptr->first;
       if (window == opt.window_ms) {
-        r.objects.push_back(cache.keep ? eit_ptr->keys : std::move(eit_ptr->keys));
+        r.objects.push_back(drop ? std::move(eit_ptr->keys) : eit_ptr->keys);
       } else {
         r.objects.back().merge(eit_ptr->keys);
       }
-      if (!cache.keep) {
+      if (drop) {
         auto it = std::find_if(cache.edges.begin(), cache.edges.end(),
                                [&](const Cache::Edges& x) { return &x == eit_ptr; });
-        if (it != cache.edges.end()) cache.edges.erase(it);  // one-shot: nothing is needed again
+        if (it != cache.edges.end()) cache.edges.erase(it);
       }
     }
   }

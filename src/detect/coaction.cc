@@ -317,10 +317,13 @@ BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const Det
   // 1. Accounts with fewer than N rows are dropped.
   std::vector<std::uint32_t> rows(d.accounts(), 0);
   for (const Action& a : t.actions) ++rows[a.account];
+  // Each share's content id hashed once, by action and by message (pairs name messages).
   std::vector<std::uint64_t> content(t.actions.size());
+  std::vector<std::uint64_t> msg_content(d.messages(), 0);
   for (std::size_t i = 0; i < t.actions.size(); ++i) {
     std::string_view id = d.msg_message_id[t.actions[i].msg];
     content[i] = XXH3_64bits_withSeed(id.data(), id.size(), kKeySeed);
+    msg_content[t.actions[i].msg] = content[i];
   }
   // 2–3. Candidate pairs within W, minus same content, same account, object == content.
   LocalPairs local;
@@ -359,10 +362,7 @@ BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const Det
                       }
                     });
   // 4. Post-filter on participation in the set of content ids of the remaining pairs.
-  auto content_of_msg = [&](std::uint32_t msg) {
-    std::string_view id = d.msg_message_id[msg];
-    return XXH3_64bits_withSeed(id.data(), id.size(), kKeySeed);
-  };
+  auto content_of_msg = [&](std::uint32_t msg) { return msg_content[msg]; };
   std::vector<std::uint64_t> in_pairs;
   for (auto& sink : local)
     for (const auto& v : sink.parts)

@@ -165,8 +165,6 @@ double quantile_type7(const std::vector<double>& x, double p) {
   return x[lo] + (h - static_cast<double>(lo)) * (x[hi] - x[lo]);
 }
 
-// Native: undirected, weight = distinct objects co-acted on within W; actions in a crowd of
-// more than max_crowd actions within ±W pair only with their crowd_neighbours nearest.
 void keep_strongest_near_misses(std::vector<Edge>& v, std::span<const std::uint32_t> rank) {
   // Strongest first: most objects, most pairs, then account order.
   std::sort(v.begin(), v.end(), [&](const Edge& x, const Edge& y) {
@@ -213,6 +211,8 @@ BehaviourEdges edges_reaching(const BehaviourEdges& low, int min_repetition,
   return out;
 }
 
+// Native: undirected, weight = distinct objects co-acted on within W; actions in a crowd of
+// more than max_crowd actions within ±W pair only with their crowd_neighbours nearest.
 BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const DetectOptions& opt,
                             std::span<const std::uint32_t> rank) {
   const TimeMs w = opt.window_ms;

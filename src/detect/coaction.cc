@@ -176,6 +176,24 @@ void keep_strongest_near_misses(std::vector<Edge>& v, std::span<const std::uint3
   if (v.size() > kNearMisses) v.resize(kNearMisses);
 }
 
+Edge copy_edge_rows(const Edge& e, std::span<const EvidencePair> evidence,
+                    std::span<const std::uint32_t> null_weights, std::size_t replicates,
+                    std::vector<EvidencePair>& evidence_out,
+                    std::vector<std::uint32_t>& null_weights_out) {
+  Edge x = e;
+  x.evidence_begin = evidence_out.size();
+  evidence_out.insert(evidence_out.end(),
+                      evidence.begin() + static_cast<std::ptrdiff_t>(e.evidence_begin),
+                      evidence.begin() + static_cast<std::ptrdiff_t>(e.evidence_end));
+  x.evidence_end = evidence_out.size();
+  if (e.null_row != UINT32_MAX && replicates > 0) {
+    x.null_row = static_cast<std::uint32_t>(null_weights_out.size() / replicates);
+    const auto* w = null_weights.data() + std::size_t{e.null_row} * replicates;
+    null_weights_out.insert(null_weights_out.end(), w, w + replicates);
+  }
+  return x;
+}
+
 BehaviourEdges edges_reaching(const BehaviourEdges& low, int min_repetition,
                               std::size_t replicates, std::span<const std::uint32_t> rank) {
   BehaviourEdges out;
@@ -195,17 +213,8 @@ BehaviourEdges edges_reaching(const BehaviourEdges& low, int min_repetition,
       out.near_misses.push_back(x);
       continue;
     }
-    x.evidence_begin = out.evidence.size();
-    out.evidence.insert(out.evidence.end(),
-                        low.evidence.begin() + static_cast<std::ptrdiff_t>(e.evidence_begin),
-                        low.evidence.begin() + static_cast<std::ptrdiff_t>(e.evidence_end));
-    x.evidence_end = out.evidence.size();
-    if (e.null_row != UINT32_MAX && replicates > 0) {
-      x.null_row = static_cast<std::uint32_t>(out.null_weights.size() / replicates);
-      const auto* w = low.null_weights.data() + std::size_t{e.null_row} * replicates;
-      out.null_weights.insert(out.null_weights.end(), w, w + replicates);
-    }
-    out.edges.push_back(x);
+    out.edges.push_back(copy_edge_rows(e, low.evidence, low.null_weights, replicates,
+                                       out.evidence, out.null_weights));
   }
   keep_strongest_near_misses(out.near_misses, rank);
   return out;

@@ -375,18 +375,8 @@ void keep_one_window_per_edge(const DetectOptions& opt, DetectionResult& r) {
         pick = i;
         break;
       }
-    Edge x = r.edges[pick];
-    const std::uint64_t begin = evidence.size();
-    evidence.insert(evidence.end(), r.evidence.begin() + static_cast<std::ptrdiff_t>(x.evidence_begin),
-                    r.evidence.begin() + static_cast<std::ptrdiff_t>(x.evidence_end));
-    x.evidence_begin = begin;
-    x.evidence_end = evidence.size();
-    if (x.null_row != UINT32_MAX && R > 0) {
-      const auto* w = r.null_weights.data() + std::size_t{x.null_row} * R;
-      x.null_row = static_cast<std::uint32_t>(null_weights.size() / R);
-      null_weights.insert(null_weights.end(), w, w + R);
-    }
-    edges.push_back(x);
+    edges.push_back(detect_internal::copy_edge_rows(r.edges[pick], r.evidence, r.null_weights,
+                                                    R, evidence, null_weights));
     s = e;
   }
   r.edges = std::move(edges);

@@ -121,6 +121,12 @@ inline constexpr std::size_t kNearMisses = 10;  // per behaviour
 
 BehaviourEdges native_edges(const Dataset& data, const ActionTable& table,
                             const DetectOptions& options, std::span<const std::uint32_t> rank);
+// Edge e with its evidence and replicate row (R = replicates per row) appended to the given
+// arrays, its ranges re-based onto them.
+Edge copy_edge_rows(const Edge& e, std::span<const EvidencePair> evidence,
+                    std::span<const std::uint32_t> null_weights, std::size_t replicates,
+                    std::vector<EvidencePair>& evidence_out,
+                    std::vector<std::uint32_t>& null_weights_out);
 // Sorts near misses strongest first (most objects, most pairs, then account order) and keeps
 // the first kNearMisses.
 void keep_strongest_near_misses(std::vector<Edge>& near_misses, std::span<const std::uint32_t> rank);

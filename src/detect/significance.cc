@@ -85,8 +85,12 @@ TimeMs offset(const NullModel& m, std::uint64_t seed, std::uint32_t account, int
                              static_cast<std::uint64_t>(m.span_ms));
 }
 
+// t in the span and off in [0, span_ms), so one subtraction wraps it (a 64-bit division here
+// was most of the null model's time).
 TimeMs shift(const NullModel& m, TimeMs t, TimeMs off) {
-  return m.span_start + (t - m.span_start + off) % m.span_ms;
+  TimeMs x = t - m.span_start + off;
+  if (x >= m.span_ms) x = x < 2 * m.span_ms ? x - m.span_ms : x % m.span_ms;
+  return m.span_start + x;
 }
 
 // The local null of a behaviour (null_jitter_ms > 0): each account's actions of one UTC day
@@ -115,6 +119,10 @@ struct NullScratch {
   std::vector<std::pair<TimeMs, TimeMs>> cover;  // one object's intervals before merging
   std::vector<std::int64_t> days;       // the distinct UTC days of the common objects
   std::vector<TimeMs> off_a, off_b;     // per day: a's and b's offsets in one replicate
+  // The time-shift null's common objects where each account acted once (most of them):
+  // both times from the span's start, so a replicate is one branch-free pass over them.
+  std::vector<TimeMs> single_a, single_b;
+  std::vector<std::uint32_t> multiple;  // the other common objects
 };
 
 // The local null's weights. Within an object both accounts' actions move by one offset each
@@ -198,10 +206,33 @@ void null_weights(const NullModel& m, const DetectOptions& opt, Behaviour behavi
   out.assign(static_cast<std::size_t>(r_count), 0);
   if (const TimeMs jitter = null_jitter_ms(behaviour, opt); jitter > 0)
     return jitter_null_weights(m, opt, jitter, c, a, b, scratch, out);
+  scratch.single_a.clear();
+  scratch.single_b.clear();
+  scratch.multiple.clear();
+  for (std::size_t o = 0; o < c.size(); ++o) {
+    if (c.oa[o + 1] - c.oa[o] == 1 && c.ob[o + 1] - c.ob[o] == 1) {
+      scratch.single_a.push_back(c.ta[c.oa[o]] - m.span_start);
+      scratch.single_b.push_back(c.tb[c.ob[o]] - m.span_start);
+    } else {
+      scratch.multiple.push_back(static_cast<std::uint32_t>(o));
+    }
+  }
+  const TimeMs span = m.span_ms, window = opt.window_ms;
+  const std::size_t singles = scratch.single_a.size();
+  const TimeMs* single_a = scratch.single_a.data();
+  const TimeMs* single_b = scratch.single_b.data();
   for (int r = 0; r < r_count; ++r) {
     const TimeMs da = offset(m, opt.seed, a, r), db = offset(m, opt.seed, b, r);
     std::uint32_t w = 0;
-    for (std::size_t o = 0; o < c.size(); ++o) {
+    // shift() on both times, without a branch: each is in [0, 2 span) before wrapping.
+    for (std::size_t k = 0; k < singles; ++k) {
+      TimeMs x = single_a[k] + da, y = single_b[k] + db;
+      x -= x >= span ? span : 0;
+      y -= y >= span ? span : 0;
+      const TimeMs diff = x - y;
+      w += static_cast<std::uint32_t>((diff <= window) & (-diff <= window));
+    }
+    for (std::uint32_t o : scratch.multiple) {
       bool hit = false;
       for (std::uint32_t x = c.oa[o]; x < c.oa[o + 1] && !hit; ++x) {
         TimeMs sa = shift(m, c.ta[x], da);

@@ -106,6 +106,21 @@ TimeMs jitter_offset(std::uint64_t seed, std::uint64_t account_hash, int replica
          j;
 }
 
+// The next value of a SplitMix64 stream (Steele, Lea & Flood 2014): the stimulus null draws
+// many numbers from each hashed seed, and a hash per draw was most of its time.
+std::uint64_t splitmix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// A draw in [0, n) from 64 random bits by multiplication (Lemire 2019), not division.
+__extension__ typedef unsigned __int128 Uint128;
+std::uint32_t uniform_below(std::uint64_t bits, std::uint32_t n) {
+  return static_cast<std::uint32_t>((static_cast<Uint128>(bits) * n) >> 64);
+}
+
 // What null_weights() reuses from one edge to the next on a thread.
 struct NullScratch {
   // Per common object that meets in some replicates but not all: its days' indices for a
@@ -610,8 +625,7 @@ void stimulus_p_values(const Dataset& d, const ActionTable& t, const NullModel& 
       // Position i of the shuffled list takes a uniform draw from positions [i, n); the
       // delay at common post c is the one at its own position in a permutation, so the
       // common posts take positions 0, 1, ... of the partial shuffle in turn.
-      state = XXH3_64bits(&state, sizeof state);
-      const std::uint32_t j = i + static_cast<std::uint32_t>(state % (n - i));
+      const std::uint32_t j = i + uniform_below(splitmix64(state), n - i);
       std::swap(delays[begin + i], delays[begin + j]);
       s.swaps.push_back(j);
       draw[c] = delays[begin + i];

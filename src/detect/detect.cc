@@ -148,22 +148,32 @@ std::vector<Behaviour> default_behaviours(const Dataset& data, CompatMode compat
   return out;
 }
 
-// A behaviour's edges at one window appended to the result, with their evidence and null
-// replicate rows re-based.
+// A behaviour's edges at one window appended to the result, with their evidence re-based
+// and the null replicate rows of those that may be kept at this FDR level. A row is only
+// ever read for a kept edge (cluster p-values) and for a hashtag edge that no replicate
+// reached (its fitted tail); Benjamini–Hochberg keeps no p-value above q, so the rest —
+// most tested edges, 396 bytes each at R = 99 — are left out (null_row UINT32_MAX).
 void append_edges(const detect_internal::BehaviourEdges& be, TimeMs window,
                   const DetectOptions& opt, DetectionResult& r) {
   std::uint64_t base = r.evidence.size();
-  const auto null_base = static_cast<std::uint32_t>(
-      opt.null_replicates > 0 ? r.null_weights.size() / static_cast<std::size_t>(opt.null_replicates) : 0);
+  const std::size_t R = opt.null_replicates > 0 ? static_cast<std::size_t>(opt.null_replicates) : 0;
   for (Edge e : be.edges) {
     e.evidence_begin += base;
     e.evidence_end += base;
     e.window_ms = window;
-    if (e.null_row != UINT32_MAX) e.null_row += null_base;
+    if (e.null_row != UINT32_MAX) {
+      const bool no_replicate_reached = e.p_value * static_cast<double>(R + 1) < 1.5;
+      if (!(e.p_value > opt.fdr) || no_replicate_reached) {
+        const std::uint32_t* row = be.null_weights.data() + std::size_t{e.null_row} * R;
+        e.null_row = static_cast<std::uint32_t>(r.null_weights.size() / R);
+        r.null_weights.insert(r.null_weights.end(), row, row + R);
+      } else {
+        e.null_row = UINT32_MAX;
+      }
+    }
     r.edges.push_back(e);
   }
   r.evidence.insert(r.evidence.end(), be.evidence.begin(), be.evidence.end());
-  r.null_weights.insert(r.null_weights.end(), be.null_weights.begin(), be.null_weights.end());
 }
 
 // The edges of every behaviour and window in output order (source, target by byte order, then

@@ -370,7 +370,9 @@ struct DetectionResult {
   std::uint64_t tested_edges = 0, significant_edges = 0;
   std::uint64_t crowded_actions = 0;  // actions left unpaired by max_crowd
   std::uint64_t candidate_pairs = 0;  // native: account pairs with at least one co-action
-  std::vector<std::uint32_t> null_weights;  // R values per tested edge (Edge::null_row)
+  // R values per tested edge that may be kept at the FDR level (Edge::null_row; the rows of
+  // edges whose time-shift p-value is above it are left out: UINT32_MAX).
+  std::vector<std::uint32_t> null_weights;
   std::vector<Cluster> clusters;
   std::vector<std::uint32_t> account_cluster;      // per account: cluster id, 0 = none
   std::vector<std::uint32_t> coordination_degree;  // per account: neighbours by kept edges

@@ -612,6 +612,21 @@ TEST(NativeDefaults, ScheduledHashtagPostersFoundNotAMatchCrowdNorADailyRhythm) 
   auto r = detect(d, DetectOptions{});  // native defaults
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(HashtagPosts::clustered(d, *r), schedulers);
+  // Replicate rows are held for the edges that may be kept (every kept edge has one, for
+  // its cluster's p-value) and for no edge above the FDR level.
+  std::size_t with_row = 0;
+  for (const Edge& e : r->edges) {
+    if (e.significant) {
+      EXPECT_NE(e.null_row, UINT32_MAX);
+    }
+    if (e.null_row == UINT32_MAX) {
+      EXPECT_GT(e.p_value, DetectOptions{}.fdr);
+    } else {
+      ++with_row;
+    }
+  }
+  EXPECT_LT(with_row, r->edges.size());
+  EXPECT_EQ(r->null_weights.size(), with_row * 99);
   ASSERT_GE(r->clusters.size(), 1u);
   EXPECT_EQ(r->clusters[0].accounts.size(), 15u);
   ASSERT_FALSE(r->clusters[0].top_objects.empty());

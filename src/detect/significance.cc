@@ -754,12 +754,21 @@ void hashtag_time_fdr(std::span<Edge> edges, std::span<const std::uint32_t> null
   std::vector<double> w(replicates);
   bool from_tail = false;
   for (Edge& e : edges) {
-    if (e.behaviour != Behaviour::kHashtag || e.window_ms != window || e.null_row == UINT32_MAX)
+    if (e.behaviour != Behaviour::kHashtag || e.window_ms != window || std::isnan(e.p_value))
       continue;
-    const std::uint32_t* row = null_weights.data() + std::size_t{e.null_row} * replicates;
-    std::copy(row, row + replicates, w.begin());
-    e.p_value = std::max(std::exp(replicate_log_p(w, e.weight, from_tail)),
-                         std::numeric_limits<double>::min());
+    double log_p = 0;
+    if (e.null_row != UINT32_MAX) {
+      const std::uint32_t* row = null_weights.data() + std::size_t{e.null_row} * replicates;
+      std::copy(row, row + replicates, w.begin());
+      log_p = replicate_log_p(w, e.weight, from_tail);
+    } else {
+      // An edge whose row was left out (DetectionResult::null_weights): some replicates
+      // reached it, so replicate_log_p() would give (1 + reached) / (R + 1) — the p-value
+      // the edge already has — and no tail.
+      const double r1 = static_cast<double>(replicates + 1);
+      log_p = std::log(std::round(e.p_value * r1) / r1);
+    }
+    e.p_value = std::max(std::exp(log_p), std::numeric_limits<double>::min());
     e.significant = true;
   }
   window_family_fdr(edges, Behaviour::kHashtag, window, q, candidates, &Edge::p_value);

@@ -645,6 +645,38 @@ TEST(NativeDefaults, ScheduledHashtagPostersFoundNotAMatchCrowdNorADailyRhythm) 
   EXPECT_GE(followers.size(), 6u);
 }
 
+// An actor's channel posts its hashtag every few minutes all day; 40 accounts post it in their
+// own words a few times a day, at their own times. Each meets the channel within W on most
+// days, and meets it as often in every null replicate: nobody is kept. (When at most 32 of an
+// account's actions per object entered the null, the channel's later posts of each day were
+// missing from the replicates, and every reader was kept with it, as at 10M messages.)
+TEST(NativeDefaults, AChannelPostingAHashtagAllDayMeetsItsReadersByChanceOnly) {
+  HashtagPosts posts(11);
+  const TimeMs day = 86'400'000, t0 = 19'675 * day;  // a UTC midnight
+  std::uniform_int_distribution<TimeMs> anytime(0, day - 1);
+  for (int d = 0; d < 20; ++d) {
+    for (int k = 0; k < 300; ++k) posts.tweet("channel", "#cause", t0 + d * day + anytime(posts.rng));
+    for (int a = 0; a < 40; ++a)
+      for (int k = 0; k < 4; ++k)
+        posts.tweet(fmt::format("reader{:02}", a), "#cause", t0 + d * day + anytime(posts.rng));
+  }
+  Dataset d = testing::make_dataset(posts.in);
+  auto r = detect(d, DetectOptions{});  // native defaults
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  // The time null alone (the co-occurrence null also stops these pairs here: every account
+  // posts the one hashtag every day): the channel's pairs are not beyond it, but by chance.
+  std::size_t tested = 0, beyond = 0;
+  for (const Edge& e : r->edges) {
+    if (std::isnan(e.p_value)) continue;
+    ++tested;
+    beyond += e.p_value <= 0.05;
+    EXPECT_FALSE(e.significant) << d.account_id[e.source] << " " << d.account_id[e.target];
+  }
+  EXPECT_GE(tested, 40u);  // the channel and each reader met on enough days to be tested
+  EXPECT_LE(beyond, tested / 10);
+  EXPECT_TRUE(HashtagPosts::clustered(d, *r).empty());
+}
+
 // Heavy posters of a hashtag among schedulers (docs/detection.md, "Scheduled automation"): 30
 // accounts post #cause in the same 90-second slots three times a day for a month; 60 organic
 // accounts post it six times a day in their own evening hours, 200 more post it or another

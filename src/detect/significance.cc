@@ -17,10 +17,6 @@
 namespace groundswell::detect_internal {
 namespace {
 
-// At most this many actions per account and object enter the null weight (an account that
-// shares the same object hundreds of times needs no more to meet W).
-constexpr std::size_t kMaxTimesPerObject = 32;
-
 // Per account, its actions of the behaviour sorted by (object, time): CSR over accounts.
 struct AccountActions {
   std::vector<std::uint64_t> start;  // per account
@@ -69,10 +65,10 @@ void common_objects(const AccountActions& aa, std::uint32_t a, std::uint32_t b, 
     } else {
       std::uint32_t o = aa.object[i];
       c.object.push_back(o);
-      for (std::size_t n = 0; i < ie && aa.object[i] == o; ++i, ++n)
-        if (n < kMaxTimesPerObject) c.ta.push_back(aa.time[i]);
-      for (std::size_t n = 0; j < je && aa.object[j] == o; ++j, ++n)
-        if (n < kMaxTimesPerObject) c.tb.push_back(aa.time[j]);
+      // Every action: the observed weight counts them all, so the null must too (an account
+      // posting a hashtag 90 times a day meets anyone who posts it within W of any of them).
+      for (; i < ie && aa.object[i] == o; ++i) c.ta.push_back(aa.time[i]);
+      for (; j < je && aa.object[j] == o; ++j) c.tb.push_back(aa.time[j]);
       c.oa.push_back(static_cast<std::uint32_t>(c.ta.size()));
       c.ob.push_back(static_cast<std::uint32_t>(c.tb.size()));
     }
@@ -138,7 +134,34 @@ struct NullScratch {
   // both times from the span's start, so a replicate is one branch-free pass over them.
   std::vector<TimeMs> single_a, single_b;
   std::vector<std::uint32_t> multiple;  // the other common objects
+  std::vector<TimeMs> shifted_a, shifted_b;  // one object's shifted times, in order
 };
+
+// An account's times on one object (sorted, within the span) shifted by `off` as shift()
+// does, from the span's start and in order: the wrapped ones, then the rest.
+void shifted_in_order(const TimeMs* t, std::uint32_t n, const NullModel& m, TimeMs off,
+                      std::vector<TimeMs>& out) {
+  out.clear();
+  std::uint32_t wrap = 0;
+  while (wrap < n && t[wrap] - m.span_start + off < m.span_ms) ++wrap;
+  for (std::uint32_t i = wrap; i < n; ++i) out.push_back(t[i] - m.span_start + off - m.span_ms);
+  for (std::uint32_t i = 0; i < wrap; ++i) out.push_back(t[i] - m.span_start + off);
+}
+
+// Whether some time of `a` and some time of `b` (each in order) are at most W apart.
+bool any_within(const std::vector<TimeMs>& a, const std::vector<TimeMs>& b, TimeMs window) {
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    const TimeMs diff = a[i] - b[j];
+    if (diff <= window && -diff <= window) return true;
+    if (diff < 0) {
+      ++i;
+    } else {
+      ++j;
+    }
+  }
+  return false;
+}
 
 // The local null's weights. Within an object both accounts' actions move by one offset each
 // (off_a, off_b in [-J, J]), so they meet when some time difference d of the object has
@@ -158,12 +181,17 @@ void jitter_null_weights(const NullModel& m, const DetectOptions& opt, TimeMs ji
   std::uint32_t always = 0;
   for (std::size_t o = 0; o < objects; ++o) {
     s.cover.clear();
-    for (std::uint32_t x = c.oa[o]; x < c.oa[o + 1]; ++x)
-      for (std::uint32_t y = c.ob[o]; y < c.ob[o + 1]; ++y) {
+    // Both accounts' times are sorted, so only the pairs at most W + 2J apart, which can meet
+    // at some offset difference, are visited.
+    std::uint32_t first = c.ob[o];
+    for (std::uint32_t x = c.oa[o]; x < c.oa[o + 1]; ++x) {
+      while (first < c.ob[o + 1] && c.tb[first] < c.ta[x] - w - span) ++first;
+      for (std::uint32_t y = first; y < c.ob[o + 1] && c.tb[y] <= c.ta[x] + w + span; ++y) {
         const TimeMs d = c.ta[x] - c.tb[y];
         const TimeMs lo = std::max(-w - d, -span), hi = std::min(w - d, span);
         if (lo <= hi) s.cover.emplace_back(lo, hi);
       }
+    }
     if (s.cover.empty()) continue;  // never within W, whatever the offsets
     std::sort(s.cover.begin(), s.cover.end());
     const auto begin = static_cast<std::uint32_t>(s.meet.size());
@@ -248,6 +276,14 @@ void null_weights(const NullModel& m, const DetectOptions& opt, Behaviour behavi
       w += static_cast<std::uint32_t>((diff <= window) & (-diff <= window));
     }
     for (std::uint32_t o : scratch.multiple) {
+      const std::uint32_t na = c.oa[o + 1] - c.oa[o], nb = c.ob[o + 1] - c.ob[o];
+      if (std::size_t{na} * nb > 16) {
+        // Many times (a heavy poster): both shifted lists in order, then one merge.
+        shifted_in_order(c.ta.data() + c.oa[o], na, m, da, scratch.shifted_a);
+        shifted_in_order(c.tb.data() + c.ob[o], nb, m, db, scratch.shifted_b);
+        w += any_within(scratch.shifted_a, scratch.shifted_b, window);
+        continue;
+      }
       bool hit = false;
       for (std::uint32_t x = c.oa[o]; x < c.oa[o + 1] && !hit; ++x) {
         TimeMs sa = shift(m, c.ta[x], da);

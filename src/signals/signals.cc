@@ -1,6 +1,9 @@
 #include "signals/signals.h"
 
 #include <fmt/format.h>
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -198,14 +201,23 @@ DuplicateKeys duplicate_keys(const Dataset& data, const SignalOptions& opt) {
   const std::size_t nm = data.messages();
   DuplicateKeys out;
   out.key_hash.assign(nm, 0);
-  std::string key;
+  // The keys on every core (normalizing each text is most of the signals' time), then their
+  // owners in one pass: a key's owner does not depend on the order it is seen in.
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nm, 4096),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      std::string key;
+                      for (std::size_t m = r.begin(); m != r.end(); ++m) {
+                        if (data.msg_account[m] == kNoAccount || !data.msg_shares[m].empty())
+                          continue;
+                        normalize_key(data.msg_text[m], {}, key);
+                        if (key.size() < opt.min_duplicate_key_bytes) continue;
+                        std::uint64_t h = XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed);
+                        out.key_hash[m] = h == 0 ? 1 : h;
+                      }
+                    });
   for (std::size_t m = 0; m < nm; ++m) {
-    if (data.msg_account[m] == kNoAccount || !data.msg_shares[m].empty()) continue;
-    normalize_key(data.msg_text[m], {}, key);
-    if (key.size() < opt.min_duplicate_key_bytes) continue;
-    std::uint64_t h = XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed);
-    if (h == 0) h = 1;
-    out.key_hash[m] = h;
+    const std::uint64_t h = out.key_hash[m];
+    if (h == 0) continue;
     auto [it, fresh] = out.key_owner.emplace(h, data.msg_account[m]);
     if (!fresh && it->second != data.msg_account[m]) it->second = kNoAccount;
   }
@@ -496,25 +508,34 @@ Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& op
   const ProfileKeys profiles = profile_keys(data);
   const SignalInputs in{data, opt, messages, duplicates, creation, profiles};
 
-  std::vector<TimeMs> times;
-  std::vector<double> ages;
-  for (std::size_t a = 0; a < na; ++a) {
-    AccountWork w{table.accounts[a]};
-    const std::span<const std::uint32_t> posts = messages.of(a);
-    times.clear();
-    for (std::uint32_t m : posts)
-      if (data.msg_time[m] != kNoTime) times.push_back(data.msg_time[m]);
-    for (TimeMs t : times) {
-      w.s.hour_profile[static_cast<std::size_t>((floor_div(t, 3'600'000) % 24 + 24) % 24)]++;
-      w.s.weekday_profile[static_cast<std::size_t>(weekday_of(t))]++;
-    }
-    creation_signals(in, a, times, ages, w);
-    identity_signals(in, a, w);
-    timing_signals(opt, times, w);
-    sharing_signals(in, posts, w);
-    audience_signals(data, a, posts, w);
-    combine(opt, w, table.score[a], table.reasons[a]);
-  }
+  // Each account's signals from its own messages and the shared inputs: on every core.
+  struct Scratch {
+    std::vector<TimeMs> times;
+    std::vector<double> ages;
+  };
+  tbb::enumerable_thread_specific<Scratch> scratch;
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, na, 256),
+      [&](const tbb::blocked_range<std::size_t>& range) {
+        auto& [times, ages] = scratch.local();
+        for (std::size_t a = range.begin(); a != range.end(); ++a) {
+          AccountWork w{table.accounts[a]};
+          const std::span<const std::uint32_t> posts = messages.of(a);
+          times.clear();
+          for (std::uint32_t m : posts)
+            if (data.msg_time[m] != kNoTime) times.push_back(data.msg_time[m]);
+          for (TimeMs t : times) {
+            w.s.hour_profile[static_cast<std::size_t>((floor_div(t, 3'600'000) % 24 + 24) % 24)]++;
+            w.s.weekday_profile[static_cast<std::size_t>(weekday_of(t))]++;
+          }
+          creation_signals(in, a, times, ages, w);
+          identity_signals(in, a, w);
+          timing_signals(opt, times, w);
+          sharing_signals(in, posts, w);
+          audience_signals(data, a, posts, w);
+          combine(opt, w, table.score[a], table.reasons[a]);
+        }
+      });
   return table;
 }
 

@@ -42,6 +42,8 @@ struct Detector::Cache {
     bool first = false;  // the first table of its behaviour (the main settings')
     detect_internal::ActionTable table;
     std::vector<detect_internal::SimilarPair> similar;
+    // share: the originals of its objects, found when the stimulus null first needs them
+    std::optional<detect_internal::ShareOrigins> origins;
   };
   std::vector<Table> tables;
   struct Similar {
@@ -294,7 +296,8 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_at(
     // there must also show timing beyond each account's own responses to the posts.
     if (b == Behaviour::kShare && slot > 0) {
       if (!originals) originals.emplace(data);
-      stimulus_p_values(data, t, *model, at, *originals, be.edges);
+      if (!tit->origins) tit->origins = share_origins(data, t, *originals);
+      stimulus_p_values(t, *model, at, *tit->origins, be.edges);
     }
   }
   // Keys only of the objects behind the edges: the only ones ever shown.

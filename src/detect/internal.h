@@ -213,8 +213,15 @@ double replicate_log_p(std::span<const double> sums, double observed, bool& from
 // it re-shared (per account, source and replicate, seeded); the statistic is the number of
 // posts both re-shared at most W apart. Writes Edge::p_stimulus (NaN when no common post has
 // its original in the data).
-void stimulus_p_values(const Dataset& data, const ActionTable& table, const NullModel& model,
-                       const DetectOptions& options, const MessageIndex& originals,
+// `origins`: the originals of the table's objects (share_origins()), found once per table.
+struct ShareOrigins {
+  std::vector<TimeMs> posted;          // per object: its original's time, kNoTime if unknown
+  std::vector<std::uint32_t> account;  // ... and its author
+};
+ShareOrigins share_origins(const Dataset& data, const ActionTable& table,
+                           const MessageIndex& originals);
+void stimulus_p_values(const ActionTable& table, const NullModel& model,
+                       const DetectOptions& options, const ShareOrigins& origins,
                        std::span<Edge> edges);
 
 // Benjamini–Hochberg at level q on the stimulus p-values of the edges of one behaviour at

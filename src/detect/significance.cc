@@ -596,21 +596,27 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
                     });
 }
 
-void stimulus_p_values(const Dataset& d, const ActionTable& t, const NullModel& m,
-                       const DetectOptions& opt, const MessageIndex& originals,
-                       std::span<Edge> edges) {
-  if (opt.null_replicates <= 0 || edges.empty()) return;
-  // Per object: its original's time and author (kNoTime: not in the data).
+ShareOrigins share_origins(const Dataset& d, const ActionTable& t, const MessageIndex& originals) {
   const std::size_t objects = t.objects();
-  std::vector<TimeMs> posted(objects, kNoTime);
-  std::vector<std::uint32_t> source(objects, kNoAccount);
-  for (std::size_t o = 0; o < objects; ++o) {
+  ShareOrigins out;
+  out.posted.assign(objects, kNoTime);
+  out.account.assign(objects, kNoAccount);
+  tbb::parallel_for(std::size_t{0}, objects, [&](std::size_t o) {
     const std::uint32_t msg = t.object_msg[o];
     const std::int64_t orig = originals.find(d.msg_platform[msg], d.msg_shares[msg]);
-    if (orig < 0 || d.msg_time[static_cast<std::size_t>(orig)] == kNoTime) continue;
-    posted[o] = d.msg_time[static_cast<std::size_t>(orig)];
-    source[o] = d.msg_account[static_cast<std::size_t>(orig)];
-  }
+    if (orig < 0 || d.msg_time[static_cast<std::size_t>(orig)] == kNoTime) return;
+    out.posted[o] = d.msg_time[static_cast<std::size_t>(orig)];
+    out.account[o] = d.msg_account[static_cast<std::size_t>(orig)];
+  });
+  return out;
+}
+
+void stimulus_p_values(const ActionTable& t, const NullModel& m, const DetectOptions& opt,
+                       const ShareOrigins& origins, std::span<Edge> edges) {
+  if (opt.null_replicates <= 0 || edges.empty()) return;
+  // Per object: its original's time and author (kNoTime: not in the data).
+  const std::vector<TimeMs>& posted = origins.posted;
+  const std::vector<std::uint32_t>& source = origins.account;
   const AccountActions aa = by_account(t, m.account_hash.size());
   struct Response {
     std::uint32_t source, object;

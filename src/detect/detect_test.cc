@@ -649,7 +649,8 @@ TEST(NativeDefaults, ScheduledHashtagPostersFoundNotAMatchCrowdNorADailyRhythm) 
 // own words a few times a day, at their own times. Each meets the channel within W on most
 // days, and meets it as often in every null replicate: nobody is kept. (When at most 32 of an
 // account's actions per object entered the null, the channel's later posts of each day were
-// missing from the replicates, and every reader was kept with it, as at 10M messages.)
+// missing from the replicates and every reader's pair was beyond the time null; here the
+// co-occurrence null still stopped them, at 10M messages it did not and they were kept.)
 TEST(NativeDefaults, AChannelPostingAHashtagAllDayMeetsItsReadersByChanceOnly) {
   HashtagPosts posts(11);
   const TimeMs day = 86'400'000, t0 = 19'675 * day;  // a UTC midnight

@@ -186,12 +186,17 @@ Edge copy_edge_rows(const Edge& e, std::span<const EvidencePair> evidence,
                       evidence.begin() + static_cast<std::ptrdiff_t>(e.evidence_begin),
                       evidence.begin() + static_cast<std::ptrdiff_t>(e.evidence_end));
   x.evidence_end = evidence_out.size();
-  if (e.null_row != UINT32_MAX && replicates > 0) {
-    x.null_row = static_cast<std::uint32_t>(null_weights_out.size() / replicates);
-    const auto* w = null_weights.data() + std::size_t{e.null_row} * replicates;
-    null_weights_out.insert(null_weights_out.end(), w, w + replicates);
-  }
+  if (e.null_row != UINT32_MAX && replicates > 0)
+    x.null_row = append_null_row(e.null_row, null_weights, replicates, null_weights_out);
   return x;
+}
+
+std::uint32_t append_null_row(std::uint32_t row, std::span<const std::uint32_t> from,
+                              std::size_t replicates, std::vector<std::uint32_t>& to) {
+  const auto out = static_cast<std::uint32_t>(to.size() / replicates);
+  const auto* w = from.data() + std::size_t{row} * replicates;
+  to.insert(to.end(), w, w + replicates);
+  return out;
 }
 
 BehaviourEdges edges_reaching(const BehaviourEdges& low, int min_repetition,

@@ -163,16 +163,11 @@ void append_edges(const detect_internal::BehaviourEdges& be, TimeMs window,
     e.evidence_begin += base;
     e.evidence_end += base;
     e.window_ms = window;
-    if (e.null_row != UINT32_MAX) {
-      const bool no_replicate_reached = e.p_value * static_cast<double>(R + 1) < 1.5;
-      if (!(e.p_value > opt.fdr) || no_replicate_reached) {
-        const std::uint32_t* row = be.null_weights.data() + std::size_t{e.null_row} * R;
-        e.null_row = static_cast<std::uint32_t>(r.null_weights.size() / R);
-        r.null_weights.insert(r.null_weights.end(), row, row + R);
-      } else {
-        e.null_row = UINT32_MAX;
-      }
-    }
+    if (e.null_row != UINT32_MAX)
+      e.null_row = !(e.p_value > opt.fdr) || detect_internal::replicates_reached(e.p_value, R) == 0
+                       ? detect_internal::append_null_row(e.null_row, be.null_weights, R,
+                                                          r.null_weights)
+                       : UINT32_MAX;
     r.edges.push_back(e);
   }
   r.evidence.insert(r.evidence.end(), be.evidence.begin(), be.evidence.end());

@@ -5,6 +5,7 @@
 // Thread-safety: each function uses TBB internally and touches only its arguments.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -121,6 +122,15 @@ inline constexpr std::size_t kNearMisses = 10;  // per behaviour
 
 BehaviourEdges native_edges(const Dataset& data, const ActionTable& table,
                             const DetectOptions& options, std::span<const std::uint32_t> rank);
+// Replicate row `row` of `from` (R = replicates per row) appended to `to`; returns its row
+// there.
+std::uint32_t append_null_row(std::uint32_t row, std::span<const std::uint32_t> from,
+                              std::size_t replicates, std::vector<std::uint32_t>& to);
+// How many of the R replicates reached an edge's weight, from its time-shift p-value
+// (1 + reached) / (R + 1).
+inline std::uint64_t replicates_reached(double p_value, std::size_t replicates) {
+  return static_cast<std::uint64_t>(std::llround(p_value * static_cast<double>(replicates + 1))) - 1;
+}
 // Edge e with its evidence and replicate row (R = replicates per row) appended to the given
 // arrays, its ranges re-based onto them.
 Edge copy_edge_rows(const Edge& e, std::span<const EvidencePair> evidence,

@@ -807,8 +807,8 @@ void hashtag_time_fdr(std::span<Edge> edges, std::span<const std::uint32_t> null
       // An edge whose row was left out (DetectionResult::null_weights): some replicates
       // reached it, so replicate_log_p() would give (1 + reached) / (R + 1) — the p-value
       // the edge already has — and no tail.
-      const double r1 = static_cast<double>(replicates + 1);
-      log_p = std::log(std::round(e.p_value * r1) / r1);
+      log_p = std::log(static_cast<double>(1 + replicates_reached(e.p_value, replicates)) /
+                       static_cast<double>(replicates + 1));
     }
     e.p_value = std::max(std::exp(log_p), std::numeric_limits<double>::min());
     e.significant = true;

@@ -1,13 +1,16 @@
 #include "store/dataset.h"
 
+#include <fmt/format.h>
 #include <simdjson.h>
 #include <tbb/parallel_sort.h>
 
 #include <algorithm>
+#include <atomic>
 #include <numeric>
 #include <optional>
 #include <unordered_map>
 
+#include "base/log.h"
 #include "store/dataset_cache.h"
 #include "store/store.h"
 
@@ -229,9 +232,11 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options) {
   return d;
 }
 
-// What the cache file must have been built from: the store's data version and largest ids,
-// read in the load's transaction. No data version (a read-only store of a schema before
-// version 7): no cache.
+// What the cache file must have been built from: the store's data version, the number of
+// messages and accounts and their largest ids, read in the load's transaction. The data
+// version catches every change groundswell makes and every update or delete (triggers); the
+// counts and largest ids catch rows inserted by other programs, wherever their ids fall. No data
+// version (a read-only store of a schema before version 7): no cache.
 std::optional<DatasetCacheKey> cache_key(Store& store) {
   Db& db = store.db();
   auto has = db.query_int64(
@@ -240,7 +245,8 @@ std::optional<DatasetCacheKey> cache_key(Store& store) {
   DatasetCacheKey key;
   Stmt s;
   if (!db.prepare("SELECT data_version, (SELECT max(id) FROM messages), "
-                  "(SELECT max(id) FROM accounts) FROM store_state WHERE id = 1",
+                  "(SELECT max(id) FROM accounts), (SELECT count(*) FROM messages), "
+                  "(SELECT count(*) FROM accounts) FROM store_state WHERE id = 1",
                   s)
            .ok() ||
       s.step() != Stmt::kRow)
@@ -248,6 +254,8 @@ std::optional<DatasetCacheKey> cache_key(Store& store) {
   key.data_version = std::string(s.column_text(0));
   key.max_message_id = s.column_is_null(1) ? 0 : s.column_int64(1);
   key.max_account_id = s.column_is_null(2) ? 0 : s.column_int64(2);
+  key.message_rows = s.column_int64(3);
+  key.account_rows = s.column_int64(4);
   key.schema_version = store.schema_version();
   if (key.data_version.empty()) return std::nullopt;
   return key;
@@ -272,8 +280,16 @@ Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
   auto d = load_from_store(store, options);
   (void)db.exec("RELEASE load_dataset");
   // Only a command that may write the store writes beside it. A file that cannot be written
-  // (a read-only folder, a full disk) only costs the next load its time.
-  if (d && key && !store.read_only()) (void)write_dataset_cache(cache, *key, *d, options.load_text);
+  // (a read-only folder, a full disk) only costs the next load its time: said once a process.
+  if (d && key && !store.read_only()) {
+    const Status saved = write_dataset_cache(cache, *key, *d, options.load_text);
+    static std::atomic<bool> warned{false};
+    if (!saved.ok() && !warned.exchange(true))
+      log_warn(
+          fmt::format("analysis columns not saved beside the store ({}); the next load "
+                      "reads the store again",
+                      saved.message()));
+  }
   return d;
 }
 

@@ -15,7 +15,7 @@ namespace groundswell {
 namespace {
 
 constexpr char kMagic[8] = {'G', 'S', 'C', 'O', 'L', 'S', '\r', '\n'};
-constexpr std::uint64_t kFormat = 1;
+constexpr std::uint64_t kFormat = 2;  // 2: the row counts in the header
 constexpr std::uint64_t kWithText = 1, kWithoutText = 0;
 
 // Every column of a Dataset, in file order, for both directions: a column added to Dataset
@@ -48,6 +48,21 @@ static_assert(sizeof(Dataset) == 15 * sizeof(StringColumn) + 3 * sizeof(ListColu
               "a column was added to Dataset: add it to columns() in dataset_cache.cc and "
               "raise kFormat");
 
+// The header, in the order read_dataset_cache() reads it.
+template <typename Io>
+void header(Io& io, const DatasetCacheKey& key, std::uint64_t file_bytes, bool has_text) {
+  io.bytes(kMagic, sizeof kMagic);
+  io.u64(kFormat);
+  io.u64(file_bytes);
+  io.u64(static_cast<std::uint64_t>(key.schema_version));
+  io.u64(static_cast<std::uint64_t>(key.max_message_id));
+  io.u64(static_cast<std::uint64_t>(key.max_account_id));
+  io.u64(static_cast<std::uint64_t>(key.message_rows));
+  io.u64(static_cast<std::uint64_t>(key.account_rows));
+  io.str(key.data_version);
+  io.u64(has_text ? kWithText : kWithoutText);
+}
+
 }  // namespace
 
 // Friend of StringColumn and ListColumn: their bytes, as they are in memory.
@@ -71,6 +86,26 @@ struct DatasetCacheIo {
       u64(s.size());
       bytes(s.data(), s.size());
     }
+    void col(const StringColumn& c) {
+      str(c.chars_);
+      vec(c.offsets_);
+    }
+    void list(const ListColumn& c) {
+      vec(c.starts_);
+      col(c.values_);
+    }
+  };
+
+  // Counts the bytes Out would write.
+  struct Size {
+    std::uint64_t total = 0;
+    void bytes(const void*, std::size_t n) { total += n; }
+    void u64(std::uint64_t) { total += sizeof(std::uint64_t); }
+    template <typename T>
+    void vec(const std::vector<T>& v) {
+      total += sizeof(std::uint64_t) + v.size() * sizeof(T);
+    }
+    void str(const std::string& s) { total += sizeof(std::uint64_t) + s.size(); }
     void col(const StringColumn& c) {
       str(c.chars_);
       vec(c.offsets_);
@@ -155,13 +190,14 @@ Status write_dataset_cache(const std::filesystem::path& path, const DatasetCache
     if (out.status.ok())
       out.status = file->write(std::string_view(reinterpret_cast<const char*>(&v), sizeof v));
   };
-  out.bytes(kMagic, sizeof kMagic);
-  out.u64(kFormat);
-  out.u64(static_cast<std::uint64_t>(key.schema_version));
-  out.u64(static_cast<std::uint64_t>(key.max_message_id));
-  out.u64(static_cast<std::uint64_t>(key.max_account_id));
-  out.str(key.data_version);
-  out.u64(has_text ? kWithText : kWithoutText);
+  // The file's whole length comes first, so a file cut short or run on is refused before any
+  // column is read (a load without text reads only the columns before the text).
+  DatasetCacheIo::Size size;
+  header(size, key, 0, has_text);
+  columns(d, size);
+  size.col(d.msg_text);
+  size.total += 2 * sizeof(std::uint64_t);  // the two checksums
+  header(out, key, size.total, has_text);
   columns(d, out);
   digest();
   out.col(d.msg_text);
@@ -200,13 +236,19 @@ Result<Dataset> read_dataset_cache(const std::filesystem::path& path, const Data
   if (!in.ok || !std::equal(magic, magic + sizeof magic, kMagic)) return damaged();
   DatasetCacheKey found;
   const std::uint64_t format = in.u64();
+  // A file of another format version: its header may be laid out otherwise.
+  if (!in.ok || format != kFormat)
+    return Status::NotFound(fmt::format("{} is of another format", path.string()));
+  if (in.u64() != size) return damaged();
   found.schema_version = static_cast<int>(in.u64());
   found.max_message_id = static_cast<std::int64_t>(in.u64());
   found.max_account_id = static_cast<std::int64_t>(in.u64());
+  found.message_rows = static_cast<std::int64_t>(in.u64());
+  found.account_rows = static_cast<std::int64_t>(in.u64());
   in.str(found.data_version);
   const std::uint64_t has_text = in.u64();
   if (!in.ok) return damaged();
-  if (format != kFormat || !(found == key))
+  if (!(found == key))
     return Status::NotFound(fmt::format("{} was built from other data", path.string()));
   if (text && has_text != kWithText)
     return Status::NotFound(fmt::format("{} holds no message text", path.string()));

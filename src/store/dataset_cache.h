@@ -4,12 +4,13 @@
 //
 // The file names what it was built from (DatasetCacheKey): the store's data version
 // (store_state.data_version, docs/schema.md, "Schema version 7"), the schema version, the
-// largest message and account ids, and the file's own format version. load_dataset() uses it
-// only when all match the store and its checksums (xxh3-64) hold; otherwise it reads the store
-// and writes the file again. The message text, the largest column, comes last with a checksum
-// of its own, so a load without text reads and checks everything before it and stops there.
-// The file is written whole or not at all (base/output_file.h), native byte order: it is a
-// cache of this machine, never an exchange format.
+// number of messages and accounts and their largest ids, and the file's own format version.
+// load_dataset() uses it only when all match the store, its recorded length is the file's and
+// its checksums (xxh3-64) hold; otherwise it reads the store and writes the file again. The
+// message text, the largest column, comes last with a checksum of its own, so a load without
+// text reads and checks everything before it and stops there. The file is written whole or not
+// at all (base/output_file.h), native byte order: it is a cache of this machine, never an
+// exchange format. Its layout: docs/schema.md, "Schema version 7".
 //
 // Thread-safety: free functions; concurrent writers of the same file each replace it whole.
 #pragma once
@@ -27,6 +28,7 @@ struct DatasetCacheKey {
   std::string data_version;  // store_state.data_version
   int schema_version = 0;
   std::int64_t max_message_id = 0, max_account_id = 0;  // 0 for an empty table
+  std::int64_t message_rows = 0, account_rows = 0;      // count(*) of every kind of message
   bool operator==(const DatasetCacheKey&) const = default;
 };
 

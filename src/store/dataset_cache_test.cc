@@ -10,6 +10,8 @@
 #include <fstream>
 #include <string>
 
+#include "eval/generate.h"
+#include "ingest/ingest.h"
 #include "store/store.h"
 
 namespace groundswell {
@@ -65,35 +67,79 @@ class DatasetCacheTest : public ::testing::Test {
     EXPECT_TRUE(d.ok()) << d.status().message();
     return d.ok() ? std::move(d).value() : Dataset{};
   }
-  Dataset load_without_cache() {
+  Dataset load_without_cache(bool text = true) {
     auto store = Store::open(db_);
     EXPECT_TRUE(store.ok());
     DatasetOptions o;
     o.cache = false;
+    o.load_text = text;
     auto d = load_dataset(*store, o);
     EXPECT_TRUE(d.ok());
     return d.ok() ? std::move(d).value() : Dataset{};
   }
 
+  // Every column, row by row and item by item: a load from the file must be the load from
+  // the store.
   static void expect_same(const Dataset& a, const Dataset& b) {
     ASSERT_EQ(a.accounts(), b.accounts());
     ASSERT_EQ(a.messages(), b.messages());
+    const auto strings = [](const StringColumn& x, const StringColumn& y, const char* name) {
+      ASSERT_EQ(x.size(), y.size()) << name;
+      ASSERT_EQ(x.chars(), y.chars()) << name;
+      for (std::size_t i = 0; i < x.size(); ++i) ASSERT_EQ(x[i], y[i]) << name << " row " << i;
+    };
+    const auto lists = [](const ListColumn& x, const ListColumn& y, const char* name) {
+      ASSERT_EQ(x.size(), y.size()) << name;
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        ASSERT_EQ(x.count(i), y.count(i)) << name << " row " << i;
+        for (std::size_t k = 0; k < x.count(i); ++k)
+          ASSERT_EQ(x.item(i, k), y.item(i, k)) << name << " row " << i;
+      }
+    };
     EXPECT_EQ(a.account_row, b.account_row);
-    for (std::size_t i = 0; i < a.accounts(); ++i) {
-      EXPECT_EQ(a.account_id[i], b.account_id[i]);
-      EXPECT_EQ(a.account_platform[i], b.account_platform[i]);
-    }
+    strings(a.account_platform, b.account_platform, "account_platform");
+    strings(a.account_id, b.account_id, "account_id");
+    strings(a.account_handle, b.account_handle, "account_handle");
+    strings(a.account_display_name, b.account_display_name, "account_display_name");
+    strings(a.account_description, b.account_description, "account_description");
+    strings(a.account_kind, b.account_kind, "account_kind");
+    EXPECT_EQ(a.account_created_at, b.account_created_at);
+    EXPECT_EQ(a.account_followers, b.account_followers);
+    EXPECT_EQ(a.account_following, b.account_following);
     EXPECT_EQ(a.msg_row, b.msg_row);
     EXPECT_EQ(a.msg_account, b.msg_account);
     EXPECT_EQ(a.msg_time, b.msg_time);
+    EXPECT_EQ(a.msg_time_resolution_ms, b.msg_time_resolution_ms);
+    strings(a.msg_platform, b.msg_platform, "msg_platform");
+    strings(a.msg_chat_id, b.msg_chat_id, "msg_chat_id");
+    strings(a.msg_message_id, b.msg_message_id, "msg_message_id");
+    strings(a.msg_shares, b.msg_shares, "msg_shares");
+    strings(a.msg_reply_to, b.msg_reply_to, "msg_reply_to");
+    strings(a.msg_quotes, b.msg_quotes, "msg_quotes");
+    strings(a.msg_media_key, b.msg_media_key, "msg_media_key");
+    strings(a.msg_lang, b.msg_lang, "msg_lang");
+    strings(a.msg_text, b.msg_text, "msg_text");
+    lists(a.msg_urls, b.msg_urls, "msg_urls");
+    lists(a.msg_hashtags, b.msg_hashtags, "msg_hashtags");
+    lists(a.msg_mentions, b.msg_mentions, "msg_mentions");
     EXPECT_EQ(a.msg_views, b.msg_views);
-    for (std::size_t i = 0; i < a.messages(); ++i) {
-      EXPECT_EQ(a.msg_message_id[i], b.msg_message_id[i]);
-      EXPECT_EQ(a.msg_text[i], b.msg_text[i]);
-      ASSERT_EQ(a.msg_urls.count(i), b.msg_urls.count(i));
-      for (std::size_t k = 0; k < a.msg_urls.count(i); ++k)
-        EXPECT_EQ(a.msg_urls.item(i, k), b.msg_urls.item(i, k));
-      ASSERT_EQ(a.msg_hashtags.count(i), b.msg_hashtags.count(i));
+    EXPECT_EQ(a.msg_forwards, b.msg_forwards);
+    EXPECT_EQ(a.msg_replies, b.msg_replies);
+    EXPECT_EQ(a.msg_reactions, b.msg_reactions);
+    EXPECT_EQ(a.msg_likes, b.msg_likes);
+    EXPECT_EQ(a.msg_retweets, b.msg_retweets);
+  }
+  // Loads with and without text, each from the store and then twice from the file, all equal.
+  void expect_file_serves_the_store() {
+    for (bool text : {true, false}) {
+      fs::remove(dataset_cache_path(db_));
+      const Dataset expected = load_without_cache(text);
+      expect_same(expected, load(text));  // from the store, writes the file
+      ASSERT_TRUE(fs::exists(dataset_cache_path(db_)));
+      const auto written = fs::last_write_time(dataset_cache_path(db_));
+      expect_same(expected, load(text));  // from the file
+      expect_same(expected, load(text));
+      EXPECT_EQ(fs::last_write_time(dataset_cache_path(db_)), written);
     }
   }
 
@@ -105,13 +151,16 @@ class DatasetCacheTest : public ::testing::Test {
     Stmt q;
     EXPECT_TRUE(store->db()
                     .prepare("SELECT data_version, (SELECT max(id) FROM messages), "
-                             "(SELECT max(id) FROM accounts) FROM store_state",
+                             "(SELECT max(id) FROM accounts), (SELECT count(*) FROM messages), "
+                             "(SELECT count(*) FROM accounts) FROM store_state",
                              q)
                     .ok());
     EXPECT_EQ(q.step(), Stmt::kRow);
     key.data_version = std::string(q.column_text(0));
     key.max_message_id = q.column_int64(1);
     key.max_account_id = q.column_int64(2);
+    key.message_rows = q.column_int64(3);
+    key.account_rows = q.column_int64(4);
     key.schema_version = store->schema_version();
     return key;
   }
@@ -200,7 +249,27 @@ TEST_F(DatasetCacheTest, ADamagedFileIsNeverTrusted) {
     EXPECT_FALSE(read_dataset_cache(cache, key, true).ok());
     expect_same(expected, load());  // read from the store and the file written again
   }
-  fs::resize_file(cache, size / 3);
+  // Cut anywhere: in the header, in the columns, in a checksum, one byte short.
+  for (std::uintmax_t cut :
+       {std::uintmax_t{0}, std::uintmax_t{5}, std::uintmax_t{40}, size / 3, size - 8, size - 1}) {
+    fs::resize_file(cache, cut);
+    EXPECT_FALSE(read_dataset_cache(cache, stored_key(), true).ok());
+    EXPECT_FALSE(read_dataset_cache(cache, stored_key(), false).ok());
+    expect_same(expected, load());
+    ASSERT_EQ(fs::file_size(cache), size);  // written again whole
+  }
+  // Not a file of ours at all.
+  {
+    std::ofstream f(cache, std::ios::binary | std::ios::trunc);
+    for (int i = 0; i < 4096; ++i) f.put(static_cast<char>(i * 131 + 7));
+  }
+  expect_same(expected, load());
+  // Longer than it should be: the bytes after the text are not the file's.
+  {
+    std::ofstream f(cache, std::ios::binary | std::ios::app);
+    f.put('x');
+  }
+  EXPECT_FALSE(read_dataset_cache(cache, stored_key(), true).ok());
   expect_same(expected, load());
 }
 
@@ -289,6 +358,221 @@ TEST_F(DatasetCacheTest, ReadOnlyStoresWriteNothing) {
   auto d = load_dataset(*store);
   ASSERT_TRUE(d.ok());
   expect_same(written, *d);
+}
+
+// The corners of the data: empty strings and lists, messages without a time or an author,
+// service events (not analysed), accounts known only from account records, absent counts,
+// text and names beyond ASCII, and an empty store.
+TEST_F(DatasetCacheTest, EdgeCasesReadBackIdentical) {
+  {
+    auto store = Store::open(db_);
+    ASSERT_TRUE(store.ok());
+    auto run = store->begin_run("ingest", "{}");
+    ASSERT_TRUE(run.ok());
+    MessageWriter w(*store, *run);
+    ASSERT_TRUE(w.prepare().ok());
+    ASSERT_TRUE(w.begin_batch().ok());
+    auto file = w.begin_file(FileInfo{"edge.jsonl", "", 0, "canonical", "edge"});
+    ASSERT_TRUE(file.ok());
+    ASSERT_TRUE(w.commit_batch().ok());
+  }
+  expect_file_serves_the_store();  // nothing stored yet
+  {
+    auto store = Store::open(db_);
+    ASSERT_TRUE(store.ok());
+    auto run = store->begin_run("ingest", "{}");
+    ASSERT_TRUE(run.ok());
+    MessageWriter w(*store, *run);
+    ASSERT_TRUE(w.prepare().ok());
+    auto file = w.begin_file(FileInfo{"edge2.jsonl", "", 0, "canonical", "edge2"});
+    ASSERT_TRUE(file.ok());
+    ASSERT_TRUE(w.begin_batch().ok());
+    std::uint64_t line = 0;
+    const auto put = [&](const MessageRecord& m) {
+      ASSERT_TRUE(w.put_message(m, *file, ++line, 0).ok());
+    };
+    MessageRecord bare;  // only what identifies it: no time, no author, no text
+    bare.platform = "twitter";
+    bare.message_id = "bare";
+    put(bare);
+    MessageRecord uni;
+    uni.platform = "telegram";
+    uni.chat_id = "канал";
+    uni.message_id = "1";
+    uni.account_id = "канал";
+    uni.account_handle = "канал_news";
+    uni.display_name = "Новости 📰 نيوز";
+    uni.time = 1'700'000'000'123;
+    uni.time_resolution_ms = 1;
+    uni.text = "Привет, мир! 👋🏽 مرحبا\u200f\n\ttab \"quoted\" \\ back";
+    uni.lang = "ru";
+    uni.urls = {"https://пример.рф/путь?q=1", ""};
+    uni.hashtags = {"новости", "", "😀"};
+    uni.mentions = {"@кто-то"};
+    uni.views = 0;
+    uni.forwards = 12;
+    uni.reactions = -1;
+    uni.likes = 1LL << 40;
+    put(uni);
+    MessageRecord share = uni;
+    share.message_id = "2";
+    share.text.clear();
+    share.urls.clear();
+    share.hashtags.clear();
+    share.mentions.clear();
+    share.shares = "telegram:канал/1";
+    share.reply_to = "telegram:канал/0";
+    share.quotes = "twitter:9";
+    share.media_key = "photo:abc";
+    share.time = uni.time;  // the same time: ordered by row
+    share.views = kAbsent;
+    put(share);
+    MessageRecord event = uni;
+    event.message_id = "3";
+    event.kind = RecordKind::kEvent;
+    event.text = "joined the channel";
+    put(event);
+    MessageRecord early = uni;
+    early.message_id = "4";
+    early.account_id = "author without a name";
+    early.account_handle.clear();
+    early.display_name.clear();
+    early.time = -86'400'000;  // before 1970
+    early.time_resolution_ms = 60'000;
+    put(early);
+    AccountRecord lurker;  // an account with no message
+    lurker.platform = "telegram";
+    lurker.account_id = "lurker";
+    lurker.handle = "lurker";
+    lurker.display_name = "";
+    lurker.description = "reads, never writes ✓";
+    lurker.created_at = 1'600'000'000'000;
+    lurker.followers = 3;
+    lurker.kind = AccountKind::kUser;
+    ASSERT_TRUE(w.put_account(lurker).ok());
+    AccountRecord named;  // account details for an author of messages
+    named.platform = "telegram";
+    named.account_id = "канал";
+    named.kind = AccountKind::kChannel;
+    named.following = 0;
+    ASSERT_TRUE(w.put_account(named).ok());
+    ASSERT_TRUE(w.commit_batch().ok());
+  }
+  expect_file_serves_the_store();
+  const Dataset d = load();
+  EXPECT_EQ(d.messages(), 4u);  // the event is not analysed
+  EXPECT_GE(d.accounts(), 3u);
+  EXPECT_EQ(d.msg_message_id[0], "4");
+  EXPECT_EQ(d.msg_message_id[3], "bare");  // no time: last
+  EXPECT_EQ(d.msg_account[3], kNoAccount);
+  EXPECT_EQ(d.msg_text[1],
+            "Привет, мир! 👋🏽 مرحبا\u200f\n\ttab \"quoted\" \\ back");
+  ASSERT_EQ(d.msg_hashtags.count(1), 3u);
+  EXPECT_EQ(d.msg_hashtags.item(1, 2), "😀");
+}
+
+// The generator's small data set through the real ingest: every column of every row.
+TEST_F(DatasetCacheTest, GeneratedDataReadsBackIdentical) {
+  GenerateOptions g;
+  g.seed = 1;
+  g.scale = "small";
+  g.messages = messages_for_scale("small").value();
+  g.out_dir = (dir_ / "gen").string();
+  ASSERT_TRUE(generate_dataset(g).ok());
+  {
+    auto store = Store::open(db_);
+    ASSERT_TRUE(store.ok());
+    IngestOptions o;
+    o.inputs = {(dir_ / "gen" / "data").string()};
+    o.progress = false;
+    ASSERT_TRUE(ingest(*store, o).ok());
+  }
+  expect_file_serves_the_store();
+  EXPECT_GT(load().messages(), 1000u);
+}
+
+// A writer killed before its commit (as by a kill of the ingest) stores nothing: the data
+// version and the file stay valid, and the next load reads what is stored, from the file.
+TEST_F(DatasetCacheTest, AWriteThatNeverCommitsKeepsTheFile) {
+  store_messages(0, 30);
+  const Dataset before = load();
+  const DatasetCacheKey key = stored_key();
+  {
+    auto store = Store::open(db_);
+    ASSERT_TRUE(store.ok());
+    auto run = store->begin_run("ingest", "{}");
+    ASSERT_TRUE(run.ok());
+    MessageWriter w(*store, *run);
+    ASSERT_TRUE(w.prepare().ok());
+    auto file = w.begin_file(FileInfo{"lost.jsonl", "", 0, "canonical", "lost"});
+    ASSERT_TRUE(file.ok() && w.begin_batch().ok());
+    MessageRecord m;
+    m.platform = "telegram";
+    m.chat_id = "chan";
+    m.message_id = "never stored";
+    m.account_id = "someone new";
+    m.time = 1;
+    ASSERT_TRUE(w.put_message(m, *file, 1, 0).ok());
+    // Destroyed without commit_batch(): the transaction is rolled back.
+  }
+  EXPECT_TRUE(stored_key() == key);
+  expect_same(before, load());
+  expect_same(load_without_cache(), load());
+  EXPECT_EQ(load().messages(), 30u);
+}
+
+// A file written for other data (another store's, or this store's at another schema
+// version) is never read for this one.
+TEST_F(DatasetCacheTest, AFileOfOtherDataIsIgnored) {
+  store_messages(0, 25);
+  const Dataset ours = load();
+  const fs::path other_db = dir_ / "other.db";
+  {
+    const fs::path mine = db_;
+    db_ = other_db;
+    store_messages(100, 7, "other");
+    EXPECT_EQ(load().messages(), 7u);
+    db_ = mine;
+  }
+  fs::copy_file(dataset_cache_path(other_db), dataset_cache_path(db_),
+                fs::copy_options::overwrite_existing);
+  expect_same(ours, load());
+  DatasetCacheKey key = stored_key();
+  key.schema_version += 1;
+  ASSERT_TRUE(write_dataset_cache(dataset_cache_path(db_), key, Dataset{}, true).ok());
+  expect_same(ours, load());
+}
+
+// Rows put by hand into the gap a deleted row left, with the deleted row's id: the largest id
+// stays, the data version stays, the count of rows tells.
+TEST_F(DatasetCacheTest, RowsInsertedByHandWithOldIdsAreSeen) {
+  store_messages(0, 20);
+  edit("DELETE FROM messages WHERE id = 3");
+  EXPECT_EQ(load().messages(), 19u);  // writes the file
+  edit(
+      "INSERT INTO messages(id, platform, dataset, chat_id, message_id, kind, digest, time_ms) "
+      "VALUES(3, 'telegram', '', 'chan', 'back', 0, 0, 5)");
+  const Dataset d = load();
+  EXPECT_EQ(d.messages(), 20u);
+  expect_same(load_without_cache(), d);
+}
+
+// A file that cannot be written (here a folder is in its place) costs the load nothing but a
+// warning, given once however many loads follow.
+TEST_F(DatasetCacheTest, AFileThatCannotBeWrittenWarnsOnce) {
+  store_messages(0, 15);
+  fs::create_directories(dataset_cache_path(db_) / "in the way");
+  ::testing::internal::CaptureStderr();
+  const Dataset first = load();
+  const Dataset second = load();
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(first.messages(), 15u);
+  expect_same(first, second);
+  expect_same(load_without_cache(), second);
+  const std::string warning = "analysis columns not saved";
+  const auto at = err.find(warning);
+  EXPECT_NE(at, std::string::npos) << err;
+  EXPECT_EQ(err.find(warning, at + 1), std::string::npos) << err;
 }
 
 }  // namespace

@@ -33,29 +33,40 @@ class DatasetCacheTest : public ::testing::Test {
 
   // Stores messages "first".."first+n-1" of two authors, with lists and text.
   void store_messages(int first, int n, std::string text = "words") {
+    write("in", [&](MessageWriter& w, std::int64_t file) {
+      for (int i = first; i < first + n; ++i) {
+        MessageRecord m;
+        m.platform = "telegram";
+        m.chat_id = "chan";
+        m.message_id = std::to_string(i);
+        m.account_id = i % 2 ? "odd" : "even";
+        m.time = 1'700'000'000'000 - i * 1000;  // stored in reverse time order
+        m.text = text + " " + std::to_string(i);
+        m.urls = {"https://example.org/" + std::to_string(i % 3)};
+        m.hashtags = {"a", "b"};
+        m.views = i;
+        ASSERT_TRUE(w.put_message(m, file, static_cast<std::uint64_t>(i), 0).ok());
+      }
+    });
+  }
+
+  // One transaction of a writer over the file `name`: body(writer, file id) puts records,
+  // then the commit, or none (as a killed ingest leaves it).
+  template <typename Body>
+  void write(const std::string& name, Body&& body, bool commit = true) {
     auto store = Store::open(db_);
     ASSERT_TRUE(store.ok());
     auto run = store->begin_run("ingest", "{}");
     ASSERT_TRUE(run.ok());
     MessageWriter w(*store, *run);
     ASSERT_TRUE(w.prepare().ok());
-    auto file = w.begin_file(FileInfo{"in.jsonl", "", 0, "canonical", "in"});
+    auto file = w.begin_file(FileInfo{name + ".jsonl", "", 0, "canonical", name});
     ASSERT_TRUE(file.ok());
     ASSERT_TRUE(w.begin_batch().ok());
-    for (int i = first; i < first + n; ++i) {
-      MessageRecord m;
-      m.platform = "telegram";
-      m.chat_id = "chan";
-      m.message_id = std::to_string(i);
-      m.account_id = i % 2 ? "odd" : "even";
-      m.time = 1'700'000'000'000 - i * 1000;  // stored in reverse time order
-      m.text = text + " " + std::to_string(i);
-      m.urls = {"https://example.org/" + std::to_string(i % 3)};
-      m.hashtags = {"a", "b"};
-      m.views = i;
-      ASSERT_TRUE(w.put_message(m, *file, static_cast<std::uint64_t>(i), 0).ok());
+    body(w, *file);
+    if (commit) {
+      ASSERT_TRUE(w.commit_batch().ok());
     }
-    ASSERT_TRUE(w.commit_batch().ok());
   }
 
   Dataset load(bool text = true) {
@@ -200,15 +211,7 @@ TEST_F(DatasetCacheTest, NewDataIsSeen) {
   EXPECT_EQ(d.messages(), 120u);
   expect_same(load_without_cache(), d);
   // A merge changes no count: a duplicate with a language the stored record lacks.
-  {
-    auto store = Store::open(db_);
-    ASSERT_TRUE(store.ok());
-    auto run = store->begin_run("ingest", "{}");
-    ASSERT_TRUE(run.ok());
-    MessageWriter w(*store, *run);
-    ASSERT_TRUE(w.prepare().ok());
-    auto file = w.begin_file(FileInfo{"more.jsonl", "", 0, "canonical", "more"});
-    ASSERT_TRUE(file.ok() && w.begin_batch().ok());
+  write("more", [&](MessageWriter& w, std::int64_t file) {
     MessageRecord m;
     m.platform = "telegram";
     m.chat_id = "chan";
@@ -219,11 +222,10 @@ TEST_F(DatasetCacheTest, NewDataIsSeen) {
     m.urls = {"https://example.org/2"};
     m.hashtags = {"a", "b"};
     m.views = 5000;
-    auto outcome = w.put_message(m, *file, 1, 0);
+    auto outcome = w.put_message(m, file, 1, 0);
     ASSERT_TRUE(outcome.ok());
     EXPECT_EQ(*outcome, WriteOutcome::kConflict);
-    ASSERT_TRUE(w.commit_batch().ok());
-  }
+  });
   Dataset merged = load();
   expect_same(load_without_cache(), merged);
   EXPECT_NE(std::find(merged.msg_views.begin(), merged.msg_views.end(), 5000),
@@ -364,32 +366,12 @@ TEST_F(DatasetCacheTest, ReadOnlyStoresWriteNothing) {
 // service events (not analysed), accounts known only from account records, absent counts,
 // text and names beyond ASCII, and an empty store.
 TEST_F(DatasetCacheTest, EdgeCasesReadBackIdentical) {
-  {
-    auto store = Store::open(db_);
-    ASSERT_TRUE(store.ok());
-    auto run = store->begin_run("ingest", "{}");
-    ASSERT_TRUE(run.ok());
-    MessageWriter w(*store, *run);
-    ASSERT_TRUE(w.prepare().ok());
-    ASSERT_TRUE(w.begin_batch().ok());
-    auto file = w.begin_file(FileInfo{"edge.jsonl", "", 0, "canonical", "edge"});
-    ASSERT_TRUE(file.ok());
-    ASSERT_TRUE(w.commit_batch().ok());
-  }
+  write("edge", [](MessageWriter&, std::int64_t) {});
   expect_file_serves_the_store();  // nothing stored yet
-  {
-    auto store = Store::open(db_);
-    ASSERT_TRUE(store.ok());
-    auto run = store->begin_run("ingest", "{}");
-    ASSERT_TRUE(run.ok());
-    MessageWriter w(*store, *run);
-    ASSERT_TRUE(w.prepare().ok());
-    auto file = w.begin_file(FileInfo{"edge2.jsonl", "", 0, "canonical", "edge2"});
-    ASSERT_TRUE(file.ok());
-    ASSERT_TRUE(w.begin_batch().ok());
+  write("edge2", [&](MessageWriter& w, std::int64_t file) {
     std::uint64_t line = 0;
     const auto put = [&](const MessageRecord& m) {
-      ASSERT_TRUE(w.put_message(m, *file, ++line, 0).ok());
+      ASSERT_TRUE(w.put_message(m, file, ++line, 0).ok());
     };
     MessageRecord bare;  // only what identifies it: no time, no author, no text
     bare.platform = "twitter";
@@ -456,8 +438,7 @@ TEST_F(DatasetCacheTest, EdgeCasesReadBackIdentical) {
     named.kind = AccountKind::kChannel;
     named.following = 0;
     ASSERT_TRUE(w.put_account(named).ok());
-    ASSERT_TRUE(w.commit_batch().ok());
-  }
+  });
   expect_file_serves_the_store();
   const Dataset d = load();
   EXPECT_EQ(d.messages(), 4u);  // the event is not analysed
@@ -497,24 +478,18 @@ TEST_F(DatasetCacheTest, AWriteThatNeverCommitsKeepsTheFile) {
   store_messages(0, 30);
   const Dataset before = load();
   const DatasetCacheKey key = stored_key();
-  {
-    auto store = Store::open(db_);
-    ASSERT_TRUE(store.ok());
-    auto run = store->begin_run("ingest", "{}");
-    ASSERT_TRUE(run.ok());
-    MessageWriter w(*store, *run);
-    ASSERT_TRUE(w.prepare().ok());
-    auto file = w.begin_file(FileInfo{"lost.jsonl", "", 0, "canonical", "lost"});
-    ASSERT_TRUE(file.ok() && w.begin_batch().ok());
-    MessageRecord m;
-    m.platform = "telegram";
-    m.chat_id = "chan";
-    m.message_id = "never stored";
-    m.account_id = "someone new";
-    m.time = 1;
-    ASSERT_TRUE(w.put_message(m, *file, 1, 0).ok());
-    // Destroyed without commit_batch(): the transaction is rolled back.
-  }
+  write(
+      "lost",
+      [](MessageWriter& w, std::int64_t file) {
+        MessageRecord m;
+        m.platform = "telegram";
+        m.chat_id = "chan";
+        m.message_id = "never stored";
+        m.account_id = "someone new";
+        m.time = 1;
+        ASSERT_TRUE(w.put_message(m, file, 1, 0).ok());
+      },
+      /*commit=*/false);  // the writer destroyed without commit_batch(): rolled back
   EXPECT_TRUE(stored_key() == key);
   expect_same(before, load());
   expect_same(load_without_cache(), load());

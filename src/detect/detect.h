@@ -184,7 +184,8 @@ struct Edge {
   double p_value = std::numeric_limits<double>::quiet_NaN();  // NaN: not tested
   TimeMs window_ms = 0;  // the window at which this edge was found (W, or a slow window)
   // Share edges at a slow window: the stimulus null — each account keeps its delays to the
-  // posts of each source it re-shared, re-drawn over those posts (NaN: not tested).
+  // posts of each source it re-shared, re-drawn over those posts (NaN: not tested; 1 when no
+  // post with its original in the data was re-shared by both within the window).
   double p_stimulus = std::numeric_limits<double>::quiet_NaN();
   // Hashtag edges, natively: the order test — the two-sided sign test of which account came
   // first in each meeting; at most the FDR level, one account leads and the other follows

@@ -397,6 +397,60 @@ TEST(NativeDetect, EmptyDatasetGivesEmptyOutputs) {
 
 // --- significance
 
+// Two accounts re-share the same eight posts of one channel five minutes apart, each time
+// 2-25 minutes after the post: a slow co-sharing found at 10 minutes. Where the posts are in
+// the data, the stimulus null sees the two responses move together from post to post and the
+// edge is kept; where they are not (a channel outside the export), nothing shows the
+// re-shares beyond a response to the same posts, and the edge is not kept.
+TEST(Significance, SlowCoSharingIsKeptOnlyWhereTheStimulusNullCanSeeThePosts) {
+  for (bool posts_in_data : {true, false}) {
+    std::mt19937_64 rng(11);
+    const TimeMs t0 = 1'700'000'000'000, day = 86'400'000;
+    std::uniform_int_distribution<TimeMs> anytime(0, 6 * day - 1);
+    std::uniform_int_distribution<int> tail(0, 199);
+    std::vector<TestMessage> in;
+    int id = 0;
+    for (int a = 0; a < 40; ++a)
+      for (int k = 0; k < 20; ++k)
+        in.push_back(share(fmt::format("org{:02}", a), fmt::format("tail{:03}", tail(rng)),
+                           t0 + anytime(rng), std::to_string(++id)));
+    for (int k = 0; k < 8; ++k) {
+      const TimeMs posted = t0 + k * day / 2 + 7 * 3'600'000;
+      const std::string post = fmt::format("src-post-{}", k);
+      if (posts_in_data) {
+        TestMessage p;
+        p.account_id = "src";
+        p.message_id = post;
+        p.time = posted;
+        p.text = "news";
+        in.push_back(p);
+      }
+      const TimeMs delay = 120'000 + k * 170'000;
+      in.push_back(share("a", post, posted + delay, std::to_string(++id)));
+      in.push_back(share("b", post, posted + delay + 300'000, std::to_string(++id)));
+    }
+    Dataset d = testing::make_dataset(in);
+    DetectOptions opt;
+    opt.behaviours = {Behaviour::kShare};
+    auto r = detect(d, opt);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    const Edge* ab = nullptr;
+    for (const Edge& e : r->edges)
+      if (d.account_id[e.source] == "a" && d.account_id[e.target] == "b") ab = &e;
+    ASSERT_NE(ab, nullptr) << posts_in_data;
+    EXPECT_EQ(ab->window_ms, 600'000) << posts_in_data;
+    EXPECT_LE(ab->p_value, 0.05) << posts_in_data;  // the time-shift null rejects either way
+    if (posts_in_data) {
+      EXPECT_LE(ab->p_stimulus, 0.05);
+      EXPECT_TRUE(ab->significant);
+    } else {
+      EXPECT_EQ(ab->p_stimulus, 1.0);
+      EXPECT_FALSE(ab->significant);
+    }
+  }
+}
+
+
 // Accounts acting independently at uniform random times: no coordination at all.
 TEST(Significance, CalibratedOnDataWithoutCoordination) {
   const char* seed_env = std::getenv("GS_CALIBRATION_SEED");

@@ -221,8 +221,8 @@ double replicate_log_p(std::span<const double> sums, double observed, bool& from
 // share table whose originals are in the data, every account keeps its delays from each
 // source's posts to its first re-share of them, re-assigned at random over that source's posts
 // it re-shared (per account, source and replicate, seeded); the statistic is the number of
-// posts both re-shared at most W apart. Writes Edge::p_stimulus (NaN when no common post has
-// its original in the data).
+// posts both re-shared at most W apart. Writes Edge::p_stimulus: 1 when no common post with
+// its original in the data was re-shared by both at most W apart (a statistic of 0).
 // `origins`: the originals of the table's objects (share_origins()), found once per table.
 struct ShareOrigins {
   std::vector<TimeMs> posted;          // per object: its original's time, kNoTime if unknown

@@ -690,7 +690,14 @@ void stimulus_p_values(const ActionTable& t, const NullModel& m, const DetectOpt
         if (posted[o] != kNoTime) sources.push_back(source[o]);
       std::sort(sources.begin(), sources.end());
       sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
-      if (sources.empty()) continue;
+      // No common post with its original in the data: the statistic is 0, which every
+      // replicate reaches. Minutes apart, two accounts re-sharing the same posts show
+      // coordination only beyond their responses to the posts, and without the posts' times
+      // the data cannot show that.
+      if (sources.empty()) {
+        e.p_stimulus = 1;
+        continue;
+      }
       responses(e.source, sources, ra);
       responses(e.target, sources, rb);
       // Per source, both accounts' delays, those of the posts both re-shared first.
@@ -732,7 +739,10 @@ void stimulus_p_values(const ActionTable& t, const NullModel& m, const DetectOpt
         g.common_end = s.common;
         s.groups.push_back(g);
       }
-      if (observed == 0) continue;
+      if (observed == 0) {  // no known post re-shared within W by both: as above
+        e.p_stimulus = 1;
+        continue;
+      }
       s.draw_a.resize(s.common);
       s.draw_b.resize(s.common);
       std::size_t ge = 0;

@@ -239,6 +239,23 @@ TEST_F(IngestTest, DatasetLocalIdsAreQualifiedAndAuthorsNeverMerged) {
   EXPECT_EQ(query("SELECT count(*) FROM messages"), 3);
 }
 
+// CooRTweet inputs are per-dataset too: two runs' tables both calling a post "c1" that shares
+// the same object are two posts of their own authors, not one merged share.
+TEST_F(IngestTest, CooRTweetContentIdsAreQualifiedByDataset) {
+  const std::string header = "object_id,account_id,content_id,timestamp_share\n";
+  write("run_a.csv", header + "https://x.example/story,u1,c1,1700000000\n");
+  write("run_b.csv", header + "https://x.example/story,u2,c1,1700000050\n");
+  auto r = run({(dir_ / "in").string()});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->counts.stored, 2u);
+  EXPECT_EQ(r->counts.rejected, 0u);
+  const std::string by =
+      "SELECT count(*) FROM messages m JOIN accounts a ON a.id = m.account "
+      "WHERE m.platform = 'coortweet' AND m.message_id = 'c1' AND ";
+  EXPECT_EQ(query(by + "m.dataset = 'run_a' AND a.account_id = 'u1'"), 1);
+  EXPECT_EQ(query(by + "m.dataset = 'run_b' AND a.account_id = 'u2'"), 1);
+}
+
 TEST_F(IngestTest, OneDatasetNameForSeveralFilesRejectsAnotherAuthorsRecord) {
   const std::string header = "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n";
   write("a.csv", header + "1,10,ann,,,kept,1700000000,\n");

@@ -190,7 +190,8 @@ void sort_and_test_edges(const Dataset& data, const DetectOptions& opt,
     // One time-shift family over every tested edge of every behaviour and window, but the
     // hashtag: its edges are tested in a family of every pair that met at all, with p-values
     // beyond every replicate from the fitted tail (docs/detection.md, "Scheduled automation").
-    benjamini_hochberg(r.edges, opt.fdr);
+    benjamini_hochberg(r.edges, r.null_weights, static_cast<std::size_t>(opt.null_replicates),
+                       opt.fdr);
     for (std::size_t f = 0; f < r.funnel.size(); ++f)
       if (r.funnel[f].behaviour == Behaviour::kHashtag)
         hashtag_time_fdr(r.edges, r.null_weights, static_cast<std::size_t>(opt.null_replicates),

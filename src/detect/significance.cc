@@ -458,6 +458,14 @@ double replicate_log_p(std::span<const double> sums, double observed, bool& from
   return log_p;
 }
 
+double time_p_value(double weight, const std::uint32_t* row, std::size_t replicates,
+                    std::vector<double>& scratch) {
+  scratch.assign(row, row + replicates);
+  bool from_tail = false;
+  return std::max(std::exp(replicate_log_p(scratch, weight, from_tail)),
+                  std::numeric_limits<double>::min());
+}
+
 void cluster_p_value(const std::vector<double>& sums, double observed, Cluster& c) {
   const double log_p = replicate_log_p(sums, observed, c.p_from_tail);
   c.p_log10 = log_p / std::log(10.0);
@@ -801,32 +809,48 @@ void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window,
   window_family_fdr(edges, behaviour, window, q, candidates, &Edge::p_cooccurrence);
 }
 
-void hashtag_time_fdr(std::span<Edge> edges, std::span<const std::uint32_t> null_weights,
-                      std::size_t replicates, TimeMs window, double q, std::uint64_t candidates) {
-  std::vector<double> w(replicates);
-  bool from_tail = false;
-  for (Edge& e : edges) {
-    if (e.behaviour != Behaviour::kHashtag || e.window_ms != window || std::isnan(e.p_value))
-      continue;
-    double log_p = 0;
-    if (e.null_row != UINT32_MAX) {
-      const std::uint32_t* row = null_weights.data() + std::size_t{e.null_row} * replicates;
-      std::copy(row, row + replicates, w.begin());
-      log_p = replicate_log_p(w, e.weight, from_tail);
-    } else {
+namespace {
+
+// Every tested edge of the family (`in`) gets its time-shift p-value as replicate_log_p()
+// gives it from its replicate row: beyond every replicate, the fitted tail.
+template <class InFamily>
+void time_p_values_beyond_replicates(std::span<Edge> edges,
+                                     std::span<const std::uint32_t> null_weights,
+                                     std::size_t replicates, InFamily in) {
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, edges.size(), 4096),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+    std::vector<double> w;
+    for (std::size_t i = range.begin(); i != range.end(); ++i) {
+      Edge& e = edges[i];
+      if (std::isnan(e.p_value) || !in(e)) continue;
       // An edge whose row was left out (DetectionResult::null_weights): some replicates
       // reached it, so replicate_log_p() would give (1 + reached) / (R + 1) — the p-value
       // the edge already has — and no tail.
-      log_p = std::log(static_cast<double>(1 + replicates_reached(e.p_value, replicates)) /
-                       static_cast<double>(replicates + 1));
+      if (e.null_row != UINT32_MAX)
+        e.p_value = time_p_value(e.weight, null_weights.data() + std::size_t{e.null_row} * replicates,
+                                 replicates, w);
     }
-    e.p_value = std::max(std::exp(log_p), std::numeric_limits<double>::min());
-    e.significant = true;
-  }
+  });
+}
+
+}  // namespace
+
+void hashtag_time_fdr(std::span<Edge> edges, std::span<const std::uint32_t> null_weights,
+                      std::size_t replicates, TimeMs window, double q, std::uint64_t candidates) {
+  auto in = [&](const Edge& e) {
+    return e.behaviour == Behaviour::kHashtag && e.window_ms == window;
+  };
+  time_p_values_beyond_replicates(edges, null_weights, replicates, in);
+  for (Edge& e : edges)
+    if (in(e) && !std::isnan(e.p_value)) e.significant = true;
   window_family_fdr(edges, Behaviour::kHashtag, window, q, candidates, &Edge::p_value);
 }
 
-void benjamini_hochberg(std::span<Edge> edges, double q) {
+void benjamini_hochberg(std::span<Edge> edges, std::span<const std::uint32_t> null_weights,
+                        std::size_t replicates, double q) {
+  time_p_values_beyond_replicates(edges, null_weights, replicates, [](const Edge& e) {
+    return e.behaviour != Behaviour::kHashtag;
+  });
   std::vector<std::size_t> tested;
   for (std::size_t i = 0; i < edges.size(); ++i)
     if (!std::isnan(edges[i].p_value) && edges[i].behaviour != Behaviour::kHashtag)

@@ -523,6 +523,14 @@ Scenario viral_and_planted(std::uint64_t seed, int organic = 2000) {
   return s;
 }
 
+// The ids of the accounts in some cluster.
+std::set<std::string> clustered_ids(const Dataset& d, const DetectionResult& r) {
+  std::set<std::string> ids;
+  for (std::size_t a = 0; a < d.accounts(); ++a)
+    if (r.account_cluster[a] != 0) ids.insert(std::string(d.account_id[a]));
+  return ids;
+}
+
 TEST(NativeDefaults, PlantedGroupFoundAndNoOrganicAccountClustered) {
   Scenario s = viral_and_planted(11);
   Dataset d = testing::make_dataset(s.messages);
@@ -530,9 +538,7 @@ TEST(NativeDefaults, PlantedGroupFoundAndNoOrganicAccountClustered) {
   opt.behaviours = {Behaviour::kShare};
   auto r = detect(d, opt);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  std::set<std::string> clustered;
-  for (std::size_t a = 0; a < d.accounts(); ++a)
-    if (r->account_cluster[a] != 0) clustered.insert(std::string(d.account_id[a]));
+  const std::set<std::string> clustered = clustered_ids(d, *r);
   EXPECT_EQ(clustered, s.planted);
   ASSERT_GE(r->clusters.size(), 1u);
   const Cluster& c = r->clusters[0];
@@ -561,9 +567,7 @@ TEST(NativeDefaults, AStrictFdrStillFindsWhatNoReplicateComesNear) {
   opt.fdr = 0.001;
   auto r = detect(d, opt);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  std::set<std::string> clustered;
-  for (std::size_t a = 0; a < d.accounts(); ++a)
-    if (r->account_cluster[a] != 0) clustered.insert(std::string(d.account_id[a]));
+  const std::set<std::string> clustered = clustered_ids(d, *r);
   EXPECT_EQ(clustered, s.planted);
   ASSERT_GT(r->significant_edges, 0u);
   for (const Edge& e : r->edges) {
@@ -593,9 +597,7 @@ TEST(NativeDefaults, CampaignLargerThanTheCrowdCapIsStillFound) {
   opt.behaviours = {Behaviour::kShare};
   auto r = detect(d, opt);
   ASSERT_TRUE(r.ok()) << r.status().message();
-  std::set<std::string> clustered;
-  for (std::size_t a = 0; a < d.accounts(); ++a)
-    if (r->account_cluster[a] != 0) clustered.insert(std::string(d.account_id[a]));
+  const std::set<std::string> clustered = clustered_ids(d, *r);
   std::vector<std::string> missing, extra;
   std::set_difference(s.planted.begin(), s.planted.end(), clustered.begin(), clustered.end(),
                       std::back_inserter(missing));
@@ -625,13 +627,6 @@ struct HashtagPosts {
     TestMessage m = post(std::move(account), std::move(text), t, std::to_string(in.size() + 1));
     m.hashtags = {std::move(tag)};
     in.push_back(std::move(m));
-  }
-  // The accounts in any cluster.
-  static std::set<std::string> clustered(const Dataset& d, const DetectionResult& r) {
-    std::set<std::string> out;
-    for (std::size_t a = 0; a < d.accounts(); ++a)
-      if (r.account_cluster[a] != 0) out.insert(std::string(d.account_id[a]));
-    return out;
   }
   std::mt19937_64 rng;
   std::vector<std::string> words;
@@ -689,7 +684,7 @@ TEST(NativeDefaults, ScheduledHashtagPostersFoundNotAMatchCrowdNorADailyRhythm) 
   Dataset d = testing::make_dataset(posts.in);
   auto r = detect(d, DetectOptions{});  // native defaults
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(HashtagPosts::clustered(d, *r), schedulers);
+  EXPECT_EQ(clustered_ids(d, *r), schedulers);
   // Replicate rows are held for the edges that may be kept (every kept edge has one, for
   // its cluster's p-value) and for no edge above the FDR level.
   std::size_t with_row = 0;
@@ -753,7 +748,7 @@ TEST(NativeDefaults, AChannelPostingAHashtagAllDayMeetsItsReadersByChanceOnly) {
   }
   EXPECT_GE(tested, 40u);  // the channel and each reader met on enough days to be tested
   EXPECT_LE(beyond, tested / 10);
-  EXPECT_TRUE(HashtagPosts::clustered(d, *r).empty());
+  EXPECT_TRUE(clustered_ids(d, *r).empty());
 }
 
 // Heavy posters of a hashtag among schedulers (docs/detection.md, "Scheduled automation"): 30
@@ -793,7 +788,7 @@ TEST(NativeDefaults, HeavyHashtagPostersDoNotRideOnManyTrueEdges) {
   Dataset d = testing::make_dataset(posts.in);
   auto r = detect(d, DetectOptions{});  // native defaults
   ASSERT_TRUE(r.ok()) << r.status().message();
-  EXPECT_EQ(HashtagPosts::clustered(d, *r), schedulers);
+  EXPECT_EQ(clustered_ids(d, *r), schedulers);
   std::size_t heavy_tested = 0, heavy_kept = 0;
   for (const Edge& e : r->edges)
     if (d.account_id[e.source].starts_with("heavy") || d.account_id[e.target].starts_with("heavy")) {

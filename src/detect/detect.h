@@ -152,10 +152,11 @@ void write_parameters_summary(JsonWriter& w, const DetectOptions& options,
 // similar_text natively.
 std::vector<TimeMs> detection_windows(const DetectOptions& options, Behaviour behaviour);
 
-// The neighbouring settings of the sensitivity table, one setting moved in each: the windows
-// (W and every slow window together) x0.5 and x2, min_repetition -1 and +1, similarity -0.1
-// and +0.1 (at most 1), FDR /5 and x2 (at most 0.5), in that order. A variant outside an option's range, or equal to the main
-// settings or an earlier variant, is left out, so every variant is valid and different.
+// The neighbouring settings of the sensitivity table, one setting moved in each: the window W
+// x0.5 and x2 (the slow windows stay), min_repetition -1 and +1, similarity -0.1 and +0.1 (at
+// most 1), FDR /5 and x2 (at most 0.5), in that order. A variant outside an option's range,
+// or equal to the main settings or an earlier variant, is left out, so every variant is valid
+// and different.
 // The min_repetition variants describe detection (the report's detection sensitivity); they
 // are not reasonable classifications for the support estimate (`estimate_scenario` false):
 // min_repetition 2 links organic accounts (docs/detection.md, "Default behaviours and

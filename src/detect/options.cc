@@ -290,9 +290,9 @@ std::vector<DetectVariant> sensitivity_variants(const DetectOptions& main) {
   std::vector<DetectVariant> candidates;
   for (double f : {0.5, 2.0}) {
     DetectVariant v{fmt::format("window={}s", static_cast<double>(main.window_ms) * f / 1000), main};
+    // W alone, as `--window` would set it: the slow windows are a setting of their own, and
+    // their edges, computed once, serve every window variant.
     v.options.window_ms = static_cast<TimeMs>(static_cast<double>(main.window_ms) * f);
-    // Every window moves together: the slow windows stay the same multiples of W.
-    for (TimeMs& s : v.options.slow_windows) s = static_cast<TimeMs>(static_cast<double>(s) * f);
     v.parameter = "window_s";
     v.value = static_cast<double>(v.options.window_ms) / 1000;
     candidates.push_back(std::move(v));

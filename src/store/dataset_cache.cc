@@ -67,53 +67,46 @@ void header(Io& io, const DatasetCacheKey& key, std::uint64_t file_bytes, bool h
 
 // Friend of StringColumn and ListColumn: their bytes, as they are in memory.
 struct DatasetCacheIo {
-  struct Out {
+  // The file's layout, from bytes(): what Out writes and Size counts.
+  template <class Self>
+  struct Writer {
+    void u64(std::uint64_t v) { self().bytes(&v, sizeof v); }
+    template <typename T>
+    void vec(const std::vector<T>& v) {
+      u64(v.size());
+      self().bytes(v.data(), v.size() * sizeof(T));
+    }
+    void str(const std::string& s) {
+      u64(s.size());
+      self().bytes(s.data(), s.size());
+    }
+    void col(const StringColumn& c) {
+      str(c.chars_);
+      vec(c.offsets_);
+    }
+    void list(const ListColumn& c) {
+      vec(c.starts_);
+      col(c.values_);
+    }
+    Self& self() { return static_cast<Self&>(*this); }
+  };
+
+  struct Out : Writer<Out> {
+    Out(OutputFile& f, XXH3_state_t* h) : file(f), hash(h) {}
     OutputFile& file;
     XXH3_state_t* hash;
-    Status status;
+    Status status = Status::Ok();
     void bytes(const void* p, std::size_t n) {
       if (!status.ok() || n == 0) return;
       XXH3_64bits_update(hash, p, n);
       status = file.write(std::string_view(static_cast<const char*>(p), n));
     }
-    void u64(std::uint64_t v) { bytes(&v, sizeof v); }
-    template <typename T>
-    void vec(const std::vector<T>& v) {
-      u64(v.size());
-      bytes(v.data(), v.size() * sizeof(T));
-    }
-    void str(const std::string& s) {
-      u64(s.size());
-      bytes(s.data(), s.size());
-    }
-    void col(const StringColumn& c) {
-      str(c.chars_);
-      vec(c.offsets_);
-    }
-    void list(const ListColumn& c) {
-      vec(c.starts_);
-      col(c.values_);
-    }
   };
 
   // Counts the bytes Out would write.
-  struct Size {
+  struct Size : Writer<Size> {
     std::uint64_t total = 0;
     void bytes(const void*, std::size_t n) { total += n; }
-    void u64(std::uint64_t) { total += sizeof(std::uint64_t); }
-    template <typename T>
-    void vec(const std::vector<T>& v) {
-      total += sizeof(std::uint64_t) + v.size() * sizeof(T);
-    }
-    void str(const std::string& s) { total += sizeof(std::uint64_t) + s.size(); }
-    void col(const StringColumn& c) {
-      str(c.chars_);
-      vec(c.offsets_);
-    }
-    void list(const ListColumn& c) {
-      vec(c.starts_);
-      col(c.values_);
-    }
   };
 
   struct In {
@@ -183,7 +176,7 @@ Status write_dataset_cache(const std::filesystem::path& path, const DatasetCache
   XXH3_state_t state;
   XXH3_INITSTATE(&state);
   XXH3_64bits_reset(&state);
-  DatasetCacheIo::Out out{*file, &state, Status::Ok()};
+  DatasetCacheIo::Out out(*file, &state);
   // A checksum of every byte written so far, itself not hashed.
   auto digest = [&] {
     const std::uint64_t v = XXH3_64bits_digest(&state);

@@ -208,16 +208,10 @@ BehaviourEdges edges_reaching(const BehaviourEdges& low, int min_repetition,
   out.objects = low.objects;
   out.pairs_by_objects = low.pairs_by_objects;
   out.near_misses = low.near_misses;
-  std::vector<double> scratch;
   for (const Edge& e : low.edges) {
     Edge x = e;
     if (x.objects < static_cast<std::uint32_t>(min_repetition)) {
-      // Below the line: a near miss has no evidence, replicate row or stimulus test, and
-      // shows the p-value it is tested with as an edge.
-      if (replicates > 0 && e.null_row != UINT32_MAX && !std::isnan(e.p_value))
-        x.p_value = time_p_value(
-            e.weight, low.null_weights.data() + std::size_t{e.null_row} * replicates, replicates,
-            scratch);
+      // Below the line: a near miss has no evidence, replicate row or stimulus test.
       x.evidence_begin = x.evidence_end = 0;
       x.null_row = UINT32_MAX;
       x.p_stimulus = std::numeric_limits<double>::quiet_NaN();

@@ -152,9 +152,9 @@ std::vector<Behaviour> default_behaviours(const Dataset& data, CompatMode compat
 
 // A behaviour's edges at one window appended to the result, with their evidence re-based
 // and the null replicate rows of those that may be kept at this FDR level. A row is only
-// ever read for a kept edge (cluster p-values) and for a hashtag edge that no replicate
-// reached (its fitted tail); Benjamini–Hochberg keeps no p-value above q, so the rest —
-// most tested edges, 396 bytes each at R = 99 — are left out (null_row UINT32_MAX).
+// ever read for a kept edge (cluster p-values); Benjamini–Hochberg keeps no p-value above q,
+// so the rest — most tested edges, 396 bytes each at R = 99 — are left out (null_row
+// UINT32_MAX).
 void append_edges(const detect_internal::BehaviourEdges& be, TimeMs window,
                   const DetectOptions& opt, DetectionResult& r) {
   std::uint64_t base = r.evidence.size();
@@ -164,10 +164,9 @@ void append_edges(const detect_internal::BehaviourEdges& be, TimeMs window,
     e.evidence_end += base;
     e.window_ms = window;
     if (e.null_row != UINT32_MAX)
-      e.null_row = !(e.p_value > opt.fdr) || detect_internal::replicates_reached(e.p_value, R) == 0
-                       ? detect_internal::append_null_row(e.null_row, be.null_weights, R,
-                                                          r.null_weights)
-                       : UINT32_MAX;
+      e.null_row = !(e.p_value > opt.fdr) ? detect_internal::append_null_row(
+                                                e.null_row, be.null_weights, R, r.null_weights)
+                                          : UINT32_MAX;
     r.edges.push_back(e);
   }
   r.evidence.insert(r.evidence.end(), be.evidence.begin(), be.evidence.end());
@@ -190,12 +189,10 @@ void sort_and_test_edges(const Dataset& data, const DetectOptions& opt,
     // One time-shift family over every tested edge of every behaviour and window, but the
     // hashtag: its edges are tested in a family of every pair that met at all, with p-values
     // beyond every replicate from the fitted tail (docs/detection.md, "Scheduled automation").
-    benjamini_hochberg(r.edges, r.null_weights, static_cast<std::size_t>(opt.null_replicates),
-                       opt.fdr);
+    benjamini_hochberg(r.edges, opt.fdr);
     for (std::size_t f = 0; f < r.funnel.size(); ++f)
       if (r.funnel[f].behaviour == Behaviour::kHashtag)
-        hashtag_time_fdr(r.edges, r.null_weights, static_cast<std::size_t>(opt.null_replicates),
-                         r.funnel[f].window_ms, opt.fdr, candidates[f]);
+        hashtag_time_fdr(r.edges, r.funnel[f].window_ms, opt.fdr, candidates[f]);
     // One co-occurrence family per behaviour and window: a behaviour where no campaign acts
     // gets no slack from the thousands of true edges of another. Not similar_text: its
     // objects are families chained together by near-duplicate pairs, whose size measures

@@ -57,15 +57,6 @@ void edge_and_near_miss_p_values(const ActionTable& table, const NullModel& mode
   const std::size_t n = be.edges.size();
   be.edges.insert(be.edges.end(), be.near_misses.begin(), be.near_misses.end());
   edge_p_values(table, model, options, be.edges, be.null_weights);
-  // Near misses show the p-value they would be tested with as edges.
-  if (options.null_replicates > 0) {
-    const auto replicates = static_cast<std::size_t>(options.null_replicates);
-    std::vector<double> scratch;
-    for (std::size_t i = n; i < be.edges.size(); ++i)
-      if (!std::isnan(be.edges[i].p_value))
-        be.edges[i].p_value = time_p_value(
-            be.edges[i].weight, be.null_weights.data() + i * replicates, replicates, scratch);
-  }
   std::copy(be.edges.begin() + static_cast<std::ptrdiff_t>(n), be.edges.end(), be.near_misses.begin());
   be.edges.resize(n);
   if (options.null_replicates > 0)

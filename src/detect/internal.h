@@ -126,11 +126,6 @@ BehaviourEdges native_edges(const Dataset& data, const ActionTable& table,
 // there.
 std::uint32_t append_null_row(std::uint32_t row, std::span<const std::uint32_t> from,
                               std::size_t replicates, std::vector<std::uint32_t>& to);
-// How many of the R replicates reached an edge's weight, from its time-shift p-value
-// (1 + reached) / (R + 1).
-inline std::uint64_t replicates_reached(double p_value, std::size_t replicates) {
-  return static_cast<std::uint64_t>(std::llround(p_value * static_cast<double>(replicates + 1))) - 1;
-}
 // Edge e with its evidence and replicate row (R = replicates per row) appended to the given
 // arrays, its ranges re-based onto them.
 Edge copy_edge_rows(const Edge& e, std::span<const EvidencePair> evidence,
@@ -178,8 +173,9 @@ BehaviourEdges cnt_similar_edges(const Dataset& data, const ActionTable& table,
 
 // The null model (docs/contract.md §5.4): for each edge in `edges` (native, one behaviour), the
 // edge weight it would have after shifting every account's timeline by an independent circular
-// offset, for replicates 0..R-1. Writes p-values (and the co-occurrence statistics) into the edges,
-// and each edge's replicate weights as row Edge::null_row of `null_weights`.
+// offset, for replicates 0..R-1. Writes p-values (time_p_value(): beyond every replicate, the
+// fitted tail; and the co-occurrence statistics) into the edges, and each edge's replicate
+// weights as row Edge::null_row of `null_weights`.
 struct NullModel {
   TimeMs span_start = 0, span_ms = 1;       // circular domain of the shift
   std::vector<std::uint64_t> account_hash;  // per account, seeds its offsets
@@ -217,10 +213,9 @@ void cluster_p_value(const std::vector<double>& replicate_sums, double observed,
 // `from_tail` when it comes from the fitted tail.
 double replicate_log_p(std::span<const double> sums, double observed, bool& from_tail);
 
-// An edge's time-shift p-value from its replicate weights `row` (R = `replicates` values) as
-// replicate_log_p() gives it, at least the smallest normal double: what the time-shift tests
-// use (benjamini_hochberg, hashtag_time_fdr) and near misses show.
-double time_p_value(double weight, const std::uint32_t* row, std::size_t replicates,
+// An edge's time-shift p-value from its replicate weights `row` as replicate_log_p() gives
+// it (the fitted tail beyond every replicate), at least the smallest normal double.
+double time_p_value(double weight, std::span<const std::uint32_t> row,
                     std::vector<double>& scratch);
 
 // The stimulus null of share edges (docs/detection.md, "Slow campaigns"): for each edge of a
@@ -271,23 +266,18 @@ double poisson_upper_tail(std::uint64_t c, double lambda);
 void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q,
                       std::uint64_t candidates);
 
-// The time-shift test of every tested edge but the hashtag ones, one family: each edge's
-// p-value recomputed from its replicate weights (row Edge::null_row of `null_weights`, R =
-// `replicates` values) as replicate_log_p() gives it, with the fitted tail beyond every
-// replicate, then Benjamini–Hochberg at level q sets Edge::significant. The tail lets the
-// test reach below 1 / (R + 1): in a family of millions of edges of which a few percent are
-// campaign links, BH's cutoff falls below that floor (docs/detection.md, "Significance").
-void benjamini_hochberg(std::span<Edge> edges, std::span<const std::uint32_t> null_weights,
-                        std::size_t replicates, double q);
+// The time-shift test of every tested edge but the hashtag ones, one family:
+// Benjamini–Hochberg at level q sets Edge::significant. Edge p-values beyond every replicate
+// come from the fitted tail (edge_p_values), so the test reaches below 1 / (R + 1): in a
+// family of millions of edges of which a few percent are campaign links, BH's cutoff falls
+// below that floor (docs/detection.md, "Significance").
+void benjamini_hochberg(std::span<Edge> edges, double q);
 
 // The time-shift test of the hashtag edges at one window (docs/detection.md, "Scheduled
 // automation"), a family of its own: every account pair that met at least once on a
-// (hashtag, day), `candidates`, the pairs below min_repetition counted with p = 1. Each edge's
-// p-value is recomputed from its replicate weights (row Edge::null_row of `null_weights`, R =
-// `replicates` values) as replicate_log_p() gives it, with the fitted tail beyond every
-// replicate, and Benjamini–Hochberg at level q sets Edge::significant.
-void hashtag_time_fdr(std::span<Edge> edges, std::span<const std::uint32_t> null_weights,
-                      std::size_t replicates, TimeMs window, double q, std::uint64_t candidates);
+// (hashtag, day), `candidates`, the pairs below min_repetition counted with p = 1:
+// Benjamini–Hochberg at level q sets Edge::significant.
+void hashtag_time_fdr(std::span<Edge> edges, TimeMs window, double q, std::uint64_t candidates);
 
 // Leiden clusters on the kept edges, statistics, ranking; fills result.clusters,
 // account_cluster, coordination_degree, leiden_quality. Cluster p-values sum the edges'

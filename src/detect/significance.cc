@@ -458,9 +458,9 @@ double replicate_log_p(std::span<const double> sums, double observed, bool& from
   return log_p;
 }
 
-double time_p_value(double weight, const std::uint32_t* row, std::size_t replicates,
+double time_p_value(double weight, std::span<const std::uint32_t> row,
                     std::vector<double>& scratch) {
-  scratch.assign(row, row + replicates);
+  scratch.assign(row.begin(), row.end());
   bool from_tail = false;
   return std::max(std::exp(replicate_log_p(scratch, weight, from_tail)),
                   std::numeric_limits<double>::min());
@@ -498,15 +498,14 @@ NullModel make_null_model(const Dataset& d) {
 namespace {
 
 // Fills edge i's statistics from its common objects, expected common objects and replicate
-// weights w (R values).
+// weights w (R values): the time-shift p-value with the fitted tail beyond every replicate.
 void finish_edge(Edge& e, std::size_t i, std::uint32_t common, double expected,
-                 std::span<const std::uint32_t> w, std::vector<std::uint32_t>& replicate_weights) {
+                 std::span<const std::uint32_t> w, std::vector<std::uint32_t>& replicate_weights,
+                 std::vector<double>& scratch) {
   e.common_objects = common;
   e.expected_common = expected;
   e.p_cooccurrence = poisson_upper_tail(common, expected);
-  std::size_t ge = 0;
-  for (auto x : w) ge += x >= e.weight;
-  e.p_value = static_cast<double>(1 + ge) / static_cast<double>(w.size() + 1);
+  e.p_value = time_p_value(e.weight, w, scratch);
   e.null_row = static_cast<std::uint32_t>(i);
   std::copy(w.begin(), w.end(),
             replicate_weights.begin() + static_cast<std::ptrdiff_t>(i * w.size()));
@@ -567,12 +566,16 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
                reinterpret_cast<const std::uint32_t*>(b.data() + b.size()));
   const Cooccurrence cooccurrence(std::move(degree), std::move(pop));
   replicate_weights.resize(n * replicates);
-  tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
-    Edge& e = edges[i];
-    finish_edge(e, i, sums[i * row], cooccurrence.expected(e.source, e.target),
-                std::span<const std::uint32_t>(sums.data() + i * row + 1, replicates),
-                replicate_weights);
-  });
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 256),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      std::vector<double> p_scratch;
+                      for (std::size_t i = r.begin(); i != r.end(); ++i)
+                        finish_edge(edges[i], i, sums[i * row],
+                                    cooccurrence.expected(edges[i].source, edges[i].target),
+                                    std::span<const std::uint32_t>(sums.data() + i * row + 1,
+                                                                   replicates),
+                                    replicate_weights, p_scratch);
+                    });
 }
 
 }  // namespace
@@ -593,13 +596,14 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
                       CommonObjects c;
                       NullScratch scratch;
                       std::vector<std::uint32_t> w;
+                      std::vector<double> p_scratch;
                       for (std::size_t i = r.begin(); i != r.end(); ++i) {
                         Edge& e = edges[i];
                         common_objects(aa, e.source, e.target, c);
                         null_weights(m, opt, t.behaviour, c, e.source, e.target, scratch, w);
                         finish_edge(e, i, static_cast<std::uint32_t>(c.size()),
                                     cooccurrence.expected(e.source, e.target), w,
-                                    replicate_weights);
+                                    replicate_weights, p_scratch);
                       }
                     });
 }
@@ -809,48 +813,14 @@ void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window,
   window_family_fdr(edges, behaviour, window, q, candidates, &Edge::p_cooccurrence);
 }
 
-namespace {
-
-// Every tested edge of the family (`in`) gets its time-shift p-value as replicate_log_p()
-// gives it from its replicate row: beyond every replicate, the fitted tail.
-template <class InFamily>
-void time_p_values_beyond_replicates(std::span<Edge> edges,
-                                     std::span<const std::uint32_t> null_weights,
-                                     std::size_t replicates, InFamily in) {
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, edges.size(), 4096),
-                    [&](const tbb::blocked_range<std::size_t>& range) {
-    std::vector<double> w;
-    for (std::size_t i = range.begin(); i != range.end(); ++i) {
-      Edge& e = edges[i];
-      if (std::isnan(e.p_value) || !in(e)) continue;
-      // An edge whose row was left out (DetectionResult::null_weights): some replicates
-      // reached it, so replicate_log_p() would give (1 + reached) / (R + 1) — the p-value
-      // the edge already has — and no tail.
-      if (e.null_row != UINT32_MAX)
-        e.p_value = time_p_value(e.weight, null_weights.data() + std::size_t{e.null_row} * replicates,
-                                 replicates, w);
-    }
-  });
-}
-
-}  // namespace
-
-void hashtag_time_fdr(std::span<Edge> edges, std::span<const std::uint32_t> null_weights,
-                      std::size_t replicates, TimeMs window, double q, std::uint64_t candidates) {
-  auto in = [&](const Edge& e) {
-    return e.behaviour == Behaviour::kHashtag && e.window_ms == window;
-  };
-  time_p_values_beyond_replicates(edges, null_weights, replicates, in);
+void hashtag_time_fdr(std::span<Edge> edges, TimeMs window, double q, std::uint64_t candidates) {
   for (Edge& e : edges)
-    if (in(e) && !std::isnan(e.p_value)) e.significant = true;
+    if (e.behaviour == Behaviour::kHashtag && e.window_ms == window && !std::isnan(e.p_value))
+      e.significant = true;
   window_family_fdr(edges, Behaviour::kHashtag, window, q, candidates, &Edge::p_value);
 }
 
-void benjamini_hochberg(std::span<Edge> edges, std::span<const std::uint32_t> null_weights,
-                        std::size_t replicates, double q) {
-  time_p_values_beyond_replicates(edges, null_weights, replicates, [](const Edge& e) {
-    return e.behaviour != Behaviour::kHashtag;
-  });
+void benjamini_hochberg(std::span<Edge> edges, double q) {
   std::vector<std::size_t> tested;
   for (std::size_t i = 0; i < edges.size(); ++i)
     if (!std::isnan(edges[i].p_value) && edges[i].behaviour != Behaviour::kHashtag)

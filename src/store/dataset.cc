@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 #include <simdjson.h>
+#include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <atomic>
@@ -92,32 +94,18 @@ std::vector<std::uint32_t> sort_by_time(Dataset& d) {
 
 namespace {
 
-Result<Dataset> load_from_store(Store& store, const DatasetOptions& options) {
-  Dataset d;
-  Db& db = store.db();
-  std::unordered_map<std::int64_t, std::uint32_t> index_of;
-  {
-    Stmt s;
-    GS_RETURN_IF_ERROR(db.prepare(
-        "SELECT id, platform, account_id, handle, display_name, description, kind, created_at, "
-        "followers, following FROM accounts ORDER BY id",
-        s));
-    Stmt::StepResult r;
-    while ((r = s.step()) == Stmt::kRow) {
-      index_of.emplace(s.column_int64(0), static_cast<std::uint32_t>(d.account_row.size()));
-      d.account_row.push_back(s.column_int64(0));
-      d.account_platform.push_back(s.column_text(1));
-      d.account_id.push_back(s.column_text(2));
-      d.account_handle.push_back(s.column_text(3));
-      d.account_display_name.push_back(s.column_text(4));
-      d.account_description.push_back(s.column_text(5));
-      d.account_kind.push_back(s.column_text(6));
-      d.account_created_at.push_back(s.column_is_null(7) ? kNoTime : s.column_int64(7));
-      d.account_followers.push_back(count_or_absent(s, 8));
-      d.account_following.push_back(count_or_absent(s, 9));
-    }
-    if (r == Stmt::kError) return Status::IoError("database: " + s.error());
-  }
+using AccountIndex = std::unordered_map<std::int64_t, std::uint32_t>;
+
+// The messages of one id range, read in id order: every column but the text, and each text's
+// length in bytes.
+struct MessagePart {
+  std::int64_t lo = 0, hi = 0;  // ids, inclusive
+  Dataset d;                    // message columns only
+  std::vector<std::uint32_t> text_length;
+};
+
+Status read_messages(Db& db, const AccountIndex& index_of, bool load_text, MessagePart& part) {
+  Dataset& d = part.d;
   {
     // Sizes first (one scan) so every column is allocated once at its final size: growing a
     // column by doubling briefly holds three times its bytes.
@@ -127,8 +115,11 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options) {
                    "sum(length(CAST(message_id AS BLOB))), sum(length(CAST(shares AS BLOB))), "
                    "sum(length(CAST(reply_to AS BLOB))), sum(length(CAST(quotes AS BLOB))), "
                    "sum(length(CAST(media_key AS BLOB))), sum(length(CAST(lang AS BLOB))), "
-                   "sum(length(CAST(platform AS BLOB))) FROM messages WHERE kind = 0",
+                   "sum(length(CAST(platform AS BLOB))) FROM messages WHERE kind = 0 AND id "
+                   "BETWEEN ?1 AND ?2",
                    s));
+    s.bind_int64(1, part.lo);
+    s.bind_int64(2, part.hi);
     if (s.step() != Stmt::kRow) return Status::IoError("database: " + s.error());
     const auto n = static_cast<std::size_t>(s.column_int64(0));
     auto bytes = [&](int i) {
@@ -152,84 +143,133 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options) {
     for (auto* v : {&d.msg_views, &d.msg_forwards, &d.msg_replies, &d.msg_reactions, &d.msg_likes,
                     &d.msg_retweets})
       v->reserve(n);
+    part.text_length.reserve(n);
   }
-  std::vector<std::uint32_t> text_length;  // bytes, in id order
-  text_length.reserve(d.msg_row.capacity());
-  {
-    Stmt s;
-    // Read in id order (the table's own order, no SQLite sort: sorting 10M rows with every
-    // column in SQLite's sorter held several GB at once) and put in time order below.
-    GS_RETURN_IF_ERROR(db.prepare(
-        std::string("SELECT id, account, time_ms, time_resolution_ms, platform, chat_id, "
-                    "message_id, shares, reply_to, quotes, media_key, lang, urls, hashtags, "
-                    "mentions, views, forwards, replies, reactions, likes, retweets, ") +
-            (options.load_text ? "length(CAST(text AS BLOB))" : "0") +
-            " FROM messages WHERE kind = 0 ORDER BY id",
-        s));
-    simdjson::dom::parser parser;
-    std::string scratch;
-    Stmt::StepResult r;
-    while ((r = s.step()) == Stmt::kRow) {
-      d.msg_row.push_back(s.column_int64(0));
-      if (s.column_is_null(1)) {
-        d.msg_account.push_back(kNoAccount);
-      } else {
-        auto it = index_of.find(s.column_int64(1));
-        d.msg_account.push_back(it == index_of.end() ? kNoAccount : it->second);
-      }
-      d.msg_time.push_back(s.column_is_null(2) ? kNoTime : s.column_int64(2));
-      d.msg_time_resolution_ms.push_back(
-          s.column_is_null(3) ? 0 : static_cast<std::int32_t>(s.column_int64(3)));
-      d.msg_platform.push_back(s.column_text(4));
-      d.msg_chat_id.push_back(s.column_text(5));
-      d.msg_message_id.push_back(s.column_text(6));
-      d.msg_shares.push_back(s.column_text(7));
-      d.msg_reply_to.push_back(s.column_text(8));
-      d.msg_quotes.push_back(s.column_text(9));
-      d.msg_media_key.push_back(s.column_text(10));
-      d.msg_lang.push_back(s.column_text(11));
-      add_list(d.msg_urls, s.column_text(12), parser, scratch);
-      add_list(d.msg_hashtags, s.column_text(13), parser, scratch);
-      add_list(d.msg_mentions, s.column_text(14), parser, scratch);
-      d.msg_views.push_back(count_or_absent(s, 15));
-      d.msg_forwards.push_back(count_or_absent(s, 16));
-      d.msg_replies.push_back(count_or_absent(s, 17));
-      d.msg_reactions.push_back(count_or_absent(s, 18));
-      d.msg_likes.push_back(count_or_absent(s, 19));
-      d.msg_retweets.push_back(count_or_absent(s, 20));
-      text_length.push_back(
-          static_cast<std::uint32_t>(std::max<std::int64_t>(0, s.column_int64(21))));
+  Stmt s;
+  // Read in id order (the table's own order, no SQLite sort: sorting 10M rows with every
+  // column in SQLite's sorter held several GB at once) and put in time order afterwards.
+  GS_RETURN_IF_ERROR(db.prepare(
+      std::string("SELECT id, account, time_ms, time_resolution_ms, platform, chat_id, "
+                  "message_id, shares, reply_to, quotes, media_key, lang, urls, hashtags, "
+                  "mentions, views, forwards, replies, reactions, likes, retweets, ") +
+          (load_text ? "length(CAST(text AS BLOB))" : "0") +
+          " FROM messages WHERE kind = 0 AND id BETWEEN ?1 AND ?2 ORDER BY id",
+      s));
+  s.bind_int64(1, part.lo);
+  s.bind_int64(2, part.hi);
+  simdjson::dom::parser parser;
+  std::string scratch;
+  Stmt::StepResult r;
+  while ((r = s.step()) == Stmt::kRow) {
+    d.msg_row.push_back(s.column_int64(0));
+    if (s.column_is_null(1)) {
+      d.msg_account.push_back(kNoAccount);
+    } else {
+      auto it = index_of.find(s.column_int64(1));
+      d.msg_account.push_back(it == index_of.end() ? kNoAccount : it->second);
     }
-    if (r == Stmt::kError) return Status::IoError("database: " + s.error());
+    d.msg_time.push_back(s.column_is_null(2) ? kNoTime : s.column_int64(2));
+    d.msg_time_resolution_ms.push_back(
+        s.column_is_null(3) ? 0 : static_cast<std::int32_t>(s.column_int64(3)));
+    d.msg_platform.push_back(s.column_text(4));
+    d.msg_chat_id.push_back(s.column_text(5));
+    d.msg_message_id.push_back(s.column_text(6));
+    d.msg_shares.push_back(s.column_text(7));
+    d.msg_reply_to.push_back(s.column_text(8));
+    d.msg_quotes.push_back(s.column_text(9));
+    d.msg_media_key.push_back(s.column_text(10));
+    d.msg_lang.push_back(s.column_text(11));
+    add_list(d.msg_urls, s.column_text(12), parser, scratch);
+    add_list(d.msg_hashtags, s.column_text(13), parser, scratch);
+    add_list(d.msg_mentions, s.column_text(14), parser, scratch);
+    d.msg_views.push_back(count_or_absent(s, 15));
+    d.msg_forwards.push_back(count_or_absent(s, 16));
+    d.msg_replies.push_back(count_or_absent(s, 17));
+    d.msg_reactions.push_back(count_or_absent(s, 18));
+    d.msg_likes.push_back(count_or_absent(s, 19));
+    d.msg_retweets.push_back(count_or_absent(s, 20));
+    part.text_length.push_back(
+        static_cast<std::uint32_t>(std::max<std::int64_t>(0, s.column_int64(21))));
   }
-  const std::vector<std::uint32_t> order = sort_by_time(d);
-  {
-    // The text, the largest column, is read last straight into its sorted place: allocated
-    // once, never permuted.
-    std::vector<std::uint32_t> sorted_length(order.size()), position(order.size());
-    for (std::uint32_t i = 0; i < order.size(); ++i) {
-      sorted_length[i] = text_length[order[i]];
-      position[order[i]] = i;
-    }
-    std::vector<std::uint32_t>().swap(text_length);
-    d.msg_text.layout(sorted_length);
-    std::vector<std::uint32_t>().swap(sorted_length);
-    if (options.load_text) {
-      Stmt s;
-      GS_RETURN_IF_ERROR(db.prepare("SELECT text FROM messages WHERE kind = 0 ORDER BY id", s));
-      std::size_t k = 0;
-      Stmt::StepResult r;
-      while ((r = s.step()) == Stmt::kRow) {
-        if (k >= position.size() || !d.msg_text.set(position[k], s.column_text(0)))
-          return Status::IoError("database: messages changed while being loaded");
-        ++k;
-      }
-      if (r == Stmt::kError) return Status::IoError("database: " + s.error());
-      if (k != position.size())
-        return Status::IoError("database: messages changed while being loaded");
-    }
+  if (r == Stmt::kError) return Status::IoError("database: " + s.error());
+  return Status::Ok();
+}
+
+// The texts of the messages with ids in [lo, hi] into their sorted places: the message read
+// k-th in id order (first = how many the earlier ranges hold) goes to row position[first + k];
+// the range must hold n messages.
+Status read_texts(Db& db, std::int64_t lo, std::int64_t hi, std::size_t n, std::size_t first,
+                  std::span<const std::uint32_t> position, StringColumn& text) {
+  Stmt s;
+  GS_RETURN_IF_ERROR(db.prepare(
+      "SELECT text FROM messages WHERE kind = 0 AND id BETWEEN ?1 AND ?2 ORDER BY id", s));
+  s.bind_int64(1, lo);
+  s.bind_int64(2, hi);
+  std::size_t k = 0;
+  Stmt::StepResult r;
+  while ((r = s.step()) == Stmt::kRow) {
+    if (k >= n || !text.set(position[first + k], s.column_text(0)))
+      return Status::IoError("database: messages changed while being loaded");
+    ++k;
   }
-  return d;
+  if (r == Stmt::kError) return Status::IoError("database: " + s.error());
+  if (k != n) return Status::IoError("database: messages changed while being loaded");
+  return Status::Ok();
+}
+
+// The parts' message columns concatenated into d's in part order (id order), each part's
+// column freed once copied, so the extra memory is one column's.
+void concatenate(std::vector<MessagePart>& parts, Dataset& d) {
+  auto vectors = [&](auto member) {
+    auto& out = d.*member;
+    std::size_t n = 0;
+    for (const auto& p : parts) n += (p.d.*member).size();
+    out.reserve(n);
+    for (auto& p : parts) {
+      auto& v = p.d.*member;
+      out.insert(out.end(), v.begin(), v.end());
+      std::remove_reference_t<decltype(v)>().swap(v);
+    }
+  };
+  auto strings = [&](StringColumn Dataset::*member) {
+    StringColumn& out = d.*member;
+    std::size_t n = 0, chars = 0;
+    for (const auto& p : parts) {
+      n += (p.d.*member).size();
+      chars += (p.d.*member).chars();
+    }
+    out.reserve(n, chars);
+    for (auto& p : parts) {
+      out.append(p.d.*member);
+      p.d.*member = StringColumn();
+    }
+  };
+  auto lists = [&](ListColumn Dataset::*member) {
+    ListColumn& out = d.*member;
+    std::size_t n = 0, items = 0, chars = 0;
+    for (const auto& p : parts) {
+      n += (p.d.*member).size();
+      items += (p.d.*member).items();
+      chars += (p.d.*member).chars();
+    }
+    out.reserve(n, items, chars);
+    for (auto& p : parts) {
+      out.append(p.d.*member);
+      p.d.*member = ListColumn();
+    }
+  };
+  vectors(&Dataset::msg_row);
+  vectors(&Dataset::msg_account);
+  vectors(&Dataset::msg_time);
+  vectors(&Dataset::msg_time_resolution_ms);
+  for (auto m : {&Dataset::msg_platform, &Dataset::msg_chat_id, &Dataset::msg_message_id,
+                 &Dataset::msg_shares, &Dataset::msg_reply_to, &Dataset::msg_quotes,
+                 &Dataset::msg_media_key, &Dataset::msg_lang})
+    strings(m);
+  for (auto m : {&Dataset::msg_urls, &Dataset::msg_hashtags, &Dataset::msg_mentions}) lists(m);
+  for (auto m : {&Dataset::msg_views, &Dataset::msg_forwards, &Dataset::msg_replies,
+                 &Dataset::msg_reactions, &Dataset::msg_likes, &Dataset::msg_retweets})
+    vectors(m);
 }
 
 // What the cache file must have been built from: the store's data version, the number of
@@ -237,8 +277,7 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options) {
 // version catches every change groundswell makes and every update or delete (triggers); the
 // counts and largest ids catch rows inserted by other programs, wherever their ids fall. No data
 // version (a read-only store of a schema before version 7): no cache.
-std::optional<DatasetCacheKey> cache_key(Store& store) {
-  Db& db = store.db();
+std::optional<DatasetCacheKey> cache_key(Db& db, int schema_version) {
   auto has = db.query_int64(
       "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'store_state'");
   if (!has || *has == 0) return std::nullopt;
@@ -256,9 +295,138 @@ std::optional<DatasetCacheKey> cache_key(Store& store) {
   key.max_account_id = s.column_is_null(2) ? 0 : s.column_int64(2);
   key.message_rows = s.column_int64(3);
   key.account_rows = s.column_int64(4);
-  key.schema_version = store.schema_version();
+  key.schema_version = schema_version;
   if (key.data_version.empty()) return std::nullopt;
   return key;
+}
+
+// Reads the columns from the store. With `key` (the store's cache key in the caller's read
+// transaction) and a file to open, the messages are read in id ranges, one per thread, each by
+// a read-only connection of its own whose snapshot must have the same key (else the store
+// changed during the load: an error); otherwise by the caller's connection alone. The result
+// is the same either way.
+Result<Dataset> load_from_store(Store& store, const DatasetOptions& options,
+                                const std::optional<DatasetCacheKey>& key) {
+  Dataset d;
+  Db& db = store.db();
+  AccountIndex index_of;
+  {
+    Stmt s;
+    GS_RETURN_IF_ERROR(db.prepare(
+        "SELECT id, platform, account_id, handle, display_name, description, kind, created_at, "
+        "followers, following FROM accounts ORDER BY id",
+        s));
+    Stmt::StepResult r;
+    while ((r = s.step()) == Stmt::kRow) {
+      index_of.emplace(s.column_int64(0), static_cast<std::uint32_t>(d.account_row.size()));
+      d.account_row.push_back(s.column_int64(0));
+      d.account_platform.push_back(s.column_text(1));
+      d.account_id.push_back(s.column_text(2));
+      d.account_handle.push_back(s.column_text(3));
+      d.account_display_name.push_back(s.column_text(4));
+      d.account_description.push_back(s.column_text(5));
+      d.account_kind.push_back(s.column_text(6));
+      d.account_created_at.push_back(s.column_is_null(7) ? kNoTime : s.column_int64(7));
+      d.account_followers.push_back(count_or_absent(s, 8));
+      d.account_following.push_back(count_or_absent(s, 9));
+    }
+    if (r == Stmt::kError) return Status::IoError("database: " + s.error());
+  }
+  // Id ranges of about equal size, one per thread (SQLite reads one row at a time per
+  // connection: at 10M messages the load was one core's work).
+  std::vector<MessagePart> parts;
+  {
+    Stmt s;
+    GS_RETURN_IF_ERROR(db.prepare("SELECT min(id), max(id) FROM messages", s));
+    if (s.step() != Stmt::kRow) return Status::IoError("database: " + s.error());
+    const std::int64_t lo = s.column_is_null(0) ? 1 : s.column_int64(0);
+    const std::int64_t hi = s.column_is_null(1) ? 0 : s.column_int64(1);
+    const bool parallel = key && !store.path().empty() && hi > lo;
+    const std::int64_t k = parallel ? std::max(1, tbb::this_task_arena::max_concurrency()) : 1;
+    const std::int64_t step = (hi - lo + k) / k;
+    for (std::int64_t i = 0; i < k; ++i) {
+      MessagePart p;
+      p.lo = lo + i * step;
+      p.hi = i + 1 == k ? std::max(hi, lo) : lo + (i + 1) * step - 1;
+      parts.push_back(std::move(p));
+    }
+  }
+  // Each part's work on a connection of its own, in a read transaction whose snapshot must
+  // be the caller's (the same key). When it is not (another program wrote the store since the
+  // caller's transaction began), or with a single part, the parts are read one after the other
+  // on the caller's connection, `reset` undoing what the parallel attempt did.
+  auto on_each_part = [&](auto&& work, auto&& reset) -> Status {
+    if (parts.size() > 1) {
+      std::vector<Status> status(parts.size());
+      std::atomic<bool> changed{false};
+      tbb::parallel_for(std::size_t{0}, parts.size(), [&](std::size_t i) {
+        Db own;
+        status[i] = [&]() -> Status {
+          GS_RETURN_IF_ERROR(own.open(store.path().string(), /*read_only=*/true));
+          GS_RETURN_IF_ERROR(own.exec("BEGIN"));
+          const auto seen = cache_key(own, key->schema_version);
+          if (!seen || !(*seen == *key)) {
+            changed = true;
+            return Status::Ok();
+          }
+          GS_RETURN_IF_ERROR(work(own, i));
+          return own.exec("COMMIT");
+        }();
+      });
+      for (const Status& st : status) GS_RETURN_IF_ERROR(st);
+      if (!changed) return Status::Ok();
+      for (std::size_t i = 0; i < parts.size(); ++i) reset(i);
+    }
+    for (std::size_t i = 0; i < parts.size(); ++i) GS_RETURN_IF_ERROR(work(db, i));
+    return Status::Ok();
+  };
+  GS_RETURN_IF_ERROR(on_each_part(
+      [&](Db& conn, std::size_t i) {
+        return read_messages(conn, index_of, options.load_text, parts[i]);
+      },
+      [&](std::size_t i) {
+        parts[i].d = Dataset();
+        parts[i].text_length.clear();
+      }));
+  std::vector<std::uint32_t> text_length;  // bytes, in id order
+  {
+    std::size_t n = 0;
+    for (const auto& p : parts) n += p.text_length.size();
+    text_length.reserve(n);
+    for (auto& p : parts) {
+      text_length.insert(text_length.end(), p.text_length.begin(), p.text_length.end());
+      std::vector<std::uint32_t>().swap(p.text_length);
+    }
+  }
+  // Keeps each part's row count (its text pass checks it) while its columns move into d.
+  std::vector<std::size_t> part_rows;
+  for (const auto& p : parts) part_rows.push_back(p.d.msg_row.size());
+  concatenate(parts, d);
+  const std::vector<std::uint32_t> order = sort_by_time(d);
+  {
+    // The text, the largest column, is read last straight into its sorted place: allocated
+    // once, never permuted.
+    std::vector<std::uint32_t> sorted_length(order.size()), position(order.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) {
+      sorted_length[i] = text_length[order[i]];
+      position[order[i]] = i;
+    }
+    std::vector<std::uint32_t>().swap(text_length);
+    d.msg_text.layout(sorted_length);
+    std::vector<std::uint32_t>().swap(sorted_length);
+    if (options.load_text) {
+      std::vector<std::size_t> first(parts.size(), 0);
+      for (std::size_t i = 1; i < parts.size(); ++i) first[i] = first[i - 1] + part_rows[i - 1];
+      // A part read again rewrites the same rows.
+      GS_RETURN_IF_ERROR(on_each_part(
+          [&](Db& conn, std::size_t i) {
+            return read_texts(conn, parts[i].lo, parts[i].hi, part_rows[i], first[i], position,
+                              d.msg_text);
+          },
+          [](std::size_t) {}));
+    }
+  }
+  return d;
 }
 
 }  // namespace
@@ -268,20 +436,21 @@ Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
   // One read transaction: the columns and the key naming them from one snapshot.
   GS_RETURN_IF_ERROR(db.exec("SAVEPOINT load_dataset"));
   std::optional<DatasetCacheKey> key;
-  if (options.cache && !store.path().empty()) key = cache_key(store);
+  // The key also lets the store be read by several connections (load_from_store).
+  if (!store.path().empty()) key = cache_key(db, store.schema_version());
   const std::filesystem::path cache = dataset_cache_path(store.path());
-  if (key) {
+  if (key && options.cache) {
     auto cached = read_dataset_cache(cache, *key, options.load_text);
     if (cached) {
       (void)db.exec("RELEASE load_dataset");
       return cached;
     }
   }
-  auto d = load_from_store(store, options);
+  auto d = load_from_store(store, options, key);
   (void)db.exec("RELEASE load_dataset");
   // Only a command that may write the store writes beside it. A file that cannot be written
   // (a read-only folder, a full disk) only costs the next load its time: said once a process.
-  if (d && key && !store.read_only()) {
+  if (d && key && options.cache && !store.read_only()) {
     const Status saved = write_dataset_cache(cache, *key, *d, options.load_text);
     static std::atomic<bool> warned{false};
     if (!saved.ok() && !warned.exchange(true))

@@ -58,6 +58,14 @@ class StringColumn {
     std::copy(s.begin(), s.end(), chars_.begin() + static_cast<std::ptrdiff_t>(offsets_[i]));
     return true;
   }
+  // The rows of `o` after this column's.
+  void append(const StringColumn& o) {
+    if (o.offsets_.empty()) return;
+    if (offsets_.empty()) offsets_.push_back(0);
+    const std::uint64_t base = chars_.size();
+    chars_.append(o.chars_);
+    for (std::size_t i = 1; i < o.offsets_.size(); ++i) offsets_.push_back(base + o.offsets_[i]);
+  }
   // Row i of the result is row order[i] of this column.
   void permute(std::span<const std::uint32_t> order) {
     StringColumn out;
@@ -84,6 +92,21 @@ class ListColumn {
   }
   void add(std::string_view v) { values_.push_back(v); }
   void end_row() { starts_.push_back(values_.size()); }
+  // Room for `rows` rows of `items` items of `chars` bytes in all.
+  void reserve(std::size_t rows, std::size_t items, std::size_t chars) {
+    starts_.reserve(rows + 1);
+    values_.reserve(items, chars);
+  }
+  std::size_t items() const { return values_.size(); }
+  std::size_t chars() const { return values_.chars(); }
+  // The rows of `o` after this column's.
+  void append(const ListColumn& o) {
+    if (o.starts_.empty()) return;
+    if (starts_.empty()) starts_.push_back(0);
+    const std::uint64_t base = values_.size();
+    values_.append(o.values_);
+    for (std::size_t i = 1; i < o.starts_.size(); ++i) starts_.push_back(base + o.starts_[i]);
+  }
   // Row i of the result is row order[i] of this column.
   void permute(std::span<const std::uint32_t> order) {
     ListColumn out;

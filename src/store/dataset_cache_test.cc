@@ -3,6 +3,7 @@
 #include "store/dataset_cache.h"
 
 #include <gtest/gtest.h>
+#include <tbb/task_arena.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -201,6 +202,25 @@ TEST_F(DatasetCacheTest, ReadBackEqualToTheStore) {
   Dataset no_text = load(false);
   EXPECT_EQ(no_text.messages(), 500u);
   EXPECT_EQ(no_text.msg_text[7], "");
+}
+
+// The store is read in id ranges, one connection per thread: any number of ranges gives
+// the columns one connection reads.
+TEST_F(DatasetCacheTest, ReadInRangesAsInOne) {
+  store_messages(0, 700);
+  store_messages(700, 301, "more words");  // a second ingest: ids continue
+  Dataset one;
+  tbb::task_arena(1).execute([&] { one = load_without_cache(); });
+  ASSERT_EQ(one.messages(), 1001u);
+  for (int ranges : {2, 3, 7}) {
+    tbb::task_arena arena(ranges);  // its concurrency: the number of ranges
+    Dataset many;
+    arena.execute([&] { many = load_without_cache(); });
+    expect_same(one, many);
+    arena.execute([&] { many = load_without_cache(false); });
+    EXPECT_EQ(many.messages(), 1001u);
+    EXPECT_EQ(many.msg_text[3], "");
+  }
 }
 
 TEST_F(DatasetCacheTest, NewDataIsSeen) {

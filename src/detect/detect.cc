@@ -50,6 +50,8 @@ struct Detector::Cache {
     std::string key;
     bool first;
     detect_internal::SimilarTexts found;
+    std::string base;   // similar_base_key: the key but the similarity
+    double similarity;  // the threshold searched at
   };
   std::vector<Similar> similar;  // near-duplicate searches: the first and the latest
   bool searched = false;         // a near-duplicate search has run (the first is widened)
@@ -111,6 +113,10 @@ struct Detector::Cache {
   static std::string similar_key(DetectOptions o) {
     o.window_ms = DetectOptions{}.window_ms;
     return for_actions(Behaviour::kSimilarText, o).to_json();
+  }
+  static std::string similar_base_key(DetectOptions o) {
+    o.similarity = DetectOptions{}.similarity;
+    return similar_key(o);
   }
 
   // The behaviour's actions at these settings, from the cache or extracted now (similar_text:
@@ -232,17 +238,38 @@ Result<Detector::Cache::Table*> Detector::Cache::table(const Dataset& data, Beha
     if (sit == similar.end()) {
       // The widest window serves the window variants of the first similarity searched;
       // another similarity is searched once at the widest of its own windows (W and the
-      // slow windows).
+      // slow windows), or, above one searched already, taken from that search: every pair it
+      // reports was compared exactly with its threshold, so those at or above the higher one
+      // are the higher threshold's pairs, but for LSH misses, each of probability at most
+      // NearDuplicateOptions::target_miss_probability in either search (docs/detection.md,
+      // "Sensitivity").
+      const TimeMs needed = widest_window(at, {});
+      const std::string base = similar_base_key(at);
+      auto lower = std::find_if(similar.begin(), similar.end(), [&](const Similar& x) {
+        return x.base == base && x.similarity <= at.similarity &&
+               x.found.search_window >= needed;
+      });
+      SimilarTexts narrowed;
       const bool first = !searched;
-      searched = true;
-      auto found = find_similar_texts(
-          data, at, std::max(widest_window(at, {}), first ? widest : at.window_ms));
-      if (!found.ok()) return found.status();
+      if (lower != similar.end()) {
+        narrowed.search_window = lower->found.search_window;
+        narrowed.msgs = lower->found.msgs;
+        narrowed.accounts = lower->found.accounts;
+        narrowed.times = lower->found.times;
+        for (const NearDuplicatePair& p : lower->found.pairs)
+          if (p.jaccard >= at.similarity) narrowed.pairs.push_back(p);
+      } else {
+        searched = true;
+        auto found =
+            find_similar_texts(data, at, std::max(needed, first ? widest : at.window_ms));
+        if (!found.ok()) return found.status();
+        narrowed = std::move(*found);
+      }
       std::erase_if(similar, [](const Similar& x) { return !x.first; });
       std::erase_if(tables, [](const Table& x) {
         return x.behaviour == Behaviour::kSimilarText && !x.first;
       });
-      similar.push_back(Similar{skey, first, std::move(*found)});
+      similar.push_back(Similar{skey, first, std::move(narrowed), base, at.similarity});
       sit = similar.end() - 1;
     }
     fresh.table = similar_text_table(data, sit->found, at, fresh.similar);
@@ -354,10 +381,15 @@ Detector::~Detector() {
 
 void Detector::keep_actions(bool keep) { cache_->keep = keep; }
 
+const MessageIndex& Detector::originals() {
+  if (!cache_->originals) cache_->originals.emplace(data_);
+  return *cache_->originals;
+}
+
 void Detector::release_actions() {
   if (role_ == Role::kLeader) detect_internal::announce_release();
   cache_->tables.clear();
-  cache_->similar.clear();
+  std::erase_if(cache_->similar, [](const Cache::Similar& x) { return !x.first; });
 }
 
 namespace {

@@ -42,6 +42,7 @@
 namespace groundswell {
 
 class JsonWriter;
+class MessageIndex;
 class Store;
 
 // The actions of docs/contract.md §3, plus `post` (any message; the toolkit's co_post).
@@ -412,10 +413,15 @@ class Detector {
 
   Result<DetectionResult> detect(const DetectOptions& options);
 
-  // Frees the cached actions and near-duplicate search (the edges and p-values stay): call it
-  // once no setting that changes the edges of the main settings' actions is left to try.
-  // Later calls rebuild what they need, so results never change.
+  // Frees the cached actions (the edges and p-values stay) and every near-duplicate search
+  // but the first, whose pairs serve a higher similarity: call it once no setting that changes
+  // the edges of the main settings' actions is left to try. Later calls rebuild what they
+  // need, so results never change.
   void release_actions();
+
+  // The data's messages by key (built on first use, kept with the Detector): what the stimulus
+  // null finds originals in, for the verdicts of the clusters found (VerdictOptions).
+  const MessageIndex& originals();
 
  private:
   friend Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options);

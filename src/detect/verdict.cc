@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "detect/internal.h"
@@ -97,7 +98,9 @@ void judge_clusters(const Dataset& d, DetectionResult& r, const AccountEvidence&
                     TimeMs window_ms, const VerdictOptions& opt) {
   const std::size_t K = r.clusters.size();
   if (K == 0) return;
-  const MessageIndex index(d);
+  std::optional<MessageIndex> own;
+  if (!opt.originals) own.emplace(d);
+  const MessageIndex& index = opt.originals ? *opt.originals : *own;
   auto original_of = [&](std::uint32_t m) -> std::int64_t {
     return d.msg_shares[m].empty() ? -1 : index.find(d.msg_platform[m], d.msg_shares[m]);
   };

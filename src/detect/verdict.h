@@ -71,6 +71,9 @@ struct VerdictOptions {
   double ordinary_spread_days = 3 * 365;
   double ordinary_mean_score = 0.4;
   std::uint64_t seed = 1;
+  // The data's messages by key, to find what a re-share re-shares; built here when null (a
+  // caller judging several detections of one data set builds it once).
+  const MessageIndex* originals = nullptr;
 };
 
 std::string_view verdict_name(Verdict v);  // "inauthentic", "organic", "undetermined"

@@ -245,14 +245,16 @@ ClusterAssignment assignment_of(std::string label, const DetectionResult& r, dou
   return make_cluster_assignment(std::move(label), r.account_cluster, p, fdr, treatment);
 }
 
-// A verdict for every cluster of one detection, from the account signals (verdict.h).
+// A verdict for every cluster of one detection, from the account signals (verdict.h);
+// `originals`, when given, indexes the messages (else built for this call).
 void judge(const Dataset& data, const SignalTable& signals, const DetectOptions& options,
-           DetectionResult& r) {
+           DetectionResult& r, const MessageIndex* originals) {
   std::vector<double> handles(signals.accounts.size());
   for (std::size_t a = 0; a < handles.size(); ++a)
     handles[a] = signals.accounts[a].score[static_cast<std::size_t>(Signal::kHandlePattern)];
   VerdictOptions vo;
   vo.seed = options.seed;
+  vo.originals = originals;
   judge_clusters(data, r, AccountEvidence{signals.score, handles}, options.window_ms, vo);
 }
 
@@ -335,7 +337,7 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   auto det = reuse ? detector->detect(options) : detect(a.data, options);
   if (!det) return det.status();
   a.detection = std::move(*det);
-  judge(a.data, a.signals, options, a.detection);
+  judge(a.data, a.signals, options, a.detection, detector ? &detector->originals() : nullptr);
   log_info(fmt::format("{} clusters, {} edges kept of {} tested", a.detection.clusters.size(),
                        a.detection.significant_edges, a.detection.tested_edges));
   log_info(clock.lap("detection"));
@@ -371,7 +373,7 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
       log_info(fmt::format("sensitivity, {}: {} clusters, {} accounts", v.label,
                            rows.back().clusters, rows.back().coordinated_accounts));
       if (actors && v.estimate_scenario) {
-        judge(a.data, a.signals, v.options, *alt);
+        judge(a.data, a.signals, v.options, *alt, &detector->originals());
         scenarios.push_back(assignment_of(v.label, *alt, v.options.fdr));
       }
       log_info(clock.lap("sensitivity, " + v.label));

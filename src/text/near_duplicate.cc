@@ -229,7 +229,7 @@ Result<NearDuplicateResult> run_lsh(const KeySource& keys, std::span<const int64
       if (o.skip_same_account && !accounts.empty() && accounts[ia] == accounts[ib]) return;
       ++out.candidates;
       const double j = jaccard_sorted(sets.set(cx), sets.set(cy));
-      if (j >= o.threshold) out.pairs.push_back({ia, ib, static_cast<float>(j)});
+      if (j >= o.threshold) out.pairs.push_back({ia, ib, j});
     };
     for (size_t p = 0; p + 1 < sc.starts.size(); ++p) {
       const auto first = sc.scattered.begin() + static_cast<std::ptrdiff_t>(sc.starts[p]);
@@ -325,7 +325,7 @@ Result<NearDuplicateResult> find_near_duplicates_brute_force(std::span<const std
         if (options.skip_same_account && !accounts.empty() && accounts[ia] == accounts[ib]) continue;
         ++out.candidates;
         const double j = jaccard_sorted(sets.set(order[x]), sets.set(order[y]));
-        if (j >= options.threshold) out.pairs.push_back({std::min(ia, ib), std::max(ia, ib), static_cast<float>(j)});
+        if (j >= options.threshold) out.pairs.push_back({std::min(ia, ib), std::max(ia, ib), j});
       }
     }
   });

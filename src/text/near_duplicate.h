@@ -55,7 +55,7 @@ struct NearDuplicateOptions {
 struct NearDuplicatePair {
   uint32_t a;  // item index, a < b
   uint32_t b;
-  float jaccard;
+  double jaccard;  // exactly the value compared with the threshold
 };
 
 struct NearDuplicateResult {

@@ -157,7 +157,7 @@ TEST(NearDuplicates, AgreesWithBruteForce) {
   ASSERT_TRUE(lsh.ok());
   ASSERT_TRUE(brute.ok());
   ASSERT_GT(brute->pairs.size(), 200u);
-  std::map<std::pair<uint32_t, uint32_t>, float> exact;
+  std::map<std::pair<uint32_t, uint32_t>, double> exact;
   for (const auto& p : brute->pairs) exact[{p.a, p.b}] = p.jaccard;
   for (const auto& p : lsh->pairs) {
     auto it = exact.find({p.a, p.b});

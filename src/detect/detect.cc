@@ -242,7 +242,7 @@ Result<Detector::Cache::Table*> Detector::Cache::table(const Dataset& data, Beha
       // reports was compared exactly with its threshold, so those at or above the higher one
       // are the higher threshold's pairs, but for LSH misses, each of probability at most
       // NearDuplicateOptions::target_miss_probability in either search (docs/detection.md,
-      // "Sensitivity").
+      // "Scale and determinism").
       const TimeMs needed = widest_window(at, {});
       const std::string base = similar_base_key(at);
       auto lower = std::find_if(similar.begin(), similar.end(), [&](const Similar& x) {

@@ -353,8 +353,9 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options,
   }
   // Each part's work on a connection of its own, in a read transaction whose snapshot must
   // be the caller's (the same key). When it is not (another program wrote the store since the
-  // caller's transaction began), or with a single part, the parts are read one after the other
-  // on the caller's connection, `reset` undoing what the parallel attempt did.
+  // caller's transaction began), when a connection cannot be opened, or with a single part,
+  // the parts are read one after the other on the caller's connection, `reset` undoing what
+  // the parallel attempt did.
   auto on_each_part = [&](auto&& work, auto&& reset) -> Status {
     if (parts.size() > 1) {
       std::vector<Status> status(parts.size());
@@ -362,8 +363,11 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options,
       tbb::parallel_for(std::size_t{0}, parts.size(), [&](std::size_t i) {
         Db own;
         status[i] = [&]() -> Status {
-          GS_RETURN_IF_ERROR(own.open(store.path().string(), /*read_only=*/true));
-          GS_RETURN_IF_ERROR(own.exec("BEGIN"));
+          if (!own.open(store.path().string(), /*read_only=*/true).ok() ||
+              !own.exec("BEGIN").ok()) {
+            changed = true;
+            return Status::Ok();
+          }
           const auto seen = cache_key(own, key->schema_version);
           if (!seen || !(*seen == *key)) {
             changed = true;

@@ -9,6 +9,9 @@
 //
 // load_dataset() keeps the columns in a file beside the store (X.db.columns,
 // store/dataset_cache.h) and reads them from there while the store's data is unchanged.
+// From the store itself it reads the messages in id ranges, one read-only connection per
+// thread, each of which must see the caller's snapshot (else the caller's connection reads
+// them all): the same columns as one connection, faster.
 //
 // Thread-safety: immutable after load; share freely between threads for reading.
 #pragma once

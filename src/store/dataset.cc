@@ -217,19 +217,25 @@ Status read_texts(Db& db, std::int64_t lo, std::int64_t hi, std::size_t n, std::
   return Status::Ok();
 }
 
+// The vector `of(part)` of every part appended to `out` in part order, each freed once copied.
+template <typename T, typename Of>
+void append_parts(std::vector<T>& out, std::vector<MessagePart>& parts, Of of) {
+  std::size_t n = 0;
+  for (auto& p : parts) n += of(p).size();
+  out.reserve(out.size() + n);
+  for (auto& p : parts) {
+    std::vector<T>& v = of(p);
+    out.insert(out.end(), v.begin(), v.end());
+    std::vector<T>().swap(v);
+  }
+}
+
 // The parts' message columns concatenated into d's in part order (id order), each part's
 // column freed once copied, so the extra memory is one column's.
 void concatenate(std::vector<MessagePart>& parts, Dataset& d) {
   auto vectors = [&](auto member) {
-    auto& out = d.*member;
-    std::size_t n = 0;
-    for (const auto& p : parts) n += (p.d.*member).size();
-    out.reserve(n);
-    for (auto& p : parts) {
-      auto& v = p.d.*member;
-      out.insert(out.end(), v.begin(), v.end());
-      std::remove_reference_t<decltype(v)>().swap(v);
-    }
+    append_parts(
+        d.*member, parts, [&](MessagePart & p) -> auto& { return p.d.*member; });
   };
   auto strings = [&](StringColumn Dataset::*member) {
     StringColumn& out = d.*member;
@@ -302,9 +308,8 @@ std::optional<DatasetCacheKey> cache_key(Db& db, int schema_version) {
 
 // Reads the columns from the store. With `key` (the store's cache key in the caller's read
 // transaction) and a file to open, the messages are read in id ranges, one per thread, each by
-// a read-only connection of its own whose snapshot must have the same key (else the store
-// changed during the load: an error); otherwise by the caller's connection alone. The result
-// is the same either way.
+// a read-only connection of its own whose snapshot must have the same key (else, as without a
+// key, every range is read by the caller's connection). The result is the same either way.
 Result<Dataset> load_from_store(Store& store, const DatasetOptions& options,
                                 const std::optional<DatasetCacheKey>& key) {
   Dataset d;
@@ -392,19 +397,14 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options,
         parts[i].d = Dataset();
         parts[i].text_length.clear();
       }));
+  // Each part's row count and first row (its text pass checks and places them), kept while
+  // its columns move into d.
+  std::vector<std::size_t> part_rows, first(parts.size(), 0);
+  for (const auto& p : parts) part_rows.push_back(p.text_length.size());
+  for (std::size_t i = 1; i < parts.size(); ++i) first[i] = first[i - 1] + part_rows[i - 1];
   std::vector<std::uint32_t> text_length;  // bytes, in id order
-  {
-    std::size_t n = 0;
-    for (const auto& p : parts) n += p.text_length.size();
-    text_length.reserve(n);
-    for (auto& p : parts) {
-      text_length.insert(text_length.end(), p.text_length.begin(), p.text_length.end());
-      std::vector<std::uint32_t>().swap(p.text_length);
-    }
-  }
-  // Keeps each part's row count (its text pass checks it) while its columns move into d.
-  std::vector<std::size_t> part_rows;
-  for (const auto& p : parts) part_rows.push_back(p.d.msg_row.size());
+  append_parts(
+      text_length, parts, [](MessagePart & p) -> auto& { return p.text_length; });
   concatenate(parts, d);
   const std::vector<std::uint32_t> order = sort_by_time(d);
   {
@@ -419,8 +419,6 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options,
     d.msg_text.layout(sorted_length);
     std::vector<std::uint32_t>().swap(sorted_length);
     if (options.load_text) {
-      std::vector<std::size_t> first(parts.size(), 0);
-      for (std::size_t i = 1; i < parts.size(); ++i) first[i] = first[i - 1] + part_rows[i - 1];
       // A part read again rewrites the same rows.
       GS_RETURN_IF_ERROR(on_each_part(
           [&](Db& conn, std::size_t i) {

@@ -431,7 +431,7 @@ Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options
   return d.detect(options);
 }
 
-Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
+Result<DetectionResult> Detector::detect(const DetectOptions& options_in, ClusterDetail detail) {
   using namespace detect_internal;
   const Dataset& data = data_;
   Cache& cache = *cache_;
@@ -506,7 +506,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in) {
   keep_one_window_per_edge(opt, r);
   r.significant_edges = 0;
   for (const auto& e : r.edges) r.significant_edges += e.significant;
-  GS_RETURN_IF_ERROR(build_clusters(data, opt, r));
+  GS_RETURN_IF_ERROR(build_clusters(data, opt, detail, r));
   return r;
 }
 

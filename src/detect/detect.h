@@ -387,6 +387,14 @@ struct DetectionResult {
 
 Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options);
 
+// How much of each cluster Detector::detect describes. kMembership: the members, internal
+// edges and weight, behaviours, creation spread and p-values — what the ranking, the verdicts
+// and a sensitivity row read — but not the statistics of the messages behind the internal
+// edges (messages, first_time, last_time, median_delay_s, share_of_activity, top_objects stay
+// at their defaults). The sensitivity variants ask for no more: at 10M messages the message
+// statistics were a third of each variant's fixed cost.
+enum class ClusterDetail : std::uint8_t { kFull, kMembership };
+
 // Each account's position in (account_id, platform, index) byte order: the orientation and
 // sort order of every output (DetectionResult::account_rank).
 std::vector<std::uint32_t> account_byte_order(const Dataset& data);
@@ -411,7 +419,8 @@ class Detector {
   Detector(const Detector&) = delete;
   Detector& operator=(const Detector&) = delete;
 
-  Result<DetectionResult> detect(const DetectOptions& options);
+  Result<DetectionResult> detect(const DetectOptions& options,
+                                 ClusterDetail detail = ClusterDetail::kFull);
 
   // Frees the cached actions (the edges and p-values stay) and every near-duplicate search
   // but the first, whose pairs serve a higher similarity: call it once no setting that changes

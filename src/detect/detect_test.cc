@@ -995,6 +995,39 @@ TEST(Outputs, DetectorReuseGivesTheSameFilesAsFreshDetection) {
   }
 }
 
+// The sensitivity variants ask only for their clusters' membership: the same clusters, ids,
+// weights, p-values and creation spread as the full description, without the statistics of
+// the messages behind them.
+TEST(NativeDetect, MembershipDetailKeepsTheClustersAndSkipsTheirMessages) {
+  Scenario s = viral_and_planted(5, 600);
+  Dataset d = testing::make_dataset(s.messages);
+  DetectOptions opt;
+  opt.behaviours = {Behaviour::kShare};
+  Detector detector(d);
+  auto full = detector.detect(opt);
+  auto members = detector.detect(opt, ClusterDetail::kMembership);
+  ASSERT_TRUE(full.ok() && members.ok());
+  ASSERT_FALSE(full->clusters.empty());
+  EXPECT_EQ(members->account_cluster, full->account_cluster);
+  ASSERT_EQ(members->clusters.size(), full->clusters.size());
+  for (std::size_t i = 0; i < full->clusters.size(); ++i) {
+    const Cluster &f = full->clusters[i], &m = members->clusters[i];
+    EXPECT_EQ(m.id, f.id);
+    EXPECT_EQ(m.accounts, f.accounts);
+    EXPECT_EQ(m.weight, f.weight);
+    EXPECT_EQ(m.internal_edges, f.internal_edges);
+    EXPECT_EQ(m.behaviours, f.behaviours);
+    auto same = [](double x, double y) { return x == y || (std::isnan(x) && std::isnan(y)); };
+    EXPECT_TRUE(same(m.p_log10, f.p_log10));
+    EXPECT_TRUE(same(m.created_spread_days, f.created_spread_days));
+    EXPECT_GT(f.messages, 0u);
+    EXPECT_FALSE(f.top_objects.empty());
+    EXPECT_EQ(m.messages, 0u);
+    EXPECT_TRUE(m.top_objects.empty());
+    EXPECT_EQ(m.first_time, kNoTime);
+  }
+}
+
 // One near-duplicate search at the widest window, narrowed, must give the table a search at
 // the narrow window gives: the same families, actions and verified pairs.
 TEST(NativeDetect, SimilarTextSearchedOnceAndNarrowedEqualsSearchAtTheWindow) {

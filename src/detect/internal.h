@@ -281,8 +281,10 @@ void hashtag_time_fdr(std::span<Edge> edges, TimeMs window, double q, std::uint6
 
 // Leiden clusters on the kept edges, statistics, ranking; fills result.clusters,
 // account_cluster, coordination_degree, leiden_quality. Cluster p-values sum the edges'
-// replicate weights in result.null_weights.
-Status build_clusters(const Dataset& data, const DetectOptions& options, DetectionResult& result);
+// replicate weights in result.null_weights. kMembership leaves out the message statistics
+// (ClusterDetail).
+Status build_clusters(const Dataset& data, const DetectOptions& options, ClusterDetail detail,
+                      DetectionResult& result);
 
 // R's quantile(x, p, type = 7) of a sorted vector.
 double quantile_type7(const std::vector<double>& sorted, double p);

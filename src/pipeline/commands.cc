@@ -367,7 +367,9 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
           v.options.min_repetition == options.min_repetition)
         detector->release_actions();
       log_info(fmt::format("sensitivity: detecting again with {}", v.label));
-      auto alt = detector->detect(v.options);
+      // A variant's row and scenario need its clusters' members and verdicts, not the
+      // statistics of their messages.
+      auto alt = detector->detect(v.options, ClusterDetail::kMembership);
       if (!alt) return alt.status();
       rows.push_back(sensitivity_row(v.parameter, v.value, false, *alt));
       log_info(fmt::format("sensitivity, {}: {} clusters, {} accounts", v.label,

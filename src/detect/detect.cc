@@ -62,6 +62,8 @@ struct Detector::Cache {
     bool first;  // the first settings seen for the behaviour and slot (the main run) stay cached
     detect_internal::BehaviourEdges edges;
     ObjectKeys keys;  // of the objects behind the edges
+    std::string key_but_repetition;  // repetition_free_key(): a test below reuses these
+    int min_repetition = 0;
   };
   // Per behaviour and window slot the first settings' (Detector::detect drops the others
   // once used): sensitivity varies one setting at a time around the main settings, so every
@@ -107,6 +109,10 @@ struct Detector::Cache {
   }
   static std::string edges_key(Behaviour b, const DetectOptions& o) {
     return fmt::format("{}|{}", static_cast<int>(b), for_edges(b, o).to_json());
+  }
+  static std::string repetition_free_key(Behaviour b, DetectOptions o) {
+    o.min_repetition = DetectOptions{}.min_repetition;
+    return edges_key(b, o);
   }
   // The near-duplicate search depends on what similar_text's actions depend on but the
   // window: a search at a wider window is narrowed.
@@ -310,14 +316,29 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_at(
     }
   be.actions = t.total_actions();
   be.objects = t.total_objects();
+  const std::string rkey = repetition_free_key(b, at);
   if (at.compat == CompatMode::kNone) {
-    edge_and_near_miss_p_values(t, *model, at, be);
     // At a slow window, people responding to the same posts meet often; a share edge
     // there must also show timing beyond each account's own responses to the posts.
-    if (b == Behaviour::kShare && slot > 0) {
+    const bool stimulus = b == Behaviour::kShare && slot > 0;
+    if (stimulus) {
       if (!originals) originals.emplace(data);
       if (!tit->origins) tit->origins = share_origins(data, t, *originals);
-      stimulus_p_values(t, *model, at, *tit->origins, be.edges);
+    }
+    // Below the min_repetition of a cached test at otherwise the same settings (the
+    // sensitivity variant below the main run), the pairs that reach it keep its p-values:
+    // only the others are tested (at 10M messages, most of the variant's time).
+    const Edges* above = nullptr;
+    if (shards == nullptr)
+      for (const Edges& x : edges)
+        if (x.behaviour == b && x.slot == slot && x.min_repetition > at.min_repetition &&
+            x.key_but_repetition == rkey)
+          above = &x;
+    if (above == nullptr ||
+        !p_values_below(t, *model, at, above->edges, above->min_repetition,
+                        stimulus ? &*tit->origins : nullptr, be)) {
+      edge_and_near_miss_p_values(t, *model, at, be);
+      if (stimulus) stimulus_p_values(t, *model, at, *tit->origins, be.edges);
     }
   }
   // Keys only of the objects behind the edges: the only ones ever shown.
@@ -331,7 +352,8 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_at(
   std::erase_if(edges, [&](const Edges& x) {
     return x.behaviour == b && x.slot == slot && !x.first;
   });
-  edges.push_back(Edges{ekey, b, slot, first, std::move(be), std::move(keys)});
+  edges.push_back(
+      Edges{ekey, b, slot, first, std::move(be), std::move(keys), rkey, at.min_repetition});
   return &edges.back();
 }
 

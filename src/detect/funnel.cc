@@ -64,6 +64,53 @@ void edge_and_near_miss_p_values(const ActionTable& table, const NullModel& mode
   for (Edge& e : be.near_misses) e.null_row = UINT32_MAX;
 }
 
+bool p_values_below(const ActionTable& table, const NullModel& model,
+                    const DetectOptions& options, const BehaviourEdges& above,
+                    int above_min_repetition, const ShareOrigins* origins, BehaviourEdges& be) {
+  if (options.null_replicates <= 0) return false;
+  const auto R = static_cast<std::size_t>(options.null_replicates);
+  const auto reach = static_cast<std::uint32_t>(std::max(0, above_min_repetition));
+  // Each edge's source in `above` (SIZE_MAX: tested here); every edge of `above` used once.
+  std::vector<std::size_t> from(be.edges.size(), SIZE_MAX);
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < be.edges.size(); ++i) {
+    const Edge& e = be.edges[i];
+    if (e.objects < reach) continue;
+    if (k == above.edges.size()) return false;
+    const Edge& a = above.edges[k];
+    if (a.source != e.source || a.target != e.target || a.objects != e.objects ||
+        a.pairs != e.pairs || a.null_row == UINT32_MAX)
+      return false;
+    from[i] = k++;
+  }
+  if (k != above.edges.size()) return false;
+
+  BehaviourEdges rest;
+  rest.near_misses = std::move(be.near_misses);
+  for (std::size_t i = 0; i < be.edges.size(); ++i)
+    if (from[i] == SIZE_MAX) rest.edges.push_back(be.edges[i]);
+  edge_and_near_miss_p_values(table, model, options, rest);
+  if (origins != nullptr) stimulus_p_values(table, model, options, *origins, rest.edges);
+  be.near_misses = std::move(rest.near_misses);
+  be.null_weights.assign(be.edges.size() * R, 0);
+  for (std::size_t i = 0, j = 0; i < be.edges.size(); ++i) {
+    Edge& e = be.edges[i];
+    const Edge& t = from[i] == SIZE_MAX ? rest.edges[j++] : above.edges[from[i]];
+    const std::span<const std::uint32_t> weights =
+        from[i] == SIZE_MAX ? std::span<const std::uint32_t>(rest.null_weights)
+                            : std::span<const std::uint32_t>(above.null_weights);
+    e.common_objects = t.common_objects;
+    e.expected_common = t.expected_common;
+    e.p_cooccurrence = t.p_cooccurrence;
+    e.p_value = t.p_value;
+    e.p_stimulus = t.p_stimulus;
+    std::copy_n(weights.begin() + static_cast<std::ptrdiff_t>(std::size_t{t.null_row} * R), R,
+                be.null_weights.begin() + static_cast<std::ptrdiff_t>(i * R));
+    e.null_row = static_cast<std::uint32_t>(i);
+  }
+  return true;
+}
+
 BehaviourFunnel start_funnel(Behaviour behaviour, const BehaviourEdges& be) {
   BehaviourFunnel f;
   f.behaviour = behaviour;

@@ -235,6 +235,16 @@ void stimulus_p_values(const ActionTable& table, const NullModel& model,
                        const DetectOptions& options, const ShareOrigins& origins,
                        std::span<Edge> edges);
 
+// edge_and_near_miss_p_values() (and, with `origins`, stimulus_p_values() on the edges) for
+// edges found at a min_repetition below `above_min_repetition`, given `above`: the same
+// behaviour's edges, tested, at the same settings but that min_repetition. The edges reaching
+// it are above's, in the same order, with the same p-values and replicate weights (an edge's
+// tests depend on its pair's actions only), so they are copied and only the rest and the near
+// misses are tested. Returns false, having changed nothing, when the edges do not line up so.
+bool p_values_below(const ActionTable& table, const NullModel& model,
+                    const DetectOptions& options, const BehaviourEdges& above,
+                    int above_min_repetition, const ShareOrigins* origins, BehaviourEdges& edges);
+
 // Benjamini–Hochberg at level q on the stimulus p-values of the edges of one behaviour at
 // one window; clears Edge::significant of those that fail (untested ones are left alone).
 void stimulus_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q);

@@ -4,6 +4,8 @@
 #include <igraph/igraph.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_sort.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <cassert>
@@ -402,56 +404,101 @@ Units build_units(const Cells& cells, const std::vector<std::uint8_t>& active,
   return units;
 }
 
+// A key on one platform, viewing strings that outlive the map it is in.
+struct PlatformKey {
+  std::string_view platform, key;
+  bool operator==(const PlatformKey&) const = default;
+};
+struct PlatformKeyHash {
+  std::size_t operator()(const PlatformKey& k) const {
+    const std::hash<std::string_view> h;
+    return h(k.key) * 0x9e3779b97f4a7c15ULL ^ h(k.platform);
+  }
+};
+using PlatformKeyMap = std::unordered_map<PlatformKey, std::uint32_t, PlatformKeyHash>;
+
+// A handle as citations match it: without a leading '@', ASCII letters in lower case.
+void handle_key(std::string_view s, std::string& out) {
+  if (!s.empty() && s[0] == '@') s.remove_prefix(1);
+  out.assign(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+}
+
 // Citation index: PageRank (× 100) on the directed graph "a forwards/retweets or mentions b".
+// The maps view the dataset's columns (handles: their matching keys), so neither building them
+// nor looking a message's citations up copies a string.
 std::vector<double> citation_pagerank(const Dataset& d) {
   const std::size_t na = d.accounts();
   std::vector<double> rank(na, 0.0);
   if (na == 0) return rank;
-  std::unordered_map<std::string, std::uint32_t> by_id, by_handle, by_msg;
-  auto lower = [](std::string_view s) {
-    std::string o(s);
-    if (!o.empty() && o[0] == '@') o.erase(0, 1);
-    for (char& c : o)
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return o;
-  };
+  std::vector<std::string> handles(na);
+  for (std::size_t a = 0; a < na; ++a) handle_key(d.account_handle[a], handles[a]);
+  // The first account of each key, as emplace keeps it.
+  PlatformKeyMap by_id, by_handle;
   for (std::size_t a = 0; a < na; ++a) {
     auto idx = static_cast<std::uint32_t>(a);
-    by_id.emplace(std::string(d.account_platform[a]) + '\0' + std::string(d.account_id[a]), idx);
+    by_id.emplace(PlatformKey{d.account_platform[a], d.account_id[a]}, idx);
     if (!d.account_handle[a].empty())
-      by_handle.emplace(std::string(d.account_platform[a]) + '\0' + lower(d.account_handle[a]),
-                        idx);
+      by_handle.emplace(PlatformKey{d.account_platform[a], handles[a]}, idx);
   }
+  // Messages with an account by (hash of platform and message id, message): a flat sorted
+  // array, since a node per message was most of this function's time. A key's first message
+  // is the first in message order among those whose key matches.
+  auto key_hash = [](std::string_view platform, std::string_view key) {
+    return XXH3_64bits_withSeed(key.data(), key.size(),
+                                XXH3_64bits(platform.data(), platform.size()));
+  };
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> by_msg;
   for (std::size_t m = 0; m < d.messages(); ++m)
     if (d.msg_account[m] != kNoAccount)
-      by_msg.emplace(std::string(d.msg_platform[m]) + '\0' + std::string(d.msg_message_id[m]),
-                     d.msg_account[m]);
-  std::map<std::pair<std::uint32_t, std::uint32_t>, double> edges;
+      by_msg.emplace_back(key_hash(d.msg_platform[m], d.msg_message_id[m]),
+                          static_cast<std::uint32_t>(m));
+  tbb::parallel_sort(by_msg.begin(), by_msg.end());  // distinct pairs: one order on any thread count
+  auto account_of_message = [&](std::string_view platform, std::string_view key) {
+    const std::uint64_t h = key_hash(platform, key);
+    auto it = std::lower_bound(by_msg.begin(), by_msg.end(),
+                               std::pair<std::uint64_t, std::uint32_t>{h, 0});
+    for (; it != by_msg.end() && it->first == h; ++it)
+      if (d.msg_platform[it->second] == platform && d.msg_message_id[it->second] == key)
+        return d.msg_account[it->second];
+    return kNoAccount;
+  };
+  // Every citation (from, to) once per act, then counted: in (from, to) order, the graph's.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> cites;
+  std::string handle;
   for (std::size_t m = 0; m < d.messages(); ++m) {
     std::uint32_t from = d.msg_account[m];
     if (from == kNoAccount) continue;
-    std::string plat(d.msg_platform[m]);
+    const std::string_view plat = d.msg_platform[m];
     std::string_view sh = d.msg_shares[m];
     if (!sh.empty()) {
-      std::uint32_t to = kNoAccount;
-      auto it = by_msg.find(plat + '\0' + std::string(sh));
-      if (it != by_msg.end())
-        to = it->second;
-      else {
+      std::uint32_t to = account_of_message(plat, sh);
+      if (to == kNoAccount) {
         std::string_view src = sh.substr(0, sh.find_first_of("/@"));
-        auto jt = by_id.find(plat + '\0' + std::string(src));
-        if (jt != by_id.end())
+        auto jt = by_id.find(PlatformKey{plat, src});
+        if (jt != by_id.end()) {
           to = jt->second;
-        else if ((jt = by_handle.find(plat + '\0' + lower(src))) != by_handle.end())
-          to = jt->second;
+        } else {
+          handle_key(src, handle);
+          if ((jt = by_handle.find(PlatformKey{plat, handle})) != by_handle.end()) to = jt->second;
+        }
       }
-      if (to != kNoAccount && to != from) edges[{from, to}] += 1;
+      if (to != kNoAccount && to != from) cites.emplace_back(from, to);
     }
     for (std::size_t k = 0; k < d.msg_mentions.count(m); ++k) {
-      auto jt = by_handle.find(plat + '\0' + lower(d.msg_mentions.item(m, k)));
-      if (jt != by_handle.end() && jt->second != from) edges[{from, jt->second}] += 1;
+      handle_key(d.msg_mentions.item(m, k), handle);
+      auto jt = by_handle.find(PlatformKey{plat, handle});
+      if (jt != by_handle.end() && jt->second != from) cites.emplace_back(from, jt->second);
     }
   }
+  std::sort(cites.begin(), cites.end());
+  std::vector<std::pair<std::pair<std::uint32_t, std::uint32_t>, double>> edges;
+  for (const auto& c : cites)
+    if (!edges.empty() && edges.back().first == c)
+      edges.back().second += 1;
+    else
+      edges.emplace_back(c, 1.0);
   if (edges.empty()) return rank;
   // Only accounts that cite or are cited take part, so the index is a share of the citation
   // network, not diluted by every silent account.

@@ -454,7 +454,8 @@ std::vector<double> citation_pagerank(const Dataset& d) {
     if (d.msg_account[m] != kNoAccount)
       by_msg.emplace_back(key_hash(d.msg_platform[m], d.msg_message_id[m]),
                           static_cast<std::uint32_t>(m));
-  tbb::parallel_sort(by_msg.begin(), by_msg.end());  // distinct pairs: one order on any thread count
+  // Distinct pairs: one order on any thread count.
+  tbb::parallel_sort(by_msg.begin(), by_msg.end());
   auto account_of_message = [&](std::string_view platform, std::string_view key) {
     const std::uint64_t h = key_hash(platform, key);
     auto it = std::lower_bound(by_msg.begin(), by_msg.end(),

@@ -231,11 +231,14 @@ void jitter_null_weights(const NullModel& m, const DetectOptions& opt, TimeMs ji
     for (const NullScratch::Partial& p : s.partial) {
       const TimeMs delta = s.off_a[static_cast<std::size_t>(p.day_a)] -
                            s.off_b[static_cast<std::size_t>(p.day_b)];
-      for (std::uint32_t i = p.begin; i < p.end; ++i)
-        if (delta >= s.meet[i].first && delta <= s.meet[i].second) {
-          ++hits;
-          break;
-        }
+      // The merged intervals are in order and apart: only the last one starting at or
+      // before delta can hold it (an account posting a hashtag all day makes many).
+      const auto* first = s.meet.data() + p.begin;
+      const auto* last = s.meet.data() + p.end;
+      const auto* next = std::upper_bound(
+          first, last, delta,
+          [](TimeMs v, const std::pair<TimeMs, TimeMs>& meet) { return v < meet.first; });
+      hits += next != first && delta <= (next - 1)->second;
     }
     out[static_cast<std::size_t>(r)] = hits;
   }

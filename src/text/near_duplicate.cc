@@ -228,7 +228,7 @@ Result<NearDuplicateResult> run_lsh(const KeySource& keys, std::span<const int64
       const uint32_t ib = sets.items[cy];
       if (o.skip_same_account && !accounts.empty() && accounts[ia] == accounts[ib]) return;
       ++out.candidates;
-      const double j = jaccard_sorted(sets.set(cx), sets.set(cy));
+      const double j = jaccard_sorted_at_least(sets.set(cx), sets.set(cy), o.threshold);
       if (j >= o.threshold) out.pairs.push_back({ia, ib, j});
     };
     for (size_t p = 0; p + 1 < sc.starts.size(); ++p) {

@@ -181,4 +181,37 @@ double jaccard_sorted(std::span<const uint64_t> a, std::span<const uint64_t> b) 
   return static_cast<double>(common) / static_cast<double>(uni);
 }
 
+double jaccard_sorted_at_least(std::span<const uint64_t> a, std::span<const uint64_t> b,
+                               double threshold) {
+  if (a.empty() && b.empty()) return 0.0;
+  const size_t n = a.size() + b.size();
+  auto value = [n](size_t common) {
+    return static_cast<double>(common) / static_cast<double>(n - common);
+  };
+  // The fewest common shingles whose value reaches the threshold, in the same arithmetic.
+  const size_t most = std::min(a.size(), b.size());
+  if (value(most) < threshold) return value(most);
+  size_t need = static_cast<size_t>(std::max(0.0, threshold) * static_cast<double>(n) /
+                                    (1.0 + std::max(0.0, threshold)));
+  need = std::min(need, most);
+  while (need > 0 && value(need - 1) >= threshold) --need;
+  while (value(need) < threshold) ++need;  // ends: value(most) reaches it
+  size_t i = 0, j = 0, common = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] < b[j]) {
+      ++i;
+    } else if (b[j] < a[i]) {
+      ++j;
+    } else {
+      ++common;
+      ++i;
+      ++j;
+      continue;
+    }
+    // Only a shingle passed over lowers what the common count can still reach.
+    if (common + std::min(a.size() - i, b.size() - j) < need) return value(need - 1);
+  }
+  return value(common);
+}
+
 }  // namespace groundswell

@@ -58,4 +58,11 @@ class Shingler {
 // |a ∩ b| / |a ∪ b| of two sorted duplicate-free sets; 0 when both are empty.
 double jaccard_sorted(std::span<const uint64_t> a, std::span<const uint64_t> b);
 
+// jaccard_sorted(a, b) when it is at least `threshold`; otherwise some value below the
+// threshold, found as soon as the shingles left to merge cannot bring the common ones up to
+// it. The value is computed as jaccard_sorted's, which grows with the common count, so a pair
+// is at or above the threshold here exactly when it is there.
+double jaccard_sorted_at_least(std::span<const uint64_t> a, std::span<const uint64_t> b,
+                               double threshold);
+
 }  // namespace groundswell

@@ -101,6 +101,34 @@ TEST(Jaccard, EdgeCases) {
   EXPECT_EQ(jaccard_sorted(one, two), 0.5);
 }
 
+// The near-duplicate search verifies candidates with the early-stopping merge: it must keep
+// exactly the pairs the full merge keeps, with the same value.
+TEST(Jaccard, AtLeastAgreesWithTheFullMergeAtTheThreshold) {
+  std::mt19937_64 rng(7);
+  int reached = 0, stopped = 0;
+  for (int trial = 0; trial < 20000; ++trial) {
+    // Two sets drawn from a small universe, so every overlap from none to all occurs.
+    const auto universe = static_cast<uint64_t>(4 + rng() % 40);
+    std::vector<uint64_t> a, b;
+    for (uint64_t x = 0; x < universe; ++x) {
+      if (rng() % 3 != 0) a.push_back(x * 7919);
+      if (rng() % 3 != 0) b.push_back(x * 7919);
+    }
+    const double t = std::vector<double>{0.5, 0.7, 0.8, 0.9, 1.0}[rng() % 5];
+    const double full = jaccard_sorted(a, b), early = jaccard_sorted_at_least(a, b, t);
+    EXPECT_EQ(full >= t, early >= t) << trial;
+    if (full >= t) {
+      EXPECT_EQ(full, early) << trial;
+      ++reached;
+    } else {
+      stopped += early != full;
+    }
+  }
+  EXPECT_GT(reached, 100);  // both sides of the threshold were tried
+  EXPECT_GT(stopped, 100);  // and the merge did stop early
+  EXPECT_EQ(jaccard_sorted_at_least({}, {}, 0.8), 0.0);
+}
+
 TEST(LshParameters, MissProbabilityFormula) {
   EXPECT_DOUBLE_EQ(lsh_miss_probability(0.5, 2, 2), 0.75 * 0.75);
   EXPECT_DOUBLE_EQ(lsh_miss_probability(1.0, 4, 3), 0.0);

@@ -166,22 +166,36 @@ std::vector<Behaviour> default_behaviours(const Dataset& data, CompatMode compat
 // and the null replicate rows of those that may be kept at this FDR level. A row is only
 // ever read for a kept edge (cluster p-values); Benjamini–Hochberg keeps no p-value above q,
 // so the rest — most tested edges, 396 bytes each at R = 99 — are left out (null_row
-// UINT32_MAX).
+// UINT32_MAX). With ClusterDetail::kMembership, so is the evidence of those edges: only
+// outputs and the store show an edge that was not kept, and a variant is neither written nor
+// stored, while testing, clustering and judging read the evidence of kept edges only.
 void append_edges(const detect_internal::BehaviourEdges& be, TimeMs window,
-                  const DetectOptions& opt, DetectionResult& r) {
+                  const DetectOptions& opt, ClusterDetail detail, DetectionResult& r) {
   std::uint64_t base = r.evidence.size();
   const std::size_t R = opt.null_replicates > 0 ? static_cast<std::size_t>(opt.null_replicates) : 0;
+  const bool all_evidence = detail == ClusterDetail::kFull;
   for (Edge e : be.edges) {
-    e.evidence_begin += base;
-    e.evidence_end += base;
+    const bool may_keep = !(e.p_value > opt.fdr);
+    if (all_evidence) {
+      e.evidence_begin += base;
+      e.evidence_end += base;
+    } else {
+      const auto from = be.evidence.begin();
+      const std::uint64_t begin = r.evidence.size();
+      if (may_keep)
+        r.evidence.insert(r.evidence.end(), from + static_cast<std::ptrdiff_t>(e.evidence_begin),
+                          from + static_cast<std::ptrdiff_t>(e.evidence_end));
+      e.evidence_begin = begin;
+      e.evidence_end = r.evidence.size();
+    }
     e.window_ms = window;
     if (e.null_row != UINT32_MAX)
-      e.null_row = !(e.p_value > opt.fdr) ? detect_internal::append_null_row(
-                                                e.null_row, be.null_weights, R, r.null_weights)
-                                          : UINT32_MAX;
+      e.null_row = may_keep ? detect_internal::append_null_row(e.null_row, be.null_weights, R,
+                                                               r.null_weights)
+                            : UINT32_MAX;
     r.edges.push_back(e);
   }
-  r.evidence.insert(r.evidence.end(), be.evidence.begin(), be.evidence.end());
+  if (all_evidence) r.evidence.insert(r.evidence.end(), be.evidence.begin(), be.evidence.end());
 }
 
 // The edges of every behaviour and window in output order (source, target by byte order, then
@@ -496,7 +510,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
       r.crowded_actions += be.crowded_actions;
       if (window == opt.window_ms) r.candidate_pairs += be.candidate_pairs;
       candidates.push_back(be.candidate_pairs);
-      append_edges(be, window, opt, r);
+      append_edges(be, window, opt, detail, r);
       // One key table per behaviour: the slow windows' objects are the same objects, so
       // their keys are merged into the behaviour's table.
       // Kept for later settings: the first settings' edges (the main run's, which every

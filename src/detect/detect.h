@@ -391,8 +391,9 @@ Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options
 // edges and weight, behaviours, creation spread and p-values — what the ranking, the verdicts
 // and a sensitivity row read — but not the statistics of the messages behind the internal
 // edges (messages, first_time, last_time, median_delay_s, share_of_activity, top_objects stay
-// at their defaults). The sensitivity variants ask for no more: at 10M messages the message
-// statistics were a third of each variant's fixed cost.
+// at their defaults), and the edges that cannot be kept at its FDR level (p_value above it)
+// come without evidence. The sensitivity variants ask for no more: at 1M messages the message
+// statistics were a third of an FDR variant's cost.
 enum class ClusterDetail : std::uint8_t { kFull, kMembership };
 
 // Each account's position in (account_id, platform, index) byte order: the orientation and

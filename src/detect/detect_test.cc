@@ -1004,16 +1004,34 @@ TEST(Outputs, DetectorReuseGivesTheSameFilesAsFreshDetection) {
 // weights, p-values and creation spread as the full description, without the statistics of
 // the messages behind them.
 TEST(NativeDetect, MembershipDetailKeepsTheClustersAndSkipsTheirMessages) {
-  Scenario s = viral_and_planted(5, 600);
+  Scenario s = viral_and_planted(5);
   Dataset d = testing::make_dataset(s.messages);
   DetectOptions opt;
   opt.behaviours = {Behaviour::kShare};
+  opt.min_repetition = 2;  // chance pairs in the viral bursts: edges that are not kept
   Detector detector(d);
   auto full = detector.detect(opt);
   auto members = detector.detect(opt, ClusterDetail::kMembership);
   ASSERT_TRUE(full.ok() && members.ok());
   ASSERT_FALSE(full->clusters.empty());
   EXPECT_EQ(members->account_cluster, full->account_cluster);
+  // The same edges and tests; evidence only where an edge may be kept.
+  ASSERT_EQ(members->edges.size(), full->edges.size());
+  std::size_t without = 0;
+  for (std::size_t i = 0; i < full->edges.size(); ++i) {
+    const Edge &f = full->edges[i], &m = members->edges[i];
+    EXPECT_EQ(m.source, f.source);
+    EXPECT_EQ(m.target, f.target);
+    EXPECT_EQ(m.significant, f.significant);
+    const std::uint64_t pairs = m.evidence_end - m.evidence_begin;
+    if (f.p_value > opt.fdr) {
+      EXPECT_EQ(pairs, 0u);
+      ++without;
+    } else {
+      EXPECT_EQ(pairs, f.evidence_end - f.evidence_begin);
+    }
+  }
+  EXPECT_GT(without, 0u);
   ASSERT_EQ(members->clusters.size(), full->clusters.size());
   for (std::size_t i = 0; i < full->clusters.size(); ++i) {
     const Cluster &f = full->clusters[i], &m = members->clusters[i];

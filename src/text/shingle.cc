@@ -163,24 +163,6 @@ void Shingler::append_shingles(ShingleKind kind, const ShingleOptions& options,
   out.erase(std::unique(out.begin() + static_cast<std::ptrdiff_t>(first), out.end()), out.end());
 }
 
-double jaccard_sorted(std::span<const uint64_t> a, std::span<const uint64_t> b) {
-  if (a.empty() && b.empty()) return 0.0;
-  size_t i = 0, j = 0, common = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j]) {
-      ++i;
-    } else if (b[j] < a[i]) {
-      ++j;
-    } else {
-      ++common;
-      ++i;
-      ++j;
-    }
-  }
-  const size_t uni = a.size() + b.size() - common;
-  return static_cast<double>(common) / static_cast<double>(uni);
-}
-
 double jaccard_sorted_at_least(std::span<const uint64_t> a, std::span<const uint64_t> b,
                                double threshold) {
   if (a.empty() && b.empty()) return 0.0;
@@ -212,6 +194,11 @@ double jaccard_sorted_at_least(std::span<const uint64_t> a, std::span<const uint
     if (common + std::min(a.size() - i, b.size() - j) < need) return value(need - 1);
   }
   return value(common);
+}
+
+// At threshold 0 no merge stops early.
+double jaccard_sorted(std::span<const uint64_t> a, std::span<const uint64_t> b) {
+  return jaccard_sorted_at_least(a, b, 0.0);
 }
 
 }  // namespace groundswell

@@ -427,7 +427,7 @@ void handle_key(std::string_view s, std::string& out) {
 
 // Citation index: PageRank (× 100) on the directed graph "a forwards/retweets or mentions b".
 // The maps view the dataset's columns (handles: their matching keys), so neither building them
-// nor looking a message's citations up copies a string.
+// nor looking a message's citations up allocates a string per message.
 std::vector<double> citation_pagerank(const Dataset& d) {
   const std::size_t na = d.accounts();
   std::vector<double> rank(na, 0.0);

@@ -369,7 +369,10 @@ bool parse_count_cell(std::string_view s, std::int64_t& out) {
   if (s.empty()) return true;
   double d = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-  if (ec != std::errc() || p != s.data() + s.size() || d < 0) return false;
+  // Not a count: negative, NaN, infinite, or beyond a 64-bit integer (2^63 is exact in a
+  // double), whose conversion would be undefined.
+  if (ec != std::errc() || p != s.data() + s.size() || !(d >= 0 && d < 9223372036854775808.0))
+    return false;
   out = static_cast<std::int64_t>(d);
   return true;
 }

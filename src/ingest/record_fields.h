@@ -94,7 +94,8 @@ void assign_lang(std::string& out, std::string_view code);
 bool text_is_true(std::string_view s);
 
 // A counter cell of a CSV: an integer, or a float such as "12.0" as some archives write them;
-// empty means not reported (kAbsent). False for anything else or a negative number.
+// empty means not reported (kAbsent). False for anything else: negative, not a number,
+// infinite, or beyond a 64-bit integer.
 bool parse_count_cell(std::string_view s, std::int64_t& out);
 
 // True if the first line of `head` (a CSV header) has a column `name` (lower case;

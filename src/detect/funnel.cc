@@ -93,19 +93,20 @@ bool p_values_below(const ActionTable& table, const NullModel& model,
   if (origins != nullptr) stimulus_p_values(table, model, options, *origins, rest.edges);
   be.near_misses = std::move(rest.near_misses);
   be.null_weights.assign(be.edges.size() * R, 0);
+  // Each edge becomes its tested copy — the same pair and co-actions with the tests filled
+  // in, whatever fields the tests write — keeping its own evidence range and a row here.
   for (std::size_t i = 0, j = 0; i < be.edges.size(); ++i) {
-    Edge& e = be.edges[i];
     const Edge& t = from[i] == SIZE_MAX ? rest.edges[j++] : above.edges[from[i]];
     const std::span<const std::uint32_t> weights =
         from[i] == SIZE_MAX ? std::span<const std::uint32_t>(rest.null_weights)
                             : std::span<const std::uint32_t>(above.null_weights);
-    e.common_objects = t.common_objects;
-    e.expected_common = t.expected_common;
-    e.p_cooccurrence = t.p_cooccurrence;
-    e.p_value = t.p_value;
-    e.p_stimulus = t.p_stimulus;
     std::copy_n(weights.begin() + static_cast<std::ptrdiff_t>(std::size_t{t.null_row} * R), R,
                 be.null_weights.begin() + static_cast<std::ptrdiff_t>(i * R));
+    Edge& e = be.edges[i];
+    const std::uint64_t begin = e.evidence_begin, end = e.evidence_end;
+    e = t;
+    e.evidence_begin = begin;
+    e.evidence_end = end;
     e.null_row = static_cast<std::uint32_t>(i);
   }
   return true;

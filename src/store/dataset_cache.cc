@@ -15,7 +15,8 @@ namespace groundswell {
 namespace {
 
 constexpr char kMagic[8] = {'G', 'S', 'C', 'O', 'L', 'S', '\r', '\n'};
-constexpr std::uint64_t kFormat = 2;  // 2: the row counts in the header
+// 2: the row counts in the header; 3: offsets in 4 bytes (Offsets)
+constexpr std::uint64_t kFormat = 3;
 constexpr std::uint64_t kWithText = 1, kWithoutText = 0;
 
 // Every column of a Dataset, in file order, for both directions: a column added to Dataset
@@ -80,12 +81,16 @@ struct DatasetCacheIo {
       u64(s.size());
       self().bytes(s.data(), s.size());
     }
+    void offsets(const Offsets& o) {
+      vec(o.low_);
+      vec(o.steps_);
+    }
     void col(const StringColumn& c) {
       str(c.chars_);
-      vec(c.offsets_);
+      offsets(c.offsets_);
     }
     void list(const ListColumn& c) {
-      vec(c.starts_);
+      offsets(c.starts_);
       col(c.values_);
     }
     Self& self() { return static_cast<Self&>(*this); }
@@ -145,18 +150,34 @@ struct DatasetCacheIo {
       s.resize(n);
       bytes(s.data(), n);
     }
-    // Offsets that stay inside their buffer, so a damaged file can never index out of it.
-    static bool valid(const std::vector<std::uint64_t>& offsets, std::uint64_t end) {
-      return offsets.empty() || (offsets.front() == 0 && offsets.back() == end &&
-                                 std::is_sorted(offsets.begin(), offsets.end()));
+    // Offsets that stay inside their buffer, so a damaged file can never index out of it:
+    // steps at increasing positions inside the sequence, and the whole sequence non-decreasing
+    // from 0 to `end`.
+    static bool valid(const Offsets& o, std::uint64_t end) {
+      if (o.empty()) return o.steps_.empty();
+      if (!std::is_sorted(o.steps_.begin(), o.steps_.end()) ||
+          (!o.steps_.empty() && (o.steps_.front() == 0 || o.steps_.back() >= o.size())))
+        return false;
+      std::uint64_t previous = 0;
+      for (std::size_t i = 0, k = 0; i < o.size(); ++i) {
+        while (k < o.steps_.size() && o.steps_[k] <= i) ++k;
+        const std::uint64_t v = (std::uint64_t{k} << 32) + o.low_[i];
+        if (v < previous || (i == 0 && v != 0)) return false;
+        previous = v;
+      }
+      return previous == end;
+    }
+    void offsets(Offsets& o) {
+      vec(o.low_);
+      vec(o.steps_);
     }
     void col(StringColumn& c) {
       str(c.chars_);
-      vec(c.offsets_);
+      offsets(c.offsets_);
       ok = ok && valid(c.offsets_, c.chars_.size());
     }
     void list(ListColumn& c) {
-      vec(c.starts_);
+      offsets(c.starts_);
       col(c.values_);
       ok = ok && valid(c.starts_, c.values_.size());
     }

@@ -570,5 +570,30 @@ TEST_F(DatasetCacheTest, AFileThatCannotBeWrittenWarnsOnce) {
   EXPECT_EQ(err.find(warning, at + 1), std::string::npos) << err;
 }
 
+// Offsets are kept in 4 bytes each with the positions where their high bits step up: a column
+// past 4 GiB (a month of long posts) reads back every offset whole.
+TEST(Offsets, KeepEveryOffsetPastFourGiB) {
+  constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
+  const std::vector<std::uint64_t> values = {0,
+                                             7,
+                                             4 * kGiB - 1,
+                                             4 * kGiB,
+                                             4 * kGiB,
+                                             5 * kGiB,
+                                             13 * kGiB + 3,
+                                             13 * kGiB + 3,
+                                             16 * kGiB,
+                                             40 * kGiB + 9};
+  Offsets o;
+  for (std::uint64_t v : values) o.push_back(v);
+  ASSERT_EQ(o.size(), values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) EXPECT_EQ(o[i], values[i]) << i;
+  EXPECT_EQ(o.back(), values.back());
+  // Below 4 GiB nothing but the low words is held.
+  Offsets small;
+  for (std::uint64_t v : {0, 3, 3, 90}) small.push_back(v);
+  EXPECT_EQ(small.bytes(), 4 * sizeof(std::uint32_t));
+}
+
 }  // namespace
 }  // namespace groundswell

@@ -98,7 +98,16 @@ BehaviourEdges reduce_partitions(std::vector<std::vector<PairRecord>>& parts, Re
     }
     std::vector<PairRecord>().swap(p);
   });
+  // Allocated at its size, and each partition freed once appended: the result and the
+  // partitions' edges are not held twice over.
   BehaviourEdges all;
+  std::size_t edges = 0, evidence = 0;
+  for (const auto& o : out) {
+    edges += o.edges.size();
+    evidence += o.evidence.size();
+  }
+  all.edges.reserve(edges);
+  all.evidence.reserve(evidence);
   for (auto& o : out) {
     all.candidate_pairs += o.candidate_pairs;
     if (all.pairs_by_objects.size() < o.pairs_by_objects.size())
@@ -113,6 +122,7 @@ BehaviourEdges reduce_partitions(std::vector<std::vector<PairRecord>>& parts, Re
       all.edges.push_back(e);
     }
     all.evidence.insert(all.evidence.end(), o.evidence.begin(), o.evidence.end());
+    o = BehaviourEdges();
   }
   return all;
 }

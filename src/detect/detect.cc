@@ -435,9 +435,10 @@ namespace {
 // with its evidence and replicate weights, and drops the rest.
 void keep_one_window_per_edge(const DetectOptions& opt, DetectionResult& r) {
   const std::size_t R = opt.null_replicates > 0 ? static_cast<std::size_t>(opt.null_replicates) : 0;
-  std::vector<Edge> edges;
-  std::vector<EvidencePair> evidence;
-  std::vector<std::uint32_t> null_weights;
+  // The picks first, so that the copies are allocated at their size: the result holds them
+  // for the rest of the run, and a vector grown by doubling holds up to twice its size.
+  std::vector<std::size_t> picks;
+  std::size_t evidence_size = 0, rows = 0;
   for (std::size_t s = 0; s < r.edges.size();) {
     std::size_t e = s;
     while (e < r.edges.size() && r.edges[e].source == r.edges[s].source &&
@@ -449,10 +450,20 @@ void keep_one_window_per_edge(const DetectOptions& opt, DetectionResult& r) {
         pick = i;
         break;
       }
-    edges.push_back(detect_internal::copy_edge_rows(r.edges[pick], r.evidence, r.null_weights,
-                                                    R, evidence, null_weights));
+    picks.push_back(pick);
+    evidence_size += r.edges[pick].evidence_end - r.edges[pick].evidence_begin;
+    rows += r.edges[pick].null_row != UINT32_MAX;
     s = e;
   }
+  std::vector<Edge> edges;
+  std::vector<EvidencePair> evidence;
+  std::vector<std::uint32_t> null_weights;
+  edges.reserve(picks.size());
+  evidence.reserve(evidence_size);
+  null_weights.reserve(rows * R);
+  for (std::size_t pick : picks)
+    edges.push_back(detect_internal::copy_edge_rows(r.edges[pick], r.evidence, r.null_weights,
+                                                    R, evidence, null_weights));
   r.edges = std::move(edges);
   r.evidence = std::move(evidence);
   r.null_weights = std::move(null_weights);

@@ -162,7 +162,9 @@ void finish_funnel(const DetectOptions& opt, DetectionResult& r) {
       for (std::size_t k = 0; k < cooc.size(); ++k) q_cooc[cooc[k]] = q[k];
     }
     std::vector<std::uint32_t> in_edges, in_kept;
-    std::vector<FunnelCandidate> failed;
+    // The edges that failed, as indices: only the kTestedCandidates nearest the line become
+    // candidates (at 10M messages a copy of every failed edge was 1.4 GB at the run's peak).
+    std::vector<std::size_t> failed;
     for (std::size_t i : mine) {
       const Edge& e = r.edges[i];
       in_edges.push_back(e.source);
@@ -173,15 +175,40 @@ void finish_funnel(const DetectOptions& opt, DetectionResult& r) {
         in_kept.push_back(e.target);
       }
       if (!tested) continue;
-      const bool time_ok = q_time[i] <= opt.fdr;
-      const bool cooc_ok = !f.cooccurrence_tested || q_cooc[i] <= opt.fdr;
       f.time_nominal += e.p_value <= opt.fdr;
-      f.time_fdr += time_ok;
+      f.time_fdr += q_time[i] <= opt.fdr;
       if (f.cooccurrence_tested) {
         f.cooccurrence_nominal += e.p_cooccurrence <= opt.fdr;
         f.cooccurrence_fdr += q_cooc[i] <= opt.fdr;
       }
-      if (e.significant) continue;
+      if (!e.significant) failed.push_back(i);
+    }
+    f.edges = mine.size();
+    f.accounts_in_edges = distinct_accounts(in_edges);
+    f.accounts_kept = distinct_accounts(in_kept);
+    // Nearest the line first: the larger adjusted p-value, then weight, then account order
+    // (a total order: one edge per pair in a behaviour and window).
+    auto worst_q = [&](std::size_t i) {
+      return std::max(q_time[i], std::isnan(q_cooc[i]) ? 0.0 : q_cooc[i]);
+    };
+    const std::size_t k = std::min(kTestedCandidates, failed.size());
+    std::partial_sort(failed.begin(), failed.begin() + static_cast<std::ptrdiff_t>(k), failed.end(),
+                      [&](std::size_t i, std::size_t j) {
+                        const Edge& x = r.edges[i];
+                        const Edge& y = r.edges[j];
+                        if (worst_q(i) != worst_q(j)) return worst_q(i) < worst_q(j);
+                        if (x.weight != y.weight) return x.weight > y.weight;
+                        if (x.source != y.source)
+                          return r.account_rank[x.source] < r.account_rank[y.source];
+                        return r.account_rank[x.target] < r.account_rank[y.target];
+                      });
+    std::vector<FunnelCandidate> candidates;
+    candidates.reserve(k + f.candidates.size());
+    for (std::size_t n = 0; n < k; ++n) {
+      const std::size_t i = failed[n];
+      const Edge& e = r.edges[i];
+      const bool time_ok = q_time[i] <= opt.fdr;
+      const bool cooc_ok = !f.cooccurrence_tested || q_cooc[i] <= opt.fdr;
       FunnelCandidate c{e, q_time[i], q_cooc[i], FunnelStep::kFdr};
       c.edge.evidence_begin = c.edge.evidence_end = 0;
       c.stopped = !time_ok && !cooc_ok          ? FunnelStep::kBothNulls
@@ -190,27 +217,10 @@ void finish_funnel(const DetectOptions& opt, DetectionResult& r) {
                   : e.p_order <= opt.fdr || e.led_meetings > 0 ? FunnelStep::kFollower
                   : !std::isnan(e.p_stimulus)  ? FunnelStep::kStimulusNull
                                                : FunnelStep::kFdr;
-      failed.push_back(c);
+      candidates.push_back(c);
     }
-    f.edges = mine.size();
-    f.accounts_in_edges = distinct_accounts(in_edges);
-    f.accounts_kept = distinct_accounts(in_kept);
-    // Nearest the line first: the larger adjusted p-value, then weight, then account order.
-    auto worst_q = [](const FunnelCandidate& c) {
-      return std::max(c.q_value, std::isnan(c.q_cooccurrence) ? 0.0 : c.q_cooccurrence);
-    };
-    const std::size_t k = std::min(kTestedCandidates, failed.size());
-    std::partial_sort(failed.begin(), failed.begin() + static_cast<std::ptrdiff_t>(k), failed.end(),
-                      [&](const FunnelCandidate& x, const FunnelCandidate& y) {
-                        if (worst_q(x) != worst_q(y)) return worst_q(x) < worst_q(y);
-                        if (x.edge.weight != y.edge.weight) return x.edge.weight > y.edge.weight;
-                        if (x.edge.source != y.edge.source)
-                          return r.account_rank[x.edge.source] < r.account_rank[y.edge.source];
-                        return r.account_rank[x.edge.target] < r.account_rank[y.edge.target];
-                      });
-    failed.resize(k);
-    failed.insert(failed.end(), f.candidates.begin(), f.candidates.end());  // the near misses
-    f.candidates = std::move(failed);
+    candidates.insert(candidates.end(), f.candidates.begin(), f.candidates.end());  // near misses
+    f.candidates = std::move(candidates);
   }
 }
 

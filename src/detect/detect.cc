@@ -33,6 +33,8 @@ std::vector<std::uint32_t> account_byte_order(const Dataset& data) {
 // naming every option it depends on, so reuse can never change a result.
 struct Detector::Cache {
   bool keep = true;  // false: a one-shot detect() that moves instead of copying
+  // Set by membership_up_to(): the highest FDR level results may still be asked at.
+  std::optional<double> membership_fdr;
   std::optional<detect_internal::NullModel> model;
   std::optional<MessageIndex> originals;  // for the stimulus null of share at slow windows
   std::vector<std::uint32_t> account_rank;
@@ -64,6 +66,7 @@ struct Detector::Cache {
     ObjectKeys keys;  // of the objects behind the edges
     std::string key_but_repetition;  // repetition_free_key(): a test below reuses these
     int min_repetition = 0;
+    std::size_t replicates = 0;  // the width of a replicate row
   };
   // Per behaviour and window slot the first settings' (Detector::detect drops the others
   // once used): sensitivity varies one setting at a time around the main settings, so every
@@ -367,7 +370,8 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_at(
     return x.behaviour == b && x.slot == slot && !x.first;
   });
   edges.push_back(
-      Edges{ekey, b, slot, first, std::move(be), std::move(keys), rkey, at.min_repetition});
+      Edges{ekey, b, slot, first, std::move(be), std::move(keys), rkey, at.min_repetition,
+            static_cast<std::size_t>(std::max(0, at.null_replicates))});
   return &edges.back();
 }
 
@@ -426,6 +430,41 @@ void Detector::release_actions() {
   if (role_ == Role::kLeader) detect_internal::announce_release();
   cache_->tables.clear();
   std::erase_if(cache_->similar, [](const Cache::Similar& x) { return !x.first; });
+}
+
+void Detector::membership_up_to(double fdr) {
+  cache_->membership_fdr = fdr;
+  for (Cache::Edges& x : cache_->edges) {
+    detect_internal::BehaviourEdges& be = x.edges;
+    const std::size_t width = x.replicates;
+    std::vector<EvidencePair> evidence;
+    std::vector<std::uint32_t> null_weights;
+    std::size_t evidence_size = 0, kept_rows = 0;
+    for (const Edge& e : be.edges)
+      if (!(e.p_value > fdr)) {
+        evidence_size += e.evidence_end - e.evidence_begin;
+        kept_rows += e.null_row != UINT32_MAX;
+      }
+    evidence.reserve(evidence_size);
+    null_weights.reserve(kept_rows * width);
+    for (Edge& e : be.edges) {
+      const bool may_keep = !(e.p_value > fdr);
+      const std::uint64_t begin = evidence.size();
+      if (may_keep)
+        evidence.insert(evidence.end(),
+                        be.evidence.begin() + static_cast<std::ptrdiff_t>(e.evidence_begin),
+                        be.evidence.begin() + static_cast<std::ptrdiff_t>(e.evidence_end));
+      e.evidence_begin = begin;
+      e.evidence_end = evidence.size();
+      if (e.null_row != UINT32_MAX)
+        e.null_row = may_keep && width > 0 ? detect_internal::append_null_row(
+                                                 e.null_row, be.null_weights, width, null_weights)
+                                           : UINT32_MAX;
+    }
+    be.evidence = std::move(evidence);
+    be.null_weights = std::move(null_weights);
+  }
+  cache_->view.reset();
 }
 
 namespace {
@@ -488,6 +527,11 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
   dist::Communicator* shards = role_ == Role::kAlone ? nullptr : distributed_tables(opt);
   if (data.messages() >= UINT32_MAX)
     return Status::InvalidArgument("too many messages for one run");
+  if (cache.membership_fdr &&
+      (detail != ClusterDetail::kMembership || options_in.fdr > *cache.membership_fdr))
+    return Status::InvalidArgument(
+        fmt::format("this detector serves cluster membership at FDR levels up to {} only",
+                    *cache.membership_fdr));
 
   DetectionResult r;
   r.compat = opt.compat;

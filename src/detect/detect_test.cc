@@ -1063,6 +1063,83 @@ TEST(NativeDetect, MembershipDetailKeepsTheClustersAndSkipsTheirMessages) {
   }
 }
 
+// After the main run, run frees what the variants never read: the evidence and replicate rows
+// of cached edges above the variants' highest FDR level. Every variant must still find the
+// same clusters, tests and evidence of the edges it may keep: the window and FDR variants,
+// the views above the main min_repetition and the test below it that reuses the main test's
+// rows.
+TEST(NativeDetect, VariantsFindTheSameClustersAfterTheCacheIsTrimmed) {
+  Scenario s = viral_and_planted(5);
+  Dataset d = testing::make_dataset(s.messages);
+  for (int main_repetition : {2, 3}) {
+    SCOPED_TRACE(fmt::format("main min_repetition {}", main_repetition));
+    DetectOptions opt;
+    opt.behaviours = {Behaviour::kShare};
+    opt.min_repetition = main_repetition;
+    // The highest level at half the largest tested p-value, so that the edges nearest the
+    // line on both sides are tested whatever the scenario's draws (they differ between
+    // compilers).
+    double largest = 0;
+    {
+      auto probe = detect(d, opt);
+      ASSERT_TRUE(probe.ok());
+      for (const Edge& e : probe->edges)
+        if (!std::isnan(e.p_value)) largest = std::max(largest, e.p_value);
+    }
+    ASSERT_GT(largest, 0);
+    const double highest = largest / 2;
+    opt.fdr = highest / 2;
+    std::vector<DetectOptions> variants(7, opt);
+    variants[0].window_ms = 30'000;
+    variants[1].window_ms = 120'000;
+    variants[2].min_repetition = main_repetition - 1;
+    variants[3].min_repetition = main_repetition + 1;
+    variants[4].min_repetition = main_repetition + 2;
+    variants[5].fdr = opt.fdr / 5;
+    variants[6].fdr = highest;
+    Detector whole(d, 120'000, opt.min_repetition), trimmed(d, 120'000, opt.min_repetition);
+    ASSERT_TRUE(whole.detect(opt).ok() && trimmed.detect(opt).ok());
+    trimmed.membership_up_to(highest);
+    for (std::size_t v = 0; v < variants.size(); ++v) {
+      SCOPED_TRACE(fmt::format("variant {}", v));
+      auto a = whole.detect(variants[v], ClusterDetail::kMembership);
+      auto b = trimmed.detect(variants[v], ClusterDetail::kMembership);
+      ASSERT_TRUE(a.ok() && b.ok());
+      EXPECT_EQ(b->account_cluster, a->account_cluster);
+      ASSERT_EQ(b->clusters.size(), a->clusters.size());
+      for (std::size_t i = 0; i < a->clusters.size(); ++i) {
+        EXPECT_EQ(b->clusters[i].accounts, a->clusters[i].accounts);
+        EXPECT_EQ(b->clusters[i].weight, a->clusters[i].weight);
+        EXPECT_EQ(b->clusters[i].p_log10, a->clusters[i].p_log10);
+      }
+      ASSERT_EQ(b->edges.size(), a->edges.size());
+      for (std::size_t i = 0; i < a->edges.size(); ++i) {
+        const Edge &x = a->edges[i], &y = b->edges[i];
+        EXPECT_EQ(y.source, x.source);
+        EXPECT_EQ(y.target, x.target);
+        EXPECT_EQ(y.significant, x.significant);
+        EXPECT_TRUE(y.p_value == x.p_value || (std::isnan(x.p_value) && std::isnan(y.p_value)));
+        if (x.p_value > variants[v].fdr) continue;
+        ASSERT_EQ(y.evidence_end - y.evidence_begin, x.evidence_end - x.evidence_begin);
+        for (std::uint64_t k = 0; k < x.evidence_end - x.evidence_begin; ++k) {
+          EXPECT_EQ(b->evidence[y.evidence_begin + k].source_msg,
+                    a->evidence[x.evidence_begin + k].source_msg);
+          EXPECT_EQ(b->evidence[y.evidence_begin + k].target_msg,
+                    a->evidence[x.evidence_begin + k].target_msg);
+        }
+        // The rows behind a cluster's p-value: present exactly where the edge may be kept.
+        EXPECT_EQ(y.null_row != UINT32_MAX, x.null_row != UINT32_MAX);
+      }
+      EXPECT_EQ(b->null_weights, a->null_weights);
+    }
+    // What it no longer holds is refused, not returned incomplete.
+    EXPECT_FALSE(trimmed.detect(opt).ok());
+    DetectOptions above = opt;
+    above.fdr = highest * 1.5;
+    EXPECT_FALSE(trimmed.detect(above, ClusterDetail::kMembership).ok());
+  }
+}
+
 // One near-duplicate search at the widest window, narrowed, must give the table a search at
 // the narrow window gives: the same families, actions and verified pairs.
 TEST(NativeDetect, SimilarTextSearchedOnceAndNarrowedEqualsSearchAtTheWindow) {

@@ -78,8 +78,10 @@ bool p_values_below(const ActionTable& table, const NullModel& model,
     if (e.objects < reach) continue;
     if (k == above.edges.size()) return false;
     const Edge& a = above.edges[k];
+    // A row may be missing only where no result at this FDR level reads it
+    // (Detector::membership_up_to).
     if (a.source != e.source || a.target != e.target || a.objects != e.objects ||
-        a.pairs != e.pairs || a.null_row == UINT32_MAX)
+        a.pairs != e.pairs || (a.null_row == UINT32_MAX && !(a.p_value > options.fdr)))
       return false;
     from[i] = k++;
   }
@@ -100,14 +102,15 @@ bool p_values_below(const ActionTable& table, const NullModel& model,
     const std::span<const std::uint32_t> weights =
         from[i] == SIZE_MAX ? std::span<const std::uint32_t>(rest.null_weights)
                             : std::span<const std::uint32_t>(above.null_weights);
-    std::copy_n(weights.begin() + static_cast<std::ptrdiff_t>(std::size_t{t.null_row} * R), R,
-                be.null_weights.begin() + static_cast<std::ptrdiff_t>(i * R));
+    if (t.null_row != UINT32_MAX)
+      std::copy_n(weights.begin() + static_cast<std::ptrdiff_t>(std::size_t{t.null_row} * R), R,
+                  be.null_weights.begin() + static_cast<std::ptrdiff_t>(i * R));
     Edge& e = be.edges[i];
     const std::uint64_t begin = e.evidence_begin, end = e.evidence_end;
     e = t;
     e.evidence_begin = begin;
     e.evidence_end = end;
-    e.null_row = static_cast<std::uint32_t>(i);
+    e.null_row = t.null_row == UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(i);
   }
   return true;
 }

@@ -359,6 +359,11 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   std::vector<ClusterAssignment> scenarios;
   if (actors) scenarios.push_back(assignment_of("default", a.detection, options.fdr));
   if (reuse) {
+    // The variants ask for membership only, at their FDR levels: what the main run's cached
+    // edges hold beyond that is freed for them.
+    double highest_fdr = 0;
+    for (const auto& v : variants) highest_fdr = std::max(highest_fdr, v.options.fdr);
+    detector->membership_up_to(highest_fdr);
     std::vector<ReportDetectionSensitivityRow> rows;
     for (const auto& v : variants) {
       // After the window and repetition variants only the similarity variants need actions,

@@ -448,18 +448,13 @@ void Detector::membership_up_to(double fdr) {
     evidence.reserve(evidence_size);
     null_weights.reserve(kept_rows * width);
     for (Edge& e : be.edges) {
-      const bool may_keep = !(e.p_value > fdr);
-      const std::uint64_t begin = evidence.size();
-      if (may_keep)
-        evidence.insert(evidence.end(),
-                        be.evidence.begin() + static_cast<std::ptrdiff_t>(e.evidence_begin),
-                        be.evidence.begin() + static_cast<std::ptrdiff_t>(e.evidence_end));
-      e.evidence_begin = begin;
-      e.evidence_end = evidence.size();
-      if (e.null_row != UINT32_MAX)
-        e.null_row = may_keep && width > 0 ? detect_internal::append_null_row(
-                                                 e.null_row, be.null_weights, width, null_weights)
-                                           : UINT32_MAX;
+      if (!(e.p_value > fdr)) {
+        e = detect_internal::copy_edge_rows(e, be.evidence, be.null_weights, width, evidence,
+                                            null_weights);
+      } else {
+        e.evidence_begin = e.evidence_end = evidence.size();
+        e.null_row = UINT32_MAX;
+      }
     }
     be.evidence = std::move(evidence);
     be.null_weights = std::move(null_weights);

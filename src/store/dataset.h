@@ -38,8 +38,7 @@ class Offsets {
   std::size_t size() const { return low_.size(); }
   bool empty() const { return low_.empty(); }
   std::uint64_t operator[](std::size_t i) const { return steps_.empty() ? low_[i] : wide(i); }
-  std::uint64_t back() const { return (*this)[size() - 1]; }
-  // v must be at least back().
+  // v must be at least the last offset.
   void push_back(std::uint64_t v) {
     while (steps_.size() < (v >> 32)) steps_.push_back(low_.size());
     low_.push_back(static_cast<std::uint32_t>(v));

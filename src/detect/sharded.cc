@@ -88,11 +88,7 @@ void announce_release() { dist::send_instruction(dist::Instruction::kReleaseActi
 void announce_closing() { dist::send_instruction(dist::Instruction::kCloseDetector); }
 
 dist::Communicator* distributed_tables(const DetectOptions& options) {
-  // The slow windows' stimulus null needs every re-share of an account, not one rank's
-  // objects: with slow windows in force, rank 0 detects alone (docs/distributed.md).
-  const bool slow = std::any_of(options.slow_windows.begin(), options.slow_windows.end(),
-                                [&](TimeMs w) { return w > options.window_ms; });
-  return options.compat == CompatMode::kNone && !slow && dist::world().distributed()
+  return options.compat == CompatMode::kNone && dist::world().distributed()
              ? &dist::world()
              : nullptr;
 }

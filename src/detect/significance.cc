@@ -626,156 +626,304 @@ ShareOrigins share_origins(const Dataset& d, const ActionTable& t, const Message
   return out;
 }
 
-void stimulus_p_values(const ActionTable& t, const NullModel& m, const DetectOptions& opt,
-                       const ShareOrigins& origins, std::span<Edge> edges) {
-  if (opt.null_replicates <= 0 || edges.empty()) return;
-  // Per object: its original's time and author (kNoTime: not in the data).
-  const std::vector<TimeMs>& posted = origins.posted;
-  const std::vector<std::uint32_t>& source = origins.account;
-  const AccountActions aa = by_account(t, m.account_hash.size());
-  struct Response {
-    std::uint32_t source, object;
-    TimeMs delay;
-    bool operator<(const Response& o) const {
-      return source != o.source ? source < o.source : object < o.object;
-    }
-  };
-  // An account's first re-share of each post with a known original, of the given sources.
-  auto responses = [&](std::uint32_t a, const std::vector<std::uint32_t>& sources,
-                       std::vector<Response>& out) {
-    out.clear();
-    for (std::uint64_t i = aa.start[a]; i < aa.start[a + 1]; ++i) {
-      const std::uint32_t o = aa.object[i];
-      if (i > aa.start[a] && aa.object[i - 1] == o) continue;  // the first (actions by time)
-      if (posted[o] == kNoTime || !std::binary_search(sources.begin(), sources.end(), source[o]))
-        continue;
-      out.push_back({source[o], o, aa.time[i] - posted[o]});
-    }
-    std::sort(out.begin(), out.end());
-  };
-  // Under the null an account's delays for one source's posts are a random permutation of
-  // them; only the delays that land on posts both accounts re-shared count, so per replicate
-  // just those are drawn: a partial Fisher–Yates shuffle, undone afterwards, over the
-  // account's delays for the source.
+namespace {
+
+// One response of an account to a post whose original is in the data: the delay from the
+// original to the account's first re-share of it. Sorted by (source, object), the order in
+// which the stimulus null draws.
+struct Response {
+  std::uint32_t source, object;  // the original's author; the object (whole table's index)
+  TimeMs delay;
+  bool operator<(const Response& o) const {
+    return source != o.source ? source < o.source : object < o.object;
+  }
+};
+
+// Per account, its responses sorted by (source, object): CSR over accounts.
+struct AccountResponses {
+  std::vector<std::uint64_t> start;  // per account
+  std::vector<Response> list;
+  std::span<const Response> of(std::uint32_t a) const {
+    return {list.data() + start[a], list.data() + start[a + 1]};
+  }
+};
+
+// Calls f(response) for each of account a's responses over the table's objects (`base`: the
+// first object's index in the whole table), in object order.
+template <typename F>
+void each_response(const AccountActions& aa, const ShareOrigins& origins, std::uint32_t a,
+                   std::uint32_t base, F&& f) {
+  for (std::uint64_t i = aa.start[a]; i < aa.start[a + 1]; ++i) {
+    const std::uint32_t o = aa.object[i];
+    if (i > aa.start[a] && aa.object[i - 1] == o) continue;  // the first (actions by time)
+    if (origins.posted[o] == kNoTime) continue;
+    f(Response{origins.account[o], base + o, aa.time[i] - origins.posted[o]});
+  }
+}
+
+// What the stimulus test of one edge reuses from one edge to the next on a thread.
+struct StimulusScratch {
   struct Group {
     std::uint32_t source;
     std::uint32_t a_begin, a_end, b_begin, b_end;  // the delays of each account for the source
     std::uint32_t common_begin, common_end;         // its common posts (in draw_a, draw_b)
   };
-  struct Scratch {
-    std::vector<Group> groups;
-    std::vector<TimeMs> delay_a, delay_b;  // per group, each account's delays
-    std::uint32_t common = 0;              // common posts of every group
-    std::vector<TimeMs> draw_a, draw_b;    // per common post, the delays of a replicate
-    std::vector<std::uint32_t> swaps;      // the shuffle's swaps, to undo them
-  };
-  // The delays of the common posts of one account in one replicate, into `draw`.
-  auto draw_delays = [&](Scratch& s, const Group& g, std::vector<TimeMs>& delays,
-                         std::uint32_t begin, std::uint32_t end, std::uint32_t a, int replicate,
-                         std::vector<TimeMs>& draw) {
-    std::uint64_t k[4] = {m.account_hash[a], g.source, static_cast<std::uint64_t>(replicate),
-                          opt.seed ^ 0x7374696dULL};  // "stim"
-    std::uint64_t state = XXH3_64bits(k, sizeof k);
-    const std::uint32_t n = end - begin;
-    s.swaps.clear();
-    for (std::uint32_t c = g.common_begin, i = 0; c < g.common_end; ++c, ++i) {
-      // Position i of the shuffled list takes a uniform draw from positions [i, n); the
-      // delay at common post c is the one at its own position in a permutation, so the
-      // common posts take positions 0, 1, ... of the partial shuffle in turn.
-      const std::uint32_t j = i + uniform_below(splitmix64(state), n - i);
-      std::swap(delays[begin + i], delays[begin + j]);
-      s.swaps.push_back(j);
-      draw[c] = delays[begin + i];
+  std::vector<Group> groups;
+  std::vector<TimeMs> delay_a, delay_b;  // per group, each account's delays
+  std::uint32_t common = 0;              // common posts of every group
+  std::vector<TimeMs> draw_a, draw_b;    // per common post, the delays of a replicate
+  std::vector<std::uint32_t> swaps;      // the shuffle's swaps, to undo them
+};
+
+// The delays of one group's common posts of one account (hash `account`) in one replicate,
+// into `draw`. Under the null an account's delays for one source's posts are a random
+// permutation of them; only the delays that land on posts both accounts re-shared count, so
+// just those are drawn: a partial Fisher–Yates shuffle, undone afterwards, over the
+// account's delays for the source.
+void draw_delays(StimulusScratch& s, const StimulusScratch::Group& g, std::vector<TimeMs>& delays,
+                 std::uint32_t begin, std::uint32_t end, std::uint64_t account, int replicate,
+                 std::uint64_t seed, std::vector<TimeMs>& draw) {
+  std::uint64_t k[4] = {account, g.source, static_cast<std::uint64_t>(replicate),
+                        seed ^ 0x7374696dULL};  // "stim"
+  std::uint64_t state = XXH3_64bits(k, sizeof k);
+  const std::uint32_t n = end - begin;
+  s.swaps.clear();
+  for (std::uint32_t c = g.common_begin, i = 0; c < g.common_end; ++c, ++i) {
+    // Position i of the shuffled list takes a uniform draw from positions [i, n); the
+    // delay at common post c is the one at its own position in a permutation, so the
+    // common posts take positions 0, 1, ... of the partial shuffle in turn.
+    const std::uint32_t j = i + uniform_below(splitmix64(state), n - i);
+    std::swap(delays[begin + i], delays[begin + j]);
+    s.swaps.push_back(j);
+    draw[c] = delays[begin + i];
+  }
+  for (std::size_t i = s.swaps.size(); i-- > 0;)
+    std::swap(delays[begin + i], delays[begin + s.swaps[i]]);
+}
+
+// The stimulus p-value of an edge whose accounts (hashes ha, hb) made responses ra and rb.
+// Only the sources of posts both re-shared count: a source of one account only has nothing
+// to draw. No common post, or none re-shared by both within W: the statistic is 0, which
+// every replicate reaches (p = 1). Minutes apart, two accounts re-sharing the same posts
+// show coordination only beyond their responses to the posts, and without the posts' times
+// the data cannot show that.
+double stimulus_p(std::span<const Response> ra, std::span<const Response> rb, std::uint64_t ha,
+                  std::uint64_t hb, const DetectOptions& opt, StimulusScratch& s) {
+  // Per source, both accounts' delays, those of the posts both re-shared first.
+  s.groups.clear();
+  s.delay_a.clear(), s.delay_b.clear();
+  s.common = 0;
+  std::uint64_t observed = 0;
+  for (std::size_t x = 0, y = 0; x < ra.size() || y < rb.size();) {
+    const std::uint32_t src = x < ra.size() && (y >= rb.size() || ra[x].source <= rb[y].source)
+                                  ? ra[x].source
+                                  : rb[y].source;
+    StimulusScratch::Group g{src,
+                             static_cast<std::uint32_t>(s.delay_a.size()), 0,
+                             static_cast<std::uint32_t>(s.delay_b.size()), 0,
+                             s.common, 0};
+    const std::size_t x0 = x, y0 = y;
+    while (x < ra.size() && ra[x].source == src) s.delay_a.push_back(ra[x++].delay);
+    while (y < rb.size() && rb[y].source == src) s.delay_b.push_back(rb[y++].delay);
+    g.a_end = static_cast<std::uint32_t>(s.delay_a.size());
+    g.b_end = static_cast<std::uint32_t>(s.delay_b.size());
+    // The common posts, and each list reordered so that they come first, in the same
+    // order in both: which delay lands where is then a draw over the whole list.
+    std::uint32_t common = 0;
+    for (std::size_t i2 = x0, j2 = y0; i2 < x && j2 < y;) {
+      if (ra[i2].object < rb[j2].object) {
+        ++i2;
+      } else if (rb[j2].object < ra[i2].object) {
+        ++j2;
+      } else {
+        const TimeMs gap = ra[i2].delay - rb[j2].delay;
+        observed += gap <= opt.window_ms && -gap <= opt.window_ms;
+        std::swap(s.delay_a[g.a_begin + common], s.delay_a[g.a_begin + (i2 - x0)]);
+        std::swap(s.delay_b[g.b_begin + common], s.delay_b[g.b_begin + (j2 - y0)]);
+        ++common, ++i2, ++j2;
+      }
     }
-    for (std::size_t i = s.swaps.size(); i-- > 0;)
-      std::swap(delays[begin + i], delays[begin + s.swaps[i]]);
-  };
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, edges.size(), 16),
+    if (common == 0) {  // a source of one account only
+      s.delay_a.resize(g.a_begin);
+      s.delay_b.resize(g.b_begin);
+      continue;
+    }
+    s.common += common;
+    g.common_end = s.common;
+    s.groups.push_back(g);
+  }
+  if (observed == 0) return 1;
+  s.draw_a.resize(s.common);
+  s.draw_b.resize(s.common);
+  std::size_t ge = 0;
+  for (int r = 0; r < opt.null_replicates; ++r) {
+    std::uint64_t together = 0;
+    for (const StimulusScratch::Group& g : s.groups) {
+      draw_delays(s, g, s.delay_a, g.a_begin, g.a_end, ha, r, opt.seed, s.draw_a);
+      draw_delays(s, g, s.delay_b, g.b_begin, g.b_end, hb, r, opt.seed, s.draw_b);
+      for (std::uint32_t p = g.common_begin; p < g.common_end; ++p) {
+        const TimeMs gap = s.draw_a[p] - s.draw_b[p];
+        together += gap <= opt.window_ms && -gap <= opt.window_ms;
+      }
+    }
+    ge += together >= observed;
+  }
+  return static_cast<double>(1 + ge) / static_cast<double>(opt.null_replicates + 1);
+}
+
+// The stimulus p-values of the edges with pairs `pairs` (source, target), the responses of
+// their accounts in `responses`, edges [begin, end) into `p`.
+void stimulus_p_range(const AccountResponses& responses, std::span<const std::uint32_t> pairs,
+                      const NullModel& m, const DetectOptions& opt, std::size_t begin,
+                      std::size_t end, std::vector<double>& p) {
+  p.resize(end - begin);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(begin, end, 16),
                     [&](const tbb::blocked_range<std::size_t>& range) {
-    CommonObjects c;
-    std::vector<std::uint32_t> sources;
-    std::vector<Response> ra, rb;
-    Scratch s;
-    for (std::size_t i = range.begin(); i != range.end(); ++i) {
-      Edge& e = edges[i];
-      // The sources of the posts both re-shared: only their posts' delays are re-drawn.
-      common_objects(aa, e.source, e.target, c);
-      sources.clear();
-      for (std::uint32_t o : c.object)
-        if (posted[o] != kNoTime) sources.push_back(source[o]);
-      std::sort(sources.begin(), sources.end());
-      sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
-      // No common post with its original in the data: the statistic is 0, which every
-      // replicate reaches. Minutes apart, two accounts re-sharing the same posts show
-      // coordination only beyond their responses to the posts, and without the posts' times
-      // the data cannot show that.
-      if (sources.empty()) {
-        e.p_stimulus = 1;
-        continue;
-      }
-      responses(e.source, sources, ra);
-      responses(e.target, sources, rb);
-      // Per source, both accounts' delays, those of the posts both re-shared first.
-      s.groups.clear();
-      s.delay_a.clear(), s.delay_b.clear();
-      s.common = 0;
-      std::uint64_t observed = 0;
-      for (std::size_t x = 0, y = 0; x < ra.size() || y < rb.size();) {
-        const std::uint32_t src = x < ra.size() && (y >= rb.size() || ra[x].source <= rb[y].source)
-                                      ? ra[x].source
-                                      : rb[y].source;
-        Group g{src,
-                static_cast<std::uint32_t>(s.delay_a.size()), 0,
-                static_cast<std::uint32_t>(s.delay_b.size()), 0,
-                s.common, 0};
-        const std::size_t x0 = x, y0 = y;
-        while (x < ra.size() && ra[x].source == src) s.delay_a.push_back(ra[x++].delay);
-        while (y < rb.size() && rb[y].source == src) s.delay_b.push_back(rb[y++].delay);
-        g.a_end = static_cast<std::uint32_t>(s.delay_a.size());
-        g.b_end = static_cast<std::uint32_t>(s.delay_b.size());
-        // The common posts, and each list reordered so that they come first, in the same
-        // order in both: which delay lands where is then a draw over the whole list.
-        std::uint32_t common = 0;
-        for (std::size_t i2 = x0, j2 = y0; i2 < x && j2 < y;) {
-          if (ra[i2].object < rb[j2].object) {
-            ++i2;
-          } else if (rb[j2].object < ra[i2].object) {
-            ++j2;
-          } else {
-            const TimeMs gap = ra[i2].delay - rb[j2].delay;
-            observed += gap <= opt.window_ms && -gap <= opt.window_ms;
-            std::swap(s.delay_a[g.a_begin + common], s.delay_a[g.a_begin + (i2 - x0)]);
-            std::swap(s.delay_b[g.b_begin + common], s.delay_b[g.b_begin + (j2 - y0)]);
-            ++common, ++i2, ++j2;
-          }
-        }
-        if (common == 0) continue;  // a source of this account only: nothing to draw
-        s.common += common;
-        g.common_end = s.common;
-        s.groups.push_back(g);
-      }
-      if (observed == 0) {  // no known post re-shared within W by both: as above
-        e.p_stimulus = 1;
-        continue;
-      }
-      s.draw_a.resize(s.common);
-      s.draw_b.resize(s.common);
-      std::size_t ge = 0;
-      for (int r = 0; r < opt.null_replicates; ++r) {
-        std::uint64_t together = 0;
-        for (const Group& g : s.groups) {
-          draw_delays(s, g, s.delay_a, g.a_begin, g.a_end, e.source, r, s.draw_a);
-          draw_delays(s, g, s.delay_b, g.b_begin, g.b_end, e.target, r, s.draw_b);
-          for (std::uint32_t p = g.common_begin; p < g.common_end; ++p) {
-            const TimeMs gap = s.draw_a[p] - s.draw_b[p];
-            together += gap <= opt.window_ms && -gap <= opt.window_ms;
-          }
-        }
-        ge += together >= observed;
-      }
-      e.p_stimulus = static_cast<double>(1 + ge) / static_cast<double>(opt.null_replicates + 1);
-    }
+                      StimulusScratch s;
+                      for (std::size_t i = range.begin(); i != range.end(); ++i) {
+                        const std::uint32_t a = pairs[2 * i], b = pairs[2 * i + 1];
+                        p[i - begin] = stimulus_p(responses.of(a), responses.of(b),
+                                                  m.account_hash[a], m.account_hash[b], opt, s);
+                      }
+                    });
+}
+
+// The responses of `accounts` (the rest get none) over the table's objects.
+AccountResponses responses_of(const ActionTable& t, const NullModel& m,
+                              const ShareOrigins& origins,
+                              std::span<const std::uint32_t> accounts) {
+  const AccountActions aa = by_account(t, m.account_hash.size());
+  const auto base = static_cast<std::uint32_t>(t.object_base);
+  AccountResponses out;
+  out.start.assign(m.account_hash.size() + 1, 0);
+  tbb::parallel_for(std::size_t{0}, accounts.size(), [&](std::size_t k) {
+    std::uint64_t n = 0;
+    each_response(aa, origins, accounts[k], base, [&](const Response&) { ++n; });
+    out.start[accounts[k] + 1] = n;
   });
+  for (std::size_t a = 0; a + 1 < out.start.size(); ++a) out.start[a + 1] += out.start[a];
+  out.list.resize(out.start.back());
+  tbb::parallel_for(std::size_t{0}, accounts.size(), [&](std::size_t k) {
+    Response* at = out.list.data() + out.start[accounts[k]];
+    each_response(aa, origins, accounts[k], base, [&](const Response& x) { *at++ = x; });
+    std::sort(out.list.data() + out.start[accounts[k]], at);
+  });
+  return out;
+}
+
+std::vector<std::uint32_t> accounts_of(std::span<const std::uint32_t> pairs) {
+  std::vector<std::uint32_t> accounts(pairs.begin(), pairs.end());
+  std::sort(accounts.begin(), accounts.end());
+  accounts.erase(std::unique(accounts.begin(), accounts.end()), accounts.end());
+  return accounts;
+}
+
+// A shard's part (docs/distributed.md): an account's responses lie on the ranks of the
+// objects it re-shared, so each rank finds those of the edges' accounts over its own objects
+// and rank 0 gathers them and gives every rank the whole lists, sorted as one process sorts
+// them; then each rank tests a contiguous block of the edges and rank 0 gathers the
+// p-values in rank order. The draws depend on (seed, account, source, replicate) only.
+void sharded_stimulus_p_values(const ActionTable& t, const NullModel& m, const DetectOptions& opt,
+                               const ShareOrigins& origins, std::span<Edge> edges) {
+  dist::Communicator& comm = *t.comm;
+  dist::Bytes pair_bytes;
+  for (const Edge& e : edges) {
+    dist::append_value(pair_bytes, e.source);
+    dist::append_value(pair_bytes, e.target);
+  }
+  comm.broadcast(pair_bytes, 0);
+  count_traffic(&DetectionTraffic::nulls, broadcast_sent(comm, pair_bytes));
+  const std::span<const std::uint32_t> pairs(
+      reinterpret_cast<const std::uint32_t*>(pair_bytes.data()),
+      pair_bytes.size() / sizeof(std::uint32_t));
+  const std::size_t n = pairs.size() / 2;
+  if (opt.null_replicates <= 0 || n == 0) return;
+  const std::vector<std::uint32_t> accounts = accounts_of(pairs);
+  // Rank 0 gathers each account's responses over every rank's objects.
+  dist::Bytes merged;
+  {
+    AccountResponses mine = responses_of(t, m, origins, accounts);
+    dist::Bytes out;
+    for (std::uint32_t a : accounts) {
+      const auto r = mine.of(a);
+      if (r.empty()) continue;
+      dist::append_value<std::uint32_t>(out, a);
+      dist::append_value<std::uint64_t>(out, r.size());
+      dist::append(out, r);
+    }
+    mine = AccountResponses{};
+    count_traffic(&DetectionTraffic::nulls, gather_sent(comm, out));
+    std::vector<dist::Bytes> got = comm.gather(std::move(out), 0);
+    if (comm.rank() == 0) {
+      std::vector<std::pair<std::uint32_t, Response>> all;
+      for (dist::Bytes& b : got) {
+        dist::Reader in(b);
+        std::vector<Response> r;
+        while (!in.done()) {
+          const auto a = in.value<std::uint32_t>();
+          r.clear();
+          in.values(r, in.value<std::uint64_t>());
+          for (const Response& x : r) all.emplace_back(a, x);
+        }
+        dist::Bytes().swap(b);
+      }
+      std::sort(all.begin(), all.end(), [](const auto& x, const auto& y) {
+        return x.first != y.first ? x.first < y.first : x.second < y.second;
+      });
+      for (const auto& [a, x] : all) {
+        dist::append_value(merged, a);
+        dist::append_value(merged, x);
+      }
+    }
+  }
+  comm.broadcast(merged, 0);
+  count_traffic(&DetectionTraffic::nulls, broadcast_sent(comm, merged));
+  AccountResponses responses;
+  {
+    const std::size_t rows = merged.size() / (sizeof(std::uint32_t) + sizeof(Response));
+    dist::Reader in(merged);
+    responses.start.assign(m.account_hash.size() + 1, 0);
+    responses.list.reserve(rows);
+    std::vector<std::uint32_t> owner(rows);
+    for (std::size_t i = 0; i < rows; ++i) {
+      owner[i] = in.value<std::uint32_t>();
+      responses.list.push_back(in.value<Response>());
+      ++responses.start[owner[i] + 1];
+    }
+    dist::Bytes().swap(merged);
+    for (std::size_t a = 0; a < m.account_hash.size(); ++a)
+      responses.start[a + 1] += responses.start[a];
+  }
+  // Each rank tests its block of the edges; rank 0 gathers the p-values in rank order.
+  const auto rank = static_cast<std::size_t>(comm.rank());
+  const auto ranks = static_cast<std::size_t>(comm.size());
+  std::vector<double> p;
+  stimulus_p_range(responses, pairs, m, opt, n * rank / ranks, n * (rank + 1) / ranks, p);
+  dist::Bytes mine;
+  dist::append(mine, std::span<const double>(p));
+  count_traffic(&DetectionTraffic::nulls, gather_sent(comm, mine));
+  std::vector<dist::Bytes> got = comm.gather(std::move(mine), 0);
+  if (comm.rank() != 0) return;
+  std::size_t i = 0;
+  for (const dist::Bytes& b : got)
+    for (double x : std::span<const double>(reinterpret_cast<const double*>(b.data()),
+                                            b.size() / sizeof(double)))
+      edges[i++].p_stimulus = x;
+}
+
+}  // namespace
+
+void stimulus_p_values(const ActionTable& t, const NullModel& m, const DetectOptions& opt,
+                       const ShareOrigins& origins, std::span<Edge> edges) {
+  if (t.comm) return sharded_stimulus_p_values(t, m, opt, origins, edges);
+  if (opt.null_replicates <= 0 || edges.empty()) return;
+  std::vector<std::uint32_t> pairs;
+  pairs.reserve(2 * edges.size());
+  for (const Edge& e : edges) pairs.push_back(e.source), pairs.push_back(e.target);
+  const AccountResponses responses = responses_of(t, m, origins, accounts_of(pairs));
+  std::vector<double> p;
+  stimulus_p_range(responses, pairs, m, opt, 0, edges.size(), p);
+  for (std::size_t i = 0; i < edges.size(); ++i) edges[i].p_stimulus = p[i];
 }
 
 namespace {

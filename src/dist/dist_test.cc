@@ -1,10 +1,17 @@
 // The communicator at any number of processes: run alone by ctest (one process, where every
-// collective returns its own input) and under `mpirun -np 3` by tests/cli/distributed.sh.
+// collective returns its own input) and under `mpirun -np 3` (ctest: dist.mpi3).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <numeric>
+#include <random>
 
+#include "detect/detect.h"
+#include "detect/internal.h"
 #include "dist/communicator.h"
+#include "store/message_index.h"
+#include "store/test_dataset.h"
 
 namespace groundswell::dist {
 namespace {
@@ -81,6 +88,76 @@ TEST(Communicator, SumsAreExactOverRanks) {
   } else {
     EXPECT_EQ(small[0], 7u);  // untouched off the root
   }
+}
+
+// The stimulus null of share edges at a slow window, sharded over the ranks, gives every edge
+// the p-value one process gives it: 30 channels' posts re-shared by 120 fans minutes later
+// (independent delays) and by 10 accounts fired together (a common delay per post).
+TEST(ShardedDetection, StimulusNullGivesOneProcessPValues) {
+  using namespace detect_internal;
+  using groundswell::testing::TestMessage;
+  std::mt19937_64 rng(7);
+  const TimeMs t0 = 1'700'000'000'000, minute = 60'000;
+  std::vector<TestMessage> in;
+  auto add = [&](std::string account, std::string id, TimeMs t, std::string shares) {
+    TestMessage m;
+    m.account_id = std::move(account);
+    m.message_id = std::move(id);
+    m.time = t;
+    m.shares = std::move(shares);
+    if (m.shares.empty()) m.text = "news";
+    in.push_back(std::move(m));
+  };
+  std::uniform_int_distribution<TimeMs> delay(2 * minute, 30 * minute);
+  std::bernoulli_distribution joins(0.3);
+  int id = 0;
+  for (int c = 0; c < 30; ++c)
+    for (int k = 0; k < 12; ++k) {
+      const std::string post = fmt::format("post-{}-{}", c, k);
+      const TimeMs posted = t0 + (c * 12 + k) * 37 * minute;
+      add(fmt::format("channel{}", c), post, posted, "");
+      for (int f = 0; f < 120; ++f)
+        if ((f % 30 == c || f % 7 == c % 7) && joins(rng))
+          add(fmt::format("fan{}", f), std::to_string(++id), posted + delay(rng), post);
+      const TimeMs fired = posted + delay(rng);
+      for (int b = 0; b < 10; ++b)
+        if (c < 10 && joins(rng))
+          add(fmt::format("bot{}", b), std::to_string(++id), fired + b * 1000, post);
+    }
+  const Dataset d = groundswell::testing::make_dataset(in);
+  DetectOptions opt;
+  opt.behaviours = {Behaviour::kShare};
+  opt.window_ms = 10 * minute;
+  opt.min_repetition = 2;
+  const NullModel model = make_null_model(d);
+  const std::vector<std::uint32_t> rank = account_byte_order(d);
+  const MessageIndex originals(d);
+  auto stimulus = [&](Communicator* comm) {
+    ActionTable t = extract_actions(d, Behaviour::kShare, opt, comm);
+    BehaviourEdges be = native_edges(d, t, opt, rank);
+    edge_and_near_miss_p_values(t, model, opt, be);
+    stimulus_p_values(t, model, opt, share_origins(d, t, originals), be.edges);
+    return be.edges;
+  };
+  const std::vector<Edge> alone = stimulus(nullptr);
+  const std::vector<Edge> sharded = stimulus(&world());
+  if (world().rank() != 0) return;  // rank 0 holds the edges
+  ASSERT_EQ(alone.size(), sharded.size());
+  std::size_t between = 0;
+  for (std::size_t i = 0; i < alone.size(); ++i) {
+    EXPECT_EQ(alone[i].source, sharded[i].source) << i;
+    EXPECT_EQ(alone[i].target, sharded[i].target) << i;
+    EXPECT_EQ(alone[i].p_stimulus, sharded[i].p_stimulus) << i;
+    between += alone[i].p_stimulus > 0.02 && alone[i].p_stimulus < 1;
+  }
+  // The test means something: fan pairs fit the null, bot pairs do not.
+  EXPECT_GT(alone.size(), 100u);
+  EXPECT_GT(between, 20u);
+  std::size_t bots_rejected = 0;
+  for (const Edge& e : alone)
+    bots_rejected += d.account_id[e.source].starts_with("bot") &&
+                     d.account_id[e.target].starts_with("bot") && e.p_stimulus <= 0.02;
+  EXPECT_GE(bots_rejected, 20u);
 }
 
 TEST(Bytes, ValuesAndStringsReadBackInOrder) {

@@ -345,12 +345,12 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_at(
     // Below the min_repetition of a cached test at otherwise the same settings (the
     // sensitivity variant below the main run), the pairs that reach it keep its p-values:
     // only the others are tested (at 10M messages, most of the variant's time).
+    // Distributed, every rank holds the same cache entries (rank 0's with the edges).
     const Edges* above = nullptr;
-    if (shards == nullptr)
-      for (const Edges& x : edges)
-        if (x.behaviour == b && x.slot == slot && x.min_repetition > at.min_repetition &&
-            x.key_but_repetition == rkey)
-          above = &x;
+    for (const Edges& x : edges)
+      if (x.behaviour == b && x.slot == slot && x.min_repetition > at.min_repetition &&
+          x.key_but_repetition == rkey)
+        above = &x;
     if (above == nullptr ||
         !p_values_below(t, *model, at, above->edges, above->min_repetition,
                         stimulus ? &*tit->origins : nullptr, be)) {
@@ -379,9 +379,9 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_or_view(
     const Dataset& data, Behaviour b, const DetectOptions& at, std::size_t slot, bool last,
     TimeMs widest, int lowest, dist::Communicator* shards,
     const std::vector<std::uint32_t>& account_rank) {
-  // Distributed tables are tested where their pairs lie; they are not viewed.
-  if (at.compat != CompatMode::kNone || shards != nullptr || lowest <= 0 ||
-      lowest >= at.min_repetition)
+  // Distributed, every rank takes the same path: a view reads rank 0's edges of a cached
+  // test, and the other ranks, which hold no edges, view nothing.
+  if (at.compat != CompatMode::kNone || lowest <= 0 || lowest >= at.min_repetition)
     return edges_at(data, b, at, slot, last, widest, shards, account_rank);
   DetectOptions low = at;
   low.min_repetition = lowest;
@@ -409,12 +409,12 @@ Detector::Detector(const Dataset& data, TimeMs widest_window, int lowest_min_rep
       cache_(std::make_unique<Cache>()) {
   if (detect_internal::leads_over(data)) {
     role_ = Role::kLeader;
-    detect_internal::announce_opening(widest_window);
+    detect_internal::announce_opening(widest_window, lowest_min_repetition);
   }
 }
-Detector::Detector(const Dataset& data, TimeMs widest_window, Follow)
-    : data_(data), widest_window_(widest_window), cache_(std::make_unique<Cache>()),
-      role_(Role::kFollower) {}
+Detector::Detector(const Dataset& data, TimeMs widest_window, int lowest_min_repetition, Follow)
+    : data_(data), widest_window_(widest_window), lowest_min_repetition_(lowest_min_repetition),
+      cache_(std::make_unique<Cache>()), role_(Role::kFollower) {}
 Detector::~Detector() {
   if (role_ == Role::kLeader) detect_internal::announce_closing();
 }

@@ -447,7 +447,7 @@ class Detector {
   // call to the other ranks), or another rank's copy that follows it.
   enum class Role : std::uint8_t { kAlone, kLeader, kFollower };
   struct Follow {};
-  Detector(const Dataset& data, TimeMs widest_window, Follow);
+  Detector(const Dataset& data, TimeMs widest_window, int lowest_min_repetition, Follow);
   void keep_actions(bool keep);  // false: a one-shot detect() (frees each table once used)
   const Dataset& data_;
   TimeMs widest_window_ = 0;

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "detect/internal.h"
+#include "dist/communicator.h"
 
 namespace groundswell {
 
@@ -73,19 +74,30 @@ bool p_values_below(const ActionTable& table, const NullModel& model,
   // Each edge's source in `above` (SIZE_MAX: tested here); every edge of `above` used once.
   std::vector<std::size_t> from(be.edges.size(), SIZE_MAX);
   std::size_t k = 0;
-  for (std::size_t i = 0; i < be.edges.size(); ++i) {
+  bool lined_up = true;
+  for (std::size_t i = 0; i < be.edges.size() && lined_up; ++i) {
     const Edge& e = be.edges[i];
     if (e.objects < reach) continue;
-    if (k == above.edges.size()) return false;
+    if (k == above.edges.size()) {
+      lined_up = false;
+      break;
+    }
     const Edge& a = above.edges[k];
     // A row may be missing only where no result at this FDR level reads it
     // (Detector::membership_up_to).
-    if (a.source != e.source || a.target != e.target || a.objects != e.objects ||
-        a.pairs != e.pairs || (a.null_row == UINT32_MAX && !(a.p_value > options.fdr)))
-      return false;
+    lined_up = a.source == e.source && a.target == e.target && a.objects == e.objects &&
+               a.pairs == e.pairs && !(a.null_row == UINT32_MAX && !(a.p_value > options.fdr));
     from[i] = k++;
   }
-  if (k != above.edges.size()) return false;
+  lined_up = lined_up && k == above.edges.size();
+  // Distributed, rank 0 alone holds the edges: its answer decides for every rank, which then
+  // test the same edges together (or all of them, as without `above`).
+  if (table.comm != nullptr) {
+    dist::Bytes answer(1, lined_up ? std::byte{1} : std::byte{0});
+    table.comm->broadcast(answer, 0);
+    lined_up = !answer.empty() && answer.front() == std::byte{1};
+  }
+  if (!lined_up) return false;
 
   BehaviourEdges rest;
   rest.near_misses = std::move(be.near_misses);

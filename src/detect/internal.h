@@ -69,7 +69,7 @@ ObjectKeys shown_object_keys(const Dataset& data, const ActionTable& table,
 // Whether a Detector constructed over `data` here leads the other ranks (detect.h).
 bool leads_over(const Dataset& data);
 // What rank 0's leading Detector announces to the others (dist::Instruction).
-void announce_opening(TimeMs widest_window);
+void announce_opening(TimeMs widest_window, int lowest_min_repetition);
 void announce_detect(const DetectOptions& options, bool keep);
 void announce_release();
 void announce_closing();

@@ -20,7 +20,9 @@ void set_shared_dataset(const Dataset* data) { g_shared = data; }
 Status follow_detector(const Dataset& data, std::span<const std::byte> opening) {
   dist::Bytes open(opening.begin(), opening.end());
   dist::Reader in(open);
-  Detector detector(data, in.value<TimeMs>(), Detector::Follow{});
+  const auto widest = in.value<TimeMs>();
+  const auto lowest = in.value<std::int32_t>();
+  Detector detector(data, widest, lowest, Detector::Follow{});
   dist::Bytes payload;
   for (;;) {
     switch (dist::receive_instruction(payload)) {
@@ -71,9 +73,10 @@ bool leads_over(const Dataset& data) {
   return comm.distributed() && comm.rank() == 0 && g_shared == &data;
 }
 
-void announce_opening(TimeMs widest_window) {
+void announce_opening(TimeMs widest_window, int lowest_min_repetition) {
   dist::Bytes payload;
   dist::append_value(payload, widest_window);
+  dist::append_value<std::int32_t>(payload, lowest_min_repetition);
   dist::send_instruction(dist::Instruction::kOpenDetector, payload);
 }
 

@@ -120,7 +120,7 @@ class Reader {
 enum class Instruction : std::uint8_t {
   kStop = 0,        // the command on rank 0 has finished
   kLoadDataset,     // payload: the database path; load the analysis data from it
-  kOpenDetector,    // payload: widest window (int64), one-shot flag (uint8)
+  kOpenDetector,    // payload: widest window (int64), lowest min_repetition (int32)
   kDetect,          // payload: DetectOptions::to_json()
   kReleaseActions,  // Detector::release_actions()
   kCloseDetector,

@@ -23,7 +23,7 @@ check "one process writes the outputs" test -s "$work/one/summary.json"
 check "one process finds clusters" test "$(wc -l < "$work/one/clusters.csv")" -gt 1
 
 for np in 1 2 3; do
-  "$mpiexec" -np "$np" "$bin" "${run[@]}" --out "$work/np$np"
+  "$mpiexec" --bind-to none -np "$np" "$bin" "${run[@]}" --out "$work/np$np"
   check "mpirun -np $np succeeds" test -s "$work/np$np/summary.json"
   for f in accounts.csv clusters.csv edges.csv network.gexf network.graphml report.html \
            support.csv sensitivity.csv rejects.jsonl; do

@@ -91,9 +91,8 @@ void announce_release() { dist::send_instruction(dist::Instruction::kReleaseActi
 void announce_closing() { dist::send_instruction(dist::Instruction::kCloseDetector); }
 
 dist::Communicator* distributed_tables(const DetectOptions& options) {
-  return options.compat == CompatMode::kNone && dist::world().distributed()
-             ? &dist::world()
-             : nullptr;
+  return options.compat == CompatMode::kNone && dist::world().distributed() ? &dist::world()
+                                                                            : nullptr;
 }
 
 namespace {

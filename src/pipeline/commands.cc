@@ -178,6 +178,34 @@ void write_detection_blocks(JsonWriter& w, const DetectOptions& o, const Detecti
       .end_object();
 }
 
+// Once the detection is stored, what the outputs and the report read of it: the kept edges
+// and their evidence (docs/architecture.md, "Detection at several settings"). Every tested
+// edge with its evidence and the replicate rows (which only the clusters' p-values read) go;
+// at 10M messages that is nine in ten of some 2M edges, freed before the variants run.
+void keep_only_kept_edges(DetectionResult& r) {
+  std::size_t edges = 0, evidence = 0;
+  for (const Edge& e : r.edges)
+    if (e.significant) ++edges, evidence += e.evidence_end - e.evidence_begin;
+  std::vector<Edge> kept;
+  std::vector<EvidencePair> kept_evidence;
+  kept.reserve(edges);
+  kept_evidence.reserve(evidence);
+  for (Edge e : r.edges) {
+    if (!e.significant) continue;
+    const auto from = r.evidence.begin();
+    const std::uint64_t begin = kept_evidence.size();
+    kept_evidence.insert(kept_evidence.end(), from + static_cast<std::ptrdiff_t>(e.evidence_begin),
+                         from + static_cast<std::ptrdiff_t>(e.evidence_end));
+    e.evidence_begin = begin;
+    e.evidence_end = kept_evidence.size();
+    e.null_row = UINT32_MAX;
+    kept.push_back(e);
+  }
+  r.edges = std::move(kept);
+  r.evidence = std::move(kept_evidence);
+  std::vector<std::uint32_t>().swap(r.null_weights);
+}
+
 struct Analysis {
   Dataset data;
   SignalTable signals;
@@ -207,7 +235,7 @@ ReportDetectionSensitivityRow sensitivity_row(std::string parameter, double valu
 // The main settings' row beside each parameter's variants, variants in increasing value.
 // Similarity rows only when similar_text was run.
 std::vector<ReportDetectionSensitivityRow> sensitivity_table(
-    const DetectOptions& o, const DetectionResult& main,
+    const DetectOptions& o, const DetectionResult& main, const ReportDetectionSensitivityRow& at_main,
     std::vector<ReportDetectionSensitivityRow> variants) {
   std::vector<ReportDetectionSensitivityRow> out;
   const bool similar = std::find(main.behaviours.begin(), main.behaviours.end(),
@@ -223,7 +251,10 @@ std::vector<ReportDetectionSensitivityRow> sensitivity_table(
     for (const auto& v : variants)
       if (v.parameter == name) rows.push_back(v);
     if (rows.empty()) continue;
-    rows.push_back(sensitivity_row(name, value, true, main));
+    ReportDetectionSensitivityRow row = at_main;
+    row.parameter = name;
+    row.value = value;
+    rows.push_back(std::move(row));
     std::stable_sort(rows.begin(), rows.end(),
                      [](const auto& x, const auto& y) { return x.value < y.value; });
     out.insert(out.end(), rows.begin(), rows.end());
@@ -356,8 +387,19 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
                                  behaviour_name(c.behaviour), c.message_pairs));
     log_info(clock.lap("peer comparison"));
   }
+  // Stored before any pseudonymization (the store keeps the raw analysis) and before the
+  // variants run, so that the main result can drop what only the store shows.
+  if (plan.store_detection) {
+    stage("storing");
+    auto stored = store_detection(store, a.data, a.detection, options, plan.run_id);
+    if (!stored) return stored.status();
+    a.detection_id = *stored;
+    log_info(clock.lap("storing the detection"));
+  }
   std::vector<ClusterAssignment> scenarios;
   if (actors) scenarios.push_back(assignment_of("default", a.detection, options.fdr));
+  const ReportDetectionSensitivityRow main_row = sensitivity_row("", 0, true, a.detection);
+  keep_only_kept_edges(a.detection);
   if (reuse) {
     // The variants ask for membership only, at their FDR levels: what the main run's cached
     // edges hold beyond that is freed for them.
@@ -386,7 +428,7 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
       log_info(clock.lap("sensitivity, " + v.label));
     }
     detector.reset();  // its cached actions and edges are not needed past this point
-    a.detection_sensitivity = sensitivity_table(options, a.detection, std::move(rows));
+    a.detection_sensitivity = sensitivity_table(options, a.detection, main_row, std::move(rows));
   }
   if (actors) {
     EstimateInputs in;
@@ -401,23 +443,16 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
     a.estimate = std::move(*est);
     log_info(clock.lap("estimation"));
   }
-  // Stored before any pseudonymization: the store keeps the raw analysis.
-  if (plan.store_detection) {
-    stage("storing");
-    auto stored = store_detection(store, a.data, a.detection, options, plan.run_id);
-    if (!stored) return stored.status();
-    a.detection_id = *stored;
-    if (a.estimate) {
-      // The support figures beside the detection they discount, so what reads the store
-      // (groundswell serve's actor pages) never computes them again.
-      auto sha = actors_file_sha256(plan.actors_path);
-      if (!sha) return sha.status();
-      auto kept = store_support_figures(
-          store, {*stored, *sha, fs::path(plan.actors_path).filename().string(), plan.run_id},
-          support_figures_json(*a.estimate, a.data));
-      if (!kept) return kept.status();
-    }
-    log_info(clock.lap("storing the detection"));
+  if (plan.store_detection && a.estimate) {
+    // The support figures beside the detection they discount, so what reads the store
+    // (groundswell serve's actor pages) never computes them again.
+    auto sha = actors_file_sha256(plan.actors_path);
+    if (!sha) return sha.status();
+    auto kept = store_support_figures(
+        store, {*a.detection_id, *sha, fs::path(plan.actors_path).filename().string(), plan.run_id},
+        support_figures_json(*a.estimate, a.data));
+    if (!kept) return kept.status();
+    log_info(clock.lap("storing the support figures"));
   }
   if (!out.empty()) {
     AccountScores scores{a.signals.score, a.signals.reasons};

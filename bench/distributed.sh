@@ -23,7 +23,7 @@ export SOURCE_DATE_EPOCH=1700000000
 per_rank() {  # per_rank LABEL NP COMMAND...
   local label=$1 np=$2
   shift 2
-  mpirun -np "$np" bash -c 'exec /usr/bin/time -f "'"$label"' rank ${OMPI_COMM_WORLD_RANK}: %e s wall, %U s user, %S s sys, %M kB peak RSS" "$@"' _ "$@"
+  mpirun --bind-to none -np "$np" bash -c 'exec /usr/bin/time -f "'"$label"' rank ${OMPI_COMM_WORLD_RANK}: %e s wall, %U s user, %S s sys, %M kB peak RSS" "$@"' _ "$@"
 }
 
 for np in $counts; do

@@ -514,6 +514,18 @@ void finish_edge(Edge& e, std::size_t i, std::uint32_t common, double expected,
             replicate_weights.begin() + static_cast<std::ptrdiff_t>(i * w.size()));
 }
 
+// Rank 0's edges' account pairs (source, target as uint32) on every rank.
+dist::Bytes broadcast_pairs(dist::Communicator& comm, std::span<const Edge> edges) {
+  dist::Bytes pairs;
+  for (const Edge& e : edges) {
+    dist::append_value(pairs, e.source);
+    dist::append_value(pairs, e.target);
+  }
+  comm.broadcast(pairs, 0);
+  count_traffic(&DetectionTraffic::nulls, broadcast_sent(comm, pairs));
+  return pairs;
+}
+
 // A shard's part (docs/distributed.md): both nulls add up over objects — an edge's common
 // objects, and in each replicate the objects on which its two accounts meet within W — and
 // each object lies on one rank, so every rank counts over its own objects, the counts are
@@ -522,13 +534,7 @@ void finish_edge(Edge& e, std::size_t i, std::uint32_t common, double expected,
 void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions& opt,
                            std::span<Edge> edges, std::vector<std::uint32_t>& replicate_weights) {
   dist::Communicator& comm = *t.comm;
-  dist::Bytes accounts;
-  for (const Edge& e : edges) {
-    dist::append_value(accounts, e.source);
-    dist::append_value(accounts, e.target);
-  }
-  comm.broadcast(accounts, 0);
-  count_traffic(&DetectionTraffic::nulls, broadcast_sent(comm, accounts));
+  const dist::Bytes accounts = broadcast_pairs(comm, edges);
   const auto* ab = reinterpret_cast<const std::uint32_t*>(accounts.data());
   const std::size_t n = accounts.size() / (2 * sizeof(std::uint32_t));
   if (opt.null_replicates <= 0 || n == 0) return;
@@ -826,13 +832,7 @@ std::vector<std::uint32_t> accounts_of(std::span<const std::uint32_t> pairs) {
 void sharded_stimulus_p_values(const ActionTable& t, const NullModel& m, const DetectOptions& opt,
                                const ShareOrigins& origins, std::span<Edge> edges) {
   dist::Communicator& comm = *t.comm;
-  dist::Bytes pair_bytes;
-  for (const Edge& e : edges) {
-    dist::append_value(pair_bytes, e.source);
-    dist::append_value(pair_bytes, e.target);
-  }
-  comm.broadcast(pair_bytes, 0);
-  count_traffic(&DetectionTraffic::nulls, broadcast_sent(comm, pair_bytes));
+  const dist::Bytes pair_bytes = broadcast_pairs(comm, edges);
   const std::span<const std::uint32_t> pairs(
       reinterpret_cast<const std::uint32_t*>(pair_bytes.data()),
       pair_bytes.size() / sizeof(std::uint32_t));

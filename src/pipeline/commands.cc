@@ -209,7 +209,7 @@ void keep_only_kept_edges(DetectionResult& r) {
 struct Analysis {
   Dataset data;
   SignalTable signals;
-  DetectionResult detection;
+  DetectionResult detection;  // once stored: its kept edges only (keep_only_kept_edges)
   std::optional<Estimate> estimate;
   std::unique_ptr<NameScrubber> scrubber;  // under --pseudonymize, once outputs are written
   std::string generated_at;                // when the run was made (run_timestamp)

@@ -124,6 +124,7 @@ enum class Instruction : std::uint8_t {
   kDetect,          // payload: DetectOptions::to_json()
   kReleaseActions,  // Detector::release_actions()
   kCloseDetector,
+  kSignals,  // compute_signals() with the default options over the shared data
 };
 // On rank 0: sends an instruction to every other rank. Elsewhere: not to be called.
 void send_instruction(Instruction what, const Bytes& payload = {});

@@ -3,13 +3,16 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <random>
 
 #include "detect/detect.h"
 #include "detect/internal.h"
 #include "dist/communicator.h"
+#include "signals/signals.h"
 #include "store/message_index.h"
 #include "store/test_dataset.h"
 
@@ -158,6 +161,47 @@ TEST(ShardedDetection, StimulusNullGivesOneProcessPValues) {
     bots_rejected += d.account_id[e.source].starts_with("bot") &&
                      d.account_id[e.target].starts_with("bot") && e.p_stimulus <= 0.02;
   EXPECT_GE(bots_rejected, 20u);
+}
+
+// Signals over the ranks (each a share of the texts and a block of the accounts) equal one
+// process's: 200 accounts, a quarter of them posting copies of the same 20 texts, the rest
+// their own words, at human or clockwork times.
+TEST(ShardedSignals, EveryAccountsSignalsAsInOneProcess) {
+  using groundswell::testing::TestMessage;
+  std::mt19937_64 rng(3);
+  const TimeMs t0 = 1'700'000'000'000;
+  std::uniform_int_distribution<TimeMs> anytime(0, 30 * 86'400'000LL);
+  std::vector<TestMessage> in;
+  for (int a = 0; a < 200; ++a)
+    for (int k = 0; k < 30; ++k) {
+      TestMessage m;
+      m.account_id = fmt::format("acct{}", a);
+      m.handle = a % 4 == 0 ? fmt::format("user{}8812345", a) : fmt::format("name_{}", a);
+      m.message_id = fmt::format("{}-{}", a, k);
+      m.time = a % 4 == 0 ? t0 + k * 3'600'000LL : t0 + anytime(rng);
+      m.text = a % 4 == 0 ? fmt::format("the same campaign message number {} for all", k % 20)
+                          : fmt::format("my own thoughts {} on day {}", a, k);
+      in.push_back(std::move(m));
+    }
+  // Each account's messages spread over every rank's share of the texts.
+  std::shuffle(in.begin(), in.end(), rng);
+  const Dataset d = groundswell::testing::make_dataset(in);
+  auto alone = compute_signals(d);
+  auto shared = compute_signals(d, {}, &world());
+  ASSERT_TRUE(alone.ok());
+  ASSERT_TRUE(shared.ok());
+  if (world().rank() != 0) return;  // rank 0 holds the whole table
+  std::size_t copied = 0;
+  for (std::size_t a = 0; a < d.accounts(); ++a) {
+    EXPECT_EQ(std::memcmp(&alone->accounts[a], &shared->accounts[a], sizeof(AccountSignals)), 0)
+        << a;
+    EXPECT_TRUE(alone->score[a] == shared->score[a] ||
+                (std::isnan(alone->score[a]) && std::isnan(shared->score[a])))
+        << a;
+    EXPECT_EQ(alone->reasons[a], shared->reasons[a]) << a;
+    copied += alone->accounts[a].duplicate_share > 0.5;
+  }
+  EXPECT_EQ(copied, 50u);  // the copy-paste accounts, whichever rank normalized their texts
 }
 
 TEST(Bytes, ValuesAndStringsReadBackInOrder) {

@@ -346,7 +346,7 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   const SharedDataset shared(store.path().string(), a.data);
   log_info(clock.lap("loading"));
   stage("signals");
-  auto sig = compute_signals(a.data);
+  auto sig = shared.signals(a.data);
   if (!sig) return sig.status();
   a.signals = std::move(*sig);
   log_info(clock.lap("signals"));

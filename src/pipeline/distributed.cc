@@ -66,6 +66,12 @@ int serve_other_rank() {
         data = std::move(*loaded);
         break;
       }
+      case dist::Instruction::kSignals: {
+        if (!data) fail(Status::Internal("rank 0 asked for signals before sharing its data"));
+        auto signals = compute_signals(*data, {}, &dist::world());
+        if (!signals.ok()) fail(signals.status());
+        break;
+      }
       case dist::Instruction::kOpenDetector: {
         if (!data) fail(Status::Internal("rank 0 opened a detector before sharing its data"));
         Status s = follow_detector(*data, payload);
@@ -88,6 +94,12 @@ SharedDataset::SharedDataset(const std::string& db_path, const Dataset& data) {
   dist::send_instruction(dist::Instruction::kLoadDataset, payload);
   set_shared_dataset(&data);
   shared_ = true;
+}
+
+Result<SignalTable> SharedDataset::signals(const Dataset& data) const {
+  if (!shared_) return compute_signals(data);
+  dist::send_instruction(dist::Instruction::kSignals);
+  return compute_signals(data, {}, &dist::world());
 }
 
 SharedDataset::~SharedDataset() {

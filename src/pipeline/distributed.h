@@ -14,6 +14,7 @@
 
 #include <string>
 
+#include "signals/signals.h"
 #include "store/dataset.h"
 
 namespace groundswell {
@@ -32,6 +33,10 @@ class SharedDataset {
   ~SharedDataset();
   SharedDataset(const SharedDataset&) = delete;
   SharedDataset& operator=(const SharedDataset&) = delete;
+
+  // compute_signals(data) with the default options; shared, the other ranks compute their
+  // share of it (docs/distributed.md).
+  Result<SignalTable> signals(const Dataset& data) const;
 
  private:
   bool shared_ = false;

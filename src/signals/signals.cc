@@ -8,11 +8,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <span>
+#include <type_traits>
 #include <unordered_map>
 
+#include "dist/communicator.h"
 #include "text/normalize.h"
 
 namespace groundswell {
@@ -197,13 +200,19 @@ struct DuplicateKeys {
   std::unordered_map<std::uint64_t, std::uint32_t> key_owner;
 };
 
-DuplicateKeys duplicate_keys(const Dataset& data, const SignalOptions& opt) {
+// With `comm`, each rank normalizes a contiguous share of the messages and every rank gets
+// every key (docs/distributed.md).
+DuplicateKeys duplicate_keys(const Dataset& data, const SignalOptions& opt,
+                             dist::Communicator* comm) {
   const std::size_t nm = data.messages();
+  const auto rank = static_cast<std::size_t>(comm ? comm->rank() : 0);
+  const auto ranks = static_cast<std::size_t>(comm ? comm->size() : 1);
+  const std::size_t lo = nm * rank / ranks, hi = nm * (rank + 1) / ranks;
   DuplicateKeys out;
   out.key_hash.assign(nm, 0);
   // The keys on every core (normalizing each text is most of the signals' time), then their
   // owners in one pass: a key's owner does not depend on the order it is seen in.
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nm, 4096),
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(lo, hi, 4096),
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       std::string key;
                       for (std::size_t m = r.begin(); m != r.end(); ++m) {
@@ -215,6 +224,15 @@ DuplicateKeys duplicate_keys(const Dataset& data, const SignalOptions& opt) {
                         out.key_hash[m] = h == 0 ? 1 : h;
                       }
                     });
+  if (comm != nullptr && ranks > 1) {
+    dist::Bytes mine;
+    dist::append(mine, std::span<const std::uint64_t>(out.key_hash.data() + lo, hi - lo));
+    dist::Bytes all;
+    for (const dist::Bytes& b : comm->gather(std::move(mine), 0))
+      all.insert(all.end(), b.begin(), b.end());
+    comm->broadcast(all, 0);
+    std::memcpy(out.key_hash.data(), all.data(), nm * sizeof(std::uint64_t));
+  }
   for (std::size_t m = 0; m < nm; ++m) {
     const std::uint64_t h = out.key_hash[m];
     if (h == 0) continue;
@@ -493,7 +511,9 @@ void combine(const SignalOptions& opt, const AccountWork& w, double& score, std:
 
 }  // namespace
 
-Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& opt) {
+Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& opt,
+                                    dist::Communicator* comm) {
+  if (comm != nullptr && !comm->distributed()) comm = nullptr;
   const std::size_t na = data.accounts();
   SignalTable table;
   table.options = opt;
@@ -503,7 +523,7 @@ Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& op
   for (auto& a : table.accounts) a.score.fill(kNaN);
 
   const AccountMessages messages = messages_by_account(data);
-  const DuplicateKeys duplicates = duplicate_keys(data, opt);
+  const DuplicateKeys duplicates = duplicate_keys(data, opt, comm);
   const CreationTimes creation = creation_times(data, opt);
   const ProfileKeys profiles = profile_keys(data);
   const SignalInputs in{data, opt, messages, duplicates, creation, profiles};
@@ -514,8 +534,12 @@ Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& op
     std::vector<double> ages;
   };
   tbb::enumerable_thread_specific<Scratch> scratch;
+  // Distributed, each rank a contiguous block of the accounts, gathered on rank 0 below.
+  const auto rank = static_cast<std::size_t>(comm ? comm->rank() : 0);
+  const auto ranks = static_cast<std::size_t>(comm ? comm->size() : 1);
+  const std::size_t lo = na * rank / ranks, hi = na * (rank + 1) / ranks;
   tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, na, 256),
+      tbb::blocked_range<std::size_t>(lo, hi, 256),
       [&](const tbb::blocked_range<std::size_t>& range) {
         auto& [times, ages] = scratch.local();
         for (std::size_t a = range.begin(); a != range.end(); ++a) {
@@ -536,6 +560,28 @@ Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& op
           combine(opt, w, table.score[a], table.reasons[a]);
         }
       });
+  if (comm != nullptr) {
+    static_assert(std::is_trivially_copyable_v<AccountSignals>);
+    dist::Bytes mine;
+    dist::append(mine, std::span<const AccountSignals>(table.accounts.data() + lo, hi - lo));
+    dist::append(mine, std::span<const double>(table.score.data() + lo, hi - lo));
+    for (std::size_t a = lo; a < hi; ++a) dist::append_string(mine, table.reasons[a]);
+    std::vector<dist::Bytes> got = comm->gather(std::move(mine), 0);
+    for (std::size_t r = 0; r < got.size(); ++r) {
+      if (r == rank) continue;
+      const std::size_t from = na * r / ranks, to = na * (r + 1) / ranks;
+      dist::Reader rows(got[r]);
+      std::vector<AccountSignals> accounts;
+      std::vector<double> score;
+      rows.values(accounts, to - from);
+      rows.values(score, to - from);
+      std::copy(accounts.begin(), accounts.end(),
+                table.accounts.begin() + static_cast<std::ptrdiff_t>(from));
+      std::copy(score.begin(), score.end(),
+                table.score.begin() + static_cast<std::ptrdiff_t>(from));
+      for (std::size_t a = from; a < to; ++a) table.reasons[a] = rows.string();
+    }
+  }
   return table;
 }
 

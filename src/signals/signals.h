@@ -28,6 +28,9 @@
 #include "store/dataset.h"
 
 namespace groundswell {
+namespace dist {
+class Communicator;
+}
 
 enum class Signal : std::uint8_t {
   kCreationBurst = 0,  // created within days of many other accounts
@@ -100,7 +103,11 @@ struct SignalTable {
   SignalOptions options;
 };
 
-Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& options = {});
+// With a distributed `comm` (docs/distributed.md), every rank of it must call this with the
+// same data and options: each normalizes a share of the messages' texts and computes a block
+// of the accounts, and rank 0 returns the whole table (the other ranks, their block only).
+Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& options = {},
+                                    dist::Communicator* comm = nullptr);
 
 // The office-hours fit alone (exposed for tests and the report): the fraction of `times`
 // inside Mon–Fri 9:00–17:00 local, maximised over UTC offsets −12:00..+14:00 in 15-minute

@@ -255,8 +255,7 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
   // Distributed, each process reads a contiguous share of the messages.
   const std::size_t ranks = comm ? static_cast<std::size_t>(comm->size()) : 1;
   const std::size_t rank = comm ? static_cast<std::size_t>(comm->rank()) : 0;
-  const std::size_t first = d.messages() * rank / ranks;
-  const std::size_t n = d.messages() * (rank + 1) / ranks;
+  const auto [first, n] = dist::block(d.messages(), rank, ranks);
   tbb::enumerable_thread_specific<std::vector<Action>> local;
   tbb::enumerable_thread_specific<std::string> scratch;
   tbb::parallel_for(

@@ -505,6 +505,26 @@ void keep_one_window_per_edge(const DetectOptions& opt, DetectionResult& r) {
 
 }  // namespace
 
+void keep_only_kept_edges(DetectionResult& r) {
+  std::size_t edges = 0, evidence = 0;
+  for (const Edge& e : r.edges)
+    if (e.significant) ++edges, evidence += e.evidence_end - e.evidence_begin;
+  std::vector<Edge> kept;
+  std::vector<EvidencePair> kept_evidence;
+  std::vector<std::uint32_t> no_rows;
+  kept.reserve(edges);
+  kept_evidence.reserve(evidence);
+  for (const Edge& e : r.edges) {
+    if (!e.significant) continue;
+    kept.push_back(detect_internal::copy_edge_rows(e, r.evidence, r.null_weights, 0,
+                                                   kept_evidence, no_rows));
+    kept.back().null_row = UINT32_MAX;
+  }
+  r.edges = std::move(kept);
+  r.evidence = std::move(kept_evidence);
+  std::vector<std::uint32_t>().swap(r.null_weights);
+}
+
 Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options) {
   // The near-duplicate search runs once, at the widest window, for W and the slow windows.
   Detector d(data, widest_window(options, {}));

@@ -396,6 +396,11 @@ Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options
 // statistics were a third of an FDR variant's cost.
 enum class ClusterDetail : std::uint8_t { kFull, kMembership };
 
+// Drops the edges that were not kept, with their evidence, and every replicate row (only the
+// clusters' p-values read them): what the output files and the report read of a result that
+// is stored (or not to be stored) in whole.
+void keep_only_kept_edges(DetectionResult& result);
+
 // Each account's position in (account_id, platform, index) byte order: the orientation and
 // sort order of every output (DetectionResult::account_rank).
 std::vector<std::uint32_t> account_byte_order(const Dataset& data);

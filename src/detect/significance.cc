@@ -898,7 +898,8 @@ void sharded_stimulus_p_values(const ActionTable& t, const NullModel& m, const D
   const auto rank = static_cast<std::size_t>(comm.rank());
   const auto ranks = static_cast<std::size_t>(comm.size());
   std::vector<double> p;
-  stimulus_p_range(responses, pairs, m, opt, n * rank / ranks, n * (rank + 1) / ranks, p);
+  const auto [first, end] = dist::block(n, rank, ranks);
+  stimulus_p_range(responses, pairs, m, opt, first, end, p);
   dist::Bytes mine;
   dist::append(mine, std::span<const double>(p));
   count_traffic(&DetectionTraffic::nulls, gather_sent(comm, mine));

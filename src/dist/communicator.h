@@ -24,6 +24,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace groundswell::dist {
@@ -59,6 +60,11 @@ class Communicator {
 
 // The processes of this run.
 Communicator& world();
+
+// Part r of n items cut into `parts` contiguous blocks of near-equal size: [first, second).
+inline std::pair<std::size_t, std::size_t> block(std::size_t n, std::size_t r, std::size_t parts) {
+  return {n * r / parts, n * (r + 1) / parts};
+}
 
 // Starts MPI when this process was launched by an MPI starter (mpirun, srun; recognised by
 // the variables they set) and stops it when destroyed; otherwise does nothing. One per

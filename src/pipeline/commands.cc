@@ -178,34 +178,6 @@ void write_detection_blocks(JsonWriter& w, const DetectOptions& o, const Detecti
       .end_object();
 }
 
-// Once the detection is stored, what the outputs and the report read of it: the kept edges
-// and their evidence (docs/architecture.md, "Detection at several settings"). Every tested
-// edge with its evidence and the replicate rows (which only the clusters' p-values read) go;
-// at 10M messages that is nine in ten of some 2M edges, freed before the variants run.
-void keep_only_kept_edges(DetectionResult& r) {
-  std::size_t edges = 0, evidence = 0;
-  for (const Edge& e : r.edges)
-    if (e.significant) ++edges, evidence += e.evidence_end - e.evidence_begin;
-  std::vector<Edge> kept;
-  std::vector<EvidencePair> kept_evidence;
-  kept.reserve(edges);
-  kept_evidence.reserve(evidence);
-  for (Edge e : r.edges) {
-    if (!e.significant) continue;
-    const auto from = r.evidence.begin();
-    const std::uint64_t begin = kept_evidence.size();
-    kept_evidence.insert(kept_evidence.end(), from + static_cast<std::ptrdiff_t>(e.evidence_begin),
-                         from + static_cast<std::ptrdiff_t>(e.evidence_end));
-    e.evidence_begin = begin;
-    e.evidence_end = kept_evidence.size();
-    e.null_row = UINT32_MAX;
-    kept.push_back(e);
-  }
-  r.edges = std::move(kept);
-  r.evidence = std::move(kept_evidence);
-  std::vector<std::uint32_t>().swap(r.null_weights);
-}
-
 struct Analysis {
   Dataset data;
   SignalTable signals;
@@ -399,6 +371,9 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   std::vector<ClusterAssignment> scenarios;
   if (actors) scenarios.push_back(assignment_of("default", a.detection, options.fdr));
   const ReportDetectionSensitivityRow main_row = sensitivity_row("", 0, true, a.detection);
+  // Once stored, only the kept edges and their evidence are read (docs/architecture.md,
+  // "Detection at several settings"): at 10M messages nine in ten of some 2M tested edges,
+  // freed before the variants run.
   keep_only_kept_edges(a.detection);
   if (reuse) {
     // The variants ask for membership only, at their FDR levels: what the main run's cached

@@ -207,7 +207,7 @@ DuplicateKeys duplicate_keys(const Dataset& data, const SignalOptions& opt,
   const std::size_t nm = data.messages();
   const auto rank = static_cast<std::size_t>(comm ? comm->rank() : 0);
   const auto ranks = static_cast<std::size_t>(comm ? comm->size() : 1);
-  const std::size_t lo = nm * rank / ranks, hi = nm * (rank + 1) / ranks;
+  const auto [lo, hi] = dist::block(nm, rank, ranks);
   DuplicateKeys out;
   out.key_hash.assign(nm, 0);
   // The keys on every core (normalizing each text is most of the signals' time), then their
@@ -537,7 +537,7 @@ Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& op
   // Distributed, each rank a contiguous block of the accounts, gathered on rank 0 below.
   const auto rank = static_cast<std::size_t>(comm ? comm->rank() : 0);
   const auto ranks = static_cast<std::size_t>(comm ? comm->size() : 1);
-  const std::size_t lo = na * rank / ranks, hi = na * (rank + 1) / ranks;
+  const auto [lo, hi] = dist::block(na, rank, ranks);
   tbb::parallel_for(
       tbb::blocked_range<std::size_t>(lo, hi, 256),
       [&](const tbb::blocked_range<std::size_t>& range) {
@@ -569,7 +569,7 @@ Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& op
     std::vector<dist::Bytes> got = comm->gather(std::move(mine), 0);
     for (std::size_t r = 0; r < got.size(); ++r) {
       if (r == rank) continue;
-      const std::size_t from = na * r / ranks, to = na * (r + 1) / ranks;
+      const auto [from, to] = dist::block(na, r, ranks);
       dist::Reader rows(got[r]);
       std::vector<AccountSignals> accounts;
       std::vector<double> score;

@@ -374,6 +374,23 @@ TEST_F(IngestTest, InvalidUtf8IsReplacedAndCounted) {
   EXPECT_EQ(query("SELECT text = 'bad \xEF\xBF\xBD\xEF\xBF\xBD byte' FROM messages WHERE message_id = '1'"), 1);
 }
 
+// A two-byte character whose lead byte ends one CSV field and whose continuation byte starts
+// the next: the record's bytes together are valid UTF-8, each field is not.
+TEST_F(IngestTest, CharacterSplitAcrossCsvFieldsIsRepaired) {
+  write("s.csv",
+        "platform,message_id,account_id,account_handle,time,text\n"
+        "x,1,a\xC3,\xA9h,1709287200,ok\n"
+        "x,2,b\xC3,\"\xA9h\",1709287201,ok\n");
+  auto r = run({(dir_ / "in").string()});
+  ASSERT_TRUE(r) << r.status().message();
+  EXPECT_EQ(r->counts.stored, 2u) << rejects();
+  EXPECT_EQ(r->counts.utf8_repaired, 2u);
+  // U+FFFD for each lone byte, each field repaired on its own.
+  EXPECT_EQ(query("SELECT count(*) FROM accounts WHERE account_id IN ('a\xEF\xBF\xBD', "
+                  "'b\xEF\xBF\xBD')"),
+            2);
+}
+
 TEST_F(IngestTest, BinaryGarbageIsOneRejectedFile) {
   std::string junk(100000, '\0');
   std::mt19937_64 rng(7);

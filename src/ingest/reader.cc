@@ -300,6 +300,23 @@ std::string reject_excerpt(std::string_view raw) {
 
 namespace groundswell {
 
+namespace {
+
+// Every field on its own: the record's concatenated bytes can be valid while a field is not,
+// when a character's lead byte ends one field and its continuation bytes start the next.
+bool fields_are_valid_utf8(const CsvReader::Record& rec) {
+  if (!is_valid_utf8(rec.data)) return false;
+  for (std::size_t i = 0; i + 1 < rec.size(); ++i) {
+    std::size_t end = rec.ends[i];
+    // A boundary can only split a character if the byte after it is a continuation byte.
+    if (end < rec.data.size() && (static_cast<unsigned char>(rec.data[end]) & 0xC0) == 0x80)
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Status CsvRowLoop::run(InputStream& in, ReadContext& ctx, void* self, RowFn row,
                        CsvHeader& header) {
   CsvReader csv(in, ctx.max_record_bytes);
@@ -319,7 +336,7 @@ Status CsvRowLoop::run(InputStream& in, ReadContext& ctx, void* self, RowFn row,
       continue;
     }
     if (rec.size() == 1 && rec.field(0).empty()) continue;  // blank line
-    if (!is_valid_utf8(rec.data)) {
+    if (!fields_are_valid_utf8(rec)) {
       // Repair the field bytes in place; field boundaries are unchanged in count, so redo the
       // split on the repaired text field by field.
       std::vector<std::size_t> ends;

@@ -44,7 +44,11 @@ std::uint32_t partition_of(std::uint32_t a, std::uint32_t b) {
 // partition, not two copies of everything.
 struct PairSink {
   std::vector<std::vector<PairRecord>> parts{kPartitions};
-  void push_back(const PairRecord& p) { parts[partition_of(p.a, p.b)].push_back(p); }
+  std::uint32_t first = 0, last = kPartitions;  // the partitions kept: [first, last)
+  void push_back(const PairRecord& p) {
+    const std::uint32_t part = partition_of(p.a, p.b);
+    if (part >= first && part < last) parts[part].push_back(p);
+  }
 };
 using LocalPairs = tbb::enumerable_thread_specific<PairSink>;
 
@@ -81,12 +85,12 @@ void exchange_partitions(dist::Communicator& comm, std::vector<std::vector<PairR
   }
 }
 
-// Sorts each partition and reduces each (a, b) run with `reduce(run, out)`; concatenates the
-// partitions' edges and evidence in partition order.
+// Sorts partitions [first, last) and reduces each (a, b) run of partition i with
+// `reduce(run, out[i])`.
 template <typename Reduce>
-BehaviourEdges reduce_partitions(std::vector<std::vector<PairRecord>>& parts, Reduce&& reduce) {
-  std::vector<BehaviourEdges> out(parts.size());
-  tbb::parallel_for(std::size_t{0}, parts.size(), [&](std::size_t i) {
+void reduce_partition_range(std::vector<std::vector<PairRecord>>& parts, std::size_t first,
+                            std::size_t last, Reduce&& reduce, std::vector<BehaviourEdges>& out) {
+  tbb::parallel_for(first, last, [&](std::size_t i) {
     auto& p = parts[i];
     std::sort(p.begin(), p.end());
     std::size_t s = 0;
@@ -98,6 +102,10 @@ BehaviourEdges reduce_partitions(std::vector<std::vector<PairRecord>>& parts, Re
     }
     std::vector<PairRecord>().swap(p);
   });
+}
+
+// The partitions' edges and evidence concatenated in partition order.
+BehaviourEdges concatenate_partitions(std::vector<BehaviourEdges>& out) {
   // Allocated at its size, and each partition freed once appended: the result and the
   // partitions' edges are not held twice over.
   BehaviourEdges all;
@@ -125,6 +133,15 @@ BehaviourEdges reduce_partitions(std::vector<std::vector<PairRecord>>& parts, Re
     o = BehaviourEdges();
   }
   return all;
+}
+
+// Sorts each partition and reduces each (a, b) run with `reduce(run, out)`; concatenates the
+// partitions' edges and evidence in partition order.
+template <typename Reduce>
+BehaviourEdges reduce_partitions(std::vector<std::vector<PairRecord>>& parts, Reduce&& reduce) {
+  std::vector<BehaviourEdges> out(parts.size());
+  reduce_partition_range(parts, 0, parts.size(), reduce, out);
+  return concatenate_partitions(out);
 }
 
 // Fills the fields every mode shares: pairs, objects, delays, first/last time, evidence.
@@ -235,13 +252,16 @@ BehaviourEdges edges_reaching(const BehaviourEdges& low, int min_repetition,
   return out;
 }
 
-// Native: undirected, weight = distinct objects co-acted on within W; actions in a crowd of
-// more than max_crowd actions within ±W pair only with their crowd_neighbours nearest.
-BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const DetectOptions& opt,
-                            std::span<const std::uint32_t> rank) {
+namespace {
+
+// Native: each object's co-action pairs at most W apart, handed to `local`'s sink of the
+// thread (sink.push_back(pair)); actions in a crowd of more than max_crowd actions within ±W
+// pair only with their crowd_neighbours nearest. Returns the actions in crowds.
+template <typename Local>
+std::uint64_t sweep_native_pairs(const ActionTable& t, const DetectOptions& opt,
+                                 std::span<const std::uint32_t> rank, Local& local) {
   const TimeMs w = opt.window_ms;
   const std::size_t cap = opt.max_crowd > 0 ? static_cast<std::size_t>(opt.max_crowd) : SIZE_MAX;
-  LocalPairs local;
   tbb::enumerable_thread_specific<std::vector<std::uint8_t>> crowd_flags;
   tbb::enumerable_thread_specific<std::uint64_t> crowded(0);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.objects(), 256),
@@ -293,12 +313,38 @@ BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const Detect
                         }
                       }
                     });
-  auto parts = shuffle(local);
-  if (t.comm) exchange_partitions(*t.comm, parts);
+  std::uint64_t total = 0;
+  for (auto c : crowded) total += c;
+  return total;
+}
+
+struct PairCount {
+  std::uint64_t n = 0;
+  void push_back(const PairRecord&) { ++n; }
+};
+
+}  // namespace
+
+// Native: undirected, weight = distinct objects co-acted on within W. The pair records of a
+// behaviour are generated in as many passes over its actions as it takes to keep each pass's
+// records under `record_budget` (kPairRecordBudget), each pass keeping a contiguous range of the hash
+// partitions: a partition is reduced from all its records whatever the number of passes, so
+// the edges are the same, and the peak of a behaviour with 100 million co-action pairs falls
+// from all of them to a pass's share.
+BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const DetectOptions& opt,
+                            std::span<const std::uint32_t> rank, std::uint64_t record_budget) {
+  tbb::enumerable_thread_specific<PairCount> counts;
+  const std::uint64_t crowded = sweep_native_pairs(t, opt, rank, counts);
+  std::uint64_t records[1] = {0};
+  for (const auto& c : counts) records[0] += c.n;
+  if (t.comm) t.comm->all_reduce_sum(records);  // every rank makes the same passes
+  const std::size_t passes = std::clamp<std::size_t>(
+      (records[0] * sizeof(PairRecord) + record_budget - 1) / std::max<std::uint64_t>(record_budget, 1),
+      1, kPartitions);
   const Behaviour b = t.behaviour;
   const double min_rep = opt.min_repetition;
   auto keep_strongest = [&](std::vector<Edge>& v) { keep_strongest_near_misses(v, rank); };
-  auto result = reduce_partitions(parts, [&](std::span<const PairRecord> run, BehaviourEdges& out) {
+  auto reduce = [&](std::span<const PairRecord> run, BehaviourEdges& out) {
     ++out.candidate_pairs;
     std::uint32_t objects = 1;
     for (std::size_t i = 1; i < run.size(); ++i) objects += run[i].object != run[i - 1].object;
@@ -325,8 +371,21 @@ BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const Detect
     fill_common(d, run, b, delays, out, e);
     e.weight = e.objects;
     out.edges.push_back(e);
-  });
-  for (auto c : crowded) result.crowded_actions += c;
+  };
+  std::vector<BehaviourEdges> out(kPartitions);
+  for (std::size_t pass = 0; pass < passes; ++pass) {
+    const auto [first, last] = dist::block(kPartitions, pass, passes);
+    PairSink sink;
+    sink.first = static_cast<std::uint32_t>(first);
+    sink.last = static_cast<std::uint32_t>(last);
+    LocalPairs local(sink);
+    sweep_native_pairs(t, opt, rank, local);
+    auto parts = shuffle(local);
+    if (t.comm) exchange_partitions(*t.comm, parts);
+    reduce_partition_range(parts, first, last, reduce, out);
+  }
+  BehaviourEdges result = concatenate_partitions(out);
+  result.crowded_actions += crowded;
   if (t.comm) combine_on_root(*t.comm, result);
   keep_strongest(result.near_misses);
   return result;

@@ -615,6 +615,51 @@ TEST(NativeDefaults, CampaignLargerThanTheCrowdCapIsStillFound) {
   EXPECT_EQ(big_found, 0u);
 }
 
+// A behaviour's pair records generated in many passes (a budget of a few hundred records,
+// so up to 64 passes, each keeping a range of the hash partitions) give the edges, evidence,
+// near misses and counts of one pass: viral crowds above the cap, a planted group, organic
+// pairs below min_repetition.
+TEST(NativeDetect, PairsGeneratedInPassesGiveTheEdgesOfOnePass) {
+  Scenario s = viral_and_planted(12, 1500);
+  Dataset d = testing::make_dataset(s.messages);
+  DetectOptions opt;
+  opt.behaviours = {Behaviour::kShare};
+  const std::vector<std::uint32_t> rank = account_byte_order(d);
+  const detect_internal::ActionTable t =
+      detect_internal::extract_actions(d, Behaviour::kShare, opt);
+  const detect_internal::BehaviourEdges one = detect_internal::native_edges(d, t, opt, rank);
+  const detect_internal::BehaviourEdges many =
+      detect_internal::native_edges(d, t, opt, rank, /*record_budget=*/10'000);
+  ASSERT_GT(one.edges.size(), 100u);
+  EXPECT_GT(one.crowded_actions, 0u);
+  EXPECT_EQ(one.candidate_pairs, many.candidate_pairs);
+  EXPECT_EQ(one.crowded_actions, many.crowded_actions);
+  EXPECT_EQ(one.pairs_by_objects, many.pairs_by_objects);
+  ASSERT_EQ(one.edges.size(), many.edges.size());
+  for (std::size_t i = 0; i < one.edges.size(); ++i) {
+    const Edge &x = one.edges[i], &y = many.edges[i];
+    EXPECT_EQ(x.source, y.source) << i;
+    EXPECT_EQ(x.target, y.target) << i;
+    EXPECT_EQ(x.weight, y.weight) << i;
+    EXPECT_EQ(x.pairs, y.pairs) << i;
+    EXPECT_EQ(x.median_delay_s, y.median_delay_s) << i;
+    EXPECT_EQ(x.first_time, y.first_time) << i;
+    EXPECT_EQ(x.evidence_begin, y.evidence_begin) << i;
+    EXPECT_EQ(x.evidence_end, y.evidence_end) << i;
+  }
+  ASSERT_EQ(one.evidence.size(), many.evidence.size());
+  for (std::size_t i = 0; i < one.evidence.size(); ++i) {
+    EXPECT_EQ(one.evidence[i].source_msg, many.evidence[i].source_msg) << i;
+    EXPECT_EQ(one.evidence[i].target_msg, many.evidence[i].target_msg) << i;
+    EXPECT_EQ(one.evidence[i].object, many.evidence[i].object) << i;
+  }
+  ASSERT_EQ(one.near_misses.size(), many.near_misses.size());
+  for (std::size_t i = 0; i < one.near_misses.size(); ++i) {
+    EXPECT_EQ(one.near_misses[i].source, many.near_misses[i].source) << i;
+    EXPECT_EQ(one.near_misses[i].target, many.near_misses[i].target) << i;
+  }
+}
+
 // Posts with one hashtag each, in an account's own words (eight of 400 random words).
 struct HashtagPosts {
   explicit HashtagPosts(std::uint64_t seed) : rng(seed) {

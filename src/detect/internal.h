@@ -51,6 +51,9 @@ struct ActionTable {
 inline constexpr std::uint64_t kKeySeed = 0x67726f756e64ULL;  // "ground"
 inline constexpr std::uint64_t kPairSeed = 0x7377656c6cULL;   // "swell"
 inline constexpr std::uint32_t kPartitions = 64;  // reduce partitions: fixed, not per thread
+// Native pair records of one behaviour held at once, at most (about): more are generated in
+// passes over the actions, each keeping a range of the partitions (native_edges).
+inline constexpr std::uint64_t kPairRecordBudget = std::uint64_t{512} << 20;
 
 // Extracts and sorts the actions of one behaviour (messages without time or account skipped;
 // one action per (message, object)). With a distributed `comm`, each process extracts the
@@ -120,8 +123,11 @@ void combine_on_root(dist::Communicator& comm, BehaviourEdges& edges);
 inline constexpr std::size_t kFunnelBuckets = 10;
 inline constexpr std::size_t kNearMisses = 10;  // per behaviour
 
+// Natively: undirected edges, weight = distinct objects co-acted on within W. `record_budget`
+// bounds the co-action pair records held at once (a test lowers it to force many passes).
 BehaviourEdges native_edges(const Dataset& data, const ActionTable& table,
-                            const DetectOptions& options, std::span<const std::uint32_t> rank);
+                            const DetectOptions& options, std::span<const std::uint32_t> rank,
+                            std::uint64_t record_budget = kPairRecordBudget);
 // Replicate row `row` of `from` (R = replicates per row) appended to `to`; returns its row
 // there.
 std::uint32_t append_null_row(std::uint32_t row, std::span<const std::uint32_t> from,

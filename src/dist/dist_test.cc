@@ -94,7 +94,8 @@ TEST(Communicator, SumsAreExactOverRanks) {
 
 // The stimulus null of share edges at a slow window, sharded over the ranks, gives every edge
 // the p-value one process gives it: 30 channels' posts re-shared by 120 fans minutes later
-// (independent delays) and by 10 accounts fired together (a common delay per post).
+// (independent delays) and by 10 accounts fired together (a common delay per post); and so do
+// the edges when their pair records are made in many passes.
 TEST(ShardedDetection, StimulusNullGivesOneProcessPValues) {
   using namespace detect_internal;
   using groundswell::testing::TestMessage;
@@ -134,22 +135,29 @@ TEST(ShardedDetection, StimulusNullGivesOneProcessPValues) {
   const NullModel model = make_null_model(d);
   const std::vector<std::uint32_t> rank = account_byte_order(d);
   const MessageIndex originals(d);
-  auto stimulus = [&](Communicator* comm) {
+  auto stimulus = [&](Communicator* comm, std::uint64_t budget) {
     ActionTable t = extract_actions(d, Behaviour::kShare, opt, comm);
-    BehaviourEdges be = native_edges(d, t, opt, rank);
+    BehaviourEdges be = native_edges(d, t, opt, rank, budget);
     edge_and_near_miss_p_values(t, model, opt, be);
     stimulus_p_values(t, model, opt, share_origins(d, t, originals), be.edges);
     return be.edges;
   };
-  const std::vector<Edge> alone = stimulus(nullptr);
-  const std::vector<Edge> sharded = stimulus(&world());
+  const std::vector<Edge> alone = stimulus(nullptr, kPairRecordBudget);
+  const std::vector<Edge> sharded = stimulus(&world(), kPairRecordBudget);
+  // The pair records made in many passes on every rank (a budget of a few hundred records).
+  const std::vector<Edge> passes = stimulus(&world(), 10'000);
   if (world().rank() != 0) return;  // rank 0 holds the edges
   ASSERT_EQ(alone.size(), sharded.size());
+  ASSERT_EQ(alone.size(), passes.size());
   std::size_t between = 0;
   for (std::size_t i = 0; i < alone.size(); ++i) {
     EXPECT_EQ(alone[i].source, sharded[i].source) << i;
     EXPECT_EQ(alone[i].target, sharded[i].target) << i;
     EXPECT_EQ(alone[i].p_stimulus, sharded[i].p_stimulus) << i;
+    EXPECT_EQ(alone[i].source, passes[i].source) << i;
+    EXPECT_EQ(alone[i].target, passes[i].target) << i;
+    EXPECT_EQ(alone[i].p_value, passes[i].p_value) << i;
+    EXPECT_EQ(alone[i].p_stimulus, passes[i].p_stimulus) << i;
     between += alone[i].p_stimulus > 0.02 && alone[i].p_stimulus < 1;
   }
   // The test means something: fan pairs fit the null, bot pairs do not.

@@ -57,7 +57,6 @@ struct Detector::Cache {
   };
   std::vector<Similar> similar;  // near-duplicate searches: the first and the latest
   bool searched = false;         // a near-duplicate search has run (the first is widened)
-  double lowest_similarity = 0;  // the first search's threshold when lower than asked for
   struct Edges {
     std::string key;
     Behaviour behaviour;
@@ -274,22 +273,7 @@ Result<Detector::Cache::Table*> Detector::Cache::table(const Dataset& data, Beha
                x.found.search_window >= needed;
       });
       SimilarTexts narrowed;
-      bool first = !searched;
-      // The first search runs at the lowest similarity the Detector will be asked for, kept
-      // as the first search; this threshold's pairs are then taken from it as from any
-      // search at a lower threshold (and not kept beyond the next narrowing).
-      if (lower == similar.end() && first && lowest_similarity > 0 &&
-          lowest_similarity < at.similarity) {
-        searched = true;
-        DetectOptions low = at;
-        low.similarity = lowest_similarity;
-        auto found = find_similar_texts(data, low, std::max(needed, widest));
-        if (!found.ok()) return found.status();
-        similar.push_back(Similar{similar_key(low), true, std::move(*found), base,
-                                  lowest_similarity});
-        lower = similar.end() - 1;
-        first = false;
-      }
+      const bool first = !searched;
       if (lower != similar.end()) {
         narrowed.search_window = lower->found.search_window;
         narrowed.msgs = lower->found.msgs;
@@ -420,11 +404,9 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_or_view(
   return &*view;
 }
 
-Detector::Detector(const Dataset& data, TimeMs widest_window, int lowest_min_repetition,
-                   double lowest_similarity)
+Detector::Detector(const Dataset& data, TimeMs widest_window, int lowest_min_repetition)
     : data_(data), widest_window_(widest_window), lowest_min_repetition_(lowest_min_repetition),
       cache_(std::make_unique<Cache>()) {
-  cache_->lowest_similarity = lowest_similarity;
   if (detect_internal::leads_over(data)) {
     role_ = Role::kLeader;
     detect_internal::announce_opening(widest_window, lowest_min_repetition);

@@ -173,9 +173,6 @@ std::vector<DetectVariant> sensitivity_variants(const DetectOptions& main);
 // The widest window among the main settings and the variants: what a Detector serving all of
 // them is constructed with.
 TimeMs widest_window(const DetectOptions& main, std::span<const DetectVariant> variants);
-// The lowest similarity threshold among the main settings and the variants: the threshold a
-// Detector serving all of them searches near-duplicates at first.
-double lowest_similarity(const DetectOptions& main, std::span<const DetectVariant> variants);
 
 struct Edge {
   std::uint32_t source = 0, target = 0;  // dense account indices; undirected: source's
@@ -422,13 +419,8 @@ class Detector {
   // pairs are tested once from there (when it is below a setting's min_repetition), and the
   // edges at a higher min_repetition are those of that test that reach it, with the same
   // p-values (an edge's p-values do not depend on min_repetition), byte for byte what
-  // testing at the higher setting gives. lowest_similarity: when below the first similarity
-  // asked for, the first near-duplicate search runs at it, and every higher threshold takes
-  // the pairs of that search at or above it (so a lower similarity asked for later needs no
-  // search of its own); they are the higher threshold's pairs but for LSH misses, each of
-  // probability at most NearDuplicateOptions::target_miss_probability in either search.
-  explicit Detector(const Dataset& data, TimeMs widest_window = 0, int lowest_min_repetition = 0,
-                    double lowest_similarity = 0);
+  // testing at the higher setting gives.
+  explicit Detector(const Dataset& data, TimeMs widest_window = 0, int lowest_min_repetition = 0);
   ~Detector();
   Detector(const Detector&) = delete;
   Detector& operator=(const Detector&) = delete;

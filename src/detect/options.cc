@@ -344,10 +344,4 @@ TimeMs widest_window(const DetectOptions& main, std::span<const DetectVariant> v
   return widest;
 }
 
-double lowest_similarity(const DetectOptions& main, std::span<const DetectVariant> variants) {
-  double lowest = main.similarity;
-  for (const auto& v : variants) lowest = std::min(lowest, v.options.similarity);
-  return lowest;
-}
-
 }  // namespace groundswell

@@ -336,9 +336,7 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   // The variants above the main min_repetition are views of the main test. Testing from
   // the variant below it as well would hold all its pairs for the whole run: at 10M messages
   // that took detection from 9.7 to 14.5 GB (docs/detection.md).
-  if (reuse)
-    detector.emplace(a.data, widest_window(options, variants), options.min_repetition,
-                     lowest_similarity(options, variants));
+  if (reuse) detector.emplace(a.data, widest_window(options, variants), options.min_repetition);
   auto det = reuse ? detector->detect(options) : detect(a.data, options);
   if (!det) return det.status();
   a.detection = std::move(*det);

@@ -351,10 +351,19 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_at(
       if (x.behaviour == b && x.slot == slot && x.min_repetition > at.min_repetition &&
           x.key_but_repetition == rkey)
         above = &x;
+    // Replicate rows only where a result can read them: edges asked for once (a one-shot
+    // detect, a variant's) are read at this FDR level only, so an edge above it gets no row
+    // (at 10M messages, millions of rows of 396 bytes for the min_repetition 2 variant). The
+    // main settings' edges serve later FDR levels too: all their rows are kept, until
+    // membership_up_to trims them.
+    const bool cached = keep && std::none_of(edges.begin(), edges.end(), [&](const Edges& x) {
+                          return x.behaviour == b && x.slot == slot;
+                        });
+    const double rows_up_to = cached ? 1.0 : at.fdr;
     if (above == nullptr ||
         !p_values_below(t, *model, at, above->edges, above->min_repetition,
-                        stimulus ? &*tit->origins : nullptr, be)) {
-      edge_and_near_miss_p_values(t, *model, at, be);
+                        stimulus ? &*tit->origins : nullptr, be, rows_up_to)) {
+      edge_and_near_miss_p_values(t, *model, at, be, rows_up_to);
       if (stimulus) stimulus_p_values(t, *model, at, *tit->origins, be.edges);
     }
   }

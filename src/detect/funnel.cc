@@ -54,20 +54,25 @@ std::uint64_t distinct_accounts(std::vector<std::uint32_t>& ids) {
 }  // namespace
 
 void edge_and_near_miss_p_values(const ActionTable& table, const NullModel& model,
-                                 const DetectOptions& options, BehaviourEdges& be) {
+                                 const DetectOptions& options, BehaviourEdges& be,
+                                 double rows_up_to) {
   const std::size_t n = be.edges.size();
   be.edges.insert(be.edges.end(), be.near_misses.begin(), be.near_misses.end());
-  edge_p_values(table, model, options, be.edges, be.null_weights);
+  edge_p_values(table, model, options, be.edges, be.null_weights, rows_up_to);
   std::copy(be.edges.begin() + static_cast<std::ptrdiff_t>(n), be.edges.end(), be.near_misses.begin());
   be.edges.resize(n);
+  // Rows are in edge order: the edges' rows come before the near misses'.
+  std::size_t rows = 0;
+  for (const Edge& e : be.edges) rows += e.null_row != UINT32_MAX;
   if (options.null_replicates > 0)
-    be.null_weights.resize(n * static_cast<std::size_t>(options.null_replicates));
+    be.null_weights.resize(rows * static_cast<std::size_t>(options.null_replicates));
   for (Edge& e : be.near_misses) e.null_row = UINT32_MAX;
 }
 
 bool p_values_below(const ActionTable& table, const NullModel& model,
                     const DetectOptions& options, const BehaviourEdges& above,
-                    int above_min_repetition, const ShareOrigins* origins, BehaviourEdges& be) {
+                    int above_min_repetition, const ShareOrigins* origins, BehaviourEdges& be,
+                    double rows_up_to) {
   if (options.null_replicates <= 0) return false;
   const auto R = static_cast<std::size_t>(options.null_replicates);
   const auto reach = static_cast<std::uint32_t>(std::max(0, above_min_repetition));
@@ -103,26 +108,26 @@ bool p_values_below(const ActionTable& table, const NullModel& model,
   rest.near_misses = std::move(be.near_misses);
   for (std::size_t i = 0; i < be.edges.size(); ++i)
     if (from[i] == SIZE_MAX) rest.edges.push_back(be.edges[i]);
-  edge_and_near_miss_p_values(table, model, options, rest);
+  edge_and_near_miss_p_values(table, model, options, rest, rows_up_to);
   if (origins != nullptr) stimulus_p_values(table, model, options, *origins, rest.edges);
   be.near_misses = std::move(rest.near_misses);
-  be.null_weights.assign(be.edges.size() * R, 0);
+  be.null_weights.clear();
   // Each edge becomes its tested copy — the same pair and co-actions with the tests filled
-  // in, whatever fields the tests write — keeping its own evidence range and a row here.
+  // in, whatever fields the tests write — keeping its own evidence range and, where its test
+  // kept one at or below rows_up_to, a row here.
   for (std::size_t i = 0, j = 0; i < be.edges.size(); ++i) {
     const Edge& t = from[i] == SIZE_MAX ? rest.edges[j++] : above.edges[from[i]];
     const std::span<const std::uint32_t> weights =
         from[i] == SIZE_MAX ? std::span<const std::uint32_t>(rest.null_weights)
                             : std::span<const std::uint32_t>(above.null_weights);
-    if (t.null_row != UINT32_MAX)
-      std::copy_n(weights.begin() + static_cast<std::ptrdiff_t>(std::size_t{t.null_row} * R), R,
-                  be.null_weights.begin() + static_cast<std::ptrdiff_t>(i * R));
     Edge& e = be.edges[i];
     const std::uint64_t begin = e.evidence_begin, end = e.evidence_end;
     e = t;
     e.evidence_begin = begin;
     e.evidence_end = end;
-    e.null_row = t.null_row == UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(i);
+    e.null_row = t.null_row == UINT32_MAX || t.p_value > rows_up_to
+                     ? UINT32_MAX
+                     : append_null_row(t.null_row, weights, R, be.null_weights);
   }
   return true;
 }

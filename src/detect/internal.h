@@ -180,20 +180,25 @@ BehaviourEdges cnt_similar_edges(const Dataset& data, const ActionTable& table,
 // The null model (docs/contract.md §5.4): for each edge in `edges` (native, one behaviour), the
 // edge weight it would have after shifting every account's timeline by an independent circular
 // offset, for replicates 0..R-1. Writes p-values (time_p_value(): beyond every replicate, the
-// fitted tail; and the co-occurrence statistics) into the edges, and each edge's replicate
-// weights as row Edge::null_row of `null_weights`.
+// fitted tail; and the co-occurrence statistics) into the edges, and the replicate weights of
+// each edge whose time-shift p-value is at most `rows_up_to` as row Edge::null_row of
+// `null_weights`, rows in edge order; the others get no row (Edge::null_row UINT32_MAX): no
+// FDR level below `rows_up_to` keeps them, so no cluster p-value sums them. (Distributed,
+// every edge gets its row.)
 struct NullModel {
   TimeMs span_start = 0, span_ms = 1;       // circular domain of the shift
   std::vector<std::uint64_t> account_hash;  // per account, seeds its offsets
 };
 NullModel make_null_model(const Dataset& data);
 void edge_p_values(const ActionTable& table, const NullModel& model, const DetectOptions& options,
-                   std::span<Edge> edges, std::vector<std::uint32_t>& null_weights);
+                   std::span<Edge> edges, std::vector<std::uint32_t>& null_weights,
+                   double rows_up_to = 1.0);
 
 // edge_p_values() for a behaviour's edges and its near misses at once (one pass over the
 // table); the near misses' replicate weights are not kept.
 void edge_and_near_miss_p_values(const ActionTable& table, const NullModel& model,
-                                 const DetectOptions& options, BehaviourEdges& edges);
+                                 const DetectOptions& options, BehaviourEdges& edges,
+                                 double rows_up_to = 1.0);
 
 // The funnel of one behaviour from its edges as built (counts that do not depend on the FDR),
 // then, once Benjamini–Hochberg has run over the result, the counts at each test, the
@@ -249,7 +254,8 @@ void stimulus_p_values(const ActionTable& table, const NullModel& model,
 // misses are tested. Returns false, having changed nothing, when the edges do not line up so.
 bool p_values_below(const ActionTable& table, const NullModel& model,
                     const DetectOptions& options, const BehaviourEdges& above,
-                    int above_min_repetition, const ShareOrigins* origins, BehaviourEdges& edges);
+                    int above_min_repetition, const ShareOrigins* origins, BehaviourEdges& edges,
+                    double rows_up_to = 1.0);
 
 // Benjamini–Hochberg at level q on the stimulus p-values of the edges of one behaviour at
 // one window; clears Edge::significant of those that fail (untested ones are left alone).

@@ -590,31 +590,47 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
 }  // namespace
 
 void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions& opt,
-                   std::span<Edge> edges, std::vector<std::uint32_t>& replicate_weights) {
+                   std::span<Edge> edges, std::vector<std::uint32_t>& replicate_weights,
+                   double rows_up_to) {
   replicate_weights.clear();
   if (t.comm) return sharded_edge_p_values(t, m, opt, edges, replicate_weights);
   if (opt.null_replicates <= 0 || edges.empty()) return;
   const auto replicates = static_cast<std::size_t>(opt.null_replicates);
-  replicate_weights.resize(edges.size() * replicates);
   AccountActions aa = by_account(t, m.account_hash.size());
   std::vector<std::uint32_t> degree, pop;
   degrees_and_popularity(aa, t.objects(), degree, pop);
   const Cooccurrence cooccurrence(std::move(degree), std::move(pop));
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, edges.size(), 64),
-                    [&](const tbb::blocked_range<std::size_t>& r) {
-                      CommonObjects c;
-                      NullScratch scratch;
-                      std::vector<std::uint32_t> w;
-                      std::vector<double> p_scratch;
-                      for (std::size_t i = r.begin(); i != r.end(); ++i) {
-                        Edge& e = edges[i];
-                        common_objects(aa, e.source, e.target, c);
-                        null_weights(m, opt, t.behaviour, c, e.source, e.target, scratch, w);
-                        finish_edge(e, i, static_cast<std::uint32_t>(c.size()),
-                                    cooccurrence.expected(e.source, e.target), w,
-                                    replicate_weights, p_scratch);
-                      }
-                    });
+  // In blocks: each block's rows are computed in parallel, then those kept are appended in
+  // edge order, so the rows never dropped are held for one block at a time.
+  constexpr std::size_t kBlock = std::size_t{1} << 16;
+  std::vector<std::uint32_t> block_rows;
+  for (std::size_t first = 0; first < edges.size(); first += kBlock) {
+    const std::size_t last = std::min(edges.size(), first + kBlock);
+    block_rows.resize((last - first) * replicates);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(first, last, 64),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                        CommonObjects c;
+                        NullScratch scratch;
+                        std::vector<std::uint32_t> w;
+                        std::vector<double> p_scratch;
+                        for (std::size_t i = r.begin(); i != r.end(); ++i) {
+                          Edge& e = edges[i];
+                          common_objects(aa, e.source, e.target, c);
+                          null_weights(m, opt, t.behaviour, c, e.source, e.target, scratch, w);
+                          finish_edge(e, i - first, static_cast<std::uint32_t>(c.size()),
+                                      cooccurrence.expected(e.source, e.target), w, block_rows,
+                                      p_scratch);
+                        }
+                      });
+    for (std::size_t i = first; i < last; ++i) {
+      Edge& e = edges[i];
+      if (e.p_value > rows_up_to) {
+        e.null_row = UINT32_MAX;
+        continue;
+      }
+      e.null_row = append_null_row(e.null_row, block_rows, replicates, replicate_weights);
+    }
+  }
 }
 
 ShareOrigins share_origins(const Dataset& d, const ActionTable& t, const MessageIndex& originals) {

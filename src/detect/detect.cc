@@ -33,6 +33,7 @@ std::vector<std::uint32_t> account_byte_order(const Dataset& data) {
 // naming every option it depends on, so reuse can never change a result.
 struct Detector::Cache {
   bool keep = true;  // false: a one-shot detect() that moves instead of copying
+  double highest_fdr = 1.0;  // the cached edges keep replicate rows up to this p-value
   // Set by membership_up_to(): the highest FDR level results may still be asked at.
   std::optional<double> membership_fdr;
   std::optional<detect_internal::NullModel> model;
@@ -354,12 +355,12 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_at(
     // Replicate rows only where a result can read them: edges asked for once (a one-shot
     // detect, a variant's) are read at this FDR level only, so an edge above it gets no row
     // (at 10M messages, millions of rows of 396 bytes for the min_repetition 2 variant). The
-    // main settings' edges serve later FDR levels too: all their rows are kept, until
-    // membership_up_to trims them.
+    // main settings' edges serve later FDR levels too: their rows are kept up to the highest
+    // level the Detector will be asked for, and membership_up_to may trim them later.
     const bool cached = keep && std::none_of(edges.begin(), edges.end(), [&](const Edges& x) {
                           return x.behaviour == b && x.slot == slot;
                         });
-    const double rows_up_to = cached ? 1.0 : at.fdr;
+    const double rows_up_to = cached ? std::max(highest_fdr, at.fdr) : at.fdr;
     if (above == nullptr ||
         !p_values_below(t, *model, at, above->edges, above->min_repetition,
                         stimulus ? &*tit->origins : nullptr, be, rows_up_to)) {
@@ -413,9 +414,11 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_or_view(
   return &*view;
 }
 
-Detector::Detector(const Dataset& data, TimeMs widest_window, int lowest_min_repetition)
+Detector::Detector(const Dataset& data, TimeMs widest_window, int lowest_min_repetition,
+                   double highest_fdr)
     : data_(data), widest_window_(widest_window), lowest_min_repetition_(lowest_min_repetition),
       cache_(std::make_unique<Cache>()) {
+  cache_->highest_fdr = highest_fdr;
   if (detect_internal::leads_over(data)) {
     role_ = Role::kLeader;
     detect_internal::announce_opening(widest_window, lowest_min_repetition);
@@ -556,6 +559,10 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
     return Status::InvalidArgument(
         fmt::format("this detector serves cluster membership at FDR levels up to {} only",
                     *cache.membership_fdr));
+  if (options_in.fdr > cache.highest_fdr)
+    return Status::InvalidArgument(fmt::format(
+        "this detector serves FDR levels up to {} only, not {}", cache.highest_fdr,
+        options_in.fdr));
 
   DetectionResult r;
   r.compat = opt.compat;

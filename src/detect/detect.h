@@ -419,8 +419,12 @@ class Detector {
   // pairs are tested once from there (when it is below a setting's min_repetition), and the
   // edges at a higher min_repetition are those of that test that reach it, with the same
   // p-values (an edge's p-values do not depend on min_repetition), byte for byte what
-  // testing at the higher setting gives.
-  explicit Detector(const Dataset& data, TimeMs widest_window = 0, int lowest_min_repetition = 0);
+  // testing at the higher setting gives. highest_fdr: the highest FDR level that will be asked
+  // for; the edges cached for later settings keep replicate weights only for edges whose
+  // time-shift p-value is at most it (no level at or below it keeps the others), and a call
+  // at a higher level is refused.
+  explicit Detector(const Dataset& data, TimeMs widest_window = 0, int lowest_min_repetition = 0,
+                    double highest_fdr = 1.0);
   ~Detector();
   Detector(const Detector&) = delete;
   Detector& operator=(const Detector&) = delete;

@@ -1010,10 +1010,11 @@ TEST(Outputs, DetectorReuseGivesTheSameFilesAsFreshDetection) {
   settings[7].fdr = 0.01;
   settings[8].fdr = 0.1;
   // From 2, the main settings' min_repetition of 3 is a view of the test at 2; from 3, as
-  // run does it, the test at 2 reuses the p-values of the pairs that reach 3.
-  for (int lowest : {2, 3}) {
-    SCOPED_TRACE(fmt::format("lowest min_repetition {}", lowest));
-    Detector detector(d, 120'000, lowest);
+  // run does it, the test at 2 reuses the p-values of the pairs that reach 3. Told the
+  // highest FDR level, as run does it, the cached edges keep replicate rows only up to it.
+  for (auto [lowest, highest_fdr] : {std::pair{2, 1.0}, {3, 1.0}, {3, 0.1}}) {
+    SCOPED_TRACE(fmt::format("lowest min_repetition {}, highest FDR {}", lowest, highest_fdr));
+    Detector detector(d, 120'000, lowest, highest_fdr);
     for (std::size_t i = 0; i < settings.size(); ++i) {
       if (i == 5) detector.release_actions();  // as run does before the similarity variants
       auto reused = detector.detect(settings[i]);
@@ -1042,6 +1043,9 @@ TEST(Outputs, DetectorReuseGivesTheSameFilesAsFreshDetection) {
                               [](const Edge& e) { return e.behaviour == Behaviour::kSimilarText; }))
           << "setting " << i;
     }
+    DetectOptions above = base;
+    above.fdr = 0.2;
+    EXPECT_EQ(detector.detect(above).ok(), highest_fdr >= 0.2);
   }
 }
 

@@ -183,8 +183,7 @@ BehaviourEdges cnt_similar_edges(const Dataset& data, const ActionTable& table,
 // fitted tail; and the co-occurrence statistics) into the edges, and the replicate weights of
 // each edge whose time-shift p-value is at most `rows_up_to` as row Edge::null_row of
 // `null_weights`, rows in edge order; the others get no row (Edge::null_row UINT32_MAX): no
-// FDR level below `rows_up_to` keeps them, so no cluster p-value sums them. (Distributed,
-// every edge gets its row.)
+// FDR level below `rows_up_to` keeps them, so no cluster p-value sums them.
 struct NullModel {
   TimeMs span_start = 0, span_ms = 1;       // circular domain of the shift
   std::vector<std::uint64_t> account_hash;  // per account, seeds its offsets

@@ -514,6 +514,25 @@ void finish_edge(Edge& e, std::size_t i, std::uint32_t common, double expected,
             replicate_weights.begin() + static_cast<std::ptrdiff_t>(i * w.size()));
 }
 
+// The rows of `edges` that finish_edge() wrote (rows `kept` onward, in edge order): those of
+// edges whose time-shift p-value is at most `rows_up_to` move down to start at row `kept`, the
+// others are dropped (Edge::null_row UINT32_MAX). Returns the rows now held.
+std::size_t keep_rows_up_to(std::span<Edge> edges, std::vector<std::uint32_t>& rows,
+                            std::size_t replicates, double rows_up_to, std::size_t kept) {
+  for (Edge& e : edges) {
+    if (e.p_value > rows_up_to) {
+      e.null_row = UINT32_MAX;
+      continue;
+    }
+    if (e.null_row != kept)  // a later row to an earlier place: the ranges do not overlap
+      std::copy_n(rows.begin() + static_cast<std::ptrdiff_t>(std::size_t{e.null_row} * replicates),
+                  replicates, rows.begin() + static_cast<std::ptrdiff_t>(kept * replicates));
+    e.null_row = static_cast<std::uint32_t>(kept++);
+  }
+  rows.resize(kept * replicates);
+  return kept;
+}
+
 // Rank 0's edges' account pairs (source, target as uint32) on every rank.
 dist::Bytes broadcast_pairs(dist::Communicator& comm, std::span<const Edge> edges) {
   dist::Bytes pairs;
@@ -532,7 +551,8 @@ dist::Bytes broadcast_pairs(dist::Communicator& comm, std::span<const Edge> edge
 // summed on rank 0, and rank 0 (which alone holds the edges) tests them. The shifts depend on
 // (seed, account, replicate) only, so every rank shifts an account alike.
 void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions& opt,
-                           std::span<Edge> edges, std::vector<std::uint32_t>& replicate_weights) {
+                           std::span<Edge> edges, std::vector<std::uint32_t>& replicate_weights,
+                           double rows_up_to) {
   dist::Communicator& comm = *t.comm;
   const dist::Bytes accounts = broadcast_pairs(comm, edges);
   const auto* ab = reinterpret_cast<const std::uint32_t*>(accounts.data());
@@ -585,6 +605,7 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
                                                                    replicates),
                                     replicate_weights, p_scratch);
                     });
+  keep_rows_up_to(edges, replicate_weights, replicates, rows_up_to, 0);
 }
 
 }  // namespace
@@ -593,20 +614,20 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
                    std::span<Edge> edges, std::vector<std::uint32_t>& replicate_weights,
                    double rows_up_to) {
   replicate_weights.clear();
-  if (t.comm) return sharded_edge_p_values(t, m, opt, edges, replicate_weights);
+  if (t.comm) return sharded_edge_p_values(t, m, opt, edges, replicate_weights, rows_up_to);
   if (opt.null_replicates <= 0 || edges.empty()) return;
   const auto replicates = static_cast<std::size_t>(opt.null_replicates);
   AccountActions aa = by_account(t, m.account_hash.size());
   std::vector<std::uint32_t> degree, pop;
   degrees_and_popularity(aa, t.objects(), degree, pop);
   const Cooccurrence cooccurrence(std::move(degree), std::move(pop));
-  // In blocks: each block's rows are computed in parallel, then those kept are appended in
-  // edge order, so the rows never dropped are held for one block at a time.
+  // In blocks: each block's rows are computed in parallel after the rows kept so far, then
+  // only those at or below rows_up_to stay, so the rows dropped are held a block at a time.
   constexpr std::size_t kBlock = std::size_t{1} << 16;
-  std::vector<std::uint32_t> block_rows;
+  std::size_t kept = 0;
   for (std::size_t first = 0; first < edges.size(); first += kBlock) {
     const std::size_t last = std::min(edges.size(), first + kBlock);
-    block_rows.resize((last - first) * replicates);
+    replicate_weights.resize((kept + last - first) * replicates);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(first, last, 64),
                       [&](const tbb::blocked_range<std::size_t>& r) {
                         CommonObjects c;
@@ -617,19 +638,13 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
                           Edge& e = edges[i];
                           common_objects(aa, e.source, e.target, c);
                           null_weights(m, opt, t.behaviour, c, e.source, e.target, scratch, w);
-                          finish_edge(e, i - first, static_cast<std::uint32_t>(c.size()),
-                                      cooccurrence.expected(e.source, e.target), w, block_rows,
-                                      p_scratch);
+                          finish_edge(e, kept + i - first, static_cast<std::uint32_t>(c.size()),
+                                      cooccurrence.expected(e.source, e.target), w,
+                                      replicate_weights, p_scratch);
                         }
                       });
-    for (std::size_t i = first; i < last; ++i) {
-      Edge& e = edges[i];
-      if (e.p_value > rows_up_to) {
-        e.null_row = UINT32_MAX;
-        continue;
-      }
-      e.null_row = append_null_row(e.null_row, block_rows, replicates, replicate_weights);
-    }
+    kept = keep_rows_up_to(edges.subspan(first, last - first), replicate_weights, replicates,
+                           rows_up_to, kept);
   }
 }
 

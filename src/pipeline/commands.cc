@@ -337,11 +337,11 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   // the variant below it as well would hold all its pairs for the whole run: at 10M messages
   // that took detection from 9.7 to 14.5 GB (docs/detection.md).
   // Replicate rows are kept only up to the highest FDR level asked for (the variants' 0.1).
-  double highest_fdr = options.fdr;
-  for (const auto& v : variants) highest_fdr = std::max(highest_fdr, v.options.fdr);
+  double variants_fdr = 0;
+  for (const auto& v : variants) variants_fdr = std::max(variants_fdr, v.options.fdr);
   if (reuse)
     detector.emplace(a.data, widest_window(options, variants), options.min_repetition,
-                     highest_fdr);
+                     std::max(options.fdr, variants_fdr));
   auto det = reuse ? detector->detect(options) : detect(a.data, options);
   if (!det) return det.status();
   a.detection = std::move(*det);
@@ -383,8 +383,6 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   if (reuse) {
     // The variants ask for membership only, at their FDR levels: what the main run's cached
     // edges hold beyond that is freed for them.
-    double variants_fdr = 0;
-    for (const auto& v : variants) variants_fdr = std::max(variants_fdr, v.options.fdr);
     detector->membership_up_to(variants_fdr);
     std::vector<ReportDetectionSensitivityRow> rows;
     for (const auto& v : variants) {

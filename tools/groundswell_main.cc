@@ -21,6 +21,18 @@
 
 namespace gs = groundswell;
 
+#ifdef GS_JEMALLOC
+// jemalloc's options, read when it starts (before main); MALLOC_CONF in the environment
+// overrides them. Transparent huge pages for every allocation: a run's large arrays (evidence,
+// edges, replicate rows, columns) are written once right after they are allocated, and with 4
+// KB pages the page faults were a fifth of the sensitivity table's time (docs/architecture.md,
+// "Memory allocation"). Where THP is off in the kernel ("never") this changes nothing.
+extern "C" {
+// NOLINTNEXTLINE: the name is jemalloc's
+const char* malloc_conf = "thp:always,metadata_thp:auto";
+}
+#endif
+
 namespace {
 
 struct Common {

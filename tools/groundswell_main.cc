@@ -24,8 +24,8 @@ namespace gs = groundswell;
 #ifdef GS_JEMALLOC
 // jemalloc's options, read when it starts (before main); MALLOC_CONF in the environment
 // overrides them. Transparent huge pages for every allocation: a run's large arrays (evidence,
-// edges, replicate rows, columns) are written once right after they are allocated, and with 4
-// KB pages the page faults were a fifth of the sensitivity table's time (docs/architecture.md,
+// edges, replicate rows, columns) are written right after they are allocated, and with 4 KB
+// pages the page faults were a tenth of a 1M-message run's CPU time (docs/architecture.md,
 // "Memory allocation"). Where THP is off in the kernel ("never") this changes nothing.
 extern "C" {
 // NOLINTNEXTLINE: the name is jemalloc's

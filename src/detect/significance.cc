@@ -606,6 +606,9 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
                                     replicate_weights, p_scratch);
                     });
   keep_rows_up_to(edges, replicate_weights, replicates, rows_up_to, 0);
+  // Every edge's row was computed at once here (no blocks): the rows dropped must also give
+  // their memory back, or the Detector caches them with the edges for the whole run.
+  replicate_weights.shrink_to_fit();
 }
 
 }  // namespace

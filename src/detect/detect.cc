@@ -39,6 +39,9 @@ struct Detector::Cache {
   std::optional<detect_internal::NullModel> model;
   std::optional<MessageIndex> originals;  // for the stimulus null of share at slow windows
   std::vector<std::uint32_t> account_rank;
+  // The behaviours the data supports, found once: later calls see the same ones while the
+  // caller has the message text out of memory (TextAside).
+  std::optional<std::pair<CompatMode, std::vector<Behaviour>>> defaults;
   struct Table {
     std::string key;
     Behaviour behaviour = Behaviour::kShare;
@@ -136,14 +139,18 @@ struct Detector::Cache {
   // The behaviour's edges and p-values at these settings, from the cache or computed now.
   // `slot` numbers the windows of the behaviour (W, then the slow windows); `last` is its last
   // window (a one-shot detect() then frees the behaviour's actions). The null model is made.
+  // With ClusterDetail::kMembership, edges that are not cached come without the keys of their
+  // objects, which only top objects and evidence show (for similar_text and text, keys read
+  // the message text).
   Result<Edges*> edges_at(const Dataset& data, Behaviour b, const DetectOptions& at,
-                          std::size_t slot, bool last, TimeMs widest, dist::Communicator* shards,
+                          std::size_t slot, bool last, TimeMs widest, ClusterDetail detail,
+                          dist::Communicator* shards,
                           const std::vector<std::uint32_t>& account_rank);
   // Natively, and at a min_repetition above `lowest`, the edges as a view of the test at
   // `lowest` (Detector's lowest_min_repetition); else edges_at().
   Result<Edges*> edges_or_view(const Dataset& data, Behaviour b, const DetectOptions& at,
                                std::size_t slot, bool last, TimeMs widest, int lowest,
-                               dist::Communicator* shards,
+                               ClusterDetail detail, dist::Communicator* shards,
                                const std::vector<std::uint32_t>& account_rank);
   std::optional<Edges> view;  // the latest view edges_or_view() gave
 };
@@ -308,7 +315,8 @@ Result<Detector::Cache::Table*> Detector::Cache::table(const Dataset& data, Beha
 
 Result<Detector::Cache::Edges*> Detector::Cache::edges_at(
     const Dataset& data, Behaviour b, const DetectOptions& at, std::size_t slot, bool last,
-    TimeMs widest, dist::Communicator* shards, const std::vector<std::uint32_t>& account_rank) {
+    TimeMs widest, ClusterDetail detail, dist::Communicator* shards,
+    const std::vector<std::uint32_t>& account_rank) {
   using namespace detect_internal;
   const std::string ekey = edges_key(b, at);
   auto eit = std::find_if(edges.begin(), edges.end(), [&](const Edges& x) { return x.key == ekey; });
@@ -368,14 +376,17 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_at(
       if (stimulus) stimulus_p_values(t, *model, at, *tit->origins, be.edges);
     }
   }
-  // Keys only of the objects behind the edges: the only ones ever shown.
-  ObjectKeys keys = shown_object_keys(data, t, at, be.evidence);
-  // One-shot: each behaviour's actions go after its last window.
-  if (!keep && last)
-    tables.erase(tables.begin() + (tit - tables.data()));
   const bool first = std::none_of(edges.begin(), edges.end(), [&](const Edges& x) {
     return x.behaviour == b && x.slot == slot;
   });
+  // Keys only of the objects behind the edges: the only ones ever shown, by this result or,
+  // cached, by a later one.
+  ObjectKeys keys = detail == ClusterDetail::kFull || (keep && first)
+                        ? shown_object_keys(data, t, at, be.evidence)
+                        : ObjectKeys{};
+  // One-shot: each behaviour's actions go after its last window.
+  if (!keep && last)
+    tables.erase(tables.begin() + (tit - tables.data()));
   std::erase_if(edges, [&](const Edges& x) {
     return x.behaviour == b && x.slot == slot && !x.first;
   });
@@ -387,15 +398,15 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_at(
 
 Result<Detector::Cache::Edges*> Detector::Cache::edges_or_view(
     const Dataset& data, Behaviour b, const DetectOptions& at, std::size_t slot, bool last,
-    TimeMs widest, int lowest, dist::Communicator* shards,
+    TimeMs widest, int lowest, ClusterDetail detail, dist::Communicator* shards,
     const std::vector<std::uint32_t>& account_rank) {
   // Distributed, every rank takes the same path: a view reads rank 0's edges of a cached
   // test, and the other ranks, which hold no edges, view nothing.
   if (at.compat != CompatMode::kNone || lowest <= 0 || lowest >= at.min_repetition)
-    return edges_at(data, b, at, slot, last, widest, shards, account_rank);
+    return edges_at(data, b, at, slot, last, widest, detail, shards, account_rank);
   DetectOptions low = at;
   low.min_repetition = lowest;
-  auto found = edges_at(data, b, low, slot, last, widest, shards, account_rank);
+  auto found = edges_at(data, b, low, slot, last, widest, detail, shards, account_rank);
   if (!found.ok()) return found.status();
   const Edges& from = **found;
   Edges v{edges_key(b, at), b, slot, false,
@@ -405,6 +416,10 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_or_view(
               account_rank),
           {}};
   // Keys of the objects behind the view's edges: a subset of those behind the test's.
+  if (detail != ClusterDetail::kFull) {
+    view = std::move(v);
+    return &*view;
+  }
   std::vector<std::uint32_t> shown;
   for (const EvidencePair& p : v.edges.evidence) shown.push_back(p.object);
   std::sort(shown.begin(), shown.end());
@@ -549,7 +564,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
   const Dataset& data = data_;
   Cache& cache = *cache_;
   DetectOptions opt = options_in;
-  if (role_ == Role::kLeader) announce_detect(options_in, cache.keep);
+  if (role_ == Role::kLeader) announce_detect(options_in, cache.keep, detail);
   // Distributed, native behaviours but similar_text are sharded; the others rank 0 computes.
   dist::Communicator* shards = role_ == Role::kAlone ? nullptr : distributed_tables(opt);
   if (data.messages() >= UINT32_MAX)
@@ -568,7 +583,11 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
   r.compat = opt.compat;
   r.directed = opt.compat == CompatMode::kCnt;
   r.seed = opt.seed;
-  if (opt.behaviours.empty()) opt.behaviours = default_behaviours(data, opt.compat);
+  if (opt.behaviours.empty()) {
+    if (!cache.defaults || cache.defaults->first != opt.compat)
+      cache.defaults.emplace(opt.compat, default_behaviours(data, opt.compat));
+    opt.behaviours = cache.defaults->second;
+  }
   GS_RETURN_IF_ERROR(opt.validate());  // with the behaviours the data chose
   r.behaviours = opt.behaviours;
 
@@ -586,7 +605,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
       DetectOptions at = opt;
       at.window_ms = window;
       auto found = cache.edges_or_view(data, b, at, slot, slot + 1 == windows.size(),
-                                       widest_window_, lowest_min_repetition_, shards,
+                                       widest_window_, lowest_min_repetition_, detail, shards,
                                        r.account_rank);
       if (!found.ok()) return found.status();
       Cache::Edges* eit_ptr = *found;

@@ -392,8 +392,9 @@ Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options
 // and a sensitivity row read — but not the statistics of the messages behind the internal
 // edges (messages, first_time, last_time, median_delay_s, share_of_activity, top_objects stay
 // at their defaults), and the edges that cannot be kept at its FDR level (p_value above it)
-// come without evidence. The sensitivity variants ask for no more: at 1M messages the message
-// statistics were a third of an FDR variant's cost.
+// come without evidence, and `objects` names only the objects of edges the Detector had cached
+// (naming a text's object reads the text). The sensitivity variants ask for no more: at 1M
+// messages the message statistics were a third of an FDR variant's cost.
 enum class ClusterDetail : std::uint8_t { kFull, kMembership };
 
 // Drops the edges that were not kept, with their evidence, and every replicate row (only the
@@ -429,6 +430,11 @@ class Detector {
   Detector(const Detector&) = delete;
   Detector& operator=(const Detector&) = delete;
 
+  // After the first call, a call reads the data's message text only to rebuild what the
+  // Detector does not hold: a near-duplicate search at a similarity below every one searched,
+  // and the text behaviours' actions after release_actions(). The behaviours the data supports
+  // are those the first call found, so until then the caller may hold the text out of memory
+  // (TextAside, store/dataset_cache.h).
   Result<DetectionResult> detect(const DetectOptions& options,
                                  ClusterDetail detail = ClusterDetail::kFull);
 

@@ -73,7 +73,7 @@ ObjectKeys shown_object_keys(const Dataset& data, const ActionTable& table,
 bool leads_over(const Dataset& data);
 // What rank 0's leading Detector announces to the others (dist::Instruction).
 void announce_opening(TimeMs widest_window, int lowest_min_repetition);
-void announce_detect(const DetectOptions& options, bool keep);
+void announce_detect(const DetectOptions& options, bool keep, ClusterDetail detail);
 void announce_release();
 void announce_closing();
 // The processes over which a detection with these options shards its tables (those of the

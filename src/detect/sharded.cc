@@ -29,10 +29,12 @@ Status follow_detector(const Dataset& data, std::span<const std::byte> opening) 
       case dist::Instruction::kDetect: {
         dist::Reader call(payload);
         detector.keep_actions(call.value<std::uint8_t>() != 0);
+        // The detail decides which object keys are named, which every rank takes part in.
+        const auto detail = static_cast<ClusterDetail>(call.value<std::uint8_t>());
         auto options = DetectOptions::from_json(call.string());
         if (!options.ok()) return options.status();
         // Rank 0 meets any error of the options or the data at the same point and reports it.
-        (void)detector.detect(*options);
+        (void)detector.detect(*options, detail);
         break;
       }
       case dist::Instruction::kReleaseActions:
@@ -80,9 +82,10 @@ void announce_opening(TimeMs widest_window, int lowest_min_repetition) {
   dist::send_instruction(dist::Instruction::kOpenDetector, payload);
 }
 
-void announce_detect(const DetectOptions& options, bool keep) {
+void announce_detect(const DetectOptions& options, bool keep, ClusterDetail detail) {
   dist::Bytes payload;
   dist::append_value<std::uint8_t>(payload, keep ? 1 : 0);
+  dist::append_value<std::uint8_t>(payload, static_cast<std::uint8_t>(detail));
   dist::append_string(payload, options.to_json());
   dist::send_instruction(dist::Instruction::kDetect, payload);
 }

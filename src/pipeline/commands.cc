@@ -29,6 +29,7 @@
 #include "signals/signals.h"
 #include "report/html.h"
 #include "store/dataset.h"
+#include "store/dataset_cache.h"
 #include "store/store.h"
 
 namespace groundswell {
@@ -380,17 +381,36 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   // "Detection at several settings"): at 10M messages nine in ten of some 2M tested edges,
   // freed before the variants run.
   keep_only_kept_edges(a.detection);
+  // The message text, read again by a new near-duplicate search, the estimate and the output
+  // files, is out of memory while the variants that read none of it run (at 10M messages
+  // 1.6 GB of the run's highest point), when the columns file beside the store holds it.
+  std::optional<TextAside> text_aside;
+  const auto text_back = [&]() -> Status {
+    if (!text_aside) return Status::Ok();
+    GS_RETURN_IF_ERROR(text_aside->restore(a.data));
+    text_aside.reset();
+    return Status::Ok();
+  };
   if (reuse) {
     // The variants ask for membership only, at their FDR levels: what the main run's cached
     // edges hold beyond that is freed for them.
     detector->membership_up_to(variants_fdr);
+    const std::size_t text_bytes = a.data.msg_text.bytes();
+    if (auto aside = set_text_aside(store, a.data); aside.ok()) {
+      text_aside = std::move(*aside);
+      log_info(fmt::format("message text ({:.2f} GB) out of memory until a variant reads it",
+                           static_cast<double>(text_bytes) / 1e9));
+    }
     std::vector<ReportDetectionSensitivityRow> rows;
     for (const auto& v : variants) {
       // After the window and repetition variants only the similarity variants need actions,
       // and only similar_text's: the other behaviours' edges at the main settings are cached.
+      // The text is back before the first of them.
       if (v.options.window_ms == options.window_ms &&
-          v.options.min_repetition == options.min_repetition)
+          v.options.min_repetition == options.min_repetition) {
         detector->release_actions();
+        GS_RETURN_IF_ERROR(text_back());
+      }
       log_info(fmt::format("sensitivity: detecting again with {}", v.label));
       // A variant's row and scenario need its clusters' members and verdicts, not the
       // statistics of their messages.
@@ -406,6 +426,7 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
       log_info(clock.lap("sensitivity, " + v.label));
     }
     detector.reset();  // its cached actions and edges are not needed past this point
+    GS_RETURN_IF_ERROR(text_back());
     a.detection_sensitivity = sensitivity_table(options, a.detection, main_row, std::move(rows));
   }
   if (actors) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <algorithm>
@@ -112,6 +113,15 @@ struct DatasetCacheIo {
   struct Size : Writer<Size> {
     std::uint64_t total = 0;
     void bytes(const void*, std::size_t n) { total += n; }
+  };
+
+  // Hashes the bytes Out would write, as Out does.
+  struct Hash : Writer<Hash> {
+    explicit Hash(XXH3_state_t* h) : hash(h) {}
+    XXH3_state_t* hash;
+    void bytes(const void* p, std::size_t n) {
+      if (n != 0) XXH3_64bits_update(hash, p, n);
+    }
   };
 
   struct In {
@@ -296,6 +306,76 @@ Result<Dataset> read_dataset_cache(const std::filesystem::path& path, const Data
                              [&](std::uint32_t a) { return a == kNoAccount || a < na; });
   if (!rows) return damaged();
   return d;
+}
+
+struct TextAside::State {
+  std::filesystem::path path;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file{nullptr, &std::fclose};
+  std::uint64_t size = 0;         // the file's bytes
+  std::uint64_t text_offset = 0;  // where the text column starts
+  XXH3_state_t hash;              // the checksum's state after every byte before the text
+};
+
+TextAside::TextAside(std::unique_ptr<State> s) : state_(std::move(s)) {}
+TextAside::TextAside(TextAside&&) noexcept = default;
+TextAside& TextAside::operator=(TextAside&&) noexcept = default;
+TextAside::~TextAside() = default;
+
+Result<TextAside> TextAside::take(const std::filesystem::path& path, const DatasetCacheKey& key,
+                                  Dataset& d) {
+  auto s = std::make_unique<State>();
+  s->path = path;
+  std::error_code ec;
+  s->size = std::filesystem::file_size(path, ec);
+  if (ec) return Status::NotFound(fmt::format("no analysis columns at {}", path.string()));
+  s->file.reset(std::fopen(path.c_str(), "rb"));
+  if (!s->file) return Status::NotFound(fmt::format("cannot read {}", path.string()));
+  std::setvbuf(s->file.get(), nullptr, _IOFBF, 1 << 20);
+  // Every byte before the text as write_dataset_cache() writes d, and their checksum: when the
+  // file holds that checksum where d's bytes end, those bytes are d's.
+  DatasetCacheIo::Size prefix;
+  header(prefix, key, s->size, true);
+  columns(d, prefix);
+  XXH3_INITSTATE(&s->hash);
+  XXH3_64bits_reset(&s->hash);
+  DatasetCacheIo::Hash hash(&s->hash);
+  header(hash, key, s->size, true);
+  columns(d, hash);
+  std::uint64_t stored = 0;
+  // Read past the stream's buffer: restore() reads the file as it is then.
+  if (prefix.total + 2 * sizeof stored > s->size ||
+      ::pread(fileno(s->file.get()), &stored, sizeof stored, static_cast<off_t>(prefix.total)) !=
+          static_cast<ssize_t>(sizeof stored) ||
+      stored != XXH3_64bits_digest(&s->hash))
+    return Status::NotFound(
+        fmt::format("{} does not hold these analysis columns with their text", path.string()));
+  s->text_offset = prefix.total + sizeof stored;
+  d.msg_text = StringColumn{};
+  return TextAside(std::move(s));
+}
+
+Status TextAside::restore(Dataset& d) {
+  State& s = *state_;
+  const auto damaged = [&] {
+    return Status::InvalidArgument(fmt::format("{} is damaged", s.path.string()));
+  };
+  // Nothing an earlier call buffered: the bytes are checked as the file holds them now.
+  if (std::fflush(s.file.get()) != 0 ||
+      fseeko(s.file.get(), static_cast<off_t>(s.text_offset), SEEK_SET) != 0)
+    return damaged();
+  XXH3_state_t hash;
+  XXH3_INITSTATE(&hash);
+  XXH3_copyState(&hash, &s.hash);
+  DatasetCacheIo::In in{s.file.get(), &hash, s.size - s.text_offset};
+  StringColumn text;
+  in.col(text);
+  std::uint64_t stored = 0;
+  if (!in.ok || in.remaining != sizeof stored ||
+      std::fread(&stored, 1, sizeof stored, s.file.get()) != sizeof stored ||
+      stored != XXH3_64bits_digest(&hash) || text.size() != d.messages())
+    return damaged();
+  d.msg_text = std::move(text);
+  return Status::Ok();
 }
 
 }  // namespace groundswell

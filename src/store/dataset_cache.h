@@ -16,13 +16,17 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 #include "groundswell/status.h"
 #include "store/dataset.h"
 
 namespace groundswell {
+
+class Store;
 
 struct DatasetCacheKey {
   std::string data_version;  // store_state.data_version
@@ -41,5 +45,35 @@ Result<Dataset> read_dataset_cache(const std::filesystem::path& path, const Data
 // `has_text`: d holds the message text (a load with DatasetOptions::load_text).
 Status write_dataset_cache(const std::filesystem::path& path, const DatasetCacheKey& key,
                            const Dataset& d, bool has_text);
+
+// A Dataset's message text out of memory while nothing reads it, read back from the columns
+// file when it is needed again. At 10M messages the text is 1.6 GB of 4.9 GB of columns, and
+// the sensitivity variants that run between the main detection and the estimate do not read
+// it (docs/architecture.md, "Memory allocation").
+class TextAside {
+ public:
+  // Frees d.msg_text (leaving a column of no rows) when the file at `path` holds d's columns
+  // with their text, built from `key`: the header must match and the checksum of the columns
+  // before the text must be that of d's own columns, as write_dataset_cache() would write
+  // them. The file stays open, so replacing it meanwhile changes nothing. NotFound (d left
+  // whole) when the file is not there, holds other data or no text.
+  static Result<TextAside> take(const std::filesystem::path& path, const DatasetCacheKey& key,
+                                Dataset& d);
+  TextAside(TextAside&&) noexcept;
+  TextAside& operator=(TextAside&&) noexcept;
+  ~TextAside();
+  // Reads the text back into d (the Dataset given to take()), checked against the file's
+  // checksum. InvalidArgument when the file is damaged.
+  Status restore(Dataset& d);
+
+ private:
+  struct State;
+  explicit TextAside(std::unique_ptr<State> s);
+  std::unique_ptr<State> state_;
+};
+
+// d's text set aside (TextAside::take) when d is what load_dataset(store) returns now and the
+// columns file beside the store holds it with its text.
+Result<TextAside> set_text_aside(Store& store, Dataset& d);
 
 }  // namespace groundswell

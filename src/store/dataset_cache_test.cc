@@ -570,6 +570,60 @@ TEST_F(DatasetCacheTest, AFileThatCannotBeWrittenWarnsOnce) {
   EXPECT_EQ(err.find(warning, at + 1), std::string::npos) << err;
 }
 
+// The text set aside while the sensitivity variants run comes back exactly, even when the
+// file is replaced meanwhile (the open file is read), and is never taken from a file that
+// does not hold the columns in memory.
+TEST_F(DatasetCacheTest, TextSetAsideComesBackWhole) {
+  store_messages(0, 120, "spoken");
+  const Dataset expected = load();
+  Dataset d = load();
+  {
+    auto store = Store::open(db_);
+    ASSERT_TRUE(store.ok());
+    auto aside = set_text_aside(*store, d);
+    ASSERT_TRUE(aside.ok()) << aside.status().message();
+    EXPECT_EQ(d.msg_text.size(), 0u);
+    EXPECT_EQ(d.msg_text.bytes(), 0u);
+    // Another process stores more and writes the file again.
+    store_messages(500, 30, "other");
+    EXPECT_EQ(load().messages(), 150u);
+    ASSERT_TRUE(aside->restore(d).ok());
+    expect_same(expected, d);
+    ASSERT_TRUE(aside->restore(d).ok());  // a second time reads it again
+    expect_same(expected, d);
+  }
+  // Now the file holds other data than d: nothing is taken.
+  auto store = Store::open(db_);
+  ASSERT_TRUE(store.ok());
+  auto refused = set_text_aside(*store, d);
+  EXPECT_EQ(refused.status().code(), StatusCode::kNotFound) << refused.status().message();
+  expect_same(expected, d);
+  // A file written without text has none to give back.
+  Dataset current = load_without_cache(false);
+  ASSERT_TRUE(write_dataset_cache(dataset_cache_path(db_), stored_key(), current, false).ok());
+  EXPECT_FALSE(set_text_aside(*store, current).ok());
+  EXPECT_EQ(current.msg_text.size(), 150u);
+}
+
+// Text damaged in the file after it was set aside is refused, not given back altered.
+TEST_F(DatasetCacheTest, DamagedTextSetAsideIsRefused) {
+  store_messages(0, 60, "spoken");
+  Dataset d = load();
+  const fs::path cache = dataset_cache_path(db_);
+  auto store = Store::open(db_);
+  ASSERT_TRUE(store.ok());
+  auto aside = set_text_aside(*store, d);
+  ASSERT_TRUE(aside.ok()) << aside.status().message();
+  {
+    std::fstream f(cache, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(fs::file_size(cache) - 20));
+    f.put('#');
+  }
+  const Status back = aside->restore(d);
+  EXPECT_EQ(back.code(), StatusCode::kInvalidArgument) << back.message();
+  EXPECT_EQ(d.msg_text.size(), 0u);
+}
+
 // Offsets are kept in 4 bytes each with the positions where their high bits step up: a column
 // past 4 GiB (a month of long posts) reads back every offset whole.
 TEST(Offsets, KeepEveryOffsetPastFourGiB) {

@@ -382,8 +382,8 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   // freed before the variants run.
   keep_only_kept_edges(a.detection);
   // The message text, read again by a new near-duplicate search, the estimate and the output
-  // files, is out of memory while the variants that read none of it run (at 10M messages
-  // 1.6 GB of the run's highest point), when the columns file beside the store holds it.
+  // files, is out of memory while the variants that read none of it run (1.6 GB at 10M
+  // messages), when the columns file beside the store holds it.
   std::optional<TextAside> text_aside;
   const auto text_back = [&]() -> Status {
     if (!text_aside) return Status::Ok();

@@ -47,7 +47,7 @@ Status write_dataset_cache(const std::filesystem::path& path, const DatasetCache
                            const Dataset& d, bool has_text);
 
 // A Dataset's message text out of memory while nothing reads it, read back from the columns
-// file when it is needed again. At 10M messages the text is 1.6 GB of 4.9 GB of columns, and
+// file when it is needed again. At 10M messages the text is 1.6 GB of 5.1 GB of columns, and
 // the sensitivity variants that run between the main detection and the estimate do not read
 // it (docs/architecture.md, "Memory allocation").
 class TextAside {

@@ -415,16 +415,15 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_or_view(
               at.null_replicates > 0 ? static_cast<std::size_t>(at.null_replicates) : 0,
               account_rank),
           {}};
-  // Keys of the objects behind the view's edges: a subset of those behind the test's.
-  if (detail != ClusterDetail::kFull) {
-    view = std::move(v);
-    return &*view;
+  // Keys of the objects behind the view's edges (a subset of those behind the test's), for a
+  // result that shows them.
+  if (detail == ClusterDetail::kFull) {
+    std::vector<std::uint32_t> shown;
+    for (const EvidencePair& p : v.edges.evidence) shown.push_back(p.object);
+    std::sort(shown.begin(), shown.end());
+    shown.erase(std::unique(shown.begin(), shown.end()), shown.end());
+    for (std::uint32_t o : shown) v.keys.add(o, from.keys[o]);
   }
-  std::vector<std::uint32_t> shown;
-  for (const EvidencePair& p : v.edges.evidence) shown.push_back(p.object);
-  std::sort(shown.begin(), shown.end());
-  shown.erase(std::unique(shown.begin(), shown.end()), shown.end());
-  for (std::uint32_t o : shown) v.keys.add(o, from.keys[o]);
   view = std::move(v);
   return &*view;
 }

@@ -141,6 +141,16 @@ struct DatasetCacheIo {
       bytes(&v, sizeof v);
       return v;
     }
+    // The stored checksum of every byte read so far (itself not hashed) holds.
+    bool digest_holds() {
+      const std::uint64_t expected = XXH3_64bits_digest(hash);
+      std::uint64_t stored = 0;
+      if (!ok || remaining < sizeof stored ||
+          std::fread(&stored, 1, sizeof stored, file) != sizeof stored)
+        return false;
+      remaining -= sizeof stored;
+      return stored == expected;
+    }
     template <typename T>
     void vec(std::vector<T>& v) {
       const std::uint64_t n = u64();
@@ -245,16 +255,6 @@ Result<Dataset> read_dataset_cache(const std::filesystem::path& path, const Data
   XXH3_INITSTATE(&state);
   XXH3_64bits_reset(&state);
   DatasetCacheIo::In in{f.get(), &state, size};
-  // A checksum of every byte read so far (itself not hashed).
-  const auto digest_holds = [&] {
-    const std::uint64_t expected = XXH3_64bits_digest(&state);
-    std::uint64_t stored = 0;
-    if (!in.ok || in.remaining < sizeof stored ||
-        std::fread(&stored, 1, sizeof stored, f.get()) != sizeof stored)
-      return false;
-    in.remaining -= sizeof stored;
-    return stored == expected;
-  };
   char magic[sizeof kMagic];
   in.bytes(magic, sizeof magic);
   if (!in.ok || !std::equal(magic, magic + sizeof magic, kMagic)) return damaged();
@@ -278,10 +278,10 @@ Result<Dataset> read_dataset_cache(const std::filesystem::path& path, const Data
     return Status::NotFound(fmt::format("{} holds no message text", path.string()));
   Dataset d;
   columns(d, in);
-  if (!digest_holds()) return damaged();
+  if (!in.digest_holds()) return damaged();
   if (text) {
     in.col(d.msg_text);
-    if (!digest_holds() || in.remaining != 0) return damaged();
+    if (!in.digest_holds() || in.remaining != 0) return damaged();
   } else {
     std::vector<std::uint32_t> empty(d.msg_row.size(), 0);
     d.msg_text.layout(empty);
@@ -369,11 +369,7 @@ Status TextAside::restore(Dataset& d) {
   DatasetCacheIo::In in{s.file.get(), &hash, s.size - s.text_offset};
   StringColumn text;
   in.col(text);
-  std::uint64_t stored = 0;
-  if (!in.ok || in.remaining != sizeof stored ||
-      std::fread(&stored, 1, sizeof stored, s.file.get()) != sizeof stored ||
-      stored != XXH3_64bits_digest(&hash) || text.size() != d.messages())
-    return damaged();
+  if (!in.digest_holds() || in.remaining != 0 || text.size() != d.messages()) return damaged();
   d.msg_text = std::move(text);
   return Status::Ok();
 }

@@ -16,7 +16,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -49,7 +48,7 @@ Status write_dataset_cache(const std::filesystem::path& path, const DatasetCache
 // A Dataset's message text out of memory while nothing reads it, read back from the columns
 // file when it is needed again. At 10M messages the text is 1.6 GB of 5.1 GB of columns, and
 // the sensitivity variants that run between the main detection and the estimate do not read
-// it (docs/architecture.md, "Memory allocation").
+// it (docs/architecture.md, "Detection at several settings").
 class TextAside {
  public:
   // Frees d.msg_text (leaving a column of no rows) when the file at `path` holds d's columns

@@ -174,10 +174,10 @@ std::vector<Behaviour> default_behaviours(const Dataset& data, CompatMode compat
 }
 
 // A behaviour's edges at one window appended to the result, with their evidence re-based
-// and the null replicate rows of those that may be kept at this FDR level. A row is only
-// ever read for a kept edge (cluster p-values); Benjamini–Hochberg keeps no p-value above q,
-// so the rest — most tested edges, 396 bytes each at R = 99 — are left out (null_row
-// UINT32_MAX). With ClusterDetail::kMembership, so is the evidence of those edges: only
+// and the null replicate rows of those that may be kept at this FDR level (may_be_kept). A
+// row is only ever read for a kept edge (cluster p-values), and no test's family keeps a
+// p-value above q, so the rest — most tested edges, 396 bytes each at R = 99 — are left out
+// (null_row UINT32_MAX). With ClusterDetail::kMembership, so is the evidence of those edges: only
 // outputs and the store show an edge that was not kept, and a variant is neither written nor
 // stored, while testing, clustering and judging read the evidence of kept edges only.
 void append_edges(const detect_internal::BehaviourEdges& be, TimeMs window,
@@ -186,7 +186,7 @@ void append_edges(const detect_internal::BehaviourEdges& be, TimeMs window,
   const std::size_t R = opt.null_replicates > 0 ? static_cast<std::size_t>(opt.null_replicates) : 0;
   const bool all_evidence = detail == ClusterDetail::kFull;
   for (Edge e : be.edges) {
-    const bool may_keep = !(e.p_value > opt.fdr);
+    const bool may_keep = detect_internal::may_be_kept(e, opt.fdr);
     if (all_evidence) {
       e.evidence_begin += base;
       e.evidence_end += base;
@@ -467,14 +467,14 @@ void Detector::membership_up_to(double fdr) {
     std::vector<std::uint32_t> null_weights;
     std::size_t evidence_size = 0, kept_rows = 0;
     for (const Edge& e : be.edges)
-      if (!(e.p_value > fdr)) {
+      if (detect_internal::may_be_kept(e, fdr)) {
         evidence_size += e.evidence_end - e.evidence_begin;
         kept_rows += e.null_row != UINT32_MAX;
       }
     evidence.reserve(evidence_size);
     null_weights.reserve(kept_rows * width);
     for (Edge& e : be.edges) {
-      if (!(e.p_value > fdr)) {
+      if (detect_internal::may_be_kept(e, fdr)) {
         e = detect_internal::copy_edge_rows(e, be.evidence, be.null_weights, width, evidence,
                                             null_weights);
       } else {
@@ -595,6 +595,17 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
   r.account_rank = cache.account_rank;
 
   if (!cache.model) cache.model = make_null_model(data);
+  // The near-duplicate search first, on the first call that runs similar_text: its working
+  // memory (about 2.9 GB at 10M messages) then sits beside the columns alone instead of beside
+  // every other behaviour's actions and edges. The same search as in the loop below.
+  if (!cache.searched && role_ != Role::kFollower &&
+      std::find(r.behaviours.begin(), r.behaviours.end(), Behaviour::kSimilarText) !=
+          r.behaviours.end()) {
+    DetectOptions at = opt;
+    at.window_ms = detection_windows(opt, Behaviour::kSimilarText).front();
+    auto searched = cache.table(data, Behaviour::kSimilarText, at, widest_window_, shards);
+    if (!searched.ok()) return searched.status();
+  }
   std::vector<std::uint64_t> candidates;  // per (behaviour, window): pairs that co-acted at all
   for (auto b : r.behaviours) {
     if (role_ == Role::kFollower && (shards == nullptr || b == Behaviour::kSimilarText)) continue;

@@ -374,7 +374,8 @@ struct DetectionResult {
   std::uint64_t crowded_actions = 0;  // actions left unpaired by max_crowd
   std::uint64_t candidate_pairs = 0;  // native: account pairs with at least one co-action
   // R values per tested edge that may be kept at the FDR level (Edge::null_row; the rows of
-  // edges whose time-shift p-value is above it are left out: UINT32_MAX).
+  // edges with a time-shift, co-occurrence or stimulus p-value above it are left out:
+  // UINT32_MAX).
   std::vector<std::uint32_t> null_weights;
   std::vector<Cluster> clusters;
   std::vector<std::uint32_t> account_cluster;      // per account: cluster id, 0 = none
@@ -421,8 +422,8 @@ class Detector {
   // edges at a higher min_repetition are those of that test that reach it, with the same
   // p-values (an edge's p-values do not depend on min_repetition), byte for byte what
   // testing at the higher setting gives. highest_fdr: the highest FDR level that will be asked
-  // for; the edges cached for later settings keep replicate weights only for edges whose
-  // time-shift p-value is at most it (no level at or below it keeps the others), and a call
+  // for; the edges cached for later settings keep replicate weights only for edges that may be
+  // kept at it (no level at or below it keeps the others), and a call
   // at a higher level is refused.
   explicit Detector(const Dataset& data, TimeMs widest_window = 0, int lowest_min_repetition = 0,
                     double highest_fdr = 1.0);
@@ -446,8 +447,9 @@ class Detector {
 
   // From now on only the membership of clusters (ClusterDetail::kMembership) at FDR levels of
   // at most `fdr` is asked for: the cached edges drop the evidence and replicate rows of the
-  // edges whose time-shift p-value is above it, which no such result reads (at 10M messages,
-  // nine in ten hashtag edges: 0.7 GB). Later calls that ask for more fail.
+  // edges that no such level keeps — a time-shift, co-occurrence or stimulus p-value above it
+  // — which no such result reads (at 10M messages, nine in ten hashtag edges: 0.7 GB). Later
+  // calls that ask for more fail.
   void membership_up_to(double fdr);
 
   // The data's messages by key (built on first use, kept with the Detector): what the stimulus

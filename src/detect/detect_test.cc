@@ -731,18 +731,24 @@ TEST(NativeDefaults, ScheduledHashtagPostersFoundNotAMatchCrowdNorADailyRhythm) 
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(clustered_ids(d, *r), schedulers);
   // Replicate rows are held for the edges that may be kept (every kept edge has one, for
-  // its cluster's p-value) and for no edge above the FDR level.
-  std::size_t with_row = 0;
+  // its cluster's p-value) and for no edge above the FDR level in its time-shift or
+  // co-occurrence test — some edges within it in one test and above it in the other.
+  std::size_t with_row = 0, within_time_only = 0;
+  const double q = DetectOptions{}.fdr;
   for (const Edge& e : r->edges) {
     if (e.significant) {
       EXPECT_NE(e.null_row, UINT32_MAX);
     }
     if (e.null_row == UINT32_MAX) {
-      EXPECT_GT(e.p_value, DetectOptions{}.fdr);
+      EXPECT_TRUE(e.p_value > q || e.p_cooccurrence > q) << e.p_value << " " << e.p_cooccurrence;
+      within_time_only += e.p_value <= q;
     } else {
+      EXPECT_LE(e.p_value, q);
+      EXPECT_LE(e.p_cooccurrence, q);
       ++with_row;
     }
   }
+  EXPECT_GT(within_time_only, 0u);
   EXPECT_LT(with_row, r->edges.size());
   EXPECT_EQ(r->null_weights.size(), with_row * 99);
   ASSERT_GE(r->clusters.size(), 1u);

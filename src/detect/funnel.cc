@@ -91,7 +91,7 @@ bool p_values_below(const ActionTable& table, const NullModel& model,
     // A row may be missing only where no result at this FDR level reads it
     // (Detector::membership_up_to).
     lined_up = a.source == e.source && a.target == e.target && a.objects == e.objects &&
-               a.pairs == e.pairs && !(a.null_row == UINT32_MAX && !(a.p_value > options.fdr));
+               a.pairs == e.pairs && !(a.null_row == UINT32_MAX && may_be_kept(a, options.fdr));
     from[i] = k++;
   }
   lined_up = lined_up && k == above.edges.size();
@@ -125,7 +125,7 @@ bool p_values_below(const ActionTable& table, const NullModel& model,
     e = t;
     e.evidence_begin = begin;
     e.evidence_end = end;
-    e.null_row = t.null_row == UINT32_MAX || t.p_value > rows_up_to
+    e.null_row = t.null_row == UINT32_MAX || !may_be_kept(t, rows_up_to)
                      ? UINT32_MAX
                      : append_null_row(t.null_row, weights, R, be.null_weights);
   }

@@ -112,6 +112,16 @@ struct BehaviourEdges {
   std::vector<Edge> near_misses;
 };
 
+// Whether an edge tested natively can be kept at FDR level q. Each family an edge is tested in
+// keeps no p-value above q (Benjamini–Hochberg's cutoff is at most q), so an edge above q in
+// its time-shift, co-occurrence (not similar_text's, docs/detection.md) or stimulus test is
+// never kept at q, and nothing that reads only kept edges — their evidence for the verdicts,
+// their replicate rows for cluster p-values — needs its evidence or row. Untested: NaN.
+inline bool may_be_kept(const Edge& e, double q) {
+  return !(e.p_value > q) && !(e.p_stimulus > q) &&
+         (e.behaviour == Behaviour::kSimilarText || !(e.p_cooccurrence > q));
+}
+
 // Distributed: pair partition `part` of kPartitions is reduced by this process (contiguous
 // blocks of partitions per rank).
 int partition_owner(std::uint32_t part, int ranks);
@@ -181,7 +191,7 @@ BehaviourEdges cnt_similar_edges(const Dataset& data, const ActionTable& table,
 // edge weight it would have after shifting every account's timeline by an independent circular
 // offset, for replicates 0..R-1. Writes p-values (time_p_value(): beyond every replicate, the
 // fitted tail; and the co-occurrence statistics) into the edges, and the replicate weights of
-// each edge whose time-shift p-value is at most `rows_up_to` as row Edge::null_row of
+// each edge that may be kept at `rows_up_to` (may_be_kept) as row Edge::null_row of
 // `null_weights`, rows in edge order; the others get no row (Edge::null_row UINT32_MAX): no
 // FDR level below `rows_up_to` keeps them, so no cluster p-value sums them.
 struct NullModel {

@@ -515,12 +515,13 @@ void finish_edge(Edge& e, std::size_t i, std::uint32_t common, double expected,
 }
 
 // The rows of `edges` that finish_edge() wrote (rows `kept` onward, in edge order): those of
-// edges whose time-shift p-value is at most `rows_up_to` move down to start at row `kept`, the
-// others are dropped (Edge::null_row UINT32_MAX). Returns the rows now held.
+// edges that may be kept at `rows_up_to` (may_be_kept: by their time-shift and co-occurrence
+// p-values) move down to start at row `kept`, the others are dropped (Edge::null_row
+// UINT32_MAX). Returns the rows now held.
 std::size_t keep_rows_up_to(std::span<Edge> edges, std::vector<std::uint32_t>& rows,
                             std::size_t replicates, double rows_up_to, std::size_t kept) {
   for (Edge& e : edges) {
-    if (e.p_value > rows_up_to) {
+    if (!may_be_kept(e, rows_up_to)) {
       e.null_row = UINT32_MAX;
       continue;
     }

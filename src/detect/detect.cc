@@ -173,6 +173,47 @@ std::vector<Behaviour> default_behaviours(const Dataset& data, CompatMode compat
   return out;
 }
 
+// Evidence that a call leaves in the Detector's cache (the main settings' edges, kept for later
+// settings) is referenced from the result's edges instead of copied, until the call knows which
+// edges' evidence its result holds (keep_one_window_per_edge): at 10M messages the main run's
+// tested edges hold 68M co-action pairs (0.8 GB), of which its result keeps 23M. A referenced
+// range carries its source, numbered from 1, in the bits above kRangeBits of both
+// Edge::evidence_begin and evidence_end; source 0 is the result's own DetectionResult::evidence.
+class EvidenceSources {
+ public:
+  static constexpr int kRangeBits = 44;
+  // A source's tag, to be or-ed into the ranges of the edges that refer to it.
+  std::uint64_t add(std::span<const EvidencePair> source) {
+    sources_.push_back(source);
+    return std::uint64_t{sources_.size()} << kRangeBits;
+  }
+  // The array holding the edge's evidence, and its range there.
+  std::span<const EvidencePair> of(const Edge& e, const DetectionResult& r, std::uint64_t& begin,
+                                   std::uint64_t& end) const {
+    constexpr std::uint64_t kMask = (std::uint64_t{1} << kRangeBits) - 1;
+    const std::uint64_t s = e.evidence_begin >> kRangeBits;
+    begin = e.evidence_begin & kMask;
+    end = e.evidence_end & kMask;
+    return s == 0 ? std::span<const EvidencePair>(r.evidence) : sources_[s - 1];
+  }
+  // The referenced evidence of the edges `which` selects, copied into the result.
+  template <class Which>
+  void resolve(DetectionResult& r, Which which) const {
+    for (Edge& e : r.edges) {
+      if ((e.evidence_begin >> kRangeBits) == 0 || !which(e)) continue;
+      std::uint64_t begin = 0, end = 0;
+      const std::span<const EvidencePair> from = of(e, r, begin, end);
+      e.evidence_begin = r.evidence.size();
+      r.evidence.insert(r.evidence.end(), from.begin() + static_cast<std::ptrdiff_t>(begin),
+                        from.begin() + static_cast<std::ptrdiff_t>(end));
+      e.evidence_end = r.evidence.size();
+    }
+  }
+
+ private:
+  std::vector<std::span<const EvidencePair>> sources_;
+};
+
 // A behaviour's edges at one window appended to the result, with their evidence re-based
 // and the null replicate rows of those that may be kept at this FDR level (may_be_kept). A
 // row is only ever read for a kept edge (cluster p-values), and no test's family keeps a
@@ -180,14 +221,25 @@ std::vector<Behaviour> default_behaviours(const Dataset& data, CompatMode compat
 // (null_row UINT32_MAX). With ClusterDetail::kMembership, so is the evidence of those edges: only
 // outputs and the store show an edge that was not kept, and a variant is neither written nor
 // stored, while testing, clustering and judging read the evidence of kept edges only.
+// `cached`: `be` stays in the Detector's cache for the rest of the call, so its evidence is
+// referenced (EvidenceSources), not copied.
 void append_edges(const detect_internal::BehaviourEdges& be, TimeMs window,
-                  const DetectOptions& opt, ClusterDetail detail, DetectionResult& r) {
+                  const DetectOptions& opt, ClusterDetail detail, EvidenceSources* cached,
+                  DetectionResult& r) {
   std::uint64_t base = r.evidence.size();
   const std::size_t R = opt.null_replicates > 0 ? static_cast<std::size_t>(opt.null_replicates) : 0;
   const bool all_evidence = detail == ClusterDetail::kFull;
+  const std::uint64_t tag = cached != nullptr ? cached->add(be.evidence) : 0;
   for (Edge e : be.edges) {
     const bool may_keep = detect_internal::may_be_kept(e, opt.fdr);
-    if (all_evidence) {
+    if (cached != nullptr) {
+      if (all_evidence || may_keep) {
+        e.evidence_begin |= tag;
+        e.evidence_end |= tag;
+      } else {
+        e.evidence_begin = e.evidence_end = 0;
+      }
+    } else if (all_evidence) {
       e.evidence_begin += base;
       e.evidence_end += base;
     } else {
@@ -206,13 +258,15 @@ void append_edges(const detect_internal::BehaviourEdges& be, TimeMs window,
                             : UINT32_MAX;
     r.edges.push_back(e);
   }
-  if (all_evidence) r.evidence.insert(r.evidence.end(), be.evidence.begin(), be.evidence.end());
+  if (all_evidence && cached == nullptr)
+    r.evidence.insert(r.evidence.end(), be.evidence.begin(), be.evidence.end());
 }
 
 // The edges of every behaviour and window in output order (source, target by byte order, then
 // behaviour and window), and which of them are kept (docs/detection.md, "Significance").
 void sort_and_test_edges(const Dataset& data, const DetectOptions& opt,
-                         const std::vector<std::uint64_t>& candidates, DetectionResult& r) {
+                         const std::vector<std::uint64_t>& candidates,
+                         const EvidenceSources& cached, DetectionResult& r) {
   using namespace detect_internal;
   tbb::parallel_sort(r.edges.begin(), r.edges.end(), [&](const Edge& x, const Edge& y) {
     if (x.source != y.source) return r.account_rank[x.source] < r.account_rank[y.source];
@@ -243,7 +297,11 @@ void sort_and_test_edges(const Dataset& data, const DetectOptions& opt,
     }
     // A hashtag pair where one account nearly always came first is a follower of the other's
     // posts, and two followers of one account meet after its posts: neither is two accounts
-    // on one clock (docs/detection.md, "Scheduled automation").
+    // on one clock (docs/detection.md, "Scheduled automation"). It reads the evidence of the
+    // hashtag edges kept so far.
+    cached.resolve(r, [](const Edge& e) {
+      return e.behaviour == Behaviour::kHashtag && e.significant;
+    });
     order_test(data, r, opt, r.edges);
   }
 }
@@ -493,7 +551,9 @@ namespace {
 // Edges come sorted by (source, target, behaviour, window), one per window at which the
 // pair met min_repetition. Keeps one per (pair, behaviour) — the first kept, else the first —
 // with its evidence and replicate weights, and drops the rest.
-void keep_one_window_per_edge(const DetectOptions& opt, DetectionResult& r) {
+// Evidence referenced in the Detector's cache is copied here, for the picks only.
+void keep_one_window_per_edge(const DetectOptions& opt, const EvidenceSources& cached,
+                              DetectionResult& r) {
   const std::size_t R = opt.null_replicates > 0 ? static_cast<std::size_t>(opt.null_replicates) : 0;
   // The picks first, so that the copies are allocated at their size: the result holds them
   // for the rest of the run, and a vector grown by doubling holds up to twice its size.
@@ -521,9 +581,12 @@ void keep_one_window_per_edge(const DetectOptions& opt, DetectionResult& r) {
   edges.reserve(picks.size());
   evidence.reserve(evidence_size);
   null_weights.reserve(rows * R);
-  for (std::size_t pick : picks)
-    edges.push_back(detect_internal::copy_edge_rows(r.edges[pick], r.evidence, r.null_weights,
-                                                    R, evidence, null_weights));
+  for (std::size_t pick : picks) {
+    Edge e = r.edges[pick];
+    const std::span<const EvidencePair> from = cached.of(e, r, e.evidence_begin, e.evidence_end);
+    edges.push_back(
+        detect_internal::copy_edge_rows(e, from, r.null_weights, R, evidence, null_weights));
+  }
   r.edges = std::move(edges);
   r.evidence = std::move(evidence);
   r.null_weights = std::move(null_weights);
@@ -607,6 +670,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
     if (!searched.ok()) return searched.status();
   }
   std::vector<std::uint64_t> candidates;  // per (behaviour, window): pairs that co-acted at all
+  EvidenceSources cached;  // the evidence of the edges left in the cache, until picked
   for (auto b : r.behaviours) {
     if (role_ == Role::kFollower && (shards == nullptr || b == Behaviour::kSimilarText)) continue;
     const std::vector<TimeMs> windows = detection_windows(opt, b);
@@ -625,15 +689,16 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
       r.crowded_actions += be.crowded_actions;
       if (window == opt.window_ms) r.candidate_pairs += be.candidate_pairs;
       candidates.push_back(be.candidate_pairs);
-      append_edges(be, window, opt, detail, r);
+      // Kept for later settings: the first settings' edges (the main run's, which every
+      // variant that does not move this behaviour's edges reuses), whose evidence the result
+      // refers to until it knows which of it it keeps. Another setting's are asked for once,
+      // so they go at once, as everything does in a one-shot detect(): held until the next
+      // variant, a window variant's edges of every behaviour and window sat beside the main
+      // run's. A view is replaced by the next one.
+      const bool drop = !cache.keep || !eit_ptr->first;
+      append_edges(be, window, opt, detail, drop ? nullptr : &cached, r);
       // One key table per behaviour: the slow windows' objects are the same objects, so
       // their keys are merged into the behaviour's table.
-      // Kept for later settings: the first settings' edges (the main run's, which every
-      // variant that does not move this behaviour's edges reuses). Another setting's are
-      // asked for once, so they go at once, as everything does in a one-shot detect(): held
-      // until the next variant, a window variant's edges of every behaviour and window sat
-      // beside the main run's.
-      const bool drop = !cache.keep || !eit_ptr->first;
       if (window == opt.window_ms) {
         r.objects.push_back(drop ? std::move(eit_ptr->keys) : eit_ptr->keys);
       } else {
@@ -646,15 +711,18 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
       }
     }
   }
-  if (role_ == Role::kFollower) return r;  // rank 0 alone tests, clusters and reports
-  sort_and_test_edges(data, opt, candidates, r);
+  if (role_ == Role::kFollower) {  // rank 0 alone tests, clusters and reports
+    cached.resolve(r, [](const Edge&) { return true; });
+    return r;
+  }
+  sort_and_test_edges(data, opt, candidates, cached, r);
   finish_funnel(opt, r);
   // Tests made: one per (pair, behaviour, window), as the funnel's rows count them.
   const bool tested = opt.compat == CompatMode::kNone && opt.null_replicates > 0;
   r.tested_edges = tested ? r.edges.size() : 0;
   // One edge per (pair, behaviour): the smallest window at which it was kept, else the
   // smallest at which it was found.
-  keep_one_window_per_edge(opt, r);
+  keep_one_window_per_edge(opt, cached, r);
   r.significant_edges = 0;
   for (const auto& e : r.edges) r.significant_edges += e.significant;
   GS_RETURN_IF_ERROR(build_clusters(data, opt, detail, r));

@@ -214,6 +214,37 @@ class EvidenceSources {
   std::vector<std::span<const EvidencePair>> sources_;
 };
 
+// The edges a membership-only result leaves out (ClusterDetail::kMembership: those its FDR
+// level cannot keep): their tests, per family, and their (pair, behaviour).
+struct LeftOutEdges {
+  detect_internal::LeftOutTests time;  // the time-shift family: every behaviour but hashtag
+  // per funnel row (behaviour and window)
+  std::vector<detect_internal::LeftOutTests> hashtag_time, cooccurrence, stimulus;
+  std::vector<std::tuple<std::uint32_t, std::uint32_t, Behaviour>> pairs;
+  std::uint64_t edges = 0;
+  void add(const Edge& e, std::size_t row, double q) {
+    if (hashtag_time.size() <= row) {
+      hashtag_time.resize(row + 1);
+      cooccurrence.resize(row + 1);
+      stimulus.resize(row + 1);
+    }
+    (e.behaviour == Behaviour::kHashtag ? hashtag_time[row] : time).add(e.p_value, q);
+    cooccurrence[row].add(e.p_cooccurrence, q);
+    stimulus[row].add(e.p_stimulus, q);
+    pairs.emplace_back(e.source, e.target, e.behaviour);
+    ++edges;
+  }
+  const detect_internal::LeftOutTests* at(const std::vector<detect_internal::LeftOutTests>& v,
+                                          std::size_t row) const {
+    return row < v.size() ? &v[row] : nullptr;
+  }
+  void sort() {
+    std::sort(time.low.begin(), time.low.end());
+    for (auto* v : {&hashtag_time, &cooccurrence, &stimulus})
+      for (detect_internal::LeftOutTests& t : *v) std::sort(t.low.begin(), t.low.end());
+  }
+};
+
 // A behaviour's edges at one window appended to the result, with their evidence re-based
 // and the null replicate rows of those that may be kept at this FDR level (may_be_kept). A
 // row is only ever read for a kept edge (cluster p-values), and no test's family keeps a
@@ -222,16 +253,21 @@ class EvidenceSources {
 // outputs and the store show an edge that was not kept, and a variant is neither written nor
 // stored, while testing, clustering and judging read the evidence of kept edges only.
 // `cached`: `be` stays in the Detector's cache for the rest of the call, so its evidence is
-// referenced (EvidenceSources), not copied.
+// referenced (EvidenceSources), not copied. With ClusterDetail::kMembership, the edges that
+// cannot be kept are left out, into `left_out` (funnel row `row`).
 void append_edges(const detect_internal::BehaviourEdges& be, TimeMs window,
                   const DetectOptions& opt, ClusterDetail detail, EvidenceSources* cached,
-                  DetectionResult& r) {
+                  LeftOutEdges& left_out, std::size_t row, DetectionResult& r) {
   std::uint64_t base = r.evidence.size();
   const std::size_t R = opt.null_replicates > 0 ? static_cast<std::size_t>(opt.null_replicates) : 0;
   const bool all_evidence = detail == ClusterDetail::kFull;
   const std::uint64_t tag = cached != nullptr ? cached->add(be.evidence) : 0;
   for (Edge e : be.edges) {
     const bool may_keep = detect_internal::may_be_kept(e, opt.fdr);
+    if (!may_keep && !all_evidence) {
+      left_out.add(e, row, opt.fdr);
+      continue;
+    }
     if (cached != nullptr) {
       if (all_evidence || may_keep) {
         e.evidence_begin |= tag;
@@ -266,7 +302,8 @@ void append_edges(const detect_internal::BehaviourEdges& be, TimeMs window,
 // behaviour and window), and which of them are kept (docs/detection.md, "Significance").
 void sort_and_test_edges(const Dataset& data, const DetectOptions& opt,
                          const std::vector<std::uint64_t>& candidates,
-                         const EvidenceSources& cached, DetectionResult& r) {
+                         const EvidenceSources& cached, const LeftOutEdges& left_out,
+                         DetectionResult& r) {
   using namespace detect_internal;
   tbb::parallel_sort(r.edges.begin(), r.edges.end(), [&](const Edge& x, const Edge& y) {
     if (x.source != y.source) return r.account_rank[x.source] < r.account_rank[y.source];
@@ -280,10 +317,12 @@ void sort_and_test_edges(const Dataset& data, const DetectOptions& opt,
     // One time-shift family over every tested edge of every behaviour and window, but the
     // hashtag: its edges are tested in a family of every pair that met at all, with p-values
     // beyond every replicate from the fitted tail (docs/detection.md, "Scheduled automation").
-    benjamini_hochberg(r.edges, opt.fdr);
+    // A membership-only result's left-out edges count in each family (LeftOutTests).
+    benjamini_hochberg(r.edges, opt.fdr, &left_out.time);
     for (std::size_t f = 0; f < r.funnel.size(); ++f)
       if (r.funnel[f].behaviour == Behaviour::kHashtag)
-        hashtag_time_fdr(r.edges, r.funnel[f].window_ms, opt.fdr, candidates[f]);
+        hashtag_time_fdr(r.edges, r.funnel[f].window_ms, opt.fdr, candidates[f],
+                         left_out.at(left_out.hashtag_time, f));
     // One co-occurrence family per behaviour and window: a behaviour where no campaign acts
     // gets no slack from the thousands of true edges of another. Not similar_text: its
     // objects are families chained together by near-duplicate pairs, whose size measures
@@ -292,8 +331,9 @@ void sort_and_test_edges(const Dataset& data, const DetectOptions& opt,
     for (std::size_t f = 0; f < r.funnel.size(); ++f) {
       if (r.funnel[f].behaviour != Behaviour::kSimilarText)
         cooccurrence_fdr(r.edges, r.funnel[f].behaviour, r.funnel[f].window_ms, opt.fdr,
-                         candidates[f]);
-      stimulus_fdr(r.edges, r.funnel[f].behaviour, r.funnel[f].window_ms, opt.fdr);
+                         left_out.at(left_out.cooccurrence, f), candidates[f]);
+      stimulus_fdr(r.edges, r.funnel[f].behaviour, r.funnel[f].window_ms, opt.fdr,
+                   left_out.at(left_out.stimulus, f));
     }
     // A hashtag pair where one account nearly always came first is a follower of the other's
     // posts, and two followers of one account meet after its posts: neither is two accounts
@@ -592,6 +632,21 @@ void keep_one_window_per_edge(const DetectOptions& opt, const EvidenceSources& c
   r.null_weights = std::move(null_weights);
 }
 
+// The (pair, behaviour)s of left-out edges that no edge of the result has.
+std::uint64_t pairs_only_left_out(const DetectionResult& r, LeftOutEdges& left_out) {
+  auto& pairs = left_out.pairs;
+  if (pairs.empty()) return 0;
+  std::sort(pairs.begin(), pairs.end());
+  pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
+  std::vector<std::tuple<std::uint32_t, std::uint32_t, Behaviour>> held;
+  held.reserve(r.edges.size());
+  for (const Edge& e : r.edges) held.emplace_back(e.source, e.target, e.behaviour);
+  std::sort(held.begin(), held.end());
+  std::uint64_t only = 0;
+  for (const auto& p : pairs) only += !std::binary_search(held.begin(), held.end(), p);
+  return only;
+}
+
 }  // namespace
 
 void keep_only_kept_edges(DetectionResult& r) {
@@ -671,6 +726,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
   }
   std::vector<std::uint64_t> candidates;  // per (behaviour, window): pairs that co-acted at all
   EvidenceSources cached;  // the evidence of the edges left in the cache, until picked
+  LeftOutEdges left_out;   // membership only: the edges the FDR level cannot keep
   for (auto b : r.behaviours) {
     if (role_ == Role::kFollower && (shards == nullptr || b == Behaviour::kSimilarText)) continue;
     const std::vector<TimeMs> windows = detection_windows(opt, b);
@@ -696,7 +752,8 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
       // variant, a window variant's edges of every behaviour and window sat beside the main
       // run's. A view is replaced by the next one.
       const bool drop = !cache.keep || !eit_ptr->first;
-      append_edges(be, window, opt, detail, drop ? nullptr : &cached, r);
+      append_edges(be, window, opt, detail, drop ? nullptr : &cached, left_out,
+                   r.funnel.size() - 1, r);
       // One key table per behaviour: the slow windows' objects are the same objects, so
       // their keys are merged into the behaviour's table.
       if (window == opt.window_ms) {
@@ -715,14 +772,17 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
     cached.resolve(r, [](const Edge&) { return true; });
     return r;
   }
-  sort_and_test_edges(data, opt, candidates, cached, r);
-  finish_funnel(opt, r);
+  left_out.sort();
+  sort_and_test_edges(data, opt, candidates, cached, left_out, r);
+  // The funnel's FDR counts, of every tested edge: not those of a membership-only result.
+  if (detail == ClusterDetail::kFull) finish_funnel(opt, r);
   // Tests made: one per (pair, behaviour, window), as the funnel's rows count them.
   const bool tested = opt.compat == CompatMode::kNone && opt.null_replicates > 0;
-  r.tested_edges = tested ? r.edges.size() : 0;
+  r.tested_edges = tested ? r.edges.size() + left_out.edges : 0;
   // One edge per (pair, behaviour): the smallest window at which it was kept, else the
   // smallest at which it was found.
   keep_one_window_per_edge(opt, cached, r);
+  r.pair_edges = r.edges.size() + pairs_only_left_out(r, left_out);
   r.significant_edges = 0;
   for (const auto& e : r.edges) r.significant_edges += e.significant;
   GS_RETURN_IF_ERROR(build_clusters(data, opt, detail, r));

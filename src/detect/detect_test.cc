@@ -1082,23 +1082,27 @@ TEST(NativeDetect, MembershipDetailKeepsTheClustersAndSkipsTheirMessages) {
   ASSERT_TRUE(full.ok() && members.ok());
   ASSERT_FALSE(full->clusters.empty());
   EXPECT_EQ(members->account_cluster, full->account_cluster);
-  // The same edges and tests; evidence only where an edge may be kept.
-  ASSERT_EQ(members->edges.size(), full->edges.size());
-  std::size_t without = 0;
-  for (std::size_t i = 0; i < full->edges.size(); ++i) {
-    const Edge &f = full->edges[i], &m = members->edges[i];
-    EXPECT_EQ(m.source, f.source);
-    EXPECT_EQ(m.target, f.target);
-    EXPECT_EQ(m.significant, f.significant);
-    const std::uint64_t pairs = m.evidence_end - m.evidence_begin;
-    if (f.p_value > opt.fdr) {
-      EXPECT_EQ(pairs, 0u);
-      ++without;
-    } else {
-      EXPECT_EQ(pairs, f.evidence_end - f.evidence_begin);
-    }
+  // The same tests; only the edges that may be kept are held, with their evidence, and the
+  // others still count: every kept edge is there as in the full result.
+  EXPECT_EQ(members->tested_edges, full->tested_edges);
+  EXPECT_EQ(members->significant_edges, full->significant_edges);
+  EXPECT_EQ(full->pair_edges, full->edges.size());
+  EXPECT_EQ(members->pair_edges, full->edges.size());
+  EXPECT_LT(members->edges.size(), full->edges.size());
+  for (const Edge& m : members->edges) EXPECT_TRUE(detect_internal::may_be_kept(m, opt.fdr));
+  std::size_t kept = 0;
+  for (const Edge& f : full->edges) {
+    if (!f.significant) continue;
+    ++kept;
+    auto m = std::find_if(members->edges.begin(), members->edges.end(), [&](const Edge& x) {
+      return x.source == f.source && x.target == f.target && x.behaviour == f.behaviour;
+    });
+    ASSERT_NE(m, members->edges.end());
+    EXPECT_TRUE(m->significant);
+    EXPECT_EQ(m->window_ms, f.window_ms);
+    EXPECT_EQ(m->evidence_end - m->evidence_begin, f.evidence_end - f.evidence_begin);
   }
-  EXPECT_GT(without, 0u);
+  EXPECT_GT(kept, 0u);
   ASSERT_EQ(members->clusters.size(), full->clusters.size());
   for (std::size_t i = 0; i < full->clusters.size(); ++i) {
     const Cluster &f = full->clusters[i], &m = members->clusters[i];
@@ -1174,7 +1178,7 @@ TEST(NativeDetect, VariantsFindTheSameClustersAfterTheCacheIsTrimmed) {
         EXPECT_EQ(y.target, x.target);
         EXPECT_EQ(y.significant, x.significant);
         EXPECT_TRUE(y.p_value == x.p_value || (std::isnan(x.p_value) && std::isnan(y.p_value)));
-        if (x.p_value > variants[v].fdr) continue;
+        EXPECT_TRUE(detect_internal::may_be_kept(x, variants[v].fdr));
         ASSERT_EQ(y.evidence_end - y.evidence_begin, x.evidence_end - x.evidence_begin);
         for (std::uint64_t k = 0; k < x.evidence_end - x.evidence_begin; ++k) {
           EXPECT_EQ(b->evidence[y.evidence_begin + k].source_msg,

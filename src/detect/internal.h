@@ -122,6 +122,21 @@ inline bool may_be_kept(const Edge& e, double q) {
          (e.behaviour == Behaviour::kSimilarText || !(e.p_cooccurrence > q));
 }
 
+// One test family's p-values of the edges a membership-only result leaves out
+// (ClusterDetail::kMembership holds only the edges its FDR level q may keep): those at or below
+// q, which rank among the others under Benjamini–Hochberg, and how many were tested, which
+// counts in the family's size. A p-value above q changes neither the cutoff nor the edges kept
+// (the cutoff is at most q), so these give the family's cutoff exactly.
+struct LeftOutTests {
+  std::vector<double> low;  // sorted before use
+  std::uint64_t tested = 0;
+  void add(double p, double q) {
+    if (std::isnan(p)) return;
+    ++tested;
+    if (p <= q) low.push_back(p);
+  }
+};
+
 // Distributed: pair partition `part` of kPartitions is reduced by this process (contiguous
 // blocks of partitions per rank).
 int partition_owner(std::uint32_t part, int ranks);
@@ -268,7 +283,8 @@ bool p_values_below(const ActionTable& table, const NullModel& model,
 
 // Benjamini–Hochberg at level q on the stimulus p-values of the edges of one behaviour at
 // one window; clears Edge::significant of those that fail (untested ones are left alone).
-void stimulus_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q);
+void stimulus_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q,
+                  const LeftOutTests* left_out = nullptr);
 
 // The order test of hashtag edges (docs/detection.md, "Scheduled automation"). Per edge, in
 // each object (hashtag and day) its closest co-action pair says which account came first
@@ -295,6 +311,7 @@ double poisson_upper_tail(std::uint64_t c, double lambda);
 // behaviour, the pairs below min_repetition counted with p = 1. Clears Edge::significant of
 // the edges that fail; leaves the others.
 void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q,
+                      const LeftOutTests* left_out,
                       std::uint64_t candidates);
 
 // The time-shift test of every tested edge but the hashtag ones, one family:
@@ -302,13 +319,14 @@ void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window,
 // come from the fitted tail (edge_p_values), so the test reaches below 1 / (R + 1): in a
 // family of millions of edges of which a few percent are campaign links, BH's cutoff falls
 // below that floor (docs/detection.md, "Significance").
-void benjamini_hochberg(std::span<Edge> edges, double q);
+void benjamini_hochberg(std::span<Edge> edges, double q, const LeftOutTests* left_out = nullptr);
 
 // The time-shift test of the hashtag edges at one window (docs/detection.md, "Scheduled
 // automation"), a family of its own: every account pair that met at least once on a
 // (hashtag, day), `candidates`, the pairs below min_repetition counted with p = 1:
 // Benjamini–Hochberg at level q sets Edge::significant.
-void hashtag_time_fdr(std::span<Edge> edges, TimeMs window, double q, std::uint64_t candidates);
+void hashtag_time_fdr(std::span<Edge> edges, TimeMs window, double q, std::uint64_t candidates,
+                      const LeftOutTests* left_out = nullptr);
 
 // Leiden clusters on the kept edges, statistics, ranking; fills result.clusters,
 // account_cluster, coordination_degree, leiden_quality. Cluster p-values sum the edges'

@@ -964,11 +964,26 @@ void stimulus_p_values(const ActionTable& t, const NullModel& m, const DetectOpt
 
 namespace {
 
+// Benjamini–Hochberg's cutoff over the tested edges' p-values `p` (sorted) and the low
+// p-values of the left-out edges of the family: the largest p-value at or below its rank
+// times q / m, -1 if none.
+double bh_cutoff(std::vector<double>& p, const LeftOutTests* left_out, double q, double m) {
+  if (left_out != nullptr && !left_out->low.empty()) {
+    const std::size_t n = p.size();
+    p.insert(p.end(), left_out->low.begin(), left_out->low.end());
+    std::inplace_merge(p.begin(), p.begin() + static_cast<std::ptrdiff_t>(n), p.end());
+  }
+  for (std::size_t k = p.size(); k-- > 0;)
+    if (p[k] <= static_cast<double>(k + 1) / m * q) return p[k];
+  return -1;
+}
+
 // Benjamini–Hochberg at level q on the p-values `p` of the edges of one behaviour at one
 // window, over a family of at least `family` tests (those not among the edges counted with
-// p = 1); clears Edge::significant of those that fail, leaves untested edges (NaN) alone.
+// p = 1) and the left-out edges' tests; clears Edge::significant of those that fail, leaves
+// untested edges (NaN) alone.
 void window_family_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q,
-                       std::uint64_t family, double Edge::*p) {
+                       std::uint64_t family, double Edge::*p, const LeftOutTests* left_out) {
   std::vector<std::size_t> tested;
   for (std::size_t i = 0; i < edges.size(); ++i)
     if (edges[i].behaviour == behaviour && edges[i].window_ms == window &&
@@ -977,37 +992,37 @@ void window_family_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window
   if (tested.empty()) return;
   std::stable_sort(tested.begin(), tested.end(),
                    [&](std::size_t x, std::size_t y) { return edges[x].*p < edges[y].*p; });
-  const double m = static_cast<double>(std::max<std::uint64_t>(family, tested.size()));
-  double cutoff = -1;
-  for (std::size_t k = tested.size(); k-- > 0;) {
-    if (edges[tested[k]].*p <= static_cast<double>(k + 1) / m * q) {
-      cutoff = edges[tested[k]].*p;
-      break;
-    }
-  }
+  const std::uint64_t all = tested.size() + (left_out ? left_out->tested : 0);
+  const double m = static_cast<double>(std::max<std::uint64_t>(family, all));
+  std::vector<double> sorted;
+  sorted.reserve(tested.size());
+  for (std::size_t i : tested) sorted.push_back(edges[i].*p);
+  const double cutoff = bh_cutoff(sorted, left_out, q, m);
   for (std::size_t i : tested)
     if (edges[i].*p > cutoff) edges[i].significant = false;
 }
 
 }  // namespace
 
-void stimulus_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q) {
-  window_family_fdr(edges, behaviour, window, q, 0, &Edge::p_stimulus);
+void stimulus_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q,
+                  const LeftOutTests* left_out) {
+  window_family_fdr(edges, behaviour, window, q, 0, &Edge::p_stimulus, left_out);
 }
 
 void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q,
-                      std::uint64_t candidates) {
-  window_family_fdr(edges, behaviour, window, q, candidates, &Edge::p_cooccurrence);
+                      const LeftOutTests* left_out, std::uint64_t candidates) {
+  window_family_fdr(edges, behaviour, window, q, candidates, &Edge::p_cooccurrence, left_out);
 }
 
-void hashtag_time_fdr(std::span<Edge> edges, TimeMs window, double q, std::uint64_t candidates) {
+void hashtag_time_fdr(std::span<Edge> edges, TimeMs window, double q, std::uint64_t candidates,
+                      const LeftOutTests* left_out) {
   for (Edge& e : edges)
     if (e.behaviour == Behaviour::kHashtag && e.window_ms == window && !std::isnan(e.p_value))
       e.significant = true;
-  window_family_fdr(edges, Behaviour::kHashtag, window, q, candidates, &Edge::p_value);
+  window_family_fdr(edges, Behaviour::kHashtag, window, q, candidates, &Edge::p_value, left_out);
 }
 
-void benjamini_hochberg(std::span<Edge> edges, double q) {
+void benjamini_hochberg(std::span<Edge> edges, double q, const LeftOutTests* left_out) {
   std::vector<std::size_t> tested;
   for (std::size_t i = 0; i < edges.size(); ++i)
     if (!std::isnan(edges[i].p_value) && edges[i].behaviour != Behaviour::kHashtag)
@@ -1016,14 +1031,12 @@ void benjamini_hochberg(std::span<Edge> edges, double q) {
   std::stable_sort(tested.begin(), tested.end(), [&](std::size_t x, std::size_t y) {
     return edges[x].p_value < edges[y].p_value;
   });
-  const double m = static_cast<double>(tested.size());
-  double cutoff = -1;
-  for (std::size_t k = tested.size(); k-- > 0;) {
-    if (edges[tested[k]].p_value <= static_cast<double>(k + 1) / m * q) {
-      cutoff = edges[tested[k]].p_value;
-      break;
-    }
-  }
+  const double m =
+      static_cast<double>(tested.size() + (left_out != nullptr ? left_out->tested : 0));
+  std::vector<double> sorted;
+  sorted.reserve(tested.size());
+  for (std::size_t i : tested) sorted.push_back(edges[i].p_value);
+  const double cutoff = bh_cutoff(sorted, left_out, q, m);
   for (std::size_t i : tested) edges[i].significant = edges[i].p_value <= cutoff;
 }
 

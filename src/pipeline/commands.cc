@@ -198,7 +198,7 @@ ReportDetectionSensitivityRow sensitivity_row(std::string parameter, double valu
   row.parameter = std::move(parameter);
   row.value = value;
   row.baseline = baseline;
-  row.edges_tested = static_cast<std::int64_t>(r.edges.size());
+  row.edges_tested = static_cast<std::int64_t>(r.pair_edges);
   for (const auto& e : r.edges) row.edges_kept += e.significant;
   row.clusters = static_cast<std::int64_t>(r.clusters.size());
   for (auto c : r.account_cluster) row.coordinated_accounts += c != 0;

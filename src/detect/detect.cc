@@ -249,12 +249,11 @@ struct LeftOutEdges {
 // and the null replicate rows of those that may be kept at this FDR level (may_be_kept). A
 // row is only ever read for a kept edge (cluster p-values), and no test's family keeps a
 // p-value above q, so the rest — most tested edges, 396 bytes each at R = 99 — are left out
-// (null_row UINT32_MAX). With ClusterDetail::kMembership, so is the evidence of those edges: only
-// outputs and the store show an edge that was not kept, and a variant is neither written nor
-// stored, while testing, clustering and judging read the evidence of kept edges only.
-// `cached`: `be` stays in the Detector's cache for the rest of the call, so its evidence is
-// referenced (EvidenceSources), not copied. With ClusterDetail::kMembership, the edges that
-// cannot be kept are left out, into `left_out` (funnel row `row`).
+// (null_row UINT32_MAX). With ClusterDetail::kMembership those edges are left out altogether,
+// their tests counted in `left_out` (funnel row `row`): only outputs and the store show an
+// edge that was not kept, and a variant is neither written nor stored, while testing,
+// clustering and judging read kept edges only. `cached`: `be` stays in the Detector's cache
+// for the rest of the call, so its evidence is referenced (EvidenceSources), not copied.
 void append_edges(const detect_internal::BehaviourEdges& be, TimeMs window,
                   const DetectOptions& opt, ClusterDetail detail, EvidenceSources* cached,
                   LeftOutEdges& left_out, std::size_t row, DetectionResult& r) {
@@ -269,21 +268,16 @@ void append_edges(const detect_internal::BehaviourEdges& be, TimeMs window,
       continue;
     }
     if (cached != nullptr) {
-      if (all_evidence || may_keep) {
-        e.evidence_begin |= tag;
-        e.evidence_end |= tag;
-      } else {
-        e.evidence_begin = e.evidence_end = 0;
-      }
+      e.evidence_begin |= tag;
+      e.evidence_end |= tag;
     } else if (all_evidence) {
       e.evidence_begin += base;
       e.evidence_end += base;
-    } else {
+    } else {  // an edge that may be kept, of a membership-only result
       const auto from = be.evidence.begin();
       const std::uint64_t begin = r.evidence.size();
-      if (may_keep)
-        r.evidence.insert(r.evidence.end(), from + static_cast<std::ptrdiff_t>(e.evidence_begin),
-                          from + static_cast<std::ptrdiff_t>(e.evidence_end));
+      r.evidence.insert(r.evidence.end(), from + static_cast<std::ptrdiff_t>(e.evidence_begin),
+                        from + static_cast<std::ptrdiff_t>(e.evidence_end));
       e.evidence_begin = begin;
       e.evidence_end = r.evidence.size();
     }
@@ -623,7 +617,10 @@ void keep_one_window_per_edge(const DetectOptions& opt, const EvidenceSources& c
   null_weights.reserve(rows * R);
   for (std::size_t pick : picks) {
     Edge e = r.edges[pick];
-    const std::span<const EvidencePair> from = cached.of(e, r, e.evidence_begin, e.evidence_end);
+    std::uint64_t begin = 0, end = 0;
+    const std::span<const EvidencePair> from = cached.of(e, r, begin, end);
+    e.evidence_begin = begin;
+    e.evidence_end = end;
     edges.push_back(
         detect_internal::copy_edge_rows(e, from, r.null_weights, R, evidence, null_weights));
   }

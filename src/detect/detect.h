@@ -401,7 +401,9 @@ Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options
 // do not depend on the FDR level; and `objects` names only the objects of edges the Detector
 // had cached (naming a text's object reads the text). The sensitivity variants ask for no
 // more: at 1M messages the message statistics were a third of an FDR variant's cost, and at
-// 10M the edges no level keeps were 3.5M of a variant's 4M.
+// 10M the min_repetition 2 variant held 4.05M tested edges of 176 bytes, most of which its
+// level cannot keep (of the main run's 1.45M hashtag edges, 1.39M have a time-shift p-value
+// above 0.05).
 enum class ClusterDetail : std::uint8_t { kFull, kMembership };
 
 // Drops the edges that were not kept, with their evidence, and every replicate row (only the

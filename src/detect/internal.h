@@ -283,6 +283,8 @@ bool p_values_below(const ActionTable& table, const NullModel& model,
 
 // Benjamini–Hochberg at level q on the stimulus p-values of the edges of one behaviour at
 // one window; clears Edge::significant of those that fail (untested ones are left alone).
+// Here and in the tests below, `left_out` (may be null) counts the tests of the edges a
+// membership-only result leaves out in the family.
 void stimulus_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window, double q,
                   const LeftOutTests* left_out = nullptr);
 

@@ -220,8 +220,8 @@ struct LeftOutEdges {
   detect_internal::LeftOutTests time;  // the time-shift family: every behaviour but hashtag
   // per funnel row (behaviour and window)
   std::vector<detect_internal::LeftOutTests> hashtag_time, cooccurrence, stimulus;
-  std::vector<std::tuple<std::uint32_t, std::uint32_t, Behaviour>> pairs;
-  std::uint64_t edges = 0;
+  using PairKey = std::tuple<std::uint32_t, std::uint32_t, Behaviour>;  // source, target
+  std::vector<PairKey> pairs;  // one per left-out edge (pairs_only_left_out makes them unique)
   void add(const Edge& e, std::size_t row, double q) {
     if (hashtag_time.size() <= row) {
       hashtag_time.resize(row + 1);
@@ -232,7 +232,6 @@ struct LeftOutEdges {
     cooccurrence[row].add(e.p_cooccurrence, q);
     stimulus[row].add(e.p_stimulus, q);
     pairs.emplace_back(e.source, e.target, e.behaviour);
-    ++edges;
   }
   const detect_internal::LeftOutTests* at(const std::vector<detect_internal::LeftOutTests>& v,
                                           std::size_t row) const {
@@ -635,7 +634,7 @@ std::uint64_t pairs_only_left_out(const DetectionResult& r, LeftOutEdges& left_o
   if (pairs.empty()) return 0;
   std::sort(pairs.begin(), pairs.end());
   pairs.erase(std::unique(pairs.begin(), pairs.end()), pairs.end());
-  std::vector<std::tuple<std::uint32_t, std::uint32_t, Behaviour>> held;
+  std::vector<LeftOutEdges::PairKey> held;
   held.reserve(r.edges.size());
   for (const Edge& e : r.edges) held.emplace_back(e.source, e.target, e.behaviour);
   std::sort(held.begin(), held.end());
@@ -775,7 +774,7 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
   if (detail == ClusterDetail::kFull) finish_funnel(opt, r);
   // Tests made: one per (pair, behaviour, window), as the funnel's rows count them.
   const bool tested = opt.compat == CompatMode::kNone && opt.null_replicates > 0;
-  r.tested_edges = tested ? r.edges.size() + left_out.edges : 0;
+  r.tested_edges = tested ? r.edges.size() + left_out.pairs.size() : 0;
   // One edge per (pair, behaviour): the smallest window at which it was kept, else the
   // smallest at which it was found.
   keep_one_window_per_edge(opt, cached, r);

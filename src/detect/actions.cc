@@ -156,6 +156,20 @@ bool action_less(const Action& x, const Action& y) {
   return x.item < y.item;
 }
 
+// The sorted actions into t, one object per key, each named by `name` from its first action.
+template <class Name>
+void group_by_object(const std::vector<Action>& sorted, ActionTable& t, Name name) {
+  t.actions.reserve(sorted.size());
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    if (i == 0 || sorted[i].key != sorted[i - 1].key) {
+      t.object_start.push_back(i);
+      name(sorted[i]);
+    }
+    t.actions.push_back(Acted{sorted[i].time, sorted[i].account, sorted[i].msg});
+  }
+  t.object_start.push_back(sorted.size());
+}
+
 }  // namespace
 
 }  // namespace groundswell::detect_internal
@@ -269,40 +283,34 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
           for (std::size_t k = 0; k < items; ++k) {
             if (!action_key_view(d, b, opt, m, k, key, view)) continue;
             out.push_back(Action{object_hash(b, opt, view, d.msg_time[m]), d.msg_time[m],
-                                 d.msg_account[m],
-                                 static_cast<std::uint32_t>(m), static_cast<std::uint32_t>(k), 0});
+                                 d.msg_account[m], static_cast<std::uint32_t>(m),
+                                 static_cast<std::uint32_t>(k)});
           }
         }
       });
   std::size_t total = 0;
   for (auto& v : local) total += v.size();
-  t.actions.reserve(total);
+  std::vector<Action> all;
+  all.reserve(total);
   for (auto& v : local) {
-    t.actions.insert(t.actions.end(), v.begin(), v.end());
+    all.insert(all.end(), v.begin(), v.end());
     std::vector<Action>().swap(v);
   }
-  if (comm) t.actions = exchange_actions(*comm, std::move(t.actions));
-  tbb::parallel_sort(t.actions.begin(), t.actions.end(), action_less);
+  if (comm) all = exchange_actions(*comm, std::move(all));
+  tbb::parallel_sort(all.begin(), all.end(), action_less);
   // One action per (message, object): a message listing the same link twice acts once.
   {
     std::size_t w = 0;
-    for (std::size_t i = 0; i < t.actions.size(); ++i) {
-      if (w > 0 && t.actions[w - 1].key == t.actions[i].key &&
-          t.actions[w - 1].msg == t.actions[i].msg)
-        continue;
-      t.actions[w++] = t.actions[i];
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      if (w > 0 && all[w - 1].key == all[i].key && all[w - 1].msg == all[i].msg) continue;
+      all[w++] = all[i];
     }
-    t.actions.resize(w);
+    all.resize(w);
   }
-  for (std::size_t i = 0; i < t.actions.size(); ++i) {
-    if (i == 0 || t.actions[i].key != t.actions[i - 1].key) {
-      t.object_start.push_back(i);
-      t.object_msg.push_back(t.actions[i].msg);
-      t.object_item.push_back(t.actions[i].item);
-    }
-    t.actions[i].object = static_cast<std::uint32_t>(t.object_start.size() - 1);
-  }
-  t.object_start.push_back(t.actions.size());
+  group_by_object(all, t, [&](const Action& a) {
+    t.object_msg.push_back(a.msg);
+    t.object_item.push_back(a.item);
+  });
   if (comm) number_shard(*comm, t);
   return t;
 }
@@ -354,7 +362,7 @@ Result<SimilarTexts> find_similar_texts(const Dataset& d, const DetectOptions& o
 }
 
 ActionTable similar_text_table(const Dataset& d, const SimilarTexts& found,
-                               const DetectOptions& opt, std::vector<SimilarPair>& pairs) {
+                               const DetectOptions& opt, std::vector<SimilarPair>* pairs) {
   ActionTable t;
   t.behaviour = Behaviour::kSimilarText;
   const std::size_t n = found.msgs.size();
@@ -378,22 +386,19 @@ ActionTable similar_text_table(const Dataset& d, const SimilarTexts& found,
     if (a != b) parent[std::max(a, b)] = std::min(a, b);
     paired[p.a] = paired[p.b] = true;
   }
+  std::vector<Action> all;
   for (std::uint32_t i = 0; i < n; ++i) {
     if (!paired[i]) continue;
     std::uint32_t r = root(i);
-    t.actions.push_back(Action{r, found.times[i], found.accounts[i], found.msgs[i], 0, 0});
+    all.push_back(Action{r, found.times[i], found.accounts[i], found.msgs[i], 0});
   }
-  std::sort(t.actions.begin(), t.actions.end(), action_less);
-  for (std::size_t i = 0; i < t.actions.size(); ++i) {
-    if (i == 0 || t.actions[i].key != t.actions[i - 1].key) {
-      t.object_start.push_back(i);
-      // A family is named by its first text (the union-find root).
-      t.object_msg.push_back(found.msgs[t.actions[i].key]);
-      t.object_item.push_back(0);
-    }
-    t.actions[i].object = static_cast<std::uint32_t>(t.object_start.size() - 1);
-  }
-  t.object_start.push_back(t.actions.size());
+  std::sort(all.begin(), all.end(), action_less);
+  group_by_object(all, t, [&](const Action& a) {
+    // A family is named by its first text (the union-find root).
+    t.object_msg.push_back(found.msgs[a.key]);
+    t.object_item.push_back(0);
+  });
+  if (pairs == nullptr) return t;
   // Text index -> action index, for the verified pairs.
   std::vector<std::uint32_t> action_of(n, UINT32_MAX);
   {
@@ -402,11 +407,11 @@ ActionTable similar_text_table(const Dataset& d, const SimilarTexts& found,
     for (std::uint32_t k = 0; k < t.actions.size(); ++k)
       action_of[msg_to_item[t.actions[k].msg]] = k;
   }
-  pairs.clear();
+  pairs->clear();
   for (const auto& p : found.pairs) {
     if (!in_window(p)) continue;
     std::uint32_t x = action_of[p.a], y = action_of[p.b];
-    pairs.push_back(SimilarPair{std::min(x, y), std::max(x, y)});
+    pairs->push_back(SimilarPair{std::min(x, y), std::max(x, y)});
   }
   return t;
 }
@@ -415,7 +420,7 @@ Result<ActionTable> extract_similar_text(const Dataset& d, const DetectOptions& 
                                          std::vector<SimilarPair>& pairs) {
   auto found = find_similar_texts(d, opt, opt.window_ms);
   if (!found.ok()) return found.status();
-  return similar_text_table(d, *found, opt, pairs);
+  return similar_text_table(d, *found, opt, &pairs);
 }
 
 }  // namespace groundswell::detect_internal

@@ -291,14 +291,14 @@ std::uint64_t sweep_native_pairs(const ActionTable& t, const DetectOptions& opt,
                             std::max(0, opt.crowd_neighbours));
                         for (std::size_t i = s; i < e; ++i) {
                           if (crowd[i - s] && near == 0) continue;
-                          const Action& x = t.actions[i];
+                          const Acted& x = t.actions[i];
                           for (std::size_t j = i + 1; j < e && t.actions[j].time - x.time <= w;
                                ++j) {
                             if ((crowd[i - s] || crowd[j - s]) && j - i > near) {
                               if (crowd[i - s]) break;
                               continue;
                             }
-                            const Action& y = t.actions[j];
+                            const Acted& y = t.actions[j];
                             if (y.account == x.account) continue;
                             PairRecord p;
                             p.object = static_cast<std::uint32_t>(t.object_base + o);
@@ -399,7 +399,7 @@ BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const Det
   const std::size_t n_min = static_cast<std::size_t>(std::max(0, opt.min_repetition));
   // 1. Accounts with fewer than N rows are dropped.
   std::vector<std::uint32_t> rows(d.accounts(), 0);
-  for (const Action& a : t.actions) ++rows[a.account];
+  for (const Acted& a : t.actions) ++rows[a.account];
   // Each share's content id hashed once, by action and by message (pairs name messages).
   std::vector<std::uint64_t> content(t.actions.size());
   std::vector<std::uint64_t> msg_content(d.messages(), 0);
@@ -417,12 +417,12 @@ BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const Det
                         const std::size_t s = t.object_start[o], e = t.object_start[o + 1];
                         const std::string shared = object_key(d, t, opt, static_cast<std::uint32_t>(o));
                         for (std::size_t i = s; i < e; ++i) {
-                          const Action& x = t.actions[i];
+                          const Acted& x = t.actions[i];
                           if (rows[x.account] < n_min || d.msg_message_id[x.msg] == shared)
                             continue;
                           for (std::size_t j = i + 1; j < e && t.actions[j].time - x.time <= w;
                                ++j) {
-                            const Action& y = t.actions[j];
+                            const Acted& y = t.actions[j];
                             if (rows[y.account] < n_min || y.account == x.account ||
                                 content[i] == content[j] || d.msg_message_id[y.msg] == shared)
                               continue;
@@ -521,10 +521,10 @@ BehaviourEdges cnt_edges(const Dataset& d, const ActionTable& t, const DetectOpt
                       for (std::size_t o = r.begin(); o != r.end(); ++o) {
                         const std::size_t s = t.object_start[o], e = t.object_start[o + 1];
                         for (std::size_t i = s; i < e; ++i) {
-                          const Action& x = t.actions[i];
+                          const Acted& x = t.actions[i];
                           for (std::size_t j = i + 1; j < e && t.actions[j].time - x.time <= w;
                                ++j) {
-                            const Action& y = t.actions[j];
+                            const Acted& y = t.actions[j];
                             if (y.msg == x.msg) continue;
                             PairRecord p;
                             p.object = static_cast<std::uint32_t>(o);
@@ -562,11 +562,14 @@ BehaviourEdges cnt_similar_edges(const Dataset& d, const ActionTable& t,
   LocalPairs local;
   auto& out = local.local();
   for (const auto& sp : pairs) {
-    const Action& x = t.actions[sp.x];
-    const Action& y = t.actions[sp.y];
+    const Acted& x = t.actions[sp.x];
+    const Acted& y = t.actions[sp.y];
     if (x.msg == y.msg) continue;
     PairRecord p;
-    p.object = x.object;
+    // The object whose run of actions holds x.
+    p.object = static_cast<std::uint32_t>(
+        std::upper_bound(t.object_start.begin(), t.object_start.end(), std::uint64_t{sp.x}) -
+        t.object_start.begin() - 1);
     p.delay_ms = static_cast<std::uint32_t>(std::abs(y.time - x.time));
     p.a = x.account, p.b = y.account, p.msg_a = x.msg, p.msg_b = y.msg;
     out.push_back(p);

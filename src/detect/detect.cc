@@ -394,7 +394,10 @@ Result<Detector::Cache::Table*> Detector::Cache::table(const Dataset& data, Beha
       similar.push_back(Similar{skey, first, std::move(narrowed), base, at.similarity});
       sit = similar.end() - 1;
     }
-    fresh.table = similar_text_table(data, sit->found, at, fresh.similar);
+    // The verified pairs themselves only for the cnt rule: the native tests read the families
+    // (at 10M messages, 0.8-1.2 GB of pairs held by the cached tables for nothing).
+    fresh.table = similar_text_table(data, sit->found, at,
+                                     at.compat == CompatMode::kCnt ? &fresh.similar : nullptr);
   } else {
     fresh.table = extract_actions(data, b, at, shards);
   }
@@ -481,6 +484,13 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_at(
   std::erase_if(edges, [&](const Edges& x) {
     return x.behaviour == b && x.slot == slot && !x.first;
   });
+  if (keep && first) {
+    // Held for every later call: without the growth slack of their building (at 10M
+    // messages, the edges' vector held twice their 0.4 GB).
+    be.edges.shrink_to_fit();
+    be.evidence.shrink_to_fit();
+    be.null_weights.shrink_to_fit();
+  }
   edges.push_back(
       Edges{ekey, b, slot, first, std::move(be), std::move(keys), rkey, at.min_repetition,
             static_cast<std::size_t>(std::max(0, at.null_replicates))});

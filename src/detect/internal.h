@@ -22,18 +22,26 @@ class Communicator;
 namespace groundswell::detect_internal {
 
 // One action: account `account` performed behaviour B on object `key` with message `msg`.
+// As found, before the table groups them by object.
 struct Action {
   std::uint64_t key = 0;  // xxh3-64 of the object's key string (seed kKeySeed)
   TimeMs time = 0;
   std::uint32_t account = 0;
   std::uint32_t msg = 0;
-  std::uint32_t item = 0;    // which url/hashtag/mention of the message, to rebuild the key
-  std::uint32_t object = 0;  // dense object index, set after sorting
+  std::uint32_t item = 0;  // which url/hashtag/mention of the message, to rebuild the key
+};
+// As a table holds it: its object is the run of object_start it falls in. Half an Action's
+// size, since the tables stay cached for every sensitivity variant (at 10M messages, tens of
+// millions of actions).
+struct Acted {
+  TimeMs time = 0;
+  std::uint32_t account = 0;
+  std::uint32_t msg = 0;
 };
 
 struct ActionTable {
   Behaviour behaviour = Behaviour::kShare;
-  std::vector<Action> actions;              // sorted by (key, time, account, msg, item)
+  std::vector<Acted> actions;               // sorted by (key, time, account, msg, item)
   std::vector<std::uint64_t> object_start;  // object o = actions[object_start[o], [o+1])
   // Per object, the message and item whose key names it (see object_key).
   std::vector<std::uint32_t> object_msg, object_item;
@@ -197,8 +205,10 @@ struct SimilarTexts {
 };
 Result<SimilarTexts> find_similar_texts(const Dataset& data, const DetectOptions& options,
                                         TimeMs search_window);
+// `pairs`, when given, receives the verified pairs within the window as action indices: the
+// cnt rule reads them (cnt_similar_edges); the native tests read only the families.
 ActionTable similar_text_table(const Dataset& data, const SimilarTexts& found,
-                               const DetectOptions& options, std::vector<SimilarPair>& pairs);
+                               const DetectOptions& options, std::vector<SimilarPair>* pairs);
 BehaviourEdges cnt_similar_edges(const Dataset& data, const ActionTable& table,
                                  std::span<const SimilarPair> pairs, const DetectOptions& options);
 

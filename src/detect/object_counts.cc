@@ -20,7 +20,7 @@ BehaviourObjects count_objects(const Dataset& data, Behaviour behaviour, std::si
   out.actions = t.actions.size();
   out.objects = n;
   std::vector<std::uint8_t> acted(data.accounts(), 0);
-  for (const Action& a : t.actions) acted[a.account] = 1;
+  for (const Acted& a : t.actions) acted[a.account] = 1;
   out.accounts = static_cast<std::uint64_t>(std::count(acted.begin(), acted.end(), 1));
   // Distinct accounts per object: a sort of the object's accounts (a few for most objects).
   std::vector<std::uint32_t> accounts(n, 0);

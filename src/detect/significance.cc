@@ -27,17 +27,19 @@ struct AccountActions {
 AccountActions by_account(const ActionTable& t, std::size_t accounts) {
   AccountActions a;
   a.start.assign(accounts + 1, 0);
-  for (const Action& x : t.actions) ++a.start[x.account + 1];
+  for (const Acted& x : t.actions) ++a.start[x.account + 1];
   for (std::size_t i = 0; i < accounts; ++i) a.start[i + 1] += a.start[i];
   a.object.resize(t.actions.size());
   a.time.resize(t.actions.size());
   std::vector<std::uint64_t> fill(a.start.begin(), a.start.end() - 1);
   // Actions are sorted by (object key, time), so each account's list comes out sorted too.
-  for (const Action& x : t.actions) {
-    std::uint64_t k = fill[x.account]++;
-    a.object[k] = x.object;
-    a.time[k] = x.time;
-  }
+  for (std::size_t o = 0; o < t.objects(); ++o)
+    for (std::uint64_t i = t.object_start[o]; i < t.object_start[o + 1]; ++i) {
+      const Acted& x = t.actions[i];
+      std::uint64_t k = fill[x.account]++;
+      a.object[k] = static_cast<std::uint32_t>(o);
+      a.time[k] = x.time;
+    }
   return a;
 }
 

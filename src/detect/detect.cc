@@ -463,10 +463,14 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_at(
                           return x.behaviour == b && x.slot == slot;
                         });
     const double rows_up_to = cached ? std::max(highest_fdr, at.fdr) : at.fdr;
+    // A membership-only result reads its own edges' time-shift p-values only up to its level
+    // (at 10M messages, most of a window variant's time was replicates of edges far above it).
+    const PValues need =
+        detail == ClusterDetail::kFull || cached ? PValues::kExact : PValues::kUpToRows;
     if (above == nullptr ||
         !p_values_below(t, *model, at, above->edges, above->min_repetition,
-                        stimulus ? &*tit->origins : nullptr, be, rows_up_to)) {
-      edge_and_near_miss_p_values(t, *model, at, be, rows_up_to);
+                        stimulus ? &*tit->origins : nullptr, be, rows_up_to, need)) {
+      edge_and_near_miss_p_values(t, *model, at, be, rows_up_to, need);
       if (stimulus) stimulus_p_values(t, *model, at, *tit->origins, be.edges);
     }
   }

@@ -678,6 +678,62 @@ struct HashtagPosts {
   std::vector<TestMessage> in;
 };
 
+// A membership-only result reads an edge's time-shift p-value only up to its FDR level: the
+// replicates of an edge above it stop early, and every edge lands on the same side of the
+// level as with all R replicates, with the same p-value and row where it is at or below.
+// Organic hashtag users in a shared evening rhythm meet by chance; schedulers do not.
+TEST(NativeDetect, TimeShiftReplicatesStopOnlyAboveTheLevel) {
+  HashtagPosts posts(5);
+  std::mt19937_64& rng = posts.rng;
+  const TimeMs day = 86'400'000, minute = 60'000, t0 = 19'675 * day;  // a UTC midnight
+  std::uniform_real_distribution<double> u(0, 1);
+  std::uniform_int_distribution<TimeMs> evening(18 * 60 * minute, 22 * 60 * minute - 1),
+      slot(0, 90'000);
+  for (int d = 0; d < 20; ++d) {
+    for (int a = 0; a < 80; ++a)
+      for (int k = 0; k < 2; ++k)
+        posts.tweet(fmt::format("org{:03}", a), "#cause", t0 + d * day + evening(rng));
+    for (int b = 0; b < 8; ++b)
+      if (u(rng) < 0.85)
+        posts.tweet(fmt::format("sched{:02}", b), "#cause", t0 + d * day + 9 * 60 * minute + slot(rng));
+  }
+  Dataset d = testing::make_dataset(posts.in);
+  DetectOptions opt;
+  const std::vector<std::uint32_t> rank = account_byte_order(d);
+  const detect_internal::ActionTable t =
+      detect_internal::extract_actions(d, Behaviour::kHashtag, opt);
+  const detect_internal::NullModel model = detect_internal::make_null_model(d);
+  detect_internal::BehaviourEdges exact = detect_internal::native_edges(d, t, opt, rank);
+  detect_internal::BehaviourEdges bounded = exact;
+  const double level = opt.fdr;
+  detect_internal::edge_and_near_miss_p_values(t, model, opt, exact, level);
+  detect_internal::edge_and_near_miss_p_values(t, model, opt, bounded, level,
+                                               detect_internal::PValues::kUpToRows);
+  ASSERT_EQ(exact.edges.size(), bounded.edges.size());
+  std::size_t above = 0, stopped = 0, below = 0;
+  for (std::size_t i = 0; i < exact.edges.size(); ++i) {
+    const Edge &x = exact.edges[i], &y = bounded.edges[i];
+    EXPECT_EQ(x.p_value > level, y.p_value > level) << i;
+    EXPECT_EQ(x.p_cooccurrence, y.p_cooccurrence) << i;
+    if (x.p_value > level) {
+      ++above;
+      stopped += y.p_value < x.p_value;  // the bound of the replicates drawn
+      EXPECT_LE(y.p_value, x.p_value) << i;
+      continue;
+    }
+    ++below;
+    EXPECT_EQ(x.p_value, y.p_value) << i;
+    EXPECT_EQ(x.null_row, y.null_row) << i;  // rows in edge order: the same rows
+  }
+  EXPECT_EQ(exact.null_weights, bounded.null_weights);
+  EXPECT_GE(below, 28u);          // the scheduler pairs
+  EXPECT_GT(above, 50u);          // organic pairs far above the level...
+  EXPECT_GT(stopped, above / 2);  // ... mostly stop early
+  ASSERT_EQ(exact.near_misses.size(), bounded.near_misses.size());
+  for (std::size_t i = 0; i < exact.near_misses.size(); ++i)
+    EXPECT_EQ(exact.near_misses[i].p_value, bounded.near_misses[i].p_value) << i;
+}
+
 // Scheduled automation among organic hashtag users and a match crowd (docs/detection.md,
 // "Scheduled automation"), over 30 days: 15 accounts post #cause in their own words in the same
 // 90-second slots at 09:30, 14:30 and 21:30 UTC on 28 days; 200 organic accounts post #cause

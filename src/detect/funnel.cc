@@ -55,10 +55,11 @@ std::uint64_t distinct_accounts(std::vector<std::uint32_t>& ids) {
 
 void edge_and_near_miss_p_values(const ActionTable& table, const NullModel& model,
                                  const DetectOptions& options, BehaviourEdges& be,
-                                 double rows_up_to) {
+                                 double rows_up_to, PValues need) {
   const std::size_t n = be.edges.size();
   be.edges.insert(be.edges.end(), be.near_misses.begin(), be.near_misses.end());
-  edge_p_values(table, model, options, be.edges, be.null_weights, rows_up_to);
+  edge_p_values(table, model, options, be.edges, be.null_weights, rows_up_to,
+                need == PValues::kUpToRows ? n : 0);
   std::copy(be.edges.begin() + static_cast<std::ptrdiff_t>(n), be.edges.end(), be.near_misses.begin());
   be.edges.resize(n);
   // Rows are in edge order: the edges' rows come before the near misses'.
@@ -72,7 +73,7 @@ void edge_and_near_miss_p_values(const ActionTable& table, const NullModel& mode
 bool p_values_below(const ActionTable& table, const NullModel& model,
                     const DetectOptions& options, const BehaviourEdges& above,
                     int above_min_repetition, const ShareOrigins* origins, BehaviourEdges& be,
-                    double rows_up_to) {
+                    double rows_up_to, PValues need) {
   if (options.null_replicates <= 0) return false;
   const auto R = static_cast<std::size_t>(options.null_replicates);
   const auto reach = static_cast<std::uint32_t>(std::max(0, above_min_repetition));
@@ -108,7 +109,7 @@ bool p_values_below(const ActionTable& table, const NullModel& model,
   rest.near_misses = std::move(be.near_misses);
   for (std::size_t i = 0; i < be.edges.size(); ++i)
     if (from[i] == SIZE_MAX) rest.edges.push_back(be.edges[i]);
-  edge_and_near_miss_p_values(table, model, options, rest, rows_up_to);
+  edge_and_near_miss_p_values(table, model, options, rest, rows_up_to, need);
   if (origins != nullptr) stimulus_p_values(table, model, options, *origins, rest.edges);
   be.near_misses = std::move(rest.near_misses);
   be.null_weights.clear();

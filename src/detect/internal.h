@@ -224,15 +224,28 @@ struct NullModel {
   std::vector<std::uint64_t> account_hash;  // per account, seeds its offsets
 };
 NullModel make_null_model(const Dataset& data);
+//
+// The first `bounded` edges need their time-shift p-value only where it is at or below
+// `rows_up_to` (a membership-only result at that FDR level reads nothing else of an edge
+// above it: LeftOutTests): their replicates stop once so many reach the edge's weight that
+// the p-value exceeds rows_up_to whatever the rest give — a sequential Monte Carlo p-value
+// (Besag & Clifford 1991) — and the p-value is the bound those give, with no row. Every
+// decision at rows_up_to is the one all R replicates would give. Distributed, every edge is
+// exact (the weights are summed over the ranks before they are compared).
 void edge_p_values(const ActionTable& table, const NullModel& model, const DetectOptions& options,
                    std::span<Edge> edges, std::vector<std::uint32_t>& null_weights,
-                   double rows_up_to = 1.0);
+                   double rows_up_to = 1.0, std::size_t bounded = 0);
+
+// What a call's time-shift p-values are read for: every one (kExact: a full result, or edges
+// cached for later calls), or only up to rows_up_to (kUpToRows: a membership-only result's own
+// edges; edge_p_values' `bounded`).
+enum class PValues : std::uint8_t { kExact, kUpToRows };
 
 // edge_p_values() for a behaviour's edges and its near misses at once (one pass over the
-// table); the near misses' replicate weights are not kept.
+// table); the near misses' replicate weights are not kept, and their p-values are exact.
 void edge_and_near_miss_p_values(const ActionTable& table, const NullModel& model,
                                  const DetectOptions& options, BehaviourEdges& edges,
-                                 double rows_up_to = 1.0);
+                                 double rows_up_to = 1.0, PValues need = PValues::kExact);
 
 // The funnel of one behaviour from its edges as built (counts that do not depend on the FDR),
 // then, once Benjamini–Hochberg has run over the result, the counts at each test, the
@@ -289,7 +302,7 @@ void stimulus_p_values(const ActionTable& table, const NullModel& model,
 bool p_values_below(const ActionTable& table, const NullModel& model,
                     const DetectOptions& options, const BehaviourEdges& above,
                     int above_min_repetition, const ShareOrigins* origins, BehaviourEdges& edges,
-                    double rows_up_to = 1.0);
+                    double rows_up_to = 1.0, PValues need = PValues::kExact);
 
 // Benjamini–Hochberg at level q on the stimulus p-values of the edges of one behaviour at
 // one window; clears Edge::significant of those that fail (untested ones are left alone).

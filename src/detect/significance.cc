@@ -172,9 +172,9 @@ bool any_within(const std::vector<TimeMs>& a, const std::vector<TimeMs>& b, Time
 // offset difference adds nothing, one that meets at every difference adds one to every
 // replicate, and the rest are decided by two comparisons per interval. The offsets are drawn
 // once per day and replicate.
-void jitter_null_weights(const NullModel& m, const DetectOptions& opt, TimeMs jitter,
-                         const CommonObjects& c, std::uint32_t a, std::uint32_t b,
-                         NullScratch& s, std::vector<std::uint32_t>& out) {
+int jitter_null_weights(const NullModel& m, const DetectOptions& opt, TimeMs jitter,
+                        const CommonObjects& c, std::uint32_t a, std::uint32_t b, double observed,
+                        std::uint32_t stop_at, NullScratch& s, std::vector<std::uint32_t>& out) {
   const std::size_t objects = c.size();
   const TimeMs w = opt.window_ms, span = 2 * jitter;
   s.partial.clear();
@@ -224,6 +224,7 @@ void jitter_null_weights(const NullModel& m, const DetectOptions& opt, TimeMs ji
   }
   s.off_a.resize(s.days.size());
   s.off_b.resize(s.days.size());
+  std::uint32_t reached = 0;
   for (int r = 0; r < opt.null_replicates; ++r) {
     for (std::size_t d = 0; d < s.days.size(); ++d) {
       s.off_a[d] = jitter_offset(opt.seed, m.account_hash[a], r, s.days[d], jitter);
@@ -243,17 +244,21 @@ void jitter_null_weights(const NullModel& m, const DetectOptions& opt, TimeMs ji
       hits += next != first && delta <= (next - 1)->second;
     }
     out[static_cast<std::size_t>(r)] = hits;
+    if (static_cast<double>(hits) >= observed && ++reached == stop_at) return r + 1;
   }
+  return opt.null_replicates;
 }
 
-// Null weights of one edge for every replicate.
-void null_weights(const NullModel& m, const DetectOptions& opt, Behaviour behaviour,
-                  const CommonObjects& c, std::uint32_t a, std::uint32_t b, NullScratch& scratch,
-                  std::vector<std::uint32_t>& out) {
+// Null weights of one edge for every replicate, in order; but once `stop_at` of them have
+// reached `observed` (the edge's weight), the rest are not drawn (left 0). Returns the
+// replicates drawn.
+int null_weights(const NullModel& m, const DetectOptions& opt, Behaviour behaviour,
+                 const CommonObjects& c, std::uint32_t a, std::uint32_t b, double observed,
+                 std::uint32_t stop_at, NullScratch& scratch, std::vector<std::uint32_t>& out) {
   const int r_count = opt.null_replicates;
   out.assign(static_cast<std::size_t>(r_count), 0);
   if (const TimeMs jitter = null_jitter_ms(behaviour, opt); jitter > 0)
-    return jitter_null_weights(m, opt, jitter, c, a, b, scratch, out);
+    return jitter_null_weights(m, opt, jitter, c, a, b, observed, stop_at, scratch, out);
   scratch.single_a.clear();
   scratch.single_b.clear();
   scratch.multiple.clear();
@@ -269,6 +274,7 @@ void null_weights(const NullModel& m, const DetectOptions& opt, Behaviour behavi
   const std::size_t singles = scratch.single_a.size();
   const TimeMs* single_a = scratch.single_a.data();
   const TimeMs* single_b = scratch.single_b.data();
+  std::uint32_t reached = 0;
   for (int r = 0; r < r_count; ++r) {
     const TimeMs da = offset(m, opt.seed, a, r), db = offset(m, opt.seed, b, r);
     std::uint32_t w = 0;
@@ -303,7 +309,9 @@ void null_weights(const NullModel& m, const DetectOptions& opt, Behaviour behavi
       w += hit;
     }
     out[static_cast<std::size_t>(r)] = w;
+    if (static_cast<double>(w) >= observed && ++reached == stop_at) return r + 1;
   }
+  return r_count;
 }
 
 // The popularity-preserving co-occurrence null (Chung–Lu on the bipartite account x object
@@ -439,13 +447,20 @@ double log_upper_tail(std::uint64_t c, double mean, double variance) {
   return std::min(0.0, log_pmf(k0) + std::log(sum + rest));
 }
 
+namespace {
+// log((1 + ge) / (R + 1)): `ge` of R replicates at or above the observed value.
+double counted_log_p(std::size_t ge, std::size_t replicates) {
+  return std::log((1 + static_cast<double>(ge)) / (static_cast<double>(replicates) + 1));
+}
+}  // namespace
+
 double replicate_log_p(std::span<const double> sums, double observed, bool& from_tail) {
   const double replicates = static_cast<double>(sums.size());
   std::size_t ge = 0;
   for (double v : sums) ge += v >= observed;
   const double floor = 1 / (replicates + 1);
   from_tail = false;
-  double log_p = std::log((1 + static_cast<double>(ge)) / (replicates + 1));
+  double log_p = counted_log_p(ge, sums.size());
   if (ge == 0 && !sums.empty()) {
     double total = 0;
     for (double v : sums) total += v;
@@ -462,6 +477,13 @@ double replicate_log_p(std::span<const double> sums, double observed, bool& from
   }
   return log_p;
 }
+
+namespace {
+// time_p_value() of a row where `ge` >= 1 replicates reached the weight.
+double counted_p_value(std::size_t ge, std::size_t replicates) {
+  return std::max(std::exp(counted_log_p(ge, replicates)), std::numeric_limits<double>::min());
+}
+}  // namespace
 
 double time_p_value(double weight, std::span<const std::uint32_t> row,
                     std::vector<double>& scratch) {
@@ -577,7 +599,8 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
                           common_objects(aa, ab[2 * i], ab[2 * i + 1], c);
                           if (c.size() == 0) continue;
                           sums[i * row] = static_cast<std::uint32_t>(c.size());
-                          null_weights(m, opt, t.behaviour, c, ab[2 * i], ab[2 * i + 1], scratch, w);
+                          null_weights(m, opt, t.behaviour, c, ab[2 * i], ab[2 * i + 1], 0,
+                                       UINT32_MAX, scratch, w);
                           std::copy(w.begin(), w.end(),
                                     sums.begin() + static_cast<std::ptrdiff_t>(i * row + 1));
                         }
@@ -618,7 +641,7 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
 
 void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions& opt,
                    std::span<Edge> edges, std::vector<std::uint32_t>& replicate_weights,
-                   double rows_up_to) {
+                   double rows_up_to, std::size_t bounded) {
   replicate_weights.clear();
   if (t.comm) return sharded_edge_p_values(t, m, opt, edges, replicate_weights, rows_up_to);
   if (opt.null_replicates <= 0 || edges.empty()) return;
@@ -631,6 +654,14 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
   // only those at or below rows_up_to stay, so the rows dropped are held a block at a time.
   constexpr std::size_t kBlock = std::size_t{1} << 16;
   std::size_t kept = 0;
+  // A bounded edge's replicates stop at the `stop_at`-th that reaches its weight: the fewest
+  // that put its p-value above rows_up_to (never, when no count does).
+  std::uint32_t stop_at = UINT32_MAX;
+  for (std::size_t g = 1; g <= replicates && bounded > 0; ++g)
+    if (counted_p_value(g, replicates) > rows_up_to) {
+      stop_at = static_cast<std::uint32_t>(g);
+      break;
+    }
   for (std::size_t first = 0; first < edges.size(); first += kBlock) {
     const std::size_t last = std::min(edges.size(), first + kBlock);
     replicate_weights.resize((kept + last - first) * replicates);
@@ -643,10 +674,16 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
                         for (std::size_t i = r.begin(); i != r.end(); ++i) {
                           Edge& e = edges[i];
                           common_objects(aa, e.source, e.target, c);
-                          null_weights(m, opt, t.behaviour, c, e.source, e.target, scratch, w);
+                          const int drawn = null_weights(m, opt, t.behaviour, c, e.source,
+                                                         e.target, e.weight,
+                                                         i < bounded ? stop_at : UINT32_MAX,
+                                                         scratch, w);
                           finish_edge(e, kept + i - first, static_cast<std::uint32_t>(c.size()),
                                       cooccurrence.expected(e.source, e.target), w,
                                       replicate_weights, p_scratch);
+                          // Stopped: above rows_up_to, so keep_rows_up_to drops its row.
+                          if (drawn < opt.null_replicates)
+                            e.p_value = counted_p_value(stop_at, replicates);
                         }
                       });
     kept = keep_rows_up_to(edges.subspan(first, last - first), replicate_weights, replicates,

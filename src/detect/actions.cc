@@ -366,7 +366,9 @@ ActionTable similar_text_table(const Dataset& d, const SimilarTexts& found,
   ActionTable t;
   t.behaviour = Behaviour::kSimilarText;
   const std::size_t n = found.msgs.size();
+  // The search's pairs at this similarity (it may have searched at a lower one) and window.
   auto in_window = [&](const NearDuplicatePair& p) {
+    if (p.jaccard < opt.similarity) return false;
     if (opt.window_ms >= found.search_window) return true;
     const std::int64_t gap = found.times[p.a] - found.times[p.b];
     return gap <= opt.window_ms && -gap <= opt.window_ms;

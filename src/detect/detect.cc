@@ -34,6 +34,7 @@ std::vector<std::uint32_t> account_byte_order(const Dataset& data) {
 struct Detector::Cache {
   bool keep = true;  // false: a one-shot detect() that moves instead of copying
   double highest_fdr = 1.0;  // the cached edges keep replicate rows up to this p-value
+  double lowest_similarity = 1.0;  // the first near-duplicate search is at most at this one
   // Set by membership_up_to(): the highest FDR level results may still be asked at.
   std::optional<double> membership_fdr;
   std::optional<detect_internal::NullModel> model;
@@ -357,41 +358,35 @@ Result<Detector::Cache::Table*> Detector::Cache::table(const Dataset& data, Beha
     auto sit = std::find_if(similar.begin(), similar.end(), [&](const Similar& x) {
       return x.key == skey && x.found.search_window >= at.window_ms;
     });
-    if (sit == similar.end()) {
-      // The widest window serves the window variants of the first similarity searched;
-      // another similarity is searched once at the widest of its own windows (W and the
-      // slow windows), or, above one searched already, taken from that search: every pair it
-      // reports was compared exactly with its threshold, so those at or above the higher one
-      // are the higher threshold's pairs, but for LSH misses, each of probability at most
-      // NearDuplicateOptions::target_miss_probability in either search (docs/detection.md,
-      // "Scale and determinism").
-      const TimeMs needed = widest_window(at, {});
-      const std::string base = similar_base_key(at);
-      auto lower = std::find_if(similar.begin(), similar.end(), [&](const Similar& x) {
+    // A search at or below this similarity serves it: every pair it reports was compared
+    // exactly with its own threshold, so those at or above this one are this one's pairs
+    // (similar_text_table keeps only those), but for LSH misses, each of probability at most
+    // NearDuplicateOptions::target_miss_probability in either search (docs/detection.md,
+    // "Scale and determinism").
+    const std::string base = similar_base_key(at);
+    if (sit == similar.end())
+      sit = std::find_if(similar.begin(), similar.end(), [&](const Similar& x) {
         return x.base == base && x.similarity <= at.similarity &&
-               x.found.search_window >= needed;
+               x.found.search_window >= at.window_ms;
       });
-      SimilarTexts narrowed;
+    if (sit == similar.end()) {
+      // The first search is at the lowest similarity the Detector will be asked for and at the
+      // widest window, so it serves every variant; another is searched once at the widest of
+      // its own windows (W and the slow windows).
+      const TimeMs needed = widest_window(at, {});
       const bool first = !searched;
-      if (lower != similar.end()) {
-        narrowed.search_window = lower->found.search_window;
-        narrowed.msgs = lower->found.msgs;
-        narrowed.accounts = lower->found.accounts;
-        narrowed.times = lower->found.times;
-        for (const NearDuplicatePair& p : lower->found.pairs)
-          if (p.jaccard >= at.similarity) narrowed.pairs.push_back(p);
-      } else {
-        searched = true;
-        auto found =
-            find_similar_texts(data, at, std::max(needed, first ? widest : at.window_ms));
-        if (!found.ok()) return found.status();
-        narrowed = std::move(*found);
-      }
+      DetectOptions search = at;
+      if (first) search.similarity = std::min(at.similarity, lowest_similarity);
+      searched = true;
+      auto found =
+          find_similar_texts(data, search, std::max(needed, first ? widest : at.window_ms));
+      if (!found.ok()) return found.status();
       std::erase_if(similar, [](const Similar& x) { return !x.first; });
       std::erase_if(tables, [](const Table& x) {
         return x.behaviour == Behaviour::kSimilarText && !x.first;
       });
-      similar.push_back(Similar{skey, first, std::move(narrowed), base, at.similarity});
+      similar.push_back(Similar{similar_key(search), first, std::move(*found),
+                                base, search.similarity});
       sit = similar.end() - 1;
     }
     // The verified pairs themselves only for the cnt rule: the native tests read the families
@@ -534,10 +529,11 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_or_view(
 }
 
 Detector::Detector(const Dataset& data, TimeMs widest_window, int lowest_min_repetition,
-                   double highest_fdr)
+                   double highest_fdr, double lowest_similarity)
     : data_(data), widest_window_(widest_window), lowest_min_repetition_(lowest_min_repetition),
       cache_(std::make_unique<Cache>()) {
   cache_->highest_fdr = highest_fdr;
+  cache_->lowest_similarity = lowest_similarity;
   if (detect_internal::leads_over(data)) {
     role_ = Role::kLeader;
     detect_internal::announce_opening(widest_window, lowest_min_repetition);

@@ -432,9 +432,11 @@ class Detector {
   // testing at the higher setting gives. highest_fdr: the highest FDR level that will be asked
   // for; the edges cached for later settings keep replicate weights only for edges that may be
   // kept at it (no level at or below it keeps the others), and a call
-  // at a higher level is refused.
+  // at a higher level is refused. lowest_similarity: the lowest similarity that will be asked
+  // for; the first near-duplicate search is at it, and serves every higher one (its pairs at
+  // or above a threshold are that threshold's, but for LSH misses: docs/detection.md).
   explicit Detector(const Dataset& data, TimeMs widest_window = 0, int lowest_min_repetition = 0,
-                    double highest_fdr = 1.0);
+                    double highest_fdr = 1.0, double lowest_similarity = 1.0);
   ~Detector();
   Detector(const Detector&) = delete;
   Detector& operator=(const Detector&) = delete;

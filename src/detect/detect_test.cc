@@ -1074,9 +1074,17 @@ TEST(Outputs, DetectorReuseGivesTheSameFilesAsFreshDetection) {
   // From 2, the main settings' min_repetition of 3 is a view of the test at 2; from 3, as
   // run does it, the test at 2 reuses the p-values of the pairs that reach 3. Told the
   // highest FDR level, as run does it, the cached edges keep replicate rows only up to it.
-  for (auto [lowest, highest_fdr] : {std::pair{2, 1.0}, {3, 1.0}, {3, 0.1}}) {
-    SCOPED_TRACE(fmt::format("lowest min_repetition {}, highest FDR {}", lowest, highest_fdr));
-    Detector detector(d, 120'000, lowest, highest_fdr);
+  // Told the lowest similarity, as run does it, one near-duplicate search at 0.7 serves 0.8
+  // and 0.9 too.
+  struct Hints {
+    int lowest;
+    double highest_fdr, lowest_similarity;
+  };
+  for (auto [lowest, highest_fdr, lowest_similarity] :
+       {Hints{2, 1.0, 1.0}, Hints{3, 1.0, 1.0}, Hints{3, 0.1, 1.0}, Hints{3, 0.1, 0.7}}) {
+    SCOPED_TRACE(fmt::format("lowest min_repetition {}, highest FDR {}, lowest similarity {}",
+                             lowest, highest_fdr, lowest_similarity));
+    Detector detector(d, 120'000, lowest, highest_fdr, lowest_similarity);
     for (std::size_t i = 0; i < settings.size(); ++i) {
       if (i == 5) detector.release_actions();  // as run does before the similarity variants
       auto reused = detector.detect(settings[i]);

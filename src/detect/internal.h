@@ -205,8 +205,9 @@ struct SimilarTexts {
 };
 Result<SimilarTexts> find_similar_texts(const Dataset& data, const DetectOptions& options,
                                         TimeMs search_window);
-// `pairs`, when given, receives the verified pairs within the window as action indices: the
-// cnt rule reads them (cnt_similar_edges); the native tests read only the families.
+// The table of the pairs `found` at options.similarity or above (a search at a lower one
+// serves it) and within options.window_ms. `pairs`, when given, receives those pairs as action
+// indices: the cnt rule reads them (cnt_similar_edges); the native tests read only the families.
 ActionTable similar_text_table(const Dataset& data, const SimilarTexts& found,
                                const DetectOptions& options, std::vector<SimilarPair>* pairs);
 BehaviourEdges cnt_similar_edges(const Dataset& data, const ActionTable& table,

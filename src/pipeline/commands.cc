@@ -338,11 +338,16 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   // the variant below it as well would hold all its pairs for the whole run: at 10M messages
   // that took detection from 9.7 to 14.5 GB (docs/detection.md).
   // Replicate rows are kept only up to the highest FDR level asked for (the variants' 0.1).
-  double variants_fdr = 0;
-  for (const auto& v : variants) variants_fdr = std::max(variants_fdr, v.options.fdr);
+  // One near-duplicate search, at the lowest similarity, serves every similarity variant and
+  // the main settings (docs/detection.md, "Scale and determinism").
+  double variants_fdr = 0, lowest_similarity = options.similarity;
+  for (const auto& v : variants) {
+    variants_fdr = std::max(variants_fdr, v.options.fdr);
+    lowest_similarity = std::min(lowest_similarity, v.options.similarity);
+  }
   if (reuse)
     detector.emplace(a.data, widest_window(options, variants), options.min_repetition,
-                     std::max(options.fdr, variants_fdr));
+                     std::max(options.fdr, variants_fdr), lowest_similarity);
   auto det = reuse ? detector->detect(options) : detect(a.data, options);
   if (!det) return det.status();
   a.detection = std::move(*det);

@@ -56,14 +56,32 @@ struct CommonObjects {
   std::size_t size() const { return oa.size() - 1; }
 };
 
+// The first index in [k, end) whose object is at least `target`, given object[k] < target:
+// a few steps, then doubling steps and a binary search, so a short list merged with a long
+// one (a heavy poster, or many actions on one object) costs the short one's length times a
+// logarithm rather than the long one's length.
+std::uint64_t skip_below(const std::vector<std::uint32_t>& object, std::uint64_t k,
+                         std::uint64_t end, std::uint32_t target) {
+  for (int s = 0; s < 4; ++s)
+    if (++k == end || object[k] >= target) return k;
+  std::uint64_t step = 1;
+  while (k + step < end && object[k + step] < target) {
+    k += step;
+    step *= 2;
+  }
+  const auto first = object.begin() + static_cast<std::ptrdiff_t>(k + 1);
+  const auto last = object.begin() + static_cast<std::ptrdiff_t>(std::min(end, k + step));
+  return static_cast<std::uint64_t>(std::lower_bound(first, last, target) - object.begin());
+}
+
 void common_objects(const AccountActions& aa, std::uint32_t a, std::uint32_t b, CommonObjects& c) {
   c.clear();
   std::uint64_t i = aa.start[a], ie = aa.start[a + 1], j = aa.start[b], je = aa.start[b + 1];
   while (i < ie && j < je) {
     if (aa.object[i] < aa.object[j]) {
-      ++i;
+      i = skip_below(aa.object, i, ie, aa.object[j]);
     } else if (aa.object[j] < aa.object[i]) {
-      ++j;
+      j = skip_below(aa.object, j, je, aa.object[i]);
     } else {
       std::uint32_t o = aa.object[i];
       c.object.push_back(o);

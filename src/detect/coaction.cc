@@ -23,13 +23,18 @@ struct PairRecord {
   std::uint32_t delay_ms = 0;
   std::uint8_t a_first = 0;  // coortweet: a's share is the earlier (first-side) one
 
+  // By (a, b, object, delay_ms, msg_a, msg_b, a_first), compared two fields at a time
+  // (sorting the records was a tenth of a window variant's time at 10M messages).
+  static std::uint64_t join(std::uint32_t high, std::uint32_t low) {
+    return (static_cast<std::uint64_t>(high) << 32) | low;
+  }
   bool operator<(const PairRecord& o) const {
-    if (a != o.a) return a < o.a;
-    if (b != o.b) return b < o.b;
-    if (object != o.object) return object < o.object;
-    if (delay_ms != o.delay_ms) return delay_ms < o.delay_ms;
-    if (msg_a != o.msg_a) return msg_a < o.msg_a;
-    if (msg_b != o.msg_b) return msg_b < o.msg_b;
+    const std::uint64_t x1 = join(a, b), y1 = join(o.a, o.b);
+    if (x1 != y1) return x1 < y1;
+    const std::uint64_t x2 = join(object, delay_ms), y2 = join(o.object, o.delay_ms);
+    if (x2 != y2) return x2 < y2;
+    const std::uint64_t x3 = join(msg_a, msg_b), y3 = join(o.msg_a, o.msg_b);
+    if (x3 != y3) return x3 < y3;
     return a_first < o.a_first;
   }
 };

@@ -54,7 +54,6 @@ struct Detector::Cache {
   };
   std::vector<Table> tables;
   struct Similar {
-    std::string key;
     bool first;
     detect_internal::SimilarTexts found;
     std::string base;   // similar_base_key: the key but the similarity
@@ -354,21 +353,16 @@ Result<Detector::Cache::Table*> Detector::Cache::table(const Dataset& data, Beha
   fresh.key = tkey;
   fresh.behaviour = b;
   if (b == Behaviour::kSimilarText) {
-    const std::string skey = similar_key(at);
-    auto sit = std::find_if(similar.begin(), similar.end(), [&](const Similar& x) {
-      return x.key == skey && x.found.search_window >= at.window_ms;
-    });
     // A search at or below this similarity serves it: every pair it reports was compared
     // exactly with its own threshold, so those at or above this one are this one's pairs
     // (similar_text_table keeps only those), but for LSH misses, each of probability at most
     // NearDuplicateOptions::target_miss_probability in either search (docs/detection.md,
     // "Scale and determinism").
     const std::string base = similar_base_key(at);
-    if (sit == similar.end())
-      sit = std::find_if(similar.begin(), similar.end(), [&](const Similar& x) {
-        return x.base == base && x.similarity <= at.similarity &&
-               x.found.search_window >= at.window_ms;
-      });
+    auto sit = std::find_if(similar.begin(), similar.end(), [&](const Similar& x) {
+      return x.base == base && x.similarity <= at.similarity &&
+             x.found.search_window >= at.window_ms;
+    });
     if (sit == similar.end()) {
       // The first search is at the lowest similarity the Detector will be asked for and at the
       // widest window, so it serves every variant; another is searched once at the widest of
@@ -385,8 +379,7 @@ Result<Detector::Cache::Table*> Detector::Cache::table(const Dataset& data, Beha
       std::erase_if(tables, [](const Table& x) {
         return x.behaviour == Behaviour::kSimilarText && !x.first;
       });
-      similar.push_back(Similar{similar_key(search), first, std::move(*found),
-                                base, search.similarity});
+      similar.push_back(Similar{first, std::move(*found), base, search.similarity});
       sit = similar.end() - 1;
     }
     // The verified pairs themselves only for the cnt rule: the native tests read the families

@@ -41,7 +41,7 @@ struct Detector::Cache {
   std::optional<MessageIndex> originals;  // for the stimulus null of share at slow windows
   std::vector<std::uint32_t> account_rank;
   // The behaviours the data supports, found once: later calls see the same ones while the
-  // caller has the message text out of memory (TextAside).
+  // caller has the message text out of memory (ColumnsAside).
   std::optional<std::pair<CompatMode, std::vector<Behaviour>>> defaults;
   struct Table {
     std::string key;
@@ -349,6 +349,14 @@ Result<Detector::Cache::Table*> Detector::Cache::table(const Dataset& data, Beha
   auto tit = std::find_if(tables.begin(), tables.end(),
                           [&](const Table& x) { return x.key == tkey; });
   if (tit != tables.end()) return &*tit;
+  // A near-duplicate search and the text behaviour's actions read the text, which the caller
+  // may hold out of memory once the Detector no longer needs it (detect()).
+  const auto text_out = [&] {
+    return Status::Internal(fmt::format(
+        "detection needs the message text for {} actions, and it is out of memory",
+        behaviour_name(b)));
+  };
+  const bool has_text = data.msg_text.size() == data.messages();
   Table fresh;
   fresh.key = tkey;
   fresh.behaviour = b;
@@ -367,6 +375,7 @@ Result<Detector::Cache::Table*> Detector::Cache::table(const Dataset& data, Beha
       // The first search is at the lowest similarity the Detector will be asked for and at the
       // widest window, so it serves every variant; another is searched once at the widest of
       // its own windows (W and the slow windows).
+      if (!has_text) return text_out();
       const TimeMs needed = widest_window(at, {});
       const bool first = !searched;
       DetectOptions search = at;
@@ -387,6 +396,7 @@ Result<Detector::Cache::Table*> Detector::Cache::table(const Dataset& data, Beha
     fresh.table = similar_text_table(data, sit->found, at,
                                      at.compat == CompatMode::kCnt ? &fresh.similar : nullptr);
   } else {
+    if (b == Behaviour::kText && !has_text) return text_out();
     fresh.table = extract_actions(data, b, at, shards);
   }
   fresh.first = std::none_of(tables.begin(), tables.end(),
@@ -551,6 +561,8 @@ void Detector::release_actions() {
   cache_->tables.clear();
   std::erase_if(cache_->similar, [](const Cache::Similar& x) { return !x.first; });
 }
+
+void Detector::release_near_duplicates() { cache_->similar.clear(); }
 
 void Detector::membership_up_to(double fdr) {
   cache_->membership_fdr = fdr;

@@ -442,10 +442,11 @@ class Detector {
   Detector& operator=(const Detector&) = delete;
 
   // After the first call, a call reads the data's message text only to rebuild what the
-  // Detector does not hold: a near-duplicate search at a similarity below every one searched,
-  // and the text behaviours' actions after release_actions(). The behaviours the data supports
-  // are those the first call found, so until then the caller may hold the text out of memory
-  // (TextAside, store/dataset_cache.h).
+  // Detector does not hold: a near-duplicate search at a similarity below every one searched
+  // (or any after release_near_duplicates()), and the text behaviours' actions after
+  // release_actions(). The behaviours the data supports are those the first call found, so
+  // until then the caller may hold the text out of memory (ColumnsAside,
+  // store/dataset_cache.h); a call that would need it then fails (Internal) instead.
   Result<DetectionResult> detect(const DetectOptions& options,
                                  ClusterDetail detail = ClusterDetail::kFull);
 
@@ -454,6 +455,11 @@ class Detector {
   // the edges of the main settings' actions is left to try. Later calls rebuild what they
   // need, so results never change.
   void release_actions();
+
+  // Frees every near-duplicate search, the first included: call it once no setting that
+  // moves the window or the similarity is left to try (the similar_text actions and edges
+  // at the settings seen stay). A later call that needs a search searches again.
+  void release_near_duplicates();
 
   // From now on only the membership of clusters (ClusterDetail::kMembership) at FDR levels of
   // at most `fdr` is asked for: the cached edges drop the evidence and replicate rows of the

@@ -1119,6 +1119,68 @@ TEST(Outputs, DetectorReuseGivesTheSameFilesAsFreshDetection) {
   }
 }
 
+// run's sensitivity variants, in the order run computes them (windows, similarities, then
+// repetitions once the searches are freed, then FDR levels once the actions are freed too),
+// with the message text out of memory after the main detection as run holds it: each
+// variant's clusters are a fresh detect()'s, and a call that would need the text (a search
+// below every one made) fails instead of reading it.
+TEST(Outputs, VariantsInRunsOrderNeedNoText) {
+  Scenario s = viral_and_planted(5, 600);
+  std::vector<TestMessage> msgs = s.messages;
+  for (int b = 0; b < 8; ++b)
+    for (int item = 0; item < 4; ++item) {
+      TestMessage m = share(fmt::format("bot{:02}", b), "",
+                            1'700'000'000'000 + item * 3'600'000 + b * 15'000,
+                            fmt::format("t{}-{}", b, item));
+      m.shares.clear();
+      static const char* kPoints[] = {
+          "prices at the bazaar doubled while the ministry kept silent about wages",
+          "students in the northern provinces marched again for cheaper bread and fuel",
+          "the new dam flooded three villages and nobody was paid any compensation",
+          "election observers were turned away from polling stations across the capital"};
+      m.text = fmt::format("{} {}", kPoints[item], b % 2 == 0 ? "today" : "tonight");
+      msgs.push_back(m);
+    }
+  Dataset d = testing::make_dataset(msgs);
+  const Dataset whole = d;
+  DetectOptions base;
+  base.behaviours = {Behaviour::kShare, Behaviour::kText, Behaviour::kSimilarText};
+  std::vector<DetectOptions> settings(8, base);
+  settings[0].window_ms = 30'000;
+  settings[1].window_ms = 120'000;
+  settings[2].similarity = 0.7;
+  settings[3].similarity = 0.9;
+  settings[4].min_repetition = 2;
+  settings[5].min_repetition = 4;
+  settings[6].fdr = 0.01;
+  settings[7].fdr = 0.1;
+  Detector detector(d, 120'000, 3, 0.1, 0.7);
+  ASSERT_TRUE(detector.detect(base).ok());
+  detector.membership_up_to(0.1);
+  d.msg_text = StringColumn{};  // as ColumnsAside holds it
+  for (std::size_t i = 0; i < settings.size(); ++i) {
+    if (i == 4) detector.release_near_duplicates();
+    if (i == 6) detector.release_actions();
+    auto reused = detector.detect(settings[i], ClusterDetail::kMembership);
+    auto fresh = detect(whole, settings[i]);
+    ASSERT_TRUE(reused.ok()) << "setting " << i << ": " << reused.status().message();
+    ASSERT_TRUE(fresh.ok());
+    EXPECT_EQ(reused->account_cluster, fresh->account_cluster) << "setting " << i;
+    EXPECT_EQ(reused->tested_edges, fresh->tested_edges) << "setting " << i;
+    EXPECT_EQ(reused->significant_edges, fresh->significant_edges) << "setting " << i;
+    ASSERT_EQ(reused->clusters.size(), fresh->clusters.size()) << "setting " << i;
+    for (std::size_t c = 0; c < fresh->clusters.size(); ++c)
+      EXPECT_EQ(reused->clusters[c].accounts, fresh->clusters[c].accounts) << "setting " << i;
+    EXPECT_TRUE(std::any_of(fresh->edges.begin(), fresh->edges.end(), [](const Edge& e) {
+      return e.behaviour == Behaviour::kSimilarText && e.significant;
+    })) << "setting " << i;
+  }
+  DetectOptions lower = base;
+  lower.similarity = 0.6;
+  auto refused = detector.detect(lower, ClusterDetail::kMembership);
+  EXPECT_EQ(refused.status().code(), StatusCode::kInternal) << refused.status().message();
+}
+
 // The sensitivity variants ask only for their clusters' membership: the same clusters, ids,
 // weights, p-values and creation spread as the full description, without the statistics of
 // the messages behind them.

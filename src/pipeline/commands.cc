@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <numeric>
 #include <optional>
 #include <ostream>
 
@@ -324,6 +325,14 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   if (!sig) return sig.status();
   a.signals = std::move(*sig);
   log_info(clock.lap("signals"));
+  // What detection never reads is out of memory until the estimate (at 10M messages 0.7 GB
+  // of engagement counts, languages, chats and profiles), when the columns file beside the
+  // store holds the columns in memory.
+  std::optional<ColumnsAside> aside;
+  if (auto opened = columns_aside(store, a.data); opened.ok()) {
+    aside = std::move(*opened);
+    aside->take(a.data, ColumnGroup::kOutsideDetection);
+  }
   stage("detecting");
   log_info(fmt::format("detecting coordination among {} accounts, {} messages", a.data.accounts(),
                        a.data.messages()));
@@ -398,53 +407,72 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   // "Detection at several settings"): at 10M messages nine in ten of some 2M tested edges,
   // freed before the variants run.
   keep_only_kept_edges(a.detection);
-  // The message text, read again by a new near-duplicate search, the estimate and the output
-  // files, is out of memory while the variants that read none of it run (1.6 GB at 10M
-  // messages), when the columns file beside the store holds it.
-  std::optional<TextAside> text_aside;
-  const auto text_back = [&]() -> Status {
-    if (!text_aside) return Status::Ok();
-    GS_RETURN_IF_ERROR(text_aside->restore(a.data));
-    text_aside.reset();
-    return Status::Ok();
-  };
   if (reuse) {
     // The variants ask for membership only, at their FDR levels: what the main run's cached
     // edges hold beyond that is freed for them.
     detector->membership_up_to(variants_fdr);
-    const std::size_t text_bytes = a.data.msg_text.bytes();
-    if (auto aside = set_text_aside(store, a.data); aside.ok()) {
-      text_aside = std::move(*aside);
-      log_info(fmt::format("message text ({:.2f} GB) out of memory until a variant reads it",
-                           static_cast<double>(text_bytes) / 1e9));
+    // The message text is read by the estimate and the output files, not by the variants:
+    // the Detector holds what they need of it (the first near-duplicate search and the text
+    // behaviours' actions and edges).
+    if (aside) {
+      log_info(fmt::format("message text ({:.2f} GB) out of memory until the estimate",
+                           static_cast<double>(a.data.msg_text.bytes()) / 1e9));
+      aside->take(a.data, ColumnGroup::kText);
     }
-    std::vector<ReportDetectionSensitivityRow> rows;
-    for (const auto& v : variants) {
-      // After the window and repetition variants only the similarity variants need actions,
-      // and only similar_text's: the other behaviours' edges at the main settings are cached.
-      // The text is back before the first of them.
-      if (v.options.window_ms == options.window_ms &&
-          v.options.min_repetition == options.min_repetition) {
+    // The variants run in the order that lets the Detector free most before the largest of
+    // them: those that move the window (which read every behaviour's actions and the
+    // near-duplicate search), then the similarity (the search), the repetition (the actions)
+    // and the FDR level (neither). Their rows and scenarios keep the variants' order.
+    const auto needs = [&](const DetectVariant& v) {
+      const bool window = v.options.window_ms != options.window_ms;
+      const bool search = window || v.options.similarity != options.similarity;
+      const bool actions = window || v.options.min_repetition != options.min_repetition;
+      return search ? (actions ? 0 : 1) : (actions ? 2 : 3);
+    };
+    std::vector<std::size_t> order(variants.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+      return needs(variants[x]) < needs(variants[y]);
+    });
+    std::vector<ReportDetectionSensitivityRow> rows(variants.size());
+    std::vector<std::optional<ClusterAssignment>> variant_scenarios(variants.size());
+    bool released_searches = false, released_actions = false;
+    for (const std::size_t i : order) {
+      const DetectVariant& v = variants[i];
+      // Once no variant left moves the window or the similarity, the near-duplicate searches
+      // go; once none moves the window or the repetition, the actions too (what a later
+      // call would need of them it rebuilds, so results never change).
+      if (needs(v) >= 2 && !released_searches) {
+        detector->release_near_duplicates();
+        released_searches = true;
+      }
+      if (needs(v) >= 3 && !released_actions) {
         detector->release_actions();
-        GS_RETURN_IF_ERROR(text_back());
+        released_actions = true;
       }
       log_info(fmt::format("sensitivity: detecting again with {}", v.label));
       // A variant's row and scenario need its clusters' members and verdicts, not the
       // statistics of their messages.
       auto alt = detector->detect(v.options, ClusterDetail::kMembership);
       if (!alt) return alt.status();
-      rows.push_back(sensitivity_row(v.parameter, v.value, false, *alt));
-      log_info(fmt::format("sensitivity, {}: {} clusters, {} accounts", v.label,
-                           rows.back().clusters, rows.back().coordinated_accounts));
+      rows[i] = sensitivity_row(v.parameter, v.value, false, *alt);
+      log_info(fmt::format("sensitivity, {}: {} clusters, {} accounts", v.label, rows[i].clusters,
+                           rows[i].coordinated_accounts));
       if (actors && v.estimate_scenario) {
         judge(a.data, a.signals, v.options, *alt, &detector->originals());
-        scenarios.push_back(assignment_of(v.label, *alt, v.options.fdr));
+        variant_scenarios[i] = assignment_of(v.label, *alt, v.options.fdr);
       }
       log_info(clock.lap("sensitivity, " + v.label));
     }
+    for (auto& sc : variant_scenarios)
+      if (sc) scenarios.push_back(std::move(*sc));
     detector.reset();  // its cached actions and edges are not needed past this point
-    GS_RETURN_IF_ERROR(text_back());
     a.detection_sensitivity = sensitivity_table(options, a.detection, main_row, std::move(rows));
+  }
+  if (aside) {
+    for (const ColumnGroup g : {ColumnGroup::kText, ColumnGroup::kOutsideDetection})
+      if (aside->aside(g)) GS_RETURN_IF_ERROR(aside->restore(a.data, g));
+    aside.reset();
   }
   if (actors) {
     EstimateInputs in;

@@ -464,11 +464,11 @@ Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
   return d;
 }
 
-Result<TextAside> set_text_aside(Store& store, Dataset& d) {
+Result<ColumnsAside> columns_aside(Store& store, const Dataset& d) {
   if (store.path().empty()) return Status::NotFound("a store in memory has no columns file");
   auto key = cache_key(store.db(), store.schema_version());
   if (!key) return Status::NotFound("the store names no data version");
-  return TextAside::take(dataset_cache_path(store.path()), *key, d);
+  return ColumnsAside::open(dataset_cache_path(store.path()), *key, d);
 }
 
 }  // namespace groundswell

@@ -7,7 +7,10 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
+#include <iterator>
 #include <memory>
+#include <type_traits>
 
 #include "base/output_file.h"
 
@@ -308,21 +311,157 @@ Result<Dataset> read_dataset_cache(const std::filesystem::path& path, const Data
   return d;
 }
 
-struct TextAside::State {
+namespace {
+
+// The columns of a group, by address in the Dataset.
+std::vector<const void*> group_columns(const Dataset& d, ColumnGroup group) {
+  if (group == ColumnGroup::kText) return {&d.msg_text};
+  return {&d.account_display_name,
+          &d.account_description,
+          &d.account_kind,
+          &d.account_followers,
+          &d.account_following,
+          &d.msg_time_resolution_ms,
+          &d.msg_quotes,
+          &d.msg_lang,
+          &d.msg_views,
+          &d.msg_forwards,
+          &d.msg_replies,
+          &d.msg_reactions,
+          &d.msg_likes,
+          &d.msg_retweets};
+}
+
+constexpr ColumnGroup kGroups[] = {ColumnGroup::kText, ColumnGroup::kOutsideDetection};
+
+}  // namespace
+
+struct ColumnsAside::State {
+  // A column that may be set aside: where the file holds it and the checksum of its bytes.
+  struct Column {
+    const void* address;  // in the Dataset given to open()
+    ColumnGroup group;
+    std::uint64_t offset;
+    std::uint64_t hash;
+  };
   std::filesystem::path path;
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> file{nullptr, &std::fclose};
-  std::uint64_t size = 0;         // the file's bytes
-  std::uint64_t text_offset = 0;  // where the text column starts
-  XXH3_state_t hash;              // the checksum's state after every byte before the text
+  std::uint64_t size = 0;  // the file's bytes
+  std::vector<Column> columns;
+  bool aside[std::size(kGroups)] = {};
+
+  const Column* find(const void* address, ColumnGroup group) const {
+    for (const Column& c : columns)
+      if (c.address == address && c.group == group) return &c;
+    return nullptr;
+  }
+  struct Locate;
+  struct Free;
+  struct Read;
 };
 
-TextAside::TextAside(std::unique_ptr<State> s) : state_(std::move(s)) {}
-TextAside::TextAside(TextAside&&) noexcept = default;
-TextAside& TextAside::operator=(TextAside&&) noexcept = default;
-TextAside::~TextAside() = default;
+// Walks a Dataset's columns in file order (columns(), then the text after the checksum),
+// noting where each column of a group starts and its bytes' checksum.
+struct ColumnsAside::State::Locate {
+  State& s;
+  const Dataset& d;
+  std::uint64_t pos;  // where the next column starts in the file
+  template <typename C, typename Write>
+  void add(const C& c, Write write) {
+    DatasetCacheIo::Size size;
+    write(size);
+    for (ColumnGroup g : kGroups) {
+      const auto members = group_columns(d, g);
+      if (std::find(members.begin(), members.end(), &c) == members.end()) continue;
+      XXH3_state_t state;
+      XXH3_INITSTATE(&state);
+      XXH3_64bits_reset(&state);
+      DatasetCacheIo::Hash hash(&state);
+      write(hash);
+      s.columns.push_back({&c, g, pos, XXH3_64bits_digest(&state)});
+    }
+    pos += size.total;
+  }
+  template <typename T>
+  void vec(const std::vector<T>& v) {
+    add(v, [&](auto& io) { io.vec(v); });
+  }
+  void col(const StringColumn& c) {
+    add(c, [&](auto& io) { io.col(c); });
+  }
+  void list(const ListColumn& c) {
+    add(c, [&](auto& io) { io.list(c); });
+  }
+};
 
-Result<TextAside> TextAside::take(const std::filesystem::path& path, const DatasetCacheKey& key,
-                                  Dataset& d) {
+// Frees the columns of a group.
+struct ColumnsAside::State::Free {
+  const std::vector<const void*> members;
+  bool in(const void* c) const {
+    return std::find(members.begin(), members.end(), c) != members.end();
+  }
+  template <typename T>
+  void vec(std::vector<T>& v) {
+    if (in(&v)) std::vector<T>().swap(v);
+  }
+  void col(StringColumn& c) {
+    if (in(&c)) c = StringColumn{};
+  }
+  void list(ListColumn& c) {
+    if (in(&c)) c = ListColumn{};
+  }
+};
+
+// Reads the columns of a group from the file, each checked against its checksum; they replace
+// the Dataset's only once all are read (commit()).
+struct ColumnsAside::State::Read {
+  State& s;
+  ColumnGroup group;
+  bool ok = true;
+  std::vector<std::function<void()>> commits;
+  template <typename C>
+  void read(C& c) {
+    const Column* where = s.find(&c, group);
+    if (where == nullptr || !ok) return;
+    // Nothing an earlier read buffered: the bytes are checked as the file holds them now.
+    if (std::fflush(s.file.get()) != 0 ||
+        fseeko(s.file.get(), static_cast<off_t>(where->offset), SEEK_SET) != 0) {
+      ok = false;
+      return;
+    }
+    XXH3_state_t state;
+    XXH3_INITSTATE(&state);
+    XXH3_64bits_reset(&state);
+    DatasetCacheIo::In in{s.file.get(), &state, s.size - where->offset};
+    auto back = std::make_shared<C>();
+    if constexpr (std::is_same_v<C, StringColumn>) {
+      in.col(*back);
+    } else if constexpr (std::is_same_v<C, ListColumn>) {
+      in.list(*back);
+    } else {
+      in.vec(*back);
+    }
+    if (!in.ok || XXH3_64bits_digest(&state) != where->hash) {
+      ok = false;
+      return;
+    }
+    commits.emplace_back([&c, back] { c = std::move(*back); });
+  }
+  template <typename T>
+  void vec(std::vector<T>& v) {
+    read(v);
+  }
+  void col(StringColumn& c) { read(c); }
+  void list(ListColumn& c) { read(c); }
+};
+
+ColumnsAside::ColumnsAside(std::unique_ptr<State> s) : state_(std::move(s)) {}
+ColumnsAside::ColumnsAside(ColumnsAside&&) noexcept = default;
+ColumnsAside& ColumnsAside::operator=(ColumnsAside&&) noexcept = default;
+ColumnsAside::~ColumnsAside() = default;
+
+Result<ColumnsAside> ColumnsAside::open(const std::filesystem::path& path,
+                                        const DatasetCacheKey& key, const Dataset& d) {
   auto s = std::make_unique<State>();
   s->path = path;
   std::error_code ec;
@@ -331,47 +470,54 @@ Result<TextAside> TextAside::take(const std::filesystem::path& path, const Datas
   s->file.reset(std::fopen(path.c_str(), "rb"));
   if (!s->file) return Status::NotFound(fmt::format("cannot read {}", path.string()));
   std::setvbuf(s->file.get(), nullptr, _IOFBF, 1 << 20);
+  const auto other = [&] {
+    return Status::NotFound(
+        fmt::format("{} does not hold these analysis columns with their text", path.string()));
+  };
   // Every byte before the text as write_dataset_cache() writes d, and their checksum: when the
   // file holds that checksum where d's bytes end, those bytes are d's.
-  DatasetCacheIo::Size prefix;
-  header(prefix, key, s->size, true);
-  columns(d, prefix);
-  XXH3_INITSTATE(&s->hash);
-  XXH3_64bits_reset(&s->hash);
-  DatasetCacheIo::Hash hash(&s->hash);
+  DatasetCacheIo::Size head;
+  header(head, key, s->size, true);
+  State::Locate locate{*s, d, head.total};
+  columns(d, locate);
+  const std::uint64_t prefix = locate.pos;
+  locate.pos += sizeof(std::uint64_t);  // the checksum of the columns before the text
+  locate.col(d.msg_text);
+  if (locate.pos + sizeof(std::uint64_t) != s->size) return other();
+  XXH3_state_t state;
+  XXH3_INITSTATE(&state);
+  XXH3_64bits_reset(&state);
+  DatasetCacheIo::Hash hash(&state);
   header(hash, key, s->size, true);
   columns(d, hash);
   std::uint64_t stored = 0;
   // Read past the stream's buffer: restore() reads the file as it is then.
-  if (prefix.total + 2 * sizeof stored > s->size ||
-      ::pread(fileno(s->file.get()), &stored, sizeof stored, static_cast<off_t>(prefix.total)) !=
+  if (::pread(fileno(s->file.get()), &stored, sizeof stored, static_cast<off_t>(prefix)) !=
           static_cast<ssize_t>(sizeof stored) ||
-      stored != XXH3_64bits_digest(&s->hash))
-    return Status::NotFound(
-        fmt::format("{} does not hold these analysis columns with their text", path.string()));
-  s->text_offset = prefix.total + sizeof stored;
-  d.msg_text = StringColumn{};
-  return TextAside(std::move(s));
+      stored != XXH3_64bits_digest(&state))
+    return other();
+  return ColumnsAside(std::move(s));
 }
 
-Status TextAside::restore(Dataset& d) {
-  State& s = *state_;
-  const auto damaged = [&] {
-    return Status::InvalidArgument(fmt::format("{} is damaged", s.path.string()));
-  };
-  // Nothing an earlier call buffered: the bytes are checked as the file holds them now.
-  if (std::fflush(s.file.get()) != 0 ||
-      fseeko(s.file.get(), static_cast<off_t>(s.text_offset), SEEK_SET) != 0)
-    return damaged();
-  XXH3_state_t hash;
-  XXH3_INITSTATE(&hash);
-  XXH3_copyState(&hash, &s.hash);
-  DatasetCacheIo::In in{s.file.get(), &hash, s.size - s.text_offset};
-  StringColumn text;
-  in.col(text);
-  if (!in.digest_holds() || in.remaining != 0 || text.size() != d.messages()) return damaged();
-  d.msg_text = std::move(text);
+void ColumnsAside::take(Dataset& d, ColumnGroup group) {
+  State::Free free{group_columns(d, group)};
+  columns(d, free);
+  free.col(d.msg_text);
+  state_->aside[static_cast<std::size_t>(group)] = true;
+}
+
+Status ColumnsAside::restore(Dataset& d, ColumnGroup group) {
+  State::Read read{*state_, group};
+  columns(d, read);
+  read.col(d.msg_text);
+  if (!read.ok) return Status::InvalidArgument(fmt::format("{} is damaged", state_->path.string()));
+  for (auto& commit : read.commits) commit();
+  state_->aside[static_cast<std::size_t>(group)] = false;
   return Status::Ok();
+}
+
+bool ColumnsAside::aside(ColumnGroup group) const {
+  return state_->aside[static_cast<std::size_t>(group)];
 }
 
 }  // namespace groundswell

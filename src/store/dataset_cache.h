@@ -45,34 +45,49 @@ Result<Dataset> read_dataset_cache(const std::filesystem::path& path, const Data
 Status write_dataset_cache(const std::filesystem::path& path, const DatasetCacheKey& key,
                            const Dataset& d, bool has_text);
 
-// A Dataset's message text out of memory while nothing reads it, read back from the columns
-// file when it is needed again. At 10M messages the text is 1.6 GB of 5.1 GB of columns, and
-// the sensitivity variants that run between the main detection and the estimate do not read
-// it (docs/architecture.md, "Detection at several settings").
-class TextAside {
+// Groups of a Dataset's columns that a run may hold out of memory while nothing reads them,
+// read back from the columns file when they are needed again (ColumnsAside). At 10M messages
+// the message text is 1.6 GB of 3.1 GB of columns, and the columns outside detection 0.6 GB.
+enum class ColumnGroup : std::uint8_t {
+  kText,  // msg_text: read by the text behaviours' actions, the estimate and the output files
+  // What signals, the estimate and the output files read but detection (actions, pairs,
+  // tests, clusters, verdicts, the stored detection) never does: the accounts' display names,
+  // descriptions, kinds and follower counts, and the messages' time resolutions, quotes,
+  // languages and engagement counts.
+  kOutsideDetection,
+};
+
+// Columns of a Dataset out of memory while nothing reads them (docs/architecture.md,
+// "Detection at several settings"), read back from the columns file beside the store. The
+// file stays open, so replacing it meanwhile changes nothing; every column read back is
+// checked against a checksum of the bytes it held when set aside.
+class ColumnsAside {
  public:
-  // Frees d.msg_text (leaving a column of no rows) when the file at `path` holds d's columns
-  // with their text, built from `key`: the header must match and the checksum of the columns
-  // before the text must be that of d's own columns, as write_dataset_cache() would write
-  // them. The file stays open, so replacing it meanwhile changes nothing. NotFound (d left
-  // whole) when the file is not there, holds other data or no text.
-  static Result<TextAside> take(const std::filesystem::path& path, const DatasetCacheKey& key,
-                                Dataset& d);
-  TextAside(TextAside&&) noexcept;
-  TextAside& operator=(TextAside&&) noexcept;
-  ~TextAside();
-  // Reads the text back into d (the Dataset given to take()), checked against the file's
-  // checksum. InvalidArgument when the file is damaged.
-  Status restore(Dataset& d);
+  // Opens the file at `path` when it holds d's columns with their text, built from `key`: the
+  // header must match and the checksum of the columns before the text must be that of d's
+  // own columns, as write_dataset_cache() would write them. NotFound when the file is not
+  // there, holds other data or no text. Nothing is set aside yet.
+  static Result<ColumnsAside> open(const std::filesystem::path& path, const DatasetCacheKey& key,
+                                   const Dataset& d);
+  ColumnsAside(ColumnsAside&&) noexcept;
+  ColumnsAside& operator=(ColumnsAside&&) noexcept;
+  ~ColumnsAside();
+  // Frees the group's columns of d (the Dataset given to open()), leaving columns of no rows.
+  void take(Dataset& d, ColumnGroup group);
+  // Reads the group's columns back into d from the file, checked. InvalidArgument when the
+  // file is damaged (d's columns of the group then stay as they were).
+  Status restore(Dataset& d, ColumnGroup group);
+  // Whether some column of the group is out of memory.
+  bool aside(ColumnGroup group) const;
 
  private:
   struct State;
-  explicit TextAside(std::unique_ptr<State> s);
+  explicit ColumnsAside(std::unique_ptr<State> s);
   std::unique_ptr<State> state_;
 };
 
-// d's text set aside (TextAside::take) when d is what load_dataset(store) returns now and the
-// columns file beside the store holds it with its text.
-Result<TextAside> set_text_aside(Store& store, Dataset& d);
+// ColumnsAside::open on the columns file beside the store, when d is what load_dataset(store)
+// returns now and that file holds it with its text.
+Result<ColumnsAside> columns_aside(Store& store, const Dataset& d);
 
 }  // namespace groundswell

@@ -570,58 +570,90 @@ TEST_F(DatasetCacheTest, AFileThatCannotBeWrittenWarnsOnce) {
   EXPECT_EQ(err.find(warning, at + 1), std::string::npos) << err;
 }
 
-// The text set aside while the sensitivity variants run comes back exactly, even when the
-// file is replaced meanwhile (the open file is read), and is never taken from a file that
-// does not hold the columns in memory.
-TEST_F(DatasetCacheTest, TextSetAsideComesBackWhole) {
+// Columns set aside while detection runs come back exactly, group by group, even when the file
+// is replaced meanwhile (the open file is read), and are never taken from a file that does not
+// hold the columns in memory.
+TEST_F(DatasetCacheTest, ColumnsSetAsideComeBackWhole) {
   store_messages(0, 120, "spoken");
   const Dataset expected = load();
   Dataset d = load();
   {
     auto store = Store::open(db_);
     ASSERT_TRUE(store.ok());
-    auto aside = set_text_aside(*store, d);
+    auto aside = columns_aside(*store, d);
     ASSERT_TRUE(aside.ok()) << aside.status().message();
+    aside->take(d, ColumnGroup::kOutsideDetection);
+    EXPECT_TRUE(aside->aside(ColumnGroup::kOutsideDetection));
+    EXPECT_FALSE(aside->aside(ColumnGroup::kText));
+    EXPECT_EQ(d.msg_views.size(), 0u);
+    EXPECT_EQ(d.msg_lang.size(), 0u);
+    EXPECT_EQ(d.account_followers.size(), 0u);
+    EXPECT_EQ(d.msg_text.size(), 120u);    // another group's columns stay
+    EXPECT_EQ(d.msg_shares.size(), 120u);  // and those of no group
+    aside->take(d, ColumnGroup::kText);
     EXPECT_EQ(d.msg_text.size(), 0u);
     EXPECT_EQ(d.msg_text.bytes(), 0u);
     // Another process stores more and writes the file again.
     store_messages(500, 30, "other");
     EXPECT_EQ(load().messages(), 150u);
-    ASSERT_TRUE(aside->restore(d).ok());
+    ASSERT_TRUE(aside->restore(d, ColumnGroup::kText).ok());
+    EXPECT_FALSE(aside->aside(ColumnGroup::kText));
+    EXPECT_EQ(d.msg_text.size(), 120u);
+    EXPECT_EQ(d.msg_views.size(), 0u);
+    ASSERT_TRUE(aside->restore(d, ColumnGroup::kOutsideDetection).ok());
     expect_same(expected, d);
-    ASSERT_TRUE(aside->restore(d).ok());  // a second time reads it again
+    ASSERT_TRUE(aside->restore(d, ColumnGroup::kText).ok());  // a second time reads it again
     expect_same(expected, d);
   }
-  // Now the file holds other data than d: nothing is taken.
+  // Now the file holds other data than d: nothing can be set aside.
   auto store = Store::open(db_);
   ASSERT_TRUE(store.ok());
-  auto refused = set_text_aside(*store, d);
+  auto refused = columns_aside(*store, d);
   EXPECT_EQ(refused.status().code(), StatusCode::kNotFound) << refused.status().message();
   expect_same(expected, d);
   // A file written without text has none to give back.
   Dataset current = load_without_cache(false);
   ASSERT_TRUE(write_dataset_cache(dataset_cache_path(db_), stored_key(), current, false).ok());
-  EXPECT_FALSE(set_text_aside(*store, current).ok());
+  EXPECT_FALSE(columns_aside(*store, current).ok());
   EXPECT_EQ(current.msg_text.size(), 150u);
 }
 
-// Text damaged in the file after it was set aside is refused, not given back altered.
-TEST_F(DatasetCacheTest, DamagedTextSetAsideIsRefused) {
+// A column damaged in the file after it was set aside is refused, not given back altered: its
+// whole group stays out of memory, while another group comes back.
+TEST_F(DatasetCacheTest, DamagedColumnsSetAsideAreRefused) {
   store_messages(0, 60, "spoken");
   Dataset d = load();
+  const std::uint64_t text_chars = d.msg_text.chars();
   const fs::path cache = dataset_cache_path(db_);
   auto store = Store::open(db_);
   ASSERT_TRUE(store.ok());
-  auto aside = set_text_aside(*store, d);
+  auto aside = columns_aside(*store, d);
   ASSERT_TRUE(aside.ok()) << aside.status().message();
-  {
+  aside->take(d, ColumnGroup::kText);
+  aside->take(d, ColumnGroup::kOutsideDetection);
+  const auto damage = [&](std::uint64_t at) {
     std::fstream f(cache, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekp(static_cast<std::streamoff>(fs::file_size(cache) - 20));
-    f.put('#');
-  }
-  const Status back = aside->restore(d);
+    f.seekp(static_cast<std::streamoff>(at));
+    const char c = static_cast<char>(f.peek());
+    f.seekp(static_cast<std::streamoff>(at));
+    f.put(static_cast<char>(c ^ 0x5a));
+  };
+  // The file ends with the text (its chars, then 61 offsets and no steps, each with its
+  // length) and the checksum; before them the checksum of the columns, whose last is
+  // msg_retweets.
+  const std::uint64_t text_bytes = 8 + text_chars + 8 + 4 * 61 + 8;
+  const std::uint64_t last_retweet = fs::file_size(cache) - 8 - text_bytes - 8 - 1;
+  damage(last_retweet);
+  const Status back = aside->restore(d, ColumnGroup::kOutsideDetection);
   EXPECT_EQ(back.code(), StatusCode::kInvalidArgument) << back.message();
-  EXPECT_EQ(d.msg_text.size(), 0u);
+  EXPECT_EQ(d.msg_retweets.size(), 0u);
+  EXPECT_EQ(d.msg_views.size(), 0u);  // undamaged, but its group stays out as a whole
+  EXPECT_TRUE(aside->aside(ColumnGroup::kOutsideDetection));
+  ASSERT_TRUE(aside->restore(d, ColumnGroup::kText).ok());
+  EXPECT_EQ(d.msg_text.chars(), text_chars);
+  damage(fs::file_size(cache) - 20);  // in the text's offsets
+  EXPECT_EQ(aside->restore(d, ColumnGroup::kText).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(d.msg_text.chars(), text_chars);  // a failed read leaves the column as it was
 }
 
 // Offsets are kept in 4 bytes each with the positions where their high bits step up: a column

@@ -396,8 +396,27 @@ ActorMatcher::TextMatch ActorMatcher::match_text(std::string_view text) const {
 
 std::vector<MessageStance> ActorMatcher::stances(const Dataset& data) const {
   const std::size_t nm = data.messages();
+  // 0. Each re-post's original, when the data holds it (-1: none, or not a re-post). A re-post
+  // takes its original's stance, so its own text is read only when the original is missing.
+  const MessageIndex originals(data);
+  std::vector<std::int64_t> original(nm, -1);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nm, 4096),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      for (std::size_t m = r.begin(); m < r.end(); ++m) {
+                        std::string_view shares = data.msg_shares[m];
+                        if (!shares.empty()) original[m] = originals.find(data.msg_platform[m], shares);
+                      }
+                    });
+  std::vector<std::uint8_t> read_text(nm, 0);  // whose own text's stance is read
+  for (std::size_t m = 0; m < nm; ++m) {
+    if (original[m] < 0) {
+      read_text[m] = 1;
+    } else {
+      read_text[static_cast<std::size_t>(original[m])] = 1;
+    }
+  }
   std::vector<MessageStance> text(nm);
-  // 1. Each message's own text: normalization and matching dominate, so in parallel; every
+  // 1. Those messages' own text: normalization and matching dominate, so in parallel; every
   // block keeps its own regex matchers (ICU matchers are not thread-safe) and key buffer.
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nm, 4096),
                     [&](const tbb::blocked_range<std::size_t>& r) {
@@ -406,6 +425,7 @@ std::vector<MessageStance> ActorMatcher::stances(const Dataset& data) const {
     std::string key, tag;
     const NormalizeOptions options = match_options();
     for (std::size_t m = r.begin(); m < r.end(); ++m) {
+      if (read_text[m] == 0) continue;
       normalize_key(data.msg_text[m], options, key);
       TextMatch tm = impl_->match_key(key, *rm);
       // Hashtags reported only in the entity list (not in the text) count as markers too.
@@ -420,36 +440,38 @@ std::vector<MessageStance> ActorMatcher::stances(const Dataset& data) const {
     }
   });
 
-  // 2. Re-posts take the stance of the post they re-post, found by its key.
+  // 2. Re-posts take the stance of the post they re-post.
   const std::vector<std::uint64_t>& source = impl_->source_mask;
   auto source_of = [&](std::uint32_t a) -> std::uint64_t {
     return a != kNoAccount && a < source.size() ? source[a] : 0;
   };
-  const MessageIndex originals(data);
-  AccountFinder authors(data);
+  const AccountFinder authors(data);
   std::vector<MessageStance> out(nm);
-  for (std::size_t m = 0; m < nm; ++m) {
-    MessageStance st = text[m];
-    std::string_view shares = data.msg_shares[m];
-    if (!shares.empty()) {
-      std::uint64_t author_sources = 0;
-      std::int64_t original = originals.find(data.msg_platform[m], shares);
-      if (original >= 0) {
-        st = text[static_cast<std::size_t>(original)];
-        author_sources = source_of(data.msg_account[static_cast<std::size_t>(original)]);
-      } else {
-        author_sources = authors.sources_of_original(data.msg_platform[m], shares,
-                                                     data.msg_text[m], source);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, nm, 4096),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+    for (std::size_t m = r.begin(); m < r.end(); ++m) {
+      MessageStance st = text[m];
+      std::string_view shares = data.msg_shares[m];
+      if (!shares.empty()) {
+        std::uint64_t author_sources = 0;
+        if (original[m] >= 0) {
+          const auto o = static_cast<std::size_t>(original[m]);
+          st = text[o];
+          author_sources = source_of(data.msg_account[o]);
+        } else {
+          author_sources = authors.sources_of_original(data.msg_platform[m], shares,
+                                                       data.msg_text[m], source);
+        }
+        st.support |= author_sources;
+        st.opposition &= ~author_sources;
       }
-      st.support |= author_sources;
-      st.opposition &= ~author_sources;
+      // Every message of a source is its actor speaking.
+      const std::uint64_t own = source_of(data.msg_account[m]);
+      st.support |= own;
+      st.opposition &= ~own;
+      out[m] = st;
     }
-    // Every message of a source is its actor speaking.
-    const std::uint64_t own = source_of(data.msg_account[m]);
-    st.support |= own;
-    st.opposition &= ~own;
-    out[m] = st;
-  }
+  });
   return out;
 }
 

@@ -1,5 +1,8 @@
 #include "store/message_index.h"
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_sort.h>
 #define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
 #include <xxhash.h>
 
@@ -23,11 +26,17 @@ std::uint64_t key_hash(std::string_view platform, std::string_view chat, std::st
 }  // namespace
 
 MessageIndex::MessageIndex(const Dataset& data) : data_(data) {
-  index_.reserve(data.messages());
-  for (std::size_t m = 0; m < data.messages(); ++m)
-    index_.push_back({key_hash(data.msg_platform[m], data.msg_chat_id[m], data.msg_message_id[m]),
-                      static_cast<std::uint32_t>(m)});
-  std::sort(index_.begin(), index_.end());
+  // In parallel: entries are distinct (one per message), so their order is the same for any
+  // number of threads.
+  index_.resize(data.messages());
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, data.messages(), 4096),
+      [&](const tbb::blocked_range<std::size_t>& r) {
+        for (std::size_t m = r.begin(); m < r.end(); ++m)
+          index_[m] = {key_hash(data.msg_platform[m], data.msg_chat_id[m], data.msg_message_id[m]),
+                       static_cast<std::uint32_t>(m)};
+      });
+  tbb::parallel_sort(index_.begin(), index_.end());
 }
 
 bool MessageIndex::has_reference_key(std::size_t m, std::string_view key) const {

@@ -506,10 +506,17 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
       pseudonymize(a.data, *pseudonymizer, *a.scrubber);
       pseudonymize(a.detection, a.data, *pseudonymizer, *a.scrubber);
     }
-    GS_RETURN_IF_ERROR(write_detection_outputs(a.data, a.detection, options, out, &scores));
-    if (a.estimate) GS_RETURN_IF_ERROR(write_estimate_outputs(*a.estimate, out, &a.data));
+    // The detection's and the estimate's files are written on a thread of their own while the
+    // report's data is built: both only read the analysis, and only the report reads the store
+    // (at 10M messages the two took 20 s one after the other).
+    auto files = std::async(std::launch::async, [&]() -> Status {
+      GS_RETURN_IF_ERROR(write_detection_outputs(a.data, a.detection, options, out, &scores));
+      if (a.estimate) GS_RETURN_IF_ERROR(write_estimate_outputs(*a.estimate, out, &a.data));
+      return Status::Ok();
+    });
     auto report = build_report_data(store, a.data, a.detection, options, &a.signals.score, {},
                                     a.generated_at);
+    GS_RETURN_IF_ERROR(files.get());
     if (!report) return report.status();
     if (pseudonymizer) {
       pseudonymize_provenance(report->provenance, *a.scrubber);

@@ -1040,12 +1040,11 @@ TEST(Outputs, ByteIdenticalWithOneAndTwoThreads) {
   }
 }
 
-// The sensitivity table re-detects at neighbouring settings with one Detector; whatever it
-// reuses, each result must be the one a fresh detect() gives at those settings.
-TEST(Outputs, DetectorReuseGivesTheSameFilesAsFreshDetection) {
+// The viral and planted scenario with near-duplicate texts too (eight accounts posting four
+// points, each in two wordings), so that a change of similarity has something to change.
+Dataset with_near_duplicate_texts() {
   Scenario s = viral_and_planted(5, 600);
   std::vector<TestMessage> msgs = s.messages;
-  // Near-duplicate texts too, so a change of similarity has something to change.
   for (int b = 0; b < 8; ++b)
     for (int item = 0; item < 4; ++item) {
       TestMessage m = share(fmt::format("bot{:02}", b), "", 1'700'000'000'000 + item * 3'600'000 + b * 15'000,
@@ -1059,7 +1058,13 @@ TEST(Outputs, DetectorReuseGivesTheSameFilesAsFreshDetection) {
       m.text = fmt::format("{} {}", kPoints[item], b % 2 == 0 ? "today" : "tonight");
       msgs.push_back(m);
     }
-  Dataset d = testing::make_dataset(msgs);
+  return testing::make_dataset(msgs);
+}
+
+// The sensitivity table re-detects at neighbouring settings with one Detector; whatever it
+// reuses, each result must be the one a fresh detect() gives at those settings.
+TEST(Outputs, DetectorReuseGivesTheSameFilesAsFreshDetection) {
+  Dataset d = with_near_duplicate_texts();
   DetectOptions base;
   base.behaviours = {Behaviour::kShare, Behaviour::kSimilarText};
   std::vector<DetectOptions> settings(9, base);
@@ -1125,23 +1130,7 @@ TEST(Outputs, DetectorReuseGivesTheSameFilesAsFreshDetection) {
 // variant's clusters are a fresh detect()'s, and a call that would need the text (a search
 // below every one made) fails instead of reading it.
 TEST(Outputs, VariantsInRunsOrderNeedNoText) {
-  Scenario s = viral_and_planted(5, 600);
-  std::vector<TestMessage> msgs = s.messages;
-  for (int b = 0; b < 8; ++b)
-    for (int item = 0; item < 4; ++item) {
-      TestMessage m = share(fmt::format("bot{:02}", b), "",
-                            1'700'000'000'000 + item * 3'600'000 + b * 15'000,
-                            fmt::format("t{}-{}", b, item));
-      m.shares.clear();
-      static const char* kPoints[] = {
-          "prices at the bazaar doubled while the ministry kept silent about wages",
-          "students in the northern provinces marched again for cheaper bread and fuel",
-          "the new dam flooded three villages and nobody was paid any compensation",
-          "election observers were turned away from polling stations across the capital"};
-      m.text = fmt::format("{} {}", kPoints[item], b % 2 == 0 ? "today" : "tonight");
-      msgs.push_back(m);
-    }
-  Dataset d = testing::make_dataset(msgs);
+  Dataset d = with_near_duplicate_texts();
   const Dataset whole = d;
   DetectOptions base;
   base.behaviours = {Behaviour::kShare, Behaviour::kText, Behaviour::kSimilarText};

@@ -142,7 +142,7 @@ struct Server::Impl {
       explorer->set_index_state({"indexes", f, ""});
     });
     if (!index) return fail(index.status());
-    *data = Dataset();  // the columns are not needed once indexed
+    release(*data);  // the columns are not needed once indexed
     explorer->set_index(std::make_shared<const ServeIndex>(std::move(*index)));
     log_info(clock.lap("serve: indexes"));
     {

@@ -247,7 +247,7 @@ void concatenate(std::vector<MessagePart>& parts, Dataset& d) {
     out.reserve(n, chars);
     for (auto& p : parts) {
       out.append(p.d.*member);
-      p.d.*member = StringColumn();
+      release(p.d.*member);
     }
   };
   auto lists = [&](ListColumn Dataset::*member) {
@@ -261,7 +261,7 @@ void concatenate(std::vector<MessagePart>& parts, Dataset& d) {
     out.reserve(n, items, chars);
     for (auto& p : parts) {
       out.append(p.d.*member);
-      p.d.*member = ListColumn();
+      release(p.d.*member);
     }
   };
   vectors(&Dataset::msg_row);
@@ -394,7 +394,7 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options,
         return read_messages(conn, index_of, options.load_text, parts[i]);
       },
       [&](std::size_t i) {
-        parts[i].d = Dataset();
+        release(parts[i].d);
         parts[i].text_length.clear();
       }));
   // Each part's row count and first row (its text pass checks and places them), kept while

@@ -84,6 +84,8 @@ class StringColumn {
   }
   std::size_t bytes() const { return chars_.size() + offsets_.bytes(); }
   std::size_t chars() const { return chars_.size(); }
+  // Bytes allocated for characters, used or not (release() frees them).
+  std::size_t capacity() const { return chars_.capacity(); }
   // Filling out of order: layout() sizes every row from its length (rows in order), then
   // set(i, s) copies row i, whose length must be lengths[i].
   void layout(std::span<const std::uint32_t> lengths) {
@@ -166,6 +168,15 @@ class ListColumn {
   Offsets starts_;
   StringColumn values_;
 };
+
+// Frees what a column (or a whole Dataset) holds, leaving it empty. Assigning an empty one
+// would not: a std::string move-assigned from a short string copies it and keeps its own
+// buffer, so the characters of a column "emptied" that way stay allocated.
+template <typename T>
+void release(T& x) {
+  T gone = std::move(x);
+  x = T();
+}
 
 inline constexpr std::uint32_t kNoAccount = UINT32_MAX;
 

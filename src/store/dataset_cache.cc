@@ -405,10 +405,10 @@ struct ColumnsAside::State::Free {
     if (in(&v)) std::vector<T>().swap(v);
   }
   void col(StringColumn& c) {
-    if (in(&c)) c = StringColumn{};
+    if (in(&c)) release(c);
   }
   void list(ListColumn& c) {
-    if (in(&c)) c = ListColumn{};
+    if (in(&c)) release(c);
   }
 };
 

@@ -590,9 +590,12 @@ TEST_F(DatasetCacheTest, ColumnsSetAsideComeBackWhole) {
     EXPECT_EQ(d.account_followers.size(), 0u);
     EXPECT_EQ(d.msg_text.size(), 120u);    // another group's columns stay
     EXPECT_EQ(d.msg_shares.size(), 120u);  // and those of no group
+    EXPECT_GT(d.msg_text.capacity(), 1000u);
     aside->take(d, ColumnGroup::kText);
     EXPECT_EQ(d.msg_text.size(), 0u);
     EXPECT_EQ(d.msg_text.bytes(), 0u);
+    // Freed, not only emptied: no characters stay allocated (at most a short string's room).
+    EXPECT_LT(d.msg_text.capacity(), 16u);
     // Another process stores more and writes the file again.
     store_messages(500, 30, "other");
     EXPECT_EQ(load().messages(), 150u);

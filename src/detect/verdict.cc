@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -102,6 +103,45 @@ double stimulus_p_value(const std::vector<Response>& responses, std::size_t post
 std::string pct(double share) { return fmt::format("{:.0f}%", share * 100); }
 
 }  // namespace
+
+struct StimulusMemo::Impl {
+  struct Entry {
+    std::vector<Response> responses;
+    std::size_t posts;
+    TimeMs window;
+    int replicates;
+    std::uint64_t seed;
+    double p;
+  };
+  std::mutex mutex;
+  std::vector<Entry> entries;
+  static bool same(const std::vector<Response>& x, const std::vector<Response>& y) {
+    return std::equal(x.begin(), x.end(), y.begin(), y.end(), [](const Response& a, const Response& b) {
+      return a.account == b.account && a.source == b.source && a.post == b.post && a.delay == b.delay;
+    });
+  }
+  std::optional<double> find(const std::vector<Response>& responses, std::size_t posts, TimeMs window,
+                             int replicates, std::uint64_t seed) {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (const Entry& e : entries)
+      if (e.posts == posts && e.window == window && e.replicates == replicates && e.seed == seed &&
+          same(e.responses, responses))
+        return e.p;
+    return std::nullopt;
+  }
+  void add(const std::vector<Response>& responses, std::size_t posts, TimeMs window, int replicates,
+           std::uint64_t seed, double p) {
+    std::lock_guard<std::mutex> lock(mutex);
+    entries.push_back({responses, posts, window, replicates, seed, p});
+  }
+};
+
+StimulusMemo::StimulusMemo() : impl(std::make_unique<Impl>()) {}
+StimulusMemo::~StimulusMemo() = default;
+std::size_t StimulusMemo::size() const {
+  std::lock_guard<std::mutex> lock(impl->mutex);
+  return impl->entries.size();
+}
 
 std::string_view verdict_name(Verdict v) {
   switch (v) {
@@ -254,9 +294,16 @@ void judge_clusters(const Dataset& d, DetectionResult& r, const AccountEvidence&
       for (const Response& s : resp) ++per_post[s.post];
       for (std::uint32_t n : per_post) x.stimulus_posts += n >= 2;
     }
-    if (x.stimulus_posts >= static_cast<std::uint32_t>(opt.min_posts))
-      x.stimulus_p = stimulus_p_value(resp, posts[ci].size(), window_ms, account_hash,
-                                      opt.replicates, opt.seed);
+    if (x.stimulus_posts >= static_cast<std::uint32_t>(opt.min_posts)) {
+      const std::optional<double> known =
+          opt.memo ? opt.memo->impl->find(resp, posts[ci].size(), window_ms, opt.replicates, opt.seed)
+                   : std::nullopt;
+      x.stimulus_p = known ? *known
+                           : stimulus_p_value(resp, posts[ci].size(), window_ms, account_hash,
+                                              opt.replicates, opt.seed);
+      if (!known && opt.memo)
+        opt.memo->impl->add(resp, posts[ci].size(), window_ms, opt.replicates, opt.seed, x.stimulus_p);
+    }
 
     // The verdict.
     std::vector<std::string> against;

@@ -31,6 +31,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -44,6 +45,22 @@ namespace groundswell {
 struct AccountEvidence {
   std::span<const double> inauthenticity_score;
   std::span<const double> handle_pattern;  // the handle_pattern signal's score in [0, 1]
+};
+
+// Stimulus-null p-values computed before on one data set, kept by their whole input (a
+// cluster's responses, posts, window, replicates and seed): the detections of the
+// sensitivity table find mostly the same clusters, whose tests then need not run again (at 10M
+// messages most of a judgement's time). The same input gives the same p-value, so results
+// never change. Thread-safe.
+class StimulusMemo {
+ public:
+  StimulusMemo();
+  ~StimulusMemo();
+  StimulusMemo(const StimulusMemo&) = delete;
+  StimulusMemo& operator=(const StimulusMemo&) = delete;
+  std::size_t size() const;  // the tests kept
+  struct Impl;
+  std::unique_ptr<Impl> impl;
 };
 
 struct VerdictOptions {
@@ -74,6 +91,8 @@ struct VerdictOptions {
   // The data's messages by key, to find what a re-share re-shares; built here when null (a
   // caller judging several detections of one data set builds it once).
   const MessageIndex* originals = nullptr;
+  // Stimulus-null p-values of earlier judgements of the same data set (null: none kept).
+  StimulusMemo* memo = nullptr;
 };
 
 std::string_view verdict_name(Verdict v);  // "inauthentic", "organic", "undetermined"

@@ -152,6 +152,40 @@ TEST(Verdicts, FansAreOrganicTriggerFiredAndBurstCreatedGroupsInauthentic) {
   }
 }
 
+// Judging detections of one data set with a memo of the stimulus nulls (as run judges its
+// sensitivity variants) gives the verdicts of judging each alone, and a cluster met again is
+// not tested again.
+TEST(Verdicts, AStimulusMemoChangesNoVerdict) {
+  World w = make_world(1);
+  DetectOptions opt;
+  opt.behaviours = {Behaviour::kShare};
+  auto alone = detect(w.data, opt);
+  ASSERT_TRUE(alone.ok()) << alone.status().message();
+  DetectionResult first = *alone, again = *alone;
+  judge_clusters(w.data, *alone, {}, opt.window_ms);
+  StimulusMemo memo;
+  VerdictOptions vo;
+  vo.memo = &memo;
+  judge_clusters(w.data, first, {}, opt.window_ms, vo);
+  const std::size_t tested = memo.size();
+  EXPECT_GT(tested, 0u);
+  judge_clusters(w.data, again, {}, opt.window_ms, vo);
+  EXPECT_EQ(memo.size(), tested);  // every test found in the memo
+  for (const DetectionResult* r : {&first, &again}) {
+    ASSERT_EQ(r->clusters.size(), alone->clusters.size());
+    for (std::size_t c = 0; c < alone->clusters.size(); ++c) {
+      EXPECT_EQ(r->clusters[c].verdict, alone->clusters[c].verdict);
+      EXPECT_EQ(r->clusters[c].verdict_reasons, alone->clusters[c].verdict_reasons);
+      const double p = alone->clusters[c].evidence.stimulus_p;
+      if (std::isnan(p)) {
+        EXPECT_TRUE(std::isnan(r->clusters[c].evidence.stimulus_p));
+      } else {
+        EXPECT_EQ(r->clusters[c].evidence.stimulus_p, p);
+      }
+    }
+  }
+}
+
 TEST(Verdicts, AccountSignalsDecideWithoutAStimulus) {
   World w = make_world(4);
   DetectOptions opt;

@@ -254,13 +254,14 @@ ClusterAssignment assignment_of(std::string label, const DetectionResult& r, dou
 // A verdict for every cluster of one detection, from the account signals (verdict.h);
 // `originals`, when given, indexes the messages (else built for this call).
 void judge(const Dataset& data, const SignalTable& signals, const DetectOptions& options,
-           DetectionResult& r, const MessageIndex* originals) {
+           DetectionResult& r, const MessageIndex* originals, StimulusMemo* memo = nullptr) {
   std::vector<double> handles(signals.accounts.size());
   for (std::size_t a = 0; a < handles.size(); ++a)
     handles[a] = signals.accounts[a].score[static_cast<std::size_t>(Signal::kHandlePattern)];
   VerdictOptions vo;
   vo.seed = options.seed;
   vo.originals = originals;
+  vo.memo = memo;
   judge_clusters(data, r, AccountEvidence{signals.score, handles}, options.window_ms, vo);
 }
 
@@ -361,7 +362,10 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   auto det = reuse ? detector->detect(options) : detect(a.data, options);
   if (!det) return det.status();
   a.detection = std::move(*det);
-  judge(a.data, a.signals, options, a.detection, detector ? &detector->originals() : nullptr);
+  // The variants' judgements reuse the stimulus nulls of the clusters they share with it.
+  StimulusMemo stimulus_memo;
+  judge(a.data, a.signals, options, a.detection, detector ? &detector->originals() : nullptr,
+        &stimulus_memo);
   log_info(fmt::format("{} clusters, {} edges kept of {} tested", a.detection.clusters.size(),
                        a.detection.significant_edges, a.detection.tested_edges));
   log_info(clock.lap("detection"));
@@ -459,7 +463,7 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
       log_info(fmt::format("sensitivity, {}: {} clusters, {} accounts", v.label, rows[i].clusters,
                            rows[i].coordinated_accounts));
       if (actors && v.estimate_scenario) {
-        judge(a.data, a.signals, v.options, *alt, &detector->originals());
+        judge(a.data, a.signals, v.options, *alt, &detector->originals(), &stimulus_memo);
         variant_scenarios[i] = assignment_of(v.label, *alt, v.options.fdr);
       }
       log_info(clock.lap("sensitivity, " + v.label));

@@ -326,9 +326,9 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   if (!sig) return sig.status();
   a.signals = std::move(*sig);
   log_info(clock.lap("signals"));
-  // What detection never reads is out of memory until the estimate (at 10M messages 0.7 GB
-  // of engagement counts, languages, chats and profiles), when the columns file beside the
-  // store holds the columns in memory.
+  // What detection never reads is out of memory until the estimate (at 10M messages 0.6 GB
+  // of engagement counts, languages, quotes, time resolutions and profile fields), when the
+  // columns file beside the store holds the columns in memory.
   std::optional<ColumnsAside> aside;
   if (auto opened = columns_aside(store, a.data); opened.ok()) {
     aside = std::move(*opened);

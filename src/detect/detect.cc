@@ -122,14 +122,12 @@ struct Detector::Cache {
     return edges_key(b, o);
   }
   // The near-duplicate search depends on what similar_text's actions depend on but the
-  // window: a search at a wider window is narrowed.
-  static std::string similar_key(DetectOptions o) {
-    o.window_ms = DetectOptions{}.window_ms;
-    return for_actions(Behaviour::kSimilarText, o).to_json();
-  }
+  // window (a search at a wider window is narrowed) and the similarity (a search at a lower
+  // one serves a higher one).
   static std::string similar_base_key(DetectOptions o) {
+    o.window_ms = DetectOptions{}.window_ms;
     o.similarity = DetectOptions{}.similarity;
-    return similar_key(o);
+    return for_actions(Behaviour::kSimilarText, o).to_json();
   }
 
   // The behaviour's actions at these settings, from the cache or extracted now (similar_text:

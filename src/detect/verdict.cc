@@ -28,6 +28,7 @@ struct Response {
   std::uint32_t account, source, post;  // source: the post's author; post: index into the
                                         // cluster's post list
   TimeMs delay;
+  bool operator==(const Response&) const = default;
 };
 
 // Pairs of responses to the same post at most w apart: per post, delays sorted, two pointers.
@@ -115,17 +116,12 @@ struct StimulusMemo::Impl {
   };
   std::mutex mutex;
   std::vector<Entry> entries;
-  static bool same(const std::vector<Response>& x, const std::vector<Response>& y) {
-    return std::equal(x.begin(), x.end(), y.begin(), y.end(), [](const Response& a, const Response& b) {
-      return a.account == b.account && a.source == b.source && a.post == b.post && a.delay == b.delay;
-    });
-  }
   std::optional<double> find(const std::vector<Response>& responses, std::size_t posts, TimeMs window,
                              int replicates, std::uint64_t seed) {
     std::lock_guard<std::mutex> lock(mutex);
     for (const Entry& e : entries)
       if (e.posts == posts && e.window == window && e.replicates == replicates && e.seed == seed &&
-          same(e.responses, responses))
+          e.responses == responses)
         return e.p;
     return std::nullopt;
   }

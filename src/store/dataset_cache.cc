@@ -400,20 +400,20 @@ struct ColumnsAside::State::Free {
   bool in(const void* c) const {
     return std::find(members.begin(), members.end(), c) != members.end();
   }
+  template <typename C>
+  void free(C& c) {
+    if (in(&c)) release(c);
+  }
   template <typename T>
   void vec(std::vector<T>& v) {
-    if (in(&v)) std::vector<T>().swap(v);
+    free(v);
   }
-  void col(StringColumn& c) {
-    if (in(&c)) release(c);
-  }
-  void list(ListColumn& c) {
-    if (in(&c)) release(c);
-  }
+  void col(StringColumn& c) { free(c); }
+  void list(ListColumn& c) { free(c); }
 };
 
 // Reads the columns of a group from the file, each checked against its checksum; they replace
-// the Dataset's only once all are read (commit()).
+// the Dataset's only once all are read and checked (`commits`, run by restore()).
 struct ColumnsAside::State::Read {
   State& s;
   ColumnGroup group;

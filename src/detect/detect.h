@@ -238,6 +238,9 @@ struct ClusterEvidence {
   std::uint32_t top_source = UINT32_MAX;  // that source's account, UINT32_MAX = none
   std::uint32_t stimulus_posts = 0;       // posts re-shared by two or more members
   double stimulus_p = kNaN;               // stimulus null p-value
+  // The probability that chance alone gives the cluster's internal edges, among the pairs of
+  // accounts that co-acted at all (verdict.h; NaN: an internal edge was not tested).
+  double chance_p = kNaN;
 };
 
 struct Cluster {

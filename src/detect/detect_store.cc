@@ -44,7 +44,8 @@ std::string verdict_evidence_json(const ClusterEvidence& e, const Dataset& d) {
                          {"mean_score", e.mean_score},
                          {"patterned_share", e.patterned_share},
                          {"single_source_share", e.single_source_share},
-                         {"stimulus_p", e.stimulus_p}}) {
+                         {"stimulus_p", e.stimulus_p},
+                         {"chance_p", e.chance_p}}) {
     w.key(name);
     finite_or_null(w, v);
   }

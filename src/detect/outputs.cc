@@ -444,6 +444,7 @@ std::string evidence_json(const Dataset& d, const DetectionResult& r, const Dete
       w.value(d.account_id[x.top_source]);
     w.key("stimulus_posts").value(static_cast<std::uint64_t>(x.stimulus_posts));
     num("stimulus_p", x.stimulus_p);
+    num("chance_p", x.chance_p);
     w.end_object();
   }
   w.key("first_time").value(time_or_empty(c.first_time));

@@ -103,6 +103,33 @@ double stimulus_p_value(const std::vector<Response>& responses, std::size_t post
 
 std::string pct(double share) { return fmt::format("{:.0f}%", share * 100); }
 
+// How many edges at least as strong as `e` chance is expected to give among the pairs of its
+// family (its behaviour and window): the pairs that co-acted at all, times the largest of the
+// edge's p-values (it was kept because every null it was tested against was rejected, so under
+// the null it is kept with at most that probability). NaN when the edge was not tested.
+double chance_edges(const DetectionResult& r, const Edge& e) {
+  double p = kNaN;
+  for (double x : {e.p_value, e.p_cooccurrence, e.p_stimulus})
+    if (!std::isnan(x)) p = std::isnan(p) ? x : std::max(p, x);
+  if (std::isnan(p)) return kNaN;
+  for (const BehaviourFunnel& f : r.funnel)
+    if (f.behaviour == e.behaviour && f.window_ms == e.window_ms)
+      return p * static_cast<double>(std::max<std::uint64_t>(f.co_acting_pairs, 1));
+  return kNaN;
+}
+
+// The probability that chance alone gives a cluster's edges: with the expected counts of
+// chance edges as strong as each edge in increasing order, E_(1) <= ... <= E_(K), the least
+// over k of P(Poisson(E_(k)) >= k) — chance would give at least k edges as strong as the k
+// strongest. Sorts `expected`.
+double chance_p_value(std::vector<double>& expected) {
+  std::sort(expected.begin(), expected.end());
+  double p = 1;
+  for (std::size_t k = 0; k < expected.size(); ++k)
+    p = std::min(p, detect_internal::poisson_upper_tail(k + 1, expected[k]));
+  return p;
+}
+
 }  // namespace
 
 struct StimulusMemo::Impl {
@@ -168,10 +195,19 @@ void judge_clusters(const Dataset& d, DetectionResult& r, const AccountEvidence&
   // lookups of this function were a third of its time, on one core).
   std::vector<std::uint64_t> internal(K, 0);
   std::vector<std::pair<std::uint32_t, std::uint32_t>> reshared;  // (cluster index, message)
+  // Per cluster, how many chance edges as strong as each internal edge its family's pairs give
+  // (empty when an internal edge was not tested).
+  std::vector<std::vector<double>> chance(K);
+  std::vector<bool> untested(K, false);
   for (const Edge& e : r.edges) {
     if (!e.significant) continue;
     const std::uint32_t c = r.account_cluster[e.source];
     if (c == 0 || c != r.account_cluster[e.target]) continue;
+    const double expected = chance_edges(r, e);
+    if (std::isnan(expected))
+      untested[c - 1] = true;
+    else
+      chance[c - 1].push_back(expected);
     for (std::uint64_t x = e.evidence_begin; x < e.evidence_end; ++x) {
       ++internal[c - 1];
       if (e.behaviour == Behaviour::kShare) reshared.emplace_back(c - 1, r.evidence[x].source_msg);
@@ -325,6 +361,7 @@ void judge_clusters(const Dataset& d, DetectionResult& r, const AccountEvidence&
     }
     const bool stimulus = x.single_source_share >= opt.single_source_share &&
                           x.stimulus_p > opt.fits_alpha;
+    if (!untested[ci] && !chance[ci].empty()) x.chance_p = chance_p_value(chance[ci]);
     const bool ordinary = (!std::isnan(c.created_spread_days) &&
                            c.created_spread_days >= opt.ordinary_spread_days) ||
                           x.mean_score < opt.ordinary_mean_score;
@@ -341,6 +378,15 @@ void judge_clusters(const Dataset& d, DetectionResult& r, const AccountEvidence&
                                       c.created_spread_days / 365.25));
       if (x.mean_score < opt.ordinary_mean_score)
         against.push_back(fmt::format("mean inauthenticity score {:.2f}", x.mean_score));
+    } else if (x.chance_p > opt.chance_alpha) {
+      c.verdict = Verdict::kOrganic;
+      against.push_back(fmt::format(
+          "{} no more than chance gives among all the pairs of accounts that co-acted (it "
+          "gives as many as strong with probability {:.2g}), and no trait of its members shows "
+          "manufacture",
+          chance[ci].size() == 1 ? std::string("its one edge is")
+                                 : fmt::format("its {} edges are", chance[ci].size()),
+          x.chance_p));
     } else {
       c.verdict = Verdict::kUndetermined;
       against.push_back(

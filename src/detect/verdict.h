@@ -13,6 +13,10 @@
 //   organic       the coordination is a response to a common stimulus: most co-actions
 //                 re-share one source's posts, the members' timing fits independent
 //                 responses to those posts, and the members look like ordinary accounts;
+//                 or nothing shows manufacture and the cluster's edges are no more than
+//                 chance gives among all the pairs that co-acted (the FDR bounds the share
+//                 of false edges, so among thousands of true ones a few chance pairs are
+//                 kept, each a cluster of two or three ordinary accounts);
 //   undetermined  neither.
 //
 // The stimulus null: each member keeps its own delays to the posts it re-shared, and the
@@ -81,6 +85,9 @@ struct VerdictOptions {
   double trigger_alpha = 0.01;
   double fits_alpha = 0.05;
   int min_posts = 5;
+  // Chance: a cluster whose internal edges chance alone gives with probability above this
+  // (ClusterEvidence::chance_p), and whose members show no sign of manufacture, is organic.
+  double chance_alpha = 0.05;
   // Organic: at least this share of the internal co-actions re-share one source's posts, and
   // members created over at least ordinary_spread_days or a mean score below
   // ordinary_mean_score.

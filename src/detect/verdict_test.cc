@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 
@@ -216,6 +218,75 @@ TEST(Verdicts, AccountSignalsDecideWithoutAStimulus) {
     EXPECT_EQ(again->clusters[i].verdict_reasons, r->clusters[i].verdict_reasons);
     EXPECT_EQ(again->clusters[i].evidence.stimulus_p, r->clusters[i].evidence.stimulus_p);
   }
+}
+
+// Benjamini–Hochberg bounds the share of false edges, so beside thousands of true ones a few
+// pairs of ordinary accounts that met three times by chance are kept. Such a cluster is organic
+// when chance among all the pairs that co-acted gives its edges; a cluster of many edges that
+// are each as weak is not, and neither is one whose members show manufacture.
+TEST(Verdicts, ClustersChanceGivesAreOrganic) {
+  std::vector<TestMessage> msgs;
+  for (int a = 0; a < 14; ++a) {
+    TestMessage m;
+    m.account_id = fmt::format("acc{:02}", a);
+    m.message_id = std::to_string(a);
+    m.time = 1'709'251'200'000 + a;
+    msgs.push_back(m);
+  }
+  const Dataset d = testing::make_dataset(msgs);
+  ASSERT_EQ(d.accounts(), 14u);
+  DetectionResult r;
+  r.funnel.push_back({.behaviour = Behaviour::kShare, .window_ms = 60'000, .co_acting_pairs = 20'000});
+  r.account_cluster.assign(d.accounts(), 0);
+  auto cluster = [&](std::vector<std::uint32_t> members) {
+    Cluster c;
+    c.id = static_cast<std::uint32_t>(r.clusters.size() + 1);
+    for (std::uint32_t a : members) r.account_cluster[a] = c.id;
+    c.accounts = std::move(members);
+    r.clusters.push_back(c);
+  };
+  auto edge = [&](std::uint32_t a, std::uint32_t b, double p_time, double p_cooccurrence) {
+    Edge e;
+    e.source = a;
+    e.target = b;
+    e.window_ms = 60'000;
+    e.weight = 3;
+    e.p_value = p_time;
+    e.p_cooccurrence = p_cooccurrence;
+    r.edges.push_back(e);
+  };
+  // 1: a pair as strong as chance gives twice among 20,000 pairs (1e-4 x 20,000 = 2).
+  cluster({0, 1});
+  edge(0, 1, 1.65e-7, 1e-4);
+  // 2: a pair chance gives 0.002 times.
+  cluster({2, 3});
+  edge(2, 3, 1e-8, 1e-7);
+  // 3: six accounts joined by all 15 of their pairs, each edge as weak as cluster 1's.
+  cluster({4, 5, 6, 7, 8, 9});
+  for (std::uint32_t a = 4; a < 10; ++a)
+    for (std::uint32_t b = a + 1; b < 10; ++b) edge(a, b, 1.65e-7, 1e-4);
+  // 4: as weak as cluster 1, but its members score as inauthentic.
+  cluster({10, 11});
+  edge(10, 11, 1.65e-7, 1e-4);
+  // 5: an edge that was not tested (no null model): nothing to weigh against chance.
+  cluster({12, 13});
+  edge(12, 13, std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN());
+  std::vector<double> score(d.accounts(), 0.2);
+  score[10] = score[11] = 0.9;
+  judge_clusters(d, r, {score, {}}, 60'000);
+
+  const Cluster& chance = r.clusters[0];
+  EXPECT_EQ(chance.verdict, Verdict::kOrganic);
+  EXPECT_NEAR(chance.evidence.chance_p, 1 - std::exp(-2.0), 1e-6);
+  EXPECT_NE(chance.verdict_reasons.find("no more than chance gives"), std::string::npos)
+      << chance.verdict_reasons;
+  EXPECT_EQ(r.clusters[1].verdict, Verdict::kUndetermined);
+  EXPECT_NEAR(r.clusters[1].evidence.chance_p, 1 - std::exp(-0.002), 1e-9);
+  EXPECT_EQ(r.clusters[2].verdict, Verdict::kUndetermined);  // 15 edges where chance gives 2
+  EXPECT_LT(r.clusters[2].evidence.chance_p, 1e-6);
+  EXPECT_EQ(r.clusters[3].verdict, Verdict::kInauthentic);
+  EXPECT_EQ(r.clusters[4].verdict, Verdict::kUndetermined);
+  EXPECT_TRUE(std::isnan(r.clusters[4].evidence.chance_p));
 }
 
 }  // namespace

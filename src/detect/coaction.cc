@@ -396,10 +396,15 @@ BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const Detect
   return result;
 }
 
-// CooRTweet detect_groups + generate_coordinated_network, steps 1-7 of docs/detection.md
-// ("What the peer tools compute").
-BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const DetectOptions& opt,
-                               std::span<const std::uint32_t> rank) {
+namespace {
+
+// CooRTweet's steps 1–4 (docs/detection.md, "What the peer tools compute"): its message pairs
+// within W after its filters, by partition, and each message's content id hash
+// (`msg_content`, 0 for messages of no action).
+std::vector<std::vector<PairRecord>> coortweet_pairs(const Dataset& d, const ActionTable& t,
+                                                     const DetectOptions& opt,
+                                                     std::span<const std::uint32_t> rank,
+                                                     std::vector<std::uint64_t>& msg_content) {
   const TimeMs w = opt.window_ms;
   const std::size_t n_min = static_cast<std::size_t>(std::max(0, opt.min_repetition));
   // 1. Accounts with fewer than N rows are dropped.
@@ -407,7 +412,7 @@ BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const Det
   for (const Acted& a : t.actions) ++rows[a.account];
   // Each share's content id hashed once, by action and by message (pairs name messages).
   std::vector<std::uint64_t> content(t.actions.size());
-  std::vector<std::uint64_t> msg_content(d.messages(), 0);
+  msg_content.assign(d.messages(), 0);
   for (std::size_t i = 0; i < t.actions.size(); ++i) {
     std::string_view id = d.msg_message_id[t.actions[i].msg];
     content[i] = XXH3_64bits_withSeed(id.data(), id.size(), kKeySeed);
@@ -480,8 +485,19 @@ BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const Det
         return !in_set(kept_content, content_of_msg(p.msg_a)) &&
                !in_set(kept_content, content_of_msg(p.msg_b));
       });
+  return shuffle(local);
+}
+
+}  // namespace
+
+// CooRTweet detect_groups + generate_coordinated_network, steps 1-7 of docs/detection.md
+// ("What the peer tools compute").
+BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const DetectOptions& opt,
+                               std::span<const std::uint32_t> rank) {
+  std::vector<std::uint64_t> msg_content;
+  auto parts = coortweet_pairs(d, t, opt, rank, msg_content);
+  auto content_of_msg = [&](std::uint32_t msg) { return msg_content[msg]; };
   // 5–6. Edges keyed by the byte-smaller account; weight = pairs.
-  auto parts = shuffle(local);
   const Behaviour b = t.behaviour;
   auto result = reduce_partitions(parts, [&](std::span<const PairRecord> run, BehaviourEdges& out) {
     thread_local std::vector<double> delays;
@@ -513,6 +529,58 @@ BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const Det
   double q = quantile_type7(weights, opt.coortweet_edge_weight);
   for (auto& e : result.edges) e.weight_threshold = e.weight > q ? 1 : 0;
   return result;
+}
+
+CoortweetCounts coortweet_counts(const Dataset& d, const ActionTable& t, const DetectOptions& opt,
+                                 std::span<const std::uint32_t> rank,
+                                 std::span<const std::pair<std::uint32_t, std::uint32_t>> reached,
+                                 std::span<const std::pair<std::uint32_t, std::uint32_t>> kept) {
+  std::vector<std::uint64_t> msg_content;
+  auto parts = coortweet_pairs(d, t, opt, rank, msg_content);
+  std::vector<std::uint64_t>().swap(msg_content);
+  // Per partition, what coortweet_edges' edges of its runs would give: summed in partition
+  // order, and the accounts gathered, so the counts do not depend on the threads.
+  struct Part {
+    CoortweetCounts c;
+    std::vector<std::uint32_t> accounts;
+  };
+  std::vector<Part> out(parts.size());
+  tbb::parallel_for(std::size_t{0}, parts.size(), [&](std::size_t i) {
+    auto& p = parts[i];
+    std::sort(p.begin(), p.end());
+    Part& o = out[i];
+    for (std::size_t s = 0; s < p.size();) {
+      std::size_t e = s + 1;
+      std::uint32_t objects = 1;
+      for (; e < p.size() && p[e].a == p[s].a && p[e].b == p[s].b; ++e)
+        objects += p[e].object != p[e - 1].object;
+      const std::pair<std::uint32_t, std::uint32_t> key{p[s].a, p[s].b};
+      ++o.c.edges;
+      o.c.pairs += e - s;
+      o.c.single_object += objects == 1;
+      o.c.native_edges += std::binary_search(reached.begin(), reached.end(), key);
+      o.c.native_kept += std::binary_search(kept.begin(), kept.end(), key);
+      o.accounts.push_back(key.first);
+      o.accounts.push_back(key.second);
+      s = e;
+    }
+    std::vector<PairRecord>().swap(p);
+  });
+  CoortweetCounts all;
+  std::vector<std::uint32_t> accounts;
+  for (Part& o : out) {
+    all.edges += o.c.edges;
+    all.pairs += o.c.pairs;
+    all.single_object += o.c.single_object;
+    all.native_edges += o.c.native_edges;
+    all.native_kept += o.c.native_kept;
+    accounts.insert(accounts.end(), o.accounts.begin(), o.accounts.end());
+    std::vector<std::uint32_t>().swap(o.accounts);
+  }
+  std::sort(accounts.begin(), accounts.end());
+  all.accounts = static_cast<std::uint64_t>(std::unique(accounts.begin(), accounts.end()) -
+                                            accounts.begin());
+  return all;
 }
 
 // Coordination Network Toolkit: directed user_1 -> user_2, weight = distinct messages of

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <set>
 
 #include "detect/detect.h"
 #include "store/test_dataset.h"
@@ -148,6 +149,28 @@ TEST(PeerComparison, ReproducesCooRTweetsCountsAndSetsThemBesideTheNativeResult)
   std::uint64_t kept = 0;
   for (const Edge& e : r->edges) kept += e.significant;
   EXPECT_LE(c.native_kept, kept);
+  // The counts are those of the coortweet mode's own edges at the same settings.
+  DetectOptions ct = opt;
+  ct.compat = CompatMode::kCoortweet;
+  ct.min_repetition = kPeerMinParticipation;
+  auto own = detect(d, ct);
+  ASSERT_TRUE(own.ok());
+  ASSERT_EQ(own->edges.size(), c.edges);
+  std::set<std::pair<std::uint32_t, std::uint32_t>> reached, native_kept;
+  for (const Edge& e : r->edges) {
+    reached.emplace(e.source, e.target);
+    if (e.significant) native_kept.emplace(e.source, e.target);
+  }
+  std::uint64_t single = 0, in_reached = 0, in_kept = 0;
+  for (const Edge& e : own->edges) {
+    single += e.objects == 1;
+    in_reached += reached.count({e.source, e.target});
+    in_kept += native_kept.count({e.source, e.target});
+  }
+  EXPECT_EQ(c.single_object, single);
+  EXPECT_EQ(c.native_edges, in_reached);
+  EXPECT_EQ(c.native_kept, in_kept);
+  EXPECT_GT(c.native_kept, 0u);
   // Too many message pairs: counted, not computed.
   auto capped = peer_comparison(d, *r, opt, c.message_pairs - 1);
   EXPECT_FALSE(capped[0].computed);

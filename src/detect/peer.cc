@@ -31,8 +31,6 @@ std::vector<PeerCount> peer_comparison(const Dataset& data, const DetectionResul
     }
     if (c.message_pairs <= max_pairs) {
       c.computed = true;
-      const BehaviourEdges be = coortweet_edges(data, t, opt, native.account_rank);
-      std::vector<std::uint32_t> accounts;
       // Native edges of this behaviour by (source, target): both orient pairs by account rank.
       std::vector<std::pair<std::uint32_t, std::uint32_t>> reached, kept;
       for (const Edge& e : native.edges) {
@@ -42,19 +40,13 @@ std::vector<PeerCount> peer_comparison(const Dataset& data, const DetectionResul
       }
       std::sort(reached.begin(), reached.end());
       std::sort(kept.begin(), kept.end());
-      for (const Edge& e : be.edges) {
-        ++c.edges;
-        c.pairs += e.pairs;
-        c.single_object += e.objects == 1;
-        accounts.push_back(e.source);
-        accounts.push_back(e.target);
-        const std::pair<std::uint32_t, std::uint32_t> key{e.source, e.target};
-        c.native_edges += std::binary_search(reached.begin(), reached.end(), key);
-        c.native_kept += std::binary_search(kept.begin(), kept.end(), key);
-      }
-      std::sort(accounts.begin(), accounts.end());
-      c.accounts = static_cast<std::uint64_t>(std::unique(accounts.begin(), accounts.end()) -
-                                              accounts.begin());
+      const CoortweetCounts n = coortweet_counts(data, t, opt, native.account_rank, reached, kept);
+      c.edges = n.edges;
+      c.accounts = n.accounts;
+      c.pairs = n.pairs;
+      c.single_object = n.single_object;
+      c.native_edges = n.native_edges;
+      c.native_kept = n.native_kept;
     }
     out.push_back(c);
   }

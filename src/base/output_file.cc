@@ -76,8 +76,9 @@ fs::path temporary_path_for(const fs::path& path) {
   return temp;
 }
 
-Result<OutputFile> OutputFile::create(fs::path path) {
+Result<OutputFile> OutputFile::create(fs::path path, Flush flush) {
   OutputFile f;
+  f.flush_ = flush;
   f.path_ = std::move(path);
   f.temp_ = temporary_path_for(f.path_);
   f.fd_ = ::open(f.temp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -93,7 +94,8 @@ OutputFile::OutputFile(OutputFile&& other) noexcept
       buffer_(std::move(other.buffer_)),
       bytes_(other.bytes_),
       error_(std::move(other.error_)),
-      batch_(other.batch_) {}
+      batch_(other.batch_),
+      flush_(other.flush_) {}
 
 OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
   if (this != &other) {
@@ -105,6 +107,7 @@ OutputFile& OutputFile::operator=(OutputFile&& other) noexcept {
     bytes_ = other.bytes_;
     error_ = std::move(other.error_);
     batch_ = other.batch_;
+    flush_ = other.flush_;
   }
   return *this;
 }
@@ -154,7 +157,8 @@ Status OutputFile::commit() {
   if (fd_ < 0) return Status::Internal("commit of " + path_.string() + " twice");
   GS_RETURN_IF_ERROR(flush_buffer());
   if (batch_ == nullptr) {
-    if (int e = sync_fd(fd_); e != 0) return fail("write", e);
+    if (flush_ == Flush::kDisk)
+      if (int e = sync_fd(fd_); e != 0) return fail("write", e);
   } else if (batch_->committed_) {
     abandon();
     error_ = Status::Internal("commit of " + path_.string() + " after its batch's");

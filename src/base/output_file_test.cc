@@ -73,6 +73,26 @@ TEST_F(OutputFileTest, ReplacesTheTargetOnlyOnCommit) {
   EXPECT_EQ(entries(), 1u);
 }
 
+// A cache file skips only the wait for the disk: it still appears whole or not at all.
+TEST_F(OutputFileTest, AFileNotFlushedIsStillReplacedWhole) {
+  const fs::path target = dir_ / "s.db.columns";
+  ASSERT_TRUE(write_output_file(target, "old").ok());
+  auto f = OutputFile::create(target, Flush::kNone);
+  ASSERT_TRUE(f.ok());
+  const std::string big(300000, 'c');
+  ASSERT_TRUE(f->write(big).ok());
+  EXPECT_EQ(read_whole_file(target), "old");
+  ASSERT_TRUE(f->commit().ok());
+  EXPECT_EQ(read_whole_file(target), big);
+  EXPECT_EQ(entries(), 1u);
+  auto g = OutputFile::create(target, Flush::kNone);
+  ASSERT_TRUE(g.ok());
+  ASSERT_TRUE(g->write("never committed").ok());
+  g->abandon();
+  EXPECT_EQ(read_whole_file(target), big);
+  EXPECT_EQ(entries(), 1u);
+}
+
 TEST_F(OutputFileTest, AbandonedFileLeavesTheOldOneAndNoTemporary) {
   const fs::path target = dir_ / "summary.json";
   ASSERT_TRUE(write_output_file(target, "{\"finished\":true}\n").ok());

@@ -215,7 +215,8 @@ std::filesystem::path dataset_cache_path(const std::filesystem::path& store_path
 
 Status write_dataset_cache(const std::filesystem::path& path, const DatasetCacheKey& key,
                            const Dataset& d, bool has_text) {
-  auto file = OutputFile::create(path);
+  // Checked whole when read and built again when refused: not worth waiting for the disk.
+  auto file = OutputFile::create(path, Flush::kNone);
   if (!file) return file.status();
   XXH3_state_t state;
   XXH3_INITSTATE(&state);

@@ -1127,7 +1127,8 @@ std::vector<std::string> assumptions(const EstimateOptions& opt, const ClusterAs
       fmt::format("Adjusted figures discount what is judged manufactured: accounts in the {} "
                   "significant coordinated cluster{} judged inauthentic, and accounts whose own "
                   "inauthenticity score is above {:g}. Members of clusters judged organic (a "
-                  "crowd responding to the same posts) count as themselves; each of the {} "
+                  "crowd responding to the same posts, or a few ordinary accounts whose "
+                  "co-actions chance explains) count as themselves; each of the {} "
                   "cluster{} whose verdict is undetermined counts as one voice, with the messages "
                   "and engagement of its average member.",
                   inauthentic_clusters, inauthentic_clusters == 1 ? "" : "s", opt.score_threshold,

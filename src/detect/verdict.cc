@@ -104,12 +104,15 @@ double stimulus_p_value(const std::vector<Response>& responses, std::size_t post
 std::string pct(double share) { return fmt::format("{:.0f}%", share * 100); }
 
 // How many edges at least as strong as `e` chance is expected to give among the pairs of its
-// family (its behaviour and window): the pairs that co-acted at all, times the largest of the
-// edge's p-values (it was kept because every null it was tested against was rejected, so under
-// the null it is kept with at most that probability). NaN when the edge was not tested.
+// family (its behaviour and window): the pairs that co-acted at all, times the largest p-value
+// of the tests it was kept on (every one of them rejected, so under the null it is kept with
+// at most that probability). Those are the time-shift test, the co-occurrence test but for
+// similar_text (whose co-occurrence p-value is reported, never tested: docs/detection.md), and
+// the stimulus test where it ran. NaN when the edge was not tested.
 double chance_edges(const DetectionResult& r, const Edge& e) {
+  const double cooccurrence = e.behaviour == Behaviour::kSimilarText ? kNaN : e.p_cooccurrence;
   double p = kNaN;
-  for (double x : {e.p_value, e.p_cooccurrence, e.p_stimulus})
+  for (double x : {e.p_value, cooccurrence, e.p_stimulus})
     if (!std::isnan(x)) p = std::isnan(p) ? x : std::max(p, x);
   if (std::isnan(p)) return kNaN;
   for (const BehaviourFunnel& f : r.funnel)

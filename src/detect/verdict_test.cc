@@ -226,7 +226,7 @@ TEST(Verdicts, AccountSignalsDecideWithoutAStimulus) {
 // are each as weak is not, and neither is one whose members show manufacture.
 TEST(Verdicts, ClustersChanceGivesAreOrganic) {
   std::vector<TestMessage> msgs;
-  for (int a = 0; a < 14; ++a) {
+  for (int a = 0; a < 16; ++a) {
     TestMessage m;
     m.account_id = fmt::format("acc{:02}", a);
     m.message_id = std::to_string(a);
@@ -234,7 +234,7 @@ TEST(Verdicts, ClustersChanceGivesAreOrganic) {
     msgs.push_back(m);
   }
   const Dataset d = testing::make_dataset(msgs);
-  ASSERT_EQ(d.accounts(), 14u);
+  ASSERT_EQ(d.accounts(), 16u);
   DetectionResult r;
   r.funnel.push_back({.behaviour = Behaviour::kShare, .window_ms = 60'000, .co_acting_pairs = 20'000});
   r.account_cluster.assign(d.accounts(), 0);
@@ -268,9 +268,16 @@ TEST(Verdicts, ClustersChanceGivesAreOrganic) {
   // 4: as weak as cluster 1, but its members score as inauthentic.
   cluster({10, 11});
   edge(10, 11, 1.65e-7, 1e-4);
+  // 6 (below): a similar_text pair, whose co-occurrence p-value is reported but was never a
+  // test it was kept on: only its time-shift p-value counts (1e-8 x 20,000).
   // 5: an edge that was not tested (no null model): nothing to weigh against chance.
   cluster({12, 13});
   edge(12, 13, std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN());
+  r.funnel.push_back(
+      {.behaviour = Behaviour::kSimilarText, .window_ms = 60'000, .co_acting_pairs = 20'000});
+  cluster({14, 15});
+  edge(14, 15, 1e-8, 0.5);
+  r.edges.back().behaviour = Behaviour::kSimilarText;
   std::vector<double> score(d.accounts(), 0.2);
   score[10] = score[11] = 0.9;
   judge_clusters(d, r, {score, {}}, 60'000);
@@ -287,6 +294,8 @@ TEST(Verdicts, ClustersChanceGivesAreOrganic) {
   EXPECT_EQ(r.clusters[3].verdict, Verdict::kInauthentic);
   EXPECT_EQ(r.clusters[4].verdict, Verdict::kUndetermined);
   EXPECT_TRUE(std::isnan(r.clusters[4].evidence.chance_p));
+  EXPECT_EQ(r.clusters[5].verdict, Verdict::kUndetermined);
+  EXPECT_NEAR(r.clusters[5].evidence.chance_p, 1 - std::exp(-2e-4), 1e-9);
 }
 
 }  // namespace

@@ -30,8 +30,8 @@
 // analysis columns beside a store: length and checksums), is created with Flush::kNone: it is
 // renamed into place without waiting for the disk. A killed process still leaves the old file
 // or the complete new one; after a power failure it may be empty or damaged, which its reader
-// refuses and builds again. (At 10M messages the flush of the 3.6 GB columns file was about
-// 6 s of the run.)
+// refuses and builds again. (At 10M messages the file is 3.6 GB; without the flush the load
+// that writes it fell from 18.3-18.9 s to 16.5-17.1 s.)
 //
 // Errors are IoError statuses naming the target path and the system's reason ("cannot write
 // out/edges.csv: No space left on device"). A file that is destroyed without commit(), or

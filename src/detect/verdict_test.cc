@@ -268,11 +268,11 @@ TEST(Verdicts, ClustersChanceGivesAreOrganic) {
   // 4: as weak as cluster 1, but its members score as inauthentic.
   cluster({10, 11});
   edge(10, 11, 1.65e-7, 1e-4);
-  // 6 (below): a similar_text pair, whose co-occurrence p-value is reported but was never a
-  // test it was kept on: only its time-shift p-value counts (1e-8 x 20,000).
   // 5: an edge that was not tested (no null model): nothing to weigh against chance.
   cluster({12, 13});
   edge(12, 13, std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN());
+  // 6: a similar_text pair, whose co-occurrence p-value is reported but was never a test it
+  // was kept on: only its time-shift p-value counts (1e-8 x 20,000).
   r.funnel.push_back(
       {.behaviour = Behaviour::kSimilarText, .window_ms = 60'000, .co_acting_pairs = 20'000});
   cluster({14, 15});

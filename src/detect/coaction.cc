@@ -531,24 +531,25 @@ BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const Det
   return result;
 }
 
-CoortweetCounts coortweet_counts(const Dataset& d, const ActionTable& t, const DetectOptions& opt,
-                                 std::span<const std::uint32_t> rank,
-                                 std::span<const std::pair<std::uint32_t, std::uint32_t>> reached,
-                                 std::span<const std::pair<std::uint32_t, std::uint32_t>> kept) {
+void coortweet_counts(const Dataset& d, const ActionTable& t, const DetectOptions& opt,
+                      std::span<const std::uint32_t> rank,
+                      std::span<const std::pair<std::uint32_t, std::uint32_t>> reached,
+                      std::span<const std::pair<std::uint32_t, std::uint32_t>> kept,
+                      PeerCount& out) {
   std::vector<std::uint64_t> msg_content;
   auto parts = coortweet_pairs(d, t, opt, rank, msg_content);
   std::vector<std::uint64_t>().swap(msg_content);
   // Per partition, what coortweet_edges' edges of its runs would give: summed in partition
   // order, and the accounts gathered, so the counts do not depend on the threads.
   struct Part {
-    CoortweetCounts c;
+    PeerCount c;
     std::vector<std::uint32_t> accounts;
   };
-  std::vector<Part> out(parts.size());
+  std::vector<Part> part(parts.size());
   tbb::parallel_for(std::size_t{0}, parts.size(), [&](std::size_t i) {
     auto& p = parts[i];
     std::sort(p.begin(), p.end());
-    Part& o = out[i];
+    Part& o = part[i];
     for (std::size_t s = 0; s < p.size();) {
       std::size_t e = s + 1;
       std::uint32_t objects = 1;
@@ -566,21 +567,20 @@ CoortweetCounts coortweet_counts(const Dataset& d, const ActionTable& t, const D
     }
     std::vector<PairRecord>().swap(p);
   });
-  CoortweetCounts all;
+  out.edges = out.pairs = out.single_object = out.native_edges = out.native_kept = 0;
   std::vector<std::uint32_t> accounts;
-  for (Part& o : out) {
-    all.edges += o.c.edges;
-    all.pairs += o.c.pairs;
-    all.single_object += o.c.single_object;
-    all.native_edges += o.c.native_edges;
-    all.native_kept += o.c.native_kept;
+  for (Part& o : part) {
+    out.edges += o.c.edges;
+    out.pairs += o.c.pairs;
+    out.single_object += o.c.single_object;
+    out.native_edges += o.c.native_edges;
+    out.native_kept += o.c.native_kept;
     accounts.insert(accounts.end(), o.accounts.begin(), o.accounts.end());
     std::vector<std::uint32_t>().swap(o.accounts);
   }
   std::sort(accounts.begin(), accounts.end());
-  all.accounts = static_cast<std::uint64_t>(std::unique(accounts.begin(), accounts.end()) -
+  out.accounts = static_cast<std::uint64_t>(std::unique(accounts.begin(), accounts.end()) -
                                             accounts.begin());
-  return all;
 }
 
 // Coordination Network Toolkit: directed user_1 -> user_2, weight = distinct messages of

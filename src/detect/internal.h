@@ -185,17 +185,14 @@ BehaviourEdges coortweet_edges(const Dataset& data, const ActionTable& table,
                                const DetectOptions& options, std::span<const std::uint32_t> rank);
 BehaviourEdges cnt_edges(const Dataset& data, const ActionTable& table,
                          const DetectOptions& options);
-// What coortweet_edges() gives, counted without building its edges and their evidence (the
-// peer comparison's figures, PeerCount): its edges, their accounts, pairs and single-object
-// edges, and how many are in `reached` and in `kept` (sorted (source, target) pairs).
-struct CoortweetCounts {
-  std::uint64_t edges = 0, accounts = 0, pairs = 0, single_object = 0;
-  std::uint64_t native_edges = 0, native_kept = 0;
-};
-CoortweetCounts coortweet_counts(const Dataset& data, const ActionTable& table,
-                                 const DetectOptions& options, std::span<const std::uint32_t> rank,
-                                 std::span<const std::pair<std::uint32_t, std::uint32_t>> reached,
-                                 std::span<const std::pair<std::uint32_t, std::uint32_t>> kept);
+// What coortweet_edges() gives, counted without building its edges and their evidence: the
+// peer comparison's figures of `out` (edges, accounts, pairs, single_object, and native_edges
+// and native_kept: how many are in `reached` and in `kept`, sorted (source, target) pairs).
+void coortweet_counts(const Dataset& data, const ActionTable& table, const DetectOptions& options,
+                      std::span<const std::uint32_t> rank,
+                      std::span<const std::pair<std::uint32_t, std::uint32_t>> reached,
+                      std::span<const std::pair<std::uint32_t, std::uint32_t>> kept,
+                      PeerCount& out);
 
 // similar_text: near-duplicate messages (text/near_duplicate.h) within W. Connected families
 // of near-duplicates are the objects of the table; `pairs` holds the verified message pairs

@@ -40,13 +40,7 @@ std::vector<PeerCount> peer_comparison(const Dataset& data, const DetectionResul
       }
       std::sort(reached.begin(), reached.end());
       std::sort(kept.begin(), kept.end());
-      const CoortweetCounts n = coortweet_counts(data, t, opt, native.account_rank, reached, kept);
-      c.edges = n.edges;
-      c.accounts = n.accounts;
-      c.pairs = n.pairs;
-      c.single_object = n.single_object;
-      c.native_edges = n.native_edges;
-      c.native_kept = n.native_kept;
+      coortweet_counts(data, t, opt, native.account_rank, reached, kept, c);
     }
     out.push_back(c);
   }

@@ -124,8 +124,11 @@ double chance_edges(const DetectionResult& r, const Edge& e) {
 // The probability that chance alone gives a cluster's edges: with the expected counts of
 // chance edges as strong as each edge in increasing order, E_(1) <= ... <= E_(K), the least
 // over k of P(Poisson(E_(k)) >= k) — chance would give at least k edges as strong as the k
-// strongest. Sorts `expected`.
+// strongest. NaN when there is no edge or an edge was not tested. Sorts `expected`.
 double chance_p_value(std::vector<double>& expected) {
+  if (expected.empty() ||
+      std::any_of(expected.begin(), expected.end(), [](double e) { return std::isnan(e); }))
+    return kNaN;
   std::sort(expected.begin(), expected.end());
   double p = 1;
   for (std::size_t k = 0; k < expected.size(); ++k)
@@ -199,18 +202,13 @@ void judge_clusters(const Dataset& d, DetectionResult& r, const AccountEvidence&
   std::vector<std::uint64_t> internal(K, 0);
   std::vector<std::pair<std::uint32_t, std::uint32_t>> reshared;  // (cluster index, message)
   // Per cluster, how many chance edges as strong as each internal edge its family's pairs give
-  // (empty when an internal edge was not tested).
+  // (NaN for an edge that was not tested).
   std::vector<std::vector<double>> chance(K);
-  std::vector<bool> untested(K, false);
   for (const Edge& e : r.edges) {
     if (!e.significant) continue;
     const std::uint32_t c = r.account_cluster[e.source];
     if (c == 0 || c != r.account_cluster[e.target]) continue;
-    const double expected = chance_edges(r, e);
-    if (std::isnan(expected))
-      untested[c - 1] = true;
-    else
-      chance[c - 1].push_back(expected);
+    chance[c - 1].push_back(chance_edges(r, e));
     for (std::uint64_t x = e.evidence_begin; x < e.evidence_end; ++x) {
       ++internal[c - 1];
       if (e.behaviour == Behaviour::kShare) reshared.emplace_back(c - 1, r.evidence[x].source_msg);
@@ -364,7 +362,7 @@ void judge_clusters(const Dataset& d, DetectionResult& r, const AccountEvidence&
     }
     const bool stimulus = x.single_source_share >= opt.single_source_share &&
                           x.stimulus_p > opt.fits_alpha;
-    if (!untested[ci] && !chance[ci].empty()) x.chance_p = chance_p_value(chance[ci]);
+    x.chance_p = chance_p_value(chance[ci]);
     const bool ordinary = (!std::isnan(c.created_spread_days) &&
                            c.created_spread_days >= opt.ordinary_spread_days) ||
                           x.mean_score < opt.ordinary_mean_score;

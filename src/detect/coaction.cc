@@ -3,12 +3,14 @@
 // account pair and each partition is sorted and reduced to edges.
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_sort.h>
 #include <xxhash.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <tuple>
 
 #include "detect/internal.h"
 #include "dist/communicator.h"
@@ -259,48 +261,202 @@ BehaviourEdges edges_reaching(const BehaviourEdges& low, int min_repetition,
 
 namespace {
 
-// Native: each object's co-action pairs at most W apart, handed to `local`'s sink of the
-// thread (sink.push_back(pair)); actions in a crowd of more than max_crowd actions within ±W
-// pair only with their crowd_neighbours nearest. Returns the actions in crowds.
-template <typename Local>
-std::uint64_t sweep_native_pairs(const ActionTable& t, const DetectOptions& opt,
-                                 std::span<const std::uint32_t> rank, Local& local) {
+// What an action of a native table is in the sweep: alone (kAlone, at most max_crowd actions
+// within ±W on its object), in a crowd (kCrowded), or in a crowd and on the clock
+// (kRecurring): natively for the hashtag, its account posts the same hashtag at that clock
+// time, within W modulo a day, on at least min_repetition distinct UTC days, and more often
+// than its own rhythm around that time explains (docs/detection.md, "Scheduled automation").
+enum CrowdMark : std::uint8_t { kAlone = 0, kCrowded = 1, kRecurring = 2 };
+
+// The clock test's neighbourhood: a post's rhythm is read from the account's posts of the
+// tag within kClockSpan W of its clock time, and a post is on the clock when as many posts
+// within W are rarer than kClockLevel under that rhythm spread evenly.
+inline constexpr TimeMs kClockSpan = 15;
+inline constexpr double kClockLevel = 0.001;
+
+// A hashtag post of an account with a post in a crowd, for the clock test: its hashtag
+// without the day, its time, and where it is (rank of the shard, action index there).
+struct ClockPost {
+  std::uint64_t tag = 0;
+  std::int64_t time = 0;
+  std::uint32_t account = 0;
+  std::uint32_t index = 0;
+  std::uint32_t rank = 0;
+  std::uint32_t crowded = 0;
+};
+
+// Marks the crowded posts of `posts` (sorted here) that are on the clock: among the posts of
+// their account and tag, those within w of their clock time (circular, modulo a day) fall
+// on at least `days` distinct days, and are more than the posts within kClockSpan·w make
+// likely at level kClockLevel (Poisson, each of those others within w with probability
+// 1/kClockSpan).
+void mark_on_the_clock(std::vector<ClockPost>& posts, TimeMs w, int days,
+                       std::vector<std::uint8_t>& on_clock) {
+  constexpr TimeMs kDay = 86'400'000;
+  on_clock.assign(posts.size(), 0);
+  const TimeMs span = kClockSpan * w;
+  if (w <= 0 || 2 * span >= kDay) return;  // a window that wide has no clock time
+  auto clock = [](const ClockPost& p) { return p.time - utc_day(p.time) * kDay; };
+  tbb::parallel_sort(posts.begin(), posts.end(), [&](const ClockPost& x, const ClockPost& y) {
+    if (x.account != y.account) return x.account < y.account;
+    if (x.tag != y.tag) return x.tag < y.tag;
+    const TimeMs cx = clock(x), cy = clock(y);
+    if (cx != cy) return cx < cy;
+    return std::tie(x.time, x.rank, x.index) < std::tie(y.time, y.rank, y.index);
+  });
+  std::vector<std::uint32_t> per_day;  // posts within w per day of the group
+  for (std::size_t gs = 0, ge = 0; gs < posts.size(); gs = ge) {
+    ge = gs;
+    std::int64_t first_day = utc_day(posts[gs].time), last_day = first_day;
+    bool crowded = false;
+    while (ge < posts.size() && posts[ge].account == posts[gs].account &&
+           posts[ge].tag == posts[gs].tag) {
+      first_day = std::min(first_day, utc_day(posts[ge].time));
+      last_day = std::max(last_day, utc_day(posts[ge].time));
+      crowded |= posts[ge].crowded != 0;
+      ++ge;
+    }
+    if (!crowded || last_day - first_day + 1 < days) continue;
+    // The group's clocks repeated a day before and after: element k of [0, 3n) is post
+    // k mod n at its clock + (k / n - 1) days, so no window wraps.
+    const std::size_t n = ge - gs;
+    auto at = [&](std::size_t k) { return gs + k % n; };
+    auto vclock = [&](std::size_t k) {
+      return clock(posts[at(k)]) + (static_cast<TimeMs>(k / n) - 1) * kDay;
+    };
+    per_day.assign(static_cast<std::size_t>(last_day - first_day + 1), 0);
+    int distinct = 0;
+    auto count_day = [&](std::size_t k, int step) {
+      std::uint32_t& c = per_day[static_cast<std::size_t>(utc_day(posts[at(k)].time) - first_day)];
+      if (step > 0 && c++ == 0) ++distinct;
+      if (step < 0 && --c == 0) --distinct;
+    };
+    // [lo, hi): the posts within w of element i; [far_lo, far_hi): within span.
+    std::size_t lo = 0, hi = 0, far_lo = 0, far_hi = 0;
+    for (std::size_t i = n; i < 2 * n; ++i) {
+      const TimeMs c = vclock(i);
+      while (hi < 3 * n && vclock(hi) <= c + w) count_day(hi++, +1);
+      while (vclock(lo) < c - w) count_day(lo++, -1);
+      while (far_hi < 3 * n && vclock(far_hi) <= c + span) ++far_hi;
+      while (vclock(far_lo) < c - span) ++far_lo;
+      if (!posts[at(i)].crowded || distinct < days) continue;
+      // Others within w and within span (a group smaller than its windows counts once).
+      const std::size_t near = std::min(hi - lo, n) - 1, around = std::min(far_hi - far_lo, n) - 1;
+      const double expected = static_cast<double>(around) / static_cast<double>(kClockSpan);
+      if (poisson_upper_tail(near, expected) <= kClockLevel) on_clock[at(i)] = 1;
+    }
+  }
+}
+
+// The crowd marks of every action of `t` (CrowdMark). Distributed, the hashtag posts of the
+// accounts with a post in a crowd are gathered from every shard and tested alike on every
+// process: one hashtag's days are objects on different shards.
+std::vector<std::uint8_t> crowd_marks(const Dataset& d, const ActionTable& t,
+                                      const DetectOptions& opt, std::uint64_t& crowded) {
   const TimeMs w = opt.window_ms;
-  const std::size_t cap = opt.max_crowd > 0 ? static_cast<std::size_t>(opt.max_crowd) : SIZE_MAX;
-  tbb::enumerable_thread_specific<std::vector<std::uint8_t>> crowd_flags;
-  tbb::enumerable_thread_specific<std::uint64_t> crowded(0);
+  std::vector<std::uint8_t> marks(t.actions.size(), kAlone);
+  crowded = 0;
+  if (opt.max_crowd <= 0) return marks;
+  const auto cap = static_cast<std::size_t>(opt.max_crowd);
+  tbb::enumerable_thread_specific<std::uint64_t> count(0);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.objects(), 256),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      for (std::size_t o = r.begin(); o != r.end(); ++o) {
+                        const std::size_t s = t.object_start[o], e = t.object_start[o + 1];
+                        if (e - s <= cap) continue;
+                        // Two pointers: actions in [t_i - W, t_i + W].
+                        std::size_t lo = s, hi = s;
+                        for (std::size_t i = s; i < e; ++i) {
+                          while (t.actions[lo].time < t.actions[i].time - w) ++lo;
+                          while (hi < e && t.actions[hi].time <= t.actions[i].time + w) ++hi;
+                          if (hi - lo <= cap) continue;
+                          marks[i] = kCrowded;
+                          ++count.local();
+                        }
+                      }
+                    });
+  for (auto c : count) crowded += c;
+  if (t.behaviour != Behaviour::kHashtag || opt.compat != CompatMode::kNone) return marks;
+  // The accounts with a post in a crowd, over every shard.
+  std::vector<std::uint64_t> in_crowd(d.accounts(), 0);
+  for (std::size_t i = 0; i < marks.size(); ++i) in_crowd[t.actions[i].account] |= marks[i];
+  if (t.comm) t.comm->all_reduce_sum(in_crowd);
+  const std::uint32_t me = t.comm ? static_cast<std::uint32_t>(t.comm->rank()) : 0;
+  tbb::enumerable_thread_specific<std::vector<ClockPost>> found;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.objects(), 256),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      auto& out = found.local();
+                      for (std::size_t o = r.begin(); o != r.end(); ++o) {
+                        std::uint64_t tag = 0;
+                        for (std::size_t i = t.object_start[o]; i < t.object_start[o + 1]; ++i) {
+                          if (in_crowd[t.actions[i].account] == 0) continue;
+                          if (tag == 0) {
+                            const std::string key =
+                                object_key(d, t, opt, static_cast<std::uint32_t>(o));
+                            tag = XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed) | 1;
+                          }
+                          ClockPost p;
+                          p.tag = tag, p.time = t.actions[i].time;
+                          p.account = t.actions[i].account;
+                          p.index = static_cast<std::uint32_t>(i), p.rank = me;
+                          p.crowded = marks[i];
+                          out.push_back(p);
+                        }
+                      }
+                    });
+  std::vector<ClockPost> posts;
+  for (auto& v : found) posts.insert(posts.end(), v.begin(), v.end());
+  found.clear();
+  if (t.comm) {
+    dist::Bytes mine;
+    dist::append(mine, std::span<const ClockPost>(posts));
+    count_traffic(&DetectionTraffic::pairs, gather_sent(*t.comm, mine));
+    dist::Bytes all;
+    for (const dist::Bytes& b : t.comm->gather(std::move(mine), 0))
+      all.insert(all.end(), b.begin(), b.end());
+    t.comm->broadcast(all, 0);
+    count_traffic(&DetectionTraffic::pairs, broadcast_sent(*t.comm, all));
+    posts.clear();
+    dist::Reader in(all);
+    in.values(posts, all.size() / sizeof(ClockPost));
+  }
+  std::vector<std::uint8_t> on_clock;
+  mark_on_the_clock(posts, w, std::max(1, opt.min_repetition), on_clock);
+  for (std::size_t k = 0; k < posts.size(); ++k)
+    if (on_clock[k] && posts[k].rank == me) marks[posts[k].index] = kRecurring;
+  return marks;
+}
+
+// Native: each object's co-action pairs at most W apart, handed to `local`'s sink of the
+// thread (sink.push_back(pair)). An action in a crowd (`marks`) pairs only with its
+// crowd_neighbours nearest actions in time on each side, and with every action within W on
+// the clock with it (kRecurring).
+template <typename Local>
+void sweep_native_pairs(const ActionTable& t, const DetectOptions& opt,
+                        std::span<const std::uint32_t> rank, std::span<const std::uint8_t> marks,
+                        Local& local) {
+  const TimeMs w = opt.window_ms;
+  // In a crowd, an action pairs only with its `near` nearest actions in time on each side:
+  // chance neighbours in a viral burst rarely meet again, while members of a large campaign
+  // keep meeting each other. Posts on the clock meet each other whatever the crowd: an
+  // account that posts a hashtag in the same minute of the day on many days is what a
+  // scheduler does, and its pairs still face both nulls.
+  const std::size_t near = static_cast<std::size_t>(std::max(0, opt.crowd_neighbours));
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.objects(), 256),
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       auto& out = local.local();
-                      auto& crowd = crowd_flags.local();
                       for (std::size_t o = r.begin(); o != r.end(); ++o) {
                         const std::size_t s = t.object_start[o], e = t.object_start[o + 1];
-                        if (e - s < 2) continue;
-                        crowd.assign(e - s, 0);
-                        if (cap != SIZE_MAX && e - s > cap) {
-                          // Two pointers: actions in [t_i - W, t_i + W].
-                          std::size_t lo = s, hi = s;
-                          for (std::size_t i = s; i < e; ++i) {
-                            while (t.actions[lo].time < t.actions[i].time - w) ++lo;
-                            while (hi < e && t.actions[hi].time <= t.actions[i].time + w) ++hi;
-                            if (hi - lo > cap) {
-                              crowd[i - s] = 1;
-                              ++crowded.local();
-                            }
-                          }
-                        }
-                        // In a crowd, an action pairs only with its `near` nearest actions in
-                        // time on each side: chance neighbours in a viral burst rarely meet
-                        // again, while members of a large campaign keep meeting each other.
-                        const std::size_t near = static_cast<std::size_t>(
-                            std::max(0, opt.crowd_neighbours));
                         for (std::size_t i = s; i < e; ++i) {
-                          if (crowd[i - s] && near == 0) continue;
+                          const std::uint8_t mi = marks[i];
+                          if (mi == kCrowded && near == 0) continue;
                           const Acted& x = t.actions[i];
                           for (std::size_t j = i + 1; j < e && t.actions[j].time - x.time <= w;
                                ++j) {
-                            if ((crowd[i - s] || crowd[j - s]) && j - i > near) {
-                              if (crowd[i - s]) break;
+                            const std::uint8_t mj = marks[j];
+                            if ((mi != kAlone || mj != kAlone) && j - i > near &&
+                                !(mi == kRecurring && mj == kRecurring)) {
+                              if (mi == kCrowded) break;
                               continue;
                             }
                             const Acted& y = t.actions[j];
@@ -318,9 +474,6 @@ std::uint64_t sweep_native_pairs(const ActionTable& t, const DetectOptions& opt,
                         }
                       }
                     });
-  std::uint64_t total = 0;
-  for (auto c : crowded) total += c;
-  return total;
 }
 
 struct PairCount {
@@ -338,8 +491,10 @@ struct PairCount {
 // from all of them to a pass's share.
 BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const DetectOptions& opt,
                             std::span<const std::uint32_t> rank, std::uint64_t record_budget) {
+  std::uint64_t crowded = 0;
+  const std::vector<std::uint8_t> marks = crowd_marks(d, t, opt, crowded);
   tbb::enumerable_thread_specific<PairCount> counts;
-  const std::uint64_t crowded = sweep_native_pairs(t, opt, rank, counts);
+  sweep_native_pairs(t, opt, rank, marks, counts);
   std::uint64_t records[1] = {0};
   for (const auto& c : counts) records[0] += c.n;
   if (t.comm) t.comm->all_reduce_sum(records);  // every rank makes the same passes
@@ -384,7 +539,7 @@ BehaviourEdges native_edges(const Dataset& d, const ActionTable& t, const Detect
     sink.first = static_cast<std::uint32_t>(first);
     sink.last = static_cast<std::uint32_t>(last);
     LocalPairs local(sink);
-    sweep_native_pairs(t, opt, rank, local);
+    sweep_native_pairs(t, opt, rank, marks, local);
     auto parts = shuffle(local);
     if (t.comm) exchange_partitions(*t.comm, parts);
     reduce_partition_range(parts, first, last, reduce, out);

@@ -125,7 +125,10 @@ struct DetectOptions {
   int max_crowd = 100;
   // ... except with its nearest crowd_neighbours actions in time on each side (0 = nobody):
   // the members of a campaign larger than max_crowd keep meeting each other item after item,
-  // chance neighbours in a viral burst do not (docs/detection.md).
+  // chance neighbours in a viral burst do not (docs/detection.md). Natively a hashtag post
+  // on the clock (its account posts the hashtag at that time of day on many days, beyond its
+  // own rhythm) also pairs with every other such post within W: a scheduler larger than the
+  // cap (docs/detection.md, "Scheduled automation").
   int crowd_neighbours = 3;
   int min_text_tokens = 5;             // native text: shorter normalized texts are not matched
   double coortweet_edge_weight = 0.5;  // quantile p of weight_threshold (R type 7)

@@ -170,6 +170,61 @@ TEST(ShardedDetection, StimulusNullGivesOneProcessPValues) {
   EXPECT_GE(bots_rejected, 20u);
 }
 
+// Hashtag posts on the clock in crowds, sharded over the ranks: one hashtag's days are objects
+// on different ranks, and a post is on the clock by its account's posts on the other days.
+// 60 schedulers post #cause in one 90-second slot a day among 200 accounts posting it at any
+// time, with a crowd cap of 20: the edges are those of one process, and they are more than
+// the crowd's nearest neighbours give.
+TEST(ShardedDetection, HashtagPostsOnTheClockPairAsInOneProcess) {
+  using namespace detect_internal;
+  using groundswell::testing::TestMessage;
+  std::mt19937_64 rng(11);
+  const TimeMs day = 86'400'000, minute = 60'000, t0 = 19'675 * day;
+  std::vector<TestMessage> in;
+  auto tweet = [&](std::string account, TimeMs t) {
+    TestMessage m;
+    m.account_id = std::move(account);
+    m.message_id = std::to_string(in.size() + 1);
+    m.time = t;
+    m.text = "own words";
+    m.hashtags = {"#cause"};
+    in.push_back(std::move(m));
+  };
+  std::uniform_int_distribution<TimeMs> slot(0, 90'000), anytime(0, day - 1);
+  std::bernoulli_distribution joins(0.8);
+  for (int d = 0; d < 12; ++d) {
+    for (int b = 0; b < 60; ++b)
+      if (joins(rng)) tweet(fmt::format("sched{}", b), t0 + d * day + 600 * minute + slot(rng));
+    for (int a = 0; a < 200; ++a) tweet(fmt::format("org{}", a), t0 + d * day + anytime(rng));
+  }
+  const Dataset d = groundswell::testing::make_dataset(in);
+  DetectOptions opt;
+  opt.behaviours = {Behaviour::kHashtag};
+  opt.max_crowd = 20;
+  opt.crowd_neighbours = 1;
+  const std::vector<std::uint32_t> rank = account_byte_order(d);
+  auto edges = [&](Communicator* comm) {
+    ActionTable t = extract_actions(d, Behaviour::kHashtag, opt, comm);
+    BehaviourEdges be = native_edges(d, t, opt, rank);
+    return std::pair(be.edges, be.crowded_actions);
+  };
+  const auto [alone, crowded] = edges(nullptr);
+  const auto [sharded, sharded_crowded] = edges(&world());
+  if (world().rank() != 0) return;  // rank 0 holds the edges
+  EXPECT_EQ(crowded, sharded_crowded);
+  ASSERT_EQ(alone.size(), sharded.size());
+  for (std::size_t i = 0; i < alone.size(); ++i) {
+    EXPECT_EQ(alone[i].source, sharded[i].source) << i;
+    EXPECT_EQ(alone[i].target, sharded[i].target) << i;
+    EXPECT_EQ(alone[i].weight, sharded[i].weight) << i;
+    EXPECT_EQ(alone[i].pairs, sharded[i].pairs) << i;
+  }
+  // Nearest neighbours alone link each scheduler to a few others; on the clock, nearly every
+  // pair of the 60 meets on at least 3 days.
+  EXPECT_GT(crowded, 500u);
+  EXPECT_GT(alone.size(), 1'500u);
+}
+
 // Signals over the ranks (each a share of the texts and a block of the accounts) equal one
 // process's: 200 accounts, a quarter of them posting copies of the same 20 texts, the rest
 // their own words, at human or clockwork times.

@@ -304,19 +304,22 @@ void mark_on_the_clock(std::vector<ClockPost>& posts, TimeMs w, int days,
     if (cx != cy) return cx < cy;
     return std::tie(x.time, x.rank, x.index) < std::tie(y.time, y.rank, y.index);
   });
-  std::vector<std::uint32_t> per_day;  // posts within w per day of the group
+  std::vector<std::int64_t> group_days;  // the distinct days of the group, in order
+  std::vector<std::uint32_t> per_day;      // posts within w per day of the group
   for (std::size_t gs = 0, ge = 0; gs < posts.size(); gs = ge) {
     ge = gs;
-    std::int64_t first_day = utc_day(posts[gs].time), last_day = first_day;
     bool crowded = false;
+    group_days.clear();
     while (ge < posts.size() && posts[ge].account == posts[gs].account &&
            posts[ge].tag == posts[gs].tag) {
-      first_day = std::min(first_day, utc_day(posts[ge].time));
-      last_day = std::max(last_day, utc_day(posts[ge].time));
+      group_days.push_back(utc_day(posts[ge].time));
       crowded |= posts[ge].crowded != 0;
       ++ge;
     }
-    if (!crowded || last_day - first_day + 1 < days) continue;
+    if (!crowded) continue;
+    std::sort(group_days.begin(), group_days.end());
+    group_days.erase(std::unique(group_days.begin(), group_days.end()), group_days.end());
+    if (group_days.size() < static_cast<std::size_t>(days)) continue;
     // The group's clocks repeated a day before and after: element k of [0, 3n) is post
     // k mod n at its clock + (k / n - 1) days, so no window wraps.
     const std::size_t n = ge - gs;
@@ -324,10 +327,12 @@ void mark_on_the_clock(std::vector<ClockPost>& posts, TimeMs w, int days,
     auto vclock = [&](std::size_t k) {
       return clock(posts[at(k)]) + (static_cast<TimeMs>(k / n) - 1) * kDay;
     };
-    per_day.assign(static_cast<std::size_t>(last_day - first_day + 1), 0);
+    per_day.assign(group_days.size(), 0);
     int distinct = 0;
     auto count_day = [&](std::size_t k, int step) {
-      std::uint32_t& c = per_day[static_cast<std::size_t>(utc_day(posts[at(k)].time) - first_day)];
+      const auto day = std::lower_bound(group_days.begin(), group_days.end(),
+                                        utc_day(posts[at(k)].time));
+      std::uint32_t& c = per_day[static_cast<std::size_t>(day - group_days.begin())];
       if (step > 0 && c++ == 0) ++distinct;
       if (step < 0 && --c == 0) --distinct;
     };

@@ -830,17 +830,14 @@ TEST(NativeDefaults, ScheduledHashtagPostersFoundNotAMatchCrowdNorADailyRhythm) 
 // 14:30 and 21:30 UTC on 28 days, each at its own moment of the slot. Around them: 600
 // viewers of an evening show post #show once a day between 20:00 and 20:10 (a crowd on the
 // clock every day), 300 fans tweet #derby around the goals of one match (a crowd on one day),
-// and 200 organic accounts post twice a day, #cause or a topic of their own. Every slot is a crowd above the
-// cap, and a scheduler's 3 nearest posts on each side are other schedulers by chance, so two
-// of them are rarely neighbours on three days; posts on the clock meet each other whatever
-// the crowd. The schedulers are found and nobody else: the viewers meet on the clock too,
+// and 200 organic accounts post twice a day, #cause or a topic of their own. Every slot is a
+// crowd above the cap, and a scheduler's 3 nearest posts on each side are other schedulers
+// by chance, so two of them are rarely neighbours on three days; posts on the clock meet each
+// other whatever the crowd. The schedulers are found and nobody else: the viewers meet on the clock too,
 // and no more often than their own daily habit gives in the null.
 TEST(NativeDefaults, ScheduledPostersMoreThanTheCrowdCapAreFound) {
   HashtagPosts posts(31);
   std::mt19937_64& rng = posts.rng;
-  auto tweet = [&](std::string account, std::string tag, TimeMs t) {
-    posts.tweet(std::move(account), std::move(tag), t);
-  };
   const TimeMs day = 86'400'000, minute = 60'000, t0 = 19'675 * day;  // a UTC midnight
   std::uniform_real_distribution<double> u(0, 1);
   std::uniform_int_distribution<TimeMs> anytime(0, day - 1), slot(0, 90'000),
@@ -849,10 +846,12 @@ TEST(NativeDefaults, ScheduledPostersMoreThanTheCrowdCapAreFound) {
   for (int d = 0; d < 30; ++d) {
     for (int a = 0; a < 200; ++a)
       for (int k = 0; k < 2; ++k)
-        tweet(fmt::format("org{:03}", a), u(rng) < 0.2 ? "#cause" : fmt::format("#topic{}", topic(rng)),
-              t0 + d * day + anytime(rng));
+        posts.tweet(fmt::format("org{:03}", a),
+                    u(rng) < 0.2 ? "#cause" : fmt::format("#topic{}", topic(rng)),
+                    t0 + d * day + anytime(rng));
     for (int v = 0; v < 600; ++v)
-      if (u(rng) < 0.8) tweet(fmt::format("viewer{:03}", v), "#show", t0 + d * day + show(rng));
+      if (u(rng) < 0.8)
+        posts.tweet(fmt::format("viewer{:03}", v), "#show", t0 + d * day + show(rng));
   }
   std::set<std::string> schedulers;
   for (int d = 2; d < 30; ++d)
@@ -860,12 +859,15 @@ TEST(NativeDefaults, ScheduledPostersMoreThanTheCrowdCapAreFound) {
       for (int b = 0; b < 150; ++b)
         if (u(rng) < 0.85) {
           schedulers.insert(fmt::format("sched{:03}", b));
-          tweet(fmt::format("sched{:03}", b), "#cause", t0 + d * day + at * minute + slot(rng));
+          posts.tweet(fmt::format("sched{:03}", b), "#cause",
+                      t0 + d * day + at * minute + slot(rng));
         }
   const TimeMs kickoff = t0 + 7 * day + 19 * 60 * minute;
   for (int f = 0; f < 300; ++f)
     for (TimeMs goal : {12, 38, 71, 88})
-      if (u(rng) < 0.6) tweet(fmt::format("fan{:03}", f), "#derby", kickoff + goal * minute + after_goal(rng));
+      if (u(rng) < 0.6)
+        posts.tweet(fmt::format("fan{:03}", f), "#derby",
+                    kickoff + goal * minute + after_goal(rng));
   Dataset d = testing::make_dataset(posts.in);
   auto r = detect(d, DetectOptions{});  // native defaults
   ASSERT_TRUE(r.ok()) << r.status().message();

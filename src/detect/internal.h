@@ -340,6 +340,15 @@ double sign_test(std::uint64_t k, std::uint64_t n);
 // P(X >= c) for X ~ Poisson(lambda), accurate far into the upper tail.
 double poisson_upper_tail(std::uint64_t c, double lambda);
 
+// The time-shift null's meetings on the common objects where each account acted once, in one
+// replicate: how many k have |wrap(a[k] + da) - wrap(b[k] + db)| <= window, where wrap(x) is
+// x - span for x >= span (a[k], b[k], da and db in [0, span)). On processors with AVX2 four
+// objects at a time; the count is the same on every processor, and the same as _scalar's.
+std::uint32_t count_single_meetings(const TimeMs* a, const TimeMs* b, std::size_t n, TimeMs da,
+                                    TimeMs db, TimeMs span, TimeMs window);
+std::uint32_t count_single_meetings_scalar(const TimeMs* a, const TimeMs* b, std::size_t n,
+                                           TimeMs da, TimeMs db, TimeMs span, TimeMs window);
+
 // Benjamini–Hochberg at level q on the co-occurrence p-values of one behaviour's edges at one
 // window (Edge::window_ms), over
 // a family of `candidates` hypotheses: every account pair that co-acted at least once in that

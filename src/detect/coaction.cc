@@ -382,6 +382,10 @@ std::vector<std::uint8_t> crowd_marks(const Dataset& d, const ActionTable& t,
                     });
   for (auto c : count) crowded += c;
   if (t.behaviour != Behaviour::kHashtag || opt.compat != CompatMode::kNone) return marks;
+  // No crowd on any shard: no post to test.
+  std::uint64_t any[1] = {crowded};
+  if (t.comm) t.comm->all_reduce_sum(any);
+  if (any[0] == 0) return marks;
   // The accounts with a post in a crowd, over every shard.
   std::vector<std::uint64_t> in_crowd(d.accounts(), 0);
   for (std::size_t i = 0; i < marks.size(); ++i) in_crowd[t.actions[i].account] |= marks[i];

@@ -143,9 +143,10 @@ void canonicalize_path(UrlParts& u) {
   while (!p.empty() && (p.back() == '/' || is_space_or_control(p.back()))) p.pop_back();
   if (u.host == "t.me") {
     auto segs = path_segments(p);
-    // Every leading "s" (the web preview), so that the result has none to strip again: no
-    // username is one letter (found by fuzzing: t.me/s/s/Gre).
-    while (!segs.empty() && segs[0] == "s") segs.erase(segs.begin());
+    // Every leading "s" or "S" (the web preview), so that the result, lowercased below, has
+    // none to strip again: no username is one letter (found by fuzzing: t.me/s/s/Gre,
+    // t.me/S/a).
+    while (!segs.empty() && (segs[0] == "s" || segs[0] == "S")) segs.erase(segs.begin());
     std::string out;
     for (size_t i = 0; i < segs.size(); ++i) {
       out += '/';

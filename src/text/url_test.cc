@@ -35,6 +35,7 @@ TEST(CanonicalUrl, Table) {
       {"https://example.com/a?utm_source=x", "https://example.com/a"},
       {"https://t.me/s/channel/123", "https://t.me/channel/123"},
       {"https://t.me/s/s/Gre", "https://t.me/gre"},
+      {"https://t.me/S/a?2ra", "https://t.me/a?2ra"},
       {"https://telegram.me/Channel/5", "https://t.me/channel/5"},
       {"https://telegram.dog/channel", "https://t.me/channel"},
       {"https://twitter.com/User/status/123?s=20&t=abc", "https://x.com/i/status/123"},

@@ -564,10 +564,11 @@ namespace {
 
 // CooRTweet's steps 1–4 (docs/detection.md, "What the peer tools compute"): its message pairs
 // within W after its filters, by partition, and each message's content id hash
-// (`msg_content`, 0 for messages of no action).
+// (`msg_content`, 0 for messages of no action). `self_named`: named_by_own_id() of t.
 std::vector<std::vector<PairRecord>> coortweet_pairs(const Dataset& d, const ActionTable& t,
                                                      const DetectOptions& opt,
                                                      std::span<const std::uint32_t> rank,
+                                                     std::span<const std::uint8_t> self_named,
                                                      std::vector<std::uint64_t>& msg_content) {
   const TimeMs w = opt.window_ms;
   const std::size_t n_min = static_cast<std::size_t>(std::max(0, opt.min_repetition));
@@ -589,16 +590,14 @@ std::vector<std::vector<PairRecord>> coortweet_pairs(const Dataset& d, const Act
                       auto& out = local.local();
                       for (std::size_t o = r.begin(); o != r.end(); ++o) {
                         const std::size_t s = t.object_start[o], e = t.object_start[o + 1];
-                        const std::string shared = object_key(d, t, opt, static_cast<std::uint32_t>(o));
                         for (std::size_t i = s; i < e; ++i) {
                           const Acted& x = t.actions[i];
-                          if (rows[x.account] < n_min || d.msg_message_id[x.msg] == shared)
-                            continue;
+                          if (rows[x.account] < n_min || self_named[i]) continue;
                           for (std::size_t j = i + 1; j < e && t.actions[j].time - x.time <= w;
                                ++j) {
                             const Acted& y = t.actions[j];
                             if (rows[y.account] < n_min || y.account == x.account ||
-                                content[i] == content[j] || d.msg_message_id[y.msg] == shared)
+                                content[i] == content[j] || self_named[j])
                               continue;
                             // The earlier share is the first side; on a tie, the share of the
                             // account that appears first in the input (CooRTweet's row order).
@@ -654,12 +653,27 @@ std::vector<std::vector<PairRecord>> coortweet_pairs(const Dataset& d, const Act
 
 }  // namespace
 
+std::vector<std::uint8_t> named_by_own_id(const Dataset& d, const ActionTable& t,
+                                          const DetectOptions& opt) {
+  std::vector<std::uint8_t> named(t.actions.size(), 0);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.objects(), 256),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      for (std::size_t o = r.begin(); o != r.end(); ++o) {
+                        const std::string key =
+                            object_key(d, t, opt, static_cast<std::uint32_t>(o));
+                        for (std::size_t i = t.object_start[o]; i < t.object_start[o + 1]; ++i)
+                          named[i] = d.msg_message_id[t.actions[i].msg] == key;
+                      }
+                    });
+  return named;
+}
+
 // CooRTweet detect_groups + generate_coordinated_network, steps 1-7 of docs/detection.md
 // ("What the peer tools compute").
 BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const DetectOptions& opt,
                                std::span<const std::uint32_t> rank) {
   std::vector<std::uint64_t> msg_content;
-  auto parts = coortweet_pairs(d, t, opt, rank, msg_content);
+  auto parts = coortweet_pairs(d, t, opt, rank, named_by_own_id(d, t, opt), msg_content);
   auto content_of_msg = [&](std::uint32_t msg) { return msg_content[msg]; };
   // 5–6. Edges keyed by the byte-smaller account; weight = pairs.
   const Behaviour b = t.behaviour;
@@ -699,9 +713,14 @@ void coortweet_counts(const Dataset& d, const ActionTable& t, const DetectOption
                       std::span<const std::uint32_t> rank,
                       std::span<const std::pair<std::uint32_t, std::uint32_t>> reached,
                       std::span<const std::pair<std::uint32_t, std::uint32_t>> kept,
-                      PeerCount& out) {
+                      std::span<const std::uint8_t> self_named, PeerCount& out) {
   std::vector<std::uint64_t> msg_content;
-  auto parts = coortweet_pairs(d, t, opt, rank, msg_content);
+  std::vector<std::uint8_t> computed;
+  if (self_named.empty() && !t.actions.empty()) {
+    computed = named_by_own_id(d, t, opt);
+    self_named = computed;
+  }
+  auto parts = coortweet_pairs(d, t, opt, rank, self_named, msg_content);
   std::vector<std::uint64_t>().swap(msg_content);
   // Per partition, what coortweet_edges' edges of its runs would give: summed in partition
   // order, and the accounts gathered, so the counts do not depend on the threads.

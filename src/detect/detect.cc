@@ -61,6 +61,7 @@ struct Detector::Cache {
   };
   std::vector<Similar> similar;  // near-duplicate searches: the first and the latest
   bool searched = false;         // a near-duplicate search has run (the first is widened)
+  std::function<void(std::span<const Behaviour>)> after_text;  // after_reading_text()
   struct Edges {
     std::string key;
     Behaviour behaviour;
@@ -562,6 +563,10 @@ void Detector::release_actions() {
 
 void Detector::release_near_duplicates() { cache_->similar.clear(); }
 
+void Detector::after_reading_text(std::function<void(std::span<const Behaviour>)> f) {
+  cache_->after_text = std::move(f);
+}
+
 void Detector::membership_up_to(double fdr) {
   cache_->membership_fdr = fdr;
   for (Cache::Edges& x : cache_->edges) {
@@ -776,6 +781,13 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
         if (it != cache.edges.end()) cache.edges.erase(it);
       }
     }
+  }
+  // Nothing past this point reads the message text: the tests, the clusters and the
+  // verdicts read times, accounts and the object keys gathered above.
+  if (cache.after_text) {
+    const auto after_text = std::move(cache.after_text);
+    cache.after_text = nullptr;
+    after_text(r.behaviours);
   }
   if (role_ == Role::kFollower) {  // rank 0 alone tests, clusters and reports
     cached.resolve(r, [](const Edge&) { return true; });

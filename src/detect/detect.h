@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <limits>
 #include <memory>
@@ -44,6 +45,9 @@ namespace groundswell {
 class JsonWriter;
 class MessageIndex;
 class Store;
+namespace detect_internal {
+struct ActionTable;
+}
 
 // The actions of docs/contract.md §3, plus `post` (any message; the toolkit's co_post).
 enum class Behaviour : std::uint8_t {
@@ -478,6 +482,14 @@ class Detector {
   // null finds originals in, for the verdicts of the clusters found (VerdictOptions).
   const MessageIndex& originals();
 
+  // Calls `f` once, in the next call of detect(), as soon as that call has read all the
+  // message text it reads — the near-duplicate search, and the text behaviours' actions and
+  // object keys — and before it tests, clusters and judges the edges, with the behaviours it
+  // detects. `f` may hold the text out of memory (ColumnsAside, store/dataset_cache.h): the
+  // rest of the call and later calls do without it, as detect() says. At 10M messages that is
+  // 1.6 GB less beside every behaviour's edges, where a run's memory peaks.
+  void after_reading_text(std::function<void(std::span<const Behaviour>)> f);
+
  private:
   friend Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options);
   friend Status follow_detector(const Dataset& data, std::span<const std::byte> opening);
@@ -550,8 +562,34 @@ struct PeerCount {
   std::uint64_t native_edges = 0;   // edges that reached min_repetition natively
   std::uint64_t native_kept = 0;    // ... and were kept
 };
+// The peer comparison reads the message text for one behaviour, text (its objects are texts):
+// PeerTextActions holds those actions, taken while the text is in memory, so that
+// peer_comparison() can run after the text is held out of memory (Detector::
+// after_reading_text). Empty unless `behaviours` has text.
+class PeerTextActions {
+ public:
+  PeerTextActions();
+  ~PeerTextActions();
+  PeerTextActions(PeerTextActions&&) noexcept;
+  PeerTextActions& operator=(PeerTextActions&&) noexcept;
+
+ private:
+  friend PeerTextActions peer_text_actions(const Dataset& data, const DetectOptions& options,
+                                           std::span<const Behaviour> behaviours);
+  friend std::vector<PeerCount> peer_comparison(const Dataset& data,
+                                                const DetectionResult& native,
+                                                const DetectOptions& options,
+                                                const PeerTextActions* text,
+                                                std::uint64_t max_pairs);
+  std::unique_ptr<detect_internal::ActionTable> table_;
+  std::vector<std::uint8_t> self_named_;  // per action: its message's id is its object's key
+};
+PeerTextActions peer_text_actions(const Dataset& data, const DetectOptions& options,
+                                  std::span<const Behaviour> behaviours);
+// With `text`, the text behaviour's actions are those it holds (the same as extracted here).
 std::vector<PeerCount> peer_comparison(const Dataset& data, const DetectionResult& native,
                                        const DetectOptions& options,
+                                       const PeerTextActions* text = nullptr,
                                        std::uint64_t max_pairs = 5'000'000);
 
 // Optional per-account columns of accounts.csv filled by the signals stage.

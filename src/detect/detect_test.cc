@@ -10,9 +10,11 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "detect/internal.h"
 #include "store/test_dataset.h"
@@ -1181,11 +1183,12 @@ TEST(Outputs, DetectorReuseGivesTheSameFilesAsFreshDetection) {
   }
 }
 
-// run's sensitivity variants, in the order run computes them (windows, similarities, then
-// repetitions once the searches are freed, then FDR levels once the actions are freed too),
-// with the message text out of memory after the main detection as run holds it: each
-// variant's clusters are a fresh detect()'s, and a call that would need the text (a search
-// below every one made) fails instead of reading it.
+// run's main detection and sensitivity variants, in the order run computes them (windows,
+// similarities, then repetitions once the searches are freed, then FDR levels once the
+// actions are freed too), with the message text out of memory from the moment the main
+// detection has read it, as run holds it: the main result and each variant's clusters are a
+// fresh detect()'s, the peer comparison is the one from the text, and a call that would need
+// the text (a search below every one made) fails instead of reading it.
 TEST(Outputs, VariantsInRunsOrderNeedNoText) {
   Dataset d = with_near_duplicate_texts();
   const Dataset whole = d;
@@ -1201,9 +1204,43 @@ TEST(Outputs, VariantsInRunsOrderNeedNoText) {
   settings[6].fdr = 0.01;
   settings[7].fdr = 0.1;
   Detector detector(d, 120'000, 3, 0.1, 0.7);
-  ASSERT_TRUE(detector.detect(base).ok());
+  int calls = 0;
+  std::optional<PeerTextActions> peer_text;
+  detector.after_reading_text([&](std::span<const Behaviour> behaviours) {
+    ++calls;
+    EXPECT_EQ(std::vector<Behaviour>(behaviours.begin(), behaviours.end()), base.behaviours);
+    peer_text = peer_text_actions(d, base, behaviours);
+    d.msg_text = StringColumn{};  // as ColumnsAside holds it
+  });
+  auto main = detector.detect(base);
+  ASSERT_TRUE(main.ok()) << main.status().message();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(d.msg_text.size(), 0u);
+  auto main_fresh = detect(whole, base);
+  ASSERT_TRUE(main_fresh.ok());
+  EXPECT_EQ(main->account_cluster, main_fresh->account_cluster);
+  ASSERT_EQ(main->edges.size(), main_fresh->edges.size());
+  for (std::size_t e = 0; e < main->edges.size(); ++e) {
+    const Edge &x = main->edges[e], &y = main_fresh->edges[e];
+    EXPECT_EQ(std::tie(x.source, x.target, x.behaviour, x.pairs, x.significant),
+              std::tie(y.source, y.target, y.behaviour, y.pairs, y.significant));
+    EXPECT_EQ(x.p_value, y.p_value);
+  }
+  EXPECT_EQ(main->objects.size(), main_fresh->objects.size());
+  const auto peer = peer_comparison(d, *main, base, &*peer_text);
+  const auto peer_fresh = peer_comparison(whole, *main_fresh, base);
+  ASSERT_EQ(peer.size(), peer_fresh.size());
+  bool text_counted = false;
+  for (std::size_t b = 0; b < peer.size(); ++b) {
+    const PeerCount &x = peer[b], &y = peer_fresh[b];
+    EXPECT_EQ(std::tie(x.behaviour, x.computed, x.message_pairs, x.edges, x.accounts, x.pairs),
+              std::tie(y.behaviour, y.computed, y.message_pairs, y.edges, y.accounts, y.pairs));
+    EXPECT_EQ(std::tie(x.single_object, x.native_edges, x.native_kept),
+              std::tie(y.single_object, y.native_edges, y.native_kept));
+    text_counted = text_counted || (x.behaviour == Behaviour::kText && x.edges > 0);
+  }
+  EXPECT_TRUE(text_counted);
   detector.membership_up_to(0.1);
-  d.msg_text = StringColumn{};  // as ColumnsAside holds it
   for (std::size_t i = 0; i < settings.size(); ++i) {
     if (i == 4) detector.release_near_duplicates();
     if (i == 6) detector.release_actions();
@@ -1221,6 +1258,7 @@ TEST(Outputs, VariantsInRunsOrderNeedNoText) {
       return e.behaviour == Behaviour::kSimilarText && e.significant;
     })) << "setting " << i;
   }
+  EXPECT_EQ(calls, 1);  // in the first call only
   DetectOptions lower = base;
   lower.similarity = 0.6;
   auto refused = detector.detect(lower, ClusterDetail::kMembership);

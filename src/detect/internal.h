@@ -185,14 +185,20 @@ BehaviourEdges coortweet_edges(const Dataset& data, const ActionTable& table,
                                const DetectOptions& options, std::span<const std::uint32_t> rank);
 BehaviourEdges cnt_edges(const Dataset& data, const ActionTable& table,
                          const DetectOptions& options);
+// Per action of the table, 1 when its message's id is its object's key: CooRTweet drops
+// such a row (a post that shares itself). The only thing its rule reads of the object keys,
+// which for the text behaviour are the texts.
+std::vector<std::uint8_t> named_by_own_id(const Dataset& data, const ActionTable& table,
+                                          const DetectOptions& options);
 // What coortweet_edges() gives, counted without building its edges and their evidence: the
 // peer comparison's figures of `out` (edges, accounts, pairs, single_object, and native_edges
 // and native_kept: how many are in `reached` and in `kept`, sorted (source, target) pairs).
+// `self_named`: named_by_own_id() of the table (computed here when empty).
 void coortweet_counts(const Dataset& data, const ActionTable& table, const DetectOptions& options,
                       std::span<const std::uint32_t> rank,
                       std::span<const std::pair<std::uint32_t, std::uint32_t>> reached,
                       std::span<const std::pair<std::uint32_t, std::uint32_t>> kept,
-                      PeerCount& out);
+                      std::span<const std::uint8_t> self_named, PeerCount& out);
 
 // similar_text: near-duplicate messages (text/near_duplicate.h) within W. Connected families
 // of near-duplicates are the objects of the table; `pairs` holds the verified message pairs

@@ -1,24 +1,57 @@
 // What a peer tool's permissive rule reports on the same data (docs/detection.md, "Peer
 // comparison"): CooRTweet's edges, computed by the coortweet mode, next to the native result.
 #include <algorithm>
+#include <optional>
 
 #include "detect/internal.h"
 
 namespace groundswell {
 
-std::vector<PeerCount> peer_comparison(const Dataset& data, const DetectionResult& native,
-                                       const DetectOptions& options, std::uint64_t max_pairs) {
-  using namespace detect_internal;
+namespace {
+
+// CooRTweet's rule at the run's window: the coortweet mode with its default min_participation
+// and no significance test.
+DetectOptions peer_options(const DetectOptions& options) {
   DetectOptions opt = options;
   opt.compat = CompatMode::kCoortweet;
   opt.min_repetition = kPeerMinParticipation;
   opt.null_replicates = 0;
+  return opt;
+}
+
+}  // namespace
+
+PeerTextActions::PeerTextActions() = default;
+PeerTextActions::~PeerTextActions() = default;
+PeerTextActions::PeerTextActions(PeerTextActions&&) noexcept = default;
+PeerTextActions& PeerTextActions::operator=(PeerTextActions&&) noexcept = default;
+
+PeerTextActions peer_text_actions(const Dataset& data, const DetectOptions& options,
+                                  std::span<const Behaviour> behaviours) {
+  PeerTextActions out;
+  using namespace detect_internal;
+  if (std::find(behaviours.begin(), behaviours.end(), Behaviour::kText) == behaviours.end())
+    return out;
+  const DetectOptions opt = peer_options(options);
+  out.table_ = std::make_unique<ActionTable>(extract_actions(data, Behaviour::kText, opt));
+  out.self_named_ = named_by_own_id(data, *out.table_, opt);
+  return out;
+}
+
+std::vector<PeerCount> peer_comparison(const Dataset& data, const DetectionResult& native,
+                                       const DetectOptions& options, const PeerTextActions* text,
+                                       std::uint64_t max_pairs) {
+  using namespace detect_internal;
+  const DetectOptions opt = peer_options(options);
   std::vector<PeerCount> out;
   for (Behaviour b : native.behaviours) {
     if (b == Behaviour::kSimilarText || b == Behaviour::kPost) continue;  // no CooRTweet rule
     PeerCount c;
     c.behaviour = b;
-    const ActionTable t = extract_actions(data, b, opt);
+    std::optional<ActionTable> extracted;
+    const bool taken = b == Behaviour::kText && text != nullptr && text->table_;
+    if (!taken) extracted = extract_actions(data, b, opt);
+    const ActionTable& t = taken ? *text->table_ : *extracted;
     // Message pairs on one object at most W apart: what CooRTweet pairs before its filters.
     for (std::size_t o = 0; o < t.objects(); ++o) {
       const std::uint64_t s = t.object_start[o], e = t.object_start[o + 1];
@@ -40,7 +73,10 @@ std::vector<PeerCount> peer_comparison(const Dataset& data, const DetectionResul
       }
       std::sort(reached.begin(), reached.end());
       std::sort(kept.begin(), kept.end());
-      coortweet_counts(data, t, opt, native.account_rank, reached, kept, c);
+      coortweet_counts(data, t, opt, native.account_rank, reached, kept,
+                       taken ? std::span<const std::uint8_t>(text->self_named_)
+                             : std::span<const std::uint8_t>(),
+                       c);
     }
     out.push_back(c);
   }

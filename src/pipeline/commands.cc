@@ -359,6 +359,21 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   if (reuse)
     detector.emplace(a.data, widest_window(options, variants), options.min_repetition,
                      std::max(options.fdr, variants_fdr), lowest_similarity);
+  const bool peer = options.compat == CompatMode::kNone && !out.empty();
+  // The message text is read by the estimate and the output files, not by the tests, the
+  // clusters, the verdicts or the variants: it goes out of memory as soon as the main
+  // detection has read it (at 10M messages, 1.6 GB beside every behaviour's edges, where the
+  // run's memory peaks). The variants find what they need of it in the Detector (the first
+  // near-duplicate search and the text behaviours' actions and edges), and the peer
+  // comparison its text actions, taken first.
+  std::optional<PeerTextActions> peer_text;
+  if (reuse && aside)
+    detector->after_reading_text([&](std::span<const Behaviour> behaviours) {
+      if (peer) peer_text = peer_text_actions(a.data, options, behaviours);
+      log_info(fmt::format("message text ({:.2f} GB) out of memory until the estimate",
+                           static_cast<double>(a.data.msg_text.bytes()) / 1e9));
+      aside->take(a.data, ColumnGroup::kText);
+    });
   auto det = reuse ? detector->detect(options) : detect(a.data, options);
   if (!det) return det.status();
   a.detection = std::move(*det);
@@ -374,7 +389,6 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   // written on its own thread while the peer comparison runs: both only read the columns and
   // the result, and nothing else touches the store meanwhile (at 10M messages 13 and 15 s
   // one after the other, 21 s together).
-  const bool peer = options.compat == CompatMode::kNone && !out.empty();
   std::future<Result<std::int64_t>> storing;
   if (plan.store_detection) {
     stage("storing");
@@ -384,7 +398,8 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   }
   if (peer) {
     // What a peer tool's permissive rule reports on the same data, for the report's funnel.
-    a.peer = peer_comparison(a.data, a.detection, options);
+    a.peer = peer_comparison(a.data, a.detection, options, peer_text ? &*peer_text : nullptr);
+    peer_text.reset();
     for (const PeerCount& c : a.peer)
       log_info(c.computed
                    ? fmt::format("for comparison, CooRTweet's rule ({} s, min participation {}, no "
@@ -415,14 +430,6 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
     // The variants ask for membership only, at their FDR levels: what the main run's cached
     // edges hold beyond that is freed for them.
     detector->membership_up_to(variants_fdr);
-    // The message text is read by the estimate and the output files, not by the variants:
-    // the Detector holds what they need of it (the first near-duplicate search and the text
-    // behaviours' actions and edges).
-    if (aside) {
-      log_info(fmt::format("message text ({:.2f} GB) out of memory until the estimate",
-                           static_cast<double>(a.data.msg_text.bytes()) / 1e9));
-      aside->take(a.data, ColumnGroup::kText);
-    }
     // The variants run in the order that lets the Detector free most before the largest of
     // them: those that move the window (which read every behaviour's actions and the
     // near-duplicate search), then the similarity (the search), the repetition (the actions)

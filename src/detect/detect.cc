@@ -738,13 +738,39 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
     auto searched = cache.table(data, Behaviour::kSimilarText, at, widest_window_, shards);
     if (!searched.ok()) return searched.status();
   }
-  std::vector<std::uint64_t> candidates;  // per (behaviour, window): pairs that co-acted at all
   EvidenceSources cached;  // the evidence of the edges left in the cache, until picked
   LeftOutEdges left_out;   // membership only: the edges the FDR level cannot keep
-  for (auto b : r.behaviours) {
+  // The behaviours that read the message text first: once they are done nothing else reads
+  // it, and the caller may hold it out of memory (after_reading_text) while the other
+  // behaviours' actions and edges are built. Funnel rows, candidate counts and key tables
+  // keep the order of r.behaviours, and the edges are sorted below, so the order of work
+  // changes nothing in the result.
+  const std::size_t nb = r.behaviours.size();
+  std::vector<std::size_t> first_row(nb + 1, 0);  // the behaviour's funnel rows start there
+  for (std::size_t i = 0; i < nb; ++i)
+    first_row[i + 1] = first_row[i] + detection_windows(opt, r.behaviours[i]).size();
+  r.funnel.resize(first_row[nb]);
+  std::vector<std::uint64_t> candidates(first_row[nb], 0);  // per funnel row: pairs that met
+  r.objects.resize(nb);
+  const auto reads_text = [&](std::size_t i) {
+    return r.behaviours[i] == Behaviour::kText || r.behaviours[i] == Behaviour::kSimilarText;
+  };
+  std::vector<std::size_t> work(nb);
+  std::iota(work.begin(), work.end(), std::size_t{0});
+  std::stable_partition(work.begin(), work.end(), reads_text);
+  const auto done_with_text = [&] {
+    if (!cache.after_text) return;
+    const auto after_text = std::move(cache.after_text);
+    cache.after_text = nullptr;
+    after_text(r.behaviours);
+  };
+  for (const std::size_t bi : work) {
+    if (!reads_text(bi)) done_with_text();
+    const Behaviour b = r.behaviours[bi];
     if (role_ == Role::kFollower && (shards == nullptr || b == Behaviour::kSimilarText)) continue;
     const std::vector<TimeMs> windows = detection_windows(opt, b);
     for (std::size_t slot = 0; slot < windows.size(); ++slot) {
+      const std::size_t row = first_row[bi] + slot;
       const TimeMs window = windows[slot];
       DetectOptions at = opt;
       at.window_ms = window;
@@ -754,11 +780,11 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
       if (!found.ok()) return found.status();
       Cache::Edges* eit_ptr = *found;
       const BehaviourEdges& be = eit_ptr->edges;
-      r.funnel.push_back(start_funnel(b, be));
-      r.funnel.back().window_ms = window;
+      r.funnel[row] = start_funnel(b, be);
+      r.funnel[row].window_ms = window;
       r.crowded_actions += be.crowded_actions;
       if (window == opt.window_ms) r.candidate_pairs += be.candidate_pairs;
-      candidates.push_back(be.candidate_pairs);
+      candidates[row] = be.candidate_pairs;
       // Kept for later settings: the first settings' edges (the main run's, which every
       // variant that does not move this behaviour's edges reuses), whose evidence the result
       // refers to until it knows which of it it keeps. Another setting's are asked for once,
@@ -766,14 +792,13 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
       // variant, a window variant's edges of every behaviour and window sat beside the main
       // run's. A view is replaced by the next one.
       const bool drop = !cache.keep || !eit_ptr->first;
-      append_edges(be, window, opt, detail, drop ? nullptr : &cached, left_out,
-                   r.funnel.size() - 1, r);
+      append_edges(be, window, opt, detail, drop ? nullptr : &cached, left_out, row, r);
       // One key table per behaviour: the slow windows' objects are the same objects, so
       // their keys are merged into the behaviour's table.
       if (window == opt.window_ms) {
-        r.objects.push_back(drop ? std::move(eit_ptr->keys) : eit_ptr->keys);
+        r.objects[bi] = drop ? std::move(eit_ptr->keys) : eit_ptr->keys;
       } else {
-        r.objects.back().merge(eit_ptr->keys);
+        r.objects[bi].merge(eit_ptr->keys);
       }
       if (drop) {
         auto it = std::find_if(cache.edges.begin(), cache.edges.end(),
@@ -782,13 +807,9 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
       }
     }
   }
-  // Nothing past this point reads the message text: the tests, the clusters and the
+  // Nothing past this point reads the message text either: the tests, the clusters and the
   // verdicts read times, accounts and the object keys gathered above.
-  if (cache.after_text) {
-    const auto after_text = std::move(cache.after_text);
-    cache.after_text = nullptr;
-    after_text(r.behaviours);
-  }
+  done_with_text();
   if (role_ == Role::kFollower) {  // rank 0 alone tests, clusters and reports
     cached.resolve(r, [](const Edge&) { return true; });
     return r;

@@ -483,11 +483,13 @@ class Detector {
   const MessageIndex& originals();
 
   // Calls `f` once, in the next call of detect(), as soon as that call has read all the
-  // message text it reads — the near-duplicate search, and the text behaviours' actions and
-  // object keys — and before it tests, clusters and judges the edges, with the behaviours it
-  // detects. `f` may hold the text out of memory (ColumnsAside, store/dataset_cache.h): the
-  // rest of the call and later calls do without it, as detect() says. At 10M messages that is
-  // 1.6 GB less beside every behaviour's edges, where a run's memory peaks.
+  // message text it reads, with the behaviours it detects. A call detects the text behaviours
+  // first (the near-duplicate search, then text and similar_text: their actions, edges and
+  // object keys), so `f` comes before the other behaviours' actions and edges are built, and
+  // before the tests, clusters and verdicts. `f` may hold the text out of memory (ColumnsAside,
+  // store/dataset_cache.h): the rest of the call and later calls do without it, as detect()
+  // says. At 10M messages that is 1.6 GB less beside every behaviour's edges, where a run's
+  // memory peaked.
   void after_reading_text(std::function<void(std::span<const Behaviour>)> f);
 
  private:

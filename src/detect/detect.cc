@@ -62,6 +62,8 @@ struct Detector::Cache {
   std::vector<Similar> similar;  // near-duplicate searches: the first and the latest
   bool searched = false;         // a near-duplicate search has run (the first is widened)
   std::function<void(std::span<const Behaviour>)> after_text;  // after_reading_text()
+  std::function<void()> before_search;                        // around_search()
+  std::function<Status()> after_search;
   struct Edges {
     std::string key;
     Behaviour behaviour;
@@ -567,6 +569,11 @@ void Detector::after_reading_text(std::function<void(std::span<const Behaviour>)
   cache_->after_text = std::move(f);
 }
 
+void Detector::around_search(std::function<void()> before, std::function<Status()> after) {
+  cache_->before_search = std::move(before);
+  cache_->after_search = std::move(after);
+}
+
 void Detector::membership_up_to(double fdr) {
   cache_->membership_fdr = fdr;
   for (Cache::Edges& x : cache_->edges) {
@@ -735,8 +742,15 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
           r.behaviours.end()) {
     DetectOptions at = opt;
     at.window_ms = detection_windows(opt, Behaviour::kSimilarText).front();
+    const auto before = std::move(cache.before_search);
+    const auto after = std::move(cache.after_search);
+    cache.before_search = nullptr;
+    cache.after_search = nullptr;
+    if (before) before();
     auto searched = cache.table(data, Behaviour::kSimilarText, at, widest_window_, shards);
+    const Status back = after ? after() : Status::Ok();
     if (!searched.ok()) return searched.status();
+    GS_RETURN_IF_ERROR(back);
   }
   EvidenceSources cached;  // the evidence of the edges left in the cache, until picked
   LeftOutEdges left_out;   // membership only: the edges the FDR level cannot keep

@@ -492,6 +492,14 @@ class Detector {
   // memory peaked.
   void after_reading_text(std::function<void(std::span<const Behaviour>)> f);
 
+  // Calls `before` and then `after` once each, around the first near-duplicate search (the
+  // next call that detects similar_text runs it before anything else). The search reads the
+  // messages' text, times, accounts and shares only, so `before` may hold the other columns
+  // out of memory (ColumnsAside, ColumnGroup::kOutsideSearch) as long as `after` brings them
+  // back; an error `after` returns is the call's. At 10M messages the search's working memory
+  // (2.7 GB beside the columns) is where a run's memory peaks.
+  void around_search(std::function<void()> before, std::function<Status()> after);
+
  private:
   friend Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options);
   friend Status follow_detector(const Dataset& data, std::span<const std::byte> opening);

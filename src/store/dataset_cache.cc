@@ -317,6 +317,9 @@ namespace {
 // The columns of a group, by address in the Dataset.
 std::vector<const void*> group_columns(const Dataset& d, ColumnGroup group) {
   if (group == ColumnGroup::kText) return {&d.msg_text};
+  if (group == ColumnGroup::kOutsideSearch)
+    return {&d.msg_platform,  &d.msg_chat_id, &d.msg_message_id, &d.msg_reply_to,
+            &d.msg_media_key, &d.msg_urls,    &d.msg_hashtags,   &d.msg_mentions};
   return {&d.account_display_name,
           &d.account_description,
           &d.account_kind,
@@ -333,7 +336,8 @@ std::vector<const void*> group_columns(const Dataset& d, ColumnGroup group) {
           &d.msg_retweets};
 }
 
-constexpr ColumnGroup kGroups[] = {ColumnGroup::kText, ColumnGroup::kOutsideDetection};
+constexpr ColumnGroup kGroups[] = {ColumnGroup::kText, ColumnGroup::kOutsideDetection,
+                                   ColumnGroup::kOutsideSearch};
 
 }  // namespace
 

@@ -48,6 +48,7 @@ Status write_dataset_cache(const std::filesystem::path& path, const DatasetCache
 // Groups of a Dataset's columns that a run may hold out of memory while nothing reads them,
 // read back from the columns file when they are needed again (ColumnsAside). At 10M messages
 // the message text is 1.6 GB of 3.1 GB of columns, and the columns outside detection 0.6 GB.
+// A column belongs to one group at most.
 enum class ColumnGroup : std::uint8_t {
   kText,  // msg_text: read by the text behaviours' actions, the estimate and the output files
   // What signals, the estimate and the output files read but detection (actions, pairs,
@@ -55,6 +56,10 @@ enum class ColumnGroup : std::uint8_t {
   // descriptions, kinds and follower counts, and the messages' time resolutions, quotes,
   // languages and engagement counts.
   kOutsideDetection,
+  // What detection reads but the near-duplicate search does not (it reads the messages' text,
+  // times, accounts and shares): the messages' platforms, chats, ids, replies, media, links,
+  // hashtags and mentions. At 10M messages 1.1 GB beside the search's working memory.
+  kOutsideSearch,
 };
 
 // Columns of a Dataset out of memory while nothing reads them (docs/architecture.md,

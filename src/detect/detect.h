@@ -563,6 +563,7 @@ BehaviourObjects count_objects(const Dataset& data, Behaviour behaviour, std::si
 // (message_pairs) but not computed. Not for similar_text (no CooRTweet rule). Uses the native
 // result's behaviours, edges and account_rank (call it before pseudonymizing the result).
 inline constexpr int kPeerMinParticipation = 2;  // CooRTweet's default min_participation
+inline constexpr std::uint64_t kPeerMaxPairs = 5'000'000;  // message pairs computed at most
 struct PeerCount {
   Behaviour behaviour = Behaviour::kShare;
   bool computed = false;
@@ -575,7 +576,9 @@ struct PeerCount {
 // The peer comparison reads the message text for one behaviour, text (its objects are texts):
 // PeerTextActions holds those actions, taken while the text is in memory, so that
 // peer_comparison() can run after the text is held out of memory (Detector::
-// after_reading_text). Empty unless `behaviours` has text.
+// after_reading_text), with the same max_pairs. Empty unless `behaviours` has text. What
+// CooRTweet's rule reads of the texts beside the actions (which actions are posts named by
+// their own id) is worked out only when the rule will be computed (at most max_pairs).
 class PeerTextActions {
  public:
   PeerTextActions();
@@ -585,22 +588,26 @@ class PeerTextActions {
 
  private:
   friend PeerTextActions peer_text_actions(const Dataset& data, const DetectOptions& options,
-                                           std::span<const Behaviour> behaviours);
+                                           std::span<const Behaviour> behaviours,
+                                           std::uint64_t max_pairs);
   friend std::vector<PeerCount> peer_comparison(const Dataset& data,
                                                 const DetectionResult& native,
                                                 const DetectOptions& options,
                                                 const PeerTextActions* text,
                                                 std::uint64_t max_pairs);
   std::unique_ptr<detect_internal::ActionTable> table_;
+  std::uint64_t message_pairs_ = 0;  // on one object at most W apart
+  bool named_ = false;               // self_named_ was worked out
   std::vector<std::uint8_t> self_named_;  // per action: its message's id is its object's key
 };
 PeerTextActions peer_text_actions(const Dataset& data, const DetectOptions& options,
-                                  std::span<const Behaviour> behaviours);
+                                  std::span<const Behaviour> behaviours,
+                                  std::uint64_t max_pairs = kPeerMaxPairs);
 // With `text`, the text behaviour's actions are those it holds (the same as extracted here).
 std::vector<PeerCount> peer_comparison(const Dataset& data, const DetectionResult& native,
                                        const DetectOptions& options,
                                        const PeerTextActions* text = nullptr,
-                                       std::uint64_t max_pairs = 5'000'000);
+                                       std::uint64_t max_pairs = kPeerMaxPairs);
 
 // Optional per-account columns of accounts.csv filled by the signals stage.
 struct AccountScores {

@@ -1265,6 +1265,17 @@ TEST(Outputs, VariantsInRunsOrderNeedNoText) {
     text_counted = text_counted || (x.behaviour == Behaviour::kText && x.edges > 0);
   }
   EXPECT_TRUE(text_counted);
+  // Over max_pairs the text's rule is counted, not computed, as from the text.
+  for (const PeerCount& y : peer_fresh) {
+    if (y.behaviour != Behaviour::kText) continue;
+    const std::uint64_t cap = y.message_pairs - 1;
+    const PeerTextActions capped_text = peer_text_actions(whole, base, base.behaviours, cap);
+    for (const PeerCount& x : peer_comparison(d, *main, base, &capped_text, cap)) {
+      if (x.behaviour != Behaviour::kText) continue;
+      EXPECT_FALSE(x.computed);
+      EXPECT_EQ(x.message_pairs, y.message_pairs);
+    }
+  }
   detector.membership_up_to(0.1);
   for (std::size_t i = 0; i < settings.size(); ++i) {
     if (i == 4) detector.release_near_duplicates();

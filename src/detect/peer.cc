@@ -19,6 +19,21 @@ DetectOptions peer_options(const DetectOptions& options) {
   return opt;
 }
 
+// Message pairs on one object at most W apart: what CooRTweet pairs before its filters.
+std::uint64_t window_pairs(const detect_internal::ActionTable& t, TimeMs window) {
+  std::uint64_t pairs = 0;
+  for (std::size_t o = 0; o < t.objects(); ++o) {
+    const std::uint64_t s = t.object_start[o], e = t.object_start[o + 1];
+    std::uint64_t hi = s;
+    for (std::uint64_t i = s; i < e; ++i) {
+      hi = std::max(hi, i + 1);
+      while (hi < e && t.actions[hi].time - t.actions[i].time <= window) ++hi;
+      pairs += hi - i - 1;
+    }
+  }
+  return pairs;
+}
+
 }  // namespace
 
 PeerTextActions::PeerTextActions() = default;
@@ -27,14 +42,20 @@ PeerTextActions::PeerTextActions(PeerTextActions&&) noexcept = default;
 PeerTextActions& PeerTextActions::operator=(PeerTextActions&&) noexcept = default;
 
 PeerTextActions peer_text_actions(const Dataset& data, const DetectOptions& options,
-                                  std::span<const Behaviour> behaviours) {
+                                  std::span<const Behaviour> behaviours, std::uint64_t max_pairs) {
   PeerTextActions out;
   using namespace detect_internal;
   if (std::find(behaviours.begin(), behaviours.end(), Behaviour::kText) == behaviours.end())
     return out;
   const DetectOptions opt = peer_options(options);
   out.table_ = std::make_unique<ActionTable>(extract_actions(data, Behaviour::kText, opt));
-  out.self_named_ = named_by_own_id(data, *out.table_, opt);
+  out.message_pairs_ = window_pairs(*out.table_, opt.window_ms);
+  // Normalizing every distinct text again (at 10M messages some seconds) only for a rule
+  // that will be computed.
+  if (out.message_pairs_ <= max_pairs) {
+    out.self_named_ = named_by_own_id(data, *out.table_, opt);
+    out.named_ = true;
+  }
   return out;
 }
 
@@ -52,17 +73,9 @@ std::vector<PeerCount> peer_comparison(const Dataset& data, const DetectionResul
     const bool taken = b == Behaviour::kText && text != nullptr && text->table_;
     if (!taken) extracted = extract_actions(data, b, opt);
     const ActionTable& t = taken ? *text->table_ : *extracted;
-    // Message pairs on one object at most W apart: what CooRTweet pairs before its filters.
-    for (std::size_t o = 0; o < t.objects(); ++o) {
-      const std::uint64_t s = t.object_start[o], e = t.object_start[o + 1];
-      std::uint64_t hi = s;
-      for (std::uint64_t i = s; i < e; ++i) {
-        hi = std::max(hi, i + 1);
-        while (hi < e && t.actions[hi].time - t.actions[i].time <= opt.window_ms) ++hi;
-        c.message_pairs += hi - i - 1;
-      }
-    }
-    if (c.message_pairs <= max_pairs) {
+    c.message_pairs = taken ? text->message_pairs_ : window_pairs(t, opt.window_ms);
+    // Taken with a lower max_pairs than this one, the text's rule cannot be computed here.
+    if (c.message_pairs <= max_pairs && (!taken || text->named_)) {
       c.computed = true;
       // Native edges of this behaviour by (source, target): both orient pairs by account rank.
       std::vector<std::pair<std::uint32_t, std::uint32_t>> reached, kept;

@@ -1207,24 +1207,21 @@ TEST(Outputs, VariantsInRunsOrderNeedNoText) {
   std::string events;
   // The columns the near-duplicate search does not read are out of memory meanwhile, as
   // ColumnsAside holds ColumnGroup::kOutsideSearch.
+  const std::vector<StringColumn Dataset::*> strings = {
+      &Dataset::msg_platform, &Dataset::msg_chat_id, &Dataset::msg_message_id,
+      &Dataset::msg_reply_to, &Dataset::msg_media_key};
+  const std::vector<ListColumn Dataset::*> lists = {&Dataset::msg_urls, &Dataset::msg_hashtags,
+                                                    &Dataset::msg_mentions};
   detector.around_search(
       [&] {
         events += "search ";
-        for (StringColumn* c : {&d.msg_platform, &d.msg_chat_id, &d.msg_message_id,
-                                &d.msg_reply_to, &d.msg_media_key})
-          *c = StringColumn{};
-        for (ListColumn* c : {&d.msg_urls, &d.msg_hashtags, &d.msg_mentions}) *c = ListColumn{};
+        for (auto c : strings) d.*c = StringColumn{};
+        for (auto c : lists) d.*c = ListColumn{};
       },
       [&] {
         events += "searched ";
-        d.msg_platform = whole.msg_platform;
-        d.msg_chat_id = whole.msg_chat_id;
-        d.msg_message_id = whole.msg_message_id;
-        d.msg_reply_to = whole.msg_reply_to;
-        d.msg_media_key = whole.msg_media_key;
-        d.msg_urls = whole.msg_urls;
-        d.msg_hashtags = whole.msg_hashtags;
-        d.msg_mentions = whole.msg_mentions;
+        for (auto c : strings) d.*c = whole.*c;
+        for (auto c : lists) d.*c = whole.*c;
         return Status::Ok();
       });
   int calls = 0;

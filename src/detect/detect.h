@@ -497,7 +497,7 @@ class Detector {
   // messages' text, times, accounts and shares only, so `before` may hold the other columns
   // out of memory (ColumnsAside, ColumnGroup::kOutsideSearch) as long as `after` brings them
   // back; an error `after` returns is the call's. At 10M messages the search's working memory
-  // (2.7 GB beside the columns) is where a run's memory peaks.
+  // (2.7 GB beside the columns) was where the main detection's memory peaked.
   void around_search(std::function<void()> before, std::function<Status()> after);
 
  private:

@@ -597,13 +597,14 @@ class PeerTextActions {
                                                 std::uint64_t max_pairs);
   std::unique_ptr<detect_internal::ActionTable> table_;
   std::uint64_t message_pairs_ = 0;  // on one object at most W apart
-  bool named_ = false;               // self_named_ was worked out
-  std::vector<std::uint8_t> self_named_;  // per action: its message's id is its object's key
+  // Per action: its message's id is its object's key; empty when not worked out.
+  std::vector<std::uint8_t> self_named_;
 };
 PeerTextActions peer_text_actions(const Dataset& data, const DetectOptions& options,
                                   std::span<const Behaviour> behaviours,
                                   std::uint64_t max_pairs = kPeerMaxPairs);
-// With `text`, the text behaviour's actions are those it holds (the same as extracted here).
+// With a non-empty `text`, the text behaviour's actions are those it holds (the same as
+// extracted here); an empty one (or none) leaves them to be extracted from the text.
 std::vector<PeerCount> peer_comparison(const Dataset& data, const DetectionResult& native,
                                        const DetectOptions& options,
                                        const PeerTextActions* text = nullptr,

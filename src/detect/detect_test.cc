@@ -835,8 +835,8 @@ TEST(NativeDefaults, ScheduledHashtagPostersFoundNotAMatchCrowdNorADailyRhythm) 
 // and 200 organic accounts post twice a day, #cause or a topic of their own. Every slot is a
 // crowd above the cap, and a scheduler's 3 nearest posts on each side are other schedulers
 // by chance, so two of them are rarely neighbours on three days; posts on the clock meet each
-// other whatever the crowd. The schedulers are found and nobody else: the viewers meet on the clock too,
-// and no more often than their own daily habit gives in the null.
+// other whatever the crowd. The schedulers are found and nobody else: the viewers meet on
+// the clock too, and no more often than their own daily habit gives in the null.
 TEST(NativeDefaults, ScheduledPostersMoreThanTheCrowdCapAreFound) {
   HashtagPosts posts(31);
   std::mt19937_64& rng = posts.rng;

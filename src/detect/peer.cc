@@ -52,10 +52,7 @@ PeerTextActions peer_text_actions(const Dataset& data, const DetectOptions& opti
   out.message_pairs_ = window_pairs(*out.table_, opt.window_ms);
   // Normalizing every distinct text again (at 10M messages some seconds) only for a rule
   // that will be computed.
-  if (out.message_pairs_ <= max_pairs) {
-    out.self_named_ = named_by_own_id(data, *out.table_, opt);
-    out.named_ = true;
-  }
+  if (out.message_pairs_ <= max_pairs) out.self_named_ = named_by_own_id(data, *out.table_, opt);
   return out;
 }
 
@@ -74,8 +71,10 @@ std::vector<PeerCount> peer_comparison(const Dataset& data, const DetectionResul
     if (!taken) extracted = extract_actions(data, b, opt);
     const ActionTable& t = taken ? *text->table_ : *extracted;
     c.message_pairs = taken ? text->message_pairs_ : window_pairs(t, opt.window_ms);
-    // Taken with a lower max_pairs than this one, the text's rule cannot be computed here.
-    if (c.message_pairs <= max_pairs && (!taken || text->named_)) {
+    // Taken with a lower max_pairs than this one, the text's rule cannot be computed here
+    // (a table with pairs has actions, so its flags are empty only when not worked out).
+    const bool named = !taken || text->self_named_.size() == t.actions.size();
+    if (c.message_pairs <= max_pairs && named) {
       c.computed = true;
       // Native edges of this behaviour by (source, target): both orient pairs by account rank.
       std::vector<std::pair<std::uint32_t, std::uint32_t>> reached, kept;

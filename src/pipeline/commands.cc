@@ -366,7 +366,7 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   // run's memory peaked). The variants find what they need of it in the Detector (the first
   // near-duplicate search and the text behaviours' actions and edges), and the peer
   // comparison its text actions, taken first.
-  std::optional<PeerTextActions> peer_text;
+  PeerTextActions peer_text;  // empty unless taken
   if (reuse && aside) {
     // The near-duplicate search reads the messages' text, times, accounts and shares: the
     // columns detection reads beside those are out of memory meanwhile (1.1 GB at 10M
@@ -405,8 +405,8 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   }
   if (peer) {
     // What a peer tool's permissive rule reports on the same data, for the report's funnel.
-    a.peer = peer_comparison(a.data, a.detection, options, peer_text ? &*peer_text : nullptr);
-    peer_text.reset();
+    a.peer = peer_comparison(a.data, a.detection, options, &peer_text);
+    peer_text = PeerTextActions();
     for (const PeerCount& c : a.peer)
       log_info(c.computed
                    ? fmt::format("for comparison, CooRTweet's rule ({} s, min participation {}, no "

@@ -489,8 +489,10 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_at(
   });
   if (keep && first) {
     // Held for every later call: without the growth slack of their building (at 10M
-    // messages, the edges' vector held twice their 0.4 GB).
-    be.edges.shrink_to_fit();
+    // messages, the edges' vector held twice their 0.4 GB). The room left for the near
+    // misses (concatenate_partitions) is not worth a copy of the edges.
+    if (be.edges.capacity() - be.edges.size() > detect_internal::kNearMisses)
+      be.edges.shrink_to_fit();
     be.evidence.shrink_to_fit();
     be.null_weights.shrink_to_fit();
   }

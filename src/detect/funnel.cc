@@ -57,6 +57,7 @@ void edge_and_near_miss_p_values(const ActionTable& table, const NullModel& mode
                                  const DetectOptions& options, BehaviourEdges& be,
                                  double rows_up_to, PValues need) {
   const std::size_t n = be.edges.size();
+  // Tested beside the edges, in their room when it was left for them (concatenate_partitions).
   be.edges.insert(be.edges.end(), be.near_misses.begin(), be.near_misses.end());
   edge_p_values(table, model, options, be.edges, be.null_weights, rows_up_to,
                 need == PValues::kUpToRows ? n : 0);
@@ -107,6 +108,8 @@ bool p_values_below(const ActionTable& table, const NullModel& model,
 
   BehaviourEdges rest;
   rest.near_misses = std::move(be.near_misses);
+  rest.edges.reserve(static_cast<std::size_t>(std::count(from.begin(), from.end(), SIZE_MAX)) +
+                     rest.near_misses.size());
   for (std::size_t i = 0; i < be.edges.size(); ++i)
     if (from[i] == SIZE_MAX) rest.edges.push_back(be.edges[i]);
   edge_and_near_miss_p_values(table, model, options, rest, rows_up_to, need);

@@ -713,23 +713,16 @@ BehaviourEdges coortweet_edges(const Dataset& d, const ActionTable& t, const Det
 }
 
 void coortweet_counts(const Dataset& d, const ActionTable& t, const DetectOptions& opt,
-                      std::span<const std::uint32_t> rank,
-                      std::span<const std::pair<std::uint32_t, std::uint32_t>> reached,
-                      std::span<const std::pair<std::uint32_t, std::uint32_t>> kept,
-                      std::span<const std::uint8_t> self_named, PeerCount& out) {
+                      std::span<const std::uint32_t> rank, PeerCount& out,
+                      std::vector<std::pair<std::uint32_t, std::uint32_t>>& edges) {
   std::vector<std::uint64_t> msg_content;
-  std::vector<std::uint8_t> computed;
-  if (self_named.empty() && !t.actions.empty()) {
-    computed = named_by_own_id(d, t, opt);
-    self_named = computed;
-  }
-  auto parts = coortweet_pairs(d, t, opt, rank, self_named, msg_content);
+  auto parts = coortweet_pairs(d, t, opt, rank, named_by_own_id(d, t, opt), msg_content);
   std::vector<std::uint64_t>().swap(msg_content);
   // Per partition, what coortweet_edges' edges of its runs would give: summed in partition
-  // order, and the accounts gathered, so the counts do not depend on the threads.
+  // order, and the pairs gathered, so the counts do not depend on the threads.
   struct Part {
     PeerCount c;
-    std::vector<std::uint32_t> accounts;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
   };
   std::vector<Part> part(parts.size());
   tbb::parallel_for(std::size_t{0}, parts.size(), [&](std::size_t i) {
@@ -741,29 +734,29 @@ void coortweet_counts(const Dataset& d, const ActionTable& t, const DetectOption
       std::uint32_t objects = 1;
       for (; e < p.size() && p[e].a == p[s].a && p[e].b == p[s].b; ++e)
         objects += p[e].object != p[e - 1].object;
-      const std::pair<std::uint32_t, std::uint32_t> key{p[s].a, p[s].b};
       ++o.c.edges;
       o.c.pairs += e - s;
       o.c.single_object += objects == 1;
-      o.c.native_edges += std::binary_search(reached.begin(), reached.end(), key);
-      o.c.native_kept += std::binary_search(kept.begin(), kept.end(), key);
-      o.accounts.push_back(key.first);
-      o.accounts.push_back(key.second);
+      o.edges.emplace_back(p[s].a, p[s].b);
       s = e;
     }
     std::vector<PairRecord>().swap(p);
   });
-  out.edges = out.pairs = out.single_object = out.native_edges = out.native_kept = 0;
+  out.edges = out.pairs = out.single_object = 0;
+  edges.clear();
   std::vector<std::uint32_t> accounts;
   for (Part& o : part) {
     out.edges += o.c.edges;
     out.pairs += o.c.pairs;
     out.single_object += o.c.single_object;
-    out.native_edges += o.c.native_edges;
-    out.native_kept += o.c.native_kept;
-    accounts.insert(accounts.end(), o.accounts.begin(), o.accounts.end());
-    std::vector<std::uint32_t>().swap(o.accounts);
+    edges.insert(edges.end(), o.edges.begin(), o.edges.end());
+    for (const auto& [a, b] : o.edges) {
+      accounts.push_back(a);
+      accounts.push_back(b);
+    }
+    std::vector<std::pair<std::uint32_t, std::uint32_t>>().swap(o.edges);
   }
+  std::sort(edges.begin(), edges.end());
   std::sort(accounts.begin(), accounts.end());
   out.accounts = static_cast<std::uint64_t>(std::unique(accounts.begin(), accounts.end()) -
                                             accounts.begin());

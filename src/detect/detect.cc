@@ -342,6 +342,11 @@ void sort_and_test_edges(const Dataset& data, const DetectOptions& opt,
 
 }  // namespace
 
+std::vector<Behaviour> detected_behaviours(const Dataset& data, const DetectOptions& options) {
+  return options.behaviours.empty() ? default_behaviours(data, options.compat)
+                                    : options.behaviours;
+}
+
 Result<Detector::Cache::Table*> Detector::Cache::table(const Dataset& data, Behaviour b,
                                                        const DetectOptions& at, TimeMs widest,
                                                        dist::Communicator* shards) {

@@ -560,8 +560,7 @@ BehaviourObjects count_objects(const Dataset& data, Behaviour behaviour, std::si
 // test of significance — computed by the coortweet mode, which reproduces CooRTweet edge for
 // edge, at the run's window. CooRTweet pairs every two messages within the window, which is
 // quadratic in a viral object: a behaviour whose message pairs exceed max_pairs is counted
-// (message_pairs) but not computed. Not for similar_text (no CooRTweet rule). Uses the native
-// result's behaviours, edges and account_rank (call it before pseudonymizing the result).
+// (message_pairs) but not computed. Not for similar_text (no CooRTweet rule).
 inline constexpr int kPeerMinParticipation = 2;  // CooRTweet's default min_participation
 inline constexpr std::uint64_t kPeerMaxPairs = 5'000'000;  // message pairs computed at most
 struct PeerCount {
@@ -573,41 +572,40 @@ struct PeerCount {
   std::uint64_t native_edges = 0;   // edges that reached min_repetition natively
   std::uint64_t native_kept = 0;    // ... and were kept
 };
-// The peer comparison reads the message text for one behaviour, text (its objects are texts):
-// PeerTextActions holds those actions, taken while the text is in memory, so that
-// peer_comparison() can run after the text is held out of memory (Detector::
-// after_reading_text), with the same max_pairs. Empty unless `behaviours` has text. What
-// CooRTweet's rule reads of the texts beside the actions (which actions are posts named by
-// their own id) is worked out only when the rule will be computed (at most max_pairs).
-class PeerTextActions {
+// The behaviours detect(data, options) detects: options.behaviours, or when empty every one
+// the data supports (not post) that its mode runs by default.
+std::vector<Behaviour> detected_behaviours(const Dataset& data, const DetectOptions& options);
+// CooRTweet's rule on the data alone, before detection: its counts but the native ones, and
+// its edges. A run computes it while every column is in memory, before detection, which then
+// holds columns out of memory (Detector::after_reading_text); at 10M messages the rule's
+// actions were the run's peak when computed after detection.
+class PeerRule {
  public:
-  PeerTextActions();
-  ~PeerTextActions();
-  PeerTextActions(PeerTextActions&&) noexcept;
-  PeerTextActions& operator=(PeerTextActions&&) noexcept;
+  PeerRule();
+  ~PeerRule();
+  PeerRule(PeerRule&&) noexcept;
+  PeerRule& operator=(PeerRule&&) noexcept;
 
  private:
-  friend PeerTextActions peer_text_actions(const Dataset& data, const DetectOptions& options,
-                                           std::span<const Behaviour> behaviours,
-                                           std::uint64_t max_pairs);
-  friend std::vector<PeerCount> peer_comparison(const Dataset& data,
-                                                const DetectionResult& native,
-                                                const DetectOptions& options,
-                                                const PeerTextActions* text,
-                                                std::uint64_t max_pairs);
-  std::unique_ptr<detect_internal::ActionTable> table_;
-  std::uint64_t message_pairs_ = 0;  // on one object at most W apart
-  // Per action: its message's id is its object's key; empty when not worked out.
-  std::vector<std::uint8_t> self_named_;
+  friend PeerRule peer_rule(const Dataset& data, const DetectOptions& options,
+                            std::span<const Behaviour> behaviours, std::uint64_t max_pairs);
+  friend std::vector<PeerCount> peer_comparison(const PeerRule& rule,
+                                                const DetectionResult& native);
+  std::vector<PeerCount> counts_;  // native_edges and native_kept zero
+  // Per count, the rule's edges as sorted (source, target) pairs, oriented as detection's
+  // (account_byte_order); empty when not computed.
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> edges_;
 };
-PeerTextActions peer_text_actions(const Dataset& data, const DetectOptions& options,
-                                  std::span<const Behaviour> behaviours,
-                                  std::uint64_t max_pairs = kPeerMaxPairs);
-// With a non-empty `text`, the text behaviour's actions are those it holds (the same as
-// extracted here); an empty one (or none) leaves them to be extracted from the text.
+// `behaviours`: those detection runs (detected_behaviours), similar_text and post skipped.
+PeerRule peer_rule(const Dataset& data, const DetectOptions& options,
+                   std::span<const Behaviour> behaviours, std::uint64_t max_pairs = kPeerMaxPairs);
+// The rule's counts with the native ones: how many of its edges reached min_repetition in the
+// native result, and how many of those were kept. Reads the native result's edges (call it
+// before pseudonymizing the result, and before keep_only_kept_edges).
+std::vector<PeerCount> peer_comparison(const PeerRule& rule, const DetectionResult& native);
+// Both in one: the rule on the native result's behaviours, then its counts.
 std::vector<PeerCount> peer_comparison(const Dataset& data, const DetectionResult& native,
                                        const DetectOptions& options,
-                                       const PeerTextActions* text = nullptr,
                                        std::uint64_t max_pairs = kPeerMaxPairs);
 
 // Optional per-account columns of accounts.csv filled by the signals stage.

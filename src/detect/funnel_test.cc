@@ -172,7 +172,7 @@ TEST(PeerComparison, ReproducesCooRTweetsCountsAndSetsThemBesideTheNativeResult)
   EXPECT_EQ(c.native_kept, in_kept);
   EXPECT_GT(c.native_kept, 0u);
   // Too many message pairs: counted, not computed.
-  auto capped = peer_comparison(d, *r, opt, nullptr, c.message_pairs - 1);
+  auto capped = peer_comparison(d, *r, opt, c.message_pairs - 1);
   EXPECT_FALSE(capped[0].computed);
   EXPECT_EQ(capped[0].message_pairs, c.message_pairs);
   EXPECT_EQ(capped[0].edges, 0u);

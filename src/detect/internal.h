@@ -191,14 +191,11 @@ BehaviourEdges cnt_edges(const Dataset& data, const ActionTable& table,
 std::vector<std::uint8_t> named_by_own_id(const Dataset& data, const ActionTable& table,
                                           const DetectOptions& options);
 // What coortweet_edges() gives, counted without building its edges and their evidence: the
-// peer comparison's figures of `out` (edges, accounts, pairs, single_object, and native_edges
-// and native_kept: how many are in `reached` and in `kept`, sorted (source, target) pairs).
-// `self_named`: named_by_own_id() of the table (computed here when empty).
+// peer comparison's figures of `out` (edges, accounts, pairs, single_object), and its edges
+// as sorted (source, target) pairs in `edges` (what the native counts are made of).
 void coortweet_counts(const Dataset& data, const ActionTable& table, const DetectOptions& options,
-                      std::span<const std::uint32_t> rank,
-                      std::span<const std::pair<std::uint32_t, std::uint32_t>> reached,
-                      std::span<const std::pair<std::uint32_t, std::uint32_t>> kept,
-                      std::span<const std::uint8_t> self_named, PeerCount& out);
+                      std::span<const std::uint32_t> rank, PeerCount& out,
+                      std::vector<std::pair<std::uint32_t, std::uint32_t>>& edges);
 
 // similar_text: near-duplicate messages (text/near_duplicate.h) within W. Connected families
 // of near-duplicates are the objects of the table; `pairs` holds the verified message pairs

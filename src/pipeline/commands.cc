@@ -337,6 +337,15 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   stage("detecting");
   log_info(fmt::format("detecting coordination among {} accounts, {} messages", a.data.accounts(),
                        a.data.messages()));
+  // What a peer tool's permissive rule reports on the same data, for the report's funnel:
+  // computed before detection, while every column it reads is in memory and nothing of
+  // detection's is (at 10M messages its actions, after detection, were the run's peak).
+  const bool peer = options.compat == CompatMode::kNone && !out.empty();
+  PeerRule peer_found;
+  if (peer) {
+    peer_found = peer_rule(a.data, options, detected_behaviours(a.data, options));
+    log_info(clock.lap("peer comparison"));
+  }
   // Detection again at neighbouring settings: for the estimates' sensitivity table (with
   // actors) and the report's (with output files), so a reader sees whether a result, or the
   // lack of one, holds up. One Detector reuses the work the variants share.
@@ -359,14 +368,11 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   if (reuse)
     detector.emplace(a.data, widest_window(options, variants), options.min_repetition,
                      std::max(options.fdr, variants_fdr), lowest_similarity);
-  const bool peer = options.compat == CompatMode::kNone && !out.empty();
   // The message text is read by the estimate and the output files, not by the tests, the
   // clusters, the verdicts or the variants: it goes out of memory as soon as the main
   // detection has read it (at 10M messages, 1.6 GB beside every behaviour's edges, where the
   // run's memory peaked). The variants find what they need of it in the Detector (the first
-  // near-duplicate search and the text behaviours' actions and edges), and the peer
-  // comparison its text actions, taken first.
-  PeerTextActions peer_text;  // empty unless taken
+  // near-duplicate search and the text behaviours' actions and edges).
   if (reuse && aside) {
     // The near-duplicate search reads the messages' text, times, accounts and shares: the
     // columns detection reads beside those are out of memory meanwhile (1.1 GB at 10M
@@ -374,8 +380,7 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
     detector->around_search(
         [&] { aside->take(a.data, ColumnGroup::kOutsideSearch); },
         [&] { return aside->restore(a.data, ColumnGroup::kOutsideSearch); });
-    detector->after_reading_text([&](std::span<const Behaviour> behaviours) {
-      if (peer) peer_text = peer_text_actions(a.data, options, behaviours);
+    detector->after_reading_text([&](std::span<const Behaviour>) {
       log_info(fmt::format("message text ({:.2f} GB) out of memory until the estimate",
                            static_cast<double>(a.data.msg_text.bytes()) / 1e9));
       aside->take(a.data, ColumnGroup::kText);
@@ -391,22 +396,9 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   log_info(fmt::format("{} clusters, {} edges kept of {} tested", a.detection.clusters.size(),
                        a.detection.significant_edges, a.detection.tested_edges));
   log_info(clock.lap("detection"));
-  // Stored before any pseudonymization (the store keeps the raw analysis) and before the
-  // variants run, so that the main result can drop what only the store shows. The store is
-  // written on its own thread while the peer comparison runs: both only read the columns and
-  // the result, and nothing else touches the store meanwhile (at 10M messages 13 and 15 s
-  // one after the other, 21 s together).
-  std::future<Result<std::int64_t>> storing;
-  if (plan.store_detection) {
-    stage("storing");
-    storing = std::async(std::launch::async, [&] {
-      return store_detection(store, a.data, a.detection, options, plan.run_id);
-    });
-  }
   if (peer) {
-    // What a peer tool's permissive rule reports on the same data, for the report's funnel.
-    a.peer = peer_comparison(a.data, a.detection, options, &peer_text);
-    peer_text = PeerTextActions();
+    a.peer = peer_comparison(peer_found, a.detection);
+    peer_found = PeerRule();
     for (const PeerCount& c : a.peer)
       log_info(c.computed
                    ? fmt::format("for comparison, CooRTweet's rule ({} s, min participation {}, no "
@@ -417,14 +409,15 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
                    : fmt::format("for comparison, CooRTweet's rule was not run on {}: {} message "
                                  "pairs within the window",
                                  behaviour_name(c.behaviour), c.message_pairs));
-    log_info(clock.lap("peer comparison"));
   }
-  if (storing.valid()) {
-    auto stored = storing.get();
+  // Stored before any pseudonymization (the store keeps the raw analysis) and before the
+  // variants run, so that the main result can drop what only the store shows.
+  if (plan.store_detection) {
+    stage("storing");
+    auto stored = store_detection(store, a.data, a.detection, options, plan.run_id);
     if (!stored) return stored.status();
     a.detection_id = *stored;
-    log_info(clock.lap(peer ? "storing the detection (beside the peer comparison)"
-                            : "storing the detection"));
+    log_info(clock.lap("storing the detection"));
   }
   std::vector<ClusterAssignment> scenarios;
   if (actors) scenarios.push_back(assignment_of("default", a.detection, options.fdr));

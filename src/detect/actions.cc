@@ -206,6 +206,23 @@ std::string_view message_item(const Dataset& d, Behaviour b, std::size_t m, std:
   return {};
 }
 
+bool message_items_in_memory(const Dataset& d, Behaviour b) {
+  const std::size_t n = d.messages();
+  switch (b) {
+    case Behaviour::kShare: return d.msg_shares.size() == n;
+    case Behaviour::kReply: return d.msg_reply_to.size() == n;
+    case Behaviour::kMedia: return d.msg_media_key.size() == n;
+    case Behaviour::kText:
+    case Behaviour::kSimilarText: return d.msg_text.size() == n;
+    case Behaviour::kLink:
+    case Behaviour::kDomain: return d.msg_urls.size() == n;
+    case Behaviour::kHashtag: return d.msg_hashtags.size() == n;
+    case Behaviour::kMention: return d.msg_mentions.size() == n;
+    case Behaviour::kPost: return true;
+  }
+  return true;
+}
+
 TimeMs null_jitter_ms(Behaviour b, const DetectOptions& opt) {
   return b == Behaviour::kHashtag && opt.compat == CompatMode::kNone ? kHashtagJitterMs : 0;
 }
@@ -312,6 +329,18 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
     t.object_item.push_back(a.item);
   });
   if (comm) number_shard(*comm, t);
+  if (b == Behaviour::kHashtag && opt.compat == CompatMode::kNone) {
+    t.object_tag.resize(t.objects());
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.objects(), 1024),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                        std::string& key = scratch.local();
+                        for (std::size_t o = r.begin(); o != r.end(); ++o) {
+                          action_key(d, b, opt, t.object_msg[o], t.object_item[o], key);
+                          t.object_tag[o] =
+                              XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed) | 1;
+                        }
+                      });
+  }
   return t;
 }
 

@@ -64,6 +64,7 @@ struct Detector::Cache {
   std::function<void(std::span<const Behaviour>)> after_text;  // after_reading_text()
   std::function<void()> before_search;                        // around_search()
   std::function<Status()> after_search;
+  std::function<void()> after_actions;  // after_building_actions()
   struct Edges {
     std::string key;
     Behaviour behaviour;
@@ -355,14 +356,15 @@ Result<Detector::Cache::Table*> Detector::Cache::table(const Dataset& data, Beha
   auto tit = std::find_if(tables.begin(), tables.end(),
                           [&](const Table& x) { return x.key == tkey; });
   if (tit != tables.end()) return &*tit;
-  // A near-duplicate search and the text behaviour's actions read the text, which the caller
-  // may hold out of memory once the Detector no longer needs it (detect()).
-  const auto text_out = [&] {
+  // A near-duplicate search and the actions read the text or the other items of the
+  // messages, which the caller may hold out of memory once the Detector no longer needs them
+  // (detect()).
+  const auto items_out = [&] {
     return Status::Internal(fmt::format(
-        "detection needs the message text for {} actions, and it is out of memory",
+        "detection needs the messages' {} for {} actions, and they are out of memory",
+        b == Behaviour::kText || b == Behaviour::kSimilarText ? "text" : "items",
         behaviour_name(b)));
   };
-  const bool has_text = data.msg_text.size() == data.messages();
   Table fresh;
   fresh.key = tkey;
   fresh.behaviour = b;
@@ -381,7 +383,7 @@ Result<Detector::Cache::Table*> Detector::Cache::table(const Dataset& data, Beha
       // The first search is at the lowest similarity the Detector will be asked for and at the
       // widest window, so it serves every variant; another is searched once at the widest of
       // its own windows (W and the slow windows).
-      if (!has_text) return text_out();
+      if (!message_items_in_memory(data, Behaviour::kSimilarText)) return items_out();
       const TimeMs needed = widest_window(at, {});
       const bool first = !searched;
       DetectOptions search = at;
@@ -402,7 +404,7 @@ Result<Detector::Cache::Table*> Detector::Cache::table(const Dataset& data, Beha
     fresh.table = similar_text_table(data, sit->found, at,
                                      at.compat == CompatMode::kCnt ? &fresh.similar : nullptr);
   } else {
-    if (b == Behaviour::kText && !has_text) return text_out();
+    if (!message_items_in_memory(data, b)) return items_out();
     fresh.table = extract_actions(data, b, at, shards);
   }
   fresh.first = std::none_of(tables.begin(), tables.end(),
@@ -482,10 +484,14 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_at(
     return x.behaviour == b && x.slot == slot;
   });
   // Keys only of the objects behind the edges: the only ones ever shown, by this result or,
-  // cached, by a later one.
-  ObjectKeys keys = detail == ClusterDetail::kFull || (keep && first)
-                        ? shown_object_keys(data, t, at, be.evidence)
-                        : ObjectKeys{};
+  // cached, by a later one. They are read from the messages' items.
+  const bool shown = detail == ClusterDetail::kFull || (keep && first);
+  if (shown && !message_items_in_memory(data, b))
+    return Status::Internal(fmt::format(
+        "detection needs the messages' items for the keys of {} objects, and they are out of "
+        "memory",
+        behaviour_name(b)));
+  ObjectKeys keys = shown ? shown_object_keys(data, t, at, be.evidence) : ObjectKeys{};
   // One-shot: each behaviour's actions go after its last window.
   if (!keep && last)
     tables.erase(tables.begin() + (tit - tables.data()));
@@ -579,6 +585,10 @@ void Detector::after_reading_text(std::function<void(std::span<const Behaviour>)
 void Detector::around_search(std::function<void()> before, std::function<Status()> after) {
   cache_->before_search = std::move(before);
   cache_->after_search = std::move(after);
+}
+
+void Detector::after_building_actions(std::function<void()> f) {
+  cache_->after_actions = std::move(f);
 }
 
 void Detector::membership_up_to(double fdr) {
@@ -828,9 +838,14 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
       }
     }
   }
-  // Nothing past this point reads the message text either: the tests, the clusters and the
-  // verdicts read times, accounts and the object keys gathered above.
+  // Nothing past this point reads the message text or the other items either: the tests,
+  // the clusters and the verdicts read times, accounts and the object keys gathered above.
   done_with_text();
+  if (cache.after_actions) {
+    const auto after_actions = std::move(cache.after_actions);
+    cache.after_actions = nullptr;
+    after_actions();
+  }
   if (role_ == Role::kFollower) {  // rank 0 alone tests, clusters and reports
     cached.resolve(r, [](const Edge&) { return true; });
     return r;

@@ -456,7 +456,8 @@ class Detector {
   // (or any after release_near_duplicates()), and the text behaviours' actions after
   // release_actions(). The behaviours the data supports are those the first call found, so
   // until then the caller may hold the text out of memory (ColumnsAside,
-  // store/dataset_cache.h); a call that would need it then fails (Internal) instead.
+  // store/dataset_cache.h); a call that would need it then fails (Internal) instead. So for
+  // the other behaviours' items (after_building_actions).
   Result<DetectionResult> detect(const DetectOptions& options,
                                  ClusterDetail detail = ClusterDetail::kFull);
 
@@ -495,10 +496,20 @@ class Detector {
   // Calls `before` and then `after` once each, around the first near-duplicate search (the
   // next call that detects similar_text runs it before anything else). The search reads the
   // messages' text, times, accounts and shares only, so `before` may hold the other columns
-  // out of memory (ColumnsAside, ColumnGroup::kOutsideSearch) as long as `after` brings them
-  // back; an error `after` returns is the call's. At 10M messages the search's working memory
-  // (2.7 GB beside the columns) was where the main detection's memory peaked.
+  // out of memory (ColumnsAside, ColumnGroup::kMessageKeys and kObjects) as long as `after`
+  // brings them back; an error `after` returns is the call's. At 10M messages the search's
+  // working memory (2.7 GB beside the columns) was where the main detection's memory peaked.
   void around_search(std::function<void()> before, std::function<Status()> after);
+
+  // Calls `f` once, in the next call of detect(), as soon as that call has built every
+  // behaviour's actions and the keys of the objects behind its edges, before the tests,
+  // clusters and verdicts, none of which reads the items the actions were made of (links,
+  // hashtags, mentions, replies, media). `f` may hold those out of memory (ColumnsAside,
+  // ColumnGroup::kObjects) for the rest of that call and for later calls, which build
+  // nothing from them while the actions stay cached (until release_actions()); a call that
+  // would read them then fails (Internal) instead. At 10M messages the end of the main
+  // detection and the window variants, beside every behaviour's edges, were a run's peak.
+  void after_building_actions(std::function<void()> f);
 
  private:
   friend Result<DetectionResult> detect(const Dataset& data, const DetectOptions& options);
@@ -630,6 +641,9 @@ Result<std::int64_t> store_detection(Store& store, const Dataset& data,
 // stored (empty when the message has none).
 std::size_t message_item_count(const Dataset& data, Behaviour b, std::size_t m);
 std::string_view message_item(const Dataset& data, Behaviour b, std::size_t m, std::size_t k);
+// Whether the column those items are read from holds a row per message: not while a run holds
+// it out of memory (ColumnsAside, store/dataset_cache.h).
+bool message_items_in_memory(const Dataset& data, Behaviour b);
 
 // The object one item of a message stands for under behaviour `b` natively (no compat mode):
 // what detection groups actions by. `item` is the raw item as stored — a URL (link, domain),

@@ -825,6 +825,28 @@ TEST(NativeDefaults, ScheduledHashtagPostersFoundNotAMatchCrowdNorADailyRhythm) 
       }
   EXPECT_TRUE(followers.count("outlet"));
   EXPECT_GE(followers.size(), 6u);
+  // The hashtags are read with the actions, once: the edges at any window, the match crowd's
+  // posts on the clock included, come from the table alone, as when a run holds the hashtags
+  // out of memory (ColumnGroup::kObjects).
+  const std::vector<std::uint32_t> rank = account_byte_order(d);
+  for (const TimeMs window : {30'000, 120'000}) {
+    DetectOptions at;
+    at.window_ms = window;
+    at.max_crowd = 20;  // the fans after a goal are a crowd
+    const auto t = detect_internal::extract_actions(d, Behaviour::kHashtag, at);
+    const auto with = detect_internal::native_edges(d, t, at, rank);
+    EXPECT_GT(with.crowded_actions, 0u);
+    Dataset without = d;
+    without.msg_hashtags = ListColumn{};
+    const auto alone = detect_internal::native_edges(without, t, at, rank);
+    EXPECT_EQ(alone.crowded_actions, with.crowded_actions);
+    ASSERT_EQ(alone.edges.size(), with.edges.size());
+    for (std::size_t i = 0; i < with.edges.size(); ++i) {
+      const Edge &x = with.edges[i], &y = alone.edges[i];
+      EXPECT_EQ(std::tie(x.source, x.target, x.pairs, x.objects),
+                std::tie(y.source, y.target, y.pairs, y.objects));
+    }
+  }
 }
 
 // A scheduler firing more accounts in one slot than the crowd cap (docs/detection.md,
@@ -1115,6 +1137,7 @@ Dataset with_near_duplicate_texts() {
           "the new dam flooded three villages and nobody was paid any compensation",
           "election observers were turned away from polling stations across the capital"};
       m.text = fmt::format("{} {}", kPoints[item], b % 2 == 0 ? "today" : "tonight");
+      m.hashtags = {fmt::format("#point{}", item)};
       msgs.push_back(m);
     }
   return testing::make_dataset(msgs);
@@ -1186,14 +1209,17 @@ TEST(Outputs, DetectorReuseGivesTheSameFilesAsFreshDetection) {
 // run's main detection and sensitivity variants, in the order run computes them (windows,
 // similarities, then repetitions once the searches are freed, then FDR levels once the
 // actions are freed too), with the message text out of memory from the moment the main
-// detection has read it, as run holds it: the main result and each variant's clusters are a
-// fresh detect()'s, the peer comparison is the one from the text, and a call that would need
-// the text (a search below every one made) fails instead of reading it.
+// detection has read it and the other items of the messages from the moment it has built its
+// actions, as run holds them: the main result and each variant's clusters are a fresh
+// detect()'s, the peer comparison computed before detection is the one computed after it, and
+// a call that would need the text (a search below every one made) or the hashtags (their
+// actions once freed) fails instead of reading them.
 TEST(Outputs, VariantsInRunsOrderNeedNoText) {
   Dataset d = with_near_duplicate_texts();
   const Dataset whole = d;
   DetectOptions base;
-  base.behaviours = {Behaviour::kShare, Behaviour::kText, Behaviour::kSimilarText};
+  base.behaviours = {Behaviour::kShare, Behaviour::kText, Behaviour::kSimilarText,
+                     Behaviour::kHashtag};
   std::vector<DetectOptions> settings(8, base);
   settings[0].window_ms = 30'000;
   settings[1].window_ms = 120'000;
@@ -1206,24 +1232,35 @@ TEST(Outputs, VariantsInRunsOrderNeedNoText) {
   Detector detector(d, 120'000, 3, 0.1, 0.7);
   std::string events;
   // The columns the near-duplicate search does not read are out of memory meanwhile, as
-  // ColumnsAside holds ColumnGroup::kOutsideSearch.
-  const std::vector<StringColumn Dataset::*> strings = {
-      &Dataset::msg_platform, &Dataset::msg_chat_id, &Dataset::msg_message_id,
-      &Dataset::msg_reply_to, &Dataset::msg_media_key};
+  // ColumnsAside holds ColumnGroup::kMessageKeys and kObjects; and kObjects, the items of the
+  // actions, from the moment the first call has built them.
+  const std::vector<StringColumn Dataset::*> keys = {&Dataset::msg_platform, &Dataset::msg_chat_id,
+                                                     &Dataset::msg_message_id};
+  const std::vector<StringColumn Dataset::*> strings = {&Dataset::msg_reply_to,
+                                                        &Dataset::msg_media_key};
   const std::vector<ListColumn Dataset::*> lists = {&Dataset::msg_urls, &Dataset::msg_hashtags,
                                                     &Dataset::msg_mentions};
+  const auto take_objects = [&] {
+    for (auto c : strings) d.*c = StringColumn{};
+    for (auto c : lists) d.*c = ListColumn{};
+  };
   detector.around_search(
       [&] {
         events += "search ";
-        for (auto c : strings) d.*c = StringColumn{};
-        for (auto c : lists) d.*c = ListColumn{};
+        for (auto c : keys) d.*c = StringColumn{};
+        take_objects();
       },
       [&] {
         events += "searched ";
+        for (auto c : keys) d.*c = whole.*c;
         for (auto c : strings) d.*c = whole.*c;
         for (auto c : lists) d.*c = whole.*c;
         return Status::Ok();
       });
+  detector.after_building_actions([&] {
+    events += "actions ";
+    take_objects();
+  });
   int calls = 0;
   // CooRTweet's rule, as a run computes it: before detection, on every column.
   const PeerRule rule = peer_rule(d, base, detected_behaviours(d, base));
@@ -1236,7 +1273,7 @@ TEST(Outputs, VariantsInRunsOrderNeedNoText) {
   auto main = detector.detect(base);
   ASSERT_TRUE(main.ok()) << main.status().message();
   EXPECT_EQ(calls, 1);
-  EXPECT_EQ(events, "search searched text ");
+  EXPECT_EQ(events, "search searched text actions ");
   EXPECT_EQ(d.msg_text.size(), 0u);
   auto main_fresh = detect(whole, base);
   ASSERT_TRUE(main_fresh.ok());
@@ -1281,11 +1318,21 @@ TEST(Outputs, VariantsInRunsOrderNeedNoText) {
     })) << "setting " << i;
   }
   EXPECT_EQ(calls, 1);  // in the first call only
-  EXPECT_EQ(events, "search searched text ");
+  EXPECT_EQ(events, "search searched text actions ");
   DetectOptions lower = base;
   lower.similarity = 0.6;
   auto refused = detector.detect(lower, ClusterDetail::kMembership);
   EXPECT_EQ(refused.status().code(), StatusCode::kInternal) << refused.status().message();
+  // With the actions freed, the hashtags' would be built again from the hashtags, out of
+  // memory: refused too, not built from nothing.
+  DetectOptions other = base;
+  other.behaviours = {Behaviour::kHashtag};
+  other.window_ms = 45'000;
+  auto refused_items = detector.detect(other, ClusterDetail::kMembership);
+  EXPECT_EQ(refused_items.status().code(), StatusCode::kInternal)
+      << refused_items.status().message();
+  EXPECT_NE(refused_items.status().message().find("items for hashtag"), std::string::npos)
+      << refused_items.status().message();
 }
 
 // The sensitivity variants ask only for their clusters' membership: the same clusters, ids,

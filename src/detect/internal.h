@@ -46,6 +46,10 @@ struct ActionTable {
   std::vector<std::uint64_t> object_start;  // object o = actions[object_start[o], [o+1])
   // Per object, the message and item whose key names it (see object_key).
   std::vector<std::uint32_t> object_msg, object_item;
+  // Native hashtag tables: per object, the hash of its hashtag's key alone (the same hashtag
+  // on another day is another object), by which crowd_marks finds the posts on the clock.
+  // Computed with the table, so that no window reads the hashtags again.
+  std::vector<std::uint64_t> object_tag;
   std::size_t objects() const { return object_start.empty() ? 0 : object_start.size() - 1; }
   // A shard of a distributed table (sharded.cc, docs/distributed.md): this process holds the
   // objects whose key falls in its range of the key space, object o here being object

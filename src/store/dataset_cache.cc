@@ -317,9 +317,10 @@ namespace {
 // The columns of a group, by address in the Dataset.
 std::vector<const void*> group_columns(const Dataset& d, ColumnGroup group) {
   if (group == ColumnGroup::kText) return {&d.msg_text};
-  if (group == ColumnGroup::kOutsideSearch)
-    return {&d.msg_platform,  &d.msg_chat_id, &d.msg_message_id, &d.msg_reply_to,
-            &d.msg_media_key, &d.msg_urls,    &d.msg_hashtags,   &d.msg_mentions};
+  if (group == ColumnGroup::kMessageKeys)
+    return {&d.msg_platform, &d.msg_chat_id, &d.msg_message_id};
+  if (group == ColumnGroup::kObjects)
+    return {&d.msg_reply_to, &d.msg_media_key, &d.msg_urls, &d.msg_hashtags, &d.msg_mentions};
   return {&d.account_display_name,
           &d.account_description,
           &d.account_kind,
@@ -337,7 +338,7 @@ std::vector<const void*> group_columns(const Dataset& d, ColumnGroup group) {
 }
 
 constexpr ColumnGroup kGroups[] = {ColumnGroup::kText, ColumnGroup::kOutsideDetection,
-                                   ColumnGroup::kOutsideSearch};
+                                   ColumnGroup::kMessageKeys, ColumnGroup::kObjects};
 
 }  // namespace
 

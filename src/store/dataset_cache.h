@@ -56,10 +56,15 @@ enum class ColumnGroup : std::uint8_t {
   // descriptions, kinds and follower counts, and the messages' time resolutions, quotes,
   // languages and engagement counts.
   kOutsideDetection,
-  // What detection reads but the near-duplicate search does not (it reads the messages' text,
-  // times, accounts and shares): the messages' platforms, chats, ids, replies, media, links,
-  // hashtags and mentions. At 10M messages 1.1 GB beside the search's working memory.
-  kOutsideSearch,
+  // What detection reads but neither the near-duplicate search (it reads the messages' text,
+  // times, accounts and shares) nor any behaviour's actions: the messages' platforms, chats
+  // and ids, by which the verdicts find the originals of shares.
+  kMessageKeys,
+  // What the actions of the reply, media, link, domain, hashtag and mention behaviours are
+  // made of, and nothing else in detection reads (not the search, the tests, the clusters,
+  // the verdicts or the stored detection): the messages' replies, media, links, hashtags and
+  // mentions. With kMessageKeys, 1.1 GB at 10M messages beside the search's working memory.
+  kObjects,
 };
 
 // Columns of a Dataset out of memory while nothing reads them (docs/architecture.md,

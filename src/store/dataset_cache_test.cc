@@ -590,23 +590,33 @@ TEST_F(DatasetCacheTest, ColumnsSetAsideComeBackWhole) {
     EXPECT_EQ(d.account_followers.size(), 0u);
     EXPECT_EQ(d.msg_text.size(), 120u);    // another group's columns stay
     EXPECT_EQ(d.msg_shares.size(), 120u);  // and those of no group
-    // What the near-duplicate search does not read, beside what it does.
-    aside->take(d, ColumnGroup::kOutsideSearch);
-    EXPECT_TRUE(aside->aside(ColumnGroup::kOutsideSearch));
-    for (const StringColumn* c :
-         {&d.msg_platform, &d.msg_chat_id, &d.msg_message_id, &d.msg_reply_to, &d.msg_media_key})
-      EXPECT_EQ(c->size(), 0u);
+    // What the near-duplicate search does not read, beside what it does: the objects of
+    // the actions first, then the messages' keys.
+    aside->take(d, ColumnGroup::kObjects);
+    EXPECT_TRUE(aside->aside(ColumnGroup::kObjects));
+    EXPECT_FALSE(aside->aside(ColumnGroup::kMessageKeys));
+    for (const StringColumn* c : {&d.msg_reply_to, &d.msg_media_key}) EXPECT_EQ(c->size(), 0u);
     for (const ListColumn* c : {&d.msg_urls, &d.msg_hashtags, &d.msg_mentions})
+      EXPECT_EQ(c->size(), 0u);
+    EXPECT_EQ(d.msg_message_id.size(), 120u);
+    aside->take(d, ColumnGroup::kMessageKeys);
+    EXPECT_TRUE(aside->aside(ColumnGroup::kMessageKeys));
+    for (const StringColumn* c : {&d.msg_platform, &d.msg_chat_id, &d.msg_message_id})
       EXPECT_EQ(c->size(), 0u);
     EXPECT_EQ(d.messages(), 120u);
     EXPECT_EQ(d.msg_time.size(), 120u);
     EXPECT_EQ(d.msg_account.size(), 120u);
     EXPECT_EQ(d.msg_shares.size(), 120u);
     EXPECT_EQ(d.msg_text.size(), 120u);
-    ASSERT_TRUE(aside->restore(d, ColumnGroup::kOutsideSearch).ok());
-    EXPECT_FALSE(aside->aside(ColumnGroup::kOutsideSearch));
+    ASSERT_TRUE(aside->restore(d, ColumnGroup::kMessageKeys).ok());
+    EXPECT_FALSE(aside->aside(ColumnGroup::kMessageKeys));
+    EXPECT_TRUE(aside->aside(ColumnGroup::kObjects));
     EXPECT_EQ(d.msg_message_id.size(), 120u);
+    EXPECT_EQ(d.msg_hashtags.size(), 0u);
+    ASSERT_TRUE(aside->restore(d, ColumnGroup::kObjects).ok());
+    EXPECT_FALSE(aside->aside(ColumnGroup::kObjects));
     EXPECT_EQ(d.msg_hashtags.size(), 120u);
+    EXPECT_EQ(d.msg_media_key.size(), 120u);
     EXPECT_GT(d.msg_text.capacity(), 1000u);
     aside->take(d, ColumnGroup::kText);
     EXPECT_EQ(d.msg_text.size(), 0u);

@@ -431,7 +431,13 @@ Result<Detector::Cache::Edges*> Detector::Cache::edges_at(
   } else
     switch (at.compat) {
       case CompatMode::kNone:
-        be = native_edges(data, t, at, account_rank);
+        // A membership-only call (a variant) runs beside the main result and everything the
+        // Detector holds for later calls, where a run's memory peaks (at 10M messages the
+        // window 120 s variant's hashtag pairs): its pair records are made in passes of half
+        // the size, which changes nothing in the edges.
+        be = native_edges(data, t, at, account_rank,
+                          detail == ClusterDetail::kMembership ? kPairRecordBudget / 2
+                                                              : kPairRecordBudget);
         break;
       case CompatMode::kCoortweet:
         be = coortweet_edges(data, t, at, account_rank);

@@ -399,16 +399,9 @@ std::vector<std::uint8_t> crowd_marks(const Dataset& d, const ActionTable& t,
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       auto& out = found.local();
                       for (std::size_t o = r.begin(); o != r.end(); ++o) {
-                        std::uint64_t tag = 0;
+                        const std::uint64_t tag = t.object_tag[o];  // extract_actions'
                         for (std::size_t i = t.object_start[o]; i < t.object_start[o + 1]; ++i) {
                           if (in_crowd[t.actions[i].account] == 0) continue;
-                          if (tag == 0 && !t.object_tag.empty()) {
-                            tag = t.object_tag[o];
-                          } else if (tag == 0) {
-                            const std::string key =
-                                object_key(d, t, opt, static_cast<std::uint32_t>(o));
-                            tag = XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed) | 1;
-                          }
                           ClockPost p;
                           p.tag = tag, p.time = t.actions[i].time;
                           p.account = t.actions[i].account;

@@ -21,6 +21,8 @@ namespace {
 std::uint64_t hash_key(std::string_view s) {
   return XXH3_64bits_withSeed(s.data(), s.size(), kKeySeed);
 }
+// A text object is named by the hash the analysis columns hold for each message's text key.
+static_assert(kKeySeed == kTextKeySeed);
 
 // The object an action names: its key, and natively for a hashtag the key on one UTC day
 // (docs/detection.md, "Scheduled automation").
@@ -206,6 +208,11 @@ std::string_view message_item(const Dataset& d, Behaviour b, std::size_t m, std:
   return {};
 }
 
+bool action_items_in_memory(const Dataset& d, Behaviour b, const DetectOptions& opt) {
+  return message_items_in_memory(d, b) ||
+         (detect_internal::text_actions_from_keys(b, opt) && text_keys_in_memory(d));
+}
+
 bool message_items_in_memory(const Dataset& d, Behaviour b) {
   const std::size_t n = d.messages();
   switch (b) {
@@ -289,6 +296,12 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
   const auto [first, n] = dist::block(d.messages(), rank, ranks);
   tbb::enumerable_thread_specific<std::vector<Action>> local;
   tbb::enumerable_thread_specific<std::string> scratch;
+  // The text's actions from the keys in the analysis columns, normalized once for every stage
+  // (Dataset::msg_text_key; the cnt rule cleans the text its own way), or from the text where
+  // a Dataset holds no keys. A key's token count is capped: at the cap it is at least the cap.
+  const bool keyed_text = text_actions_from_keys(b, opt) && text_keys_in_memory(d);
+  const auto min_tokens = static_cast<std::uint16_t>(
+      std::min<int>(std::max(1, opt.min_text_tokens), kTextKeyCountCap));
   tbb::parallel_for(
       tbb::blocked_range<std::size_t>(first, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
         auto& out = local.local();
@@ -296,6 +309,14 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
         std::string_view view;
         for (std::size_t m = r.begin(); m != r.end(); ++m) {
           if (d.msg_time[m] == kNoTime || d.msg_account[m] == kNoAccount) continue;
+          if (keyed_text) {
+            // action_key's rule on the key worked out when the columns were loaded.
+            if (!d.msg_shares[m].empty() || d.msg_text_key_bytes[m] == 0) continue;
+            if (opt.compat == CompatMode::kNone && d.msg_text_key_tokens[m] < min_tokens) continue;
+            out.push_back(Action{d.msg_text_key[m], d.msg_time[m], d.msg_account[m],
+                                 static_cast<std::uint32_t>(m), 0});
+            continue;
+          }
           std::size_t items = message_item_count(d, b, m);
           for (std::size_t k = 0; k < items; ++k) {
             if (!action_key_view(d, b, opt, m, k, key, view)) continue;

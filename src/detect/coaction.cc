@@ -654,9 +654,21 @@ std::vector<std::vector<PairRecord>> coortweet_pairs(const Dataset& d, const Act
 std::vector<std::uint8_t> named_by_own_id(const Dataset& d, const ActionTable& t,
                                           const DetectOptions& opt) {
   std::vector<std::uint8_t> named(t.actions.size(), 0);
+  // A text object's key is a whole normalized text: an id can equal it only where their
+  // hashes are equal, so the text is normalized again only there.
+  const bool keyed_text = text_actions_from_keys(t.behaviour, opt) && text_keys_in_memory(d);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.objects(), 256),
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       for (std::size_t o = r.begin(); o != r.end(); ++o) {
+                        if (keyed_text) {
+                          const std::uint64_t h = d.msg_text_key[t.object_msg[o]];
+                          bool any = false;
+                          for (std::size_t i = t.object_start[o]; i < t.object_start[o + 1]; ++i) {
+                            const std::string_view id = d.msg_message_id[t.actions[i].msg];
+                            any = any || XXH3_64bits_withSeed(id.data(), id.size(), kKeySeed) == h;
+                          }
+                          if (!any) continue;
+                        }
                         const std::string key =
                             object_key(d, t, opt, static_cast<std::uint32_t>(o));
                         for (std::size_t i = t.object_start[o]; i < t.object_start[o + 1]; ++i)

@@ -404,7 +404,7 @@ Result<Detector::Cache::Table*> Detector::Cache::table(const Dataset& data, Beha
     fresh.table = similar_text_table(data, sit->found, at,
                                      at.compat == CompatMode::kCnt ? &fresh.similar : nullptr);
   } else {
-    if (!message_items_in_memory(data, b)) return items_out();
+    if (!action_items_in_memory(data, b, at)) return items_out();
     fresh.table = extract_actions(data, b, at, shards);
   }
   fresh.first = std::none_of(tables.begin(), tables.end(),

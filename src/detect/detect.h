@@ -644,6 +644,10 @@ std::string_view message_item(const Dataset& data, Behaviour b, std::size_t m, s
 // Whether the column those items are read from holds a row per message: not while a run holds
 // it out of memory (ColumnsAside, store/dataset_cache.h).
 bool message_items_in_memory(const Dataset& data, Behaviour b);
+// Whether what behaviour b's actions are made of at `options` is in memory: the items, or for
+// the text behaviour (but under the cnt rule) the messages' text keys (Dataset::msg_text_key),
+// for which the text itself is not needed.
+bool action_items_in_memory(const Dataset& data, Behaviour b, const DetectOptions& options);
 
 // The object one item of a message stands for under behaviour `b` natively (no compat mode):
 // what detection groups actions by. `item` is the raw item as stored — a URL (link, domain),

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <tbb/global_control.h>
+#include <xxhash.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -20,6 +21,7 @@
 #include "store/test_dataset.h"
 #include "ingest/ingest.h"
 #include "store/store.h"
+#include "text/normalize.h"
 
 namespace groundswell {
 namespace {
@@ -383,6 +385,79 @@ TEST(NativeDetect, EveryBehaviourFormsOneMultiplexNetwork) {
   ASSERT_EQ(r->clusters.size(), 1u);
   EXPECT_EQ(r->clusters[0].weight, 8);
   EXPECT_EQ(r->clusters[0].behaviours.size(), 4u);
+}
+
+// The text behaviour's actions come from the text keys worked out once with the analysis
+// columns (Dataset::msg_text_key): natively and under CooRTweet's rule they must be the actions
+// the text itself gives, disguised copies, short texts and an id equal to a text key included.
+TEST(NativeDetect, TextKeysLoadedWithTheColumnsActAsTheTextItself) {
+  const TimeMs t0 = 1'700'000'000'000;
+  std::vector<TestMessage> in;
+  const std::vector<std::pair<std::string, std::string>> copies = {
+      {"\u0622\u0632\u0627\u062f\u06cc \u0628\u06cc\u0627\u0646 \u06f1\u06f2 for all of us",
+       "\u0622\u0632\u0627\u062f\u064a \u0628\u064a\u0627\u0646 12 for all of us"},  // yeh
+      {"Free   the PRESS now and always", "free the press now and always"},
+      {"ok", "OK"},  // one token: under the native minimum, still CooRTweet's text
+      {"copy three four five six", "Copy Three Four Five Six"}};
+  int id = 0;
+  for (int k = 0; k < 3; ++k)
+    for (std::size_t c = 0; c < copies.size(); ++c) {
+      const TimeMs t = t0 + k * 3'600'000 + static_cast<TimeMs>(c) * 600'000;
+      // A message whose id is its own text key: CooRTweet's rule leaves its pairs out.
+      const std::string alice_id =
+          c == 3 && k == 0 ? "copy three four five six" : std::to_string(++id);
+      in.push_back(post("alice", copies[c].first, t, alice_id));
+      in.push_back(post("bob", copies[c].second, t + 5'000, std::to_string(++id)));
+      in.push_back(post("carol", copies[c].second, t + 9'000, std::to_string(++id)));
+    }
+  const Dataset keyed = testing::make_dataset(in);
+  for (std::size_t m = 0; m < keyed.messages(); ++m) {
+    std::string key;
+    normalize_key(keyed.msg_text[m], NormalizeOptions{}, key);
+    EXPECT_EQ(keyed.msg_text_key[m], XXH3_64bits_withSeed(key.data(), key.size(), kTextKeySeed));
+    EXPECT_EQ(keyed.msg_text_key_bytes[m], key.size());
+    EXPECT_EQ(keyed.msg_text_key_tokens[m], std::count(key.begin(), key.end(), ' ') + 1);
+  }
+  Dataset from_text = keyed;  // the actions made from the text, as without the keys
+  release(from_text.msg_text_key);
+  release(from_text.msg_text_key_bytes);
+  release(from_text.msg_text_key_tokens);
+  ASSERT_FALSE(text_keys_in_memory(from_text));
+  for (CompatMode compat : {CompatMode::kNone, CompatMode::kCoortweet}) {
+    DetectOptions opt = DetectOptions::defaults(compat);
+    opt.behaviours = {Behaviour::kText};
+    opt.null_replicates = 0;
+    opt.min_repetition = 2;
+    auto a = detect(keyed, opt);
+    auto b = detect(from_text, opt);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->edges.size(), b->edges.size()) << compat_name(compat);
+    EXPECT_FALSE(a->edges.empty());
+    for (std::size_t i = 0; i < a->edges.size(); ++i) {
+      EXPECT_EQ(a->edges[i].source, b->edges[i].source);
+      EXPECT_EQ(a->edges[i].target, b->edges[i].target);
+      EXPECT_EQ(a->edges[i].weight, b->edges[i].weight) << compat_name(compat) << " " << i;
+      EXPECT_EQ(a->edges[i].objects, b->edges[i].objects);
+    }
+    ASSERT_EQ(a->evidence.size(), b->evidence.size());
+    for (std::size_t i = 0; i < a->evidence.size(); ++i) {
+      EXPECT_EQ(a->evidence[i].source_msg, b->evidence[i].source_msg);
+      EXPECT_EQ(a->evidence[i].object, b->evidence[i].object);
+    }
+  }
+  // The peer comparison's text rule too.
+  DetectOptions native;
+  native.behaviours = {Behaviour::kText};
+  native.null_replicates = 0;
+  const Behaviour text[] = {Behaviour::kText};
+  const PeerRule x = peer_rule(keyed, native, text), y = peer_rule(from_text, native, text);
+  auto px = peer_comparison(x, DetectionResult{}), py = peer_comparison(y, DetectionResult{});
+  ASSERT_EQ(px.size(), 1u);
+  ASSERT_EQ(py.size(), 1u);
+  EXPECT_GT(px[0].edges, 0u);
+  EXPECT_EQ(px[0].edges, py[0].edges);
+  EXPECT_EQ(px[0].pairs, py[0].pairs);
+  EXPECT_EQ(px[0].accounts, py[0].accounts);
 }
 
 TEST(NativeDetect, EmptyDatasetGivesEmptyOutputs) {

@@ -68,6 +68,13 @@ inline constexpr std::uint32_t kPartitions = 64;  // reduce partitions: fixed, n
 // passes over the actions, each keeping a range of the partitions (native_edges).
 inline constexpr std::uint64_t kPairRecordBudget = std::uint64_t{512} << 20;
 
+// Whether the actions of behaviour b are made from the text keys of the analysis columns
+// (Dataset::msg_text_key) rather than from the messages' items: the text behaviour, but for
+// the cnt rule, which cleans the text its own way.
+inline bool text_actions_from_keys(Behaviour b, const DetectOptions& opt) {
+  return b == Behaviour::kText && opt.compat != CompatMode::kCnt;
+}
+
 // Extracts and sorts the actions of one behaviour (messages without time or account skipped;
 // one action per (message, object)). With a distributed `comm`, each process extracts the
 // actions of its share of the messages and keeps the objects of its share of the key space

@@ -304,6 +304,10 @@ void pseudonymize(Dataset& d, const Pseudonymizer& p, const NameScrubber& scrubb
   rewrite(d.msg_reply_to, [&](std::string_view v) { return p.item_key(v); });
   rewrite(d.msg_quotes, [&](std::string_view v) { return p.item_key(v); });
   rewrite(d.msg_text, [&](std::string_view v) { return scrubber.text(v); });
+  // Keys of the texts before scrubbing: what detection compared, nothing written after it.
+  release(d.msg_text_key);
+  release(d.msg_text_key_bytes);
+  release(d.msg_text_key_tokens);
   rewrite(d.msg_mentions, [&](std::string_view v) { return p.mention(v); });
   rewrite(d.msg_urls, [&](std::string_view v) { return scrubber.text(v); });
 }

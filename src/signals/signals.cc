@@ -200,38 +200,20 @@ struct DuplicateKeys {
   std::unordered_map<std::uint64_t, std::uint32_t> key_owner;
 };
 
-// With `comm`, each rank normalizes a contiguous share of the messages and every rank gets
-// every key (docs/distributed.md).
-DuplicateKeys duplicate_keys(const Dataset& data, const SignalOptions& opt,
-                             dist::Communicator* comm) {
+// Every message's text key comes with the analysis columns (Dataset::msg_text_key, worked out
+// once when they are loaded), so every process of a distributed run has them all.
+DuplicateKeys duplicate_keys(const Dataset& data, const SignalOptions& opt) {
   const std::size_t nm = data.messages();
-  const auto rank = static_cast<std::size_t>(comm ? comm->rank() : 0);
-  const auto ranks = static_cast<std::size_t>(comm ? comm->size() : 1);
-  const auto [lo, hi] = dist::block(nm, rank, ranks);
   DuplicateKeys out;
   out.key_hash.assign(nm, 0);
-  // The keys on every core (normalizing each text is most of the signals' time), then their
-  // owners in one pass: a key's owner does not depend on the order it is seen in.
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(lo, hi, 4096),
-                    [&](const tbb::blocked_range<std::size_t>& r) {
-                      std::string key;
-                      for (std::size_t m = r.begin(); m != r.end(); ++m) {
-                        if (data.msg_account[m] == kNoAccount || !data.msg_shares[m].empty())
-                          continue;
-                        normalize_key(data.msg_text[m], {}, key);
-                        if (key.size() < opt.min_duplicate_key_bytes) continue;
-                        std::uint64_t h = XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed);
-                        out.key_hash[m] = h == 0 ? 1 : h;
-                      }
-                    });
-  if (comm != nullptr && ranks > 1) {
-    dist::Bytes mine;
-    dist::append(mine, std::span<const std::uint64_t>(out.key_hash.data() + lo, hi - lo));
-    dist::Bytes all;
-    for (const dist::Bytes& b : comm->gather(std::move(mine), 0))
-      all.insert(all.end(), b.begin(), b.end());
-    comm->broadcast(all, 0);
-    std::memcpy(out.key_hash.data(), all.data(), nm * sizeof(std::uint64_t));
+  // Key lengths are capped (Dataset::msg_text_key_bytes): at the cap, at least the cap.
+  const std::size_t min_bytes =
+      std::min<std::size_t>(opt.min_duplicate_key_bytes, kTextKeyCountCap);
+  for (std::size_t m = 0; m < nm; ++m) {
+    if (data.msg_account[m] == kNoAccount || !data.msg_shares[m].empty()) continue;
+    if (data.msg_text_key_bytes[m] == 0 || data.msg_text_key_bytes[m] < min_bytes) continue;
+    const std::uint64_t h = data.msg_text_key[m];
+    out.key_hash[m] = h == 0 ? 1 : h;
   }
   for (std::size_t m = 0; m < nm; ++m) {
     const std::uint64_t h = out.key_hash[m];
@@ -522,8 +504,10 @@ Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& op
   table.reasons.assign(na, std::string());
   for (auto& a : table.accounts) a.score.fill(kNaN);
 
+  if (data.msg_text_key.size() != data.messages())
+    return Status::Internal("the analysis columns hold no text keys (compute_text_keys)");
   const AccountMessages messages = messages_by_account(data);
-  const DuplicateKeys duplicates = duplicate_keys(data, opt, comm);
+  const DuplicateKeys duplicates = duplicate_keys(data, opt);
   const CreationTimes creation = creation_times(data, opt);
   const ProfileKeys profiles = profile_keys(data);
   const SignalInputs in{data, opt, messages, duplicates, creation, profiles};

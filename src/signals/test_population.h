@@ -232,6 +232,7 @@ inline Population make_population(std::uint64_t seed, const PopulationOptions& o
     d.msg_likes.push_back(m.likes);
     d.msg_retweets.push_back(m.retweets);
   }
+  compute_text_keys(d);
   return pop;
 }
 

@@ -5,6 +5,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
 #include <tbb/task_arena.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <atomic>
@@ -15,6 +16,7 @@
 #include "base/log.h"
 #include "store/dataset_cache.h"
 #include "store/store.h"
+#include "text/normalize.h"
 
 namespace groundswell {
 
@@ -22,11 +24,35 @@ std::size_t Dataset::bytes() const {
   std::size_t b = account_row.size() * (8 * 4) + account_platform.bytes() + account_id.bytes() +
                   account_handle.bytes() + account_display_name.bytes() +
                   account_description.bytes() + account_kind.bytes();
-  b += msg_row.size() * (8 + 4 + 8 + 4 + 6 * 8);
+  b += msg_row.size() * (8 + 4 + 8 + 4 + 6 * 8 + 8 + 2 + 2);
   b += msg_platform.bytes() + msg_chat_id.bytes() + msg_message_id.bytes() + msg_shares.bytes() +
        msg_reply_to.bytes() + msg_quotes.bytes() + msg_media_key.bytes() + msg_lang.bytes() +
        msg_text.bytes();
   return b;
+}
+
+void compute_text_keys(Dataset& d) {
+  const std::size_t n = d.messages();
+  d.msg_text_key.assign(n, 0);
+  d.msg_text_key_bytes.assign(n, 0);
+  d.msg_text_key_tokens.assign(n, 0);
+  if (d.msg_text.size() != n) return;
+  const auto capped = [](std::size_t v) {
+    return static_cast<std::uint16_t>(std::min<std::size_t>(v, kTextKeyCountCap));
+  };
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
+        std::string key;
+        for (std::size_t m = r.begin(); m != r.end(); ++m) {
+          if (d.msg_text[m].empty()) continue;
+          normalize_key(d.msg_text[m], NormalizeOptions{}, key);
+          if (key.empty()) continue;
+          d.msg_text_key[m] = XXH3_64bits_withSeed(key.data(), key.size(), kTextKeySeed);
+          d.msg_text_key_bytes[m] = capped(key.size());
+          d.msg_text_key_tokens[m] =
+              capped(static_cast<std::size_t>(std::count(key.begin(), key.end(), ' ')) + 1);
+        }
+      });
 }
 
 namespace {
@@ -428,6 +454,7 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options,
           [](std::size_t) {}));
     }
   }
+  compute_text_keys(d);
   return d;
 }
 

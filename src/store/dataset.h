@@ -199,12 +199,35 @@ struct Dataset {
   ListColumn msg_urls, msg_hashtags, msg_mentions;
   std::vector<std::int64_t> msg_views, msg_forwards, msg_replies, msg_reactions, msg_likes,
       msg_retweets;  // kAbsent if not reported
+  // Each message's text as the text behaviours and the copy-paste signal compare texts (its
+  // key: normalize_key() with default options, docs/text.md), worked out once from msg_text
+  // by compute_text_keys() so that no stage normalizes every text again: the key's hash
+  // (xxh3-64 with seed kTextKeySeed), its bytes and its tokens (words, one space apart), both
+  // capped at 65,535. A message with no key (no text loaded, or nothing left of it) has 0
+  // bytes. load_dataset() fills them; the columns file holds them.
+  std::vector<std::uint64_t> msg_text_key;
+  std::vector<std::uint16_t> msg_text_key_bytes, msg_text_key_tokens;
 
   std::size_t accounts() const { return account_row.size(); }
   std::size_t messages() const { return msg_row.size(); }
   // Rough memory footprint, for benchmarks and progress messages.
   std::size_t bytes() const;
 };
+
+// The seed of Dataset::msg_text_key: detection names a text object by the same hash of its key.
+inline constexpr std::uint64_t kTextKeySeed = 0x67726f756e64ULL;
+// The largest count Dataset::msg_text_key_bytes and msg_text_key_tokens hold.
+inline constexpr std::uint16_t kTextKeyCountCap = UINT16_MAX;
+
+// Fills d.msg_text_key, msg_text_key_bytes and msg_text_key_tokens from d.msg_text (on every
+// core). A Dataset built by hand calls it once its text is in place.
+void compute_text_keys(Dataset& d);
+// Whether d holds its text keys: filled, and not out of memory (ColumnsAside).
+inline bool text_keys_in_memory(const Dataset& d) {
+  const std::size_t n = d.messages();
+  return d.msg_text_key.size() == n && d.msg_text_key_bytes.size() == n &&
+         d.msg_text_key_tokens.size() == n;
+}
 
 struct DatasetOptions {
   bool load_text = true;  // text is the largest column; detection without text behaviours skips it

@@ -19,8 +19,8 @@ namespace groundswell {
 namespace {
 
 constexpr char kMagic[8] = {'G', 'S', 'C', 'O', 'L', 'S', '\r', '\n'};
-// 2: the row counts in the header; 3: offsets in 4 bytes (Offsets)
-constexpr std::uint64_t kFormat = 3;
+// 2: the row counts in the header; 3: offsets in 4 bytes (Offsets); 4: the text keys
+constexpr std::uint64_t kFormat = 4;
 constexpr std::uint64_t kWithText = 1, kWithoutText = 0;
 
 // Every column of a Dataset, in file order, for both directions: a column added to Dataset
@@ -45,11 +45,14 @@ void columns(D& d, Io& io) {
   for (auto* v : {&d.msg_views, &d.msg_forwards, &d.msg_replies, &d.msg_reactions, &d.msg_likes,
                   &d.msg_retweets})
     io.vec(*v);
+  io.vec(d.msg_text_key);
+  io.vec(d.msg_text_key_bytes);
+  io.vec(d.msg_text_key_tokens);
   // d.msg_text follows, after a checksum of everything before it.
 }
-// 6 account and 9 message string columns, 3 list columns, 14 vectors.
+// 6 account and 9 message string columns, 3 list columns, 17 vectors.
 static_assert(sizeof(Dataset) == 15 * sizeof(StringColumn) + 3 * sizeof(ListColumn) +
-                                     14 * sizeof(std::vector<std::int64_t>),
+                                     17 * sizeof(std::vector<std::int64_t>),
               "a column was added to Dataset: add it to columns() in dataset_cache.cc and "
               "raise kFormat");
 
@@ -306,6 +309,8 @@ Result<Dataset> read_dataset_cache(const std::filesystem::path& path, const Data
   for (const auto* v : {&d.msg_views, &d.msg_forwards, &d.msg_replies, &d.msg_reactions,
                         &d.msg_likes, &d.msg_retweets})
     rows = rows && v->size() == nm;
+  rows = rows && d.msg_text_key.size() == nm && d.msg_text_key_bytes.size() == nm &&
+         d.msg_text_key_tokens.size() == nm;
   rows = rows && std::all_of(d.msg_account.begin(), d.msg_account.end(),
                              [&](std::uint32_t a) { return a == kNoAccount || a < na; });
   if (!rows) return damaged();
@@ -320,7 +325,8 @@ std::vector<const void*> group_columns(const Dataset& d, ColumnGroup group) {
   if (group == ColumnGroup::kMessageKeys)
     return {&d.msg_platform, &d.msg_chat_id, &d.msg_message_id};
   if (group == ColumnGroup::kObjects)
-    return {&d.msg_reply_to, &d.msg_media_key, &d.msg_urls, &d.msg_hashtags, &d.msg_mentions};
+    return {&d.msg_reply_to, &d.msg_media_key, &d.msg_urls,           &d.msg_hashtags,
+            &d.msg_mentions, &d.msg_text_key,  &d.msg_text_key_bytes, &d.msg_text_key_tokens};
   return {&d.account_display_name,
           &d.account_description,
           &d.account_kind,

@@ -60,10 +60,12 @@ enum class ColumnGroup : std::uint8_t {
   // times, accounts and shares) nor any behaviour's actions: the messages' platforms, chats
   // and ids, by which the verdicts find the originals of shares.
   kMessageKeys,
-  // What the actions of the reply, media, link, domain, hashtag and mention behaviours are
-  // made of, and nothing else in detection reads (not the search, the tests, the clusters,
-  // the verdicts or the stored detection): the messages' replies, media, links, hashtags and
-  // mentions. With kMessageKeys, 1.1 GB at 10M messages beside the search's working memory.
+  // What the actions of the reply, media, link, domain, hashtag, mention and text behaviours
+  // are made of, and nothing else in detection reads (not the search, the tests, the
+  // clusters, the verdicts or the stored detection): the messages' replies, media, links,
+  // hashtags and mentions, and their text keys (Dataset::msg_text_key; the signals read them
+  // before detection). With kMessageKeys, 1.2 GB at 10M messages beside the search's working
+  // memory.
   kObjects,
 };
 

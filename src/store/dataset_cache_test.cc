@@ -669,10 +669,12 @@ TEST_F(DatasetCacheTest, DamagedColumnsSetAsideAreRefused) {
     f.put(static_cast<char>(c ^ 0x5a));
   };
   // The file ends with the text (its chars, then 61 offsets and no steps, each with its
-  // length) and the checksum; before them the checksum of the columns, whose last is
-  // msg_retweets.
+  // length) and the checksum; before them the checksum of the columns, whose last are
+  // msg_retweets and the 60 messages' text keys (8 bytes each), key bytes and key tokens (2
+  // bytes each), each with its length.
   const std::uint64_t text_bytes = 8 + text_chars + 8 + 4 * 61 + 8;
-  const std::uint64_t last_retweet = fs::file_size(cache) - 8 - text_bytes - 8 - 1;
+  const std::uint64_t key_bytes = (8 + 8 * 60) + 2 * (8 + 2 * 60);
+  const std::uint64_t last_retweet = fs::file_size(cache) - 8 - text_bytes - 8 - key_bytes - 1;
   damage(last_retweet);
   const Status back = aside->restore(d, ColumnGroup::kOutsideDetection);
   EXPECT_EQ(back.code(), StatusCode::kInvalidArgument) << back.message();

@@ -92,6 +92,7 @@ inline Dataset make_dataset(const std::vector<TestMessage>& in) {
                     &d.msg_retweets})
       v->push_back(kAbsent);
   }
+  compute_text_keys(d);
   return d;
 }
 

@@ -368,6 +368,8 @@ std::vector<std::vector<std::uint32_t>> kept_edges_by_source_cluster(const Detec
   return by;
 }
 
+__extension__ typedef unsigned __int128 Uint128;
+
 // `member` is all false on entry and on return (one buffer for every cluster).
 std::string evidence_json(const Dataset& d, const DetectionResult& r, const DetectOptions& opt,
                           const Cluster& c, std::span<const std::uint32_t> source_edges,
@@ -375,8 +377,14 @@ std::string evidence_json(const Dataset& d, const DetectionResult& r, const Dete
   // The messages behind the cluster: every message of an internal kept edge, with the
   // object(s) it shared, in time order.
   for (auto a : c.accounts) member[a] = true;
-  std::vector<std::tuple<std::uint32_t, std::uint8_t, std::uint32_t>>
-      rows;  // msg, behaviour, object
+  // Each row (message, behaviour, object) packed into one number in that order, so that
+  // ordering the rows is sorting integers (a large cluster has millions).
+  using Row = Uint128;
+  const auto row = [](std::uint32_t m, Behaviour b, std::uint32_t o) {
+    return (Row{m} << 40) | (Row{static_cast<std::uint8_t>(b)} << 32) | Row{o};
+  };
+  const auto msg_of = [](Row x) { return static_cast<std::uint32_t>(x >> 40); };
+  std::vector<Row> rows;
   std::uint64_t edges = 0;
   for (auto i : source_edges) {
     const Edge& e = r.edges[i];
@@ -384,8 +392,8 @@ std::string evidence_json(const Dataset& d, const DetectionResult& r, const Dete
     ++edges;
     for (std::uint64_t x = e.evidence_begin; x < e.evidence_end; ++x) {
       const auto& p = r.evidence[x];
-      rows.emplace_back(p.source_msg, static_cast<std::uint8_t>(e.behaviour), p.object);
-      rows.emplace_back(p.target_msg, static_cast<std::uint8_t>(e.behaviour), p.object);
+      rows.push_back(row(p.source_msg, e.behaviour, p.object));
+      rows.push_back(row(p.target_msg, e.behaviour, p.object));
     }
   }
   std::sort(rows.begin(), rows.end());
@@ -472,11 +480,14 @@ std::string evidence_json(const Dataset& d, const DetectionResult& r, const Dete
   }
   w.end_array();
   w.key("messages").begin_array();
-  // Time order, then message, then object.
-  std::stable_sort(rows.begin(), rows.end(), [&](const auto& x, const auto& y) {
-    return d.msg_time[std::get<0>(x)] < d.msg_time[std::get<0>(y)];
-  });
-  for (const auto& [m, b, o] : rows) {
+  // Time order, then message, then object: the Dataset's messages are in time order, so the
+  // rows are already, but for a Dataset out of it.
+  const auto earlier = [&](Row x, Row y) { return d.msg_time[msg_of(x)] < d.msg_time[msg_of(y)]; };
+  if (!std::is_sorted(rows.begin(), rows.end(), earlier))
+    std::stable_sort(rows.begin(), rows.end(), earlier);
+  for (const Row x : rows) {
+    const std::uint32_t m = msg_of(x), o = static_cast<std::uint32_t>(x);
+    const auto b = static_cast<std::uint8_t>(x >> 32);
     w.begin_object();
     w.key("platform").value(d.msg_platform[m]);
     w.key("chat_id").value(d.msg_chat_id[m]);

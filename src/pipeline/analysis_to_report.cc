@@ -253,26 +253,33 @@ Result<ReportData> build_report_data(Store& store, const Dataset& d,
       rc.top_objects.push_back({std::string(behaviour_name(t.behaviour, r.compat)), t.key,
                                 static_cast<std::int64_t>(t.messages)});
     // Evidence: the distinct messages behind the cluster's internal edges, in time order.
-    std::vector<std::pair<std::uint32_t, Behaviour>> msgs;
+    // Each (message, behaviour) packed into one number, so that ordering them is sorting
+    // integers; each message once, with the first of its behaviours.
+    std::vector<std::uint64_t> msgs;
+    const auto msg_of = [](std::uint64_t x) { return static_cast<std::uint32_t>(x >> 8); };
     if (c.id < internal.size()) {
       for (std::size_t i : internal[c.id]) {
         const Edge& e = r.edges[i];
+        const std::uint64_t b = static_cast<std::uint8_t>(e.behaviour);
         for (std::uint64_t k = e.evidence_begin; k < e.evidence_end && k < r.evidence.size(); ++k) {
-          msgs.emplace_back(r.evidence[k].source_msg, e.behaviour);
-          msgs.emplace_back(r.evidence[k].target_msg, e.behaviour);
+          msgs.push_back(std::uint64_t{r.evidence[k].source_msg} << 8 | b);
+          msgs.push_back(std::uint64_t{r.evidence[k].target_msg} << 8 | b);
         }
       }
     }
-    std::sort(msgs.begin(), msgs.end(), [&](const auto& x, const auto& y) {
-      if (d.msg_time[x.first] != d.msg_time[y.first]) return d.msg_time[x.first] < d.msg_time[y.first];
-      return x < y;
-    });
-    msgs.erase(std::unique(msgs.begin(), msgs.end(),
-                           [](const auto& x, const auto& y) { return x.first == y.first; }),
-               msgs.end());
+    std::sort(msgs.begin(), msgs.end());
+    const auto same_msg = [&](std::uint64_t x, std::uint64_t y) { return msg_of(x) == msg_of(y); };
+    msgs.erase(std::unique(msgs.begin(), msgs.end(), same_msg), msgs.end());
+    // In time order: the Dataset's messages are, but for a Dataset out of it.
+    const auto earlier = [&](std::uint64_t x, std::uint64_t y) {
+      return d.msg_time[msg_of(x)] < d.msg_time[msg_of(y)];
+    };
+    if (!std::is_sorted(msgs.begin(), msgs.end(), earlier))
+      std::stable_sort(msgs.begin(), msgs.end(), earlier);
     for (std::size_t k = 0; k < msgs.size() && k < limits.max_evidence; ++k)
-      rc.evidence.push_back(
-          evidence_message(d, msgs[k].first, std::string(behaviour_name(msgs[k].second, r.compat))));
+      rc.evidence.push_back(evidence_message(
+          d, msg_of(msgs[k]),
+          std::string(behaviour_name(static_cast<Behaviour>(msgs[k] & 0xff), r.compat))));
     rd.clusters.push_back(std::move(rc));
   }
 

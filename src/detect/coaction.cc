@@ -7,10 +7,12 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <numeric>
 #include <tuple>
+#include <utility>
 
 #include "detect/internal.h"
 #include "dist/communicator.h"
@@ -92,14 +94,56 @@ void exchange_partitions(dist::Communicator& comm, std::vector<std::vector<PairR
   }
 }
 
+// Sorts pair records in PairRecord's order: by (a, b) first with a least-significant-digit
+// radix sort (stable; account indices take a few passes of 11 bits), then each (a, b) run,
+// mostly a few records, by the other fields. The order is the same total order std::sort
+// gives, at a fraction of its comparisons (sorting the records was a tenth of a window
+// variant's time at 10M messages). `scratch` is a buffer reused from call to call.
+void sort_pair_records(std::vector<PairRecord>& p, std::vector<PairRecord>& scratch) {
+  if (p.size() < 1024) {
+    std::sort(p.begin(), p.end());
+    return;
+  }
+  std::uint32_t max_a = 0, max_b = 0;
+  for (const PairRecord& r : p) {
+    max_a = std::max(max_a, r.a);
+    max_b = std::max(max_b, r.b);
+  }
+  const auto bits = [](std::uint32_t v) { return 32 - static_cast<int>(std::countl_zero(v)); };
+  const int bits_b = bits(max_b), bits_all = bits(max_a) + bits_b;
+  const auto key = [&](const PairRecord& r) {
+    return (static_cast<std::uint64_t>(r.a) << bits_b) | r.b;
+  };
+  constexpr int kDigit = 11;
+  constexpr std::size_t kBuckets = std::size_t{1} << kDigit;
+  scratch.resize(p.size());
+  std::vector<std::size_t> count(kBuckets);
+  for (int shift = 0; shift < bits_all; shift += kDigit) {
+    std::fill(count.begin(), count.end(), 0);
+    for (const PairRecord& r : p) ++count[(key(r) >> shift) & (kBuckets - 1)];
+    std::size_t at = 0;
+    for (std::size_t& c : count) at += std::exchange(c, at);
+    for (const PairRecord& r : p) scratch[count[(key(r) >> shift) & (kBuckets - 1)]++] = r;
+    p.swap(scratch);
+  }
+  for (std::size_t s = 0; s < p.size();) {
+    std::size_t e = s + 1;
+    while (e < p.size() && p[e].a == p[s].a && p[e].b == p[s].b) ++e;
+    if (e - s > 1) std::sort(p.begin() + static_cast<std::ptrdiff_t>(s),
+                             p.begin() + static_cast<std::ptrdiff_t>(e));
+    s = e;
+  }
+}
+
 // Sorts partitions [first, last) and reduces each (a, b) run of partition i with
 // `reduce(run, out[i])`.
 template <typename Reduce>
 void reduce_partition_range(std::vector<std::vector<PairRecord>>& parts, std::size_t first,
                             std::size_t last, Reduce&& reduce, std::vector<BehaviourEdges>& out) {
+  tbb::enumerable_thread_specific<std::vector<PairRecord>> scratch;
   tbb::parallel_for(first, last, [&](std::size_t i) {
     auto& p = parts[i];
-    std::sort(p.begin(), p.end());
+    sort_pair_records(p, scratch.local());
     std::size_t s = 0;
     while (s < p.size()) {
       std::size_t e = s + 1;
@@ -732,9 +776,10 @@ void coortweet_counts(const Dataset& d, const ActionTable& t, const DetectOption
     std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
   };
   std::vector<Part> part(parts.size());
+  tbb::enumerable_thread_specific<std::vector<PairRecord>> scratch;
   tbb::parallel_for(std::size_t{0}, parts.size(), [&](std::size_t i) {
     auto& p = parts[i];
-    std::sort(p.begin(), p.end());
+    sort_pair_records(p, scratch.local());
     Part& o = part[i];
     for (std::size_t s = 0; s < p.size();) {
       std::size_t e = s + 1;

@@ -189,10 +189,10 @@ class EvidenceSources {
     sources_.push_back(source);
     return std::uint64_t{sources_.size()} << kRangeBits;
   }
+  static constexpr std::uint64_t kMask = (std::uint64_t{1} << kRangeBits) - 1;
   // The array holding the edge's evidence, and its range there.
   std::span<const EvidencePair> of(const Edge& e, const DetectionResult& r, std::uint64_t& begin,
                                    std::uint64_t& end) const {
-    constexpr std::uint64_t kMask = (std::uint64_t{1} << kRangeBits) - 1;
     const std::uint64_t s = e.evidence_begin >> kRangeBits;
     begin = e.evidence_begin & kMask;
     end = e.evidence_end & kMask;
@@ -201,8 +201,17 @@ class EvidenceSources {
   // The referenced evidence of the edges `which` selects, copied into the result.
   template <class Which>
   void resolve(DetectionResult& r, Which which) const {
+    const auto referenced = [&](const Edge& e) {
+      return (e.evidence_begin >> kRangeBits) != 0 && which(e);
+    };
+    // Room for all of it first: appended edge by edge, the evidence was copied again each
+    // time the vector grew.
+    std::uint64_t more = 0;
+    for (const Edge& e : r.edges)
+      if (referenced(e)) more += (e.evidence_end & kMask) - (e.evidence_begin & kMask);
+    r.evidence.reserve(r.evidence.size() + more);
     for (Edge& e : r.edges) {
-      if ((e.evidence_begin >> kRangeBits) == 0 || !which(e)) continue;
+      if (!referenced(e)) continue;
       std::uint64_t begin = 0, end = 0;
       const std::span<const EvidencePair> from = of(e, r, begin, end);
       e.evidence_begin = r.evidence.size();

@@ -19,18 +19,19 @@ namespace {
 
 constexpr size_t kBlock = 2048;  // items per parallel task; fixed so outputs never depend on it
 
-// Shingle sets of the comparable items, in compact order (compact index c ↔ item items[c]).
 // Shingle sets of the comparable items, in compact order (compact index c ↔ item items[c]),
-// kept in the per-block arrays they were built in (no concatenated copy: it would double the
-// peak memory of the largest structure).
+// kept in the per-block arrays they were built in, a block per kBlock items of the input (no
+// concatenated copy: it would double the peak memory of the largest structure).
 struct ShingleSets {
   std::vector<uint32_t> items;
-  std::vector<uint32_t> begin;  // set c is blocks[c / kBlock][begin[c], begin[c + 1]) ...
+  std::vector<uint32_t> begin;  // set c is blocks[items[c] / kBlock][begin[c], ...) ...
   std::vector<uint32_t> size;   // ... of size[c] values
   std::vector<std::vector<uint64_t>> blocks;
   bool char_shingles = false;
 
-  std::span<const uint64_t> set(size_t c) const { return {blocks[c / kBlock].data() + begin[c], size[c]}; }
+  std::span<const uint64_t> set(size_t c) const {
+    return {blocks[items[c] / kBlock].data() + begin[c], size[c]};
+  }
 };
 
 KeySource stored_keys(std::span<const std::string_view> keys) {
@@ -78,23 +79,45 @@ struct ShingleScratch {
 
 ShingleSets build_shingle_sets(const KeySource& keys, const NearDuplicateOptions& o) {
   const size_t n = keys.size;
-  // Pass 1: token counts and script, which decide comparability and the shingle kind.
+  const ShingleOptions so{o.shingle_words, o.shingle_chars, o.seed};
+  const auto min_tokens = static_cast<uint32_t>(o.min_tokens);
+  ShingleSets sets;
+  sets.blocks.resize((n + kBlock - 1) / kBlock);
+  // Per block, the start and size of each comparable item's set in it, in item order.
+  std::vector<std::vector<std::pair<uint32_t, uint32_t>>> where(sets.blocks.size());
+  // One pass tokenizes each key: its token count and script decide comparability and the
+  // shingle kind, and its shingles are taken at once in the kind that does not depend on the
+  // other items (characters for a mainly unspaced text or ShingleMode::kChars, else words).
+  // Only when kAuto then decides on characters for the whole run (short texts) are the keys
+  // read a second time.
   std::vector<uint32_t> token_counts(n);
   std::vector<uint8_t> unspaced(n);
   tbb::enumerable_thread_specific<ShingleScratch> scratches;
-  for_each_block(n, [&](size_t, size_t begin, size_t end) {
+  const auto shingle_block = [&](size_t b, size_t begin, size_t end, bool all_chars) {
     ShingleScratch& sc = scratches.local();
     Shingler& sh = sc.shingler;
+    std::vector<uint64_t>& vals = sets.blocks[b];
     for (size_t i = begin; i < end; ++i) {
+      if (all_chars && token_counts[i] < min_tokens) continue;
       sh.tokenize(keys.key(i, sc.key));
-      token_counts[i] = static_cast<uint32_t>(sh.token_count());
-      unspaced[i] = sh.mainly_unspaced();
+      if (!all_chars) {
+        token_counts[i] = static_cast<uint32_t>(sh.token_count());
+        unspaced[i] = sh.mainly_unspaced();
+        if (token_counts[i] < min_tokens) continue;
+      }
+      const bool chars = all_chars || o.shingle_mode == ShingleMode::kChars || unspaced[i];
+      const size_t before = vals.size();
+      sh.append_shingles(chars ? ShingleKind::kChars : ShingleKind::kWords, so, vals);
+      where[b].emplace_back(static_cast<uint32_t>(before),
+                            static_cast<uint32_t>(vals.size() - before));
     }
+  };
+  for_each_block(n, [&](size_t b, size_t begin, size_t end) {
+    shingle_block(b, begin, end, false);
   });
 
-  ShingleSets sets;
   for (size_t i = 0; i < n; ++i)
-    if (token_counts[i] >= static_cast<uint32_t>(o.min_tokens)) sets.items.push_back(static_cast<uint32_t>(i));
+    if (token_counts[i] >= min_tokens) sets.items.push_back(static_cast<uint32_t>(i));
   if (o.shingle_mode == ShingleMode::kChars) {
     sets.char_shingles = true;
   } else if (o.shingle_mode == ShingleMode::kAuto && !sets.items.empty()) {
@@ -104,29 +127,26 @@ ShingleSets build_shingle_sets(const KeySource& keys, const NearDuplicateOptions
     auto mid = counts.begin() + static_cast<std::ptrdiff_t>(counts.size() / 2);
     std::nth_element(counts.begin(), mid, counts.end());
     sets.char_shingles = *mid < static_cast<uint32_t>(o.short_text_median_tokens);
-  }
-
-  // Pass 2: shingles, block by block.
-  const ShingleOptions so{o.shingle_words, o.shingle_chars, o.seed};
-  const size_t m = sets.items.size();
-  sets.blocks.resize((m + kBlock - 1) / kBlock);
-  sets.begin.resize(m);
-  sets.size.resize(m);
-  for_each_block(m, [&](size_t b, size_t begin, size_t end) {
-    ShingleScratch& sc = scratches.local();
-    Shingler& sh = sc.shingler;
-    std::vector<uint64_t>& vals = sets.blocks[b];
-    for (size_t c = begin; c < end; ++c) {
-      const uint32_t item = sets.items[c];
-      sh.tokenize(keys.key(item, sc.key));
-      const bool chars = sets.char_shingles || unspaced[item];
-      const size_t before = vals.size();
-      sh.append_shingles(chars ? ShingleKind::kChars : ShingleKind::kWords, so, vals);
-      sets.begin[c] = static_cast<uint32_t>(before);
-      sets.size[c] = static_cast<uint32_t>(vals.size() - before);
+    if (sets.char_shingles) {
+      // Short texts: every set in characters, taken again block by block.
+      for_each_block(n, [&](size_t b, size_t begin, size_t end) {
+        std::vector<uint64_t>().swap(sets.blocks[b]);
+        where[b].clear();
+        shingle_block(b, begin, end, true);
+      });
     }
-    vals.shrink_to_fit();
-  });
+  }
+  const size_t m = sets.items.size();
+  sets.begin.reserve(m);
+  sets.size.reserve(m);
+  for (size_t b = 0; b < sets.blocks.size(); ++b) {
+    for (const auto& [begin, size] : where[b]) {
+      sets.begin.push_back(begin);
+      sets.size.push_back(size);
+    }
+    std::vector<std::pair<uint32_t, uint32_t>>().swap(where[b]);
+    sets.blocks[b].shrink_to_fit();
+  }
   return sets;
 }
 

@@ -111,6 +111,9 @@ ShingleSets build_shingle_sets(const KeySource& keys, const NearDuplicateOptions
       where[b].emplace_back(static_cast<uint32_t>(before),
                             static_cast<uint32_t>(vals.size() - before));
     }
+    // At its size as soon as it is built: the blocks, all held until the search ends, are its
+    // largest structure (grown by doubling, they held up to twice their values).
+    vals.shrink_to_fit();
   };
   for_each_block(n, [&](size_t b, size_t begin, size_t end) {
     shingle_block(b, begin, end, false);
@@ -145,7 +148,6 @@ ShingleSets build_shingle_sets(const KeySource& keys, const NearDuplicateOptions
       sets.size.push_back(size);
     }
     std::vector<std::pair<uint32_t, uint32_t>>().swap(where[b]);
-    sets.blocks[b].shrink_to_fit();
   }
   return sets;
 }

@@ -81,8 +81,9 @@ Result<NearDuplicateResult> find_near_duplicates(std::span<const std::string_vie
 
 // Keys given by a function instead of stored strings, so a caller with millions of items
 // never holds all their keys at once: key(i, scratch) returns item i's key, which may point
-// into scratch. It is called from several threads at once (each with its own scratch) and up
-// to twice per item; it must return the same key every time.
+// into scratch. It is called from several threads at once (each with its own scratch), once
+// per item, and a second time for the comparable items when the run switches to character
+// shingles; it must return the same key every time.
 struct KeySource {
   size_t size = 0;
   std::function<std::string_view(size_t, std::string&)> key;

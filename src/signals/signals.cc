@@ -504,7 +504,7 @@ Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& op
   table.reasons.assign(na, std::string());
   for (auto& a : table.accounts) a.score.fill(kNaN);
 
-  if (data.msg_text_key.size() != data.messages())
+  if (!text_keys_in_memory(data))
     return Status::Internal("the analysis columns hold no text keys (compute_text_keys)");
   const AccountMessages messages = messages_by_account(data);
   const DuplicateKeys duplicates = duplicate_keys(data, opt);

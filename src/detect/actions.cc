@@ -18,9 +18,6 @@
 namespace groundswell::detect_internal {
 namespace {
 
-std::uint64_t hash_key(std::string_view s) {
-  return XXH3_64bits_withSeed(s.data(), s.size(), kKeySeed);
-}
 // A text object is named by the hash the analysis columns hold for each message's text key.
 static_assert(kKeySeed == kTextKeySeed);
 
@@ -61,11 +58,6 @@ void cnt_clean_text(std::string_view text, std::string& out) {
     out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
     ++i;
   }
-}
-
-std::size_t token_count(std::string_view key) {
-  if (key.empty()) return 0;
-  return static_cast<std::size_t>(std::count(key.begin(), key.end(), ' ')) + 1;
 }
 
 // Natively, a repost (retweet, forward) acts once, as a share: the links, hashtags, mentions
@@ -144,7 +136,7 @@ bool action_key(const Dataset& d, Behaviour b, const DetectOptions& opt, std::si
         return !out.empty();
       }
       native_object_key(b, d.msg_text[m], out);
-      return !out.empty() && (compat || token_count(out) >= static_cast<std::size_t>(
+      return !out.empty() && (compat || key_token_count(out) >= static_cast<std::size_t>(
                                                                 std::max(1, opt.min_text_tokens)));
   }
   return false;

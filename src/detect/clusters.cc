@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 
+#include "base/uint128.h"
 #include "detect/internal.h"
 
 namespace groundswell::detect_internal {
@@ -125,8 +126,6 @@ Status leiden_communities(const std::map<std::pair<std::uint32_t, std::uint32_t>
   return Status::Ok();
 
 }
-
-__extension__ typedef unsigned __int128 Uint128;
 
 // A cluster's statistics from its internal kept edges: behaviours, weight, creation spread,
 // and with ClusterDetail::kFull the messages and their times, median delay, share of activity

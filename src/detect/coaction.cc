@@ -622,7 +622,7 @@ std::vector<std::vector<PairRecord>> coortweet_pairs(const Dataset& d, const Act
   msg_content.assign(d.messages(), 0);
   for (std::size_t i = 0; i < t.actions.size(); ++i) {
     std::string_view id = d.msg_message_id[t.actions[i].msg];
-    content[i] = XXH3_64bits_withSeed(id.data(), id.size(), kKeySeed);
+    content[i] = hash_key(id);
     msg_content[t.actions[i].msg] = content[i];
   }
   // 2–3. Candidate pairs within W, minus same content, same account, object == content.
@@ -709,7 +709,7 @@ std::vector<std::uint8_t> named_by_own_id(const Dataset& d, const ActionTable& t
                           bool any = false;
                           for (std::size_t i = t.object_start[o]; i < t.object_start[o + 1]; ++i) {
                             const std::string_view id = d.msg_message_id[t.actions[i].msg];
-                            any = any || XXH3_64bits_withSeed(id.data(), id.size(), kKeySeed) == h;
+                            any = any || hash_key(id) == h;
                           }
                           if (!any) continue;
                         }

@@ -5,10 +5,13 @@
 // Thread-safety: each function uses TBB internally and touches only its arguments.
 #pragma once
 
+#include <xxhash.h>
+
 #include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -62,6 +65,10 @@ struct ActionTable {
 };
 
 inline constexpr std::uint64_t kKeySeed = 0x67726f756e64ULL;  // "ground"
+// The hash that names an object by its key (and a CooRTweet content id by its message id).
+inline std::uint64_t hash_key(std::string_view s) {
+  return XXH3_64bits_withSeed(s.data(), s.size(), kKeySeed);
+}
 inline constexpr std::uint64_t kPairSeed = 0x7377656c6cULL;   // "swell"
 inline constexpr std::uint32_t kPartitions = 64;  // reduce partitions: fixed, not per thread
 // Native pair records of one behaviour held at once, at most (about): more are generated in

@@ -14,6 +14,7 @@
 #include "base/json_writer.h"
 #include "base/output_file.h"
 #include "base/time.h"
+#include "base/uint128.h"
 #include "detect/detect.h"
 #include "detect/verdict.h"
 #include "detect/internal.h"
@@ -367,8 +368,6 @@ std::vector<std::vector<std::uint32_t>> kept_edges_by_source_cluster(const Detec
   }
   return by;
 }
-
-__extension__ typedef unsigned __int128 Uint128;
 
 // `member` is all false on entry and on return (one buffer for every cluster).
 std::string evidence_json(const Dataset& d, const DetectionResult& r, const DetectOptions& opt,

@@ -14,6 +14,7 @@
 #include <immintrin.h>
 #endif
 
+#include "base/uint128.h"
 #include "detect/internal.h"
 #include "dist/communicator.h"
 #include "store/message_index.h"
@@ -194,7 +195,6 @@ std::uint64_t splitmix64(std::uint64_t& state) {
 }
 
 // A draw in [0, n) from 64 random bits by multiplication (Lemire 2019), not division.
-__extension__ typedef unsigned __int128 Uint128;
 std::uint32_t uniform_below(std::uint64_t bits, std::uint32_t n) {
   return static_cast<std::uint32_t>((static_cast<Uint128>(bits) * n) >> 64);
 }

@@ -19,11 +19,10 @@
 
 #include "base/output_file.h"
 #include "base/time.h"
+#include "base/uint128.h"
 
 namespace groundswell {
 namespace {
-
-__extension__ typedef unsigned __int128 Uint128;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::int64_t kDayMs = 86'400'000;

@@ -49,8 +49,7 @@ void compute_text_keys(Dataset& d) {
           if (key.empty()) continue;
           d.msg_text_key[m] = XXH3_64bits_withSeed(key.data(), key.size(), kTextKeySeed);
           d.msg_text_key_bytes[m] = capped(key.size());
-          d.msg_text_key_tokens[m] =
-              capped(static_cast<std::size_t>(std::count(key.begin(), key.end(), ' ')) + 1);
+          d.msg_text_key_tokens[m] = capped(key_token_count(key));
         }
       });
 }

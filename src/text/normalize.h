@@ -20,6 +20,8 @@
 // form is built in a temporary string).
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -44,6 +46,10 @@ inline constexpr std::string_view kHashtagPlaceholder = "_hashtag_";
 // Writes the key of `text` into `out` (replacing its contents, keeping its capacity).
 void normalize_key(std::string_view text, const NormalizeOptions& options, std::string& out);
 std::string normalize_key(std::string_view text, const NormalizeOptions& options = {});
+// The tokens of a key: its words, one space apart (0 for the empty key).
+inline std::size_t key_token_count(std::string_view key) {
+  return key.empty() ? 0 : static_cast<std::size_t>(std::count(key.begin(), key.end(), ' ')) + 1;
+}
 
 // A hashtag's comparison form: leading '#' (or fullwidth '＃') removed, the normalization key of
 // the rest, and every space removed (ZWNJ/ZWJ inside a Persian hashtag become spaces in the

@@ -152,6 +152,34 @@ ShingleSets build_shingle_sets(const KeySource& keys, const NearDuplicateOptions
   return sets;
 }
 
+// A set's shingles counted in 16 bins by their top 4 bits, a count per 4 bits; kNoSketch
+// when a bin holds 15 or more (the count would not fit).
+constexpr uint64_t kNoSketch = ~uint64_t{0};
+uint64_t sketch_of(std::span<const uint64_t> set) {
+  uint64_t counts = 0;
+  for (const uint64_t v : set) {
+    const unsigned shift = static_cast<unsigned>(v >> 60) * 4;
+    if (((counts >> shift) & 0xF) == 14) return kNoSketch;
+    counts += uint64_t{1} << shift;
+  }
+  return counts;
+}
+
+// At least the number of shingles two sets share: a common shingle falls in the same bin of
+// both, so per bin it is at most the smaller count. Counts are summed as bytes (each below 16).
+uint32_t common_at_most(uint64_t a, uint64_t b) {
+  constexpr uint64_t kLow = 0x0F0F0F0F0F0F0F0FULL, kHigh = 0x8080808080808080ULL;
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  auto min_bytes = [](uint64_t x, uint64_t y) {  // bytes below 128: per byte min(x, y)
+    const uint64_t x_at_least_y = (((x | kHigh) - y) & kHigh) >> 7;  // 1 per byte where x >= y
+    const uint64_t mask = x_at_least_y * 0xFF;
+    return (y & mask) | (x & ~mask);
+  };
+  const uint64_t low = min_bytes(a & kLow, b & kLow);
+  const uint64_t high = min_bytes((a >> 4) & kLow, (b >> 4) & kLow);
+  return static_cast<uint32_t>(((low + high) * kOnes) >> 56);
+}
+
 struct KeyEntry {
   uint32_t key;  // band key
   uint32_t c;    // compact index
@@ -191,9 +219,13 @@ Result<NearDuplicateResult> run_lsh(const KeySource& keys, std::span<const int64
   // the largest array.
   std::vector<uint32_t> band_keys(m * bands);
   std::vector<uint8_t> key_bytes(m * bands);
+  // Per item its sketch (sketch_of): most candidates are far below the threshold, and their
+  // sketches tell so without reading their sets.
+  std::vector<uint64_t> sketches(m);
   for_each_block(m, [&](size_t, size_t begin, size_t end) {
     std::vector<uint64_t> sig(bands * rows);
     for (size_t c = begin; c < end; ++c) {
+      sketches[c] = sketch_of(sets.set(c));
       minhash.signature(sets.set(c), sig);
       for (size_t b = 0; b < bands; ++b) {
         const auto key = static_cast<uint32_t>(
@@ -218,7 +250,15 @@ Result<NearDuplicateResult> run_lsh(const KeySource& keys, std::span<const int64
     std::vector<KeyEntry> scattered;
     std::vector<size_t> starts;  // partition p is scattered[starts[p], starts[p + 1])
     std::vector<size_t> cursor;
-    std::vector<std::pair<int64_t, uint32_t>> bucket;  // (time, compact index)
+    // The bucket's items in (time, compact index) order, with what verifying reads first.
+    struct Entry {
+      int64_t time;
+      uint32_t c;
+      uint32_t size;  // of its set
+      uint64_t sketch;
+      bool operator<(const Entry& o) const { return time != o.time ? time < o.time : c < o.c; }
+    };
+    std::vector<Entry> bucket;
   };
   std::vector<BandOutput> outputs(bands);
   tbb::enumerable_thread_specific<BandScratch> scratch;
@@ -235,9 +275,9 @@ Result<NearDuplicateResult> run_lsh(const KeySource& keys, std::span<const int64
       sc.scattered[sc.cursor[key >> (32 - kPartitionBits)]++] = {key, static_cast<uint32_t>(c)};
     }
     BandOutput& out = outputs[b];
-    auto consider = [&](uint32_t c1, uint32_t c2) {
-      const uint32_t cx = std::min(c1, c2);
-      const uint32_t cy = std::max(c1, c2);
+    auto consider = [&](const BandScratch::Entry& e1, const BandScratch::Entry& e2) {
+      const uint32_t cx = std::min(e1.c, e2.c);
+      const uint32_t cy = std::max(e1.c, e2.c);
       const uint8_t* bytes_x = &key_bytes[cx * bands];
       const uint8_t* bytes_y = &key_bytes[cy * bands];
       for (size_t earlier = 0; earlier < b; ++earlier) {
@@ -250,6 +290,12 @@ Result<NearDuplicateResult> run_lsh(const KeySource& keys, std::span<const int64
       const uint32_t ib = sets.items[cy];
       if (o.skip_same_account && !accounts.empty() && accounts[ia] == accounts[ib]) return;
       ++out.candidates;
+      if (e1.sketch != kNoSketch && e2.sketch != kNoSketch) {
+        // Below the threshold even with every shingle the sketches allow in common: what the
+        // merge would find too (its value grows with the common count).
+        const double most = common_at_most(e1.sketch, e2.sketch);
+        if (most / (static_cast<double>(e1.size + e2.size) - most) < o.threshold) return;
+      }
       const double j = jaccard_sorted_at_least(sets.set(cx), sets.set(cy), o.threshold);
       if (j >= o.threshold) out.pairs.push_back({ia, ib, j});
     };
@@ -265,13 +311,14 @@ Result<NearDuplicateResult> run_lsh(const KeySource& keys, std::span<const int64
         while (e != last && e->key == s->key) ++e;
         if (e - s >= 2) {
           sc.bucket.clear();
-          for (auto it = s; it != e; ++it) sc.bucket.emplace_back(time_of(it->c), it->c);
+          for (auto it = s; it != e; ++it)
+            sc.bucket.push_back({time_of(it->c), it->c, sets.size[it->c], sketches[it->c]});
           std::sort(sc.bucket.begin(), sc.bucket.end());
           const size_t size = sc.bucket.size();
           for (size_t x = 0; x + 1 < size; ++x) {
             for (size_t y = x + 1; y < size; ++y) {
-              if (window >= 0 && time_gap(sc.bucket[x].first, sc.bucket[y].first) > static_cast<uint64_t>(window)) break;
-              consider(sc.bucket[x].second, sc.bucket[y].second);
+              if (window >= 0 && time_gap(sc.bucket[x].time, sc.bucket[y].time) > static_cast<uint64_t>(window)) break;
+              consider(sc.bucket[x], sc.bucket[y]);
             }
           }
         }

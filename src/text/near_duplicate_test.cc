@@ -170,6 +170,58 @@ TEST(NearDuplicates, AgreesWithBruteForce) {
   EXPECT_LT(lsh->candidate_pairs, brute->candidate_pairs / 4) << "LSH should prune most pairs";
 }
 
+// A copy-paste campaign's texts: many exact copies of a few texts and of one-word edits of
+// them, from overlapping accounts. Copies collide in every band and edits in many: each pair
+// must still come out once, with the similarity that comparing every pair of items gives.
+TEST(NearDuplicates, CopiesOfFewTextsGiveEveryPairOnce) {
+  std::mt19937_64 rng(11);
+  std::vector<std::string> keys;
+  std::vector<int64_t> times;
+  std::vector<uint32_t> accounts;
+  for (int text = 0; text < 4; ++text) {
+    std::vector<std::string> base;
+    for (int w = 0; w < 12; ++w)
+      base.push_back("t" + std::to_string(text) + "w" + std::to_string(w));
+    std::vector<std::string> variants = {join(base)};
+    for (int v = 0; v < 3; ++v) {
+      std::vector<std::string> edited = base;
+      edited[static_cast<size_t>(rng() % edited.size())] = "edit" + std::to_string(v);
+      if (v == 2) edited[0] = edited[5] = "other";  // below the threshold of the others
+      variants.push_back(join(edited));
+    }
+    for (int copy = 0; copy < 90; ++copy) {
+      keys.push_back(variants[copy % 5 == 0 ? 1 + rng() % 3 : 0]);
+      times.push_back(static_cast<int64_t>(rng() % 7'200'000));
+      accounts.push_back(static_cast<uint32_t>(rng() % 150));
+    }
+  }
+  keys.push_back("an unrelated text of its own with enough words in it");
+  times.push_back(1000);
+  accounts.push_back(7);
+  NearDuplicateOptions opt;
+  opt.window_ms = 1'800'000;
+  opt.threshold = 0.8;
+  opt.skip_same_account = true;
+  auto lsh = find_near_duplicates(views(keys), times, accounts, opt);
+  auto brute = find_near_duplicates_brute_force(views(keys), times, accounts, opt);
+  ASSERT_TRUE(lsh.ok());
+  ASSERT_TRUE(brute.ok());
+  ASSERT_GT(brute->pairs.size(), 5000u);
+  ASSERT_EQ(lsh->pairs.size(), brute->pairs.size());
+  size_t below_one = 0;
+  for (size_t i = 0; i < lsh->pairs.size(); ++i) {
+    EXPECT_EQ(lsh->pairs[i].a, brute->pairs[i].a);
+    EXPECT_EQ(lsh->pairs[i].b, brute->pairs[i].b);
+    EXPECT_EQ(lsh->pairs[i].jaccard, brute->pairs[i].jaccard);
+    below_one += brute->pairs[i].jaccard < 1.0;
+  }
+  EXPECT_GT(below_one, 500u);  // the edits' pairs, not only exact copies
+  // Every pair of copies within the window is verified once (band 0); the edits' pairs in
+  // the band where their keys first agree, the rest not at all.
+  EXPECT_GE(lsh->candidate_pairs, brute->pairs.size());
+  EXPECT_LT(lsh->candidate_pairs, brute->candidate_pairs);
+}
+
 TEST(NearDuplicates, TimeWindowIsInclusive) {
   const std::string text = "the same message posted by two accounts";
   const std::vector<std::string> keys = {text, text, text};

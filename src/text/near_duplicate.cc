@@ -317,7 +317,10 @@ Result<NearDuplicateResult> run_lsh(const KeySource& keys, std::span<const int64
           const size_t size = sc.bucket.size();
           for (size_t x = 0; x + 1 < size; ++x) {
             for (size_t y = x + 1; y < size; ++y) {
-              if (window >= 0 && time_gap(sc.bucket[x].time, sc.bucket[y].time) > static_cast<uint64_t>(window)) break;
+              if (window >= 0 && time_gap(sc.bucket[x].time, sc.bucket[y].time) >
+                                     static_cast<uint64_t>(window)) {
+                break;
+              }
               consider(sc.bucket[x], sc.bucket[y]);
             }
           }

@@ -165,8 +165,8 @@ uint64_t sketch_of(std::span<const uint64_t> set) {
   return counts;
 }
 
-// At least the number of shingles two sets share: a common shingle falls in the same bin of
-// both, so per bin it is at most the smaller count. Counts are summed as bytes (each below 16).
+// An upper bound on the number of shingles two sets share: a common shingle falls in the same
+// bin of both, so per bin they share at most the smaller count. Counts are summed as bytes.
 uint32_t common_at_most(uint64_t a, uint64_t b) {
   constexpr uint64_t kLow = 0x0F0F0F0F0F0F0F0FULL, kHigh = 0x8080808080808080ULL;
   constexpr uint64_t kOnes = 0x0101010101010101ULL;

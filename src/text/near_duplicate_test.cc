@@ -198,6 +198,14 @@ TEST(NearDuplicates, CopiesOfFewTextsGiveEveryPairOnce) {
   keys.push_back("an unrelated text of its own with enough words in it");
   times.push_back(1000);
   accounts.push_back(7);
+  // A long text and a lightly edited copy: too many shingles for a sketch, always merged.
+  std::vector<std::string> long_text;
+  for (int w = 0; w < 400; ++w) long_text.push_back("long" + std::to_string(w));
+  keys.push_back(join(long_text));
+  long_text[100] = long_text[300] = "changed";
+  keys.push_back(join(long_text));
+  times.insert(times.end(), {2000, 3000});
+  accounts.insert(accounts.end(), {8, 9});
   NearDuplicateOptions opt;
   opt.window_ms = 1'800'000;
   opt.threshold = 0.8;
@@ -216,6 +224,10 @@ TEST(NearDuplicates, CopiesOfFewTextsGiveEveryPairOnce) {
     below_one += brute->pairs[i].jaccard < 1.0;
   }
   EXPECT_GT(below_one, 500u);  // the edits' pairs, not only exact copies
+  const auto last = static_cast<uint32_t>(keys.size() - 1);
+  EXPECT_TRUE(std::any_of(lsh->pairs.begin(), lsh->pairs.end(), [&](const NearDuplicatePair& p) {
+    return p.a == last - 1 && p.b == last;
+  }));
   // Every pair of copies within the window is verified once (band 0); the edits' pairs in
   // the band where their keys first agree, the rest not at all.
   EXPECT_GE(lsh->candidate_pairs, brute->pairs.size());

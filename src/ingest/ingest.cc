@@ -76,9 +76,17 @@ using BatchQueue = tbb::concurrent_bounded_queue<Batch*>;
 // RecordSink on the parsing thread: copies records into batch slots and ships full batches.
 class BatchingSink : public RecordSink {
  public:
-  BatchingSink(BatchQueue& full, BatchQueue& free, bool strict, std::atomic<bool>& stop)
-      : full_(full), free_(free), strict_(strict), stop_(stop) {
+  BatchingSink(BatchQueue& full, BatchQueue& free, bool strict, std::atomic<bool>& stop,
+               std::atomic<std::uint64_t>& raw_done)
+      : full_(full), free_(free), strict_(strict), stop_(stop), raw_done_(raw_done) {
     free_.pop(batch_);
+  }
+
+  // While `in` is read (nullptr: no file), each batch shipped reports `before` plus the raw
+  // bytes read from it so far, so the progress of one large file moves as it is read.
+  void track(const InputStream* in, std::uint64_t before) {
+    reading_ = in;
+    before_ = before;
   }
 
   // The dataset of the file being read (FileInfo::dataset), for the message keys.
@@ -109,6 +117,7 @@ class BatchingSink : public RecordSink {
 
   Batch& current() { return *batch_; }
   void ship(bool last = false) {
+    if (reading_ != nullptr) raw_done_.store(before_ + reading_->raw_consumed().load());
     batch_->last = last;
     full_.push(batch_);
     batch_ = nullptr;
@@ -139,12 +148,15 @@ class BatchingSink : public RecordSink {
   std::atomic<bool>& stop_;
   Batch* batch_ = nullptr;
   std::string dataset_;
+  std::atomic<std::uint64_t>& raw_done_;
+  const InputStream* reading_ = nullptr;
+  std::uint64_t before_ = 0;
 };
 
 void parse_files(const std::vector<std::string>& files, const IngestOptions& options,
                  BatchQueue& full, BatchQueue& free, std::atomic<bool>& stop,
                  std::atomic<std::uint64_t>& raw_done) {
-  BatchingSink sink(full, free, options.strict, stop);
+  BatchingSink sink(full, free, options.strict, stop, raw_done);
   const FormatInfo* forced = options.format.empty() ? nullptr : find_format(options.format);
   for (const auto& path : files) {
     if (stop.load()) break;
@@ -196,7 +208,9 @@ void parse_files(const std::vector<std::string>& files, const IngestOptions& opt
       ctx.stop = &stop;
       auto reader = format->make();
       // Progress comes from the raw bytes the stream has consumed, read by the writer thread.
+      sink.track(&in, before);
       Status rs = reader->read(in, ctx);
+      sink.track(nullptr, 0);
       if (!rs.ok()) sink.reject(Position{path, 0, 0}, rs.message(), "");
       sink.current().end = Batch::FileEnd{in.digest(), ctx.utf8_repaired};
       if (std::string change = in.change_while_read(); !change.empty())

@@ -349,8 +349,7 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
                         std::string& key = scratch.local();
                         for (std::size_t o = r.begin(); o != r.end(); ++o) {
                           action_key(d, b, opt, t.object_msg[o], t.object_item[o], key);
-                          t.object_tag[o] =
-                              XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed) | 1;
+                          t.object_tag[o] = hash_key(key) | 1;
                         }
                       });
   }

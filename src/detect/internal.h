@@ -65,7 +65,8 @@ struct ActionTable {
 };
 
 inline constexpr std::uint64_t kKeySeed = 0x67726f756e64ULL;  // "ground"
-// The hash that names an object by its key (and a CooRTweet content id by its message id).
+// The hash that names an object by its key (and a CooRTweet content id by its message id, an
+// account in the null models by its platform and id).
 inline std::uint64_t hash_key(std::string_view s) {
   return XXH3_64bits_withSeed(s.data(), s.size(), kKeySeed);
 }

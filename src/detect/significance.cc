@@ -590,7 +590,7 @@ NullModel make_null_model(const Dataset& d) {
     key.assign(d.account_platform[a]);
     key.push_back('\0');
     key.append(d.account_id[a]);
-    m.account_hash[a] = XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed);
+    m.account_hash[a] = hash_key(key);
   }
   return m;
 }

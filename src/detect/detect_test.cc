@@ -811,6 +811,65 @@ TEST(NativeDetect, TimeShiftReplicatesStopOnlyAboveTheLevel) {
     EXPECT_EQ(exact.near_misses[i].p_value, bounded.near_misses[i].p_value) << i;
 }
 
+// The hashtag's local null (docs/detection.md): in a replicate each account's actions of one
+// UTC day move together by its offset of that day, and an edge's weight is the number of its
+// common objects (a hashtag on one day) where some action of each account comes within W.
+// Counted here directly, action by action, for accounts posting several hashtags on the same
+// evenings minutes apart (many objects share a day and meet at some offsets only).
+TEST(NativeDetect, LocalNullWeightsAreTheDirectCount) {
+  HashtagPosts posts(7);
+  std::mt19937_64& rng = posts.rng;
+  const TimeMs day = 86'400'000, minute = 60'000, t0 = 19'675 * day;  // a UTC midnight
+  std::uniform_real_distribution<double> u(0, 1);
+  std::uniform_int_distribution<TimeMs> evening(20 * 60 * minute, 20 * 60 * minute + 12 * minute);
+  for (int d = 0; d < 6; ++d)
+    for (int a = 0; a < 6; ++a)
+      for (int k = 0; k < 6; ++k)
+        for (int n = u(rng) < 0.3 ? 2 : 1; n > 0 && u(rng) < 0.8; --n)
+          posts.tweet(fmt::format("acc{}", a), fmt::format("#tag{}", k),
+                      t0 + d * day + evening(rng));
+  Dataset d = testing::make_dataset(posts.in);
+  DetectOptions opt;
+  const detect_internal::ActionTable t =
+      detect_internal::extract_actions(d, Behaviour::kHashtag, opt);
+  const detect_internal::NullModel model = detect_internal::make_null_model(d);
+  detect_internal::BehaviourEdges be =
+      detect_internal::native_edges(d, t, opt, account_byte_order(d));
+  detect_internal::edge_and_near_miss_p_values(t, model, opt, be, 1.0);
+  const TimeMs jitter = null_jitter_ms(Behaviour::kHashtag, opt);
+  ASSERT_GT(jitter, 0);
+  const auto replicates = static_cast<std::size_t>(opt.null_replicates);
+  std::size_t checked = 0, partial = 0;
+  for (const Edge& e : be.edges) {
+    ASSERT_NE(e.null_row, UINT32_MAX);
+    const std::uint32_t* row = be.null_weights.data() + std::size_t{e.null_row} * replicates;
+    std::set<std::uint32_t> counts;
+    for (std::size_t r = 0; r < replicates; ++r) {
+      auto moved = [&](const detect_internal::Acted& x) {
+        const std::uint64_t hash = model.account_hash[x.account];
+        return x.time + detect_internal::jitter_offset(opt.seed, hash, static_cast<int>(r),
+                                                       utc_day(x.time), jitter);
+      };
+      std::uint32_t meetings = 0;
+      for (std::size_t o = 0; o < t.objects(); ++o) {
+        bool met = false;
+        for (std::uint64_t i = t.object_start[o]; i < t.object_start[o + 1]; ++i)
+          for (std::uint64_t j = t.object_start[o]; j < t.object_start[o + 1]; ++j)
+            if (t.actions[i].account == e.source && t.actions[j].account == e.target &&
+                std::abs(moved(t.actions[i]) - moved(t.actions[j])) <= opt.window_ms)
+              met = true;
+        meetings += met;
+      }
+      EXPECT_EQ(row[r], meetings) << e.source << " " << e.target << " replicate " << r;
+      counts.insert(meetings);
+    }
+    ++checked;
+    partial += counts.size() > 1;
+  }
+  EXPECT_GE(checked, 10u);
+  EXPECT_GE(partial, checked / 2);  // weights that move with the offsets
+}
+
 // Scheduled automation among organic hashtag users and a match crowd (docs/detection.md,
 // "Scheduled automation"), over 30 days: 15 accounts post #cause in their own words in the same
 // 90-second slots at 09:30, 14:30 and 21:30 UTC on 28 days; 200 organic accounts post #cause

@@ -371,6 +371,11 @@ std::uint32_t count_single_meetings(const TimeMs* a, const TimeMs* b, std::size_
 std::uint32_t count_single_meetings_scalar(const TimeMs* a, const TimeMs* b, std::size_t n,
                                            TimeMs da, TimeMs db, TimeMs span, TimeMs window);
 
+// The local null's offset (null_jitter_ms > 0) of an account (its NullModel hash) on one
+// UTC day in one replicate: in [-j, j], the same for all its actions of that day.
+TimeMs jitter_offset(std::uint64_t seed, std::uint64_t account_hash, int replicate,
+                     std::int64_t day, TimeMs j);
+
 // Benjamini–Hochberg at level q on the co-occurrence p-values of one behaviour's edges at one
 // window (Edge::window_ms), over
 // a family of `candidates` hypotheses: every account pair that co-acted at least once in that

@@ -78,6 +78,19 @@ std::uint32_t count_single_meetings(const TimeMs* a, const TimeMs* b, std::size_
   return count_single_meetings_scalar(a, b, n, da, db, span, window);
 }
 
+// The local null of a behaviour (null_jitter_ms > 0): each account's actions of one UTC day
+// moved together by an offset in [-J, J], drawn afresh for every day, instead of the whole
+// timeline around the period: the account's daily rhythm stays, and meeting on many days
+// needs the chance alignment on each of them.
+TimeMs jitter_offset(std::uint64_t seed, std::uint64_t account_hash, int replicate,
+                     std::int64_t day, TimeMs j) {
+  std::uint64_t k[3] = {account_hash, static_cast<std::uint64_t>(replicate),
+                        static_cast<std::uint64_t>(day)};
+  return static_cast<TimeMs>(XXH3_64bits_withSeed(k, sizeof k, seed) %
+                             static_cast<std::uint64_t>(2 * j + 1)) -
+         j;
+}
+
 namespace {
 
 // Per account, its actions of the behaviour sorted by (object, time): CSR over accounts.
@@ -172,19 +185,6 @@ TimeMs shift(const NullModel& m, TimeMs t, TimeMs off) {
   return m.span_start + x;
 }
 
-// The local null of a behaviour (null_jitter_ms > 0): each account's actions of one UTC day
-// moved together by an offset in [-J, J], drawn afresh for every day, instead of the whole
-// timeline around the period: the account's daily rhythm stays, and meeting on many days
-// needs the chance alignment on each of them.
-TimeMs jitter_offset(std::uint64_t seed, std::uint64_t account_hash, int replicate,
-                     std::int64_t day, TimeMs j) {
-  std::uint64_t k[3] = {account_hash, static_cast<std::uint64_t>(replicate),
-                        static_cast<std::uint64_t>(day)};
-  return static_cast<TimeMs>(XXH3_64bits_withSeed(k, sizeof k, seed) %
-                             static_cast<std::uint64_t>(2 * j + 1)) -
-         j;
-}
-
 // The next value of a SplitMix64 stream (Steele, Lea & Flood 2014): the stimulus null draws
 // many numbers from each hashed seed, and a hash per draw was most of its time.
 std::uint64_t splitmix64(std::uint64_t& state) {
@@ -211,7 +211,8 @@ struct NullScratch {
   std::vector<std::pair<TimeMs, TimeMs>> meet;  // [lo, hi] of off_a - off_b, merged
   std::vector<std::pair<TimeMs, TimeMs>> cover;  // one object's intervals before merging
   std::vector<std::int64_t> days;       // the distinct UTC days of the common objects
-  std::vector<TimeMs> off_a, off_b;     // per day: a's and b's offsets in one replicate
+  // Per day, a's and b's offsets in a block of replicates (kReplicateBlock per day).
+  std::vector<std::int32_t> off_a, off_b;
   // The time-shift null's common objects where each account acted once (most of them):
   // both times from the span's start, so a replicate is one branch-free pass over them.
   std::vector<TimeMs> single_a, single_b;
@@ -251,7 +252,13 @@ bool any_within(const std::vector<TimeMs>& a, const std::vector<TimeMs>& b, Time
 // clipped to [-2J, 2J] and merged, are computed once per object: an object that meets at no
 // offset difference adds nothing, one that meets at every difference adds one to every
 // replicate, and the rest are decided by two comparisons per interval. The offsets are drawn
-// once per day and replicate.
+// once per day and replicate, for a block of replicates at a time: each object then compares
+// its intervals with the block's offset differences in one pass (32-bit lanes the compiler
+// vectorizes), and replicates stop at the end of the block where `stop_at` is reached, the
+// ones past it left 0 as if never drawn.
+constexpr int kReplicateBlock = 8;
+static_assert(4 * kHashtagJitterMs < INT32_MAX, "offset differences fit 32 bits");
+
 int jitter_null_weights(const NullModel& m, const DetectOptions& opt, TimeMs jitter,
                         const CommonObjects& c, std::uint32_t a, std::uint32_t b, double observed,
                         std::uint32_t stop_at, NullScratch& s, std::vector<std::uint32_t>& out) {
@@ -299,32 +306,40 @@ int jitter_null_weights(const NullModel& m, const DetectOptions& opt, TimeMs jit
     return std::lower_bound(s.days.begin(), s.days.end(), day) - s.days.begin();
   };
   for (NullScratch::Partial& p : s.partial) {
-    p.day_a = index_of(p.day_a);
-    p.day_b = index_of(p.day_b);
+    p.day_a = index_of(p.day_a) * kReplicateBlock;
+    p.day_b = index_of(p.day_b) * kReplicateBlock;
   }
-  s.off_a.resize(s.days.size());
-  s.off_b.resize(s.days.size());
+  s.off_a.assign(s.days.size() * kReplicateBlock, 0);
+  s.off_b.assign(s.days.size() * kReplicateBlock, 0);
   std::uint32_t reached = 0;
-  for (int r = 0; r < opt.null_replicates; ++r) {
-    for (std::size_t d = 0; d < s.days.size(); ++d) {
-      s.off_a[d] = jitter_offset(opt.seed, m.account_hash[a], r, s.days[d], jitter);
-      s.off_b[d] = jitter_offset(opt.seed, m.account_hash[b], r, s.days[d], jitter);
-    }
-    std::uint32_t hits = always;
+  for (int r0 = 0; r0 < opt.null_replicates; r0 += kReplicateBlock) {
+    const int n = std::min(kReplicateBlock, opt.null_replicates - r0);
+    for (std::size_t d = 0; d < s.days.size(); ++d)
+      for (int k = 0; k < n; ++k) {
+        s.off_a[d * kReplicateBlock + k] = static_cast<std::int32_t>(
+            jitter_offset(opt.seed, m.account_hash[a], r0 + k, s.days[d], jitter));
+        s.off_b[d * kReplicateBlock + k] = static_cast<std::int32_t>(
+            jitter_offset(opt.seed, m.account_hash[b], r0 + k, s.days[d], jitter));
+      }
+    std::uint32_t hits[kReplicateBlock];
+    std::fill(hits, hits + kReplicateBlock, always);
     for (const NullScratch::Partial& p : s.partial) {
-      const TimeMs delta = s.off_a[static_cast<std::size_t>(p.day_a)] -
-                           s.off_b[static_cast<std::size_t>(p.day_b)];
-      // The merged intervals are in order and apart: only the last one starting at or
-      // before delta can hold it (an account posting a hashtag all day makes many).
-      const auto* first = s.meet.data() + p.begin;
-      const auto* last = s.meet.data() + p.end;
-      const auto* next = std::upper_bound(
-          first, last, delta,
-          [](TimeMs v, const std::pair<TimeMs, TimeMs>& meet) { return v < meet.first; });
-      hits += next != first && delta <= (next - 1)->second;
+      const std::int32_t* oa = s.off_a.data() + p.day_a;
+      const std::int32_t* ob = s.off_b.data() + p.day_b;
+      std::int32_t delta[kReplicateBlock];
+      for (int k = 0; k < kReplicateBlock; ++k) delta[k] = oa[k] - ob[k];
+      // The merged intervals are apart: at most one holds a replicate's difference.
+      for (std::uint32_t i = p.begin; i < p.end; ++i) {
+        const auto lo = static_cast<std::int32_t>(s.meet[i].first);
+        const auto hi = static_cast<std::int32_t>(s.meet[i].second);
+        for (int k = 0; k < kReplicateBlock; ++k)
+          hits[k] += static_cast<std::uint32_t>((delta[k] >= lo) & (delta[k] <= hi));
+      }
     }
-    out[static_cast<std::size_t>(r)] = hits;
-    if (static_cast<double>(hits) >= observed && ++reached == stop_at) return r + 1;
+    for (int k = 0; k < n; ++k) {
+      out[static_cast<std::size_t>(r0 + k)] = hits[k];
+      if (static_cast<double>(hits[k]) >= observed && ++reached == stop_at) return r0 + k + 1;
+    }
   }
   return opt.null_replicates;
 }

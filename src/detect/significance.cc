@@ -854,18 +854,19 @@ void draw_delays(StimulusScratch& s, const StimulusScratch::Group& g, std::vecto
   std::uint64_t k[4] = {account, g.source, static_cast<std::uint64_t>(replicate),
                         seed ^ 0x7374696dULL};  // "stim"
   std::uint64_t state = XXH3_64bits(k, sizeof k);
-  const std::uint32_t n = end - begin;
-  s.swaps.clear();
+  const std::uint32_t n = end - begin, common = g.common_end - g.common_begin;
+  // Position i of the shuffled list takes a uniform draw from positions [i, n); the delay at
+  // common post c is the one at its own position in a permutation, so the common posts take
+  // positions 0, 1, ... of the partial shuffle in turn. The draws first (each depends on the
+  // stream alone, so they overlap in the processor), then the swaps.
+  s.swaps.resize(common);
+  for (std::uint32_t i = 0; i < common; ++i)
+    s.swaps[i] = i + uniform_below(splitmix64(state), n - i);
   for (std::uint32_t c = g.common_begin, i = 0; c < g.common_end; ++c, ++i) {
-    // Position i of the shuffled list takes a uniform draw from positions [i, n); the
-    // delay at common post c is the one at its own position in a permutation, so the
-    // common posts take positions 0, 1, ... of the partial shuffle in turn.
-    const std::uint32_t j = i + uniform_below(splitmix64(state), n - i);
-    std::swap(delays[begin + i], delays[begin + j]);
-    s.swaps.push_back(j);
+    std::swap(delays[begin + i], delays[begin + s.swaps[i]]);
     draw[c] = delays[begin + i];
   }
-  for (std::size_t i = s.swaps.size(); i-- > 0;)
+  for (std::size_t i = common; i-- > 0;)
     std::swap(delays[begin + i], delays[begin + s.swaps[i]]);
 }
 

@@ -204,7 +204,9 @@ struct NullScratch {
   // Per common object that meets in some replicates but not all: its days' indices for a
   // and b and its intervals of the offset difference at which it meets.
   struct Partial {
-    std::int64_t day_a, day_b;  // UTC days, then their indices into `days`
+    // UTC days, then where their offsets start in off_a and off_b (index into `days` times
+    // kReplicateBlock)
+    std::int64_t day_a, day_b;
     std::uint32_t begin, end;   // into `meet`
   };
   std::vector<Partial> partial;
@@ -257,6 +259,8 @@ bool any_within(const std::vector<TimeMs>& a, const std::vector<TimeMs>& b, Time
 // vectorizes), and replicates stop at the end of the block where `stop_at` is reached, the
 // ones past it left 0 as if never drawn.
 constexpr int kReplicateBlock = 8;
+// J is kHashtagJitterMs (null_jitter_ms): offsets, their differences and the clipped
+// intervals lie within [-2J, 2J].
 static_assert(4 * kHashtagJitterMs < INT32_MAX, "offset differences fit 32 bits");
 
 int jitter_null_weights(const NullModel& m, const DetectOptions& opt, TimeMs jitter,

@@ -316,14 +316,15 @@ int jitter_null_weights(const NullModel& m, const DetectOptions& opt, TimeMs jit
   s.off_a.assign(s.days.size() * kReplicateBlock, 0);
   s.off_b.assign(s.days.size() * kReplicateBlock, 0);
   std::uint32_t reached = 0;
+  const std::uint64_t ha = m.account_hash[a], hb = m.account_hash[b];
   for (int r0 = 0; r0 < opt.null_replicates; r0 += kReplicateBlock) {
     const int n = std::min(kReplicateBlock, opt.null_replicates - r0);
     for (std::size_t d = 0; d < s.days.size(); ++d)
       for (int k = 0; k < n; ++k) {
-        s.off_a[d * kReplicateBlock + k] = static_cast<std::int32_t>(
-            jitter_offset(opt.seed, m.account_hash[a], r0 + k, s.days[d], jitter));
-        s.off_b[d * kReplicateBlock + k] = static_cast<std::int32_t>(
-            jitter_offset(opt.seed, m.account_hash[b], r0 + k, s.days[d], jitter));
+        s.off_a[d * kReplicateBlock + k] =
+            static_cast<std::int32_t>(jitter_offset(opt.seed, ha, r0 + k, s.days[d], jitter));
+        s.off_b[d * kReplicateBlock + k] =
+            static_cast<std::int32_t>(jitter_offset(opt.seed, hb, r0 + k, s.days[d], jitter));
       }
     std::uint32_t hits[kReplicateBlock];
     std::fill(hits, hits + kReplicateBlock, always);

@@ -2,9 +2,10 @@
 // schema version N-1 to N (PRAGMA user_version); each runs in one transaction. Later stages
 // add their tables by appending a migration, never by editing an applied one.
 //
-// message_indexes() lists the indexes of `messages` as the migrations leave them, each as a
-// statement that creates it when missing: a bulk load sets them aside and builds them after
-// the load, and opening a store for writing builds any that a killed bulk load left missing.
+// bulk_load_indexes() lists the indexes of `messages` and `accounts` as the migrations leave
+// them, each as a statement that creates it when missing: a bulk load sets them aside and builds
+// them after the load, and opening a store for writing builds any that a killed bulk load left
+// missing.
 //
 // Thread-safety: pure data.
 #pragma once
@@ -16,9 +17,9 @@ namespace groundswell {
 
 std::span<const std::string_view> schema_migrations();
 
-struct MessageIndexSql {
+struct IndexSql {
   std::string_view name, create_if_missing;
 };
-std::span<const MessageIndexSql> message_indexes();
+std::span<const IndexSql> bulk_load_indexes();
 
 }  // namespace groundswell

@@ -69,6 +69,12 @@ Result<Store> Store::open(const std::filesystem::path& path, bool read_only) {
   if (*version > static_cast<std::int64_t>(migrations.size())) {
     return Status::InvalidArgument(newer_schema(path, *version));
   }
+  // Foreign keys are off while migrating: a migration that rebuilds a table others refer to
+  // (kV10, accounts) drops the old one and renames the new one in its place, and the rows that
+  // refer to it are left as they are (the ids are the same). The setting cannot change inside
+  // a transaction, hence around the loop.
+  const bool migrating = *version < static_cast<std::int64_t>(migrations.size());
+  if (migrating) GS_RETURN_IF_ERROR(store.db_.exec("PRAGMA foreign_keys=OFF"));
   for (auto v = static_cast<std::size_t>(*version); v < migrations.size(); ++v) {
     Transaction tx(store.db_);
     GS_RETURN_IF_ERROR(tx.begin_status());
@@ -76,8 +82,9 @@ Result<Store> Store::open(const std::filesystem::path& path, bool read_only) {
     GS_RETURN_IF_ERROR(store.db_.exec(fmt::format("PRAGMA user_version={}", v + 1)));
     GS_RETURN_IF_ERROR(tx.commit());
   }
+  if (migrating) GS_RETURN_IF_ERROR(store.db_.exec("PRAGMA foreign_keys=ON"));
   // Indexes a killed bulk load set aside (MessageWriter::begin_bulk_load).
-  GS_RETURN_IF_ERROR(restore_message_indexes(store.db_));
+  GS_RETURN_IF_ERROR(restore_bulk_load_indexes(store.db_));
   return store;
 }
 
@@ -223,22 +230,28 @@ UPDATE accounts SET handle = COALESCE(handle, ?2), display_name = COALESCE(displ
 WHERE id = ?1
 )sql";
 
-// ?12 is the id of an account new to the store, NULL for a known one (then the conflict on
-// (platform, account_id) updates it).
-constexpr std::string_view kUpsertAccount = R"sql(
+// An account record: inserted with id ?12 when the account is new to the store, merged into
+// the stored row with id ?12 otherwise. The writer's table of accounts says which (it holds
+// every stored account), so neither statement needs the key's index, which a bulk load sets
+// aside. Both are bound alike (the update leaves ?1 and ?2, the key, unused).
+constexpr std::string_view kInsertAccountRecord = R"sql(
 INSERT INTO accounts(platform, account_id, handle, display_name, created_at, followers,
   following, posts, description, verified, kind, id)
 VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)
-ON CONFLICT(platform, account_id) DO UPDATE SET
-  handle = COALESCE(excluded.handle, accounts.handle),
-  display_name = COALESCE(excluded.display_name, accounts.display_name),
-  created_at = COALESCE(accounts.created_at, excluded.created_at),
-  followers = COALESCE(excluded.followers, accounts.followers),
-  following = COALESCE(excluded.following, accounts.following),
-  posts = COALESCE(excluded.posts, accounts.posts),
-  description = COALESCE(excluded.description, accounts.description),
-  verified = COALESCE(excluded.verified, accounts.verified),
-  kind = COALESCE(excluded.kind, accounts.kind)
+RETURNING id, handle IS NOT NULL, display_name IS NOT NULL
+)sql";
+constexpr std::string_view kMergeAccountRecord = R"sql(
+UPDATE accounts SET
+  handle = COALESCE(?3, handle),
+  display_name = COALESCE(?4, display_name),
+  created_at = COALESCE(created_at, ?5),
+  followers = COALESCE(?6, followers),
+  following = COALESCE(?7, following),
+  posts = COALESCE(?8, posts),
+  description = COALESCE(?9, description),
+  verified = COALESCE(?10, verified),
+  kind = COALESCE(?11, kind)
+WHERE id = ?12
 RETURNING id, handle IS NOT NULL, display_name IS NOT NULL
 )sql";
 
@@ -319,8 +332,8 @@ void prepare_message(const MessageRecord& m, std::string_view dataset, PreparedM
   encode_list(m.mentions, out.mentions);
 }
 
-Status restore_message_indexes(Db& db) {
-  for (const MessageIndexSql& index : message_indexes())
+Status restore_bulk_load_indexes(Db& db) {
+  for (const IndexSql& index : bulk_load_indexes())
     GS_RETURN_IF_ERROR(db.exec(index.create_if_missing));
   return Status::Ok();
 }
@@ -333,7 +346,8 @@ Status MessageWriter::prepare() {
   GS_RETURN_IF_ERROR(db.prepare(kMergeRow, merge_row_));
   GS_RETURN_IF_ERROR(db.prepare(kInsertAccount, insert_account_));
   GS_RETURN_IF_ERROR(db.prepare(kTouchAccount, touch_account_));
-  GS_RETURN_IF_ERROR(db.prepare(kUpsertAccount, upsert_account_));
+  GS_RETURN_IF_ERROR(db.prepare(kInsertAccountRecord, insert_account_record_));
+  GS_RETURN_IF_ERROR(db.prepare(kMergeAccountRecord, merge_account_record_));
   GS_RETURN_IF_ERROR(db.prepare(kStoredAuthor, stored_author_));
   GS_RETURN_IF_ERROR(db.prepare(kAuthorOfRow, author_of_row_));
   GS_RETURN_IF_ERROR(db.prepare(kStoredRow, stored_row_));
@@ -381,7 +395,7 @@ Result<bool> MessageWriter::begin_bulk_load() {
   auto any = db.query_int64("SELECT EXISTS (SELECT 1 FROM messages)");
   if (!any) return any.status();
   if (*any != 0) return false;
-  for (const MessageIndexSql& index : message_indexes())
+  for (const IndexSql& index : bulk_load_indexes())
     GS_RETURN_IF_ERROR(db.exec(fmt::format("DROP INDEX IF EXISTS \"{}\"", index.name)));
   GS_RETURN_IF_ERROR(tx.commit());
   // The writer assigns every account id and file id a message refers to, in the transaction
@@ -400,7 +414,7 @@ Status MessageWriter::finish_bulk_load() {
   // the other cores meanwhile (the same index whatever their number).
   const unsigned helpers = std::min(std::max(std::thread::hardware_concurrency(), 1u) - 1, 3u);
   GS_RETURN_IF_ERROR(store_.db().exec(fmt::format("PRAGMA threads={}", helpers)));
-  Status built = restore_message_indexes(store_.db());
+  Status built = restore_bulk_load_indexes(store_.db());
   GS_RETURN_IF_ERROR(store_.db().exec("PRAGMA threads=0"));
   GS_RETURN_IF_ERROR(built);
   return check_references_again();
@@ -429,7 +443,7 @@ Status MessageWriter::catch_up_with_other_writers() {
   if (bulk_) {
     bulk_ = false;
     rows_by_key_ = RowsByHash();
-    GS_RETURN_IF_ERROR(restore_message_indexes(store_.db()));
+    GS_RETURN_IF_ERROR(restore_bulk_load_indexes(store_.db()));
   }
   return load_accounts();
 }
@@ -726,10 +740,10 @@ Result<bool> MessageWriter::same_author(const MessageRecord& m, std::int64_t acc
 }
 
 Status MessageWriter::put_account(const AccountRecord& a) {
-  GS_RETURN_IF_ERROR(flush_new_accounts());  // the upsert meets the stored accounts
+  GS_RETURN_IF_ERROR(flush_new_accounts());  // a merge meets the stored row
   const std::uint64_t hash = account_key_hash(a.platform, a.account_id);
   AccountTable::Entry* known = accounts_.find(hash, a.platform, a.account_id);
-  Stmt& s = upsert_account_;
+  Stmt& s = known == nullptr ? insert_account_record_ : merge_account_record_;
   s.reset();
   s.bind_text_static(1, a.platform);
   s.bind_text_static(2, a.account_id);
@@ -742,8 +756,12 @@ Status MessageWriter::put_account(const AccountRecord& a) {
   s.bind_text_or_null(9, a.description);
   if (a.verified >= 0) s.bind_int64(10, a.verified);
   s.bind_text_or_null(11, to_string(a.kind));
-  if (known == nullptr) s.bind_int64(12, next_account_id_);
-  if (s.step() != Stmt::kRow) return db_error(s);
+  s.bind_int64(12, known == nullptr ? next_account_id_ : known->id);
+  const Stmt::StepResult stepped = s.step();
+  if (stepped == Stmt::kError) return db_error(s);
+  if (stepped != Stmt::kRow)
+    return Status::Internal(fmt::format("account {} of {} is missing from the store",
+                                        a.account_id, a.platform));
   data_changed_ = true;  // inserted or updated (an update renews the version by trigger too)
   AccountTable::Entry e{s.column_int64(0), s.column_int64(1) != 0, s.column_int64(2) != 0};
   while (s.step() == Stmt::kRow) {

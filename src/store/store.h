@@ -106,10 +106,11 @@ std::uint64_t account_key_hash(std::string_view platform, std::string_view accou
 inline constexpr std::string_view kNewDataVersion =
     "UPDATE store_state SET data_version = lower(hex(randomblob(16))) WHERE id = 1";
 
-// Builds the indexes of `messages` that are missing (schema.h, message_indexes()): those a
-// bulk load set aside (MessageWriter::begin_bulk_load). Store::open() calls it, so the next
-// opening for writing of a store whose bulk load was killed restores its indexes.
-Status restore_message_indexes(Db& db);
+// Builds the indexes of `messages` and `accounts` that are missing (schema.h,
+// bulk_load_indexes()): those a bulk load set aside (MessageWriter::begin_bulk_load).
+// Store::open() calls it, so the next opening for writing of a store whose bulk load was
+// killed restores its indexes.
+Status restore_bulk_load_indexes(Db& db);
 
 class MessageWriter {
  public:
@@ -117,8 +118,9 @@ class MessageWriter {
 
   // Prepares the statements and reads the store's accounts into memory.
   Status prepare();
-  // On a store without messages: drops the indexes of `messages` and de-duplicates keys in
-  // memory instead, consulting only the rows this writer stored; finish_bulk_load() builds
+  // On a store without messages: drops the key indexes of `messages` and `accounts` and
+  // de-duplicates keys in memory instead (accounts by the writer's table of them), consulting
+  // only the rows this writer stored; finish_bulk_load() builds
   // the indexes once, after the load. False (and nothing changed) when the store holds
   // messages. Call outside a batch. Should another connection commit to the store meanwhile,
   // the next begin_batch() builds the indexes and leaves bulk loading (and reads the accounts
@@ -176,7 +178,8 @@ class MessageWriter {
   // store a new data version (kNewDataVersion).
   bool data_changed_ = false;
 
-  Stmt insert_message_, merge_message_, upsert_account_, insert_account_, touch_account_,
+  Stmt insert_message_, merge_message_, insert_account_record_, merge_account_record_,
+      insert_account_, touch_account_,
       insert_reject_, insert_file_, finish_file_, stored_author_, append_message_,
       merge_row_, stored_row_, author_of_row_, earlier_reads_of_, drop_rejects_of_;
   std::vector<std::int64_t> earlier_reads_;  // files rows of the current file's path, sorted

@@ -90,8 +90,25 @@ TEST_F(StoreTest, AVersion4StoreMigratesAndItsFileIsRecognisedWhenReadAgain) {
   auto store = Store::open(path);
   ASSERT_TRUE(store.ok()) << store.status().message();
   EXPECT_EQ(store->schema_version(), current_schema_version());
-  EXPECT_EQ(current_schema_version(), 9);
+  EXPECT_EQ(current_schema_version(), 10);
   Db& db = store->db();
+  // Version 10: the accounts' key in an index of its own (account id first), which a bulk load
+  // can set aside; the rows, their ids and the references to them as they were.
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM pragma_index_info('accounts_key') WHERE seqno = 0 "
+                  "AND name = 'account_id'"),
+            1);
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM sqlite_schema WHERE name LIKE 'sqlite_autoindex%'"
+                  " AND tbl_name = 'accounts'"),
+            0);
+  EXPECT_EQ(count(db,
+                  "SELECT count(*) FROM messages m JOIN accounts a ON a.id = m.account "
+                  "WHERE a.id = 1 AND a.platform = 'generic' AND a.account_id = 'a'"),
+            1);
+  EXPECT_EQ(count(db, "PRAGMA foreign_keys"), 1);
+  EXPECT_EQ(count(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+  EXPECT_FALSE(db.exec("INSERT INTO accounts(platform, account_id) VALUES('generic', 'a')").ok());
   // Version 9: the support figures' table, empty (computed by what needs them, then stored).
   EXPECT_EQ(count(db,
                   "SELECT count(*) FROM pragma_table_info('detection_support') WHERE name IN "

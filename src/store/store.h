@@ -120,11 +120,11 @@ class MessageWriter {
   Status prepare();
   // On a store without messages: drops the key indexes of `messages` and `accounts` and
   // de-duplicates keys in memory instead (accounts by the writer's table of them), consulting
-  // only the rows this writer stored; finish_bulk_load() builds
-  // the indexes once, after the load. False (and nothing changed) when the store holds
-  // messages. Call outside a batch. Should another connection commit to the store meanwhile,
-  // the next begin_batch() builds the indexes and leaves bulk loading (and reads the accounts
-  // again), so two writers never store a key twice.
+  // only the rows this writer stored; finish_bulk_load() builds the indexes once, after the
+  // load. False (and nothing changed) when the store holds messages. Call outside a batch.
+  // Should another connection commit to the store meanwhile, the next begin_batch() builds the
+  // indexes and leaves bulk loading (and reads the accounts again), so two writers never store
+  // a key twice.
   Result<bool> begin_bulk_load();
   Status finish_bulk_load();
   bool bulk_load() const { return bulk_; }
@@ -179,9 +179,9 @@ class MessageWriter {
   bool data_changed_ = false;
 
   Stmt insert_message_, merge_message_, insert_account_record_, merge_account_record_,
-      insert_account_, touch_account_,
-      insert_reject_, insert_file_, finish_file_, stored_author_, append_message_,
-      merge_row_, stored_row_, author_of_row_, earlier_reads_of_, drop_rejects_of_;
+      insert_account_, touch_account_, insert_reject_, insert_file_, finish_file_,
+      stored_author_, append_message_, merge_row_, stored_row_, author_of_row_,
+      earlier_reads_of_, drop_rejects_of_;
   std::vector<std::int64_t> earlier_reads_;  // files rows of the current file's path, sorted
   std::string dataset_;           // of the current file
   std::string_view key_dataset_;  // of the current record: dataset_ or ''

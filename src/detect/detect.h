@@ -248,6 +248,14 @@ struct ClusterEvidence {
   // The probability that chance alone gives the cluster's internal edges, among the pairs of
   // accounts that co-acted at all (verdict.h; NaN: an internal edge was not tested).
   double chance_p = kNaN;
+  // The group test of a source's re-sharers (docs/detection.md, "The group test"): the share
+  // of members it flagged, the source that flagged most of them (UINT32_MAX: none), that
+  // source's posts re-shared by two or more accounts and its p-value. Its own clusters have
+  // every member flagged.
+  double fired_share = kNaN;
+  std::uint32_t fired_source = UINT32_MAX;
+  std::uint32_t fired_posts = 0;
+  double fired_p = kNaN;
 };
 
 struct Cluster {
@@ -276,6 +284,12 @@ struct Cluster {
   std::string verdict_reasons;  // plain sentences joined by "; "
   ClusterEvidence evidence;
 };
+
+// A cluster the group test made of accounts in no other cluster (docs/detection.md, "The
+// group test"): no internal edges, every member flagged.
+inline bool is_group_test_cluster(const Cluster& c) {
+  return c.internal_edges == 0 && c.evidence.fired_share == 1;
+}
 
 // Why pairs of accounts did or did not become kept edges, per behaviour (docs/detection.md,
 // "The funnel"): so a run that finds little can say where its candidates stopped.

@@ -45,7 +45,9 @@ std::string verdict_evidence_json(const ClusterEvidence& e, const Dataset& d) {
                          {"patterned_share", e.patterned_share},
                          {"single_source_share", e.single_source_share},
                          {"stimulus_p", e.stimulus_p},
-                         {"chance_p", e.chance_p}}) {
+                         {"chance_p", e.chance_p},
+                         {"fired_share", e.fired_share},
+                         {"fired_p", e.fired_p}}) {
     w.key(name);
     finite_or_null(w, v);
   }
@@ -53,6 +55,12 @@ std::string verdict_evidence_json(const ClusterEvidence& e, const Dataset& d) {
   w.key("top_source");
   if (e.top_source < d.account_row.size())
     w.value(d.account_row[e.top_source]);
+  else
+    w.null();
+  w.key("fired_posts").value(static_cast<std::uint64_t>(e.fired_posts));
+  w.key("fired_source");
+  if (e.fired_source < d.account_row.size())
+    w.value(d.account_row[e.fired_source]);
   else
     w.null();
   w.end_object();

@@ -406,6 +406,49 @@ void hashtag_time_fdr(std::span<Edge> edges, TimeMs window, double q, std::uint6
 Status build_clusters(const Dataset& data, const DetectOptions& options, ClusterDetail detail,
                       DetectionResult& result);
 
+// The group test of each source's re-sharers (docs/detection.md, "The group test"): accounts
+// fired by one trigger, found where no pair of them co-acts on enough posts to be an edge.
+// For each account whose posts were re-shared (a source) with at least kGroupMinPosts posts
+// re-shared by two or more accounts, every re-sharer keeps its delays from the source's posts
+// to its first re-share of them, re-assigned at random over the posts it re-shared (per
+// account, source and replicate, seeded), as in the stimulus null. An account's statistic is
+// the sum over its re-shares of the other re-sharers of the same post within W, at most
+// kGroupCap per re-share; the source's is the sum over its re-sharers. The source's
+// replicates stop once kGroupStopAfter reach its statistic (its p-value then the sequential
+// one, Besag & Clifford 1991), else run to `replicates` (its p-value Monte Carlo while a
+// replicate reaches the statistic, else from the fitted tail: replicate_log_p); a re-sharer's
+// go on to kGroupAccountReplicates, stopping alike (Monte Carlo p-values).
+inline constexpr int kGroupStopAfter = 10;
+inline constexpr int kGroupAccountReplicates = 999;
+inline constexpr int kGroupCap = 3;
+inline constexpr int kGroupMinPosts = 5;
+struct GroupTestSource {
+  std::uint32_t source = 0;       // the account whose posts were re-shared
+  std::uint32_t posts = 0;        // of its posts, those re-shared by two or more accounts
+  std::uint32_t replicates = 0;   // the source's, drawn (fewer when stopped early)
+  double p = 1;                   // the source's p-value
+  std::vector<std::uint32_t> accounts;  // its tested re-sharers (two or more posts, a
+                                        // statistic above 0), ascending
+  std::vector<double> account_p;        // their p-values
+};
+struct GroupTest {
+  std::vector<GroupTestSource> sources;  // the sources tested, ascending
+};
+// The same for any number of threads. `account_hash`: NullModel::account_hash.
+GroupTest group_test(const Dataset& data, const MessageIndex& originals,
+                     std::span<const std::uint64_t> account_hash, TimeMs window, int replicates,
+                     std::uint64_t seed);
+// Which re-sharers the group test flags at FDR level q, hierarchically (Benjamini & Bogomolov
+// 2014): the sources by Benjamini–Hochberg at q, then the re-sharers of each selected source
+// at q x selected / tested. Then, in `result` (after build_clusters): each cluster's share of
+// members flagged (ClusterEvidence::fired_share, with the source that flagged most of them);
+// and per selected source, in order of its p-value, the flagged accounts in no cluster, when
+// two or more, as a cluster of their own (ids after the others'; no internal edges, so no
+// cluster p-value: the group test's are in its evidence).
+void apply_group_test(const Dataset& data, const DetectOptions& options, ClusterDetail detail,
+                      const GroupTest& test, const MessageIndex& originals,
+                      DetectionResult& result);
+
 // R's quantile(x, p, type = 7) of a sorted vector.
 double quantile_type7(const std::vector<double>& sorted, double p);
 

@@ -45,9 +45,10 @@ std::string number(double v) {
 
 std::string time_or_empty(TimeMs t) { return t == kNoTime ? std::string() : format_time_iso(t); }
 
-// How a cluster's p-value was found: monte_carlo, tail (beyond every replicate), "" untested.
+// How a cluster's p-value was found: monte_carlo, tail (beyond every replicate), "" untested;
+// group_test for a cluster of the group test's own, which has no p-value of its own.
 std::string cluster_p_method(const Cluster& c) {
-  if (std::isnan(c.p_value)) return "";
+  if (std::isnan(c.p_value)) return is_group_test_cluster(c) ? "group_test" : "";
   return c.p_from_tail ? "tail" : "monte_carlo";
 }
 
@@ -452,6 +453,14 @@ std::string evidence_json(const Dataset& d, const DetectionResult& r, const Dete
     w.key("stimulus_posts").value(static_cast<std::uint64_t>(x.stimulus_posts));
     num("stimulus_p", x.stimulus_p);
     num("chance_p", x.chance_p);
+    num("fired_share", x.fired_share);
+    w.key("fired_source");
+    if (x.fired_source == UINT32_MAX)
+      w.null();
+    else
+      w.value(d.account_id[x.fired_source]);
+    w.key("fired_posts").value(static_cast<std::uint64_t>(x.fired_posts));
+    num("fired_p", x.fired_p);
     w.end_object();
   }
   w.key("first_time").value(time_or_empty(c.first_time));

@@ -354,12 +354,19 @@ void judge_clusters(const Dataset& d, DetectionResult& r, const AccountEvidence&
           "members re-share together beyond their own response times to the posts, as if "
           "fired by one trigger (stimulus null p = {:.3g}, {} posts)",
           x.stimulus_p, x.stimulus_posts));
+    const auto name_of = [&](std::uint32_t a) {
+      std::string_view h = d.account_handle[a];
+      return h.empty() ? std::string(d.account_id[a])
+                       : (h[0] == '@' ? std::string(h) : "@" + std::string(h));
+    };
+    if (x.fired_share >= opt.member_share)
+      against.push_back(fmt::format(
+          "{} of members re-share posts of {} with the same partners post after post, beyond "
+          "their own response times, as if fired by one trigger (group test of its re-sharers: "
+          "p = {:.3g}, {} posts)",
+          pct(x.fired_share), name_of(x.fired_source), x.fired_p, x.fired_posts));
     std::string source_name;
-    if (x.top_source != UINT32_MAX) {
-      std::string_view h = d.account_handle[x.top_source];
-      source_name = h.empty() ? std::string(d.account_id[x.top_source])
-                              : (h[0] == '@' ? std::string(h) : "@" + std::string(h));
-    }
+    if (x.top_source != UINT32_MAX) source_name = name_of(x.top_source);
     const bool stimulus = x.single_source_share >= opt.single_source_share &&
                           x.stimulus_p > opt.fits_alpha;
     x.chance_p = chance_p_value(chance[ci]);

@@ -154,10 +154,13 @@ Result<ReportData> build_report_data(Store& store, const Dataset& d,
   for (std::uint32_t a : d.msg_account)
     if (a != kNoAccount) ++messages_of[a];
 
-  // ---- network: the accounts with kept edges, strongest first
+  // ---- network: the accounts with kept edges or in a cluster (the group test's clusters have
+  // no edges: docs/detection.md), strongest first
   std::vector<std::uint32_t> nodes;
   for (std::uint32_t a = 0; a < d.accounts(); ++a)
-    if (a < r.coordination_degree.size() && r.coordination_degree[a] > 0) nodes.push_back(a);
+    if ((a < r.coordination_degree.size() && r.coordination_degree[a] > 0) ||
+        (a < r.account_cluster.size() && r.account_cluster[a] != 0))
+      nodes.push_back(a);
   std::size_t nodes_total = nodes.size();
   std::sort(nodes.begin(), nodes.end(), [&](std::uint32_t x, std::uint32_t y) {
     bool cx = r.account_cluster[x] != 0, cy = r.account_cluster[y] != 0;
@@ -228,6 +231,7 @@ Result<ReportData> build_report_data(Store& store, const Dataset& d,
     rc.p_value = finite(c.p_value);
     rc.p_log10 = finite(c.p_log10);
     if (rc.p_value) rc.p_method = c.p_from_tail ? "tail" : "monte_carlo";
+    if (!rc.p_value && is_group_test_cluster(c)) rc.p_method = "group_test";
     rc.verdict = std::string(verdict_name(c.verdict));
     rc.verdict_reasons = c.verdict_reasons;
     double score_sum = 0;

@@ -143,7 +143,8 @@ struct ReportCluster {
   std::optional<double> median_delay_s;
   std::optional<double> p_value;
   std::optional<double> p_log10;  // log10 of p_value, finite where p_value underflows
-  std::string p_method;           // monte_carlo, tail (beyond every replicate); "" = untested
+  std::string p_method;  // monte_carlo, tail (beyond every replicate); group_test (no p-value:
+                         // the group test's own cluster); "" = untested
   std::optional<double> mean_score;
   std::string verdict;          // inauthentic, organic, undetermined (docs/detection.md)
   std::string verdict_reasons;  // the sentences that decided it

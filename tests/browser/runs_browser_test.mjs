@@ -163,12 +163,15 @@ function clusterTable(label, run, state) {
       `${state.clusterRows.length} rows, ${clusters.length} in the data, ${run.summary.detection.clusters} in summary.json`);
     const at = state.clusterColumns.indexOf('p-value');
     const shown = state.clusterRows.map((r) => r[at]);
-    expect(shown.every((t) => /^\d/.test(t)), `p-values: ${shown.join(', ')}`);
+    // The group test's own clusters have no p-value (no links inside) and come last.
+    const own = clusters.map((c) => c.p_method === 'group_test');
+    expect(shown.every((t, i) => (own[i] ? t === '–' : /^\d/.test(t))), `p-values: ${shown.join(', ')}`);
     for (let i = 1; i < clusters.length; i++) {
-      expect(clusters[i - 1].p_log10 <= clusters[i].p_log10, `cluster ${clusters[i].id} ranked above a smaller p-value`);
+      if (own[i]) continue;
+      expect(!own[i - 1] && clusters[i - 1].p_log10 <= clusters[i].p_log10, `cluster ${clusters[i].id} ranked above a smaller p-value`);
     }
     const floor = 1 / (run.summary.parameters.null_replicates + 1);
-    expect(clusters.every((c) => c.p_value <= floor + 1e-12 || c.p_method === 'monte_carlo'), 'a fitted tail above the Monte Carlo floor');
+    expect(clusters.every((c) => c.p_value <= floor + 1e-12 || c.p_method === 'monte_carlo' || c.p_method === 'group_test'), 'a fitted tail above the Monte Carlo floor');
     const tails = clusters.filter((c) => c.p_method === 'tail');
     if (tails.length) {
       expect(state.pNote.includes(`${run.summary.parameters.null_replicates} null replicates`) && state.pNote.includes('negative binomial'),

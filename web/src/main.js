@@ -270,7 +270,8 @@ function renderClusters(body, data) {
       h('td', null, fmtTime(c.last_time)),
       h('td', { class: 'num' }, fmtDuration(c.median_delay_s)),
       h('td', { class: 'num', title: c.p_method === 'tail' ? 'beyond every null replicate: the upper tail of a distribution fitted to the replicates'
-        : c.p_method === 'monte_carlo' ? 'share of null replicates at least as heavy (Monte Carlo)' : null }, fmtPLog(c.p_value, c.p_log10),
+        : c.p_method === 'monte_carlo' ? 'share of null replicates at least as heavy (Monte Carlo)'
+        : c.p_method === 'group_test' ? 'no links inside: found by the group test of the re-sharers of one source; its p-values are in the verdict\'s reasons' : null }, fmtPLog(c.p_value, c.p_log10),
       c.p_method === 'tail' ? h('sup', null, '†') : null),
       h('td', { class: 'num' }, isNum(c.mean_score) ? c.mean_score.toFixed(2) : '–'),
       h('td', { class: `verdict ${verdictClass(c.verdict)}`, title: c.verdict_reasons == null ? null : String(c.verdict_reasons) },

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <numeric>
-#include <tuple>
 
 #include <fmt/format.h>
 
@@ -40,10 +39,8 @@ struct Detector::Cache {
   std::optional<double> membership_fdr;
   std::optional<detect_internal::NullModel> model;
   std::optional<MessageIndex> originals;  // for the stimulus null of share at slow windows
-  // The group test's p-values by (window, replicates, seed): every FDR level selects from the
-  // same ones.
-  std::vector<std::pair<std::tuple<TimeMs, int, std::uint64_t>, detect_internal::GroupTest>>
-      group_tests;
+  // The group test's p-values by (replicates, seed): every setting selects from the same ones.
+  std::vector<std::pair<std::pair<int, std::uint64_t>, detect_internal::GroupTest>> group_tests;
   std::vector<std::uint32_t> account_rank;
   // The behaviours the data supports, found once: later calls see the same ones while the
   // caller has the message text out of memory (ColumnsAside).
@@ -884,16 +881,16 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
   r.significant_edges = 0;
   for (const auto& e : r.edges) r.significant_edges += e.significant;
   GS_RETURN_IF_ERROR(build_clusters(data, opt, detail, r));
-  // The group test of each source's re-sharers (docs/detection.md, "The group test").
+  // The group test of each source's re-sharers (docs/detection.md, "The group test"), at its
+  // own window whatever W: once per Detector for every setting with the same replicates.
   if (tested && std::find(r.behaviours.begin(), r.behaviours.end(), Behaviour::kShare) !=
                     r.behaviours.end()) {
-    const std::tuple<TimeMs, int, std::uint64_t> key{opt.window_ms, opt.null_replicates,
-                                                     opt.seed};
+    const std::pair<int, std::uint64_t> key{opt.null_replicates, opt.seed};
     auto it = std::find_if(cache.group_tests.begin(), cache.group_tests.end(),
                            [&](const auto& x) { return x.first == key; });
     if (it == cache.group_tests.end()) {
       cache.group_tests.emplace_back(
-          key, group_test(data, originals(), cache.model->account_hash, opt.window_ms,
+          key, group_test(data, originals(), cache.model->account_hash, kGroupWindowMs,
                           opt.null_replicates, opt.seed));
       it = cache.group_tests.end() - 1;
     }

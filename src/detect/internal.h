@@ -412,12 +412,15 @@ Status build_clusters(const Dataset& data, const DetectOptions& options, Cluster
 // re-shared by two or more accounts, every re-sharer keeps its delays from the source's posts
 // to its first re-share of them, re-assigned at random over the posts it re-shared (per
 // account, source and replicate, seeded), as in the stimulus null. An account's statistic is
-// the sum over its re-shares of the other re-sharers of the same post within W, at most
+// the sum over its re-shares of the other re-sharers of the same post within `window`, at most
 // kGroupCap per re-share; the source's is the sum over its re-sharers. The source's
 // replicates stop once kGroupStopAfter reach its statistic (its p-value then the sequential
 // one, Besag & Clifford 1991), else run to `replicates` (its p-value Monte Carlo while a
 // replicate reaches the statistic, else from the fitted tail: replicate_log_p); a re-sharer's
 // go on to kGroupAccountReplicates, stopping alike (Monte Carlo p-values).
+// Its window is its own, not W: the sensitivity table's window variants, which move W, share
+// one group test (as they share the slow windows' edges).
+inline constexpr TimeMs kGroupWindowMs = 60'000;
 inline constexpr int kGroupStopAfter = 10;
 inline constexpr int kGroupAccountReplicates = 999;
 inline constexpr int kGroupCap = 3;

@@ -8,6 +8,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -125,16 +126,25 @@ class SourceTest {
     for (std::size_t p = 0; p + 1 < post_start_.size(); ++p) {
       const std::uint32_t b = post_start_[p], e = post_start_[p + 1];
       if (e - b < 2 || (active && !(*active)[p])) continue;
+      // Each re-share as its delay above its place in the post's list: one integer to sort
+      // (a delay too long to pack, centuries, is held at the longest that packs).
+      const std::uint32_t m = e - b;
+      const std::uint32_t bits = m <= 1 ? 1 : static_cast<std::uint32_t>(std::bit_width(m - 1));
+      const std::uint64_t top = (std::uint64_t{1} << (63 - bits)) - 1;
       sorted_.clear();
-      for (std::uint32_t s = b; s < e; ++s) sorted_.emplace_back(delay[slots_[s]], slots_[s]);
+      for (std::uint32_t s = b; s < e; ++s) {
+        const auto d = std::min(static_cast<std::uint64_t>(delay[slots_[s]]), top);
+        sorted_.push_back(d << bits | (s - b));
+      }
       std::sort(sorted_.begin(), sorted_.end());
-      const std::size_t m = sorted_.size();
+      const auto when = [&](std::size_t i) { return static_cast<TimeMs>(sorted_[i] >> bits); };
+      const std::uint64_t place = (std::uint64_t{1} << bits) - 1;
       for (std::size_t i = 0, lo = 0, hi = 0; i < m; ++i) {
-        while (sorted_[i].first - sorted_[lo].first > window_) ++lo;
+        while (when(i) - when(lo) > window_) ++lo;
         hi = std::max(hi, i);
-        while (hi + 1 < m && sorted_[hi + 1].first - sorted_[i].first <= window_) ++hi;
+        while (hi + 1 < m && when(hi + 1) - when(i) <= window_) ++hi;
         const std::uint64_t c = std::min<std::uint64_t>(hi - lo, kGroupCap);
-        per_account[account_of_[sorted_[i].second]] += c;
+        per_account[account_of_[slots_[b + (sorted_[i] & place)]]] += c;
         total += c;
       }
     }
@@ -144,11 +154,11 @@ class SourceTest {
  private:
   TimeMs window_;
   std::uint32_t posts_shared_twice_ = 0;
-  std::vector<std::uint32_t> post_start_, slots_;         // re-shares by post (CSR)
-  std::vector<std::uint32_t> post_of_;                    // per re-share, its post
-  std::vector<std::uint32_t> account_of_;                 // per re-share, its account's index
-  std::vector<std::uint32_t> account_start_, accounts_;   // accounts' runs of re-shares
-  std::vector<std::pair<TimeMs, std::uint32_t>> sorted_;  // scratch
+  std::vector<std::uint32_t> post_start_, slots_;        // re-shares by post (CSR)
+  std::vector<std::uint32_t> post_of_;                   // per re-share, its post
+  std::vector<std::uint32_t> account_of_;                // per re-share, its account's index
+  std::vector<std::uint32_t> account_start_, accounts_;  // accounts' runs of re-shares
+  std::vector<std::uint64_t> sorted_;                    // scratch
 };
 
 std::optional<GroupTestSource> test_source(std::span<const Reshare> reshares,

@@ -279,6 +279,9 @@ struct Cluster {
   double p_log10 = std::numeric_limits<double>::quiet_NaN();
   bool p_from_tail = false;
   std::vector<TopObject> top_objects;
+  // A cluster of the group test's own (is_group_test_cluster), in full detail: its members'
+  // re-shares of the source's posts, the messages behind it, in message order.
+  std::vector<std::uint32_t> reshares;
   // judge_clusters() (verdict.h): undetermined until judged.
   Verdict verdict = Verdict::kUndetermined;
   std::string verdict_reasons;  // plain sentences joined by "; "

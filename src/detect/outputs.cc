@@ -396,6 +396,11 @@ std::string evidence_json(const Dataset& d, const DetectionResult& r, const Dete
       rows.push_back(row(p.target_msg, e.behaviour, p.object));
     }
   }
+  // A cluster of the group test's own has no internal edges: its members' re-shares of the
+  // source's posts (their object is the post re-shared, not an index of `r.objects`).
+  const bool group = is_group_test_cluster(c);
+  if (group)
+    for (std::uint32_t m : c.reshares) rows.push_back(row(m, Behaviour::kShare, 0));
   std::sort(rows.begin(), rows.end());
   rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
   auto slot = [&](Behaviour b) {
@@ -504,7 +509,7 @@ std::string evidence_json(const Dataset& d, const DetectionResult& r, const Dete
     w.key("account_id").value(a == kNoAccount ? std::string_view{} : d.account_id[a]);
     w.key("time").value(time_or_empty(d.msg_time[m]));
     w.key("behaviour").value(behaviour_name(static_cast<Behaviour>(b), r.compat));
-    w.key("object").value(r.objects[slot(static_cast<Behaviour>(b))][o]);
+    w.key("object").value(group ? d.msg_shares[m] : r.objects[slot(static_cast<Behaviour>(b))][o]);
     w.key("text").value(m < d.msg_text.size() ? d.msg_text[m] : std::string_view{});
     w.end_object();
   }

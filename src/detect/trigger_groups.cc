@@ -418,6 +418,8 @@ void apply_group_test(const Dataset& d, const DetectOptions& opt, ClusterDetail 
       s = e;
     }
     c.messages = xs.size();
+    for (const Reshare& x : xs) c.reshares.push_back(x.msg);
+    std::sort(c.reshares.begin(), c.reshares.end());
     for (const Reshare& x : xs) {
       const TimeMs t = d.msg_time[x.msg];
       if (c.first_time == kNoTime || t < c.first_time) c.first_time = t;

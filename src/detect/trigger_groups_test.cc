@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <random>
 
+#include "base/file.h"
 #include "detect/internal.h"
 #include "detect/verdict.h"
 #include "store/test_dataset.h"
@@ -15,6 +17,7 @@
 namespace groundswell {
 namespace {
 
+namespace fs = std::filesystem;
 using testing::TestMessage;
 
 // Two weeks of one movement's account posting twice a day. Its fans re-share about half of
@@ -121,12 +124,42 @@ TEST(GroupTest, FindsSleepersThatNoPairTestSeesAndLeavesFansAlone) {
       EXPECT_NE(c.verdict_reasons.find("re-share posts of @movement with the same partners"),
                 std::string::npos);
       EXPECT_GT(c.messages, 0u);
+      EXPECT_EQ(c.reshares.size(), c.messages);  // the evidence file's messages
       ASSERT_FALSE(c.top_objects.empty());
       for (std::uint32_t a : c.accounts)
         EXPECT_EQ(w.group[std::string(w.data.account_id[a])], "sleepers");
     }
     EXPECT_GE(own, 1);
   }
+}
+
+// The evidence file of a cluster of the group test's own lists its members' re-shares, each
+// with the post it re-shared.
+TEST(GroupTest, EvidenceFileListsTheReShares) {
+  World w = make_world(1, 10);
+  DetectOptions opt;
+  opt.behaviours = {Behaviour::kShare};
+  auto r = detect(w.data, opt);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const fs::path out = fs::path(GS_BINARY_DIR) / "detect_test_tmp" / "group_evidence";
+  fs::remove_all(out);
+  ASSERT_TRUE(write_detection_outputs(w.data, *r, opt, out).ok());
+  int own = 0;
+  for (const Cluster& c : r->clusters) {
+    if (!is_group_test_cluster(c)) continue;
+    ++own;
+    const std::string json =
+        read_whole_file(out / "evidence" / fmt::format("cluster-{}.json", c.id)).value_or("");
+    EXPECT_NE(json.find("\"p_method\": \"group_test\""), std::string::npos);
+    for (std::uint32_t m : c.reshares) {
+      const std::string id = fmt::format("\"message_id\": \"{}\"", w.data.msg_message_id[m]);
+      const auto at = json.find(id);
+      ASSERT_NE(at, std::string::npos) << id;
+      EXPECT_NE(json.find(fmt::format("\"object\": \"{}\"", w.data.msg_shares[m]), at),
+                std::string::npos);
+    }
+  }
+  EXPECT_GE(own, 1);
 }
 
 TEST(GroupTest, TestsEachSourceAndOnlyReSharersOfTwoPostsOrMore) {

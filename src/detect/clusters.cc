@@ -143,18 +143,7 @@ void describe_cluster(const Dataset& d, const DetectOptions& opt, const Detectio
   for (int b = 0; b < kBehaviourCount; ++b)
     if (seen_behaviour[static_cast<std::size_t>(b)])
       c.behaviours.push_back(static_cast<Behaviour>(b));
-  {
-    TimeMs lo = kNoTime, hi = kNoTime;
-    std::size_t known = 0;
-    for (auto a : c.accounts) {
-      TimeMs t = d.account_created_at[a];
-      if (t == kNoTime) continue;
-      ++known;
-      if (lo == kNoTime || t < lo) lo = t;
-      if (hi == kNoTime || t > hi) hi = t;
-    }
-    if (known >= 2) c.created_spread_days = static_cast<double>(hi - lo) / 86'400'000.0;
-  }
+  c.created_spread_days = created_spread_days(d, c.accounts);
   if (detail != ClusterDetail::kFull) return;
 
   // Distinct messages marked in `seen` (unmarked again below), delays, and each (behaviour,
@@ -280,6 +269,20 @@ void number_by_evidence(DetectionResult& r, std::vector<Cluster>& clusters) {
 }
 
 }  // namespace
+
+double created_spread_days(const Dataset& d, std::span<const std::uint32_t> accounts) {
+  TimeMs lo = kNoTime, hi = kNoTime;
+  std::size_t known = 0;
+  for (auto a : accounts) {
+    const TimeMs t = d.account_created_at[a];
+    if (t == kNoTime) continue;
+    ++known;
+    if (lo == kNoTime || t < lo) lo = t;
+    if (hi == kNoTime || t > hi) hi = t;
+  }
+  return known >= 2 ? static_cast<double>(hi - lo) / 86'400'000.0
+                    : std::numeric_limits<double>::quiet_NaN();
+}
 
 Status build_clusters(const Dataset& d, const DetectOptions& opt, ClusterDetail detail,
                       DetectionResult& r) {

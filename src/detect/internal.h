@@ -385,6 +385,17 @@ void cooccurrence_fdr(std::span<Edge> edges, Behaviour behaviour, TimeMs window,
                       const LeftOutTests* left_out,
                       std::uint64_t candidates);
 
+// Fisher–Yates over `delays` from a stream of the account (its NullModel hash), the source,
+// the replicate and the seed: the stimulus null's re-assignment of an account's delays over
+// the posts of one source it re-shared (the verdicts' and the group test's).
+void permute_delays(std::span<TimeMs> delays, std::uint64_t account_hash, std::uint64_t source,
+                    int replicate, std::uint64_t seed);
+
+// Benjamini–Hochberg's cutoff over the sorted p-values `p` of a family of m tests (with the
+// low p-values of its left-out edges, merged into `p`; may be null): the largest p-value at
+// or below its rank times q / m, -1 if none. The tests at or below it are rejected.
+double bh_cutoff(std::vector<double>& p, const LeftOutTests* left_out, double q, double m);
+
 // The time-shift test of every tested edge but the hashtag ones, one family:
 // Benjamini–Hochberg at level q sets Edge::significant. Edge p-values beyond every replicate
 // come from the fitted tail (edge_p_values), so the test reaches below 1 / (R + 1): in a
@@ -451,6 +462,10 @@ GroupTest group_test(const Dataset& data, const MessageIndex& originals,
 void apply_group_test(const Dataset& data, const DetectOptions& options, ClusterDetail detail,
                       const GroupTest& test, const MessageIndex& originals,
                       DetectionResult& result);
+
+// Days between the earliest and latest creation date among `accounts` whose date is known
+// (Cluster::created_spread_days; NaN with fewer than two).
+double created_spread_days(const Dataset& data, std::span<const std::uint32_t> accounts);
 
 // R's quantile(x, p, type = 7) of a sorted vector.
 double quantile_type7(const std::vector<double>& sorted, double p);

@@ -1095,11 +1095,16 @@ void stimulus_p_values(const ActionTable& t, const NullModel& m, const DetectOpt
   for (std::size_t i = 0; i < edges.size(); ++i) edges[i].p_stimulus = p[i];
 }
 
-namespace {
+void permute_delays(std::span<TimeMs> delays, std::uint64_t account_hash, std::uint64_t source,
+                    int replicate, std::uint64_t seed) {
+  std::uint64_t k[4] = {account_hash, source, static_cast<std::uint64_t>(replicate), seed};
+  std::uint64_t state = XXH3_64bits(k, sizeof k);
+  for (std::size_t i = delays.size(); i > 1; --i) {
+    state = XXH3_64bits(&state, sizeof state);
+    std::swap(delays[i - 1], delays[state % i]);
+  }
+}
 
-// Benjamini–Hochberg's cutoff over the tested edges' p-values `p` (sorted) and the low
-// p-values of the left-out edges of the family: the largest p-value at or below its rank
-// times q / m, -1 if none.
 double bh_cutoff(std::vector<double>& p, const LeftOutTests* left_out, double q, double m) {
   if (left_out != nullptr && !left_out->low.empty()) {
     const std::size_t n = p.size();
@@ -1110,6 +1115,8 @@ double bh_cutoff(std::vector<double>& p, const LeftOutTests* left_out, double q,
     if (p[k] <= static_cast<double>(k + 1) / m * q) return p[k];
   return -1;
 }
+
+namespace {
 
 // Benjamini–Hochberg at level q on the p-values `p` of the edges of one behaviour at one
 // window, over a family of at least `family` tests (those not among the edges counted with

@@ -5,7 +5,6 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <bit>
@@ -214,19 +213,13 @@ std::optional<GroupTestSource> test_source(std::span<const Reshare> reshares,
       }
       settled_more = false;
     }
-    // Each account's delays re-assigned over its posts: Fisher–Yates from a stream of the
-    // account, the source, the replicate and the seed.
+    // Each account's delays re-assigned over its posts, from a stream of its own.
     for (const std::uint32_t i : drawing) {
       const std::uint32_t b = t.account_start(i), n = t.reshares_of(i);
       own.clear();
       for (std::uint32_t k = 0; k < n; ++k) own.push_back(reshares[b + k].delay);
-      std::uint64_t key[4] = {account_hash[t.account(i)], out.source, static_cast<std::uint64_t>(r),
-                              seed ^ 0x67727570ULL};  // "grup"
-      std::uint64_t state = XXH3_64bits(key, sizeof key);
-      for (std::uint32_t k = n; k > 1; --k) {
-        state = XXH3_64bits(&state, sizeof state);
-        std::swap(own[k - 1], own[state % k]);
-      }
+      permute_delays(own, account_hash[t.account(i)], out.source, r,
+                     seed ^ 0x67727570ULL);  // "grup"
       std::copy(own.begin(), own.end(), delay.begin() + b);
     }
     const std::uint64_t x = t.statistic(delay, drawn, source_going ? nullptr : &active);
@@ -262,16 +255,12 @@ std::optional<GroupTestSource> test_source(std::span<const Reshare> reshares,
 
 // Benjamini–Hochberg at level q: the indices of the p-values rejected, ascending.
 std::vector<std::size_t> bh_rejected(std::span<const double> p, double q) {
-  std::vector<std::size_t> order(p.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::size_t x, std::size_t y) { return p[x] < p[y]; });
-  std::size_t k = 0;
-  for (std::size_t i = 0; i < order.size(); ++i)
-    if (p[order[i]] <= q * static_cast<double>(i + 1) / static_cast<double>(order.size()))
-      k = i + 1;
-  std::vector<std::size_t> out(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k));
-  std::sort(out.begin(), out.end());
+  std::vector<double> sorted(p.begin(), p.end());
+  std::sort(sorted.begin(), sorted.end());
+  const double cutoff = bh_cutoff(sorted, nullptr, q, static_cast<double>(p.size()));
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < p.size(); ++i)
+    if (p[i] <= cutoff) out.push_back(i);
   return out;
 }
 
@@ -366,16 +355,7 @@ void apply_group_test(const Dataset& d, const DetectOptions& opt, ClusterDetail 
     c.id = static_cast<std::uint32_t>(r.clusters.size() + 1);
     for (std::uint32_t a : c.accounts) new_cluster[a] = c.id;
     c.behaviours = {Behaviour::kShare};
-    TimeMs lo = kNoTime, hi = kNoTime;
-    std::size_t known = 0;
-    for (std::uint32_t a : c.accounts) {
-      const TimeMs t = d.account_created_at[a];
-      if (t == kNoTime) continue;
-      ++known;
-      if (lo == kNoTime || t < lo) lo = t;
-      if (hi == kNoTime || t > hi) hi = t;
-    }
-    if (known >= 2) c.created_spread_days = static_cast<double>(hi - lo) / 86'400'000.0;
+    c.created_spread_days = created_spread_days(d, c.accounts);
     c.evidence.fired_share = 1;
     c.evidence.top_source = test.sources[selected[i]].source;
     set_source(c.evidence, i);

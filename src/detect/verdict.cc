@@ -81,15 +81,8 @@ double stimulus_p_value(const std::vector<Response>& responses, std::size_t post
               ++e;
             delays.clear();
             for (std::size_t i = s; i < e; ++i) delays.push_back(responses[i].delay);
-            // Fisher–Yates from a stream of the account, the source, the replicate and the
-            // seed.
-            std::uint64_t k[4] = {account_hash[responses[s].account], responses[s].source,
-                                  static_cast<std::uint64_t>(r), seed};
-            std::uint64_t state = XXH3_64bits(k, sizeof k);
-            for (std::size_t i = delays.size(); i > 1; --i) {
-              state = XXH3_64bits(&state, sizeof state);
-              std::swap(delays[i - 1], delays[state % i]);
-            }
+            detect_internal::permute_delays(delays, account_hash[responses[s].account],
+                                            responses[s].source, r, seed);
             for (std::size_t i = s; i < e; ++i) per_post[responses[i].post].push_back(delays[i - s]);
             s = e;
           }

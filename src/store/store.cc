@@ -83,8 +83,6 @@ Result<Store> Store::open(const std::filesystem::path& path, bool read_only) {
     GS_RETURN_IF_ERROR(tx.commit());
   }
   if (migrating) GS_RETURN_IF_ERROR(store.db_.exec("PRAGMA foreign_keys=ON"));
-  // Indexes a killed bulk load set aside (MessageWriter::begin_bulk_load).
-  GS_RETURN_IF_ERROR(restore_bulk_load_indexes(store.db_));
   return store;
 }
 
@@ -333,13 +331,32 @@ void prepare_message(const MessageRecord& m, std::string_view dataset, PreparedM
 }
 
 Status restore_bulk_load_indexes(Db& db) {
-  for (const IndexSql& index : bulk_load_indexes())
-    GS_RETURN_IF_ERROR(db.exec(index.create_if_missing));
-  return Status::Ok();
+  bool missing = false;
+  for (const IndexSql& index : bulk_load_indexes()) {
+    auto present = db.query_int64(fmt::format(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = '{}'", index.name));
+    if (!present) return present.status();
+    missing = missing || *present == 0;
+  }
+  if (!missing) return Status::Ok();
+  // SQLite's sorter may sort on the other cores meanwhile (the same index whatever their
+  // number).
+  const unsigned helpers = std::min(std::max(std::thread::hardware_concurrency(), 1u) - 1, 3u);
+  GS_RETURN_IF_ERROR(db.exec(fmt::format("PRAGMA threads={}", helpers)));
+  Status built;
+  for (const IndexSql& index : bulk_load_indexes()) {
+    built = db.exec(index.create_if_missing);
+    if (!built.ok()) break;
+  }
+  GS_RETURN_IF_ERROR(db.exec("PRAGMA threads=0"));
+  return built;
 }
 
 Status MessageWriter::prepare() {
   Db& db = store_.db();
+  // The key indexes a bulk load left to the next writer (finish_bulk_load()), or a killed
+  // one never built: this writer's keys are checked through them.
+  GS_RETURN_IF_ERROR(restore_bulk_load_indexes(db));
   GS_RETURN_IF_ERROR(db.prepare(kInsertMessage, insert_message_));
   GS_RETURN_IF_ERROR(db.prepare(kAppendMessage, append_message_));
   GS_RETURN_IF_ERROR(db.prepare(kMergeMessage, merge_message_));
@@ -410,13 +427,8 @@ Status MessageWriter::finish_bulk_load() {
   if (!bulk_) return Status::Ok();
   bulk_ = false;
   rows_by_key_ = RowsByHash();
-  // The index is built once the parsing thread has finished: SQLite's sorter may sort on
-  // the other cores meanwhile (the same index whatever their number).
-  const unsigned helpers = std::min(std::max(std::thread::hardware_concurrency(), 1u) - 1, 3u);
-  GS_RETURN_IF_ERROR(store_.db().exec(fmt::format("PRAGMA threads={}", helpers)));
-  Status built = restore_bulk_load_indexes(store_.db());
-  GS_RETURN_IF_ERROR(store_.db().exec("PRAGMA threads=0"));
-  GS_RETURN_IF_ERROR(built);
+  // The key indexes are left to the next writer of messages (prepare()): nothing but a
+  // writer looks a key up, and a store read only by the analysis never pays for them.
   return check_references_again();
 }
 

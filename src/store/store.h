@@ -7,8 +7,9 @@
 // key and another author is refused (kAuthorConflict), naming the stored record. Writes are
 // grouped in transactions, so a kill at any point leaves the database consistent and a re-run
 // completes the work without duplicates (the unique key makes re-reading idempotent). Into a
-// store without messages it bulk-loads: keys are de-duplicated in memory and the indexes of
-// `messages` are built once at the end (restored by the next Store::open() after a kill).
+// store without messages it bulk-loads: keys are de-duplicated in memory and the key indexes
+// of `messages` and `accounts` are left to the next writer, which builds them before it looks
+// a key up (also after a killed load).
 //
 // Thread-safety: a Store and its writers belong to one thread at a time.
 #pragma once
@@ -108,21 +109,22 @@ inline constexpr std::string_view kNewDataVersion =
 
 // Builds the indexes of `messages` and `accounts` that are missing (schema.h,
 // bulk_load_indexes()): those a bulk load set aside (MessageWriter::begin_bulk_load).
-// Store::open() calls it, so the next opening for writing of a store whose bulk load was
-// killed restores its indexes.
+// MessageWriter::prepare() calls it, so the next writer of messages after a bulk load,
+// finished or killed, has them.
 Status restore_bulk_load_indexes(Db& db);
 
 class MessageWriter {
  public:
   explicit MessageWriter(Store& store, std::int64_t run_id);
 
-  // Prepares the statements and reads the store's accounts into memory.
+  // Builds the key indexes when missing, prepares the statements and reads the store's
+  // accounts into memory.
   Status prepare();
   // On a store without messages: drops the key indexes of `messages` and `accounts` and
   // de-duplicates keys in memory instead (accounts by the writer's table of them), consulting
-  // only the rows this writer stored; finish_bulk_load() builds the indexes once, after the
-  // load. False (and nothing changed) when the store holds messages. Call outside a batch.
-  // Should another connection commit to the store meanwhile, the next begin_batch() builds the
+  // only the rows this writer stored; finish_bulk_load() leaves the indexes to the next
+  // writer's prepare(). False (and nothing changed) when the store holds messages. Call
+  // outside a batch. Should another connection commit to the store meanwhile, the next begin_batch() builds the
   // indexes and leaves bulk loading (and reads the accounts again), so two writers never store
   // a key twice.
   Result<bool> begin_bulk_load();

@@ -92,16 +92,19 @@ class NewAccounts {
   // When `id` is held here: its empty handle and name take these (non-empty) values, as
   // accounts' `COALESCE(handle, ?)` would; true. False for an id not held.
   bool fill_gaps(std::int64_t id, std::string_view handle, std::string_view name);
-  // Calls visit(id, platform, account_id, handle, name) for each account, in key order.
+  // Calls visit(id, platform, account_id, handle, name) for each account, in key order
+  // (for a table with the key's index) or else in id order (appended to the table's rows).
   template <typename Visit>
-  void in_key_order(Visit&& visit) {
+  void in_order(bool key_order, Visit&& visit) {
     order_.resize(entries_.size());
     for (std::uint32_t i = 0; i < order_.size(); ++i) order_[i] = i;
-    std::sort(order_.begin(), order_.end(), [this](std::uint32_t a, std::uint32_t b) {
-      const Entry &x = entries_[a], &y = entries_[b];
-      const int p = text(x.platform).compare(text(y.platform));
-      return p != 0 ? p < 0 : text(x.account_id) < text(y.account_id);
-    });
+    if (key_order) {
+      std::sort(order_.begin(), order_.end(), [this](std::uint32_t a, std::uint32_t b) {
+        const Entry &x = entries_[a], &y = entries_[b];
+        const int p = text(x.platform).compare(text(y.platform));
+        return p != 0 ? p < 0 : text(x.account_id) < text(y.account_id);
+      });
+    }
     for (std::uint32_t i : order_) {
       const Entry& e = entries_[i];
       visit(e.id, text(e.platform), text(e.account_id), text(e.handle), text(e.name));

@@ -565,7 +565,8 @@ Result<std::int64_t> MessageWriter::account_id_for(const MessageRecord& m, std::
 
 Status MessageWriter::flush_new_accounts() {
   Status failed;
-  new_accounts_.in_key_order([&](std::int64_t id, std::string_view platform,
+  // Without the key's index (a bulk load set it aside) the rows are appended in id order.
+  new_accounts_.in_order(!bulk_, [&](std::int64_t id, std::string_view platform,
                                  std::string_view account_id, std::string_view handle,
                                  std::string_view name) {
     if (!failed.ok()) return;

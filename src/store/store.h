@@ -159,7 +159,8 @@ class MessageWriter {
   Status catch_up_with_other_writers();
   Status check_references_again();
   Result<std::int64_t> account_id_for(const MessageRecord& m, std::uint64_t hash);
-  // Inserts the accounts new_accounts_ holds, in key order, and empties it.
+  // Inserts the accounts new_accounts_ holds (in key order where the key's index is kept, in
+  // id order during a bulk load) and empties it.
   Status flush_new_accounts();
   Result<bool> same_author(const MessageRecord& m, std::int64_t account);
   Result<bool> stored_row_has_key(std::int64_t row, const MessageRecord& m);
@@ -193,8 +194,9 @@ class MessageWriter {
   AccountTable accounts_;
   std::int64_t next_account_id_ = 1;
   // While references go unchecked (a bulk load), accounts new to the store are inserted when
-  // the transaction commits (or a query needs them), sorted by key: the accounts' unique index
-  // then takes them in order, page after page, instead of all over the index.
+  // the transaction commits (or a query needs them): appended in id order while the key's
+  // index is set aside; sorted by key once another writer has made it be built, so that the
+  // index takes them page after page instead of all over it.
   NewAccounts new_accounts_;
   // Bulk load: the rows stored by this writer, by the hash of their key.
   RowsByHash rows_by_key_;

@@ -50,7 +50,7 @@ struct IngestOptions {
 struct IngestSummary {
   std::uint64_t files = 0, bytes = 0;
   FileCounts counts;       // summed over files
-  std::uint64_t accounts = 0, messages_total = 0, events_total = 0;  // in the whole store
+  std::uint64_t accounts = 0;  // in the whole store
   std::vector<std::string> warnings;
   double seconds = 0;
   std::int64_t run_id = 0;

@@ -308,15 +308,21 @@ void concatenate(std::vector<MessagePart>& parts, Dataset& d) {
 // version catches every change groundswell makes and every update or delete (triggers); the
 // counts and largest ids catch rows inserted by other programs, wherever their ids fall. No data
 // version (a read-only store of a schema before version 7): no cache.
-std::optional<DatasetCacheKey> cache_key(Db& db, int schema_version) {
+//
+// With `known` (a key read moments before in this process, e.g. by the connection a parallel
+// load starts from) that agrees on every other field, its number of messages is taken rather
+// than counted again: counting the rows of `messages` reads the whole table when the message
+// key's index is not there (a store after a single bulk load, docs/schema.md, "Bulk load").
+std::optional<DatasetCacheKey> cache_key(Db& db, int schema_version,
+                                         const DatasetCacheKey* known = nullptr) {
   auto has = db.query_int64(
       "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'store_state'");
   if (!has || *has == 0) return std::nullopt;
   DatasetCacheKey key;
   Stmt s;
   if (!db.prepare("SELECT data_version, (SELECT max(id) FROM messages), "
-                  "(SELECT max(id) FROM accounts), (SELECT count(*) FROM messages), "
-                  "(SELECT count(*) FROM accounts) FROM store_state WHERE id = 1",
+                  "(SELECT max(id) FROM accounts), (SELECT count(*) FROM accounts) "
+                  "FROM store_state WHERE id = 1",
                   s)
            .ok() ||
       s.step() != Stmt::kRow)
@@ -324,10 +330,18 @@ std::optional<DatasetCacheKey> cache_key(Db& db, int schema_version) {
   key.data_version = std::string(s.column_text(0));
   key.max_message_id = s.column_is_null(1) ? 0 : s.column_int64(1);
   key.max_account_id = s.column_is_null(2) ? 0 : s.column_int64(2);
-  key.message_rows = s.column_int64(3);
-  key.account_rows = s.column_int64(4);
+  key.account_rows = s.column_int64(3);
   key.schema_version = schema_version;
   if (key.data_version.empty()) return std::nullopt;
+  if (known != nullptr && known->data_version == key.data_version &&
+      known->max_message_id == key.max_message_id && known->max_account_id == key.max_account_id &&
+      known->account_rows == key.account_rows) {
+    key.message_rows = known->message_rows;
+    return key;
+  }
+  auto rows = db.query_int64("SELECT count(*) FROM messages");
+  if (!rows) return std::nullopt;
+  key.message_rows = *rows;
   return key;
 }
 
@@ -398,7 +412,7 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options,
             changed = true;
             return Status::Ok();
           }
-          const auto seen = cache_key(own, key->schema_version);
+          const auto seen = cache_key(own, key->schema_version, &*key);
           if (!seen || !(*seen == *key)) {
             changed = true;
             return Status::Ok();
@@ -492,9 +506,14 @@ Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
 
 Result<ColumnsAside> columns_aside(Store& store, const Dataset& d) {
   if (store.path().empty()) return Status::NotFound("a store in memory has no columns file");
-  auto key = cache_key(store.db(), store.schema_version());
+  const std::filesystem::path path = dataset_cache_path(store.path());
+  // The file's number of messages is taken when the store agrees with it on the rest of its
+  // key (no count of the messages): open() then checks that the file holds d's columns.
+  auto written = read_dataset_cache_key(path);
+  if (!written) return written.status();
+  auto key = cache_key(store.db(), store.schema_version(), &*written);
   if (!key) return Status::NotFound("the store names no data version");
-  return ColumnsAside::open(dataset_cache_path(store.path()), *key, d);
+  return ColumnsAside::open(path, *key, d);
 }
 
 }  // namespace groundswell

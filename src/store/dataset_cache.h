@@ -41,6 +41,8 @@ std::filesystem::path dataset_cache_path(const std::filesystem::path& store_path
 // column is left empty (every message's text "").
 Result<Dataset> read_dataset_cache(const std::filesystem::path& path, const DatasetCacheKey& key,
                                    bool text);
+// The key a file was built from (its header), without reading its columns.
+Result<DatasetCacheKey> read_dataset_cache_key(const std::filesystem::path& path);
 // `has_text`: d holds the message text (a load with DatasetOptions::load_text).
 Status write_dataset_cache(const std::filesystem::path& path, const DatasetCacheKey& key,
                            const Dataset& d, bool has_text);

@@ -251,24 +251,32 @@ namespace {
 
 using File = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
 
-Result<File> open_for_reading(const std::filesystem::path& path, std::uint64_t& size) {
-  std::error_code ec;
-  size = std::filesystem::file_size(path, ec);
-  if (ec) return Status::NotFound(fmt::format("no analysis columns at {}", path.string()));
-  File f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) return Status::NotFound(fmt::format("cannot read {}", path.string()));
-  std::setvbuf(f.get(), nullptr, _IOFBF, 1 << 20);
-  return f;
-}
-
 Status damaged_file(const std::filesystem::path& path) {
   return Status::InvalidArgument(fmt::format("{} is damaged", path.string()));
 }
 
-// The header as header() writes it: the key the file was built from and whether it holds the
-// text.
-Status read_header(DatasetCacheIo::In& in, const std::filesystem::path& path, std::uint64_t size,
-                   DatasetCacheKey& found, std::uint64_t& has_text) {
+// A columns file opened for reading, its header read as header() writes it: the key the file
+// was built from and whether it holds the text. `in` reads on from there, hashing what it reads.
+struct OpenedFile {
+  File file{nullptr, &std::fclose};
+  XXH3_state_t state;
+  DatasetCacheIo::In in{nullptr, nullptr, 0};
+  DatasetCacheKey key;
+  std::uint64_t has_text = 0;
+};
+
+Result<std::unique_ptr<OpenedFile>> open_with_header(const std::filesystem::path& path) {
+  std::error_code ec;
+  const std::uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) return Status::NotFound(fmt::format("no analysis columns at {}", path.string()));
+  auto o = std::make_unique<OpenedFile>();
+  o->file.reset(std::fopen(path.c_str(), "rb"));
+  if (!o->file) return Status::NotFound(fmt::format("cannot read {}", path.string()));
+  std::setvbuf(o->file.get(), nullptr, _IOFBF, 1 << 20);
+  XXH3_INITSTATE(&o->state);
+  XXH3_64bits_reset(&o->state);
+  o->in = DatasetCacheIo::In{o->file.get(), &o->state, size};
+  DatasetCacheIo::In& in = o->in;
   char magic[sizeof kMagic];
   in.bytes(magic, sizeof magic);
   if (!in.ok || !std::equal(magic, magic + sizeof magic, kMagic)) return damaged_file(path);
@@ -277,46 +285,34 @@ Status read_header(DatasetCacheIo::In& in, const std::filesystem::path& path, st
   if (!in.ok || format != kFormat)
     return Status::NotFound(fmt::format("{} is of another format", path.string()));
   if (in.u64() != size) return damaged_file(path);
+  DatasetCacheKey& found = o->key;
   found.schema_version = static_cast<int>(in.u64());
   found.max_message_id = static_cast<std::int64_t>(in.u64());
   found.max_account_id = static_cast<std::int64_t>(in.u64());
   found.message_rows = static_cast<std::int64_t>(in.u64());
   found.account_rows = static_cast<std::int64_t>(in.u64());
   in.str(found.data_version);
-  has_text = in.u64();
+  o->has_text = in.u64();
   if (!in.ok) return damaged_file(path);
-  return Status::Ok();
+  return o;
 }
 
 }  // namespace
 
 Result<DatasetCacheKey> read_dataset_cache_key(const std::filesystem::path& path) {
-  std::uint64_t size = 0;
-  auto f = open_for_reading(path, size);
-  if (!f) return f.status();
-  XXH3_state_t state;
-  XXH3_INITSTATE(&state);
-  XXH3_64bits_reset(&state);
-  DatasetCacheIo::In in{f->get(), &state, size};
-  DatasetCacheKey found;
-  std::uint64_t has_text = 0;
-  GS_RETURN_IF_ERROR(read_header(in, path, size, found, has_text));
-  return found;
+  auto opened = open_with_header(path);
+  if (!opened) return opened.status();
+  return (*opened)->key;
 }
 
 Result<Dataset> read_dataset_cache(const std::filesystem::path& path, const DatasetCacheKey& key,
                                    bool text) {
-  std::uint64_t size = 0;
-  auto f = open_for_reading(path, size);
-  if (!f) return f.status();
+  auto opened = open_with_header(path);
+  if (!opened) return opened.status();
   const auto damaged = [&] { return damaged_file(path); };
-  XXH3_state_t state;
-  XXH3_INITSTATE(&state);
-  XXH3_64bits_reset(&state);
-  DatasetCacheIo::In in{f->get(), &state, size};
-  DatasetCacheKey found;
-  std::uint64_t has_text = 0;
-  GS_RETURN_IF_ERROR(read_header(in, path, size, found, has_text));
+  DatasetCacheIo::In& in = (*opened)->in;
+  const DatasetCacheKey& found = (*opened)->key;
+  const std::uint64_t has_text = (*opened)->has_text;
   if (!(found == key))
     return Status::NotFound(fmt::format("{} was built from other data", path.string()));
   if (text && has_text != kWithText)

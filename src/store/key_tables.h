@@ -11,7 +11,8 @@
 // stored row (several rows may share a hash; find() walks them all).
 //
 // NewAccounts holds the accounts a bulk load met for the first time until they are inserted
-// together, in the order of the accounts' unique index.
+// together: in id order while the accounts' unique index is set aside, in its order once it
+// is there.
 //
 // Thread-safety: a table belongs to one thread.
 #pragma once

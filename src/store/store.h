@@ -124,9 +124,9 @@ class MessageWriter {
   // de-duplicates keys in memory instead (accounts by the writer's table of them), consulting
   // only the rows this writer stored; finish_bulk_load() leaves the indexes to the next
   // writer's prepare(). False (and nothing changed) when the store holds messages. Call
-  // outside a batch. Should another connection commit to the store meanwhile, the next begin_batch() builds the
-  // indexes and leaves bulk loading (and reads the accounts again), so two writers never store
-  // a key twice.
+  // outside a batch. Should another connection commit to the store meanwhile, the next
+  // begin_batch() builds the indexes and leaves bulk loading (and reads the accounts again),
+  // so two writers never store a key twice.
   Result<bool> begin_bulk_load();
   Status finish_bulk_load();
   bool bulk_load() const { return bulk_; }

@@ -256,11 +256,14 @@ Result<ReportData> build_report_data(Store& store, const Dataset& d,
     for (const auto& t : c.top_objects)
       rc.top_objects.push_back({std::string(behaviour_name(t.behaviour, r.compat)), t.key,
                                 static_cast<std::int64_t>(t.messages)});
-    // Evidence: the distinct messages behind the cluster's internal edges, in time order.
-    // Each (message, behaviour) packed into one number, so that ordering them is sorting
-    // integers; each message once, with the first of its behaviours.
+    // Evidence: the distinct messages behind the cluster's internal edges, in time order;
+    // for a cluster of the group test's own, which has none, its members' re-shares of the
+    // source's posts. Each (message, behaviour) packed into one number, so that ordering them
+    // is sorting integers; each message once, with the first of its behaviours.
     std::vector<std::uint64_t> msgs;
     const auto msg_of = [](std::uint64_t x) { return static_cast<std::uint32_t>(x >> 8); };
+    for (std::uint32_t m : c.reshares)
+      msgs.push_back(std::uint64_t{m} << 8 | static_cast<std::uint8_t>(Behaviour::kShare));
     if (c.id < internal.size()) {
       for (std::size_t i : internal[c.id]) {
         const Edge& e = r.edges[i];

@@ -144,6 +144,52 @@ TEST(Overview, CountsPostsEventsAccountsObjectsLanguagesGapsAndRejects) {
   EXPECT_EQ(ov->reject_reasons[1].count, 1);
 }
 
+// A cluster of the group test's own has no internal edges: the report shows its members'
+// re-shares of the source's posts as its evidence, as its evidence file lists them.
+TEST(ReportClusters, TheGroupTestsOwnClusterShowsTheReShares) {
+  std::string lines;
+  lines += post("twitter", "1", "movement", "2024-03-01T08:00:00Z", R"(,"text":"rally")");
+  lines += post("twitter", "2", "movement", "2024-03-02T08:00:00Z", R"(,"text":"march")");
+  lines += post("twitter", "11", "s1", "2024-03-01T08:05:00Z", R"(,"shares":"1")");
+  lines += post("twitter", "12", "s2", "2024-03-01T08:05:20Z", R"(,"shares":"1")");
+  lines += post("twitter", "13", "s1", "2024-03-02T08:07:00Z", R"(,"shares":"2")");
+  lines += post("twitter", "14", "s2", "2024-03-02T08:07:30Z", R"(,"shares":"2")");
+  TestStore t("group_cluster", lines);
+  DetectOptions opt;
+  opt.null_replicates = 0;
+  auto r = detect(t.data, opt);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_TRUE(r->clusters.empty());  // two posts: below min_repetition, no edge
+  Cluster c;
+  c.id = 1;
+  c.evidence.fired_share = 1;
+  for (std::uint32_t a = 0; a < t.data.accounts(); ++a) {
+    if (t.data.account_id[a] != "s1" && t.data.account_id[a] != "s2") continue;
+    c.accounts.push_back(a);
+    r->account_cluster[a] = c.id;
+  }
+  std::vector<std::string> reshares;
+  for (std::uint32_t m = 0; m < t.data.messages(); ++m) {
+    if (t.data.msg_shares[m].empty()) continue;
+    c.reshares.push_back(m);
+    reshares.emplace_back(t.data.msg_message_id[m]);
+  }
+  c.messages = c.reshares.size();
+  ASSERT_TRUE(is_group_test_cluster(c));
+  r->clusters.push_back(c);
+  auto rd = build_report_data(*t.store, t.data, *r, opt);
+  ASSERT_TRUE(rd.ok()) << rd.status().message();
+  ASSERT_EQ(rd->clusters.size(), 1u);
+  const ReportCluster& shown = rd->clusters[0];
+  EXPECT_EQ(shown.p_method, "group_test");
+  std::vector<std::string> evidence;
+  for (const auto& e : shown.evidence) {
+    evidence.push_back(e.message_id);
+    EXPECT_EQ(e.behaviour, "share");
+  }
+  EXPECT_EQ(evidence, reshares);  // every re-share, in time order
+}
+
 TEST(RunTimestamp, RunRecordOrSourceDateEpoch) {
   TestStore t("timestamp", post("twitter", "1", "alice", "2024-03-01T08:00:00Z"));
   unsetenv("SOURCE_DATE_EPOCH");

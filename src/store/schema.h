@@ -3,9 +3,8 @@
 // add their tables by appending a migration, never by editing an applied one.
 //
 // bulk_load_indexes() lists the indexes of `messages` and `accounts` as the migrations leave
-// them, each as a statement that creates it when missing: a bulk load sets them aside and builds
-// them after the load, and opening a store for writing builds any that a killed bulk load left
-// missing.
+// them, each as a statement that creates it when missing: a bulk load sets them aside, and the
+// next writer of messages builds them (after a finished load or a killed one).
 //
 // Thread-safety: pure data.
 #pragma once

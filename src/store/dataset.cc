@@ -333,11 +333,9 @@ std::optional<DatasetCacheKey> cache_key(Db& db, int schema_version,
   key.account_rows = s.column_int64(3);
   key.schema_version = schema_version;
   if (key.data_version.empty()) return std::nullopt;
-  if (known != nullptr && known->data_version == key.data_version &&
-      known->max_message_id == key.max_message_id && known->max_account_id == key.max_account_id &&
-      known->account_rows == key.account_rows) {
+  if (known != nullptr) {
     key.message_rows = known->message_rows;
-    return key;
+    if (key == *known) return key;
   }
   auto rows = db.query_int64("SELECT count(*) FROM messages");
   if (!rows) return std::nullopt;

@@ -152,6 +152,13 @@ class JsonText {
     }
     return out;
   }
+  // The integer field `key` of a JSON object, if it is one.
+  std::optional<std::int64_t> integer(std::string_view json, std::string_view key) {
+    simdjson::dom::element doc;
+    std::int64_t v = 0;
+    if (!parse(json, doc) || doc.at_key(key).get_int64().get(v)) return std::nullopt;
+    return v;
+  }
 
  private:
   bool parse(std::string_view json, simdjson::dom::element& doc) {
@@ -561,6 +568,7 @@ ApiResponse Explorer::handle(std::string_view method, std::string_view path, con
     if (n == 2) return cluster(r, *c);
     if (n == 3 && parts[2] == "members") return cluster_members(r, *c);
     if (n == 3 && parts[2] == "edges") return cluster_edges(r, *c);
+    if (n == 3 && parts[2] == "reposts") return cluster_reposts(r, *c);
   }
   return error(404, "no such endpoint");
 }
@@ -1067,6 +1075,67 @@ ApiResponse Explorer::cluster_edges(Request& r, std::int64_t cluster_id) {
   w.key("total").value(static_cast<std::uint64_t>(list.size()));
   w.key("offset").value(static_cast<std::uint64_t>(offset));
   return finish_offset_page(w, std::max(end, offset), list.size());
+}
+
+ApiResponse Explorer::cluster_reposts(Request& r, std::int64_t cluster_id) {
+  if (!r.index) return needs_index(index_state());
+  GS_TRY(detection, r.detection());
+  if (!detection) return error(404, "the store holds no detection");
+  GS_TRY(limit, r.limit());
+  GS_TRY(offset, r.offset());
+  GS_TRY(s, r.sql("SELECT verdict_evidence FROM detection_clusters WHERE detection_id = ? AND "
+                  "cluster_id = ?"));
+  s->bind_int64(1, detection);
+  s->bind_int64(2, cluster_id);
+  if (s->step() != Stmt::kRow)
+    return error(404, fmt::format("no cluster {} in detection {}", cluster_id, detection));
+  // The source the group test flagged members of (accounts.id), if it flagged any.
+  const std::int64_t source_row =
+      s->column_is_null(0) ? -1 : r.json.integer(s->column_text(0), "fired_source").value_or(-1);
+  const std::optional<std::uint32_t> source = r.index->account_index(source_row);
+  // Every member's re-posts of the source's posts, in (time, id) order.
+  std::vector<std::uint32_t> reposts;
+  if (source) {
+    GS_TRY(m, r.sql("SELECT account FROM detection_cluster_accounts WHERE detection_id = ? AND "
+                    "cluster_id = ?"));
+    m->bind_int64(1, detection);
+    m->bind_int64(2, cluster_id);
+    while (m->step() == Stmt::kRow) {
+      auto a = r.index->account_index(m->column_int64(0));
+      if (!a) continue;
+      for (std::uint32_t x : r.index->messages_of(*a)) {
+        auto post = r.index->reposted(x);
+        if (post && r.index->message_account(*post) == *source) reposts.push_back(x);
+      }
+    }
+    std::sort(reposts.begin(), reposts.end());
+  }
+  JsonWriter w(false);
+  w.begin_object().key("detection").value(detection).key("cluster").value(cluster_id);
+  w.key("source");
+  if (source)
+    GS_TRY_STATUS(r.account_brief(w, source_row));
+  else
+    w.null();
+  w.key("total").value(static_cast<std::uint64_t>(reposts.size()));
+  w.key("offset").value(static_cast<std::uint64_t>(offset));
+  w.key("pairs").begin_array();
+  for (std::size_t i = offset; i < reposts.size() && i < offset + limit; ++i) {
+    const std::uint32_t x = reposts[i], post = *r.index->reposted(x);
+    const TimeMs tp = r.index->message_time(post), tx = r.index->message_time(x);
+    w.begin_object().key("offset_s");
+    if (tp != kNoTime && tx != kNoTime)
+      w.value(static_cast<double>(tx - tp) / 1000.0);
+    else
+      w.null();
+    w.key("source");
+    GS_TRY_STATUS(r.message(w, r.index->message_row(post)));
+    w.key("target");
+    GS_TRY_STATUS(r.message(w, r.index->message_row(x)));
+    w.end_object();
+  }
+  w.end_array();
+  return finish_offset_page(w, offset + limit, reposts.size());
 }
 
 Result<std::shared_ptr<const ClusterEdgeOrder>> Explorer::edge_order(Db& db,

@@ -102,6 +102,7 @@ class Explorer {
   ApiResponse cluster(Request& r, std::int64_t cluster_id);
   ApiResponse cluster_members(Request& r, std::int64_t cluster_id);
   ApiResponse cluster_edges(Request& r, std::int64_t cluster_id);
+  ApiResponse cluster_reposts(Request& r, std::int64_t cluster_id);
   ApiResponse object(Request& r);
   ApiResponse detections(Request& r);
   ApiResponse compare(Request& r);

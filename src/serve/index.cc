@@ -11,6 +11,7 @@
 #include <numeric>
 #include <unordered_map>
 
+#include "store/message_index.h"
 #include "text/normalize.h"
 
 namespace groundswell {
@@ -188,6 +189,18 @@ Result<ServeIndex> ServeIndex::build(const Dataset& d, SignalTable signals,
       if (a != kNoAccount) ix.by_account_[next[a]++] = m;
     }
   }
+  // Re-posts of posts in the store (the group test's evidence, docs/detection.md).
+  {
+    const MessageIndex originals(d);
+    for (std::uint32_t m = 0; m < nm; ++m) {
+      const std::uint32_t a = d.msg_account[m];
+      if (a == kNoAccount || d.msg_shares[m].empty()) continue;
+      const std::int64_t o = originals.find(d.msg_platform[m], d.msg_shares[m]);
+      if (o < 0 || d.msg_account[static_cast<std::size_t>(o)] == a) continue;
+      ix.repost_msg_.push_back(m);
+      ix.repost_of_.push_back(static_cast<std::uint32_t>(o));
+    }
+  }
   report(0.1);
 
   // Object postings, one behaviour at a time (text, normalized here, is most of the work).
@@ -243,6 +256,12 @@ std::span<const std::uint32_t> ServeIndex::messages_of(std::uint32_t a) const {
   if (a >= account_row_.size()) return {};
   return std::span<const std::uint32_t>(by_account_.data() + account_start_[a],
                                         account_start_[a + 1] - account_start_[a]);
+}
+
+std::optional<std::uint32_t> ServeIndex::reposted(std::uint32_t m) const {
+  auto it = std::lower_bound(repost_msg_.begin(), repost_msg_.end(), m);
+  if (it == repost_msg_.end() || *it != m) return std::nullopt;
+  return repost_of_[static_cast<std::size_t>(it - repost_msg_.begin())];
 }
 
 std::span<const std::uint32_t> ServeIndex::object_messages(Behaviour b,

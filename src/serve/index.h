@@ -21,7 +21,8 @@
 // found and kSearchCount hits are known. So it tells whether more hits follow, and counts them
 // exactly only up to kSearchCount.
 //
-// Memory: about 20 bytes per post, 12 per indexed object occurrence, 400 per account.
+// Memory: about 20 bytes per post, 12 per indexed object occurrence, 8 per re-post of a post
+// in the store, 400 per account.
 // Thread-safety: immutable after build(); share freely between threads for reading.
 #pragma once
 
@@ -95,6 +96,9 @@ class ServeIndex {
   // Empty for behaviours that are not indexed (post, similar_text).
   std::span<const std::uint32_t> object_messages(Behaviour b, std::string_view key) const;
   static bool indexed(Behaviour b);
+  // The post that message m re-posts (a retweet or forward whose original is in the store,
+  // written by another account), as a message index; unset for any other message.
+  std::optional<std::uint32_t> reposted(std::uint32_t m) const;
 
   // Accounts whose id, handle or display name contains `query` (normalized); `limit` hits
   // from `offset`. A query "platform:rest" searches `rest` among that platform's accounts.
@@ -138,6 +142,8 @@ class ServeIndex {
     std::vector<std::uint32_t> msg;  // message index, ascending within a key
   };
   std::array<Postings, kBehaviourCount> objects_;
+  // Re-posts of posts in the store, in message order: the re-post and the post.
+  std::vector<std::uint32_t> repost_msg_, repost_of_;
   SignalTable signals_;
 };
 

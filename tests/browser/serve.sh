@@ -33,7 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$build_dir/groundswell-generate" --scale small --seed 3 --out "$work/gen" --quiet
+"$build_dir/groundswell-generate" --scale small --seed 5 --out "$work/gen" --quiet
 "$build_dir/groundswell" run "$work/gen/data" "$repo/tests/data/serve/hostile.jsonl" \
   --actors "$work/gen/actors.toml" --out "$work/out" --quiet
 

@@ -167,6 +167,25 @@ async function main() {
       await shot(page, 'object');
     });
 
+    await check('a cluster the group test made shows its members\' re-posts of the source', async () => {
+      const fired = clusters.clusters.find((c) => c.verdict_evidence && c.verdict_evidence.fired_source != null);
+      expect(fired, 'no cluster of the group test in the test store');
+      const reposts = await api(base, `/api/clusters/${fired.cluster_id}/reposts?detection=${status.detection}&limit=200`);
+      await page.goto(`${base}#/cluster/${fired.cluster_id}`);
+      await settled(page);
+      const section = page.locator('section', { hasText: 'Re-posts of the source' });
+      expect(await section.count() === 1, 'no section of re-posts');
+      const pairs = await section.locator('.pair').evaluateAll((ps) => ps.map((p) => ({
+        cards: p.querySelectorAll('article.message').length,
+        offset: p.querySelector('.offset').textContent,
+      })));
+      expect(reposts.total > 0 && pairs.length === Math.min(20, reposts.total), `${pairs.length} pairs shown of ${reposts.total}`);
+      expect(pairs.every((p) => p.cards === 2), 'a pair without both messages');
+      expect(pairs.every((p) => /^\+/.test(p.offset)), `offsets: ${pairs.map((p) => p.offset).join(', ')}`);
+      await safe(page, log, 'group test cluster');
+      await shot(page, 'group-test-cluster');
+    });
+
     await check('hostile names and texts show as typed and never run', async () => {
       expect(hostile.length === 5, `${hostile.length} hostile accounts found by search`);
       const seen = [];

@@ -65,6 +65,29 @@ export async function clusterPage(root, clusterId) {
     const p = await get(`/api/clusters/${clusterId}/edges`, { detection, offset: cursor, limit: 25 });
     return { items: p.edges, next: p.next, total: p.total };
   }, { class: 'data edges', empty: 'No kept links between members.' })));
+  // The group test's evidence: members' re-posts of the source whose re-sharers it flagged.
+  if (obj(c.verdict_evidence).fired_source != null) {
+    const title = 'Re-posts of the source the group test flagged them on';
+    if (r.index_ready === false) {
+      root.append(section(title, emptyNote('The server is still reading the store.')));
+      return;
+    }
+    const first = await get(`/api/clusters/${clusterId}/reposts`, { detection, limit: 20 });
+    const list = h('div', { class: 'pairs' });
+    let served = false;
+    root.append(section(title,
+      h('p', { class: 'caption' }, 'Members re-posting posts of ', first.source ? accountLink(first.source) : 'the source',
+        ', in time order. Left: the post. Right: the member\'s re-post, with how long after it came.'),
+      pagedList(list, async (cursor) => {
+        const r = cursor == null && !served ? first : await get(`/api/clusters/${clusterId}/reposts`, { detection, offset: cursor, limit: 20 });
+        served = true;
+        return { items: r.pairs, next: r.next, total: r.total };
+      }, (p) => h('div', { class: 'pair' },
+        messageCard(p.source),
+        h('div', { class: 'offset', title: 'time of the re-post minus time of the post' }, fmtOffset(p.offset_s)),
+        messageCard(p.target)),
+      { empty: 'No re-posts of its posts by members.' })));
+  }
 }
 
 export async function objectPage(root, behaviour, params) {

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 #include <tbb/concurrent_queue.h>
+#include <tbb/global_control.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -22,6 +24,10 @@ namespace {
 
 constexpr std::size_t kBatchItems = 4096;
 constexpr std::size_t kBatchesInFlight = 4;
+// With several parsing threads, each holds this many batches: a thread reading the next file
+// gets up to 32,768 records ahead of the writer.
+constexpr std::size_t kBatchesInFlightAhead = 8;
+constexpr std::size_t kMaxParsers = 8;
 // How far into a JSON file detection looks for records that parse.
 constexpr std::size_t kDetectBytes = 16 << 20;
 
@@ -82,11 +88,13 @@ class BatchingSink : public RecordSink {
     free_.pop(batch_);
   }
 
-  // While `in` is read (nullptr: no file), each batch shipped reports `before` plus the raw
-  // bytes read from it so far, so the progress of one large file moves as it is read.
-  void track(const InputStream* in, std::uint64_t before) {
+  // While `in` is read (nullptr: no file), each batch shipped adds the raw bytes read from it
+  // since the last one to the progress, so the progress of one large file moves as it is read.
+  // Tracking ends with the rest of the file's bytes added.
+  void track(const InputStream* in) {
+    if (in == nullptr && reading_ != nullptr) raw_done_.fetch_add(reading_->raw_size() - reported_);
     reading_ = in;
-    before_ = before;
+    reported_ = 0;
   }
 
   // The dataset of the file being read (FileInfo::dataset), for the message keys.
@@ -117,7 +125,11 @@ class BatchingSink : public RecordSink {
 
   Batch& current() { return *batch_; }
   void ship(bool last = false) {
-    if (reading_ != nullptr) raw_done_.store(before_ + reading_->raw_consumed().load());
+    if (reading_ != nullptr) {
+      const std::uint64_t now = std::min(reading_->raw_consumed().load(), reading_->raw_size());
+      if (now > reported_) raw_done_.fetch_add(now - reported_);
+      reported_ = std::max(reported_, now);
+    }
     batch_->last = last;
     full_.push(batch_);
     batch_ = nullptr;
@@ -150,7 +162,7 @@ class BatchingSink : public RecordSink {
   std::string dataset_;
   std::atomic<std::uint64_t>& raw_done_;
   const InputStream* reading_ = nullptr;
-  std::uint64_t before_ = 0;
+  std::uint64_t reported_ = 0;  // raw bytes of reading_ added to raw_done_
 };
 
 void parse_files(const std::vector<std::string>& files, const IngestOptions& options,
@@ -182,7 +194,6 @@ void parse_files(const std::vector<std::string>& files, const IngestOptions& opt
       format = detect_format(head, path);
       head = head.substr(0, 64 << 10);
     }
-    std::uint64_t before = raw_done.load();
     if (format == nullptr) {
       start.format = "unrecognised";
       sink.current().start = start;
@@ -208,19 +219,18 @@ void parse_files(const std::vector<std::string>& files, const IngestOptions& opt
       ctx.stop = &stop;
       auto reader = format->make();
       // Progress comes from the raw bytes the stream has consumed, read by the writer thread.
-      sink.track(&in, before);
+      sink.track(&in);
       Status rs = reader->read(in, ctx);
-      sink.track(nullptr, 0);
       if (!rs.ok()) sink.reject(Position{path, 0, 0}, rs.message(), "");
       sink.current().end = Batch::FileEnd{in.digest(), ctx.utf8_repaired};
       if (std::string change = in.change_while_read(); !change.empty())
         sink.warn(Position{path, 0, 0}, change);
-      raw_done.store(before + in.raw_size());
       sink.ship();
+      sink.track(nullptr);
       continue;
     }
     sink.current().end = Batch::FileEnd{in.digest(), 0};
-    raw_done.store(before + in.raw_size());
+    raw_done.fetch_add(in.raw_size());
     sink.ship();
   }
   sink.ship(/*last=*/true);
@@ -510,30 +520,63 @@ class BatchWriter {
   std::string current_file_, current_format_, first_reject_;
 };
 
-// Parses on a thread of its own while this one writes. Batches go round between the two
-// through a pool of kBatchesInFlight, so memory stays flat whatever the size of the input.
+// Parses on threads of their own while this one writes. The files are dealt to the parsing
+// threads in turn (file i to thread i mod k), and this thread takes their batches file by file
+// in the order of `files`, each file whole before the next: the store receives exactly what one
+// parsing thread gives, at any k, while the others read ahead. Batches go round between each
+// parsing thread and this one through a pool of its own, so memory stays flat whatever the size
+// of the input. A parsing thread stops early on its own --strict reject (it reads no further)
+// or when writing fails (every thread).
 Status parse_and_write(const std::vector<std::string>& files, const IngestOptions& options,
                        std::uint64_t bytes, BatchWriter& out) {
-  std::vector<std::unique_ptr<Batch>> pool;
-  BatchQueue full, free;
-  for (std::size_t i = 0; i < kBatchesInFlight; ++i) {
-    pool.push_back(std::make_unique<Batch>());
-    free.push(pool.back().get());
-  }
+  const auto threads = static_cast<std::size_t>(
+      tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
+  const std::size_t k = std::clamp<std::size_t>(std::min(threads, files.size()), 1, kMaxParsers);
+  struct Lane {
+    std::vector<std::string> files;
+    std::vector<std::unique_ptr<Batch>> pool;
+    BatchQueue full, free;
+    std::atomic<bool> stop{false};
+    bool done = false;  // its last batch was written
+  };
+  std::vector<Lane> lanes(k);
+  for (std::size_t i = 0; i < files.size(); ++i) lanes[i % k].files.push_back(files[i]);
+  // One thread reads no further ahead than its batches; several read a file ahead of the
+  // writer, which takes more of them.
+  const std::size_t in_flight = k == 1 ? kBatchesInFlight : kBatchesInFlightAhead;
+  for (Lane& lane : lanes)
+    for (std::size_t i = 0; i < in_flight; ++i) {
+      lane.pool.push_back(std::make_unique<Batch>());
+      lane.free.push(lane.pool.back().get());
+    }
   std::atomic<std::uint64_t> raw_done{0};
-  std::thread parser([&] { parse_files(files, options, full, free, out.stop(), raw_done); });
+  std::vector<std::thread> parsers;
+  for (Lane& lane : lanes)
+    parsers.emplace_back(
+        [&] { parse_files(lane.files, options, lane.full, lane.free, lane.stop, raw_done); });
   Progress progress("ingest", bytes, options.progress);
-  for (;;) {
+  for (std::size_t at = 0, finished = 0; finished < k;) {
+    Lane& lane = lanes[at];
+    if (lane.done) {
+      at = (at + 1) % k;
+      continue;
+    }
     Batch* b = nullptr;
-    full.pop(b);
+    lane.full.pop(b);
     out.write(*b);
+    if (out.stop().load())
+      for (Lane& l : lanes) l.stop.store(true);
     progress.update(raw_done.load(), out.records_read());
-    bool last = b->last;
+    const bool last = b->last, file_end = b->end.has_value();
     b->reset();
-    free.push(b);
-    if (last) break;
+    lane.free.push(b);
+    if (last) {
+      lane.done = true;
+      ++finished;
+    }
+    if (last || file_end) at = (at + 1) % k;
   }
-  parser.join();
+  for (std::thread& t : parsers) t.join();
   progress.finish();
   return out.finish();
 }

@@ -5,9 +5,12 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
+
+#include <tbb/global_control.h>
 
 #include "ingest/ingest.h"
 #include "ingest/reader.h"
@@ -548,6 +551,71 @@ TEST_F(IngestTest, StrictStopsAtTheFirstReject) {
   EXPECT_EQ(r.status().exit_code(), 2);
   EXPECT_NE(r.status().message().find("a.jsonl:2"), std::string::npos) << r.status().message();
   EXPECT_EQ(query("SELECT count(*) FROM runs WHERE status = 'failed'"), 1);
+}
+
+// Files are parsed on several threads and written in their order: the store holds the same
+// rows with the same ids at one parsing thread and at three (records repeated across files,
+// an author conflict and rejects included), and under --strict a reject stops the ingest where
+// one thread stops it, every file before it whole.
+TEST_F(IngestTest, ParsingThreadsChangeNothingStored) {
+  // f0 is long: the thread parsing f1 meets its reject (third line) while f0 is being written.
+  for (int f = 0; f < 9; ++f) {
+    std::string lines;
+    if (f == 0)
+      for (int i = 100000; i < 120000; ++i) lines += canonical_line(i);
+    for (int i = f * 700; i < f * 700 + 1000; ++i) lines += canonical_line(i);  // 300 repeated
+    if (f == 1) lines.insert(2 * canonical_line(700).size(), "not json\n");
+    if (f == 5) lines += canonical_line(1, "someone_else");  // the author of message 1 differs
+    write("f" + std::to_string(f) + ".jsonl", lines);
+  }
+  auto rows = [&](const std::string& sql) {
+    auto store = Store::open(dir_ / "t.db");
+    EXPECT_TRUE(store.ok());
+    Stmt q;
+    EXPECT_TRUE(store->db().prepare(sql, q).ok()) << sql;
+    std::string out;
+    while (q.step() == Stmt::kRow) {
+      out += q.column_text(0);
+      out += '\n';
+    }
+    return out;
+  };
+  auto contents = [&]() {
+    return rows("SELECT id || ' ' || platform || ' ' || chat_id || ' ' || message_id || ' ' || "
+                "account || ' ' || time_ms || ' ' || text || ' ' || views || ' ' || digest || ' ' "
+                "|| file_id || ' ' || line || ' ' || byte_offset FROM messages ORDER BY id") +
+           rows("SELECT id || ' ' || platform || ' ' || account_id FROM accounts ORDER BY id") +
+           rows("SELECT id || ' ' || path || ' ' || digest || ' ' || completed || ' ' || "
+                "coalesce(records_read, '-') || ' ' || coalesce(stored, '-') || ' ' || "
+                "coalesce(duplicates, '-') || ' ' || coalesce(rejected, '-') FROM files ORDER BY "
+                "id") +
+           rows("SELECT id || ' ' || file || ' ' || line || ' ' || byte_offset || ' ' || reason "
+                "FROM rejects ORDER BY id");
+  };
+  for (bool strict : {false, true}) {
+    std::vector<std::string> stored;
+    for (int threads : {1, 3}) {
+      tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+      for (const char* ext : {"", "-wal", "-shm"}) fs::remove(dir_ / (std::string("t.db") + ext));
+      auto s = run({(dir_ / "in").string()}, "", strict);
+      ASSERT_EQ(s.ok(), !strict) << s.status().message();
+      if (strict) {
+        EXPECT_NE(s.status().message().find("f1.jsonl:3"), std::string::npos)
+            << s.status().message();
+      }
+      stored.push_back(contents());
+    }
+    EXPECT_GT(stored[0].size(), 1000u);
+    // Compared whole; on a difference, the first line that differs.
+    const auto at = std::mismatch(stored[0].begin(), stored[0].end(), stored[1].begin(),
+                                  stored[1].end());
+    EXPECT_TRUE(stored[0] == stored[1])
+        << (strict ? "under --strict, " : "") << "one thread and three differ from "
+        << stored[0].substr(stored[0].rfind('\n', at.first - stored[0].begin()) + 1, 120);
+  }
+  // Under --strict the store holds f0 whole (f1's two records before its reject repeat f0's).
+  EXPECT_EQ(query("SELECT count(*) FROM messages"), 21000);
+  EXPECT_EQ(query("SELECT count(*) FROM files WHERE completed = 1"), 1);
 }
 
 TEST_F(IngestTest, MissingInputIsAUsageError) {

@@ -552,8 +552,9 @@ Status parse_and_write(const std::vector<std::string>& files, const IngestOption
   std::atomic<std::uint64_t> raw_done{0};
   std::vector<std::thread> parsers;
   for (Lane& lane : lanes)
-    parsers.emplace_back(
-        [&] { parse_files(lane.files, options, lane.full, lane.free, lane.stop, raw_done); });
+    parsers.emplace_back([&options, &raw_done, l = &lane] {
+      parse_files(l->files, options, l->full, l->free, l->stop, raw_done);
+    });
   Progress progress("ingest", bytes, options.progress);
   for (std::size_t at = 0, finished = 0; finished < k;) {
     Lane& lane = lanes[at];

@@ -31,7 +31,10 @@ std::optional<double> finite(double v) {
   return std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
 }
 
-Status add_provenance(Store& store, const ReportLimits& limits, ReportProvenance& p) {
+// `posts` and `events`: the store's messages of each kind (the analysis dataset's posts, and
+// the service events the overview counted), so that no count reads the messages table again.
+Status add_provenance(Store& store, const ReportLimits& limits, std::int64_t posts,
+                      std::int64_t events, ReportProvenance& p) {
   Db& db = store.db();
   Stmt s;
   // The latest read of each file path: what the data in the store came from.
@@ -48,8 +51,8 @@ Status add_provenance(Store& store, const ReportLimits& limits, ReportProvenance
     auto v = db.query_int64(sql);
     return v ? *v : 0;
   };
-  p.totals = {{"messages", count("SELECT count(*) FROM messages WHERE kind = 0")},
-              {"events", count("SELECT count(*) FROM messages WHERE kind = 1")},
+  p.totals = {{"messages", posts},
+              {"events", events},
               {"accounts", count("SELECT count(*) FROM accounts")},
               {"rejects", count("SELECT count(*) FROM rejects")}};
   GS_RETURN_IF_ERROR(db.prepare(
@@ -141,10 +144,13 @@ Result<ReportData> build_report_data(Store& store, const Dataset& d,
   params.emplace_back("behaviours", behaviours);
   if (lo != kNoTime)
     params.emplace_back("data_period", format_time_iso(lo) + " – " + format_time_iso(hi));
-  GS_RETURN_IF_ERROR(add_provenance(store, limits, rd.provenance));
   auto overview = build_overview(store, d, r, limits);
   if (!overview) return overview.status();
+  std::int64_t events = 0;
+  for (const ReportPlatformRow& row : overview->platforms) events += row.events;
   rd.overview = std::move(*overview);
+  GS_RETURN_IF_ERROR(add_provenance(store, limits, static_cast<std::int64_t>(d.messages()),
+                                    events, rd.provenance));
 
   auto score_of = [&](std::uint32_t a) -> std::optional<double> {
     if (!scores || a >= scores->size()) return std::nullopt;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "ingest/ingest.h"
@@ -142,6 +143,15 @@ TEST(Overview, CountsPostsEventsAccountsObjectsLanguagesGapsAndRejects) {
   EXPECT_EQ(ov->reject_reasons[0].name.find_first_of("0123456789"), std::string::npos)
       << ov->reject_reasons[0].name;
   EXPECT_EQ(ov->reject_reasons[1].count, 1);
+
+  // The report's totals: every post and every service event of the store, and its rejects.
+  auto rd = build_report_data(*t.store, t.data, *r, opt);
+  ASSERT_TRUE(rd.ok()) << rd.status().message();
+  const std::map<std::string, std::int64_t> totals(rd->provenance.totals.begin(),
+                                                   rd->provenance.totals.end());
+  EXPECT_EQ(totals.at("messages"), 5);
+  EXPECT_EQ(totals.at("events"), 1);
+  EXPECT_EQ(totals.at("rejects"), 3);
 }
 
 // A cluster of the group test's own has no internal edges: the report shows its members'

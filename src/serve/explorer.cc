@@ -176,6 +176,13 @@ void time_or_null(JsonWriter& w, const Stmt& s, int i) {
   else
     w.value(format_time_iso(s.column_int64(i)));
 }
+// Seconds from `from` to `to`, or null when either time is unknown.
+void seconds_or_null(JsonWriter& w, TimeMs from, TimeMs to) {
+  if (from != kNoTime && to != kNoTime)
+    w.value(static_cast<double>(to - from) / 1000.0);
+  else
+    w.null();
+}
 void finite_or_null(JsonWriter& w, double v) {
   if (std::isfinite(v))
     w.value(v);
@@ -396,12 +403,8 @@ struct Explorer::Request {
     w.begin_array();
     for (std::uint32_t m : page) {
       if (offsets) {
-        const TimeMs t = index->message_time(m);
         w.begin_object().key("offset_s");
-        if (t != kNoTime && origin != kNoTime)
-          w.value(static_cast<double>(t - origin) / 1000.0);
-        else
-          w.null();
+        seconds_or_null(w, origin, index->message_time(m));
         w.key("message");
       }
       GS_RETURN_IF_ERROR(message(w, index->message_row(m)));
@@ -907,20 +910,16 @@ ApiResponse Explorer::evidence(Request& r) {
   w.key("pairs").begin_array();
   // Message times come with the messages; the offset is target minus source.
   GS_TRY(t, r.sql("SELECT time_ms FROM messages WHERE id = ?"));
-  auto time_of = [&](std::int64_t id) -> std::optional<TimeMs> {
+  auto time_of = [&](std::int64_t id) -> TimeMs {
     t->reset();
     t->bind_int64(1, id);
-    if (t->step() != Stmt::kRow || t->column_is_null(0)) return std::nullopt;
+    if (t->step() != Stmt::kRow || t->column_is_null(0)) return kNoTime;
     return t->column_int64(0);
   };
   for (std::size_t i = offset; i < pairs.size() && i < offset + limit; ++i) {
     w.begin_object();
-    auto ts = time_of(pairs[i].first), tt = time_of(pairs[i].second);
     w.key("offset_s");
-    if (ts && tt)
-      w.value(static_cast<double>(*tt - *ts) / 1000.0);
-    else
-      w.null();
+    seconds_or_null(w, time_of(pairs[i].first), time_of(pairs[i].second));
     w.key("source");
     GS_TRY_STATUS(r.message(w, pairs[i].first));
     w.key("target");
@@ -1122,12 +1121,8 @@ ApiResponse Explorer::cluster_reposts(Request& r, std::int64_t cluster_id) {
   w.key("pairs").begin_array();
   for (std::size_t i = offset; i < reposts.size() && i < offset + limit; ++i) {
     const std::uint32_t x = reposts[i], post = *r.index->reposted(x);
-    const TimeMs tp = r.index->message_time(post), tx = r.index->message_time(x);
     w.begin_object().key("offset_s");
-    if (tp != kNoTime && tx != kNoTime)
-      w.value(static_cast<double>(tx - tp) / 1000.0);
-    else
-      w.null();
+    seconds_or_null(w, r.index->message_time(post), r.index->message_time(x));
     w.key("source");
     GS_TRY_STATUS(r.message(w, r.index->message_row(post)));
     w.key("target");

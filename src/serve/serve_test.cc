@@ -133,6 +133,17 @@ class ServeTest : public ::testing::Test {
     return s.step() == Stmt::kRow ? std::string(s.column_text(0)) : std::string();
   }
 
+  // The rows of a query whose one column is text, in its order.
+  static std::vector<std::string> sql_rows(const std::string& query) {
+    std::vector<std::string> rows;
+    auto store = Store::open(*db_, true);
+    EXPECT_TRUE(store.ok());
+    Stmt s;
+    EXPECT_TRUE(store->db().prepare(query, s).ok()) << query;
+    while (s.step() == Stmt::kRow) rows.emplace_back(s.column_text(0));
+    return rows;
+  }
+
   std::int64_t sql(const std::string& query) {
     auto store = Store::open(*db_, true);
     EXPECT_TRUE(store.ok());
@@ -144,27 +155,14 @@ class ServeTest : public ::testing::Test {
   // Every page of a cluster's links, walked to the end, lists its kept internal edges in the
   // order the store's own sort gives: strongest first, then source, target, behaviour.
   void expect_cluster_edges_as_stored(std::int64_t detection, std::int64_t cluster) {
-    std::vector<std::string> stored;
-    {
-      auto store = Store::open(*db_, true);
-      ASSERT_TRUE(store.ok());
-      Stmt s;
-      ASSERT_TRUE(
-          store->db()
-              .prepare("SELECT e.source, e.target, e.behaviour FROM detection_edges e JOIN "
-                       "detection_cluster_accounts a ON a.detection_id = e.detection_id AND "
-                       "a.account = e.source JOIN detection_cluster_accounts b ON "
-                       "b.detection_id = e.detection_id AND b.account = e.target WHERE "
-                       "e.detection_id = ?1 AND a.cluster_id = ?2 AND b.cluster_id = ?2 AND "
-                       "e.kept = 1 ORDER BY e.weight DESC, e.source, e.target, e.behaviour",
-                       s)
-              .ok());
-      s.bind_int64(1, detection);
-      s.bind_int64(2, cluster);
-      while (s.step() == Stmt::kRow)
-        stored.push_back(
-            fmt::format("{} {} {}", s.column_int64(0), s.column_int64(1), s.column_text(2)));
-    }
+    const std::vector<std::string> stored = sql_rows(fmt::format(
+        "SELECT e.source || ' ' || e.target || ' ' || e.behaviour FROM detection_edges e JOIN "
+        "detection_cluster_accounts a ON a.detection_id = e.detection_id AND a.account = "
+        "e.source JOIN detection_cluster_accounts b ON b.detection_id = e.detection_id AND "
+        "b.account = e.target WHERE e.detection_id = {0} AND a.cluster_id = {1} AND "
+        "b.cluster_id = {1} AND e.kept = 1 ORDER BY e.weight DESC, e.source, e.target, "
+        "e.behaviour",
+        detection, cluster));
     std::vector<std::string> listed;
     std::string next = "0";
     while (!next.empty() && listed.size() <= stored.size()) {
@@ -407,28 +405,13 @@ TEST_F(ServeTest, GroupTestClusterListsItsMembersRepostsOfTheSource) {
       "SELECT json_extract(verdict_evidence, '$.fired_source') FROM detection_clusters WHERE "
       "detection_id = {} AND cluster_id = {}",
       detection, cluster));
-  std::vector<std::string> stored;
-  {
-    auto store = Store::open(*db_, true);
-    ASSERT_TRUE(store.ok());
-    Stmt s;
-    ASSERT_TRUE(store->db()
-                    .prepare("SELECT p.id, r.id, (r.time_ms - p.time_ms) / 1000.0 FROM messages r "
-                             "JOIN messages p ON p.platform = r.platform AND r.shares = CASE WHEN "
-                             "p.chat_id <> '' THEN p.chat_id || '/' || p.message_id ELSE "
-                             "p.message_id END WHERE p.account = ?1 AND r.account <> p.account "
-                             "AND r.account IN (SELECT account FROM detection_cluster_accounts "
-                             "WHERE detection_id = ?2 AND cluster_id = ?3) ORDER BY r.time_ms, "
-                             "r.id",
-                             s)
-                    .ok());
-    s.bind_int64(1, source);
-    s.bind_int64(2, detection);
-    s.bind_int64(3, cluster);
-    while (s.step() == Stmt::kRow)
-      stored.push_back(
-          fmt::format("{} {} {}", s.column_int64(0), s.column_int64(1), s.column_double(2)));
-  }
+  const std::vector<std::string> stored = sql_rows(fmt::format(
+      "SELECT p.id || ' ' || r.id || ' ' || (r.time_ms - p.time_ms) FROM messages r JOIN "
+      "messages p ON p.platform = r.platform AND r.shares = CASE WHEN p.chat_id <> '' THEN "
+      "p.chat_id || '/' || p.message_id ELSE p.message_id END WHERE p.account = {} AND "
+      "r.account <> p.account AND r.account IN (SELECT account FROM detection_cluster_accounts "
+      "WHERE detection_id = {} AND cluster_id = {}) ORDER BY r.time_ms, r.id",
+      source, detection, cluster));
   ASSERT_GE(stored.size(), 2u);
   std::vector<std::string> listed;
   std::string next = "0";
@@ -441,8 +424,8 @@ TEST_F(ServeTest, GroupTestClusterListsItsMembersRepostsOfTheSource) {
       double offset = 0;
       EXPECT_FALSE(x["offset_s"].get_double().get(offset));
       EXPECT_EQ(num(x["source"]["account"]), source);
-      listed.push_back(
-          fmt::format("{} {} {}", num(x["source"]["id"]), num(x["target"]["id"]), offset));
+      listed.push_back(fmt::format("{} {} {}", num(x["source"]["id"]), num(x["target"]["id"]),
+                                   std::llround(offset * 1000)));
     }
     next = r.json["next"].is_null() ? "" : std::to_string(num(r.json["next"]));
   }

@@ -203,7 +203,8 @@ class CanonicalCsvReader : public CsvRowReader<CanonicalCsvReader> {
 class CanonicalReader : public Reader {
  public:
   Status read(InputStream& in, ReadContext& ctx) override {
-    if (looks_like_json(in.peek(4096))) return CanonicalJsonReader().read(in, ctx);
+    if (ctx.json_lines || looks_like_json(in.peek(4096)))
+      return CanonicalJsonReader().read(in, ctx);
     return CanonicalCsvReader().read(in, ctx);
   }
 };

@@ -20,7 +20,8 @@ constexpr std::array kFormats = {
                "Telethon Message.to_dict() JSON (lines or documents); Pushshift Telegram ndjson(.zst)",
                "id, peer_id/to_id, from_id, date, message, fwd_from, views, forwards, "
                "replies.replies, reactions.results[].count, grouped_id, post_author",
-               true, nullptr, &sniff_telethon_record, &make_telethon_reader},
+               true, nullptr, &sniff_telethon_record, &make_telethon_reader,
+               /*dataset_keys=*/false, /*json_records=*/true},
     FormatInfo{"telegram-csv", "Telegram scraper CSV",
                "channel_id, channel_name, msg_id, message, date, views, number_replies, "
                "number_forwards, is_forward, forward_msg_from_peer_id, forward_msg_date",
@@ -33,11 +34,13 @@ constexpr std::array kFormats = {
                "twarc2 / API v2 JSON: pages (tweets or users) or flattened tweets, lines or documents",
                "data[], includes.users[], includes.tweets[], referenced_tweets, entities, "
                "public_metrics",
-               true, nullptr, &sniff_twitter_v2_record, &make_twitter_v2_reader},
+               true, nullptr, &sniff_twitter_v2_record, &make_twitter_v2_reader,
+               /*dataset_keys=*/false, /*json_records=*/true, /*accounts_once=*/true},
     FormatInfo{"twitter-v1", "Twitter API v1.1 JSON: tweets or users, lines or documents",
                "id_str, created_at, full_text/extended_tweet, user{...}, retweeted_status, "
                "entities",
-               true, nullptr, &sniff_twitter_v1_record, &make_twitter_v1_reader},
+               true, nullptr, &sniff_twitter_v1_record, &make_twitter_v1_reader,
+               /*dataset_keys=*/false, /*json_records=*/true, /*accounts_once=*/true},
     FormatInfo{"coortweet", "CooRTweet input CSV: one share a row",
                "object_id, account_id, content_id, timestamp_share", true, &sniff_coortweet,
                nullptr, &make_coortweet_reader, /*dataset_keys=*/true},
@@ -51,7 +54,7 @@ constexpr std::array kFormats = {
                "reply_to, shares, quotes, urls, hashtags, mentions, media_key, views, forwards, "
                "replies, reactions, likes, retweets, quotes_count, kind",
                true, &sniff_canonical, &sniff_canonical_record,
-               &make_canonical_reader, /*dataset_keys=*/true},
+               &make_canonical_reader, /*dataset_keys=*/true, /*json_records=*/true},
 };
 
 }  // namespace

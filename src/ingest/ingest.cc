@@ -8,6 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -17,17 +20,21 @@
 #include "base/log.h"
 #include "base/output_file.h"
 #include "ingest/input.h"
+#include "ingest/json_records.h"
 #include "ingest/reader.h"
+#include "ingest/record_fields.h"
 
 namespace groundswell {
 namespace {
 
 constexpr std::size_t kBatchItems = 4096;
 constexpr std::size_t kBatchesInFlight = 4;
-// With several parsing threads, each holds this many batches: a thread reading the next file
-// gets up to 32,768 records ahead of the writer.
+// With several parsing threads, each holds this many batches: a thread reading the next unit
+// (a file or a piece of one) gets up to 32,768 records ahead of the writer.
 constexpr std::size_t kBatchesInFlightAhead = 8;
 constexpr std::size_t kMaxParsers = 8;
+// Units (files, or pieces of a cut file) waiting for each parsing thread.
+constexpr std::size_t kUnitsInFlight = 2;
 // How far into a JSON file detection looks for records that parse.
 constexpr std::size_t kDetectBytes = 16 << 20;
 
@@ -46,6 +53,7 @@ struct Batch {
   struct FileStart {
     std::string path, format, dataset;
     std::uint64_t bytes = 0;
+    bool cut = false;  // read in pieces by several threads
   };
   struct FileEnd {
     std::string digest;
@@ -61,6 +69,8 @@ struct Batch {
   std::vector<Item> items;
   std::optional<FileStart> start;
   std::optional<FileEnd> end;
+  // The last batch of a piece of a cut file: its records whose invalid UTF-8 was replaced.
+  std::optional<std::uint64_t> piece_end;
   bool last = false;  // no more batches follow
 
   void reset() {
@@ -68,6 +78,7 @@ struct Batch {
     items.clear();
     start.reset();
     end.reset();
+    piece_end.reset();
     last = false;
   }
   template <typename T>
@@ -99,6 +110,12 @@ class BatchingSink : public RecordSink {
 
   // The dataset of the file being read (FileInfo::dataset), for the message keys.
   void set_dataset(std::string_view dataset) { dataset_.assign(dataset); }
+  // Where the stream being read starts in its file (a piece of a cut file): the lines before
+  // it and its byte offset, added to the positions of its records.
+  void set_base(std::uint64_t lines, std::uint64_t offset) {
+    base_lines_ = lines;
+    base_offset_ = offset;
+  }
 
   void message(const MessageRecord& m, const Position& where) override {
     std::size_t i = batch_->n_messages;
@@ -107,7 +124,7 @@ class BatchingSink : public RecordSink {
       batch_->positions.resize(i + 1);
       batch_->prepared.resize(i + 1);
     }
-    batch_->positions[i] = {where.line, where.offset};
+    batch_->positions[i] = place(where);
     prepare_message(m, dataset_, batch_->prepared[i]);
     push_item(Batch::ItemKind::kMessage, i);
   }
@@ -143,11 +160,15 @@ class BatchingSink : public RecordSink {
   void add_note(Batch::ItemKind kind, const Position& where, std::string_view text,
                 std::string_view excerpt) {
     Batch::Note& n = Batch::slot(batch_->notes, batch_->n_notes);
-    n.line = where.line;
-    n.offset = where.offset;
+    std::tie(n.line, n.offset) = place(where);
     n.reason.assign(text);
     n.excerpt = reject_excerpt(excerpt);
     push_item(kind, batch_->n_notes - 1);
+  }
+  // A record's line and offset in its file; a note about the whole file (line 0) as it is.
+  std::pair<std::uint64_t, std::uint64_t> place(const Position& where) const {
+    if (where.line == 0) return {where.line, where.offset};
+    return {where.line + base_lines_, where.offset + base_offset_};
   }
   void push_item(Batch::ItemKind kind, std::size_t index) {
     batch_->items.push_back({kind, static_cast<std::uint32_t>(index)});
@@ -163,77 +184,238 @@ class BatchingSink : public RecordSink {
   std::atomic<std::uint64_t>& raw_done_;
   const InputStream* reading_ = nullptr;
   std::uint64_t reported_ = 0;  // raw bytes of reading_ added to raw_done_
+  std::uint64_t base_lines_ = 0, base_offset_ = 0;
 };
 
-void parse_files(const std::vector<std::string>& files, const IngestOptions& options,
-                 BatchQueue& full, BatchQueue& free, std::atomic<bool>& stop,
-                 std::atomic<std::uint64_t>& raw_done) {
-  BatchingSink sink(full, free, options.strict, stop, raw_done);
+// What a parsing thread reads next: a whole file, or a piece of a cut file (a JSON-lines file
+// that the dispatching thread reads once, hashing it as any file is hashed, and cuts after
+// line ends: cut_file()).
+struct Unit {
+  std::string path;
+  bool piece = false;
+  // A piece: the file's format and dataset, its bytes [offset, range_end) and the lines
+  // before it; the first piece starts the file, the last ends it with the file's digest.
+  const FormatInfo* format = nullptr;
+  std::string dataset;
+  std::uint64_t lines = 0, offset = 0, range_end = 0;
+  std::optional<Batch::FileStart> start;
+  std::optional<Batch::FileEnd> end;
+  std::string change;  // the last piece: how the file changed while it was read
+};
+using UnitQueue = tbb::concurrent_bounded_queue<Unit*>;
+
+ReadContext read_context(std::string_view path, const IngestOptions& options,
+                         BatchingSink& sink, std::atomic<bool>& stop) {
+  ReadContext ctx;
+  ctx.file = path;
+  ctx.sink = &sink;
+  ctx.tz_offset_s = options.tz_offset_s;
+  ctx.max_record_bytes = options.max_record_bytes;
+  ctx.stop = &stop;
+  return ctx;
+}
+
+void read_file(const std::string& path, const IngestOptions& options, BatchingSink& sink,
+               std::atomic<bool>& stop, std::atomic<std::uint64_t>& raw_done) {
   const FormatInfo* forced = options.format.empty() ? nullptr : find_format(options.format);
-  for (const auto& path : files) {
-    if (stop.load()) break;
-    InputStream in;
-    Status st = in.open(path);
-    Batch::FileStart start{path, forced ? std::string(forced->name) : std::string(), {}, in.raw_size()};
-    if (!st.ok()) {
-      start.format = "unreadable";
-      sink.current().start = start;
-      sink.reject(Position{path, 0, 0}, st.message(), "");
-      std::string_view why = st.message();
-      if (why.starts_with(path + ": ")) why.remove_prefix(path.size() + 2);
-      sink.warn(Position{path, 0, 0}, fmt::format("skipped: {}", why));
-      sink.current().end = Batch::FileEnd{"", 0};
-      sink.ship();
-      continue;
-    }
-    std::string_view head = in.peek(64 << 10);
-    const FormatInfo* format = forced ? forced : detect_format(head, path);
-    // JSON whose first records are longer than 64 KiB (or do not parse): look further.
-    if (!format && !forced && looks_like_json(head)) {
-      head = in.peek(kDetectBytes);
-      format = detect_format(head, path);
-      head = head.substr(0, 64 << 10);
-    }
-    if (format == nullptr) {
-      start.format = "unrecognised";
-      sink.current().start = start;
-      if (head.empty() && in.error().empty()) {
-        sink.warn(Position{path, 0, 0}, "empty file");
-      } else {
-        constexpr std::string_view kReason =
-            "not a recognised format (see `groundswell formats`; --format forces one)";
-        sink.reject(Position{path, 0, 0}, kReason, head.substr(0, 200));
-        sink.warn(Position{path, 0, 0}, fmt::format("skipped: {}", kReason));
-      }
+  InputStream in;
+  Status st = in.open(path);
+  Batch::FileStart start{path, forced ? std::string(forced->name) : std::string(), {},
+                         in.raw_size()};
+  if (!st.ok()) {
+    start.format = "unreadable";
+    sink.current().start = start;
+    sink.reject(Position{path, 0, 0}, st.message(), "");
+    std::string_view why = st.message();
+    if (why.starts_with(path + ": ")) why.remove_prefix(path.size() + 2);
+    sink.warn(Position{path, 0, 0}, fmt::format("skipped: {}", why));
+    sink.current().end = Batch::FileEnd{"", 0};
+    sink.ship();
+    return;
+  }
+  std::string_view head = in.peek(64 << 10);
+  const FormatInfo* format = forced ? forced : detect_format(head, path);
+  // JSON whose first records are longer than 64 KiB (or do not parse): look further.
+  if (!format && !forced && looks_like_json(head)) {
+    head = in.peek(kDetectBytes);
+    format = detect_format(head, path);
+    head = head.substr(0, 64 << 10);
+  }
+  if (format == nullptr) {
+    start.format = "unrecognised";
+    sink.current().start = start;
+    if (head.empty() && in.error().empty()) {
+      sink.warn(Position{path, 0, 0}, "empty file");
     } else {
-      if (format->dataset_keys)
-        start.dataset = options.dataset.empty() ? dataset_of_path(path) : options.dataset;
-      sink.current().start = start;
-      sink.current().start->format = std::string(format->name);
-      sink.set_dataset(start.dataset);
-      ReadContext ctx;
-      ctx.file = path;
-      ctx.sink = &sink;
-      ctx.tz_offset_s = options.tz_offset_s;
-      ctx.max_record_bytes = options.max_record_bytes;
-      ctx.stop = &stop;
-      auto reader = format->make();
-      // Progress comes from the raw bytes the stream has consumed, read by the writer thread.
-      sink.track(&in);
-      Status rs = reader->read(in, ctx);
-      if (!rs.ok()) sink.reject(Position{path, 0, 0}, rs.message(), "");
-      sink.current().end = Batch::FileEnd{in.digest(), ctx.utf8_repaired};
-      if (std::string change = in.change_while_read(); !change.empty())
-        sink.warn(Position{path, 0, 0}, change);
-      sink.ship();
-      sink.track(nullptr);
-      continue;
+      constexpr std::string_view kReason =
+          "not a recognised format (see `groundswell formats`; --format forces one)";
+      sink.reject(Position{path, 0, 0}, kReason, head.substr(0, 200));
+      sink.warn(Position{path, 0, 0}, fmt::format("skipped: {}", kReason));
     }
     sink.current().end = Batch::FileEnd{in.digest(), 0};
     raw_done.fetch_add(in.raw_size());
     sink.ship();
+    return;
+  }
+  if (format->dataset_keys)
+    start.dataset = options.dataset.empty() ? dataset_of_path(path) : options.dataset;
+  sink.current().start = start;
+  sink.current().start->format = std::string(format->name);
+  sink.set_dataset(start.dataset);
+  ReadContext ctx = read_context(path, options, sink, stop);
+  auto reader = format->make();
+  // Progress comes from the raw bytes the stream has consumed, read by the writer thread.
+  sink.track(&in);
+  Status rs = reader->read(in, ctx);
+  if (!rs.ok()) sink.reject(Position{path, 0, 0}, rs.message(), "");
+  sink.current().end = Batch::FileEnd{in.digest(), ctx.utf8_repaired};
+  if (std::string change = in.change_while_read(); !change.empty())
+    sink.warn(Position{path, 0, 0}, change);
+  sink.ship();
+  sink.track(nullptr);
+}
+
+void read_piece(Unit& u, const IngestOptions& options, BatchingSink& sink,
+                std::atomic<bool>& stop) {
+  if (u.start) sink.current().start = *u.start;
+  sink.set_dataset(u.dataset);
+  sink.set_base(u.lines, u.offset);
+  InputStream in;
+  Status rs = in.open_range(u.path, u.offset, u.range_end);
+  ReadContext ctx = read_context(u.path, options, sink, stop);
+  ctx.json_lines = true;
+  auto reader = u.format->make();
+  sink.track(&in);
+  if (rs.ok()) rs = reader->read(in, ctx);
+  if (!rs.ok()) sink.reject(Position{u.path, 0, 0}, rs.message(), "");
+  sink.set_base(0, 0);
+  sink.current().piece_end = ctx.utf8_repaired;
+  if (u.end) {
+    sink.current().end = *u.end;
+    if (!u.change.empty()) sink.warn(Position{u.path, 0, 0}, u.change);
+  }
+  sink.ship();
+  sink.track(nullptr);
+}
+
+// A parsing thread: reads its units in order until the dispatcher's end (nullptr). Once
+// stopped it takes its units without reading them, so the dispatcher never waits on it.
+void parse_units(UnitQueue& units, const IngestOptions& options, BatchQueue& full,
+                 BatchQueue& free, std::atomic<bool>& stop,
+                 std::atomic<std::uint64_t>& raw_done) {
+  BatchingSink sink(full, free, options.strict, stop, raw_done);
+  for (;;) {
+    Unit* u = nullptr;
+    units.pop(u);
+    if (u == nullptr) break;
+    const std::unique_ptr<Unit> owned(u);
+    if (stop.load()) continue;
+    if (u->piece)
+      read_piece(*u, options, sink, stop);
+    else
+      read_file(u->path, options, sink, stop, raw_done);
   }
   sink.ship(/*last=*/true);
+}
+
+// The format of a file the dispatcher may cut: an uncompressed file of at least two pieces
+// whose reader reads JSON records one by one, laid out as JSON lines (the layout its reader
+// would judge from the same first bytes). nullptr for any other file.
+const FormatInfo* cuttable(const std::string& path, const IngestOptions& options) {
+  std::error_code ec;
+  const std::uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec || size < 2 * options.piece_bytes) return nullptr;
+  InputStream in;
+  if (!in.open(path).ok() || in.compression() != Compression::kNone) return nullptr;
+  const FormatInfo* forced = options.format.empty() ? nullptr : find_format(options.format);
+  std::string_view head = in.peek(64 << 10);
+  const FormatInfo* format = forced ? forced : detect_format(head, path);
+  if (!format && !forced && looks_like_json(head))
+    format = detect_format(in.peek(kDetectBytes), path);
+  if (format == nullptr || !format->json_records || !looks_like_json(in.peek(4096)) ||
+      json_stream_layout(in) != JsonLayout::kLines)
+    return nullptr;
+  return format;
+}
+
+// Reads a cuttable file once — hashing it, as any file is hashed — and deals it as pieces of
+// at least options.piece_bytes that end after a line end (the last at the file's end), each
+// with the lines and bytes before it; the parsing threads read each piece from the file (from
+// the page cache, as it was just read). The last piece carries the file's digest.
+void cut_file(const std::string& path, const FormatInfo* format, const IngestOptions& options,
+              const std::function<void(std::unique_ptr<Unit>)>& deal,
+              const std::atomic<bool>& stop) {
+  InputStream in;
+  if (!in.open(path).ok()) {
+    auto whole = std::make_unique<Unit>();
+    whole->path = path;
+    deal(std::move(whole));
+    return;
+  }
+  const std::string dataset = !format->dataset_keys ? std::string()
+                              : options.dataset.empty() ? dataset_of_path(path)
+                                                        : options.dataset;
+  std::vector<char> chunk(std::min<std::uint64_t>(1 << 20, options.piece_bytes));
+  std::uint64_t read = 0, lines = 0;          // bytes and line ends read so far
+  std::uint64_t begin = 0, begin_lines = 0;   // where the next piece starts
+  std::uint64_t cut = 0, cut_lines = 0;       // after the last line end read
+  const auto piece = [&](std::uint64_t end, std::uint64_t end_lines) {
+    auto u = std::make_unique<Unit>();
+    u->path = path;
+    u->piece = true;
+    u->format = format;
+    u->dataset = dataset;
+    u->lines = begin_lines;
+    u->offset = begin;
+    u->range_end = end;
+    if (begin == 0)
+      u->start = Batch::FileStart{path, std::string(format->name), dataset, in.raw_size(), true};
+    begin = end;
+    begin_lines = end_lines;
+    return u;
+  };
+  for (;;) {
+    if (stop.load()) return;
+    const std::size_t got = in.read(chunk.data(), chunk.size());
+    if (got == 0) break;
+    for (const char *p = chunk.data(), *end = p + got;
+         (p = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p))));
+         ++p) {
+      ++lines;
+      cut = read + static_cast<std::uint64_t>(p - chunk.data()) + 1;
+      cut_lines = lines;
+    }
+    read += got;
+    if (cut - begin >= options.piece_bytes) deal(piece(cut, cut_lines));
+  }
+  auto last = piece(read, lines);
+  last->end = Batch::FileEnd{in.digest(), 0};
+  last->change = in.change_while_read();
+  deal(std::move(last));
+}
+
+// Deals the inputs to the parsing threads in turn, in the order of `files`: a whole file, or
+// with several threads, the pieces of a cuttable file, one unit each. Ends with nullptr for
+// every thread.
+void dispatch(const std::vector<std::string>& files, const IngestOptions& options,
+              std::vector<UnitQueue*>& queues, const std::atomic<bool>& stop) {
+  std::size_t next = 0;
+  const auto deal = [&](std::unique_ptr<Unit> u) {
+    queues[next]->push(u.release());
+    next = (next + 1) % queues.size();
+  };
+  for (const std::string& path : files) {
+    if (stop.load()) break;
+    const FormatInfo* format = queues.size() > 1 ? cuttable(path, options) : nullptr;
+    if (format != nullptr) {
+      cut_file(path, format, options, deal, stop);
+      continue;
+    }
+    auto whole = std::make_unique<Unit>();
+    whole->path = path;
+    deal(std::move(whole));
+  }
+  for (UnitQueue* q : queues) q->push(nullptr);
 }
 
 }  // namespace
@@ -356,6 +538,7 @@ class BatchWriter {
       if (!failure_.ok()) break;
       put_item(b, item);
     }
+    if (b.piece_end) pieces_repaired_ += *b.piece_end;
     if (b.end && failure_.ok()) end_file(*b.end);
     if (in_tx_ && failure_.ok() && (since_commit_ >= options_.transaction_records || b.end || b.last)) {
       Status s = writer_.commit_batch();
@@ -392,6 +575,10 @@ class BatchWriter {
     current_format_ = start.format;
     first_reject_.clear();
     file_counts_ = FileCounts{};
+    const FormatInfo* format = find_format(start.format);
+    accounts_once_ = start.cut && format != nullptr && format->accounts_once;
+    seen_accounts_ = SeenAccounts();
+    pieces_repaired_ = 0;
     auto id =
         writer_.begin_file(FileInfo{start.path, "", start.bytes, start.format, start.dataset});
     if (id)
@@ -406,6 +593,9 @@ class BatchWriter {
         put_message(b, item.index);
         break;
       case Batch::ItemKind::kAccount: {
+        // Of a file read in pieces, each piece's reader gives the accounts it has not given
+        // before: only the file's first of each goes on, as one reader of the file gives them.
+        if (accounts_once_ && !seen_accounts_.first(b.accounts[item.index].account_id)) break;
         Status s = writer_.put_account(b.accounts[item.index]);
         if (!s.ok()) fail(s);
         ++file_counts_.account_records;
@@ -464,7 +654,7 @@ class BatchWriter {
   }
 
   void end_file(const Batch::FileEnd& end) {
-    file_counts_.utf8_repaired = end.utf8_repaired;
+    file_counts_.utf8_repaired = end.utf8_repaired + pieces_repaired_;
     // A file that gave nothing (no message, no account) is named, with why, unless it was
     // already named as unrecognised.
     if (file_counts_.stored + file_counts_.duplicates + file_counts_.account_records == 0 &&
@@ -518,42 +708,52 @@ class BatchWriter {
   std::int64_t file_id_ = 0;
   FileCounts file_counts_;
   std::string current_file_, current_format_, first_reject_;
+  // A file read in pieces: the accounts given so far (for readers that give each once) and the
+  // records whose UTF-8 its pieces repaired.
+  bool accounts_once_ = false;
+  SeenAccounts seen_accounts_;
+  std::uint64_t pieces_repaired_ = 0;
 };
 
-// Parses on threads of their own while this one writes. The files are dealt to the parsing
-// threads in turn (file i to thread i mod k), and this thread takes their batches file by file
-// in the order of `files`, each file whole before the next: the store receives exactly what one
-// parsing thread gives, at any k, while the others read ahead. Batches go round between each
-// parsing thread and this one through a pool of its own, so memory stays flat whatever the size
-// of the input. A parsing thread stops early on its own --strict reject (it reads no further)
-// or when writing fails (every thread).
+// Parses on threads of their own while this one writes. A dispatching thread deals the inputs
+// to the parsing threads in turn (dispatch(): a file, or a piece of a large JSON-lines file,
+// to each), and this thread takes their batches unit by unit in that same order, each unit
+// whole before the next: the store receives exactly what one parsing thread reading every
+// file gives, at any number of threads, while the others read ahead. Batches go round between
+// each parsing thread and this one through a pool of its own, so memory stays flat whatever
+// the size of the input. A parsing thread stops early on its own --strict reject (it reads no
+// further) or when writing fails (every thread and the dispatcher).
 Status parse_and_write(const std::vector<std::string>& files, const IngestOptions& options,
                        std::uint64_t bytes, BatchWriter& out) {
   const auto threads = static_cast<std::size_t>(
       tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
-  const std::size_t k = std::clamp<std::size_t>(std::min(threads, files.size()), 1, kMaxParsers);
+  const std::size_t k = std::clamp<std::size_t>(threads, 1, kMaxParsers);
   struct Lane {
-    std::vector<std::string> files;
+    UnitQueue units;
     std::vector<std::unique_ptr<Batch>> pool;
     BatchQueue full, free;
     std::atomic<bool> stop{false};
     bool done = false;  // its last batch was written
   };
   std::vector<Lane> lanes(k);
-  for (std::size_t i = 0; i < files.size(); ++i) lanes[i % k].files.push_back(files[i]);
-  // One thread reads no further ahead than its batches; several read a file ahead of the
+  std::vector<UnitQueue*> queues;
+  // One thread reads no further ahead than its batches; several read a unit ahead of the
   // writer, which takes more of them.
   const std::size_t in_flight = k == 1 ? kBatchesInFlight : kBatchesInFlightAhead;
-  for (Lane& lane : lanes)
+  for (Lane& lane : lanes) {
+    lane.units.set_capacity(kUnitsInFlight);
+    queues.push_back(&lane.units);
     for (std::size_t i = 0; i < in_flight; ++i) {
       lane.pool.push_back(std::make_unique<Batch>());
       lane.free.push(lane.pool.back().get());
     }
+  }
   std::atomic<std::uint64_t> raw_done{0};
-  std::vector<std::thread> parsers;
+  std::vector<std::thread> threads_of;
+  threads_of.emplace_back([&] { dispatch(files, options, queues, out.stop()); });
   for (Lane& lane : lanes)
-    parsers.emplace_back([&options, &raw_done, l = &lane] {
-      parse_files(l->files, options, l->full, l->free, l->stop, raw_done);
+    threads_of.emplace_back([&options, &raw_done, l = &lane] {
+      parse_units(l->units, options, l->full, l->free, l->stop, raw_done);
     });
   Progress progress("ingest", bytes, options.progress);
   for (std::size_t at = 0, finished = 0; finished < k;) {
@@ -568,16 +768,16 @@ Status parse_and_write(const std::vector<std::string>& files, const IngestOption
     if (out.stop().load())
       for (Lane& l : lanes) l.stop.store(true);
     progress.update(raw_done.load(), out.records_read());
-    const bool last = b->last, file_end = b->end.has_value();
+    const bool last = b->last, unit_end = b->end.has_value() || b->piece_end.has_value();
     b->reset();
     lane.free.push(b);
     if (last) {
       lane.done = true;
       ++finished;
     }
-    if (last || file_end) at = (at + 1) % k;
+    if (last || unit_end) at = (at + 1) % k;
   }
-  for (std::thread& t : parsers) t.join();
+  for (std::thread& t : threads_of) t.join();
   progress.finish();
   return out.finish();
 }

@@ -43,6 +43,10 @@ struct IngestOptions {
   // (about a second of work) keeps a transaction's pages within the store's page cache
   // (128 MiB); far larger transactions spill pages before the commit and cost more again.
   std::uint64_t transaction_records = 200000;
+  // With several parsing threads, an uncompressed JSON-lines file of at least twice this size
+  // is cut into pieces of at least this size, each ending after a line end, read by the
+  // threads in turn (docs/architecture.md, "Ingest").
+  std::uint64_t piece_bytes = 16ull << 20;
   std::string command = "ingest";  // recorded in the runs table
   std::string parameters_json = "{}";
 };

@@ -1,5 +1,6 @@
 // Ingest end to end into a real database file: formats, compression, quirks of CSV, and the
 // malformed corpus of docs/contract.md §6 — every record stored, duplicate or rejected, never lost.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -50,6 +51,8 @@ class IngestTest : public ::testing::Test {
     o.strict = strict;
     o.progress = false;
     o.rejects_path = (dir_ / "rejects.jsonl").string();
+    o.piece_bytes = piece_bytes_;
+    o.max_record_bytes = max_record_bytes_;
     auto s = ingest(*store, o);
     if (s) {
       const auto& c = s->counts;
@@ -71,7 +74,54 @@ class IngestTest : public ::testing::Test {
     return std::string(std::istreambuf_iterator<char>(f), {});
   }
 
+  // The rows of a query of one text column, a line each.
+  std::string rows(const std::string& sql) {
+    auto store = Store::open(dir_ / "t.db");
+    EXPECT_TRUE(store.ok());
+    Stmt q;
+    EXPECT_TRUE(store->db().prepare(sql, q).ok()) << sql;
+    std::string out;
+    while (q.step() == Stmt::kRow) {
+      out += q.column_text(0);
+      out += '\n';
+    }
+    return out;
+  }
+
+  // What a new store holds after ingesting every input with `threads` parsing threads: every
+  // row of messages, accounts, files and rejects.
+  std::string ingest_with(int threads, bool strict, Result<IngestSummary>* summary = nullptr) {
+    tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
+    for (const char* ext : {"", "-wal", "-shm"}) fs::remove(dir_ / (std::string("t.db") + ext));
+    auto s = run({(dir_ / "in").string()}, "", strict);
+    EXPECT_EQ(s.ok(), !strict) << s.status().message();
+    if (summary) *summary = std::move(s);
+    return rows("SELECT id || ' ' || platform || ' ' || chat_id || ' ' || message_id || ' ' || "
+                "account || ' ' || time_ms || ' ' || coalesce(text, '-') || ' ' || "
+                "coalesce(views, '-') || ' ' || digest || ' ' || file_id || ' ' || line || ' ' || "
+                "byte_offset FROM messages ORDER BY id") +
+           rows("SELECT id || ' ' || platform || ' ' || account_id || ' ' || "
+                "coalesce(handle, '-') FROM accounts ORDER BY id") +
+           rows("SELECT id || ' ' || path || ' ' || digest || ' ' || completed || ' ' || "
+                "coalesce(records_read, '-') || ' ' || coalesce(stored, '-') || ' ' || "
+                "coalesce(duplicates, '-') || ' ' || coalesce(rejected, '-') || ' ' || "
+                "coalesce(account_records, '-') || ' ' || coalesce(utf8_repaired, '-') FROM files "
+                "ORDER BY id") +
+           rows("SELECT id || ' ' || file || ' ' || line || ' ' || byte_offset || ' ' || reason "
+                "FROM rejects ORDER BY id");
+  }
+
+  // Two stores' rows compared whole; on a difference, the first line that differs.
+  static void expect_same(const std::string& one, const std::string& other,
+                          std::string_view what) {
+    const auto at = std::mismatch(one.begin(), one.end(), other.begin(), other.end());
+    EXPECT_TRUE(one == other) << what << ": the stores differ from "
+                              << one.substr(one.rfind('\n', at.first - one.begin()) + 1, 160);
+  }
+
   fs::path dir_;
+  std::uint64_t piece_bytes_ = IngestOptions{}.piece_bytes;
+  std::uint64_t max_record_bytes_ = IngestOptions{}.max_record_bytes;
 };
 
 std::string canonical_line(int i, std::string_view account = "") {
@@ -568,54 +618,60 @@ TEST_F(IngestTest, ParsingThreadsChangeNothingStored) {
     if (f == 5) lines += canonical_line(1, "someone_else");  // the author of message 1 differs
     write("f" + std::to_string(f) + ".jsonl", lines);
   }
-  auto rows = [&](const std::string& sql) {
-    auto store = Store::open(dir_ / "t.db");
-    EXPECT_TRUE(store.ok());
-    Stmt q;
-    EXPECT_TRUE(store->db().prepare(sql, q).ok()) << sql;
-    std::string out;
-    while (q.step() == Stmt::kRow) {
-      out += q.column_text(0);
-      out += '\n';
-    }
-    return out;
-  };
-  auto contents = [&]() {
-    return rows("SELECT id || ' ' || platform || ' ' || chat_id || ' ' || message_id || ' ' || "
-                "account || ' ' || time_ms || ' ' || text || ' ' || views || ' ' || digest || ' ' "
-                "|| file_id || ' ' || line || ' ' || byte_offset FROM messages ORDER BY id") +
-           rows("SELECT id || ' ' || platform || ' ' || account_id FROM accounts ORDER BY id") +
-           rows("SELECT id || ' ' || path || ' ' || digest || ' ' || completed || ' ' || "
-                "coalesce(records_read, '-') || ' ' || coalesce(stored, '-') || ' ' || "
-                "coalesce(duplicates, '-') || ' ' || coalesce(rejected, '-') FROM files ORDER BY "
-                "id") +
-           rows("SELECT id || ' ' || file || ' ' || line || ' ' || byte_offset || ' ' || reason "
-                "FROM rejects ORDER BY id");
-  };
   for (bool strict : {false, true}) {
-    std::vector<std::string> stored;
-    for (int threads : {1, 3}) {
-      tbb::global_control limit(tbb::global_control::max_allowed_parallelism, threads);
-      for (const char* ext : {"", "-wal", "-shm"}) fs::remove(dir_ / (std::string("t.db") + ext));
-      auto s = run({(dir_ / "in").string()}, "", strict);
-      ASSERT_EQ(s.ok(), !strict) << s.status().message();
-      if (strict) {
-        EXPECT_NE(s.status().message().find("f1.jsonl:3"), std::string::npos)
-            << s.status().message();
-      }
-      stored.push_back(contents());
+    const std::string one = ingest_with(1, strict);
+    Result<IngestSummary> summary = Status::Ok();
+    const std::string three = ingest_with(3, strict, &summary);
+    if (strict) {
+      EXPECT_NE(summary.status().message().find("f1.jsonl:3"), std::string::npos)
+          << summary.status().message();
     }
-    EXPECT_GT(stored[0].size(), 1000u);
-    // Compared whole; on a difference, the first line that differs.
-    const auto at = std::mismatch(stored[0].begin(), stored[0].end(), stored[1].begin(),
-                                  stored[1].end());
-    EXPECT_TRUE(stored[0] == stored[1])
-        << (strict ? "under --strict, " : "") << "one thread and three differ from "
-        << stored[0].substr(stored[0].rfind('\n', at.first - stored[0].begin()) + 1, 120);
+    EXPECT_GT(one.size(), 1000u);
+    expect_same(one, three,
+                strict ? "one thread and three, under --strict" : "one thread and three");
   }
   // Under --strict the store holds f0 whole (f1's two records before its reject repeat f0's).
   EXPECT_EQ(query("SELECT count(*) FROM messages"), 21000);
   EXPECT_EQ(query("SELECT count(*) FROM files WHERE completed = 1"), 1);
+}
+
+// A large JSON-lines file is read once and its pieces (of 4 KiB here) parsed on several
+// threads: records, rejects with their lines and byte offsets, repaired UTF-8, and the accounts
+// that a Twitter reader gives once per file are what one thread gives — also around a line
+// longer than the record limit, and one too long to cut around.
+TEST_F(IngestTest, PiecesOfALargeFileChangeNothingStored) {
+  piece_bytes_ = 4096;
+  max_record_bytes_ = 3000;
+  std::string canonical;
+  for (int i = 0; i < 3000; ++i) {
+    canonical += canonical_line(i);
+    if (i % 97 == 5) canonical += "not json\n";
+    if (i % 211 == 7) canonical += "\n";
+    if (i % 389 == 11) canonical += canonical_line(100000 + i).insert(60, "\xff");
+    if (i == 1000) canonical += std::string(5000, 'x') + "\n";   // rejected, cut around
+    if (i == 2000) canonical += std::string(10000, 'y') + "\n";  // the rest read whole
+  }
+  write("big.jsonl", canonical);
+  std::string pages;
+  auto user = [](int u) {
+    return fmt::format(R"({{"id": "{0}", "username": "user{0}", "name": "User {0}"}})", u);
+  };
+  for (int p = 0; p < 300; ++p) {
+    const int a = p % 17, b = (p * 5 + 3) % 17;
+    pages += fmt::format(
+        R"({{"data": [{{"id": "{0}", "text": "page {0}", "author_id": "{1}", "created_at": )"
+        R"("2024-03-01T10:00:00.000Z"}}, {{"id": "{2}", "text": "and {2}", "author_id": "{3}", )"
+        R"("created_at": "2024-03-01T11:00:00.000Z"}}], "includes": {{"users": [{4}, {5}]}}}})"
+        "\n",
+        1000 + 2 * p, a, 1001 + 2 * p, b, user(a), user(b));
+  }
+  write("pages.jsonl", pages);
+  const std::string one = ingest_with(1, false);
+  EXPECT_EQ(query("SELECT count(*) FROM files WHERE format = 'twitter-v2'"), 1);
+  EXPECT_EQ(query("SELECT account_records FROM files WHERE format = 'twitter-v2'"), 17);
+  EXPECT_GT(query("SELECT sum(utf8_repaired) FROM files"), 0);
+  EXPECT_EQ(query("SELECT count(*) FROM rejects WHERE reason LIKE '%longer than the limit%'"), 2);
+  expect_same(one, ingest_with(3, false), "one thread and three");
 }
 
 TEST_F(IngestTest, MissingInputIsAUsageError) {

@@ -59,6 +59,22 @@ Status InputStream::open(const std::string& path) {
   return Status::Ok();
 }
 
+Status InputStream::open_range(const std::string& path, std::uint64_t begin, std::uint64_t end) {
+  path_ = path;
+  file_ = std::fopen(path.c_str(), "rb");
+  if (!file_)
+    return Status::IoError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  if (end < begin || ::fseeko(file_, static_cast<off_t>(begin), SEEK_SET) != 0)
+    return Status::IoError(fmt::format("{}: cannot read from byte {}", path, begin));
+  ranged_ = true;
+  range_left_ = end - begin;
+  raw_size_ = end - begin;
+  raw_buf_.resize(kRawChunk);
+  raw_len_ = read_raw(raw_buf_.data(), raw_buf_.size());
+  raw_pos_ = 0;
+  return Status::Ok();
+}
+
 void InputStream::open_memory(std::string_view data) {
   peeked_.assign(data);
   peek_pos_ = 0;
@@ -68,10 +84,12 @@ void InputStream::open_memory(std::string_view data) {
 
 std::size_t InputStream::read_raw(char* buf, std::size_t n) {
   if (raw_eof_) return 0;
-  std::size_t got = std::fread(buf, 1, n, file_);
-  if (got < n) raw_eof_ = true;
+  if (ranged_) n = static_cast<std::size_t>(std::min<std::uint64_t>(n, range_left_));
+  const std::size_t got = n == 0 ? 0 : std::fread(buf, 1, n, file_);
+  if (got < n || (ranged_ && got == range_left_)) raw_eof_ = true;
   if (got) {
-    XXH3_128bits_update(hash_, buf, got);
+    if (hash_) XXH3_128bits_update(hash_, buf, got);
+    if (ranged_) range_left_ -= got;
     raw_consumed_.fetch_add(got, std::memory_order_relaxed);
   }
   return got;
@@ -162,6 +180,7 @@ std::size_t InputStream::read(char* buf, std::size_t n) {
 }
 
 std::string InputStream::digest() {
+  if (!hash_) return {};
   // Hash whatever the reader did not consume, so the digest always covers the whole file.
   while (!raw_eof_) {
     if (read_raw(raw_buf_.data(), raw_buf_.size()) == 0) break;
@@ -288,7 +307,7 @@ class InputWalk {
 }  // namespace
 
 std::string InputStream::change_while_read() const {
-  if (!file_ || !regular_) return {};
+  if (!file_ || !regular_ || ranged_) return {};
   struct stat st {};
   if (::fstat(fileno(file_), &st) != 0) return {};
   const auto size = static_cast<std::uint64_t>(st.st_size);

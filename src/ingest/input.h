@@ -33,6 +33,10 @@ class InputStream {
   InputStream& operator=(const InputStream&) = delete;
 
   Status open(const std::string& path);
+  // Bytes [begin, end) of an uncompressed file, as a stream of their own (a piece of a file
+  // read in pieces): raw_size() is the range's; no digest and no check of changes (the read of
+  // the whole file that cut it does both).
+  Status open_range(const std::string& path, std::uint64_t begin, std::uint64_t end);
   // A stream of `data` itself (copied), for sniffing a file's first bytes like a file.
   void open_memory(std::string_view data);
   const std::string& path() const { return path_; }
@@ -70,6 +74,8 @@ class InputStream {
   XXH3_state_t* hash_ = nullptr;
   std::string error_;
   bool raw_eof_ = false;
+  bool ranged_ = false;  // open_range(): reads stop after range_left_ bytes
+  std::uint64_t range_left_ = 0;
 
   std::vector<char> raw_buf_;
   std::size_t raw_pos_ = 0, raw_len_ = 0;

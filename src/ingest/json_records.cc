@@ -186,10 +186,14 @@ void JsonValueCutter::capture(Cut& e, char first) {
   e.text = value_;
 }
 
-JsonRecordSource::JsonRecordSource(InputStream& in, std::uint64_t max_record_bytes)
-    : JsonValueCutter(in, max_record_bytes) {
+JsonLayout json_stream_layout(InputStream& in) {
   std::string_view head = in.peek(kLayoutBytes);
-  layout_ = json_layout(head, head.size() < kLayoutBytes);
+  return json_layout(head, head.size() < kLayoutBytes);
+}
+
+JsonRecordSource::JsonRecordSource(InputStream& in, std::uint64_t max_record_bytes, bool lines)
+    : JsonValueCutter(in, max_record_bytes) {
+  layout_ = lines ? JsonLayout::kLines : json_stream_layout(in);
   if (layout_ == JsonLayout::kLines) lines_.emplace(in, max_record_bytes);
 }
 
@@ -243,7 +247,7 @@ bool JsonRecordSource::next_in_document(Record& r) {
 }
 
 Status JsonRecordLoop::run(InputStream& in, ReadContext& ctx, void* self, RecordFn fn) {
-  JsonRecordSource records(in, ctx.max_record_bytes);
+  JsonRecordSource records(in, ctx.max_record_bytes, ctx.json_lines);
   JsonRecordSource::Record r;
   JsonRecordParser parser;
   simdjson::dom::element root;

@@ -38,6 +38,8 @@ enum class JsonLayout { kLines, kDocument };
 // The layout of a stream whose first decompressed bytes are `head`. `whole` says that `head`
 // is the entire stream (its last line is then complete without a newline).
 JsonLayout json_layout(std::string_view head, bool whole);
+// The layout a reader takes a stream for, from its first bytes (peeked, not consumed).
+JsonLayout json_stream_layout(InputStream& in);
 
 // Cuts one JSON value out of a byte stream, starting at buf_[pos_]: an object or array to its
 // matching bracket (tracking strings and escapes), a string to its closing quote, a scalar to
@@ -73,7 +75,8 @@ class JsonValueCutter : protected ChunkedReader {
 // The records of a stream in either layout, as raw JSON texts with their positions.
 class JsonRecordSource : private JsonValueCutter {
  public:
-  JsonRecordSource(InputStream& in, std::uint64_t max_record_bytes);
+  // `lines`: read the stream as JSON lines without judging its layout.
+  JsonRecordSource(InputStream& in, std::uint64_t max_record_bytes, bool lines = false);
 
   using Record = Cut;
   // False at the end of the stream.

@@ -35,6 +35,9 @@ struct ReadContext {
   std::uint64_t max_record_bytes = 64ull << 20;
   const std::atomic<bool>* stop = nullptr;
   std::uint64_t utf8_repaired = 0;  // records whose invalid UTF-8 was replaced
+  // The stream is a piece of a JSON-lines file cut at line ends: JSON readers read it as lines
+  // whatever its first bytes look like (the layout was judged from the file's head).
+  bool json_lines = false;
 
   bool stopped() const { return stop && stop->load(std::memory_order_relaxed); }
 };
@@ -63,6 +66,13 @@ struct FormatInfo {
   // Ids unique only within one dataset (a file or --dataset), not platform-wide: the store
   // qualifies the message keys by the dataset name.
   bool dataset_keys = false;
+  // Its reader reads JSON with JsonRecordLoop, each record on its own but for the accounts
+  // (below): a JSON-lines file of it can be cut at line ends and its pieces read on several
+  // threads (ingest.cc).
+  bool json_records = false;
+  // Its reader gives each account once per file (SeenAccounts): of a file read in pieces, the
+  // writer drops the accounts that a later piece gives again, by the same rule.
+  bool accounts_once = false;
 };
 
 std::span<const FormatInfo> formats();

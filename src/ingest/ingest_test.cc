@@ -637,8 +637,8 @@ TEST_F(IngestTest, ParsingThreadsChangeNothingStored) {
 
 // A large JSON-lines file is read once and its pieces (of 4 KiB here) parsed on several
 // threads: records, rejects with their lines and byte offsets, repaired UTF-8, and the accounts
-// that a Twitter reader gives once per file are what one thread gives — also around a line
-// longer than the record limit, and one too long to cut around.
+// that a Twitter reader gives once per file are what one thread gives — also around lines
+// longer than the record limit, one of them longer than a piece.
 TEST_F(IngestTest, PiecesOfALargeFileChangeNothingStored) {
   piece_bytes_ = 4096;
   max_record_bytes_ = 3000;
@@ -648,8 +648,8 @@ TEST_F(IngestTest, PiecesOfALargeFileChangeNothingStored) {
     if (i % 97 == 5) canonical += "not json\n";
     if (i % 211 == 7) canonical += "\n";
     if (i % 389 == 11) canonical += canonical_line(100000 + i).insert(60, "\xff");
-    if (i == 1000) canonical += std::string(5000, 'x') + "\n";   // rejected, cut around
-    if (i == 2000) canonical += std::string(10000, 'y') + "\n";  // the rest read whole
+    if (i == 1000) canonical += std::string(5000, 'x') + "\n";   // rejected: too long
+    if (i == 2000) canonical += std::string(10000, 'y') + "\n";  // and longer than a piece
   }
   write("big.jsonl", canonical);
   std::string pages;

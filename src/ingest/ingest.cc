@@ -215,9 +215,32 @@ ReadContext read_context(std::string_view path, const IngestOptions& options,
   return ctx;
 }
 
+const FormatInfo* forced_format(const IngestOptions& options) {
+  return options.format.empty() ? nullptr : find_format(options.format);
+}
+
+// The format of an opened file: --format's, or the one its first bytes show (for JSON whose
+// first records are longer than 64 KiB, or do not parse, looking further). nullptr if none.
+const FormatInfo* file_format(InputStream& in, const std::string& path,
+                              const IngestOptions& options) {
+  if (const FormatInfo* forced = forced_format(options)) return forced;
+  const std::string_view head = in.peek(64 << 10);
+  const FormatInfo* format = detect_format(head, path);
+  if (!format && looks_like_json(head)) format = detect_format(in.peek(kDetectBytes), path);
+  return format;
+}
+
+// The dataset that qualifies a file's message keys (FileInfo::dataset), "" for formats whose
+// ids are platform-wide.
+std::string file_dataset(const FormatInfo& format, const std::string& path,
+                         const IngestOptions& options) {
+  if (!format.dataset_keys) return {};
+  return options.dataset.empty() ? dataset_of_path(path) : options.dataset;
+}
+
 void read_file(const std::string& path, const IngestOptions& options, BatchingSink& sink,
                std::atomic<bool>& stop, std::atomic<std::uint64_t>& raw_done) {
-  const FormatInfo* forced = options.format.empty() ? nullptr : find_format(options.format);
+  const FormatInfo* forced = forced_format(options);
   InputStream in;
   Status st = in.open(path);
   Batch::FileStart start{path, forced ? std::string(forced->name) : std::string(), {},
@@ -233,15 +256,9 @@ void read_file(const std::string& path, const IngestOptions& options, BatchingSi
     sink.ship();
     return;
   }
-  std::string_view head = in.peek(64 << 10);
-  const FormatInfo* format = forced ? forced : detect_format(head, path);
-  // JSON whose first records are longer than 64 KiB (or do not parse): look further.
-  if (!format && !forced && looks_like_json(head)) {
-    head = in.peek(kDetectBytes);
-    format = detect_format(head, path);
-    head = head.substr(0, 64 << 10);
-  }
+  const FormatInfo* format = file_format(in, path, options);
   if (format == nullptr) {
+    const std::string_view head = in.peek(64 << 10);
     start.format = "unrecognised";
     sink.current().start = start;
     if (head.empty() && in.error().empty()) {
@@ -257,8 +274,7 @@ void read_file(const std::string& path, const IngestOptions& options, BatchingSi
     sink.ship();
     return;
   }
-  if (format->dataset_keys)
-    start.dataset = options.dataset.empty() ? dataset_of_path(path) : options.dataset;
+  start.dataset = file_dataset(*format, path, options);
   sink.current().start = start;
   sink.current().start->format = std::string(format->name);
   sink.set_dataset(start.dataset);
@@ -318,20 +334,13 @@ void parse_units(UnitQueue& units, const IngestOptions& options, BatchQueue& ful
   sink.ship(/*last=*/true);
 }
 
-// The format of a file the dispatcher may cut: an uncompressed file of at least two pieces
-// whose reader reads JSON records one by one, laid out as JSON lines (the layout its reader
-// would judge from the same first bytes). nullptr for any other file.
-const FormatInfo* cuttable(const std::string& path, const IngestOptions& options) {
-  std::error_code ec;
-  const std::uint64_t size = std::filesystem::file_size(path, ec);
-  if (ec || size < 2 * options.piece_bytes) return nullptr;
-  InputStream in;
-  if (!in.open(path).ok() || in.compression() != Compression::kNone) return nullptr;
-  const FormatInfo* forced = options.format.empty() ? nullptr : find_format(options.format);
-  std::string_view head = in.peek(64 << 10);
-  const FormatInfo* format = forced ? forced : detect_format(head, path);
-  if (!format && !forced && looks_like_json(head))
-    format = detect_format(in.peek(kDetectBytes), path);
+// The format of a file the dispatcher may cut, opened as `in`: an uncompressed file whose
+// reader reads JSON records one by one, laid out as JSON lines (the layout its reader would
+// judge from the same first bytes). nullptr for any other file.
+const FormatInfo* cuttable(InputStream& in, const std::string& path,
+                           const IngestOptions& options) {
+  if (in.compression() != Compression::kNone) return nullptr;
+  const FormatInfo* format = file_format(in, path, options);
   if (format == nullptr || !format->json_records || !looks_like_json(in.peek(4096)) ||
       json_stream_layout(in) != JsonLayout::kLines)
     return nullptr;
@@ -342,19 +351,11 @@ const FormatInfo* cuttable(const std::string& path, const IngestOptions& options
 // at least options.piece_bytes that end after a line end (the last at the file's end), each
 // with the lines and bytes before it; the parsing threads read each piece from the file (from
 // the page cache, as it was just read). The last piece carries the file's digest.
-void cut_file(const std::string& path, const FormatInfo* format, const IngestOptions& options,
+void cut_file(InputStream& in, const std::string& path, const FormatInfo* format,
+              const IngestOptions& options,
               const std::function<void(std::unique_ptr<Unit>)>& deal,
               const std::atomic<bool>& stop) {
-  InputStream in;
-  if (!in.open(path).ok()) {
-    auto whole = std::make_unique<Unit>();
-    whole->path = path;
-    deal(std::move(whole));
-    return;
-  }
-  const std::string dataset = !format->dataset_keys ? std::string()
-                              : options.dataset.empty() ? dataset_of_path(path)
-                                                        : options.dataset;
+  const std::string dataset = file_dataset(*format, path, options);
   std::vector<char> chunk(std::min<std::uint64_t>(1 << 20, options.piece_bytes));
   std::uint64_t read = 0, lines = 0;          // bytes and line ends read so far
   std::uint64_t begin = 0, begin_lines = 0;   // where the next piece starts
@@ -406,10 +407,17 @@ void dispatch(const std::vector<std::string>& files, const IngestOptions& option
   };
   for (const std::string& path : files) {
     if (stop.load()) break;
-    const FormatInfo* format = queues.size() > 1 ? cuttable(path, options) : nullptr;
-    if (format != nullptr) {
-      cut_file(path, format, options, deal, stop);
-      continue;
+    std::error_code ec;
+    if (queues.size() > 1 && std::filesystem::file_size(path, ec) >= 2 * options.piece_bytes &&
+        !ec) {
+      // A file of at least two pieces, opened once: to judge it, then to cut it.
+      InputStream in;
+      if (in.open(path).ok()) {
+        if (const FormatInfo* format = cuttable(in, path, options)) {
+          cut_file(in, path, format, options, deal, stop);
+          continue;
+        }
+      }
     }
     auto whole = std::make_unique<Unit>();
     whole->path = path;

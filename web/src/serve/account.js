@@ -4,7 +4,7 @@ import { h, arr, obj, isNum, fmtNum, fmtDuration, fmtTime, emptyNote, dataText, 
 import { dailyChart } from '../charts.js';
 import { get } from './api.js';
 import { state, link, accountLink, accountName, scoreBadge, messageCard, pagedList, pagedTable, section,
-  facts, pValue, load, fmtOffset, verdictBadge, CLUSTER_KNOWN } from './ui.js';
+  facts, pValue, load, messagePair, verdictBadge, CLUSTER_KNOWN } from './ui.js';
 
 const SIGNAL_LABELS = {
   creation_burst: 'created in a burst with other accounts',
@@ -156,9 +156,6 @@ export async function evidencePage(root, params) {
     pagedList(list, async (cursor) => {
       const r = await get('/api/evidence', { ...args, offset: cursor, limit: 20 });
       return { items: r.pairs, next: r.next, total: r.total };
-    }, (p) => h('div', { class: 'pair' },
-      messageCard(p.source),
-      h('div', { class: 'offset', title: 'time of the right message minus time of the left one' }, fmtOffset(p.offset_s)),
-      messageCard(p.target)))));
+    }, (p) => messagePair(p, 'time of the right message minus time of the left one'))));
 }
 

@@ -6,7 +6,7 @@ import { dailyChart } from '../charts.js';
 import { OBJECT_NAMES } from '../overview.js';
 import { get } from './api.js';
 import { state, link, accountLink, scoreBadge, messageCard, pagedList, pagedTable, section, facts, pValue,
-  load, objectLink, fmtOffset, verdictBadge, CLUSTER_KNOWN } from './ui.js';
+  load, objectLink, fmtOffset, messagePair, verdictBadge, CLUSTER_KNOWN } from './ui.js';
 import { extraFields } from './account.js';
 
 
@@ -82,10 +82,7 @@ export async function clusterPage(root, clusterId) {
         const r = cursor == null && !served ? first : await get(`/api/clusters/${clusterId}/reposts`, { detection, offset: cursor, limit: 20 });
         served = true;
         return { items: r.pairs, next: r.next, total: r.total };
-      }, (p) => h('div', { class: 'pair' },
-        messageCard(p.source),
-        h('div', { class: 'offset', title: 'time of the re-post minus time of the post' }, fmtOffset(p.offset_s)),
-        messageCard(p.target)),
+      }, (p) => messagePair(p, 'time of the re-post minus time of the post'),
       { empty: 'No re-posts of its posts by members.' })));
   }
 }

@@ -54,6 +54,15 @@ export function fmtOffset(seconds) {
 export const objectLink = (behaviour, params, ...children) =>
   h('a', { href: href(`object/${behaviour}`, withDetection(params)), class: 'object', dir: 'auto' }, ...children);
 
+// Two messages side by side ({source, target, offset_s}: an edge's evidence, a re-post beside
+// its post), with how long after the first the second came; `title` says which minus which.
+export function messagePair(p, title) {
+  return h('div', { class: 'pair' },
+    messageCard(p.source),
+    h('div', { class: 'offset', title }, fmtOffset(p.offset_s)),
+    messageCard(p.target));
+}
+
 // One message: who, when, where, its text, and links to everyone who shared the same link,
 // hashtag, post or text.
 export function messageCard(m, options = {}) {

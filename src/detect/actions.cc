@@ -356,12 +356,17 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
   return t;
 }
 
+std::string object_key(const Dataset& d, Behaviour b, const DetectOptions& opt, std::uint32_t msg,
+                       std::uint32_t item) {
+  std::string key;
+  action_key(d, b, opt, msg, item, key);
+  if (b == Behaviour::kSimilarText) return std::string(utf8_prefix(key, 200));
+  return key;
+}
+
 std::string object_key(const Dataset& d, const ActionTable& t, const DetectOptions& opt,
                        std::uint32_t o) {
-  std::string key;
-  action_key(d, t.behaviour, opt, t.object_msg[o], t.object_item[o], key);
-  if (t.behaviour == Behaviour::kSimilarText) return std::string(utf8_prefix(key, 200));
-  return key;
+  return object_key(d, t.behaviour, opt, t.object_msg[o], t.object_item[o]);
 }
 
 Result<SimilarTexts> find_similar_texts(const Dataset& d, const DetectOptions& opt,

@@ -736,7 +736,14 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
   const Dataset& data = data_;
   Cache& cache = *cache_;
   DetectOptions opt = options_in;
-  if (role_ == Role::kLeader) announce_detect(options_in, cache.keep, detail);
+  if (opt.behaviours.empty()) {
+    if (!cache.defaults || cache.defaults->first != opt.compat)
+      cache.defaults.emplace(opt.compat, default_behaviours(data, opt.compat));
+    opt.behaviours = cache.defaults->second;
+  }
+  // With the behaviours chosen here: the other ranks hold no message text (docs/distributed.md),
+  // which decides whether the text behaviours apply.
+  if (role_ == Role::kLeader) announce_detect(opt, cache.keep, detail);
   // Distributed, native behaviours but similar_text are sharded; the others rank 0 computes.
   dist::Communicator* shards = role_ == Role::kAlone ? nullptr : distributed_tables(opt);
   if (data.messages() >= UINT32_MAX)
@@ -755,11 +762,6 @@ Result<DetectionResult> Detector::detect(const DetectOptions& options_in, Cluste
   r.compat = opt.compat;
   r.directed = opt.compat == CompatMode::kCnt;
   r.seed = opt.seed;
-  if (opt.behaviours.empty()) {
-    if (!cache.defaults || cache.defaults->first != opt.compat)
-      cache.defaults.emplace(opt.compat, default_behaviours(data, opt.compat));
-    opt.behaviours = cache.defaults->second;
-  }
   GS_RETURN_IF_ERROR(opt.validate());  // with the behaviours the data chose
   r.behaviours = opt.behaviours;
 

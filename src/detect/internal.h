@@ -91,8 +91,9 @@ ActionTable extract_actions(const Dataset& data, Behaviour behaviour, const Dete
                             dist::Communicator* comm = nullptr);
 
 // The display keys of the objects behind `evidence` (object indices of the whole table). On
-// a shard, every process calls it; rank 0's evidence names the objects and only rank 0 gets
-// the keys.
+// a shard, every process calls it; rank 0's evidence names the objects, each rank says which
+// message and item stand for those in its range, and rank 0 alone works out the keys (the
+// other ranks hold no message text).
 ObjectKeys shown_object_keys(const Dataset& data, const ActionTable& table,
                              const DetectOptions& options, std::span<const EvidencePair> evidence);
 
@@ -121,6 +122,9 @@ void number_shard(dist::Communicator& comm, ActionTable& table);
 // The display key of object o of a table built with these options.
 std::string object_key(const Dataset& data, const ActionTable& table, const DetectOptions& options,
                        std::uint32_t object);
+// The display key of the object that item `item` of message `msg` acts on.
+std::string object_key(const Dataset& data, Behaviour behaviour, const DetectOptions& options,
+                       std::uint32_t msg, std::uint32_t item);
 
 // True when the dataset has at least one action of this behaviour (for the default list).
 bool behaviour_supported(const Dataset& data, Behaviour behaviour);

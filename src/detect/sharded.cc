@@ -216,7 +216,8 @@ ObjectKeys shown_object_keys(const Dataset& d, const ActionTable& t, const Detec
     for (std::uint32_t o : shown) keys.add(o, object_key(d, t, opt, o));
     return keys;
   }
-  // Rank 0 names the objects; each rank gives the keys of those in its range, in order.
+  // Rank 0 names the objects; each rank gives the message and item of those in its range, in
+  // order, and rank 0 reads their keys from its own columns.
   dist::Bytes names;
   dist::append(names, std::span<const std::uint32_t>(shown));
   t.comm->broadcast(names, 0);
@@ -224,15 +225,19 @@ ObjectKeys shown_object_keys(const Dataset& d, const ActionTable& t, const Detec
   dist::Bytes mine;
   for (std::uint32_t o : values_of<std::uint32_t>(names)) {
     if (o < t.object_base || o >= t.object_base + t.objects()) continue;
+    const std::size_t local = o - t.object_base;
     dist::append_value(mine, o);
-    dist::append_string(mine, object_key(d, t, opt, static_cast<std::uint32_t>(o - t.object_base)));
+    dist::append_value(mine, t.object_msg[local]);
+    dist::append_value(mine, t.object_item[local]);
   }
   count_traffic(&DetectionTraffic::keys, gather_sent(*t.comm, mine));
   for (const dist::Bytes& b : t.comm->gather(std::move(mine), 0)) {
     dist::Reader in(b);
     while (!in.done()) {
       const auto o = in.value<std::uint32_t>();
-      keys.add(o, in.string());
+      const auto msg = in.value<std::uint32_t>();
+      const auto item = in.value<std::uint32_t>();
+      keys.add(o, object_key(d, t.behaviour, opt, msg, item));
     }
   }
   return keys;

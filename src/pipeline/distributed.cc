@@ -61,7 +61,11 @@ int serve_other_rank() {
         dist::Reader in(payload);
         auto store = Store::open(in.string(), /*read_only=*/true);
         if (!store.ok()) fail(store.status());
-        auto loaded = load_dataset(*store);
+        // Without the message text, the largest column: only rank 0 reads it (the estimate,
+        // the near-duplicate search, evidence and object keys); the text keys come all the same.
+        DatasetOptions options;
+        options.load_text = false;
+        auto loaded = load_dataset(*store, options);
         if (!loaded.ok()) fail(loaded.status());
         data = std::move(*loaded);
         break;

@@ -129,7 +129,7 @@ struct MessagePart {
   std::vector<std::uint32_t> text_length;
 };
 
-Status read_messages(Db& db, const AccountIndex& index_of, bool load_text, MessagePart& part) {
+Status read_messages(Db& db, const AccountIndex& index_of, MessagePart& part) {
   Dataset& d = part.d;
   {
     // Sizes first (one scan) so every column is allocated once at its final size: growing a
@@ -174,11 +174,10 @@ Status read_messages(Db& db, const AccountIndex& index_of, bool load_text, Messa
   // Read in id order (the table's own order, no SQLite sort: sorting 10M rows with every
   // column in SQLite's sorter held several GB at once) and put in time order afterwards.
   GS_RETURN_IF_ERROR(db.prepare(
-      std::string("SELECT id, account, time_ms, time_resolution_ms, platform, chat_id, "
-                  "message_id, shares, reply_to, quotes, media_key, lang, urls, hashtags, "
-                  "mentions, views, forwards, replies, reactions, likes, retweets, ") +
-          (load_text ? "length(CAST(text AS BLOB))" : "0") +
-          " FROM messages WHERE kind = 0 AND id BETWEEN ?1 AND ?2 ORDER BY id",
+      "SELECT id, account, time_ms, time_resolution_ms, platform, chat_id, message_id, shares, "
+      "reply_to, quotes, media_key, lang, urls, hashtags, mentions, views, forwards, replies, "
+      "reactions, likes, retweets, length(CAST(text AS BLOB)) FROM messages WHERE kind = 0 AND "
+      "id BETWEEN ?1 AND ?2 ORDER BY id",
       s));
   s.bind_int64(1, part.lo);
   s.bind_int64(2, part.hi);
@@ -426,14 +425,12 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options,
     for (std::size_t i = 0; i < parts.size(); ++i) GS_RETURN_IF_ERROR(work(db, i));
     return Status::Ok();
   };
-  GS_RETURN_IF_ERROR(on_each_part(
-      [&](Db& conn, std::size_t i) {
-        return read_messages(conn, index_of, options.load_text, parts[i]);
-      },
-      [&](std::size_t i) {
-        release(parts[i].d);
-        parts[i].text_length.clear();
-      }));
+  GS_RETURN_IF_ERROR(
+      on_each_part([&](Db& conn, std::size_t i) { return read_messages(conn, index_of, parts[i]); },
+                   [&](std::size_t i) {
+                     release(parts[i].d);
+                     parts[i].text_length.clear();
+                   }));
   // Each part's row count and first row (its text pass checks and places them), kept while
   // its columns move into d.
   std::vector<std::size_t> part_rows, first(parts.size(), 0);
@@ -455,17 +452,17 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options,
     std::vector<std::uint32_t>().swap(text_length);
     d.msg_text.layout(sorted_length);
     std::vector<std::uint32_t>().swap(sorted_length);
-    if (options.load_text) {
-      // A part read again rewrites the same rows.
-      GS_RETURN_IF_ERROR(on_each_part(
-          [&](Db& conn, std::size_t i) {
-            return read_texts(conn, parts[i].lo, parts[i].hi, part_rows[i], first[i], position,
-                              d.msg_text);
-          },
-          [](std::size_t) {}));
-    }
+    // A part read again rewrites the same rows.
+    GS_RETURN_IF_ERROR(on_each_part(
+        [&](Db& conn, std::size_t i) {
+          return read_texts(conn, parts[i].lo, parts[i].hi, part_rows[i], first[i], position,
+                            d.msg_text);
+        },
+        [](std::size_t) {}));
   }
   compute_text_keys(d);
+  // Without the text, its keys stay: the text was read for them and is dropped.
+  if (!options.load_text) d.msg_text.layout(std::vector<std::uint32_t>(d.messages(), 0));
   return d;
 }
 

@@ -195,7 +195,7 @@ struct Dataset {
   std::vector<std::int32_t> msg_time_resolution_ms;
   StringColumn msg_platform, msg_chat_id, msg_message_id, msg_shares, msg_reply_to, msg_quotes,
       msg_media_key, msg_lang;
-  StringColumn msg_text;  // empty unless DatasetOptions::load_text
+  StringColumn msg_text;  // every message's text "" unless DatasetOptions::load_text
   ListColumn msg_urls, msg_hashtags, msg_mentions;
   std::vector<std::int64_t> msg_views, msg_forwards, msg_replies, msg_reactions, msg_likes,
       msg_retweets;  // kAbsent if not reported
@@ -203,7 +203,7 @@ struct Dataset {
   // key: normalize_key() with default options, docs/text.md), worked out once from msg_text
   // by compute_text_keys() so that no stage normalizes every text again: the key's hash
   // (xxh3-64 with seed kTextKeySeed), its bytes and its tokens (words, one space apart), both
-  // capped at 65,535. A message with no key (no text loaded, or nothing left of it) has 0
+  // capped at 65,535. A message with no key (no text, or nothing left of it) has 0
   // bytes. load_dataset() fills them; the columns file holds them.
   std::vector<std::uint64_t> msg_text_key;
   std::vector<std::uint16_t> msg_text_key_bytes, msg_text_key_tokens;
@@ -230,7 +230,10 @@ inline bool text_keys_in_memory(const Dataset& d) {
 }
 
 struct DatasetOptions {
-  bool load_text = true;  // text is the largest column; detection without text behaviours skips it
+  // The text is the largest column. Without it, every message's text is "" but its text keys
+  // (msg_text_key...) are there all the same: read from the columns file, which holds them
+  // before the text, or worked out from the text read from the store, which is then dropped.
+  bool load_text = true;
   // Read the columns from X.db.columns when it matches the store's data, and write it after
   // reading the store (a store opened for writing only; store/dataset_cache.h).
   bool cache = true;

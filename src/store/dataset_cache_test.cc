@@ -365,6 +365,27 @@ TEST_F(DatasetCacheTest, TextIsReadOnlyFromAFileThatHasIt) {
   EXPECT_EQ(load(false).msg_text[0], "");
 }
 
+// Without the text, every message's text key is there all the same: worked out from the text
+// read from the store, or read from a file (the other ranks of a distributed run load so).
+TEST_F(DatasetCacheTest, WithoutTheTextTheTextKeysStay) {
+  store_messages(0, 40, "Spoken ويژه");
+  const Dataset text = load_without_cache(true);
+  ASSERT_EQ(text.msg_text_key.size(), 40u);
+  EXPECT_NE(text.msg_text_key[0], text.msg_text_key[1]);
+  EXPECT_GT(text.msg_text_key_bytes[0], 0u);
+  const Dataset from_store = load_without_cache(false);
+  const Dataset from_file = load(false);  // written by this load, read by the next
+  const Dataset again = load(false);
+  for (const Dataset* d : {&from_store, &from_file, &again}) {
+    ASSERT_EQ(d->messages(), 40u);
+    EXPECT_EQ(d->msg_text.size(), 40u);
+    EXPECT_EQ(d->msg_text.chars(), 0u);
+    EXPECT_EQ(d->msg_text_key, text.msg_text_key);
+    EXPECT_EQ(d->msg_text_key_bytes, text.msg_text_key_bytes);
+    EXPECT_EQ(d->msg_text_key_tokens, text.msg_text_key_tokens);
+  }
+}
+
 // A store opened read-only reads a matching file but never writes one.
 TEST_F(DatasetCacheTest, ReadOnlyStoresWriteNothing) {
   store_messages(0, 10);

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -667,7 +668,9 @@ dist::Bytes broadcast_pairs(dist::Communicator& comm, std::span<const Edge> edge
 // objects, and in each replicate the objects on which its two accounts meet within W — and
 // each object lies on one rank, so every rank counts over its own objects, the counts are
 // summed on rank 0, and rank 0 (which alone holds the edges) tests them. The shifts depend on
-// (seed, account, replicate) only, so every rank shifts an account alike.
+// (seed, account, replicate) only, so every rank shifts an account alike. The edges go in
+// blocks, as in one process: every rank holds one block's counts at a time, and rank 0 keeps
+// only the rows an FDR level up to rows_up_to may read.
 void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions& opt,
                            std::span<Edge> edges, std::vector<std::uint32_t>& replicate_weights,
                            double rows_up_to) {
@@ -678,12 +681,33 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
   if (opt.null_replicates <= 0 || n == 0) return;
   const auto replicates = static_cast<std::size_t>(opt.null_replicates);
   const std::size_t row = replicates + 1;  // common objects, then the replicate weights
-  std::vector<std::uint32_t> sums(n * row, 0);
-  std::vector<std::uint32_t> degree, pop;
+  AccountActions aa = by_account(t, m.account_hash.size());
+  std::optional<Cooccurrence> cooccurrence;
   {
-    AccountActions aa = by_account(t, m.account_hash.size());
+    std::vector<std::uint32_t> degree, pop;
     degrees_and_popularity(aa, t.objects(), degree, pop);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 64),
+    comm.reduce_sum(degree, 0);
+    dist::Bytes mine;
+    dist::append(mine, std::span<const std::uint32_t>(pop));
+    // The sums travel towards rank 0 (a tree inside MPI; counted as if sent directly).
+    count_traffic(&DetectionTraffic::nulls,
+                  gather_sent(comm, mine) + (comm.rank() == 0 ? 0 : 4 * degree.size()));
+    std::vector<dist::Bytes> pops = comm.gather(std::move(mine), 0);
+    if (comm.rank() == 0) {
+      pop.clear();
+      for (const dist::Bytes& b : pops)
+        pop.insert(pop.end(), reinterpret_cast<const std::uint32_t*>(b.data()),
+                   reinterpret_cast<const std::uint32_t*>(b.data() + b.size()));
+      cooccurrence.emplace(std::move(degree), std::move(pop));
+    }
+  }
+  constexpr std::size_t kBlock = std::size_t{1} << 16;
+  std::vector<std::uint32_t> sums;
+  std::size_t kept = 0;
+  for (std::size_t first = 0; first < n; first += kBlock) {
+    const std::size_t last = std::min(n, first + kBlock);
+    sums.assign((last - first) * row, 0);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(first, last, 64),
                       [&](const tbb::blocked_range<std::size_t>& r) {
                         CommonObjects c;
                         NullScratch scratch;
@@ -691,42 +715,33 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
                         for (std::size_t i = r.begin(); i != r.end(); ++i) {
                           common_objects(aa, ab[2 * i], ab[2 * i + 1], c);
                           if (c.size() == 0) continue;
-                          sums[i * row] = static_cast<std::uint32_t>(c.size());
+                          std::uint32_t* out = sums.data() + (i - first) * row;
+                          out[0] = static_cast<std::uint32_t>(c.size());
                           null_weights(m, opt, t.behaviour, c, ab[2 * i], ab[2 * i + 1], 0,
                                        UINT32_MAX, scratch, w);
-                          std::copy(w.begin(), w.end(),
-                                    sums.begin() + static_cast<std::ptrdiff_t>(i * row + 1));
+                          std::copy(w.begin(), w.end(), out + 1);
                         }
                       });
+    comm.reduce_sum(sums, 0);
+    count_traffic(&DetectionTraffic::nulls, comm.rank() == 0 ? 0 : 4 * sums.size());
+    if (comm.rank() != 0) continue;
+    replicate_weights.resize((kept + last - first) * replicates);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(first, last, 256),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                        std::vector<double> p_scratch;
+                        for (std::size_t i = r.begin(); i != r.end(); ++i) {
+                          const std::uint32_t* in = sums.data() + (i - first) * row;
+                          finish_edge(edges[i], kept + i - first, in[0],
+                                      cooccurrence->expected(edges[i].source, edges[i].target),
+                                      std::span<const std::uint32_t>(in + 1, replicates),
+                                      replicate_weights, p_scratch);
+                        }
+                      });
+    kept = keep_rows_up_to(edges.subspan(first, last - first), replicate_weights, replicates,
+                           rows_up_to, kept);
   }
-  comm.reduce_sum(sums, 0);
-  comm.reduce_sum(degree, 0);
-  dist::Bytes mine;
-  dist::append(mine, std::span<const std::uint32_t>(pop));
-  // The sums travel towards rank 0 (a tree inside MPI; counted as if sent directly).
-  count_traffic(&DetectionTraffic::nulls,
-                gather_sent(comm, mine) + (comm.rank() == 0 ? 0 : 4 * (sums.size() + degree.size())));
-  std::vector<dist::Bytes> pops = comm.gather(std::move(mine), 0);
-  if (comm.rank() != 0) return;
-  pop.clear();
-  for (const dist::Bytes& b : pops)
-    pop.insert(pop.end(), reinterpret_cast<const std::uint32_t*>(b.data()),
-               reinterpret_cast<const std::uint32_t*>(b.data() + b.size()));
-  const Cooccurrence cooccurrence(std::move(degree), std::move(pop));
-  replicate_weights.resize(n * replicates);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 256),
-                    [&](const tbb::blocked_range<std::size_t>& r) {
-                      std::vector<double> p_scratch;
-                      for (std::size_t i = r.begin(); i != r.end(); ++i)
-                        finish_edge(edges[i], i, sums[i * row],
-                                    cooccurrence.expected(edges[i].source, edges[i].target),
-                                    std::span<const std::uint32_t>(sums.data() + i * row + 1,
-                                                                   replicates),
-                                    replicate_weights, p_scratch);
-                    });
-  keep_rows_up_to(edges, replicate_weights, replicates, rows_up_to, 0);
-  // Every edge's row was computed at once here (no blocks): the rows dropped must also give
-  // their memory back, or the Detector caches them with the edges for the whole run.
+  // The block's rows dropped must also give their memory back, or the Detector caches them
+  // with the edges for the whole run.
   replicate_weights.shrink_to_fit();
 }
 

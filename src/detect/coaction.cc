@@ -659,37 +659,49 @@ std::vector<std::vector<PairRecord>> coortweet_pairs(const Dataset& d, const Act
                         }
                       }
                     });
-  // 4. Post-filter on participation in the set of content ids of the remaining pairs.
-  auto content_of_msg = [&](std::uint32_t msg) { return msg_content[msg]; };
-  std::vector<std::uint64_t> in_pairs;
+  // 4. Post-filter on participation in the set of content ids of the remaining pairs: the
+  // content ids of the messages in some pair, each message once.
+  std::vector<std::uint8_t> paired(d.messages(), 0);
   for (auto& sink : local)
     for (const auto& v : sink.parts)
-      for (const auto& p : v) {
-        in_pairs.push_back(content_of_msg(p.msg_a));
-        in_pairs.push_back(content_of_msg(p.msg_b));
-      }
-  std::sort(in_pairs.begin(), in_pairs.end());
+      for (const auto& p : v) paired[p.msg_a] = paired[p.msg_b] = 1;
+  std::vector<std::uint64_t> in_pairs;
+  for (std::size_t m = 0; m < paired.size(); ++m)
+    if (paired[m]) in_pairs.push_back(msg_content[m]);
+  std::vector<std::uint8_t>().swap(paired);
+  tbb::parallel_sort(in_pairs.begin(), in_pairs.end());
   in_pairs.erase(std::unique(in_pairs.begin(), in_pairs.end()), in_pairs.end());
   auto in_set = [](const std::vector<std::uint64_t>& set, std::uint64_t c) {
     return std::binary_search(set.begin(), set.end(), c);
   };
+  auto content_of_msg = [&](std::uint32_t msg) { return msg_content[msg]; };
+  // Per action: its account has N rows and its content id is in some pair.
+  std::vector<std::uint8_t> counted(t.actions.size(), 0);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.actions.size(), 4096),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      for (std::size_t i = r.begin(); i != r.end(); ++i)
+                        counted[i] = rows[t.actions[i].account] >= n_min &&
+                                     in_set(in_pairs, content[i]);
+                    });
+  std::vector<std::uint64_t>().swap(in_pairs);
   std::vector<std::uint32_t> participation(d.accounts(), 0);
   for (std::size_t i = 0; i < t.actions.size(); ++i)
-    if (rows[t.actions[i].account] >= n_min && in_set(in_pairs, content[i]))
-      ++participation[t.actions[i].account];
+    participation[t.actions[i].account] += counted[i];
   std::vector<std::uint64_t> kept_content;
   for (std::size_t i = 0; i < t.actions.size(); ++i)
-    if (rows[t.actions[i].account] >= n_min && participation[t.actions[i].account] >= n_min &&
-        in_set(in_pairs, content[i]))
+    if (counted[i] && participation[t.actions[i].account] >= n_min)
       kept_content.push_back(content[i]);
-  std::sort(kept_content.begin(), kept_content.end());
+  tbb::parallel_sort(kept_content.begin(), kept_content.end());
   kept_content.erase(std::unique(kept_content.begin(), kept_content.end()), kept_content.end());
+  std::vector<std::vector<PairRecord>*> parts;
   for (auto& sink : local)
-    for (auto& v : sink.parts)
-      std::erase_if(v, [&](const PairRecord& p) {
-        return !in_set(kept_content, content_of_msg(p.msg_a)) &&
-               !in_set(kept_content, content_of_msg(p.msg_b));
-      });
+    for (auto& v : sink.parts) parts.push_back(&v);
+  tbb::parallel_for(std::size_t{0}, parts.size(), [&](std::size_t i) {
+    std::erase_if(*parts[i], [&](const PairRecord& p) {
+      return !in_set(kept_content, content_of_msg(p.msg_a)) &&
+             !in_set(kept_content, content_of_msg(p.msg_b));
+    });
+  });
   return shuffle(local);
 }
 
@@ -796,22 +808,17 @@ void coortweet_counts(const Dataset& d, const ActionTable& t, const DetectOption
   });
   out.edges = out.pairs = out.single_object = 0;
   edges.clear();
-  std::vector<std::uint32_t> accounts;
+  std::vector<std::uint8_t> linked(d.accounts(), 0);
   for (Part& o : part) {
     out.edges += o.c.edges;
     out.pairs += o.c.pairs;
     out.single_object += o.c.single_object;
     edges.insert(edges.end(), o.edges.begin(), o.edges.end());
-    for (const auto& [a, b] : o.edges) {
-      accounts.push_back(a);
-      accounts.push_back(b);
-    }
+    for (const auto& [a, b] : o.edges) linked[a] = linked[b] = 1;
     std::vector<std::pair<std::uint32_t, std::uint32_t>>().swap(o.edges);
   }
-  std::sort(edges.begin(), edges.end());
-  std::sort(accounts.begin(), accounts.end());
-  out.accounts = static_cast<std::uint64_t>(std::unique(accounts.begin(), accounts.end()) -
-                                            accounts.begin());
+  tbb::parallel_sort(edges.begin(), edges.end());
+  out.accounts = static_cast<std::uint64_t>(std::count(linked.begin(), linked.end(), 1));
 }
 
 // Coordination Network Toolkit: directed user_1 -> user_2, weight = distinct messages of

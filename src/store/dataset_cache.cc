@@ -19,8 +19,9 @@ namespace groundswell {
 namespace {
 
 constexpr char kMagic[8] = {'G', 'S', 'C', 'O', 'L', 'S', '\r', '\n'};
-// 2: the row counts in the header; 3: offsets in 4 bytes (Offsets); 4: the text keys
-constexpr std::uint64_t kFormat = 4;
+// 2: the row counts in the header; 3: offsets in 4 bytes (Offsets); 4: the text keys; 5: the
+// text keys also in a file written without the text (format 4 left them 0 there)
+constexpr std::uint64_t kFormat = 5;
 constexpr std::uint64_t kWithText = 1, kWithoutText = 0;
 
 // Every column of a Dataset, in file order, for both directions: a column added to Dataset

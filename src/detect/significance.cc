@@ -664,6 +664,11 @@ dist::Bytes broadcast_pairs(dist::Communicator& comm, std::span<const Edge> edge
   return pairs;
 }
 
+// The time-shift null's edges go in blocks of this many: each block's rows are computed after
+// the rows kept so far, then only those at or below rows_up_to stay, so the rows dropped (and,
+// on a shard, the counts summed) are held a block at a time.
+constexpr std::size_t kEdgeBlock = std::size_t{1} << 16;
+
 // A shard's part (docs/distributed.md): both nulls add up over objects — an edge's common
 // objects, and in each replicate the objects on which its two accounts meet within W — and
 // each object lies on one rank, so every rank counts over its own objects, the counts are
@@ -701,11 +706,10 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
       cooccurrence.emplace(std::move(degree), std::move(pop));
     }
   }
-  constexpr std::size_t kBlock = std::size_t{1} << 16;
   std::vector<std::uint32_t> sums;
   std::size_t kept = 0;
-  for (std::size_t first = 0; first < n; first += kBlock) {
-    const std::size_t last = std::min(n, first + kBlock);
+  for (std::size_t first = 0; first < n; first += kEdgeBlock) {
+    const std::size_t last = std::min(n, first + kEdgeBlock);
     sums.assign((last - first) * row, 0);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(first, last, 64),
                       [&](const tbb::blocked_range<std::size_t>& r) {
@@ -740,8 +744,8 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
     kept = keep_rows_up_to(edges.subspan(first, last - first), replicate_weights, replicates,
                            rows_up_to, kept);
   }
-  // The block's rows dropped must also give their memory back, or the Detector caches them
-  // with the edges for the whole run.
+  // The rows dropped must also give their memory back, or the Detector caches them with the
+  // edges for the whole run.
   replicate_weights.shrink_to_fit();
 }
 
@@ -758,9 +762,7 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
   std::vector<std::uint32_t> degree, pop;
   degrees_and_popularity(aa, t.objects(), degree, pop);
   const Cooccurrence cooccurrence(std::move(degree), std::move(pop));
-  // In blocks: each block's rows are computed in parallel after the rows kept so far, then
-  // only those at or below rows_up_to stay, so the rows dropped are held a block at a time.
-  constexpr std::size_t kBlock = std::size_t{1} << 16;
+  // In blocks (kEdgeBlock), each block's rows computed in parallel.
   std::size_t kept = 0;
   // A bounded edge's replicates stop at the `stop_at`-th that reaches its weight: the fewest
   // that put its p-value above rows_up_to (never, when no count does).
@@ -770,8 +772,8 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
       stop_at = static_cast<std::uint32_t>(g);
       break;
     }
-  for (std::size_t first = 0; first < edges.size(); first += kBlock) {
-    const std::size_t last = std::min(edges.size(), first + kBlock);
+  for (std::size_t first = 0; first < edges.size(); first += kEdgeBlock) {
+    const std::size_t last = std::min(edges.size(), first + kEdgeBlock);
     replicate_weights.resize((kept + last - first) * replicates);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(first, last, 64),
                       [&](const tbb::blocked_range<std::size_t>& r) {

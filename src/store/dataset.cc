@@ -462,7 +462,10 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options,
   }
   compute_text_keys(d);
   // Without the text, its keys stay: the text was read for them and is dropped.
-  if (!options.load_text) d.msg_text.layout(std::vector<std::uint32_t>(d.messages(), 0));
+  if (!options.load_text) {
+    release(d.msg_text);
+    d.msg_text.layout(std::vector<std::uint32_t>(d.messages(), 0));
+  }
   return d;
 }
 

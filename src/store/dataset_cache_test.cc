@@ -380,6 +380,7 @@ TEST_F(DatasetCacheTest, WithoutTheTextTheTextKeysStay) {
     ASSERT_EQ(d->messages(), 40u);
     EXPECT_EQ(d->msg_text.size(), 40u);
     EXPECT_EQ(d->msg_text.chars(), 0u);
+    EXPECT_LT(d->msg_text.capacity(), text.msg_text.chars());  // the text read is given back
     EXPECT_EQ(d->msg_text_key, text.msg_text_key);
     EXPECT_EQ(d->msg_text_key_bytes, text.msg_text_key_bytes);
     EXPECT_EQ(d->msg_text_key_tokens, text.msg_text_key_tokens);

@@ -23,6 +23,7 @@
 #include "ingest/json_records.h"
 #include "ingest/reader.h"
 #include "ingest/record_fields.h"
+#include "store/dataset.h"
 
 namespace groundswell {
 namespace {
@@ -110,6 +111,8 @@ class BatchingSink : public RecordSink {
 
   // The dataset of the file being read (FileInfo::dataset), for the message keys.
   void set_dataset(std::string_view dataset) { dataset_.assign(dataset); }
+  // Each post's text key is worked out here, beside the parsing (IngestOptions::columns).
+  void set_text_keys(bool on) { text_keys_ = on; }
   // Where the stream being read starts in its file (a piece of a cut file): the lines before
   // it and its byte offset, added to the positions of its records.
   void set_base(std::uint64_t lines, std::uint64_t offset) {
@@ -125,7 +128,12 @@ class BatchingSink : public RecordSink {
       batch_->prepared.resize(i + 1);
     }
     batch_->positions[i] = place(where);
-    prepare_message(m, dataset_, batch_->prepared[i]);
+    PreparedMessage& p = batch_->prepared[i];
+    prepare_message(m, dataset_, p);
+    if (text_keys_ && m.kind == RecordKind::kPost) {
+      p.text_key = text_key(m.text, key_scratch_);
+      p.text_keyed = true;
+    }
     push_item(Batch::ItemKind::kMessage, i);
   }
   void account(const AccountRecord& a) override {
@@ -181,6 +189,8 @@ class BatchingSink : public RecordSink {
   std::atomic<bool>& stop_;
   Batch* batch_ = nullptr;
   std::string dataset_;
+  bool text_keys_ = false;
+  std::string key_scratch_;
   std::atomic<std::uint64_t>& raw_done_;
   const InputStream* reading_ = nullptr;
   std::uint64_t reported_ = 0;  // raw bytes of reading_ added to raw_done_
@@ -320,6 +330,7 @@ void parse_units(UnitQueue& units, const IngestOptions& options, BatchQueue& ful
                  BatchQueue& free, std::atomic<bool>& stop,
                  std::atomic<std::uint64_t>& raw_done) {
   BatchingSink sink(full, free, options.strict, stop, raw_done);
+  sink.set_text_keys(options.columns != nullptr);
   for (;;) {
     Unit* u = nullptr;
     units.pop(u);
@@ -835,6 +846,13 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
   // after the load.
   auto bulk = writer.begin_bulk_load();
   if (!bulk) return bulk.status();
+  if (options.columns != nullptr) {
+    if (*bulk) {
+      writer.collect(options.columns);
+    } else {
+      options.columns->abandon();
+    }
+  }
 
   BatchWriter out(store, writer, options, rejects, summary);
   Status failure = parse_and_write(*files, options, summary.bytes, out);
@@ -845,8 +863,20 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
   if (Status s = rejects.commit(); !s.ok() && failure.ok()) failure = s;
   Status fin = store.finish_run(summary.run_id, failure.ok() ? "ok" : "failed", stats_json(summary),
                                 summary.seconds);
+  if (options.columns != nullptr && (!failure.ok() || !fin.ok()))
+    options.columns->abandon();
   if (!failure.ok()) return failure;
   GS_RETURN_IF_ERROR(fin);
+  if (options.columns != nullptr && !options.columns->abandoned()) {
+    Stmt s;
+    GS_RETURN_IF_ERROR(
+        store.db().prepare("SELECT data_version FROM store_state WHERE id = 1", s));
+    if (s.step() == Stmt::kRow) {
+      options.columns->seal(std::string(s.column_text(0)));
+    } else {
+      options.columns->abandon();
+    }
+  }
   return summary;
 }
 

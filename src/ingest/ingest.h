@@ -47,6 +47,10 @@ struct IngestOptions {
   // is cut into pieces of at least this size, each ending after a line end, read by the
   // threads in turn (docs/architecture.md, "Ingest").
   std::uint64_t piece_bytes = 16ull << 20;
+  // Into a store without messages (a bulk load), the stored posts are also collected here,
+  // for an analysis in the same process to build its columns from (DatasetOptions::ingested);
+  // abandoned otherwise, or when the ingest fails.
+  IngestedMessages* columns = nullptr;
   std::string command = "ingest";  // recorded in the runs table
   std::string parameters_json = "{}";
 };

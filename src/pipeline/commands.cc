@@ -74,7 +74,8 @@ std::string rejects_path_for(const std::string& db_path) {
 Result<IngestSummary> ingest_into(Store& store, const InputOptions& in, std::string command,
                                   std::string rejects_path, bool progress,
                                   std::string_view actors = "",
-                                  bool rejects_of_earlier_runs = false) {
+                                  bool rejects_of_earlier_runs = false,
+                                  IngestedMessages* columns = nullptr) {
   auto off = tz_offset(in.tz);
   if (!off) return off.status();
   IngestOptions o;
@@ -91,6 +92,7 @@ Result<IngestSummary> ingest_into(Store& store, const InputOptions& in, std::str
   o.progress = progress;
   o.command = std::move(command);
   o.parameters_json = input_parameters_json(in, actors);
+  o.columns = columns;
   return ingest(store, o);
 }
 
@@ -281,6 +283,8 @@ struct AnalysisPlan {
   EstimateOptions estimate;  // its seed is the detection's
   // Told each stage as it starts (loading, signals, detecting, storing), when set.
   std::function<void(std::string_view stage)> stage;
+  // The posts the ingest just before collected (`run`): the columns are built from them.
+  IngestedMessages* ingested = nullptr;
 };
 
 // The estimate's options from the CLI's words.
@@ -315,7 +319,9 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
   stage("loading");
   log_info("loading the analysis data");
   StageClock clock;
-  auto data = load_dataset(store);
+  DatasetOptions loading;
+  loading.ingested = plan.ingested;
+  auto data = load_dataset(store, loading);
   if (!data) return data.status();
   a.data = std::move(*data);
   // Distributed: the other ranks load the same data and share the detection (docs/distributed.md).
@@ -664,11 +670,14 @@ Status run_command(RunOptions options) {
   if (!store) return store.status();
   if (!options.actors_path.empty() && !fs::exists(options.actors_path))
     return Status::NotFound(fmt::format("--actors {}: no such file", options.actors_path));
+  // The posts the ingest stores are kept for the analysis (docs/architecture.md, "Loading").
+  IngestedMessages ingested;
   auto summary = ingest_into(*store, options.input, "run", rejects_path, options.progress,
-                             options.actors_path);
+                             options.actors_path, false, &ingested);
   if (!summary) return summary.status();
   log_ingest_summary(*summary);
   AnalysisPlan plan;
+  plan.ingested = &ingested;
   plan.detect = options.detect.options;
   plan.actors_path = options.actors_path;
   plan.sensitivity = options.sensitivity;

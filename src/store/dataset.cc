@@ -31,27 +31,36 @@ std::size_t Dataset::bytes() const {
   return b;
 }
 
+TextKey text_key(std::string_view text, std::string& scratch) {
+  TextKey k;
+  if (text.empty()) return k;
+  normalize_key(text, NormalizeOptions{}, scratch);
+  if (scratch.empty()) return k;
+  const auto capped = [](std::size_t v) {
+    return static_cast<std::uint16_t>(std::min<std::size_t>(v, kTextKeyCountCap));
+  };
+  k.hash = XXH3_64bits_withSeed(scratch.data(), scratch.size(), kTextKeySeed);
+  k.bytes = capped(scratch.size());
+  k.tokens = capped(key_token_count(scratch));
+  return k;
+}
+
 void compute_text_keys(Dataset& d) {
   const std::size_t n = d.messages();
   d.msg_text_key.assign(n, 0);
   d.msg_text_key_bytes.assign(n, 0);
   d.msg_text_key_tokens.assign(n, 0);
   if (d.msg_text.size() != n) return;
-  const auto capped = [](std::size_t v) {
-    return static_cast<std::uint16_t>(std::min<std::size_t>(v, kTextKeyCountCap));
-  };
-  tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, n, 4096), [&](const tbb::blocked_range<std::size_t>& r) {
-        std::string key;
-        for (std::size_t m = r.begin(); m != r.end(); ++m) {
-          if (d.msg_text[m].empty()) continue;
-          normalize_key(d.msg_text[m], NormalizeOptions{}, key);
-          if (key.empty()) continue;
-          d.msg_text_key[m] = XXH3_64bits_withSeed(key.data(), key.size(), kTextKeySeed);
-          d.msg_text_key_bytes[m] = capped(key.size());
-          d.msg_text_key_tokens[m] = capped(key_token_count(key));
-        }
-      });
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 4096),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      std::string scratch;
+                      for (std::size_t m = r.begin(); m != r.end(); ++m) {
+                        const TextKey k = text_key(d.msg_text[m], scratch);
+                        d.msg_text_key[m] = k.hash;
+                        d.msg_text_key_bytes[m] = k.bytes;
+                        d.msg_text_key_tokens[m] = k.tokens;
+                      }
+                    });
 }
 
 namespace {
@@ -80,24 +89,22 @@ void add_list(ListColumn& col, std::string_view json, simdjson::dom::parser& par
   col.end_row();
 }
 
-// Messages in (time, id) order, messages without a time last. Rows arrive in id order; the
-// permutation is applied one column at a time, so the extra memory is one column's. Returns
-// the order (row i of the result was row order[i]); the text column is left to the caller.
-std::vector<std::uint32_t> sort_by_time(Dataset& d) {
-  const std::size_t n = d.messages();
-  auto before = [&](std::uint32_t x, std::uint32_t y) {
+// Whether row x of d goes before row y: by time, then by id, messages without a time last.
+auto time_before(const Dataset& d) {
+  return [&d](std::uint32_t x, std::uint32_t y) {
     const bool nx = d.msg_time[x] == kNoTime, ny = d.msg_time[y] == kNoTime;
     if (nx != ny) return ny;
     if (d.msg_time[x] != d.msg_time[y]) return d.msg_time[x] < d.msg_time[y];
     return d.msg_row[x] < d.msg_row[y];
   };
-  std::vector<std::uint32_t> order(n);
-  std::iota(order.begin(), order.end(), 0u);
-  if (std::is_sorted(order.begin(), order.end(), before)) return order;
-  tbb::parallel_sort(order.begin(), order.end(), before);
+}
+
+// Every message column but the text made of the rows `order` names, in that order, one column
+// at a time, so the extra memory is one column's.
+void gather(Dataset& d, std::span<const std::uint32_t> order) {
   auto permute = [&](auto& v) {
     std::remove_reference_t<decltype(v)> out;
-    out.reserve(n);
+    out.reserve(order.size());
     for (std::uint32_t i : order) out.push_back(v[i]);
     v = std::move(out);
   };
@@ -112,6 +119,17 @@ std::vector<std::uint32_t> sort_by_time(Dataset& d) {
                   &d.msg_reply_to, &d.msg_quotes, &d.msg_media_key, &d.msg_lang})
     c->permute(order);
   for (auto* c : {&d.msg_urls, &d.msg_hashtags, &d.msg_mentions}) c->permute(order);
+}
+
+// Messages in (time, id) order, messages without a time last. Rows arrive in id order. Returns
+// the order (row i of the result was row order[i]); the text column is left to the caller.
+std::vector<std::uint32_t> sort_by_time(Dataset& d) {
+  const auto before = time_before(d);
+  std::vector<std::uint32_t> order(d.messages());
+  std::iota(order.begin(), order.end(), 0u);
+  if (std::is_sorted(order.begin(), order.end(), before)) return order;
+  tbb::parallel_sort(order.begin(), order.end(), before);
+  gather(d, order);
   return order;
 }
 
@@ -128,6 +146,45 @@ struct MessagePart {
   Dataset d;                    // message columns only
   std::vector<std::uint32_t> text_length;
 };
+
+// The message columns a load reads, from column 0 (the id) to 20 (retweets) of kMessageColumns;
+// 21 is the text's length in bytes.
+constexpr std::string_view kMessageColumns =
+    "id, account, time_ms, time_resolution_ms, platform, chat_id, message_id, shares, reply_to, "
+    "quotes, media_key, lang, urls, hashtags, mentions, views, forwards, replies, reactions, "
+    "likes, retweets, length(CAST(text AS BLOB))";
+
+// The row `s` has stepped to (kMessageColumns) appended to d's message columns but the text.
+void add_message_row(const Stmt& s, const AccountIndex& index_of, Dataset& d,
+                     simdjson::dom::parser& parser, std::string& scratch) {
+  d.msg_row.push_back(s.column_int64(0));
+  if (s.column_is_null(1)) {
+    d.msg_account.push_back(kNoAccount);
+  } else {
+    auto it = index_of.find(s.column_int64(1));
+    d.msg_account.push_back(it == index_of.end() ? kNoAccount : it->second);
+  }
+  d.msg_time.push_back(s.column_is_null(2) ? kNoTime : s.column_int64(2));
+  d.msg_time_resolution_ms.push_back(
+      s.column_is_null(3) ? 0 : static_cast<std::int32_t>(s.column_int64(3)));
+  d.msg_platform.push_back(s.column_text(4));
+  d.msg_chat_id.push_back(s.column_text(5));
+  d.msg_message_id.push_back(s.column_text(6));
+  d.msg_shares.push_back(s.column_text(7));
+  d.msg_reply_to.push_back(s.column_text(8));
+  d.msg_quotes.push_back(s.column_text(9));
+  d.msg_media_key.push_back(s.column_text(10));
+  d.msg_lang.push_back(s.column_text(11));
+  add_list(d.msg_urls, s.column_text(12), parser, scratch);
+  add_list(d.msg_hashtags, s.column_text(13), parser, scratch);
+  add_list(d.msg_mentions, s.column_text(14), parser, scratch);
+  d.msg_views.push_back(count_or_absent(s, 15));
+  d.msg_forwards.push_back(count_or_absent(s, 16));
+  d.msg_replies.push_back(count_or_absent(s, 17));
+  d.msg_reactions.push_back(count_or_absent(s, 18));
+  d.msg_likes.push_back(count_or_absent(s, 19));
+  d.msg_retweets.push_back(count_or_absent(s, 20));
+}
 
 Status read_messages(Db& db, const AccountIndex& index_of, MessagePart& part) {
   Dataset& d = part.d;
@@ -173,45 +230,17 @@ Status read_messages(Db& db, const AccountIndex& index_of, MessagePart& part) {
   Stmt s;
   // Read in id order (the table's own order, no SQLite sort: sorting 10M rows with every
   // column in SQLite's sorter held several GB at once) and put in time order afterwards.
-  GS_RETURN_IF_ERROR(db.prepare(
-      "SELECT id, account, time_ms, time_resolution_ms, platform, chat_id, message_id, shares, "
-      "reply_to, quotes, media_key, lang, urls, hashtags, mentions, views, forwards, replies, "
-      "reactions, likes, retweets, length(CAST(text AS BLOB)) FROM messages WHERE kind = 0 AND "
-      "id BETWEEN ?1 AND ?2 ORDER BY id",
-      s));
+  GS_RETURN_IF_ERROR(db.prepare(fmt::format("SELECT {} FROM messages WHERE kind = 0 AND id "
+                                            "BETWEEN ?1 AND ?2 ORDER BY id",
+                                            kMessageColumns),
+                                s));
   s.bind_int64(1, part.lo);
   s.bind_int64(2, part.hi);
   simdjson::dom::parser parser;
   std::string scratch;
   Stmt::StepResult r;
   while ((r = s.step()) == Stmt::kRow) {
-    d.msg_row.push_back(s.column_int64(0));
-    if (s.column_is_null(1)) {
-      d.msg_account.push_back(kNoAccount);
-    } else {
-      auto it = index_of.find(s.column_int64(1));
-      d.msg_account.push_back(it == index_of.end() ? kNoAccount : it->second);
-    }
-    d.msg_time.push_back(s.column_is_null(2) ? kNoTime : s.column_int64(2));
-    d.msg_time_resolution_ms.push_back(
-        s.column_is_null(3) ? 0 : static_cast<std::int32_t>(s.column_int64(3)));
-    d.msg_platform.push_back(s.column_text(4));
-    d.msg_chat_id.push_back(s.column_text(5));
-    d.msg_message_id.push_back(s.column_text(6));
-    d.msg_shares.push_back(s.column_text(7));
-    d.msg_reply_to.push_back(s.column_text(8));
-    d.msg_quotes.push_back(s.column_text(9));
-    d.msg_media_key.push_back(s.column_text(10));
-    d.msg_lang.push_back(s.column_text(11));
-    add_list(d.msg_urls, s.column_text(12), parser, scratch);
-    add_list(d.msg_hashtags, s.column_text(13), parser, scratch);
-    add_list(d.msg_mentions, s.column_text(14), parser, scratch);
-    d.msg_views.push_back(count_or_absent(s, 15));
-    d.msg_forwards.push_back(count_or_absent(s, 16));
-    d.msg_replies.push_back(count_or_absent(s, 17));
-    d.msg_reactions.push_back(count_or_absent(s, 18));
-    d.msg_likes.push_back(count_or_absent(s, 19));
-    d.msg_retweets.push_back(count_or_absent(s, 20));
+    add_message_row(s, index_of, d, parser, scratch);
     part.text_length.push_back(
         static_cast<std::uint32_t>(std::max<std::int64_t>(0, s.column_int64(21))));
   }
@@ -342,6 +371,31 @@ std::optional<DatasetCacheKey> cache_key(Db& db, int schema_version,
   return key;
 }
 
+// Every account into d's account columns, in id order, and each id's dense index.
+Status read_accounts(Db& db, Dataset& d, AccountIndex& index_of) {
+  Stmt s;
+  GS_RETURN_IF_ERROR(db.prepare(
+      "SELECT id, platform, account_id, handle, display_name, description, kind, created_at, "
+      "followers, following FROM accounts ORDER BY id",
+      s));
+  Stmt::StepResult r;
+  while ((r = s.step()) == Stmt::kRow) {
+    index_of.emplace(s.column_int64(0), static_cast<std::uint32_t>(d.account_row.size()));
+    d.account_row.push_back(s.column_int64(0));
+    d.account_platform.push_back(s.column_text(1));
+    d.account_id.push_back(s.column_text(2));
+    d.account_handle.push_back(s.column_text(3));
+    d.account_display_name.push_back(s.column_text(4));
+    d.account_description.push_back(s.column_text(5));
+    d.account_kind.push_back(s.column_text(6));
+    d.account_created_at.push_back(s.column_is_null(7) ? kNoTime : s.column_int64(7));
+    d.account_followers.push_back(count_or_absent(s, 8));
+    d.account_following.push_back(count_or_absent(s, 9));
+  }
+  if (r == Stmt::kError) return Status::IoError("database: " + s.error());
+  return Status::Ok();
+}
+
 // Reads the columns from the store. With `key` (the store's cache key in the caller's read
 // transaction) and a file to open, the messages are read in id ranges, one per thread, each by
 // a read-only connection of its own whose snapshot must have the same key (else, as without a
@@ -351,28 +405,7 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options,
   Dataset d;
   Db& db = store.db();
   AccountIndex index_of;
-  {
-    Stmt s;
-    GS_RETURN_IF_ERROR(db.prepare(
-        "SELECT id, platform, account_id, handle, display_name, description, kind, created_at, "
-        "followers, following FROM accounts ORDER BY id",
-        s));
-    Stmt::StepResult r;
-    while ((r = s.step()) == Stmt::kRow) {
-      index_of.emplace(s.column_int64(0), static_cast<std::uint32_t>(d.account_row.size()));
-      d.account_row.push_back(s.column_int64(0));
-      d.account_platform.push_back(s.column_text(1));
-      d.account_id.push_back(s.column_text(2));
-      d.account_handle.push_back(s.column_text(3));
-      d.account_display_name.push_back(s.column_text(4));
-      d.account_description.push_back(s.column_text(5));
-      d.account_kind.push_back(s.column_text(6));
-      d.account_created_at.push_back(s.column_is_null(7) ? kNoTime : s.column_int64(7));
-      d.account_followers.push_back(count_or_absent(s, 8));
-      d.account_following.push_back(count_or_absent(s, 9));
-    }
-    if (r == Stmt::kError) return Status::IoError("database: " + s.error());
-  }
+  GS_RETURN_IF_ERROR(read_accounts(db, d, index_of));
   // Id ranges of about equal size, one per thread (SQLite reads one row at a time per
   // connection: at 10M messages the load was one core's work).
   std::vector<MessagePart> parts;
@@ -471,6 +504,165 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options,
 
 }  // namespace
 
+struct IngestedMessages::Parser {
+  simdjson::dom::parser parser;
+  std::string scratch;
+};
+
+IngestedMessages::IngestedMessages() : parser_(std::make_unique<Parser>()) {}
+IngestedMessages::~IngestedMessages() = default;
+IngestedMessages::IngestedMessages(IngestedMessages&&) noexcept = default;
+IngestedMessages& IngestedMessages::operator=(IngestedMessages&&) noexcept = default;
+
+void IngestedMessages::add(std::int64_t row, std::int64_t account_row, const MessageRecord& m,
+                           const PreparedMessage& p) {
+  if (abandoned_) return;
+  // Rows in id order only, as a load reads them.
+  if (row <= last_row_) return abandon();
+  last_row_ = row;
+  ++rows_;
+  if (m.kind != RecordKind::kPost) return;
+  // What the store gives back of each value MessageWriter binds (read_messages): an absent
+  // value is NULL, read as "" or kAbsent; the time's resolution only with a time.
+  Dataset& d = d_;
+  d.msg_row.push_back(row);
+  accounts_.push_back(account_row);
+  d.msg_time.push_back(m.time);
+  d.msg_time_resolution_ms.push_back(m.time == kNoTime ? 0 : m.time_resolution_ms);
+  d.msg_platform.push_back(m.platform);
+  d.msg_chat_id.push_back(m.chat_id);
+  d.msg_message_id.push_back(m.message_id);
+  d.msg_shares.push_back(m.shares);
+  d.msg_reply_to.push_back(m.reply_to);
+  d.msg_quotes.push_back(m.quotes);
+  d.msg_media_key.push_back(m.media_key);
+  d.msg_lang.push_back(m.lang);
+  add_list(d.msg_urls, p.urls, parser_->parser, parser_->scratch);
+  add_list(d.msg_hashtags, p.hashtags, parser_->parser, parser_->scratch);
+  add_list(d.msg_mentions, p.mentions, parser_->parser, parser_->scratch);
+  const auto count = [](std::int64_t v) { return v >= 0 ? v : kAbsent; };
+  d.msg_views.push_back(count(m.views));
+  d.msg_forwards.push_back(count(m.forwards));
+  d.msg_replies.push_back(count(m.replies));
+  d.msg_reactions.push_back(count(m.reactions));
+  d.msg_likes.push_back(count(m.likes));
+  d.msg_retweets.push_back(count(m.retweets));
+  d.msg_text.push_back(m.text);
+  keyed_ = keyed_ && p.text_keyed;
+  if (keyed_) {
+    d.msg_text_key.push_back(p.text_key.hash);
+    d.msg_text_key_bytes.push_back(p.text_key.bytes);
+    d.msg_text_key_tokens.push_back(p.text_key.tokens);
+  }
+}
+
+void IngestedMessages::abandon() {
+  abandoned_ = true;
+  release(d_);
+  release(accounts_);
+  release(merged_);
+}
+
+struct IngestedColumns {
+  // Whether `in` holds every message of the store as `key` names it: sealed, and no other
+  // writer since (the data version changes with every transaction that writes or any update
+  // or delete; the count and the largest id with rows inserted by other programs).
+  static bool usable(const IngestedMessages& in, const DatasetCacheKey& key) {
+    return !in.abandoned_ && !in.data_version_.empty() && in.data_version_ == key.data_version &&
+           in.last_row_ == key.max_message_id && in.rows_ == key.message_rows;
+  }
+
+  // The columns load_from_store() reads, from `in` and the store's accounts, in the caller's
+  // read transaction; the posts merged into are read from the store again.
+  static Result<Dataset> build(Db& db, const DatasetOptions& options, IngestedMessages& in) {
+    Dataset d;
+    AccountIndex index_of;
+    GS_RETURN_IF_ERROR(read_accounts(db, d, index_of));
+    Dataset& part = in.d_;
+    const std::size_t n = part.msg_row.size();
+    part.msg_account.reserve(n);
+    for (std::int64_t a : in.accounts_) {
+      auto it = a < 0 ? index_of.end() : index_of.find(a);
+      part.msg_account.push_back(it == index_of.end() ? kNoAccount : it->second);
+    }
+    release(in.accounts_);
+    // Row j of the result is row source[j] of part: itself, or its merged values read again
+    // and appended after the n rows (events merged into are not among the posts).
+    std::vector<std::uint32_t> source(n);
+    std::iota(source.begin(), source.end(), 0u);
+    std::sort(in.merged_.begin(), in.merged_.end());
+    in.merged_.erase(std::unique(in.merged_.begin(), in.merged_.end()), in.merged_.end());
+    if (!in.merged_.empty()) {
+      Stmt s;
+      GS_RETURN_IF_ERROR(db.prepare(
+          fmt::format("SELECT {}, text FROM messages WHERE kind = 0 AND id = ?1", kMessageColumns),
+          s));
+      for (std::int64_t row : in.merged_) {
+        const auto at = std::lower_bound(part.msg_row.begin(), part.msg_row.begin() + n, row);
+        if (at == part.msg_row.begin() + n || *at != row) continue;
+        s.reset();
+        s.bind_int64(1, row);
+        if (s.step() != Stmt::kRow)
+          return Status::IoError("database: a stored message was not found again");
+        source[static_cast<std::size_t>(at - part.msg_row.begin())] =
+            static_cast<std::uint32_t>(part.msg_row.size());
+        add_message_row(s, index_of, part, in.parser_->parser, in.parser_->scratch);
+        part.msg_text.push_back(s.column_text(22));
+        if (in.keyed_) {
+          const TextKey k = text_key(s.column_text(22), in.parser_->scratch);
+          part.msg_text_key.push_back(k.hash);
+          part.msg_text_key_bytes.push_back(k.bytes);
+          part.msg_text_key_tokens.push_back(k.tokens);
+        }
+      }
+    }
+    release(in.merged_);
+    for (auto m : {&Dataset::msg_row, &Dataset::msg_time, &Dataset::msg_views,
+                   &Dataset::msg_forwards, &Dataset::msg_replies, &Dataset::msg_reactions,
+                   &Dataset::msg_likes, &Dataset::msg_retweets})
+      d.*m = std::move(part.*m);
+    d.msg_account = std::move(part.msg_account);
+    d.msg_time_resolution_ms = std::move(part.msg_time_resolution_ms);
+    for (auto m : {&Dataset::msg_platform, &Dataset::msg_chat_id, &Dataset::msg_message_id,
+                   &Dataset::msg_shares, &Dataset::msg_reply_to, &Dataset::msg_quotes,
+                   &Dataset::msg_media_key, &Dataset::msg_lang, &Dataset::msg_text})
+      d.*m = std::move(part.*m);
+    for (auto m : {&Dataset::msg_urls, &Dataset::msg_hashtags, &Dataset::msg_mentions})
+      d.*m = std::move(part.*m);
+    const bool keyed = in.keyed_ && part.msg_text_key.size() == d.msg_row.size();
+    if (keyed) {
+      d.msg_text_key = std::move(part.msg_text_key);
+      d.msg_text_key_bytes = std::move(part.msg_text_key_bytes);
+      d.msg_text_key_tokens = std::move(part.msg_text_key_tokens);
+    }
+    release(in.d_);
+    const auto before = time_before(d);
+    const bool whole = source.size() == d.msg_row.size();
+    if (!whole || !std::is_sorted(source.begin(), source.end(), before)) {
+      tbb::parallel_sort(source.begin(), source.end(), before);
+      gather(d, source);
+      d.msg_text.permute(source);
+      if (keyed) {
+        const auto permute = [&](auto& v) {
+          std::remove_reference_t<decltype(v)> out;
+          out.reserve(source.size());
+          for (std::uint32_t i : source) out.push_back(v[i]);
+          v = std::move(out);
+        };
+        permute(d.msg_text_key);
+        permute(d.msg_text_key_bytes);
+        permute(d.msg_text_key_tokens);
+      }
+    }
+    if (!keyed) compute_text_keys(d);
+    if (!options.load_text) {
+      release(d.msg_text);
+      d.msg_text.layout(std::vector<std::uint32_t>(d.messages(), 0));
+    }
+    return d;
+  }
+};
+
 Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
   Db& db = store.db();
   // One read transaction: the columns and the key naming them from one snapshot.
@@ -479,14 +671,19 @@ Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
   // The key also lets the store be read by several connections (load_from_store).
   if (!store.path().empty()) key = cache_key(db, store.schema_version());
   const std::filesystem::path cache = dataset_cache_path(store.path());
-  if (key && options.cache) {
+  // What the ingest before collected is spent by this load, used or not.
+  IngestedMessages ingested;
+  if (options.ingested) std::swap(ingested, *options.ingested);
+  const bool from_ingest = key && IngestedColumns::usable(ingested, *key);
+  if (key && options.cache && !from_ingest) {
     auto cached = read_dataset_cache(cache, *key, options.load_text);
     if (cached) {
       (void)db.exec("RELEASE load_dataset");
       return cached;
     }
   }
-  auto d = load_from_store(store, options, key);
+  auto d = from_ingest ? IngestedColumns::build(db, options, ingested)
+                       : load_from_store(store, options, key);
   (void)db.exec("RELEASE load_dataset");
   // Only a command that may write the store writes beside it. A file that cannot be written
   // (a read-only folder, a full disk) only costs the next load its time: said once a process.

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -219,6 +220,14 @@ inline constexpr std::uint64_t kTextKeySeed = 0x67726f756e64ULL;
 // The largest count Dataset::msg_text_key_bytes and msg_text_key_tokens hold.
 inline constexpr std::uint16_t kTextKeyCountCap = UINT16_MAX;
 
+// One text's key (Dataset::msg_text_key and the counts beside it); `scratch` holds the
+// normalized text afterwards. All 0 for a text with no key.
+struct TextKey {
+  std::uint64_t hash = 0;
+  std::uint16_t bytes = 0, tokens = 0;
+};
+TextKey text_key(std::string_view text, std::string& scratch);
+
 // Fills d.msg_text_key, msg_text_key_bytes and msg_text_key_tokens from d.msg_text (on every
 // core). A Dataset built by hand calls it once its text is in place.
 void compute_text_keys(Dataset& d);
@@ -229,6 +238,52 @@ inline bool text_keys_in_memory(const Dataset& d) {
          d.msg_text_key_tokens.size() == n;
 }
 
+struct PreparedMessage;
+
+// The posts a bulk load stores (an ingest into a store without messages), collected as
+// MessageWriter writes them (MessageWriter::collect), so that the analysis that follows the
+// ingest in the same process (`run`) builds its columns without reading the store back
+// (DatasetOptions::ingested). They are held as the store holds them, in id order; a row that a
+// later record of the load merged into is read from the store again when the columns are
+// built. The ingest seals them with the store's data version once it has committed; a load
+// takes them only while the store is as the ingest left it (no other writer since), and
+// otherwise reads the store.
+class IngestedMessages {
+ public:
+  IngestedMessages();
+  ~IngestedMessages();
+  IngestedMessages(IngestedMessages&&) noexcept;
+  IngestedMessages& operator=(IngestedMessages&&) noexcept;
+
+  // A row the writer has just stored (its id and author's accounts.id, -1 for none), with the
+  // values it bound; service events are counted, not kept.
+  void add(std::int64_t row, std::int64_t account_row, const MessageRecord& m,
+           const PreparedMessage& p);
+  // A stored row a later record was merged into.
+  void merged(std::int64_t row) { merged_.push_back(row); }
+  // What was collected can no longer stand for the store (another connection wrote to it, or
+  // the ingest failed): every load reads the store.
+  void abandon();
+  bool abandoned() const { return abandoned_; }
+  // The ingest has committed everything and the store's data version is `data_version`.
+  void seal(std::string data_version) { data_version_ = std::move(data_version); }
+
+ private:
+  friend struct IngestedColumns;  // dataset.cc
+  struct Parser;
+  std::unique_ptr<Parser> parser_;      // the list columns are read from their stored JSON
+  Dataset d_;                           // the message columns, in id order (msg_account unused)
+  std::vector<std::int64_t> accounts_;  // each post's accounts.id, -1 for none
+  std::vector<std::int64_t> merged_;
+  // Every post's text key came with it (PreparedMessage::text_key, worked out by the parsing
+  // threads): d_.msg_text_key and the counts are filled.
+  bool keyed_ = true;
+  std::int64_t rows_ = 0;      // every row stored, events included
+  std::int64_t last_row_ = 0;  // the largest id stored
+  std::string data_version_;   // empty until sealed
+  bool abandoned_ = false;
+};
+
 struct DatasetOptions {
   // The text is the largest column. Without it, every message's text is "" but its text keys
   // (msg_text_key...) are there all the same: read from the columns file, which holds them
@@ -237,6 +292,9 @@ struct DatasetOptions {
   // Read the columns from X.db.columns when it matches the store's data, and write it after
   // reading the store (a store opened for writing only; store/dataset_cache.h).
   bool cache = true;
+  // The posts the ingest just before stored (IngestedMessages): the columns are built from
+  // them when the store is as that ingest left it, and they are moved from.
+  IngestedMessages* ingested = nullptr;
 };
 
 Result<Dataset> load_dataset(Store& store, const DatasetOptions& options = {});

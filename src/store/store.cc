@@ -328,6 +328,7 @@ void prepare_message(const MessageRecord& m, std::string_view dataset, PreparedM
   encode_list(m.urls, out.urls);
   encode_list(m.hashtags, out.hashtags);
   encode_list(m.mentions, out.mentions);
+  out.text_keyed = false;
 }
 
 Status restore_bulk_load_indexes(Db& db) {
@@ -427,6 +428,7 @@ Status MessageWriter::finish_bulk_load() {
   if (!bulk_) return Status::Ok();
   bulk_ = false;
   rows_by_key_ = RowsByHash();
+  collected_ = nullptr;
   // The key indexes are left to the next writer of messages (prepare()): nothing but a
   // writer looks a key up, and a store read only by the analysis never pays for them.
   return check_references_again();
@@ -455,6 +457,8 @@ Status MessageWriter::catch_up_with_other_writers() {
   if (bulk_) {
     bulk_ = false;
     rows_by_key_ = RowsByHash();
+    if (collected_) collected_->abandon();
+    collected_ = nullptr;
     GS_RETURN_IF_ERROR(restore_bulk_load_indexes(store_.db()));
   }
   return load_accounts();
@@ -656,7 +660,9 @@ Result<WriteOutcome> MessageWriter::put_message(const MessageRecord& m, const Pr
       bind_message(append_message_, m, p, account, file_id, line, offset);
       if (append_message_.step() != Stmt::kDone) return db_error(append_message_);
       data_changed_ = true;
-      rows_by_key_.add(p.key_hash, store_.db().last_insert_rowid());
+      const std::int64_t stored = store_.db().last_insert_rowid();
+      rows_by_key_.add(p.key_hash, stored);
+      if (collected_) collected_->add(stored, account, m, p);
       return WriteOutcome::kStored;
     }
     const bool same = stored_.account < 0 || account < 0 || stored_.account == account;
@@ -671,7 +677,12 @@ Result<WriteOutcome> MessageWriter::put_message(const MessageRecord& m, const Pr
     merge_row_.bind_int64(30, row);
     if (merge_row_.step() != Stmt::kDone) return db_error(merge_row_);
     data_changed_ = data_changed_ || store_.db().changes() > 0;
+    if (collected_ && store_.db().changes() > 0) collected_->merged(row);
     return read_here_before ? WriteOutcome::kStored : WriteOutcome::kConflict;
+  }
+  if (collected_) {  // rows stored outside the bulk load are not collected
+    collected_->abandon();
+    collected_ = nullptr;
   }
   bind_message(insert_message_, m, p, account, file_id, line, offset);
   if (insert_message_.step() != Stmt::kDone) return db_error(insert_message_);

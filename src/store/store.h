@@ -22,6 +22,7 @@
 
 #include "groundswell/model.h"
 #include "groundswell/status.h"
+#include "store/dataset.h"
 #include "store/key_tables.h"
 #include "store/sqlite.h"
 
@@ -96,6 +97,10 @@ struct PreparedMessage {
   std::int64_t digest = 0;         // messages.digest: xxh3-64 of every content field
   bool dataset_key = false;        // the key is qualified by the file's dataset
   std::string urls, hashtags, mentions;  // JSON arrays, "" for an empty list
+  // The text's key (Dataset::msg_text_key), when the ingest collects its posts for the
+  // analysis (IngestOptions::columns): worked out on the parsing threads.
+  bool text_keyed = false;
+  TextKey text_key;
 };
 // `dataset` is the dataset of the record's file (FileInfo::dataset).
 void prepare_message(const MessageRecord& m, std::string_view dataset, PreparedMessage& out);
@@ -130,6 +135,10 @@ class MessageWriter {
   Result<bool> begin_bulk_load();
   Status finish_bulk_load();
   bool bulk_load() const { return bulk_; }
+  // During the bulk load, every row this writer stores and every post it merges into is also
+  // given to `into` (the posts `run` builds its analysis columns from); should the writer
+  // leave the bulk load (another connection wrote), `into` is abandoned.
+  void collect(IngestedMessages* into) { collected_ = into; }
 
   // Registers a file of the run; later puts refer to it. When the path was read before, the
   // earlier reads' rejects are removed (this read reports its own) and its records are
@@ -200,6 +209,7 @@ class MessageWriter {
   NewAccounts new_accounts_;
   // Bulk load: the rows stored by this writer, by the hash of their key.
   RowsByHash rows_by_key_;
+  IngestedMessages* collected_ = nullptr;  // collect()
   // The stored row of the key last looked up: where it was read (stored_row_has_key() and
   // same_author()), its author and digest (stored_row_has_key()).
   struct StoredRow {

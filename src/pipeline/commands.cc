@@ -935,10 +935,26 @@ Status ingest_command(const IngestCommandOptions& options) {
   // (or empty) each other's; it lists the rejects of every ingest into that database.
   std::string rejects = options.rejects_path;
   if (rejects.empty()) rejects = rejects_path_for(options.db_path);
+  // A bulk load's posts become the analysis columns beside the store (X.db.columns) at once,
+  // so the first analysis reads that file rather than the store back; collected up to a
+  // quarter of the machine's memory, past which the first analysis reads the store.
+  IngestedMessages ingested;
+  ingested.limit(physical_memory_bytes().value_or(0) / 4);
   auto summary = ingest_into(*store, options.input, "ingest", rejects, options.progress, "",
-                             /*rejects_of_earlier_runs=*/true);
+                             /*rejects_of_earlier_runs=*/true, &ingested);
   if (!summary) return summary.status();
   log_ingest_summary(*summary);
+  if (!ingested.abandoned()) {
+    StageClock clock;
+    DatasetOptions columns;
+    columns.ingested = &ingested;
+    // A failure here costs only time: the first analysis reads the store.
+    if (auto built = load_dataset(*store, columns); built.ok()) {
+      log_info(clock.lap("analysis columns saved beside the store"));
+    } else {
+      log_warn("analysis columns not saved beside the store: " + built.status().message());
+    }
+  }
   return Status::Ok();
 }
 

@@ -601,6 +601,15 @@ TEST_F(DatasetCacheTest, IngestedPostsYieldToTheStore) {
   expect_same(load_without_cache(), load_ingested(again));
 }
 
+// Past their limit, the posts collected are dropped, and the load reads the store.
+TEST_F(DatasetCacheTest, IngestedPostsPastTheirLimitAreDropped) {
+  IngestedMessages ingested;
+  ingested.limit(100'000);  // a few hundred of the 3,942 posts
+  ingest_generated(&ingested);
+  EXPECT_TRUE(ingested.abandoned());
+  expect_same(load_without_cache(), load_ingested(ingested));
+}
+
 // A writer killed before its commit (as by a kill of the ingest) stores nothing: the data
 // version and the file stay valid, and the next load reads what is stored, from the file.
 TEST_F(DatasetCacheTest, AWriteThatNeverCommitsKeepsTheFile) {

@@ -100,7 +100,7 @@ auto time_before(const Dataset& d) {
 }
 
 // Every message column but the text made of the rows `order` names, in that order, one column
-// at a time, so the extra memory is one column's.
+// at a time, so the extra memory is one column's; the text keys too when they are there.
 void gather(Dataset& d, std::span<const std::uint32_t> order) {
   auto permute = [&](auto& v) {
     std::remove_reference_t<decltype(v)> out;
@@ -119,6 +119,11 @@ void gather(Dataset& d, std::span<const std::uint32_t> order) {
                   &d.msg_reply_to, &d.msg_quotes, &d.msg_media_key, &d.msg_lang})
     c->permute(order);
   for (auto* c : {&d.msg_urls, &d.msg_hashtags, &d.msg_mentions}) c->permute(order);
+  if (!d.msg_text_key.empty()) {  // keys worked out before the order (IngestedColumns)
+    permute(d.msg_text_key);
+    permute(d.msg_text_key_bytes);
+    permute(d.msg_text_key_tokens);
+  }
 }
 
 // Messages in (time, id) order, messages without a time last. Rows arrive in id order. Returns
@@ -647,17 +652,6 @@ struct IngestedColumns {
       tbb::parallel_sort(source.begin(), source.end(), before);
       gather(d, source);
       d.msg_text.permute(source);
-      if (keyed) {
-        const auto permute = [&](auto& v) {
-          std::remove_reference_t<decltype(v)> out;
-          out.reserve(source.size());
-          for (std::uint32_t i : source) out.push_back(v[i]);
-          v = std::move(out);
-        };
-        permute(d.msg_text_key);
-        permute(d.msg_text_key_bytes);
-        permute(d.msg_text_key_tokens);
-      }
     }
     if (!keyed) compute_text_keys(d);
     if (!options.load_text) {

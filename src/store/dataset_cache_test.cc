@@ -601,6 +601,74 @@ TEST_F(DatasetCacheTest, IngestedPostsYieldToTheStore) {
   expect_same(load_without_cache(), load_ingested(again));
 }
 
+// The corners through a writer's bulk load with no text keys given (they are worked out when
+// the columns are built): no time, no author, lists with empty items, a merge that fills in
+// what the stored row lacked, a service event, a time before 1970.
+TEST_F(DatasetCacheTest, IngestedCornersGiveTheStoresColumns) {
+  IngestedMessages ingested;
+  {
+    auto store = Store::open(db_);
+    ASSERT_TRUE(store.ok());
+    auto run = store->begin_run("ingest", "{}");
+    ASSERT_TRUE(run.ok());
+    MessageWriter w(*store, *run);
+    ASSERT_TRUE(w.prepare().ok());
+    auto bulk = w.begin_bulk_load();
+    ASSERT_TRUE(bulk.ok() && *bulk);
+    w.collect(&ingested);
+    auto file = w.begin_file(FileInfo{"corners.jsonl", "", 0, "canonical", "corners"});
+    ASSERT_TRUE(file.ok());
+    ASSERT_TRUE(w.begin_batch().ok());
+    std::uint64_t line = 0;
+    const auto put = [&](const MessageRecord& m) {
+      ASSERT_TRUE(w.put_message(m, *file, ++line, 0).ok());
+    };
+    MessageRecord bare;
+    bare.platform = "twitter";
+    bare.message_id = "bare";
+    put(bare);
+    MessageRecord uni;
+    uni.platform = "telegram";
+    uni.chat_id = "канал";
+    uni.message_id = "1";
+    uni.account_id = "канал";
+    uni.time = 1'700'000'000'123;
+    uni.time_resolution_ms = 1;
+    uni.text = "Привет, мир! 👋🏽 #новости";
+    uni.urls = {"https://пример.рф/путь?q=1", ""};
+    uni.hashtags = {"новости", "", "😀"};
+    uni.reactions = -1;
+    put(uni);
+    MessageRecord later = uni;  // the same message seen again: a merge
+    later.lang = "ru";
+    later.views = 40;
+    later.mentions = {"@кто-то"};
+    put(later);
+    MessageRecord event = uni;
+    event.message_id = "2";
+    event.kind = RecordKind::kEvent;
+    put(event);
+    MessageRecord early = uni;
+    early.message_id = "3";
+    early.account_id = "another";
+    early.time = -86'400'000;
+    early.time_resolution_ms = 60'000;
+    put(early);
+    ASSERT_TRUE(w.commit_batch().ok());
+    ASSERT_TRUE(w.finish_bulk_load().ok());
+    Stmt s;
+    ASSERT_TRUE(store->db().prepare("SELECT data_version FROM store_state", s).ok());
+    ASSERT_EQ(s.step(), Stmt::kRow);
+    ingested.seal(std::string(s.column_text(0)));
+  }
+  const Dataset built = load_ingested(ingested);
+  const Dataset expected = load_without_cache();
+  ASSERT_EQ(expected.messages(), 3u);
+  EXPECT_EQ(expected.msg_views[1], 40);  // the merge is in the store
+  expect_same(expected, built);
+  expect_same_text_keys(expected, built);
+}
+
 // Past their limit, the posts collected are dropped, and the load reads the store.
 TEST_F(DatasetCacheTest, IngestedPostsPastTheirLimitAreDropped) {
   IngestedMessages ingested;

@@ -1,7 +1,6 @@
 #include "base/resources.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <fstream>
 
@@ -18,12 +17,6 @@ std::optional<std::uint64_t> peak_memory_bytes() {
     return kb * 1024;
   }
   return std::nullopt;
-}
-
-std::optional<std::uint64_t> physical_memory_bytes() {
-  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page <= 0) return std::nullopt;
-  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page);
 }
 
 std::string StageClock::lap(std::string_view stage) {

@@ -17,8 +17,6 @@ namespace groundswell {
 
 // Peak resident memory of the process so far (VmHWM), in bytes.
 std::optional<std::uint64_t> peak_memory_bytes();
-// The machine's physical memory, in bytes.
-std::optional<std::uint64_t> physical_memory_bytes();
 
 // Measures one stage after another: lap("detection") returns "detection 12.3 s (peak memory
 // 2.41 GB)" and restarts the clock.

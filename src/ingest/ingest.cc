@@ -847,7 +847,7 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
   auto bulk = writer.begin_bulk_load();
   if (!bulk) return bulk.status();
   if (options.columns != nullptr) {
-    if (*bulk && summary.bytes <= options.columns_max_input_bytes) {
+    if (*bulk) {
       writer.collect(options.columns);
     } else {
       options.columns->abandon();

@@ -51,8 +51,6 @@ struct IngestOptions {
   // for an analysis in the same process to build its columns from (DatasetOptions::ingested);
   // abandoned otherwise, or when the ingest fails.
   IngestedMessages* columns = nullptr;
-  // ... and only when the inputs' bytes on disk are at most this many.
-  std::uint64_t columns_max_input_bytes = UINT64_MAX;
   std::string command = "ingest";  // recorded in the runs table
   std::string parameters_json = "{}";
 };

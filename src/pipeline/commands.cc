@@ -75,8 +75,7 @@ Result<IngestSummary> ingest_into(Store& store, const InputOptions& in, std::str
                                   std::string rejects_path, bool progress,
                                   std::string_view actors = "",
                                   bool rejects_of_earlier_runs = false,
-                                  IngestedMessages* columns = nullptr,
-                                  std::uint64_t columns_max_input_bytes = UINT64_MAX) {
+                                  IngestedMessages* columns = nullptr) {
   auto off = tz_offset(in.tz);
   if (!off) return off.status();
   IngestOptions o;
@@ -94,7 +93,6 @@ Result<IngestSummary> ingest_into(Store& store, const InputOptions& in, std::str
   o.command = std::move(command);
   o.parameters_json = input_parameters_json(in, actors);
   o.columns = columns;
-  o.columns_max_input_bytes = columns_max_input_bytes;
   return ingest(store, o);
 }
 
@@ -937,30 +935,10 @@ Status ingest_command(const IngestCommandOptions& options) {
   // (or empty) each other's; it lists the rejects of every ingest into that database.
   std::string rejects = options.rejects_path;
   if (rejects.empty()) rejects = rejects_path_for(options.db_path);
-  // A bulk load's posts become the analysis columns beside the store (X.db.columns) at once,
-  // so the first analysis reads that file rather than the store back. Only for inputs small
-  // beside the machine's memory: an ingest streams, and holding the columns would multiply
-  // its memory (at 10M generated messages 5.8 GB instead of 0.9 GB, and 48 s more), so
-  // inputs of at most 1/32 of the memory (a CSV of narrow rows holds about four times its
-  // bytes), and never past 1/8 of it (compressed inputs).
-  const std::uint64_t memory = physical_memory_bytes().value_or(0);
-  IngestedMessages ingested;
-  ingested.limit(memory / 8);
   auto summary = ingest_into(*store, options.input, "ingest", rejects, options.progress, "",
-                             /*rejects_of_earlier_runs=*/true, &ingested, memory / 32);
+                             /*rejects_of_earlier_runs=*/true);
   if (!summary) return summary.status();
   log_ingest_summary(*summary);
-  if (!ingested.abandoned()) {
-    StageClock clock;
-    DatasetOptions columns;
-    columns.ingested = &ingested;
-    // A failure here costs only time: the first analysis reads the store.
-    if (auto built = load_dataset(*store, columns); built.ok()) {
-      log_info(clock.lap("analysis columns saved beside the store"));
-    } else {
-      log_warn("analysis columns not saved beside the store: " + built.status().message());
-    }
-  }
   return Status::Ok();
 }
 

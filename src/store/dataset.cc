@@ -527,11 +527,6 @@ void IngestedMessages::add(std::int64_t row, std::int64_t account_row, const Mes
   last_row_ = row;
   ++rows_;
   if (m.kind != RecordKind::kPost) return;
-  // Each row's fixed-width values and offsets (Dataset::bytes), then its strings.
-  held_ += 150 + m.platform.size() + m.chat_id.size() + m.message_id.size() + m.shares.size() +
-           m.reply_to.size() + m.quotes.size() + m.media_key.size() + m.lang.size() +
-           m.text.size() + p.urls.size() + p.hashtags.size() + p.mentions.size();
-  if (held_ > budget_) return abandon();
   // What the store gives back of each value MessageWriter binds (read_messages): an absent
   // value is NULL, read as "" or kAbsent; the time's resolution only with a time.
   Dataset& d = d_;

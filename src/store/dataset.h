@@ -267,8 +267,6 @@ class IngestedMessages {
   bool abandoned() const { return abandoned_; }
   // The ingest has committed everything and the store's data version is `data_version`.
   void seal(std::string data_version) { data_version_ = std::move(data_version); }
-  // Abandoned once what is held passes about `bytes` (the bytes of the values kept).
-  void limit(std::uint64_t bytes) { budget_ = bytes; }
 
  private:
   friend struct IngestedColumns;  // dataset.cc
@@ -280,7 +278,6 @@ class IngestedMessages {
   // Every post's text key came with it (PreparedMessage::text_key, worked out by the parsing
   // threads): d_.msg_text_key and the counts are filled.
   bool keyed_ = true;
-  std::uint64_t held_ = 0, budget_ = UINT64_MAX;  // limit()
   std::int64_t rows_ = 0;      // every row stored, events included
   std::int64_t last_row_ = 0;  // the largest id stored
   std::string data_version_;   // empty until sealed

@@ -178,7 +178,7 @@ class DatasetCacheTest : public ::testing::Test {
   }
   // Runs SQL on the store as another program would (no groundswell writer).
   // The generator's small data set ingested into the store, its posts collected into `columns`.
-  void ingest_generated(IngestedMessages* columns, std::uint64_t max_input_bytes = UINT64_MAX) {
+  void ingest_generated(IngestedMessages* columns) {
     if (!fs::exists(dir_ / "gen")) {
       GenerateOptions g;
       g.seed = 3;  // records of one message merged into another, and service events
@@ -193,7 +193,6 @@ class DatasetCacheTest : public ::testing::Test {
     o.inputs = {(dir_ / "gen" / "data").string()};
     o.progress = false;
     o.columns = columns;
-    o.columns_max_input_bytes = max_input_bytes;
     ASSERT_TRUE(ingest(*store, o).ok());
   }
   Dataset load_ingested(IngestedMessages& ingested) {
@@ -668,20 +667,6 @@ TEST_F(DatasetCacheTest, IngestedCornersGiveTheStoresColumns) {
   EXPECT_EQ(expected.msg_views[1], 40);  // the merge is in the store
   expect_same(expected, built);
   expect_same_text_keys(expected, built);
-}
-
-// Past their limit, the posts collected are dropped, and the load reads the store; inputs
-// larger than IngestOptions::columns_max_input_bytes are not collected at all.
-TEST_F(DatasetCacheTest, IngestedPostsPastTheirLimitAreDropped) {
-  IngestedMessages ingested;
-  ingested.limit(100'000);  // a few hundred of the 3,942 posts
-  ingest_generated(&ingested);
-  EXPECT_TRUE(ingested.abandoned());
-  expect_same(load_without_cache(), load_ingested(ingested));
-  fs::remove(db_);
-  IngestedMessages large;
-  ingest_generated(&large, 1'000);
-  EXPECT_TRUE(large.abandoned());
 }
 
 // A writer killed before its commit (as by a kill of the ingest) stores nothing: the data

@@ -14,9 +14,7 @@ export SOURCE_DATE_EPOCH=1700000000
 "$build/groundswell-generate" --scale small --seed 4 --out "$work/gen2" --quiet
 cd "$work"
 "$bin" ingest gen/data --db s.db --quiet
-check "an ingest into an empty store saves the columns" test -s s.db.columns
-ingested=$(md5sum < s.db.columns)
-rm s.db.columns
+check "ingest writes no saved columns" test ! -e s.db.columns
 
 detect() {  # detect OUT: the detection and the estimates of the generated actors into OUT
   "$bin" report --db s.db --actors gen/actors.toml --out "$1" --quiet
@@ -26,7 +24,6 @@ same() { diff -r "$1" "$2" >/dev/null; }
 detect from-store
 check "the first load saves the columns" test -s s.db.columns
 saved=$(md5sum < s.db.columns)
-check "... byte for byte those the ingest saved" test "$saved" = "$ingested"
 touch -d '2000-01-01' s.db.columns
 detect from-file
 check "the second load reads them and leaves the file" \

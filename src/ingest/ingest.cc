@@ -868,10 +868,11 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
   if (!failure.ok()) return failure;
   GS_RETURN_IF_ERROR(fin);
   if (options.columns != nullptr && !options.columns->abandoned()) {
+    // Sealed with the data version of the ingest's last commit; unsealed, the load reads the
+    // store.
     Stmt s;
-    GS_RETURN_IF_ERROR(
-        store.db().prepare("SELECT data_version FROM store_state WHERE id = 1", s));
-    if (s.step() == Stmt::kRow) {
+    if (store.db().prepare("SELECT data_version FROM store_state WHERE id = 1", s).ok() &&
+        s.step() == Stmt::kRow) {
       options.columns->seal(std::string(s.column_text(0)));
     } else {
       options.columns->abandon();

@@ -670,7 +670,8 @@ Status run_command(RunOptions options) {
   if (!store) return store.status();
   if (!options.actors_path.empty() && !fs::exists(options.actors_path))
     return Status::NotFound(fmt::format("--actors {}: no such file", options.actors_path));
-  // The posts the ingest stores are kept for the analysis (docs/architecture.md, "Loading").
+  // The posts the ingest stores are kept for the analysis to build its columns from
+  // (docs/architecture.md, "Analysis data").
   IngestedMessages ingested;
   auto summary = ingest_into(*store, options.input, "run", rejects_path, options.progress,
                              options.actors_path, false, &ingested);

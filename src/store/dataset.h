@@ -260,7 +260,9 @@ class IngestedMessages {
   void add(std::int64_t row, std::int64_t account_row, const MessageRecord& m,
            const PreparedMessage& p);
   // A stored row a later record was merged into.
-  void merged(std::int64_t row) { merged_.push_back(row); }
+  void merged(std::int64_t row) {
+    if (!abandoned_) merged_.push_back(row);
+  }
   // What was collected can no longer stand for the store (another connection wrote to it, or
   // the ingest failed): every load reads the store.
   void abandon();

@@ -176,7 +176,6 @@ class DatasetCacheTest : public ::testing::Test {
     key.schema_version = store->schema_version();
     return key;
   }
-  // Runs SQL on the store as another program would (no groundswell writer).
   // The generator's small data set ingested into the store, its posts collected into `columns`.
   void ingest_generated(IngestedMessages* columns) {
     if (!fs::exists(dir_ / "gen")) {
@@ -210,6 +209,7 @@ class DatasetCacheTest : public ::testing::Test {
     EXPECT_EQ(a.msg_text_key_tokens, b.msg_text_key_tokens);
   }
 
+  // Runs SQL on the store as another program would (no groundswell writer).
   void edit(const std::string& sql) {
     Db db;
     ASSERT_TRUE(db.open(db_.string()).ok());

@@ -330,7 +330,8 @@ void parse_units(UnitQueue& units, const IngestOptions& options, BatchQueue& ful
                  BatchQueue& free, std::atomic<bool>& stop,
                  std::atomic<std::uint64_t>& raw_done) {
   BatchingSink sink(full, free, options.strict, stop, raw_done);
-  sink.set_text_keys(options.columns != nullptr);
+  // Only while the posts are collected: not for an ingest into a store with messages.
+  sink.set_text_keys(options.columns != nullptr && !options.columns->abandoned());
   for (;;) {
     Unit* u = nullptr;
     units.pop(u);

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "base/log.h"
+#include "base/utf8.h"
 #include "store/dataset_cache.h"
 #include "store/store.h"
 #include "text/normalize.h"
@@ -542,9 +543,18 @@ void IngestedMessages::add(std::int64_t row, std::int64_t account_row, const Mes
   d.msg_quotes.push_back(m.quotes);
   d.msg_media_key.push_back(m.media_key);
   d.msg_lang.push_back(m.lang);
-  add_list(d.msg_urls, p.urls, parser_->parser, parser_->scratch);
-  add_list(d.msg_hashtags, p.hashtags, parser_->parser, parser_->scratch);
-  add_list(d.msg_mentions, p.mentions, parser_->parser, parser_->scratch);
+  // A list as a load reads its stored JSON: valid UTF-8, that JSON gives back the record's
+  // items exactly, so they are taken as they are; otherwise it is parsed, as a load does.
+  const auto list = [&](ListColumn& col, const std::vector<std::string>& items,
+                        const std::string& json) {
+    if (!is_valid_utf8(json)) return add_list(col, json, parser_->parser, parser_->scratch);
+    col.begin_row();
+    for (const std::string& v : items) col.add(v);
+    col.end_row();
+  };
+  list(d.msg_urls, m.urls, p.urls);
+  list(d.msg_hashtags, m.hashtags, p.hashtags);
+  list(d.msg_mentions, m.mentions, p.mentions);
   const auto count = [](std::int64_t v) { return v >= 0 ? v : kAbsent; };
   d.msg_views.push_back(count(m.views));
   d.msg_forwards.push_back(count(m.forwards));
@@ -553,7 +563,12 @@ void IngestedMessages::add(std::int64_t row, std::int64_t account_row, const Mes
   d.msg_likes.push_back(count(m.likes));
   d.msg_retweets.push_back(count(m.retweets));
   d.msg_text.push_back(m.text);
-  keyed_ = keyed_ && p.text_keyed;
+  if (keyed_ && !p.text_keyed) {  // worked out for every post when the columns are built
+    keyed_ = false;
+    release(d.msg_text_key);
+    release(d.msg_text_key_bytes);
+    release(d.msg_text_key_tokens);
+  }
   if (keyed_) {
     d.msg_text_key.push_back(p.text_key.hash);
     d.msg_text_key_bytes.push_back(p.text_key.bytes);
@@ -580,19 +595,19 @@ struct IngestedColumns {
   // The columns load_from_store() reads, from `in` and the store's accounts, in the caller's
   // read transaction; the posts merged into are read from the store again.
   static Result<Dataset> build(Db& db, const DatasetOptions& options, IngestedMessages& in) {
-    Dataset d;
+    // The posts' columns become the result's; the accounts are read in beside them.
+    Dataset d = std::move(in.d_);
     AccountIndex index_of;
     GS_RETURN_IF_ERROR(read_accounts(db, d, index_of));
-    Dataset& part = in.d_;
-    const std::size_t n = part.msg_row.size();
-    part.msg_account.reserve(n);
+    const std::size_t n = d.msg_row.size();
+    d.msg_account.reserve(n);
     for (std::int64_t a : in.accounts_) {
       auto it = a < 0 ? index_of.end() : index_of.find(a);
-      part.msg_account.push_back(it == index_of.end() ? kNoAccount : it->second);
+      d.msg_account.push_back(it == index_of.end() ? kNoAccount : it->second);
     }
     release(in.accounts_);
-    // Row j of the result is row source[j] of part: itself, or its merged values read again
-    // and appended after the n rows (events merged into are not among the posts).
+    // Row j of the result is row source[j]: itself, or its merged values read again and
+    // appended after the n rows (events merged into are not among the posts).
     std::vector<std::uint32_t> source(n);
     std::iota(source.begin(), source.end(), 0u);
     std::sort(in.merged_.begin(), in.merged_.end());
@@ -603,52 +618,33 @@ struct IngestedColumns {
           fmt::format("SELECT {}, text FROM messages WHERE kind = 0 AND id = ?1", kMessageColumns),
           s));
       for (std::int64_t row : in.merged_) {
-        const auto at = std::lower_bound(part.msg_row.begin(), part.msg_row.begin() + n, row);
-        if (at == part.msg_row.begin() + n || *at != row) continue;
+        const auto at = std::lower_bound(d.msg_row.begin(), d.msg_row.begin() + n, row);
+        if (at == d.msg_row.begin() + n || *at != row) continue;
         s.reset();
         s.bind_int64(1, row);
         if (s.step() != Stmt::kRow)
           return Status::IoError("database: a stored message was not found again");
-        source[static_cast<std::size_t>(at - part.msg_row.begin())] =
-            static_cast<std::uint32_t>(part.msg_row.size());
-        add_message_row(s, index_of, part, in.parser_->parser, in.parser_->scratch);
-        part.msg_text.push_back(s.column_text(22));
+        source[static_cast<std::size_t>(at - d.msg_row.begin())] =
+            static_cast<std::uint32_t>(d.msg_row.size());
+        add_message_row(s, index_of, d, in.parser_->parser, in.parser_->scratch);
+        d.msg_text.push_back(s.column_text(22));
         if (in.keyed_) {
           const TextKey k = text_key(s.column_text(22), in.parser_->scratch);
-          part.msg_text_key.push_back(k.hash);
-          part.msg_text_key_bytes.push_back(k.bytes);
-          part.msg_text_key_tokens.push_back(k.tokens);
+          d.msg_text_key.push_back(k.hash);
+          d.msg_text_key_bytes.push_back(k.bytes);
+          d.msg_text_key_tokens.push_back(k.tokens);
         }
       }
     }
     release(in.merged_);
-    for (auto m : {&Dataset::msg_row, &Dataset::msg_time, &Dataset::msg_views,
-                   &Dataset::msg_forwards, &Dataset::msg_replies, &Dataset::msg_reactions,
-                   &Dataset::msg_likes, &Dataset::msg_retweets})
-      d.*m = std::move(part.*m);
-    d.msg_account = std::move(part.msg_account);
-    d.msg_time_resolution_ms = std::move(part.msg_time_resolution_ms);
-    for (auto m : {&Dataset::msg_platform, &Dataset::msg_chat_id, &Dataset::msg_message_id,
-                   &Dataset::msg_shares, &Dataset::msg_reply_to, &Dataset::msg_quotes,
-                   &Dataset::msg_media_key, &Dataset::msg_lang, &Dataset::msg_text})
-      d.*m = std::move(part.*m);
-    for (auto m : {&Dataset::msg_urls, &Dataset::msg_hashtags, &Dataset::msg_mentions})
-      d.*m = std::move(part.*m);
-    const bool keyed = in.keyed_ && part.msg_text_key.size() == d.msg_row.size();
-    if (keyed) {
-      d.msg_text_key = std::move(part.msg_text_key);
-      d.msg_text_key_bytes = std::move(part.msg_text_key_bytes);
-      d.msg_text_key_tokens = std::move(part.msg_text_key_tokens);
-    }
-    release(in.d_);
     const auto before = time_before(d);
-    const bool whole = source.size() == d.msg_row.size();
-    if (!whole || !std::is_sorted(source.begin(), source.end(), before)) {
+    if (source.size() != d.msg_row.size() ||
+        !std::is_sorted(source.begin(), source.end(), before)) {
       tbb::parallel_sort(source.begin(), source.end(), before);
-      gather(d, source);
+      gather(d, source);  // with the text keys, when they came with the posts
       d.msg_text.permute(source);
     }
-    if (!keyed) compute_text_keys(d);
+    if (!in.keyed_) compute_text_keys(d);
     if (!options.load_text) {
       release(d.msg_text);
       d.msg_text.layout(std::vector<std::uint32_t>(d.messages(), 0));

@@ -636,7 +636,7 @@ TEST_F(DatasetCacheTest, IngestedCornersGiveTheStoresColumns) {
     uni.time_resolution_ms = 1;
     uni.text = "Привет, мир! 👋🏽 #новости";
     uni.urls = {"https://пример.рф/путь?q=1", ""};
-    uni.hashtags = {"новости", "", "😀"};
+    uni.hashtags = {"новости", "", "😀", "tab\tquote\" back\\ \x01 \x7f"};
     uni.reactions = -1;
     put(uni);
     MessageRecord later = uni;  // the same message seen again: a merge
@@ -653,6 +653,7 @@ TEST_F(DatasetCacheTest, IngestedCornersGiveTheStoresColumns) {
     early.account_id = "another";
     early.time = -86'400'000;
     early.time_resolution_ms = 60'000;
+    early.mentions = {"not \xff UTF-8"};  // a list whose stored JSON a load cannot parse
     put(early);
     ASSERT_TRUE(w.commit_batch().ok());
     ASSERT_TRUE(w.finish_bulk_load().ok());
@@ -665,6 +666,8 @@ TEST_F(DatasetCacheTest, IngestedCornersGiveTheStoresColumns) {
   const Dataset expected = load_without_cache();
   ASSERT_EQ(expected.messages(), 3u);
   EXPECT_EQ(expected.msg_views[1], 40);  // the merge is in the store
+  EXPECT_EQ(expected.msg_hashtags.count(0), 4u);
+  EXPECT_EQ(expected.msg_mentions.count(0), 0u);
   expect_same(expected, built);
   expect_same_text_keys(expected, built);
 }

@@ -688,10 +688,12 @@ class BatchWriter {
     Status s = writer_.finish_file(file_id_, file_counts_);
     if (s.ok()) s = set_digest(end.digest);
     if (!s.ok()) fail(s);
-    add_counts(file_counts_);
     if (file_counts_.utf8_repaired)
       log_warn(fmt::format("{}: invalid UTF-8 replaced in {} records", current_file_,
                            file_counts_.utf8_repaired));
+    // Counted once: in the run's totals from here on, not also as the open file's.
+    add_counts(file_counts_);
+    file_counts_ = FileCounts{};
   }
 
   Status set_digest(const std::string& digest) {

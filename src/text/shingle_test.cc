@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -190,6 +191,31 @@ TEST(MinHash, AgreementRateEstimatesJaccard) {
     for (size_t k = 0; k < sa.size(); ++k) agree += sa[k] == sb[k];
     // Standard error sqrt(j(1-j)/2048) < 0.012; allow 4 of them.
     EXPECT_NEAR(agree / 2048.0, j, 0.045) << j;
+  }
+}
+
+// The signature is the one the header defines, whatever the processor runs it with (eight
+// values at a time where it can): value k is the minimum over the shingles x of
+// x·a_k + b_k mod 2^64, a_k (made odd) and b_k drawn in turn from std::mt19937_64(seed).
+// Sizes cover four vectors at a time, single vectors and the scalar rest.
+TEST(MinHash, SignatureIsTheDefinedMinimum) {
+  std::mt19937_64 data(11);
+  for (const int size : {1, 7, 8, 20, 32, 128, 131}) {
+    for (const size_t count : {size_t{0}, size_t{1}, size_t{3}, size_t{57}}) {
+      std::vector<uint64_t> shingles(count);
+      for (uint64_t& x : shingles) x = data();
+      const uint64_t seed = 1000 + static_cast<uint64_t>(size);
+      std::mt19937_64 rng(seed);
+      std::vector<uint64_t> expected(static_cast<size_t>(size));
+      for (uint64_t& e : expected) {
+        const uint64_t a = rng() | 1, b = rng();
+        e = std::numeric_limits<uint64_t>::max();
+        for (const uint64_t x : shingles) e = std::min(e, x * a + b);
+      }
+      std::vector<uint64_t> got(static_cast<size_t>(size), 0);
+      MinHasher(size, seed).signature(shingles, got);
+      EXPECT_EQ(got, expected) << size << " values, " << count << " shingles";
+    }
   }
 }
 

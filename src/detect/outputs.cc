@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <iterator>
 #include <map>
@@ -22,9 +23,15 @@
 namespace groundswell {
 namespace {
 
+// RFC 4180: a field with a comma, a quote or a line break in it goes in quotes.
+bool csv_needs_quotes(std::string_view v) {
+  for (char c : v)
+    if (c == ',' || c == '"' || c == '\r' || c == '\n') return true;
+  return false;
+}
+
 void csv_field(std::string& out, std::string_view v) {
-  bool quote = v.find_first_of(",\"\r\n") != std::string_view::npos;
-  if (!quote) {
+  if (!csv_needs_quotes(v)) {
     out.append(v);
     return;
   }
@@ -209,38 +216,59 @@ void append_number(std::string& out, double v) {
     fmt::format_to(std::back_inserter(out), "{}", v);
 }
 
+void append_count(std::string& out, std::uint64_t v) {
+  char digits[20];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, v).ptr);
+}
+
 std::string accounts_csv(const Dataset& d, const DetectionResult& r, const AccountScores* scores) {
-  std::vector<std::uint64_t> messages(d.accounts(), 0);
+  const std::uint32_t n = d.accounts();
+  std::vector<std::uint64_t> messages(n, 0);
   for (auto a : d.msg_account)
     if (a != kNoAccount) ++messages[a];
-  // Platforms are few: rank them once so the sort compares integers, not strings.
+  // Rows by platform, then in byte order (account_rank, a permutation of the accounts): the
+  // accounts in byte order, then placed stably by their platform's rank (platforms are few).
   std::set<std::string_view> distinct;
-  for (std::uint32_t a = 0; a < d.accounts(); ++a) distinct.insert(d.account_platform[a]);
+  for (std::uint32_t a = 0; a < n; ++a)
+    if (a == 0 || d.account_platform[a] != d.account_platform[a - 1])
+      distinct.insert(d.account_platform[a]);
   const std::vector<std::string_view> platforms(distinct.begin(), distinct.end());
-  std::vector<std::uint32_t> platform_rank(d.accounts());
-  for (std::uint32_t a = 0; a < d.accounts(); ++a)
+  std::vector<std::uint32_t> by_rank(n);
+  for (std::uint32_t a = 0; a < n; ++a) by_rank[r.account_rank[a]] = a;
+  std::vector<std::uint32_t> platform_rank(n);
+  std::vector<std::uint32_t> start(platforms.size() + 1, 0);
+  for (std::uint32_t a = 0; a < n; ++a) {
     platform_rank[a] = static_cast<std::uint32_t>(
         std::lower_bound(platforms.begin(), platforms.end(), d.account_platform[a]) -
         platforms.begin());
-  std::vector<std::uint32_t> order(d.accounts());
-  for (std::uint32_t a = 0; a < order.size(); ++a) order[a] = a;
-  std::sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) {
-    if (platform_rank[x] != platform_rank[y]) return platform_rank[x] < platform_rank[y];
-    return r.account_rank[x] < r.account_rank[y];
-  });
+    ++start[platform_rank[a] + 1];
+  }
+  for (std::size_t p = 1; p < start.size(); ++p) start[p] += start[p - 1];
+  std::vector<std::uint32_t> order(n);
+  for (std::uint32_t a : by_rank) order[start[platform_rank[a]]++] = a;
+  // About the file's size at once: grown by doubling, it would be copied on the way.
+  std::size_t text_bytes = 0;
+  for (std::uint32_t a = 0; a < n; ++a)
+    text_bytes += d.account_platform[a].size() + d.account_id[a].size() +
+                  d.account_handle[a].size() +
+                  (scores && a < scores->reasons.size() ? scores->reasons[a].size() : 0);
   std::string s =
       "platform,account_id,handle,messages,cluster_id,coordination_degree,"
       "inauthenticity_score,reasons,cluster_verdict\r\n";
-  auto out = std::back_inserter(s);
+  s.reserve(s.size() + text_bytes + std::size_t{64} * n);
   for (auto a : order) {
     csv_field(s, d.account_platform[a]);
     s.push_back(',');
     csv_field(s, d.account_id[a]);
     s.push_back(',');
     csv_field(s, d.account_handle[a]);
-    fmt::format_to(out, ",{},", messages[a]);
-    if (r.account_cluster[a] != 0) fmt::format_to(out, "{}", r.account_cluster[a]);
-    fmt::format_to(out, ",{},", r.coordination_degree[a]);
+    s.push_back(',');
+    append_count(s, messages[a]);
+    s.push_back(',');
+    if (r.account_cluster[a] != 0) append_count(s, r.account_cluster[a]);
+    s.push_back(',');
+    append_count(s, r.coordination_degree[a]);
+    s.push_back(',');
     if (scores && a < scores->inauthenticity_score.size())
       append_number(s, scores->inauthenticity_score[a]);
     s.push_back(',');

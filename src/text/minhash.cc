@@ -52,10 +52,6 @@ void signature_scalar(std::span<const uint64_t> shingles, const uint64_t* mul, c
 }
 
 #if defined(__x86_64__)
-// Eight values at a time with AVX-512's 64-bit multiply and unsigned minimum (baseline
-// x86-64 has neither): the same arithmetic modulo 2^64 as the scalar loop, so the same
-// signature. Four vectors of values per pass over the shingles, so that the multiplies of
-// one shingle overlap; what is left after the last full vector goes the scalar way.
 // x·m + a, then the unsigned minimum with `best`. (Through the masked form with every lane
 // in: GCC 12's unmasked _mm512_min_epu64 reads an undefined register, which -Werror's
 // maybe-uninitialized rejects.)
@@ -64,6 +60,10 @@ __attribute__((target("avx512f,avx512dq"))) inline __m512i min_of(__m512i best, 
   return _mm512_mask_min_epu64(best, 0xFF, best, _mm512_add_epi64(_mm512_mullo_epi64(x, m), a));
 }
 
+// Eight values at a time with AVX-512's 64-bit multiply and unsigned minimum (baseline
+// x86-64 has neither): the same arithmetic modulo 2^64 as the scalar loop, so the same
+// signature. Four vectors of values per pass over the shingles, so that the multiplies of
+// one shingle overlap; what is left after the last full vector goes the scalar way.
 __attribute__((target("avx512f,avx512dq"))) void signature_avx512(
     std::span<const uint64_t> shingles, const uint64_t* mul, const uint64_t* add, uint64_t* sig,
     size_t k) {

@@ -1173,6 +1173,32 @@ TEST(NativeDefaults, NullReplicatesZeroKeepsEveryEdgeWithEmptyPValues) {
 
 // --- outputs
 
+// accounts.csv lists every account, by platform and then by account id's bytes, whatever the
+// order the accounts were met in, with its message count.
+TEST(Outputs, AccountsAreListedByPlatformThenAccountId) {
+  const TimeMs t0 = 1'700'000'000'000;
+  std::vector<TestMessage> in = {share("b", "x", t0, "1"), share("a", "x", t0 + 1, "2"),
+                                 share("c", "y", t0 + 2, "3"), share("B", "y", t0 + 3, "4"),
+                                 share("a", "z", t0 + 4, "5"), share("b", "z", t0 + 5, "6")};
+  in[1].platform = in[3].platform = "telegram";  // telegram/a and telegram/B
+  in[4].platform = "alpha";                      // alpha/a
+  Dataset d = testing::make_dataset(in);
+  auto r = detect(d, native_no_null());
+  ASSERT_TRUE(r.ok());
+  fs::path out = temp_dir("accounts-order");
+  ASSERT_TRUE(write_detection_outputs(d, *r, native_no_null(), out).ok());
+  std::istringstream rows(slurp(out / "accounts.csv"));
+  std::vector<std::string> firsts;  // platform, account_id, handle, messages
+  for (std::string row; std::getline(rows, row);) {
+    std::size_t end = 0;
+    for (int field = 0; field < 4; ++field) end = row.find(',', end) + 1;
+    firsts.push_back(row.substr(0, end - 1));
+  }
+  EXPECT_EQ(firsts, (std::vector<std::string>{"platform,account_id,handle,messages", "alpha,a,,1",
+                                              "telegram,B,,1", "telegram,a,,1", "test,b,,2",
+                                              "test,c,,1"}));
+}
+
 TEST(Outputs, FilesHaveTheSpecHeadersAndXmlParses) {
   Scenario s = viral_and_planted(5);
   s.messages[0].text = "hostile <b>&\x01 text \"quoted\", with comma";

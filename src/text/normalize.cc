@@ -68,17 +68,22 @@ bool is_bidi_control(char32_t c) {
          (c >= 0x2066 && c <= 0x2069) || c == 0x061C;
 }
 
-// Deleted by NFKC_Casefold or the fold pass: nothing of it is left in the key. ZWNJ and ZWJ,
-// default-ignorable too, become spaces in the first pass instead.
-bool folds_away(UChar32 c) {
-  // In the Arabic block the only bidi control or default-ignorable code point is U+061C (the
-  // Arabic letter mark; a test holds ICU to it): the table alone decides the rest, with no
-  // property lookup for every Persian letter.
-  if (c >= 0x0600 && c <= 0x06FF)
-    return kArabicFold[static_cast<size_t>(c - 0x0600)] == 0 || c == 0x061C;
+// folds_away() outside the Arabic block.
+[[gnu::noinline]] bool folds_away_elsewhere(UChar32 c) {
   if (c == 0x200C || c == 0x200D) return false;
   return is_bidi_control(static_cast<char32_t>(c)) ||
          u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT);
+}
+
+// Deleted by NFKC_Casefold or the fold pass: nothing of it is left in the key. ZWNJ and ZWJ,
+// default-ignorable too, become spaces in the first pass instead. In the Arabic block the
+// only bidi control or default-ignorable code point is U+061C (the Arabic letter mark; a test
+// holds ICU to it): the table alone decides the rest, inline, with no property lookup for
+// every Persian letter.
+inline bool folds_away(UChar32 c) {
+  if (c >= 0x0600 && c <= 0x06FF)
+    return kArabicFold[static_cast<size_t>(c - 0x0600)] == 0 || c == 0x061C;
+  return folds_away_elsewhere(c);
 }
 
 bool is_word_cp(UChar32 c) {

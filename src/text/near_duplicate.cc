@@ -180,10 +180,11 @@ uint32_t common_at_most(uint64_t a, uint64_t b) {
   return static_cast<uint32_t>(((low + high) * kOnes) >> 56);
 }
 
-struct KeyEntry {
-  uint32_t key;  // band key
-  uint32_t c;    // compact index
-};
+// A band's entry: its key in the high 32 bits, the compact index in the low ones, so that
+// entries sort by (key, index) as plain integers.
+using KeyEntry = uint64_t;
+inline uint32_t entry_key(KeyEntry e) { return static_cast<uint32_t>(e >> 32); }
+inline uint32_t entry_item(KeyEntry e) { return static_cast<uint32_t>(e); }
 
 struct BandOutput {
   std::vector<NearDuplicatePair> pairs;
@@ -272,7 +273,7 @@ Result<NearDuplicateResult> run_lsh(const KeySource& keys, std::span<const int64
     sc.cursor.assign(sc.starts.begin(), sc.starts.end() - 1);
     for (size_t c = 0; c < m; ++c) {
       const uint32_t key = keys_b[c];
-      sc.scattered[sc.cursor[key >> (32 - kPartitionBits)]++] = {key, static_cast<uint32_t>(c)};
+      sc.scattered[sc.cursor[key >> (32 - kPartitionBits)]++] = (KeyEntry{key} << 32) | c;
     }
     BandOutput& out = outputs[b];
     auto consider = [&](const BandScratch::Entry& e1, const BandScratch::Entry& e2) {
@@ -303,16 +304,16 @@ Result<NearDuplicateResult> run_lsh(const KeySource& keys, std::span<const int64
       const auto first = sc.scattered.begin() + static_cast<std::ptrdiff_t>(sc.starts[p]);
       const auto last = sc.scattered.begin() + static_cast<std::ptrdiff_t>(sc.starts[p + 1]);
       if (last - first < 2) continue;
-      std::sort(first, last, [](const KeyEntry& x, const KeyEntry& y) {
-        return x.key != y.key ? x.key < y.key : x.c < y.c;
-      });
+      std::sort(first, last);
       for (auto s = first; s != last;) {
         auto e = s + 1;
-        while (e != last && e->key == s->key) ++e;
+        while (e != last && entry_key(*e) == entry_key(*s)) ++e;
         if (e - s >= 2) {
           sc.bucket.clear();
-          for (auto it = s; it != e; ++it)
-            sc.bucket.push_back({time_of(it->c), it->c, sets.size[it->c], sketches[it->c]});
+          for (auto it = s; it != e; ++it) {
+            const uint32_t c = entry_item(*it);
+            sc.bucket.push_back({time_of(c), c, sets.size[c], sketches[c]});
+          }
           std::sort(sc.bucket.begin(), sc.bucket.end());
           const size_t size = sc.bucket.size();
           for (size_t x = 0; x + 1 < size; ++x) {

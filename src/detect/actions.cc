@@ -278,7 +278,7 @@ bool behaviour_supported(const Dataset& d, Behaviour b) {
 }
 
 ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& opt,
-                            dist::Communicator* comm) {
+                            dist::Communicator* comm, bool tags) {
   ActionTable t;
   t.behaviour = b;
   if (comm != nullptr && !comm->distributed()) comm = nullptr;
@@ -342,7 +342,7 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
     t.object_item.push_back(a.item);
   });
   if (comm) number_shard(*comm, t);
-  if (b == Behaviour::kHashtag && opt.compat == CompatMode::kNone) {
+  if (tags && b == Behaviour::kHashtag && opt.compat == CompatMode::kNone) {
     t.object_tag.resize(t.objects());
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.objects(), 1024),
                       [&](const tbb::blocked_range<std::size_t>& r) {

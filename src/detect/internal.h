@@ -87,8 +87,9 @@ inline bool text_actions_from_keys(Behaviour b, const DetectOptions& opt) {
 // one action per (message, object)). With a distributed `comm`, each process extracts the
 // actions of its share of the messages and keeps the objects of its share of the key space
 // (a shard, see ActionTable::comm); every process must call it.
+// Without `tags`, a native hashtag table leaves object_tag empty (what only detection reads).
 ActionTable extract_actions(const Dataset& data, Behaviour behaviour, const DetectOptions& options,
-                            dist::Communicator* comm = nullptr);
+                            dist::Communicator* comm = nullptr, bool tags = true);
 
 // The display keys of the objects behind `evidence` (object indices of the whole table). On
 // a shard, every process calls it; rank 0's evidence names the objects, each rank says which

@@ -15,7 +15,7 @@ BehaviourObjects count_objects(const Dataset& data, Behaviour behaviour, std::si
   out.behaviour = behaviour;
   if (behaviour == Behaviour::kSimilarText || behaviour == Behaviour::kPost) return out;
   const DetectOptions native;
-  const ActionTable t = extract_actions(data, behaviour, native);
+  const ActionTable t = extract_actions(data, behaviour, native, nullptr, /*tags=*/false);
   const std::size_t n = t.objects();
   out.actions = t.actions.size();
   out.objects = n;

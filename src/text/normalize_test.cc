@@ -289,14 +289,14 @@ TEST(NormalizeKey, HashtagInsideKeyMatchesNormalizeHashtag) {
 
 // The key decides what folds away in the Arabic block by its folding table alone, on ICU's
 // word that the block's only default-ignorable code point is U+061C, the Arabic letter mark
-// (which is also its only bidi control). A later ICU that adds another fails here.
+// (which is also its only bidi control). A later ICU that adds another fails here. The mark
+// folds away before links are found: inside "www" it hides no link.
 TEST(NormalizeKey, ArabicLetterMarkIsTheArabicBlocksOnlyIgnorable) {
   for (UChar32 c = 0x0600; c <= 0x06FF; ++c)
     EXPECT_EQ(u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT) != 0, c == 0x061C)
         << std::hex << c;
-  // Stripped wherever it stands: in a word, before a mention and inside a hashtag.
-  EXPECT_EQ(normalize_key("\u0633\u061C\u0644\u0627\u0645 @\u061Cuser #\u062A\u061C\u0633\u062A"),
-            "\u0633\u0644\u0627\u0645 @user #\u062A\u0633\u062A");
+  EXPECT_EQ(normalize_key("\u0633\u0644\u0627\u0645 ww\u061Cw.example.com/a"),
+            "\u0633\u0644\u0627\u0645 https://example.com/a");
 }
 
 }  // namespace

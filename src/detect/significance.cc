@@ -200,7 +200,8 @@ std::uint32_t uniform_below(std::uint64_t bits, std::uint32_t n) {
   return static_cast<std::uint32_t>((static_cast<Uint128>(bits) * n) >> 64);
 }
 
-// What null_weights() reuses from one edge to the next on a thread.
+// What null_weights() reuses from one edge to the next on a thread, within one call (one
+// null model and one set of options: each call's tasks make their own).
 struct NullScratch {
   // Per common object that meets in some replicates but not all: its days' indices for a
   // and b and its intervals of the offset difference at which it meets.
@@ -226,12 +227,7 @@ struct NullScratch {
   // account, so an account with many edges draws its offsets once, not once per edge (at
   // 10M messages a hashtag edge drew about 3,200 offsets, half of them its first account's).
   struct SourceOffsets {
-    // Whose offsets, and drawn how: the account, the seed, J, the replicates, the first day.
     std::uint32_t account = UINT32_MAX;
-    std::uint64_t seed = 0;
-    TimeMs jitter = 0;
-    int replicates = 0;
-    std::int64_t first_day = 0;
     std::vector<std::uint32_t> drawn;   // per day: the offsets of replicates [0, drawn) held
     std::vector<std::int32_t> offsets;  // per day, one per replicate
   } source;
@@ -342,14 +338,8 @@ int jitter_null_weights(const NullModel& m, const DetectOptions& opt, TimeMs jit
   const auto span_days = static_cast<std::size_t>(utc_day(m.span_start + m.span_ms - 1) -
                                                   first_day + 1);
   const bool cache = span_days * replicates <= kMaxSourceOffsets;
-  if (cache && (source.account != a || source.seed != opt.seed || source.jitter != jitter ||
-                source.replicates != opt.null_replicates || source.first_day != first_day ||
-                source.drawn.size() != span_days)) {
+  if (cache && source.account != a) {
     source.account = a;
-    source.seed = opt.seed;
-    source.jitter = jitter;
-    source.replicates = opt.null_replicates;
-    source.first_day = first_day;
     source.drawn.assign(span_days, 0);
     source.offsets.resize(span_days * replicates);
   }

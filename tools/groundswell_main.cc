@@ -23,13 +23,12 @@ namespace gs = groundswell;
 
 #ifdef GS_JEMALLOC
 // jemalloc's options, read when it starts (before main); MALLOC_CONF in the environment
-// overrides them. Transparent huge pages for every allocation: a run's large arrays (evidence,
-// edges, replicate rows, columns) are written right after they are allocated, and with 4 KB
-// pages the page faults were a tenth of a 1M-message run's CPU time (docs/architecture.md,
-// "Memory allocation"). Where THP is off in the kernel ("never") this changes nothing.
+// overrides them. Transparent huge pages as the kernel's setting gives them: asking for them
+// on every mapping (thp:always) made the compat pipeline a third slower where a new huge page
+// is slow to fault in (docs/architecture.md, "Memory allocation").
 extern "C" {
 // NOLINTNEXTLINE: the name is jemalloc's
-const char* malloc_conf = "thp:always,metadata_thp:auto";
+const char* malloc_conf = "thp:default,metadata_thp:auto";
 }
 #endif
 

@@ -11,7 +11,7 @@
 #include <atomic>
 #include <numeric>
 #include <optional>
-#include <unordered_map>
+#include <span>
 
 #include "base/log.h"
 #include "base/utf8.h"
@@ -143,13 +143,32 @@ std::vector<std::uint32_t> sort_by_time(Dataset& d) {
 
 namespace {
 
-using AccountIndex = std::unordered_map<std::int64_t, std::uint32_t>;
+// Each account's dense index from its accounts.id. The accounts are read in id order
+// (read_accounts), so an id's index is its place among their ids: found at once where the ids
+// run without gaps (as a store's do unless accounts were deleted), else by binary search.
+class AccountIndex {
+ public:
+  explicit AccountIndex(std::span<const std::int64_t> rows) : rows_(rows) {}
+  std::uint32_t operator()(std::int64_t id) const {
+    if (rows_.empty()) return kNoAccount;
+    const std::uint64_t guess =
+        static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(rows_.front());
+    if (guess < rows_.size() && rows_[guess] == id) return static_cast<std::uint32_t>(guess);
+    const auto it = std::lower_bound(rows_.begin(), rows_.end(), id);
+    return it != rows_.end() && *it == id ? static_cast<std::uint32_t>(it - rows_.begin())
+                                          : kNoAccount;
+  }
+
+ private:
+  std::span<const std::int64_t> rows_;
+};
 
 // The messages of one id range, read in id order: every column but the text, and each text's
 // length in bytes.
 struct MessagePart {
   std::int64_t lo = 0, hi = 0;  // ids, inclusive
-  Dataset d;                    // message columns only
+  std::size_t rows_at_most = 0;
+  Dataset d;  // message columns only
   std::vector<std::uint32_t> text_length;
 };
 
@@ -164,12 +183,7 @@ constexpr std::string_view kMessageColumns =
 void add_message_row(const Stmt& s, const AccountIndex& index_of, Dataset& d,
                      simdjson::dom::parser& parser, std::string& scratch) {
   d.msg_row.push_back(s.column_int64(0));
-  if (s.column_is_null(1)) {
-    d.msg_account.push_back(kNoAccount);
-  } else {
-    auto it = index_of.find(s.column_int64(1));
-    d.msg_account.push_back(it == index_of.end() ? kNoAccount : it->second);
-  }
+  d.msg_account.push_back(s.column_is_null(1) ? kNoAccount : index_of(s.column_int64(1)));
   d.msg_time.push_back(s.column_is_null(2) ? kNoTime : s.column_int64(2));
   d.msg_time_resolution_ms.push_back(
       s.column_is_null(3) ? 0 : static_cast<std::int32_t>(s.column_int64(3)));
@@ -194,45 +208,21 @@ void add_message_row(const Stmt& s, const AccountIndex& index_of, Dataset& d,
 
 Status read_messages(Db& db, const AccountIndex& index_of, MessagePart& part) {
   Dataset& d = part.d;
-  {
-    // Sizes first (one scan) so every column is allocated once at its final size: growing a
-    // column by doubling briefly holds three times its bytes.
-    Stmt s;
-    GS_RETURN_IF_ERROR(
-        db.prepare("SELECT count(*), sum(length(CAST(chat_id AS BLOB))), "
-                   "sum(length(CAST(message_id AS BLOB))), sum(length(CAST(shares AS BLOB))), "
-                   "sum(length(CAST(reply_to AS BLOB))), sum(length(CAST(quotes AS BLOB))), "
-                   "sum(length(CAST(media_key AS BLOB))), sum(length(CAST(lang AS BLOB))), "
-                   "sum(length(CAST(platform AS BLOB))) FROM messages WHERE kind = 0 AND id "
-                   "BETWEEN ?1 AND ?2",
-                   s));
-    s.bind_int64(1, part.lo);
-    s.bind_int64(2, part.hi);
-    if (s.step() != Stmt::kRow) return Status::IoError("database: " + s.error());
-    const auto n = static_cast<std::size_t>(s.column_int64(0));
-    auto bytes = [&](int i) {
-      return static_cast<std::size_t>(std::max<std::int64_t>(0, s.column_int64(i)));
-    };
-    d.msg_row.reserve(n);
-    d.msg_account.reserve(n);
-    d.msg_time.reserve(n);
-    d.msg_time_resolution_ms.reserve(n);
-    d.msg_chat_id.reserve(n, bytes(1));
-    d.msg_message_id.reserve(n, bytes(2));
-    d.msg_shares.reserve(n, bytes(3));
-    d.msg_reply_to.reserve(n, bytes(4));
-    d.msg_quotes.reserve(n, bytes(5));
-    d.msg_media_key.reserve(n, bytes(6));
-    d.msg_lang.reserve(n, bytes(7));
-    d.msg_platform.reserve(n, bytes(8));
-    d.msg_urls.reserve(n);
-    d.msg_hashtags.reserve(n);
-    d.msg_mentions.reserve(n);
-    for (auto* v : {&d.msg_views, &d.msg_forwards, &d.msg_replies, &d.msg_reactions, &d.msg_likes,
-                    &d.msg_retweets})
-      v->reserve(n);
-    part.text_length.reserve(n);
-  }
+  // Room for every row the range can hold (no more than the store's messages), so no column
+  // of fixed-size values grows: room not filled is address space, not memory. The strings'
+  // bytes grow as they come (summing their lengths first took a scan of its own, a fifth of
+  // the CPU of loading narrow rows).
+  const std::size_t n = part.rows_at_most;
+  for (auto* v : {&d.msg_row, &d.msg_time, &d.msg_views, &d.msg_forwards, &d.msg_replies,
+                  &d.msg_reactions, &d.msg_likes, &d.msg_retweets})
+    v->reserve(n);
+  d.msg_account.reserve(n);
+  d.msg_time_resolution_ms.reserve(n);
+  for (auto* c : {&d.msg_platform, &d.msg_chat_id, &d.msg_message_id, &d.msg_shares,
+                  &d.msg_reply_to, &d.msg_quotes, &d.msg_media_key, &d.msg_lang})
+    c->reserve(n);
+  for (auto* c : {&d.msg_urls, &d.msg_hashtags, &d.msg_mentions}) c->reserve(n);
+  part.text_length.reserve(n);
   Stmt s;
   // Read in id order (the table's own order, no SQLite sort: sorting 10M rows with every
   // column in SQLite's sorter held several GB at once) and put in time order afterwards.
@@ -377,8 +367,8 @@ std::optional<DatasetCacheKey> cache_key(Db& db, int schema_version,
   return key;
 }
 
-// Every account into d's account columns, in id order, and each id's dense index.
-Status read_accounts(Db& db, Dataset& d, AccountIndex& index_of) {
+// Every account into d's account columns, in id order.
+Status read_accounts(Db& db, Dataset& d) {
   Stmt s;
   GS_RETURN_IF_ERROR(db.prepare(
       "SELECT id, platform, account_id, handle, display_name, description, kind, created_at, "
@@ -386,7 +376,6 @@ Status read_accounts(Db& db, Dataset& d, AccountIndex& index_of) {
       s));
   Stmt::StepResult r;
   while ((r = s.step()) == Stmt::kRow) {
-    index_of.emplace(s.column_int64(0), static_cast<std::uint32_t>(d.account_row.size()));
     d.account_row.push_back(s.column_int64(0));
     d.account_platform.push_back(s.column_text(1));
     d.account_id.push_back(s.column_text(2));
@@ -410,17 +399,24 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options,
                                 const std::optional<DatasetCacheKey>& key) {
   Dataset d;
   Db& db = store.db();
-  AccountIndex index_of;
-  GS_RETURN_IF_ERROR(read_accounts(db, d, index_of));
+  GS_RETURN_IF_ERROR(read_accounts(db, d));
+  const AccountIndex index_of(d.account_row);
   // Id ranges of about equal size, one per thread (SQLite reads one row at a time per
   // connection: at 10M messages the load was one core's work).
   std::vector<MessagePart> parts;
   {
     Stmt s;
-    GS_RETURN_IF_ERROR(db.prepare("SELECT min(id), max(id) FROM messages", s));
+    // Each aggregate on its own: SQLite finds a lone min() or max() of the key at the end of
+    // the table and counts the rows page by page, but scans every row for min() and max()
+    // together.
+    GS_RETURN_IF_ERROR(
+        db.prepare("SELECT (SELECT min(id) FROM messages), (SELECT max(id) FROM "
+                   "messages), (SELECT count(*) FROM messages)",
+                   s));
     if (s.step() != Stmt::kRow) return Status::IoError("database: " + s.error());
     const std::int64_t lo = s.column_is_null(0) ? 1 : s.column_int64(0);
     const std::int64_t hi = s.column_is_null(1) ? 0 : s.column_int64(1);
+    const auto rows = static_cast<std::uint64_t>(std::max<std::int64_t>(0, s.column_int64(2)));
     const bool parallel = key && !store.path().empty() && hi > lo;
     const std::int64_t k = parallel ? std::max(1, tbb::this_task_arena::max_concurrency()) : 1;
     const std::int64_t step = (hi - lo + k) / k;
@@ -428,6 +424,9 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options,
       MessagePart p;
       p.lo = lo + i * step;
       p.hi = i + 1 == k ? std::max(hi, lo) : lo + (i + 1) * step - 1;
+      const std::uint64_t span =
+          static_cast<std::uint64_t>(p.hi) - static_cast<std::uint64_t>(p.lo);
+      p.rows_at_most = static_cast<std::size_t>(std::min(rows, span + 1));
       parts.push_back(std::move(p));
     }
   }
@@ -473,7 +472,12 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options,
   // Each part's row count and first row (its text pass checks and places them), kept while
   // its columns move into d.
   std::vector<std::size_t> part_rows, first(parts.size(), 0);
-  for (const auto& p : parts) part_rows.push_back(p.text_length.size());
+  std::vector<bool> part_has_text;
+  for (const auto& p : parts) {
+    part_rows.push_back(p.text_length.size());
+    part_has_text.push_back(std::any_of(p.text_length.begin(), p.text_length.end(),
+                                        [](std::uint32_t bytes) { return bytes > 0; }));
+  }
   for (std::size_t i = 1; i < parts.size(); ++i) first[i] = first[i - 1] + part_rows[i - 1];
   std::vector<std::uint32_t> text_length;  // bytes, in id order
   append_parts(
@@ -491,9 +495,11 @@ Result<Dataset> load_from_store(Store& store, const DatasetOptions& options,
     std::vector<std::uint32_t>().swap(text_length);
     d.msg_text.layout(sorted_length);
     std::vector<std::uint32_t>().swap(sorted_length);
-    // A part read again rewrites the same rows.
+    // A part read again rewrites the same rows; a part whose texts are all empty (as narrow
+    // rows of shares have) holds them already.
     GS_RETURN_IF_ERROR(on_each_part(
         [&](Db& conn, std::size_t i) {
+          if (!part_has_text[i]) return Status::Ok();
           return read_texts(conn, parts[i].lo, parts[i].hi, part_rows[i], first[i], position,
                             d.msg_text);
         },
@@ -597,14 +603,11 @@ struct IngestedColumns {
   static Result<Dataset> build(Db& db, const DatasetOptions& options, IngestedMessages& in) {
     // The posts' columns become the result's; the accounts are read in beside them.
     Dataset d = std::move(in.d_);
-    AccountIndex index_of;
-    GS_RETURN_IF_ERROR(read_accounts(db, d, index_of));
+    GS_RETURN_IF_ERROR(read_accounts(db, d));
+    const AccountIndex index_of(d.account_row);
     const std::size_t n = d.msg_row.size();
     d.msg_account.reserve(n);
-    for (std::int64_t a : in.accounts_) {
-      auto it = a < 0 ? index_of.end() : index_of.find(a);
-      d.msg_account.push_back(it == index_of.end() ? kNoAccount : it->second);
-    }
+    for (std::int64_t a : in.accounts_) d.msg_account.push_back(a < 0 ? kNoAccount : index_of(a));
     release(in.accounts_);
     // Row j of the result is row source[j]: itself, or its merged values read again and
     // appended after the n rows (events merged into are not among the posts).

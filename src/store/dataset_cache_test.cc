@@ -732,6 +732,36 @@ TEST_F(DatasetCacheTest, RowsInsertedByHandWithOldIdsAreSeen) {
   expect_same(load_without_cache(), d);
 }
 
+// Each message's author is found among the accounts whatever their ids: ids below zero and far
+// apart put in by hand, and an author deleted since (no account).
+TEST_F(DatasetCacheTest, AuthorsAreFoundWhateverTheAccountIds) {
+  store_messages(0, 12);
+  edit(
+      "INSERT INTO accounts(id, platform, account_id) VALUES (-7, 'telegram', 'below'), "
+      "(1000000, 'telegram', 'far'), (50, 'telegram', 'gone'); "
+      "UPDATE messages SET account = -7 WHERE message_id = '2'; "
+      "UPDATE messages SET account = 1000000 WHERE message_id = '5'; "
+      "UPDATE messages SET account = 50 WHERE message_id = '7'; "
+      "DELETE FROM accounts WHERE id = 50");
+  for (const Dataset& d : {load_without_cache(), load(), load()}) {
+    ASSERT_EQ(d.accounts(), 4u);  // below, the two authors, far
+    ASSERT_EQ(d.messages(), 12u);
+    for (std::size_t i = 0; i < d.messages(); ++i) {
+      const std::string id(d.msg_message_id[i]);
+      if (id == "7") {
+        EXPECT_EQ(d.msg_account[i], kNoAccount);
+        continue;
+      }
+      ASSERT_NE(d.msg_account[i], kNoAccount) << id;
+      const std::string author = id == "2"                ? "below"
+                                 : id == "5"              ? "far"
+                                 : std::stoi(id) % 2 != 0 ? "odd"
+                                                          : "even";
+      EXPECT_EQ(d.account_id[d.msg_account[i]], author) << id;
+    }
+  }
+}
+
 // A file that cannot be written (here a folder is in its place) costs the load nothing but a
 // warning, given once however many loads follow.
 TEST_F(DatasetCacheTest, AFileThatCannotBeWrittenWarnsOnce) {

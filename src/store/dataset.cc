@@ -184,9 +184,9 @@ class AccountIndex {
 // The messages of one id range, read in id order: every column but the text, and each text's
 // length in bytes.
 struct MessagePart {
-  std::int64_t lo = 0, hi = 0;  // ids, inclusive
-  std::size_t rows_at_most = 0;
-  Dataset d;  // message columns only
+  std::int64_t lo = 0, hi = 0;   // ids, inclusive
+  std::size_t rows_at_most = 0;  // the rows its ids can hold, at most the store's messages
+  Dataset d;                     // message columns only
   std::vector<std::uint32_t> text_length;
 };
 

@@ -135,14 +135,9 @@ std::vector<std::uint32_t> sort_by_time(Dataset& d) {
   std::vector<std::uint32_t> order(n);
   std::iota(order.begin(), order.end(), 0u);
   if (std::is_sorted(order.begin(), order.end(), time_before(d))) return order;
-  if (!std::is_sorted(d.msg_row.begin(), d.msg_row.end())) {
-    tbb::parallel_sort(order.begin(), order.end(), time_before(d));
-    gather(d, order);
-    return order;
-  }
   // time_before() as one integer per row, sorted in place of indices compared through the
   // columns (a cache miss per comparison): no time above every time, then the time (its bits
-  // ordered as unsigned), then the row's place, which is its id's order.
+  // ordered as unsigned), then the row's place, which is its id's order (rows arrive in it).
   std::vector<Uint128> keys(n);
   tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
     const TimeMs t = d.msg_time[i];

@@ -815,7 +815,9 @@ TEST(NativeDetect, TimeShiftReplicatesStopOnlyAboveTheLevel) {
 // UTC day move together by its offset of that day, and an edge's weight is the number of its
 // common objects (a hashtag on one day) where some action of each account comes within W.
 // Counted here directly, action by action, for accounts posting several hashtags on the same
-// evenings minutes apart (many objects share a day and meet at some offsets only).
+// evenings minutes apart (many objects share a day and meet at some offsets only), two of them
+// (the first and the last in byte order, so one is the source of its edges and the other the
+// target) posting each hashtag a dozen times an evening, as a channel does.
 TEST(NativeDetect, LocalNullWeightsAreTheDirectCount) {
   HashtagPosts posts(7);
   std::mt19937_64& rng = posts.rng;
@@ -823,11 +825,13 @@ TEST(NativeDetect, LocalNullWeightsAreTheDirectCount) {
   std::uniform_real_distribution<double> u(0, 1);
   std::uniform_int_distribution<TimeMs> evening(20 * 60 * minute, 20 * 60 * minute + 12 * minute);
   for (int d = 0; d < 6; ++d)
-    for (int a = 0; a < 6; ++a)
-      for (int k = 0; k < 6; ++k)
-        for (int n = u(rng) < 0.3 ? 2 : 1; n > 0 && u(rng) < 0.8; --n)
+    for (int a = 0; a < 8; ++a)
+      for (int k = 0; k < 6; ++k) {
+        const bool heavy = a == 0 || a == 7;
+        for (int n = heavy ? 12 : u(rng) < 0.3 ? 2 : 1; n > 0 && (heavy || u(rng) < 0.8); --n)
           posts.tweet(fmt::format("acc{}", a), fmt::format("#tag{}", k),
                       t0 + d * day + evening(rng));
+      }
   Dataset d = testing::make_dataset(posts.in);
   DetectOptions opt;
   const detect_internal::ActionTable t =
@@ -839,24 +843,26 @@ TEST(NativeDetect, LocalNullWeightsAreTheDirectCount) {
   const TimeMs jitter = null_jitter_ms(Behaviour::kHashtag, opt);
   ASSERT_GT(jitter, 0);
   const auto replicates = static_cast<std::size_t>(opt.null_replicates);
-  std::size_t checked = 0, partial = 0;
+  std::size_t checked = 0, partial = 0, heavy_source = 0, heavy_target = 0;
   for (const Edge& e : be.edges) {
     ASSERT_NE(e.null_row, UINT32_MAX);
     const std::uint32_t* row = be.null_weights.data() + std::size_t{e.null_row} * replicates;
     std::set<std::uint32_t> counts;
+    std::vector<TimeMs> moved(t.actions.size());
     for (std::size_t r = 0; r < replicates; ++r) {
-      auto moved = [&](const detect_internal::Acted& x) {
-        const std::uint64_t hash = model.account_hash[x.account];
-        return x.time + detect_internal::jitter_offset(opt.seed, hash, static_cast<int>(r),
-                                                       utc_day(x.time), jitter);
-      };
+      for (std::size_t i = 0; i < t.actions.size(); ++i) {
+        const detect_internal::Acted& x = t.actions[i];
+        moved[i] = x.time + detect_internal::jitter_offset(opt.seed, model.account_hash[x.account],
+                                                           static_cast<int>(r), utc_day(x.time),
+                                                           jitter);
+      }
       std::uint32_t meetings = 0;
       for (std::size_t o = 0; o < t.objects(); ++o) {
         bool met = false;
         for (std::uint64_t i = t.object_start[o]; i < t.object_start[o + 1]; ++i)
           for (std::uint64_t j = t.object_start[o]; j < t.object_start[o + 1]; ++j)
             if (t.actions[i].account == e.source && t.actions[j].account == e.target &&
-                std::abs(moved(t.actions[i]) - moved(t.actions[j])) <= opt.window_ms)
+                std::abs(moved[i] - moved[j]) <= opt.window_ms)
               met = true;
         meetings += met;
       }
@@ -865,9 +871,13 @@ TEST(NativeDetect, LocalNullWeightsAreTheDirectCount) {
     }
     ++checked;
     partial += counts.size() > 1;
+    heavy_source += d.account_id[e.source] == "acc0";
+    heavy_target += d.account_id[e.target] == "acc7";
   }
   EXPECT_GE(checked, 10u);
   EXPECT_GE(partial, checked / 2);  // weights that move with the offsets
+  EXPECT_GE(heavy_source, 3u);
+  EXPECT_GE(heavy_target, 3u);
 }
 
 // Scheduled automation among organic hashtag users and a match crowd (docs/detection.md,

@@ -1,13 +1,16 @@
 // Persists a DetectionResult in the detection_* tables of schema v2 (cluster verdicts since
 // v5), in one transaction.
-#include <fmt/format.h>
-
+#include <charconv>
 #include <chrono>
 #include <cmath>
+#include <future>
+#include <string>
+#include <vector>
 
 #include "base/json_writer.h"
 #include "base/time.h"
 #include "detect/detect.h"
+#include "detect/internal.h"
 #include "detect/verdict.h"
 #include "store/sqlite.h"
 #include "store/store.h"
@@ -67,6 +70,29 @@ std::string verdict_evidence_json(const ClusterEvidence& e, const Dataset& d) {
   return w.take();
 }
 
+// The stored evidence of edges [first, first + out.size()): each edge's pairs of messages as
+// a JSON array of [source id, target id] (messages.id).
+void evidence_json(const Dataset& d, const DetectionResult& r, std::size_t first,
+                   std::vector<std::string>& out) {
+  const auto append = [](std::string& s, std::int64_t v) {
+    char buf[24];
+    s.append(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
+  };
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const Edge& x = r.edges[first + i];
+    std::string& s = out[i];
+    s.assign("[");
+    for (std::uint64_t k = x.evidence_begin; k < x.evidence_end; ++k) {
+      s.append(k != x.evidence_begin ? ",[" : "[");
+      append(s, d.msg_row[r.evidence[k].source_msg]);
+      s.push_back(',');
+      append(s, d.msg_row[r.evidence[k].target_msg]);
+      s.push_back(']');
+    }
+    s.push_back(']');
+  }
+}
+
 Status step_done(Stmt& s) {
   if (s.step() != Stmt::kDone) return Status::IoError("database: " + s.error());
   s.reset();
@@ -77,6 +103,15 @@ Status step_done(Stmt& s) {
 
 Result<std::int64_t> store_detection(Store& store, const Dataset& d, const DetectionResult& r,
                                      const DetectOptions& opt, std::optional<std::int64_t> run_id) {
+  return detect_internal::store_detection_in_blocks(store, d, r, opt, run_id,
+                                                    detect_internal::kEvidenceBlock);
+}
+
+Result<std::int64_t> detect_internal::store_detection_in_blocks(Store& store, const Dataset& d,
+                                                                const DetectionResult& r,
+                                                                const DetectOptions& opt,
+                                                                std::optional<std::int64_t> run_id,
+                                                                std::size_t block) {
   Db& db = store.db();
   Transaction tx(db);
   GS_RETURN_IF_ERROR(tx.begin_status());
@@ -109,30 +144,38 @@ Result<std::int64_t> store_detection(Store& store, const Dataset& d, const Detec
       "objects, median_delay_s, mean_delay_s, first_time_ms, last_time_ms, p_value, kept, "
       "evidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
       e));
-  std::string evidence;
-  for (const Edge& x : r.edges) {
-    e.bind_int64(1, id);
-    e.bind_int64(2, d.account_row[x.source]);
-    e.bind_int64(3, d.account_row[x.target]);
-    e.bind_text(4, behaviour_name(x.behaviour, r.compat));
-    e.bind_double(5, x.weight);
-    e.bind_int64(6, static_cast<std::int64_t>(x.pairs));
-    e.bind_int64(7, x.objects);
-    e.bind_double(8, x.median_delay_s);
-    e.bind_double(9, x.mean_delay_s);
-    bind_time(e, 10, x.first_time);
-    bind_time(e, 11, x.last_time);
-    bind_real(e, 12, x.p_value);
-    e.bind_int64(13, x.significant ? 1 : 0);
-    evidence.assign("[");
-    for (std::uint64_t k = x.evidence_begin; k < x.evidence_end; ++k) {
-      if (k != x.evidence_begin) evidence.push_back(',');
-      evidence += fmt::format("[{},{}]", d.msg_row[r.evidence[k].source_msg],
-                              d.msg_row[r.evidence[k].target_msg]);
+  // The evidence text of the next block of edges is written on another thread while a block
+  // is inserted (at 10M messages, 2.2M edges: a third of the time was their formatting).
+  block = std::max<std::size_t>(block, 1);
+  const std::size_t edges = r.edges.size();
+  std::vector<std::string> evidence(std::min(edges, block)), ahead;
+  evidence_json(d, r, 0, evidence);
+  for (std::size_t first = 0; first < edges; first += block) {
+    std::future<void> next;
+    if (const std::size_t after = first + block; after < edges) {
+      ahead.resize(std::min(edges - after, block));
+      next = std::async(std::launch::async, [&, after] { evidence_json(d, r, after, ahead); });
     }
-    evidence.push_back(']');
-    e.bind_text(14, evidence);
-    GS_RETURN_IF_ERROR(step_done(e));
+    for (std::size_t i = first; i < first + evidence.size(); ++i) {
+      const Edge& x = r.edges[i];
+      e.bind_int64(1, id);
+      e.bind_int64(2, d.account_row[x.source]);
+      e.bind_int64(3, d.account_row[x.target]);
+      e.bind_text(4, behaviour_name(x.behaviour, r.compat));
+      e.bind_double(5, x.weight);
+      e.bind_int64(6, static_cast<std::int64_t>(x.pairs));
+      e.bind_int64(7, x.objects);
+      e.bind_double(8, x.median_delay_s);
+      e.bind_double(9, x.mean_delay_s);
+      bind_time(e, 10, x.first_time);
+      bind_time(e, 11, x.last_time);
+      bind_real(e, 12, x.p_value);
+      e.bind_int64(13, x.significant ? 1 : 0);
+      e.bind_text(14, evidence[i - first]);
+      GS_RETURN_IF_ERROR(step_done(e));  // a block being written is waited for (~future)
+    }
+    if (next.valid()) next.get();
+    evidence.swap(ahead);
   }
 
   Stmt c, m;

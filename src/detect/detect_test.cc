@@ -1803,9 +1803,38 @@ TEST(Store, DetectionIsStoredInTheDatabase) {
       fmt::format("SELECT count(*) FROM detection_edges WHERE detection_id={}", *id));
   ASSERT_TRUE(edges.ok());
   EXPECT_EQ(static_cast<std::size_t>(*edges), r->edges.size());
-  auto members = store->db().query_int64(
+  // Each edge's evidence: its pairs of messages as [source, target] of messages.id, whether
+  // their text is made in one block or in many (stored again as a second detection).
+  auto in_blocks =
+      detect_internal::store_detection_in_blocks(*store, *d, *r, opt, std::nullopt, 3);
+  ASSERT_TRUE(in_blocks.ok()) << in_blocks.status().message();
+  ASSERT_LT(3u, r->edges.size());
+  for (const std::int64_t stored : {*id, *in_blocks}) {
+    Stmt ev;
+    ASSERT_TRUE(store->db()
+                    .prepare("SELECT evidence FROM detection_edges WHERE detection_id = ? "
+                             "ORDER BY rowid",
+                             ev)
+                    .ok());
+    ev.bind_int64(1, stored);
+    std::size_t read = 0, pairs = 0;
+    while (ev.step() == Stmt::kRow) {
+      ASSERT_LT(read, r->edges.size());
+      const Edge& x = r->edges[read++];
+      std::string want = "[";
+      for (std::uint64_t k = x.evidence_begin; k < x.evidence_end; ++k, ++pairs)
+        want += fmt::format("{}[{},{}]", k == x.evidence_begin ? "" : ",",
+                            d->msg_row[r->evidence[k].source_msg],
+                            d->msg_row[r->evidence[k].target_msg]);
+      EXPECT_EQ(ev.column_text(0), want + "]") << stored << " " << read;
+    }
+    EXPECT_EQ(read, r->edges.size());
+    EXPECT_GT(pairs, r->edges.size());
+  }
+  auto members = store->db().query_int64(fmt::format(
       "SELECT count(*) FROM detection_cluster_accounts m JOIN accounts a ON a.id = m.account "
-      "WHERE m.cluster_id = 1 AND a.account_id LIKE 'bot%'");
+      "WHERE m.detection_id = {} AND m.cluster_id = 1 AND a.account_id LIKE 'bot%'",
+      *id));
   ASSERT_TRUE(members.ok());
   EXPECT_EQ(*members, 20);
 }

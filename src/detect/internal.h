@@ -477,4 +477,13 @@ double quantile_type7(const std::vector<double>& sorted, double p);
 
 double median_of(std::vector<double>& values);  // reorders `values`
 
+// store_detection(), with the edges' evidence text made `block` edges at a time (the next
+// block on another thread while one is inserted; store_detection: kEvidenceBlock).
+inline constexpr std::size_t kEvidenceBlock = 16'384;
+Result<std::int64_t> store_detection_in_blocks(Store& store, const Dataset& data,
+                                               const DetectionResult& result,
+                                               const DetectOptions& options,
+                                               std::optional<std::int64_t> run_id,
+                                               std::size_t block);
+
 }  // namespace groundswell::detect_internal

@@ -87,12 +87,9 @@ TimeMs jitter_offset(std::uint64_t seed, std::uint64_t account_hash, int replica
                      std::int64_t day, TimeMs j) {
   std::uint64_t k[3] = {account_hash, static_cast<std::uint64_t>(replicate),
                         static_cast<std::uint64_t>(day)};
-  const std::uint64_t h = XXH3_64bits_withSeed(k, sizeof k, seed);
-  // The one jitter in use as a constant, so that the division is a multiplication (a 64-bit
-  // division was a sixth of the hashtag test's time at 10M messages).
-  constexpr auto kSpan = static_cast<std::uint64_t>(2 * kHashtagJitterMs + 1);
-  const auto span = static_cast<std::uint64_t>(2 * j + 1);
-  return static_cast<TimeMs>(span == kSpan ? h % kSpan : h % span) - j;
+  return static_cast<TimeMs>(XXH3_64bits_withSeed(k, sizeof k, seed) %
+                             static_cast<std::uint64_t>(2 * j + 1)) -
+         j;
 }
 
 namespace {

@@ -121,8 +121,8 @@ AccountActions by_account(const ActionTable& t, std::size_t accounts) {
 }
 
 // Per account, the distinct objects it acted on, in order, each with where its actions on it
-// start in AccountActions: CSR over accounts. The runs of one object follow each other, so a
-// run ends where the next begins (`begin` ends with the number of actions).
+// start in AccountActions: CSR over accounts. The runs lie in the actions' order, so a run
+// ends where the next begins (`begin` ends with the number of actions).
 struct AccountRuns {
   std::vector<std::uint64_t> start;  // per account, into object and begin
   std::vector<std::uint32_t> object;
@@ -346,25 +346,24 @@ int jitter_null_weights(const NullModel& m, const DetectOptions& opt, TimeMs jit
       if (lo <= hi) s.cover.emplace_back(lo, hi);
     };
     const TimeMs reach = w + span;
-    if (nb > 8 * std::uint64_t{na}) {
-      const TimeMs* first = tb;
-      for (std::uint32_t x = 0; x < na; ++x) {
-        first = std::lower_bound(first, tb + nb, ta[x] - reach);
-        for (const TimeMs* y = first; y < tb + nb && *y <= ta[x] + reach; ++y) add(ta[x] - *y);
+    // Each time p of one account with the times of the other in [p - reach, p + reach];
+    // `sign` makes the difference a's time minus b's.
+    const auto pair = [&](const TimeMs* outer, std::uint32_t n_outer, const TimeMs* inner,
+                          std::uint32_t n_inner, TimeMs sign, bool search) {
+      const TimeMs* first = inner;
+      const TimeMs* const end = inner + n_inner;
+      for (const TimeMs* p = outer; p < outer + n_outer; ++p) {
+        if (search)
+          first = std::lower_bound(first, end, *p - reach);
+        else
+          while (first < end && *first < *p - reach) ++first;
+        for (const TimeMs* q = first; q < end && *q <= *p + reach; ++q) add(sign * (*p - *q));
       }
-    } else if (na > 8 * std::uint64_t{nb}) {
-      const TimeMs* first = ta;
-      for (std::uint32_t y = 0; y < nb; ++y) {
-        first = std::lower_bound(first, ta + na, tb[y] - reach);
-        for (const TimeMs* x = first; x < ta + na && *x <= tb[y] + reach; ++x) add(*x - tb[y]);
-      }
-    } else {
-      std::uint32_t first = 0;
-      for (std::uint32_t x = 0; x < na; ++x) {
-        while (first < nb && tb[first] < ta[x] - reach) ++first;
-        for (std::uint32_t y = first; y < nb && tb[y] <= ta[x] + reach; ++y) add(ta[x] - tb[y]);
-      }
-    }
+    };
+    if (na > 8 * std::uint64_t{nb})
+      pair(tb, nb, ta, na, -1, true);
+    else
+      pair(ta, na, tb, nb, 1, nb > 8 * std::uint64_t{na});
     if (s.cover.empty()) continue;  // never within W, whatever the offsets
     std::sort(s.cover.begin(), s.cover.end());
     const auto begin = static_cast<std::uint32_t>(s.meet.size());
@@ -518,17 +517,14 @@ int null_weights(const NullModel& m, const DetectOptions& opt, Behaviour behavio
 // objects thus meet often by chance; a pair meets beyond that only through a common agenda.
 // Per account the number of distinct objects it acted on, per object the number of distinct
 // accounts that acted on it.
-void degrees_and_popularity(const AccountActions& aa, std::size_t objects,
+void degrees_and_popularity(const AccountRuns& runs, std::size_t objects,
                             std::vector<std::uint32_t>& degree, std::vector<std::uint32_t>& pop) {
-  const std::size_t accounts = aa.start.size() - 1;
-  degree.assign(accounts, 0);
-  pop.assign(objects, 0);
+  const std::size_t accounts = runs.start.size() - 1;
+  degree.resize(accounts);
   for (std::size_t a = 0; a < accounts; ++a)
-    for (std::uint64_t i = aa.start[a]; i < aa.start[a + 1]; ++i)
-      if (i == aa.start[a] || aa.object[i] != aa.object[i - 1]) {
-        ++degree[a];
-        ++pop[aa.object[i]];
-      }
+    degree[a] = static_cast<std::uint32_t>(runs.start[a + 1] - runs.start[a]);
+  pop.assign(objects, 0);
+  for (const std::uint32_t o : runs.object) ++pop[o];
 }
 
 class Cooccurrence {
@@ -791,10 +787,11 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
   const std::size_t row = replicates + 1;  // common objects, then the replicate weights
   AccountActions aa = by_account(t, m.account_hash.size());
   const AccountRuns runs = runs_of(aa);
+  std::vector<std::uint32_t>().swap(aa.object);  // the runs and the times are read from here on
   std::optional<Cooccurrence> cooccurrence;
   {
     std::vector<std::uint32_t> degree, pop;
-    degrees_and_popularity(aa, t.objects(), degree, pop);
+    degrees_and_popularity(runs, t.objects(), degree, pop);
     comm.reduce_sum(degree, 0);
     dist::Bytes mine;
     dist::append(mine, std::span<const std::uint32_t>(pop));
@@ -810,7 +807,6 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
       cooccurrence.emplace(std::move(degree), std::move(pop));
     }
   }
-  std::vector<std::uint32_t>().swap(aa.object);  // the edges read the runs and the times
   std::vector<std::uint32_t> sums;
   std::size_t kept = 0;
   for (std::size_t first = 0; first < n; first += kEdgeBlock) {
@@ -865,12 +861,12 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
   const auto replicates = static_cast<std::size_t>(opt.null_replicates);
   AccountActions aa = by_account(t, m.account_hash.size());
   const AccountRuns runs = runs_of(aa);
-  std::vector<std::uint32_t> degree, pop;
-  degrees_and_popularity(aa, t.objects(), degree, pop);
-  const Cooccurrence cooccurrence(std::move(degree), std::move(pop));
-  // The edges read the runs and the times from here on (at 10M messages, the hashtag's 8M
-  // objects are 32 MB beside the runs).
+  // The runs and the times are read from here on (at 10M messages, the hashtag's 8M objects
+  // are 32 MB beside the runs).
   std::vector<std::uint32_t>().swap(aa.object);
+  std::vector<std::uint32_t> degree, pop;
+  degrees_and_popularity(runs, t.objects(), degree, pop);
+  const Cooccurrence cooccurrence(std::move(degree), std::move(pop));
   // In blocks (kEdgeBlock), each block's rows computed in parallel.
   std::size_t kept = 0;
   // A bounded edge's replicates stop at the `stop_at`-th that reaches its weight: the fewest

@@ -1,13 +1,13 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <cctype>
 #include <numeric>
 #include <string>
 
+#include "base/hash.h"
 #include "base/utf8.h"
 #include "detect/internal.h"
 #include "dist/communicator.h"

@@ -4,7 +4,6 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <bit>
@@ -14,6 +13,7 @@
 #include <tuple>
 #include <utility>
 
+#include "base/hash.h"
 #include "detect/internal.h"
 #include "dist/communicator.h"
 

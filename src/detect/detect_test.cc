@@ -1,10 +1,10 @@
+#include "base/hash.h"
 #include "detect/detect.h"
 #include "base/file.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <tbb/global_control.h>
-#include <xxhash.h>
 
 #include <cmath>
 #include <cstdlib>

@@ -5,7 +5,6 @@
 // Thread-safety: each function uses TBB internally and touches only its arguments.
 #pragma once
 
-#include <xxhash.h>
 
 #include <cmath>
 #include <cstdint>
@@ -15,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/hash.h"
 #include "detect/detect.h"
 #include "store/message_index.h"
 #include "text/near_duplicate.h"

@@ -3,7 +3,6 @@
 // computed from the objects both accounts acted on, never by re-running the whole network: the cost
 // is (common actions of the edge) x R per edge.
 #include <tbb/parallel_for.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <cmath>
@@ -15,6 +14,7 @@
 #include <immintrin.h>
 #endif
 
+#include "base/hash.h"
 #include "base/uint128.h"
 #include "detect/internal.h"
 #include "dist/communicator.h"

@@ -1,3 +1,4 @@
+#include "base/hash.h"
 #include "detect/verdict.h"
 
 #include <fmt/format.h>
@@ -5,7 +6,6 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_reduce.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <functional>

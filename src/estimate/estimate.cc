@@ -5,7 +5,6 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <cassert>
@@ -17,6 +16,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "base/hash.h"
 #include "base/output_file.h"
 #include "base/time.h"
 #include "base/uint128.h"

@@ -1,9 +1,9 @@
 // A tweet's text and entities as both Twitter formats write them (generate_writers.h).
-#include <xxhash.h>
 
 #include <algorithm>
 #include <string>
 
+#include "base/hash.h"
 #include "eval/generate_writers.h"
 
 namespace groundswell::gen {

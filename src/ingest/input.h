@@ -8,7 +8,6 @@
 // Thread-safety: an InputStream belongs to one thread.
 #pragma once
 
-#include <xxhash.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -19,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/hash.h"
 #include "groundswell/status.h"
 
 namespace groundswell {

@@ -22,7 +22,6 @@
 
 #include <sys/mman.h>
 #include <unistd.h>
-#include <xxhash.h>
 
 #include <cstdint>
 #include <set>
@@ -30,6 +29,7 @@
 #include <string_view>
 
 #include "base/fuzz.h"
+#include "base/hash.h"
 #include "base/utf8.h"
 #include "ingest/input.h"
 #include "ingest/reader.h"

@@ -1,9 +1,9 @@
+#include "base/hash.h"
 #include "ingest/record_fields.h"
 
 #include <fmt/format.h>
 #include <unicode/uchar.h>
 #include <unicode/utf8.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <charconv>

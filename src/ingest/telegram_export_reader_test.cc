@@ -3,7 +3,6 @@
 // over-long messages) and the forward key.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <xxhash.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +10,7 @@
 #include <iterator>
 #include <random>
 
+#include "base/hash.h"
 #include "ingest/reader_test_sink.h"
 #include "ingest/record_fields.h"
 #include "ingest/telegram_export_scanner.h"

@@ -3,7 +3,6 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <cstring>
@@ -11,6 +10,7 @@
 #include <numeric>
 #include <unordered_map>
 
+#include "base/hash.h"
 #include "store/message_index.h"
 #include "text/normalize.h"
 

@@ -4,7 +4,6 @@
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <cmath>
@@ -15,6 +14,7 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "base/hash.h"
 #include "dist/communicator.h"
 #include "text/normalize.h"
 

@@ -5,7 +5,6 @@
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
 #include <tbb/task_arena.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,6 +12,7 @@
 #include <optional>
 #include <span>
 
+#include "base/hash.h"
 #include "base/log.h"
 #include "base/uint128.h"
 #include "base/utf8.h"

@@ -1,9 +1,7 @@
 #include "store/dataset_cache.h"
 
 #include <fmt/format.h>
-#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
 #include <unistd.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -12,6 +10,7 @@
 #include <memory>
 #include <type_traits>
 
+#include "base/hash.h"
 #include "base/output_file.h"
 
 namespace groundswell {

@@ -3,22 +3,32 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
-#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack
-#include <xxhash.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string>
+
+#include "base/hash.h"
 
 namespace groundswell {
 namespace {
 
 std::uint64_t key_hash(std::string_view platform, std::string_view chat, std::string_view id) {
-  XXH3_state_t state;
-  XXH3_64bits_reset_withSeed(&state, XXH3_64bits(platform.data(), platform.size()));
-  if (!chat.empty()) {
-    XXH3_64bits_update(&state, chat.data(), chat.size());
-    XXH3_64bits_update(&state, "/", 1);
+  const std::uint64_t seed = XXH3_64bits(platform.data(), platform.size());
+  if (chat.empty()) return XXH3_64bits_withSeed(id.data(), id.size(), seed);
+  // The hash of chat "/" id in one call where it fits a buffer on the stack: the value the
+  // streaming hash of the same bytes gives.
+  char bytes[256];
+  if (chat.size() + 1 + id.size() <= sizeof bytes) {
+    std::memcpy(bytes, chat.data(), chat.size());
+    bytes[chat.size()] = '/';
+    std::memcpy(bytes + chat.size() + 1, id.data(), id.size());
+    return XXH3_64bits_withSeed(bytes, chat.size() + 1 + id.size(), seed);
   }
+  XXH3_state_t state{};
+  XXH3_64bits_reset_withSeed(&state, seed);
+  XXH3_64bits_update(&state, chat.data(), chat.size());
+  XXH3_64bits_update(&state, "/", 1);
   XXH3_64bits_update(&state, id.data(), id.size());
   return XXH3_64bits_digest(&state);
 }

@@ -1,7 +1,7 @@
+#include "base/hash.h"
 #include "store/store.h"
 
 #include <fmt/format.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <chrono>

@@ -1,9 +1,9 @@
+#include "base/hash.h"
 #include "text/near_duplicate.h"
 
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <cmath>

@@ -1,9 +1,9 @@
+#include "base/hash.h"
 #include "text/shingle.h"
 
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
 #include <unicode/utf8.h>
-#include <xxhash.h>
 
 #include <algorithm>
 

@@ -1,5 +1,6 @@
 #include "estimate/estimate.h"
 
+#include <dlfcn.h>
 #include <fmt/format.h>
 #include <igraph/igraph.h>
 #include <tbb/blocked_range.h>
@@ -427,6 +428,34 @@ void handle_key(std::string_view s, std::string& out) {
 // Citation index: PageRank (× 100) on the directed graph "a forwards/retweets or mentions b".
 // The maps view the dataset's columns (handles: their matching keys), so neither building them
 // nor looking a message's citations up allocates a string per message.
+// PRPACK, igraph's PageRank solver, sweeps on the threads of the OpenMP runtime igraph was
+// built with (Debian's: libgomp), and their interleaving moved the ranks' last bits (3e-12
+// relative on 2 cores) from one run to the next. While this is alive, that runtime starts
+// one thread a parallel region on the calling thread: the ranks are then the same every
+// time. Found through the loaded runtime itself, so neither compiler needs OpenMP's header
+// (a runtime of its own would not be the one igraph calls); without one, nothing to do.
+class OneOpenMpThread {
+ public:
+  OneOpenMpThread() {
+    if (get_ != nullptr && set_ != nullptr) {
+      threads_ = get_();
+      set_(1);
+    }
+  }
+  ~OneOpenMpThread() {
+    if (get_ != nullptr && set_ != nullptr) set_(threads_);
+  }
+  OneOpenMpThread(const OneOpenMpThread&) = delete;
+  OneOpenMpThread& operator=(const OneOpenMpThread&) = delete;
+
+ private:
+  using Get = int (*)();
+  using Set = void (*)(int);
+  Get get_ = reinterpret_cast<Get>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
+  Set set_ = reinterpret_cast<Set>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+  int threads_ = 1;
+};
+
 std::vector<double> citation_pagerank(const Dataset& d) {
   const std::size_t na = d.accounts();
   std::vector<double> rank(na, 0.0);
@@ -530,6 +559,7 @@ std::vector<double> citation_pagerank(const Dataset& d) {
   igraph_real_t value = 0;
   const auto nodes = static_cast<igraph_integer_t>(account_of_node.size());
   if (igraph_create(&g, &ev, nodes, IGRAPH_DIRECTED) == IGRAPH_SUCCESS) {
+    const OneOpenMpThread one_thread;
     if (igraph_pagerank(&g, IGRAPH_PAGERANK_ALGO_PRPACK, &res, &value, igraph_vss_all(), 1, 0.85,
                         &w, nullptr) == IGRAPH_SUCCESS)
       for (igraph_integer_t v = 0; v < nodes; ++v)

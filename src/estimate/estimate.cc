@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <igraph/igraph.h>
 #include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_sort.h>
 
@@ -425,15 +426,12 @@ void handle_key(std::string_view s, std::string& out) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
 }
 
-// Citation index: PageRank (× 100) on the directed graph "a forwards/retweets or mentions b".
-// The maps view the dataset's columns (handles: their matching keys), so neither building them
-// nor looking a message's citations up allocates a string per message.
 // PRPACK, igraph's PageRank solver, sweeps on the threads of the OpenMP runtime igraph was
 // built with (Debian's: libgomp), and their interleaving moved the ranks' last bits (3e-12
-// relative on 2 cores) from one run to the next. While this is alive, that runtime starts
-// one thread a parallel region on the calling thread: the ranks are then the same every
-// time. Found through the loaded runtime itself, so neither compiler needs OpenMP's header
-// (a runtime of its own would not be the one igraph calls); without one, nothing to do.
+// relative on 2 cores) from one run to the next. While one of these is alive, the parallel
+// regions the calling thread starts run on one thread, and the ranks are the same every time.
+// The runtime is found among the loaded libraries, so neither compiler needs OpenMP's header
+// (a compiler's own runtime would not be the one igraph calls); without one, nothing to do.
 class OneOpenMpThread {
  public:
   OneOpenMpThread() {
@@ -456,6 +454,9 @@ class OneOpenMpThread {
   int threads_ = 1;
 };
 
+// Citation index: PageRank (× 100) on the directed graph "a forwards/retweets or mentions b".
+// The maps view the dataset's columns (handles: their matching keys), so neither building them
+// nor looking a message's citations up allocates a string per message.
 std::vector<double> citation_pagerank(const Dataset& d) {
   const std::size_t na = d.accounts();
   std::vector<double> rank(na, 0.0);
@@ -479,9 +480,14 @@ std::vector<double> citation_pagerank(const Dataset& d) {
   };
   std::vector<std::pair<std::uint64_t, std::uint32_t>> by_msg;
   for (std::size_t m = 0; m < d.messages(); ++m)
-    if (d.msg_account[m] != kNoAccount)
-      by_msg.emplace_back(key_hash(d.msg_platform[m], d.msg_message_id[m]),
-                          static_cast<std::uint32_t>(m));
+    if (d.msg_account[m] != kNoAccount) by_msg.emplace_back(0, static_cast<std::uint32_t>(m));
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, by_msg.size(), 4096),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      for (std::size_t i = r.begin(); i < r.end(); ++i) {
+                        const std::uint32_t m = by_msg[i].second;
+                        by_msg[i].first = key_hash(d.msg_platform[m], d.msg_message_id[m]);
+                      }
+                    });
   // Distinct pairs: one order on any thread count.
   tbb::parallel_sort(by_msg.begin(), by_msg.end());
   auto account_of_message = [&](std::string_view platform, std::string_view key) {
@@ -494,34 +500,45 @@ std::vector<double> citation_pagerank(const Dataset& d) {
     return kNoAccount;
   };
   // Every citation (from, to) once per act, then counted: in (from, to) order, the graph's.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> cites;
-  std::string handle;
-  for (std::size_t m = 0; m < d.messages(); ++m) {
-    std::uint32_t from = d.msg_account[m];
-    if (from == kNoAccount) continue;
-    const std::string_view plat = d.msg_platform[m];
-    std::string_view sh = d.msg_shares[m];
-    if (!sh.empty()) {
-      std::uint32_t to = account_of_message(plat, sh);
-      if (to == kNoAccount) {
-        std::string_view src = sh.substr(0, sh.find_first_of("/@"));
-        auto jt = by_id.find(PlatformKey{plat, src});
-        if (jt != by_id.end()) {
-          to = jt->second;
-        } else {
-          handle_key(src, handle);
-          if ((jt = by_handle.find(PlatformKey{plat, handle})) != by_handle.end()) to = jt->second;
+  // Found in parallel over the messages; sorting them makes the order they were found in
+  // irrelevant.
+  using Cite = std::pair<std::uint32_t, std::uint32_t>;
+  tbb::enumerable_thread_specific<std::vector<Cite>> found;
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, d.messages(), 4096),
+      [&](const tbb::blocked_range<std::size_t>& r) {
+        std::vector<Cite>& cites = found.local();
+        std::string handle;
+        for (std::size_t m = r.begin(); m < r.end(); ++m) {
+          std::uint32_t from = d.msg_account[m];
+          if (from == kNoAccount) continue;
+          const std::string_view plat = d.msg_platform[m];
+          std::string_view sh = d.msg_shares[m];
+          if (!sh.empty()) {
+            std::uint32_t to = account_of_message(plat, sh);
+            if (to == kNoAccount) {
+              std::string_view src = sh.substr(0, sh.find_first_of("/@"));
+              auto jt = by_id.find(PlatformKey{plat, src});
+              if (jt != by_id.end()) {
+                to = jt->second;
+              } else {
+                handle_key(src, handle);
+                if ((jt = by_handle.find(PlatformKey{plat, handle})) != by_handle.end())
+                  to = jt->second;
+              }
+            }
+            if (to != kNoAccount && to != from) cites.emplace_back(from, to);
+          }
+          for (std::size_t k = 0; k < d.msg_mentions.count(m); ++k) {
+            handle_key(d.msg_mentions.item(m, k), handle);
+            auto jt = by_handle.find(PlatformKey{plat, handle});
+            if (jt != by_handle.end() && jt->second != from) cites.emplace_back(from, jt->second);
+          }
         }
-      }
-      if (to != kNoAccount && to != from) cites.emplace_back(from, to);
-    }
-    for (std::size_t k = 0; k < d.msg_mentions.count(m); ++k) {
-      handle_key(d.msg_mentions.item(m, k), handle);
-      auto jt = by_handle.find(PlatformKey{plat, handle});
-      if (jt != by_handle.end() && jt->second != from) cites.emplace_back(from, jt->second);
-    }
-  }
-  std::sort(cites.begin(), cites.end());
+      });
+  std::vector<Cite> cites;
+  for (const std::vector<Cite>& part : found) cites.insert(cites.end(), part.begin(), part.end());
+  tbb::parallel_sort(cites.begin(), cites.end());
   std::vector<std::pair<std::pair<std::uint32_t, std::uint32_t>, double>> edges;
   for (const auto& c : cites)
     if (!edges.empty() && edges.back().first == c)

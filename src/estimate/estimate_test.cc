@@ -683,23 +683,34 @@ TEST(Estimate, ClusterAssignmentFromDetection) {
   EXPECT_EQ(a.significant, (std::vector<std::uint8_t>{1, 0}));
 }
 
+// The estimate over the whole period, without replicates, of `d` with each message's shares
+// and platform replaced by forward(m): (the key it re-posts, its platform), or empty.
+template <typename Forward>
+Result<Estimate> forwarding_estimate(Dataset& d, Forward forward) {
+  StringColumn shares, platform;
+  for (std::size_t m = 0; m < d.messages(); ++m) {
+    const auto [key, on] = forward(m);
+    shares.push_back(key);
+    platform.push_back(on.empty() ? d.msg_platform[m] : on);
+  }
+  d.msg_shares = shares;
+  d.msg_platform = platform;
+  const ActorSet set = actors();
+  EstimateOptions opt;
+  opt.bootstrap_replicates = 0;
+  opt.periods = {"all"};
+  return estimate_support({&d, &set, {}, {}}, opt);
+}
+
 TEST(Estimate, CitationIndexRanksTheForwardedChannel) {
   testing::Population pop = testing::make_population(8, {.organic = 30, .campaigns = 0});
   // Iron's channel and a few organic Telegram posts forward Green's channel (account 0).
   Dataset& d = pop.data;
-  StringColumn shares, platform;
-  for (std::size_t m = 0; m < d.messages(); ++m) {
-    bool cite = d.msg_account[m] == 1 || (d.msg_account[m] > 1 && m % 3 == 0);
-    shares.push_back(cite ? std::string_view("channel1001/7") : std::string_view());
-    platform.push_back(cite ? std::string_view("telegram") : d.msg_platform[m]);
-  }
-  d.msg_shares = shares;
-  d.msg_platform = platform;
-  ActorSet set = actors();
-  EstimateOptions opt;
-  opt.bootstrap_replicates = 0;
-  opt.periods = {"all"};
-  Result<Estimate> e = estimate_support({&d, &set, {}, {}}, opt);
+  Result<Estimate> e = forwarding_estimate(d, [&](std::size_t m) {
+    const bool cite = d.msg_account[m] == 1 || (d.msg_account[m] > 1 && m % 3 == 0);
+    return cite ? std::pair<std::string, std::string_view>("channel1001/7", "telegram")
+                : std::pair<std::string, std::string_view>();
+  });
   ASSERT_TRUE(e.ok());
   double green = find_row(*e, "Green Horizon Front", "all", "citation_index")->raw;
   double iron = find_row(*e, "Iron Banner Party", "all", "citation_index")->raw;
@@ -720,25 +731,18 @@ TEST(Estimate, CitationIndexIsTheSameEveryTime) {
   Dataset& d = pop.data;
   // Every message forwards a post of an account drawn from its position, so that the citation
   // graph spans the accounts.
-  StringColumn shares, platform;
-  for (std::size_t m = 0; m < d.messages(); ++m) {
+  const auto forward = [&](std::size_t m) {
     const std::size_t to = (m * 2654435761u) % d.accounts();
-    shares.push_back(std::string(d.account_id[to]) + "/1");
-    platform.push_back(d.account_platform[to]);
-  }
-  d.msg_shares = shares;
-  d.msg_platform = platform;
-  ActorSet set = actors();
-  EstimateOptions opt;
-  opt.bootstrap_replicates = 0;
-  opt.periods = {"all"};
-  Result<Estimate> first = estimate_support({&d, &set, {}, {}}, opt);
+    return std::pair<std::string, std::string_view>(std::string(d.account_id[to]) + "/1",
+                                                    d.account_platform[to]);
+  };
+  Result<Estimate> first = forwarding_estimate(d, forward);
   ASSERT_TRUE(first.ok());
   ASSERT_GT(std::count_if(first->citation_index.begin(), first->citation_index.end(),
                           [](double r) { return r > 0; }),
             1000);
   for (int run = 0; run < 5; ++run) {
-    Result<Estimate> again = estimate_support({&d, &set, {}, {}}, opt);
+    Result<Estimate> again = forwarding_estimate(d, forward);
     ASSERT_TRUE(again.ok());
     ASSERT_EQ(again->citation_index, first->citation_index) << "run " << run;
   }

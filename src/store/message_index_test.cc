@@ -42,5 +42,19 @@ TEST(MessageIndex, FindsMessagesByTheKeyRepostsUse) {
   EXPECT_EQ(time_of("twitter", ""), -1);
 }
 
+// A chat and id longer together than the index hashes in one piece are still found by the
+// key a re-post gives (the index then hashes them in parts, to the same value).
+TEST(MessageIndex, FindsAMessageWhoseKeyIsLong) {
+  const std::string chat(300, 'c');
+  Dataset d = testing::make_dataset({
+      msg("telegram", chat, "456", 1000),
+      msg("telegram", chat.substr(0, 250), "457", 2000),
+  });
+  MessageIndex index(d);
+  EXPECT_EQ(index.find("telegram", chat + "/456"), 0);
+  EXPECT_EQ(index.find("telegram", chat.substr(0, 250) + "/457"), 1);
+  EXPECT_EQ(index.find("telegram", chat + "/457"), -1);
+}
+
 }  // namespace
 }  // namespace groundswell

@@ -1,6 +1,6 @@
-#include "base/hash.h"
 #include "detect/detect.h"
 #include "base/file.h"
+#include "base/hash.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>

@@ -5,7 +5,6 @@
 // Thread-safety: each function uses TBB internally and touches only its arguments.
 #pragma once
 
-
 #include <cmath>
 #include <cstdint>
 #include <span>

@@ -510,6 +510,22 @@ int null_weights(const NullModel& m, const DetectOptions& opt, Behaviour behavio
   return r_count;
 }
 
+// What each edge's tests read: every account's actions (by_account) and their runs. The
+// actions' own objects are freed once the runs are built: the runs and the times are read
+// from then on (at 10M messages, the hashtag's 8M objects are 32 MB beside the runs).
+struct EdgeTestLists {
+  AccountActions actions;
+  AccountRuns runs;
+};
+
+EdgeTestLists edge_test_lists(const ActionTable& t, std::size_t accounts) {
+  EdgeTestLists l;
+  l.actions = by_account(t, accounts);
+  l.runs = runs_of(l.actions);
+  std::vector<std::uint32_t>().swap(l.actions.object);
+  return l;
+}
+
 // The popularity-preserving co-occurrence null (Chung–Lu on the bipartite account x object
 // graph): account a acts on object o with probability min(1, k_a s_o / S), independently of
 // every other account, where k_a is the number of distinct objects a acted on, s_o the number
@@ -785,9 +801,9 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
   if (opt.null_replicates <= 0 || n == 0) return;
   const auto replicates = static_cast<std::size_t>(opt.null_replicates);
   const std::size_t row = replicates + 1;  // common objects, then the replicate weights
-  AccountActions aa = by_account(t, m.account_hash.size());
-  const AccountRuns runs = runs_of(aa);
-  std::vector<std::uint32_t>().swap(aa.object);  // the runs and the times are read from here on
+  const EdgeTestLists lists = edge_test_lists(t, m.account_hash.size());
+  const AccountActions& aa = lists.actions;
+  const AccountRuns& runs = lists.runs;
   std::optional<Cooccurrence> cooccurrence;
   {
     std::vector<std::uint32_t> degree, pop;
@@ -859,11 +875,9 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
   if (t.comm) return sharded_edge_p_values(t, m, opt, edges, replicate_weights, rows_up_to);
   if (opt.null_replicates <= 0 || edges.empty()) return;
   const auto replicates = static_cast<std::size_t>(opt.null_replicates);
-  AccountActions aa = by_account(t, m.account_hash.size());
-  const AccountRuns runs = runs_of(aa);
-  // The runs and the times are read from here on (at 10M messages, the hashtag's 8M objects
-  // are 32 MB beside the runs).
-  std::vector<std::uint32_t>().swap(aa.object);
+  const EdgeTestLists lists = edge_test_lists(t, m.account_hash.size());
+  const AccountActions& aa = lists.actions;
+  const AccountRuns& runs = lists.runs;
   std::vector<std::uint32_t> degree, pop;
   degrees_and_popularity(runs, t.objects(), degree, pop);
   const Cooccurrence cooccurrence(std::move(degree), std::move(pop));

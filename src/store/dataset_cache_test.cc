@@ -7,8 +7,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "eval/generate.h"
@@ -878,14 +880,17 @@ TEST_F(DatasetCacheTest, DamagedColumnsSetAsideAreRefused) {
     f.seekp(static_cast<std::streamoff>(at));
     f.put(static_cast<char>(c ^ 0x5a));
   };
-  // The file ends with the text (its chars, then 61 offsets and no steps, each with its
-  // length) and the checksum; before them the checksum of the columns, whose last are
-  // msg_retweets and the 60 messages' text keys (8 bytes each), key bytes and key tokens (2
-  // bytes each), each with its length.
-  const std::uint64_t text_bytes = 8 + text_chars + 8 + 4 * 61 + 8;
-  const std::uint64_t key_bytes = (8 + 8 * 60) + 2 * (8 + 2 * 60);
-  const std::uint64_t last_retweet = fs::file_size(cache) - 8 - text_bytes - 8 - key_bytes - 1;
-  damage(last_retweet);
+  // msg_retweets, the last count column, holds 60 absent counts: its count, width 0 and the
+  // value once. No column after it (the text keys, the text) holds that run of bytes.
+  std::ifstream in(cache, std::ios::binary);
+  const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string run(17, '\0');
+  const std::uint64_t count = 60, absent = static_cast<std::uint64_t>(kAbsent);
+  std::memcpy(run.data(), &count, 8);
+  std::memcpy(run.data() + 9, &absent, 8);
+  const std::size_t last_retweets = file.rfind(run);
+  ASSERT_NE(last_retweets, std::string::npos);
+  damage(last_retweets + 16);
   const Status back = aside->restore(d, ColumnGroup::kOutsideDetection);
   EXPECT_EQ(back.code(), StatusCode::kInvalidArgument) << back.message();
   EXPECT_EQ(d.msg_retweets.size(), 0u);
@@ -893,9 +898,88 @@ TEST_F(DatasetCacheTest, DamagedColumnsSetAsideAreRefused) {
   EXPECT_TRUE(aside->aside(ColumnGroup::kOutsideDetection));
   ASSERT_TRUE(aside->restore(d, ColumnGroup::kText).ok());
   EXPECT_EQ(d.msg_text.chars(), text_chars);
-  damage(fs::file_size(cache) - 20);  // in the text's offsets
+  // The file ends with the text's offsets (61 of a byte each, then no steps: 17 bytes) and
+  // the checksum.
+  damage(fs::file_size(cache) - 8 - 17 - 3);
   EXPECT_EQ(aside->restore(d, ColumnGroup::kText).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(d.msg_text.chars(), text_chars);  // a failed read leaves the column as it was
+}
+
+// The file holds each vector in the fewest bytes its values' spread needs (none when they are
+// all equal): values of every spread, below zero too and across chunk boundaries, read back
+// exactly, and the columns a narrow CSV leaves empty or constant cost no bytes a row.
+TEST(DatasetCacheFile, VectorsOfEveryWidthReadBackExactly) {
+  const fs::path dir = fs::temp_directory_path() / ("gs-widths-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path path = dir / "gs.db.columns";
+  constexpr std::size_t kMessages = 70'000;
+  Dataset d;
+  for (std::int64_t a = 0; a < 3; ++a) {
+    d.account_row.push_back(a + 1);
+    for (auto* c : {&d.account_platform, &d.account_id, &d.account_handle, &d.account_display_name,
+                    &d.account_description, &d.account_kind})
+      c->push_back(a == 1 ? "x" : "");
+    d.account_created_at.push_back(a == 2 ? kNoTime : 1'600'000'000'000);
+    d.account_followers.push_back(kAbsent);
+    d.account_following.push_back(std::int64_t{1} << 40);
+  }
+  for (std::size_t i = 0; i < kMessages; ++i) {
+    const auto k = static_cast<std::int64_t>(i);
+    d.msg_row.push_back(k + 1);                                // 4 bytes
+    d.msg_account.push_back(i % 5 == 4 ? kNoAccount : i % 3);  // whole
+    d.msg_time.push_back(-86'400'000 + k * 1000);              // 4 bytes from below zero
+    d.msg_time_resolution_ms.push_back(1000);                  // once
+    for (auto* c : {&d.msg_platform, &d.msg_chat_id, &d.msg_message_id, &d.msg_shares,
+                    &d.msg_reply_to, &d.msg_quotes, &d.msg_media_key, &d.msg_lang})
+      c->push_back(c == &d.msg_message_id ? std::to_string(i) : "");
+    d.msg_text.push_back(i % 7 == 0 ? "" : "t" + std::to_string(i));
+    for (auto* l : {&d.msg_urls, &d.msg_hashtags, &d.msg_mentions}) {
+      l->begin_row();
+      if (l == &d.msg_hashtags && i % 2 == 0) l->add("h");
+      l->end_row();
+    }
+    d.msg_views.push_back(kAbsent);                        // once
+    d.msg_forwards.push_back(-5 + k % 200);                // 1 byte from below zero
+    d.msg_replies.push_back(k % 60'000 - 30'000);          // 2 bytes
+    d.msg_reactions.push_back(k * 70'000);                 // 4 bytes
+    d.msg_likes.push_back(k % 2 ? INT64_MIN : INT64_MAX);  // whole
+    d.msg_retweets.push_back(k == 69'999 ? 1 : 0);         // 1 byte, the last differs
+    d.msg_text_key.push_back(static_cast<std::uint64_t>(k) * 0x9E3779B97F4A7C15u);
+    d.msg_text_key_bytes.push_back(static_cast<std::uint16_t>(i % 65'536));
+    d.msg_text_key_tokens.push_back(static_cast<std::uint16_t>(100 + i % 3));
+  }
+  DatasetCacheKey key;
+  key.data_version = "widths";
+  key.schema_version = 8;
+  key.max_message_id = key.message_rows = static_cast<std::int64_t>(kMessages);
+  key.max_account_id = key.account_rows = 3;
+  ASSERT_TRUE(write_dataset_cache(path, key, d, true).ok());
+  auto back = read_dataset_cache(path, key, true);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->account_followers, d.account_followers);
+  EXPECT_EQ(back->account_following, d.account_following);
+  EXPECT_EQ(back->account_created_at, d.account_created_at);
+  EXPECT_EQ(back->msg_row, d.msg_row);
+  EXPECT_EQ(back->msg_account, d.msg_account);
+  EXPECT_EQ(back->msg_time, d.msg_time);
+  EXPECT_EQ(back->msg_time_resolution_ms, d.msg_time_resolution_ms);
+  for (auto v : {&Dataset::msg_views, &Dataset::msg_forwards, &Dataset::msg_replies,
+                 &Dataset::msg_reactions, &Dataset::msg_likes, &Dataset::msg_retweets})
+    EXPECT_EQ((*back).*v, d.*v);
+  EXPECT_EQ(back->msg_text_key, d.msg_text_key);
+  EXPECT_EQ(back->msg_text_key_bytes, d.msg_text_key_bytes);
+  EXPECT_EQ(back->msg_text_key_tokens, d.msg_text_key_tokens);
+  for (std::size_t i = 0; i < kMessages; i += 997) {
+    EXPECT_EQ(back->msg_text[i], d.msg_text[i]) << i;
+    EXPECT_EQ(back->msg_message_id[i], d.msg_message_id[i]) << i;
+    EXPECT_EQ(back->msg_hashtags.count(i), d.msg_hashtags.count(i)) << i;
+  }
+  EXPECT_EQ(back->account_display_name[1], "x");
+  // Narrowed as noted above, the message vectors, offsets and row starts take 52 bytes a
+  // message and the strings 12 (64 in all, where whole they would take 146): the constant
+  // columns and the empty strings' offsets take none.
+  EXPECT_LT(fs::file_size(path), 70 * kMessages);
+  fs::remove_all(dir);
 }
 
 // Offsets are kept in 4 bytes each with the positions where their high bits step up: a column

@@ -30,6 +30,9 @@ TEST(AccountTable, AccountsWithTheSameHashStayApart) {
   t.add(42, "twitter", "alice", AccountTable::Entry{1, true, false});
   t.add(42, "twitter", "bob", AccountTable::Entry{2, false, false});
   t.add(42, "telegram", "alice", AccountTable::Entry{3, false, true});
+  // The same low bits (the same first slot), other high bits.
+  const std::uint64_t high = (std::uint64_t{1} << 40) | 42;
+  t.add(high, "twitter", "dave", AccountTable::Entry{4, false, false});
   for (int i = 0; i < 5000; ++i)  // grow the table across several resizes
     t.add(static_cast<std::uint64_t>(i) * 7919, "x", std::to_string(i),
           AccountTable::Entry{100 + i, false, false});
@@ -40,7 +43,11 @@ TEST(AccountTable, AccountsWithTheSameHashStayApart) {
   EXPECT_EQ(t.find(42, "twitter", "carol"), nullptr);
   EXPECT_EQ(t.find(43, "twitter", "alice"), nullptr);
   EXPECT_EQ(t.find(4999ull * 7919, "x", "4999")->id, 5099);
-  EXPECT_EQ(t.size(), 5003u);
+  ASSERT_NE(t.find(high, "twitter", "dave"), nullptr);
+  EXPECT_EQ(t.find(high, "twitter", "dave")->id, 4);
+  EXPECT_EQ(t.find(high, "twitter", "alice"), nullptr);
+  EXPECT_EQ(t.find(42, "twitter", "dave"), nullptr);
+  EXPECT_EQ(t.size(), 5004u);
 }
 
 TEST(RowsByHash, EveryRowUnderAHashIsVisited) {

@@ -21,12 +21,21 @@ AccountTable::Entry* AccountTable::find(std::uint64_t hash, std::string_view pla
                                         std::string_view account_id) {
   if (slots_.empty()) return nullptr;
   const std::size_t mask = slots_.size() - 1;
+  const std::uint64_t tag = tag_of(hash);
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-    const std::uint32_t k = slots_[i];
-    if (k == 0) return nullptr;
-    Stored& s = entries_[k - 1];
+    const std::uint64_t slot = slots_[i];
+    if (slot == 0) return nullptr;
+    if ((slot & kTagBits) != tag) continue;
+    Stored& s = entries_[(slot & ~kTagBits) - 1];
     if (s.hash == hash && same_key(s, platform, account_id)) return &s.entry;
   }
+}
+
+void AccountTable::place(std::vector<std::uint64_t>& slots, std::uint64_t hash, std::size_t entry) {
+  const std::size_t mask = slots.size() - 1;
+  std::size_t i = hash & mask;
+  while (slots[i] != 0) i = (i + 1) & mask;
+  slots[i] = tag_of(hash) | (entry + 1);
 }
 
 AccountTable::Entry& AccountTable::add(std::uint64_t hash, std::string_view platform,
@@ -38,26 +47,18 @@ AccountTable::Entry& AccountTable::add(std::uint64_t hash, std::string_view plat
   keys_.push_back('\0');
   keys_.append(account_id);
   entries_.push_back(s);
-  const std::size_t mask = slots_.size() - 1;
-  std::size_t i = hash & mask;
-  while (slots_[i] != 0) i = (i + 1) & mask;
-  slots_[i] = static_cast<std::uint32_t>(entries_.size());
+  place(slots_, hash, entries_.size() - 1);
   return entries_.back().entry;
 }
 
 void AccountTable::grow() {
-  std::vector<std::uint32_t> slots(slots_.empty() ? 1024 : slots_.size() * 2, 0);
-  const std::size_t mask = slots.size() - 1;
-  for (std::size_t k = 0; k < entries_.size(); ++k) {
-    std::size_t i = entries_[k].hash & mask;
-    while (slots[i] != 0) i = (i + 1) & mask;
-    slots[i] = static_cast<std::uint32_t>(k + 1);
-  }
+  std::vector<std::uint64_t> slots(slots_.empty() ? 1024 : slots_.size() * 2, 0);
+  for (std::size_t k = 0; k < entries_.size(); ++k) place(slots, entries_[k].hash, k);
   slots_ = std::move(slots);
 }
 
 std::size_t AccountTable::bytes() const {
-  return entries_.capacity() * sizeof(Stored) + slots_.size() * sizeof(std::uint32_t) +
+  return entries_.capacity() * sizeof(Stored) + slots_.size() * sizeof(std::uint64_t) +
          keys_.capacity();
 }
 

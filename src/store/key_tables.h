@@ -4,7 +4,9 @@
 //
 // AccountTable interns (platform, account_id) to accounts.id. It keeps the key bytes in one
 // buffer and compares them on every hash match, so two accounts whose hashes collide are
-// still told apart: a lookup is exact.
+// still told apart: a lookup is exact. Each slot holds the high 32 bits of its entry's hash
+// beside the entry's index, so a probe past another account's slot reads nothing else (a
+// store of a million accounts keeps their entries far apart in memory).
 //
 // RowsByHash maps the 64-bit hash of a message key to the messages.id rows stored under
 // that hash. It holds no key bytes: a match is a candidate the caller verifies against the
@@ -46,11 +48,15 @@ class AccountTable {
     std::uint64_t key_offset;  // into keys_: platform '\0' account_id
     std::uint32_t platform_size, account_size;
   };
+  // A slot: the high 32 bits of the hash, then the 1-based index into entries_; 0 = empty.
+  static constexpr std::uint64_t kTagBits = ~std::uint64_t{0} << 32;
+  static std::uint64_t tag_of(std::uint64_t hash) { return hash & kTagBits; }
   bool same_key(const Stored& s, std::string_view platform, std::string_view account_id) const;
+  static void place(std::vector<std::uint64_t>& slots, std::uint64_t hash, std::size_t entry);
   void grow();
 
   std::vector<Stored> entries_;
-  std::vector<std::uint32_t> slots_;  // 1-based index into entries_, 0 = empty
+  std::vector<std::uint64_t> slots_;
   std::string keys_;
 };
 

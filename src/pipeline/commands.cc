@@ -540,8 +540,8 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
       pseudonymize(a.detection, a.data, *pseudonymizer, *a.scrubber);
     }
     // The detection's and the estimate's files are written on a thread of their own while the
-    // report's data is built: both only read the analysis, and only the report reads the store
-    // (at 10M messages the two took 20 s one after the other).
+    // report is built and written: both only read the analysis, and only the report reads the
+    // store (at 10M messages the two took 20 s one after the other).
     auto files = std::async(std::launch::async, [&]() -> Status {
       GS_RETURN_IF_ERROR(write_detection_outputs(a.data, a.detection, options, out, &scores));
       if (a.estimate) GS_RETURN_IF_ERROR(write_estimate_outputs(*a.estimate, out, &a.data));
@@ -549,8 +549,10 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
     });
     auto report = build_report_data(store, a.data, a.detection, options, &a.signals.score, {},
                                     a.generated_at);
-    GS_RETURN_IF_ERROR(files.get());
-    if (!report) return report.status();
+    if (!report) {
+      GS_RETURN_IF_ERROR(files.get());
+      return report.status();
+    }
     if (pseudonymizer) {
       pseudonymize_provenance(report->provenance, *a.scrubber);
       if (report->overview)
@@ -561,7 +563,9 @@ Result<Analysis> analyse(Store& store, const AnalysisPlan& plan) {
     report->funnel = build_funnel(a.data, a.detection, options, a.peer);
     report->detection_sensitivity = a.detection_sensitivity;
     if (a.estimate) add_estimate_to_report(*a.estimate, a.signals, a.data, *report);
-    GS_RETURN_IF_ERROR(write_report_html(report_data_to_json(*report), out / "report.html"));
+    const Status written = write_report_html(report_data_to_json(*report), out / "report.html");
+    GS_RETURN_IF_ERROR(files.get());
+    GS_RETURN_IF_ERROR(written);
     log_info(clock.lap("output files and report"));
   }
   return a;

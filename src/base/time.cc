@@ -1,5 +1,6 @@
 #include "base/time.h"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <array>
@@ -211,11 +212,12 @@ std::string format_time_iso(TimeMs ms) {
   std::int64_t y;
   unsigned m, d;
   civil_from_days(days, y, m, d);
+  // Formats parsed at compile time: the outputs write a time for every edge and message.
   if (rem)
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, m, d, sod / 3600,
-                       (sod / 60) % 60, sod % 60, rem);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", y, m, d, sod / 3600, (sod / 60) % 60,
-                     sod % 60);
+    return fmt::format(FMT_COMPILE("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z"), y, m, d,
+                       sod / 3600, (sod / 60) % 60, sod % 60, rem);
+  return fmt::format(FMT_COMPILE("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z"), y, m, d, sod / 3600,
+                     (sod / 60) % 60, sod % 60);
 }
 
 }  // namespace groundswell

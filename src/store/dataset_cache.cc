@@ -94,6 +94,7 @@ struct DatasetCacheIo {
   // most values a vector written as one value may hold (constant_limit() of the file's key).
   template <class Self>
   struct Writer {
+    static constexpr bool kCountsOnly = false;  // Size: the bytes are counted, never read
     std::uint64_t constant_limit;
     void u64(std::uint64_t v) { self().bytes(&v, sizeof v); }
     // A vector: its count, the width of its values (0, 1, 2, 4 or all of T's bytes: the
@@ -170,7 +171,6 @@ struct DatasetCacheIo {
   };
 
   struct Out : Writer<Out> {
-    static constexpr bool kCountsOnly = false;
     Out(OutputFile& f, XXH3_state_t* h, std::uint64_t limit) : Writer{limit}, file(f), hash(h) {}
     OutputFile& file;
     XXH3_state_t* hash;
@@ -192,7 +192,6 @@ struct DatasetCacheIo {
 
   // Hashes the bytes Out would write, as Out does.
   struct Hash : Writer<Hash> {
-    static constexpr bool kCountsOnly = false;
     Hash(XXH3_state_t* h, std::uint64_t limit) : Writer{limit}, hash(h) {}
     XXH3_state_t* hash;
     void bytes(const void* p, std::size_t n) {

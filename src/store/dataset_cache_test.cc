@@ -898,8 +898,8 @@ TEST_F(DatasetCacheTest, DamagedColumnsSetAsideAreRefused) {
   EXPECT_TRUE(aside->aside(ColumnGroup::kOutsideDetection));
   ASSERT_TRUE(aside->restore(d, ColumnGroup::kText).ok());
   EXPECT_EQ(d.msg_text.chars(), text_chars);
-  // The file ends with the text's offsets (61 of a byte each, then no steps: 17 bytes) and
-  // the checksum.
+  // The file ends with the text's offsets (61 of two bytes each: the 60 texts hold 530
+  // bytes; then no steps: 17 bytes) and the checksum.
   damage(fs::file_size(cache) - 8 - 17 - 3);
   EXPECT_EQ(aside->restore(d, ColumnGroup::kText).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(d.msg_text.chars(), text_chars);  // a failed read leaves the column as it was

@@ -283,8 +283,11 @@ struct UnitEntry {
   QVec q;
 };
 
+// A classification's units. Built again for every classification into the same buffers on a
+// thread (build_units): at 10M messages the entries of one are hundreds of megabytes, and
+// fresh ones were faulted in and zeroed each time, about a third of a 10M run's page faults.
 struct Units {
-  std::vector<std::uint32_t> start;  // CSR over entries
+  std::vector<std::uint32_t> start;  // CSR over entries; entries past start.back() are spare
   std::vector<UnitEntry> entries;
   std::size_t count() const { return start.empty() ? 0 : start.size() - 1; }
 };
@@ -336,9 +339,11 @@ class AccountView {
 // score is above the threshold — members of organic clusters included), every undetermined
 // cluster with an active member as one voice whose figures are those of its average
 // supporting member, and every inauthentic cluster as a unit that contributes nothing.
-// `keep_cell`, when not empty, restricts the entries to the cells it marks.
-Units build_units(const Cells& cells, const std::vector<std::uint8_t>& active,
-                  const AccountView& view, const std::vector<std::uint8_t>& keep_cell) {
+// `keep_cell`, when not empty, restricts the entries to the cells it marks. Written into
+// `units`, whose buffers are reused.
+void build_units(const Cells& cells, const std::vector<std::uint8_t>& active,
+                 const AccountView& view, const std::vector<std::uint8_t>& keep_cell,
+                 Units& units) {
   const std::size_t accounts = active.size();
   auto cluster_of = [&](std::size_t a) { return view.cluster_of(a); };
   // Unit ids: accounts counting as themselves in account order, then clusters by id.
@@ -376,10 +381,13 @@ Units build_units(const Cells& cells, const std::vector<std::uint8_t>& active,
     }
   }
   for (const auto& [key, v] : cluster_cells) ++count[key.first + 1];
-  Units units;
   units.start.assign(count.size(), 0);
   std::partial_sum(count.begin(), count.end(), units.start.begin());
-  units.entries.resize(units.start.back());
+  // Every entry up to start.back() is written below: a larger buffer is not copied.
+  if (units.entries.size() < units.start.back()) {
+    units.entries.clear();
+    units.entries.resize(units.start.back());
+  }
   std::vector<std::uint32_t> fill(units.start.begin(), units.start.end() - 1);
   for (const AccountCell& e : cells.accounts)
     if (!excluded(e) && cluster_of(e.account) < 0) {
@@ -402,7 +410,6 @@ Units build_units(const Cells& cells, const std::vector<std::uint8_t>& active,
         q[static_cast<std::size_t>(r)] = sum[static_cast<std::size_t>(r)] / sum[kAccounts];
     units.entries[fill[key.first]++] = {key.second, q};
   }
-  return units;
 }
 
 // A key on one platform, viewing strings that outlive the map it is in.
@@ -671,9 +678,9 @@ struct EstimateContext {
   std::uint32_t cell_of(std::size_t actor, std::size_t bin) const {
     return static_cast<std::uint32_t>(actor * nbins + bin);
   }
-  Units units(std::size_t scenario, double threshold, ClusterTreatment undetermined,
-              const std::vector<std::uint8_t>& keep_cell) const {
-    return build_units(cells, active, view(scenario, threshold, undetermined), keep_cell);
+  void units(std::size_t scenario, double threshold, ClusterTreatment undetermined,
+             const std::vector<std::uint8_t>& keep_cell, Units& out) const {
+    build_units(cells, active, view(scenario, threshold, undetermined), keep_cell, out);
   }
   AccountView view(std::size_t scenario, double threshold, ClusterTreatment undetermined) const {
     return AccountView(scenarios[scenario], in.score, threshold, undetermined);
@@ -781,9 +788,13 @@ class Replicates {
       for (std::size_t k = 0; k < nactors; ++k)
         for (std::size_t b = lo; b < hi; ++b) keep[ctx_.cell_of(k, b)] = 1;
     }
+    // Each thread builds its classifications' units in buffers of its own (nothing in the
+    // loop runs parallel work that could interleave another classification on this thread).
+    tbb::enumerable_thread_specific<Units> buffers;
     tbb::parallel_for(std::size_t{0}, std::min(C, R), [&](std::size_t c) {
       const Classification& cl = classes_[c];
-      const Units units = ctx_.units(cl.scenario, cl.threshold, cl.undetermined, keep);
+      Units& units = buffers.local();
+      ctx_.units(cl.scenario, cl.threshold, cl.undetermined, keep, units);
       const std::size_t U = units.count();
       std::vector<std::uint32_t> weight(U);
       for (std::size_t r = c; r < R; r += C) {
@@ -1041,10 +1052,11 @@ std::vector<SensitivityRow> sensitivity_rows(const EstimateContext& ctx) {
   rows.push_back({"undetermined=removed", 0, ClusterTreatment::kDiscount, false});
   rows.push_back({"undetermined=kept", 0, ClusterTreatment::kKeep, false});
   std::vector<SensitivityRow> out;
+  Units units;
   for (const Row& row : rows) {
     for (double thr : opt.sensitivity_thresholds) {
-      const std::vector<QVec> sum =
-          unit_sums(ctx.cells, ctx.units(row.scenario, thr, row.undetermined, keep), nullptr);
+      ctx.units(row.scenario, thr, row.undetermined, keep, units);
+      const std::vector<QVec> sum = unit_sums(ctx.cells, units, nullptr);
       for (std::size_t k = 0; k < ctx.nactors; ++k) {
         const QVec& v = sum[ctx.cell_of(k, all)];
         out.push_back({ctx.in.actors->actors[k].name, row.label, thr,
@@ -1237,8 +1249,11 @@ Result<Estimate> estimate_support(const EstimateInputs& in, const EstimateOption
   // Raw sums, and the adjusted sums of the main classification.
   const std::vector<QVec> raw = raw_sums(cells, scenarios[0]);
   const std::vector<std::uint8_t> all_cells;
-  const std::vector<QVec> adj = unit_sums(
-      cells, ctx.units(0, opt.score_threshold, ClusterTreatment::kOneVoice, all_cells), nullptr);
+  const std::vector<QVec> adj = [&] {
+    Units units;
+    ctx.units(0, opt.score_threshold, ClusterTreatment::kOneVoice, all_cells, units);
+    return unit_sums(cells, units, nullptr);
+  }();
   const Classifications classifications = reasonable_classifications(scenarios.size(), opt);
   Replicates reps(ctx, classifications.all);
 

@@ -927,7 +927,7 @@ ShareOrigins share_origins(const Dataset& d, const ActionTable& t, const Message
   out.account.assign(objects, kNoAccount);
   tbb::parallel_for(std::size_t{0}, objects, [&](std::size_t o) {
     const std::uint32_t msg = t.object_msg[o];
-    const std::int64_t orig = originals.find(d.msg_platform[msg], d.msg_shares[msg]);
+    const std::int64_t orig = originals.original_of(msg);
     if (orig < 0 || d.msg_time[static_cast<std::size_t>(orig)] == kNoTime) return;
     out.posted[o] = d.msg_time[static_cast<std::size_t>(orig)];
     out.account[o] = d.msg_account[static_cast<std::size_t>(orig)];

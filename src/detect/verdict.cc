@@ -184,14 +184,9 @@ void judge_clusters(const Dataset& d, DetectionResult& r, const AccountEvidence&
   std::optional<MessageIndex> own;
   if (!opt.originals) own.emplace(d);
   const MessageIndex& index = opt.originals ? *opt.originals : *own;
-  auto original_of = [&](std::uint32_t m) -> std::int64_t {
-    return d.msg_shares[m].empty() ? -1 : index.find(d.msg_platform[m], d.msg_shares[m]);
-  };
 
   // Internal co-actions of each cluster: all of them, and per source the re-shares of its
-  // posts; the posts (with a time) that members re-shared together. The re-shared messages'
-  // originals are looked up in parallel, then counted in edge order (at 10M messages the
-  // lookups of this function were a third of its time, on one core).
+  // posts; the posts (with a time) that members re-shared together.
   std::vector<std::uint64_t> internal(K, 0);
   std::vector<std::pair<std::uint32_t, std::uint32_t>> reshared;  // (cluster index, message)
   // Per cluster, how many chance edges as strong as each internal edge its family's pairs give
@@ -207,18 +202,11 @@ void judge_clusters(const Dataset& d, DetectionResult& r, const AccountEvidence&
       if (e.behaviour == Behaviour::kShare) reshared.emplace_back(c - 1, r.evidence[x].source_msg);
     }
   }
-  std::vector<std::int64_t> reshared_original(reshared.size());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, reshared.size(), 1024),
-                    [&](const tbb::blocked_range<std::size_t>& range) {
-                      for (std::size_t i = range.begin(); i != range.end(); ++i)
-                        reshared_original[i] = original_of(reshared[i].second);
-                    });
   std::vector<std::map<std::uint32_t, std::uint64_t>> by_source(K);
   std::vector<std::vector<std::uint32_t>> posts(K);
-  for (std::size_t i = 0; i < reshared.size(); ++i) {
-    const std::int64_t o = reshared_original[i];
+  for (const auto& [c, m] : reshared) {
+    const std::int64_t o = index.original_of(m);
     if (o < 0) continue;
-    const std::uint32_t c = reshared[i].first;
     const auto post = static_cast<std::uint32_t>(o);
     if (d.msg_account[post] != kNoAccount) ++by_source[c][d.msg_account[post]];
     if (d.msg_time[post] != kNoTime) posts[c].push_back(post);
@@ -239,7 +227,7 @@ void judge_clusters(const Dataset& d, DetectionResult& r, const AccountEvidence&
       if (a == kNoAccount || d.msg_time[m] == kNoTime) continue;
       const std::uint32_t c = r.account_cluster[a];
       if (c == 0 || posts[c - 1].empty() || d.msg_shares[m].empty()) continue;
-      const std::int64_t o = original_of(static_cast<std::uint32_t>(m));
+      const std::int64_t o = index.original_of(m);
       if (o < 0) continue;
       const auto& p = posts[c - 1];
       auto it = std::lower_bound(p.begin(), p.end(), static_cast<std::uint32_t>(o));

@@ -7,10 +7,13 @@
 //   MessageIndex index(dataset);
 //   std::int64_t m = index.find(dataset.msg_platform[r], dataset.msg_shares[r]);  // -1: absent
 //
-// A sorted array of (64-bit hash, message) pairs: 12 bytes a message and no string copies;
-// a lookup is a binary search verified against the key itself, so hash collisions cannot
-// return a wrong message.
-// Thread-safety: immutable after construction; find() may run concurrently.
+// A sorted array of (64-bit hash, message) pairs: 16 bytes a message and no string copies,
+// and a directory of where each value of the hash's top bits starts in it; a lookup is a
+// binary search among the few entries of its top bits, verified against the key itself, so
+// hash collisions cannot return a wrong message. Every re-post's original is looked up once,
+// when the index is built (original_of(): 4 bytes a message): detection and its sensitivity
+// variants ask for the same originals again and again.
+// Thread-safety: immutable after construction; find() and original_of() may run concurrently.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +29,11 @@ class MessageIndex {
   explicit MessageIndex(const Dataset& data);
   // The message whose reference key on `platform` is `key`, or -1.
   std::int64_t find(std::string_view platform, std::string_view key) const;
+  // The original of message m when m is a re-post (shares) and its original is in the data:
+  // find(its platform, its shares); otherwise -1.
+  std::int64_t original_of(std::size_t m) const {
+    return original_[m] == kNone ? -1 : static_cast<std::int64_t>(original_[m]);
+  }
 
  private:
   struct Entry {
@@ -35,9 +43,18 @@ class MessageIndex {
       return hash != o.hash ? hash < o.hash : message < o.message;
     }
   };
+  static constexpr std::uint32_t kNone = UINT32_MAX;
   bool has_reference_key(std::size_t m, std::string_view key) const;
+  std::uint64_t top_of(std::uint64_t hash) const {
+    return top_bits_ == 0 ? 0 : hash >> (64 - top_bits_);
+  }
   const Dataset& data_;
   std::vector<Entry> index_;
+  // Per value of the hash's top `top_bits_` bits: where its entries start in index_ (one more
+  // value at the end: index_'s size).
+  int top_bits_ = 0;
+  std::vector<std::uint32_t> start_;
+  std::vector<std::uint32_t> original_;  // per message, kNone: no original in the data
 };
 
 }  // namespace groundswell

@@ -56,5 +56,48 @@ TEST(MessageIndex, FindsAMessageWhoseKeyIsLong) {
   EXPECT_EQ(index.find("telegram", chat + "/457"), -1);
 }
 
+testing::TestMessage repost(std::string platform, std::string chat, std::string id,
+                            std::string shares, TimeMs time) {
+  testing::TestMessage m = msg(std::move(platform), std::move(chat), std::move(id), time);
+  m.shares = std::move(shares);
+  return m;
+}
+
+// Each re-post's original is the message its key names, on its own platform; a re-post whose
+// original is not in the data, and a message that is no re-post, have none.
+TEST(MessageIndex, GivesEachRepostItsOriginal) {
+  Dataset d = testing::make_dataset({
+      msg("telegram", "channel12", "456", 1000),
+      repost("telegram", "channel13", "9", "channel12/456", 2000),
+      repost("telegram", "channel13", "10", "channel12/999", 3000),
+      repost("twitter", "", "5", "456", 4000),
+      repost("twitter", "", "6", "5", 5000),
+  });
+  MessageIndex index(d);
+  EXPECT_EQ(index.original_of(0), -1);
+  EXPECT_EQ(index.original_of(1), 0);
+  EXPECT_EQ(index.original_of(2), -1);
+  EXPECT_EQ(index.original_of(3), -1);
+  EXPECT_EQ(index.original_of(4), 3);
+}
+
+// Thousands of messages, so that the lookups go through many values of the hash's top bits:
+// every re-post finds its original, every other key finds its message and nothing else.
+TEST(MessageIndex, FindsEveryMessageAmongThousands) {
+  std::vector<testing::TestMessage> in;
+  constexpr int kPosts = 3000;
+  for (int i = 0; i < kPosts; ++i) in.push_back(msg("telegram", "c", std::to_string(i), i));
+  for (int i = 0; i < kPosts; ++i)
+    in.push_back(repost("telegram", "r", std::to_string(i), "c/" + std::to_string(i),
+                        kPosts + i));
+  Dataset d = testing::make_dataset(in);
+  MessageIndex index(d);
+  for (int i = 0; i < kPosts; ++i) {
+    EXPECT_EQ(index.original_of(static_cast<std::size_t>(kPosts + i)), i);
+    EXPECT_EQ(index.find("telegram", "r/" + std::to_string(i)), kPosts + i);
+    EXPECT_EQ(index.find("telegram", "c/" + std::to_string(i + kPosts)), -1);
+  }
+}
+
 }  // namespace
 }  // namespace groundswell

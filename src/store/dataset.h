@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/byte_buffer.h"
 #include "groundswell/model.h"
 #include "groundswell/status.h"
 
@@ -95,11 +96,12 @@ class StringColumn {
     std::uint64_t end = 0;
     offsets_.push_back(end);
     for (std::uint32_t n : lengths) offsets_.push_back(end += n);
-    chars_.assign(end, '\0');
+    chars_.clear();
+    chars_.resize(end);
   }
   bool set(std::size_t i, std::string_view s) {
     if (offsets_[i + 1] - offsets_[i] != s.size()) return false;
-    std::copy(s.begin(), s.end(), chars_.begin() + static_cast<std::ptrdiff_t>(offsets_[i]));
+    std::copy(s.begin(), s.end(), chars_.data() + offsets_[i]);
     return true;
   }
   // The rows of `o` after this column's.
@@ -107,7 +109,7 @@ class StringColumn {
     if (o.offsets_.empty()) return;
     if (offsets_.empty()) offsets_.push_back(0);
     const std::uint64_t base = chars_.size();
-    chars_.append(o.chars_);
+    chars_.append(std::string_view(o.chars_.data(), o.chars_.size()));
     for (std::size_t i = 1; i < o.offsets_.size(); ++i) offsets_.push_back(base + o.offsets_[i]);
   }
   // Row i of the result is row order[i] of this column.
@@ -120,7 +122,7 @@ class StringColumn {
 
  private:
   friend struct DatasetCacheIo;
-  std::string chars_;
+  ByteBuffer chars_;
   Offsets offsets_;
 };
 

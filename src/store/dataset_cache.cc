@@ -151,10 +151,11 @@ struct DatasetCacheIo {
         }
       }
     }
-    void str(const std::string& s) {
+    void str(std::string_view s) {
       u64(s.size());
       self().bytes(s.data(), s.size());
     }
+    void str(const ByteBuffer& s) { str(std::string_view(s.data(), s.size())); }
     void offsets(const Offsets& o) {
       vec(o.low_);
       vec(o.steps_);
@@ -267,7 +268,8 @@ struct DatasetCacheIo {
           v[i + j] = static_cast<T>(static_cast<U>(base + static_cast<U>(chunk[j])));
       }
     }
-    void str(std::string& s) {
+    template <typename S>  // std::string or ByteBuffer
+    void str(S& s) {
       const std::uint64_t n = u64();
       if (!ok || n > remaining) {
         ok = false;

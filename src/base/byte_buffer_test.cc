@@ -1,0 +1,71 @@
+#include "base/byte_buffer.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <utility>
+
+namespace groundswell {
+namespace {
+
+std::string_view view(const ByteBuffer& b) { return {b.data(), b.size()}; }
+
+// Appending past the size where the buffer becomes a mapping of its own, and growing that
+// mapping again, keeps every byte written before, in order.
+TEST(ByteBuffer, KeepsEveryByteAcrossGrowthIntoAndWithinAMapping) {
+  ByteBuffer b;
+  std::string want;
+  std::string piece;
+  for (std::size_t i = 0; want.size() <= 2 * ByteBuffer::kMapped; ++i) {
+    piece.assign(1 + i % 4096, static_cast<char>('a' + i % 26));
+    piece += std::to_string(i);
+    b.append(piece);
+    want += piece;
+  }
+  EXPECT_GE(b.capacity(), ByteBuffer::kMapped);
+  ASSERT_EQ(b.size(), want.size());
+  EXPECT_TRUE(view(b) == want);
+}
+
+TEST(ByteBuffer, ResizeZeroesNewBytesAndKeepsTheOld) {
+  ByteBuffer b;
+  b.append("abc");
+  b.resize(ByteBuffer::kMapped + 5);
+  EXPECT_EQ(view(b).substr(0, 3), "abc");
+  EXPECT_EQ(view(b).find_first_not_of('\0', 3), std::string_view::npos);
+  b.resize(2);
+  EXPECT_EQ(view(b), "ab");
+  b.clear();
+  b.append("xyz");
+  b.resize(6);  // bytes written before, past the size, are zero again
+  EXPECT_EQ(view(b), std::string_view("xyz\0\0\0", 6));
+}
+
+TEST(ByteBuffer, CopiesAndMovesBothSmallAndMapped) {
+  for (std::size_t n : {std::size_t{10}, ByteBuffer::kMapped + 10}) {
+    ByteBuffer a;
+    a.resize(n);
+    a.data()[0] = 'x';
+    a.data()[n - 1] = 'y';
+    ByteBuffer copy(a);
+    EXPECT_TRUE(view(copy) == view(a));
+    EXPECT_NE(copy.data(), a.data());
+    ByteBuffer assigned;
+    assigned.append("old");
+    assigned = a;
+    EXPECT_TRUE(view(assigned) == view(a));
+    const char* at = a.data();
+    ByteBuffer moved(std::move(a));
+    EXPECT_EQ(moved.data(), at);
+    EXPECT_EQ(a.size(), 0u);  // NOLINT(bugprone-use-after-move): moved-from is empty
+    ByteBuffer moved_again;
+    moved_again.append("old");
+    moved_again = std::move(moved);
+    EXPECT_EQ(moved_again.data(), at);
+    EXPECT_EQ(moved_again.size(), n);
+    EXPECT_EQ(moved_again.data()[n - 1], 'y');
+  }
+}
+
+}  // namespace
+}  // namespace groundswell

@@ -39,18 +39,18 @@ MessageIndex::MessageIndex(const Dataset& data) : data_(data) {
   // In parallel: entries are distinct (one per message), so their order is the same for any
   // number of threads.
   index_.resize(data.messages());
-  tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, data.messages(), 4096),
-      [&](const tbb::blocked_range<std::size_t>& r) {
-        for (std::size_t m = r.begin(); m < r.end(); ++m)
-          index_[m] = {key_hash(data.msg_platform[m], data.msg_chat_id[m], data.msg_message_id[m]),
-                       static_cast<std::uint32_t>(m)};
-      });
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, data.messages(), 4096),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      for (std::size_t m = r.begin(); m < r.end(); ++m)
+                        index_[m] = Entry::of(key_hash(data.msg_platform[m], data.msg_chat_id[m],
+                                                       data.msg_message_id[m]),
+                                              static_cast<std::uint32_t>(m));
+                    });
   tbb::parallel_sort(index_.begin(), index_.end());
   // About four entries per value of the top bits.
   while (top_bits_ < 30 && (std::size_t{4} << top_bits_) < index_.size()) ++top_bits_;
   start_.assign((std::size_t{1} << top_bits_) + 1, 0);
-  for (const Entry& e : index_) ++start_[top_of(e.hash) + 1];
+  for (const Entry& e : index_) ++start_[top_of(e.hash()) + 1];
   for (std::size_t v = 1; v < start_.size(); ++v) start_[v] += start_[v - 1];
   original_.assign(data.messages(), kNone);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, data.messages(), 4096),
@@ -77,8 +77,8 @@ std::int64_t MessageIndex::find(std::string_view platform, std::string_view key)
   const std::uint64_t h = key_hash(platform, {}, key);
   const std::uint64_t top = top_of(h);
   const auto end = index_.begin() + start_[top + 1];
-  for (auto it = std::lower_bound(index_.begin() + start_[top], end, Entry{h, 0});
-       it != end && it->hash == h; ++it)
+  for (auto it = std::lower_bound(index_.begin() + start_[top], end, Entry::of(h, 0));
+       it != end && it->hash() == h; ++it)
     if (data_.msg_platform[it->message] == platform && has_reference_key(it->message, key))
       return it->message;
   return -1;

@@ -7,7 +7,7 @@
 //   MessageIndex index(dataset);
 //   std::int64_t m = index.find(dataset.msg_platform[r], dataset.msg_shares[r]);  // -1: absent
 //
-// A sorted array of (64-bit hash, message) pairs: 16 bytes a message and no string copies,
+// A sorted array of (64-bit hash, message) pairs: 12 bytes a message and no string copies,
 // and a directory of where each value of the hash's top bits starts in it; a lookup is a
 // binary search among the few entries of its top bits, verified against the key itself, so
 // hash collisions cannot return a wrong message. Every re-post's original is looked up once,
@@ -36,13 +36,18 @@ class MessageIndex {
   }
 
  private:
+  // 12 bytes: the hash in two halves, so that no padding rounds the entry up to 16.
   struct Entry {
-    std::uint64_t hash;
-    std::uint32_t message;
+    std::uint32_t hash_high, hash_low, message;
+    static Entry of(std::uint64_t hash, std::uint32_t message) {
+      return {static_cast<std::uint32_t>(hash >> 32), static_cast<std::uint32_t>(hash), message};
+    }
+    std::uint64_t hash() const { return (std::uint64_t{hash_high} << 32) | hash_low; }
     bool operator<(const Entry& o) const {
-      return hash != o.hash ? hash < o.hash : message < o.message;
+      return hash() != o.hash() ? hash() < o.hash() : message < o.message;
     }
   };
+  static_assert(sizeof(Entry) == 12);
   static constexpr std::uint32_t kNone = UINT32_MAX;
   bool has_reference_key(std::size_t m, std::string_view key) const;
   std::uint64_t top_of(std::uint64_t hash) const {

@@ -847,6 +847,38 @@ void coortweet_counts(const Dataset& d, const ActionTable& t, const DetectOption
   out.accounts = static_cast<std::uint64_t>(std::count(linked.begin(), linked.end(), 1));
 }
 
+namespace {
+
+// The cnt rule's records of a pair of messages: one in each direction.
+template <typename Out>
+void push_both_directions(PairRecord p, Out& out) {
+  out.push_back(p);
+  std::swap(p.a, p.b);
+  std::swap(p.msg_a, p.msg_b);
+  out.push_back(p);
+}
+
+// The cnt rule's edges of behaviour b from partitioned directed records: weight = distinct
+// messages of the source, kept from `min_weight`.
+BehaviourEdges cnt_reduce(const Dataset& d, Behaviour b, double min_weight,
+                          std::vector<std::vector<PairRecord>>& parts) {
+  return reduce_partitions(parts, [&](std::span<const PairRecord> run, BehaviourEdges& out) {
+    thread_local std::vector<std::uint32_t> msgs;
+    msgs.clear();
+    for (const auto& p : run) msgs.push_back(p.msg_a);
+    std::sort(msgs.begin(), msgs.end());
+    double weight = static_cast<double>(std::unique(msgs.begin(), msgs.end()) - msgs.begin());
+    if (weight < min_weight) return;
+    thread_local std::vector<double> delays;
+    Edge e;
+    fill_common(d, run, b, delays, out, e);
+    e.weight = weight;
+    out.edges.push_back(e);
+  });
+}
+
+}  // namespace
+
 // Coordination Network Toolkit: directed user_1 -> user_2, weight = distinct messages of
 // user_1 with another message of user_2 on the same object within [t1 - W, t1 + W].
 BehaviourEdges cnt_edges(const Dataset& d, const ActionTable& t, const DetectOptions& opt) {
@@ -863,30 +895,13 @@ BehaviourEdges cnt_edges(const Dataset& d, const ActionTable& t, const DetectOpt
           p.object = static_cast<std::uint32_t>(o);
           p.delay_ms = static_cast<std::uint32_t>(y.time - x.time);
           p.a = x.account, p.b = y.account, p.msg_a = x.msg, p.msg_b = y.msg;
-          out.push_back(p);
-          std::swap(p.a, p.b);
-          std::swap(p.msg_a, p.msg_b);
-          out.push_back(p);
+          push_both_directions(p, out);
         }
       }
     }
   };
   auto parts = PairPlacement(t.objects(), sweep).place(sweep);
-  const Behaviour b = t.behaviour;
-  const double min_weight = opt.min_repetition;
-  return reduce_partitions(parts, [&](std::span<const PairRecord> run, BehaviourEdges& out) {
-    thread_local std::vector<std::uint32_t> msgs;
-    msgs.clear();
-    for (const auto& p : run) msgs.push_back(p.msg_a);
-    std::sort(msgs.begin(), msgs.end());
-    double weight = static_cast<double>(std::unique(msgs.begin(), msgs.end()) - msgs.begin());
-    if (weight < min_weight) return;
-    thread_local std::vector<double> delays;
-    Edge e;
-    fill_common(d, run, b, delays, out, e);
-    e.weight = weight;
-    out.edges.push_back(e);
-  });
+  return cnt_reduce(d, t.behaviour, opt.min_repetition, parts);
 }
 
 // co_similar_tweet: the cnt rule applied to the verified near-duplicate pairs directly.
@@ -904,27 +919,11 @@ BehaviourEdges cnt_similar_edges(const Dataset& d, const ActionTable& t,
           t.object_start.begin() - 1);
       p.delay_ms = static_cast<std::uint32_t>(std::abs(y.time - x.time));
       p.a = x.account, p.b = y.account, p.msg_a = x.msg, p.msg_b = y.msg;
-      out.push_back(p);
-      std::swap(p.a, p.b);
-      std::swap(p.msg_a, p.msg_b);
-      out.push_back(p);
+      push_both_directions(p, out);
     }
   };
   auto parts = PairPlacement(pairs.size(), sweep).place(sweep);
-  const double min_weight = opt.min_repetition;
-  return reduce_partitions(parts, [&](std::span<const PairRecord> run, BehaviourEdges& res) {
-    thread_local std::vector<std::uint32_t> msgs;
-    msgs.clear();
-    for (const auto& p : run) msgs.push_back(p.msg_a);
-    std::sort(msgs.begin(), msgs.end());
-    double weight = static_cast<double>(std::unique(msgs.begin(), msgs.end()) - msgs.begin());
-    if (weight < min_weight) return;
-    thread_local std::vector<double> delays;
-    Edge e;
-    fill_common(d, run, Behaviour::kSimilarText, delays, res, e);
-    e.weight = weight;
-    res.edges.push_back(e);
-  });
+  return cnt_reduce(d, Behaviour::kSimilarText, opt.min_repetition, parts);
 }
 
 }  // namespace groundswell::detect_internal

@@ -399,13 +399,12 @@ std::vector<MessageStance> ActorMatcher::stances(const Dataset& data) const {
   // 0. Each re-post's original, when the data holds it (-1: none, or not a re-post). A re-post
   // takes its original's stance, so its own text is read only when the original is missing.
   const MessageIndex originals(data);
-  const auto original = [&originals](std::size_t m) { return originals.original_of(m); };
   std::vector<std::uint8_t> read_text(nm, 0);  // whose own text's stance is read
   for (std::size_t m = 0; m < nm; ++m) {
-    if (original(m) < 0) {
+    if (originals.original_of(m) < 0) {
       read_text[m] = 1;
     } else {
-      read_text[static_cast<std::size_t>(original(m))] = 1;
+      read_text[static_cast<std::size_t>(originals.original_of(m))] = 1;
     }
   }
   std::vector<MessageStance> text(nm);
@@ -447,8 +446,8 @@ std::vector<MessageStance> ActorMatcher::stances(const Dataset& data) const {
       std::string_view shares = data.msg_shares[m];
       if (!shares.empty()) {
         std::uint64_t author_sources = 0;
-        if (original(m) >= 0) {
-          const auto o = static_cast<std::size_t>(original(m));
+        if (originals.original_of(m) >= 0) {
+          const auto o = static_cast<std::size_t>(originals.original_of(m));
           st = text[o];
           author_sources = source_of(data.msg_account[o]);
         } else {

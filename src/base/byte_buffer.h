@@ -36,6 +36,7 @@ class ByteBuffer {
   std::size_t size() const { return size_; }
   std::size_t capacity() const { return capacity_; }
   bool empty() const { return size_ == 0; }
+  std::string_view view() const { return {data_, size_}; }
 
   void append(std::string_view s) {
     if (s.empty()) return;

@@ -8,8 +8,6 @@
 namespace groundswell {
 namespace {
 
-std::string_view view(const ByteBuffer& b) { return {b.data(), b.size()}; }
-
 // Appending past the size where the buffer becomes a mapping of its own, and growing that
 // mapping again, keeps every byte written before, in order.
 TEST(ByteBuffer, KeepsEveryByteAcrossGrowthIntoAndWithinAMapping) {
@@ -24,21 +22,21 @@ TEST(ByteBuffer, KeepsEveryByteAcrossGrowthIntoAndWithinAMapping) {
   }
   EXPECT_GE(b.capacity(), ByteBuffer::kMapped);
   ASSERT_EQ(b.size(), want.size());
-  EXPECT_TRUE(view(b) == want);
+  EXPECT_TRUE(b.view() == want);
 }
 
 TEST(ByteBuffer, ResizeZeroesNewBytesAndKeepsTheOld) {
   ByteBuffer b;
   b.append("abc");
   b.resize(ByteBuffer::kMapped + 5);
-  EXPECT_EQ(view(b).substr(0, 3), "abc");
-  EXPECT_EQ(view(b).find_first_not_of('\0', 3), std::string_view::npos);
+  EXPECT_EQ(b.view().substr(0, 3), "abc");
+  EXPECT_EQ(b.view().find_first_not_of('\0', 3), std::string_view::npos);
   b.resize(2);
-  EXPECT_EQ(view(b), "ab");
+  EXPECT_EQ(b.view(), "ab");
   b.clear();
   b.append("xyz");
   b.resize(6);  // bytes written before, past the size, are zero again
-  EXPECT_EQ(view(b), std::string_view("xyz\0\0\0", 6));
+  EXPECT_EQ(b.view(), std::string_view("xyz\0\0\0", 6));
 }
 
 TEST(ByteBuffer, CopiesAndMovesBothSmallAndMapped) {
@@ -48,12 +46,12 @@ TEST(ByteBuffer, CopiesAndMovesBothSmallAndMapped) {
     a.data()[0] = 'x';
     a.data()[n - 1] = 'y';
     ByteBuffer copy(a);
-    EXPECT_TRUE(view(copy) == view(a));
+    EXPECT_TRUE(copy.view() == a.view());
     EXPECT_NE(copy.data(), a.data());
     ByteBuffer assigned;
     assigned.append("old");
     assigned = a;
-    EXPECT_TRUE(view(assigned) == view(a));
+    EXPECT_TRUE(assigned.view() == a.view());
     const char* at = a.data();
     ByteBuffer moved(std::move(a));
     EXPECT_EQ(moved.data(), at);

@@ -43,7 +43,7 @@ std::vector<Reshare> first_reshares(const Dataset& d, const MessageIndex& origin
     const std::size_t end = std::min(d.messages(), (k + 1) * kBlock);
     for (std::size_t m = k * kBlock; m < end; ++m) {
       const std::uint32_t a = d.msg_account[m];
-      if (a == kNoAccount || d.msg_time[m] == kNoTime || d.msg_shares[m].empty()) continue;
+      if (a == kNoAccount || d.msg_time[m] == kNoTime) continue;
       const std::int64_t o = originals.original_of(m);
       if (o < 0) continue;
       const auto post = static_cast<std::size_t>(o);

@@ -226,7 +226,7 @@ void judge_clusters(const Dataset& d, DetectionResult& r, const AccountEvidence&
       const std::uint32_t a = d.msg_account[m];
       if (a == kNoAccount || d.msg_time[m] == kNoTime) continue;
       const std::uint32_t c = r.account_cluster[a];
-      if (c == 0 || posts[c - 1].empty() || d.msg_shares[m].empty()) continue;
+      if (c == 0 || posts[c - 1].empty()) continue;
       const std::int64_t o = index.original_of(m);
       if (o < 0) continue;
       const auto& p = posts[c - 1];

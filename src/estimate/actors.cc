@@ -401,11 +401,8 @@ std::vector<MessageStance> ActorMatcher::stances(const Dataset& data) const {
   const MessageIndex originals(data);
   std::vector<std::uint8_t> read_text(nm, 0);  // whose own text's stance is read
   for (std::size_t m = 0; m < nm; ++m) {
-    if (originals.original_of(m) < 0) {
-      read_text[m] = 1;
-    } else {
-      read_text[static_cast<std::size_t>(originals.original_of(m))] = 1;
-    }
+    const std::int64_t o = originals.original_of(m);
+    read_text[o < 0 ? m : static_cast<std::size_t>(o)] = 1;
   }
   std::vector<MessageStance> text(nm);
   // 1. Those messages' own text: normalization and matching dominate, so in parallel; every
@@ -446,8 +443,8 @@ std::vector<MessageStance> ActorMatcher::stances(const Dataset& data) const {
       std::string_view shares = data.msg_shares[m];
       if (!shares.empty()) {
         std::uint64_t author_sources = 0;
-        if (originals.original_of(m) >= 0) {
-          const auto o = static_cast<std::size_t>(originals.original_of(m));
+        if (const std::int64_t original = originals.original_of(m); original >= 0) {
+          const auto o = static_cast<std::size_t>(original);
           st = text[o];
           author_sources = source_of(data.msg_account[o]);
         } else {

@@ -194,7 +194,7 @@ Result<ServeIndex> ServeIndex::build(const Dataset& d, SignalTable signals,
     const MessageIndex originals(d);
     for (std::uint32_t m = 0; m < nm; ++m) {
       const std::uint32_t a = d.msg_account[m];
-      if (a == kNoAccount || d.msg_shares[m].empty()) continue;
+      if (a == kNoAccount) continue;
       const std::int64_t o = originals.original_of(m);
       if (o < 0 || d.msg_account[static_cast<std::size_t>(o)] == a) continue;
       ix.repost_msg_.push_back(m);

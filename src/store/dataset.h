@@ -109,7 +109,7 @@ class StringColumn {
     if (o.offsets_.empty()) return;
     if (offsets_.empty()) offsets_.push_back(0);
     const std::uint64_t base = chars_.size();
-    chars_.append(std::string_view(o.chars_.data(), o.chars_.size()));
+    chars_.append(o.chars_.view());
     for (std::size_t i = 1; i < o.offsets_.size(); ++i) offsets_.push_back(base + o.offsets_[i]);
   }
   // Row i of the result is row order[i] of this column.

@@ -155,7 +155,7 @@ struct DatasetCacheIo {
       u64(s.size());
       self().bytes(s.data(), s.size());
     }
-    void str(const ByteBuffer& s) { str(std::string_view(s.data(), s.size())); }
+    void str(const ByteBuffer& s) { str(s.view()); }
     void offsets(const Offsets& o) {
       vec(o.low_);
       vec(o.steps_);

@@ -5,7 +5,8 @@
 // therefore its message id prefixed by "<chat_id>/" whenever its chat id is not empty.
 //
 //   MessageIndex index(dataset);
-//   std::int64_t m = index.find(dataset.msg_platform[r], dataset.msg_shares[r]);  // -1: absent
+//   std::int64_t m = index.find("telegram", "channel12/456");  // -1: absent
+//   std::int64_t o = index.original_of(r);  // message r's original, as find() gives it
 //
 // A sorted array of (64-bit hash, message) pairs: 12 bytes a message and no string copies,
 // and a directory of where each value of the hash's top bits starts in it; a lookup is a

@@ -992,6 +992,10 @@ struct StimulusScratch {
 void draw_delays(StimulusScratch& s, const StimulusScratch::Group& g, std::vector<TimeMs>& delays,
                  std::uint32_t begin, std::uint32_t end, std::uint64_t account, int replicate,
                  std::uint64_t seed, std::vector<TimeMs>& draw) {
+  if (end - begin == 1) {  // one delay: every permutation leaves it where it is
+    draw[g.common_begin] = delays[begin];
+    return;
+  }
   std::uint64_t k[4] = {account, g.source, static_cast<std::uint64_t>(replicate),
                         seed ^ 0x7374696dULL};  // "stim"
   std::uint64_t state = XXH3_64bits(k, sizeof k);
@@ -1063,11 +1067,20 @@ double stimulus_p(std::span<const Response> ra, std::span<const Response> rb, st
     s.groups.push_back(g);
   }
   if (observed == 0) return 1;
+  // A source of one re-share by each account draws the same delays in every replicate: what
+  // it adds is counted once, and only the other sources are drawn.
+  std::uint64_t fixed = 0;
+  std::erase_if(s.groups, [&](const StimulusScratch::Group& g) {
+    if (g.a_end - g.a_begin != 1 || g.b_end - g.b_begin != 1) return false;
+    const TimeMs gap = s.delay_a[g.a_begin] - s.delay_b[g.b_begin];
+    fixed += gap <= opt.window_ms && -gap <= opt.window_ms;
+    return true;
+  });
   s.draw_a.resize(s.common);
   s.draw_b.resize(s.common);
   std::size_t ge = 0;
   for (int r = 0; r < opt.null_replicates; ++r) {
-    std::uint64_t together = 0;
+    std::uint64_t together = fixed;
     for (const StimulusScratch::Group& g : s.groups) {
       draw_delays(s, g, s.delay_a, g.a_begin, g.a_end, ha, r, opt.seed, s.draw_a);
       draw_delays(s, g, s.delay_b, g.b_begin, g.b_end, hb, r, opt.seed, s.draw_b);

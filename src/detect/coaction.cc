@@ -14,6 +14,7 @@
 #include <tuple>
 #include <utility>
 
+#include "base/default_init.h"
 #include "base/hash.h"
 #include "detect/internal.h"
 #include "dist/communicator.h"
@@ -21,12 +22,14 @@
 namespace groundswell::detect_internal {
 namespace {
 
+// Plain, so that the arrays of them are allocated unwritten (DefaultInit): made as
+// `PairRecord p{}`, every field zero until set.
 struct PairRecord {
-  std::uint32_t a = 0, b = 0;  // account pair (a = edge source)
-  std::uint32_t object = 0;
-  std::uint32_t msg_a = 0, msg_b = 0;
-  std::uint32_t delay_ms = 0;
-  std::uint8_t a_first = 0;  // coortweet: a's share is the earlier (first-side) one
+  std::uint32_t a, b;  // account pair (a = edge source)
+  std::uint32_t object;
+  std::uint32_t msg_a, msg_b;
+  std::uint32_t delay_ms;
+  std::uint8_t a_first;  // coortweet: a's share is the earlier (first-side) one
 
   // By (a, b, object, delay_ms, msg_a, msg_b, a_first), compared two fields at a time
   // (sorting the records was a tenth of a window variant's time at 10M messages).
@@ -43,6 +46,9 @@ struct PairRecord {
     return a_first < o.a_first;
   }
 };
+
+// A partition's records: written in full once placed, so not zeroed first.
+using PairRecords = std::vector<PairRecord, DefaultInit<PairRecord>>;
 
 std::uint32_t partition_of(std::uint32_t a, std::uint32_t b) {
   std::uint64_t k = (static_cast<std::uint64_t>(a) << 32) | b;
@@ -82,9 +88,9 @@ class PairPlacement {
 
   // The records of partitions [first, last), the others left empty.
   template <typename Sweep>
-  std::vector<std::vector<PairRecord>> place(const Sweep& sweep, std::uint32_t first = 0,
+  std::vector<PairRecords> place(const Sweep& sweep, std::uint32_t first = 0,
                                              std::uint32_t last = kPartitions) const {
-    std::vector<std::vector<PairRecord>> parts(kPartitions);
+    std::vector<PairRecords> parts(kPartitions);
     for (std::uint32_t part = first; part < last; ++part) parts[part].resize(sizes_[part]);
     tbb::parallel_for(std::size_t{0}, blocks_, [&](std::size_t block) {
       Writer w;
@@ -119,13 +125,13 @@ class PairPlacement {
 };
 
 // Distributed (t.comm): each partition's records go to the rank that reduces it.
-void exchange_partitions(dist::Communicator& comm, std::vector<std::vector<PairRecord>>& parts) {
+void exchange_partitions(dist::Communicator& comm, std::vector<PairRecords>& parts) {
   const int ranks = comm.size();
   std::vector<dist::Bytes> out(static_cast<std::size_t>(ranks));
   for (std::uint32_t i = 0; i < kPartitions; ++i) {
     dist::append(out[static_cast<std::size_t>(partition_owner(i, ranks))],
                  std::span<const PairRecord>(parts[i]));
-    std::vector<PairRecord>().swap(parts[i]);
+    PairRecords().swap(parts[i]);
   }
   count_traffic(&DetectionTraffic::pairs, all_to_all_sent(comm, out));
   std::vector<dist::Bytes> got = comm.all_to_all(std::move(out));
@@ -142,7 +148,7 @@ void exchange_partitions(dist::Communicator& comm, std::vector<std::vector<PairR
 // mostly a few records, by the other fields. The order is the same total order std::sort
 // gives, at a fraction of its comparisons (sorting the records was a tenth of a window
 // variant's time at 10M messages). `scratch` is a buffer reused from call to call.
-void sort_pair_records(std::vector<PairRecord>& p, std::vector<PairRecord>& scratch) {
+void sort_pair_records(PairRecords& p, PairRecords& scratch) {
   if (p.size() < 1024) {
     std::sort(p.begin(), p.end());
     return;
@@ -181,9 +187,9 @@ void sort_pair_records(std::vector<PairRecord>& p, std::vector<PairRecord>& scra
 // Sorts partitions [first, last) and reduces each (a, b) run of partition i with
 // `reduce(run, out[i])`.
 template <typename Reduce>
-void reduce_partition_range(std::vector<std::vector<PairRecord>>& parts, std::size_t first,
+void reduce_partition_range(std::vector<PairRecords>& parts, std::size_t first,
                             std::size_t last, Reduce&& reduce, std::vector<BehaviourEdges>& out) {
-  tbb::enumerable_thread_specific<std::vector<PairRecord>> scratch;
+  tbb::enumerable_thread_specific<PairRecords> scratch;
   tbb::parallel_for(first, last, [&](std::size_t i) {
     auto& p = parts[i];
     sort_pair_records(p, scratch.local());
@@ -194,7 +200,7 @@ void reduce_partition_range(std::vector<std::vector<PairRecord>>& parts, std::si
       reduce(std::span<const PairRecord>(p.data() + s, e - s), out[i]);
       s = e;
     }
-    std::vector<PairRecord>().swap(p);
+    PairRecords().swap(p);
   });
 }
 
@@ -235,7 +241,7 @@ BehaviourEdges concatenate_partitions(std::vector<BehaviourEdges>& out) {
 // Sorts each partition and reduces each (a, b) run with `reduce(run, out)`; concatenates the
 // partitions' edges and evidence in partition order.
 template <typename Reduce>
-BehaviourEdges reduce_partitions(std::vector<std::vector<PairRecord>>& parts, Reduce&& reduce) {
+BehaviourEdges reduce_partitions(std::vector<PairRecords>& parts, Reduce&& reduce) {
   std::vector<BehaviourEdges> out(parts.size());
   reduce_partition_range(parts, 0, parts.size(), reduce, out);
   return concatenate_partitions(out);
@@ -551,7 +557,7 @@ void native_pairs(const ActionTable& t, const DetectOptions& opt,
         }
         const Acted& y = t.actions[j];
         if (y.account == x.account) continue;
-        PairRecord p;
+        PairRecord p{};
         p.object = static_cast<std::uint32_t>(t.object_base + o);
         p.delay_ms = static_cast<std::uint32_t>(y.time - x.time);
         if (rank[x.account] < rank[y.account]) {
@@ -640,7 +646,7 @@ namespace {
 // CooRTweet's steps 1–4 (docs/detection.md, "What the peer tools compute"): its message pairs
 // within W after its filters, by partition, and each message's content id hash
 // (`msg_content`, 0 for messages of no action). `self_named`: named_by_own_id() of t.
-std::vector<std::vector<PairRecord>> coortweet_pairs(const Dataset& d, const ActionTable& t,
+std::vector<PairRecords> coortweet_pairs(const Dataset& d, const ActionTable& t,
                                                      const DetectOptions& opt,
                                                      std::span<const std::uint32_t> rank,
                                                      std::span<const std::uint8_t> self_named,
@@ -673,7 +679,7 @@ std::vector<std::vector<PairRecord>> coortweet_pairs(const Dataset& d, const Act
           // The earlier share is the first side; on a tie, the share of the account that
           // appears first in the input (CooRTweet's row order).
           bool x_first = x.time < y.time || x.account < y.account;
-          PairRecord p;
+          PairRecord p{};
           p.object = static_cast<std::uint32_t>(o);
           p.delay_ms = static_cast<std::uint32_t>(y.time - x.time);
           if (rank[x.account] < rank[y.account]) {
@@ -814,7 +820,7 @@ void coortweet_counts(const Dataset& d, const ActionTable& t, const DetectOption
     std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
   };
   std::vector<Part> part(parts.size());
-  tbb::enumerable_thread_specific<std::vector<PairRecord>> scratch;
+  tbb::enumerable_thread_specific<PairRecords> scratch;
   tbb::parallel_for(std::size_t{0}, parts.size(), [&](std::size_t i) {
     auto& p = parts[i];
     sort_pair_records(p, scratch.local());
@@ -830,7 +836,7 @@ void coortweet_counts(const Dataset& d, const ActionTable& t, const DetectOption
       o.edges.emplace_back(p[s].a, p[s].b);
       s = e;
     }
-    std::vector<PairRecord>().swap(p);
+    PairRecords().swap(p);
   });
   out.edges = out.pairs = out.single_object = 0;
   edges.clear();
@@ -861,7 +867,7 @@ void push_both_directions(PairRecord p, Out& out) {
 // The cnt rule's edges of behaviour b from partitioned directed records: weight = distinct
 // messages of the source, kept from `min_weight`.
 BehaviourEdges cnt_reduce(const Dataset& d, Behaviour b, double min_weight,
-                          std::vector<std::vector<PairRecord>>& parts) {
+                          std::vector<PairRecords>& parts) {
   return reduce_partitions(parts, [&](std::span<const PairRecord> run, BehaviourEdges& out) {
     thread_local std::vector<std::uint32_t> msgs;
     msgs.clear();
@@ -891,7 +897,7 @@ BehaviourEdges cnt_edges(const Dataset& d, const ActionTable& t, const DetectOpt
         for (std::size_t j = i + 1; j < e && t.actions[j].time - x.time <= w; ++j) {
           const Acted& y = t.actions[j];
           if (y.msg == x.msg) continue;
-          PairRecord p;
+          PairRecord p{};
           p.object = static_cast<std::uint32_t>(o);
           p.delay_ms = static_cast<std::uint32_t>(y.time - x.time);
           p.a = x.account, p.b = y.account, p.msg_a = x.msg, p.msg_b = y.msg;
@@ -912,7 +918,7 @@ BehaviourEdges cnt_similar_edges(const Dataset& d, const ActionTable& t,
       const Acted& x = t.actions[sp.x];
       const Acted& y = t.actions[sp.y];
       if (x.msg == y.msg) continue;
-      PairRecord p;
+      PairRecord p{};
       // The object whose run of actions holds x.
       p.object = static_cast<std::uint32_t>(
           std::upper_bound(t.object_start.begin(), t.object_start.end(), std::uint64_t{sp.x}) -

@@ -750,7 +750,10 @@ void finish_edge(Edge& e, std::size_t i, std::uint32_t common, double expected,
 // The rows of `edges` that finish_edge() wrote (rows `kept` onward, in edge order): those of
 // edges that may be kept at `rows_up_to` (may_be_kept: by their time-shift and co-occurrence
 // p-values) move down to start at row `kept`, the others are dropped (Edge::null_row
-// UINT32_MAX). Returns the rows now held.
+// UINT32_MAX). Returns the rows now held; `rows` keeps its size (each block of edges is
+// written over the rows past the ones held, so only growth is zeroed: at 10M messages the
+// hashtag's blocks were zeroed anew for every block, 26 MB each), and the caller cuts it to
+// the rows held at the end.
 std::size_t keep_rows_up_to(std::span<Edge> edges, std::vector<std::uint32_t>& rows,
                             std::size_t replicates, double rows_up_to, std::size_t kept) {
   for (Edge& e : edges) {
@@ -763,8 +766,13 @@ std::size_t keep_rows_up_to(std::span<Edge> edges, std::vector<std::uint32_t>& r
                   replicates, rows.begin() + static_cast<std::ptrdiff_t>(kept * replicates));
     e.null_row = static_cast<std::uint32_t>(kept++);
   }
-  rows.resize(kept * replicates);
   return kept;
+}
+
+// Room for the rows of `edges` more edges past the `kept` rows held (zeroing only growth).
+void make_room(std::vector<std::uint32_t>& rows, std::size_t kept, std::size_t edges,
+               std::size_t replicates) {
+  rows.resize(std::max(rows.size(), (kept + edges) * replicates));
 }
 
 // Rank 0's edges' account pairs (source, target as uint32) on every rank.
@@ -846,7 +854,7 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
     comm.reduce_sum(sums, 0);
     count_traffic(&DetectionTraffic::nulls, comm.rank() == 0 ? 0 : 4 * sums.size());
     if (comm.rank() != 0) continue;
-    replicate_weights.resize((kept + last - first) * replicates);
+    make_room(replicate_weights, kept, last - first, replicates);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(first, last, 256),
                       [&](const tbb::blocked_range<std::size_t>& r) {
                         std::vector<double> p_scratch;
@@ -863,6 +871,7 @@ void sharded_edge_p_values(const ActionTable& t, const NullModel& m, const Detec
   }
   // The rows dropped must also give their memory back, or the Detector caches them with the
   // edges for the whole run.
+  replicate_weights.resize(kept * replicates);
   replicate_weights.shrink_to_fit();
 }
 
@@ -893,7 +902,7 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
     }
   for (std::size_t first = 0; first < edges.size(); first += kEdgeBlock) {
     const std::size_t last = std::min(edges.size(), first + kEdgeBlock);
-    replicate_weights.resize((kept + last - first) * replicates);
+    make_room(replicate_weights, kept, last - first, replicates);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(first, last, 64),
                       [&](const tbb::blocked_range<std::size_t>& r) {
                         CommonObjects c;
@@ -918,6 +927,7 @@ void edge_p_values(const ActionTable& t, const NullModel& m, const DetectOptions
     kept = keep_rows_up_to(edges.subspan(first, last - first), replicate_weights, replicates,
                            rows_up_to, kept);
   }
+  replicate_weights.resize(kept * replicates);
 }
 
 ShareOrigins share_origins(const Dataset& d, const ActionTable& t, const MessageIndex& originals) {

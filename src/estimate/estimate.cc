@@ -18,6 +18,7 @@
 #include <random>
 #include <unordered_map>
 
+#include "base/default_init.h"
 #include "base/hash.h"
 #include "base/output_file.h"
 #include "base/time.h"
@@ -289,7 +290,7 @@ struct UnitEntry {
 // 30M page faults).
 struct Units {
   std::vector<std::uint32_t> start;  // CSR over entries; entries past start.back() are spare
-  std::vector<UnitEntry> entries;
+  std::vector<UnitEntry, DefaultInit<UnitEntry>> entries;  // written before read: not zeroed
   std::size_t count() const { return start.empty() ? 0 : start.size() - 1; }
 };
 

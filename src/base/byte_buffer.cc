@@ -40,7 +40,8 @@ ByteBuffer& ByteBuffer::operator=(const ByteBuffer& o) {
 ByteBuffer::ByteBuffer(ByteBuffer&& o) noexcept
     : data_(std::exchange(o.data_, nullptr)),
       size_(std::exchange(o.size_, 0)),
-      capacity_(std::exchange(o.capacity_, 0)) {}
+      capacity_(std::exchange(o.capacity_, 0)),
+      written_(std::exchange(o.written_, 0)) {}
 
 ByteBuffer& ByteBuffer::operator=(ByteBuffer&& o) noexcept {
   if (this != &o) {
@@ -48,6 +49,7 @@ ByteBuffer& ByteBuffer::operator=(ByteBuffer&& o) noexcept {
     data_ = std::exchange(o.data_, nullptr);
     size_ = std::exchange(o.size_, 0);
     capacity_ = std::exchange(o.capacity_, 0);
+    written_ = std::exchange(o.written_, 0);
   }
   return *this;
 }
@@ -60,13 +62,16 @@ void ByteBuffer::free_all() noexcept {
   else
     std::free(data_);
   data_ = nullptr;
-  size_ = capacity_ = 0;
+  size_ = capacity_ = written_ = 0;
 }
 
 void ByteBuffer::resize(std::size_t n) {
   if (n > size_) {
     reserve(n);
-    std::memset(data_ + size_, 0, n - size_);
+    const std::size_t dirty = mapped(capacity_) ? std::min(n, std::max(written_, size_)) : n;
+    if (dirty > size_) std::memset(data_ + size_, 0, dirty - size_);
+  } else {
+    written_ = std::max(written_, size_);
   }
   size_ = n;
 }
@@ -86,6 +91,7 @@ void ByteBuffer::grow(std::size_t n, bool exact) {
     if (p == MAP_FAILED) throw std::bad_alloc();
     if (size_ > 0) std::memcpy(p, data_, size_);
     std::free(data_);
+    written_ = size_;  // the rest of a fresh mapping is zero
   }
   data_ = static_cast<char*>(p);
   capacity_ = want;

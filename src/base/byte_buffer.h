@@ -13,6 +13,7 @@
 // Growth invalidates data(). Thread-safety: as a std::string.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <string_view>
@@ -48,9 +49,13 @@ class ByteBuffer {
   void reserve(std::size_t n) {
     if (n > capacity_) grow(n, /*exact=*/true);
   }
-  // n bytes; any new ones are zero.
+  // n bytes; any new ones are zero (in a mapping, only those written before are zeroed: the
+  // kernel's pages come zeroed, so resizing a fresh buffer writes nothing).
   void resize(std::size_t n);
-  void clear() { size_ = 0; }
+  void clear() {
+    written_ = std::max(written_, size_);
+    size_ = 0;
+  }
 
  private:
   // Capacity for at least n bytes: n itself when exact, else at least double the current.
@@ -59,6 +64,8 @@ class ByteBuffer {
 
   char* data_ = nullptr;
   std::size_t size_ = 0, capacity_ = 0;
+  // In a mapping, bytes from max(written_, size_) on were never written: still zero.
+  std::size_t written_ = 0;
 };
 
 }  // namespace groundswell

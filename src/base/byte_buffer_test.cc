@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -37,6 +38,25 @@ TEST(ByteBuffer, ResizeZeroesNewBytesAndKeepsTheOld) {
   b.append("xyz");
   b.resize(6);  // bytes written before, past the size, are zero again
   EXPECT_EQ(b.view(), std::string_view("xyz\0\0\0", 6));
+}
+
+// In a mapping, bytes once written and then cut off are zeroed again when the size grows
+// back over them, by resize() after a smaller resize() and after clear().
+TEST(ByteBuffer, ResizeZeroesBytesWrittenBeforeInAMapping) {
+  const std::size_t n = ByteBuffer::kMapped + 4096;
+  ByteBuffer b;
+  b.resize(n);
+  std::fill(b.data(), b.data() + n, 'q');
+  b.resize(1);
+  b.resize(n);
+  EXPECT_EQ(b.view().substr(0, 1), "q");
+  EXPECT_EQ(b.view().find_first_not_of('\0', 1), std::string_view::npos);
+  std::fill(b.data(), b.data() + n, 'r');
+  b.clear();
+  b.append("s");
+  b.resize(n + 8192);  // past the bytes ever written too, into a grown mapping
+  EXPECT_EQ(b.view().substr(0, 1), "s");
+  EXPECT_EQ(b.view().find_first_not_of('\0', 1), std::string_view::npos);
 }
 
 TEST(ByteBuffer, CopiesAndMovesBothSmallAndMapped) {

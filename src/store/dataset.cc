@@ -65,6 +65,23 @@ void compute_text_keys(Dataset& d) {
                     });
 }
 
+void StringColumn::permute(std::span<const std::uint32_t> order) {
+  StringColumn out;
+  out.offsets_.reserve(order.size() + 1);
+  std::uint64_t end = 0;
+  out.offsets_.push_back(end);
+  for (const std::uint32_t i : order) out.offsets_.push_back(end += offsets_[i + 1] - offsets_[i]);
+  out.chars_.resize(end);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, order.size(), 4096),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      for (std::size_t k = r.begin(); k != r.end(); ++k) {
+                        const std::string_view v = (*this)[order[k]];
+                        std::copy(v.begin(), v.end(), out.chars_.data() + out.offsets_[k]);
+                      }
+                    });
+  *this = std::move(out);
+}
+
 namespace {
 
 std::int64_t count_or_absent(const Stmt& s, int i) {

@@ -112,13 +112,9 @@ class StringColumn {
     chars_.append(o.chars_.view());
     for (std::size_t i = 1; i < o.offsets_.size(); ++i) offsets_.push_back(base + o.offsets_[i]);
   }
-  // Row i of the result is row order[i] of this column.
-  void permute(std::span<const std::uint32_t> order) {
-    StringColumn out;
-    out.reserve(order.size(), chars_.size());
-    for (std::uint32_t i : order) out.push_back((*this)[i]);
-    *this = std::move(out);
-  }
+  // Row i of the result is row order[i] of this column. The rows are copied on all threads
+  // (at 10M messages, sorting the text of `run`'s ingest by time was 10 s on one).
+  void permute(std::span<const std::uint32_t> order);
 
  private:
   friend struct DatasetCacheIo;

@@ -1006,5 +1006,26 @@ TEST(Offsets, KeepEveryOffsetPastFourGiB) {
   EXPECT_EQ(small.bytes(), 4 * sizeof(std::uint32_t));
 }
 
+// Permuting a column puts row order[i] at row i, bytes and lengths whole (empty rows, rows
+// repeated or left out), over more rows than one task copies.
+TEST(StringColumn, PermuteTakesEachRowFromItsPlace) {
+  StringColumn c;
+  std::vector<std::string> rows;
+  for (std::size_t i = 0; i < 10000; ++i) {
+    rows.push_back(i % 7 == 0 ? "" : std::to_string(i * i) + std::string(i % 13, 'x'));
+    c.push_back(rows.back());
+  }
+  std::vector<std::uint32_t> order;
+  for (std::uint32_t i = 0; i < 10000; ++i) order.push_back((i * 7919 + 3) % 10000);
+  order.push_back(5);  // a row twice
+  c.permute(order);
+  ASSERT_EQ(c.size(), order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) EXPECT_EQ(c[i], rows[order[i]]) << i;
+  c.permute(std::vector<std::uint32_t>{2, 0});  // fewer rows than held
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[0], rows[order[2]]);
+  EXPECT_EQ(c[1], rows[order[0]]);
+}
+
 }  // namespace
 }  // namespace groundswell

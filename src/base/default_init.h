@@ -1,8 +1,8 @@
 // An allocator whose construction without a value default-initializes, for vectors of plain
 // records that are resized and then written in full (pair records placed at their offsets,
-// rows of replicate weights). std::vector::resize value-initializes: for such records a pass
-// of zeros over hundreds of megabytes that the next pass overwrites (at 10M messages, about
-// 4% of a run's processor time).
+// the estimate's unit entries). std::vector::resize value-initializes: for such records a pass
+// of zeros over hundreds of megabytes that the next pass overwrites (at 10M messages, 4% of a
+// run's CPU samples were such passes).
 //
 //   std::vector<Record, DefaultInit<Record>> v;
 //   v.resize(n);  // n records, their bytes unwritten: write every one before reading it

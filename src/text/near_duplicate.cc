@@ -320,8 +320,8 @@ Result<NearDuplicateResult> run_lsh(const KeySource& keys, std::span<const int64
           sc.bucket.clear();
           for (auto it = s; it != e; ++it) {
             const uint32_t c = entry_item(*it);
-            BandScratch::Entry& en =
-                sc.bucket.emplace_back(BandScratch::Entry{time_of(c), c, sets.size[c], sketches[c], {}});
+            BandScratch::Entry& en = sc.bucket.emplace_back(
+                BandScratch::Entry{time_of(c), c, sets.size[c], sketches[c], {}});
             for (size_t k = 0; k < held; ++k) en.head[k] = band_keys[k * m + c];
           }
           std::sort(sc.bucket.begin(), sc.bucket.end());

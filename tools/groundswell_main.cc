@@ -23,12 +23,13 @@ namespace gs = groundswell;
 
 #ifdef GS_JEMALLOC
 // jemalloc's options, read when it starts (before main); MALLOC_CONF in the environment
-// overrides them. Transparent huge pages as the kernel's setting gives them: asking for them
-// on every mapping (thp:always) made the compat pipeline a third slower where a new huge page
-// is slow to fault in (docs/architecture.md, "Memory allocation").
+// overrides them. Transparent huge pages on every mapping (one fault per 2 MB: at 10M messages
+// a run took 23M faults in small pages), one arena per core (four, jemalloc's default, held
+// more memory in partly used huge pages). Where a new huge page is slow to fault in,
+// MALLOC_CONF=thp:default (docs/architecture.md, "Memory allocation").
 extern "C" {
 // NOLINTNEXTLINE: the name is jemalloc's
-const char* malloc_conf = "thp:default,metadata_thp:auto";
+const char* malloc_conf = "thp:always,metadata_thp:auto,percpu_arena:percpu";
 }
 #endif
 

@@ -89,7 +89,7 @@ class PairPlacement {
   // The records of partitions [first, last), the others left empty.
   template <typename Sweep>
   std::vector<PairRecords> place(const Sweep& sweep, std::uint32_t first = 0,
-                                             std::uint32_t last = kPartitions) const {
+                                 std::uint32_t last = kPartitions) const {
     std::vector<PairRecords> parts(kPartitions);
     for (std::uint32_t part = first; part < last; ++part) parts[part].resize(sizes_[part]);
     tbb::parallel_for(std::size_t{0}, blocks_, [&](std::size_t block) {
@@ -647,10 +647,10 @@ namespace {
 // within W after its filters, by partition, and each message's content id hash
 // (`msg_content`, 0 for messages of no action). `self_named`: named_by_own_id() of t.
 std::vector<PairRecords> coortweet_pairs(const Dataset& d, const ActionTable& t,
-                                                     const DetectOptions& opt,
-                                                     std::span<const std::uint32_t> rank,
-                                                     std::span<const std::uint8_t> self_named,
-                                                     std::vector<std::uint64_t>& msg_content) {
+                                         const DetectOptions& opt,
+                                         std::span<const std::uint32_t> rank,
+                                         std::span<const std::uint8_t> self_named,
+                                         std::vector<std::uint64_t>& msg_content) {
   const TimeMs w = opt.window_ms;
   const std::size_t n_min = static_cast<std::size_t>(std::max(0, opt.min_repetition));
   // 1. Accounts with fewer than N rows are dropped.

@@ -74,10 +74,8 @@ void StringColumn::permute(std::span<const std::uint32_t> order) {
   out.chars_.resize(end);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, order.size(), 4096),
                     [&](const tbb::blocked_range<std::size_t>& r) {
-                      for (std::size_t k = r.begin(); k != r.end(); ++k) {
-                        const std::string_view v = (*this)[order[k]];
-                        std::copy(v.begin(), v.end(), out.chars_.data() + out.offsets_[k]);
-                      }
+                      for (std::size_t k = r.begin(); k != r.end(); ++k)
+                        out.set(k, (*this)[order[k]]);
                     });
   *this = std::move(out);
 }

@@ -82,6 +82,7 @@ dump base/in.db > base/in.dump
 last_stats base/in.db > base/in.stats
 check "the data has rejects to resume" test -s base/in.rejects.jsonl
 echo "uninterrupted ingest: ${t_ingest} ms, $(sqlite3 base/in.db 'SELECT count(*) FROM messages') messages"
+running="SELECT 1 FROM runs WHERE status = 'running'"  # an ingest that did not finish
 ingest_ok=0
 interrupted=0  # kills that landed before the command finished
 trial=0
@@ -92,7 +93,6 @@ while (( trial < trials || (interrupted < trials && trial < 3 * trials) )); do
   moments=()
   for k in $(seq 1 $(( 1 + RANDOM % 3 ))); do
     kill_at_random "$t_ingest" . "$bin" ingest gen/data long.jsonl --db "$d/in.db" --transaction-records 50000 --quiet
-    running="SELECT 1 FROM runs WHERE status = 'running'"
     if [[ ! -e "$d/in.db" || -n "$(sqlite3 "$d/in.db" "$running")" ]]; then
       interrupted=$((interrupted + 1))
     elif (( k == 1 )); then

@@ -68,6 +68,14 @@ struct Batch {
   std::vector<Note> notes;  // rejects and warnings
   std::size_t n_messages = 0, n_accounts = 0, n_notes = 0;
   std::vector<Item> items;
+  // What the writer told of the batch's posts (PostCollector), in its order, for the thread
+  // that adds them to the ingest's columns (IngestOptions::columns).
+  struct Told {
+    enum class Kind : std::uint8_t { kAdd, kMerged, kAbandon } kind;
+    std::uint32_t index;  // kAdd: of messages
+    std::int64_t row, account;
+  };
+  std::vector<Told> told;
   std::optional<FileStart> start;
   std::optional<FileEnd> end;
   // The last batch of a piece of a cut file: its records whose invalid UTF-8 was replaced.
@@ -77,6 +85,7 @@ struct Batch {
   void reset() {
     n_messages = n_accounts = n_notes = 0;
     items.clear();
+    told.clear();
     start.reset();
     end.reset();
     piece_end.reset();
@@ -326,12 +335,12 @@ void read_piece(Unit& u, const IngestOptions& options, BatchingSink& sink,
 
 // A parsing thread: reads its units in order until the dispatcher's end (nullptr). Once
 // stopped it takes its units without reading them, so the dispatcher never waits on it.
-void parse_units(UnitQueue& units, const IngestOptions& options, BatchQueue& full,
-                 BatchQueue& free, std::atomic<bool>& stop,
+// `text_keys`: each post's text key is worked out (while the posts are collected).
+void parse_units(UnitQueue& units, const IngestOptions& options, bool text_keys,
+                 BatchQueue& full, BatchQueue& free, std::atomic<bool>& stop,
                  std::atomic<std::uint64_t>& raw_done) {
   BatchingSink sink(full, free, options.strict, stop, raw_done);
-  // Only while the posts are collected: not for an ingest into a store with messages.
-  sink.set_text_keys(options.columns != nullptr && !options.columns->abandoned());
+  sink.set_text_keys(text_keys);
   for (;;) {
     Unit* u = nullptr;
     units.pop(u);
@@ -529,15 +538,64 @@ class RejectsFile {
   std::string line_;  // reused line after line
 };
 
+// The writer's collector in a bulk load (MessageWriter::collect): notes in the batch being
+// written what the writer tells of its posts, for the collecting thread to add to the ingest's
+// columns (parse_and_write) while the writer goes on with the next batch.
+class BatchRecorder final : public PostCollector {
+ public:
+  void set_batch(Batch* b) { batch_ = b; }
+  void set_message(std::uint32_t index) { index_ = index; }
+
+  void add(std::int64_t row, std::int64_t account_row, const MessageRecord& m,
+           const PreparedMessage& p) override {
+    (void)m;  // the batch's messages[index_] and prepared[index_]
+    (void)p;
+    batch_->told.push_back({Batch::Told::Kind::kAdd, index_, row, account_row});
+  }
+  void merged(std::int64_t row) override {
+    batch_->told.push_back({Batch::Told::Kind::kMerged, 0, row, -1});
+  }
+  void abandon() override { batch_->told.push_back({Batch::Told::Kind::kAbandon, 0, 0, -1}); }
+
+  // On the collecting thread: what `b` told, in its order.
+  static void replay(const Batch& b, IngestedMessages& into) {
+    for (const Batch::Told& t : b.told) {
+      switch (t.kind) {
+        case Batch::Told::Kind::kAdd:
+          into.add(t.row, t.account, b.messages[t.index], b.prepared[t.index]);
+          break;
+        case Batch::Told::Kind::kMerged:
+          into.merged(t.row);
+          break;
+        case Batch::Told::Kind::kAbandon:
+          into.abandon();
+          break;
+      }
+    }
+  }
+
+ private:
+  Batch* batch_ = nullptr;
+  std::uint32_t index_ = 0;
+};
+
 // The writing thread's side: stores what each batch holds, counts every record into its
 // file's counts and the summary, and commits a transaction every
 // IngestOptions::transaction_records records and at the end of each file. The first failure is kept and stops the parsing
 // thread (stop()); later batches are drained without being written.
 class BatchWriter {
  public:
+  // `recorder`: the writer's collector, when the posts are collected.
   BatchWriter(Store& store, MessageWriter& writer, const IngestOptions& options,
-              RejectsFile& rejects, IngestSummary& summary)
-      : store_(store), writer_(writer), options_(options), rejects_(rejects), summary_(summary) {}
+              RejectsFile& rejects, IngestSummary& summary, BatchRecorder* recorder)
+      : store_(store),
+        writer_(writer),
+        options_(options),
+        rejects_(rejects),
+        summary_(summary),
+        recorder_(recorder) {}
+
+  bool recording() const { return recorder_ != nullptr; }
 
   std::atomic<bool>& stop() { return stop_; }
   // Records read so far, for the progress line.
@@ -545,7 +603,8 @@ class BatchWriter {
     return summary_.counts.records_read + file_counts_.records_read;
   }
 
-  void write(const Batch& b) {
+  void write(Batch& b) {
+    if (recorder_ != nullptr) recorder_->set_batch(&b);
     if (failure_.ok() && !in_tx_) {
       Status s = writer_.begin_batch();
       if (s.ok())
@@ -635,6 +694,7 @@ class BatchWriter {
   void put_message(const Batch& b, std::uint32_t index) {
     const MessageRecord& m = b.messages[index];
     auto [line, offset] = b.positions[index];
+    if (recorder_ != nullptr) recorder_->set_message(index);
     auto outcome = writer_.put_message(m, b.prepared[index], file_id_, line, offset);
     if (!outcome) {
       fail(outcome.status());
@@ -723,6 +783,7 @@ class BatchWriter {
   const IngestOptions& options_;
   RejectsFile& rejects_;
   IngestSummary& summary_;
+  BatchRecorder* recorder_;
   std::atomic<bool> stop_{false};
   Status failure_;
   bool in_tx_ = false;
@@ -744,9 +805,13 @@ class BatchWriter {
 // file gives, at any number of threads, while the others read ahead. Batches go round between
 // each parsing thread and this one through a pool of its own, so memory stays flat whatever
 // the size of the input. A parsing thread stops early on its own --strict reject (it reads no
-// further) or when writing fails (every thread and the dispatcher).
+// further) or when writing fails (every thread and the dispatcher). While the posts are
+// collected (out.recording()), each batch written goes on to a collecting thread, which adds
+// what the writer told of it to `columns` and only then gives it back to its pool: the writer,
+// the busiest thread, does not also copy every post into the columns.
 Status parse_and_write(const std::vector<std::string>& files, const IngestOptions& options,
                        std::uint64_t bytes, BatchWriter& out) {
+  IngestedMessages* columns = out.recording() ? options.columns : nullptr;
   const auto threads = static_cast<std::size_t>(
       tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
   const std::size_t k = std::clamp<std::size_t>(threads, 1, kMaxParsers);
@@ -761,7 +826,9 @@ Status parse_and_write(const std::vector<std::string>& files, const IngestOption
   std::vector<UnitQueue*> queues;
   // One thread reads no further ahead than its batches; several read a unit ahead of the
   // writer, which takes more of them.
-  const std::size_t in_flight = k == 1 ? kBatchesInFlight : kBatchesInFlightAhead;
+  // The collecting thread holds a batch or two of each lane's.
+  const std::size_t in_flight =
+      (k == 1 ? kBatchesInFlight : kBatchesInFlightAhead) + (columns != nullptr ? 2 : 0);
   for (Lane& lane : lanes) {
     lane.units.set_capacity(kUnitsInFlight);
     queues.push_back(&lane.units);
@@ -774,8 +841,25 @@ Status parse_and_write(const std::vector<std::string>& files, const IngestOption
   std::vector<std::thread> threads_of;
   threads_of.emplace_back([&] { dispatch(files, options, queues, out.stop()); });
   for (Lane& lane : lanes)
-    threads_of.emplace_back([&options, &raw_done, l = &lane] {
-      parse_units(l->units, options, l->full, l->free, l->stop, raw_done);
+    threads_of.emplace_back([&options, &raw_done, l = &lane, keys = columns != nullptr] {
+      parse_units(l->units, options, keys, l->full, l->free, l->stop, raw_done);
+    });
+  struct Written {
+    Batch* batch;
+    Lane* lane;
+  };
+  tbb::concurrent_bounded_queue<Written> written;  // {nullptr, nullptr} ends
+  std::thread collecting;
+  if (columns != nullptr)
+    collecting = std::thread([&written, columns] {
+      for (;;) {
+        Written w{};
+        written.pop(w);
+        if (w.batch == nullptr) break;
+        BatchRecorder::replay(*w.batch, *columns);
+        w.batch->reset();
+        w.lane->free.push(w.batch);
+      }
     });
   Progress progress("ingest", bytes, options.progress);
   for (std::size_t at = 0, finished = 0; finished < k;) {
@@ -791,13 +875,21 @@ Status parse_and_write(const std::vector<std::string>& files, const IngestOption
       for (Lane& l : lanes) l.stop.store(true);
     progress.update(raw_done.load(), out.records_read());
     const bool last = b->last, unit_end = b->end.has_value() || b->piece_end.has_value();
-    b->reset();
-    lane.free.push(b);
+    if (columns != nullptr) {
+      written.push({b, &lane});
+    } else {
+      b->reset();
+      lane.free.push(b);
+    }
     if (last) {
       lane.done = true;
       ++finished;
     }
     if (last || unit_end) at = (at + 1) % k;
+  }
+  if (columns != nullptr) {
+    written.push({nullptr, nullptr});
+    collecting.join();
   }
   for (std::thread& t : threads_of) t.join();
   progress.finish();
@@ -849,15 +941,17 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
   // after the load.
   auto bulk = writer.begin_bulk_load();
   if (!bulk) return bulk.status();
+  BatchRecorder recorder;
   if (options.columns != nullptr) {
     if (*bulk) {
-      writer.collect(options.columns);
+      writer.collect(&recorder);
     } else {
       options.columns->abandon();
     }
   }
 
-  BatchWriter out(store, writer, options, rejects, summary);
+  BatchWriter out(store, writer, options, rejects, summary,
+                  writer.bulk_load() && options.columns != nullptr ? &recorder : nullptr);
   Status failure = parse_and_write(*files, options, summary.bytes, out);
   if (Status s = writer.finish_bulk_load(); !s.ok() && failure.ok()) failure = s;
   store_totals(store, summary);

@@ -238,6 +238,24 @@ inline bool text_keys_in_memory(const Dataset& d) {
 
 struct PreparedMessage;
 
+// Told of the posts a writer stores in a bulk load (MessageWriter::collect), in the order it
+// stores them: IngestedMessages, or an ingest that hands them to IngestedMessages on a thread
+// of its own.
+class PostCollector {
+ public:
+  // A row the writer has just stored (its id and author's accounts.id, -1 for none), with the
+  // values it bound.
+  virtual void add(std::int64_t row, std::int64_t account_row, const MessageRecord& m,
+                   const PreparedMessage& p) = 0;
+  // A stored row a later record was merged into.
+  virtual void merged(std::int64_t row) = 0;
+  // What was told can no longer stand for the store (another connection wrote to it).
+  virtual void abandon() = 0;
+
+ protected:
+  ~PostCollector() = default;
+};
+
 // The posts a bulk load stores (an ingest into a store without messages), collected as
 // MessageWriter writes them (MessageWriter::collect), so that the analysis that follows the
 // ingest in the same process (`run`) builds its columns without reading the store back
@@ -246,24 +264,21 @@ struct PreparedMessage;
 // built. The ingest seals them with the store's data version once it has committed; a load
 // takes them only while the store is as the ingest left it (no other writer since), and
 // otherwise reads the store.
-class IngestedMessages {
+class IngestedMessages final : public PostCollector {
  public:
   IngestedMessages();
   ~IngestedMessages();
   IngestedMessages(IngestedMessages&&) noexcept;
   IngestedMessages& operator=(IngestedMessages&&) noexcept;
 
-  // A row the writer has just stored (its id and author's accounts.id, -1 for none), with the
-  // values it bound; service events are counted, not kept.
+  // Service events are counted, not kept.
   void add(std::int64_t row, std::int64_t account_row, const MessageRecord& m,
-           const PreparedMessage& p);
-  // A stored row a later record was merged into.
-  void merged(std::int64_t row) {
+           const PreparedMessage& p) override;
+  void merged(std::int64_t row) override {
     if (!abandoned_) merged_.push_back(row);
   }
-  // What was collected can no longer stand for the store (another connection wrote to it, or
-  // the ingest failed): every load reads the store.
-  void abandon();
+  // Also when the ingest failed: every load reads the store.
+  void abandon() override;
   bool abandoned() const { return abandoned_; }
   // The ingest has committed everything and the store's data version is `data_version`.
   void seal(std::string data_version) { data_version_ = std::move(data_version); }

@@ -138,7 +138,7 @@ class MessageWriter {
   // During the bulk load, every row this writer stores and every post it merges into is also
   // given to `into` (the posts `run` builds its analysis columns from); should the writer
   // leave the bulk load (another connection wrote), `into` is abandoned.
-  void collect(IngestedMessages* into) { collected_ = into; }
+  void collect(PostCollector* into) { collected_ = into; }
 
   // Registers a file of the run; later puts refer to it. When the path was read before, the
   // earlier reads' rejects are removed (this read reports its own) and its records are
@@ -209,7 +209,7 @@ class MessageWriter {
   NewAccounts new_accounts_;
   // Bulk load: the rows stored by this writer, by the hash of their key.
   RowsByHash rows_by_key_;
-  IngestedMessages* collected_ = nullptr;  // collect()
+  PostCollector* collected_ = nullptr;  // collect()
   // The stored row of the key last looked up: where it was read (stored_row_has_key() and
   // same_author()), its author and digest (stored_row_has_key()).
   struct StoredRow {

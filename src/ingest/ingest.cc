@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -546,9 +547,11 @@ class BatchRecorder final : public PostCollector {
   void set_batch(Batch* b) { batch_ = b; }
   void set_message(std::uint32_t index) { index_ = index; }
 
+  // `m` and `p` are the batch's messages[index_] and prepared[index_], read again by replay().
   void add(std::int64_t row, std::int64_t account_row, const MessageRecord& m,
            const PreparedMessage& p) override {
-    (void)m;  // the batch's messages[index_] and prepared[index_]
+    assert(&m == &batch_->messages[index_] && &p == &batch_->prepared[index_]);
+    (void)m;
     (void)p;
     batch_->told.push_back({Batch::Told::Kind::kAdd, index_, row, account_row});
   }
@@ -581,8 +584,9 @@ class BatchRecorder final : public PostCollector {
 
 // The writing thread's side: stores what each batch holds, counts every record into its
 // file's counts and the summary, and commits a transaction every
-// IngestOptions::transaction_records records and at the end of each file. The first failure is kept and stops the parsing
-// thread (stop()); later batches are drained without being written.
+// IngestOptions::transaction_records records and at the end of each file. The first failure
+// is kept and stops the parsing thread (stop()); later batches are drained without being
+// written.
 class BatchWriter {
  public:
   // `recorder`: the writer's collector, when the posts are collected.
@@ -619,7 +623,8 @@ class BatchWriter {
     }
     if (b.piece_end) pieces_repaired_ += *b.piece_end;
     if (b.end && failure_.ok()) end_file(*b.end);
-    if (in_tx_ && failure_.ok() && (since_commit_ >= options_.transaction_records || b.end || b.last)) {
+    if (in_tx_ && failure_.ok() &&
+        (since_commit_ >= options_.transaction_records || b.end || b.last)) {
       Status s = writer_.commit_batch();
       in_tx_ = false;
       since_commit_ = 0;

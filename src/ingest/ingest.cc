@@ -970,11 +970,14 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
   if (!failure.ok()) return failure;
   GS_RETURN_IF_ERROR(fin);
   if (options.columns != nullptr && !options.columns->abandoned()) {
-    // Sealed with the data version of the ingest's last commit; unsealed, the load reads the
-    // store.
+    // Sealed with the data version the ingest's last commit gave the store (not the store's
+    // version now, which another program may have changed since); with none (nothing stored)
+    // the store's; unsealed, the load reads the store.
     Stmt s;
-    if (store.db().prepare("SELECT data_version FROM store_state WHERE id = 1", s).ok() &&
-        s.step() == Stmt::kRow) {
+    if (!writer.committed_data_version().empty()) {
+      options.columns->seal(writer.committed_data_version());
+    } else if (store.db().prepare("SELECT data_version FROM store_state WHERE id = 1", s).ok() &&
+               s.step() == Stmt::kRow) {
       options.columns->seal(std::string(s.column_text(0)));
     } else {
       options.columns->abandon();

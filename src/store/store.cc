@@ -515,9 +515,18 @@ Status MessageWriter::commit_batch() {
   // A transaction that only recorded files, rejects or duplicates leaves the analysis columns
   // saved beside the store valid (a re-run over the same files).
   GS_RETURN_IF_ERROR(flush_new_accounts());
-  if (data_changed_) GS_RETURN_IF_ERROR(store_.db().exec(kNewDataVersion));
+  std::string version;
+  if (data_changed_) {
+    GS_RETURN_IF_ERROR(store_.db().exec(kNewDataVersion));
+    Stmt s;
+    GS_RETURN_IF_ERROR(
+        store_.db().prepare("SELECT data_version FROM store_state WHERE id = 1", s));
+    if (s.step() != Stmt::kRow) return db_error(s);
+    version = s.column_text(0);
+  }
   data_changed_ = false;
   GS_RETURN_IF_ERROR(store_.db().exec("COMMIT"));
+  if (!version.empty()) committed_version_ = std::move(version);
   // Left bulk loading in this transaction (another writer): references are checked again
   // from the next one (the setting cannot change inside a transaction).
   if (!bulk_) GS_RETURN_IF_ERROR(check_references_again());

@@ -33,9 +33,9 @@ int current_schema_version();
 
 class Store {
  public:
-  // Opens (creating if needed) and migrates to current_schema_version(). A database written by a newer
-  // groundswell (higher schema version) is refused rather than damaged. Read-only, nothing can
-  // be migrated: a database of another schema version is refused with a message naming the
+  // Opens (creating if needed) and migrates to current_schema_version(). A database written by a
+  // newer groundswell (higher schema version) is refused rather than damaged. Read-only, nothing
+  // can be migrated: a database of another schema version is refused with a message naming the
   // file, its version and this build's (an older one is brought up to date by any command that
   // opens it for writing).
   static Result<Store> open(const std::filesystem::path& path, bool read_only = false);
@@ -150,6 +150,10 @@ class MessageWriter {
   // connection since this writer's last (PRAGMA data_version).
   Status begin_batch();
   Status commit_batch();
+  // The data version (store_state.data_version) this writer's last commit that stored or
+  // changed a message or an account gave the store; "" before any. While the store still names
+  // it, nothing has changed its messages or accounts since.
+  const std::string& committed_data_version() const { return committed_version_; }
 
   // `p` from prepare_message(m, dataset of the current file).
   Result<WriteOutcome> put_message(const MessageRecord& m, const PreparedMessage& p,
@@ -189,6 +193,7 @@ class MessageWriter {
   // This transaction stored or changed a message or an account: commit_batch() gives the
   // store a new data version (kNewDataVersion).
   bool data_changed_ = false;
+  std::string committed_version_;  // committed_data_version()
 
   Stmt insert_message_, merge_message_, insert_account_record_, merge_account_record_,
       insert_account_, touch_account_, insert_reject_, insert_file_, finish_file_,

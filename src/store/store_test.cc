@@ -319,5 +319,45 @@ TEST_F(StoreTest, AFileReadAgainDuringABulkLoadCountsItsRecordsAsStored) {
   EXPECT_EQ(count(store->db(), "SELECT count(*) FROM messages"), 1);
 }
 
+// The data version a writer's commit gave the store is what an ingest seals its collected
+// posts with: it names the store as that commit left it, and no longer once another program
+// has changed a message, even when that change comes after the writer's last commit.
+TEST_F(StoreTest, TheWritersCommittedDataVersionIsTheStoresUntilAnotherProgramChangesIt) {
+  auto store = Store::open(dir_ / "t.db");
+  ASSERT_TRUE(store.ok());
+  auto version = [&] {
+    Stmt s;
+    EXPECT_TRUE(store->db().prepare("SELECT data_version FROM store_state", s).ok());
+    EXPECT_EQ(s.step(), Stmt::kRow);
+    return std::string(s.column_text(0));
+  };
+  const std::string before = version();
+  MessageWriter w(*store, ok(store->begin_run("ingest", "{}")));
+  ASSERT_TRUE(w.prepare().ok());
+  EXPECT_EQ(w.committed_data_version(), "");
+  std::int64_t file = begin(w, "a.csv");
+  ASSERT_TRUE(ok(w.begin_bulk_load()));
+  ASSERT_TRUE(w.begin_batch().ok());
+  EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), file, 2, 20)), WriteOutcome::kStored);
+  ASSERT_TRUE(w.commit_batch().ok());
+  const std::string stored = w.committed_data_version();
+  EXPECT_EQ(stored, version());
+  EXPECT_NE(stored, before);
+  // A transaction that stores nothing new leaves the store's version and the writer's as
+  // they were.
+  ASSERT_TRUE(w.begin_batch().ok());
+  EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), file, 3, 30)), WriteOutcome::kDuplicate);
+  ASSERT_TRUE(w.commit_batch().ok());
+  EXPECT_EQ(w.committed_data_version(), stored);
+  EXPECT_EQ(version(), stored);
+  ASSERT_TRUE(w.finish_bulk_load().ok());
+  // Another program edits the message after the writer's last commit.
+  Db other;
+  ASSERT_TRUE(other.open((dir_ / "t.db").string(), false).ok());
+  ASSERT_TRUE(other.exec("UPDATE messages SET text = 'y'").ok());
+  EXPECT_NE(version(), w.committed_data_version());
+  EXPECT_EQ(w.committed_data_version(), stored);
+}
+
 }  // namespace
 }  // namespace groundswell

@@ -359,5 +359,32 @@ TEST_F(StoreTest, TheWritersCommittedDataVersionIsTheStoresUntilAnotherProgramCh
   EXPECT_EQ(w.committed_data_version(), stored);
 }
 
+// What a bulk-loading writer collects stands for the store only while no other connection
+// writes to it: one that commits between the writer's transactions makes the writer leave the
+// bulk load and abandon the collection, before it stores anything more.
+TEST_F(StoreTest, AnotherConnectionsCommitDuringABulkLoadAbandonsTheCollectedPosts) {
+  auto store = Store::open(dir_ / "t.db");
+  ASSERT_TRUE(store.ok());
+  MessageWriter w(*store, ok(store->begin_run("ingest", "{}")));
+  ASSERT_TRUE(w.prepare().ok());
+  std::int64_t file = begin(w, "a.csv");
+  ASSERT_TRUE(ok(w.begin_bulk_load()));
+  IngestedMessages collected;
+  w.collect(&collected);
+  ASSERT_TRUE(w.begin_batch().ok());
+  EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), file, 2, 20)), WriteOutcome::kStored);
+  ASSERT_TRUE(w.commit_batch().ok());
+  EXPECT_FALSE(collected.abandoned());
+  Db other;
+  ASSERT_TRUE(other.open((dir_ / "t.db").string(), false).ok());
+  ASSERT_TRUE(other.exec("UPDATE messages SET text = 'y'").ok());
+  ASSERT_TRUE(w.begin_batch().ok());
+  EXPECT_TRUE(collected.abandoned());
+  EXPECT_FALSE(w.bulk_load());
+  EXPECT_EQ(ok(w.put_message(msg("2", "a", "z"), file, 3, 30)), WriteOutcome::kStored);
+  ASSERT_TRUE(w.commit_batch().ok());
+  EXPECT_EQ(count(store->db(), "SELECT count(*) FROM messages"), 2);
+}
+
 }  // namespace
 }  // namespace groundswell

@@ -152,7 +152,8 @@ class MessageWriter {
   Status commit_batch();
   // The data version (store_state.data_version) this writer's last commit that stored or
   // changed a message or an account gave the store; "" before any. While the store still names
-  // it, nothing has changed its messages or accounts since.
+  // it, no groundswell writer has changed the store since and nothing has updated or deleted
+  // a message or an account (rows inserted by other programs show in the counts instead).
   const std::string& committed_data_version() const { return committed_version_; }
 
   // `p` from prepare_message(m, dataset of the current file).

@@ -545,15 +545,15 @@ class RejectsFile {
 class BatchRecorder final : public PostCollector {
  public:
   void set_batch(Batch* b) { batch_ = b; }
-  void set_message(std::uint32_t index) { index_ = index; }
 
-  // `m` and `p` are the batch's messages[index_] and prepared[index_], read again by replay().
+  // `m` and `p` are the batch's messages[i] and prepared[i] (BatchWriter::put_message), read
+  // again by replay(): only their index is noted.
   void add(std::int64_t row, std::int64_t account_row, const MessageRecord& m,
            const PreparedMessage& p) override {
-    assert(&m == &batch_->messages[index_] && &p == &batch_->prepared[index_]);
-    (void)m;
+    const auto index = static_cast<std::uint32_t>(&m - batch_->messages.data());
+    assert(index < batch_->n_messages && &p == &batch_->prepared[index]);
     (void)p;
-    batch_->told.push_back({Batch::Told::Kind::kAdd, index_, row, account_row});
+    batch_->told.push_back({Batch::Told::Kind::kAdd, index, row, account_row});
   }
   void merged(std::int64_t row) override {
     batch_->told.push_back({Batch::Told::Kind::kMerged, 0, row, -1});
@@ -579,7 +579,6 @@ class BatchRecorder final : public PostCollector {
 
  private:
   Batch* batch_ = nullptr;
-  std::uint32_t index_ = 0;
 };
 
 // The writing thread's side: stores what each batch holds, counts every record into its
@@ -699,7 +698,6 @@ class BatchWriter {
   void put_message(const Batch& b, std::uint32_t index) {
     const MessageRecord& m = b.messages[index];
     auto [line, offset] = b.positions[index];
-    if (recorder_ != nullptr) recorder_->set_message(index);
     auto outcome = writer_.put_message(m, b.prepared[index], file_id_, line, offset);
     if (!outcome) {
       fail(outcome.status());

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "store/schema.h"
@@ -34,7 +35,11 @@ class StoreTest : public ::testing::Test {
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override {
+    writer_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
 
   static MessageRecord msg(std::string id, std::string author, std::string text) {
     MessageRecord m;
@@ -57,7 +62,30 @@ class StoreTest : public ::testing::Test {
     return file ? *file : -1;
   }
 
+  // A new store at dir_/t.db (store_) and a writer on it (writer_) in a bulk load: prepared,
+  // file a.csv begun (its id returned), a batch open.
+  std::int64_t start_bulk_load() {
+    auto opened = Store::open(dir_ / "t.db");
+    EXPECT_TRUE(opened.ok()) << opened.status().message();
+    if (!opened.ok()) return -1;
+    store_.emplace(std::move(*opened));
+    writer_.emplace(*store_, ok(store_->begin_run("ingest", "{}")));
+    EXPECT_TRUE(writer_->prepare().ok());
+    const std::int64_t file = begin(*writer_, "a.csv");
+    EXPECT_TRUE(ok(writer_->begin_bulk_load()));
+    EXPECT_TRUE(writer_->begin_batch().ok());
+    return file;
+  }
+  // Another program, on a connection of its own, changes the text of every message.
+  void update_messages_elsewhere() {
+    Db other;
+    ASSERT_TRUE(other.open((dir_ / "t.db").string(), false).ok());
+    ASSERT_TRUE(other.exec("UPDATE messages SET text = 'y'").ok());
+  }
+
   fs::path dir_;
+  std::optional<Store> store_;
+  std::optional<MessageWriter> writer_;  // on store_
 };
 
 // What groundswell wrote before schema version 5: the first four migrations, one ingest run
@@ -282,13 +310,9 @@ TEST_F(StoreTest, ANewerStoreIsRefusedNamingTheFileAndBothVersionsAndLeftAsItIs)
 }
 
 TEST_F(StoreTest, AnotherFileWithTheSameRecordsHoldsDuplicates) {
-  auto store = Store::open(dir_ / "t.db");
-  ASSERT_TRUE(store.ok());
-  MessageWriter w(*store, ok(store->begin_run("ingest", "{}")));
-  ASSERT_TRUE(w.prepare().ok());
-  std::int64_t first = begin(w, "a.csv");
-  ASSERT_TRUE(ok(w.begin_bulk_load()));
-  ASSERT_TRUE(w.begin_batch().ok());
+  const std::int64_t first = start_bulk_load();
+  ASSERT_TRUE(writer_);
+  MessageWriter& w = *writer_;
   EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), first, 2, 20)), WriteOutcome::kStored);
   std::int64_t second = begin(w, "b.csv");
   EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), second, 2, 20)), WriteOutcome::kDuplicate);
@@ -302,13 +326,9 @@ TEST_F(StoreTest, AnotherFileWithTheSameRecordsHoldsDuplicates) {
 // A file begun again by the same bulk-loading writer (its rows are found in memory, not
 // through the index) is recognised as the interrupted read of an ingest would be.
 TEST_F(StoreTest, AFileReadAgainDuringABulkLoadCountsItsRecordsAsStored) {
-  auto store = Store::open(dir_ / "t.db");
-  ASSERT_TRUE(store.ok());
-  MessageWriter w(*store, ok(store->begin_run("ingest", "{}")));
-  ASSERT_TRUE(w.prepare().ok());
-  std::int64_t first = begin(w, "a.csv");
-  ASSERT_TRUE(ok(w.begin_bulk_load()));
-  ASSERT_TRUE(w.begin_batch().ok());
+  const std::int64_t first = start_bulk_load();
+  ASSERT_TRUE(writer_);
+  MessageWriter& w = *writer_;
   EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), first, 2, 20)), WriteOutcome::kStored);
   EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), first, 3, 30)), WriteOutcome::kDuplicate);
   std::int64_t again = begin(w, "a.csv");
@@ -316,28 +336,24 @@ TEST_F(StoreTest, AFileReadAgainDuringABulkLoadCountsItsRecordsAsStored) {
   EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), again, 3, 30)), WriteOutcome::kDuplicate);
   ASSERT_TRUE(w.commit_batch().ok());
   ASSERT_TRUE(w.finish_bulk_load().ok());
-  EXPECT_EQ(count(store->db(), "SELECT count(*) FROM messages"), 1);
+  EXPECT_EQ(count(store_->db(), "SELECT count(*) FROM messages"), 1);
 }
 
 // The data version a writer's commit gave the store is what an ingest seals its collected
 // posts with: it names the store as that commit left it, and no longer once another program
 // has changed a message, even when that change comes after the writer's last commit.
 TEST_F(StoreTest, TheWritersCommittedDataVersionIsTheStoresUntilAnotherProgramChangesIt) {
-  auto store = Store::open(dir_ / "t.db");
-  ASSERT_TRUE(store.ok());
+  const std::int64_t file = start_bulk_load();
+  ASSERT_TRUE(writer_);
+  MessageWriter& w = *writer_;
   auto version = [&] {
     Stmt s;
-    EXPECT_TRUE(store->db().prepare("SELECT data_version FROM store_state", s).ok());
+    EXPECT_TRUE(store_->db().prepare("SELECT data_version FROM store_state", s).ok());
     EXPECT_EQ(s.step(), Stmt::kRow);
     return std::string(s.column_text(0));
   };
-  const std::string before = version();
-  MessageWriter w(*store, ok(store->begin_run("ingest", "{}")));
-  ASSERT_TRUE(w.prepare().ok());
+  const std::string before = version();  // nothing committed yet
   EXPECT_EQ(w.committed_data_version(), "");
-  std::int64_t file = begin(w, "a.csv");
-  ASSERT_TRUE(ok(w.begin_bulk_load()));
-  ASSERT_TRUE(w.begin_batch().ok());
   EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), file, 2, 20)), WriteOutcome::kStored);
   ASSERT_TRUE(w.commit_batch().ok());
   const std::string stored = w.committed_data_version();
@@ -352,9 +368,7 @@ TEST_F(StoreTest, TheWritersCommittedDataVersionIsTheStoresUntilAnotherProgramCh
   EXPECT_EQ(version(), stored);
   ASSERT_TRUE(w.finish_bulk_load().ok());
   // Another program edits the message after the writer's last commit.
-  Db other;
-  ASSERT_TRUE(other.open((dir_ / "t.db").string(), false).ok());
-  ASSERT_TRUE(other.exec("UPDATE messages SET text = 'y'").ok());
+  update_messages_elsewhere();
   EXPECT_NE(version(), w.committed_data_version());
   EXPECT_EQ(w.committed_data_version(), stored);
 }
@@ -363,27 +377,21 @@ TEST_F(StoreTest, TheWritersCommittedDataVersionIsTheStoresUntilAnotherProgramCh
 // writes to it: one that commits between the writer's transactions makes the writer leave the
 // bulk load and abandon the collection, before it stores anything more.
 TEST_F(StoreTest, AnotherConnectionsCommitDuringABulkLoadAbandonsTheCollectedPosts) {
-  auto store = Store::open(dir_ / "t.db");
-  ASSERT_TRUE(store.ok());
-  MessageWriter w(*store, ok(store->begin_run("ingest", "{}")));
-  ASSERT_TRUE(w.prepare().ok());
-  std::int64_t file = begin(w, "a.csv");
-  ASSERT_TRUE(ok(w.begin_bulk_load()));
+  const std::int64_t file = start_bulk_load();
+  ASSERT_TRUE(writer_);
+  MessageWriter& w = *writer_;
   IngestedMessages collected;
   w.collect(&collected);
-  ASSERT_TRUE(w.begin_batch().ok());
   EXPECT_EQ(ok(w.put_message(msg("1", "a", "x"), file, 2, 20)), WriteOutcome::kStored);
   ASSERT_TRUE(w.commit_batch().ok());
   EXPECT_FALSE(collected.abandoned());
-  Db other;
-  ASSERT_TRUE(other.open((dir_ / "t.db").string(), false).ok());
-  ASSERT_TRUE(other.exec("UPDATE messages SET text = 'y'").ok());
+  update_messages_elsewhere();
   ASSERT_TRUE(w.begin_batch().ok());
   EXPECT_TRUE(collected.abandoned());
   EXPECT_FALSE(w.bulk_load());
   EXPECT_EQ(ok(w.put_message(msg("2", "a", "z"), file, 3, 30)), WriteOutcome::kStored);
   ASSERT_TRUE(w.commit_batch().ok());
-  EXPECT_EQ(count(store->db(), "SELECT count(*) FROM messages"), 2);
+  EXPECT_EQ(count(store_->db(), "SELECT count(*) FROM messages"), 2);
 }
 
 }  // namespace

@@ -168,6 +168,40 @@ void Communicator::barrier() {
 #endif
 }
 
+void Communicator::send([[maybe_unused]] int to, [[maybe_unused]] int tag,
+                        [[maybe_unused]] const Bytes& data) {
+#ifdef GS_HAVE_MPI
+  // The size, then the bytes under the same tag: MPI keeps one sender's messages of a tag in
+  // order, so the receiver reads them as one.
+  std::uint64_t size = data.size();
+  MPI_Send(&size, 1, MPI_UINT64_T, to, tag, MPI_COMM_WORLD);
+  for (std::size_t s = 0; s < data.size(); s += kChunk)
+    MPI_Send(data.data() + s, static_cast<int>(std::min(kChunk, data.size() - s)), MPI_BYTE, to,
+             tag, MPI_COMM_WORLD);
+#endif
+}
+
+Bytes Communicator::receive([[maybe_unused]] int from, [[maybe_unused]] int tag) {
+  Bytes in;
+#ifdef GS_HAVE_MPI
+  std::uint64_t size = 0;
+  MPI_Recv(&size, 1, MPI_UINT64_T, from, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  in.resize(size);
+  for (std::size_t r = 0; r < in.size(); r += kChunk)
+    MPI_Recv(in.data() + r, static_cast<int>(std::min(kChunk, in.size() - r)), MPI_BYTE, from, tag,
+             MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+#endif
+  return in;
+}
+
+bool Communicator::waiting([[maybe_unused]] int from, [[maybe_unused]] int tag) {
+  int flag = 0;
+#ifdef GS_HAVE_MPI
+  MPI_Iprobe(from, tag, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
+#endif
+  return flag != 0;
+}
+
 void Communicator::abort(int code) {
 #ifdef GS_HAVE_MPI
   if (size_ > 1) MPI_Abort(MPI_COMM_WORLD, code);
@@ -185,6 +219,12 @@ std::string Reader::string() {
   std::string s(reinterpret_cast<const char*>(in_.data() + pos_), n);
   pos_ += n;
   return s;
+}
+
+void Reader::string(std::string& out) {
+  const auto n = value<std::uint64_t>();
+  out.assign(reinterpret_cast<const char*>(in_.data() + pos_), n);
+  pos_ += n;
 }
 
 namespace {

@@ -49,6 +49,17 @@ class Communicator {
   // Element-wise sums on root only; the other ranks' `values` are left as they were.
   void reduce_sum(std::span<std::uint32_t> values, int root = 0);
   void barrier();
+
+  // Point to point, outside the collectives (the distributed ingest: docs/distributed.md): sends
+  // `data` to rank `to` under `tag` (at least kFirstMessageTag; the collectives use the tags
+  // below it). Returns once `data` may be reused: a large message waits for the receiver.
+  void send(int to, int tag, const Bytes& data);
+  // The next message `from` sent here under `tag` (messages of one sender and tag arrive in
+  // the order they were sent); waits for it.
+  Bytes receive(int from, int tag);
+  // Whether a message `from` sent under `tag` is waiting, without receiving it.
+  bool waiting(int from, int tag);
+  static constexpr int kFirstMessageTag = 16;
   // Ends every process of the job with `code` (a rank that cannot go on would otherwise
   // leave the others waiting in a collective forever). Without MPI: std::exit(code).
   [[noreturn]] void abort(int code);
@@ -114,6 +125,7 @@ class Reader {
     pos_ += n * sizeof(T);
   }
   std::string string();
+  void string(std::string& out);  // into `out`, reusing its buffer
   bool done() const { return pos_ >= in_.size(); }
 
  private:
@@ -131,6 +143,7 @@ enum class Instruction : std::uint8_t {
   kReleaseActions,  // Detector::release_actions()
   kCloseDetector,
   kSignals,  // compute_signals() with the default options over the shared data
+  kIngest,   // payload: the ingest's inputs and options; parse a share of them (ingest.h)
 };
 // On rank 0: sends an instruction to every other rank. Elsewhere: not to be called.
 void send_instruction(Instruction what, const Bytes& payload = {});

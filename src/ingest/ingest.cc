@@ -20,6 +20,8 @@
 #include "base/json_writer.h"
 #include "base/log.h"
 #include "base/output_file.h"
+#include "dist/communicator.h"
+#include "ingest/batch.h"
 #include "ingest/input.h"
 #include "ingest/json_records.h"
 #include "ingest/reader.h"
@@ -40,64 +42,7 @@ constexpr std::size_t kUnitsInFlight = 2;
 // How far into a JSON file detection looks for records that parse.
 constexpr std::size_t kDetectBytes = 16 << 20;
 
-// What the parsing thread hands to the writing thread. Records are kept in slots that are
-// reused batch after batch, so steady-state parsing allocates nothing per record.
-struct Batch {
-  enum class ItemKind : std::uint8_t { kMessage, kAccount, kReject, kWarning };
-  struct Item {
-    ItemKind kind;
-    std::uint32_t index;
-  };
-  struct Note {
-    std::uint64_t line = 0, offset = 0;
-    std::string reason, excerpt;
-  };
-  struct FileStart {
-    std::string path, format, dataset;
-    std::uint64_t bytes = 0;
-    bool cut = false;  // read in pieces by several threads
-  };
-  struct FileEnd {
-    std::string digest;
-    std::uint64_t utf8_repaired = 0;
-  };
-
-  std::vector<MessageRecord> messages;
-  std::vector<PreparedMessage> prepared;  // of messages[i], worked out by the parsing thread
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> positions;  // line, offset
-  std::vector<AccountRecord> accounts;
-  std::vector<Note> notes;  // rejects and warnings
-  std::size_t n_messages = 0, n_accounts = 0, n_notes = 0;
-  std::vector<Item> items;
-  // What the writer told of the batch's posts (PostCollector), in its order, for the thread
-  // that adds them to the ingest's columns (IngestOptions::columns).
-  struct Told {
-    enum class Kind : std::uint8_t { kAdd, kMerged, kAbandon } kind;
-    std::uint32_t index;  // kAdd: of messages
-    std::int64_t row, account;
-  };
-  std::vector<Told> told;
-  std::optional<FileStart> start;
-  std::optional<FileEnd> end;
-  // The last batch of a piece of a cut file: its records whose invalid UTF-8 was replaced.
-  std::optional<std::uint64_t> piece_end;
-  bool last = false;  // no more batches follow
-
-  void reset() {
-    n_messages = n_accounts = n_notes = 0;
-    items.clear();
-    told.clear();
-    start.reset();
-    end.reset();
-    piece_end.reset();
-    last = false;
-  }
-  template <typename T>
-  static T& slot(std::vector<T>& v, std::size_t& n) {
-    if (n == v.size()) v.emplace_back();
-    return v[n++];
-  }
-};
+using ingest_internal::Batch;
 
 using BatchQueue = tbb::concurrent_bounded_queue<Batch*>;
 
@@ -419,12 +364,13 @@ void cut_file(InputStream& in, const std::string& path, const FormatInfo* format
 
 // Deals the inputs to the parsing threads in turn, in the order of `files`: a whole file, or
 // with several threads, the pieces of a cuttable file, one unit each. Ends with nullptr for
-// every thread.
+// every thread. In a distributed ingest every rank deals the same units to the threads of all
+// ranks; a thread of another rank has no queue here (nullptr) and its units are dropped.
 void dispatch(const std::vector<std::string>& files, const IngestOptions& options,
               std::vector<UnitQueue*>& queues, const std::atomic<bool>& stop) {
   std::size_t next = 0;
   const auto deal = [&](std::unique_ptr<Unit> u) {
-    queues[next]->push(u.release());
+    if (queues[next] != nullptr) queues[next]->push(u.release());
     next = (next + 1) % queues.size();
   };
   for (const std::string& path : files) {
@@ -445,7 +391,8 @@ void dispatch(const std::vector<std::string>& files, const IngestOptions& option
     whole->path = path;
     deal(std::move(whole));
   }
-  for (UnitQueue* q : queues) q->push(nullptr);
+  for (UnitQueue* q : queues)
+    if (q != nullptr) q->push(nullptr);
 }
 
 }  // namespace
@@ -801,6 +748,148 @@ class BatchWriter {
   std::uint64_t pieces_repaired_ = 0;
 };
 
+// The tags of a distributed ingest's messages: each batch a rank parsed, to rank 0, once rank
+// 0 asked for it; rank 0 asking for a rank's next batch; and from rank 0 to each other rank,
+// once, whether it may stop early (1) or has sent all (0).
+constexpr int kBatchTag = dist::Communicator::kFirstMessageTag;
+constexpr int kWantTag = dist::Communicator::kFirstMessageTag + 1;
+constexpr int kControlTag = dist::Communicator::kFirstMessageTag + 2;
+
+// Waits until ready() without spinning: MPI's own waits poll a core, which on a shared machine
+// the parsing threads need. The first checks come quickly (a batch asked for is usually on its
+// way), later ones up to half a millisecond apart.
+template <typename Ready>
+void wait_politely(Ready&& ready) {
+  for (auto pause = std::chrono::microseconds(10); !ready();) {
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::microseconds(500));
+  }
+}
+
+// A file's size as this process sees it (UINT64_MAX when it cannot), to check that every rank
+// of a distributed ingest reads the same inputs.
+std::uint64_t size_seen(const std::string& path) {
+  std::error_code ec;
+  const std::uint64_t size = std::filesystem::file_size(path, ec);
+  return ec ? UINT64_MAX : size;
+}
+
+// A parsing thread's units and the batches that go round between it and the writer. In a
+// distributed ingest, a thread of another rank (`rank` > 0) has only the batches its messages
+// are received into here.
+struct Lane {
+  UnitQueue units;
+  std::vector<std::unique_ptr<Batch>> pool;
+  BatchQueue full, free;
+  std::atomic<bool> stop{false};
+  int rank = 0;
+  std::uint32_t index = 0;  // among its rank's threads
+  bool done = false;        // its last batch was written
+
+  void fill_pool(std::size_t batches) {
+    for (std::size_t i = 0; i < batches; ++i) {
+      pool.push_back(std::make_unique<Batch>());
+      free.push(pool.back().get());
+    }
+  }
+};
+
+// What the other ranks of a distributed ingest need to parse their share as rank 0 would
+// (kIngest's payload): the inputs with their sizes, the reading options and whether text keys
+// are worked out.
+dist::Bytes ingest_payload(const std::vector<std::string>& files, const IngestOptions& o,
+                           bool text_keys) {
+  dist::Bytes out;
+  dist::append_value<std::uint64_t>(out, files.size());
+  for (const std::string& f : files) {
+    dist::append_string(out, f);
+    dist::append_value(out, size_seen(f));
+  }
+  dist::append_string(out, o.format);
+  dist::append_value<std::uint8_t>(out, o.strict);
+  dist::append_string(out, o.dataset);
+  dist::append_value(out, o.tz_offset_s);
+  dist::append_value(out, o.max_record_bytes);
+  dist::append_value(out, o.piece_bytes);
+  dist::append_value<std::uint8_t>(out, text_keys);
+  return out;
+}
+
+// How the ranks of a distributed ingest share it: agreed by every rank at its start (a
+// collective), from each rank's parsing threads and whether it sees every input as rank 0 does
+// (the same path, the same size). When one does not, rank 0 reads the inputs alone.
+struct Sharing {
+  bool shared = false;
+  std::vector<std::size_t> threads;  // per rank; lanes are rank 0's threads, rank 1's, ...
+
+  std::size_t first_lane(int rank) const {
+    std::size_t n = 0;
+    for (int r = 0; r < rank; ++r) n += threads[static_cast<std::size_t>(r)];
+    return n;
+  }
+};
+
+Sharing agree_on_sharing(dist::Communicator& comm, std::size_t threads, bool sees_inputs) {
+  std::vector<std::uint64_t> counts(static_cast<std::size_t>(comm.size()) + 1, 0);
+  counts[0] = sees_inputs ? 0 : 1;
+  counts[static_cast<std::size_t>(comm.rank()) + 1] = threads;
+  comm.all_reduce_sum(counts);
+  Sharing s;
+  s.shared = counts[0] == 0;
+  s.threads.assign(counts.begin() + 1, counts.end());
+  return s;
+}
+
+// In a distributed ingest, on rank 0's main thread (the one that may call MPI) while another
+// writes: fills the lanes of the other ranks' parsing threads with their batches, unit by unit
+// in the order the writer takes them, each batch asked for when its lane has room for it (the
+// rank has it packed and sends it at once: a rank that sent unasked would wait inside MPI,
+// polling a core). Receiving and unpacking stay off the writing thread. Each other rank gets
+// one control message: stop early (`stop` is set), or done (its lanes' last batches are in).
+void feed_other_ranks(dist::Communicator& comm, std::vector<Lane>& lanes,
+                      const std::atomic<bool>& stop, std::atomic<std::uint64_t>& raw_done) {
+  std::vector<bool> told(static_cast<std::size_t>(comm.size()), false);
+  std::vector<bool> received_last(lanes.size(), false);
+  const auto tell = [&](int rank, bool early) {
+    if (told[static_cast<std::size_t>(rank)]) return;
+    dist::Bytes message;
+    dist::append_value<std::uint8_t>(message, early);
+    comm.send(rank, kControlTag, message);
+    told[static_cast<std::size_t>(rank)] = true;
+  };
+  const auto rank_done = [&](int rank) {
+    for (std::size_t i = 0; i < lanes.size(); ++i)
+      if (lanes[i].rank == rank && !received_last[i]) return false;
+    return true;
+  };
+  std::size_t remaining = 0;
+  for (const Lane& lane : lanes) remaining += lane.rank != 0;
+  for (std::size_t at = 0; remaining > 0; at = (at + 1) % lanes.size()) {
+    Lane& lane = lanes[at];
+    if (lane.rank == 0 || received_last[at]) continue;
+    for (bool unit_end = false; !unit_end;) {
+      Batch* b = nullptr;
+      lane.free.pop(b);
+      dist::Bytes want;
+      dist::append_value(want, lane.index);
+      comm.send(lane.rank, kWantTag, want);
+      wait_politely([&] { return comm.waiting(lane.rank, kBatchTag); });
+      raw_done.fetch_add(ingest_internal::unpack_batch(comm.receive(lane.rank, kBatchTag), *b));
+      const bool last = b->last;
+      unit_end = last || b->end.has_value() || b->piece_end.has_value();
+      lane.full.push(b);
+      if (last) {
+        received_last[at] = true;
+        --remaining;
+        if (rank_done(lane.rank)) tell(lane.rank, false);
+      }
+      if (stop.load())
+        for (int r = 1; r < comm.size(); ++r)
+          if (!rank_done(r)) tell(r, true);
+    }
+  }
+}
+
 // Parses on threads of their own while this one writes. A dispatching thread deals the inputs
 // to the parsing threads in turn (dispatch(): a file, or a piece of a large JSON-lines file,
 // to each), and this thread takes their batches unit by unit in that same order, each unit
@@ -812,39 +901,49 @@ class BatchWriter {
 // collected (out.recording()), each batch written goes on to a collecting thread, which adds
 // what the writer told of it to `columns` and only then gives it back to its pool: the writer,
 // the busiest thread, does not also copy every post into the columns.
+// Shared with the other ranks (IngestOptions::share_with_ranks, under mpirun), the threads of
+// every rank parse: each rank deals the same units (follow_ingest()), parses its own and sends
+// their batches here, where this thread receives them (feed_other_ranks()) while another writes;
+// the store is the same, byte for byte.
 Status parse_and_write(const std::vector<std::string>& files, const IngestOptions& options,
                        std::uint64_t bytes, BatchWriter& out) {
   IngestedMessages* columns = out.recording() ? options.columns : nullptr;
   const auto threads = static_cast<std::size_t>(
       tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
   const std::size_t k = std::clamp<std::size_t>(threads, 1, kMaxParsers);
-  struct Lane {
-    UnitQueue units;
-    std::vector<std::unique_ptr<Batch>> pool;
-    BatchQueue full, free;
-    std::atomic<bool> stop{false};
-    bool done = false;  // its last batch was written
-  };
-  std::vector<Lane> lanes(k);
+  dist::Communicator& comm = dist::world();
+  Sharing sharing{false, {k}};
+  if (options.share_with_ranks && comm.distributed() && comm.rank() == 0) {
+    dist::send_instruction(dist::Instruction::kIngest,
+                           ingest_payload(files, options, columns != nullptr));
+    sharing = agree_on_sharing(comm, k, true);
+    if (!sharing.shared) {
+      log_warn("another process does not see the inputs as this one does (the same paths, the "
+               "same sizes): they are read here alone");
+      sharing.threads = {k};
+    }
+  }
+  std::vector<Lane> lanes(sharing.first_lane(static_cast<int>(sharing.threads.size())));
   std::vector<UnitQueue*> queues;
   // One thread reads no further ahead than its batches; several read a unit ahead of the
   // writer, which takes more of them.
   // The collecting thread holds a batch or two of each lane's.
-  const std::size_t in_flight =
-      (k == 1 ? kBatchesInFlight : kBatchesInFlightAhead) + (columns != nullptr ? 2 : 0);
-  for (Lane& lane : lanes) {
+  const std::size_t in_flight = (lanes.size() == 1 ? kBatchesInFlight : kBatchesInFlightAhead) +
+                                (columns != nullptr ? 2 : 0);
+  for (std::size_t i = 0, rank = 0; i < lanes.size(); ++i) {
+    while (i >= sharing.first_lane(static_cast<int>(rank) + 1)) ++rank;
+    Lane& lane = lanes[i];
+    lane.rank = static_cast<int>(rank);
+    lane.index = static_cast<std::uint32_t>(i - sharing.first_lane(lane.rank));
     lane.units.set_capacity(kUnitsInFlight);
-    queues.push_back(&lane.units);
-    for (std::size_t i = 0; i < in_flight; ++i) {
-      lane.pool.push_back(std::make_unique<Batch>());
-      lane.free.push(lane.pool.back().get());
-    }
+    queues.push_back(lane.rank == 0 ? &lane.units : nullptr);
+    lane.fill_pool(in_flight);
   }
   std::atomic<std::uint64_t> raw_done{0};
   std::vector<std::thread> threads_of;
   threads_of.emplace_back([&] { dispatch(files, options, queues, out.stop()); });
-  for (Lane& lane : lanes)
-    threads_of.emplace_back([&options, &raw_done, l = &lane, keys = columns != nullptr] {
+  for (std::size_t i = 0; i < k; ++i)
+    threads_of.emplace_back([&options, &raw_done, l = &lanes[i], keys = columns != nullptr] {
       parse_units(l->units, options, keys, l->full, l->free, l->stop, raw_done);
     });
   struct Written {
@@ -865,30 +964,39 @@ Status parse_and_write(const std::vector<std::string>& files, const IngestOption
       }
     });
   Progress progress("ingest", bytes, options.progress);
-  for (std::size_t at = 0, finished = 0; finished < k;) {
-    Lane& lane = lanes[at];
-    if (lane.done) {
-      at = (at + 1) % k;
-      continue;
+  const auto write_all = [&] {
+    for (std::size_t at = 0, finished = 0; finished < lanes.size();) {
+      Lane& lane = lanes[at];
+      if (lane.done) {
+        at = (at + 1) % lanes.size();
+        continue;
+      }
+      Batch* b = nullptr;
+      lane.full.pop(b);
+      out.write(*b);
+      if (out.stop().load())
+        for (Lane& l : lanes) l.stop.store(true);
+      progress.update(raw_done.load(), out.records_read());
+      const bool last = b->last, unit_end = b->end.has_value() || b->piece_end.has_value();
+      if (columns != nullptr) {
+        written.push({b, &lane});
+      } else {
+        b->reset();
+        lane.free.push(b);
+      }
+      if (last) {
+        lane.done = true;
+        ++finished;
+      }
+      if (last || unit_end) at = (at + 1) % lanes.size();
     }
-    Batch* b = nullptr;
-    lane.full.pop(b);
-    out.write(*b);
-    if (out.stop().load())
-      for (Lane& l : lanes) l.stop.store(true);
-    progress.update(raw_done.load(), out.records_read());
-    const bool last = b->last, unit_end = b->end.has_value() || b->piece_end.has_value();
-    if (columns != nullptr) {
-      written.push({b, &lane});
-    } else {
-      b->reset();
-      lane.free.push(b);
-    }
-    if (last) {
-      lane.done = true;
-      ++finished;
-    }
-    if (last || unit_end) at = (at + 1) % k;
+  };
+  if (lanes.size() == k) {
+    write_all();
+  } else {
+    std::thread writing(write_all);
+    feed_other_ranks(comm, lanes, out.stop(), raw_done);
+    writing.join();
   }
   if (columns != nullptr) {
     written.push({nullptr, nullptr});
@@ -982,6 +1090,103 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
     }
   }
   return summary;
+}
+
+Status follow_ingest(const dist::Bytes& payload) {
+  dist::Communicator& comm = dist::world();
+  dist::Reader in(payload);
+  std::vector<std::string> files(in.value<std::uint64_t>());
+  bool sees_inputs = true;
+  for (std::string& f : files) {
+    in.string(f);
+    sees_inputs = in.value<std::uint64_t>() == size_seen(f) && sees_inputs;
+  }
+  IngestOptions options;
+  in.string(options.format);
+  options.strict = in.value<std::uint8_t>() != 0;
+  in.string(options.dataset);
+  options.tz_offset_s = in.value<std::int64_t>();
+  options.max_record_bytes = in.value<std::uint64_t>();
+  options.piece_bytes = in.value<std::uint64_t>();
+  const bool text_keys = in.value<std::uint8_t>() != 0;
+  options.progress = false;
+  const auto threads = static_cast<std::size_t>(
+      tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
+  const Sharing sharing =
+      agree_on_sharing(comm, std::clamp<std::size_t>(threads, 1, kMaxParsers), sees_inputs);
+  if (!sharing.shared) return Status::Ok();
+
+  // Every rank deals the same units to the threads of all ranks; this rank's are those after
+  // the threads of the ranks before it.
+  const std::size_t first = sharing.first_lane(comm.rank());
+  std::vector<Lane> lanes(sharing.threads[static_cast<std::size_t>(comm.rank())]);
+  std::vector<UnitQueue*> queues(sharing.first_lane(comm.size()), nullptr);
+  for (std::size_t j = 0; j < lanes.size(); ++j) {
+    lanes[j].units.set_capacity(kUnitsInFlight);
+    lanes[j].fill_pool(kBatchesInFlightAhead);
+    queues[first + j] = &lanes[j].units;
+  }
+  std::atomic<bool> stop_dealing{false};
+  std::atomic<std::uint64_t> raw_done{0};
+  std::vector<std::thread> threads_of;
+  threads_of.emplace_back([&] { dispatch(files, options, queues, stop_dealing); });
+  for (Lane& lane : lanes)
+    threads_of.emplace_back([&options, &raw_done, l = &lane, text_keys] {
+      parse_units(l->units, options, text_keys, l->full, l->free, l->stop, raw_done);
+    });
+  bool told = false;
+  const auto obey = [&](const dist::Bytes& message) {
+    told = true;
+    if (dist::Reader(message).value<std::uint8_t>() != 0) {
+      for (Lane& lane : lanes) lane.stop.store(true);
+      stop_dealing.store(true);
+    }
+  };
+  // Each lane's next batch, packed while rank 0 has not asked for it yet.
+  std::vector<dist::Bytes> packed(lanes.size());
+  std::vector<bool> ready(lanes.size(), false);
+  std::uint64_t reported = 0;
+  const auto pack = [&](std::size_t j, Batch* b) {
+    const std::uint64_t now = raw_done.load();
+    packed[j].clear();
+    ingest_internal::pack_batch(*b, now - reported, packed[j]);
+    reported = now;
+    lanes[j].done = b->last;
+    b->reset();
+    lanes[j].free.push(b);
+    ready[j] = true;
+  };
+  // Sent when rank 0 asks (its turn to write it has come), so neither side waits inside MPI;
+  // until then the batches of every lane are packed as they come.
+  std::size_t sent_last = 0;
+  for (auto pause = std::chrono::microseconds(10); sent_last < lanes.size();) {
+    for (std::size_t j = 0; j < lanes.size(); ++j) {
+      Batch* b = nullptr;
+      if (!ready[j] && !lanes[j].done && lanes[j].full.try_pop(b)) pack(j, b);
+    }
+    if (!told && comm.waiting(0, kControlTag)) obey(comm.receive(0, kControlTag));
+    if (!comm.waiting(0, kWantTag)) {
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::microseconds(500));
+      continue;
+    }
+    pause = std::chrono::microseconds(10);
+    const auto j = dist::Reader(comm.receive(0, kWantTag)).value<std::uint32_t>();
+    if (!ready[j]) {
+      Batch* b = nullptr;
+      lanes[j].full.pop(b);
+      pack(j, b);
+    }
+    comm.send(0, kBatchTag, packed[j]);
+    ready[j] = false;
+    sent_last += lanes[j].done;
+  }
+  if (!told) {
+    wait_politely([&] { return comm.waiting(0, kControlTag); });
+    obey(comm.receive(0, kControlTag));
+  }
+  for (std::thread& t : threads_of) t.join();
+  return Status::Ok();
 }
 
 }  // namespace groundswell

@@ -13,6 +13,7 @@
 // Thread-safety: one ingest per Store at a time.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -51,6 +52,10 @@ struct IngestOptions {
   // for an analysis in the same process to build its columns from (DatasetOptions::ingested);
   // abandoned otherwise, or when the ingest fails.
   IngestedMessages* columns = nullptr;
+  // Under mpirun, the other ranks parse a share of the inputs and send it to this process,
+  // which writes the store (docs/distributed.md, "Ingest"). Only for a call on the main
+  // thread of rank 0 while the other ranks serve it (pipeline/distributed.h).
+  bool share_with_ranks = false;
   std::string command = "ingest";  // recorded in the runs table
   std::string parameters_json = "{}";
 };
@@ -65,6 +70,10 @@ struct IngestSummary {
 };
 
 Result<IngestSummary> ingest(Store& store, const IngestOptions& options);
+
+// On a rank other than 0, given the payload of rank 0's Instruction::kIngest: parses this
+// rank's share of rank 0's inputs and sends it to rank 0 (IngestOptions::share_with_ranks).
+Status follow_ingest(const std::vector<std::byte>& payload);
 
 // The default dataset of a file: its name without directory and without the compression and
 // format extensions (.gz, .zst, .csv, .tsv, .json, .jsonl, .ndjson, .txt), e.g.

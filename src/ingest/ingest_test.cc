@@ -15,6 +15,7 @@
 
 #include "ingest/ingest.h"
 #include "ingest/reader.h"
+#include "ingest/test_inputs.h"
 #include "store/dataset.h"
 #include "store/store.h"
 
@@ -125,14 +126,7 @@ class IngestTest : public ::testing::Test {
   std::uint64_t max_record_bytes_ = IngestOptions{}.max_record_bytes;
 };
 
-std::string canonical_line(int i, std::string_view account = "") {
-  return "{\"platform\":\"telegram\",\"chat_id\":\"channel1\",\"message_id\":\"" + std::to_string(i) +
-         "\",\"account_id\":\"" + (account.empty() ? "user" + std::to_string(i % 7) : std::string(account)) +
-         "\",\"time\":" + std::to_string(1709287200 + i) +
-         ",\"text\":\"پیام شماره " + std::to_string(i) +
-         "\",\"urls\":[\"https://example.org/a?utm_source=x\"],\"hashtags\":[\"آزادی\"],\"views\":" +
-         std::to_string(i * 10) + "}\n";
-}
+using test_inputs::canonical_line;
 
 TEST_F(IngestTest, CanonicalJsonLinesMapEveryField) {
   write("a.jsonl",
@@ -642,29 +636,8 @@ TEST_F(IngestTest, ParsingThreadsChangeNothingStored) {
 TEST_F(IngestTest, PiecesOfALargeFileChangeNothingStored) {
   piece_bytes_ = 4096;
   max_record_bytes_ = 3000;
-  std::string canonical;
-  for (int i = 0; i < 3000; ++i) {
-    canonical += canonical_line(i);
-    if (i % 97 == 5) canonical += "not json\n";
-    if (i % 211 == 7) canonical += "\n";
-    if (i % 389 == 11) canonical += canonical_line(100000 + i).insert(60, "\xff");
-    if (i == 1000) canonical += std::string(5000, 'x') + "\n";   // rejected: too long
-    if (i == 2000) canonical += std::string(10000, 'y') + "\n";  // and longer than a piece
-  }
-  write("big.jsonl", canonical);
-  std::string pages;
-  auto user = [](int u) {
-    return fmt::format(R"({{"id": "{0}", "username": "user{0}", "name": "User {0}"}})", u);
-  };
-  for (int p = 0; p < 300; ++p) {
-    const int a = p % 17, b = (p * 5 + 3) % 17;
-    pages += fmt::format(
-        R"({{"data": [{{"id": "{0}", "text": "page {0}", "author_id": "{1}", "created_at": )"
-        R"("2024-03-01T10:00:00.000Z"}}, {{"id": "{2}", "text": "and {2}", "author_id": "{3}", )"
-        R"("created_at": "2024-03-01T11:00:00.000Z"}}], "includes": {{"users": [{4}, {5}]}}}})"
-        "\n",
-        1000 + 2 * p, a, 1001 + 2 * p, b, user(a), user(b));
-  }
+  write("big.jsonl", test_inputs::large_json_lines(/*rejects=*/true));
+  const std::string pages = test_inputs::twarc2_pages(300);
   write("pages.jsonl", pages);
   const std::string one = ingest_with(1, false);
   EXPECT_EQ(query("SELECT count(*) FROM files WHERE format = 'twitter-v2'"), 1);

@@ -93,6 +93,7 @@ Result<IngestSummary> ingest_into(Store& store, const InputOptions& in, std::str
   o.command = std::move(command);
   o.parameters_json = input_parameters_json(in, actors);
   o.columns = columns;
+  o.share_with_ranks = true;
   return ingest(store, o);
 }
 

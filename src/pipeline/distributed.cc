@@ -9,6 +9,7 @@
 #include "base/resources.h"
 #include "detect/detect.h"
 #include "dist/communicator.h"
+#include "ingest/ingest.h"
 #include "store/store.h"
 
 namespace groundswell {
@@ -74,6 +75,11 @@ int serve_other_rank() {
         if (!data) fail(Status::Internal("rank 0 asked for signals before sharing its data"));
         auto signals = compute_signals(*data, {}, &dist::world());
         if (!signals.ok()) fail(signals.status());
+        break;
+      }
+      case dist::Instruction::kIngest: {
+        Status s = follow_ingest(payload);
+        if (!s.ok()) fail(s);
         break;
       }
       case dist::Instruction::kOpenDetector: {

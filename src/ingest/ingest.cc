@@ -846,8 +846,12 @@ Sharing agree_on_sharing(dist::Communicator& comm, std::size_t threads, bool see
 // rank has it packed and sends it at once: a rank that sent unasked would wait inside MPI,
 // polling a core). Receiving and unpacking stay off the writing thread. Each other rank gets
 // one control message: stop early (`stop` is set), or done (its lanes' last batches are in).
-void feed_other_ranks(dist::Communicator& comm, std::vector<Lane>& lanes,
-                      const std::atomic<bool>& stop, std::atomic<std::uint64_t>& raw_done) {
+// Returns the records (messages, accounts, rejects and warnings) and bytes received.
+std::pair<std::uint64_t, std::uint64_t> feed_other_ranks(dist::Communicator& comm,
+                                                         std::vector<Lane>& lanes,
+                                                         const std::atomic<bool>& stop,
+                                                         std::atomic<std::uint64_t>& raw_done) {
+  std::uint64_t records = 0, bytes = 0;
   std::vector<bool> told(static_cast<std::size_t>(comm.size()), false);
   std::vector<bool> received_last(lanes.size(), false);
   const auto tell = [&](int rank, bool early) {
@@ -874,7 +878,10 @@ void feed_other_ranks(dist::Communicator& comm, std::vector<Lane>& lanes,
       dist::append_value(want, lane.index);
       comm.send(lane.rank, kWantTag, want);
       wait_politely([&] { return comm.waiting(lane.rank, kBatchTag); });
-      raw_done.fetch_add(ingest_internal::unpack_batch(comm.receive(lane.rank, kBatchTag), *b));
+      const dist::Bytes wire = comm.receive(lane.rank, kBatchTag);
+      raw_done.fetch_add(ingest_internal::unpack_batch(wire, *b));
+      records += b->items.size();
+      bytes += wire.size();
       const bool last = b->last;
       unit_end = last || b->end.has_value() || b->piece_end.has_value();
       lane.full.push(b);
@@ -888,6 +895,7 @@ void feed_other_ranks(dist::Communicator& comm, std::vector<Lane>& lanes,
           if (!rank_done(r)) tell(r, true);
     }
   }
+  return {records, bytes};
 }
 
 // Parses on threads of their own while this one writes. A dispatching thread deals the inputs
@@ -995,8 +1003,11 @@ Status parse_and_write(const std::vector<std::string>& files, const IngestOption
     write_all();
   } else {
     std::thread writing(write_all);
-    feed_other_ranks(comm, lanes, out.stop(), raw_done);
+    const auto [records, received] = feed_other_ranks(comm, lanes, out.stop(), raw_done);
     writing.join();
+    log_info(fmt::format("ingest shared with {} other processes: they parsed {} records and "
+                         "sent {:.1f} MB",
+                         comm.size() - 1, records, static_cast<double>(received) / 1e6));
   }
   if (columns != nullptr) {
     written.push({nullptr, nullptr});

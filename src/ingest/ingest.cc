@@ -766,10 +766,12 @@ void wait_politely(Ready&& ready) {
   }
 }
 
-// A file's size as this process sees it (UINT64_MAX when it cannot), to check that every rank
-// of a distributed ingest reads the same inputs.
+// A file's size as this process sees it, to check that every rank of a distributed ingest reads
+// the same inputs; UINT64_MAX for what is not a regular file (missing, or a pipe such as a
+// shell's `<(zcat ...)`, which only this process can read).
 std::uint64_t size_seen(const std::string& path) {
   std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec) || ec) return UINT64_MAX;
   const std::uint64_t size = std::filesystem::file_size(path, ec);
   return ec ? UINT64_MAX : size;
 }
@@ -926,8 +928,8 @@ Status parse_and_write(const std::vector<std::string>& files, const IngestOption
                            ingest_payload(files, options, columns != nullptr));
     sharing = agree_on_sharing(comm, k, true);
     if (!sharing.shared) {
-      log_warn("another process does not see the inputs as this one does (the same paths, the "
-               "same sizes): they are read here alone");
+      log_warn("another process does not see the inputs as this one does (the same files at "
+               "the same paths, of the same sizes): they are read here alone");
       sharing.threads = {k};
     }
   }
@@ -1110,7 +1112,8 @@ Status follow_ingest(const dist::Bytes& payload) {
   bool sees_inputs = true;
   for (std::string& f : files) {
     in.string(f);
-    sees_inputs = in.value<std::uint64_t>() == size_seen(f) && sees_inputs;
+    const auto size = in.value<std::uint64_t>();
+    sees_inputs = size != UINT64_MAX && size == size_seen(f) && sees_inputs;
   }
   IngestOptions options;
   in.string(options.format);

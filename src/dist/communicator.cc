@@ -181,8 +181,8 @@ void Communicator::send([[maybe_unused]] int to, [[maybe_unused]] int tag,
 #endif
 }
 
-Bytes Communicator::receive([[maybe_unused]] int from, [[maybe_unused]] int tag) {
-  Bytes in;
+void Communicator::receive([[maybe_unused]] int from, [[maybe_unused]] int tag,
+                           [[maybe_unused]] Bytes& in) {
 #ifdef GS_HAVE_MPI
   std::uint64_t size = 0;
   MPI_Recv(&size, 1, MPI_UINT64_T, from, tag, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
@@ -190,8 +190,9 @@ Bytes Communicator::receive([[maybe_unused]] int from, [[maybe_unused]] int tag)
   for (std::size_t r = 0; r < in.size(); r += kChunk)
     MPI_Recv(in.data() + r, static_cast<int>(std::min(kChunk, in.size() - r)), MPI_BYTE, from, tag,
              MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+#else
+  in.clear();
 #endif
-  return in;
 }
 
 bool Communicator::waiting([[maybe_unused]] int from, [[maybe_unused]] int tag) {

@@ -55,8 +55,13 @@ class Communicator {
   // below it). Returns once `data` may be reused: a large message waits for the receiver.
   void send(int to, int tag, const Bytes& data);
   // The next message `from` sent here under `tag` (messages of one sender and tag arrive in
-  // the order they were sent); waits for it.
-  Bytes receive(int from, int tag);
+  // the order they were sent), into `into` (its buffer reused); waits for it.
+  void receive(int from, int tag, Bytes& into);
+  Bytes receive(int from, int tag) {
+    Bytes in;
+    receive(from, tag, in);
+    return in;
+  }
   // Whether a message `from` sent under `tag` is waiting, without receiving it.
   bool waiting(int from, int tag);
   static constexpr int kFirstMessageTag = 16;

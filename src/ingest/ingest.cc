@@ -854,6 +854,7 @@ std::pair<std::uint64_t, std::uint64_t> feed_other_ranks(dist::Communicator& com
                                                          const std::atomic<bool>& stop,
                                                          std::atomic<std::uint64_t>& raw_done) {
   std::uint64_t records = 0, bytes = 0;
+  dist::Bytes wire;  // reused: a new buffer a batch would be zeroed and faulted in each time
   std::vector<bool> told(static_cast<std::size_t>(comm.size()), false);
   std::vector<bool> received_last(lanes.size(), false);
   const auto tell = [&](int rank, bool early) {
@@ -880,7 +881,7 @@ std::pair<std::uint64_t, std::uint64_t> feed_other_ranks(dist::Communicator& com
       dist::append_value(want, lane.index);
       comm.send(lane.rank, kWantTag, want);
       wait_politely([&] { return comm.waiting(lane.rank, kBatchTag); });
-      const dist::Bytes wire = comm.receive(lane.rank, kBatchTag);
+      comm.receive(lane.rank, kBatchTag, wire);
       raw_done.fetch_add(ingest_internal::unpack_batch(wire, *b));
       records += b->items.size();
       bytes += wire.size();

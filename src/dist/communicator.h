@@ -1,6 +1,6 @@
 // The processes of a distributed run (docs/distributed.md): a thin wrapper over the few MPI
-// collectives groundswell needs, so no other module includes mpi.h or knows whether MPI was
-// built in.
+// collectives groundswell needs, and the point-to-point messages of the distributed ingest, so
+// no other module includes mpi.h or knows whether MPI was built in.
 //
 //   dist::Session session(argc, argv);      // in main(): MPI starts only under mpirun
 //   dist::Communicator& c = dist::world();  // rank() in [0, size())
@@ -14,8 +14,8 @@
 // rule); buffers of any size are exchanged (split below MPI's int counts); the result of a
 // collective never depends on timing. Failures of the transport abort the whole job (MPI's
 // default error handler): a rank that lost its peers cannot produce a partial result.
-// Thread-safety: MPI is initialised with MPI_THREAD_FUNNELED — call collectives from the
-// thread that created the Session only (TBB workers never do).
+// Thread-safety: MPI is initialised with MPI_THREAD_FUNNELED — call collectives and messages
+// from the thread that created the Session only (TBB workers never do).
 #pragma once
 
 #include <cstddef>

@@ -1008,9 +1008,9 @@ Status parse_and_write(const std::vector<std::string>& files, const IngestOption
     std::thread writing(write_all);
     const auto [records, received] = feed_other_ranks(comm, lanes, out.stop(), raw_done);
     writing.join();
-    log_info(fmt::format("ingest shared with {} other processes: they parsed {} records and "
-                         "sent {:.1f} MB",
-                         comm.size() - 1, records, static_cast<double>(received) / 1e6));
+    log_info(fmt::format("ingest shared by {} processes: the others parsed {} records and sent "
+                         "{:.1f} MB",
+                         comm.size(), records, static_cast<double>(received) / 1e6));
   }
   if (columns != nullptr) {
     written.push({nullptr, nullptr});
@@ -1173,19 +1173,15 @@ Status follow_ingest(const dist::Bytes& payload) {
   };
   // Sent when rank 0 asks (its turn to write it has come), so neither side waits inside MPI;
   // until then the batches of every lane are packed as they come.
-  std::size_t sent_last = 0;
-  for (auto pause = std::chrono::microseconds(10); sent_last < lanes.size();) {
-    for (std::size_t j = 0; j < lanes.size(); ++j) {
-      Batch* b = nullptr;
-      if (!ready[j] && !lanes[j].done && lanes[j].full.try_pop(b)) pack(j, b);
-    }
-    if (!told && comm.waiting(0, kControlTag)) obey(comm.receive(0, kControlTag));
-    if (!comm.waiting(0, kWantTag)) {
-      std::this_thread::sleep_for(pause);
-      pause = std::min(pause * 2, std::chrono::microseconds(500));
-      continue;
-    }
-    pause = std::chrono::microseconds(10);
+  for (std::size_t sent_last = 0; sent_last < lanes.size();) {
+    wait_politely([&] {
+      for (std::size_t j = 0; j < lanes.size(); ++j) {
+        Batch* b = nullptr;
+        if (!ready[j] && !lanes[j].done && lanes[j].full.try_pop(b)) pack(j, b);
+      }
+      if (!told && comm.waiting(0, kControlTag)) obey(comm.receive(0, kControlTag));
+      return comm.waiting(0, kWantTag);
+    });
     const auto j = dist::Reader(comm.receive(0, kWantTag)).value<std::uint32_t>();
     if (!ready[j]) {
       Batch* b = nullptr;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <thread>
 
 #include "base/json_writer.h"
@@ -788,13 +789,32 @@ struct Lane {
   std::uint32_t index = 0;  // among its rank's threads
   bool done = false;        // its last batch was written
 
-  void fill_pool(std::size_t batches) {
+  // Room for kUnitsInFlight units and `batches` batches.
+  void prepare(std::size_t batches) {
+    units.set_capacity(kUnitsInFlight);
     for (std::size_t i = 0; i < batches; ++i) {
       pool.push_back(std::make_unique<Batch>());
       free.push(pool.back().get());
     }
   }
 };
+
+// Starts the dispatcher, dealing to `queues` (a lane of every rank; nullptr for another rank's)
+// until `stop_dealing`, and a parsing thread for each of this process's `lanes`. The caller
+// joins the threads before anything they were given goes.
+std::vector<std::thread> start_reading(const std::vector<std::string>& files,
+                                       const IngestOptions& options,
+                                       std::vector<UnitQueue*>& queues, std::span<Lane> lanes,
+                                       bool text_keys, const std::atomic<bool>& stop_dealing,
+                                       std::atomic<std::uint64_t>& raw_done) {
+  std::vector<std::thread> threads;
+  threads.emplace_back([&] { dispatch(files, options, queues, stop_dealing); });
+  for (Lane& lane : lanes)
+    threads.emplace_back([&options, &raw_done, l = &lane, text_keys] {
+      parse_units(l->units, options, text_keys, l->full, l->free, l->stop, raw_done);
+    });
+  return threads;
+}
 
 // What the other ranks of a distributed ingest need to parse their share as rank 0 would
 // (kIngest's payload): the inputs with their sizes, the reading options and whether text keys
@@ -946,17 +966,13 @@ Status parse_and_write(const std::vector<std::string>& files, const IngestOption
     Lane& lane = lanes[i];
     lane.rank = static_cast<int>(rank);
     lane.index = static_cast<std::uint32_t>(i - sharing.first_lane(lane.rank));
-    lane.units.set_capacity(kUnitsInFlight);
     queues.push_back(lane.rank == 0 ? &lane.units : nullptr);
-    lane.fill_pool(in_flight);
+    lane.prepare(in_flight);
   }
   std::atomic<std::uint64_t> raw_done{0};
-  std::vector<std::thread> threads_of;
-  threads_of.emplace_back([&] { dispatch(files, options, queues, out.stop()); });
-  for (std::size_t i = 0; i < k; ++i)
-    threads_of.emplace_back([&options, &raw_done, l = &lanes[i], keys = columns != nullptr] {
-      parse_units(l->units, options, keys, l->full, l->free, l->stop, raw_done);
-    });
+  std::vector<std::thread> threads_of =
+      start_reading(files, options, queues, std::span<Lane>(lanes).first(k), columns != nullptr,
+                    out.stop(), raw_done);
   struct Written {
     Batch* batch;
     Lane* lane;
@@ -1093,12 +1109,10 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
     // Sealed with the data version the ingest's last commit gave the store (not the store's
     // version now, which another program may have changed since); with none (nothing stored)
     // the store's; unsealed, the load reads the store.
-    Stmt s;
     if (!writer.committed_data_version().empty()) {
       options.columns->seal(writer.committed_data_version());
-    } else if (store.db().prepare("SELECT data_version FROM store_state WHERE id = 1", s).ok() &&
-               s.step() == Stmt::kRow) {
-      options.columns->seal(std::string(s.column_text(0)));
+    } else if (auto now = read_data_version(store.db())) {
+      options.columns->seal(*now);
     } else {
       options.columns->abandon();
     }
@@ -1106,7 +1120,7 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options) {
   return summary;
 }
 
-Status follow_ingest(const dist::Bytes& payload) {
+void follow_ingest(const dist::Bytes& payload) {
   dist::Communicator& comm = dist::world();
   dist::Reader in(payload);
   std::vector<std::string> files(in.value<std::uint64_t>());
@@ -1129,7 +1143,7 @@ Status follow_ingest(const dist::Bytes& payload) {
       tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
   const Sharing sharing =
       agree_on_sharing(comm, std::clamp<std::size_t>(threads, 1, kMaxParsers), sees_inputs);
-  if (!sharing.shared) return Status::Ok();
+  if (!sharing.shared) return;
 
   // Every rank deals the same units to the threads of all ranks; this rank's are those after
   // the threads of the ranks before it.
@@ -1137,18 +1151,13 @@ Status follow_ingest(const dist::Bytes& payload) {
   std::vector<Lane> lanes(sharing.threads[static_cast<std::size_t>(comm.rank())]);
   std::vector<UnitQueue*> queues(sharing.first_lane(comm.size()), nullptr);
   for (std::size_t j = 0; j < lanes.size(); ++j) {
-    lanes[j].units.set_capacity(kUnitsInFlight);
-    lanes[j].fill_pool(kBatchesInFlightAhead);
+    lanes[j].prepare(kBatchesInFlightAhead);
     queues[first + j] = &lanes[j].units;
   }
   std::atomic<bool> stop_dealing{false};
   std::atomic<std::uint64_t> raw_done{0};
-  std::vector<std::thread> threads_of;
-  threads_of.emplace_back([&] { dispatch(files, options, queues, stop_dealing); });
-  for (Lane& lane : lanes)
-    threads_of.emplace_back([&options, &raw_done, l = &lane, text_keys] {
-      parse_units(l->units, options, text_keys, l->full, l->free, l->stop, raw_done);
-    });
+  std::vector<std::thread> threads_of =
+      start_reading(files, options, queues, lanes, text_keys, stop_dealing, raw_done);
   bool told = false;
   const auto obey = [&](const dist::Bytes& message) {
     told = true;
@@ -1197,7 +1206,6 @@ Status follow_ingest(const dist::Bytes& payload) {
     obey(comm.receive(0, kControlTag));
   }
   for (std::thread& t : threads_of) t.join();
-  return Status::Ok();
 }
 
 }  // namespace groundswell

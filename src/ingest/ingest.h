@@ -73,7 +73,8 @@ Result<IngestSummary> ingest(Store& store, const IngestOptions& options);
 
 // On a rank other than 0, given the payload of rank 0's Instruction::kIngest: parses this
 // rank's share of rank 0's inputs and sends it to rank 0 (IngestOptions::share_with_ranks).
-Status follow_ingest(const std::vector<std::byte>& payload);
+// What it cannot read goes to rank 0 as rejects, as in one process.
+void follow_ingest(const std::vector<std::byte>& payload);
 
 // The default dataset of a file: its name without directory and without the compression and
 // format extensions (.gz, .zst, .csv, .tsv, .json, .jsonl, .ndjson, .txt), e.g.

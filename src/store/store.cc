@@ -314,6 +314,13 @@ Status db_error(const Stmt& s) { return Status::IoError("database: " + s.error()
 
 }  // namespace
 
+Result<std::string> read_data_version(Db& db) {
+  Stmt s;
+  GS_RETURN_IF_ERROR(db.prepare("SELECT data_version FROM store_state WHERE id = 1", s));
+  if (s.step() != Stmt::kRow) return db_error(s);
+  return std::string(s.column_text(0));
+}
+
 std::uint64_t account_key_hash(std::string_view platform, std::string_view account_id) {
   return hash_fields(platform, account_id);
 }
@@ -518,11 +525,9 @@ Status MessageWriter::commit_batch() {
   std::string version;
   if (data_changed_) {
     GS_RETURN_IF_ERROR(store_.db().exec(kNewDataVersion));
-    Stmt s;
-    GS_RETURN_IF_ERROR(
-        store_.db().prepare("SELECT data_version FROM store_state WHERE id = 1", s));
-    if (s.step() != Stmt::kRow) return db_error(s);
-    version = s.column_text(0);
+    auto renewed = read_data_version(store_.db());
+    if (!renewed) return renewed.status();
+    version = std::move(*renewed);
   }
   data_changed_ = false;
   GS_RETURN_IF_ERROR(store_.db().exec("COMMIT"));

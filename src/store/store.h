@@ -111,6 +111,8 @@ std::uint64_t account_key_hash(std::string_view platform, std::string_view accou
 // the store (store/dataset_cache.h) are read again.
 inline constexpr std::string_view kNewDataVersion =
     "UPDATE store_state SET data_version = lower(hex(randomblob(16))) WHERE id = 1";
+// The store's data version now (store_state.data_version).
+Result<std::string> read_data_version(Db& db);
 
 // Builds the indexes of `messages` and `accounts` that are missing (schema.h,
 // bulk_load_indexes()): those a bulk load set aside (MessageWriter::begin_bulk_load).

@@ -272,8 +272,6 @@ TEST(ShardedSignals, EveryAccountsSignalsAsInOneProcess) {
       EXPECT_TRUE(same(u, v)) << a;
     EXPECT_EQ(x.burst_accounts, y.burst_accounts) << a;
     EXPECT_EQ(x.office_offset_minutes, y.office_offset_minutes) << a;
-    EXPECT_EQ(x.hour_profile, y.hour_profile) << a;
-    EXPECT_EQ(x.weekday_profile, y.weekday_profile) << a;
     EXPECT_TRUE(same(alone->score[a], shared->score[a])) << a;
     EXPECT_EQ(alone->reasons[a], shared->reasons[a]) << a;
     copied += alone->accounts[a].duplicate_share > 0.5;

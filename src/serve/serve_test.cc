@@ -257,6 +257,23 @@ TEST_F(ServeTest, AccountPageMatchesTheStore) {
   for (auto d : r.json["timeline"].get_array()) per_day += num(d["messages"]);
   EXPECT_EQ(per_day, posts);
   EXPECT_EQ(r.json["signals"]["items"].get_array().size(), 12u);
+  // Its posts per UTC hour and weekday (0 = Monday), as the stored times give them.
+  const std::string timed =
+      "SELECT count(*) FROM messages WHERE kind = 0 AND account = " + std::to_string(row) +
+      " AND time_ms IS NOT NULL AND ";
+  auto hours = r.json["signals"]["figures"]["hour_profile"].get_array();
+  ASSERT_EQ(hours.size(), 24u);
+  std::int64_t hour = 0, timed_posts = 0;
+  for (auto v : hours) {
+    EXPECT_EQ(num(v), sql(timed + fmt::format("time_ms / 3600000 % 24 = {}", hour++)));
+    timed_posts += num(v);
+  }
+  EXPECT_GT(timed_posts, 0);
+  auto weekdays = r.json["signals"]["figures"]["weekday_profile"].get_array();
+  ASSERT_EQ(weekdays.size(), 7u);
+  std::int64_t weekday = 0;
+  for (auto v : weekdays)
+    EXPECT_EQ(num(v), sql(timed + fmt::format("(time_ms / 86400000 + 3) % 7 = {}", weekday++)));
   // Its cluster and its partners in the latest detection, as the detection tables have them.
   EXPECT_EQ(num(r.json["cluster"]["cluster_id"]),
             sql("SELECT cluster_id FROM detection_cluster_accounts WHERE account = " +

@@ -82,31 +82,40 @@ double burstiness(const std::vector<TimeMs>& t) {
 }
 
 OfficeHoursFit fit_office_hours(const std::vector<TimeMs>& times) {
-  // 15-minute bins over the UTC week; an offset shifts the week circularly.
+  // 15-minute bins over the UTC week; an offset shifts the week circularly. Each day's office
+  // hours and lunch hour are runs of bins, summed from running totals over two weeks laid end
+  // to end (a run that wraps past the week's end is then contiguous). Counts are integers, so
+  // every sum is exact and the fit does not depend on the order of the additions.
   constexpr int kBins = 7 * 96;
-  std::array<double, kBins> bins{};
-  double total = 0;
+  std::array<std::int64_t, 2 * kBins + 1> before{};  // before[i]: posts in doubled bins < i
+  std::int64_t total = 0;
   for (TimeMs t : times) {
     if (t == kNoTime) continue;
     int q = static_cast<int>(floor_div(t, 900'000) % 96 + 96) % 96;
-    bins[static_cast<std::size_t>(weekday_of(t) * 96 + q)] += 1;
-    total += 1;
+    ++before[static_cast<std::size_t>(weekday_of(t) * 96 + q) + 1];
+    ++total;
   }
   OfficeHoursFit best;
   if (total == 0) return best;
+  for (std::size_t i = 1; i <= static_cast<std::size_t>(kBins); ++i)
+    before[i + kBins] = before[i];  // the second week repeats the first's counts
+  for (std::size_t i = 1; i < before.size(); ++i) before[i] += before[i - 1];
+  // Posts in the `length` bins from local bin `local` of the week at offset `off_q`.
+  auto run = [&](int local, int off_q, int length) {
+    // local bin = utc bin + offset, so utc bin = local bin − offset
+    const auto utc = static_cast<std::size_t>(((local - off_q) % kBins + kBins) % kBins);
+    return before[utc + static_cast<std::size_t>(length)] - before[utc];
+  };
   bool have = false;
   for (int off_q = -48; off_q <= 56; ++off_q) {  // −12:00 .. +14:00
-    double office = 0, lunch = 0;
+    std::int64_t office_posts = 0, lunch_posts = 0;
     for (int day = 0; day < 5; ++day) {
-      for (int q = 36; q < 68; ++q) {  // local 09:00–17:00
-        // local bin = utc bin + offset, so utc bin = local bin − offset
-        int utc = ((day * 96 + q - off_q) % kBins + kBins) % kBins;
-        double c = bins[static_cast<std::size_t>(utc)];
-        office += c;
-        if (q >= 48 && q < 52) lunch += c;  // 12:00–13:00
-      }
+      office_posts += run(day * 96 + 36, off_q, 32);  // local 09:00–17:00
+      lunch_posts += run(day * 96 + 48, off_q, 4);    // 12:00–13:00
     }
-    double fraction = office / total;
+    const auto office = static_cast<double>(office_posts);
+    const auto lunch = static_cast<double>(lunch_posts);
+    double fraction = office / static_cast<double>(total);
     double rest_rate = (office - lunch) / 28.0, lunch_rate = lunch / 4.0;
     double dip = rest_rate > 0 ? std::max(0.0, 1 - lunch_rate / rest_rate) : 0;
     int off_min = off_q * 15;
@@ -291,13 +300,22 @@ struct SignalInputs {
   const ProfileKeys& profiles;
 };
 
-// One account's signals as they are computed: the scores and measurements go into `s`, the
-// sentence behind each signal into `why` (indexed by Signal).
+// What the profile signal found, for its sentence.
+enum class ProfileFinding : std::uint8_t {
+  kNothing,
+  kEmptyDescription,
+  kSharedDescription,
+  kSharedName
+};
+
+// One account's signals as they are computed: the scores and measurements go into `s`. The
+// sentence behind a signal is written only for the few that make the account's reasons
+// (reason_text), from these figures.
 struct AccountWork {
   AccountSignals& s;
-  std::vector<std::string> why = std::vector<std::string>(kSignalCount);
+  ProfileFinding profile = ProfileFinding::kNothing;
+  int profile_others = 0;  // accounts sharing the description or display name
   void set(Signal sig, double v) { s.score[static_cast<int>(sig)] = v; }
-  std::string& reason(Signal sig) { return why[static_cast<std::size_t>(sig)]; }
 };
 
 // Creation burst and age at posting.
@@ -316,15 +334,11 @@ void creation_signals(const SignalInputs& in, std::size_t a, const std::vector<T
   double ratio = n / std::max(in.creation.expected_in_window, 1.0);
   double v = n >= in.opt.burst_min_accounts ? clip01((std::log2(ratio) - 2) / 3) : 0;
   w.set(Signal::kCreationBurst, v);
-  w.reason(Signal::kCreationBurst) = fmt::format(
-      "created in a burst of {} accounts within {:g} days", n, in.opt.burst_window_days);
   if (!times.empty()) {
     ages.clear();
     for (TimeMs t : times) ages.push_back(static_cast<double>(t - c) / kDayMs);
     w.s.median_age_days = median_of(ages);
     w.set(Signal::kYoungAccount, clip01((90 - w.s.median_age_days) / 80));
-    w.reason(Signal::kYoungAccount) = fmt::format(
-        "account was {:.0f} days old when posting (median)", std::max(0.0, w.s.median_age_days));
   }
 }
 
@@ -332,26 +346,20 @@ void creation_signals(const SignalInputs& in, std::size_t a, const std::vector<T
 // display name.
 void identity_signals(const SignalInputs& in, std::size_t a, AccountWork& w) {
   const Dataset& data = in.data;
-  double hp = handle_pattern_score(data.account_handle[a]);
-  w.set(Signal::kHandlePattern, hp);
-  if (hp == hp)
-    w.reason(Signal::kHandlePattern) = fmt::format(
-        "handle '{}' looks machine-made (name + digit run or random)", data.account_handle[a]);
+  w.set(Signal::kHandlePattern, handle_pattern_score(data.account_handle[a]));
 
   const ProfileKeys& p = in.profiles;
   bool bios = p.platform_has_bio.at(std::string(data.account_platform[a]));
   double v = kNaN;
-  std::string& why = w.reason(Signal::kProfile);
   if (bios) {
     v = 0;
     if (data.account_description[a].empty()) {
       v = 0.4;
-      why = "empty profile description";
+      w.profile = ProfileFinding::kEmptyDescription;
     } else if (p.bio_hash[a] != 0 && p.bio_count.at(p.bio_hash[a]) >= 2) {
-      int others = p.bio_count.at(p.bio_hash[a]) - 1;
-      v = others >= 2 ? 1.0 : 0.7;
-      why = fmt::format("profile description shared with {} other account{}", others,
-                        others == 1 ? "" : "s");
+      w.profile_others = p.bio_count.at(p.bio_hash[a]) - 1;
+      v = w.profile_others >= 2 ? 1.0 : 0.7;
+      w.profile = ProfileFinding::kSharedDescription;
     }
   }
   if (p.name_hash[a] != 0) {
@@ -359,7 +367,8 @@ void identity_signals(const SignalInputs& in, std::size_t a, AccountWork& w) {
     if (v != v) v = 0;
     if (others >= 2 && v < 0.6) {
       v = 0.6;
-      why = fmt::format("display name shared with {} other accounts", others);
+      w.profile = ProfileFinding::kSharedName;
+      w.profile_others = others;
     }
   }
   w.set(Signal::kProfile, v);
@@ -372,13 +381,10 @@ void timing_signals(const SignalOptions& opt, const std::vector<TimeMs>& times, 
     double span_days = std::max(1.0, static_cast<double>(times.back() - times.front()) / kDayMs);
     s.posts_per_day = static_cast<double>(times.size()) / span_days;
     w.set(Signal::kPostingRate, clip01((s.posts_per_day - 30) / 90));
-    w.reason(Signal::kPostingRate) = fmt::format("posts {:.0f} times a day", s.posts_per_day);
   }
   if (static_cast<int>(times.size()) >= opt.min_posts_timing) {
     s.burstiness = burstiness(times);
     w.set(Signal::kRegularGaps, clip01(-s.burstiness / 0.6));
-    w.reason(Signal::kRegularGaps) =
-        fmt::format("clockwork posting (gap burstiness {:.2f})", s.burstiness);
     // Entropy of log2-binned gaps (seconds), normalized by the most the sample allows.
     std::array<int, 40> hist{};
     for (std::size_t i = 1; i < times.size(); ++i) {
@@ -392,8 +398,6 @@ void timing_signals(const SignalOptions& opt, const std::vector<TimeMs>& times, 
     double hmax = std::log2(std::min(n, 24.0));
     s.gap_entropy = hmax > 0 ? h / hmax : 0;
     w.set(Signal::kGapEntropy, clip01((0.5 - s.gap_entropy) / 0.4));
-    w.reason(Signal::kGapEntropy) =
-        fmt::format("inter-post gaps of little variety (entropy {:.2f})", s.gap_entropy);
   }
   if (static_cast<int>(times.size()) >= opt.min_posts_office) {
     OfficeHoursFit f = fit_office_hours(times);
@@ -402,9 +406,6 @@ void timing_signals(const SignalOptions& opt, const std::vector<TimeMs>& times, 
     s.lunch_dip = f.lunch_dip;
     double v = clip01((f.fraction - 0.55) / 0.3) * (0.6 + 0.4 * clip01(f.lunch_dip / 0.5));
     w.set(Signal::kOfficeHours, v);
-    w.reason(Signal::kOfficeHours) = fmt::format(
-        "posts {} within office hours of UTC{}{}", percent(f.fraction),
-        format_utc_offset(f.offset_minutes), f.lunch_dip >= 0.5 ? " with a lunch pause" : "");
   }
 }
 
@@ -425,13 +426,9 @@ void sharing_signals(const SignalInputs& in, std::span<const std::uint32_t> post
   AccountSignals& s = w.s;
   s.forward_share = static_cast<double>(fwd) / static_cast<double>(posts.size());
   w.set(Signal::kForwardShare, clip01((s.forward_share - 0.6) / 0.35));
-  w.reason(Signal::kForwardShare) =
-      fmt::format("{} of posts are forwards/retweets", percent(s.forward_share));
   if (static_cast<int>(eligible) >= opt.min_posts_share) {
     s.duplicate_share = static_cast<double>(dup) / static_cast<double>(eligible);
     w.set(Signal::kDuplicateShare, clip01((s.duplicate_share - 0.2) / 0.5));
-    w.reason(Signal::kDuplicateShare) = fmt::format(
-        "{} of posts repeat text other accounts also posted", percent(s.duplicate_share));
   }
 }
 
@@ -446,8 +443,6 @@ void audience_signals(const Dataset& data, std::size_t a, std::span<const std::u
     s.follower_ratio = static_cast<double>(followers + 1) / static_cast<double>(following + 1);
     double v = following >= 50 ? clip01((-std::log10(s.follower_ratio) - 0.5) / 1.0) : 0;
     w.set(Signal::kFollowerRatio, v);
-    w.reason(Signal::kFollowerRatio) =
-        fmt::format("follows {} accounts, followed by {}", following, followers);
   }
   if (kind == "channel" && followers > 0) {
     double views = 0;
@@ -460,34 +455,86 @@ void audience_signals(const Dataset& data, std::size_t a, std::span<const std::u
     if (with_views >= 3) {
       s.channel_err = views / with_views / static_cast<double>(followers) * 100;
       w.set(Signal::kChannelErr, clip01((10 - s.channel_err) / 8));
-      w.reason(Signal::kChannelErr) = fmt::format(
-          "posts are seen by {:.1f}% of its {} subscribers (ERR)", s.channel_err, followers);
     }
   }
 }
 
+// The sentence behind signal `sig` of account `a`, from the figures its computation left.
+std::string reason_text(const SignalInputs& in, std::size_t a, const AccountWork& w, Signal sig) {
+  const Dataset& data = in.data;
+  const AccountSignals& s = w.s;
+  switch (sig) {
+    case Signal::kCreationBurst:
+      return fmt::format("created in a burst of {} accounts within {:g} days", s.burst_accounts,
+                         in.opt.burst_window_days);
+    case Signal::kYoungAccount:
+      return fmt::format("account was {:.0f} days old when posting (median)",
+                         std::max(0.0, s.median_age_days));
+    case Signal::kHandlePattern:
+      return fmt::format("handle '{}' looks machine-made (name + digit run or random)",
+                         data.account_handle[a]);
+    case Signal::kProfile:
+      switch (w.profile) {
+        case ProfileFinding::kNothing:
+          return {};
+        case ProfileFinding::kEmptyDescription:
+          return "empty profile description";
+        case ProfileFinding::kSharedDescription:
+          return fmt::format("profile description shared with {} other account{}", w.profile_others,
+                             w.profile_others == 1 ? "" : "s");
+        case ProfileFinding::kSharedName:
+          return fmt::format("display name shared with {} other accounts", w.profile_others);
+      }
+      return {};
+    case Signal::kPostingRate:
+      return fmt::format("posts {:.0f} times a day", s.posts_per_day);
+    case Signal::kRegularGaps:
+      return fmt::format("clockwork posting (gap burstiness {:.2f})", s.burstiness);
+    case Signal::kGapEntropy:
+      return fmt::format("inter-post gaps of little variety (entropy {:.2f})", s.gap_entropy);
+    case Signal::kOfficeHours:
+      return fmt::format("posts {} within office hours of UTC{}{}", percent(s.office_fraction),
+                         format_utc_offset(s.office_offset_minutes),
+                         s.lunch_dip >= 0.5 ? " with a lunch pause" : "");
+    case Signal::kForwardShare:
+      return fmt::format("{} of posts are forwards/retweets", percent(s.forward_share));
+    case Signal::kDuplicateShare:
+      return fmt::format("{} of posts repeat text other accounts also posted",
+                         percent(s.duplicate_share));
+    case Signal::kFollowerRatio:
+      return fmt::format("follows {} accounts, followed by {}", data.account_following[a],
+                         data.account_followers[a]);
+    case Signal::kChannelErr:
+      return fmt::format("posts are seen by {:.1f}% of its {} subscribers (ERR)", s.channel_err,
+                         data.account_followers[a]);
+  }
+  return {};
+}
+
 // Combine: noisy-OR over the available signals into the account's score, and the reasons of
 // the strongest contributions. Leaves both alone when no signal is available.
-void combine(const SignalOptions& opt, const AccountWork& w, double& score, std::string& reasons) {
+void combine(const SignalInputs& in, std::size_t a, const AccountWork& w, double& score,
+             std::string& reasons) {
+  const SignalOptions& opt = in.opt;
   double keep = 1;
   bool any = false;
-  std::vector<std::pair<double, int>> contrib;
+  std::array<std::pair<double, int>, kSignalCount> contrib;
+  std::size_t contributions = 0;
   for (int k = 0; k < kSignalCount; ++k) {
     double v = w.s.score[static_cast<std::size_t>(k)];
     if (v != v) continue;
     any = true;
     double c = std::clamp(opt.strength[static_cast<std::size_t>(k)], 0.0, 1.0) * v;
     keep *= 1 - c;
-    if (c >= opt.reason_min_contribution) contrib.emplace_back(c, k);
+    if (c >= opt.reason_min_contribution) contrib[contributions++] = {c, k};
   }
   if (!any) return;
   score = 1 - keep;
-  std::stable_sort(contrib.begin(), contrib.end(),
+  std::stable_sort(contrib.begin(), contrib.begin() + static_cast<std::ptrdiff_t>(contributions),
                    [](const auto& x, const auto& y) { return x.first > y.first; });
-  for (std::size_t i = 0; i < contrib.size() && static_cast<int>(i) < opt.reasons_per_account;
-       ++i) {
+  for (std::size_t i = 0; i < contributions && static_cast<int>(i) < opt.reasons_per_account; ++i) {
     if (!reasons.empty()) reasons += "; ";
-    reasons += w.why[static_cast<std::size_t>(contrib[i].second)];
+    reasons += reason_text(in, a, w, static_cast<Signal>(contrib[i].second));
   }
 }
 
@@ -522,28 +569,23 @@ Result<SignalTable> compute_signals(const Dataset& data, const SignalOptions& op
   const auto rank = static_cast<std::size_t>(comm ? comm->rank() : 0);
   const auto ranks = static_cast<std::size_t>(comm ? comm->size() : 1);
   const auto [lo, hi] = dist::block(na, rank, ranks);
-  tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(lo, hi, 256),
-      [&](const tbb::blocked_range<std::size_t>& range) {
-        auto& [times, ages] = scratch.local();
-        for (std::size_t a = range.begin(); a != range.end(); ++a) {
-          AccountWork w{table.accounts[a]};
-          const std::span<const std::uint32_t> posts = messages.of(a);
-          times.clear();
-          for (std::uint32_t m : posts)
-            if (data.msg_time[m] != kNoTime) times.push_back(data.msg_time[m]);
-          for (TimeMs t : times) {
-            w.s.hour_profile[static_cast<std::size_t>((floor_div(t, 3'600'000) % 24 + 24) % 24)]++;
-            w.s.weekday_profile[static_cast<std::size_t>(weekday_of(t))]++;
-          }
-          creation_signals(in, a, times, ages, w);
-          identity_signals(in, a, w);
-          timing_signals(opt, times, w);
-          sharing_signals(in, posts, w);
-          audience_signals(data, a, posts, w);
-          combine(opt, w, table.score[a], table.reasons[a]);
-        }
-      });
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(lo, hi, 256),
+                    [&](const tbb::blocked_range<std::size_t>& range) {
+                      auto& [times, ages] = scratch.local();
+                      for (std::size_t a = range.begin(); a != range.end(); ++a) {
+                        AccountWork w{table.accounts[a]};
+                        const std::span<const std::uint32_t> posts = messages.of(a);
+                        times.clear();
+                        for (std::uint32_t m : posts)
+                          if (data.msg_time[m] != kNoTime) times.push_back(data.msg_time[m]);
+                        creation_signals(in, a, times, ages, w);
+                        identity_signals(in, a, w);
+                        timing_signals(opt, times, w);
+                        sharing_signals(in, posts, w);
+                        audience_signals(data, a, posts, w);
+                        combine(in, a, w, table.score[a], table.reasons[a]);
+                      }
+                    });
   if (comm != nullptr) {
     static_assert(std::is_trivially_copyable_v<AccountSignals>);
     dist::Bytes mine;

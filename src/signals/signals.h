@@ -81,19 +81,17 @@ struct SignalOptions {
 struct AccountSignals {
   std::array<double, kSignalCount> score{};  // per-signal score in [0,1]; NaN = not available
   // Figures behind the reasons (NaN / 0 when not available).
-  int burst_accounts = 0;  // accounts created in the window around this one
+  int burst_accounts = 0;         // accounts created in the window around this one
+  int office_offset_minutes = 0;  // the UTC offset of office_fraction
   double median_age_days = 0;
   double posts_per_day = 0;
-  double burstiness = 0;          // B = (σ − μ)/(σ + μ) of gaps
-  double gap_entropy = 0;         // normalized to [0,1]
-  double office_fraction = 0;     // best office-hours fraction
-  int office_offset_minutes = 0;  // its UTC offset
-  double lunch_dip = 0;           // 1 − rate(12–13) / rate(rest of 9–17)
+  double burstiness = 0;       // B = (σ − μ)/(σ + μ) of gaps
+  double gap_entropy = 0;      // normalized to [0,1]
+  double office_fraction = 0;  // best office-hours fraction
+  double lunch_dip = 0;        // 1 − rate(12–13) / rate(rest of 9–17)
   double forward_share = 0, duplicate_share = 0;
-  double follower_ratio = 0;                       // (followers+1)/(following+1)
-  double channel_err = 0;                          // mean views / subscribers × 100
-  std::array<std::uint32_t, 24> hour_profile{};    // posts per UTC hour
-  std::array<std::uint32_t, 7> weekday_profile{};  // posts per UTC weekday, 0 = Monday
+  double follower_ratio = 0;  // (followers+1)/(following+1)
+  double channel_err = 0;     // mean views / subscribers × 100
 };
 
 struct SignalTable {

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <iostream>
+#include <random>
 
 #include "signals/test_population.h"
 
@@ -49,6 +50,56 @@ TEST(Signals, OfficeHoursFindsOffsetAndLunchPause) {
   for (int day = 0; day < 7; ++day)
     for (int h : {19, 20, 21, 22}) evenings.push_back(kMonday + day * kDay + h * kHour);
   EXPECT_LT(fit_office_hours(evenings).fraction, 0.75);
+}
+
+// The fit, worked out post by post: each post's local time at each offset, the first best
+// fraction, ties to the larger lunch dip and then the smaller offset.
+OfficeHoursFit office_hours_by_post(const std::vector<TimeMs>& times) {
+  OfficeHoursFit best;
+  bool have = false;
+  for (int off = -720; off <= 840; off += 15) {
+    double office = 0, lunch = 0;
+    for (TimeMs t : times) {
+      const TimeMs local = t + off * 60'000LL;
+      const TimeMs day = local / kDay - (local % kDay < 0 ? 1 : 0);
+      const TimeMs minute = (local - day * kDay) / 60'000;
+      const bool weekday = ((day + 3) % 7 + 7) % 7 < 5;  // 1970-01-01 was a Thursday
+      if (weekday && minute >= 9 * 60 && minute < 17 * 60) {
+        office += 1;
+        if (minute >= 12 * 60 && minute < 13 * 60) lunch += 1;
+      }
+    }
+    const double fraction = office / static_cast<double>(times.size());
+    const double rest = (office - lunch) / 28.0;
+    const double dip = rest > 0 ? std::max(0.0, 1 - lunch / 4.0 / rest) : 0;
+    const bool better =
+        !have || fraction > best.fraction + 1e-12 ||
+        (std::abs(fraction - best.fraction) <= 1e-12 &&
+         (dip > best.lunch_dip + 1e-12 || (std::abs(dip - best.lunch_dip) <= 1e-12 &&
+                                           std::abs(off) < std::abs(best.offset_minutes))));
+    if (better) best = {fraction, off, dip};
+    have = true;
+  }
+  return best;
+}
+
+TEST(Signals, OfficeHoursFitIsThePostByPostFit) {
+  std::mt19937_64 rng(7);
+  for (int trial = 0; trial < 200; ++trial) {
+    // Posts over a few weeks, some crowded round the week's turn (Sunday night, Monday
+    // morning UTC), where a shifted office day runs past the end of the week; some before 1970.
+    const TimeMs start = trial % 5 == 0 ? -30 * kDay : kMonday;
+    std::uniform_int_distribution<TimeMs> anywhere(start, start + 21 * kDay);
+    std::uniform_int_distribution<TimeMs> turn(-14 * kHour, 14 * kHour);
+    std::vector<TimeMs> t;
+    const int n = 1 + static_cast<int>(rng() % 60);
+    for (int i = 0; i < n; ++i)
+      t.push_back(i % 2 == 0 ? anywhere(rng) : kMonday + 7 * kDay + turn(rng));
+    const OfficeHoursFit got = fit_office_hours(t), want = office_hours_by_post(t);
+    EXPECT_DOUBLE_EQ(got.fraction, want.fraction) << trial;
+    EXPECT_EQ(got.offset_minutes, want.offset_minutes) << trial;
+    EXPECT_DOUBLE_EQ(got.lunch_dip, want.lunch_dip) << trial;
+  }
 }
 
 TEST(Signals, HandlePatterns) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks that produce the figures in bench/README.md. Not part of `make test`.
-#   bench/run.sh BUILD_DIR [ingest|detect|text|e2e|all]
+#   bench/run.sh BUILD_DIR [ingest|detect|text|signals|e2e|all]
 set -euo pipefail
 build=$(cd "${1:-build}" && pwd)
 what=${2:-all}
@@ -33,6 +33,19 @@ case "$what" in
   ingest) ingest_bench ;;
   detect) "$build/detect_coortweet_benchmark"; "$build/detect_shares_benchmark" ;;
   text) "$build/text_near_duplicate_benchmark" --messages 1000000 --brute 50000 ;;
+  signals)
+    # Every account's signals on a generated store (GS_BENCH_STORE to use a store of your own).
+    if [[ -z "${GS_BENCH_STORE:-}" ]]; then
+      [[ -f "$work/gen-signals/done" ]] || {
+        rm -rf "$work/gen-signals"
+        "$build/groundswell-generate" --scale 1m --seed 1 --out "$work/gen-signals" --quiet
+        "$build/groundswell" ingest "$work/gen-signals/data" --db "$work/gen-signals/gs.db" --quiet
+        touch "$work/gen-signals/done"
+      }
+      export GS_BENCH_STORE="$work/gen-signals/gs.db"
+    fi
+    "$build/signals_benchmark"
+    ;;
   e2e)
     # GS_BENCH_SCALES="1m 10m" for both (10m: 15 GB of input, about 20 minutes in all).
     for scale in ${GS_BENCH_SCALES:-1m}; do

@@ -4,6 +4,7 @@
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_sort.h>
 
 #include <algorithm>
 #include <cmath>
@@ -202,33 +203,46 @@ AccountMessages messages_by_account(const Dataset& data) {
 }
 
 // Exact-key duplicates across accounts: per message its key hash (0: not eligible, a share
-// or a key too short), and per key hash the first account, or kNoAccount once two different
-// accounts posted it.
+// or a key too short), and whether another account also posted that key.
 struct DuplicateKeys {
   std::vector<std::uint64_t> key_hash;
-  std::unordered_map<std::uint64_t, std::uint32_t> key_owner;
+  std::vector<std::uint8_t> copied;  // 1: two or more accounts posted this message's key
 };
 
 // Every message's text key comes with the analysis columns (Dataset::msg_text_key, worked out
-// once when they are loaded), so every process of a distributed run has them all.
+// once when they are loaded), so every process of a distributed run has them all. The eligible
+// messages are sorted by key (on every core): a key's messages are then side by side, and
+// copied when their authors differ.
 DuplicateKeys duplicate_keys(const Dataset& data, const SignalOptions& opt) {
   const std::size_t nm = data.messages();
   DuplicateKeys out;
   out.key_hash.assign(nm, 0);
+  out.copied.assign(nm, 0);
   // Key lengths are capped (Dataset::msg_text_key_bytes): at the cap, at least the cap.
   const std::size_t min_bytes =
       std::min<std::size_t>(opt.min_duplicate_key_bytes, kTextKeyCountCap);
+  struct Keyed {
+    std::uint64_t hash;
+    std::uint32_t account, message;
+    bool operator<(const Keyed& o) const {
+      return hash != o.hash ? hash < o.hash : account < o.account;
+    }
+  };
+  std::vector<Keyed> keyed;
   for (std::size_t m = 0; m < nm; ++m) {
     if (data.msg_account[m] == kNoAccount || !data.msg_shares[m].empty()) continue;
     if (data.msg_text_key_bytes[m] == 0 || data.msg_text_key_bytes[m] < min_bytes) continue;
     const std::uint64_t h = data.msg_text_key[m];
     out.key_hash[m] = h == 0 ? 1 : h;
+    keyed.push_back({out.key_hash[m], data.msg_account[m], static_cast<std::uint32_t>(m)});
   }
-  for (std::size_t m = 0; m < nm; ++m) {
-    const std::uint64_t h = out.key_hash[m];
-    if (h == 0) continue;
-    auto [it, fresh] = out.key_owner.emplace(h, data.msg_account[m]);
-    if (!fresh && it->second != data.msg_account[m]) it->second = kNoAccount;
+  tbb::parallel_sort(keyed.begin(), keyed.end());
+  for (std::size_t i = 0; i < keyed.size();) {
+    std::size_t j = i + 1;
+    while (j < keyed.size() && keyed[j].hash == keyed[i].hash) ++j;
+    if (keyed[j - 1].account != keyed[i].account)  // sorted by account within a key
+      for (std::size_t k = i; k < j; ++k) out.copied[keyed[k].message] = 1;
+    i = j;
   }
   return out;
 }
@@ -268,24 +282,25 @@ ProfileKeys profile_keys(const Dataset& data) {
   ProfileKeys out;
   out.bio_hash.assign(na, 0);
   out.name_hash.assign(na, 0);
-  std::string key;
+  // The keys' hashes on every core (each block its own key buffer), then counted in order.
+  const auto hash_of = [](std::string_view text, std::string& key) -> std::uint64_t {
+    if (text.empty()) return 0;
+    normalize_key(text, {}, key);
+    return key.empty() ? 0 : XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed) | 1;
+  };
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, na, 1024),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      std::string key;
+                      for (std::size_t a = r.begin(); a != r.end(); ++a) {
+                        out.bio_hash[a] = hash_of(data.account_description[a], key);
+                        out.name_hash[a] = hash_of(data.account_display_name[a], key);
+                      }
+                    });
   for (std::size_t a = 0; a < na; ++a) {
     auto& has = out.platform_has_bio[std::string(data.account_platform[a])];
-    if (!data.account_description[a].empty()) {
-      has = true;
-      normalize_key(data.account_description[a], {}, key);
-      if (!key.empty()) {
-        out.bio_hash[a] = XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed) | 1;
-        ++out.bio_count[out.bio_hash[a]];
-      }
-    }
-    if (!data.account_display_name[a].empty()) {
-      normalize_key(data.account_display_name[a], {}, key);
-      if (!key.empty()) {
-        out.name_hash[a] = XXH3_64bits_withSeed(key.data(), key.size(), kKeySeed) | 1;
-        ++out.name_count[out.name_hash[a]];
-      }
-    }
+    if (!data.account_description[a].empty()) has = true;
+    if (out.bio_hash[a] != 0) ++out.bio_count[out.bio_hash[a]];
+    if (out.name_hash[a] != 0) ++out.name_count[out.name_hash[a]];
   }
   return out;
 }
@@ -420,7 +435,7 @@ void sharing_signals(const SignalInputs& in, std::span<const std::uint32_t> post
     if (!in.data.msg_shares[m].empty()) ++fwd;
     if (dk.key_hash[m] != 0) {
       ++eligible;
-      if (dk.key_owner.at(dk.key_hash[m]) == kNoAccount) ++dup;
+      dup += dk.copied[m];
     }
   }
   AccountSignals& s = w.s;

@@ -36,6 +36,17 @@ std::int64_t parse_duration_ms(std::string_view s);
 // ISO 8601 UTC: "2024-03-01T10:00:00Z", with ".123" when the milliseconds are not zero.
 std::string format_time_iso(TimeMs ms);
 
+// a / b rounded down (toward minus infinity), for times before 1970 as after.
+constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+// The UTC weekday of a time, Monday = 0 (1970-01-01 was a Thursday).
+constexpr int weekday_of(TimeMs t) {
+  return static_cast<int>(((floor_div(t, 86'400'000) + 3) % 7 + 7) % 7);
+}
+
 // Days since 1970-01-01 of a proleptic Gregorian date, and back.
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
 void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d);

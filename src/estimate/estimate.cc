@@ -50,11 +50,6 @@ enum Q : int {
 using QVec = std::array<double, kQ>;
 constexpr bool is_account_count(int q) { return q <= kUndetermined; }
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
 std::string bin_label(const std::string& period, std::int64_t day) {
   std::int64_t y = 0;
   unsigned m = 0, d = 0;

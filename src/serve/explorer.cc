@@ -757,17 +757,15 @@ ApiResponse Explorer::account(Request& r, std::int64_t row) {
       w.key(name);
       finite_or_null(w, value);
     }
-    // Posts per UTC hour and per UTC weekday (0 = Monday; 1970-01-01 was a Thursday).
+    // Posts per UTC hour and per UTC weekday (0 = Monday).
     std::array<std::int64_t, 24> hours{};
     std::array<std::int64_t, 7> weekdays{};
-    constexpr std::int64_t kHourMs = 3'600'000;
     for (std::uint32_t m : posts) {
       const TimeMs t = r.index->message_time(m);
       if (t == kNoTime) continue;
-      const std::int64_t hour = t / kHourMs - (t % kHourMs < 0 ? 1 : 0);  // rounded down
-      const std::int64_t day = hour / 24 - (hour % 24 < 0 ? 1 : 0);
-      ++hours[static_cast<std::size_t>(hour - day * 24)];
-      ++weekdays[static_cast<std::size_t>(((day + 3) % 7 + 7) % 7)];
+      const std::int64_t hour = floor_div(t, 3'600'000);
+      ++hours[static_cast<std::size_t>(hour - floor_div(hour, 24) * 24)];
+      ++weekdays[static_cast<std::size_t>(weekday_of(t))];
     }
     w.key("hour_profile").begin_array();
     for (auto v : hours) w.value(v);

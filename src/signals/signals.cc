@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "base/hash.h"
+#include "base/time.h"
 #include "dist/communicator.h"
 #include "text/normalize.h"
 
@@ -27,14 +28,6 @@ constexpr std::int64_t kDayMs = 86'400'000;
 constexpr std::uint64_t kKeySeed = 0x5167a15ULL;  // fixed: hashes only group equal keys
 
 double clip01(double x) { return x < 0 ? 0 : (x > 1 ? 1 : x); }
-
-std::int64_t floor_div(std::int64_t a, std::int64_t b) {
-  std::int64_t q = a / b;
-  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-// Monday = 0 (1970-01-01 was a Thursday).
-int weekday_of(TimeMs t) { return static_cast<int>(((floor_div(t, kDayMs) + 3) % 7 + 7) % 7); }
 
 double median_of(std::vector<double>& v) {
   if (v.empty()) return kNaN;

@@ -564,9 +564,19 @@ class BatchWriter {
         fail(s);
     }
     if (failure_.ok() && b.start) begin_file(*b.start);
-    for (const auto& item : b.items) {
+    // The writer's tables are larger than the caches: each message's lookups are asked for
+    // a few messages ahead (MessageWriter::prefetch), so that they do not wait on memory.
+    constexpr std::size_t kFar = 8, kNear = 4;
+    const auto prefetch = [&](std::size_t i, bool near) {
+      if (i >= b.items.size() || b.items[i].kind != Batch::ItemKind::kMessage) return;
+      const std::uint32_t k = b.items[i].index;
+      writer_.prefetch(b.messages[k], b.prepared[k], near);
+    };
+    for (std::size_t i = 0; i < b.items.size(); ++i) {
       if (!failure_.ok()) break;
-      put_item(b, item);
+      prefetch(i + kFar, false);
+      prefetch(i + kNear, true);
+      put_item(b, b.items[i]);
     }
     if (b.piece_end) pieces_repaired_ += *b.piece_end;
     if (b.end && failure_.ok()) end_file(*b.end);

@@ -163,6 +163,14 @@ class MessageWriter {
                                    std::int64_t file_id, std::uint64_t line, std::uint64_t offset);
   Result<WriteOutcome> put_message(const MessageRecord& m, std::int64_t file_id,
                                    std::uint64_t line, std::uint64_t offset);
+  // Brings the in-memory lookups a later put_message(m, p) makes into the cache: a caller
+  // holding a batch calls it with `near` false some records ahead, then again with `near`
+  // true closer to the put (the account's entry, once its slot is in the cache). Changes
+  // nothing.
+  void prefetch(const MessageRecord& m, const PreparedMessage& p, bool near) const {
+    if (!m.account_id.empty()) accounts_.prefetch(p.account_hash, near);
+    if (bulk_ && !near) rows_by_key_.prefetch(p.key_hash);
+  }
   // After kAuthorConflict: a reject reason naming the stored record and its author.
   const std::string& conflict_reason() const { return conflict_reason_; }
   Status put_account(const AccountRecord& a);

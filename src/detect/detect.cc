@@ -14,18 +14,36 @@
 namespace groundswell {
 
 std::vector<std::uint32_t> account_byte_order(const Dataset& data) {
+  // Sorted on every core by the id's first sixteen bytes as two big-endian numbers (a shorter
+  // id padded with zeros, which orders as the bytes do), then by the whole id, the platform
+  // and the index: the comparisons of a million accounts then rarely leave the sorted array.
+  struct Keyed {
+    std::uint64_t high, low;
+    std::uint32_t account;
+  };
+  const auto word = [](std::string_view id, std::size_t from) {
+    std::uint64_t w = 0;
+    for (std::size_t i = from; i < from + 8; ++i)
+      w = w << 8 | (i < id.size() ? static_cast<unsigned char>(id[i]) : 0u);
+    return w;
+  };
   const std::size_t n = data.accounts();
-  std::vector<std::uint32_t> by_id(n);
-  std::iota(by_id.begin(), by_id.end(), 0u);
-  std::sort(by_id.begin(), by_id.end(), [&](std::uint32_t x, std::uint32_t y) {
-    int c = data.account_id[x].compare(data.account_id[y]);
+  std::vector<Keyed> keyed(n);
+  for (std::uint32_t a = 0; a < n; ++a) {
+    const std::string_view id = data.account_id[a];
+    keyed[a] = {word(id, 0), word(id, 8), a};
+  }
+  tbb::parallel_sort(keyed.begin(), keyed.end(), [&](const Keyed& x, const Keyed& y) {
+    if (x.high != y.high) return x.high < y.high;
+    if (x.low != y.low) return x.low < y.low;
+    int c = data.account_id[x.account].compare(data.account_id[y.account]);
     if (c != 0) return c < 0;
-    c = data.account_platform[x].compare(data.account_platform[y]);
+    c = data.account_platform[x.account].compare(data.account_platform[y.account]);
     if (c != 0) return c < 0;
-    return x < y;
+    return x.account < y.account;
   });
   std::vector<std::uint32_t> rank(n);
-  for (std::uint32_t i = 0; i < n; ++i) rank[by_id[i]] = i;
+  for (std::uint32_t i = 0; i < n; ++i) rank[keyed[i].account] = i;
   return rank;
 }
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <random>
 #include <set>
@@ -690,6 +691,36 @@ TEST(NativeDefaults, CampaignLargerThanTheCrowdCapIsStillFound) {
   for (std::size_t a = 0; a < d.accounts(); ++a)
     big_found += old->account_cluster[a] != 0 && d.account_id[a].starts_with("big");
   EXPECT_EQ(big_found, 0u);
+}
+
+// Every output is ordered by account_byte_order: the byte order of (account_id, platform),
+// then the index. Ids shorter and longer than eight bytes, sharing long prefixes, with bytes
+// above 0x7f (which order after ASCII) and NUL bytes, on two platforms, against a plain sort.
+TEST(AccountByteOrder, IsTheByteOrderOfIdsThenPlatforms) {
+  std::mt19937_64 rng(11);
+  const std::vector<std::string> pieces = {"",  "1",        "12345678", "1234567", "\xc3\xa9",
+                                           "z", std::string(1, '\0'), "123456789", "\x80",
+                                           "123456781234567"};
+  Dataset d;
+  for (int i = 0; i < 3000; ++i) {
+    std::string id;
+    for (int k = 0; k < 1 + static_cast<int>(rng() % 5); ++k) id += pieces[rng() % pieces.size()];
+    d.account_row.push_back(i + 1);
+    d.account_id.push_back(id);
+    d.account_platform.push_back(rng() % 2 == 0 ? "telegram" : "twitter");
+  }
+  const std::vector<std::uint32_t> rank = account_byte_order(d);
+  std::vector<std::uint32_t> expected(d.accounts());
+  std::iota(expected.begin(), expected.end(), 0u);
+  const auto bytes = [](std::string_view v) {
+    return std::vector<unsigned char>(v.begin(), v.end());
+  };
+  std::sort(expected.begin(), expected.end(), [&](std::uint32_t x, std::uint32_t y) {
+    return std::tuple(bytes(d.account_id[x]), bytes(d.account_platform[x]), x) <
+           std::tuple(bytes(d.account_id[y]), bytes(d.account_platform[y]), y);
+  });
+  ASSERT_EQ(rank.size(), expected.size());
+  for (std::uint32_t i = 0; i < expected.size(); ++i) EXPECT_EQ(rank[expected[i]], i) << i;
 }
 
 // A behaviour's pair records generated in many passes (a budget of a few hundred records,

@@ -277,6 +277,39 @@ bool behaviour_supported(const Dataset& d, Behaviour b) {
   return false;
 }
 
+namespace {
+
+// The actions one thread finds, in blocks that never move: one growing vector would be copied
+// at every doubling, into memory touched for the first time (at 3.5M shares, a third of
+// extract_actions' time was those copies' page faults).
+class ActionBlocks {
+ public:
+  void push_back(const Action& a) {
+    if (blocks_.empty() || blocks_.back().size() == kBlock) {
+      blocks_.emplace_back();
+      blocks_.back().reserve(kBlock);
+    }
+    blocks_.back().push_back(a);
+  }
+  std::size_t size() const {
+    return blocks_.empty() ? 0 : (blocks_.size() - 1) * kBlock + blocks_.back().size();
+  }
+  // Appends every action to `out` in the order pushed, freeing each block once copied.
+  void move_to(std::vector<Action>& out) {
+    for (std::vector<Action>& b : blocks_) {
+      out.insert(out.end(), b.begin(), b.end());
+      std::vector<Action>().swap(b);
+    }
+    blocks_.clear();
+  }
+
+ private:
+  static constexpr std::size_t kBlock = std::size_t{1} << 15;  // 1 MiB of actions
+  std::vector<std::vector<Action>> blocks_;
+};
+
+}  // namespace
+
 ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& opt,
                             dist::Communicator* comm, bool tags) {
   ActionTable t;
@@ -286,7 +319,7 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
   const std::size_t ranks = comm ? static_cast<std::size_t>(comm->size()) : 1;
   const std::size_t rank = comm ? static_cast<std::size_t>(comm->rank()) : 0;
   const auto [first, n] = dist::block(d.messages(), rank, ranks);
-  tbb::enumerable_thread_specific<std::vector<Action>> local;
+  tbb::enumerable_thread_specific<ActionBlocks> local;
   tbb::enumerable_thread_specific<std::string> scratch;
   // The text's actions from the keys in the analysis columns, normalized once for every stage
   // (Dataset::msg_text_key; the cnt rule cleans the text its own way), or from the text where
@@ -319,13 +352,10 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
         }
       });
   std::size_t total = 0;
-  for (auto& v : local) total += v.size();
+  for (const ActionBlocks& v : local) total += v.size();
   std::vector<Action> all;
   all.reserve(total);
-  for (auto& v : local) {
-    all.insert(all.end(), v.begin(), v.end());
-    std::vector<Action>().swap(v);
-  }
+  for (ActionBlocks& v : local) v.move_to(all);
   if (comm) all = exchange_actions(*comm, std::move(all));
   tbb::parallel_sort(all.begin(), all.end(), action_less);
   // One action per (message, object): a message listing the same link twice acts once.

@@ -74,6 +74,8 @@ TEST(Overview, CountsPostsEventsAccountsObjectsLanguagesGapsAndRejects) {
   opt.null_replicates = 0;
   auto r = detect(t.data, opt);
   ASSERT_TRUE(r.ok()) << r.status().message();
+  // The store's rows with its event: the overview reads the events from the store.
+  EXPECT_EQ(t.data.stored_message_rows, 6);
   auto ov = build_overview(*t.store, t.data, *r);
   ASSERT_TRUE(ov.ok()) << ov.status().message();
 

@@ -68,12 +68,16 @@ Result<ReportOverview> build_overview(Store& store, const Dataset& d, const Dete
   };
   std::vector<Events> events;
   Stmt s;
-  GS_RETURN_IF_ERROR(store.db().prepare(
-      "SELECT platform, CASE WHEN time_ms IS NULL THEN -1 ELSE time_ms / 86400000 END, count(*) "
-      "FROM messages WHERE kind = 1 GROUP BY 1, 2",
-      s));
-  while (s.step() == Stmt::kRow)
-    events.push_back({std::string(s.column_text(0)), s.column_int64(1), s.column_int64(2)});
+  // A read of the whole table, skipped when the loaded columns say the store held only posts
+  // (at 3.5M CooRTweet rows, 0.4 s of the report).
+  if (d.stored_message_rows < 0 || d.stored_message_rows > static_cast<std::int64_t>(n)) {
+    GS_RETURN_IF_ERROR(store.db().prepare(
+        "SELECT platform, CASE WHEN time_ms IS NULL THEN -1 ELSE time_ms / 86400000 END, "
+        "count(*) FROM messages WHERE kind = 1 GROUP BY 1, 2",
+        s));
+    while (s.step() == Stmt::kRow)
+      events.push_back({std::string(s.column_text(0)), s.column_int64(1), s.column_int64(2)});
+  }
 
   // Platforms, in name order.
   std::vector<std::string> platforms;

@@ -700,12 +700,14 @@ Result<Dataset> load_dataset(Store& store, const DatasetOptions& options) {
     auto cached = read_dataset_cache(cache, *key, options.load_text);
     if (cached) {
       (void)db.exec("RELEASE load_dataset");
+      cached->stored_message_rows = key->message_rows;
       return cached;
     }
   }
   auto d = from_ingest ? IngestedColumns::build(db, options, ingested)
                        : load_from_store(store, options, key);
   (void)db.exec("RELEASE load_dataset");
+  if (d && key) d->stored_message_rows = key->message_rows;
   // Only a command that may write the store writes beside it. A file that cannot be written
   // (a read-only folder, a full disk) only costs the next load its time: said once a process.
   if (d && key && options.cache && !store.read_only()) {

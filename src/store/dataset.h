@@ -206,6 +206,10 @@ struct Dataset {
   // bytes. load_dataset() fills them; the columns file holds them.
   std::vector<std::uint64_t> msg_text_key;
   std::vector<std::uint16_t> msg_text_key_bytes, msg_text_key_tokens;
+  // The rows of the store's messages table, service events included, in the snapshot the
+  // columns were loaded from: more than messages() when the store holds events. load_dataset()
+  // sets it for a store in a file; -1 when not known.
+  std::int64_t stored_message_rows = -1;
 
   std::size_t accounts() const { return account_row.size(); }
   std::size_t messages() const { return msg_row.size(); }

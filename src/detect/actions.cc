@@ -279,12 +279,13 @@ bool behaviour_supported(const Dataset& d, Behaviour b) {
 
 namespace {
 
-// The actions one thread finds, in blocks that never move: one growing vector would be copied
-// at every doubling, into memory touched for the first time (at 3.5M shares, a third of
+// What one thread finds, in blocks that never move: one growing vector would be copied at
+// every doubling, into memory touched for the first time (at 3.5M shares, a third of
 // extract_actions' time was those copies' page faults).
-class ActionBlocks {
+template <typename T>
+class Blocks {
  public:
-  void push_back(const Action& a) {
+  void push_back(const T& a) {
     if (blocks_.empty() || blocks_.back().size() == kBlock) {
       blocks_.emplace_back();
       blocks_.back().reserve(kBlock);
@@ -294,32 +295,26 @@ class ActionBlocks {
   std::size_t size() const {
     return blocks_.empty() ? 0 : (blocks_.size() - 1) * kBlock + blocks_.back().size();
   }
-  // Appends every action to `out` in the order pushed, freeing each block once copied.
-  void move_to(std::vector<Action>& out) {
-    for (std::vector<Action>& b : blocks_) {
+  // Appends everything to `out` in the order pushed, freeing each block once copied.
+  void move_to(std::vector<T>& out) {
+    for (std::vector<T>& b : blocks_) {
       out.insert(out.end(), b.begin(), b.end());
-      std::vector<Action>().swap(b);
+      std::vector<T>().swap(b);
     }
     blocks_.clear();
   }
 
  private:
-  static constexpr std::size_t kBlock = std::size_t{1} << 15;  // 1 MiB of actions
-  std::vector<std::vector<Action>> blocks_;
+  static constexpr std::size_t kBlock = (std::size_t{1} << 20) / sizeof(T);  // 1 MiB
+  std::vector<std::vector<T>> blocks_;
 };
 
-}  // namespace
-
-ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& opt,
-                            dist::Communicator* comm, bool tags) {
-  ActionTable t;
-  t.behaviour = b;
-  if (comm != nullptr && !comm->distributed()) comm = nullptr;
-  // Distributed, each process reads a contiguous share of the messages.
-  const std::size_t ranks = comm ? static_cast<std::size_t>(comm->size()) : 1;
-  const std::size_t rank = comm ? static_cast<std::size_t>(comm->rank()) : 0;
-  const auto [first, n] = dist::block(d.messages(), rank, ranks);
-  tbb::enumerable_thread_specific<ActionBlocks> local;
+// Every action of behaviour b in messages [first, n), found on every core, as `as(action)`
+// gives it, in no particular order.
+template <typename T, typename As>
+std::vector<T> find_actions(const Dataset& d, Behaviour b, const DetectOptions& opt,
+                            std::size_t first, std::size_t n, As&& as) {
+  tbb::enumerable_thread_specific<Blocks<T>> local;
   tbb::enumerable_thread_specific<std::string> scratch;
   // The text's actions from the keys in the analysis columns, normalized once for every stage
   // (Dataset::msg_text_key; the cnt rule cleans the text its own way), or from the text where
@@ -338,35 +333,54 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
             // action_key's rule on the key worked out when the columns were loaded.
             if (!d.msg_shares[m].empty() || d.msg_text_key_bytes[m] == 0) continue;
             if (opt.compat == CompatMode::kNone && d.msg_text_key_tokens[m] < min_tokens) continue;
-            out.push_back(Action{d.msg_text_key[m], d.msg_time[m], d.msg_account[m],
-                                 static_cast<std::uint32_t>(m), 0});
+            out.push_back(as(Action{d.msg_text_key[m], d.msg_time[m], d.msg_account[m],
+                                    static_cast<std::uint32_t>(m), 0}));
             continue;
           }
           std::size_t items = message_item_count(d, b, m);
           for (std::size_t k = 0; k < items; ++k) {
             if (!action_key_view(d, b, opt, m, k, key, view)) continue;
-            out.push_back(Action{object_hash(b, opt, view, d.msg_time[m]), d.msg_time[m],
-                                 d.msg_account[m], static_cast<std::uint32_t>(m),
-                                 static_cast<std::uint32_t>(k)});
+            out.push_back(as(Action{object_hash(b, opt, view, d.msg_time[m]), d.msg_time[m],
+                                    d.msg_account[m], static_cast<std::uint32_t>(m),
+                                    static_cast<std::uint32_t>(k)}));
           }
         }
       });
   std::size_t total = 0;
-  for (const ActionBlocks& v : local) total += v.size();
-  std::vector<Action> all;
+  for (const Blocks<T>& v : local) total += v.size();
+  std::vector<T> all;
   all.reserve(total);
-  for (ActionBlocks& v : local) v.move_to(all);
+  for (Blocks<T>& v : local) v.move_to(all);
+  return all;
+}
+
+// Keeps one of each run of equal (key, msg): a message listing the same link twice acts once.
+template <typename T>
+void one_per_message(std::vector<T>& sorted) {
+  std::size_t w = 0;
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    if (w > 0 && sorted[w - 1].key == sorted[i].key && sorted[w - 1].msg == sorted[i].msg) continue;
+    sorted[w++] = sorted[i];
+  }
+  sorted.resize(w);
+}
+
+}  // namespace
+
+ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& opt,
+                            dist::Communicator* comm, bool tags) {
+  ActionTable t;
+  t.behaviour = b;
+  if (comm != nullptr && !comm->distributed()) comm = nullptr;
+  // Distributed, each process reads a contiguous share of the messages.
+  const std::size_t ranks = comm ? static_cast<std::size_t>(comm->size()) : 1;
+  const std::size_t rank = comm ? static_cast<std::size_t>(comm->rank()) : 0;
+  const auto [first, n] = dist::block(d.messages(), rank, ranks);
+  std::vector<Action> all =
+      find_actions<Action>(d, b, opt, first, n, [](const Action& a) { return a; });
   if (comm) all = exchange_actions(*comm, std::move(all));
   tbb::parallel_sort(all.begin(), all.end(), action_less);
-  // One action per (message, object): a message listing the same link twice acts once.
-  {
-    std::size_t w = 0;
-    for (std::size_t i = 0; i < all.size(); ++i) {
-      if (w > 0 && all[w - 1].key == all[i].key && all[w - 1].msg == all[i].msg) continue;
-      all[w++] = all[i];
-    }
-    all.resize(w);
-  }
+  one_per_message(all);  // the same message's actions on an object lie together
   group_by_object(all, t, [&](const Action& a) {
     t.object_msg.push_back(a.msg);
     t.object_item.push_back(a.item);
@@ -374,6 +388,7 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
   if (comm) number_shard(*comm, t);
   if (tags && b == Behaviour::kHashtag && opt.compat == CompatMode::kNone) {
     t.object_tag.resize(t.objects());
+    tbb::enumerable_thread_specific<std::string> scratch;
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, t.objects(), 1024),
                       [&](const tbb::blocked_range<std::size_t>& r) {
                         std::string& key = scratch.local();
@@ -384,6 +399,20 @@ ActionTable extract_actions(const Dataset& d, Behaviour b, const DetectOptions& 
                       });
   }
   return t;
+}
+
+std::vector<ObjectUse> object_uses(const Dataset& d, Behaviour b, const DetectOptions& opt) {
+  std::vector<ObjectUse> all = find_actions<ObjectUse>(
+      d, b, opt, 0, d.messages(),
+      [](const Action& a) { return ObjectUse{a.key, a.account, a.msg, a.item}; });
+  tbb::parallel_sort(all.begin(), all.end(), [](const ObjectUse& x, const ObjectUse& y) {
+    if (x.key != y.key) return x.key < y.key;
+    if (x.account != y.account) return x.account < y.account;
+    if (x.msg != y.msg) return x.msg < y.msg;
+    return x.item < y.item;
+  });
+  one_per_message(all);  // a message has one author: its uses of an object lie together
+  return all;
 }
 
 std::string object_key(const Dataset& d, Behaviour b, const DetectOptions& opt, std::uint32_t msg,

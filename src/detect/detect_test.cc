@@ -693,6 +693,61 @@ TEST(NativeDefaults, CampaignLargerThanTheCrowdCapIsStillFound) {
   EXPECT_EQ(big_found, 0u);
 }
 
+// The report's overview counts each behaviour's objects as detection's tables hold them: on
+// random posts with repeated links and hashtags (a message listing one twice acts once),
+// reposts carrying links (no link action natively), hashtags on several days (one object a
+// day) and posts without a time or an author, every count and the top objects equal those
+// worked out from extract_actions' table.
+TEST(ObjectCounts, AreThoseOfDetectionsTables) {
+  std::mt19937_64 rng(5);
+  std::vector<TestMessage> in;
+  for (int i = 0; i < 4000; ++i) {
+    TestMessage m;
+    m.chat_id = "c";
+    m.message_id = std::to_string(i);
+    m.account_id = rng() % 50 == 0 ? "" : fmt::format("a{}", rng() % 300);
+    m.time = 1'700'000'000'000 + static_cast<TimeMs>(rng() % 400'000'000);
+    if (rng() % 40 == 0) m.time = kNoTime;
+    if (rng() % 4 == 0) m.shares = fmt::format("orig{}", rng() % 60);
+    for (int k = 0; k < static_cast<int>(rng() % 4); ++k)
+      m.urls.push_back(fmt::format("https://example.org/{}", rng() % 40));
+    for (int k = 0; k < static_cast<int>(rng() % 3); ++k)
+      m.hashtags.push_back(fmt::format("#Tag{}", rng() % 25));
+    if (rng() % 5 == 0) m.reply_to = fmt::format("r{}", rng() % 30);
+    in.push_back(std::move(m));
+  }
+  const Dataset d = testing::make_dataset(in);
+  const DetectOptions native;
+  for (Behaviour b : {Behaviour::kShare, Behaviour::kLink, Behaviour::kDomain, Behaviour::kHashtag,
+                      Behaviour::kReply}) {
+    SCOPED_TRACE(std::string(behaviour_name(b)));
+    const detect_internal::ActionTable t = detect_internal::extract_actions(d, b, native);
+    const BehaviourObjects got = count_objects(d, b, 10);
+    EXPECT_EQ(got.actions, t.actions.size());
+    EXPECT_EQ(got.objects, t.objects());
+    std::set<std::uint32_t> acting;
+    // (UINT64_MAX - messages, UINT64_MAX - accounts, object): in the overview's order.
+    std::vector<std::tuple<std::uint64_t, std::uint64_t, std::uint32_t>> ranked;
+    for (std::uint32_t o = 0; o < t.objects(); ++o) {
+      std::set<std::uint32_t> accounts;
+      for (std::uint64_t i = t.object_start[o]; i < t.object_start[o + 1]; ++i)
+        accounts.insert(t.actions[i].account);
+      acting.insert(accounts.begin(), accounts.end());
+      const std::uint64_t messages = t.object_start[o + 1] - t.object_start[o];
+      ranked.emplace_back(UINT64_MAX - messages, UINT64_MAX - accounts.size(), o);
+    }
+    EXPECT_EQ(got.accounts, acting.size());
+    std::sort(ranked.begin(), ranked.end());
+    ASSERT_EQ(got.top.size(), std::min<std::size_t>(10, ranked.size()));
+    for (std::size_t i = 0; i < got.top.size(); ++i) {
+      const auto [m, a, o] = ranked[i];
+      EXPECT_EQ(got.top[i].key, detect_internal::object_key(d, t, native, o)) << i;
+      EXPECT_EQ(got.top[i].messages, UINT64_MAX - m) << i;
+      EXPECT_EQ(got.top[i].accounts, UINT64_MAX - a) << i;
+    }
+  }
+}
+
 // Every output is ordered by account_byte_order: the byte order of (account_id, platform),
 // then the index. Ids shorter and longer than eight bytes, sharing long prefixes, with bytes
 // above 0x7f (which order after ASCII) and NUL bytes, on two platforms, against a plain sort.

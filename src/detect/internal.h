@@ -90,6 +90,16 @@ inline bool text_actions_from_keys(Behaviour b, const DetectOptions& opt) {
 ActionTable extract_actions(const Dataset& data, Behaviour behaviour, const DetectOptions& options,
                             dist::Communicator* comm = nullptr, bool tags = true);
 
+// An action as the report's overview counts it: its object, author, message and item.
+struct ObjectUse {
+  std::uint64_t key = 0;  // Action::key
+  std::uint32_t account = 0, msg = 0, item = 0;
+};
+// The actions of one behaviour as extract_actions() finds them (one per message and object),
+// sorted by (key, account, msg, item): a third smaller than Actions, and no table built.
+std::vector<ObjectUse> object_uses(const Dataset& data, Behaviour behaviour,
+                                   const DetectOptions& options);
+
 // The display keys of the objects behind `evidence` (object indices of the whole table). On
 // a shard, every process calls it; rank 0's evidence names the objects, each rank says which
 // message and item stand for those in its range, and rank 0 alone works out the keys (the

@@ -1,7 +1,5 @@
 // How much each object of a behaviour is used, for the report's data overview: the same
-// actions detection builds (extract_actions), counted per object.
-#include <tbb/parallel_for.h>
-
+// actions detection finds (object_uses), counted per object.
 #include <algorithm>
 #include <numeric>
 
@@ -15,43 +13,45 @@ BehaviourObjects count_objects(const Dataset& data, Behaviour behaviour, std::si
   out.behaviour = behaviour;
   if (behaviour == Behaviour::kSimilarText || behaviour == Behaviour::kPost) return out;
   const DetectOptions native;
-  const ActionTable t = extract_actions(data, behaviour, native, nullptr, /*tags=*/false);
-  const std::size_t n = t.objects();
-  out.actions = t.actions.size();
-  out.objects = n;
+  const std::vector<ObjectUse> uses = object_uses(data, behaviour, native);
+  // Per object, a run of one key (numbered in key-hash order, as detection's tables number
+  // them): its first use, messages and distinct accounts (a run of one account at a time).
+  struct Counted {
+    std::size_t first = 0;
+    std::uint64_t messages = 0, accounts = 0;
+  };
+  std::vector<Counted> objects;
   std::vector<std::uint8_t> acted(data.accounts(), 0);
-  for (const Acted& a : t.actions) acted[a.account] = 1;
+  for (std::size_t i = 0; i < uses.size(); ++i) {
+    const ObjectUse& u = uses[i];
+    acted[u.account] = 1;
+    const bool new_object = i == 0 || u.key != uses[i - 1].key;
+    if (new_object) objects.push_back({i, 0, 0});
+    Counted& c = objects.back();
+    ++c.messages;
+    if (new_object || u.account != uses[i - 1].account) ++c.accounts;
+  }
+  out.actions = uses.size();
+  out.objects = objects.size();
   out.accounts = static_cast<std::uint64_t>(std::count(acted.begin(), acted.end(), 1));
-  // Distinct accounts per object: a sort of the object's accounts (a few for most objects).
-  std::vector<std::uint32_t> accounts(n, 0);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1024),
-                    [&](const tbb::blocked_range<std::size_t>& r) {
-                      std::vector<std::uint32_t> ids;
-                      for (std::size_t o = r.begin(); o != r.end(); ++o) {
-                        ids.clear();
-                        for (std::uint64_t i = t.object_start[o]; i < t.object_start[o + 1]; ++i)
-                          ids.push_back(t.actions[i].account);
-                        std::sort(ids.begin(), ids.end());
-                        accounts[o] = static_cast<std::uint32_t>(
-                            std::unique(ids.begin(), ids.end()) - ids.begin());
-                      }
-                    });
-  std::vector<std::uint32_t> order(n);
+  std::vector<std::uint32_t> order(objects.size());
   std::iota(order.begin(), order.end(), 0u);
-  auto messages = [&](std::uint32_t o) { return t.object_start[o + 1] - t.object_start[o]; };
   // Most messages first, then most accounts; objects are numbered in key-hash order (a fixed
   // seed), so ties resolve the same way on every run.
   auto better = [&](std::uint32_t x, std::uint32_t y) {
-    if (messages(x) != messages(y)) return messages(x) > messages(y);
-    if (accounts[x] != accounts[y]) return accounts[x] > accounts[y];
+    if (objects[x].messages != objects[y].messages)
+      return objects[x].messages > objects[y].messages;
+    if (objects[x].accounts != objects[y].accounts)
+      return objects[x].accounts > objects[y].accounts;
     return x < y;
   };
-  const std::size_t k = std::min(top, n);
+  const std::size_t k = std::min(top, objects.size());
   std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
                     better);
   for (std::size_t i = 0; i < k; ++i) {
-    const std::uint32_t o = order[i];
-    out.top.push_back({object_key(data, t, native, o), messages(o), accounts[o]});
+    const Counted& c = objects[order[i]];
+    const ObjectUse& u = uses[c.first];
+    out.top.push_back({object_key(data, behaviour, native, u.msg, u.item), c.messages, c.accounts});
   }
   return out;
 }

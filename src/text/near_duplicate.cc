@@ -1,4 +1,5 @@
 #include "base/hash.h"
+#include "base/prefetch.h"
 #include "text/near_duplicate.h"
 
 #include <tbb/blocked_range.h>
@@ -191,6 +192,21 @@ struct BandOutput {
   uint64_t candidates = 0;
 };
 
+// The keys of the first kHead bands travel with each bucket entry: a pair that agrees in an
+// earlier band, most of them among near-duplicates, is told without reading the keys of two
+// items far apart in memory (at 10M messages that reading was a tenth of detection).
+constexpr size_t kHead = 4;
+// An item as a band's bucket holds it, with what verifying reads first; ordered by (time,
+// compact index).
+struct ItemEntry {
+  int64_t time = 0;
+  uint32_t c = 0;
+  uint32_t size = 0;  // of its set
+  uint64_t sketch = 0;
+  uint32_t head[kHead] = {};  // its keys in bands 0 .. kHead - 1 (those it has)
+  bool operator<(const ItemEntry& o) const { return time != o.time ? time < o.time : c < o.c; }
+};
+
 Result<NearDuplicateResult> run_lsh(const KeySource& keys, std::span<const int64_t> times,
                                     std::span<const uint32_t> accounts, const NearDuplicateOptions& o) {
   GS_RETURN_IF_ERROR(validate(keys, times, accounts, o));
@@ -220,24 +236,30 @@ Result<NearDuplicateResult> run_lsh(const KeySource& keys, std::span<const int64
   // the largest array.
   std::vector<uint32_t> band_keys(m * bands);
   std::vector<uint8_t> key_bytes(m * bands);
-  // Per item its sketch (sketch_of): of a candidate far below the threshold, the sketches
-  // tell so without reading the sets (at 10M, 95% of the candidates were not kept).
-  std::vector<uint64_t> sketches(m);
+  // Per item what a bucket's pass reads of it, in one place: a bucket's items lie at random,
+  // and reading each from five arrays (its time through sets.items) was half the bands' time
+  // at 1M generated messages. The sketch (sketch_of) tells of a candidate far below the
+  // threshold without reading the sets (at 10M, 95% of the candidates were not kept).
+  std::vector<ItemEntry> entries(m);
   for_each_block(m, [&](size_t, size_t begin, size_t end) {
     std::vector<uint64_t> sig(bands * rows);
     for (size_t c = begin; c < end; ++c) {
-      sketches[c] = sketch_of(sets.set(c));
+      ItemEntry& e = entries[c];
+      e.time = times.empty() ? 0 : times[sets.items[c]];
+      e.c = static_cast<uint32_t>(c);
+      e.size = sets.size[c];
+      e.sketch = sketch_of(sets.set(c));
       minhash.signature(sets.set(c), sig);
       for (size_t b = 0; b < bands; ++b) {
         const auto key = static_cast<uint32_t>(
             XXH3_64bits_withSeed(&sig[b * rows], rows * sizeof(uint64_t), o.seed + b) >> 32);
         band_keys[b * m + c] = key;
         key_bytes[c * bands + b] = static_cast<uint8_t>(key);
+        if (b < kHead) e.head[b] = key;
       }
     }
   });
 
-  auto time_of = [&](size_t c) -> int64_t { return times.empty() ? 0 : times[sets.items[c]]; };
   const int64_t window = o.window_ms;
 
   // Each band is a hash partition. Entries are first scattered by the top bits of the band
@@ -247,24 +269,12 @@ Result<NearDuplicateResult> run_lsh(const KeySource& keys, std::span<const int64
   // bucket costs its in-window pairs, not its square. A pair is verified only in the first
   // band where its keys agree.
   constexpr int kPartitionBits = 12;
-  // The keys of the first kHead bands travel with each bucket entry: a pair that agrees in an
-  // earlier band, most of them among near-duplicates, is told without reading the keys of
-  // two items far apart in memory (at 10M messages that reading was a tenth of detection).
-  constexpr size_t kHead = 4;
   struct BandScratch {
     std::vector<KeyEntry> scattered;
     std::vector<size_t> starts;  // partition p is scattered[starts[p], starts[p + 1])
     std::vector<size_t> cursor;
-    // The bucket's items in (time, compact index) order, with what verifying reads first.
-    struct Entry {
-      int64_t time;
-      uint32_t c;
-      uint32_t size;  // of its set
-      uint64_t sketch;
-      uint32_t head[kHead];  // its keys in bands 0 .. min(b, kHead) - 1
-      bool operator<(const Entry& o) const { return time != o.time ? time < o.time : c < o.c; }
-    };
-    std::vector<Entry> bucket;
+    // The bucket's items in (time, compact index) order.
+    std::vector<ItemEntry> bucket;
   };
   std::vector<BandOutput> outputs(bands);
   tbb::enumerable_thread_specific<BandScratch> scratch;
@@ -282,7 +292,7 @@ Result<NearDuplicateResult> run_lsh(const KeySource& keys, std::span<const int64
     }
     BandOutput& out = outputs[b];
     const size_t held = std::min(b, kHead);
-    auto consider = [&](const BandScratch::Entry& e1, const BandScratch::Entry& e2) {
+    auto consider = [&](const ItemEntry& e1, const ItemEntry& e2) {
       for (size_t earlier = 0; earlier < held; ++earlier)
         if (e1.head[earlier] == e2.head[earlier]) return;
       const uint32_t cx = std::min(e1.c, e2.c);
@@ -308,32 +318,43 @@ Result<NearDuplicateResult> run_lsh(const KeySource& keys, std::span<const int64
       const double j = jaccard_sorted_at_least(sets.set(cx), sets.set(cy), o.threshold);
       if (j >= o.threshold) out.pairs.push_back({ia, ib, j});
     };
+    // An item's entry is asked for a few items before its bucket copies it.
+    constexpr std::ptrdiff_t kAhead = 8;
     for (size_t p = 0; p + 1 < sc.starts.size(); ++p) {
       const auto first = sc.scattered.begin() + static_cast<std::ptrdiff_t>(sc.starts[p]);
-      const auto last = sc.scattered.begin() + static_cast<std::ptrdiff_t>(sc.starts[p + 1]);
+      auto last = sc.scattered.begin() + static_cast<std::ptrdiff_t>(sc.starts[p + 1]);
       if (last - first < 2) continue;
       std::sort(first, last);
+      // Only the items of buckets of two or more, in order: the ones read next are known.
+      auto kept = first;
       for (auto s = first; s != last;) {
         auto e = s + 1;
         while (e != last && entry_key(*e) == entry_key(*s)) ++e;
-        if (e - s >= 2) {
-          sc.bucket.clear();
-          for (auto it = s; it != e; ++it) {
-            const uint32_t c = entry_item(*it);
-            BandScratch::Entry& en = sc.bucket.emplace_back(
-                BandScratch::Entry{time_of(c), c, sets.size[c], sketches[c], {}});
-            for (size_t k = 0; k < held; ++k) en.head[k] = band_keys[k * m + c];
+        if (e - s >= 2) kept = kept == s ? e : std::copy(s, e, kept);  // never onto itself
+        s = e;
+      }
+      last = kept;
+      for (auto s = first; s != last;) {
+        auto e = s + 1;
+        while (e != last && entry_key(*e) == entry_key(*s)) ++e;
+        sc.bucket.clear();
+        for (auto it = s; it != e; ++it) {
+          if (last - it > kAhead) {
+            const ItemEntry* ahead = &entries[entry_item(*(it + kAhead))];
+            prefetch_line(ahead);
+            prefetch_line(reinterpret_cast<const char*>(ahead + 1) - 1);  // its last byte
           }
-          std::sort(sc.bucket.begin(), sc.bucket.end());
-          const size_t size = sc.bucket.size();
-          for (size_t x = 0; x + 1 < size; ++x) {
-            for (size_t y = x + 1; y < size; ++y) {
-              if (window >= 0 && time_gap(sc.bucket[x].time, sc.bucket[y].time) >
-                                     static_cast<uint64_t>(window)) {
-                break;
-              }
-              consider(sc.bucket[x], sc.bucket[y]);
+          sc.bucket.push_back(entries[entry_item(*it)]);
+        }
+        std::sort(sc.bucket.begin(), sc.bucket.end());
+        const size_t size = sc.bucket.size();
+        for (size_t x = 0; x + 1 < size; ++x) {
+          for (size_t y = x + 1; y < size; ++y) {
+            if (window >= 0 && time_gap(sc.bucket[x].time, sc.bucket[y].time) >
+                                   static_cast<uint64_t>(window)) {
+              break;
             }
+            consider(sc.bucket[x], sc.bucket[y]);
           }
         }
         s = e;

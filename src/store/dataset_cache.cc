@@ -55,8 +55,7 @@ void columns(D& d, Io& io) {
 // 6 account and 9 message string columns, 3 list columns, 17 vectors; and the store's rows,
 // which come from the file's key (read_dataset_cache's caller sets them).
 static_assert(sizeof(Dataset) == 15 * sizeof(StringColumn) + 3 * sizeof(ListColumn) +
-                                     17 * sizeof(std::vector<std::int64_t>) +
-                                     sizeof(std::int64_t),
+                                     17 * sizeof(std::vector<std::int64_t>) + sizeof(std::int64_t),
               "a column was added to Dataset: add it to columns() in dataset_cache.cc and "
               "raise kFormat");
 

@@ -75,7 +75,7 @@ class TwitterV2Reader : public Reader {
       if (!obj.at_key("includes").get(includes) && !includes.at_key("users").get(users)) {
         for (auto u : users) {
           std::string_view id, username;
-          if (!json_str(u, "id", id)) continue;
+          if (!json_str(u, "id", id) || id.empty()) continue;  // no account to name
           json_str(u, "username", username);
           r->page_users_.emplace_back(id, u);
           r->user_account(u, ctx);
@@ -211,7 +211,9 @@ class TwitterV2Reader : public Reader {
     a.platform = "twitter";
     a.kind = AccountKind::kUser;
     bool wrong = false;
-    if (!json_string_or_number(u, "id", a.account_id, wrong) || !seen_.first(a.account_id)) return;
+    if (!json_string_or_number(u, "id", a.account_id, wrong) || a.account_id.empty() ||
+        !seen_.first(a.account_id))
+      return;
     std::string_view s;
     if (json_str(u, "username", s)) a.handle.assign(s);
     if (json_str(u, "name", s)) a.display_name.assign(s);
@@ -260,15 +262,14 @@ class TwitterV1Reader : public Reader {
     simdjson::dom::array users;
     if (!t.at_key("users").get(users)) {
       for (auto u : users) {
-        if (u.is_object() && is_v1_user(u)) r->user_account(u, ctx);
-        else ctx.sink->reject(where, "users[] entry is not a user object", element_excerpt(u));
+        if (!u.is_object() || !is_v1_user(u))
+          ctx.sink->reject(where, "users[] entry is not a user object", element_excerpt(u));
+        else if (!r->user_account(u, ctx))
+          ctx.sink->reject(where, "a user object without an id", element_excerpt(u));
       }
       return {};
     }
-    if (is_v1_user(t)) {
-      r->user_account(t, ctx);
-      return {};
-    }
+    if (is_v1_user(t)) return r->user_account(t, ctx) ? "" : "a user object without an id";
     MessageRecord& m = r->m_;
     m.clear();
     m.platform = "twitter";
@@ -325,7 +326,8 @@ class TwitterV1Reader : public Reader {
     return {};
   }
 
-  void user_account(simdjson::dom::element u, ReadContext& ctx) {
+  // False for a user without a usable id (a string or a number, not empty): nothing to store.
+  bool user_account(simdjson::dom::element u, ReadContext& ctx) {
     AccountRecord& a = a_;
     a.clear();
     a.platform = "twitter";
@@ -333,8 +335,9 @@ class TwitterV1Reader : public Reader {
     bool wrong = false;
     if ((!json_string_or_number(u, "id_str", a.account_id, wrong) &&
          !json_string_or_number(u, "id", a.account_id, wrong)) ||
-        !seen_.first(a.account_id))
-      return;
+        a.account_id.empty())
+      return false;
+    if (!seen_.first(a.account_id)) return true;  // given once a file
     std::string_view s;
     if (json_str(u, "screen_name", s)) a.handle.assign(s);
     if (json_str(u, "name", s)) a.display_name.assign(s);
@@ -347,6 +350,7 @@ class TwitterV1Reader : public Reader {
     bool verified = false;
     if (json_bool(u, "verified", verified)) a.verified = verified ? 1 : 0;
     ctx.sink->account(a);
+    return true;
   }
 
   MessageRecord m_;

@@ -2,6 +2,9 @@
 // tests/data/formats/.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "ingest/reader_test_sink.h"
 
 namespace groundswell {
@@ -172,6 +175,49 @@ TEST(TwitterV1, StatusLines) {
   EXPECT_EQ(jane->posts, 5000);
   EXPECT_EQ(jane->verified, 1);
   EXPECT_EQ(jane->created_at, utc_ms(1349900364));
+}
+
+// A file of `text` in the temporary folder, read with the format's reader.
+void read_text(std::string_view format, const std::string& name, const std::string& text,
+               CollectingSink& sink) {
+  const std::filesystem::path path = std::filesystem::temp_directory_path() / name;
+  std::ofstream(path) << text;
+  read_file(format, path.string(), sink);
+  std::filesystem::remove(path);
+}
+
+// An included user with an empty id names no account (found by fuzzing: it was given to the
+// store as an account without an id); the tweets are read as ever.
+TEST(TwitterV2, IncludedUserWithAnEmptyIdIsNoAccount) {
+  CollectingSink sink;
+  read_text("twitter-v2", "gs_v2_empty_user.jsonl",
+            R"({"data": [{"id": "7001", "text": "one", "author_id": "81", )"
+            R"("created_at": "2024-03-01T09:00:00.000Z"}, {"id": "7002", "text": "two", )"
+            R"("author_id": "82", "created_at": "2024-03-01T09:01:00.000Z"}], )"
+            R"("includes": {"users": [{"id": "81", "username": "u81"}, )"
+            R"({"id": "", "name": "U 82"}]}})"
+            "\n",
+            sink);
+  EXPECT_EQ(sink.messages.size(), 2u);
+  EXPECT_TRUE(sink.rejects.empty());
+  ASSERT_EQ(sink.accounts.size(), 1u);
+  EXPECT_EQ(sink.accounts[0].account_id, "81");
+}
+
+// A v1.1 user object without a usable id is rejected with its reason, not dropped unseen.
+TEST(TwitterV1, UserObjectWithoutAnIdIsRejected) {
+  CollectingSink sink;
+  read_text("twitter-v1", "gs_v1_empty_user.jsonl",
+            R"({"id_str": "", "screen_name": "nobody", "name": "No One"})"
+            "\n"
+            R"({"users": [{"id_str": "5", "screen_name": "five"}, )"
+            R"({"id": "", "screen_name": "blank"}]})"
+            "\n",
+            sink);
+  ASSERT_EQ(sink.accounts.size(), 1u);
+  EXPECT_EQ(sink.accounts[0].account_id, "5");
+  ASSERT_EQ(sink.rejects.size(), 2u);
+  for (const auto& r : sink.rejects) EXPECT_EQ(r.reason, "a user object without an id");
 }
 
 }  // namespace

@@ -42,10 +42,11 @@ constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
+// The UTC day of a time (days since 1970-01-01, rounded down).
+constexpr std::int64_t utc_day(TimeMs t) { return floor_div(t, 86'400'000); }
+
 // The UTC weekday of a time, Monday = 0 (1970-01-01 was a Thursday).
-constexpr int weekday_of(TimeMs t) {
-  return static_cast<int>(((floor_div(t, 86'400'000) + 3) % 7 + 7) % 7);
-}
+constexpr int weekday_of(TimeMs t) { return static_cast<int>(((utc_day(t) + 3) % 7 + 7) % 7); }
 
 // Days since 1970-01-01 of a proleptic Gregorian date, and back.
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);

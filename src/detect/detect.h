@@ -36,6 +36,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/time.h"
 #include "groundswell/model.h"
 #include "groundswell/status.h"
 #include "store/dataset.h"
@@ -81,10 +82,6 @@ inline bool is_topical(Behaviour b) {
 inline constexpr TimeMs kHashtagJitterMs = 3 * 60'000;
 struct DetectOptions;
 TimeMs null_jitter_ms(Behaviour b, const DetectOptions& opt);
-// The UTC day of a time (days since 1970-01-01, rounded down).
-inline std::int64_t utc_day(TimeMs t) {
-  return t >= 0 ? t / 86'400'000 : -((-t + 86'400'000 - 1) / 86'400'000);
-}
 
 // The names of behaviours and compatibility modes (one table each, src/detect/options.cc).
 // Native names (share, link, ...); in cnt/coortweet mode the peer tools' network names

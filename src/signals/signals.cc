@@ -195,11 +195,11 @@ AccountMessages messages_by_account(const Dataset& data) {
   return out;
 }
 
-// Exact-key duplicates across accounts: per message its key hash (0: not eligible, a share
-// or a key too short), and whether another account also posted that key.
+// Exact-key duplicates across accounts, per message: not eligible (a share, or a key too
+// short), its own (no other account posted its key) or copied (another account did).
 struct DuplicateKeys {
-  std::vector<std::uint64_t> key_hash;
-  std::vector<std::uint8_t> copied;  // 1: two or more accounts posted this message's key
+  enum State : std::uint8_t { kNotEligible = 0, kOwn = 1, kCopied = 2 };
+  std::vector<std::uint8_t> state;
 };
 
 // Every message's text key comes with the analysis columns (Dataset::msg_text_key, worked out
@@ -209,8 +209,7 @@ struct DuplicateKeys {
 DuplicateKeys duplicate_keys(const Dataset& data, const SignalOptions& opt) {
   const std::size_t nm = data.messages();
   DuplicateKeys out;
-  out.key_hash.assign(nm, 0);
-  out.copied.assign(nm, 0);
+  out.state.assign(nm, DuplicateKeys::kNotEligible);
   // Key lengths are capped (Dataset::msg_text_key_bytes): at the cap, at least the cap.
   const std::size_t min_bytes =
       std::min<std::size_t>(opt.min_duplicate_key_bytes, kTextKeyCountCap);
@@ -225,16 +224,16 @@ DuplicateKeys duplicate_keys(const Dataset& data, const SignalOptions& opt) {
   for (std::size_t m = 0; m < nm; ++m) {
     if (data.msg_account[m] == kNoAccount || !data.msg_shares[m].empty()) continue;
     if (data.msg_text_key_bytes[m] == 0 || data.msg_text_key_bytes[m] < min_bytes) continue;
-    const std::uint64_t h = data.msg_text_key[m];
-    out.key_hash[m] = h == 0 ? 1 : h;
-    keyed.push_back({out.key_hash[m], data.msg_account[m], static_cast<std::uint32_t>(m)});
+    keyed.push_back({data.msg_text_key[m], data.msg_account[m], static_cast<std::uint32_t>(m)});
   }
   tbb::parallel_sort(keyed.begin(), keyed.end());
   for (std::size_t i = 0; i < keyed.size();) {
     std::size_t j = i + 1;
     while (j < keyed.size() && keyed[j].hash == keyed[i].hash) ++j;
-    if (keyed[j - 1].account != keyed[i].account)  // sorted by account within a key
-      for (std::size_t k = i; k < j; ++k) out.copied[keyed[k].message] = 1;
+    // Sorted by account within a key: its first and last authors differ when it was copied.
+    const auto state =
+        keyed[j - 1].account != keyed[i].account ? DuplicateKeys::kCopied : DuplicateKeys::kOwn;
+    for (std::size_t k = i; k < j; ++k) out.state[keyed[k].message] = state;
     i = j;
   }
   return out;
@@ -426,10 +425,8 @@ void sharing_signals(const SignalInputs& in, std::span<const std::uint32_t> post
   std::size_t fwd = 0, eligible = 0, dup = 0;
   for (std::uint32_t m : posts) {
     if (!in.data.msg_shares[m].empty()) ++fwd;
-    if (dk.key_hash[m] != 0) {
-      ++eligible;
-      dup += dk.copied[m];
-    }
+    eligible += dk.state[m] != DuplicateKeys::kNotEligible;
+    dup += dk.state[m] == DuplicateKeys::kCopied;
   }
   AccountSignals& s = w.s;
   s.forward_share = static_cast<double>(fwd) / static_cast<double>(posts.size());
